@@ -1,0 +1,130 @@
+import { spawn } from 'node:child_process';
+import type { Log, Masker } from './log.js';
+
+export interface RunOptions {
+  /** Written to the child's stdin, then closed: how credentials reach a process, never argv. */
+  input?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Do not echo the child's output line by line (it is still returned). */
+  quiet?: boolean;
+  /** Return a non-zero exit as a result instead of throwing. */
+  allowFailure?: boolean;
+  /** Kill the child when it prints nothing for this long: a stalled push must not hang the job. */
+  stallMs?: number;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A process that exited non-zero, or was killed for making no progress. */
+export class ExecError extends Error {
+  constructor(
+    readonly command: string,
+    readonly result: RunResult,
+    readonly stalled = false
+  ) {
+    const tail = lastLines(result.stderr || result.stdout, 12);
+    super(
+      stalled
+        ? `${command} made no progress and was cancelled${tail ? `:\n${tail}` : ''}`
+        : `${command} failed with exit code ${result.code}${tail ? `:\n${tail}` : ''}`
+    );
+    this.name = 'ExecError';
+  }
+}
+
+export type Runner = (command: string, args: string[], options?: RunOptions) => Promise<RunResult>;
+
+/**
+ * The one place that starts processes. It logs the command with secrets masked, streams the
+ * child's output through the mask, judges success by the exit code alone, and cancels a child
+ * that goes quiet for `stallMs` (@actions/exec gives no handle to cancel a child, hence spawn).
+ */
+export function createRunner(log: Log, masker: Masker): Runner {
+  return (command, args, options = {}) =>
+    new Promise<RunResult>((resolve, reject) => {
+      const shown = masker.mask([command, ...args.map(quoteArg)].join(' '));
+      log.info(`[command] ${shown}`);
+      const child = spawn(command, args, {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true
+      });
+      let stdout = '';
+      let stderr = '';
+      let stalled = false;
+      let timer: NodeJS.Timeout | undefined;
+      const arm = (): void => {
+        if (!options.stallMs) return;
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(() => {
+          stalled = true;
+          log.warning(`${command} printed nothing for ${Math.round(options.stallMs! / 1000)} s; cancelling it`);
+          killGroup(child.pid);
+        }, options.stallMs);
+      };
+      const echo = (chunk: string, buffered: { rest: string }): void => {
+        if (options.quiet) return;
+        buffered.rest += chunk;
+        const lines = buffered.rest.split('\n');
+        buffered.rest = lines.pop() ?? '';
+        for (const line of lines) log.info(masker.mask(line));
+      };
+      const outBuf = { rest: '' };
+      const errBuf = { rest: '' };
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        stdout += chunk;
+        echo(chunk, outBuf);
+        arm();
+      });
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+        echo(chunk, errBuf);
+        arm();
+      });
+      child.on('error', (err) => {
+        if (timer) clearTimeout(timer);
+        reject(new ExecError(shown, { code: -1, stdout, stderr: `${stderr}${err.message}` }));
+      });
+      child.on('close', (code) => {
+        if (timer) clearTimeout(timer);
+        for (const rest of [outBuf.rest, errBuf.rest]) if (rest && !options.quiet) log.info(masker.mask(rest));
+        const result = { code: code ?? -1, stdout, stderr };
+        if (stalled) reject(new ExecError(shown, result, true));
+        else if (result.code !== 0 && !options.allowFailure) reject(new ExecError(shown, result));
+        else resolve(result);
+      });
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.input ?? '');
+      arm();
+    });
+}
+
+function killGroup(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  setTimeout(() => {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }, 5000).unref();
+}
+
+function quoteArg(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+function lastLines(text: string, n: number): string {
+  return text.trimEnd().split('\n').slice(-n).join('\n');
+}

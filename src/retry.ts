@@ -1,0 +1,84 @@
+import { ExecError } from './exec.js';
+import type { Log } from './log.js';
+
+export type Verdict = { transient: true; retryAfterMs?: number; cause: string } | { transient: false; cause: string };
+
+// What a registry or BuildKit says when trying again can help: server errors, throttling, dropped
+// or stalled connections. Anything else (auth, a missing image, a Dockerfile error) is permanent.
+const PERMANENT = [
+  /\b(401|403)\b.*(unauthorized|forbidden)/i,
+  /unauthorized: /i,
+  /denied: /i,
+  /authentication required/i,
+  /invalid reference format/i,
+  /did not complete successfully/i,
+  /failed to (parse|read) dockerfile/i,
+  /dockerfile parse error/i,
+  /not found: not found/i,
+  /manifest unknown/i,
+  /no match for platform/i
+];
+const TRANSIENT: Array<[RegExp, string]> = [
+  [/\b429\b|too many requests|toomanyrequests/i, 'registry throttled the request (429)'],
+  [/\b50[0234]\b|service unavailable|bad gateway|gateway time-?out|internal server error/i, 'registry server error (5xx)'],
+  [/connection reset|broken pipe|unexpected EOF|\bEOF\b|connection refused|socket hang up|ECONNRESET/i, 'connection dropped'],
+  [/i\/o timeout|deadline exceeded|timed out|TLS handshake timeout|context canceled/i, 'request timed out'],
+  [/no such host|temporary failure in name resolution/i, 'name resolution failed']
+];
+
+/** Decides whether a failure is worth another attempt, and names its cause for the log. */
+export function classify(error: unknown): Verdict {
+  if (error instanceof ExecError && error.stalled) return { transient: true, cause: 'no progress (stalled)' };
+  const text = error instanceof ExecError ? `${error.result.stderr}\n${error.result.stdout}` : String(error);
+  for (const re of PERMANENT) if (re.test(text)) return { transient: false, cause: firstMatchLine(text, re) };
+  for (const [re, cause] of TRANSIENT) {
+    if (re.test(text)) {
+      const after = /retry-after:?\s*(\d+)/i.exec(text);
+      return { transient: true, cause: `${cause}: ${firstMatchLine(text, re)}`, retryAfterMs: after ? Number(after[1]) * 1000 : undefined };
+    }
+  }
+  return { transient: false, cause: lastLine(text) };
+}
+
+export interface RetryOptions {
+  /** Attempts after the first. */
+  retries: number;
+  /** First back-off; doubles each attempt, with full jitter, capped at maxDelayMs. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  what: string;
+  log: Log;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+/** Runs `fn` again on transient failures, with exponential back-off and jitter, honouring Retry-After. */
+export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const random = options.random ?? Math.random;
+  const base = options.baseDelayMs ?? 1000;
+  const max = options.maxDelayMs ?? 30000;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (error) {
+      const verdict = classify(error);
+      if (!verdict.transient || attempt >= options.retries) throw error;
+      const backoff = Math.min(max, base * 2 ** attempt);
+      const delay = Math.max(verdict.retryAfterMs ?? 0, Math.round(backoff / 2 + (random() * backoff) / 2));
+      options.log.warning(
+        `${options.what}: attempt ${attempt + 1} of ${options.retries + 1} failed (${verdict.cause}); retrying in ${(delay / 1000).toFixed(1)} s`
+      );
+      await sleep(delay);
+    }
+  }
+}
+
+function firstMatchLine(text: string, re: RegExp): string {
+  const line = text.split('\n').find((l) => re.test(l)) ?? '';
+  return line.trim().slice(0, 300);
+}
+
+function lastLine(text: string): string {
+  return text.trimEnd().split('\n').pop()?.trim().slice(0, 300) ?? '';
+}
