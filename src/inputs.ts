@@ -1,0 +1,217 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { InputError } from './plan/errors.js';
+import { parseList } from './plan/list.js';
+import { parsePlatforms, type Platform } from './plan/platforms.js';
+import { parseImage } from './plan/image.js';
+import { parseTagRules, parseFlavor, type TagRule, type Flavor } from './plan/tags.js';
+
+export type Mode = 'build' | 'platform' | 'merge';
+export type Driver = 'docker-container' | 'remote' | 'docker';
+export type QemuMode = 'auto' | 'binfmt-image' | 'host' | 'false';
+
+/** Every input, read once, validated and typed. Nothing else reads the raw inputs. */
+export interface Inputs {
+  mode: Mode;
+  images: string[];
+  platforms: Platform[];
+  tagRules: TagRule[];
+  flavor: Flavor;
+  labels: string[];
+  annotations: string[];
+  context: string;
+  file: string;
+  target: string;
+  buildArgs: string[];
+  buildContexts: string[];
+  secrets: string[];
+  secretEnvs: string[];
+  secretFiles: string[];
+  ssh: string[];
+  network: string;
+  addHosts: string[];
+  shmSize: string;
+  ulimit: string[];
+  provenance: string;
+  sbom: string;
+  push: boolean;
+  load: boolean;
+  noCache: boolean;
+  noCacheFilters: string[];
+  pull: boolean;
+  cache: boolean;
+  cacheTag: string;
+  cacheFrom: string[];
+  cacheTo: string[];
+  qemu: QemuMode;
+  qemuImage: string;
+  buildxVersion: string;
+  buildxMirror: string;
+  builder: string;
+  driver: Driver;
+  driverOpts: string[];
+  endpoint: string;
+  buildkitImage: string;
+  buildkitdConfig: string;
+  buildkitdConfigInline: string;
+  buildkitdFlags: string;
+  retries: number;
+  stallTimeoutMs: number;
+  dryRun: boolean;
+  metadataSource: 'auto' | 'workflow' | 'git';
+  digests: string[];
+}
+
+/** Defaults live here and in action.yml; the command line reads the same table. */
+export const DEFAULTS: Record<string, string> = {
+  mode: 'build',
+  platforms: 'linux/amd64,linux/arm64',
+  context: '.',
+  file: '',
+  provenance: 'mode=min',
+  sbom: 'false',
+  push: 'true',
+  load: 'false',
+  'no-cache': 'false',
+  pull: 'false',
+  cache: 'auto',
+  'cache-tag': 'buildcache',
+  qemu: 'auto',
+  'qemu-image': 'tonistiigi/binfmt:qemu-v9.2.2-52',
+  'buildx-mirror': 'https://github.com/docker/buildx/releases/download',
+  driver: 'docker-container',
+  'buildkit-image': 'moby/buildkit:v0.32.2',
+  retries: '3',
+  'stall-timeout': '600',
+  'dry-run': 'false',
+  'metadata-source': 'auto'
+};
+
+export type InputReader = (name: string) => string;
+
+/** Reads and validates every input. Throws InputError before anything is built or pushed. */
+export function readInputs(raw: InputReader, cwd: string = process.cwd()): Inputs {
+  const get = (name: string): string => {
+    const value = raw(name).trim();
+    return value === '' ? (DEFAULTS[name] ?? '') : value;
+  };
+  const list = (name: string, comma = false): string[] => parseList(get(name), { comma });
+
+  const mode = oneOf(get('mode'), 'mode', ['build', 'platform', 'merge'] as const);
+  const push = bool(get('push'), 'push');
+  const load = bool(get('load'), 'load');
+  if (push && load) throw new InputError('load', 'true', 'false when push is true: a multi-platform image cannot be pushed and loaded in one build; use two steps');
+  const driver = oneOf(get('driver'), 'driver', ['docker-container', 'remote', 'docker'] as const);
+  const endpoint = get('endpoint');
+  if (driver === 'remote' && endpoint === '') throw new InputError('endpoint', '', 'the BuildKit address (tcp://host:1234 or unix:///path) when driver is remote');
+  if (driver !== 'remote' && endpoint !== '') throw new InputError('endpoint', endpoint, 'empty unless driver is remote');
+
+  const images = dedupe(list('images', true).map((image) => parseImage(image)));
+  if ((push || load || mode !== 'build') && images.length === 0) {
+    throw new InputError('images', '', 'at least one image name (e.g. ghcr.io/owner/app) when push, load or mode platform/merge is set');
+  }
+  const platforms = parsePlatforms(list('platforms', true));
+  if (load && platforms.length > 1) {
+    throw new InputError('platforms', platforms.map((p) => p.id).join(','), 'one platform when load is true (the local image store holds one platform per tag)');
+  }
+
+  const cacheRaw = get('cache');
+  const cache = cacheRaw === 'auto' ? push : bool(cacheRaw, 'cache', 'true, false or auto');
+  const cacheTag = get('cache-tag');
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/.test(cacheTag)) throw new InputError('cache-tag', cacheTag, 'a tag name of letters, digits, _ . - (at most 101 characters)');
+
+  const context = get('context');
+  const file = get('file');
+  const remoteContext = /^(https?:\/\/|git@|github\.com\/)|\.git(#.*)?$/.test(context);
+  if (mode !== 'merge' && !remoteContext) {
+    const dir = path.resolve(cwd, context);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError('context', context, 'an existing directory (relative to the workspace) or a git URL');
+    const dockerfile = path.resolve(cwd, file || path.join(context, 'Dockerfile'));
+    if (file !== '-' && !existsSync(dockerfile)) throw new InputError('file', file || path.join(context, 'Dockerfile'), 'an existing Dockerfile');
+  }
+
+  const retries = integer(get('retries'), 'retries', 0, 10);
+  const stall = integer(get('stall-timeout'), 'stall-timeout', 0, 24 * 3600);
+
+  return {
+    mode,
+    images,
+    platforms,
+    tagRules: parseTagRules(get('tags')),
+    flavor: parseFlavor(get('flavor')),
+    labels: list('labels'),
+    annotations: list('annotations'),
+    context,
+    file,
+    target: get('target'),
+    buildArgs: list('build-args'),
+    buildContexts: list('build-contexts'),
+    secrets: rawLines(raw('secrets')),
+    secretEnvs: list('secret-envs', true),
+    secretFiles: list('secret-files'),
+    ssh: list('ssh'),
+    network: get('network'),
+    addHosts: list('add-hosts', true),
+    shmSize: get('shm-size'),
+    ulimit: list('ulimit'),
+    provenance: get('provenance'),
+    sbom: get('sbom'),
+    push,
+    load,
+    noCache: bool(get('no-cache'), 'no-cache'),
+    noCacheFilters: list('no-cache-filters', true),
+    pull: bool(get('pull'), 'pull'),
+    cache,
+    cacheTag,
+    cacheFrom: list('cache-from'),
+    cacheTo: list('cache-to'),
+    qemu: qemuMode(get('qemu')),
+    qemuImage: get('qemu-image'),
+    buildxVersion: get('buildx-version'),
+    buildxMirror: get('buildx-mirror'),
+    builder: get('builder'),
+    driver,
+    driverOpts: list('driver-opts'),
+    endpoint,
+    buildkitImage: get('buildkit-image'),
+    buildkitdConfig: get('buildkitd-config'),
+    buildkitdConfigInline: raw('buildkitd-config-inline'),
+    buildkitdFlags: get('buildkitd-flags'),
+    retries,
+    stallTimeoutMs: stall * 1000,
+    dryRun: bool(get('dry-run'), 'dry-run'),
+    metadataSource: oneOf(get('metadata-source'), 'metadata-source', ['auto', 'workflow', 'git'] as const),
+    digests: list('digests', true)
+  };
+}
+
+// The YAML 1.2 core schema's booleans, as @actions/core's getBooleanInput accepts them: a typo fails.
+function bool(value: string, input: string, accepted = 'true or false'): boolean {
+  if (['true', 'True', 'TRUE'].includes(value)) return true;
+  if (['false', 'False', 'FALSE'].includes(value)) return false;
+  throw new InputError(input, value, accepted);
+}
+
+function oneOf<T extends string>(value: string, input: string, accepted: readonly T[]): T {
+  if ((accepted as readonly string[]).includes(value)) return value as T;
+  throw new InputError(input, value, `one of ${accepted.join(', ')}`);
+}
+
+function qemuMode(value: string): QemuMode {
+  if (value === 'true') return 'auto';
+  return oneOf(value, 'qemu', ['auto', 'binfmt-image', 'host', 'false'] as const);
+}
+
+function integer(value: string, input: string, min: number, max: number): number {
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new InputError(input, value, `a whole number from ${min} to ${max}`);
+  return Number(value);
+}
+
+function dedupe(items: string[]): string[] {
+  return [...new Set(items)];
+}
+
+/** Secrets are `id=value` lines whose value may hold anything, commas included: no CSV parsing. */
+function rawLines(value: string): string[] {
+  return value.split(/\r?\n/).filter((line) => line.trim() !== '');
+}

@@ -1,0 +1,47 @@
+/**
+ * Registry cache refs. One ref per image line by default (`<image>:buildcache`), `mode=max` so
+ * every stage of every platform is kept, read and written. Explicit cache-from / cache-to
+ * replace it. Export errors are ignored by BuildKit (and reported by us as warnings) so an
+ * unwritable cache never fails a build that itself succeeded.
+ */
+export interface CachePlan {
+  from: string[];
+  to: string[];
+  /** The registry refs involved, for the summary. */
+  refs: string[];
+}
+
+export interface CacheOptions {
+  enabled: boolean;
+  image: string | undefined;
+  tag: string;
+  cacheFrom: string[];
+  cacheTo: string[];
+  /** Extra refs read but never written (e.g. the default branch's cache for a branch build). */
+  readOnly?: string[];
+}
+
+export function planCache(options: CacheOptions): CachePlan {
+  if (options.cacheFrom.length > 0 || options.cacheTo.length > 0) {
+    const refs = [...options.cacheFrom, ...options.cacheTo].map(refOf).filter((r): r is string => !!r);
+    return { from: options.cacheFrom.map((s) => (s.includes('=') ? s : `type=registry,ref=${s}`)), to: options.cacheTo.map(ignoreErrors), refs: [...new Set(refs)] };
+  }
+  if (!options.enabled || !options.image) return { from: [], to: [], refs: [] };
+  const ref = `${options.image}:${options.tag}`;
+  const from = [`type=registry,ref=${ref}`, ...(options.readOnly ?? []).map((r) => `type=registry,ref=${r}`)];
+  // image-manifest + oci-mediatypes: registries that reject the older cache manifest list (ECR among them) accept this.
+  const to = [`type=registry,ref=${ref},mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true`];
+  return { from, to, refs: [ref, ...(options.readOnly ?? [])] };
+}
+
+function refOf(spec: string): string | undefined {
+  const m = /(?:^|,)ref=([^,]+)/.exec(spec);
+  return m?.[1];
+}
+
+/** A cache export that fails must warn, not fail the build: add ignore-error unless the user chose. */
+function ignoreErrors(spec: string): string {
+  const full = spec.includes('=') ? spec : `type=registry,ref=${spec}`;
+  if (/(^|,)ignore-error=/.test(full) || /(^|,)type=inline\b/.test(full)) return full;
+  return `${full},ignore-error=true`;
+}

@@ -1,0 +1,118 @@
+import type { Inputs } from '../inputs.js';
+import type { Context } from './context.js';
+import type { Platform } from './platforms.js';
+import { computeTags, type TagResult } from './tags.js';
+import { computeLabels, computeAnnotations } from './labels.js';
+import { planCache, type CachePlan } from './cache.js';
+import { buildArgv, createBuilderArgv, type BuildOutput } from './build.js';
+import { InputError } from './errors.js';
+
+/** Everything the action will do, decided before it does any of it. Printed as is by dry-run. */
+export interface Plan {
+  platforms: Platform[];
+  /** Platforms that need an emulator on this runner. */
+  emulated: Platform[];
+  tags: TagResult;
+  labels: Record<string, string>;
+  annotations: string[];
+  cache: CachePlan;
+  builder: { name: string; create?: string[] };
+  build: string[];
+  output: BuildOutput;
+}
+
+export interface PlanIds {
+  builderName: string;
+  metadataFile: string;
+  /** `--secret` specs after values were written to files (values never in the plan). */
+  secretSpecs: string[];
+}
+
+export function makePlan(inputs: Inputs, context: Context, native: Platform, now: Date, ids: PlanIds, runsNatively: (p: Platform) => boolean): Plan {
+  const tags = computeTags({ images: inputs.images, rules: inputs.tagRules, flavor: inputs.flavor, context, now });
+  if (inputs.push && tags.tags.length === 0) {
+    throw new InputError('tags', inputs.tagRules.map((r) => r.raw).join('\n') || '(defaults)', `rules that give at least one tag for a ${context.eventName} event on ${context.ref}`);
+  }
+  const labels = computeLabels(context, tags.version, inputs.labels, now);
+  const annotations = computeAnnotations(labels, inputs.annotations, inputs.platforms.length > 1 ? ['index', 'manifest'] : ['manifest']);
+  const cache = planCache({ enabled: inputs.cache, image: inputs.images[0], tag: inputs.cacheTag, cacheFrom: inputs.cacheFrom, cacheTo: inputs.cacheTo });
+  const output: BuildOutput = inputs.push
+    ? { kind: 'push-by-digest', image: inputs.images[0] }
+    : inputs.load
+      ? { kind: 'load', tags: tags.refs }
+      : { kind: 'none' };
+  const create = inputs.builder
+    ? undefined
+    : inputs.driver === 'docker'
+      ? undefined
+      : createBuilderArgv({
+          name: ids.builderName,
+          driver: inputs.driver,
+          endpoint: inputs.endpoint,
+          buildkitImage: inputs.buildkitImage,
+          driverOpts: inputs.driverOpts,
+          buildkitdConfig: inputs.buildkitdConfig,
+          buildkitdFlags: inputs.buildkitdFlags
+        });
+  const builderName = inputs.builder || (inputs.driver === 'docker' ? 'default' : ids.builderName);
+  const build = buildArgv({
+    builder: builderName,
+    platforms: inputs.platforms.map((p) => p.id),
+    context: inputs.context,
+    file: inputs.file,
+    target: inputs.target,
+    buildArgs: inputs.buildArgs,
+    buildContexts: inputs.buildContexts,
+    labels,
+    annotations: inputs.push ? annotations : [],
+    secrets: ids.secretSpecs,
+    ssh: inputs.ssh,
+    network: inputs.network,
+    addHosts: inputs.addHosts,
+    shmSize: inputs.shmSize,
+    ulimit: inputs.ulimit,
+    provenance: inputs.provenance,
+    sbom: inputs.sbom,
+    noCache: inputs.noCache,
+    noCacheFilters: inputs.noCacheFilters,
+    pull: inputs.pull,
+    cacheFrom: cache.from,
+    cacheTo: cache.to,
+    output,
+    metadataFile: ids.metadataFile
+  });
+  return {
+    platforms: inputs.platforms,
+    emulated: inputs.platforms.filter((p) => !runsNatively(p)),
+    tags,
+    labels,
+    annotations,
+    cache,
+    builder: { name: builderName, create },
+    build,
+    output
+  };
+}
+
+/** `id=value` lines of the `secrets` input, split at the first `=` (values may hold anything). */
+export function parseSecrets(lines: string[]): Array<{ id: string; value: string }> {
+  return lines.map((line) => {
+    const eq = line.indexOf('=');
+    const id = eq > 0 ? line.slice(0, eq).trim() : '';
+    if (!/^[A-Za-z0-9_.-]+$/.test(id)) throw new InputError('secrets', `${id || line.slice(0, 20)}=***`, 'lines of id=value, the id made of letters, digits, _ . -');
+    return { id, value: line.slice(eq + 1) };
+  });
+}
+
+/** `id=NAME` (secret-envs) and `id=path` (secret-files) to buildx `--secret` specs. */
+export function secretRefs(envs: string[], files: string[]): string[] {
+  const split = (input: string, item: string): [string, string] => {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new InputError(input, item, 'id=value pairs');
+    return [item.slice(0, eq), item.slice(eq + 1)];
+  };
+  return [
+    ...envs.map((e) => split('secret-envs', e)).map(([id, env]) => `id=${id},env=${env}`),
+    ...files.map((f) => split('secret-files', f)).map(([id, src]) => `id=${id},src=${src}`)
+  ];
+}

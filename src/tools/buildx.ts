@@ -1,0 +1,113 @@
+import { readFile } from 'node:fs/promises';
+import type { Runner } from '../exec.js';
+import type { Log } from '../log.js';
+import { withRetry } from '../retry.js';
+import type { BuildxBin } from './buildx-bin.js';
+
+export interface BuilderInfo {
+  name: string;
+  driver: string;
+  platforms: string[];
+  buildkitVersion: string;
+}
+
+export interface Buildx {
+  bin: BuildxBin;
+  run: Runner;
+  log: Log;
+  retries: number;
+}
+
+function call(bx: Buildx, args: string[], options: Parameters<Runner>[2] = {}) {
+  return bx.run(bx.bin.command, [...bx.bin.prefix, ...args], options);
+}
+
+/** Creates (already done by the caller's argv) and bootstraps a builder, returning what it offers. */
+export async function createBuilder(bx: Buildx, createArgv: string[], name: string): Promise<void> {
+  await withRetry(() => call(bx, createArgv, { quiet: true }), { retries: bx.retries, what: `creating builder ${name}`, log: bx.log });
+}
+
+export async function bootstrapBuilder(bx: Buildx, name: string): Promise<BuilderInfo> {
+  const out = await withRetry(() => call(bx, ['inspect', '--bootstrap', '--builder', name], { quiet: true }), {
+    retries: bx.retries,
+    what: `starting builder ${name}`,
+    log: bx.log
+  });
+  return parseInspect(out.stdout, name);
+}
+
+/** Reads `buildx inspect` text: the driver, the platforms the nodes offer, the BuildKit version. */
+export function parseInspect(text: string, name: string): BuilderInfo {
+  const field = (label: string): string[] =>
+    text
+      .split('\n')
+      .filter((line) => line.trimStart().startsWith(`${label}:`))
+      .map((line) => line.slice(line.indexOf(':') + 1).trim());
+  const platforms = field('Platforms')
+    .flatMap((line) => line.split(','))
+    .map((p) => p.replace(/\*$/, '').trim())
+    .filter(Boolean);
+  return {
+    name,
+    driver: field('Driver')[0] ?? 'unknown',
+    platforms: [...new Set(platforms)],
+    buildkitVersion: field('BuildKit version')[0] ?? field('Buildkit')[0] ?? 'unknown'
+  };
+}
+
+export async function removeBuilder(bx: Buildx, name: string): Promise<'removed' | 'absent'> {
+  const result = await call(bx, ['rm', '--force', name], { allowFailure: true, quiet: true });
+  if (result.code === 0) return 'removed';
+  if (/not found|no builder|does not exist/i.test(result.stderr)) return 'absent';
+  throw new Error(`removing builder ${name} failed: ${result.stderr.trim()}`);
+}
+
+/** Runs one build; a stalled or transiently failed push is tried again (BuildKit's cache makes the rerun cheap). */
+export async function build(bx: Buildx, argv: string[], metadataFile: string, stallMs: number): Promise<Record<string, unknown>> {
+  await withRetry(() => call(bx, argv, { stallMs: stallMs || undefined }), { retries: bx.retries, what: 'build and push', log: bx.log });
+  try {
+    return JSON.parse(await readFile(metadataFile, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error(`buildx wrote no readable metadata file at ${metadataFile}: ${(error as Error).message}`);
+  }
+}
+
+export interface Manifest {
+  mediaType?: string;
+  manifests?: Array<{ digest: string; mediaType?: string; platform?: { os: string; architecture: string; variant?: string }; annotations?: Record<string, string> }>;
+  annotations?: Record<string, string>;
+}
+
+/** The raw manifest or index a reference points at, or undefined when it does not exist. */
+export async function inspectRaw(bx: Buildx, builder: string, ref: string): Promise<Manifest | undefined> {
+  try {
+    const out = await withRetry(
+      () => call(bx, ['imagetools', 'inspect', '--builder', builder, '--raw', ref], { quiet: true }),
+      { retries: bx.retries, what: `reading ${ref}`, log: bx.log }
+    );
+    return JSON.parse(out.stdout) as Manifest;
+  } catch (error) {
+    if (/not found|manifest unknown|404/i.test(String((error as Error).message))) return undefined;
+    throw error;
+  }
+}
+
+/** Platform → manifest digest of an index, attestation manifests left out. */
+export function platformDigests(index: Manifest): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of index.manifests ?? []) {
+    if (!m.platform || m.platform.os === 'unknown') continue;
+    if (m.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest') continue;
+    const id = [m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join('/');
+    out[id] = m.digest;
+  }
+  return out;
+}
+
+/** Points every tag at `source` (a digest reference): the last step, after the whole index is pushed. */
+export async function tagIndex(bx: Buildx, builder: string, source: string, refs: string[], sources: string[] = [source]): Promise<void> {
+  const argv = ['imagetools', 'create', '--builder', builder];
+  for (const ref of refs) argv.push('--tag', ref);
+  argv.push(...sources);
+  await withRetry(() => call(bx, argv, { quiet: true }), { retries: bx.retries, what: 'tagging the index', log: bx.log });
+}
