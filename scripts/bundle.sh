@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Bundles the action (dist/index.js) and the command line (dist/cli/index.js) with ncc into $1.
+set -euo pipefail
+out=${1:-dist}
+cd "$(dirname "$0")/.."
+npx ncc build src/index.ts -o "$out" --license licenses.txt --target es2022 --quiet
+npx ncc build src/cli.ts -o "$out/cli" --target es2022 --quiet
