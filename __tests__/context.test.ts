@@ -170,6 +170,10 @@ describe('contextFromGitHub', () => {
       expect(context.commitDate).toEqual(new Date('2022-05-06T07:08:09Z'));
       // a commit the checkout lacks (shallow clone): no date rather than a wrong one
       expect(contextFromGitHub(actionsEnv('workflow_dispatch', 'workflow_dispatch.json', { GITHUB_WORKSPACE: repo })).commitDate).toBeUndefined();
+      // a pull request whose head commit is not fetched: the merge commit's date
+      const pr = contextFromGitHub(actionsEnv('pull_request', 'pull_request.json', { GITHUB_REF: 'refs/pull/12/merge', GITHUB_SHA: sha, GITHUB_WORKSPACE: repo }));
+      expect(pr.sha).toBe('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa');
+      expect(pr.commitDate).toEqual(new Date('2022-05-06T07:08:09Z'));
     } finally {
       rmSync(repo, { recursive: true, force: true });
     }

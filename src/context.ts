@@ -56,7 +56,7 @@ function spdx(value: unknown): string | undefined {
  * GITHUB_EVENT_PATH. For pull requests the ref is `refs/pull/<n>/merge` (pull_request_target runs on
  * the base branch's ref, which must not give the base branch's tags) and the sha the head commit's.
  * The commit date comes from the push payload, else from the checkout in GITHUB_WORKSPACE when it has
- * the commit.
+ * the commit (for a pull request whose head is not fetched: the merge commit GITHUB_SHA).
  */
 export function contextFromGitHub(env: NodeJS.ProcessEnv): Context {
   const payload = readPayload(env.GITHUB_EVENT_PATH);
@@ -86,7 +86,13 @@ export function contextFromGitHub(env: NodeJS.ProcessEnv): Context {
 
   const headCommit: Payload | undefined = payload.head_commit;
   let commitDate = headCommit && (!sha || headCommit.id === sha || !headCommit.id) ? date(headCommit.timestamp) : undefined;
-  if (!commitDate && sha && env.GITHUB_WORKSPACE) commitDate = gitCommitDateSync(env.GITHUB_WORKSPACE, sha);
+  if (!commitDate && env.GITHUB_WORKSPACE) {
+    // A pull request's checkout is the merge commit, often without the head's history: its date
+    // still agrees across matrix legs, which is what `created` needs.
+    for (const candidate of new Set([sha, env.GITHUB_SHA ?? ''])) {
+      commitDate ??= candidate ? gitCommitDateSync(env.GITHUB_WORKSPACE, candidate) : undefined;
+    }
+  }
 
   return {
     eventName,
