@@ -49,6 +49,8 @@ export function createRunner(log: Log, masker: Masker): Runner {
     new Promise<RunResult>((resolve, reject) => {
       const shown = masker.mask([command, ...args.map(quoteArg)].join(' '));
       log.info(`[command] ${shown}`);
+      // Errors name the command by its verbs; the full line is already in the log above.
+      const short = verbs(command, args);
       const child = spawn(command, args, {
         cwd: options.cwd,
         env: options.env ?? process.env,
@@ -89,14 +91,14 @@ export function createRunner(log: Log, masker: Masker): Runner {
       });
       child.on('error', (err) => {
         if (timer) clearTimeout(timer);
-        reject(new ExecError(shown, { code: -1, stdout, stderr: `${stderr}${err.message}` }));
+        reject(new ExecError(short, { code: -1, stdout, stderr: `${stderr}${err.message}` }));
       });
       child.on('close', (code) => {
         if (timer) clearTimeout(timer);
         for (const rest of [outBuf.rest, errBuf.rest]) if (rest && !options.quiet) log.info(masker.mask(rest));
         const result = { code: code ?? -1, stdout, stderr };
-        if (stalled) reject(new ExecError(shown, result, true));
-        else if (result.code !== 0 && !options.allowFailure) reject(new ExecError(shown, result));
+        if (stalled) reject(new ExecError(short, result, true));
+        else if (result.code !== 0 && !options.allowFailure) reject(new ExecError(short, result));
         else resolve(result);
       });
       child.stdin.on('error', () => undefined);
@@ -119,6 +121,16 @@ function killGroup(pid: number | undefined): void {
       // already gone
     }
   }, 5000).unref();
+}
+
+/** `docker buildx build`: the command and the words before its first flag, at most three. */
+function verbs(command: string, args: string[]): string {
+  const words: string[] = [command];
+  for (const arg of args) {
+    if (arg.startsWith('-') || words.length > 3) break;
+    words.push(arg);
+  }
+  return words.join(' ');
 }
 
 function quoteArg(arg: string): string {

@@ -3,12 +3,12 @@ import path from 'node:path';
 import { InputError } from './plan/errors.js';
 import { parseList } from './plan/list.js';
 import { parsePlatforms, type Platform } from './plan/platforms.js';
-import { parseImage } from './plan/image.js';
+import { parseImages } from './plan/image.js';
+import type { QemuMode } from './tools/qemu.js';
 import { parseTagRules, parseFlavor, type TagRule, type Flavor } from './plan/tags.js';
 
 export type Mode = 'build' | 'platform' | 'merge';
 export type Driver = 'docker-container' | 'remote' | 'docker';
-export type QemuMode = 'auto' | 'binfmt-image' | 'host' | 'false';
 
 /** Every input, read once, validated and typed. Nothing else reads the raw inputs. */
 export interface Inputs {
@@ -106,7 +106,7 @@ export function readInputs(raw: InputReader, cwd: string = process.cwd()): Input
   if (driver === 'remote' && endpoint === '') throw new InputError('endpoint', '', 'the BuildKit address (tcp://host:1234 or unix:///path) when driver is remote');
   if (driver !== 'remote' && endpoint !== '') throw new InputError('endpoint', endpoint, 'empty unless driver is remote');
 
-  const images = dedupe(list('images', true).map((image) => parseImage(image)));
+  const images = parseImages(get('images'));
   if ((push || load || mode !== 'build') && images.length === 0) {
     throw new InputError('images', '', 'at least one image name (e.g. ghcr.io/owner/app) when push, load or mode platform/merge is set');
   }
@@ -205,10 +205,6 @@ function qemuMode(value: string): QemuMode {
 function integer(value: string, input: string, min: number, max: number): number {
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new InputError(input, value, `a whole number from ${min} to ${max}`);
   return Number(value);
-}
-
-function dedupe(items: string[]): string[] {
-  return [...new Set(items)];
 }
 
 /** Secrets are `id=value` lines whose value may hold anything, commas included: no CSV parsing. */

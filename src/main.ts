@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -10,7 +10,7 @@ import { contextFromGitHub, contextFromGit } from './context.js';
 import type { Context } from './plan/context.js';
 import { makePlan, parseSecrets, secretRefs, type Plan } from './plan/plan.js';
 import { nativePlatform, runsNatively } from './plan/platforms.js';
-import { holdBackFloating } from './plan/tags.js';
+import { holdBackFloating, type HeldTag } from './plan/tags.js';
 import { setupQemu } from './tools/qemu.js';
 import { findBuildx, installBuildx } from './tools/buildx-install.js';
 import type { BuildxBin } from './tools/buildx-bin.js';
@@ -31,7 +31,7 @@ export interface Result {
   digest: string;
   platformDigests: Record<string, string>;
   tags: string[];
-  held: Array<{ tag: string; current: string; ours: string }>;
+  held: HeldTag[];
   metadata: Record<string, unknown>;
   timings: Array<[string, number]>;
 }
@@ -59,7 +59,9 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
   });
   const context = await phase('Context', () => readContext(inputs, env, cwd, log));
   const now = (runEnv.now ?? (() => new Date()))();
-  const tempDir = await mkdtemp(path.join(env.RUNNER_TEMP || os.tmpdir(), 'multiarch-'));
+  const tempRoot = env.RUNNER_TEMP || os.tmpdir();
+  await mkdir(tempRoot, { recursive: true });
+  const tempDir = await mkdtemp(path.join(tempRoot, 'multiarch-'));
   const builderName = `multiarch-${context.runId || 'local'}-${context.runAttempt || '1'}-${randomBytes(3).toString('hex')}`;
   const state = { builder: '', buildx: undefined as BuildxBin | undefined, tempDir };
   saveState(edges, state);
@@ -87,7 +89,7 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
       log.info(`buildx ${found.version} (${[found.command, ...found.prefix].join(' ')})`);
       return found;
     });
-    const bx: buildx.Buildx = { bin, run: runner, log, retries: inputs.retries };
+    const bx: buildx.Buildx = { bin, run: runner, log, retries: inputs.retries, cwd };
     state.buildx = bin;
 
     const builder = await phase('Builder', async () => {
@@ -120,7 +122,7 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
         if (!index) throw new Error(`${source} was pushed but the registry does not return it`);
         const perPlatform = index.manifests ? buildx.platformDigests(index) : { [plan.platforms[0].id]: pushed };
         const keep = await floatingCheck(bx, builder.name, plan, inputs.images[0]);
-        for (const h of keep.held) log.warning(`${h.tag} stays on ${h.current}: it is newer than ${h.ours}`);
+        for (const h of keep.held) log.warning(`${h.tag} not moved: ${h.reason === 'prerelease' ? `${h.ours} is a pre-release` : `it points to ${h.current}, newer than ${h.ours}`}`);
         const refs = plan.tags.refs.filter((ref) => keep.tags.includes(ref.slice(ref.lastIndexOf(':') + 1)));
         if (refs.length > 0) await buildx.tagIndex(bx, builder.name, source, refs);
         for (const ref of refs) log.info(`${ref} → ${pushed}`);
@@ -179,7 +181,7 @@ function warnCache(metadata: Record<string, unknown>, log: Log): void {
 }
 
 function describeQemu(result: { installed: string[]; present: string[]; skipped?: string; method?: string }): string {
-  if (result.skipped) return `no emulation needed: ${result.skipped}`;
+  if (result.skipped) return `no QEMU set-up: ${result.skipped}`;
   const parts = [];
   if (result.installed.length) parts.push(`installed ${result.installed.join(', ')}${result.method ? ` (${result.method})` : ''}`);
   if (result.present.length) parts.push(`already registered ${result.present.join(', ')}`);

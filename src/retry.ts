@@ -21,9 +21,9 @@ const PERMANENT = [
 const TRANSIENT: Array<[RegExp, string]> = [
   [/\b429\b|too many requests|toomanyrequests/i, 'registry throttled the request (429)'],
   [/\b50[0234]\b|service unavailable|bad gateway|gateway time-?out|internal server error/i, 'registry server error (5xx)'],
-  [/connection reset|broken pipe|unexpected EOF|\bEOF\b|connection refused|socket hang up|ECONNRESET/i, 'connection dropped'],
-  [/i\/o timeout|deadline exceeded|timed out|TLS handshake timeout|context canceled/i, 'request timed out'],
-  [/no such host|temporary failure in name resolution/i, 'name resolution failed']
+  [/connection reset|broken pipe|unexpected EOF|\bEOF\b|connection refused|socket hang up|ECONNRESET|ECONNREFUSED|EPIPE/i, 'connection dropped'],
+  [/i\/o timeout|deadline exceeded|timed out|TLS handshake timeout|context canceled|ETIMEDOUT/i, 'request timed out'],
+  [/no such host|temporary failure in name resolution|EAI_AGAIN/i, 'name resolution failed']
 ];
 
 /** Decides whether a failure is worth another attempt, and names its cause for the log. */

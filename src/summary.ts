@@ -13,7 +13,7 @@ export function summaryMarkdown(result: Result, builder: BuilderInfo): string {
   lines.push(`| Builder | \`${builder.name}\` (${builder.driver}, BuildKit ${builder.buildkitVersion}) |`);
   lines.push('', '### Tags', '');
   lines.push(...(result.tags.length ? result.tags.map((t) => `- \`${t}\``) : ['none pushed']));
-  for (const h of result.held) lines.push(`- \`${h.tag}\` left on ${h.current} (newer than ${h.ours})`);
+  for (const h of result.held) lines.push(`- \`${h.tag}\` not moved (${h.reason === 'prerelease' ? 'pre-release' : `stays on ${h.current}, newer than ${h.ours}`})`);
   if (Object.keys(result.platformDigests).length) {
     lines.push('', '### Platform digests', '', '| Platform | Digest |', '|---|---|');
     for (const [platform, digest] of Object.entries(result.platformDigests)) lines.push(`| \`${platform}\` | \`${digest}\` |`);

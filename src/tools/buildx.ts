@@ -16,10 +16,12 @@ export interface Buildx {
   run: Runner;
   log: Log;
   retries: number;
+  /** Where relative build contexts and Dockerfiles are found: the workspace. */
+  cwd?: string;
 }
 
 function call(bx: Buildx, args: string[], options: Parameters<Runner>[2] = {}) {
-  return bx.run(bx.bin.command, [...bx.bin.prefix, ...args], options);
+  return bx.run(bx.bin.command, [...bx.bin.prefix, ...args], { cwd: bx.cwd, ...options });
 }
 
 /** Creates (already done by the caller's argv) and bootstraps a builder, returning what it offers. */
