@@ -1,0 +1,168 @@
+/**
+ * The bundled command line (dist/cli/index.js) against the real stack: a build from a local git
+ * checkout of tag v1.2.3, two platforms through the remote driver, pushed to the local registry.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ROOT } from './support/runner.js';
+import { Registry, platformId } from './support/registry.js';
+
+const CLI = path.join(ROOT, 'dist/cli/index.js');
+const STACK_DIR = process.env.STACK_DIR ?? '/var/tmp/multiarch-stack';
+
+interface StackEnv {
+  registry: string;
+  buildkitHost: string;
+  baseImage: string;
+}
+
+function stackStatus(): { ok: true; env: StackEnv } | { ok: false; reason: string } {
+  const statusFile = path.join(STACK_DIR, 'status');
+  if (!existsSync(statusFile)) return { ok: false, reason: `${statusFile} is missing: run bash scripts/stack.sh up` };
+  const status = readFileSync(statusFile, 'utf8').trim();
+  if (status !== 'ok') return { ok: false, reason: `the build stack is not up (${status})` };
+  return { ok: true, env: JSON.parse(readFileSync(path.join(STACK_DIR, 'env.json'), 'utf8')) as StackEnv };
+}
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+}
+
+/** Runs the bundle as a user would, with no GitHub variables, so the context comes from git. */
+function runCli(args: string[], cwd: string): Promise<CliRun> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(GITHUB_|RUNNER_|INPUT_|STATE_|ACTIONS_)/.test(name)));
+  const start = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr, seconds: (Date.now() - start) / 1000 });
+    });
+  });
+}
+
+/** A git repository holding one fixture project, checked out at tag v1.2.3. */
+function gitCheckout(project: string): { dir: string; sha: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'e2e-cli-'));
+  cpSync(path.join(ROOT, '__tests__/fixtures/projects', project), dir, { recursive: true });
+  const git = (...args: string[]): string =>
+    execFileSync('git', ['-c', 'user.name=e2e', '-c', 'user.email=e2e@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd: dir, stdio: 'pipe' }).toString().trim();
+  git('init', '-q');
+  git('add', '.');
+  git('commit', '-q', '-m', 'fixture');
+  git('tag', 'v1.2.3');
+  git('checkout', '-q', 'v1.2.3');
+  return { dir, sha: git('rev-parse', 'HEAD') };
+}
+
+function builders(): string {
+  return execFileSync('docker', ['buildx', 'ls'], { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+}
+
+const stack = stackStatus();
+if (!stack.ok) console.log(`skipping the command line's end-to-end tests: ${stack.reason}`);
+const describeStack = stack.ok ? describe : describe.skip;
+
+describeStack('the bundled command line against the real stack', () => {
+  // describe.skip still runs this body: read the stack only when it is up.
+  const env = stack.ok ? stack.env : ({} as StackEnv);
+  const registry = new Registry(env.registry);
+  const checkouts: string[] = [];
+
+  beforeAll(() => expect(existsSync(CLI)).toBe(true));
+  afterAll(() => {
+    for (const dir of checkouts) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('builds both platforms from a git tag, pushes one index under every tag, prints it, and removes its builder', async () => {
+    const { dir, sha } = gitCheckout('arch');
+    checkouts.push(dir);
+    const repo = `e2e-cli/${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+    const outputFile = path.join(dir, 'outputs.json');
+
+    const run = await runCli(
+      [
+        '--images', `${env.registry}/${repo}`,
+        '--platforms', 'linux/amd64,linux/arm64',
+        '--driver', 'remote',
+        '--endpoint', env.buildkitHost,
+        '--build-args', `BASE=${env.baseImage}`,
+        '--output-file', outputFile
+      ],
+      dir
+    );
+    console.log(`command line run: exit ${run.code} in ${run.seconds.toFixed(1)} s`);
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+
+    // Every phase is headed and closed with its time; build lines carry the seconds since it began.
+    expect(run.stdout).toMatch(/^▶ Build linux\/amd64, linux\/arm64$/m);
+    expect(run.stdout).toMatch(/^✔ Build linux\/amd64, linux\/arm64 \(\d+\.\d s\)$/m);
+    expect(run.stdout).toMatch(/^\[ +\d+\.\ds\] #\d+ \[linux\/arm64 /m);
+
+    const outputs = JSON.parse(readFileSync(outputFile, 'utf8')) as Record<string, string>;
+    expect(outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+
+    const tags = ['1.2.3', '1.2', '1', 'latest', `sha-${sha.slice(0, 7)}`];
+    for (const tag of tags) {
+      const index = await registry.manifest(repo, tag);
+      expect({ tag, digest: index?.digest }).toEqual({ tag, digest: outputs.digest });
+      expect(index?.body.mediaType).toBe('application/vnd.oci.image.index.v1+json');
+      const platforms = Registry.images(index?.body.manifests).map((m) => platformId(m.platform!));
+      expect(platforms.sort()).toEqual(['linux/amd64', 'linux/arm64']);
+    }
+
+    // The table a person reads last names the index digest and each platform's.
+    const table = run.stdout.slice(run.stdout.lastIndexOf('\nResult\n'));
+    expect(table).toContain(`  index        ${outputs.digest}`);
+    const perPlatform = JSON.parse(outputs['platform-digests']) as Record<string, string>;
+    for (const [platform, digest] of Object.entries(perPlatform)) expect(table).toContain(`  ${platform}  ${digest}`);
+    for (const tag of tags) expect(table).toContain(`${env.registry}/${repo}:${tag}`);
+
+    expect(outputs.builder).toMatch(/^multiarch-/);
+    expect(run.stdout).toContain(`removed builder ${outputs.builder}`);
+    expect(builders()).not.toContain(outputs.builder);
+  });
+
+  test('a failing build: exit 1, the reason on stderr, no tag pushed, and the builder still removed', async () => {
+    const { dir } = gitCheckout('broken');
+    checkouts.push(dir);
+    const repo = `e2e-cli/broken-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+
+    const run = await runCli(['--images', `${env.registry}/${repo}`, '--platforms', 'linux/amd64', '--driver', 'remote', '--endpoint', env.buildkitHost, '--build-args', `BASE=${env.baseImage}`, '--retries', '0'], dir);
+    console.log(`failing command line run: exit ${run.code} in ${run.seconds.toFixed(1)} s`);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^multiarch-publish: .*buildx.* build .*failed with exit code/m);
+    expect(run.stdout).toMatch(/^✖ Build linux\/amd64 failed after \d+\.\d s$/m);
+    expect(await registry.tags(repo)).toEqual([]);
+
+    const builder = /removed builder (\S+)/.exec(run.stdout)?.[1];
+    expect(builder).toMatch(/^multiarch-/);
+    expect(builders()).not.toContain(builder);
+  });
+});
+
+describe('the bundled command line', () => {
+  test('is runnable as a program: a node shebang and the executable bit', () => {
+    expect(readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(statSync(CLI).mode & 0o111).not.toBe(0);
+  });
+
+  test('a bad flag: exit 2 before anything runs', async () => {
+    const run = await runCli(['--platform', 'linux/arm64'], ROOT);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('unknown flag --platform (did you mean --platforms?)');
+    expect(run.stdout).toBe('');
+  });
+});
