@@ -60,6 +60,7 @@ export interface Inputs {
   dryRun: boolean;
   metadataSource: 'auto' | 'workflow' | 'git';
   digests: string[];
+  runId: string;
 }
 
 /** Defaults live here and in action.yml; the command line reads the same table. */
@@ -181,7 +182,8 @@ export function readInputs(raw: InputReader, cwd: string = process.cwd()): Input
     stallTimeoutMs: stall * 1000,
     dryRun: bool(get('dry-run'), 'dry-run'),
     metadataSource: oneOf(get('metadata-source'), 'metadata-source', ['auto', 'workflow', 'git'] as const),
-    digests: list('digests', true)
+    digests: list('digests', true),
+    runId: runId(get('run-id'))
   };
 }
 
@@ -200,6 +202,11 @@ function oneOf<T extends string>(value: string, input: string, accepted: readonl
 function qemuMode(value: string): QemuMode {
   if (value === 'true') return 'auto';
   return oneOf(value, 'qemu', ['auto', 'binfmt-image', 'host', 'false'] as const);
+}
+
+function runId(value: string): string {
+  if (value !== '' && !/^[A-Za-z0-9_.-]{1,40}$/.test(value)) throw new InputError('run-id', value, 'letters, digits, _ . - (at most 40)');
+  return value;
 }
 
 function integer(value: string, input: string, min: number, max: number): number {

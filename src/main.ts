@@ -11,10 +11,12 @@ import type { Context } from './plan/context.js';
 import { makePlan, parseSecrets, secretRefs, type Plan } from './plan/plan.js';
 import { nativePlatform, runsNatively } from './plan/platforms.js';
 import { holdBackFloating, type HeldTag } from './plan/tags.js';
+import { parseDigestRefs } from './plan/matrix.js';
 import { setupQemu } from './tools/qemu.js';
 import { findBuildx, installBuildx } from './tools/buildx-install.js';
 import type { BuildxBin } from './tools/buildx-bin.js';
 import * as buildx from './tools/buildx.js';
+import type { BuilderInfo } from './tools/buildx.js';
 import { saveState } from './state.js';
 import { summaryMarkdown } from './summary.js';
 
@@ -69,7 +71,8 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
     const secretSpecs = [...(await writeSecrets(inputs, tempDir)), ...secretRefs(inputs.secretEnvs, inputs.secretFiles)];
     const native = nativePlatform();
     const metadataFile = path.join(tempDir, 'metadata.json');
-    const plan = makePlan(inputs, context, native, now, { builderName, metadataFile, secretSpecs }, (p) => runsNatively(p, native));
+    const runId = inputs.runId || context.runId;
+    const plan = makePlan(inputs, context, native, now, { builderName, metadataFile, secretSpecs, runId }, (p) => runsNatively(p, native));
 
     if (inputs.dryRun) {
       await phase('Plan (dry run)', async () => printPlan(plan, inputs, log));
@@ -77,10 +80,12 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
       return undefined;
     }
 
-    await phase('QEMU', async () => {
-      const result = await setupQemu({ mode: inputs.qemu, platforms: plan.platforms, native, binfmtImage: inputs.qemuImage, run: runner, log, retries: inputs.retries });
-      log.info(describeQemu(result));
-    });
+    if (inputs.mode !== 'merge') {
+      await phase('QEMU', async () => {
+        const result = await setupQemu({ mode: inputs.qemu, platforms: plan.platforms, native, binfmtImage: inputs.qemuImage, run: runner, log, retries: inputs.retries });
+        log.info(describeQemu(result));
+      });
+    }
 
     const bin = await phase('Buildx', async () => {
       const found = inputs.buildxVersion
@@ -92,45 +97,61 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
     const bx: buildx.Buildx = { bin, run: runner, log, retries: inputs.retries, cwd };
     state.buildx = bin;
 
-    const builder = await phase('Builder', async () => {
-      if (plan.builder.create) {
-        await buildx.createBuilder(bx, plan.builder.create, plan.builder.name);
-        state.builder = plan.builder.name;
-        saveState(edges, state);
-      }
-      const info = await buildx.bootstrapBuilder(bx, plan.builder.name);
-      log.info(`builder ${info.name}: driver ${info.driver}, BuildKit ${info.buildkitVersion}`);
-      log.info(`platforms: ${info.platforms.join(', ') || '(none listed)'}`);
-      const missing = plan.platforms.filter((p) => info.platforms.length > 0 && !info.platforms.includes(p.id));
-      if (missing.length > 0) log.warning(`builder ${info.name} does not list ${missing.map((p) => p.id).join(', ')}; the build may fail for them`);
-      return info;
-    });
-
-    const metadata = await phase(`Build ${plan.platforms.map((p) => p.id).join(', ')}`, () => buildx.build(bx, plan.build, metadataFile, inputs.stallTimeoutMs));
-    warnCache(metadata, log);
+    const builder: BuilderInfo = plan.builder.name
+      ? await phase('Builder', async () => {
+          if (plan.builder.create) {
+            if (inputs.buildkitdConfigInline) {
+              const file = path.join(tempDir, 'buildkitd.toml');
+              await writeFile(file, inputs.buildkitdConfigInline);
+              plan.builder.create.push('--buildkitd-config', file);
+            }
+            await buildx.createBuilder(bx, plan.builder.create, plan.builder.name);
+            state.builder = plan.builder.name;
+            saveState(edges, state);
+          }
+          const info = await buildx.bootstrapBuilder(bx, plan.builder.name);
+          log.info(`builder ${info.name}: driver ${info.driver}, BuildKit ${info.buildkitVersion}`);
+          log.info(`platforms: ${info.platforms.join(', ') || '(none listed)'}`);
+          const missing = plan.platforms.filter((p) => info.platforms.length > 0 && !info.platforms.includes(p.id));
+          if (missing.length > 0) log.warning(`builder ${info.name} does not list ${missing.map((p) => p.id).join(', ')}; the build may fail for them`);
+          return info;
+        })
+      : { name: '', driver: 'none (merge)', platforms: [], buildkitVersion: '-' };
 
     let digest = '';
     let platformDigests: Record<string, string> = {};
     let tags: string[] = [];
-    let held: Result['held'] = [];
-    if (plan.output.kind === 'push-by-digest') {
-      const pushed = String(metadata['containerimage.digest'] ?? '');
-      if (!/^sha256:[0-9a-f]{64}$/.test(pushed)) throw new Error(`the build finished but buildx reported no image digest in its metadata (${Object.keys(metadata).join(', ') || 'empty'})`);
-      const source = `${plan.output.image}@${pushed}`;
-      ({ digest, platformDigests, tags, held } = await phase('Publish tags', async () => {
-        const index = await buildx.inspectRaw(bx, builder.name, source);
-        if (!index) throw new Error(`${source} was pushed but the registry does not return it`);
-        const perPlatform = index.manifests ? buildx.platformDigests(index) : { [plan.platforms[0].id]: pushed };
-        const keep = await floatingCheck(bx, builder.name, plan, inputs.images[0]);
-        for (const h of keep.held) log.warning(`${h.tag} not moved: ${h.reason === 'prerelease' ? `${h.ours} is a pre-release` : `it points to ${h.current}, newer than ${h.ours}`}`);
-        const refs = plan.tags.refs.filter((ref) => keep.tags.includes(ref.slice(ref.lastIndexOf(':') + 1)));
-        if (refs.length > 0) await buildx.tagIndex(bx, builder.name, source, refs);
-        for (const ref of refs) log.info(`${ref} → ${pushed}`);
-        return { digest: pushed, platformDigests: perPlatform, tags: refs, held: keep.held };
-      }));
+    let held: HeldTag[] = [];
+    let metadata: Record<string, unknown> = {};
+    let sources: string[] = [];
+
+    if (inputs.mode === 'merge') {
+      sources = await phase('Find legs', () => findLegs(bx, plan, inputs));
     } else {
+      metadata = await phase(`Build ${plan.platforms.map((p) => p.id).join(', ')}`, () => buildx.build(bx, plan.build, metadataFile, inputs.stallTimeoutMs));
+      warnCache(metadata, log);
       digest = String(metadata['containerimage.digest'] ?? '');
-      tags = plan.output.kind === 'load' ? plan.tags.refs : [];
+      if (plan.output.kind === 'push-by-digest') {
+        if (!/^sha256:[0-9a-f]{64}$/.test(digest)) throw new Error(`the build finished but buildx reported no image digest in its metadata (${Object.keys(metadata).join(', ') || 'empty'})`);
+        sources = [`${plan.output.image}@${digest}`];
+      } else if (plan.output.kind === 'load') {
+        tags = plan.tags.refs;
+      }
+    }
+
+    if (sources.length > 0) {
+      ({ digest, platformDigests, tags, held } = await phase(inputs.mode === 'platform' ? 'Hand off to the merge' : 'Publish tags', async () => {
+        const refs = inputs.mode === 'platform' ? { refs: [`${inputs.images[0]}:${plan.legs[0].tag}`], held: [] } : await movableRefs(bx, builder.name, plan, inputs.images[0], log);
+        // A merged index is new: it gets the index annotations the legs' indexes carried.
+        const annotations = sources.length > 1 ? plan.annotations.filter((a) => a.startsWith('index:')) : [];
+        if (refs.refs.length > 0) await buildx.tagIndex(bx, builder.name, refs.refs, sources, annotations);
+        // Read back what the first tag (or the single source) now points to: the outputs describe the registry, not our intent.
+        const published = await buildx.inspectRaw(bx, builder.name, refs.refs[0] ?? sources[0]);
+        if (!published) throw new Error(`${refs.refs[0] ?? sources[0]} is not in the registry after publishing`);
+        const perPlatform = published.manifest.manifests ? buildx.platformDigests(published.manifest) : { [plan.platforms[0].id]: published.digest };
+        for (const ref of refs.refs) log.info(`${ref} → ${published.digest}`);
+        return { digest: published.digest, platformDigests: perPlatform, tags: inputs.mode === 'platform' ? [] : refs.refs, held: refs.held };
+      }));
     }
 
     const result: Result = { plan, digest, platformDigests, tags, held, metadata, timings };
@@ -165,14 +186,49 @@ function hide(value: string, masker: Masker, log: Log): void {
   log.setSecret(value);
 }
 
-/** For each floating tag (latest, 1, 1.2), read the version it points to now; never move it backwards. */
-async function floatingCheck(bx: buildx.Buildx, builder: string, plan: Plan, image: string) {
+/** The refs to move: every computed one, less floating tags (latest, 1, 1.2) that would move backwards. */
+async function movableRefs(bx: buildx.Buildx, builder: string, plan: Plan, image: string, log: Log): Promise<{ refs: string[]; held: HeldTag[] }> {
   const current = new Map<string, string | undefined>();
   for (const tag of plan.tags.floating) {
-    const index = await buildx.inspectRaw(bx, builder, `${image}:${tag}`);
-    current.set(tag, index?.annotations?.['org.opencontainers.image.version']);
+    const found = await buildx.inspectRaw(bx, builder, `${image}:${tag}`);
+    current.set(tag, found?.manifest.annotations?.['org.opencontainers.image.version']);
   }
-  return holdBackFloating(plan.tags, current);
+  const keep = holdBackFloating(plan.tags, current);
+  for (const h of keep.held) log.warning(`${h.tag} not moved: ${h.reason === 'prerelease' ? `${h.ours} is a pre-release` : `it points to ${h.current}, newer than ${h.ours}`}`);
+  return { refs: plan.tags.refs.filter((ref) => keep.tags.includes(ref.slice(ref.lastIndexOf(':') + 1))), held: keep.held };
+}
+
+/**
+ * merge mode: the digest every leg left for this run, or the explicit `digests`. A missing
+ * platform fails the merge before anything is published: no half image ships.
+ */
+async function findLegs(bx: buildx.Buildx, plan: Plan, inputs: Inputs): Promise<string[]> {
+  const image = inputs.images[0];
+  if (inputs.digests.length > 0) {
+    const refs = parseDigestRefs(inputs.digests, image);
+    for (const ref of refs) if (!(await buildx.inspectRaw(bx, '', ref))) throw new Error(`merge: ${ref} (from the digests input) is not in the registry; nothing was published`);
+    return refs;
+  }
+  const found: string[] = [];
+  const missing: string[] = [];
+  for (const leg of plan.legs) {
+    const ref = `${image}:${leg.tag}`;
+    const got = await buildx.inspectRaw(bx, '', ref);
+    const id = leg.platforms[0].id;
+    if (!got) {
+      missing.push(`${id} (no ${ref})`);
+      continue;
+    }
+    const offers = got.manifest.manifests ? Object.keys(buildx.platformDigests(got.manifest)) : [id];
+    if (!offers.includes(id)) {
+      missing.push(`${id} (${ref} holds ${offers.join(', ') || 'no platform'})`);
+      continue;
+    }
+    bx.log.info(`${id}: ${image}@${got.digest}`);
+    found.push(`${image}@${got.digest}`);
+  }
+  if (missing.length > 0) throw new Error(`merge: no leg result for ${missing.join('; ')}. Did every matrix leg run with mode: platform for this commit and run? Nothing was published.`);
+  return found;
 }
 
 function warnCache(metadata: Record<string, unknown>, log: Log): void {

@@ -1,5 +1,5 @@
 /**
- * Registry cache refs. One ref per image line by default (`<image>:buildcache`), `mode=max` so
+ * Registry cache refs. One ref on the first image by default (`<image>:buildcache`), `mode=max` so
  * every stage of every platform is kept, read and written. Explicit cache-from / cache-to
  * replace it. Export errors are ignored by BuildKit (and reported by us as warnings) so an
  * unwritable cache never fails a build that itself succeeded.
@@ -17,8 +17,8 @@ export interface CacheOptions {
   tag: string;
   cacheFrom: string[];
   cacheTo: string[];
-  /** Extra refs read but never written (e.g. the default branch's cache for a branch build). */
-  readOnly?: string[];
+  /** Extra tags read but never written (e.g. the default branch's cache for a branch build). */
+  readOnlyTags?: string[];
 }
 
 export function planCache(options: CacheOptions): CachePlan {
@@ -28,10 +28,11 @@ export function planCache(options: CacheOptions): CachePlan {
   }
   if (!options.enabled || !options.image) return { from: [], to: [], refs: [] };
   const ref = `${options.image}:${options.tag}`;
-  const from = [`type=registry,ref=${ref}`, ...(options.readOnly ?? []).map((r) => `type=registry,ref=${r}`)];
+  const readOnly = (options.readOnlyTags ?? []).map((t) => `${options.image}:${t}`);
+  const from = [`type=registry,ref=${ref}`, ...readOnly.map((r) => `type=registry,ref=${r}`)];
   // image-manifest + oci-mediatypes: registries that reject the older cache manifest list (ECR among them) accept this.
   const to = [`type=registry,ref=${ref},mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true`];
-  return { from, to, refs: [ref, ...(options.readOnly ?? [])] };
+  return { from, to, refs: [ref, ...readOnly] };
 }
 
 function refOf(spec: string): string | undefined {

@@ -6,6 +6,7 @@ import { computeLabels, computeAnnotations } from './labels.js';
 import { planCache, type CachePlan } from './cache.js';
 import { buildArgv, createBuilderArgv, type BuildOutput } from './build.js';
 import { InputError } from './errors.js';
+import { cacheScope, legTag } from './matrix.js';
 
 /** Everything the action will do, decided before it does any of it. Printed as is by dry-run. */
 export interface Plan {
@@ -17,8 +18,11 @@ export interface Plan {
   annotations: string[];
   cache: CachePlan;
   builder: { name: string; create?: string[] };
+  /** `buildx build` argv; empty in merge mode, which builds nothing. */
   build: string[];
   output: BuildOutput;
+  /** platform mode: the tag the leg leaves for the merge; merge mode: the tag it looks for, per platform. */
+  legs: Array<{ platforms: Platform[]; tag: string }>;
 }
 
 export interface PlanIds {
@@ -26,24 +30,38 @@ export interface PlanIds {
   metadataFile: string;
   /** `--secret` specs after values were written to files (values never in the plan). */
   secretSpecs: string[];
+  /** Groups one run's matrix legs and its merge. */
+  runId: string;
 }
 
 export function makePlan(inputs: Inputs, context: Context, native: Platform, now: Date, ids: PlanIds, runsNatively: (p: Platform) => boolean): Plan {
   const tags = computeTags({ images: inputs.images, rules: inputs.tagRules, flavor: inputs.flavor, context, now });
-  if (inputs.push && tags.tags.length === 0) {
+  if (inputs.push && inputs.mode !== 'platform' && tags.tags.length === 0) {
     throw new InputError('tags', inputs.tagRules.map((r) => r.raw).join('\n') || '(defaults)', `rules that give at least one tag for a ${context.eventName} event on ${context.ref}`);
   }
   const labels = computeLabels(context, tags.version, inputs.labels, now);
   const annotations = computeAnnotations(labels, inputs.annotations, inputs.platforms.length > 1 ? ['index', 'manifest'] : ['manifest']);
-  const cache = planCache({ enabled: inputs.cache, image: inputs.images[0], tag: inputs.cacheTag, cacheFrom: inputs.cacheFrom, cacheTo: inputs.cacheTo });
+  const leg = inputs.mode === 'platform' ? inputs.platforms : undefined;
+  const scope = cacheScope(context, inputs.cacheTag, leg);
+  const cache =
+    inputs.mode === 'merge'
+      ? { from: [], to: [], refs: [] }
+      : planCache({ enabled: inputs.cache, image: inputs.images[0], tag: scope.write, readOnlyTags: scope.readOnly, cacheFrom: inputs.cacheFrom, cacheTo: inputs.cacheTo });
+  const legs =
+    inputs.mode === 'platform'
+      ? [{ platforms: inputs.platforms, tag: legTag(context, ids.runId, inputs.platforms) }]
+      : inputs.mode === 'merge'
+        ? inputs.platforms.map((p) => ({ platforms: [p], tag: legTag(context, ids.runId, [p]) }))
+        : [];
   const output: BuildOutput = inputs.push
     ? { kind: 'push-by-digest', image: inputs.images[0] }
     : inputs.load
       ? { kind: 'load', tags: tags.refs }
       : { kind: 'none' };
-  const create = inputs.builder
-    ? undefined
-    : inputs.driver === 'docker'
+  const create =
+    inputs.builder || inputs.mode === 'merge'
+      ? undefined
+      : inputs.driver === 'docker'
       ? undefined
       : createBuilderArgv({
           name: ids.builderName,
@@ -54,8 +72,8 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
           buildkitdConfig: inputs.buildkitdConfig,
           buildkitdFlags: inputs.buildkitdFlags
         });
-  const builderName = inputs.builder || (inputs.driver === 'docker' ? 'default' : ids.builderName);
-  const build = buildArgv({
+  const builderName = inputs.builder || (inputs.mode === 'merge' ? '' : inputs.driver === 'docker' ? 'default' : ids.builderName);
+  const build = inputs.mode === 'merge' ? [] : buildArgv({
     builder: builderName,
     platforms: inputs.platforms.map((p) => p.id),
     context: inputs.context,
@@ -90,7 +108,8 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
     cache,
     builder: { name: builderName, create },
     build,
-    output
+    output,
+    legs
   };
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Runner } from '../exec.js';
 import type { Log } from '../log.js';
@@ -80,14 +81,21 @@ export interface Manifest {
   annotations?: Record<string, string>;
 }
 
-/** The raw manifest or index a reference points at, or undefined when it does not exist. */
-export async function inspectRaw(bx: Buildx, builder: string, ref: string): Promise<Manifest | undefined> {
+/** `--builder NAME` when a builder is in use; imagetools also works without one. */
+function builderFlag(builder: string): string[] {
+  return builder ? ['--builder', builder] : [];
+}
+
+/** The manifest or index a reference points at, with its digest, or undefined when it does not exist. */
+export async function inspectRaw(bx: Buildx, builder: string, ref: string): Promise<{ manifest: Manifest; digest: string } | undefined> {
   try {
-    const out = await withRetry(
-      () => call(bx, ['imagetools', 'inspect', '--builder', builder, '--raw', ref], { quiet: true }),
-      { retries: bx.retries, what: `reading ${ref}`, log: bx.log }
-    );
-    return JSON.parse(out.stdout) as Manifest;
+    const out = await withRetry(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--raw', ref], { quiet: true }), {
+      retries: bx.retries,
+      what: `reading ${ref}`,
+      log: bx.log
+    });
+    // --raw prints the registry's bytes unchanged, so their hash is the manifest's digest.
+    return { manifest: JSON.parse(out.stdout) as Manifest, digest: `sha256:${createHash('sha256').update(out.stdout).digest('hex')}` };
   } catch (error) {
     if (/not found|manifest unknown|404/i.test(String((error as Error).message))) return undefined;
     throw error;
@@ -106,9 +114,13 @@ export function platformDigests(index: Manifest): Record<string, string> {
   return out;
 }
 
-/** Points every tag at `source` (a digest reference): the last step, after the whole index is pushed. */
-export async function tagIndex(bx: Buildx, builder: string, source: string, refs: string[], sources: string[] = [source]): Promise<void> {
-  const argv = ['imagetools', 'create', '--builder', builder];
+/**
+ * Points every tag at the index made of `sources` (digest references): the last step, after every
+ * image is in the registry. One source is copied as it is; several are merged into one index.
+ */
+export async function tagIndex(bx: Buildx, builder: string, refs: string[], sources: string[], annotations: string[] = []): Promise<void> {
+  const argv = ['imagetools', 'create', ...builderFlag(builder)];
+  for (const annotation of annotations) argv.push('--annotation', annotation);
   for (const ref of refs) argv.push('--tag', ref);
   argv.push(...sources);
   await withRetry(() => call(bx, argv, { quiet: true }), { retries: bx.retries, what: 'tagging the index', log: bx.log });
