@@ -18,6 +18,7 @@ import type { BuildxBin } from './tools/buildx-bin.js';
 import * as buildx from './tools/buildx.js';
 import type { BuilderInfo } from './tools/buildx.js';
 import { saveState } from './state.js';
+import { explainFailure } from './failure.js';
 import { summaryMarkdown } from './summary.js';
 
 export interface RunEnv {
@@ -40,10 +41,8 @@ export interface Result {
 
 /** The whole pipeline: inputs → plan → QEMU → buildx → builder → build → tags → outputs. */
 export async function run(runEnv: RunEnv): Promise<Result | undefined> {
-  const { edges, env, cwd } = runEnv;
-  const log = edges.log;
+  const log = runEnv.edges.log;
   const masker = runEnv.masker ?? new Masker();
-  const runner = createRunner(log, masker);
   const timings: Array<[string, number]> = [];
   const phase = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     const start = Date.now();
@@ -53,14 +52,32 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
       timings.push([name, (Date.now() - start) / 1000]);
     }
   };
+  const session: Session = { ...runEnv, log, masker, runner: createRunner(log, masker), timings, phase };
 
   const inputs = await phase('Inputs', async () => {
-    const parsed = readInputs(edges.input, cwd);
+    const parsed = readInputs(runEnv.edges.input, runEnv.cwd);
     for (const line of parseSecrets(parsed.secrets)) hide(line.value, masker, log);
     return parsed;
   });
+  try {
+    return await pipeline(session, inputs);
+  } catch (error) {
+    throw new Error(explainFailure(error, inputs.images));
+  }
+}
+
+interface Session extends RunEnv {
+  log: Log;
+  masker: Masker;
+  runner: Runner;
+  timings: Array<[string, number]>;
+  phase: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+}
+
+async function pipeline(session: Session, inputs: Inputs): Promise<Result | undefined> {
+  const { edges, env, cwd, log, masker, runner, timings, phase } = session;
   const context = await phase('Context', () => readContext(inputs, env, cwd, log));
-  const now = (runEnv.now ?? (() => new Date()))();
+  const now = (session.now ?? (() => new Date()))();
   const tempRoot = env.RUNNER_TEMP || os.tmpdir();
   await mkdir(tempRoot, { recursive: true });
   const tempDir = await mkdtemp(path.join(tempRoot, 'multiarch-'));
@@ -140,18 +157,9 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
     }
 
     if (sources.length > 0) {
-      ({ digest, platformDigests, tags, held } = await phase(inputs.mode === 'platform' ? 'Hand off to the merge' : 'Publish tags', async () => {
-        const refs = inputs.mode === 'platform' ? { refs: [`${inputs.images[0]}:${plan.legs[0].tag}`], held: [] } : await movableRefs(bx, builder.name, plan, inputs.images[0], log);
-        // A merged index is new: it gets the index annotations the legs' indexes carried.
-        const annotations = sources.length > 1 ? plan.annotations.filter((a) => a.startsWith('index:')) : [];
-        if (refs.refs.length > 0) await buildx.tagIndex(bx, builder.name, refs.refs, sources, annotations);
-        // Read back what the first tag (or the single source) now points to: the outputs describe the registry, not our intent.
-        const published = await buildx.inspectRaw(bx, builder.name, refs.refs[0] ?? sources[0]);
-        if (!published) throw new Error(`${refs.refs[0] ?? sources[0]} is not in the registry after publishing`);
-        const perPlatform = published.manifest.manifests ? buildx.platformDigests(published.manifest) : { [plan.platforms[0].id]: published.digest };
-        for (const ref of refs.refs) log.info(`${ref} → ${published.digest}`);
-        return { digest: published.digest, platformDigests: perPlatform, tags: inputs.mode === 'platform' ? [] : refs.refs, held: refs.held };
-      }));
+      const published = await phase(inputs.mode === 'platform' ? 'Hand off to the merge' : 'Publish tags', () => publish(bx, builder.name, plan, inputs, sources));
+      ({ digest, platformDigests, held } = published);
+      tags = inputs.mode === 'platform' ? [] : published.refs;
     }
 
     const result: Result = { plan, digest, platformDigests, tags, held, metadata, timings };
@@ -186,13 +194,31 @@ function hide(value: string, masker: Masker, log: Log): void {
   log.setSecret(value);
 }
 
+/**
+ * Moves the tags onto what was pushed by digest. One source (a one-step build or a leg) is copied
+ * as it is, so its digest is known; several (a merge) make a new index, read back afterwards so
+ * the outputs describe the registry. Reads run in parallel: each is a process start and a round trip.
+ */
+async function publish(bx: buildx.Buildx, builder: string, plan: Plan, inputs: Inputs, sources: string[]) {
+  const image = inputs.images[0];
+  const [source, movable] = await Promise.all([
+    sources.length === 1 ? buildx.inspectRaw(bx, builder, sources[0]) : undefined,
+    inputs.mode === 'platform' ? { refs: [`${image}:${plan.legs[0].tag}`], held: [] } : movableRefs(bx, builder, plan, image, bx.log)
+  ]);
+  // A merged index is new: it gets the index annotations the legs' indexes carried.
+  const annotations = sources.length > 1 ? plan.annotations.filter((a) => a.startsWith('index:')) : [];
+  if (movable.refs.length > 0) await buildx.tagIndex(bx, builder, movable.refs, sources, annotations);
+  const index = source ?? (movable.refs.length > 0 ? await buildx.inspectRaw(bx, builder, movable.refs[0]) : undefined);
+  if (!index) throw new Error(`${movable.refs[0] ?? sources[0]} is not in the registry after publishing`);
+  const platformDigests = index.manifest.manifests ? buildx.platformDigests(index.manifest) : { [plan.platforms[0].id]: index.digest };
+  for (const ref of movable.refs) bx.log.info(`${ref} → ${index.digest}`);
+  return { digest: index.digest, platformDigests, refs: movable.refs, held: movable.held };
+}
+
 /** The refs to move: every computed one, less floating tags (latest, 1, 1.2) that would move backwards. */
 async function movableRefs(bx: buildx.Buildx, builder: string, plan: Plan, image: string, log: Log): Promise<{ refs: string[]; held: HeldTag[] }> {
-  const current = new Map<string, string | undefined>();
-  for (const tag of plan.tags.floating) {
-    const found = await buildx.inspectRaw(bx, builder, `${image}:${tag}`);
-    current.set(tag, found?.manifest.annotations?.['org.opencontainers.image.version']);
-  }
+  const versions = await Promise.all(plan.tags.floating.map((tag) => buildx.publishedVersion(bx, builder, `${image}:${tag}`)));
+  const current = new Map(plan.tags.floating.map((tag, i) => [tag, versions[i]]));
   const keep = holdBackFloating(plan.tags, current);
   for (const h of keep.held) log.warning(`${h.tag} not moved: ${h.reason === 'prerelease' ? `${h.ours} is a pre-release` : `it points to ${h.current}, newer than ${h.ours}`}`);
   return { refs: plan.tags.refs.filter((ref) => keep.tags.includes(ref.slice(ref.lastIndexOf(':') + 1))), held: keep.held };

@@ -28,6 +28,7 @@ const TRANSIENT: Array<[RegExp, string]> = [
 
 /** Decides whether a failure is worth another attempt, and names its cause for the log. */
 export function classify(error: unknown): Verdict {
+  if (error instanceof RetriesExhausted) return { transient: false, cause: error.lastCause };
   if (error instanceof ExecError && error.stalled) return { transient: true, cause: 'no progress (stalled)' };
   const text = error instanceof ExecError ? `${error.result.stderr}\n${error.result.stdout}` : String(error);
   for (const re of PERMANENT) if (re.test(text)) return { transient: false, cause: firstMatchLine(text, re) };
@@ -38,6 +39,19 @@ export function classify(error: unknown): Verdict {
     }
   }
   return { transient: false, cause: lastLine(text) };
+}
+
+/** A transient fault that outlasted every retry: says how often it was tried and what failed last. */
+export class RetriesExhausted extends Error {
+  constructor(
+    readonly what: string,
+    readonly attempts: number,
+    readonly lastCause: string,
+    readonly last: unknown
+  ) {
+    super(`${what} failed ${attempts} time${attempts === 1 ? '' : 's'}; last error: ${lastCause}\n${last instanceof Error ? last.message : String(last)}`);
+    this.name = 'RetriesExhausted';
+  }
 }
 
 export interface RetryOptions {
@@ -63,7 +77,8 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
       return await fn(attempt);
     } catch (error) {
       const verdict = classify(error);
-      if (!verdict.transient || attempt >= options.retries) throw error;
+      if (!verdict.transient) throw error;
+      if (attempt >= options.retries) throw new RetriesExhausted(options.what, attempt + 1, verdict.cause, error);
       const backoff = Math.min(max, base * 2 ** attempt);
       const delay = Math.max(verdict.retryAfterMs ?? 0, Math.round(backoff / 2 + (random() * backoff) / 2));
       options.log.warning(

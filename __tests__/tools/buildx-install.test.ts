@@ -314,7 +314,8 @@ describe('installBuildx from the release host', () => {
 
     const failure = installBuildx(options({ retries: 1 }));
 
-    await expect(failure).rejects.toThrow(`Could not download ${host.base}/${TAG}/${ASSET}: GET ${host.base}/${TAG}/${ASSET} answered HTTP 503`);
+    await expect(failure).rejects.toThrow(`Could not download ${host.base}/${TAG}/${ASSET}: Downloading ${host.base}/${TAG}/${ASSET} failed 2 times`);
+    await expect(failure).rejects.toThrow(`GET ${host.base}/${TAG}/${ASSET} answered HTTP 503`);
     expect(host.count(BIN_PATH)).toBe(6);
     expect(sleeps).toHaveLength(1);
     expect(tc.find('buildx', TAG, 'amd64')).toBe('');
@@ -408,8 +409,19 @@ describe('findBuildx', () => {
       writeFileSync(path.join(dir, name), `#!/bin/sh\n${body}\n`);
       chmodSync(path.join(dir, name), 0o755);
     }
-    return { ...process.env, PATH: dir };
+    // HOME and DOCKER_CONFIG point at the temp dir so this machine's own buildx plugin is not found.
+    return { ...process.env, PATH: dir, HOME: dir, DOCKER_CONFIG: dir };
   }
+
+  test('the buildx plugin binary is run directly when the docker CLI would find it', async () => {
+    const env = pathWith({ docker: 'exit 1' });
+    const plugins = path.join(env.DOCKER_CONFIG!, 'cli-plugins');
+    mkdirSync(plugins);
+    writeFileSync(path.join(plugins, 'docker-buildx'), '#!/bin/sh\necho "github.com/docker/buildx v0.36.1 abcdef0"\n');
+    chmodSync(path.join(plugins, 'docker-buildx'), 0o755);
+
+    await expect(findBuildx(run, env)).resolves.toEqual({ command: path.join(plugins, 'docker-buildx'), prefix: [], version: '0.36.1', source: 'installed' });
+  });
 
   test('a standalone buildx on PATH', async () => {
     const env = pathWith({ buildx: 'echo "github.com/docker/buildx v0.36.1 abcdef0"' });

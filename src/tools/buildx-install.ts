@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { accessSync, constants, createReadStream } from 'node:fs';
 import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -107,6 +107,8 @@ export function parseBuildxVersion(output: string): string {
  */
 export async function findBuildx(run: Runner, env?: NodeJS.ProcessEnv): Promise<InstalledBuildx> {
   const candidates: Array<Omit<BuildxBin, 'version'>> = [
+    // The plugin binary run directly is buildx standalone, and skips ~0.3 s of docker CLI start-up per call.
+    ...pluginPaths(env ?? process.env).map((command) => ({ command, prefix: [] })),
     { command: 'docker', prefix: ['buildx'] },
     { command: 'buildx', prefix: [] }
   ];
@@ -125,6 +127,26 @@ export async function findBuildx(run: Runner, env?: NodeJS.ProcessEnv): Promise<
     `buildx is not installed: ${tried.join('; ')}. Set the ${INPUT} input (for example ${INPUT}: v0.36.1) ` +
       'to install a release, or install buildx as a docker CLI plugin before this step.'
   );
+}
+
+/** Where the docker CLI looks for its buildx plugin, the existing executables first-found first. */
+function pluginPaths(env: NodeJS.ProcessEnv): string[] {
+  const dirs = [
+    env.DOCKER_CONFIG && path.join(env.DOCKER_CONFIG, 'cli-plugins'),
+    env.HOME && path.join(env.HOME, '.docker', 'cli-plugins'),
+    '/usr/local/lib/docker/cli-plugins',
+    '/usr/local/libexec/docker/cli-plugins',
+    '/usr/lib/docker/cli-plugins',
+    '/usr/libexec/docker/cli-plugins'
+  ].filter((d): d is string => !!d);
+  return [...new Set(dirs)].map((d) => path.join(d, 'docker-buildx')).filter((file) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /**

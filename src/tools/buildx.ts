@@ -102,6 +102,26 @@ export async function inspectRaw(bx: Buildx, builder: string, ref: string): Prom
   }
 }
 
+/**
+ * The version label of the image a tag points to: the index annotation when there is one (one
+ * request), else the `org.opencontainers.image.version` label of its image config.
+ */
+export async function publishedVersion(bx: Buildx, builder: string, ref: string): Promise<string | undefined> {
+  const found = await inspectRaw(bx, builder, ref);
+  if (!found) return undefined;
+  const annotated = found.manifest.annotations?.['org.opencontainers.image.version'];
+  if (annotated) return annotated;
+  const out = await withRetry(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--format', '{{json .Image}}', ref], { quiet: true }), {
+    retries: bx.retries,
+    what: `reading the labels of ${ref}`,
+    log: bx.log
+  });
+  type Config = { config?: { Labels?: Record<string, string> } };
+  const parsed = JSON.parse(out.stdout) as Config | Record<string, Config>;
+  const configs: Config[] = 'config' in parsed ? [parsed as Config] : Object.values(parsed as Record<string, Config>);
+  return configs.map((c) => c.config?.Labels?.['org.opencontainers.image.version']).find((v) => !!v);
+}
+
 /** Platform → manifest digest of an index, attestation manifests left out. */
 export function platformDigests(index: Manifest): Record<string, string> {
   const out: Record<string, string> = {};
