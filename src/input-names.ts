@@ -65,5 +65,6 @@ export const INPUTS: readonly InputSpec[] = [
   { name: 'retries', kind: 'string', description: "Attempts after the first for steps that are safe to repeat (pulls, downloads, bootstrap, push, imagetools), on transient registry faults only." },
   { name: 'stall-timeout', kind: 'string', description: "Seconds a build or push may print nothing before it is cancelled and retried (0: never)." },
   { name: 'dry-run', kind: 'boolean', description: "Resolve platforms, tags, labels, cache refs and the exact commands, print them and set the outputs; build, push and install nothing." },
-  { name: 'digests', kind: 'list', description: "merge mode: explicit image@digest references of the legs, overriding discovery." }
+  { name: 'digests', kind: 'list', description: "merge mode: explicit image@digest references of the legs, overriding discovery." },
+  { name: 'run-id', kind: 'string', description: "Groups one run's matrix legs and its merge, so concurrent runs never mix. Default: GITHUB_RUN_ID (set it when running legs outside GitHub)." }
 ];

@@ -12,6 +12,8 @@ import { Registry, platformId } from './support/registry.js';
 
 const CLI = path.join(ROOT, 'dist/cli/index.js');
 const STACK_DIR = process.env.STACK_DIR ?? '/var/tmp/multiarch-stack';
+// jest reads testTimeout only from the top-level config, not from a project's: give each build its own.
+const BUILD_TIMEOUT_MS = 300000;
 
 interface StackEnv {
   registry: string;
@@ -44,7 +46,7 @@ function runCli(args: string[], cwd: string): Promise<CliRun> {
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 300000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), BUILD_TIMEOUT_MS - 10000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -133,7 +135,7 @@ describeStack('the bundled command line against the real stack', () => {
     expect(outputs.builder).toMatch(/^multiarch-/);
     expect(run.stdout).toContain(`removed builder ${outputs.builder}`);
     expect(builders()).not.toContain(outputs.builder);
-  });
+  }, BUILD_TIMEOUT_MS);
 
   test('a failing build: exit 1, the reason on stderr, no tag pushed, and the builder still removed', async () => {
     const { dir } = gitCheckout('broken');
@@ -150,7 +152,7 @@ describeStack('the bundled command line against the real stack', () => {
     const builder = /removed builder (\S+)/.exec(run.stdout)?.[1];
     expect(builder).toMatch(/^multiarch-/);
     expect(builders()).not.toContain(builder);
-  });
+  }, BUILD_TIMEOUT_MS);
 });
 
 describe('the bundled command line', () => {
@@ -164,5 +166,5 @@ describe('the bundled command line', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('unknown flag --platform (did you mean --platforms?)');
     expect(run.stdout).toBe('');
-  });
+  }, 60000);
 });
