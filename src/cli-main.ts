@@ -6,6 +6,7 @@ import { InputError } from './plan/errors.js';
 import { cliEdges, formatOutputs, resultTable } from './edges-cli.js';
 import { run } from './main.js';
 import { post } from './post.js';
+import { cancelAll } from './exec.js';
 
 export const COMMAND = 'multiarch-publish';
 
@@ -252,6 +253,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     await Promise.race([run({ edges, env: io.env, cwd: io.cwd, masker: edges.masker }), aborted(io.signal)]);
   } catch (error) {
     failure = error;
+    // An interrupted build would go on in its own process group: stop it before removing its builder.
+    if (error instanceof Interrupted) cancelAll();
   } finally {
     await cleanUp();
   }
@@ -263,7 +266,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   }
   edges.print(resultTable(edges.outputs));
   if (args.printOutputs) edges.print(formatOutputs(edges.outputs));
-  if (args.outputFile) await writeFile(args.outputFile, `${JSON.stringify(Object.fromEntries(edges.outputs), null, 2)}\n`);
+  if (args.outputFile) await writeFile(args.outputFile, `${edges.masker.mask(JSON.stringify(Object.fromEntries(edges.outputs), null, 2))}\n`);
   return 0;
 }
 

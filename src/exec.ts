@@ -37,6 +37,14 @@ export class ExecError extends Error {
   }
 }
 
+// Children still running, so an interrupted command line can stop them before it cleans up.
+const running = new Set<number>();
+
+/** Stops every child this process started that is still running (their whole process groups). */
+export function cancelAll(): void {
+  for (const pid of running) killGroup(pid);
+}
+
 export type Runner = (command: string, args: string[], options?: RunOptions) => Promise<RunResult>;
 
 /**
@@ -57,6 +65,7 @@ export function createRunner(log: Log, masker: Masker): Runner {
         stdio: ['pipe', 'pipe', 'pipe'],
         detached: true
       });
+      if (child.pid) running.add(child.pid);
       let stdout = '';
       let stderr = '';
       let stalled = false;
@@ -90,10 +99,12 @@ export function createRunner(log: Log, masker: Masker): Runner {
         arm();
       });
       child.on('error', (err) => {
+        if (child.pid) running.delete(child.pid);
         if (timer) clearTimeout(timer);
         reject(new ExecError(short, { code: -1, stdout, stderr: `${stderr}${err.message}` }));
       });
       child.on('close', (code) => {
+        if (child.pid) running.delete(child.pid);
         if (timer) clearTimeout(timer);
         for (const rest of [outBuf.rest, errBuf.rest]) if (rest && !options.quiet) log.info(masker.mask(rest));
         const result = { code: code ?? -1, stdout, stderr };

@@ -89,7 +89,13 @@ async function pipeline(session: Session, inputs: Inputs): Promise<Result | unde
     const native = nativePlatform();
     const metadataFile = path.join(tempDir, 'metadata.json');
     const runId = inputs.runId || context.runId;
-    const plan = makePlan(inputs, context, native, now, { builderName, metadataFile, secretSpecs, runId }, (p) => runsNatively(p, native));
+    let inlineBuildkitdConfig: string | undefined;
+    if (inputs.buildkitdConfigInline) {
+      inlineBuildkitdConfig = path.join(tempDir, 'buildkitd.toml');
+      await writeFile(inlineBuildkitdConfig, inputs.buildkitdConfigInline);
+    }
+    const ids = { builderName, metadataFile, secretSpecs, runId, inlineBuildkitdConfig };
+    const plan = makePlan(inputs, context, native, now, ids, (p) => runsNatively(p, native));
 
     if (inputs.dryRun) {
       await phase('Plan (dry run)', async () => printPlan(plan, inputs, log));
@@ -117,11 +123,6 @@ async function pipeline(session: Session, inputs: Inputs): Promise<Result | unde
     const builder: BuilderInfo = plan.builder.name
       ? await phase('Builder', async () => {
           if (plan.builder.create) {
-            if (inputs.buildkitdConfigInline) {
-              const file = path.join(tempDir, 'buildkitd.toml');
-              await writeFile(file, inputs.buildkitdConfigInline);
-              plan.builder.create.push('--buildkitd-config', file);
-            }
             await buildx.createBuilder(bx, plan.builder.create, plan.builder.name);
             state.builder = plan.builder.name;
             saveState(edges, state);

@@ -32,6 +32,8 @@ export interface PlanIds {
   secretSpecs: string[];
   /** Groups one run's matrix legs and its merge. */
   runId: string;
+  /** Where buildkitd-config-inline was written, when given (it wins over buildkitd-config). */
+  inlineBuildkitdConfig?: string;
 }
 
 export function makePlan(inputs: Inputs, context: Context, native: Platform, now: Date, ids: PlanIds, runsNatively: (p: Platform) => boolean): Plan {
@@ -69,7 +71,7 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
           endpoint: inputs.endpoint,
           buildkitImage: inputs.buildkitImage,
           driverOpts: inputs.driverOpts,
-          buildkitdConfig: inputs.buildkitdConfig,
+          buildkitdConfig: ids.inlineBuildkitdConfig ?? inputs.buildkitdConfig,
           buildkitdFlags: inputs.buildkitdFlags
         });
   const builderName = inputs.builder || (inputs.mode === 'merge' ? '' : inputs.driver === 'docker' ? 'default' : ids.builderName);
