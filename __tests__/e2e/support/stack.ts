@@ -1,0 +1,48 @@
+/** The real build stack (scripts/stack.sh): where its parts are, and whether it is up. */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export const STACK_DIR = process.env.STACK_DIR ?? '/var/tmp/multiarch-stack';
+
+/** The fields of $STACK_DIR/env.json the end-to-end tests use. */
+export interface StackEnv {
+  registry: string;
+  authRegistry: string;
+  authUser: string;
+  authPasswordFile: string;
+  /** A DOCKER_CONFIG directory holding working credentials for authRegistry (and the buildx plugin). */
+  authDockerConfig: string;
+  buildkitHost: string;
+  buildctl: string;
+  baseImage: string;
+  authBaseImage: string;
+}
+
+export type Stack = { ok: true; env: StackEnv } | { ok: false; reason: string };
+
+/** Reads $STACK_DIR/status and env.json; anything but `ok` is a reason to skip, never to fail. */
+export function readStack(dir = STACK_DIR): Stack {
+  const statusFile = path.join(dir, 'status');
+  if (!existsSync(statusFile)) return { ok: false, reason: `${statusFile} is missing: run bash scripts/stack.sh up` };
+  const status = readFileSync(statusFile, 'utf8').trim();
+  if (status !== 'ok') return { ok: false, reason: `the build stack is not up (${status})` };
+  const envFile = path.join(dir, 'env.json');
+  if (!existsSync(envFile)) return { ok: false, reason: `the stack says ok but ${envFile} is missing: run bash scripts/stack.sh up` };
+  return { ok: true, env: JSON.parse(readFileSync(envFile, 'utf8')) as StackEnv };
+}
+
+/**
+ * readStack, but while `stack.sh up` is running (status `starting`: it writes that even when it
+ * only checks an already running stack) waits for it to finish rather than skip a suite that
+ * would have run a moment later.
+ */
+export async function waitForStack(timeoutMs = 300_000, dir = STACK_DIR): Promise<Stack> {
+  const deadline = Date.now() + timeoutMs;
+  let stack = readStack(dir);
+  if (!stack.ok && /\(starting\)$/.test(stack.reason)) console.log(`the build stack is starting (scripts/stack.sh up is running): waiting up to ${timeoutMs / 1000} s`);
+  while (!stack.ok && /\(starting\)$/.test(stack.reason) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    stack = readStack(dir);
+  }
+  return stack;
+}
