@@ -145,7 +145,7 @@ describe('classify', () => {
   // The transient patterns are matched against the whole build log (stderr + stdout), progress
   // included: `RUN <<EOF` (a heredoc) matches \bEOF\b and a size such as "502.3MB" matches \b50[0234]\b,
   // so a build that fails for a permanent reason is retried `retries` times. Remove `.failing` once fixed.
-  test.failing.each([
+  test.each([
     {
       name: 'a heredoc in the log',
       error: failed('#5 [2/3] RUN <<EOF\n#5 DONE 0.1s\n#6 [3/3] COPY missing.txt /\nERROR: failed to solve: failed to compute cache key: "/missing.txt": not found')

@@ -19,15 +19,21 @@ export function explainFailure(error: unknown, images: string[]): string {
   if (error instanceof InputError) return error.message;
   const message = error instanceof Error ? error.message : String(error);
   const text = error instanceof ExecError ? `${error.result.stderr}\n${error.result.stdout}` : message;
-  const registry = images.length > 0 ? registryOf(images[0]) : 'the registry';
+  // The registry that answered is in the failing request's URL (it may be a base image's, not ours).
+  const registry = /https?:\/\/([^/\s]+)\/v2\//.exec(text)?.[1] ?? (images.length > 0 ? registryOf(images[0]) : 'the registry');
   if (AUTH.test(text)) {
-    return `${registry} refused the credentials (401 Unauthorized). Log in before this step (docker/login-action on GitHub; docker login or a DOCKER_CONFIG with credentials elsewhere).\n${message}`;
+    return `${registry} refused the credentials (401 Unauthorized). Log in to ${registry} before this step (docker/login-action on GitHub; docker login or a DOCKER_CONFIG holding credentials elsewhere).\n${lineMatching(text, AUTH)}`;
   }
   if (DENIED.test(text)) {
-    return `${registry} denied access (403): the credentials are valid but may not push to ${images[0] ?? 'this repository'} (on GHCR, grant the workflow packages: write).\n${message}`;
+    return `${registry} denied access (403): the credentials were accepted but may not push to ${images[0] ?? 'this repository'} (on GHCR, give the workflow packages: write).\n${lineMatching(text, DENIED)}`;
   }
   if (error instanceof RetriesExhausted) {
     return `${error.what} against ${registry} failed ${error.attempts} times; last error: ${error.lastCause}. No tag was moved unless it points at a complete index.\n${message}`;
   }
   return message;
+}
+
+/** The line that says what went wrong, without the build's surrounding output. */
+function lineMatching(text: string, re: RegExp): string {
+  return (text.split('\n').find((line) => re.test(line)) ?? '').trim();
 }

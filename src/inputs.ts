@@ -5,6 +5,8 @@ import { parseList } from './plan/list.js';
 import { parsePlatforms, type Platform } from './plan/platforms.js';
 import { parseImages } from './plan/image.js';
 import type { QemuMode } from './tools/qemu.js';
+import { releaseTag } from './plan/versions.js';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { parseTagRules, parseFlavor, type TagRule, type Flavor } from './plan/tags.js';
 
 export type Mode = 'build' | 'platform' | 'merge';
@@ -106,12 +108,28 @@ export function readInputs(raw: InputReader, cwd: string = process.cwd()): Input
   const endpoint = get('endpoint');
   if (driver === 'remote' && endpoint === '') throw new InputError('endpoint', '', 'the BuildKit address (tcp://host:1234 or unix:///path) when driver is remote');
   if (driver !== 'remote' && endpoint !== '') throw new InputError('endpoint', endpoint, 'empty unless driver is remote');
+  if (driver !== 'docker-container') {
+    // Only a builder the action starts itself can be given a buildkitd configuration.
+    for (const name of ['buildkitd-config', 'buildkitd-config-inline', 'buildkitd-flags']) {
+      if (raw(name).trim() !== '') throw new InputError(name, raw(name).trim().split('\n')[0], `empty with driver ${driver}: configure that BuildKit where it runs`);
+    }
+  }
+  const buildxVersion = get('buildx-version');
+  if (buildxVersion !== '') releaseTag(buildxVersion);
 
   const images = parseImages(get('images'));
   if ((push || load || mode !== 'build') && images.length === 0) {
     throw new InputError('images', '', 'at least one image name (e.g. ghcr.io/owner/app) when push, load or mode platform/merge is set');
   }
-  const platforms = parsePlatforms(list('platforms', true));
+  const platformsRaw = get('platforms');
+  const digests = list('digests', true);
+  if (mode === 'merge' && raw('platforms').trim() === '' && digests.length === 0) {
+    // A default here would silently leave out a platform the matrix built: the half image users ship by accident.
+    throw new InputError('platforms', '', 'in merge mode, the list of platforms every matrix leg built (or explicit digests)');
+  }
+  const platformItems = parseList(platformsRaw, { comma: true });
+  if (platformItems.length === 0) throw new InputError('platforms', platformsRaw, 'at least one platform, e.g. linux/amd64,linux/arm64');
+  const platforms = parsePlatforms(platformItems);
   if (load && platforms.length > 1) {
     throw new InputError('platforms', platforms.map((p) => p.id).join(','), 'one platform when load is true (the local image store holds one platform per tag)');
   }
@@ -147,7 +165,7 @@ export function readInputs(raw: InputReader, cwd: string = process.cwd()): Input
     target: get('target'),
     buildArgs: list('build-args'),
     buildContexts: list('build-contexts'),
-    secrets: rawLines(raw('secrets')),
+    secrets: secretItems(raw('secrets')),
     secretEnvs: list('secret-envs', true),
     secretFiles: list('secret-files'),
     ssh: list('ssh'),
@@ -168,7 +186,7 @@ export function readInputs(raw: InputReader, cwd: string = process.cwd()): Input
     cacheTo: list('cache-to'),
     qemu: qemuMode(get('qemu')),
     qemuImage: get('qemu-image'),
-    buildxVersion: get('buildx-version'),
+    buildxVersion,
     buildxMirror: get('buildx-mirror'),
     builder: get('builder'),
     driver,
@@ -182,7 +200,7 @@ export function readInputs(raw: InputReader, cwd: string = process.cwd()): Input
     stallTimeoutMs: stall * 1000,
     dryRun: bool(get('dry-run'), 'dry-run'),
     metadataSource: oneOf(get('metadata-source'), 'metadata-source', ['auto', 'workflow', 'git'] as const),
-    digests: list('digests', true),
+    digests,
     runId: runId(get('run-id'))
   };
 }
@@ -200,7 +218,8 @@ function oneOf<T extends string>(value: string, input: string, accepted: readonl
 }
 
 function qemuMode(value: string): QemuMode {
-  if (value === 'true') return 'auto';
+  if (['true', 'True', 'TRUE'].includes(value)) return 'auto';
+  if (['false', 'False', 'FALSE'].includes(value)) return 'false';
   return oneOf(value, 'qemu', ['auto', 'binfmt-image', 'host', 'false'] as const);
 }
 
@@ -214,7 +233,12 @@ function integer(value: string, input: string, min: number, max: number): number
   return Number(value);
 }
 
-/** Secrets are `id=value` lines whose value may hold anything, commas included: no CSV parsing. */
-function rawLines(value: string): string[] {
-  return value.split(/\r?\n/).filter((line) => line.trim() !== '');
+/**
+ * The `secrets` items, as build-push-action reads them: one a line, or comma separated, and a
+ * quoted item may span lines (a PEM key). Values are kept exactly; only blank items are dropped.
+ */
+function secretItems(value: string): string[] {
+  if (value.trim() === '') return [];
+  const rows: string[][] = parseCsv(value, { delimiter: ',', record_delimiter: ['\r\n', '\n'], relax_column_count: true, relax_quotes: true, skip_empty_lines: true });
+  return rows.flat().filter((item) => item.trim() !== '');
 }

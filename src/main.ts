@@ -192,7 +192,8 @@ async function writeSecrets(inputs: Inputs, dir: string): Promise<string[]> {
 
 function hide(value: string, masker: Masker, log: Log): void {
   masker.add(value);
-  log.setSecret(value);
+  // The runner masks line by line: a multi-line secret (a key) is registered a line at a time too.
+  for (const line of new Set([value, ...value.split(/\r?\n/)])) if (line.trim().length >= 3) log.setSecret(line);
 }
 
 /**

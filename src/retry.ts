@@ -19,18 +19,20 @@ const PERMANENT = [
   /no match for platform/i
 ];
 const TRANSIENT: Array<[RegExp, string]> = [
-  [/\b429\b|too many requests|toomanyrequests/i, 'registry throttled the request (429)'],
-  [/\b50[0234]\b|service unavailable|bad gateway|gateway time-?out|internal server error/i, 'registry server error (5xx)'],
-  [/connection reset|broken pipe|unexpected EOF|\bEOF\b|connection refused|socket hang up|ECONNRESET|ECONNREFUSED|EPIPE/i, 'connection dropped'],
+  [/\b429\b(?!\.\d)|too many requests|toomanyrequests/i, 'registry throttled the request (429)'],
+  [/\b50[0234]\b(?!\.\d)|service unavailable|bad gateway|gateway time-?out|internal server error/i, 'registry server error (5xx)'],
+  [/connection reset|broken pipe|unexpected EOF|:\s*EOF\s*$|connection refused|socket hang up|ECONNRESET|ECONNREFUSED|EPIPE/im, 'connection dropped'],
   [/i\/o timeout|deadline exceeded|timed out|TLS handshake timeout|context canceled|ETIMEDOUT/i, 'request timed out'],
-  [/no such host|temporary failure in name resolution|EAI_AGAIN/i, 'name resolution failed']
+  [/no such host|temporary failure in name resolution|EAI_AGAIN/i, 'name resolution failed'],
+  // An upload cut short can leave the registry with a partial blob; pushing again uploads it afresh.
+  [/digest did not match uploaded content|blob unknown to registry|blob upload (unknown|invalid)/i, 'upload interrupted']
 ];
 
 /** Decides whether a failure is worth another attempt, and names its cause for the log. */
 export function classify(error: unknown): Verdict {
   if (error instanceof RetriesExhausted) return { transient: false, cause: error.lastCause };
   if (error instanceof ExecError && error.stalled) return { transient: true, cause: 'no progress (stalled)' };
-  const text = error instanceof ExecError ? `${error.result.stderr}\n${error.result.stdout}` : String(error);
+  const text = error instanceof ExecError ? failurePart(`${error.result.stdout}\n${error.result.stderr}`) : String(error);
   for (const re of PERMANENT) if (re.test(text)) return { transient: false, cause: firstMatchLine(text, re) };
   for (const [re, cause] of TRANSIENT) {
     if (re.test(text)) {
@@ -87,6 +89,16 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
       await sleep(delay);
     }
   }
+}
+
+/**
+ * The part of a command's output that says why it failed: from buildx's first `ERROR` line on, else
+ * the last lines. Build progress before it (heredocs, sizes like 502.3MB) must not look like a fault.
+ */
+function failurePart(output: string): string {
+  const lines = output.split('\n');
+  const first = lines.findIndex((line) => /^(#\d+\s+)?(ERROR|error):?\s/.test(line.trim()));
+  return (first >= 0 ? lines.slice(first) : lines.slice(-20)).join('\n');
 }
 
 function firstMatchLine(text: string, re: RegExp): string {

@@ -388,7 +388,7 @@ describe('computeTags with explicit rules', () => {
     {
       name: 'a value that sanitizes to nothing is dropped',
       ctx: context(),
-      rules: 'type=raw,value=///\ntype=raw,value=ok',
+      rules: 'type=raw,value=///{{base_ref}}\ntype=raw,value=ok',
       tags: ['ok']
     }
   ])('$name', ({ ctx, rules, tags }) => {

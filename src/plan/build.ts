@@ -90,7 +90,7 @@ export function createBuilderArgv(spec: BuilderSpec): string[] {
   const opts = [...spec.driverOpts];
   if (spec.driver === 'docker-container' && !opts.some((o) => o.startsWith('image='))) opts.unshift(`image=${spec.buildkitImage}`);
   for (const opt of opts) argv.push('--driver-opt', opt);
-  if (spec.buildkitdConfig) argv.push('--buildkitd-config', spec.buildkitdConfig);
+  if (spec.buildkitdConfig && spec.driver !== 'remote') argv.push('--buildkitd-config', spec.buildkitdConfig);
   if (spec.buildkitdFlags && spec.driver !== 'remote') argv.push('--buildkitd-flags', spec.buildkitdFlags);
   if (spec.driver === 'remote') argv.push(spec.endpoint);
   return argv;

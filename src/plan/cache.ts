@@ -23,8 +23,10 @@ export interface CacheOptions {
 
 export function planCache(options: CacheOptions): CachePlan {
   if (options.cacheFrom.length > 0 || options.cacheTo.length > 0) {
-    const refs = [...options.cacheFrom, ...options.cacheTo].map(refOf).filter((r): r is string => !!r);
-    return { from: options.cacheFrom.map((s) => (s.includes('=') ? s : `type=registry,ref=${s}`)), to: options.cacheTo.map(ignoreErrors), refs: [...new Set(refs)] };
+    const from = options.cacheFrom.map((spec) => (spec.includes('=') ? spec : `type=registry,ref=${spec}`));
+    const to = options.cacheTo.map(ignoreErrors);
+    const refs = [...from, ...to].map(refOf).filter((r): r is string => !!r);
+    return { from, to, refs: [...new Set(refs)] };
   }
   if (!options.enabled || !options.image) return { from: [], to: [], refs: [] };
   const ref = `${options.image}:${options.tag}`;

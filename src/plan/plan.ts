@@ -117,10 +117,11 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
 
 /** `id=value` lines of the `secrets` input, split at the first `=` (values may hold anything). */
 export function parseSecrets(lines: string[]): Array<{ id: string; value: string }> {
-  return lines.map((line) => {
+  return lines.map((line, index) => {
     const eq = line.indexOf('=');
     const id = eq > 0 ? line.slice(0, eq).trim() : '';
-    if (!/^[A-Za-z0-9_.-]+$/.test(id)) throw new InputError('secrets', `${id || line.slice(0, 20)}=***`, 'lines of id=value, the id made of letters, digits, _ . -');
+    // Never echo the line: without a valid id, any of it may be the secret itself.
+    if (!/^[A-Za-z0-9_.-]+$/.test(id)) throw new InputError('secrets', `item ${index + 1} (value not shown)`, 'lines of id=value, the id made of letters, digits, _ . -');
     return { id, value: line.slice(eq + 1) };
   });
 }

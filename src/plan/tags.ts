@@ -2,7 +2,7 @@ import semver, { type SemVer } from 'semver';
 import type { Context } from './context.js';
 import { DEFAULT_DATE_FORMAT, formatDate, isValidTimeZone } from './dates.js';
 import { InputError } from './errors.js';
-import { safeTag } from './image.js';
+import { safeTag, validateTag } from './image.js';
 import { parseKeyValues, parseList } from './list.js';
 
 /*
@@ -345,12 +345,20 @@ export function parseTagRules(raw: string): TagRule[] {
   return lines.map(parseTagRule);
 }
 
+/**
+ * A tag written out literally must already be valid: a typo is reported, not silently rewritten.
+ * Values with `{{…}}` expressions are made safe when computed, as their result is not known yet.
+ */
+function literalTag(value: string): string {
+  return value.includes('{{') ? value : validateTag(value, 'tags');
+}
+
 function parseTagRule(line: string): TagRule {
   const fail = (why: string): never => {
     throw new InputError('tags', line, `${ACCEPTED_RULE} (${why})`);
   };
   // A line without `=` is a tag as is (`foo` ≡ `type=raw,value=foo`); a line without `type=` is raw too.
-  if (!line.includes('=')) return makeRule(line, { type: 'raw', value: line });
+  if (!line.includes('=')) return makeRule(line, { type: 'raw', value: literalTag(line) });
   const pairs = parseKeyValues(line);
   const typePair = pairs.find(([key]) => key.toLowerCase() === 'type');
   const type = typePair ? typePair[1].toLowerCase() : 'raw';
@@ -451,6 +459,7 @@ function finishRule(rule: TagRule, seen: Set<string>): void {
       break;
     case 'raw':
       if (rule.value === undefined || rule.value === '') throw new Error('type=raw needs value=<tag>');
+      literalTag(rule.value);
       break;
     case 'sha':
       rule.format ??= 'short';

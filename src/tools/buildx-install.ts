@@ -10,6 +10,9 @@ import type { Log } from '../log.js';
 import { InputError } from '../plan/errors.js';
 import { withRetry } from '../retry.js';
 import type { BuildxBin } from './buildx-bin.js';
+import { releaseTag } from '../plan/versions.js';
+
+export { releaseTag };
 
 export const DEFAULT_BUILDX_BASE = 'https://github.com/docker/buildx/releases/download';
 
@@ -48,14 +51,6 @@ export interface InstallOptions {
   /** Attempts after the first for each download (on top of tool-cache's own attempts). */
   retries?: number;
   sleep?: (ms: number) => Promise<void>;
-}
-
-/** `v0.36.1` or `0.36.1` (pre-releases too) → the release tag `v0.36.1`. Anything else, `latest` included, is refused. */
-export function releaseTag(value: string): string {
-  const match = /^v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$/.exec(value.trim());
-  // `latest` is refused on purpose: what it installs changes under the workflow's feet.
-  if (!match) throw new InputError(INPUT, value, 'a release version like v0.36.1');
-  return `v${match[1]}`;
 }
 
 /** The runner's OS and architecture in buildx's release naming. */
