@@ -13,8 +13,7 @@ import { nativePlatform, runsNatively } from './plan/platforms.js';
 import { holdBackFloating, type HeldTag } from './plan/tags.js';
 import { parseDigestRefs } from './plan/matrix.js';
 import { setupQemu } from './tools/qemu.js';
-import { findBuildx, installBuildx } from './tools/buildx-install.js';
-import type { BuildxBin } from './tools/buildx-bin.js';
+import { findBuildx, type BuildxBin } from './tools/buildx-bin.js';
 import * as buildx from './tools/buildx.js';
 import type { BuilderInfo } from './tools/buildx.js';
 import { saveState } from './state.js';
@@ -106,13 +105,15 @@ async function pipeline(session: Session, inputs: Inputs): Promise<Result | unde
     if (inputs.mode !== 'merge') {
       await phase('QEMU', async () => {
         const result = await setupQemu({ mode: inputs.qemu, platforms: plan.platforms, native, binfmtImage: inputs.qemuImage, run: runner, log, retries: inputs.retries });
-        log.info(describeQemu(result));
+        if (result.skipped) log.info(`no QEMU set-up: ${result.skipped}`);
       });
     }
 
     const bin = await phase('Buildx', async () => {
+      // The installer (tool cache, Actions cache) is loaded only when a version is asked for: it is
+      // most of the bundle, and the action starts faster without it.
       const found = inputs.buildxVersion
-        ? await installBuildx({ version: inputs.buildxVersion, base: inputs.buildxMirror, run: runner, log, retries: inputs.retries })
+        ? await (await import('./tools/buildx-install.js')).installBuildx({ version: inputs.buildxVersion, base: inputs.buildxMirror, run: runner, log, retries: inputs.retries })
         : await findBuildx(runner, env);
       log.info(`buildx ${found.version} (${[found.command, ...found.prefix].join(' ')})`);
       return found;
@@ -120,7 +121,8 @@ async function pipeline(session: Session, inputs: Inputs): Promise<Result | unde
     const bx: buildx.Buildx = { bin, run: runner, log, retries: inputs.retries, cwd };
     state.buildx = bin;
 
-    const builder: BuilderInfo = plan.builder.name
+    // A merge only copies manifests: a builder named for it gives imagetools its registry settings, no bootstrap needed.
+    const builder: BuilderInfo = plan.builder.name && inputs.mode !== 'merge'
       ? await phase('Builder', async () => {
           if (plan.builder.create) {
             await buildx.createBuilder(bx, plan.builder.create, plan.builder.name);
@@ -134,7 +136,7 @@ async function pipeline(session: Session, inputs: Inputs): Promise<Result | unde
           if (missing.length > 0) log.warning(`builder ${info.name} does not list ${missing.map((p) => p.id).join(', ')}; the build may fail for them`);
           return info;
         })
-      : { name: '', driver: 'none (merge)', platforms: [], buildkitVersion: '-' };
+      : { name: plan.builder.name, driver: 'not used (merge)', platforms: [], buildkitVersion: '-' };
 
     let digest = '';
     let platformDigests: Record<string, string> = {};
@@ -232,29 +234,27 @@ async function movableRefs(bx: buildx.Buildx, builder: string, plan: Plan, image
  */
 async function findLegs(bx: buildx.Buildx, plan: Plan, inputs: Inputs): Promise<string[]> {
   const image = inputs.images[0];
+  const builder = plan.builder.name;
   if (inputs.digests.length > 0) {
     const refs = parseDigestRefs(inputs.digests, image);
-    for (const ref of refs) if (!(await buildx.inspectRaw(bx, '', ref))) throw new Error(`merge: ${ref} (from the digests input) is not in the registry; nothing was published`);
+    const found = await Promise.all(refs.map((ref) => buildx.inspectRaw(bx, builder, ref)));
+    const absent = refs.filter((_, i) => !found[i]);
+    if (absent.length > 0) throw new Error(`merge: ${absent.join(', ')} (from the digests input) not in the registry; nothing was published`);
     return refs;
   }
+  const legs = await Promise.all(plan.legs.map((leg) => buildx.inspectRaw(bx, builder, `${image}:${leg.tag}`)));
   const found: string[] = [];
   const missing: string[] = [];
-  for (const leg of plan.legs) {
+  plan.legs.forEach((leg, i) => {
     const ref = `${image}:${leg.tag}`;
-    const got = await buildx.inspectRaw(bx, '', ref);
     const id = leg.platforms[0].id;
-    if (!got) {
-      missing.push(`${id} (no ${ref})`);
-      continue;
-    }
+    const got = legs[i];
+    if (!got) return void missing.push(`${id} (no ${ref})`);
     const offers = got.manifest.manifests ? Object.keys(buildx.platformDigests(got.manifest)) : [id];
-    if (!offers.includes(id)) {
-      missing.push(`${id} (${ref} holds ${offers.join(', ') || 'no platform'})`);
-      continue;
-    }
+    if (!offers.includes(id)) return void missing.push(`${id} (${ref} holds ${offers.join(', ') || 'no platform'})`);
     bx.log.info(`${id}: ${image}@${got.digest}`);
     found.push(`${image}@${got.digest}`);
-  }
+  });
   if (missing.length > 0) throw new Error(`merge: no leg result for ${missing.join('; ')}. Did every matrix leg run with mode: platform for this commit and run? Nothing was published.`);
   return found;
 }
@@ -262,14 +262,6 @@ async function findLegs(bx: buildx.Buildx, plan: Plan, inputs: Inputs): Promise<
 function warnCache(metadata: Record<string, unknown>, log: Log): void {
   const text = JSON.stringify(metadata['buildx.build.warnings'] ?? '');
   if (/cache/i.test(text)) log.warning(`the registry cache could not be used fully: ${text.slice(0, 500)}`);
-}
-
-function describeQemu(result: { installed: string[]; present: string[]; skipped?: string; method?: string }): string {
-  if (result.skipped) return `no QEMU set-up: ${result.skipped}`;
-  const parts = [];
-  if (result.installed.length) parts.push(`installed ${result.installed.join(', ')}${result.method ? ` (${result.method})` : ''}`);
-  if (result.present.length) parts.push(`already registered ${result.present.join(', ')}`);
-  return parts.join('; ') || 'nothing to do';
 }
 
 function printPlan(plan: Plan, inputs: Inputs, log: Log): void {
