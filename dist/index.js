@@ -36267,8 +36267,12 @@ async function pipeline(session, inputs) {
             sources = await phase('Find legs', () => findLegs(bx, plan, inputs));
         }
         else {
-            metadata = await phase(`Build ${plan.platforms.map((p) => p.id).join(', ')}`, () => buildx/* build */.jq(bx, plan.build, metadataFile, inputs.stallTimeoutMs));
-            warnCache(metadata, log);
+            const built = await phase(`Build ${plan.platforms.map((p) => p.id).join(', ')}`, () => buildx/* build */.jq(bx, plan.build, metadataFile, inputs.stallTimeoutMs));
+            metadata = built.metadata;
+            for (const problem of buildx/* cacheProblems */.J_(built.output)) {
+                const ref = problem.ref || plan.cache.refs.join(', ');
+                log.warning(`the registry cache ${ref} could not be ${problem.direction === 'read' ? 'read' : 'written'}; the build went on without it: ${problem.error}`);
+            }
             digest = String(metadata['containerimage.digest'] ?? '');
             if (plan.output.kind === 'push-by-digest') {
                 if (!/^sha256:[0-9a-f]{64}$/.test(digest))
@@ -36381,11 +36385,6 @@ async function findLegs(bx, plan, inputs) {
     if (missing.length > 0)
         throw new Error(`merge: no leg result for ${missing.join('; ')}. Did every matrix leg run with mode: platform for this commit and run? Nothing was published.`);
     return found;
-}
-function warnCache(metadata, log) {
-    const text = JSON.stringify(metadata['buildx.build.warnings'] ?? '');
-    if (/cache/i.test(text))
-        log.warning(`the registry cache could not be used fully: ${text.slice(0, 500)}`);
 }
 function printPlan(plan, inputs, log) {
     const cli = (argv) => ['docker', 'buildx', ...argv].join(' ');
@@ -36731,6 +36730,7 @@ function tail(text) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Hm: () => (/* binding */ platformDigests),
 /* harmony export */   Ij: () => (/* binding */ createBuilder),
+/* harmony export */   J_: () => (/* binding */ cacheProblems),
 /* harmony export */   S0: () => (/* binding */ bootstrapBuilder),
 /* harmony export */   XV: () => (/* binding */ tagIndex),
 /* harmony export */   hD: () => (/* binding */ inspectRaw),
@@ -36789,13 +36789,36 @@ async function removeBuilder(bx, name) {
 }
 /** Runs one build; a stalled or transiently failed push is tried again (BuildKit's cache makes the rerun cheap). */
 async function build(bx, argv, metadataFile, stallMs) {
-    await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, argv, { stallMs: stallMs || undefined }), { retries: bx.retries, what: 'build and push', log: bx.log });
+    const result = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, argv, { stallMs: stallMs || undefined }), { retries: bx.retries, what: 'build and push', log: bx.log });
     try {
-        return JSON.parse(await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readFile)(metadataFile, 'utf8'));
+        return { metadata: JSON.parse(await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readFile)(metadataFile, 'utf8')), output: `${result.stdout}\n${result.stderr}` };
     }
     catch (error) {
         throw new Error(`buildx wrote no readable metadata file at ${metadataFile}: ${error.message}`);
     }
+}
+/**
+ * Cache steps that failed in a build that went on (BuildKit ignores cache import errors, and
+ * export errors with ignore-error=true): read from buildx's plain progress, where a step's
+ * `#N importing cache manifest from REF` / `#N exporting cache to …` is followed by `#N ERROR: …`.
+ */
+function cacheProblems(output) {
+    const steps = new Map();
+    const problems = [];
+    for (const line of output.split('\n')) {
+        const m = /^#(\d+) (.*)$/.exec(line.trim());
+        if (!m)
+            continue;
+        const [, id, text] = m;
+        const imported = /^importing cache manifest from (\S+)/.exec(text);
+        if (imported)
+            steps.set(id, { direction: 'read', ref: imported[1] });
+        else if (/^exporting cache to /.test(text))
+            steps.set(id, { direction: 'write', ref: '' });
+        else if (text.startsWith('ERROR: ') && steps.has(id))
+            problems.push({ ...steps.get(id), error: text.slice('ERROR: '.length) });
+    }
+    return problems;
 }
 /** `--builder NAME` when a builder is in use; imagetools also works without one. */
 function builderFlag(builder) {

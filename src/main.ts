@@ -148,8 +148,12 @@ async function pipeline(session: Session, inputs: Inputs): Promise<Result | unde
     if (inputs.mode === 'merge') {
       sources = await phase('Find legs', () => findLegs(bx, plan, inputs));
     } else {
-      metadata = await phase(`Build ${plan.platforms.map((p) => p.id).join(', ')}`, () => buildx.build(bx, plan.build, metadataFile, inputs.stallTimeoutMs));
-      warnCache(metadata, log);
+      const built = await phase(`Build ${plan.platforms.map((p) => p.id).join(', ')}`, () => buildx.build(bx, plan.build, metadataFile, inputs.stallTimeoutMs));
+      metadata = built.metadata;
+      for (const problem of buildx.cacheProblems(built.output)) {
+        const ref = problem.ref || plan.cache.refs.join(', ');
+        log.warning(`the registry cache ${ref} could not be ${problem.direction === 'read' ? 'read' : 'written'}; the build went on without it: ${problem.error}`);
+      }
       digest = String(metadata['containerimage.digest'] ?? '');
       if (plan.output.kind === 'push-by-digest') {
         if (!/^sha256:[0-9a-f]{64}$/.test(digest)) throw new Error(`the build finished but buildx reported no image digest in its metadata (${Object.keys(metadata).join(', ') || 'empty'})`);
@@ -257,11 +261,6 @@ async function findLegs(bx: buildx.Buildx, plan: Plan, inputs: Inputs): Promise<
   });
   if (missing.length > 0) throw new Error(`merge: no leg result for ${missing.join('; ')}. Did every matrix leg run with mode: platform for this commit and run? Nothing was published.`);
   return found;
-}
-
-function warnCache(metadata: Record<string, unknown>, log: Log): void {
-  const text = JSON.stringify(metadata['buildx.build.warnings'] ?? '');
-  if (/cache/i.test(text)) log.warning(`the registry cache could not be used fully: ${text.slice(0, 500)}`);
 }
 
 function printPlan(plan: Plan, inputs: Inputs, log: Log): void {

@@ -7706,13 +7706,36 @@ async function removeBuilder(bx, name) {
 }
 /** Runs one build; a stalled or transiently failed push is tried again (BuildKit's cache makes the rerun cheap). */
 async function build(bx, argv, metadataFile, stallMs) {
-    await (0,retry/* withRetry */.bD)(() => call(bx, argv, { stallMs: stallMs || undefined }), { retries: bx.retries, what: 'build and push', log: bx.log });
+    const result = await (0,retry/* withRetry */.bD)(() => call(bx, argv, { stallMs: stallMs || undefined }), { retries: bx.retries, what: 'build and push', log: bx.log });
     try {
-        return JSON.parse(await (0,promises_.readFile)(metadataFile, 'utf8'));
+        return { metadata: JSON.parse(await (0,promises_.readFile)(metadataFile, 'utf8')), output: `${result.stdout}\n${result.stderr}` };
     }
     catch (error) {
         throw new Error(`buildx wrote no readable metadata file at ${metadataFile}: ${error.message}`);
     }
+}
+/**
+ * Cache steps that failed in a build that went on (BuildKit ignores cache import errors, and
+ * export errors with ignore-error=true): read from buildx's plain progress, where a step's
+ * `#N importing cache manifest from REF` / `#N exporting cache to …` is followed by `#N ERROR: …`.
+ */
+function cacheProblems(output) {
+    const steps = new Map();
+    const problems = [];
+    for (const line of output.split('\n')) {
+        const m = /^#(\d+) (.*)$/.exec(line.trim());
+        if (!m)
+            continue;
+        const [, id, text] = m;
+        const imported = /^importing cache manifest from (\S+)/.exec(text);
+        if (imported)
+            steps.set(id, { direction: 'read', ref: imported[1] });
+        else if (/^exporting cache to /.test(text))
+            steps.set(id, { direction: 'write', ref: '' });
+        else if (text.startsWith('ERROR: ') && steps.has(id))
+            problems.push({ ...steps.get(id), error: text.slice('ERROR: '.length) });
+    }
+    return problems;
 }
 /** `--builder NAME` when a builder is in use; imagetools also works without one. */
 function builderFlag(builder) {
@@ -7983,8 +8006,12 @@ async function pipeline(session, inputs) {
             sources = await phase('Find legs', () => findLegs(bx, plan, inputs));
         }
         else {
-            metadata = await phase(`Build ${plan.platforms.map((p) => p.id).join(', ')}`, () => build(bx, plan.build, metadataFile, inputs.stallTimeoutMs));
-            warnCache(metadata, log);
+            const built = await phase(`Build ${plan.platforms.map((p) => p.id).join(', ')}`, () => build(bx, plan.build, metadataFile, inputs.stallTimeoutMs));
+            metadata = built.metadata;
+            for (const problem of cacheProblems(built.output)) {
+                const ref = problem.ref || plan.cache.refs.join(', ');
+                log.warning(`the registry cache ${ref} could not be ${problem.direction === 'read' ? 'read' : 'written'}; the build went on without it: ${problem.error}`);
+            }
             digest = String(metadata['containerimage.digest'] ?? '');
             if (plan.output.kind === 'push-by-digest') {
                 if (!/^sha256:[0-9a-f]{64}$/.test(digest))
@@ -8097,11 +8124,6 @@ async function findLegs(bx, plan, inputs) {
     if (missing.length > 0)
         throw new Error(`merge: no leg result for ${missing.join('; ')}. Did every matrix leg run with mode: platform for this commit and run? Nothing was published.`);
     return found;
-}
-function warnCache(metadata, log) {
-    const text = JSON.stringify(metadata['buildx.build.warnings'] ?? '');
-    if (/cache/i.test(text))
-        log.warning(`the registry cache could not be used fully: ${text.slice(0, 500)}`);
 }
 function printPlan(plan, inputs, log) {
     const cli = (argv) => ['docker', 'buildx', ...argv].join(' ');
