@@ -36242,20 +36242,10 @@ async function pipeline(session, inputs) {
         state.buildx = bin;
         // A merge only copies manifests: a builder named for it gives imagetools its registry settings, no bootstrap needed.
         const builder = plan.builder.name && inputs.mode !== 'merge'
-            ? await phase('Builder', async () => {
-                if (plan.builder.create) {
-                    await buildx/* createBuilder */.Ij(bx, plan.builder.create, plan.builder.name);
-                    state.builder = plan.builder.name;
-                    (0,src_state/* saveState */.L)(edges, state);
-                }
-                const info = await buildx/* bootstrapBuilder */.S0(bx, plan.builder.name);
-                log.info(`builder ${info.name}: driver ${info.driver}, BuildKit ${info.buildkitVersion}`);
-                log.info(`platforms: ${info.platforms.join(', ') || '(none listed)'}`);
-                const missing = plan.platforms.filter((p) => info.platforms.length > 0 && !info.platforms.includes(p.id));
-                if (missing.length > 0)
-                    log.warning(`builder ${info.name} does not list ${missing.map((p) => p.id).join(', ')}; the build may fail for them`);
-                return info;
-            })
+            ? await phase('Builder', () => startBuilder(bx, plan, () => {
+                state.builder = plan.builder.name;
+                (0,src_state/* saveState */.L)(edges, state);
+            }))
             : { name: plan.builder.name, driver: 'not used (merge)', platforms: [], buildkitVersion: '-' };
         let digest = '';
         let platformDigests = {};
@@ -36267,21 +36257,10 @@ async function pipeline(session, inputs) {
             sources = await phase('Find legs', () => findLegs(bx, plan, inputs));
         }
         else {
-            const built = await phase(`Build ${plan.platforms.map((p) => p.id).join(', ')}`, () => buildx/* build */.jq(bx, plan.build, metadataFile, inputs.stallTimeoutMs));
-            metadata = built.metadata;
-            for (const problem of buildx/* cacheProblems */.J_(built.output)) {
-                const ref = problem.ref || plan.cache.refs.join(', ');
-                log.warning(`the registry cache ${ref} could not be ${problem.direction === 'read' ? 'read' : 'written'}; the build went on without it: ${problem.error}`);
-            }
-            digest = String(metadata['containerimage.digest'] ?? '');
-            if (plan.output.kind === 'push-by-digest') {
-                if (!/^sha256:[0-9a-f]{64}$/.test(digest))
-                    throw new Error(`the build finished but buildx reported no image digest in its metadata (${Object.keys(metadata).join(', ') || 'empty'})`);
-                sources = [`${plan.output.image}@${digest}`];
-            }
-            else if (plan.output.kind === 'load') {
+            const built = await phase(`Build ${plan.platforms.map((p) => p.id).join(', ')}`, () => buildImages(bx, plan, metadataFile, inputs.stallTimeoutMs));
+            ({ metadata, digest, sources } = built);
+            if (plan.output.kind === 'load')
                 tags = plan.tags.refs;
-            }
         }
         if (sources.length > 0) {
             const published = await phase(inputs.mode === 'platform' ? 'Hand off to the merge' : 'Publish tags', () => publish(bx, builder.name, plan, inputs, sources));
@@ -36297,6 +36276,34 @@ async function pipeline(session, inputs) {
         // Secret files must not outlive the build; post removes the directory too if this is cut short.
         await (0,promises_.rm)(tempDir, { recursive: true, force: true });
     }
+}
+/** Creates the builder the plan names (recording it for clean-up at once), bootstraps it, says what it offers. */
+async function startBuilder(bx, plan, created) {
+    if (plan.builder.create) {
+        await buildx/* createBuilder */.Ij(bx, plan.builder.create, plan.builder.name);
+        created();
+    }
+    const info = await buildx/* bootstrapBuilder */.S0(bx, plan.builder.name);
+    bx.log.info(`builder ${info.name}: driver ${info.driver}, BuildKit ${info.buildkitVersion}`);
+    bx.log.info(`platforms: ${info.platforms.join(', ') || '(none listed)'}`);
+    const missing = plan.platforms.filter((p) => info.platforms.length > 0 && !info.platforms.includes(p.id));
+    if (missing.length > 0)
+        bx.log.warning(`builder ${info.name} does not list ${missing.map((p) => p.id).join(', ')}; the build may fail for them`);
+    return info;
+}
+/** The one build of every platform; what it pushed by digest becomes the source of the tags. */
+async function buildImages(bx, plan, metadataFile, stallMs) {
+    const { metadata, output } = await buildx/* build */.jq(bx, plan.build, metadataFile, stallMs);
+    for (const problem of buildx/* cacheProblems */.J_(output)) {
+        const ref = problem.ref || plan.cache.refs.join(', ');
+        bx.log.warning(`the registry cache ${ref} could not be ${problem.direction === 'read' ? 'read' : 'written'}; the build went on without it: ${problem.error}`);
+    }
+    const digest = String(metadata['containerimage.digest'] ?? '');
+    if (plan.output.kind !== 'push-by-digest')
+        return { metadata, digest, sources: [] };
+    if (!/^sha256:[0-9a-f]{64}$/.test(digest))
+        throw new Error(`the build finished but buildx reported no image digest in its metadata (${Object.keys(metadata).join(', ') || 'empty'})`);
+    return { metadata, digest, sources: [`${plan.output.image}@${digest}`] };
 }
 async function readContext(inputs, env, cwd, log) {
     const source = inputs.metadataSource === 'auto' ? (env.GITHUB_EVENT_PATH ? 'workflow' : 'git') : inputs.metadataSource;

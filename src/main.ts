@@ -122,21 +122,13 @@ async function pipeline(session: Session, inputs: Inputs): Promise<Result | unde
     state.buildx = bin;
 
     // A merge only copies manifests: a builder named for it gives imagetools its registry settings, no bootstrap needed.
-    const builder: BuilderInfo = plan.builder.name && inputs.mode !== 'merge'
-      ? await phase('Builder', async () => {
-          if (plan.builder.create) {
-            await buildx.createBuilder(bx, plan.builder.create, plan.builder.name);
+    const builder: BuilderInfo =
+      plan.builder.name && inputs.mode !== 'merge'
+        ? await phase('Builder', () => startBuilder(bx, plan, () => {
             state.builder = plan.builder.name;
             saveState(edges, state);
-          }
-          const info = await buildx.bootstrapBuilder(bx, plan.builder.name);
-          log.info(`builder ${info.name}: driver ${info.driver}, BuildKit ${info.buildkitVersion}`);
-          log.info(`platforms: ${info.platforms.join(', ') || '(none listed)'}`);
-          const missing = plan.platforms.filter((p) => info.platforms.length > 0 && !info.platforms.includes(p.id));
-          if (missing.length > 0) log.warning(`builder ${info.name} does not list ${missing.map((p) => p.id).join(', ')}; the build may fail for them`);
-          return info;
-        })
-      : { name: plan.builder.name, driver: 'not used (merge)', platforms: [], buildkitVersion: '-' };
+          }))
+        : { name: plan.builder.name, driver: 'not used (merge)', platforms: [], buildkitVersion: '-' };
 
     let digest = '';
     let platformDigests: Record<string, string> = {};
@@ -148,19 +140,9 @@ async function pipeline(session: Session, inputs: Inputs): Promise<Result | unde
     if (inputs.mode === 'merge') {
       sources = await phase('Find legs', () => findLegs(bx, plan, inputs));
     } else {
-      const built = await phase(`Build ${plan.platforms.map((p) => p.id).join(', ')}`, () => buildx.build(bx, plan.build, metadataFile, inputs.stallTimeoutMs));
-      metadata = built.metadata;
-      for (const problem of buildx.cacheProblems(built.output)) {
-        const ref = problem.ref || plan.cache.refs.join(', ');
-        log.warning(`the registry cache ${ref} could not be ${problem.direction === 'read' ? 'read' : 'written'}; the build went on without it: ${problem.error}`);
-      }
-      digest = String(metadata['containerimage.digest'] ?? '');
-      if (plan.output.kind === 'push-by-digest') {
-        if (!/^sha256:[0-9a-f]{64}$/.test(digest)) throw new Error(`the build finished but buildx reported no image digest in its metadata (${Object.keys(metadata).join(', ') || 'empty'})`);
-        sources = [`${plan.output.image}@${digest}`];
-      } else if (plan.output.kind === 'load') {
-        tags = plan.tags.refs;
-      }
+      const built = await phase(`Build ${plan.platforms.map((p) => p.id).join(', ')}`, () => buildImages(bx, plan, metadataFile, inputs.stallTimeoutMs));
+      ({ metadata, digest, sources } = built);
+      if (plan.output.kind === 'load') tags = plan.tags.refs;
     }
 
     if (sources.length > 0) {
@@ -177,6 +159,33 @@ async function pipeline(session: Session, inputs: Inputs): Promise<Result | unde
     // Secret files must not outlive the build; post removes the directory too if this is cut short.
     await rm(tempDir, { recursive: true, force: true });
   }
+}
+
+/** Creates the builder the plan names (recording it for clean-up at once), bootstraps it, says what it offers. */
+async function startBuilder(bx: buildx.Buildx, plan: Plan, created: () => void): Promise<BuilderInfo> {
+  if (plan.builder.create) {
+    await buildx.createBuilder(bx, plan.builder.create, plan.builder.name);
+    created();
+  }
+  const info = await buildx.bootstrapBuilder(bx, plan.builder.name);
+  bx.log.info(`builder ${info.name}: driver ${info.driver}, BuildKit ${info.buildkitVersion}`);
+  bx.log.info(`platforms: ${info.platforms.join(', ') || '(none listed)'}`);
+  const missing = plan.platforms.filter((p) => info.platforms.length > 0 && !info.platforms.includes(p.id));
+  if (missing.length > 0) bx.log.warning(`builder ${info.name} does not list ${missing.map((p) => p.id).join(', ')}; the build may fail for them`);
+  return info;
+}
+
+/** The one build of every platform; what it pushed by digest becomes the source of the tags. */
+async function buildImages(bx: buildx.Buildx, plan: Plan, metadataFile: string, stallMs: number) {
+  const { metadata, output } = await buildx.build(bx, plan.build, metadataFile, stallMs);
+  for (const problem of buildx.cacheProblems(output)) {
+    const ref = problem.ref || plan.cache.refs.join(', ');
+    bx.log.warning(`the registry cache ${ref} could not be ${problem.direction === 'read' ? 'read' : 'written'}; the build went on without it: ${problem.error}`);
+  }
+  const digest = String(metadata['containerimage.digest'] ?? '');
+  if (plan.output.kind !== 'push-by-digest') return { metadata, digest, sources: [] as string[] };
+  if (!/^sha256:[0-9a-f]{64}$/.test(digest)) throw new Error(`the build finished but buildx reported no image digest in its metadata (${Object.keys(metadata).join(', ') || 'empty'})`);
+  return { metadata, digest, sources: [`${plan.output.image}@${digest}`] };
 }
 
 async function readContext(inputs: Inputs, env: NodeJS.ProcessEnv, cwd: string, log: Log): Promise<Context> {
