@@ -31646,6 +31646,7 @@ function actionEdges() {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   X1: () => (/* binding */ quoteArg),
 /* harmony export */   cI: () => (/* binding */ ExecError),
 /* harmony export */   ji: () => (/* binding */ createRunner)
 /* harmony export */ });
@@ -31787,6 +31788,7 @@ function verbs(command, args) {
     }
     return words.join(' ');
 }
+/** An argument as a POSIX shell reads it back: bare when safe, else single-quoted. */
 function quoteArg(arg) {
     return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
@@ -35794,7 +35796,7 @@ function makePlan(inputs, context, native, now, ids, runsNatively) {
     });
     return {
         platforms: inputs.platforms,
-        emulated: inputs.platforms.filter((p) => !runsNatively(p)),
+        emulated: inputs.mode === 'merge' ? [] : inputs.platforms.filter((p) => !runsNatively(p)),
         tags,
         labels,
         annotations,
@@ -36219,7 +36221,7 @@ async function pipeline(session, inputs) {
         const plan = makePlan(inputs, context, native, now, ids, (p) => runsNatively(p, native));
         if (inputs.dryRun) {
             await phase('Plan (dry run)', async () => printPlan(plan, inputs, log));
-            setOutputs(edges, plan, { digest: '', platformDigests: {}, tags: plan.tags.refs, metadata: {} });
+            setOutputs(edges, plan, { digest: '', platformDigests: {}, tags: inputs.mode === 'platform' ? [] : plan.tags.refs, metadata: {} });
             return undefined;
         }
         if (inputs.mode !== 'merge') {
@@ -36393,17 +36395,35 @@ async function findLegs(bx, plan, inputs) {
         throw new Error(`merge: no leg result for ${missing.join('; ')}. Did every matrix leg run with mode: platform for this commit and run? Nothing was published.`);
     return found;
 }
+/** dry-run: what each mode would do, with the exact commands quoted so they can be pasted into a shell. */
 function printPlan(plan, inputs, log) {
-    const cli = (argv) => ['docker', 'buildx', ...argv].join(' ');
+    const cli = (argv) => ['docker', 'buildx', ...argv].map(exec/* quoteArg */.X1).join(' ');
+    const image = inputs.images[0];
+    const builder = plan.builder.name ? ['--builder', plan.builder.name] : [];
+    const tagFlags = (refs) => refs.flatMap((r) => ['--tag', r]);
+    log.info(`mode: ${inputs.mode}`);
     log.info(`platforms: ${plan.platforms.map((p) => p.id).join(', ')} (emulated: ${plan.emulated.map((p) => p.id).join(', ') || 'none'})`);
     log.info(`version: ${plan.tags.version || '(none)'}`);
-    log.info(`tags:\n  ${plan.tags.refs.join('\n  ') || '(none)'}`);
+    log.info(`tags:\n  ${dryRunTags(plan, inputs).join('\n  ') || '(none)'}`);
     log.info(`cache: ${plan.cache.refs.join(', ') || 'off'}`);
     if (plan.builder.create)
         log.info(cli(plan.builder.create));
-    log.info(cli(plan.build));
-    if (inputs.push && plan.tags.refs.length)
-        log.info(cli(['imagetools', 'create', '--builder', plan.builder.name, ...plan.tags.refs.flatMap((r) => ['--tag', r]), `${inputs.images[0]}@<digest>`]));
+    if (plan.build.length > 0)
+        log.info(cli(plan.build));
+    if (inputs.mode === 'merge') {
+        const sources = inputs.digests.length > 0 ? parseDigestRefs(inputs.digests, image) : plan.legs.map((leg) => `${image}:${leg.tag}`);
+        const annotations = plan.annotations.filter((a) => a.startsWith('index:')).flatMap((a) => ['--annotation', a]);
+        log.info(cli(['imagetools', 'create', ...builder, ...annotations, ...tagFlags(plan.tags.refs), ...sources]));
+    }
+    else if (inputs.push) {
+        const refs = dryRunTags(plan, inputs);
+        if (refs.length > 0)
+            log.info(cli(['imagetools', 'create', ...builder, ...tagFlags(refs), `${image}@<digest of the build>`]));
+    }
+}
+/** The refs a run would move: a leg moves only its hand-off tag, and outputs no tags. */
+function dryRunTags(plan, inputs) {
+    return inputs.mode === 'platform' ? [`${inputs.images[0]}:${plan.legs[0].tag}`] : plan.tags.refs;
 }
 function setOutputs(edges, plan, result) {
     edges.setOutput('digest', result.digest);

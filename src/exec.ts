@@ -144,7 +144,8 @@ function verbs(command: string, args: string[]): string {
   return words.join(' ');
 }
 
-function quoteArg(arg: string): string {
+/** An argument as a POSIX shell reads it back: bare when safe, else single-quoted. */
+export function quoteArg(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Edges, Log } from './log.js';
 import { Masker } from './log.js';
-import { createRunner, type Runner } from './exec.js';
+import { createRunner, quoteArg, type Runner } from './exec.js';
 import { readInputs, type Inputs } from './inputs.js';
 import { contextFromGitHub, contextFromGit } from './context.js';
 import type { Context } from './plan/context.js';
@@ -98,7 +98,7 @@ async function pipeline(session: Session, inputs: Inputs): Promise<Result | unde
 
     if (inputs.dryRun) {
       await phase('Plan (dry run)', async () => printPlan(plan, inputs, log));
-      setOutputs(edges, plan, { digest: '', platformDigests: {}, tags: plan.tags.refs, metadata: {} });
+      setOutputs(edges, plan, { digest: '', platformDigests: {}, tags: inputs.mode === 'platform' ? [] : plan.tags.refs, metadata: {} });
       return undefined;
     }
 
@@ -272,15 +272,32 @@ async function findLegs(bx: buildx.Buildx, plan: Plan, inputs: Inputs): Promise<
   return found;
 }
 
+/** dry-run: what each mode would do, with the exact commands quoted so they can be pasted into a shell. */
 function printPlan(plan: Plan, inputs: Inputs, log: Log): void {
-  const cli = (argv: string[]) => ['docker', 'buildx', ...argv].join(' ');
+  const cli = (argv: string[]) => ['docker', 'buildx', ...argv].map(quoteArg).join(' ');
+  const image = inputs.images[0];
+  const builder = plan.builder.name ? ['--builder', plan.builder.name] : [];
+  const tagFlags = (refs: string[]) => refs.flatMap((r) => ['--tag', r]);
+  log.info(`mode: ${inputs.mode}`);
   log.info(`platforms: ${plan.platforms.map((p) => p.id).join(', ')} (emulated: ${plan.emulated.map((p) => p.id).join(', ') || 'none'})`);
   log.info(`version: ${plan.tags.version || '(none)'}`);
-  log.info(`tags:\n  ${plan.tags.refs.join('\n  ') || '(none)'}`);
+  log.info(`tags:\n  ${dryRunTags(plan, inputs).join('\n  ') || '(none)'}`);
   log.info(`cache: ${plan.cache.refs.join(', ') || 'off'}`);
   if (plan.builder.create) log.info(cli(plan.builder.create));
-  log.info(cli(plan.build));
-  if (inputs.push && plan.tags.refs.length) log.info(cli(['imagetools', 'create', '--builder', plan.builder.name, ...plan.tags.refs.flatMap((r) => ['--tag', r]), `${inputs.images[0]}@<digest>`]));
+  if (plan.build.length > 0) log.info(cli(plan.build));
+  if (inputs.mode === 'merge') {
+    const sources = inputs.digests.length > 0 ? parseDigestRefs(inputs.digests, image) : plan.legs.map((leg) => `${image}:${leg.tag}`);
+    const annotations = plan.annotations.filter((a) => a.startsWith('index:')).flatMap((a) => ['--annotation', a]);
+    log.info(cli(['imagetools', 'create', ...builder, ...annotations, ...tagFlags(plan.tags.refs), ...sources]));
+  } else if (inputs.push) {
+    const refs = dryRunTags(plan, inputs);
+    if (refs.length > 0) log.info(cli(['imagetools', 'create', ...builder, ...tagFlags(refs), `${image}@<digest of the build>`]));
+  }
+}
+
+/** The refs a run would move: a leg moves only its hand-off tag, and outputs no tags. */
+function dryRunTags(plan: Plan, inputs: Inputs): string[] {
+  return inputs.mode === 'platform' ? [`${inputs.images[0]}:${plan.legs[0].tag}`] : plan.tags.refs;
 }
 
 function setOutputs(edges: Edges, plan: Plan, result: Pick<Result, 'digest' | 'platformDigests' | 'tags' | 'metadata'>): void {

@@ -103,7 +103,7 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
   });
   return {
     platforms: inputs.platforms,
-    emulated: inputs.platforms.filter((p) => !runsNatively(p)),
+    emulated: inputs.mode === 'merge' ? [] : inputs.platforms.filter((p) => !runsNatively(p)),
     tags,
     labels,
     annotations,
