@@ -5,7 +5,7 @@
  * repository so reruns never see old state.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -96,6 +96,8 @@ describeStack('the bundled action against the real stack', () => {
   function workspace(project: string): string {
     const dir = mkdtempSync(path.join(os.tmpdir(), `e2e-ws-${project}-`));
     cpSync(path.join(FIXTURES, 'projects', project), dir, { recursive: true });
+    // A copy of its own: a concurrent run elsewhere on the shared BuildKit cannot warm this one's cache.
+    if (existsSync(path.join(dir, 'stable.txt'))) appendFileSync(path.join(dir, 'stable.txt'), `${path.basename(dir)}\n`);
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     return dir;
   }
@@ -244,8 +246,8 @@ describeStack('the bundled action against the real stack', () => {
       const after = mine.slice(change);
       // FROM only resolves the base image; the RUN and COPY steps are what the cache must spare.
       expect(before.filter((s) => !s.instruction.startsWith('FROM ')).map((s) => s.instruction)).toEqual([
-        'RUN uname -m > /first.txt && sleep 1',
         'COPY stable.txt /stable.txt',
+        'RUN uname -m > /first.txt && cat /stable.txt >> /first.txt && sleep 1',
         'RUN cat /stable.txt /first.txt > /second.txt'
       ]);
       expect({ platform, notCached: describeSteps(before.filter((s) => !s.instruction.startsWith('FROM ') && !fromCache(s))) }).toEqual({ platform, notCached: [] });

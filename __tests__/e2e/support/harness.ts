@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -183,6 +183,8 @@ export function useHarness(env: StackEnv, suite: string): Harness {
     workspace(project) {
       const dir = mkdtempSync(path.join(os.tmpdir(), `e2e-ws-${project}-`));
       cpSync(path.join(FIXTURES, 'projects', project), dir, { recursive: true });
+      // A copy of its own: a concurrent run elsewhere on the shared BuildKit cannot warm this one's cache.
+      if (existsSync(path.join(dir, 'stable.txt'))) appendFileSync(path.join(dir, 'stable.txt'), `${path.basename(dir)}\n`);
       cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
       return dir;
     },
