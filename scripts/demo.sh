@@ -19,8 +19,7 @@ registry_answers() { node -e "fetch('http://127.0.0.1:5000/v2/').then((r) => pro
 command -v node >/dev/null || { echo "demo: Node.js 20 or newer is needed (node not found)" >&2; exit 1; }
 if [ ! -d node_modules ]; then
   say "npm ci"
-  # npm ci refuses a lock file that lacks other platforms' optional packages; npm install accepts it.
-  npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+  npm ci --no-audit --no-fund
 fi
 if [ ! -f dist/cli/index.js ]; then
   say "bundling the command line"
