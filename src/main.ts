@@ -218,13 +218,15 @@ function hide(value: string, masker: Masker, log: Log): void {
  */
 async function publish(bx: buildx.Buildx, builder: string, plan: Plan, inputs: Inputs, sources: string[]) {
   const image = inputs.images[0];
-  const [source, movable] = await Promise.all([
-    sources.length === 1 ? buildx.inspectRaw(bx, builder, sources[0]) : undefined,
-    inputs.mode === 'platform' ? { refs: [`${image}:${plan.legs[0].tag}`], held: [] } : movableRefs(bx, builder, plan, image, bx.log)
-  ]);
   // A merged index is new: it gets the index annotations the legs' indexes carried.
   const annotations = sources.length > 1 ? plan.annotations.filter((a) => a.startsWith('index:')) : [];
-  if (movable.refs.length > 0) await buildx.tagIndex(bx, builder, movable.refs, sources, annotations);
+  const tagging = (async () => {
+    const movable = inputs.mode === 'platform' ? { refs: [`${image}:${plan.legs[0].tag}`], held: [] } : await movableRefs(bx, builder, plan, image, bx.log);
+    if (movable.refs.length > 0) await buildx.tagIndex(bx, builder, movable.refs, sources, annotations);
+    return movable;
+  })();
+  // Reading the one source (for its platform digests) only reads, so it runs beside the tagging.
+  const [source, movable] = await Promise.all([sources.length === 1 ? buildx.inspectRaw(bx, builder, sources[0]) : undefined, tagging]);
   const index = source ?? (movable.refs.length > 0 ? await buildx.inspectRaw(bx, builder, movable.refs[0]) : undefined);
   if (!index) throw new Error(`${movable.refs[0] ?? sources[0]} is not in the registry after publishing`);
   const platformDigests = index.manifest.manifests ? buildx.platformDigests(index.manifest) : { [plan.platforms[0].id]: index.digest };
