@@ -3,7 +3,13 @@
 set -euo pipefail
 out=${1:-dist}
 cd "$(dirname "$0")/.."
-# Start empty: ncc names its chunks by number, and a chunk left from an older bundle would linger.
+# Built beside the target and swapped in at the end, so a test running the bundle meanwhile never
+# finds it half written; the fresh directory also drops chunks left from an older bundle.
+tmp=$(mktemp -d "${out%/}.new.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+npx ncc build src/index.ts -o "$tmp" --license licenses.txt --target es2022 --quiet
+npx ncc build src/cli.ts -o "$tmp/cli" --target es2022 --quiet
 rm -rf "$out"
-npx ncc build src/index.ts -o "$out" --license licenses.txt --target es2022 --quiet
-npx ncc build src/cli.ts -o "$out/cli" --target es2022 --quiet
+mv "$tmp" "$out"
+chmod 755 "$out" "$out/cli"
+trap - EXIT

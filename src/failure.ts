@@ -28,7 +28,8 @@ export function explainFailure(error: unknown, images: string[]): string {
     return `${registry} denied access (403): the credentials were accepted but may not push to ${images[0] ?? 'this repository'} (on GHCR, give the workflow packages: write).\n${lineMatching(text, DENIED)}`;
   }
   if (error instanceof RetriesExhausted) {
-    return `${error.what} against ${registry} failed ${error.attempts} times; last error: ${error.lastCause}. No tag was moved unless it points at a complete index.\n${message}`;
+    const last = error.last instanceof Error ? error.last.message : String(error.last);
+    return `${error.what} against ${registry} failed ${error.attempts} times; last error: ${error.lastCause}. No tag was moved unless it points at a complete index.\n${last}`;
   }
   return message;
 }

@@ -6,6 +6,7 @@ import { parsePlatforms, type Platform } from './plan/platforms.js';
 import { parseImages } from './plan/image.js';
 import type { QemuMode } from './tools/qemu.js';
 import { releaseTag } from './plan/versions.js';
+import { parseDigestRefs } from './plan/matrix.js';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { parseTagRules, parseFlavor, type TagRule, type Flavor } from './plan/tags.js';
 
@@ -130,6 +131,7 @@ export function readInputs(raw: InputReader, cwd: string = process.cwd()): Input
   const platformItems = parseList(platformsRaw, { comma: true });
   if (platformItems.length === 0) throw new InputError('platforms', platformsRaw, 'at least one platform, e.g. linux/amd64,linux/arm64');
   const platforms = parsePlatforms(platformItems);
+  if (digests.length > 0) parseDigestRefs(digests, images[0]);
   if (load && platforms.length > 1) {
     throw new InputError('platforms', platforms.map((p) => p.id).join(','), 'one platform when load is true (the local image store holds one platform per tag)');
   }

@@ -17,6 +17,8 @@ import { findBuildx, type BuildxBin } from './tools/buildx-bin.js';
 import * as buildx from './tools/buildx.js';
 import type { BuilderInfo } from './tools/buildx.js';
 import { saveState } from './state.js';
+import { withRetry } from './retry.js';
+import { getManifest, putTag, RegistryRefused, sameRepository, type RegistryOptions } from './tools/registry-tag.js';
 import { explainFailure } from './failure.js';
 import { summaryMarkdown } from './summary.js';
 
@@ -118,7 +120,7 @@ async function pipeline(session: Session, inputs: Inputs): Promise<Result | unde
       log.info(`buildx ${found.version} (${[found.command, ...found.prefix].join(' ')})`);
       return found;
     });
-    const bx: buildx.Buildx = { bin, run: runner, log, retries: inputs.retries, cwd };
+    const bx: buildx.Buildx = { bin, run: runner, log, retries: inputs.retries, cwd, stallMs: inputs.stallTimeoutMs };
     state.buildx = bin;
 
     // A merge only copies manifests: a builder named for it gives imagetools its registry settings, no bootstrap needed.
@@ -220,18 +222,59 @@ async function publish(bx: buildx.Buildx, builder: string, plan: Plan, inputs: I
   const image = inputs.images[0];
   // A merged index is new: it gets the index annotations the legs' indexes carried.
   const annotations = sources.length > 1 ? plan.annotations.filter((a) => a.startsWith('index:')) : [];
-  const tagging = (async () => {
-    const movable = inputs.mode === 'platform' ? { refs: [`${image}:${plan.legs[0].tag}`], held: [] } : await movableRefs(bx, builder, plan, image, bx.log);
-    if (movable.refs.length > 0) await buildx.tagIndex(bx, builder, movable.refs, sources, annotations);
-    return movable;
-  })();
-  // Reading the one source (for its platform digests) only reads, so it runs beside the tagging.
-  const [source, movable] = await Promise.all([sources.length === 1 ? buildx.inspectRaw(bx, builder, sources[0]) : undefined, tagging]);
+  // The one source is read first (one request): a tag in its repository is a PUT of its exact bytes.
+  const [source, movable] = await Promise.all([
+    sources.length === 1 ? readSource(bx, builder, sources[0]) : undefined,
+    inputs.mode === 'platform' ? { refs: [`${image}:${plan.legs[0].tag}`], held: [] } : movableRefs(bx, builder, plan, image, bx.log)
+  ]);
+  if (movable.refs.length > 0) await moveTags(bx, builder, movable.refs, sources, annotations, source);
   const index = source ?? (movable.refs.length > 0 ? await buildx.inspectRaw(bx, builder, movable.refs[0]) : undefined);
   if (!index) throw new Error(`${movable.refs[0] ?? sources[0]} is not in the registry after publishing`);
   const platformDigests = index.manifest.manifests ? buildx.platformDigests(index.manifest) : { [plan.platforms[0].id]: index.digest };
   for (const ref of movable.refs) bx.log.info(`${ref} → ${index.digest}`);
   return { digest: index.digest, platformDigests, refs: movable.refs, held: movable.held };
+}
+
+/**
+ * The index the build pushed, read by one GET of its digest (retried on its own); through
+ * imagetools when the registry needs what only buildx knows (see registry-tag.ts).
+ */
+async function readSource(bx: buildx.Buildx, builder: string, ref: string): Promise<{ manifest: buildx.Manifest; digest: string; raw: string } | undefined> {
+  try {
+    const got = await withRetry(() => getManifest(ref, registryOptions(bx)), { retries: bx.retries, what: `reading ${ref}`, log: bx.log });
+    return { manifest: JSON.parse(got.raw) as buildx.Manifest, digest: got.digest, raw: got.raw };
+  } catch (error) {
+    if (!(error instanceof RegistryRefused)) throw error;
+    bx.log.info(`reading ${ref} through buildx imagetools (${error.message})`);
+    return buildx.inspectRaw(bx, builder, ref);
+  }
+}
+
+function registryOptions(bx: buildx.Buildx): RegistryOptions {
+  return { env: process.env, timeoutMs: bx.stallMs || undefined, log: bx.log };
+}
+
+/**
+ * Points the tags at the index, last. A tag in the repository the index was pushed to is one PUT of
+ * the index's exact bytes, each tag retried on its own; buildx imagetools create makes ~30 requests
+ * for the same (it walks every child manifest and blob) and gives up on the first dropped one.
+ * Other repositories, a merge of several sources, and whatever the PUT cannot do (an auth scheme,
+ * a registry reachable only through BuildKit's configuration) go through imagetools create.
+ */
+async function moveTags(bx: buildx.Buildx, builder: string, refs: string[], sources: string[], annotations: string[], source: { digest: string; raw: string; manifest: buildx.Manifest } | undefined): Promise<void> {
+  const mediaType = source?.manifest.mediaType;
+  let direct = source && mediaType && sources.length === 1 && annotations.length === 0 ? refs.filter((ref) => sameRepository(ref, sources[0])) : [];
+  try {
+    for (const ref of direct) {
+      await withRetry(() => putTag(ref, source!.raw, mediaType!, source!.digest, registryOptions(bx)), { retries: bx.retries, what: `tagging ${ref}`, log: bx.log });
+    }
+  } catch (error) {
+    if (!(error instanceof RegistryRefused)) throw error;
+    bx.log.warning(`could not tag by a direct PUT (${error.message}); using buildx imagetools create`);
+    direct = [];
+  }
+  const rest = refs.filter((ref) => !direct.includes(ref));
+  if (rest.length > 0) await buildx.tagIndex(bx, builder, rest, sources, annotations);
 }
 
 /** The refs to move: every computed one, less floating tags (latest, 1, 1.2) that would move backwards. */

@@ -1,4 +1,5 @@
 import { ExecError } from './exec.js';
+import { RegistryRefused } from './tools/registry-tag.js';
 import type { Log } from './log.js';
 
 export type Verdict = { transient: true; retryAfterMs?: number; cause: string } | { transient: false; cause: string };
@@ -19,6 +20,10 @@ const PERMANENT = [
   /no match for platform/i
 ];
 const TRANSIENT: Array<[RegExp, string]> = [
+  // buildx resolves a digest reference with HEAD /manifests/<digest>; when that connection drops it
+  // falls back to HEAD /blobs/<digest>, which a registry answers 404 for a manifest, and reports
+  // `<ref>@sha256:…: not found`. The action only names digests it has just pushed or read.
+  [/@sha256:[0-9a-f]{64}: not found/i, 'connection dropped while resolving a digest (buildx reports it as not found)'],
   [/\b429\b(?!\.\d)|too many requests|toomanyrequests/i, 'registry throttled the request (429)'],
   [/\b50[0234]\b(?!\.\d)|service unavailable|bad gateway|gateway time-?out|internal server error/i, 'registry server error (5xx)'],
   [/connection reset|broken pipe|unexpected EOF|:\s*EOF\s*$|connection refused|socket hang up|ECONNRESET|ECONNREFUSED|EPIPE/im, 'connection dropped'],
@@ -31,6 +36,7 @@ const TRANSIENT: Array<[RegExp, string]> = [
 /** Decides whether a failure is worth another attempt, and names its cause for the log. */
 export function classify(error: unknown): Verdict {
   if (error instanceof RetriesExhausted) return { transient: false, cause: error.lastCause };
+  if (error instanceof RegistryRefused) return { transient: false, cause: error.message };
   if (error instanceof ExecError && error.stalled) return { transient: true, cause: 'no progress (stalled)' };
   const text = error instanceof ExecError ? failurePart(`${error.result.stdout}\n${error.result.stderr}`) : String(error);
   for (const re of PERMANENT) if (re.test(text)) return { transient: false, cause: firstMatchLine(text, re) };

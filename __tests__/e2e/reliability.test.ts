@@ -162,12 +162,7 @@ describeStack('reliability of the bundled action against the real stack', () => 
     return refs.map(tagOf);
   }
 
-  // TEMPORARILY test.failing: publishing, not the build, is the weak link under faults. buildx
-  // imagetools create makes ~31 registry requests per attempt and gives up on the first dropped
-  // connection (3 of 30 attempts survived 40 % faults, so 3 retries do not save it), and a dropped
-  // HEAD of the by-digest index is reported as "<ref>@sha256:…: not found", which is not retried at
-  // all. Remove .failing once the index is read and each tag moved by one request, retried on its own.
-  test.failing('faults at 40 % (503, 429 with Retry-After, dropped connections): 10 of 10 two-platform pushes complete, every tag on its complete index', async () => {
+  test('faults at 40 % (503, 429 with Retry-After, dropped connections): 10 of 10 two-platform pushes complete, every tag on its complete index', async () => {
     const runs = Number(process.env.RELIABILITY_RUNS ?? 10);
     const caseStart = Date.now();
     const faults: FaultKind[] = ['503', '429', 'drop'];
@@ -272,11 +267,7 @@ describeStack('reliability of the bundled action against the real stack', () => 
     expect(buildersIn(store)).toEqual([]);
   }, 300_000);
 
-  // TEMPORARILY test.failing: the stall watchdog covers `buildx build` only, not the imagetools calls
-  // that tag the index, so a registry that stops answering the tag PUT hangs the step (here until the
-  // proxy gives up after 60 s; on a real registry, until the job times out). Remove .failing once
-  // the tagging requests run under the stall-timeout too.
-  test.failing('a stalled tag push: given up on after stall-timeout (15 s) and retried, and the run completes with correct tags', async () => {
+  test('a stalled tag push: given up on after stall-timeout (15 s) and retried, and the run completes with correct tags', async () => {
     // The PUT of the first computed tag (main); the cache's own tag (buildcache) is pushed by the build.
     const tagPut = (method: string, p: string) => method === 'PUT' && /^\/v2\/.+\/manifests\/main$/.test(p);
     const p = await proxy({ failureRate: 0, faults: ['stall'], match: tagPut, decide: ({ index }) => (index === 0 ? 'stall' : 'forwarded'), stallMs: 60_000 });
@@ -570,11 +561,7 @@ describeStack('reliability of the bundled action against the real stack', () => 
       }
     }, 240_000);
 
-    // TEMPORARILY test.failing: on SIGTERM (what the runner sends when a job is cancelled, after
-    // SIGINT) main exits at once and leaves `buildx build` running: children are spawned detached
-    // (a process group of their own) and nothing ends them. Remove .failing once main ends its
-    // children's groups on SIGINT/SIGTERM.
-    test.failing('a main cancelled with SIGTERM during the build ends the buildx it started', async () => {
+    test('a main cancelled with SIGTERM during the build ends the buildx it started', async () => {
       const store = buildxConfig();
       const options: StepOptions = {
         workspace: slowWorkspace(),

@@ -5754,6 +5754,49 @@ function validateTag(tag, input = 'tags') {
 
 // EXTERNAL MODULE: ./src/plan/versions.ts
 var versions = __nccwpck_require__(3390);
+;// CONCATENATED MODULE: ./src/plan/matrix.ts
+
+
+/*
+ * The hand-off between matrix legs and the merge job goes through the registry itself: each leg
+ * tags its by-digest push with a name made of the commit, the run and the platform, so the merge
+ * finds every leg from the image name alone, and two runs (of one commit or of two) never mix.
+ */
+function platformSlug(platforms) {
+    return platforms.map((p) => p.id.replace(/\//g, '-')).join('_');
+}
+/** `leg-<sha7>-<run>-<platform>`: where a leg leaves its result for the merge. */
+function legTag(context, runId, platforms) {
+    return safeTag(`leg-${context.sha.slice(0, 7)}-${runId}-${platformSlug(platforms)}`);
+}
+/** Explicit `digests` (image@sha256:… or a bare sha256:…, which means the first image). */
+function parseDigestRefs(items, image) {
+    return items.map((item) => {
+        if (/^sha256:[0-9a-f]{64}$/.test(item))
+            return `${image}@${item}`;
+        if (/^[^@\s]+@sha256:[0-9a-f]{64}$/.test(item))
+            return item;
+        throw new errors/* InputError */.d('digests', item, 'image@sha256:<64 hex> or sha256:<64 hex> references, one a line');
+    });
+}
+/**
+ * Which cache tags a build reads and writes. The default branch and releases write `<tag>`;
+ * another branch or a pull request writes its own `<tag>-<branch>` and reads the default
+ * branch's as a fallback, so it never evicts it. A matrix leg adds its platform, so legs never
+ * overwrite each other's cache.
+ */
+function cacheScope(context, tag, leg) {
+    const legPart = leg ? `-${platformSlug(leg)}` : '';
+    const base = safeTag(`${tag}${legPart}`);
+    const branch = /^refs\/heads\/(.+)$/.exec(context.ref)?.[1];
+    const pr = /^refs\/pull\/(\d+)\//.exec(context.ref)?.[1];
+    const onDefault = branch !== undefined && branch === (context.repo.defaultBranch ?? 'main');
+    if (context.ref.startsWith('refs/tags/') || onDefault || (!branch && !pr))
+        return { write: base, readOnly: [] };
+    const scope = pr ? `pr-${pr}` : branch;
+    return { write: safeTag(`${base}-${scope}`), readOnly: [base] };
+}
+
 // EXTERNAL MODULE: ./node_modules/semver/index.js
 var semver = __nccwpck_require__(2088);
 var semver_default = /*#__PURE__*/__nccwpck_require__.n(semver);
@@ -6508,6 +6551,7 @@ function holdBackFloating(result, current) {
 
 
 
+
 /** Defaults live here and in action.yml; the command line reads the same table. */
 const DEFAULTS = {
     mode: 'build',
@@ -6574,6 +6618,8 @@ function readInputs(raw, cwd = process.cwd()) {
     if (platformItems.length === 0)
         throw new errors/* InputError */.d('platforms', platformsRaw, 'at least one platform, e.g. linux/amd64,linux/arm64');
     const platforms = parsePlatforms(platformItems);
+    if (digests.length > 0)
+        parseDigestRefs(digests, images[0]);
     if (load && platforms.length > 1) {
         throw new errors/* InputError */.d('platforms', platforms.map((p) => p.id).join(','), 'one platform when load is true (the local image store holds one platform per tag)');
     }
@@ -7260,49 +7306,6 @@ function createBuilderArgv(spec) {
     return argv;
 }
 
-;// CONCATENATED MODULE: ./src/plan/matrix.ts
-
-
-/*
- * The hand-off between matrix legs and the merge job goes through the registry itself: each leg
- * tags its by-digest push with a name made of the commit, the run and the platform, so the merge
- * finds every leg from the image name alone, and two runs (of one commit or of two) never mix.
- */
-function platformSlug(platforms) {
-    return platforms.map((p) => p.id.replace(/\//g, '-')).join('_');
-}
-/** `leg-<sha7>-<run>-<platform>`: where a leg leaves its result for the merge. */
-function legTag(context, runId, platforms) {
-    return safeTag(`leg-${context.sha.slice(0, 7)}-${runId}-${platformSlug(platforms)}`);
-}
-/** Explicit `digests` (image@sha256:… or a bare sha256:…, which means the first image). */
-function parseDigestRefs(items, image) {
-    return items.map((item) => {
-        if (/^sha256:[0-9a-f]{64}$/.test(item))
-            return `${image}@${item}`;
-        if (/^[^@\s]+@sha256:[0-9a-f]{64}$/.test(item))
-            return item;
-        throw new errors/* InputError */.d('digests', item, 'image@sha256:<64 hex> or sha256:<64 hex> references, one a line');
-    });
-}
-/**
- * Which cache tags a build reads and writes. The default branch and releases write `<tag>`;
- * another branch or a pull request writes its own `<tag>-<branch>` and reads the default
- * branch's as a fallback, so it never evicts it. A matrix leg adds its platform, so legs never
- * overwrite each other's cache.
- */
-function cacheScope(context, tag, leg) {
-    const legPart = leg ? `-${platformSlug(leg)}` : '';
-    const base = safeTag(`${tag}${legPart}`);
-    const branch = /^refs\/heads\/(.+)$/.exec(context.ref)?.[1];
-    const pr = /^refs\/pull\/(\d+)\//.exec(context.ref)?.[1];
-    const onDefault = branch !== undefined && branch === (context.repo.defaultBranch ?? 'main');
-    if (context.ref.startsWith('refs/tags/') || onDefault || (!branch && !pr))
-        return { write: base, readOnly: [] };
-    const scope = pr ? `pr-${pr}` : branch;
-    return { write: safeTag(`${base}-${scope}`), readOnly: [base] };
-}
-
 ;// CONCATENATED MODULE: ./src/plan/plan.ts
 
 
@@ -7744,13 +7747,13 @@ function builderFlag(builder) {
 /** The manifest or index a reference points at, with its digest, or undefined when it does not exist. */
 async function inspectRaw(bx, builder, ref) {
     try {
-        const out = await (0,retry/* withRetry */.bD)(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--raw', ref], { quiet: true }), {
+        const out = await (0,retry/* withRetry */.bD)(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--raw', ref], { quiet: true, stallMs: bx.stallMs || undefined }), {
             retries: bx.retries,
             what: `reading ${ref}`,
             log: bx.log
         });
         // --raw prints the registry's bytes unchanged, so their hash is the manifest's digest.
-        return { manifest: JSON.parse(out.stdout), digest: `sha256:${(0,external_node_crypto_.createHash)('sha256').update(out.stdout).digest('hex')}` };
+        return { manifest: JSON.parse(out.stdout), digest: `sha256:${(0,external_node_crypto_.createHash)('sha256').update(out.stdout).digest('hex')}`, raw: out.stdout };
     }
     catch (error) {
         if (/not found|manifest unknown|404/i.test(String(error.message)))
@@ -7769,7 +7772,7 @@ async function publishedVersion(bx, builder, ref) {
     const annotated = found.manifest.annotations?.['org.opencontainers.image.version'];
     if (annotated)
         return annotated;
-    const out = await (0,retry/* withRetry */.bD)(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--format', '{{json .Image}}', ref], { quiet: true }), {
+    const out = await (0,retry/* withRetry */.bD)(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--format', '{{json .Image}}', ref], { quiet: true, stallMs: bx.stallMs || undefined }), {
         retries: bx.retries,
         what: `reading the labels of ${ref}`,
         log: bx.log
@@ -7802,7 +7805,7 @@ async function tagIndex(bx, builder, refs, sources, annotations = []) {
     for (const ref of refs)
         argv.push('--tag', ref);
     argv.push(...sources);
-    await (0,retry/* withRetry */.bD)(() => call(bx, argv, { quiet: true }), { retries: bx.retries, what: 'tagging the index', log: bx.log });
+    await (0,retry/* withRetry */.bD)(() => call(bx, argv, { quiet: true, stallMs: bx.stallMs || undefined }), { retries: bx.retries, what: 'tagging the index', log: bx.log });
 }
 
 ;// CONCATENATED MODULE: ./src/state.ts
@@ -7823,6 +7826,8 @@ function loadState(edges) {
     }
 }
 
+// EXTERNAL MODULE: ./src/tools/registry-tag.ts
+var registry_tag = __nccwpck_require__(809);
 ;// CONCATENATED MODULE: ./src/failure.ts
 
 
@@ -7852,7 +7857,8 @@ function explainFailure(error, images) {
         return `${registry} denied access (403): the credentials were accepted but may not push to ${images[0] ?? 'this repository'} (on GHCR, give the workflow packages: write).\n${lineMatching(text, DENIED)}`;
     }
     if (error instanceof retry/* RetriesExhausted */.w1) {
-        return `${error.what} against ${registry} failed ${error.attempts} times; last error: ${error.lastCause}. No tag was moved unless it points at a complete index.\n${message}`;
+        const last = error.last instanceof Error ? error.last.message : String(error.last);
+        return `${error.what} against ${registry} failed ${error.attempts} times; last error: ${error.lastCause}. No tag was moved unless it points at a complete index.\n${last}`;
     }
     return message;
 }
@@ -7888,6 +7894,8 @@ function summaryMarkdown(result, builder) {
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
+
+
 
 
 
@@ -7977,7 +7985,7 @@ async function pipeline(session, inputs) {
             log.info(`buildx ${found.version} (${[found.command, ...found.prefix].join(' ')})`);
             return found;
         });
-        const bx = { bin, run: runner, log, retries: inputs.retries, cwd };
+        const bx = { bin, run: runner, log, retries: inputs.retries, cwd, stallMs: inputs.stallTimeoutMs };
         state.buildx = bin;
         // A merge only copies manifests: a builder named for it gives imagetools its registry settings, no bootstrap needed.
         const builder = plan.builder.name && inputs.mode !== 'merge'
@@ -8075,14 +8083,13 @@ async function publish(bx, builder, plan, inputs, sources) {
     const image = inputs.images[0];
     // A merged index is new: it gets the index annotations the legs' indexes carried.
     const annotations = sources.length > 1 ? plan.annotations.filter((a) => a.startsWith('index:')) : [];
-    const tagging = (async () => {
-        const movable = inputs.mode === 'platform' ? { refs: [`${image}:${plan.legs[0].tag}`], held: [] } : await movableRefs(bx, builder, plan, image, bx.log);
-        if (movable.refs.length > 0)
-            await tagIndex(bx, builder, movable.refs, sources, annotations);
-        return movable;
-    })();
-    // Reading the one source (for its platform digests) only reads, so it runs beside the tagging.
-    const [source, movable] = await Promise.all([sources.length === 1 ? inspectRaw(bx, builder, sources[0]) : undefined, tagging]);
+    // The one source is read first (one request): a tag in its repository is a PUT of its exact bytes.
+    const [source, movable] = await Promise.all([
+        sources.length === 1 ? readSource(bx, builder, sources[0]) : undefined,
+        inputs.mode === 'platform' ? { refs: [`${image}:${plan.legs[0].tag}`], held: [] } : movableRefs(bx, builder, plan, image, bx.log)
+    ]);
+    if (movable.refs.length > 0)
+        await moveTags(bx, builder, movable.refs, sources, annotations, source);
     const index = source ?? (movable.refs.length > 0 ? await inspectRaw(bx, builder, movable.refs[0]) : undefined);
     if (!index)
         throw new Error(`${movable.refs[0] ?? sources[0]} is not in the registry after publishing`);
@@ -8090,6 +8097,50 @@ async function publish(bx, builder, plan, inputs, sources) {
     for (const ref of movable.refs)
         bx.log.info(`${ref} → ${index.digest}`);
     return { digest: index.digest, platformDigests, refs: movable.refs, held: movable.held };
+}
+/**
+ * The index the build pushed, read by one GET of its digest (retried on its own); through
+ * imagetools when the registry needs what only buildx knows (see registry-tag.ts).
+ */
+async function readSource(bx, builder, ref) {
+    try {
+        const got = await (0,retry/* withRetry */.bD)(() => (0,registry_tag/* getManifest */.c2)(ref, registryOptions(bx)), { retries: bx.retries, what: `reading ${ref}`, log: bx.log });
+        return { manifest: JSON.parse(got.raw), digest: got.digest, raw: got.raw };
+    }
+    catch (error) {
+        if (!(error instanceof registry_tag/* RegistryRefused */.AK))
+            throw error;
+        bx.log.info(`reading ${ref} through buildx imagetools (${error.message})`);
+        return inspectRaw(bx, builder, ref);
+    }
+}
+function registryOptions(bx) {
+    return { env: process.env, timeoutMs: bx.stallMs || undefined, log: bx.log };
+}
+/**
+ * Points the tags at the index, last. A tag in the repository the index was pushed to is one PUT of
+ * the index's exact bytes, each tag retried on its own; buildx imagetools create makes ~30 requests
+ * for the same (it walks every child manifest and blob) and gives up on the first dropped one.
+ * Other repositories, a merge of several sources, and whatever the PUT cannot do (an auth scheme,
+ * a registry reachable only through BuildKit's configuration) go through imagetools create.
+ */
+async function moveTags(bx, builder, refs, sources, annotations, source) {
+    const mediaType = source?.manifest.mediaType;
+    let direct = source && mediaType && sources.length === 1 && annotations.length === 0 ? refs.filter((ref) => (0,registry_tag/* sameRepository */.RB)(ref, sources[0])) : [];
+    try {
+        for (const ref of direct) {
+            await (0,retry/* withRetry */.bD)(() => (0,registry_tag/* putTag */.go)(ref, source.raw, mediaType, source.digest, registryOptions(bx)), { retries: bx.retries, what: `tagging ${ref}`, log: bx.log });
+        }
+    }
+    catch (error) {
+        if (!(error instanceof registry_tag/* RegistryRefused */.AK))
+            throw error;
+        bx.log.warning(`could not tag by a direct PUT (${error.message}); using buildx imagetools create`);
+        direct = [];
+    }
+    const rest = refs.filter((ref) => !direct.includes(ref));
+    if (rest.length > 0)
+        await tagIndex(bx, builder, rest, sources, annotations);
 }
 /** The refs to move: every computed one, less floating tags (latest, 1, 1.2) that would move backwards. */
 async function movableRefs(bx, builder, plan, image, log) {
@@ -8720,6 +8771,8 @@ function releaseTag(value) {
 /* harmony export */ });
 /* unused harmony export classify */
 /* harmony import */ var _exec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3190);
+/* harmony import */ var _tools_registry_tag_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(809);
+
 
 // What a registry or BuildKit says when trying again can help: server errors, throttling, dropped
 // or stalled connections. Anything else (auth, a missing image, a Dockerfile error) is permanent.
@@ -8737,6 +8790,10 @@ const PERMANENT = [
     /no match for platform/i
 ];
 const TRANSIENT = [
+    // buildx resolves a digest reference with HEAD /manifests/<digest>; when that connection drops it
+    // falls back to HEAD /blobs/<digest>, which a registry answers 404 for a manifest, and reports
+    // `<ref>@sha256:…: not found`. The action only names digests it has just pushed or read.
+    [/@sha256:[0-9a-f]{64}: not found/i, 'connection dropped while resolving a digest (buildx reports it as not found)'],
     [/\b429\b(?!\.\d)|too many requests|toomanyrequests/i, 'registry throttled the request (429)'],
     [/\b50[0234]\b(?!\.\d)|service unavailable|bad gateway|gateway time-?out|internal server error/i, 'registry server error (5xx)'],
     [/connection reset|broken pipe|unexpected EOF|:\s*EOF\s*$|connection refused|socket hang up|ECONNRESET|ECONNREFUSED|EPIPE/im, 'connection dropped'],
@@ -8749,6 +8806,8 @@ const TRANSIENT = [
 function classify(error) {
     if (error instanceof RetriesExhausted)
         return { transient: false, cause: error.lastCause };
+    if (error instanceof _tools_registry_tag_js__WEBPACK_IMPORTED_MODULE_1__/* .RegistryRefused */ .AK)
+        return { transient: false, cause: error.message };
     if (error instanceof _exec_js__WEBPACK_IMPORTED_MODULE_0__/* .ExecError */ .cI && error.stalled)
         return { transient: true, cause: 'no progress (stalled)' };
     const text = error instanceof _exec_js__WEBPACK_IMPORTED_MODULE_0__/* .ExecError */ .cI ? failurePart(`${error.result.stdout}\n${error.result.stderr}`) : String(error);
@@ -8901,6 +8960,254 @@ function errorText(error) {
 function tail(text) {
     const last = text.trimEnd().split('\n').pop()?.trim();
     return last ? ` (${last.slice(0, 200)})` : '';
+}
+
+
+/***/ }),
+
+/***/ 809:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   AK: () => (/* binding */ RegistryRefused),
+/* harmony export */   RB: () => (/* binding */ sameRepository),
+/* harmony export */   c2: () => (/* binding */ getManifest),
+/* harmony export */   go: () => (/* binding */ putTag)
+/* harmony export */ });
+/* unused harmony exports parseName, splitRef */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1421);
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_4___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_4__);
+/**
+ * Reads the index the build pushed and points tags at it with one request each: a GET of its exact
+ * bytes by digest, then a PUT of those bytes under every tag. `buildx imagetools create` does the
+ * same with ~30 requests (it walks every child manifest and blob first) and gives up on the first
+ * dropped connection, and `imagetools inspect` fails on a dropped HEAD; under registry faults the
+ * publishing step, not the build, is what failed. Each request here is tried up to three times, as
+ * BuildKit and containerd do for their own requests, before the caller's retry sees the failure.
+ * Anything this cannot do (an unsupported auth scheme, a registry reachable only through BuildKit's
+ * configuration, another repository) is a RegistryRefused, and the caller falls back to imagetools.
+ */
+
+
+
+
+
+/** `host[:port]/path` (Docker Hub names too) → the registry host and repository the API uses. */
+function parseName(name) {
+    const slash = name.indexOf('/');
+    const first = slash < 0 ? '' : name.slice(0, slash);
+    const hasHost = slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
+    let host = hasHost ? first : 'docker.io';
+    let repository = hasHost ? name.slice(slash + 1) : name;
+    if (host === 'docker.io' || host === 'index.docker.io') {
+        host = 'registry-1.docker.io';
+        if (!repository.includes('/'))
+            repository = `library/${repository}`;
+    }
+    return { host, repository };
+}
+/** `name:tag` → name and tag; `name@sha256:…` → name and digest. */
+function splitRef(ref) {
+    const at = ref.indexOf('@');
+    if (at >= 0)
+        return { name: ref.slice(0, at), digest: ref.slice(at + 1) };
+    const colon = ref.lastIndexOf(':');
+    if (colon < 0 || ref.lastIndexOf('/') > colon)
+        return { name: ref };
+    return { name: ref.slice(0, colon), tag: ref.slice(colon + 1) };
+}
+/** `host/repo:tag` and `host/repo@sha256:…` name the same repository. */
+function sameRepository(tagRef, digestRef) {
+    return splitRef(tagRef).name === splitRef(digestRef).name;
+}
+/** A refusal trying again cannot fix (auth, a bad manifest, an unsupported scheme): fall back to imagetools. */
+class RegistryRefused extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'RegistryRefused';
+    }
+}
+const INDEX_TYPES = [
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json',
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.v2+json'
+];
+/** The manifest `ref` (`name@sha256:…`) points at, its exact bytes checked against the digest. */
+async function getManifest(ref, options) {
+    const { name, digest } = splitRef(ref);
+    if (!digest)
+        throw new RegistryRefused(`${ref} is not a digest reference`);
+    const target = parseName(name);
+    const res = await request(target, 'GET', `manifests/${digest}`, { headers: { Accept: INDEX_TYPES.join(', ') } }, options);
+    const raw = Buffer.from(await res.arrayBuffer()).toString('utf8');
+    const actual = `sha256:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(raw).digest('hex')}`;
+    // A short read is a dropped connection: transient.
+    if (actual !== digest)
+        throw new Error(`GET ${ref}: connection reset (got ${raw.length} bytes hashing to ${actual})`);
+    const mediaType = JSON.parse(raw).mediaType ?? res.headers.get('content-type') ?? '';
+    if (!INDEX_TYPES.includes(mediaType))
+        throw new RegistryRefused(`${ref} has media type "${mediaType}"`);
+    return { raw, digest, mediaType };
+}
+/** PUTs `raw` (a manifest's exact bytes, whose digest is `digest`) under `ref`'s tag. */
+async function putTag(ref, raw, mediaType, digest, options) {
+    const { name, tag } = splitRef(ref);
+    if (!tag)
+        throw new RegistryRefused(`${ref} is not a tag reference`);
+    const res = await request(parseName(name), 'PUT', `manifests/${encodeURIComponent(tag)}`, { headers: { 'Content-Type': mediaType }, body: raw }, options);
+    await res.body?.cancel();
+    const stored = res.headers.get('docker-content-digest');
+    if (stored && stored !== digest)
+        throw new RegistryRefused(`PUT ${ref} stored ${stored}, not ${digest}`);
+}
+/** Loopback registries speak plain HTTP, as Docker and buildx allow without configuration. */
+function scheme(host) {
+    const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    return name === 'localhost' || name === '::1' || /^127\./.test(name) ? 'http' : 'https';
+}
+/**
+ * One registry API request with the credentials `docker login` left, tried up to three times on a
+ * dropped connection, a timeout, a 5xx or a 429 (waiting Retry-After). Returns a 2xx response.
+ */
+async function request(target, method, suffix, init, options) {
+    const sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const url = `${scheme(target.host)}://${target.host}/v2/${target.repository}/${suffix}`;
+    let auth;
+    for (let attempt = 0;; attempt++) {
+        try {
+            let res = await send(url, { method, headers: { ...init.headers, ...(auth ? { Authorization: auth } : {}) }, body: init.body }, timeoutMs);
+            if (res.status === 401) {
+                await res.body?.cancel();
+                auth = await authorization(res.headers.get('www-authenticate') ?? '', target, options.env, timeoutMs);
+                res = await send(url, { method, headers: { ...init.headers, Authorization: auth }, body: init.body }, timeoutMs);
+            }
+            if (res.ok)
+                return res;
+            const text = (await res.text()).slice(0, 300);
+            if (res.status === 429 || res.status >= 500) {
+                const after = res.headers.get('retry-after');
+                throw new Error(`${method} ${url} answered ${res.status} ${res.statusText}${after ? ` (Retry-After: ${after})` : ''}: ${text}`);
+            }
+            throw new RegistryRefused(`${method} ${url} answered ${res.status} ${res.statusText}: ${text}`);
+        }
+        catch (error) {
+            if (error instanceof RegistryRefused || attempt >= 2)
+                throw error;
+            const after = /Retry-After: (\d+)/.exec(error.message);
+            const delay = after ? Math.min(10, Number(after[1])) * 1000 : 500 * 2 ** attempt;
+            options.log?.info(`${error.message.split('\n')[0]}; trying again in ${(delay / 1000).toFixed(1)} s`);
+            await sleep(delay);
+        }
+    }
+}
+/** Sends one request; a dropped connection becomes an error the retry classifier reads as transient. */
+async function send(url, init, timeoutMs) {
+    try {
+        return await fetch(url, { ...init, redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
+    }
+    catch (error) {
+        const cause = error.cause;
+        const why = cause?.code ?? cause?.message ?? error.message;
+        if (error.name === 'TimeoutError')
+            throw new Error(`${init.method} ${url}: request timed out after ${timeoutMs / 1000} s`);
+        if (/CERT|TLS|SSL|self.signed|EPROTO/i.test(why))
+            throw new RegistryRefused(`${init.method} ${url}: ${why}`);
+        throw new Error(`${init.method} ${url}: connection reset (${why})`);
+    }
+}
+function configKeys(host) {
+    return host === 'registry-1.docker.io' ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', host] : [host, `https://${host}`, `http://${host}`];
+}
+/** The credentials `docker login` left for `host`: config.json `auths`, or a credential helper. */
+async function credentialsFor(host, env) {
+    const dir = env.DOCKER_CONFIG || node_path__WEBPACK_IMPORTED_MODULE_4___default().join(env.HOME || node_os__WEBPACK_IMPORTED_MODULE_3___default().homedir(), '.docker');
+    let config;
+    try {
+        config = JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_2__.readFileSync)(node_path__WEBPACK_IMPORTED_MODULE_4___default().join(dir, 'config.json'), 'utf8'));
+    }
+    catch {
+        return undefined;
+    }
+    for (const key of configKeys(host)) {
+        const helper = config.credHelpers?.[key];
+        if (helper)
+            return helperGet(helper, key, env);
+        const entry = config.auths?.[key];
+        if (entry?.identitytoken)
+            return { username: '<token>', password: entry.identitytoken };
+        if (entry?.auth) {
+            const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+            const colon = decoded.indexOf(':');
+            if (colon > 0)
+                return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+        }
+        if (entry?.username && entry.password)
+            return { username: entry.username, password: entry.password };
+    }
+    return config.credsStore ? helperGet(config.credsStore, configKeys(host)[0], env) : undefined;
+}
+function helperGet(helper, key, env) {
+    return new Promise((resolve) => {
+        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_1__.spawn)(`docker-credential-${helper}`, ['get'], { env, stdio: ['pipe', 'pipe', 'ignore'] });
+        let out = '';
+        child.stdout.on('data', (c) => (out += c.toString()));
+        child.on('error', () => resolve(undefined));
+        child.on('close', (code) => {
+            if (code !== 0)
+                return resolve(undefined);
+            try {
+                const parsed = JSON.parse(out);
+                resolve(parsed.Secret ? { username: parsed.Username ?? '', password: parsed.Secret } : undefined);
+            }
+            catch {
+                resolve(undefined);
+            }
+        });
+        child.stdin.end(key);
+    });
+}
+function challengeParams(header) {
+    const space = header.indexOf(' ');
+    const params = {};
+    for (const m of header.slice(space + 1).matchAll(/(\w+)="([^"]*)"/g))
+        params[m[1].toLowerCase()] = m[2];
+    return { scheme: header.slice(0, space < 0 ? undefined : space).toLowerCase(), params };
+}
+async function authorization(challenge, target, env, timeoutMs) {
+    const credentials = await credentialsFor(target.host, env);
+    const basic = credentials ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` : undefined;
+    const { scheme: kind, params } = challengeParams(challenge);
+    if (kind === 'basic') {
+        if (!basic)
+            throw new RegistryRefused(`${target.host} asks for credentials and none are configured for it`);
+        return basic;
+    }
+    if (kind !== 'bearer' || !params.realm)
+        throw new RegistryRefused(`${target.host} asks for an unsupported authentication (${challenge.split(' ')[0] || 'none'})`);
+    const url = new URL(params.realm);
+    if (params.service)
+        url.searchParams.set('service', params.service);
+    url.searchParams.set('scope', `repository:${target.repository}:pull,push`);
+    const res = await send(url.toString(), { method: 'GET', headers: basic ? { Authorization: basic } : {} }, timeoutMs);
+    if (res.status === 429 || res.status >= 500)
+        throw new Error(`GET ${url.origin}${url.pathname} answered ${res.status} ${res.statusText}`);
+    if (!res.ok)
+        throw new RegistryRefused(`the token service ${url.origin}${url.pathname} answered ${res.status} ${res.statusText}`);
+    const body = (await res.json());
+    const token = body.token ?? body.access_token;
+    if (!token)
+        throw new RegistryRefused(`the token service ${url.origin}${url.pathname} gave no token`);
+    return `Bearer ${token}`;
 }
 
 

@@ -19,6 +19,8 @@ export interface Buildx {
   retries: number;
   /** Where relative build contexts and Dockerfiles are found: the workspace. */
   cwd?: string;
+  /** stall-timeout: registry calls (imagetools) that print nothing this long are cancelled and retried. */
+  stallMs?: number;
 }
 
 function call(bx: Buildx, args: string[], options: Parameters<Runner>[2] = {}) {
@@ -114,15 +116,15 @@ function builderFlag(builder: string): string[] {
 }
 
 /** The manifest or index a reference points at, with its digest, or undefined when it does not exist. */
-export async function inspectRaw(bx: Buildx, builder: string, ref: string): Promise<{ manifest: Manifest; digest: string } | undefined> {
+export async function inspectRaw(bx: Buildx, builder: string, ref: string): Promise<{ manifest: Manifest; digest: string; raw: string } | undefined> {
   try {
-    const out = await withRetry(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--raw', ref], { quiet: true }), {
+    const out = await withRetry(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--raw', ref], { quiet: true, stallMs: bx.stallMs || undefined }), {
       retries: bx.retries,
       what: `reading ${ref}`,
       log: bx.log
     });
     // --raw prints the registry's bytes unchanged, so their hash is the manifest's digest.
-    return { manifest: JSON.parse(out.stdout) as Manifest, digest: `sha256:${createHash('sha256').update(out.stdout).digest('hex')}` };
+    return { manifest: JSON.parse(out.stdout) as Manifest, digest: `sha256:${createHash('sha256').update(out.stdout).digest('hex')}`, raw: out.stdout };
   } catch (error) {
     if (/not found|manifest unknown|404/i.test(String((error as Error).message))) return undefined;
     throw error;
@@ -138,7 +140,7 @@ export async function publishedVersion(bx: Buildx, builder: string, ref: string)
   if (!found) return undefined;
   const annotated = found.manifest.annotations?.['org.opencontainers.image.version'];
   if (annotated) return annotated;
-  const out = await withRetry(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--format', '{{json .Image}}', ref], { quiet: true }), {
+  const out = await withRetry(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--format', '{{json .Image}}', ref], { quiet: true, stallMs: bx.stallMs || undefined }), {
     retries: bx.retries,
     what: `reading the labels of ${ref}`,
     log: bx.log
@@ -170,5 +172,5 @@ export async function tagIndex(bx: Buildx, builder: string, refs: string[], sour
   for (const annotation of annotations) argv.push('--annotation', annotation);
   for (const ref of refs) argv.push('--tag', ref);
   argv.push(...sources);
-  await withRetry(() => call(bx, argv, { quiet: true }), { retries: bx.retries, what: 'tagging the index', log: bx.log });
+  await withRetry(() => call(bx, argv, { quiet: true, stallMs: bx.stallMs || undefined }), { retries: bx.retries, what: 'tagging the index', log: bx.log });
 }
