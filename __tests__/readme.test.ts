@@ -42,7 +42,10 @@ describe('the README documents the action as it is', () => {
 
   test('it starts with the two commands: the demo, then the tests', () => {
     const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
-    const commands = firstBlock.split('\n').map((line) => line.replace(/#.*/, '').trim()).filter(Boolean);
+    const commands = firstBlock
+      .split('\n')
+      .map((line) => line.replace(/#.*/, '').trim())
+      .filter(Boolean);
     expect(commands).toEqual(['bash scripts/demo.sh', 'bash scripts/test.sh']);
   });
 

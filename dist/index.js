@@ -3243,12 +3243,12 @@ module.exports = validRange
 /***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(218);
+module.exports = __nccwpck_require__(7837);
 
 
 /***/ }),
 
-/***/ 218:
+/***/ 7837:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
@@ -31609,7 +31609,50 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3227:
+/***/ 218:
+/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3838);
+/* harmony import */ var _io_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3152);
+/* harmony import */ var _pipeline_run_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9464);
+/* harmony import */ var _pipeline_post_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7026);
+/* harmony import */ var _tools_exec_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2122);
+
+
+
+
+
+// The runner starts this file for both `main` and `post`; main marks its own run in the state.
+const edges = (0,_io_js__WEBPACK_IMPORTED_MODULE_1__/* .actionEdges */ .j)();
+if (_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu('isPost') === 'true') {
+    await (0,_pipeline_post_js__WEBPACK_IMPORTED_MODULE_3__/* .post */ .b)(edges).catch((error) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`clean-up: ${error.message}`));
+}
+else {
+    // The runner cancels a job with SIGINT, then SIGTERM. Every process this step started runs in a
+    // process group of its own, so without this a cancelled build would go on (and push) on its own.
+    for (const signal of ['SIGINT', 'SIGTERM']) {
+        process.once(signal, () => {
+            (0,_tools_exec_js__WEBPACK_IMPORTED_MODULE_4__/* .cancelAll */ ._X)();
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`cancelled (${signal}): stopped the commands this step had started`);
+            process.exit(signal === 'SIGINT' ? 130 : 143);
+        });
+    }
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ('isPost', 'true');
+    try {
+        await (0,_pipeline_run_js__WEBPACK_IMPORTED_MODULE_2__/* .run */ .e)({ edges, env: process.env, cwd: process.env.GITHUB_WORKSPACE || process.cwd() });
+    }
+    catch (error) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(error instanceof Error ? error.message : String(error));
+    }
+}
+
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 3152:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -31642,237 +31685,50 @@ function actionEdges() {
 
 /***/ }),
 
-/***/ 3190:
+/***/ 7026:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   X1: () => (/* binding */ quoteArg),
-/* harmony export */   _X: () => (/* binding */ cancelAll),
-/* harmony export */   cI: () => (/* binding */ ExecError),
-/* harmony export */   ji: () => (/* binding */ createRunner)
+/* harmony export */   b: () => (/* binding */ post)
 /* harmony export */ });
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _ports_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6467);
+/* harmony import */ var _tools_exec_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2122);
+/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8147);
+/* harmony import */ var _tools_buildx_commands_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6460);
 
-/** A process that exited non-zero, or was killed for making no progress. */
-class ExecError extends Error {
-    command;
-    result;
-    stalled;
-    constructor(command, result, stalled = false) {
-        const tail = lastLines(result.stderr || result.stdout, 12);
-        super(stalled
-            ? `${command} made no progress and was cancelled${tail ? `:\n${tail}` : ''}`
-            : `${command} failed with exit code ${result.code}${tail ? `:\n${tail}` : ''}`);
-        this.command = command;
-        this.result = result;
-        this.stalled = stalled;
-        this.name = 'ExecError';
+
+
+
+
+/** Removes what main recorded it created, and nothing else. Never fails the job; safe to run twice. */
+async function post(edges) {
+    const log = edges.log;
+    const state = (0,_state_js__WEBPACK_IMPORTED_MODULE_3__/* .loadState */ .C)(edges);
+    if (!state) {
+        log.info('nothing to clean up');
+        return;
     }
-}
-// Children still running, so an interrupted command line can stop them before it cleans up.
-const running = new Set();
-/** Stops every child this process started that is still running (their whole process groups). */
-function cancelAll() {
-    for (const pid of running)
-        killGroup(pid);
-}
-/**
- * The one place that starts processes. It logs the command with secrets masked, streams the
- * child's output through the mask, judges success by the exit code alone, and cancels a child
- * that goes quiet for `stallMs` (@actions/exec gives no handle to cancel a child, hence spawn).
- */
-function createRunner(log, masker) {
-    return (command, args, options = {}) => new Promise((resolve, reject) => {
-        const shown = masker.mask([command, ...args.map(quoteArg)].join(' '));
-        log.info(`[command] ${shown}`);
-        // Errors name the command by its verbs; the full line is already in the log above.
-        const short = verbs(command, args);
-        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(command, args, {
-            cwd: options.cwd,
-            env: options.env ?? process.env,
-            stdio: ['pipe', 'pipe', 'pipe'],
-            detached: true
-        });
-        if (child.pid)
-            running.add(child.pid);
-        let stdout = '';
-        let stderr = '';
-        let stalled = false;
-        let timer;
-        const arm = () => {
-            if (!options.stallMs)
-                return;
-            if (timer)
-                clearTimeout(timer);
-            timer = setTimeout(() => {
-                stalled = true;
-                log.warning(`${command} printed nothing for ${Math.round(options.stallMs / 1000)} s; cancelling it`);
-                killGroup(child.pid);
-            }, options.stallMs);
-        };
-        const echo = (chunk, buffered) => {
-            if (options.quiet)
-                return;
-            buffered.rest += chunk;
-            const lines = buffered.rest.split('\n');
-            buffered.rest = lines.pop() ?? '';
-            for (const line of lines)
-                log.info(masker.mask(line));
-        };
-        const outBuf = { rest: '' };
-        const errBuf = { rest: '' };
-        child.stdout.setEncoding('utf8').on('data', (chunk) => {
-            stdout += chunk;
-            echo(chunk, outBuf);
-            arm();
-        });
-        child.stderr.setEncoding('utf8').on('data', (chunk) => {
-            stderr += chunk;
-            echo(chunk, errBuf);
-            arm();
-        });
-        child.on('error', (err) => {
-            if (child.pid)
-                running.delete(child.pid);
-            if (timer)
-                clearTimeout(timer);
-            reject(new ExecError(short, { code: -1, stdout, stderr: `${stderr}${err.message}` }));
-        });
-        child.on('close', (code) => {
-            if (child.pid)
-                running.delete(child.pid);
-            if (timer)
-                clearTimeout(timer);
-            for (const rest of [outBuf.rest, errBuf.rest])
-                if (rest && !options.quiet)
-                    log.info(masker.mask(rest));
-            const result = { code: code ?? -1, stdout, stderr };
-            if (stalled)
-                reject(new ExecError(short, result, true));
-            else if (result.code !== 0 && !options.allowFailure)
-                reject(new ExecError(short, result));
-            else
-                resolve(result);
-        });
-        child.stdin.on('error', () => undefined);
-        child.stdin.end(options.input ?? '');
-        arm();
+    await log.group('Clean up', async () => {
+        if (state.builder && state.buildx) {
+            try {
+                const outcome = await (0,_tools_buildx_commands_js__WEBPACK_IMPORTED_MODULE_2__/* .removeBuilder */ .iq)({ bin: state.buildx, run: (0,_tools_exec_js__WEBPACK_IMPORTED_MODULE_1__/* .createRunner */ .ji)(log, new _ports_js__WEBPACK_IMPORTED_MODULE_4__/* .Masker */ .G()), log, retries: 0 }, state.builder);
+                log.info(outcome === 'removed' ? `removed builder ${state.builder}` : `builder ${state.builder} was already gone`);
+            }
+            catch (error) {
+                log.warning(`could not remove builder ${state.builder}: ${error.message}`);
+            }
+        }
+        if (state.tempDir)
+            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rm)(state.tempDir, { recursive: true, force: true }).catch((e) => log.warning(`could not remove ${state.tempDir}: ${e.message}`));
     });
 }
-function killGroup(pid) {
-    if (!pid)
-        return;
-    try {
-        process.kill(-pid, 'SIGTERM');
-    }
-    catch {
-        return;
-    }
-    setTimeout(() => {
-        try {
-            process.kill(-pid, 'SIGKILL');
-        }
-        catch {
-            // already gone
-        }
-    }, 5000).unref();
-}
-/** `docker buildx build`: the command and the words before its first flag, at most three. */
-function verbs(command, args) {
-    const words = [command];
-    for (const arg of args) {
-        if (arg.startsWith('-') || words.length > 3)
-            break;
-        words.push(arg);
-    }
-    return words.join(' ');
-}
-/** An argument as a POSIX shell reads it back: bare when safe, else single-quoted. */
-function quoteArg(arg) {
-    return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-function lastLines(text, n) {
-    return text.trimEnd().split('\n').slice(-n).join('\n');
-}
 
 
 /***/ }),
 
-/***/ 9407:
-/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3838);
-/* harmony import */ var _edges_actions_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3227);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1763);
-/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6661);
-/* harmony import */ var _exec_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3190);
-
-
-
-
-
-// The runner starts this file for both `main` and `post`; main marks its own run in the state.
-const edges = (0,_edges_actions_js__WEBPACK_IMPORTED_MODULE_1__/* .actionEdges */ .j)();
-if (_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu('isPost') === 'true') {
-    await (0,_post_js__WEBPACK_IMPORTED_MODULE_3__/* .post */ .b)(edges).catch((error) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`clean-up: ${error.message}`));
-}
-else {
-    // The runner cancels a job with SIGINT, then SIGTERM. Every process this step started runs in a
-    // process group of its own, so without this a cancelled build would go on (and push) on its own.
-    for (const signal of ['SIGINT', 'SIGTERM']) {
-        process.once(signal, () => {
-            (0,_exec_js__WEBPACK_IMPORTED_MODULE_4__/* .cancelAll */ ._X)();
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`cancelled (${signal}): stopped the commands this step had started`);
-            process.exit(signal === 'SIGINT' ? 130 : 143);
-        });
-    }
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ('isPost', 'true');
-    try {
-        await (0,_main_js__WEBPACK_IMPORTED_MODULE_2__/* .run */ .e)({ edges, env: process.env, cwd: process.env.GITHUB_WORKSPACE || process.cwd() });
-    }
-    catch (error) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(error instanceof Error ? error.message : String(error));
-    }
-}
-
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 5625:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   G: () => (/* binding */ Masker)
-/* harmony export */ });
-/** Collects secrets and masks them in any text before it is printed, whatever prints it. */
-class Masker {
-    secrets = new Set();
-    add(value) {
-        if (!value)
-            return;
-        for (const part of [value, ...value.split(/\r?\n/)]) {
-            // Masking one or two characters would shred the whole log and hide nothing worth hiding.
-            if (part.trim().length >= 3)
-                this.secrets.add(part.trim());
-        }
-    }
-    mask(text) {
-        let out = text;
-        for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
-            out = out.split(secret).join('***');
-        }
-        return out;
-    }
-}
-
-
-/***/ }),
-
-/***/ 1763:
+/***/ 9464:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31891,10 +31747,10 @@ var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./src/log.ts
-var src_log = __nccwpck_require__(5625);
-// EXTERNAL MODULE: ./src/exec.ts
-var exec = __nccwpck_require__(3190);
+// EXTERNAL MODULE: ./src/ports.ts
+var ports = __nccwpck_require__(6467);
+// EXTERNAL MODULE: ./src/tools/exec.ts
+var exec = __nccwpck_require__(2122);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: ./src/plan/errors.ts
@@ -34389,7 +34245,20 @@ var semver_default = /*#__PURE__*/__nccwpck_require__.n(semver);
  * common moment.js format tokens, so that patterns written for docker/metadata-action keep working.
  * Built on Intl only: no date library in the bundle.
  */
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+    'January',
+    'February',
+    'March',
+    'April',
+    'May',
+    'June',
+    'July',
+    'August',
+    'September',
+    'October',
+    'November',
+    'December'
+];
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 /** moment's default format, used when an expression gives none */
 const DEFAULT_DATE_FORMAT = 'YYYY-MM-DDTHH:mm:ssZ';
@@ -34464,37 +34333,68 @@ function formatDate(date, format = DEFAULT_DATE_FORMAT, timeZone = 'UTC') {
         if (literal !== undefined)
             return literal;
         switch (token) {
-            case 'YYYY': return pad(f.year, 4);
-            case 'YY': return pad(f.year % 100, 2);
-            case 'Q': return String(Math.floor((f.month - 1) / 3) + 1);
-            case 'MMMM': return MONTHS[f.month - 1];
-            case 'MMM': return MONTHS[f.month - 1].slice(0, 3);
-            case 'MM': return pad(f.month, 2);
-            case 'M': return String(f.month);
-            case 'Do': return ordinal(f.day);
-            case 'DD': return pad(f.day, 2);
-            case 'D': return String(f.day);
-            case 'dddd': return WEEKDAYS[f.weekday];
-            case 'ddd': return WEEKDAYS[f.weekday].slice(0, 3);
-            case 'd': return String(f.weekday);
-            case 'HH': return pad(f.hour, 2);
-            case 'H': return String(f.hour);
-            case 'hh': return pad(hour12, 2);
-            case 'h': return String(hour12);
-            case 'mm': return pad(f.minute, 2);
-            case 'm': return String(f.minute);
-            case 'ss': return pad(f.second, 2);
-            case 's': return String(f.second);
-            case 'SSS': return pad(f.millisecond, 3);
-            case 'SS': return pad(Math.floor(f.millisecond / 10), 2);
-            case 'S': return String(Math.floor(f.millisecond / 100));
-            case 'A': return f.hour < 12 ? 'AM' : 'PM';
-            case 'a': return f.hour < 12 ? 'am' : 'pm';
-            case 'ZZ': return offset(f.offsetMinutes, false);
-            case 'Z': return offset(f.offsetMinutes, true);
-            case 'X': return String(Math.floor(date.getTime() / 1000));
-            case 'x': return String(date.getTime());
-            default: return token;
+            case 'YYYY':
+                return pad(f.year, 4);
+            case 'YY':
+                return pad(f.year % 100, 2);
+            case 'Q':
+                return String(Math.floor((f.month - 1) / 3) + 1);
+            case 'MMMM':
+                return MONTHS[f.month - 1];
+            case 'MMM':
+                return MONTHS[f.month - 1].slice(0, 3);
+            case 'MM':
+                return pad(f.month, 2);
+            case 'M':
+                return String(f.month);
+            case 'Do':
+                return ordinal(f.day);
+            case 'DD':
+                return pad(f.day, 2);
+            case 'D':
+                return String(f.day);
+            case 'dddd':
+                return WEEKDAYS[f.weekday];
+            case 'ddd':
+                return WEEKDAYS[f.weekday].slice(0, 3);
+            case 'd':
+                return String(f.weekday);
+            case 'HH':
+                return pad(f.hour, 2);
+            case 'H':
+                return String(f.hour);
+            case 'hh':
+                return pad(hour12, 2);
+            case 'h':
+                return String(hour12);
+            case 'mm':
+                return pad(f.minute, 2);
+            case 'm':
+                return String(f.minute);
+            case 'ss':
+                return pad(f.second, 2);
+            case 's':
+                return String(f.second);
+            case 'SSS':
+                return pad(f.millisecond, 3);
+            case 'SS':
+                return pad(Math.floor(f.millisecond / 10), 2);
+            case 'S':
+                return String(Math.floor(f.millisecond / 100));
+            case 'A':
+                return f.hour < 12 ? 'AM' : 'PM';
+            case 'a':
+                return f.hour < 12 ? 'am' : 'pm';
+            case 'ZZ':
+                return offset(f.offsetMinutes, false);
+            case 'Z':
+                return offset(f.offsetMinutes, true);
+            case 'X':
+                return String(Math.floor(date.getTime() / 1000));
+            case 'x':
+                return String(date.getTime());
+            default:
+                return token;
         }
     });
 }
@@ -34675,7 +34575,10 @@ function parsePep440(text) {
     const release = m[2].split('.').map(Number);
     const preLabel = m[3]?.toLowerCase();
     const pre = preLabel
-        ? { label: { a: 'a', alpha: 'a', b: 'b', beta: 'b' }[preLabel] ?? 'rc', number: Number(m[4] ?? 0) }
+        ? {
+            label: { a: 'a', alpha: 'a', b: 'b', beta: 'b' }[preLabel] ?? 'rc',
+            number: Number(m[4] ?? 0)
+        }
         : undefined;
     const post = m[5] !== undefined ? Number(m[5]) : m[6] !== undefined ? Number(m[7] ?? 0) : undefined;
     const dev = m[8] !== undefined ? Number(m[9] ?? 0) : undefined;
@@ -34703,7 +34606,11 @@ function pep440Info(raw) {
     const v = parsePep440(raw);
     if (!v)
         return undefined;
-    const prerelease = [v.pre ? `${v.pre.label}${v.pre.number}` : '', v.post !== undefined ? `post${v.post}` : '', v.dev !== undefined ? `dev${v.dev}` : '']
+    const prerelease = [
+        v.pre ? `${v.pre.label}${v.pre.number}` : '',
+        v.post !== undefined ? `post${v.post}` : '',
+        v.dev !== undefined ? `dev${v.dev}` : ''
+    ]
         .filter((s) => s !== '')
         .join('.');
     return { version: v.normalized, major: v.release[0], minor: v.release[1] ?? 0, patch: v.release[2] ?? 0, prerelease };
@@ -35014,7 +34921,9 @@ function computeTags(input) {
 function applyRule(rule, context, globals, warnings) {
     const tagName = refName(context.ref, 'tags');
     const branchName = refName(context.ref, 'heads');
-    const plain = (tag, latest = false) => ({ produced: tag === '' ? [] : [{ tag, floating: false, wantsLatest: latest }] });
+    const plain = (tag, latest = false) => ({
+        produced: tag === '' ? [] : [{ tag, floating: false, wantsLatest: latest }]
+    });
     const none = { produced: [] };
     switch (rule.type) {
         case 'schedule':
@@ -35055,7 +34964,10 @@ function applyRule(rule, context, globals, warnings) {
                 }
             });
             const isFloating = partial && !names.has('patch') && !names.has('version') && !names.has('raw');
-            return { produced: tag === '' ? [] : [{ tag, floating: isFloating, wantsLatest: info.prerelease === '' }], versionInfo: info };
+            return {
+                produced: tag === '' ? [] : [{ tag, floating: isFloating, wantsLatest: info.prerelease === '' }],
+                versionInfo: info
+            };
         }
         case 'match': {
             const source = rule.value ? render(rule.value, globals) : tagName;
@@ -35100,7 +35012,9 @@ function comparable(version) {
 function holdBackFloating(result, current) {
     // Compare like with like: `current` holds earlier `version` outputs, so ours is our `version` output
     // when it reads as a version (it may carry the flavor's prefix/suffix), else the parsed rule version.
-    const ours = semver_default().parse(result.version, { loose: true }) ? result.version : (result.versionInfo?.version ?? result.version);
+    const ours = semver_default().parse(result.version, { loose: true })
+        ? result.version
+        : (result.versionInfo?.version ?? result.version);
     const oursParsed = result.versionInfo ? comparable(ours) : null;
     const preRelease = result.versionInfo !== undefined && result.versionInfo.prerelease !== '';
     const held = [];
@@ -35124,7 +35038,7 @@ function holdBackFloating(result, current) {
     return { tags, held };
 }
 
-;// CONCATENATED MODULE: ./src/inputs.ts
+;// CONCATENATED MODULE: ./src/inputs/read.ts
 
 
 
@@ -35313,7 +35227,13 @@ function integer(value, input, min, max) {
 function secretItems(value) {
     if (value.trim() === '')
         return [];
-    const rows = parse(value, { delimiter: ',', record_delimiter: ['\r\n', '\n'], relax_column_count: true, relax_quotes: true, skip_empty_lines: true });
+    const rows = parse(value, {
+        delimiter: ',',
+        record_delimiter: ['\r\n', '\n'],
+        relax_column_count: true,
+        relax_quotes: true,
+        skip_empty_lines: true
+    });
     return rows.flat().filter((item) => item.trim() !== '');
 }
 
@@ -35321,7 +35241,7 @@ function secretItems(value) {
 var external_node_child_process_ = __nccwpck_require__(1421);
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
-;// CONCATENATED MODULE: ./src/context.ts
+;// CONCATENATED MODULE: ./src/inputs/context.ts
 
 
 
@@ -35425,7 +35345,10 @@ function contextFromGitHub(env) {
 /** The commit's date from a checkout, or undefined when git or the commit is not there (shallow clones). */
 function gitCommitDateSync(dir, sha) {
     try {
-        const out = (0,external_node_child_process_.execFileSync)('git', ['-C', dir, 'log', '-1', '--format=%cI', sha, '--'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+        const out = (0,external_node_child_process_.execFileSync)('git', ['-C', dir, 'log', '-1', '--format=%cI', sha, '--'], {
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'ignore']
+        });
         return date(out.trim());
     }
     catch {
@@ -35433,7 +35356,10 @@ function gitCommitDateSync(dir, sha) {
     }
 }
 async function git(dir, args) {
-    const { stdout } = await execFileAsync('git', ['-C', dir, ...args], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await execFileAsync('git', ['-C', dir, ...args], {
+        encoding: 'utf8',
+        maxBuffer: 16 * 1024 * 1024
+    });
     return stdout.trim();
 }
 async function gitMaybe(dir, args) {
@@ -35476,7 +35402,10 @@ function remoteToHttps(url) {
     else {
         return undefined;
     }
-    repoPath = repoPath.replace(/^\/+/, '').replace(/\/+$/, '').replace(/\.git$/, '');
+    repoPath = repoPath
+        .replace(/^\/+/, '')
+        .replace(/\/+$/, '')
+        .replace(/\.git$/, '');
     if (!host || !repoPath)
         return undefined;
     return `https://${host.toLowerCase()}/${repoPath}`;
@@ -35517,7 +35446,14 @@ async function contextFromGit(dir, env = {}) {
                 ref = `refs/tags/${tag}`;
             }
             else {
-                const heads = (await gitMaybe(dir, ['for-each-ref', '--points-at', 'HEAD', '--format=%(refname)', 'refs/heads', 'refs/remotes/origin']))?.split('\n') ?? [];
+                const heads = (await gitMaybe(dir, [
+                    'for-each-ref',
+                    '--points-at',
+                    'HEAD',
+                    '--format=%(refname)',
+                    'refs/heads',
+                    'refs/remotes/origin'
+                ]))?.split('\n') ?? [];
                 const local = heads.find((h) => h.startsWith('refs/heads/'));
                 const remote = heads.find((h) => h.startsWith('refs/remotes/origin/') && h !== 'refs/remotes/origin/HEAD');
                 if (local)
@@ -35746,7 +35682,8 @@ function createBuilderArgv(spec) {
 
 
 
-function makePlan(inputs, context, native, now, ids, runsNatively) {
+
+function makePlan(inputs, context, native, now, ids) {
     const tags = computeTags({ images: inputs.images, rules: inputs.tagRules, flavor: inputs.flavor, context, now });
     if (inputs.push && inputs.mode !== 'platform' && tags.tags.length === 0) {
         throw new errors/* InputError */.d('tags', inputs.tagRules.map((r) => r.raw).join('\n') || '(defaults)', `rules that give at least one tag for a ${context.eventName} event on ${context.ref}`);
@@ -35757,7 +35694,14 @@ function makePlan(inputs, context, native, now, ids, runsNatively) {
     const scope = cacheScope(context, inputs.cacheTag, leg);
     const cache = inputs.mode === 'merge'
         ? { from: [], to: [], refs: [] }
-        : planCache({ enabled: inputs.cache, image: inputs.images[0], tag: scope.write, readOnlyTags: scope.readOnly, cacheFrom: inputs.cacheFrom, cacheTo: inputs.cacheTo });
+        : planCache({
+            enabled: inputs.cache,
+            image: inputs.images[0],
+            tag: scope.write,
+            readOnlyTags: scope.readOnly,
+            cacheFrom: inputs.cacheFrom,
+            cacheTo: inputs.cacheTo
+        });
     const legs = inputs.mode === 'platform'
         ? [{ platforms: inputs.platforms, tag: legTag(context, ids.runId, inputs.platforms) }]
         : inputs.mode === 'merge'
@@ -35782,35 +35726,37 @@ function makePlan(inputs, context, native, now, ids, runsNatively) {
                 buildkitdFlags: inputs.buildkitdFlags
             });
     const builderName = inputs.builder || (inputs.mode === 'merge' ? '' : inputs.driver === 'docker' ? 'default' : ids.builderName);
-    const build = inputs.mode === 'merge' ? [] : buildArgv({
-        builder: builderName,
-        platforms: inputs.platforms.map((p) => p.id),
-        context: inputs.context,
-        file: inputs.file,
-        target: inputs.target,
-        buildArgs: inputs.buildArgs,
-        buildContexts: inputs.buildContexts,
-        labels,
-        annotations: inputs.push ? annotations : [],
-        secrets: ids.secretSpecs,
-        ssh: inputs.ssh,
-        network: inputs.network,
-        addHosts: inputs.addHosts,
-        shmSize: inputs.shmSize,
-        ulimit: inputs.ulimit,
-        provenance: inputs.provenance,
-        sbom: inputs.sbom,
-        noCache: inputs.noCache,
-        noCacheFilters: inputs.noCacheFilters,
-        pull: inputs.pull,
-        cacheFrom: cache.from,
-        cacheTo: cache.to,
-        output,
-        metadataFile: ids.metadataFile
-    });
+    const build = inputs.mode === 'merge'
+        ? []
+        : buildArgv({
+            builder: builderName,
+            platforms: inputs.platforms.map((p) => p.id),
+            context: inputs.context,
+            file: inputs.file,
+            target: inputs.target,
+            buildArgs: inputs.buildArgs,
+            buildContexts: inputs.buildContexts,
+            labels,
+            annotations: inputs.push ? annotations : [],
+            secrets: ids.secretSpecs,
+            ssh: inputs.ssh,
+            network: inputs.network,
+            addHosts: inputs.addHosts,
+            shmSize: inputs.shmSize,
+            ulimit: inputs.ulimit,
+            provenance: inputs.provenance,
+            sbom: inputs.sbom,
+            noCache: inputs.noCache,
+            noCacheFilters: inputs.noCacheFilters,
+            pull: inputs.pull,
+            cacheFrom: cache.from,
+            cacheTo: cache.to,
+            output,
+            metadataFile: ids.metadataFile
+        });
     return {
         platforms: inputs.platforms,
-        emulated: inputs.mode === 'merge' ? [] : inputs.platforms.filter((p) => !runsNatively(p)),
+        emulated: inputs.mode === 'merge' ? [] : inputs.platforms.filter((p) => !runsNatively(p, native)),
         tags,
         labels,
         annotations,
@@ -35846,8 +35792,8 @@ function secretRefs(envs, files) {
     ];
 }
 
-// EXTERNAL MODULE: ./src/retry.ts
-var retry = __nccwpck_require__(9809);
+// EXTERNAL MODULE: ./src/tools/retry.ts
+var retry = __nccwpck_require__(2765);
 ;// CONCATENATED MODULE: ./src/tools/qemu.ts
 
 
@@ -35961,7 +35907,9 @@ async function writeRegister(binfmtDir, line) {
         // Someone registered the same name meanwhile; the check afterwards says whether it is usable.
         if (code === 'EEXIST')
             return;
-        const hint = code === 'EACCES' || code === 'EPERM' ? ': registering handlers needs root; run the job as root or use qemu: binfmt-image' : '';
+        const hint = code === 'EACCES' || code === 'EPERM'
+            ? ': registering handlers needs root; run the job as root or use qemu: binfmt-image'
+            : '';
         throw new Error(`cannot write ${register} (${code ?? String(error)})${hint}`);
     }
 }
@@ -35979,7 +35927,11 @@ async function chooseMethod(options) {
 }
 async function dockerEngineAnswers(run) {
     try {
-        const result = await run('docker', ['info', '--format', '{{.ServerVersion}}'], { quiet: true, allowFailure: true, stallMs: 20_000 });
+        const result = await run('docker', ['info', '--format', '{{.ServerVersion}}'], {
+            quiet: true,
+            allowFailure: true,
+            stallMs: 20_000
+        });
         return result.code === 0 && result.stdout.trim() !== '';
     }
     catch {
@@ -35997,9 +35949,16 @@ async function installWithImage(options, platforms) {
     const image = options.binfmtImage ?? DEFAULT_BINFMT_IMAGE;
     const { run, log } = options;
     // Pull only what is not here yet: every pull counts against Docker Hub's anonymous limit.
-    const local = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', image], { quiet: true, allowFailure: true });
+    const local = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', image], {
+        quiet: true,
+        allowFailure: true
+    });
     if (local.code !== 0) {
-        await (0,retry/* withRetry */.bD)(() => run('docker', ['pull', image]), { retries: options.retries, what: `docker pull ${image}`, log });
+        await (0,retry/* withRetry */.bD)(() => run('docker', ['pull', image]), {
+            retries: options.retries,
+            what: `docker pull ${image}`,
+            log
+        });
     }
     const [command, ...args] = binfmtImageCommand(image, platforms);
     const result = await run(command, args);
@@ -36036,7 +35995,10 @@ async function hostRule(confDir, handler) {
         catch {
             continue;
         }
-        const line = text.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#'));
+        const line = text
+            .split('\n')
+            .map((l) => l.trim())
+            .find((l) => l !== '' && !l.startsWith('#'));
         // The first character is the field separator, `:` in practice.
         const fields = line ? line.slice(1).split(line[0]) : [];
         if (!line || fields.length < 7 || !fields[5])
@@ -36081,7 +36043,9 @@ function emulatorsReported(stdout) {
         return undefined;
     try {
         const status = JSON.parse(stdout.slice(start));
-        return Array.isArray(status.emulators) ? status.emulators.filter((e) => typeof e === 'string') : undefined;
+        return Array.isArray(status.emulators)
+            ? status.emulators.filter((e) => typeof e === 'string')
+            : undefined;
     }
     catch {
         return undefined;
@@ -36094,22 +36058,24 @@ function ids(platforms) {
     return platforms.map((p) => p.id).join(', ');
 }
 
-// EXTERNAL MODULE: ./src/tools/buildx-bin.ts
-var buildx_bin = __nccwpck_require__(4559);
-// EXTERNAL MODULE: ./src/tools/buildx.ts
-var buildx = __nccwpck_require__(5787);
-// EXTERNAL MODULE: ./src/state.ts
-var src_state = __nccwpck_require__(2462);
-// EXTERNAL MODULE: ./src/tools/registry-tag.ts
-var registry_tag = __nccwpck_require__(809);
-;// CONCATENATED MODULE: ./src/failure.ts
+// EXTERNAL MODULE: ./src/tools/buildx/find.ts
+var find = __nccwpck_require__(7709);
+// EXTERNAL MODULE: ./src/tools/buildx/commands.ts
+var commands = __nccwpck_require__(6460);
+// EXTERNAL MODULE: ./src/pipeline/state.ts
+var pipeline_state = __nccwpck_require__(8147);
+// EXTERNAL MODULE: ./src/tools/registry/client.ts
+var client = __nccwpck_require__(8500);
+;// CONCATENATED MODULE: ./src/pipeline/failure.ts
 
 
 
 /** The registry host of an image reference (`docker.io` when the name has none). */
 function registryOf(image) {
     const first = image.split('/')[0];
-    return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
+    return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')
+        ? first
+        : 'docker.io';
 }
 const AUTH = /\b401\b|unauthorized|authentication required|invalid username\/password|incorrect username or password/i;
 const DENIED = /\b403\b|forbidden|denied: /i;
@@ -36141,7 +36107,7 @@ function lineMatching(text, re) {
     return (text.split('\n').find((line) => re.test(line)) ?? '').trim();
 }
 
-;// CONCATENATED MODULE: ./src/summary.ts
+;// CONCATENATED MODULE: ./src/pipeline/summary.ts
 /** The job summary: what was built, where it went, and where the time went. */
 function summaryMarkdown(result, builder) {
     const lines = ['## Multi-arch image', ''];
@@ -36167,7 +36133,7 @@ function summaryMarkdown(result, builder) {
     return `${lines.join('\n')}\n`;
 }
 
-;// CONCATENATED MODULE: ./src/main.ts
+;// CONCATENATED MODULE: ./src/pipeline/run.ts
 
 
 
@@ -36191,7 +36157,7 @@ function summaryMarkdown(result, builder) {
 /** The whole pipeline: inputs → plan → QEMU → buildx → builder → build → tags → outputs. */
 async function run(runEnv) {
     const log = runEnv.edges.log;
-    const masker = runEnv.masker ?? new src_log/* Masker */.G();
+    const masker = runEnv.masker ?? new ports/* Masker */.G();
     const timings = [];
     const phase = async (name, fn) => {
         const start = Date.now();
@@ -36225,9 +36191,12 @@ async function pipeline(session, inputs) {
     const tempDir = await (0,promises_.mkdtemp)(external_node_path_default().join(tempRoot, 'multiarch-'));
     const builderName = `multiarch-${context.runId || 'local'}-${context.runAttempt || '1'}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
     const state = { builder: '', buildx: undefined, tempDir };
-    (0,src_state/* saveState */.L)(edges, state);
+    (0,pipeline_state/* saveState */.L)(edges, state);
     try {
-        const secretSpecs = [...(await writeSecrets(inputs, tempDir)), ...secretRefs(inputs.secretEnvs, inputs.secretFiles)];
+        const secretSpecs = [
+            ...(await writeSecrets(inputs, tempDir)),
+            ...secretRefs(inputs.secretEnvs, inputs.secretFiles)
+        ];
         const native = nativePlatform();
         const metadataFile = external_node_path_default().join(tempDir, 'metadata.json');
         const runId = inputs.runId || context.runId;
@@ -36237,15 +36206,28 @@ async function pipeline(session, inputs) {
             await (0,promises_.writeFile)(inlineBuildkitdConfig, inputs.buildkitdConfigInline);
         }
         const ids = { builderName, metadataFile, secretSpecs, runId, inlineBuildkitdConfig };
-        const plan = makePlan(inputs, context, native, now, ids, (p) => runsNatively(p, native));
+        const plan = makePlan(inputs, context, native, now, ids);
         if (inputs.dryRun) {
             await phase('Plan (dry run)', async () => printPlan(plan, inputs, log));
-            setOutputs(edges, plan, { digest: '', platformDigests: {}, tags: inputs.mode === 'platform' ? [] : plan.tags.refs, metadata: {} });
+            setOutputs(edges, plan, {
+                digest: '',
+                platformDigests: {},
+                tags: inputs.mode === 'platform' ? [] : plan.tags.refs,
+                metadata: {}
+            });
             return undefined;
         }
         if (inputs.mode !== 'merge') {
             await phase('QEMU', async () => {
-                const result = await setupQemu({ mode: inputs.qemu, platforms: plan.platforms, native, binfmtImage: inputs.qemuImage, run: runner, log, retries: inputs.retries });
+                const result = await setupQemu({
+                    mode: inputs.qemu,
+                    platforms: plan.platforms,
+                    native,
+                    binfmtImage: inputs.qemuImage,
+                    run: runner,
+                    log,
+                    retries: inputs.retries
+                });
                 if (result.skipped)
                     log.info(`no QEMU set-up: ${result.skipped}`);
             });
@@ -36254,8 +36236,14 @@ async function pipeline(session, inputs) {
             // The installer (tool cache, Actions cache) is loaded only when a version is asked for: it is
             // most of the bundle, and the action starts faster without it.
             const found = inputs.buildxVersion
-                ? await (await Promise.all(/* import() */[__nccwpck_require__.e(415), __nccwpck_require__.e(913)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5913))).installBuildx({ version: inputs.buildxVersion, base: inputs.buildxMirror, run: runner, log, retries: inputs.retries })
-                : await (0,buildx_bin/* findBuildx */.a)(runner, env);
+                ? await (await Promise.all(/* import() */[__nccwpck_require__.e(415), __nccwpck_require__.e(567)]).then(__nccwpck_require__.bind(__nccwpck_require__, 8567))).installBuildx({
+                    version: inputs.buildxVersion,
+                    base: inputs.buildxMirror,
+                    run: runner,
+                    log,
+                    retries: inputs.retries
+                })
+                : await (0,find/* findBuildx */.a)(runner, env);
             log.info(`buildx ${found.version} (${[found.command, ...found.prefix].join(' ')})`);
             return found;
         });
@@ -36265,7 +36253,7 @@ async function pipeline(session, inputs) {
         const builder = plan.builder.name && inputs.mode !== 'merge'
             ? await phase('Builder', () => startBuilder(bx, plan, () => {
                 state.builder = plan.builder.name;
-                (0,src_state/* saveState */.L)(edges, state);
+                (0,pipeline_state/* saveState */.L)(edges, state);
             }))
             : { name: plan.builder.name, driver: 'not used (merge)', platforms: [], buildkitVersion: '-' };
         let digest = '';
@@ -36301,10 +36289,10 @@ async function pipeline(session, inputs) {
 /** Creates the builder the plan names (recording it for clean-up at once), bootstraps it, says what it offers. */
 async function startBuilder(bx, plan, created) {
     if (plan.builder.create) {
-        await buildx/* createBuilder */.Ij(bx, plan.builder.create, plan.builder.name);
+        await commands/* createBuilder */.Ij(bx, plan.builder.create, plan.builder.name);
         created();
     }
-    const info = await buildx/* bootstrapBuilder */.S0(bx, plan.builder.name);
+    const info = await commands/* bootstrapBuilder */.S0(bx, plan.builder.name);
     bx.log.info(`builder ${info.name}: driver ${info.driver}, BuildKit ${info.buildkitVersion}`);
     bx.log.info(`platforms: ${info.platforms.join(', ') || '(none listed)'}`);
     const missing = plan.platforms.filter((p) => info.platforms.length > 0 && !info.platforms.includes(p.id));
@@ -36314,8 +36302,8 @@ async function startBuilder(bx, plan, created) {
 }
 /** The one build of every platform; what it pushed by digest becomes the source of the tags. */
 async function buildImages(bx, plan, metadataFile, stallMs) {
-    const { metadata, output } = await buildx/* build */.jq(bx, plan.build, metadataFile, stallMs);
-    for (const problem of buildx/* cacheProblems */.J_(output)) {
+    const { metadata, output } = await commands/* build */.jq(bx, plan.build, metadataFile, stallMs);
+    for (const problem of commands/* cacheProblems */.J_(output)) {
         const ref = problem.ref || plan.cache.refs.join(', ');
         bx.log.warning(`the registry cache ${ref} could not be ${problem.direction === 'read' ? 'read' : 'written'}; the build went on without it: ${problem.error}`);
     }
@@ -36328,7 +36316,9 @@ async function buildImages(bx, plan, metadataFile, stallMs) {
 }
 async function readContext(inputs, env, cwd, log) {
     const source = inputs.metadataSource === 'auto' ? (env.GITHUB_EVENT_PATH ? 'workflow' : 'git') : inputs.metadataSource;
-    const context = source === 'workflow' ? contextFromGitHub(env) : await contextFromGit(external_node_path_default().resolve(cwd, env.GITHUB_WORKSPACE || '.'), env);
+    const context = source === 'workflow'
+        ? contextFromGitHub(env)
+        : await contextFromGit(external_node_path_default().resolve(cwd, env.GITHUB_WORKSPACE || '.'), env);
     log.info(`${context.eventName} ${context.ref} at ${context.sha.slice(0, 12)} (${source})`);
     return context;
 }
@@ -36360,14 +36350,18 @@ async function publish(bx, builder, plan, inputs, sources) {
     // The one source is read first (one request): a tag in its repository is a PUT of its exact bytes.
     const [source, movable] = await Promise.all([
         sources.length === 1 ? readSource(bx, builder, sources[0]) : undefined,
-        inputs.mode === 'platform' ? { refs: [`${image}:${plan.legs[0].tag}`], held: [] } : movableRefs(bx, builder, plan, image, bx.log)
+        inputs.mode === 'platform'
+            ? { refs: [`${image}:${plan.legs[0].tag}`], held: [] }
+            : movableRefs(bx, builder, plan, image, bx.log)
     ]);
     if (movable.refs.length > 0)
         await moveTags(bx, builder, movable.refs, sources, annotations, source);
-    const index = source ?? (movable.refs.length > 0 ? await buildx/* inspectRaw */.hD(bx, builder, movable.refs[0]) : undefined);
+    const index = source ?? (movable.refs.length > 0 ? await commands/* inspectRaw */.hD(bx, builder, movable.refs[0]) : undefined);
     if (!index)
         throw new Error(`${movable.refs[0] ?? sources[0]} is not in the registry after publishing`);
-    const platformDigests = index.manifest.manifests ? buildx/* platformDigests */.Hm(index.manifest) : { [plan.platforms[0].id]: index.digest };
+    const platformDigests = index.manifest.manifests
+        ? commands/* platformDigests */.Hm(index.manifest)
+        : { [plan.platforms[0].id]: index.digest };
     for (const ref of movable.refs)
         bx.log.info(`${ref} → ${index.digest}`);
     return { digest: index.digest, platformDigests, refs: movable.refs, held: movable.held };
@@ -36378,14 +36372,18 @@ async function publish(bx, builder, plan, inputs, sources) {
  */
 async function readSource(bx, builder, ref) {
     try {
-        const got = await (0,retry/* withRetry */.bD)(() => (0,registry_tag/* getManifest */.c2)(ref, registryOptions(bx)), { retries: bx.retries, what: `reading ${ref}`, log: bx.log });
+        const got = await (0,retry/* withRetry */.bD)(() => (0,client/* getManifest */.c2)(ref, registryOptions(bx)), {
+            retries: bx.retries,
+            what: `reading ${ref}`,
+            log: bx.log
+        });
         return { manifest: JSON.parse(got.raw), digest: got.digest, raw: got.raw };
     }
     catch (error) {
-        if (!(error instanceof registry_tag/* RegistryRefused */.AK))
+        if (!(error instanceof client/* RegistryRefused */.AK))
             throw error;
         bx.log.info(`reading ${ref} through buildx imagetools (${error.message})`);
-        return buildx/* inspectRaw */.hD(bx, builder, ref);
+        return commands/* inspectRaw */.hD(bx, builder, ref);
     }
 }
 function registryOptions(bx) {
@@ -36400,30 +36398,39 @@ function registryOptions(bx) {
  */
 async function moveTags(bx, builder, refs, sources, annotations, source) {
     const mediaType = source?.manifest.mediaType;
-    let direct = source && mediaType && sources.length === 1 && annotations.length === 0 ? refs.filter((ref) => (0,registry_tag/* sameRepository */.RB)(ref, sources[0])) : [];
+    let direct = source && mediaType && sources.length === 1 && annotations.length === 0
+        ? refs.filter((ref) => (0,client/* sameRepository */.RB)(ref, sources[0]))
+        : [];
     try {
         for (const ref of direct) {
-            await (0,retry/* withRetry */.bD)(() => (0,registry_tag/* putTag */.go)(ref, source.raw, mediaType, source.digest, registryOptions(bx)), { retries: bx.retries, what: `tagging ${ref}`, log: bx.log });
+            await (0,retry/* withRetry */.bD)(() => (0,client/* putTag */.go)(ref, source.raw, mediaType, source.digest, registryOptions(bx)), {
+                retries: bx.retries,
+                what: `tagging ${ref}`,
+                log: bx.log
+            });
         }
     }
     catch (error) {
-        if (!(error instanceof registry_tag/* RegistryRefused */.AK))
+        if (!(error instanceof client/* RegistryRefused */.AK))
             throw error;
         bx.log.warning(`could not tag by a direct PUT (${error.message}); using buildx imagetools create`);
         direct = [];
     }
     const rest = refs.filter((ref) => !direct.includes(ref));
     if (rest.length > 0)
-        await buildx/* tagIndex */.XV(bx, builder, rest, sources, annotations);
+        await commands/* tagIndex */.XV(bx, builder, rest, sources, annotations);
 }
 /** The refs to move: every computed one, less floating tags (latest, 1, 1.2) that would move backwards. */
 async function movableRefs(bx, builder, plan, image, log) {
-    const versions = await Promise.all(plan.tags.floating.map((tag) => buildx/* publishedVersion */.xJ(bx, builder, `${image}:${tag}`)));
+    const versions = await Promise.all(plan.tags.floating.map((tag) => commands/* publishedVersion */.xJ(bx, builder, `${image}:${tag}`)));
     const current = new Map(plan.tags.floating.map((tag, i) => [tag, versions[i]]));
     const keep = holdBackFloating(plan.tags, current);
     for (const h of keep.held)
         log.warning(`${h.tag} not moved: ${h.reason === 'prerelease' ? `${h.ours} is a pre-release` : `it points to ${h.current}, newer than ${h.ours}`}`);
-    return { refs: plan.tags.refs.filter((ref) => keep.tags.includes(ref.slice(ref.lastIndexOf(':') + 1))), held: keep.held };
+    return {
+        refs: plan.tags.refs.filter((ref) => keep.tags.includes(ref.slice(ref.lastIndexOf(':') + 1))),
+        held: keep.held
+    };
 }
 /**
  * merge mode: the digest every leg left for this run, or the explicit `digests`. A missing
@@ -36434,13 +36441,13 @@ async function findLegs(bx, plan, inputs) {
     const builder = plan.builder.name;
     if (inputs.digests.length > 0) {
         const refs = parseDigestRefs(inputs.digests, image);
-        const found = await Promise.all(refs.map((ref) => buildx/* inspectRaw */.hD(bx, builder, ref)));
+        const found = await Promise.all(refs.map((ref) => commands/* inspectRaw */.hD(bx, builder, ref)));
         const absent = refs.filter((_, i) => !found[i]);
         if (absent.length > 0)
             throw new Error(`merge: ${absent.join(', ')} (from the digests input) not in the registry; nothing was published`);
         return refs;
     }
-    const legs = await Promise.all(plan.legs.map((leg) => buildx/* inspectRaw */.hD(bx, builder, `${image}:${leg.tag}`)));
+    const legs = await Promise.all(plan.legs.map((leg) => commands/* inspectRaw */.hD(bx, builder, `${image}:${leg.tag}`)));
     const found = [];
     const missing = [];
     plan.legs.forEach((leg, i) => {
@@ -36449,7 +36456,7 @@ async function findLegs(bx, plan, inputs) {
         const got = legs[i];
         if (!got)
             return void missing.push(`${id} (no ${ref})`);
-        const offers = got.manifest.manifests ? Object.keys(buildx/* platformDigests */.Hm(got.manifest)) : [id];
+        const offers = got.manifest.manifests ? Object.keys(commands/* platformDigests */.Hm(got.manifest)) : [id];
         if (!offers.includes(id))
             return void missing.push(`${id} (${ref} holds ${offers.join(', ') || 'no platform'})`);
         bx.log.info(`${id}: ${image}@${got.digest}`);
@@ -36475,7 +36482,9 @@ function printPlan(plan, inputs, log) {
     if (plan.build.length > 0)
         log.info(cli(plan.build));
     if (inputs.mode === 'merge') {
-        const sources = inputs.digests.length > 0 ? parseDigestRefs(inputs.digests, image) : plan.legs.map((leg) => `${image}:${leg.tag}`);
+        const sources = inputs.digests.length > 0
+            ? parseDigestRefs(inputs.digests, image)
+            : plan.legs.map((leg) => `${image}:${leg.tag}`);
         const annotations = plan.annotations.filter((a) => a.startsWith('index:')).flatMap((a) => ['--annotation', a]);
         log.info(cli(['imagetools', 'create', ...builder, ...annotations, ...tagFlags(plan.tags.refs), ...sources]));
     }
@@ -36496,9 +36505,49 @@ function setOutputs(edges, plan, result) {
     edges.setOutput('platform-digests', JSON.stringify(result.platformDigests));
     edges.setOutput('metadata', JSON.stringify(result.metadata));
     edges.setOutput('builder', plan.builder.name);
-    edges.setOutput('labels', Object.entries(plan.labels).map(([k, v]) => `${k}=${v}`).join('\n'));
+    edges.setOutput('labels', Object.entries(plan.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n'));
     edges.setOutput('annotations', plan.annotations.join('\n'));
-    edges.setOutput('json', JSON.stringify({ tags: result.tags, labels: plan.labels, annotations: plan.annotations, version: plan.tags.version, digest: result.digest, 'platform-digests': result.platformDigests }));
+    edges.setOutput('json', JSON.stringify({
+        tags: result.tags,
+        labels: plan.labels,
+        annotations: plan.annotations,
+        version: plan.tags.version,
+        digest: result.digest,
+        'platform-digests': result.platformDigests
+    }));
+}
+
+
+/***/ }),
+
+/***/ 8147:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   C: () => (/* binding */ loadState),
+/* harmony export */   L: () => (/* binding */ saveState)
+/* harmony export */ });
+function saveState(edges, state) {
+    edges.saveState('cleanup', JSON.stringify(state));
+}
+/** Reads what main saved; a missing or unreadable record means there is nothing to clean. */
+function loadState(edges) {
+    const raw = edges.getState('cleanup');
+    if (!raw)
+        return undefined;
+    try {
+        const parsed = JSON.parse(raw);
+        return {
+            builder: typeof parsed.builder === 'string' ? parsed.builder : '',
+            buildx: parsed.buildx,
+            tempDir: typeof parsed.tempDir === 'string' ? parsed.tempDir : ''
+        };
+    }
+    catch {
+        return undefined;
+    }
 }
 
 
@@ -36550,195 +36599,229 @@ function releaseTag(value) {
 
 /***/ }),
 
-/***/ 6661:
+/***/ 6467:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   b: () => (/* binding */ post)
+/* harmony export */   G: () => (/* binding */ Masker)
 /* harmony export */ });
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5625);
-/* harmony import */ var _exec_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3190);
-/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2462);
-/* harmony import */ var _tools_buildx_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5787);
-
-
-
-
-
-/** Removes what main recorded it created, and nothing else. Never fails the job; safe to run twice. */
-async function post(edges) {
-    const log = edges.log;
-    const state = (0,_state_js__WEBPACK_IMPORTED_MODULE_3__/* .loadState */ .C)(edges);
-    if (!state) {
-        log.info('nothing to clean up');
-        return;
-    }
-    await log.group('Clean up', async () => {
-        if (state.builder && state.buildx) {
-            try {
-                const outcome = await (0,_tools_buildx_js__WEBPACK_IMPORTED_MODULE_2__/* .removeBuilder */ .iq)({ bin: state.buildx, run: (0,_exec_js__WEBPACK_IMPORTED_MODULE_1__/* .createRunner */ .ji)(log, new _log_js__WEBPACK_IMPORTED_MODULE_4__/* .Masker */ .G()), log, retries: 0 }, state.builder);
-                log.info(outcome === 'removed' ? `removed builder ${state.builder}` : `builder ${state.builder} was already gone`);
-            }
-            catch (error) {
-                log.warning(`could not remove builder ${state.builder}: ${error.message}`);
-            }
+/** Collects secrets and masks them in any text before it is printed, whatever prints it. */
+class Masker {
+    secrets = new Set();
+    add(value) {
+        if (!value)
+            return;
+        for (const part of [value, ...value.split(/\r?\n/)]) {
+            // Masking one or two characters would shred the whole log and hide nothing worth hiding.
+            if (part.trim().length >= 3)
+                this.secrets.add(part.trim());
         }
-        if (state.tempDir)
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rm)(state.tempDir, { recursive: true, force: true }).catch((e) => log.warning(`could not remove ${state.tempDir}: ${e.message}`));
+    }
+    mask(text) {
+        let out = text;
+        for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
+            out = out.split(secret).join('***');
+        }
+        return out;
+    }
+}
+
+
+/***/ }),
+
+/***/ 6460:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Hm: () => (/* binding */ platformDigests),
+/* harmony export */   Ij: () => (/* binding */ createBuilder),
+/* harmony export */   J_: () => (/* binding */ cacheProblems),
+/* harmony export */   S0: () => (/* binding */ bootstrapBuilder),
+/* harmony export */   XV: () => (/* binding */ tagIndex),
+/* harmony export */   hD: () => (/* binding */ inspectRaw),
+/* harmony export */   iq: () => (/* binding */ removeBuilder),
+/* harmony export */   jq: () => (/* binding */ build),
+/* harmony export */   xJ: () => (/* binding */ publishedVersion)
+/* harmony export */ });
+/* unused harmony export parseInspect */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2765);
+
+
+
+function call(bx, args, options = {}) {
+    return bx.run(bx.bin.command, [...bx.bin.prefix, ...args], { cwd: bx.cwd, ...options });
+}
+/** Creates (already done by the caller's argv) and bootstraps a builder, returning what it offers. */
+async function createBuilder(bx, createArgv, name) {
+    await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, createArgv, { quiet: true }), {
+        retries: bx.retries,
+        what: `creating builder ${name}`,
+        log: bx.log
+    });
+}
+async function bootstrapBuilder(bx, name) {
+    const out = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, ['inspect', '--bootstrap', '--builder', name], { quiet: true }), {
+        retries: bx.retries,
+        what: `starting builder ${name}`,
+        log: bx.log
+    });
+    return parseInspect(out.stdout, name);
+}
+/** Reads `buildx inspect` text: the driver, the platforms the nodes offer, the BuildKit version. */
+function parseInspect(text, name) {
+    const field = (label) => text
+        .split('\n')
+        .filter((line) => line.trimStart().startsWith(`${label}:`))
+        .map((line) => line.slice(line.indexOf(':') + 1).trim());
+    const platforms = field('Platforms')
+        .flatMap((line) => line.split(','))
+        .map((p) => p.replace(/\*$/, '').trim())
+        .filter(Boolean);
+    return {
+        name,
+        driver: field('Driver')[0] ?? 'unknown',
+        platforms: [...new Set(platforms)],
+        buildkitVersion: field('BuildKit version')[0] ?? field('Buildkit')[0] ?? 'unknown'
+    };
+}
+async function removeBuilder(bx, name) {
+    const result = await call(bx, ['rm', '--force', name], { allowFailure: true, quiet: true });
+    if (result.code === 0)
+        return 'removed';
+    if (/not found|no builder|does not exist/i.test(result.stderr))
+        return 'absent';
+    throw new Error(`removing builder ${name} failed: ${result.stderr.trim()}`);
+}
+/** Runs one build; a stalled or transiently failed push is tried again (BuildKit's cache makes the rerun cheap). */
+async function build(bx, argv, metadataFile, stallMs) {
+    const result = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, argv, { stallMs: stallMs || undefined }), {
+        retries: bx.retries,
+        what: 'build and push',
+        log: bx.log
+    });
+    try {
+        return {
+            metadata: JSON.parse(await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readFile)(metadataFile, 'utf8')),
+            output: `${result.stdout}\n${result.stderr}`
+        };
+    }
+    catch (error) {
+        throw new Error(`buildx wrote no readable metadata file at ${metadataFile}: ${error.message}`);
+    }
+}
+/**
+ * Cache steps that failed in a build that went on (BuildKit ignores cache import errors, and
+ * export errors with ignore-error=true): read from buildx's plain progress, where a step's
+ * `#N importing cache manifest from REF` / `#N exporting cache to …` is followed by `#N ERROR: …`.
+ */
+function cacheProblems(output) {
+    const steps = new Map();
+    const problems = [];
+    for (const line of output.split('\n')) {
+        const m = /^#(\d+) (.*)$/.exec(line.trim());
+        if (!m)
+            continue;
+        const [, id, text] = m;
+        const imported = /^importing cache manifest from (\S+)/.exec(text);
+        if (imported)
+            steps.set(id, { direction: 'read', ref: imported[1] });
+        else if (/^exporting cache to /.test(text))
+            steps.set(id, { direction: 'write', ref: '' });
+        else if (text.startsWith('ERROR: ') && steps.has(id))
+            problems.push({ ...steps.get(id), error: text.slice('ERROR: '.length) });
+    }
+    return problems;
+}
+/** `--builder NAME` when a builder is in use; imagetools also works without one. */
+function builderFlag(builder) {
+    return builder ? ['--builder', builder] : [];
+}
+/** The manifest or index a reference points at, with its digest, or undefined when it does not exist. */
+async function inspectRaw(bx, builder, ref) {
+    try {
+        const out = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--raw', ref], {
+            quiet: true,
+            stallMs: bx.stallMs || undefined
+        }), {
+            retries: bx.retries,
+            what: `reading ${ref}`,
+            log: bx.log
+        });
+        // --raw prints the registry's bytes unchanged, so their hash is the manifest's digest.
+        return {
+            manifest: JSON.parse(out.stdout),
+            digest: `sha256:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(out.stdout).digest('hex')}`,
+            raw: out.stdout
+        };
+    }
+    catch (error) {
+        if (/not found|manifest unknown|404/i.test(String(error.message)))
+            return undefined;
+        throw error;
+    }
+}
+/**
+ * The version label of the image a tag points to: the index annotation when there is one (one
+ * request), else the `org.opencontainers.image.version` label of its image config.
+ */
+async function publishedVersion(bx, builder, ref) {
+    const found = await inspectRaw(bx, builder, ref);
+    if (!found)
+        return undefined;
+    const annotated = found.manifest.annotations?.['org.opencontainers.image.version'];
+    if (annotated)
+        return annotated;
+    const out = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--format', '{{json .Image}}', ref], {
+        quiet: true,
+        stallMs: bx.stallMs || undefined
+    }), {
+        retries: bx.retries,
+        what: `reading the labels of ${ref}`,
+        log: bx.log
+    });
+    const parsed = JSON.parse(out.stdout);
+    const configs = 'config' in parsed ? [parsed] : Object.values(parsed);
+    return configs.map((c) => c.config?.Labels?.['org.opencontainers.image.version']).find((v) => !!v);
+}
+/** Platform → manifest digest of an index, attestation manifests left out. */
+function platformDigests(index) {
+    const out = {};
+    for (const m of index.manifests ?? []) {
+        if (!m.platform || m.platform.os === 'unknown')
+            continue;
+        if (m.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest')
+            continue;
+        const id = [m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join('/');
+        out[id] = m.digest;
+    }
+    return out;
+}
+/**
+ * Points every tag at the index made of `sources` (digest references): the last step, after every
+ * image is in the registry. One source is copied as it is; several are merged into one index.
+ */
+async function tagIndex(bx, builder, refs, sources, annotations = []) {
+    const argv = ['imagetools', 'create', ...builderFlag(builder)];
+    for (const annotation of annotations)
+        argv.push('--annotation', annotation);
+    for (const ref of refs)
+        argv.push('--tag', ref);
+    argv.push(...sources);
+    await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, argv, { quiet: true, stallMs: bx.stallMs || undefined }), {
+        retries: bx.retries,
+        what: 'tagging the index',
+        log: bx.log
     });
 }
 
 
 /***/ }),
 
-/***/ 9809:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   bD: () => (/* binding */ withRetry),
-/* harmony export */   w1: () => (/* binding */ RetriesExhausted)
-/* harmony export */ });
-/* unused harmony export classify */
-/* harmony import */ var _exec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3190);
-/* harmony import */ var _tools_registry_tag_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(809);
-
-
-// What a registry or BuildKit says when trying again can help: server errors, throttling, dropped
-// or stalled connections. Anything else (auth, a missing image, a Dockerfile error) is permanent.
-const PERMANENT = [
-    /\b(401|403)\b.*(unauthorized|forbidden)/i,
-    /unauthorized: /i,
-    /denied: /i,
-    /authentication required/i,
-    /invalid reference format/i,
-    /did not complete successfully/i,
-    /failed to (parse|read) dockerfile/i,
-    /dockerfile parse error/i,
-    /not found: not found/i,
-    /manifest unknown/i,
-    /no match for platform/i
-];
-const TRANSIENT = [
-    // buildx resolves a digest reference with HEAD /manifests/<digest>; when that connection drops it
-    // falls back to HEAD /blobs/<digest>, which a registry answers 404 for a manifest, and reports
-    // `<ref>@sha256:…: not found`. The action only names digests it has just pushed or read.
-    [/@sha256:[0-9a-f]{64}: not found/i, 'connection dropped while resolving a digest (buildx reports it as not found)'],
-    [/\b429\b(?!\.\d)|too many requests|toomanyrequests/i, 'registry throttled the request (429)'],
-    [/\b50[0234]\b(?!\.\d)|service unavailable|bad gateway|gateway time-?out|internal server error/i, 'registry server error (5xx)'],
-    [/connection reset|broken pipe|unexpected EOF|:\s*EOF\s*$|connection refused|socket hang up|ECONNRESET|ECONNREFUSED|EPIPE/im, 'connection dropped'],
-    [/i\/o timeout|deadline exceeded|timed out|TLS handshake timeout|context canceled|ETIMEDOUT/i, 'request timed out'],
-    [/no such host|temporary failure in name resolution|EAI_AGAIN/i, 'name resolution failed'],
-    // An upload cut short can leave the registry with a partial blob; pushing again uploads it afresh.
-    [/digest did not match uploaded content|blob unknown to registry|blob upload (unknown|invalid)/i, 'upload interrupted']
-];
-/** Decides whether a failure is worth another attempt, and names its cause for the log. */
-function classify(error) {
-    if (error instanceof RetriesExhausted)
-        return { transient: false, cause: error.lastCause };
-    if (error instanceof _tools_registry_tag_js__WEBPACK_IMPORTED_MODULE_1__/* .RegistryRefused */ .AK)
-        return { transient: false, cause: error.message };
-    if (error instanceof _exec_js__WEBPACK_IMPORTED_MODULE_0__/* .ExecError */ .cI && error.stalled)
-        return { transient: true, cause: 'no progress (stalled)' };
-    const text = error instanceof _exec_js__WEBPACK_IMPORTED_MODULE_0__/* .ExecError */ .cI ? failurePart(`${error.result.stdout}\n${error.result.stderr}`) : String(error);
-    for (const re of PERMANENT)
-        if (re.test(text))
-            return { transient: false, cause: firstMatchLine(text, re) };
-    for (const [re, cause] of TRANSIENT) {
-        if (re.test(text)) {
-            const after = /retry-after:?\s*(\d+)/i.exec(text);
-            return { transient: true, cause: `${cause}: ${firstMatchLine(text, re)}`, retryAfterMs: after ? Number(after[1]) * 1000 : undefined };
-        }
-    }
-    return { transient: false, cause: lastLine(text) };
-}
-/** A transient fault that outlasted every retry: says how often it was tried and what failed last. */
-class RetriesExhausted extends Error {
-    what;
-    attempts;
-    lastCause;
-    last;
-    constructor(what, attempts, lastCause, last) {
-        super(`${what} failed ${attempts} time${attempts === 1 ? '' : 's'}; last error: ${lastCause}\n${last instanceof Error ? last.message : String(last)}`);
-        this.what = what;
-        this.attempts = attempts;
-        this.lastCause = lastCause;
-        this.last = last;
-        this.name = 'RetriesExhausted';
-    }
-}
-/** Runs `fn` again on transient failures, with exponential back-off and jitter, honouring Retry-After. */
-async function withRetry(fn, options) {
-    const sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-    const random = options.random ?? Math.random;
-    const base = options.baseDelayMs ?? 1000;
-    const max = options.maxDelayMs ?? 30000;
-    for (let attempt = 0;; attempt++) {
-        try {
-            return await fn(attempt);
-        }
-        catch (error) {
-            const verdict = classify(error);
-            if (!verdict.transient)
-                throw error;
-            if (attempt >= options.retries)
-                throw new RetriesExhausted(options.what, attempt + 1, verdict.cause, error);
-            const backoff = Math.min(max, base * 2 ** attempt);
-            const delay = Math.max(verdict.retryAfterMs ?? 0, Math.round(backoff / 2 + (random() * backoff) / 2));
-            options.log.warning(`${options.what}: attempt ${attempt + 1} of ${options.retries + 1} failed (${verdict.cause}); retrying in ${(delay / 1000).toFixed(1)} s`);
-            await sleep(delay);
-        }
-    }
-}
-/**
- * The part of a command's output that says why it failed: from buildx's first `ERROR` line on, else
- * the last lines. Build progress before it (heredocs, sizes like 502.3MB) must not look like a fault.
- */
-function failurePart(output) {
-    const lines = output.split('\n');
-    const first = lines.findIndex((line) => /^(#\d+\s+)?(ERROR|error):?\s/.test(line.trim()));
-    return (first >= 0 ? lines.slice(first) : lines.slice(-20)).join('\n');
-}
-function firstMatchLine(text, re) {
-    const line = text.split('\n').find((l) => re.test(l)) ?? '';
-    return line.trim().slice(0, 300);
-}
-function lastLine(text) {
-    return text.trimEnd().split('\n').pop()?.trim().slice(0, 300) ?? '';
-}
-
-
-/***/ }),
-
-/***/ 2462:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   C: () => (/* binding */ loadState),
-/* harmony export */   L: () => (/* binding */ saveState)
-/* harmony export */ });
-function saveState(edges, state) {
-    edges.saveState('cleanup', JSON.stringify(state));
-}
-/** Reads what main saved; a missing or unreadable record means there is nothing to clean. */
-function loadState(edges) {
-    const raw = edges.getState('cleanup');
-    if (!raw)
-        return undefined;
-    try {
-        const parsed = JSON.parse(raw);
-        return { builder: typeof parsed.builder === 'string' ? parsed.builder : '', buildx: parsed.buildx, tempDir: typeof parsed.tempDir === 'string' ? parsed.tempDir : '' };
-    }
-    catch {
-        return undefined;
-    }
-}
-
-
-/***/ }),
-
-/***/ 4559:
+/***/ 7709:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -36780,7 +36863,11 @@ async function findBuildx(run, env) {
     for (const candidate of candidates) {
         const shown = [candidate.command, ...candidate.prefix, 'version'].join(' ');
         try {
-            const result = await run(candidate.command, [...candidate.prefix, 'version'], { env, allowFailure: true, quiet: true });
+            const result = await run(candidate.command, [...candidate.prefix, 'version'], {
+                env,
+                allowFailure: true,
+                quiet: true
+            });
             if (result.code === 0)
                 return { ...candidate, version: parseBuildxVersion(result.stdout), source: 'installed' };
             tried.push(`\`${shown}\` exited with code ${result.code}${tail(result.stderr || result.stdout)}`);
@@ -36802,7 +36889,9 @@ function pluginPaths(env) {
         '/usr/lib/docker/cli-plugins',
         '/usr/libexec/docker/cli-plugins'
     ].filter((d) => !!d);
-    return [...new Set(dirs)].map((d) => node_path__WEBPACK_IMPORTED_MODULE_1___default().join(d, 'docker-buildx')).filter((file) => {
+    return [...new Set(dirs)]
+        .map((d) => node_path__WEBPACK_IMPORTED_MODULE_1___default().join(d, 'docker-buildx'))
+        .filter((file) => {
         try {
             (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.accessSync)(file, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.X_OK);
             return true;
@@ -36823,174 +36912,164 @@ function tail(text) {
 
 /***/ }),
 
-/***/ 5787:
+/***/ 2122:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Hm: () => (/* binding */ platformDigests),
-/* harmony export */   Ij: () => (/* binding */ createBuilder),
-/* harmony export */   J_: () => (/* binding */ cacheProblems),
-/* harmony export */   S0: () => (/* binding */ bootstrapBuilder),
-/* harmony export */   XV: () => (/* binding */ tagIndex),
-/* harmony export */   hD: () => (/* binding */ inspectRaw),
-/* harmony export */   iq: () => (/* binding */ removeBuilder),
-/* harmony export */   jq: () => (/* binding */ build),
-/* harmony export */   xJ: () => (/* binding */ publishedVersion)
+/* harmony export */   X1: () => (/* binding */ quoteArg),
+/* harmony export */   _X: () => (/* binding */ cancelAll),
+/* harmony export */   cI: () => (/* binding */ ExecError),
+/* harmony export */   ji: () => (/* binding */ createRunner)
 /* harmony export */ });
-/* unused harmony export parseInspect */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9809);
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
 
-
-
-function call(bx, args, options = {}) {
-    return bx.run(bx.bin.command, [...bx.bin.prefix, ...args], { cwd: bx.cwd, ...options });
-}
-/** Creates (already done by the caller's argv) and bootstraps a builder, returning what it offers. */
-async function createBuilder(bx, createArgv, name) {
-    await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, createArgv, { quiet: true }), { retries: bx.retries, what: `creating builder ${name}`, log: bx.log });
-}
-async function bootstrapBuilder(bx, name) {
-    const out = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, ['inspect', '--bootstrap', '--builder', name], { quiet: true }), {
-        retries: bx.retries,
-        what: `starting builder ${name}`,
-        log: bx.log
-    });
-    return parseInspect(out.stdout, name);
-}
-/** Reads `buildx inspect` text: the driver, the platforms the nodes offer, the BuildKit version. */
-function parseInspect(text, name) {
-    const field = (label) => text
-        .split('\n')
-        .filter((line) => line.trimStart().startsWith(`${label}:`))
-        .map((line) => line.slice(line.indexOf(':') + 1).trim());
-    const platforms = field('Platforms')
-        .flatMap((line) => line.split(','))
-        .map((p) => p.replace(/\*$/, '').trim())
-        .filter(Boolean);
-    return {
-        name,
-        driver: field('Driver')[0] ?? 'unknown',
-        platforms: [...new Set(platforms)],
-        buildkitVersion: field('BuildKit version')[0] ?? field('Buildkit')[0] ?? 'unknown'
-    };
-}
-async function removeBuilder(bx, name) {
-    const result = await call(bx, ['rm', '--force', name], { allowFailure: true, quiet: true });
-    if (result.code === 0)
-        return 'removed';
-    if (/not found|no builder|does not exist/i.test(result.stderr))
-        return 'absent';
-    throw new Error(`removing builder ${name} failed: ${result.stderr.trim()}`);
-}
-/** Runs one build; a stalled or transiently failed push is tried again (BuildKit's cache makes the rerun cheap). */
-async function build(bx, argv, metadataFile, stallMs) {
-    const result = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, argv, { stallMs: stallMs || undefined }), { retries: bx.retries, what: 'build and push', log: bx.log });
-    try {
-        return { metadata: JSON.parse(await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readFile)(metadataFile, 'utf8')), output: `${result.stdout}\n${result.stderr}` };
+/** A process that exited non-zero, or was killed for making no progress. */
+class ExecError extends Error {
+    command;
+    result;
+    stalled;
+    constructor(command, result, stalled = false) {
+        const tail = lastLines(result.stderr || result.stdout, 12);
+        super(stalled
+            ? `${command} made no progress and was cancelled${tail ? `:\n${tail}` : ''}`
+            : `${command} failed with exit code ${result.code}${tail ? `:\n${tail}` : ''}`);
+        this.command = command;
+        this.result = result;
+        this.stalled = stalled;
+        this.name = 'ExecError';
     }
-    catch (error) {
-        throw new Error(`buildx wrote no readable metadata file at ${metadataFile}: ${error.message}`);
-    }
+}
+// Children still running, so an interrupted command line can stop them before it cleans up.
+const running = new Set();
+/** Stops every child this process started that is still running (their whole process groups). */
+function cancelAll() {
+    for (const pid of running)
+        killGroup(pid);
 }
 /**
- * Cache steps that failed in a build that went on (BuildKit ignores cache import errors, and
- * export errors with ignore-error=true): read from buildx's plain progress, where a step's
- * `#N importing cache manifest from REF` / `#N exporting cache to …` is followed by `#N ERROR: …`.
+ * The one place that starts processes. It logs the command with secrets masked, streams the
+ * child's output through the mask, judges success by the exit code alone, and cancels a child
+ * that goes quiet for `stallMs` (@actions/exec gives no handle to cancel a child, hence spawn).
  */
-function cacheProblems(output) {
-    const steps = new Map();
-    const problems = [];
-    for (const line of output.split('\n')) {
-        const m = /^#(\d+) (.*)$/.exec(line.trim());
-        if (!m)
-            continue;
-        const [, id, text] = m;
-        const imported = /^importing cache manifest from (\S+)/.exec(text);
-        if (imported)
-            steps.set(id, { direction: 'read', ref: imported[1] });
-        else if (/^exporting cache to /.test(text))
-            steps.set(id, { direction: 'write', ref: '' });
-        else if (text.startsWith('ERROR: ') && steps.has(id))
-            problems.push({ ...steps.get(id), error: text.slice('ERROR: '.length) });
-    }
-    return problems;
-}
-/** `--builder NAME` when a builder is in use; imagetools also works without one. */
-function builderFlag(builder) {
-    return builder ? ['--builder', builder] : [];
-}
-/** The manifest or index a reference points at, with its digest, or undefined when it does not exist. */
-async function inspectRaw(bx, builder, ref) {
-    try {
-        const out = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--raw', ref], { quiet: true, stallMs: bx.stallMs || undefined }), {
-            retries: bx.retries,
-            what: `reading ${ref}`,
-            log: bx.log
+function createRunner(log, masker) {
+    return (command, args, options = {}) => new Promise((resolve, reject) => {
+        const shown = masker.mask([command, ...args.map(quoteArg)].join(' '));
+        log.info(`[command] ${shown}`);
+        // Errors name the command by its verbs; the full line is already in the log above.
+        const short = verbs(command, args);
+        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(command, args, {
+            cwd: options.cwd,
+            env: options.env ?? process.env,
+            stdio: ['pipe', 'pipe', 'pipe'],
+            detached: true
         });
-        // --raw prints the registry's bytes unchanged, so their hash is the manifest's digest.
-        return { manifest: JSON.parse(out.stdout), digest: `sha256:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(out.stdout).digest('hex')}`, raw: out.stdout };
-    }
-    catch (error) {
-        if (/not found|manifest unknown|404/i.test(String(error.message)))
-            return undefined;
-        throw error;
-    }
-}
-/**
- * The version label of the image a tag points to: the index annotation when there is one (one
- * request), else the `org.opencontainers.image.version` label of its image config.
- */
-async function publishedVersion(bx, builder, ref) {
-    const found = await inspectRaw(bx, builder, ref);
-    if (!found)
-        return undefined;
-    const annotated = found.manifest.annotations?.['org.opencontainers.image.version'];
-    if (annotated)
-        return annotated;
-    const out = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--format', '{{json .Image}}', ref], { quiet: true, stallMs: bx.stallMs || undefined }), {
-        retries: bx.retries,
-        what: `reading the labels of ${ref}`,
-        log: bx.log
+        if (child.pid)
+            running.add(child.pid);
+        let stdout = '';
+        let stderr = '';
+        let stalled = false;
+        let timer;
+        const arm = () => {
+            if (!options.stallMs)
+                return;
+            if (timer)
+                clearTimeout(timer);
+            timer = setTimeout(() => {
+                stalled = true;
+                log.warning(`${command} printed nothing for ${Math.round(options.stallMs / 1000)} s; cancelling it`);
+                killGroup(child.pid);
+            }, options.stallMs);
+        };
+        const echo = (chunk, buffered) => {
+            if (options.quiet)
+                return;
+            buffered.rest += chunk;
+            const lines = buffered.rest.split('\n');
+            buffered.rest = lines.pop() ?? '';
+            for (const line of lines)
+                log.info(masker.mask(line));
+        };
+        const outBuf = { rest: '' };
+        const errBuf = { rest: '' };
+        child.stdout.setEncoding('utf8').on('data', (chunk) => {
+            stdout += chunk;
+            echo(chunk, outBuf);
+            arm();
+        });
+        child.stderr.setEncoding('utf8').on('data', (chunk) => {
+            stderr += chunk;
+            echo(chunk, errBuf);
+            arm();
+        });
+        child.on('error', (err) => {
+            if (child.pid)
+                running.delete(child.pid);
+            if (timer)
+                clearTimeout(timer);
+            reject(new ExecError(short, { code: -1, stdout, stderr: `${stderr}${err.message}` }));
+        });
+        child.on('close', (code) => {
+            if (child.pid)
+                running.delete(child.pid);
+            if (timer)
+                clearTimeout(timer);
+            for (const rest of [outBuf.rest, errBuf.rest])
+                if (rest && !options.quiet)
+                    log.info(masker.mask(rest));
+            const result = { code: code ?? -1, stdout, stderr };
+            if (stalled)
+                reject(new ExecError(short, result, true));
+            else if (result.code !== 0 && !options.allowFailure)
+                reject(new ExecError(short, result));
+            else
+                resolve(result);
+        });
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.input ?? '');
+        arm();
     });
-    const parsed = JSON.parse(out.stdout);
-    const configs = 'config' in parsed ? [parsed] : Object.values(parsed);
-    return configs.map((c) => c.config?.Labels?.['org.opencontainers.image.version']).find((v) => !!v);
 }
-/** Platform → manifest digest of an index, attestation manifests left out. */
-function platformDigests(index) {
-    const out = {};
-    for (const m of index.manifests ?? []) {
-        if (!m.platform || m.platform.os === 'unknown')
-            continue;
-        if (m.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest')
-            continue;
-        const id = [m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join('/');
-        out[id] = m.digest;
+function killGroup(pid) {
+    if (!pid)
+        return;
+    try {
+        process.kill(-pid, 'SIGTERM');
     }
-    return out;
+    catch {
+        return;
+    }
+    setTimeout(() => {
+        try {
+            process.kill(-pid, 'SIGKILL');
+        }
+        catch {
+            // already gone
+        }
+    }, 5000).unref();
 }
-/**
- * Points every tag at the index made of `sources` (digest references): the last step, after every
- * image is in the registry. One source is copied as it is; several are merged into one index.
- */
-async function tagIndex(bx, builder, refs, sources, annotations = []) {
-    const argv = ['imagetools', 'create', ...builderFlag(builder)];
-    for (const annotation of annotations)
-        argv.push('--annotation', annotation);
-    for (const ref of refs)
-        argv.push('--tag', ref);
-    argv.push(...sources);
-    await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, argv, { quiet: true, stallMs: bx.stallMs || undefined }), { retries: bx.retries, what: 'tagging the index', log: bx.log });
+/** `docker buildx build`: the command and the words before its first flag, at most three. */
+function verbs(command, args) {
+    const words = [command];
+    for (const arg of args) {
+        if (arg.startsWith('-') || words.length > 3)
+            break;
+        words.push(arg);
+    }
+    return words.join(' ');
+}
+/** An argument as a POSIX shell reads it back: bare when safe, else single-quoted. */
+function quoteArg(arg) {
+    return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+function lastLines(text, n) {
+    return text.trimEnd().split('\n').slice(-n).join('\n');
 }
 
 
 /***/ }),
 
-/***/ 809:
+/***/ 8500:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -37151,7 +37230,9 @@ async function send(url, init, timeoutMs) {
     }
 }
 function configKeys(host) {
-    return host === 'registry-1.docker.io' ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', host] : [host, `https://${host}`, `http://${host}`];
+    return host === 'registry-1.docker.io'
+        ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', host]
+        : [host, `https://${host}`, `http://${host}`];
 }
 /** The credentials `docker login` left for `host`: config.json `auths`, or a credential helper. */
 async function credentialsFor(host, env) {
@@ -37210,7 +37291,9 @@ function challengeParams(header) {
 }
 async function authorization(challenge, target, env, timeoutMs) {
     const credentials = await credentialsFor(target.host, env);
-    const basic = credentials ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` : undefined;
+    const basic = credentials
+        ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
+        : undefined;
     const { scheme: kind, params } = challengeParams(challenge);
     if (kind === 'basic') {
         if (!basic)
@@ -37233,6 +37316,137 @@ async function authorization(challenge, target, env, timeoutMs) {
     if (!token)
         throw new RegistryRefused(`the token service ${url.origin}${url.pathname} gave no token`);
     return `Bearer ${token}`;
+}
+
+
+/***/ }),
+
+/***/ 2765:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   bD: () => (/* binding */ withRetry),
+/* harmony export */   w1: () => (/* binding */ RetriesExhausted)
+/* harmony export */ });
+/* unused harmony export classify */
+/* harmony import */ var _exec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2122);
+/* harmony import */ var _registry_client_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8500);
+
+
+// What a registry or BuildKit says when trying again can help: server errors, throttling, dropped
+// or stalled connections. Anything else (auth, a missing image, a Dockerfile error) is permanent.
+const PERMANENT = [
+    /\b(401|403)\b.*(unauthorized|forbidden)/i,
+    /unauthorized: /i,
+    /denied: /i,
+    /authentication required/i,
+    /invalid reference format/i,
+    /did not complete successfully/i,
+    /failed to (parse|read) dockerfile/i,
+    /dockerfile parse error/i,
+    /not found: not found/i,
+    /manifest unknown/i,
+    /no match for platform/i
+];
+const TRANSIENT = [
+    // buildx resolves a digest reference with HEAD /manifests/<digest>; when that connection drops it
+    // falls back to HEAD /blobs/<digest>, which a registry answers 404 for a manifest, and reports
+    // `<ref>@sha256:…: not found`. The action only names digests it has just pushed or read.
+    [/@sha256:[0-9a-f]{64}: not found/i, 'connection dropped while resolving a digest (buildx reports it as not found)'],
+    [/\b429\b(?!\.\d)|too many requests|toomanyrequests/i, 'registry throttled the request (429)'],
+    [
+        /\b50[0234]\b(?!\.\d)|service unavailable|bad gateway|gateway time-?out|internal server error/i,
+        'registry server error (5xx)'
+    ],
+    [
+        /connection reset|broken pipe|unexpected EOF|:\s*EOF\s*$|connection refused|socket hang up|ECONNRESET|ECONNREFUSED|EPIPE/im,
+        'connection dropped'
+    ],
+    [/i\/o timeout|deadline exceeded|timed out|TLS handshake timeout|context canceled|ETIMEDOUT/i, 'request timed out'],
+    [/no such host|temporary failure in name resolution|EAI_AGAIN/i, 'name resolution failed'],
+    // An upload cut short can leave the registry with a partial blob; pushing again uploads it afresh.
+    [
+        /digest did not match uploaded content|blob unknown to registry|blob upload (unknown|invalid)/i,
+        'upload interrupted'
+    ]
+];
+/** Decides whether a failure is worth another attempt, and names its cause for the log. */
+function classify(error) {
+    if (error instanceof RetriesExhausted)
+        return { transient: false, cause: error.lastCause };
+    if (error instanceof _registry_client_js__WEBPACK_IMPORTED_MODULE_1__/* .RegistryRefused */ .AK)
+        return { transient: false, cause: error.message };
+    if (error instanceof _exec_js__WEBPACK_IMPORTED_MODULE_0__/* .ExecError */ .cI && error.stalled)
+        return { transient: true, cause: 'no progress (stalled)' };
+    const text = error instanceof _exec_js__WEBPACK_IMPORTED_MODULE_0__/* .ExecError */ .cI ? failurePart(`${error.result.stdout}\n${error.result.stderr}`) : String(error);
+    for (const re of PERMANENT)
+        if (re.test(text))
+            return { transient: false, cause: firstMatchLine(text, re) };
+    for (const [re, cause] of TRANSIENT) {
+        if (re.test(text)) {
+            const after = /retry-after:?\s*(\d+)/i.exec(text);
+            return {
+                transient: true,
+                cause: `${cause}: ${firstMatchLine(text, re)}`,
+                retryAfterMs: after ? Number(after[1]) * 1000 : undefined
+            };
+        }
+    }
+    return { transient: false, cause: lastLine(text) };
+}
+/** A transient fault that outlasted every retry: says how often it was tried and what failed last. */
+class RetriesExhausted extends Error {
+    what;
+    attempts;
+    lastCause;
+    last;
+    constructor(what, attempts, lastCause, last) {
+        super(`${what} failed ${attempts} time${attempts === 1 ? '' : 's'}; last error: ${lastCause}\n${last instanceof Error ? last.message : String(last)}`);
+        this.what = what;
+        this.attempts = attempts;
+        this.lastCause = lastCause;
+        this.last = last;
+        this.name = 'RetriesExhausted';
+    }
+}
+/** Runs `fn` again on transient failures, with exponential back-off and jitter, honouring Retry-After. */
+async function withRetry(fn, options) {
+    const sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    const random = options.random ?? Math.random;
+    const base = options.baseDelayMs ?? 1000;
+    const max = options.maxDelayMs ?? 30000;
+    for (let attempt = 0;; attempt++) {
+        try {
+            return await fn(attempt);
+        }
+        catch (error) {
+            const verdict = classify(error);
+            if (!verdict.transient)
+                throw error;
+            if (attempt >= options.retries)
+                throw new RetriesExhausted(options.what, attempt + 1, verdict.cause, error);
+            const backoff = Math.min(max, base * 2 ** attempt);
+            const delay = Math.max(verdict.retryAfterMs ?? 0, Math.round(backoff / 2 + (random() * backoff) / 2));
+            options.log.warning(`${options.what}: attempt ${attempt + 1} of ${options.retries + 1} failed (${verdict.cause}); retrying in ${(delay / 1000).toFixed(1)} s`);
+            await sleep(delay);
+        }
+    }
+}
+/**
+ * The part of a command's output that says why it failed: from buildx's first `ERROR` line on, else
+ * the last lines. Build progress before it (heredocs, sizes like 502.3MB) must not look like a fault.
+ */
+function failurePart(output) {
+    const lines = output.split('\n');
+    const first = lines.findIndex((line) => /^(#\d+\s+)?(ERROR|error):?\s/.test(line.trim()));
+    return (first >= 0 ? lines.slice(first) : lines.slice(-20)).join('\n');
+}
+function firstMatchLine(text, re) {
+    const line = text.split('\n').find((l) => re.test(l)) ?? '';
+    return line.trim().slice(0, 300);
+}
+function lastLine(text) {
+    return text.trimEnd().split('\n').pop()?.trim().slice(0, 300) ?? '';
 }
 
 
@@ -40884,6 +41098,6 @@ function copyFile(srcFile, destFile, force) {
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(9407);
+/******/ var __webpack_exports__ = __nccwpck_require__(218);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 

@@ -42,7 +42,13 @@ const ACTION_TIMEOUT_MS = 300_000;
 // Arguments
 
 function parseArgs(argv) {
-  const opts = { out: '', logs: '', dist: path.join(ROOT, 'dist'), runs: 5, only: new Set(['1', '2', '3', '4', '5', '6']) };
+  const opts = {
+    out: '',
+    logs: '',
+    dist: path.join(ROOT, 'dist'),
+    runs: 5,
+    only: new Set(['1', '2', '3', '4', '5', '6'])
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -54,9 +60,16 @@ function parseArgs(argv) {
     else if (arg === '--dist' || arg.startsWith('--dist=')) opts.dist = path.resolve(value());
     else if (arg === '--logs' || arg.startsWith('--logs=')) opts.logs = path.resolve(value());
     else if (arg === '--runs' || arg.startsWith('--runs=')) opts.runs = Number(value());
-    else if (arg === '--only' || arg.startsWith('--only=')) opts.only = new Set(value().split(',').map((s) => s.trim()));
+    else if (arg === '--only' || arg.startsWith('--only='))
+      opts.only = new Set(
+        value()
+          .split(',')
+          .map((s) => s.trim())
+      );
     else if (arg === '-h' || arg === '--help') {
-      process.stdout.write('usage: node scripts/bench.mjs [--out FILE] [--runs N (default 5, at least 1)] [--only 1,2,3,4,5,6] [--logs DIR (keep every action log)] [--dist DIR (another bundle; default dist/)]\n');
+      process.stdout.write(
+        'usage: node scripts/bench.mjs [--out FILE] [--runs N (default 5, at least 1)] [--only 1,2,3,4,5,6] [--logs DIR (keep every action log)] [--dist DIR (another bundle; default dist/)]\n'
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${arg} (see --help)`);
   }
@@ -134,7 +147,12 @@ function run(command, args, { cwd, env, timeoutMs = ACTION_TIMEOUT_MS, check = t
 
 function capture(command, args, options = {}) {
   try {
-    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000, ...options }).trim();
+    return execFileSync(command, args, {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 30_000,
+      ...options
+    }).trim();
   } catch {
     return '';
   }
@@ -278,7 +296,9 @@ async function main(opts) {
   const DIST = path.join(DIST_DIR, 'index.js');
   if (!fs.existsSync(DIST)) {
     const shown = path.relative(process.cwd(), DIST).startsWith('..') ? DIST : path.relative(process.cwd(), DIST);
-    process.stderr.write(`bench: ${shown} is missing. Run \`npm run bundle\` first: the benchmark measures the bundled action.\n`);
+    process.stderr.write(
+      `bench: ${shown} is missing. Run \`npm run bundle\` first: the benchmark measures the bundled action.\n`
+    );
     return 2;
   }
   const extraNotes = [];
@@ -347,10 +367,14 @@ async function main(opts) {
   const sock = path.join(work, 'buildkitd.sock');
   const addr = `unix://${sock}`;
   const bkLog = fs.openSync(path.join(work, 'buildkitd.log'), 'a');
-  const bk = spawn(BUILDKITD, ['--addr', addr, '--root', path.join(work, 'buildkit-root'), '--config', stack.buildkitdConfig], {
-    detached: true,
-    stdio: ['ignore', bkLog, bkLog]
-  });
+  const bk = spawn(
+    BUILDKITD,
+    ['--addr', addr, '--root', path.join(work, 'buildkit-root'), '--config', stack.buildkitdConfig],
+    {
+      detached: true,
+      stdio: ['ignore', bkLog, bkLog]
+    }
+  );
   let bkExited = false;
   bk.on('exit', () => (bkExited = true));
   cleanups.push(() => stopProcess(bk, () => bkExited, 'buildkitd'));
@@ -358,7 +382,10 @@ async function main(opts) {
     if (bkExited) throw new Error(`our buildkitd exited at start:\n${tailFile(path.join(work, 'buildkitd.log'))}`);
     const probe = await run(BUILDCTL, ['--addr', addr, 'debug', 'workers'], { check: false, timeoutMs: 10_000 });
     if (probe.code === 0 && /linux\/amd64/.test(probe.stdout)) break;
-    if (i > 150) throw new Error(`our buildkitd did not answer on ${addr} within 30 s:\n${tailFile(path.join(work, 'buildkitd.log'))}`);
+    if (i > 150)
+      throw new Error(
+        `our buildkitd did not answer on ${addr} within 30 s:\n${tailFile(path.join(work, 'buildkitd.log'))}`
+      );
     await sleep(200);
   }
   note(`buildkitd (pid ${bk.pid}) answers on ${addr}`);
@@ -369,7 +396,9 @@ async function main(opts) {
   await run('docker', ['buildx', 'create', '--name', builder, '--driver', 'remote', addr]);
   cleanups.push(() => run('docker', ['buildx', 'rm', '--force', builder], { check: false }));
   const inspect = (await run('docker', ['buildx', 'inspect', '--bootstrap', builder])).stdout;
-  const builderPlatforms = (/Platforms:\s*(.*)/.exec(inspect)?.[1] ?? '').split(',').map((p) => p.replace(/\*$/, '').trim());
+  const builderPlatforms = (/Platforms:\s*(.*)/.exec(inspect)?.[1] ?? '')
+    .split(',')
+    .map((p) => p.replace(/\*$/, '').trim());
 
   const machine = {
     date: new Date().toISOString(),
@@ -381,7 +410,10 @@ async function main(opts) {
     buildkit: /BuildKit version:\s*(.*)/.exec(inspect)?.[1] ?? capture(BUILDKITD, ['--version']),
     node: process.version,
     docker: capture('docker', ['--version']),
-    qemu: capture('qemu-aarch64-static', ['--version']).split('\n')[0] || capture('qemu-aarch64', ['--version']).split('\n')[0] || '?',
+    qemu:
+      capture('qemu-aarch64-static', ['--version']).split('\n')[0] ||
+      capture('qemu-aarch64', ['--version']).split('\n')[0] ||
+      '?',
     commit: capture('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']),
     usingNode: /using:\s*(\S+)/.exec(fs.readFileSync(path.join(ROOT, 'action.yml'), 'utf8'))?.[1] ?? '?'
   };
@@ -413,7 +445,12 @@ async function main(opts) {
         ref: 'refs/heads/main',
         after: sha,
         head_commit: { id: sha, timestamp: COMMIT_DATE },
-        repository: { default_branch: 'main', html_url: 'https://github.com/acme/app', full_name: 'acme/app', name: 'app' }
+        repository: {
+          default_branch: 'main',
+          html_url: 'https://github.com/acme/app',
+          full_name: 'acme/app',
+          name: 'app'
+        }
       })
     );
     const env = {
@@ -437,12 +474,19 @@ async function main(opts) {
       GITHUB_RUN_ID: runId,
       GITHUB_RUN_ATTEMPT: '1'
     };
-    for (const [name, value] of Object.entries({ ...defaults, ...inputs })) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+    for (const [name, value] of Object.entries({ ...defaults, ...inputs }))
+      env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
     fs.mkdirSync(env.RUNNER_TEMP, { recursive: true });
     const result = await run(process.execPath, [dist], { cwd: workspace, env, check: false, label });
     if (opts.logs) {
       fs.mkdirSync(opts.logs, { recursive: true });
-      fs.writeFileSync(path.join(opts.logs, `${String(++logCount).padStart(3, '0')} ${(label ?? 'action').replace(/[^\w.-]+/g, '_')}.log`), result.stdout + result.stderr);
+      fs.writeFileSync(
+        path.join(
+          opts.logs,
+          `${String(++logCount).padStart(3, '0')} ${(label ?? 'action').replace(/[^\w.-]+/g, '_')}.log`
+        ),
+        result.stdout + result.stderr
+      );
     }
     const read = (f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '');
     Object.assign(result, {
@@ -454,7 +498,9 @@ async function main(opts) {
     if (result.code !== 0) {
       const errors = result.lines.filter((l) => l.text.startsWith('::error')).map((l) => l.text);
       const tail = result.lines.slice(-25).map((l) => l.text);
-      throw new Error(`${label ?? 'the action'} failed (exit ${result.code}):\n${[...errors, '--- last lines:', ...tail, result.stderr.trim()].join('\n')}`);
+      throw new Error(
+        `${label ?? 'the action'} failed (exit ${result.code}):\n${[...errors, '--- last lines:', ...tail, result.stderr.trim()].join('\n')}`
+      );
     }
     return result;
   }
@@ -478,7 +524,10 @@ async function main(opts) {
         return await fn(k);
       } catch (error) {
         const text = error instanceof Error ? error.message : String(error);
-        const cause = (text.split('\n').find((l) => /^::error::/.test(l)) ?? text.split('\n')[0]).replace(/^::error::/, '').replace(/%0A/g, ' ').replace(/\s+/g, ' ');
+        const cause = (text.split('\n').find((l) => /^::error::/.test(l)) ?? text.split('\n')[0])
+          .replace(/^::error::/, '')
+          .replace(/%0A/g, ' ')
+          .replace(/\s+/g, ' ');
         failures.push(`${what}: ${cause.slice(0, 300)}`);
         note(`${what} failed (attempt ${k + 1}): ${cause.slice(0, 300)}`);
         if (k >= 2 || interrupted) throw error;
@@ -488,7 +537,14 @@ async function main(opts) {
   const rows = [];
   const header = (title) => rows.push({ header: title });
   const row = (measure, values, format, note = '') =>
-    rows.push({ measure, median: format(median(values)), min: format(min(values)), max: format(max(values)), n: String(values.length), note });
+    rows.push({
+      measure,
+      median: format(median(values)),
+      min: format(min(values)),
+      max: format(max(values)),
+      n: String(values.length),
+      note
+    });
   const single = (measure, value, note = '') => rows.push({ measure, median: value, min: '', max: '', n: '', note });
   const results = {};
 
@@ -507,8 +563,12 @@ async function main(opts) {
     const inputs = { ...common, images: repo('overhead'), platforms: 'linux/amd64,linux/arm64' };
     const runId = '1001';
     // Two warm-ups: the first is cold (fills the builder and the registry), the second is the first cached push.
-    await attempt('overhead warm-up 1', () => action(inputs, { workspace, sha: commit, runId, label: 'overhead warm-up 1' }));
-    const warm = await attempt('overhead warm-up 2', () => action(inputs, { workspace, sha: commit, runId, label: 'overhead warm-up 2' }));
+    await attempt('overhead warm-up 1', () =>
+      action(inputs, { workspace, sha: commit, runId, label: 'overhead warm-up 1' })
+    );
+    const warm = await attempt('overhead warm-up 2', () =>
+      action(inputs, { workspace, sha: commit, runId, label: 'overhead warm-up 2' })
+    );
     // `[command] docker buildx build …`, or the plugin binary run directly (`…/docker-buildx build …`).
     const line = warm.lines.map((l) => l.text).find((t) => /^\[command\] (?:docker buildx|\S*buildx) build /.test(t));
     if (!line) throw new Error('the action logged no `[command] … buildx build` line');
@@ -522,7 +582,13 @@ async function main(opts) {
     const commands = { docker: ['docker', 'buildx', 'build', ...flags] };
     if (logged[0] !== 'docker') commands.exact = logged;
     const bare = (kind) =>
-      attempt(`bare ${kind} build`, () => run(commands[kind][0], commands[kind].slice(1), { cwd: workspace, env: warm.env, label: `bare ${commands[kind].slice(0, 3).join(' ')}` }));
+      attempt(`bare ${kind} build`, () =>
+        run(commands[kind][0], commands[kind].slice(1), {
+          cwd: workspace,
+          env: warm.env,
+          label: `bare ${commands[kind].slice(0, 3).join(' ')}`
+        })
+      );
     for (const kind of Object.keys(commands)) await bare(kind);
     const a = [];
     const b = { docker: [], exact: [] };
@@ -534,13 +600,19 @@ async function main(opts) {
       for (let k = 0; k < i % order.length; k++) order.push(order.shift());
       for (const which of order) {
         if (which === 'action') {
-          const r = await attempt(`overhead action run ${i + 1}`, () => action(inputs, { workspace, sha: commit, runId, label: `overhead action run ${i + 1}` }));
+          const r = await attempt(`overhead action run ${i + 1}`, () =>
+            action(inputs, { workspace, sha: commit, runId, label: `overhead action run ${i + 1}` })
+          );
           a.push(r.ms);
           phases.push(groupTimes(r));
           p.push((await post(r, workspace)).ms);
         } else b[which].push((await bare(which)).ms);
       }
-      note(`1. overhead run ${i + 1}/${opts.runs}: action ${sec(a.at(-1))}, bare ${Object.keys(commands).map((k) => `${k} ${sec(b[k].at(-1))}`).join(', ')}`);
+      note(
+        `1. overhead run ${i + 1}/${opts.runs}: action ${sec(a.at(-1))}, bare ${Object.keys(commands)
+          .map((k) => `${k} ${sec(b[k].at(-1))}`)
+          .join(', ')}`
+      );
     }
     return { a, b, p, phases, flagCount: flags.length, logged: logged.slice(0, logged.indexOf('build')).join(' ') };
   }
@@ -551,7 +623,12 @@ async function main(opts) {
     const sets = { native: 'linux/amd64', emulated: 'linux/amd64,linux/arm64' };
     const out = { native: { summary: [], group: [], said: '' }, emulated: { summary: [], group: [], said: '' } };
     const once = async (kind, label) => {
-      const r = await attempt(label, () => action({ ...common, images: repo(`qemu-${kind}`), platforms: sets[kind] }, { workspace, sha: commit, runId: '1004', label }));
+      const r = await attempt(label, () =>
+        action(
+          { ...common, images: repo(`qemu-${kind}`), platforms: sets[kind] },
+          { workspace, sha: commit, runId: '1004', label }
+        )
+      );
       const inGroup = [];
       let inside = false;
       for (const { text } of r.lines) {
@@ -591,7 +668,8 @@ async function main(opts) {
       RUNNER_TEMP: path.join(dir, 'temp'),
       GITHUB_WORKSPACE: dir
     };
-    for (const [name, value] of Object.entries({ ...defaults, images: repo('startup'), platforms: 'linux/amd46' })) env[`INPUT_${name.toUpperCase()}`] = value;
+    for (const [name, value] of Object.entries({ ...defaults, images: repo('startup'), platforms: 'linux/amd46' }))
+      env[`INPUT_${name.toUpperCase()}`] = value;
     const n = Math.max(opts.runs, 10);
     const toExit = [];
     const toError = [];
@@ -601,7 +679,10 @@ async function main(opts) {
       for (const f of ['state', 'output', 'summary']) fs.writeFileSync(path.join(dir, f), '');
       const r = await run(process.execPath, [dist], { cwd: dir, env, check: false });
       const err = r.lines.find((l) => l.text.startsWith('::error'));
-      if (r.code !== 1 || !err || !/amd46/.test(err.text)) throw new Error(`start-up probe: expected exit 1 with an error naming linux/amd46, got exit ${r.code}:\n${r.stdout}${r.stderr}`);
+      if (r.code !== 1 || !err || !/amd46/.test(err.text))
+        throw new Error(
+          `start-up probe: expected exit 1 with an error naming linux/amd46, got exit ${r.code}:\n${r.stdout}${r.stderr}`
+        );
       message = err.text;
       const nodeOnly = await run(process.execPath, ['-e', ''], { cwd: dir });
       if (i === 0) continue; // the first of each warms the page cache
@@ -631,15 +712,30 @@ async function main(opts) {
         const workspace = copyDir(path.join(FIXTURES, 'cache'), path.join(work, `ws-rebuild-${i}-${k}`));
         const inputs = { ...common, images: repo(`rebuild-${i}-${k}`), platforms: 'linux/amd64,linux/arm64' };
         await prune();
-        const coldRun = await action(inputs, { workspace, sha: sha(), runId: `2${i}${k}1`, label: `cold build ${i + 1}${k ? ` (attempt ${k + 1})` : ''}` });
+        const coldRun = await action(inputs, {
+          workspace,
+          sha: sha(),
+          runId: `2${i}${k}1`,
+          label: `cold build ${i + 1}${k ? ` (attempt ${k + 1})` : ''}`
+        });
         fs.writeFileSync(path.join(workspace, 'changing.txt'), `version 2 (bench run ${i + 1})\n`);
         await prune();
-        return [coldRun, await action(inputs, { workspace, sha: sha(), runId: `2${i}${k}2`, label: `rebuild ${i + 1}${k ? ` (attempt ${k + 1})` : ''}` })];
+        return [
+          coldRun,
+          await action(inputs, {
+            workspace,
+            sha: sha(),
+            runId: `2${i}${k}2`,
+            label: `rebuild ${i + 1}${k ? ` (attempt ${k + 1})` : ''}`
+          })
+        ];
       });
       cold.push(c.ms);
       warm.push(r.ms);
       warmCached.push(cachedSteps(r.lines));
-      note(`2. rebuild run ${i + 1}/${opts.runs}: cold ${sec(cold.at(-1))}, rebuild ${sec(warm.at(-1))} (${warmCached.at(-1).cached}/${warmCached.at(-1).total} steps CACHED)`);
+      note(
+        `2. rebuild run ${i + 1}/${opts.runs}: cold ${sec(cold.at(-1))}, rebuild ${sec(warm.at(-1))} (${warmCached.at(-1).cached}/${warmCached.at(-1).total} steps CACHED)`
+      );
     }
     return { cold, warm, warmCached };
   }
@@ -648,7 +744,14 @@ async function main(opts) {
     const legs = ['linux/amd64', 'linux/arm64'];
     const out = {};
     for (const variant of ['per-leg', 'shared']) {
-      const v = (out[variant] = { wall: [], firstWall: [], cached: { 'linux/amd64': [], 'linux/arm64': [] }, total: [], marked: [], steps: 0 });
+      const v = (out[variant] = {
+        wall: [],
+        firstWall: [],
+        cached: { 'linux/amd64': [], 'linux/arm64': [] },
+        total: [],
+        marked: [],
+        steps: 0
+      });
       for (let i = 0; i < opts.runs; i++) {
         const [first, second] = await attempt(`matrix ${variant} run ${i + 1}`, (k) => matrixRun(variant, i, k));
         v.firstWall.push(first.ms);
@@ -664,7 +767,9 @@ async function main(opts) {
         });
         v.total.push(sum);
         v.marked.push(marked);
-        note(`3. matrix ${variant} run ${i + 1}/${opts.runs}: second run ${sec(second.ms)}, CACHED amd64 ${v.cached['linux/amd64'].at(-1)}, arm64 ${v.cached['linux/arm64'].at(-1)} of ${v.steps}`);
+        note(
+          `3. matrix ${variant} run ${i + 1}/${opts.runs}: second run ${sec(second.ms)}, CACHED amd64 ${v.cached['linux/amd64'].at(-1)}, arm64 ${v.cached['linux/arm64'].at(-1)} of ${v.steps}`
+        );
       }
     }
     return out;
@@ -674,16 +779,30 @@ async function main(opts) {
       const image = repo(`matrix-${variant}-${i}-${k}`);
       const extra =
         variant === 'shared'
-          ? { 'cache-from': `type=registry,ref=${image}:buildcache-shared`, 'cache-to': `type=registry,ref=${image}:buildcache-shared,mode=max,ignore-error=true` }
+          ? {
+              'cache-from': `type=registry,ref=${image}:buildcache-shared`,
+              'cache-to': `type=registry,ref=${image}:buildcache-shared,mode=max,ignore-error=true`
+            }
           : {};
-      const spaces = Object.fromEntries(legs.map((p) => [p, copyDir(path.join(FIXTURES, 'cache'), path.join(work, `ws-matrix-${variant}-${i}-${k}-${p.replace(/\//g, '-')}`))]));
+      const spaces = Object.fromEntries(
+        legs.map((p) => [
+          p,
+          copyDir(
+            path.join(FIXTURES, 'cache'),
+            path.join(work, `ws-matrix-${variant}-${i}-${k}-${p.replace(/\//g, '-')}`)
+          )
+        ])
+      );
       const round = async (n) => {
         const commit = sha();
         const runId = `3${i}${k}${n}`;
         const t0 = performance.now();
         const rs = await allOrFirstError(
           legs.map((p) =>
-            action({ ...common, ...extra, mode: 'platform', images: image, platforms: p }, { workspace: spaces[p], sha: commit, runId, label: `matrix ${variant} run ${i + 1} round ${n} ${p}` })
+            action(
+              { ...common, ...extra, mode: 'platform', images: image, platforms: p },
+              { workspace: spaces[p], sha: commit, runId, label: `matrix ${variant} run ${i + 1} round ${n} ${p}` }
+            )
           )
         );
         return { rs, ms: performance.now() - t0 };
@@ -702,7 +821,10 @@ async function main(opts) {
     const fourth = builderPlatforms.includes('linux/386') ? 'linux/386' : 'linux/arm/v6';
     const scratch = path.join(work, 'ws-merge-scratch');
     fs.mkdirSync(scratch, { recursive: true });
-    fs.writeFileSync(path.join(scratch, 'Dockerfile'), '# No base image serves this platform: a FROM scratch leg.\nFROM scratch\nCOPY app.txt /app.txt\n');
+    fs.writeFileSync(
+      path.join(scratch, 'Dockerfile'),
+      '# No base image serves this platform: a FROM scratch leg.\nFROM scratch\nCOPY app.txt /app.txt\n'
+    );
     fs.writeFileSync(path.join(scratch, 'app.txt'), `hello from ${fourth}\n`);
     const arch = copyDir(path.join(FIXTURES, 'arch'), path.join(work, 'ws-merge-arch'));
     const image = repo('merge');
@@ -710,7 +832,10 @@ async function main(opts) {
     const runId = '5001';
     const leg = (p) =>
       attempt(`merge: leg ${p}`, () =>
-        action({ ...common, mode: 'platform', images: image, platforms: p }, { workspace: p === fourth ? scratch : arch, sha: commit, runId, label: `merge: leg ${p}` })
+        action(
+          { ...common, mode: 'platform', images: image, platforms: p },
+          { workspace: p === fourth ? scratch : arch, sha: commit, runId, label: `merge: leg ${p}` }
+        )
       );
     note(`5. merge: building the legs linux/amd64, linux/arm64, linux/arm/v7, ${fourth}`);
     await allOrFirstError([leg('linux/amd64'), leg('linux/arm64')]);
@@ -721,14 +846,19 @@ async function main(opts) {
       for (const n of i % 2 === 0 ? [2, 4] : [4, 2]) {
         // A merge job needs no builder: it is given none (with the builder input it would bootstrap it).
         const r = await attempt(`merge ${n} platforms run ${i + 1}`, () =>
-          action({ mode: 'merge', images: image, platforms: sets[n] }, { workspace: arch, sha: commit, runId, label: `merge ${n} platforms run ${i + 1}` })
+          action(
+            { mode: 'merge', images: image, platforms: sets[n] },
+            { workspace: arch, sha: commit, runId, label: `merge ${n} platforms run ${i + 1}` }
+          )
         );
         const got = Object.keys(JSON.parse(r.outputs['platform-digests'] || '{}'));
         if (got.length !== n) throw new Error(`merge of ${n} platforms published ${got.join(', ') || 'nothing'}`);
         out[n].ms.push(r.ms);
         out[n].phases.push(groupTimes(r));
       }
-      note(`5. merge run ${i + 1}/${opts.runs}: 2 platforms ${sec(out[2].ms.at(-1))}, 4 platforms ${sec(out[4].ms.at(-1))}`);
+      note(
+        `5. merge run ${i + 1}/${opts.runs}: 2 platforms ${sec(out[2].ms.at(-1))}, 4 platforms ${sec(out[4].ms.at(-1))}`
+      );
     }
     return out;
   }
@@ -738,20 +868,44 @@ async function main(opts) {
   const phaseRows = (list, prefix) => {
     const names = [];
     for (const ph of list) for (const k of Object.keys(ph)) if (!names.includes(k)) names.push(k);
-    for (const name of names) row(`${prefix}${name}`, list.map((ph) => ph[name] ?? NaN), msec);
+    for (const name of names)
+      row(
+        `${prefix}${name}`,
+        list.map((ph) => ph[name] ?? NaN),
+        msec
+      );
   };
 
   if (results[1]) {
     const r = results[1];
     header('1. The action’s own overhead (build mode, linux/amd64 + linux/arm64, warm builder, image already cached)');
-    row('action: `node dist/index.js`, main step, wall', r.a, sec, 'inputs, context, QEMU check, buildx version, builder bootstrap, build, imagetools create + inspect');
-    row('bare: `docker buildx build` + the action’s flags, wall', r.b.docker, sec, `${r.flagCount} flags replayed from the action’s \`[command]\` line; only --metadata-file changed`);
+    row(
+      'action: `node dist/index.js`, main step, wall',
+      r.a,
+      sec,
+      'inputs, context, QEMU check, buildx version, builder bootstrap, build, imagetools create + inspect'
+    );
+    row(
+      'bare: `docker buildx build` + the action’s flags, wall',
+      r.b.docker,
+      sec,
+      `${r.flagCount} flags replayed from the action’s \`[command]\` line; only --metadata-file changed`
+    );
     const diffs = r.a.map((x, i) => x - r.b.docker[i]);
     row('overhead: action − bare `docker buildx build` (paired runs)', diffs, msec, 'aim: under 500 ms');
-    single('overhead, relative: median(action − bare) / median(bare)', pct(median(diffs) / median(r.b.docker)), 'aim: under 10 %');
+    single(
+      'overhead, relative: median(action − bare) / median(bare)',
+      pct(median(diffs) / median(r.b.docker)),
+      'aim: under 10 %'
+    );
     single('ratio: median(action) / median(bare)', times(median(r.a) / median(r.b.docker)));
     if (r.b.exact.length) {
-      row(`bare: the exact logged command (\`${r.logged} build …\`), wall`, r.b.exact, sec, 'the action runs the buildx plugin binary directly, without the docker CLI');
+      row(
+        `bare: the exact logged command (\`${r.logged} build …\`), wall`,
+        r.b.exact,
+        sec,
+        'the action runs the buildx plugin binary directly, without the docker CLI'
+      );
       const exact = r.a.map((x, i) => x - r.b.exact[i]);
       row('overhead: action − the exact logged command (paired runs)', exact, msec);
       single('overhead, relative to the exact command', pct(median(exact) / median(r.b.exact)));
@@ -763,35 +917,78 @@ async function main(opts) {
     const r = results[2];
     header('2. Ephemeral-runner rebuild (cache fixture, linux/amd64 + linux/arm64)');
     row('cold build: fresh repo, empty BuildKit state', r.cold, sec);
-    row('rebuild: `buildctl prune --all`, registry cache, changing.txt edited', r.warm, sec, `cached steps ${median(r.warmCached.map((c) => c.cached))} of ${max(r.warmCached.map((c) => c.total))} (median; both platforms; 6 at most: FROM is pulled, the last 2 of each follow changing.txt); marked CACHED in the log: ${median(r.warmCached.map((c) => c.marked))}`);
+    row(
+      'rebuild: `buildctl prune --all`, registry cache, changing.txt edited',
+      r.warm,
+      sec,
+      `cached steps ${median(r.warmCached.map((c) => c.cached))} of ${max(r.warmCached.map((c) => c.total))} (median; both platforms; 6 at most: FROM is pulled, the last 2 of each follow changing.txt); marked CACHED in the log: ${median(r.warmCached.map((c) => c.marked))}`
+    );
     single('ratio: rebuild / cold (medians)', times(median(r.warm) / median(r.cold)));
   }
   if (results[3]) {
     const r = results[3];
-    header('3. Matrix cache: legs linux/amd64 and linux/arm64 at once (mode platform); second run after `prune --all`, changing.txt edited');
+    header(
+      '3. Matrix cache: legs linux/amd64 and linux/arm64 at once (mode platform); second run after `prune --all`, changing.txt edited'
+    );
     for (const variant of ['per-leg', 'shared']) {
       const v = r[variant];
-      const what = variant === 'per-leg' ? 'per-leg refs (default buildcache-<platform>)' : 'one shared ref (cache-from/cache-to, mode=max,ignore-error=true)';
-      row(`${what}: cached steps, linux/amd64 leg`, v.cached['linux/amd64'], String, `of ${v.steps} Dockerfile steps; 3 at most (FROM is pulled; the last 2 follow changing.txt)`);
+      const what =
+        variant === 'per-leg'
+          ? 'per-leg refs (default buildcache-<platform>)'
+          : 'one shared ref (cache-from/cache-to, mode=max,ignore-error=true)';
+      row(
+        `${what}: cached steps, linux/amd64 leg`,
+        v.cached['linux/amd64'],
+        String,
+        `of ${v.steps} Dockerfile steps; 3 at most (FROM is pulled; the last 2 follow changing.txt)`
+      );
       row(`${what}: cached steps, linux/arm64 leg`, v.cached['linux/arm64'], String, `of ${v.steps}`);
-      row(`${what}: cached steps, both legs`, v.total, String, `of ${2 * v.steps}; marked CACHED in the logs: median ${median(v.marked)}`);
+      row(
+        `${what}: cached steps, both legs`,
+        v.total,
+        String,
+        `of ${2 * v.steps}; marked CACHED in the logs: median ${median(v.marked)}`
+      );
       row(`${what}: first run (cold), wall until both legs end`, v.firstWall, sec);
       row(`${what}: second run, wall until both legs end`, v.wall, sec);
     }
-    single('ratio: cached steps, shared / per-leg (medians, both legs)', times(median(r.shared.total) / median(r['per-leg'].total)));
-    single('ratio: second-run wall, shared / per-leg (medians)', times(median(r.shared.wall) / median(r['per-leg'].wall)));
+    single(
+      'ratio: cached steps, shared / per-leg (medians, both legs)',
+      times(median(r.shared.total) / median(r['per-leg'].total))
+    );
+    single(
+      'ratio: second-run wall, shared / per-leg (medians)',
+      times(median(r.shared.wall) / median(r['per-leg'].wall))
+    );
   }
   if (results[4]) {
     const r = results[4];
     header('4. QEMU set-up (qemu: host; handlers already registered on this machine, so this measures the check)');
-    row('all native (linux/amd64): `| QEMU |` from GITHUB_STEP_SUMMARY', r.native.summary, sec1, `aim: zero. Action said: “${r.native.said}”`);
-    row('all native (linux/amd64): QEMU log group, ms timing', r.native.group, msec, 'from ::group::QEMU to ::endgroup:: as they reached the bench');
-    row('one emulated (linux/amd64 + linux/arm64): `| QEMU |` from GITHUB_STEP_SUMMARY', r.emulated.summary, sec1, `Action said: “${r.emulated.said}”`);
+    row(
+      'all native (linux/amd64): `| QEMU |` from GITHUB_STEP_SUMMARY',
+      r.native.summary,
+      sec1,
+      `aim: zero. Action said: “${r.native.said}”`
+    );
+    row(
+      'all native (linux/amd64): QEMU log group, ms timing',
+      r.native.group,
+      msec,
+      'from ::group::QEMU to ::endgroup:: as they reached the bench'
+    );
+    row(
+      'one emulated (linux/amd64 + linux/arm64): `| QEMU |` from GITHUB_STEP_SUMMARY',
+      r.emulated.summary,
+      sec1,
+      `Action said: “${r.emulated.said}”`
+    );
     row('one emulated (linux/amd64 + linux/arm64): QEMU log group, ms timing', r.emulated.group, msec);
   }
   if (results[5]) {
     const r = results[5];
-    header(`5. Merge step (mode merge; legs built first by mode platform runs; ${r.fourth} from a FROM scratch fixture)`);
+    header(
+      `5. Merge step (mode merge; legs built first by mode platform runs; ${r.fourth} from a FROM scratch fixture)`
+    );
     row('merge of 2 platforms (linux/amd64, linux/arm64), wall', r[2].ms, sec);
     row(`merge of 4 platforms (+ linux/arm/v7, ${r.fourth}), wall`, r[4].ms, sec);
     single('ratio: 4 / 2 platforms (medians)', times(median(r[4].ms) / median(r[2].ms)));
@@ -803,22 +1000,40 @@ async function main(opts) {
     header('6. The bundle');
     single('dist/index.js', bytes(r.indexBytes));
     single('dist/ (all files)', bytes(r.distBytes));
-    row('`node dist/index.js` to exit, INPUT_PLATFORMS=linux/amd46 (fails in input validation)', r.toExit, msec, `the first run (page cache) left out; error: ${r.message.length > 100 ? `${r.message.slice(0, 100)}…` : r.message}`);
+    row(
+      '`node dist/index.js` to exit, INPUT_PLATFORMS=linux/amd46 (fails in input validation)',
+      r.toExit,
+      msec,
+      `the first run (page cache) left out; error: ${r.message.length > 100 ? `${r.message.slice(0, 100)}…` : r.message}`
+    );
     row('… to the `::error::` line reaching the bench', r.toError, msec);
     row('`node -e ""` (node itself, for comparison)', r.bareNode, msec);
-    single('bundle load to first error: median(dist) − median(node -e "")', msec(median(r.toExit) - median(r.bareNode)));
+    single(
+      'bundle load to first error: median(dist) − median(node -e "")',
+      msec(median(r.toExit) - median(r.bareNode))
+    );
   }
 
   const totalMs = performance.now() - totalStart;
   const lines = [];
   lines.push(`# multiarch-publish benchmark`, '');
   lines.push(`- date: ${machine.date}`);
-  lines.push(`- machine: ${machine.nproc} CPUs (nproc), ${machine.memory} memory, ${machine.cpu}, Linux ${machine.kernel}`);
-  lines.push(`- versions: ${machine.buildx}; BuildKit ${machine.buildkit} (own buildkitd, stack config, runc worker); node ${machine.node} (action.yml says ${machine.usingNode}); ${machine.docker} (client only); ${machine.qemu}`);
-  lines.push(`- action: ${path.relative(ROOT, DIST).startsWith('..') ? DIST : path.relative(ROOT, DIST)} sha256 ${distHash.slice(0, 16)}… (modified ${distMtime}, repository at ${machine.commit || '?'}), copied at the start and run as the GitHub runner does; ${opts.runs} measured runs per row unless the Runs column says otherwise`);
+  lines.push(
+    `- machine: ${machine.nproc} CPUs (nproc), ${machine.memory} memory, ${machine.cpu}, Linux ${machine.kernel}`
+  );
+  lines.push(
+    `- versions: ${machine.buildx}; BuildKit ${machine.buildkit} (own buildkitd, stack config, runc worker); node ${machine.node} (action.yml says ${machine.usingNode}); ${machine.docker} (client only); ${machine.qemu}`
+  );
+  lines.push(
+    `- action: ${path.relative(ROOT, DIST).startsWith('..') ? DIST : path.relative(ROOT, DIST)} sha256 ${distHash.slice(0, 16)}… (modified ${distMtime}, repository at ${machine.commit || '?'}), copied at the start and run as the GitHub runner does; ${opts.runs} measured runs per row unless the Runs column says otherwise`
+  );
   const load = (l) => l.map((x) => x.toFixed(2)).join(' ');
-  lines.push(`- load average (1, 5, 15 min) at the start ${load(loadStart)}, at the end ${load(os.loadavg())}: other jobs share this machine, so absolute times are noisy; compare within a row group`);
-  lines.push(`- registry ${REG} (images under bench/${id}/), builder \`${builder}\` (remote driver) on our own buildkitd, qemu: host`);
+  lines.push(
+    `- load average (1, 5, 15 min) at the start ${load(loadStart)}, at the end ${load(os.loadavg())}: other jobs share this machine, so absolute times are noisy; compare within a row group`
+  );
+  lines.push(
+    `- registry ${REG} (images under bench/${id}/), builder \`${builder}\` (remote driver) on our own buildkitd, qemu: host`
+  );
   lines.push('');
   lines.push('| Measure | Median | Min | Max | Runs | Notes |', '|---|---:|---:|---:|---:|---|');
   for (const r of rows) {
@@ -935,12 +1150,19 @@ async function deleteRepos(registry, repos) {
       if (!list.ok) continue;
       const digests = new Set();
       for (const tag of (await list.json()).tags ?? []) {
-        const head = await fetch(`http://${registry}/v2/${name}/manifests/${tag}`, { method: 'HEAD', headers: { Accept: accept }, signal: AbortSignal.timeout(5000) });
+        const head = await fetch(`http://${registry}/v2/${name}/manifests/${tag}`, {
+          method: 'HEAD',
+          headers: { Accept: accept },
+          signal: AbortSignal.timeout(5000)
+        });
         const digest = head.headers.get('docker-content-digest');
         if (head.ok && digest) digests.add(digest);
       }
       for (const digest of digests) {
-        const del = await fetch(`http://${registry}/v2/${name}/manifests/${digest}`, { method: 'DELETE', signal: AbortSignal.timeout(5000) });
+        const del = await fetch(`http://${registry}/v2/${name}/manifests/${digest}`, {
+          method: 'DELETE',
+          signal: AbortSignal.timeout(5000)
+        });
         if (del.ok) deleted++;
       }
     } catch {

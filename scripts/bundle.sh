@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 # finds it half written; the fresh directory also drops chunks left from an older bundle.
 tmp=$(mktemp -d "${out%/}.new.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-npx ncc build src/index.ts -o "$tmp" --license licenses.txt --target es2022 --quiet
-npx ncc build src/cli.ts -o "$tmp/cli" --target es2022 --quiet
+npx ncc build src/action/index.ts -o "$tmp" --license licenses.txt --target es2022 --quiet
+npx ncc build src/cli/index.ts -o "$tmp/cli" --target es2022 --quiet
 rm -rf "$out"
 mv "$tmp" "$out"
 chmod 755 "$out" "$out/cli"

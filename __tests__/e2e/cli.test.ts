@@ -38,7 +38,9 @@ interface CliRun {
 
 /** Runs the bundle as a user would, with no GitHub variables, so the context comes from git. */
 function runCli(args: string[], cwd: string): Promise<CliRun> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(GITHUB_|RUNNER_|INPUT_|STATE_|ACTIONS_)/.test(name)));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(GITHUB_|RUNNER_|INPUT_|STATE_|ACTIONS_)/.test(name))
+  );
   const start = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -60,7 +62,13 @@ function gitCheckout(project: string): { dir: string; sha: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'e2e-cli-'));
   cpSync(path.join(ROOT, '__tests__/fixtures/projects', project), dir, { recursive: true });
   const git = (...args: string[]): string =>
-    execFileSync('git', ['-c', 'user.name=e2e', '-c', 'user.email=e2e@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd: dir, stdio: 'pipe' }).toString().trim();
+    execFileSync(
+      'git',
+      ['-c', 'user.name=e2e', '-c', 'user.email=e2e@example.com', '-c', 'init.defaultBranch=main', ...args],
+      { cwd: dir, stdio: 'pipe' }
+    )
+      .toString()
+      .trim();
   git('init', '-q');
   git('add', '.');
   git('commit', '-q', '-m', 'fixture');
@@ -88,71 +96,101 @@ describeStack('the bundled command line against the real stack', () => {
     for (const dir of checkouts) rmSync(dir, { recursive: true, force: true });
   });
 
-  test('builds both platforms from a git tag, pushes one index under every tag, prints it, and removes its builder', async () => {
-    const { dir, sha } = gitCheckout('arch');
-    checkouts.push(dir);
-    const repo = `e2e-cli/${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
-    const outputFile = path.join(dir, 'outputs.json');
+  test(
+    'builds both platforms from a git tag, pushes one index under every tag, prints it, and removes its builder',
+    async () => {
+      const { dir, sha } = gitCheckout('arch');
+      checkouts.push(dir);
+      const repo = `e2e-cli/${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+      const outputFile = path.join(dir, 'outputs.json');
 
-    const run = await runCli(
-      [
-        '--images', `${env.registry}/${repo}`,
-        '--platforms', 'linux/amd64,linux/arm64',
-        '--driver', 'remote',
-        '--endpoint', env.buildkitHost,
-        '--build-args', `BASE=${env.baseImage}`,
-        '--output-file', outputFile
-      ],
-      dir
-    );
-    console.log(`command line run: exit ${run.code} in ${run.seconds.toFixed(1)} s`);
-    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+      const run = await runCli(
+        [
+          '--images',
+          `${env.registry}/${repo}`,
+          '--platforms',
+          'linux/amd64,linux/arm64',
+          '--driver',
+          'remote',
+          '--endpoint',
+          env.buildkitHost,
+          '--build-args',
+          `BASE=${env.baseImage}`,
+          '--output-file',
+          outputFile
+        ],
+        dir
+      );
+      console.log(`command line run: exit ${run.code} in ${run.seconds.toFixed(1)} s`);
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
 
-    // Every phase is headed and closed with its time; build lines carry the seconds since it began.
-    expect(run.stdout).toMatch(/^▶ Build linux\/amd64, linux\/arm64$/m);
-    expect(run.stdout).toMatch(/^✔ Build linux\/amd64, linux\/arm64 \(\d+\.\d s\)$/m);
-    expect(run.stdout).toMatch(/^\[ +\d+\.\ds\] #\d+ \[linux\/arm64 /m);
+      // Every phase is headed and closed with its time; build lines carry the seconds since it began.
+      expect(run.stdout).toMatch(/^▶ Build linux\/amd64, linux\/arm64$/m);
+      expect(run.stdout).toMatch(/^✔ Build linux\/amd64, linux\/arm64 \(\d+\.\d s\)$/m);
+      expect(run.stdout).toMatch(/^\[ +\d+\.\ds\] #\d+ \[linux\/arm64 /m);
 
-    const outputs = JSON.parse(readFileSync(outputFile, 'utf8')) as Record<string, string>;
-    expect(outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+      const outputs = JSON.parse(readFileSync(outputFile, 'utf8')) as Record<string, string>;
+      expect(outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
 
-    const tags = ['1.2.3', '1.2', '1', 'latest', `sha-${sha.slice(0, 7)}`];
-    for (const tag of tags) {
-      const index = await registry.manifest(repo, tag);
-      expect({ tag, digest: index?.digest }).toEqual({ tag, digest: outputs.digest });
-      expect(index?.body.mediaType).toBe('application/vnd.oci.image.index.v1+json');
-      const platforms = Registry.images(index?.body.manifests).map((m) => platformId(m.platform!));
-      expect(platforms.sort()).toEqual(['linux/amd64', 'linux/arm64']);
-    }
+      const tags = ['1.2.3', '1.2', '1', 'latest', `sha-${sha.slice(0, 7)}`];
+      for (const tag of tags) {
+        const index = await registry.manifest(repo, tag);
+        expect({ tag, digest: index?.digest }).toEqual({ tag, digest: outputs.digest });
+        expect(index?.body.mediaType).toBe('application/vnd.oci.image.index.v1+json');
+        const platforms = Registry.images(index?.body.manifests).map((m) => platformId(m.platform!));
+        expect(platforms.sort()).toEqual(['linux/amd64', 'linux/arm64']);
+      }
 
-    // The table a person reads last names the index digest and each platform's.
-    const table = run.stdout.slice(run.stdout.lastIndexOf('\nResult\n'));
-    expect(table).toContain(`  index        ${outputs.digest}`);
-    const perPlatform = JSON.parse(outputs['platform-digests']) as Record<string, string>;
-    for (const [platform, digest] of Object.entries(perPlatform)) expect(table).toContain(`  ${platform}  ${digest}`);
-    for (const tag of tags) expect(table).toContain(`${env.registry}/${repo}:${tag}`);
+      // The table a person reads last names the index digest and each platform's.
+      const table = run.stdout.slice(run.stdout.lastIndexOf('\nResult\n'));
+      expect(table).toContain(`  index        ${outputs.digest}`);
+      const perPlatform = JSON.parse(outputs['platform-digests']) as Record<string, string>;
+      for (const [platform, digest] of Object.entries(perPlatform)) expect(table).toContain(`  ${platform}  ${digest}`);
+      for (const tag of tags) expect(table).toContain(`${env.registry}/${repo}:${tag}`);
 
-    expect(outputs.builder).toMatch(/^multiarch-/);
-    expect(run.stdout).toContain(`removed builder ${outputs.builder}`);
-    expect(builders()).not.toContain(outputs.builder);
-  }, BUILD_TIMEOUT_MS);
+      expect(outputs.builder).toMatch(/^multiarch-/);
+      expect(run.stdout).toContain(`removed builder ${outputs.builder}`);
+      expect(builders()).not.toContain(outputs.builder);
+    },
+    BUILD_TIMEOUT_MS
+  );
 
-  test('a failing build: exit 1, the reason on stderr, no tag pushed, and the builder still removed', async () => {
-    const { dir } = gitCheckout('broken');
-    checkouts.push(dir);
-    const repo = `e2e-cli/broken-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+  test(
+    'a failing build: exit 1, the reason on stderr, no tag pushed, and the builder still removed',
+    async () => {
+      const { dir } = gitCheckout('broken');
+      checkouts.push(dir);
+      const repo = `e2e-cli/broken-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 
-    const run = await runCli(['--images', `${env.registry}/${repo}`, '--platforms', 'linux/amd64', '--driver', 'remote', '--endpoint', env.buildkitHost, '--build-args', `BASE=${env.baseImage}`, '--retries', '0'], dir);
-    console.log(`failing command line run: exit ${run.code} in ${run.seconds.toFixed(1)} s`);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^multiarch-publish: .*buildx.* build .*failed with exit code/m);
-    expect(run.stdout).toMatch(/^✖ Build linux\/amd64 failed after \d+\.\d s$/m);
-    expect(await registry.tags(repo)).toEqual([]);
+      const run = await runCli(
+        [
+          '--images',
+          `${env.registry}/${repo}`,
+          '--platforms',
+          'linux/amd64',
+          '--driver',
+          'remote',
+          '--endpoint',
+          env.buildkitHost,
+          '--build-args',
+          `BASE=${env.baseImage}`,
+          '--retries',
+          '0'
+        ],
+        dir
+      );
+      console.log(`failing command line run: exit ${run.code} in ${run.seconds.toFixed(1)} s`);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/^multiarch-publish: .*buildx.* build .*failed with exit code/m);
+      expect(run.stdout).toMatch(/^✖ Build linux\/amd64 failed after \d+\.\d s$/m);
+      expect(await registry.tags(repo)).toEqual([]);
 
-    const builder = /removed builder (\S+)/.exec(run.stdout)?.[1];
-    expect(builder).toMatch(/^multiarch-/);
-    expect(builders()).not.toContain(builder);
-  }, BUILD_TIMEOUT_MS);
+      const builder = /removed builder (\S+)/.exec(run.stdout)?.[1];
+      expect(builder).toMatch(/^multiarch-/);
+      expect(builders()).not.toContain(builder);
+    },
+    BUILD_TIMEOUT_MS
+  );
 });
 
 describe('the bundled command line', () => {

@@ -54,7 +54,15 @@ function annotations(result: StepResult, kind: 'error' | 'warning'): string[] {
   return result.stdout
     .split('\n')
     .filter((l) => l.startsWith(`::${kind}`))
-    .map((l) => l.slice(l.indexOf('::', 2) + 2).replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%'));
+    .map((l) =>
+      l
+        .slice(l.indexOf('::', 2) + 2)
+        .replace(/%0D/g, '\r')
+        .replace(/%0A/g, '\n')
+        .replace(/%3A/g, ':')
+        .replace(/%2C/g, ',')
+        .replace(/%25/g, '%')
+    );
 }
 
 /** The retry warnings withRetry prints: `<what>: attempt N of M failed (<cause>); retrying in …`. */
@@ -71,12 +79,19 @@ function keepLog(what: string, result: StepResult): void {
   const dir = process.env.E2E_LOG_DIR;
   if (!dir) return;
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, `${Date.now()}-reliability-${what.replace(/[^a-z0-9]+/gi, '-')}.log`), `exit ${result.code}\n${log(result)}`);
+  writeFileSync(
+    path.join(dir, `${Date.now()}-reliability-${what.replace(/[^a-z0-9]+/gi, '-')}.log`),
+    `exit ${result.code}\n${log(result)}`
+  );
 }
 
-function diffStats(after: FaultProxyStats, before: FaultProxyStats): { requests: number; injected: Record<FaultKind, number>; total: number } {
+function diffStats(
+  after: FaultProxyStats,
+  before: FaultProxyStats
+): { requests: number; injected: Record<FaultKind, number>; total: number } {
   const injected = { '503': 0, '429': 0, drop: 0, stall: 0 } as Record<FaultKind, number>;
-  for (const kind of Object.keys(injected) as FaultKind[]) injected[kind] = after.injected[kind] - before.injected[kind];
+  for (const kind of Object.keys(injected) as FaultKind[])
+    injected[kind] = after.injected[kind] - before.injected[kind];
   return { requests: after.total - before.total, injected, total: after.injectedTotal - before.injectedTotal };
 }
 
@@ -124,19 +139,42 @@ describeStack('reliability of the bundled action against the real stack', () => 
     return existsSync(dir) ? readdirSync(dir) : [];
   }
 
-  async function proxy(options: { failureRate: number; faults: FaultKind[]; seed?: number; stallMs?: number; match?: (m: string, p: string) => boolean; decide?: Parameters<typeof startFaultProxy>[0]['decide'] }): Promise<FaultProxy> {
-    const started = await startFaultProxy({ target: `http://${env.registry}`, port: PROXY_PORTS, retryAfterSeconds: 1, ...options });
+  async function proxy(options: {
+    failureRate: number;
+    faults: FaultKind[];
+    seed?: number;
+    stallMs?: number;
+    match?: (m: string, p: string) => boolean;
+    decide?: Parameters<typeof startFaultProxy>[0]['decide'];
+  }): Promise<FaultProxy> {
+    const started = await startFaultProxy({
+      target: `http://${env.registry}`,
+      port: PROXY_PORTS,
+      retryAfterSeconds: 1,
+      ...options
+    });
     cleanups.push(() => started.close());
     return started;
   }
 
   /** Inputs every build shares: the remote driver on the stack's BuildKit, host QEMU, the base image read from 5000 directly. */
   function inputs(image: string, extra: Record<string, string> = {}): Record<string, string> {
-    return { images: image, platforms: PLATFORMS.join(','), driver: 'remote', endpoint: env.buildkitHost, qemu: 'host', 'build-args': `BASE=${env.baseImage}`, ...extra };
+    return {
+      images: image,
+      platforms: PLATFORMS.join(','),
+      driver: 'remote',
+      endpoint: env.buildkitHost,
+      qemu: 'host',
+      'build-args': `BASE=${env.baseImage}`,
+      ...extra
+    };
   }
 
   /** Main, then post with main's state, as the runner runs them; post must always succeed. */
-  async function mainAndPost(what: string, options: StepOptions): Promise<{ main: StepResult; post: StepResult; seconds: number }> {
+  async function mainAndPost(
+    what: string,
+    options: StepOptions
+  ): Promise<{ main: StepResult; post: StepResult; seconds: number }> {
     const start = Date.now();
     const main = await runStep(options);
     const seconds = (Date.now() - start) / 1000;
@@ -157,7 +195,10 @@ describeStack('reliability of the bundled action against the real stack', () => 
       const fetched = await registry.manifest(repo, tagOf(ref));
       expect({ ref, digest: fetched?.digest }).toEqual({ ref, digest });
       const images = Registry.images(fetched?.body.manifests as IndexEntry[] | undefined);
-      expect({ ref, platforms: images.map((e) => platformId(e.platform!)).sort() }).toEqual({ ref, platforms: [...platforms].sort() });
+      expect({ ref, platforms: images.map((e) => platformId(e.platform!)).sort() }).toEqual({
+        ref,
+        platforms: [...platforms].sort()
+      });
     }
     return refs.map(tagOf);
   }
@@ -166,9 +207,24 @@ describeStack('reliability of the bundled action against the real stack', () => 
     const runs = Number(process.env.RELIABILITY_RUNS ?? 10);
     const caseStart = Date.now();
     const faults: FaultKind[] = ['503', '429', 'drop'];
-    const p = await proxy({ failureRate: 0.4, faults, seed: Number(process.env.RELIABILITY_SEED ?? Math.floor(Math.random() * 2 ** 31)) });
-    console.log(`case A: proxy ${p.url} → ${env.registry}, failureRate 0.4, faults ${faults.join(', ')}, seed ${p.seed}`);
-    const rows: Array<{ run: number; exit: number; seconds: number; requests: number; injected: Record<FaultKind, number>; retries: number; by: string; again: number }> = [];
+    const p = await proxy({
+      failureRate: 0.4,
+      faults,
+      seed: Number(process.env.RELIABILITY_SEED ?? Math.floor(Math.random() * 2 ** 31))
+    });
+    console.log(
+      `case A: proxy ${p.url} → ${env.registry}, failureRate 0.4, faults ${faults.join(', ')}, seed ${p.seed}`
+    );
+    const rows: Array<{
+      run: number;
+      exit: number;
+      seconds: number;
+      requests: number;
+      injected: Record<FaultKind, number>;
+      retries: number;
+      by: string;
+      again: number;
+    }> = [];
     const ws = workspace('arch');
     for (let i = 1; i <= runs; i++) {
       const repo = unique(`a${i}`);
@@ -192,19 +248,44 @@ describeStack('reliability of the bundled action against the real stack', () => 
         .join(', ');
       // Requests the action makes to the registry itself are tried again within one attempt, and say so.
       const again = main.stdout.split('\n').filter((l) => /; trying again in \d/.test(l)).length;
-      rows.push({ run: i, exit: main.code, seconds, requests: delta.requests, injected: delta.injected, retries: warnings.length, by, again });
-      if (main.code !== 0) console.log(`case A run ${i} failed: ${(errorAnnotations(main)[0] ?? tail(main, 5)).split('\n')[0].slice(0, 600)}`);
+      rows.push({
+        run: i,
+        exit: main.code,
+        seconds,
+        requests: delta.requests,
+        injected: delta.injected,
+        retries: warnings.length,
+        by,
+        again
+      });
+      if (main.code !== 0)
+        console.log(
+          `case A run ${i} failed: ${(errorAnnotations(main)[0] ?? tail(main, 5)).split('\n')[0].slice(0, 600)}`
+        );
       else await expectPublished(repo, main);
     }
     const sum = (f: (r: (typeof rows)[number]) => number) => rows.reduce((a, r) => a + f(r), 0);
     const table = [
       'run | exit | wall s | requests | 503 | 429 | drop | injected | retries used (by step) | request retries',
       ...rows.map((r) =>
-        [r.run, r.exit, r.seconds.toFixed(1), r.requests, r.injected['503'], r.injected['429'], r.injected.drop, r.injected['503'] + r.injected['429'] + r.injected.drop, `${r.retries}${r.by ? ` (${r.by})` : ''}`, r.again].join(' | ')
+        [
+          r.run,
+          r.exit,
+          r.seconds.toFixed(1),
+          r.requests,
+          r.injected['503'],
+          r.injected['429'],
+          r.injected.drop,
+          r.injected['503'] + r.injected['429'] + r.injected.drop,
+          `${r.retries}${r.by ? ` (${r.by})` : ''}`,
+          r.again
+        ].join(' | ')
       ),
       `all | ${rows.filter((r) => r.exit === 0).length}/${rows.length} ok | ${sum((r) => r.seconds).toFixed(1)} | ${sum((r) => r.requests)} | ${sum((r) => r.injected['503'])} | ${sum((r) => r.injected['429'])} | ${sum((r) => r.injected.drop)} | ${sum((r) => r.injected['503'] + r.injected['429'] + r.injected.drop)} | ${sum((r) => r.retries)} | ${sum((r) => r.again)}`
     ].join('\n');
-    console.log(`case A (failureRate 0.4, retries 3 = default), seed ${p.seed}, case wall ${((Date.now() - caseStart) / 1000).toFixed(1)} s:\n${table}`);
+    console.log(
+      `case A (failureRate 0.4, retries 3 = default), seed ${p.seed}, case wall ${((Date.now() - caseStart) / 1000).toFixed(1)} s:\n${table}`
+    );
     expect(rows.filter((r) => r.exit !== 0).map((r) => r.run)).toEqual([]);
     expect(sum((r) => r.injected['503'] + r.injected['429'] + r.injected.drop)).toBeGreaterThan(0);
     expect(Date.now() - caseStart).toBeLessThan(360_000);
@@ -217,7 +298,11 @@ describeStack('reliability of the bundled action against the real stack', () => 
     const image = `${p.url}/${repo}`;
     const ws = workspace('arch');
     // The tags a successful run would have moved: a dry run computes them and starts no process.
-    const dry = await runStep({ workspace: ws, inputs: inputs(image, { 'dry-run': 'true' }), env: { BUILDX_CONFIG: buildxConfig() } });
+    const dry = await runStep({
+      workspace: ws,
+      inputs: inputs(image, { 'dry-run': 'true' }),
+      env: { BUILDX_CONFIG: buildxConfig() }
+    });
     expectSucceeded(dry, 'the dry run');
     expect(dry.stdout).not.toMatch(/^\[command\]/m);
     const computed = dry.outputs.tags.split('\n').filter(Boolean).map(tagOf);
@@ -225,7 +310,12 @@ describeStack('reliability of the bundled action against the real stack', () => 
 
     const store = buildxConfig();
     const before = p.stats();
-    const { main, seconds } = await mainAndPost('B', { workspace: ws, inputs: inputs(image, { retries: '1' }), env: { BUILDX_CONFIG: store }, timeoutMs: 240_000 });
+    const { main, seconds } = await mainAndPost('B', {
+      workspace: ws,
+      inputs: inputs(image, { retries: '1' }),
+      env: { BUILDX_CONFIG: store },
+      timeoutMs: 240_000
+    });
     const delta = diffStats(p.stats(), before);
     const errors = errorAnnotations(main).join('\n');
     console.log(
@@ -247,19 +337,34 @@ describeStack('reliability of the bundled action against the real stack', () => 
   }, 300_000);
 
   test('a stalled upload: the watchdog cancels the push after stall-timeout (15 s), the push is retried, and the run completes with correct tags', async () => {
-    const uploads = (method: string, p: string) => ['PUT', 'PATCH', 'POST'].includes(method) && /^\/v2\/.+\/(blobs\/uploads\/|manifests\/)/.test(p);
+    const uploads = (method: string, p: string) =>
+      ['PUT', 'PATCH', 'POST'].includes(method) && /^\/v2\/.+\/(blobs\/uploads\/|manifests\/)/.test(p);
     // Only the first upload request stalls (held open, never answered); every later one goes through.
-    const p = await proxy({ failureRate: 0, faults: ['stall'], match: uploads, decide: ({ index }) => (index === 0 ? 'stall' : 'forwarded') });
+    const p = await proxy({
+      failureRate: 0,
+      faults: ['stall'],
+      match: uploads,
+      decide: ({ index }) => (index === 0 ? 'stall' : 'forwarded')
+    });
     const repo = unique('c');
     const store = buildxConfig();
-    const { main, seconds } = await mainAndPost('C', { workspace: workspace('arch'), inputs: inputs(`${p.url}/${repo}`, { 'stall-timeout': '15' }), env: { BUILDX_CONFIG: store }, timeoutMs: 240_000 });
+    const { main, seconds } = await mainAndPost('C', {
+      workspace: workspace('arch'),
+      inputs: inputs(`${p.url}/${repo}`, { 'stall-timeout': '15' }),
+      env: { BUILDX_CONFIG: store },
+      timeoutMs: 240_000
+    });
     const stalled = p.events().find((e) => e.outcome === 'stall');
     const warnings = annotations(main, 'warning');
-    console.log(`case C (stall-timeout 15): exit ${main.code} after ${seconds.toFixed(1)} s; stalled ${stalled?.method} ${stalled?.url}; warnings:\n${warnings.join('\n')}`);
+    console.log(
+      `case C (stall-timeout 15): exit ${main.code} after ${seconds.toFixed(1)} s; stalled ${stalled?.method} ${stalled?.url}; warnings:\n${warnings.join('\n')}`
+    );
     expectSucceeded(main, 'the run with a stalled upload');
     expect(p.stats().injected.stall).toBe(1);
     expect(warnings.some((w) => /printed nothing for 15 s; cancelling it/.test(w))).toBe(true);
-    expect(warnings.some((w) => /^build and push: attempt 1 of 4 failed \(no progress \(stalled\)\)/.test(w))).toBe(true);
+    expect(warnings.some((w) => /^build and push: attempt 1 of 4 failed \(no progress \(stalled\)\)/.test(w))).toBe(
+      true
+    );
     await expectPublished(repo, main);
     // The watchdog waited its 15 s, and not much more than that went by before the retry.
     expect(seconds).toBeGreaterThan(15);
@@ -270,16 +375,31 @@ describeStack('reliability of the bundled action against the real stack', () => 
   test('a stalled tag push: given up on after stall-timeout (15 s) and retried, and the run completes with correct tags', async () => {
     // The PUT of the first computed tag (main); the cache's own tag (buildcache) is pushed by the build.
     const tagPut = (method: string, p: string) => method === 'PUT' && /^\/v2\/.+\/manifests\/main$/.test(p);
-    const p = await proxy({ failureRate: 0, faults: ['stall'], match: tagPut, decide: ({ index }) => (index === 0 ? 'stall' : 'forwarded'), stallMs: 60_000 });
+    const p = await proxy({
+      failureRate: 0,
+      faults: ['stall'],
+      match: tagPut,
+      decide: ({ index }) => (index === 0 ? 'stall' : 'forwarded'),
+      stallMs: 60_000
+    });
     const repo = unique('c-tag');
-    const { main, seconds } = await mainAndPost('C tag', { workspace: workspace('arch'), inputs: inputs(`${p.url}/${repo}`, { 'stall-timeout': '15' }), env: { BUILDX_CONFIG: buildxConfig() }, timeoutMs: 180_000 });
+    const { main, seconds } = await mainAndPost('C tag', {
+      workspace: workspace('arch'),
+      inputs: inputs(`${p.url}/${repo}`, { 'stall-timeout': '15' }),
+      env: { BUILDX_CONFIG: buildxConfig() },
+      timeoutMs: 180_000
+    });
     const warnings = annotations(main, 'warning');
     const stalled = p.events().find((e) => e.outcome === 'stall');
-    console.log(`case C (stalled tag PUT, stall-timeout 15): exit ${main.code} after ${seconds.toFixed(1)} s; stalled ${stalled?.method} ${stalled?.url}; warnings:\n${warnings.join('\n')}`);
+    console.log(
+      `case C (stalled tag PUT, stall-timeout 15): exit ${main.code} after ${seconds.toFixed(1)} s; stalled ${stalled?.method} ${stalled?.url}; warnings:\n${warnings.join('\n')}`
+    );
     expectSucceeded(main, 'the run with a stalled tag push');
     expect(p.stats().injected.stall).toBe(1);
     // Given up on after stall-timeout: imagetools cancelled by the watchdog, or a direct PUT timed out.
-    expect(main.stdout).toMatch(/printed nothing for 15 s; cancelling it|\/manifests\/main: request timed out after 15 s/);
+    expect(main.stdout).toMatch(
+      /printed nothing for 15 s; cancelling it|\/manifests\/main: request timed out after 15 s/
+    );
     await expectPublished(repo, main);
     // Not rescued by the proxy dropping the stalled request after 60 s.
     expect(seconds).toBeLessThan(55);
@@ -300,48 +420,272 @@ describeStack('reliability of the bundled action against the real stack', () => 
     const longTag = `v${'1234567890'.repeat(13)}`; // 131 characters
     const secretLike = randomBytes(24).toString('base64url');
     const cases: BadInput[] = [
-      { name: 'misspelt platform linux/amd46', inputs: { platforms: 'linux/amd46' }, input: 'platforms', value: 'linux/amd46', accepted: /one of linux\/amd64, .*did you mean linux\/amd64\?/ },
-      { name: 'misspelt os linx/arm64', inputs: { platforms: 'linux/amd64,linx/arm64' }, input: 'platforms', value: 'linx/arm64', accepted: /did you mean linux\/arm64\?/ },
-      { name: 'empty platforms ","', inputs: { platforms: ',' }, input: 'platforms', value: ',', accepted: /at least one platform/ },
-      { name: 'one platform twice (linux/arm64, linux/aarch64)', inputs: { platforms: 'linux/arm64,linux/aarch64' }, input: 'platforms', value: 'linux/aarch64', accepted: /each platform once.*linux\/arm64/ },
-      { name: 'image name with a space', inputs: { images: '127.0.0.1:5000/my app' }, input: 'images', value: '127.0.0.1:5000/my app', accepted: /image name without tag or digest.*not a valid path component/ },
-      { name: 'image name with a tag (app:1)', inputs: { images: 'app:1' }, input: 'images', value: 'app:1', accepted: /a tag is not accepted in an image name/ },
-      { name: 'image name with a digest', inputs: { images: `app@sha256:${hex}` }, input: 'images', value: `app@sha256:${hex}`, accepted: /a digest is not accepted/ },
-      { name: 'image name ".."', inputs: { images: '..' }, input: 'images', value: '..', accepted: /not a valid path component/ },
-      { name: 'tag rule of an unknown type', inputs: { tags: 'type=nope,value=x' }, input: 'tags', value: 'type=nope,value=x', accepted: /unknown type "nope"/ },
-      { name: 'type=raw value with spaces', inputs: { tags: 'type=raw,value=has spaces' }, input: 'tags', value: 'has spaces', accepted: /a tag of 1 to 128 characters from \[A-Za-z0-9_.-\]/ },
-      { name: 'type=raw value over 128 characters', inputs: { tags: `type=raw,value=${longTag}` }, input: 'tags', value: longTag, accepted: /a tag of 1 to 128 characters/ },
-      { name: 'unknown driver', inputs: { driver: 'podman', endpoint: '' }, input: 'driver', value: 'podman', accepted: /one of docker-container, remote, docker/ },
-      { name: 'remote driver without endpoint', inputs: { driver: 'remote', endpoint: '' }, input: 'endpoint', value: '', accepted: /BuildKit address .* when driver is remote/ },
-      { name: 'endpoint without the remote driver', inputs: { driver: 'docker-container', endpoint: 'unix:///run/buildkit/buildkitd.sock' }, input: 'endpoint', value: 'unix:///run/buildkit/buildkitd.sock', accepted: /empty unless driver is remote/ },
-      { name: 'push and load both true', inputs: { push: 'true', load: 'true' }, input: 'load', value: 'true', accepted: /false when push is true/ },
-      { name: 'load with two platforms', inputs: { push: 'false', load: 'true' }, input: 'platforms', value: 'linux/amd64,linux/arm64', accepted: /one platform when load is true/ },
-      { name: 'missing Dockerfile', inputs: { file: 'nope/Dockerfile' }, input: 'file', value: 'nope/Dockerfile', accepted: /an existing Dockerfile/ },
-      { name: 'missing context directory', inputs: { context: 'no-such-dir' }, input: 'context', value: 'no-such-dir', accepted: /an existing directory/ },
+      {
+        name: 'misspelt platform linux/amd46',
+        inputs: { platforms: 'linux/amd46' },
+        input: 'platforms',
+        value: 'linux/amd46',
+        accepted: /one of linux\/amd64, .*did you mean linux\/amd64\?/
+      },
+      {
+        name: 'misspelt os linx/arm64',
+        inputs: { platforms: 'linux/amd64,linx/arm64' },
+        input: 'platforms',
+        value: 'linx/arm64',
+        accepted: /did you mean linux\/arm64\?/
+      },
+      {
+        name: 'empty platforms ","',
+        inputs: { platforms: ',' },
+        input: 'platforms',
+        value: ',',
+        accepted: /at least one platform/
+      },
+      {
+        name: 'one platform twice (linux/arm64, linux/aarch64)',
+        inputs: { platforms: 'linux/arm64,linux/aarch64' },
+        input: 'platforms',
+        value: 'linux/aarch64',
+        accepted: /each platform once.*linux\/arm64/
+      },
+      {
+        name: 'image name with a space',
+        inputs: { images: '127.0.0.1:5000/my app' },
+        input: 'images',
+        value: '127.0.0.1:5000/my app',
+        accepted: /image name without tag or digest.*not a valid path component/
+      },
+      {
+        name: 'image name with a tag (app:1)',
+        inputs: { images: 'app:1' },
+        input: 'images',
+        value: 'app:1',
+        accepted: /a tag is not accepted in an image name/
+      },
+      {
+        name: 'image name with a digest',
+        inputs: { images: `app@sha256:${hex}` },
+        input: 'images',
+        value: `app@sha256:${hex}`,
+        accepted: /a digest is not accepted/
+      },
+      {
+        name: 'image name ".."',
+        inputs: { images: '..' },
+        input: 'images',
+        value: '..',
+        accepted: /not a valid path component/
+      },
+      {
+        name: 'tag rule of an unknown type',
+        inputs: { tags: 'type=nope,value=x' },
+        input: 'tags',
+        value: 'type=nope,value=x',
+        accepted: /unknown type "nope"/
+      },
+      {
+        name: 'type=raw value with spaces',
+        inputs: { tags: 'type=raw,value=has spaces' },
+        input: 'tags',
+        value: 'has spaces',
+        accepted: /a tag of 1 to 128 characters from \[A-Za-z0-9_.-\]/
+      },
+      {
+        name: 'type=raw value over 128 characters',
+        inputs: { tags: `type=raw,value=${longTag}` },
+        input: 'tags',
+        value: longTag,
+        accepted: /a tag of 1 to 128 characters/
+      },
+      {
+        name: 'unknown driver',
+        inputs: { driver: 'podman', endpoint: '' },
+        input: 'driver',
+        value: 'podman',
+        accepted: /one of docker-container, remote, docker/
+      },
+      {
+        name: 'remote driver without endpoint',
+        inputs: { driver: 'remote', endpoint: '' },
+        input: 'endpoint',
+        value: '',
+        accepted: /BuildKit address .* when driver is remote/
+      },
+      {
+        name: 'endpoint without the remote driver',
+        inputs: { driver: 'docker-container', endpoint: 'unix:///run/buildkit/buildkitd.sock' },
+        input: 'endpoint',
+        value: 'unix:///run/buildkit/buildkitd.sock',
+        accepted: /empty unless driver is remote/
+      },
+      {
+        name: 'push and load both true',
+        inputs: { push: 'true', load: 'true' },
+        input: 'load',
+        value: 'true',
+        accepted: /false when push is true/
+      },
+      {
+        name: 'load with two platforms',
+        inputs: { push: 'false', load: 'true' },
+        input: 'platforms',
+        value: 'linux/amd64,linux/arm64',
+        accepted: /one platform when load is true/
+      },
+      {
+        name: 'missing Dockerfile',
+        inputs: { file: 'nope/Dockerfile' },
+        input: 'file',
+        value: 'nope/Dockerfile',
+        accepted: /an existing Dockerfile/
+      },
+      {
+        name: 'missing context directory',
+        inputs: { context: 'no-such-dir' },
+        input: 'context',
+        value: 'no-such-dir',
+        accepted: /an existing directory/
+      },
       { name: 'push: yes', inputs: { push: 'yes' }, input: 'push', value: 'yes', accepted: /true or false/ },
       { name: 'load: ture', inputs: { load: 'ture' }, input: 'load', value: 'ture', accepted: /true or false/ },
       { name: 'no-cache: 1', inputs: { 'no-cache': '1' }, input: 'no-cache', value: '1', accepted: /true or false/ },
       { name: 'pull: on', inputs: { pull: 'on' }, input: 'pull', value: 'on', accepted: /true or false/ },
-      { name: 'dry-run: maybe', inputs: { 'dry-run': 'maybe' }, input: 'dry-run', value: 'maybe', accepted: /true or false/ },
-      { name: 'cache: sometimes', inputs: { cache: 'sometimes' }, input: 'cache', value: 'sometimes', accepted: /true, false or auto/ },
-      { name: 'qemu: maybe', inputs: { qemu: 'maybe' }, input: 'qemu', value: 'maybe', accepted: /one of auto, binfmt-image, host, false/ },
-      { name: 'retries: -1', inputs: { retries: '-1' }, input: 'retries', value: '-1', accepted: /a whole number from 0 to 10/ },
-      { name: 'retries: abc', inputs: { retries: 'abc' }, input: 'retries', value: 'abc', accepted: /a whole number from 0 to 10/ },
-      { name: 'retries: 11', inputs: { retries: '11' }, input: 'retries', value: '11', accepted: /a whole number from 0 to 10/ },
-      { name: 'stall-timeout: soon', inputs: { 'stall-timeout': 'soon' }, input: 'stall-timeout', value: 'soon', accepted: /a whole number from 0 to 86400/ },
-      { name: 'cache-tag: a/b', inputs: { 'cache-tag': 'a/b' }, input: 'cache-tag', value: 'a/b', accepted: /a tag name of letters, digits/ },
-      { name: 'metadata-source: svn', inputs: { 'metadata-source': 'svn' }, input: 'metadata-source', value: 'svn', accepted: /one of auto, workflow, git/ },
-      { name: 'mode: matrix', inputs: { mode: 'matrix' }, input: 'mode', value: 'matrix', accepted: /one of build, platform, merge/ },
-      { name: 'run-id with spaces', inputs: { 'run-id': 'run 42' }, input: 'run-id', value: 'run 42', accepted: /letters, digits, _ \. -/ },
+      {
+        name: 'dry-run: maybe',
+        inputs: { 'dry-run': 'maybe' },
+        input: 'dry-run',
+        value: 'maybe',
+        accepted: /true or false/
+      },
+      {
+        name: 'cache: sometimes',
+        inputs: { cache: 'sometimes' },
+        input: 'cache',
+        value: 'sometimes',
+        accepted: /true, false or auto/
+      },
+      {
+        name: 'qemu: maybe',
+        inputs: { qemu: 'maybe' },
+        input: 'qemu',
+        value: 'maybe',
+        accepted: /one of auto, binfmt-image, host, false/
+      },
+      {
+        name: 'retries: -1',
+        inputs: { retries: '-1' },
+        input: 'retries',
+        value: '-1',
+        accepted: /a whole number from 0 to 10/
+      },
+      {
+        name: 'retries: abc',
+        inputs: { retries: 'abc' },
+        input: 'retries',
+        value: 'abc',
+        accepted: /a whole number from 0 to 10/
+      },
+      {
+        name: 'retries: 11',
+        inputs: { retries: '11' },
+        input: 'retries',
+        value: '11',
+        accepted: /a whole number from 0 to 10/
+      },
+      {
+        name: 'stall-timeout: soon',
+        inputs: { 'stall-timeout': 'soon' },
+        input: 'stall-timeout',
+        value: 'soon',
+        accepted: /a whole number from 0 to 86400/
+      },
+      {
+        name: 'cache-tag: a/b',
+        inputs: { 'cache-tag': 'a/b' },
+        input: 'cache-tag',
+        value: 'a/b',
+        accepted: /a tag name of letters, digits/
+      },
+      {
+        name: 'metadata-source: svn',
+        inputs: { 'metadata-source': 'svn' },
+        input: 'metadata-source',
+        value: 'svn',
+        accepted: /one of auto, workflow, git/
+      },
+      {
+        name: 'mode: matrix',
+        inputs: { mode: 'matrix' },
+        input: 'mode',
+        value: 'matrix',
+        accepted: /one of build, platform, merge/
+      },
+      {
+        name: 'run-id with spaces',
+        inputs: { 'run-id': 'run 42' },
+        input: 'run-id',
+        value: 'run 42',
+        accepted: /letters, digits, _ \. -/
+      },
       // The value is not echoed: a line without "id=" may be the secret itself.
-      { name: 'secrets line without "="', inputs: { secrets: secretLike }, input: 'secrets', value: 'item 1 (value not shown)', accepted: /lines of id=value/ },
-      { name: 'images empty with push true', inputs: { images: '', push: 'true' }, input: 'images', value: '', accepted: /at least one image name/ },
-      { name: 'buildx-version latest', inputs: { 'buildx-version': 'latest' }, input: 'buildx-version', value: 'latest', accepted: /a release version like v0\.36\.1/ },
-      { name: 'buildkitd-flags with the remote driver', inputs: { 'buildkitd-flags': '--debug' }, input: 'buildkitd-flags', value: '--debug', accepted: /empty with driver remote/ },
-      { name: 'flavor latest=maybe', inputs: { flavor: 'latest=maybe' }, input: 'flavor', value: 'latest=maybe', accepted: /latest must be auto, true or false/ },
-      { name: 'merge mode without platforms or digests', inputs: { mode: 'merge', platforms: '' }, input: 'platforms', value: '', accepted: /in merge mode, the list of platforms/ },
-      { name: 'buildx-version that does not exist (mirror answers 404)', inputs: { 'buildx-version': 'v0.0.0-nope', 'buildx-mirror': 'MIRROR', platforms: 'linux/amd64' }, input: 'buildx-version', value: 'v0.0.0-nope', accepted: /an existing buildx release .*404/, late: true },
-      { name: 'merge mode with a malformed digests entry', inputs: { mode: 'merge', platforms: 'linux/amd64,linux/arm64', digests: 'sha256:1234' }, input: 'digests', value: 'sha256:1234', accepted: /image@sha256:<64 hex> or sha256:<64 hex>/, late: true }
+      {
+        name: 'secrets line without "="',
+        inputs: { secrets: secretLike },
+        input: 'secrets',
+        value: 'item 1 (value not shown)',
+        accepted: /lines of id=value/
+      },
+      {
+        name: 'images empty with push true',
+        inputs: { images: '', push: 'true' },
+        input: 'images',
+        value: '',
+        accepted: /at least one image name/
+      },
+      {
+        name: 'buildx-version latest',
+        inputs: { 'buildx-version': 'latest' },
+        input: 'buildx-version',
+        value: 'latest',
+        accepted: /a release version like v0\.36\.1/
+      },
+      {
+        name: 'buildkitd-flags with the remote driver',
+        inputs: { 'buildkitd-flags': '--debug' },
+        input: 'buildkitd-flags',
+        value: '--debug',
+        accepted: /empty with driver remote/
+      },
+      {
+        name: 'flavor latest=maybe',
+        inputs: { flavor: 'latest=maybe' },
+        input: 'flavor',
+        value: 'latest=maybe',
+        accepted: /latest must be auto, true or false/
+      },
+      {
+        name: 'merge mode without platforms or digests',
+        inputs: { mode: 'merge', platforms: '' },
+        input: 'platforms',
+        value: '',
+        accepted: /in merge mode, the list of platforms/
+      },
+      {
+        name: 'buildx-version that does not exist (mirror answers 404)',
+        inputs: { 'buildx-version': 'v0.0.0-nope', 'buildx-mirror': 'MIRROR', platforms: 'linux/amd64' },
+        input: 'buildx-version',
+        value: 'v0.0.0-nope',
+        accepted: /an existing buildx release .*404/,
+        late: true
+      },
+      {
+        name: 'merge mode with a malformed digests entry',
+        inputs: { mode: 'merge', platforms: 'linux/amd64,linux/arm64', digests: 'sha256:1234' },
+        input: 'digests',
+        value: 'sha256:1234',
+        accepted: /image@sha256:<64 hex> or sha256:<64 hex>/,
+        late: true
+      }
     ];
     const seen: Array<{ name: string; exit: number; commands: number; error: string }> = [];
     let mirror: Awaited<ReturnType<typeof startNotFoundServer>> | undefined;
@@ -353,7 +697,9 @@ describeStack('reliability of the bundled action against the real stack', () => 
     });
     afterAll(async () => {
       await mirror?.close();
-      console.log(`case D: ${seen.length} malformed inputs\n${seen.map((r) => `${r.name} → exit ${r.exit}, ${r.commands} process(es): ${r.error.split('\n')[0]}`).join('\n')}`);
+      console.log(
+        `case D: ${seen.length} malformed inputs\n${seen.map((r) => `${r.name} → exit ${r.exit}, ${r.commands} process(es): ${r.error.split('\n')[0]}`).join('\n')}`
+      );
     });
 
     test('the table has at least 30 cases, each a distinct name', () => {
@@ -361,29 +707,43 @@ describeStack('reliability of the bundled action against the real stack', () => 
       expect(new Set(cases.map((c) => c.name)).size).toBe(cases.length);
     });
 
-    test.each(cases)('$name', async (c) => {
-      const store = buildxConfig();
-      const given = Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, v === 'MIRROR' ? mirror!.origin : v]));
-      const result = await runStep({ workspace: ws, inputs: { ...inputs(`${env.registry}/${unique('d')}`), ...given }, env: { BUILDX_CONFIG: store }, timeoutMs: 60_000 });
-      keepLog(`D ${c.name}`, result);
-      const errors = errorAnnotations(result);
-      const commands = result.stdout.split('\n').filter((l) => l.startsWith('[command]'));
-      seen.push({ name: c.name, exit: result.code, commands: commands.length, error: errors.join(' | ') });
-      expect(result.code).toBe(1);
-      expect(errors).toHaveLength(1);
-      const [error] = errors;
-      expect(error).toContain(`input "${c.input}": ${JSON.stringify(c.value)} is not accepted; expected `);
-      expect(error).toMatch(c.accepted);
-      // Nothing was built or pushed, and unless the case needs a process to find out, nothing ran at all.
-      expect(commands.filter((l) => /\sbuild\s|\simagetools\s+create\s/.test(l))).toEqual([]);
-      if (!c.late) expect(commands).toEqual([]);
-      // No builder was created, so none is left behind: not in the run's store, not in what post would clean.
-      expect(buildersIn(store)).toEqual([]);
-      const saved = result.state.cleanup ? (JSON.parse(result.state.cleanup) as { builder: string }) : { builder: '' };
-      expect(saved.builder).toBe('');
-      if (c.input === 'secrets') expect(log(result)).not.toContain(secretLike.slice(0, 8));
-      if (c.input === 'buildx-version' && c.late) expect(mirror!.requests.some((r) => r.includes('/v0.0.0-nope/'))).toBe(true);
-    }, 90_000);
+    test.each(cases)(
+      '$name',
+      async (c) => {
+        const store = buildxConfig();
+        const given = Object.fromEntries(
+          Object.entries(c.inputs).map(([k, v]) => [k, v === 'MIRROR' ? mirror!.origin : v])
+        );
+        const result = await runStep({
+          workspace: ws,
+          inputs: { ...inputs(`${env.registry}/${unique('d')}`), ...given },
+          env: { BUILDX_CONFIG: store },
+          timeoutMs: 60_000
+        });
+        keepLog(`D ${c.name}`, result);
+        const errors = errorAnnotations(result);
+        const commands = result.stdout.split('\n').filter((l) => l.startsWith('[command]'));
+        seen.push({ name: c.name, exit: result.code, commands: commands.length, error: errors.join(' | ') });
+        expect(result.code).toBe(1);
+        expect(errors).toHaveLength(1);
+        const [error] = errors;
+        expect(error).toContain(`input "${c.input}": ${JSON.stringify(c.value)} is not accepted; expected `);
+        expect(error).toMatch(c.accepted);
+        // Nothing was built or pushed, and unless the case needs a process to find out, nothing ran at all.
+        expect(commands.filter((l) => /\sbuild\s|\simagetools\s+create\s/.test(l))).toEqual([]);
+        if (!c.late) expect(commands).toEqual([]);
+        // No builder was created, so none is left behind: not in the run's store, not in what post would clean.
+        expect(buildersIn(store)).toEqual([]);
+        const saved = result.state.cleanup
+          ? (JSON.parse(result.state.cleanup) as { builder: string })
+          : { builder: '' };
+        expect(saved.builder).toBe('');
+        if (c.input === 'secrets') expect(log(result)).not.toContain(secretLike.slice(0, 8));
+        if (c.input === 'buildx-version' && c.late)
+          expect(mirror!.requests.some((r) => r.includes('/v0.0.0-nope/'))).toBe(true);
+      },
+      90_000
+    );
   });
 
   test('secrets (a secrets value, a secret-env, the auth registry password): the build gets them, and no byte any run or post wrote holds them', async () => {
@@ -397,18 +757,29 @@ describeStack('reliability of the bundled action against the real stack', () => 
         what: 'plain registry',
         repo: unique('e'),
         registry,
-        options: { workspace: workspace('secret'), inputs: {}, env: { MY_ENV_SECRET: envToken, BUILDX_CONFIG: buildxConfig() } }
+        options: {
+          workspace: workspace('secret'),
+          inputs: {},
+          env: { MY_ENV_SECRET: envToken, BUILDX_CONFIG: buildxConfig() }
+        }
       },
       {
         what: 'auth registry',
         repo: unique('e-auth'),
         registry: new Registry(env.authRegistry, { user: env.authUser, password }),
         // The stack's DOCKER_CONFIG holds the credentials (and the buildx plugin); builders go to a store of the run's own.
-        options: { workspace: workspace('secret'), inputs: {}, env: { MY_ENV_SECRET: envToken, DOCKER_CONFIG: env.authDockerConfig, BUILDX_CONFIG: buildxConfig() } }
+        options: {
+          workspace: workspace('secret'),
+          inputs: {},
+          env: { MY_ENV_SECRET: envToken, DOCKER_CONFIG: env.authDockerConfig, BUILDX_CONFIG: buildxConfig() }
+        }
       }
     ];
     runs[0].options.inputs = inputs(`${env.registry}/${runs[0].repo}`, secretInputs);
-    runs[1].options.inputs = inputs(`${env.authRegistry}/${runs[1].repo}`, { ...secretInputs, 'build-args': `BASE=${env.authBaseImage}` });
+    runs[1].options.inputs = inputs(`${env.authRegistry}/${runs[1].repo}`, {
+      ...secretInputs,
+      'build-args': `BASE=${env.authBaseImage}`
+    });
 
     const secrets: Record<string, string> = {
       'secrets value': token,
@@ -440,7 +811,13 @@ describeStack('reliability of the bundled action against the real stack', () => 
         };
         for (const [where, text] of Object.entries(bytes)) {
           for (const [which, value] of Object.entries(secrets)) {
-            expect({ run: run.what, step, where, which, found: text.includes(value) }).toEqual({ run: run.what, step, where, which, found: false });
+            expect({ run: run.what, step, where, which, found: text.includes(value) }).toEqual({
+              run: run.what,
+              step,
+              where,
+              which,
+              found: false
+            });
           }
         }
       }
@@ -464,22 +841,34 @@ describeStack('reliability of the bundled action against the real stack', () => 
       // Nor is any value in what the index carries as JSON: image configs and provenance attestations.
       const index = await run.registry.manifest(run.repo, main.outputs.digest);
       for (const entry of index?.body.manifests ?? []) {
-        const manifest = await run.registry.manifest<{ config: { digest: string }; layers: Array<{ digest: string; mediaType: string }> }>(run.repo, entry.digest);
-        const jsonBlobs = [manifest!.body.config.digest, ...manifest!.body.layers.filter((l) => /json/.test(l.mediaType)).map((l) => l.digest)];
+        const manifest = await run.registry.manifest<{
+          config: { digest: string };
+          layers: Array<{ digest: string; mediaType: string }>;
+        }>(run.repo, entry.digest);
+        const jsonBlobs = [
+          manifest!.body.config.digest,
+          ...manifest!.body.layers.filter((l) => /json/.test(l.mediaType)).map((l) => l.digest)
+        ];
         for (const blob of jsonBlobs) {
           const text = (await run.registry.blob(run.repo, blob)).toString('utf8');
-          for (const [which, value] of Object.entries(secrets)) expect({ blob, which, found: text.includes(value) }).toEqual({ blob, which, found: false });
+          for (const [which, value] of Object.entries(secrets))
+            expect({ blob, which, found: text.includes(value) }).toEqual({ blob, which, found: false });
         }
       }
     }
-    console.log(`case E: 2 runs and their posts; ${Object.keys(secrets).length} values searched in stdout, stderr, GITHUB_OUTPUT, GITHUB_STATE, GITHUB_ENV, GITHUB_PATH, GITHUB_STEP_SUMMARY, image configs and attestations: none found; ${masks} ::add-mask:: commands (the runner's masking channel, not shown in logs)`);
+    console.log(
+      `case E: 2 runs and their posts; ${Object.keys(secrets).length} values searched in stdout, stderr, GITHUB_OUTPUT, GITHUB_STATE, GITHUB_ENV, GITHUB_PATH, GITHUB_STEP_SUMMARY, image configs and attestations: none found; ${masks} ::add-mask:: commands (the runner's masking channel, not shown in logs)`
+    );
   }, 300_000);
 
   describe('clean-up after a main step that did not finish', () => {
     /** A project whose build takes a while, so a step can be stopped in the middle of it. */
     function slowWorkspace(): string {
       const dir = tempDir('e2e-ws-slow-');
-      writeFileSync(path.join(dir, 'Dockerfile'), 'ARG BASE\nFROM ${BASE}\nARG NONCE\nRUN echo "${NONCE}" > /nonce && sleep 40\n');
+      writeFileSync(
+        path.join(dir, 'Dockerfile'),
+        'ARG BASE\nFROM ${BASE}\nARG NONCE\nRUN echo "${NONCE}" > /nonce && sleep 40\n'
+      );
       return dir;
     }
 
@@ -491,26 +880,47 @@ describeStack('reliability of the bundled action against the real stack', () => 
     }
 
     function buildxLs(store: string): string {
-      const r = spawnSync('docker', ['buildx', 'ls'], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', BUILDX_CONFIG: store }, encoding: 'utf8' });
+      const r = spawnSync('docker', ['buildx', 'ls'], {
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', BUILDX_CONFIG: store },
+        encoding: 'utf8'
+      });
       return `${r.stdout}${r.stderr}`;
     }
 
-    async function postTwice(what: string, options: StepOptions, state: Record<string, string>, builder: string, store: string): Promise<void> {
+    async function postTwice(
+      what: string,
+      options: StepOptions,
+      state: Record<string, string>,
+      builder: string,
+      store: string
+    ): Promise<void> {
       const first = await runStep({ ...options, state });
       keepLog(`${what} post 1`, first);
-      expect({ code: first.code, errors: errorAnnotations(first), warnings: annotations(first, 'warning') }).toEqual({ code: 0, errors: [], warnings: [] });
+      expect({ code: first.code, errors: errorAnnotations(first), warnings: annotations(first, 'warning') }).toEqual({
+        code: 0,
+        errors: [],
+        warnings: []
+      });
       expect(first.stdout).toContain(`removed builder ${builder}`);
       expect(buildersIn(store)).toEqual([]);
       expect(buildxLs(store)).not.toContain(builder);
       const second = await runStep({ ...options, state });
       keepLog(`${what} post 2`, second);
-      expect({ code: second.code, errors: errorAnnotations(second), warnings: annotations(second, 'warning') }).toEqual({ code: 0, errors: [], warnings: [] });
-      console.log(`case F (${what}): post 1 said "${first.stdout.split('\n').find((l) => l.includes(builder) && !l.startsWith('[command]'))}", post 2 said "${second.stdout.split('\n').find((l) => l.includes(builder) && !l.startsWith('[command]'))}"`);
+      expect({ code: second.code, errors: errorAnnotations(second), warnings: annotations(second, 'warning') }).toEqual(
+        { code: 0, errors: [], warnings: [] }
+      );
+      console.log(
+        `case F (${what}): post 1 said "${first.stdout.split('\n').find((l) => l.includes(builder) && !l.startsWith('[command]'))}", post 2 said "${second.stdout.split('\n').find((l) => l.includes(builder) && !l.startsWith('[command]'))}"`
+      );
     }
 
     test('a build that failed half way: post removes the builder and exits 0, and a second post exits 0 too', async () => {
       const store = buildxConfig();
-      const options: StepOptions = { workspace: workspace('broken'), inputs: inputs(`${env.registry}/${unique('f-broken')}`, { platforms: 'linux/amd64' }), env: { BUILDX_CONFIG: store } };
+      const options: StepOptions = {
+        workspace: workspace('broken'),
+        inputs: inputs(`${env.registry}/${unique('f-broken')}`, { platforms: 'linux/amd64' }),
+        env: { BUILDX_CONFIG: store }
+      };
       const main = await runStep(options);
       keepLog('F broken main', main);
       expect(main.code).toBe(1);
@@ -525,16 +935,24 @@ describeStack('reliability of the bundled action against the real stack', () => 
       const store = buildxConfig();
       const options: StepOptions = {
         workspace: slowWorkspace(),
-        inputs: inputs(`${env.registry}/${unique('f-kill')}`, { platforms: 'linux/amd64', secrets: `token=${randomBytes(12).toString('hex')}`, 'build-args': `BASE=${env.baseImage}\nNONCE=${randomBytes(8).toString('hex')}` }),
+        inputs: inputs(`${env.registry}/${unique('f-kill')}`, {
+          platforms: 'linux/amd64',
+          secrets: `token=${randomBytes(12).toString('hex')}`,
+          'build-args': `BASE=${env.baseImage}\nNONCE=${randomBytes(8).toString('hex')}`
+        }),
         env: { BUILDX_CONFIG: store },
         timeoutMs: 180_000
       };
       const running = startStep(options);
       // Kill once the builder exists (buildx ls lists it), main has recorded it, and the slow RUN step is under way.
-      const builder = await waitFor('main to create its builder and start the build', () => {
-        const name = savedBuilder(running.state());
-        return name && BUILD_RUNNING.test(running.stdout()) && name;
-      }, 120_000);
+      const builder = await waitFor(
+        'main to create its builder and start the build',
+        () => {
+          const name = savedBuilder(running.state());
+          return name && BUILD_RUNNING.test(running.stdout()) && name;
+        },
+        120_000
+      );
       expect(buildxLs(store)).toContain(builder);
       running.child.kill('SIGKILL');
       const killed = await running.done;
@@ -548,7 +966,9 @@ describeStack('reliability of the bundled action against the real stack', () => 
       // What the kill left running: the action starts buildx in a process group of its own.
       await new Promise((resolve) => setTimeout(resolve, 2000));
       const orphans = processesMatching(builder);
-      console.log(`case F (SIGKILL): 2 s after main was killed, ${orphans.length} process(es) it started still ran: ${orphans.map((o) => `${o.pid} ${o.cmdline.slice(0, 120)}`).join('; ') || 'none'}`);
+      console.log(
+        `case F (SIGKILL): 2 s after main was killed, ${orphans.length} process(es) it started still ran: ${orphans.map((o) => `${o.pid} ${o.cmdline.slice(0, 120)}`).join('; ') || 'none'}`
+      );
 
       await postTwice('SIGKILL during the build', options, state, builder, store);
       expect(existsSync(tempDir)).toBe(false);
@@ -565,21 +985,30 @@ describeStack('reliability of the bundled action against the real stack', () => 
       const store = buildxConfig();
       const options: StepOptions = {
         workspace: slowWorkspace(),
-        inputs: inputs(`${env.registry}/${unique('f-term')}`, { platforms: 'linux/amd64', 'build-args': `BASE=${env.baseImage}\nNONCE=${randomBytes(8).toString('hex')}` }),
+        inputs: inputs(`${env.registry}/${unique('f-term')}`, {
+          platforms: 'linux/amd64',
+          'build-args': `BASE=${env.baseImage}\nNONCE=${randomBytes(8).toString('hex')}`
+        }),
         env: { BUILDX_CONFIG: store },
         timeoutMs: 180_000
       };
       const running = startStep(options);
-      const builder = await waitFor('main to start the build', () => {
-        const name = savedBuilder(running.state());
-        return name && BUILD_RUNNING.test(running.stdout()) && name;
-      }, 120_000);
+      const builder = await waitFor(
+        'main to start the build',
+        () => {
+          const name = savedBuilder(running.state());
+          return name && BUILD_RUNNING.test(running.stdout()) && name;
+        },
+        120_000
+      );
       running.child.kill('SIGTERM');
       const ended = await running.done;
       keepLog('F SIGTERM main', ended);
       await new Promise((resolve) => setTimeout(resolve, 6000));
       const orphans = processesMatching(builder);
-      console.log(`case F (SIGTERM): main exited ${ended.code}; 6 s later ${orphans.length} process(es) it started still ran: ${orphans.map((o) => `${o.pid} ${o.cmdline.slice(0, 120)}`).join('; ') || 'none'}`);
+      console.log(
+        `case F (SIGTERM): main exited ${ended.code}; 6 s later ${orphans.length} process(es) it started still ran: ${orphans.map((o) => `${o.pid} ${o.cmdline.slice(0, 120)}`).join('; ') || 'none'}`
+      );
       for (const orphan of orphans) {
         try {
           process.kill(orphan.pid, 'SIGKILL');

@@ -46,14 +46,21 @@ describe('planCache by where the build runs', () => {
       ctx: context({ ref: 'refs/heads/feature/login' }),
       leg: undefined,
       expected: {
-        from: ['type=registry,ref=ghcr.io/octo/app:buildcache-feature-login', 'type=registry,ref=ghcr.io/octo/app:buildcache'],
+        from: [
+          'type=registry,ref=ghcr.io/octo/app:buildcache-feature-login',
+          'type=registry,ref=ghcr.io/octo/app:buildcache'
+        ],
         to: [`type=registry,ref=ghcr.io/octo/app:buildcache-feature-login,${WRITE_OPTS}`],
         refs: ['ghcr.io/octo/app:buildcache-feature-login', 'ghcr.io/octo/app:buildcache']
       }
     },
     {
       name: 'pull request writes buildcache-pr-N',
-      ctx: context({ eventName: 'pull_request', ref: 'refs/pull/42/merge', pr: { number: 42, baseRef: 'main', headRef: 'fix' } }),
+      ctx: context({
+        eventName: 'pull_request',
+        ref: 'refs/pull/42/merge',
+        pr: { number: 42, baseRef: 'main', headRef: 'fix' }
+      }),
       leg: undefined,
       expected: {
         from: ['type=registry,ref=ghcr.io/octo/app:buildcache-pr-42', 'type=registry,ref=ghcr.io/octo/app:buildcache'],
@@ -86,7 +93,10 @@ describe('planCache by where the build runs', () => {
       ctx: context({ ref: 'refs/heads/fix' }),
       leg: 'linux/arm64',
       expected: {
-        from: ['type=registry,ref=ghcr.io/octo/app:buildcache-linux-arm64-fix', 'type=registry,ref=ghcr.io/octo/app:buildcache-linux-arm64'],
+        from: [
+          'type=registry,ref=ghcr.io/octo/app:buildcache-linux-arm64-fix',
+          'type=registry,ref=ghcr.io/octo/app:buildcache-linux-arm64'
+        ],
         to: [`type=registry,ref=ghcr.io/octo/app:buildcache-linux-arm64-fix,${WRITE_OPTS}`],
         refs: ['ghcr.io/octo/app:buildcache-linux-arm64-fix', 'ghcr.io/octo/app:buildcache-linux-arm64']
       }
@@ -100,10 +110,17 @@ describe('planCache options', () => {
   test.each([
     { name: 'disabled: nothing', options: options({ enabled: false }), expected: { from: [], to: [], refs: [] } },
     { name: 'no image: nothing', options: options({ image: undefined }), expected: { from: [], to: [], refs: [] } },
-    { name: 'disabled with read-only tags: still nothing', options: options({ enabled: false, readOnlyTags: ['buildcache'] }), expected: { from: [], to: [], refs: [] } },
+    {
+      name: 'disabled with read-only tags: still nothing',
+      options: options({ enabled: false, readOnlyTags: ['buildcache'] }),
+      expected: { from: [], to: [], refs: [] }
+    },
     {
       name: 'explicit cache-from and cache-to replace the registry cache',
-      options: options({ cacheFrom: ['type=registry,ref=ghcr.io/octo/cache:main'], cacheTo: ['type=registry,ref=ghcr.io/octo/cache:main,mode=max'] }),
+      options: options({
+        cacheFrom: ['type=registry,ref=ghcr.io/octo/cache:main'],
+        cacheTo: ['type=registry,ref=ghcr.io/octo/cache:main,mode=max']
+      }),
       expected: {
         from: ['type=registry,ref=ghcr.io/octo/cache:main'],
         to: ['type=registry,ref=ghcr.io/octo/cache:main,mode=max,ignore-error=true'],
@@ -113,7 +130,11 @@ describe('planCache options', () => {
     {
       name: 'explicit cache-to keeps the ignore-error the user chose',
       options: options({ cacheTo: ['type=registry,ref=ghcr.io/octo/cache:main,ignore-error=false'] }),
-      expected: { from: [], to: ['type=registry,ref=ghcr.io/octo/cache:main,ignore-error=false'], refs: ['ghcr.io/octo/cache:main'] }
+      expected: {
+        from: [],
+        to: ['type=registry,ref=ghcr.io/octo/cache:main,ignore-error=false'],
+        refs: ['ghcr.io/octo/cache:main']
+      }
     },
     {
       name: 'type=inline is left untouched',
@@ -169,6 +190,8 @@ describe('planCache options', () => {
   // refs are read from the specs as given, before a bare ref is expanded to type=registry,ref=…,
   // so the summary says "Cache: off" for a cache that is on. Remove `.failing` once fixed.
   test('BUG: a bare cache-from/cache-to ref is missing from refs (summary says off)', () => {
-    expect(planCache(options({ cacheFrom: ['ghcr.io/octo/cache:main'], cacheTo: ['ghcr.io/octo/cache:main'] })).refs).toEqual(['ghcr.io/octo/cache:main']);
+    expect(
+      planCache(options({ cacheFrom: ['ghcr.io/octo/cache:main'], cacheTo: ['ghcr.io/octo/cache:main'] })).refs
+    ).toEqual(['ghcr.io/octo/cache:main']);
   });
 });

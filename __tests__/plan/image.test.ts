@@ -9,7 +9,11 @@ describe('parseImage', () => {
     { name: 'upper-case registry host is lower-cased', given: 'GHCR.IO/owner/app', expected: 'ghcr.io/owner/app' },
     { name: 'registry with port', given: 'localhost:5000/team/app', expected: 'localhost:5000/team/app' },
     { name: 'IPv6 registry', given: '[::1]:5000/app', expected: '[::1]:5000/app' },
-    { name: 'separators in path', given: 'registry.example.com/a.b/c__d/e--f/g_h', expected: 'registry.example.com/a.b/c__d/e--f/g_h' },
+    {
+      name: 'separators in path',
+      given: 'registry.example.com/a.b/c__d/e--f/g_h',
+      expected: 'registry.example.com/a.b/c__d/e--f/g_h'
+    },
     { name: 'name= form', given: 'name=ghcr.io/Owner/app', expected: 'ghcr.io/owner/app' },
     { name: 'surrounding spaces', given: '  owner/app  ', expected: 'owner/app' }
   ])('$name', ({ given, expected }) => {
@@ -20,7 +24,11 @@ describe('parseImage', () => {
     { name: 'a tag', given: 'ghcr.io/owner/app:1.0', why: 'a tag is not accepted' },
     { name: 'a tag on a short name', given: 'nginx:latest', why: 'a tag is not accepted' },
     { name: 'registry host without path', given: 'localhost:5000', why: 'a tag is not accepted' },
-    { name: 'a digest', given: 'owner/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', why: 'a digest is not accepted' },
+    {
+      name: 'a digest',
+      given: 'owner/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+      why: 'a digest is not accepted'
+    },
     { name: 'a space', given: 'owner/my app', why: '"my app" is not a valid path component' },
     { name: 'leading separator', given: 'owner/-app', why: '"-app" is not a valid path component' },
     { name: 'trailing separator', given: 'owner/app.', why: '"app." is not a valid path component' },
@@ -45,10 +53,22 @@ describe('parseImage', () => {
 
 describe('parseImages', () => {
   test.each([
-    { name: 'one a line', raw: 'ghcr.io/owner/app\ndocker.io/owner/app', expected: ['ghcr.io/owner/app', 'docker.io/owner/app'] },
+    {
+      name: 'one a line',
+      raw: 'ghcr.io/owner/app\ndocker.io/owner/app',
+      expected: ['ghcr.io/owner/app', 'docker.io/owner/app']
+    },
     { name: 'comma separated', raw: 'ghcr.io/owner/app, owner/app', expected: ['ghcr.io/owner/app', 'owner/app'] },
-    { name: 'csv form with enable', raw: 'name=ghcr.io/Owner/app\nname=owner/app,enable=false', expected: ['ghcr.io/owner/app'] },
-    { name: 'duplicates after lower-casing', raw: 'ghcr.io/Owner/app\nghcr.io/owner/app', expected: ['ghcr.io/owner/app'] },
+    {
+      name: 'csv form with enable',
+      raw: 'name=ghcr.io/Owner/app\nname=owner/app,enable=false',
+      expected: ['ghcr.io/owner/app']
+    },
+    {
+      name: 'duplicates after lower-casing',
+      raw: 'ghcr.io/Owner/app\nghcr.io/owner/app',
+      expected: ['ghcr.io/owner/app']
+    },
     { name: 'comments and blanks', raw: '# registries\n\nowner/app\n', expected: ['owner/app'] },
     { name: 'empty', raw: '', expected: [] }
   ])('$name', ({ raw, expected }) => {
@@ -96,6 +116,8 @@ describe('validateTag', () => {
     { name: 'empty', tag: '' },
     { name: '129 chars', tag: 'a'.repeat(129) }
   ])('rejects $name', ({ tag }) => {
-    expect(() => validateTag(tag, 'cache-tag')).toThrow(new InputError('cache-tag', tag, 'a tag of 1 to 128 characters from [A-Za-z0-9_.-], not starting with "." or "-"'));
+    expect(() => validateTag(tag, 'cache-tag')).toThrow(
+      new InputError('cache-tag', tag, 'a tag of 1 to 128 characters from [A-Za-z0-9_.-], not starting with "." or "-"')
+    );
   });
 });

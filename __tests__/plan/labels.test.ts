@@ -98,13 +98,26 @@ describe('computeLabels', () => {
   });
 
   test.each([
-    { name: 'no =', line: 'maintainer', accepted: 'one key=value a line, the key without spaces (e.g. org.opencontainers.image.vendor=ACME)' },
-    { name: 'empty key', line: '=x', accepted: 'one key=value a line, the key without spaces (e.g. org.opencontainers.image.vendor=ACME)' },
-    { name: 'space in key', line: 'my key=x', accepted: 'one key=value a line, the key without spaces (e.g. org.opencontainers.image.vendor=ACME)' },
+    {
+      name: 'no =',
+      line: 'maintainer',
+      accepted: 'one key=value a line, the key without spaces (e.g. org.opencontainers.image.vendor=ACME)'
+    },
+    {
+      name: 'empty key',
+      line: '=x',
+      accepted: 'one key=value a line, the key without spaces (e.g. org.opencontainers.image.vendor=ACME)'
+    },
+    {
+      name: 'space in key',
+      line: 'my key=x',
+      accepted: 'one key=value a line, the key without spaces (e.g. org.opencontainers.image.vendor=ACME)'
+    },
     {
       name: 'unknown expression',
       line: 'x={{version}}',
-      accepted: 'key=value with known expressions (unknown expression {{version}}; known here: branch, tag, sha, base_ref, is_default_branch, date, commit_date)'
+      accepted:
+        'key=value with known expressions (unknown expression {{version}}; known here: branch, tag, sha, base_ref, is_default_branch, date, commit_date)'
     }
   ])('rejects $name', ({ line, accepted }) => {
     expect(() => computeLabels(context(), '1.2.3', [line], NOW)).toThrow(new InputError('labels', line, accepted));
@@ -181,7 +194,11 @@ describe('computeAnnotations', () => {
 
   test('rejects a line without key=value', () => {
     expect(() => computeAnnotations(labels, ['index:novalue'], ['index'])).toThrow(
-      new InputError('annotations', 'index:novalue', 'one key=value a line, the key without spaces (e.g. org.opencontainers.image.vendor=ACME)')
+      new InputError(
+        'annotations',
+        'index:novalue',
+        'one key=value a line, the key without spaces (e.g. org.opencontainers.image.vendor=ACME)'
+      )
     );
   });
 });

@@ -34,18 +34,52 @@ describe('platformSlug', () => {
 
 describe('legTag', () => {
   test.each([
-    { name: 'one platform', ctx: context(), runId: '7001', platforms: 'linux/arm64', expected: 'leg-860c190-7001-linux-arm64' },
-    { name: 'a variant', ctx: context(), runId: '7001', platforms: 'linux/arm/v7', expected: 'leg-860c190-7001-linux-arm-v7' },
-    { name: 'a leg of two platforms', ctx: context(), runId: '7001', platforms: 'linux/amd64,linux/riscv64', expected: 'leg-860c190-7001-linux-amd64_linux-riscv64' },
-    { name: 'a local run id', ctx: context(), runId: 'local-m1x2y3', platforms: 'linux/amd64', expected: 'leg-860c190-local-m1x2y3-linux-amd64' },
-    { name: 'another commit', ctx: context({ sha: OTHER_SHA }), runId: '7001', platforms: 'linux/arm64', expected: 'leg-0a1b2c3-7001-linux-arm64' }
+    {
+      name: 'one platform',
+      ctx: context(),
+      runId: '7001',
+      platforms: 'linux/arm64',
+      expected: 'leg-860c190-7001-linux-arm64'
+    },
+    {
+      name: 'a variant',
+      ctx: context(),
+      runId: '7001',
+      platforms: 'linux/arm/v7',
+      expected: 'leg-860c190-7001-linux-arm-v7'
+    },
+    {
+      name: 'a leg of two platforms',
+      ctx: context(),
+      runId: '7001',
+      platforms: 'linux/amd64,linux/riscv64',
+      expected: 'leg-860c190-7001-linux-amd64_linux-riscv64'
+    },
+    {
+      name: 'a local run id',
+      ctx: context(),
+      runId: 'local-m1x2y3',
+      platforms: 'linux/amd64',
+      expected: 'leg-860c190-local-m1x2y3-linux-amd64'
+    },
+    {
+      name: 'another commit',
+      ctx: context({ sha: OTHER_SHA }),
+      runId: '7001',
+      platforms: 'linux/arm64',
+      expected: 'leg-0a1b2c3-7001-linux-arm64'
+    }
   ])('$name', ({ ctx, runId, platforms, expected }) => {
     expect(legTag(ctx, runId, p(platforms))).toBe(expected);
   });
 
   test.each([
     { name: 'two runs of the same commit', a: [context(), '7001'] as const, b: [context(), '7002'] as const },
-    { name: 'two commits in the same run id', a: [context(), '7001'] as const, b: [context({ sha: OTHER_SHA }), '7001'] as const }
+    {
+      name: 'two commits in the same run id',
+      a: [context(), '7001'] as const,
+      b: [context({ sha: OTHER_SHA }), '7001'] as const
+    }
   ])('$name leave different tags', ({ a, b }) => {
     expect(legTag(a[0], a[1], p('linux/arm64'))).not.toBe(legTag(b[0], b[1], p('linux/arm64')));
   });
@@ -59,9 +93,21 @@ describe('parseDigestRefs', () => {
   test.each([
     { name: 'no items', items: [], expected: [] },
     { name: 'a bare digest means the first image', items: [DIGEST], expected: [`ghcr.io/octo/app@${DIGEST}`] },
-    { name: 'a full reference is kept', items: [`docker.io/octo/app@${DIGEST}`], expected: [`docker.io/octo/app@${DIGEST}`] },
-    { name: 'a tag before the digest is kept (the digest decides)', items: [`ghcr.io/octo/app:1.2@${DIGEST}`], expected: [`ghcr.io/octo/app:1.2@${DIGEST}`] },
-    { name: 'a registry with a port', items: [`localhost:5000/octo/app@${DIGEST}`], expected: [`localhost:5000/octo/app@${DIGEST}`] },
+    {
+      name: 'a full reference is kept',
+      items: [`docker.io/octo/app@${DIGEST}`],
+      expected: [`docker.io/octo/app@${DIGEST}`]
+    },
+    {
+      name: 'a tag before the digest is kept (the digest decides)',
+      items: [`ghcr.io/octo/app:1.2@${DIGEST}`],
+      expected: [`ghcr.io/octo/app:1.2@${DIGEST}`]
+    },
+    {
+      name: 'a registry with a port',
+      items: [`localhost:5000/octo/app@${DIGEST}`],
+      expected: [`localhost:5000/octo/app@${DIGEST}`]
+    },
     {
       name: 'mixed, order kept',
       items: [`ghcr.io/octo/app@${DIGEST}`, `sha256:${'b2'.repeat(32)}`],
@@ -97,10 +143,18 @@ describe('parseDigestRefs', () => {
 
 describe('cacheScope', () => {
   test.each([
-    { name: 'default branch writes the tag', ctx: context(), leg: undefined, expected: { write: 'buildcache', readOnly: [] } },
+    {
+      name: 'default branch writes the tag',
+      ctx: context(),
+      leg: undefined,
+      expected: { write: 'buildcache', readOnly: [] }
+    },
     {
       name: 'default branch known by name',
-      ctx: context({ ref: 'refs/heads/develop', repo: { fullName: 'octo/app', htmlUrl: '', defaultBranch: 'develop' } }),
+      ctx: context({
+        ref: 'refs/heads/develop',
+        repo: { fullName: 'octo/app', htmlUrl: '', defaultBranch: 'develop' }
+      }),
       leg: undefined,
       expected: { write: 'buildcache', readOnly: [] }
     },
@@ -112,20 +166,44 @@ describe('cacheScope', () => {
     },
     {
       name: 'pull request writes pr-N, reads the default',
-      ctx: context({ eventName: 'pull_request', ref: 'refs/pull/12/merge', pr: { number: 12, baseRef: 'main', headRef: 'feature/login' } }),
+      ctx: context({
+        eventName: 'pull_request',
+        ref: 'refs/pull/12/merge',
+        pr: { number: 12, baseRef: 'main', headRef: 'feature/login' }
+      }),
       leg: undefined,
       expected: { write: 'buildcache-pr-12', readOnly: ['buildcache'] }
     },
-    { name: 'tag push writes the tag', ctx: context({ ref: 'refs/tags/v1.2.3' }), leg: undefined, expected: { write: 'buildcache', readOnly: [] } },
-    { name: 'no branch and no PR (a detached local build)', ctx: context({ eventName: 'git', ref: '' }), leg: undefined, expected: { write: 'buildcache', readOnly: [] } },
+    {
+      name: 'tag push writes the tag',
+      ctx: context({ ref: 'refs/tags/v1.2.3' }),
+      leg: undefined,
+      expected: { write: 'buildcache', readOnly: [] }
+    },
+    {
+      name: 'no branch and no PR (a detached local build)',
+      ctx: context({ eventName: 'git', ref: '' }),
+      leg: undefined,
+      expected: { write: 'buildcache', readOnly: [] }
+    },
     {
       name: 'no default branch known: main is assumed',
       ctx: context({ ref: 'refs/heads/main', repo: { fullName: 'octo/app', htmlUrl: '' } }),
       leg: undefined,
       expected: { write: 'buildcache', readOnly: [] }
     },
-    { name: 'a leg on the default branch adds its platform', ctx: context(), leg: p('linux/arm64'), expected: { write: 'buildcache-linux-arm64', readOnly: [] } },
-    { name: 'a leg with a variant', ctx: context(), leg: p('linux/arm/v7'), expected: { write: 'buildcache-linux-arm-v7', readOnly: [] } },
+    {
+      name: 'a leg on the default branch adds its platform',
+      ctx: context(),
+      leg: p('linux/arm64'),
+      expected: { write: 'buildcache-linux-arm64', readOnly: [] }
+    },
+    {
+      name: 'a leg with a variant',
+      ctx: context(),
+      leg: p('linux/arm/v7'),
+      expected: { write: 'buildcache-linux-arm-v7', readOnly: [] }
+    },
     {
       name: 'a leg on a feature branch reads its platform on the default',
       ctx: context({ ref: 'refs/heads/feature/login' }),
@@ -149,6 +227,9 @@ describe('cacheScope', () => {
   });
 
   test('a custom cache tag is the base', () => {
-    expect(cacheScope(context({ ref: 'refs/heads/fix' }), 'cache', p('linux/riscv64'))).toEqual({ write: 'cache-linux-riscv64-fix', readOnly: ['cache-linux-riscv64'] });
+    expect(cacheScope(context({ ref: 'refs/heads/fix' }), 'cache', p('linux/riscv64'))).toEqual({
+      write: 'cache-linux-riscv64-fix',
+      readOnly: ['cache-linux-riscv64']
+    });
   });
 });

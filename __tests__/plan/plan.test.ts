@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readInputs, type Inputs } from '../../src/inputs.js';
+import { readInputs } from '../../src/inputs/read.js';
+import type { Inputs } from '../../src/plan/inputs.js';
 import type { Context } from '../../src/plan/context.js';
 import { InputError } from '../../src/plan/errors.js';
 import { makePlan, parseSecrets, secretRefs, type Plan, type PlanIds } from '../../src/plan/plan.js';
-import { nativePlatform, runsNatively } from '../../src/plan/platforms.js';
+import { nativePlatform } from '../../src/plan/platforms.js';
 
 const SHA = '860c1904a1ce19322e91ac35af1ab07466440c37';
 const NOW = new Date('2024-03-05T14:07:09.042Z');
@@ -21,7 +22,12 @@ const CONTEXT: Context = {
   runAttempt: '1'
 };
 
-const IDS: PlanIds = { builderName: 'multiarch-7001-1-a1b2c3', metadataFile: '/tmp/multiarch-x/metadata.json', secretSpecs: [], runId: '7001' };
+const IDS: PlanIds = {
+  builderName: 'multiarch-7001-1-a1b2c3',
+  metadataFile: '/tmp/multiarch-x/metadata.json',
+  secretSpecs: [],
+  runId: '7001'
+};
 
 let workspace: string;
 beforeAll(() => {
@@ -35,10 +41,18 @@ function inputs(given: Record<string, string | undefined>): Inputs {
 }
 
 function plan(given: Record<string, string | undefined>, context: Context = CONTEXT, ids: PlanIds = IDS): Plan {
-  return makePlan(inputs(given), context, AMD64_HOST, NOW, ids, (p) => runsNatively(p, AMD64_HOST));
+  return makePlan(inputs(given), context, AMD64_HOST, NOW, ids);
 }
 
-const HEAD = ['build', '--builder', 'multiarch-7001-1-a1b2c3', '--progress', 'plain', '--metadata-file', '/tmp/multiarch-x/metadata.json'];
+const HEAD = [
+  'build',
+  '--builder',
+  'multiarch-7001-1-a1b2c3',
+  '--progress',
+  'plain',
+  '--metadata-file',
+  '/tmp/multiarch-x/metadata.json'
+];
 const LABELS = {
   'org.opencontainers.image.created': '2024-03-01T09:30:00.000Z',
   'org.opencontainers.image.revision': SHA,
@@ -48,12 +62,18 @@ const LABELS = {
   'org.opencontainers.image.version': 'main'
 };
 const LABEL_ARGS = [
-  '--label', 'org.opencontainers.image.created=2024-03-01T09:30:00.000Z',
-  '--label', `org.opencontainers.image.revision=${SHA}`,
-  '--label', 'org.opencontainers.image.source=https://github.com/octo/app',
-  '--label', 'org.opencontainers.image.title=app',
-  '--label', 'org.opencontainers.image.url=https://github.com/octo/app',
-  '--label', 'org.opencontainers.image.version=main'
+  '--label',
+  'org.opencontainers.image.created=2024-03-01T09:30:00.000Z',
+  '--label',
+  `org.opencontainers.image.revision=${SHA}`,
+  '--label',
+  'org.opencontainers.image.source=https://github.com/octo/app',
+  '--label',
+  'org.opencontainers.image.title=app',
+  '--label',
+  'org.opencontainers.image.url=https://github.com/octo/app',
+  '--label',
+  'org.opencontainers.image.version=main'
 ];
 const MANIFEST_ANNOTATIONS = [
   'manifest:org.opencontainers.image.created=2024-03-01T09:30:00.000Z',
@@ -64,7 +84,10 @@ const MANIFEST_ANNOTATIONS = [
   'manifest:org.opencontainers.image.version=main'
 ];
 const INDEX_ANNOTATIONS = MANIFEST_ANNOTATIONS.map((a) => a.replace(/^manifest:/, 'index:'));
-const PUSH_OUTPUT = ['--output', 'type=image,name=ghcr.io/octo/app,push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true'];
+const PUSH_OUTPUT = [
+  '--output',
+  'type=image,name=ghcr.io/octo/app,push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true'
+];
 const WRITE = 'mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true';
 
 describe('makePlan: build mode', () => {
@@ -73,14 +96,17 @@ describe('makePlan: build mode', () => {
   test('one build of every platform, pushed by digest, with the registry cache', () => {
     expect(result().build).toEqual([
       ...HEAD,
-      '--platform', 'linux/amd64,linux/arm64',
+      '--platform',
+      'linux/amd64,linux/arm64',
       ...LABEL_ARGS,
       ...INDEX_ANNOTATIONS.flatMap((a) => ['--annotation', a]),
       ...MANIFEST_ANNOTATIONS.flatMap((a) => ['--annotation', a]),
       '--provenance=mode=min',
       '--sbom=false',
-      '--cache-from', 'type=registry,ref=ghcr.io/octo/app:buildcache',
-      '--cache-to', `type=registry,ref=ghcr.io/octo/app:buildcache,${WRITE}`,
+      '--cache-from',
+      'type=registry,ref=ghcr.io/octo/app:buildcache',
+      '--cache-to',
+      `type=registry,ref=ghcr.io/octo/app:buildcache,${WRITE}`,
       ...PUSH_OUTPUT,
       '.'
     ]);
@@ -97,7 +123,15 @@ describe('makePlan: build mode', () => {
     expect(p.output).toEqual({ kind: 'push-by-digest', image: 'ghcr.io/octo/app' });
     expect(p.builder).toEqual({
       name: 'multiarch-7001-1-a1b2c3',
-      create: ['create', '--name', 'multiarch-7001-1-a1b2c3', '--driver', 'docker-container', '--driver-opt', 'image=moby/buildkit:v0.32.2']
+      create: [
+        'create',
+        '--name',
+        'multiarch-7001-1-a1b2c3',
+        '--driver',
+        'docker-container',
+        '--driver-opt',
+        'image=moby/buildkit:v0.32.2'
+      ]
     });
     expect(p.legs).toEqual([]);
   });
@@ -108,18 +142,44 @@ describe('makePlan: builder', () => {
     {
       name: 'remote driver: created against the endpoint',
       given: { driver: 'remote', endpoint: 'unix:///run/buildkit/buildkitd.sock' },
-      expected: { name: 'multiarch-7001-1-a1b2c3', create: ['create', '--name', 'multiarch-7001-1-a1b2c3', '--driver', 'remote', 'unix:///run/buildkit/buildkitd.sock'] }
+      expected: {
+        name: 'multiarch-7001-1-a1b2c3',
+        create: [
+          'create',
+          '--name',
+          'multiarch-7001-1-a1b2c3',
+          '--driver',
+          'remote',
+          'unix:///run/buildkit/buildkitd.sock'
+        ]
+      }
     },
     {
       name: 'a mirror BuildKit image',
       given: { 'buildkit-image': 'mirror.gcr.io/moby/buildkit:v0.32.2' },
       expected: {
         name: 'multiarch-7001-1-a1b2c3',
-        create: ['create', '--name', 'multiarch-7001-1-a1b2c3', '--driver', 'docker-container', '--driver-opt', 'image=mirror.gcr.io/moby/buildkit:v0.32.2']
+        create: [
+          'create',
+          '--name',
+          'multiarch-7001-1-a1b2c3',
+          '--driver',
+          'docker-container',
+          '--driver-opt',
+          'image=mirror.gcr.io/moby/buildkit:v0.32.2'
+        ]
       }
     },
-    { name: 'docker driver: the default builder, nothing created', given: { driver: 'docker' }, expected: { name: 'default', create: undefined } },
-    { name: 'an existing builder: used, nothing created', given: { builder: 'shared' }, expected: { name: 'shared', create: undefined } }
+    {
+      name: 'docker driver: the default builder, nothing created',
+      given: { driver: 'docker' },
+      expected: { name: 'default', create: undefined }
+    },
+    {
+      name: 'an existing builder: used, nothing created',
+      given: { builder: 'shared' },
+      expected: { name: 'shared', create: undefined }
+    }
   ])('$name', ({ given, expected }) => {
     const p = plan({ images: 'ghcr.io/octo/app', ...given });
     expect(p.builder).toEqual(expected);
@@ -142,7 +202,10 @@ describe('makePlan: merge mode', () => {
   });
 
   test('legs are looked for under the run id given', () => {
-    const p = plan({ images: 'ghcr.io/octo/app', mode: 'merge', platforms: 'linux/riscv64' }, CONTEXT, { ...IDS, runId: 'release-42' });
+    const p = plan({ images: 'ghcr.io/octo/app', mode: 'merge', platforms: 'linux/riscv64' }, CONTEXT, {
+      ...IDS,
+      runId: 'release-42'
+    });
     expect(p.legs.map((l) => l.tag)).toEqual(['leg-860c190-release-42-linux-riscv64']);
   });
 });
@@ -150,7 +213,9 @@ describe('makePlan: merge mode', () => {
 describe('makePlan: platform mode (one matrix leg)', () => {
   test('one leg, its own cache, pushed by digest', () => {
     const p = plan({ images: 'ghcr.io/octo/app', mode: 'platform', platforms: 'linux/arm64' });
-    expect(p.legs.map((l) => [l.platforms.map((x) => x.id), l.tag])).toEqual([[['linux/arm64'], 'leg-860c190-7001-linux-arm64']]);
+    expect(p.legs.map((l) => [l.platforms.map((x) => x.id), l.tag])).toEqual([
+      [['linux/arm64'], 'leg-860c190-7001-linux-arm64']
+    ]);
     expect(p.cache).toEqual({
       from: ['type=registry,ref=ghcr.io/octo/app:buildcache-linux-arm64'],
       to: [`type=registry,ref=ghcr.io/octo/app:buildcache-linux-arm64,${WRITE}`],
@@ -158,27 +223,43 @@ describe('makePlan: platform mode (one matrix leg)', () => {
     });
     expect(p.build).toEqual([
       ...HEAD,
-      '--platform', 'linux/arm64',
+      '--platform',
+      'linux/arm64',
       ...LABEL_ARGS,
       ...MANIFEST_ANNOTATIONS.flatMap((a) => ['--annotation', a]),
       '--provenance=mode=min',
       '--sbom=false',
-      '--cache-from', 'type=registry,ref=ghcr.io/octo/app:buildcache-linux-arm64',
-      '--cache-to', `type=registry,ref=ghcr.io/octo/app:buildcache-linux-arm64,${WRITE}`,
+      '--cache-from',
+      'type=registry,ref=ghcr.io/octo/app:buildcache-linux-arm64',
+      '--cache-to',
+      `type=registry,ref=ghcr.io/octo/app:buildcache-linux-arm64,${WRITE}`,
       ...PUSH_OUTPUT,
       '.'
     ]);
   });
 
   test('a leg on a pull request reads the default branch cache of its platform', () => {
-    const pr: Context = { ...CONTEXT, eventName: 'pull_request', ref: 'refs/pull/12/merge', pr: { number: 12, baseRef: 'main', headRef: 'fix' } };
+    const pr: Context = {
+      ...CONTEXT,
+      eventName: 'pull_request',
+      ref: 'refs/pull/12/merge',
+      pr: { number: 12, baseRef: 'main', headRef: 'fix' }
+    };
     const p = plan({ images: 'ghcr.io/octo/app', mode: 'platform', platforms: 'linux/amd64' }, pr);
-    expect(p.cache.from).toEqual(['type=registry,ref=ghcr.io/octo/app:buildcache-linux-amd64-pr-12', 'type=registry,ref=ghcr.io/octo/app:buildcache-linux-amd64']);
+    expect(p.cache.from).toEqual([
+      'type=registry,ref=ghcr.io/octo/app:buildcache-linux-amd64-pr-12',
+      'type=registry,ref=ghcr.io/octo/app:buildcache-linux-amd64'
+    ]);
     expect(p.cache.to).toEqual([`type=registry,ref=ghcr.io/octo/app:buildcache-linux-amd64-pr-12,${WRITE}`]);
   });
 
   test('a leg needs no tag of its own', () => {
-    const p = plan({ images: 'ghcr.io/octo/app', mode: 'platform', platforms: 'linux/arm64', tags: 'type=ref,event=tag' });
+    const p = plan({
+      images: 'ghcr.io/octo/app',
+      mode: 'platform',
+      platforms: 'linux/arm64',
+      tags: 'type=ref,event=tag'
+    });
     expect(p.tags.refs).toEqual([]);
     expect(p.legs.map((l) => l.tag)).toEqual(['leg-860c190-7001-linux-arm64']);
   });
@@ -190,11 +271,16 @@ describe('makePlan: load mode', () => {
     expect(p.output).toEqual({ kind: 'load', tags: ['octo/app:main', 'octo/app:sha-860c190'] });
     expect(p.build).toEqual([
       ...HEAD,
-      '--platform', 'linux/arm64',
+      '--platform',
+      'linux/arm64',
       ...LABEL_ARGS,
       '--provenance=mode=min',
       '--sbom=false',
-      '--tag', 'octo/app:main', '--tag', 'octo/app:sha-860c190', '--load',
+      '--tag',
+      'octo/app:main',
+      '--tag',
+      'octo/app:sha-860c190',
+      '--load',
       '.'
     ]);
   });
@@ -202,30 +288,52 @@ describe('makePlan: load mode', () => {
   test('build only: no output at all', () => {
     const p = plan({ push: 'false', platforms: 'linux/amd64', provenance: 'false' });
     expect(p.output).toEqual({ kind: 'none' });
-    expect(p.build).toEqual([...HEAD, '--platform', 'linux/amd64', ...LABEL_ARGS, '--provenance=false', '--sbom=false', '.']);
+    expect(p.build).toEqual([
+      ...HEAD,
+      '--platform',
+      'linux/amd64',
+      ...LABEL_ARGS,
+      '--provenance=false',
+      '--sbom=false',
+      '.'
+    ]);
   });
 });
 
 describe('makePlan: secrets and options reach the argv', () => {
   test('secret specs, build args, explicit cache', () => {
     const p = plan(
-      { images: 'ghcr.io/octo/app', platforms: 'linux/amd64', 'build-args': 'V=1', 'cache-from': 'type=gha', 'cache-to': 'type=gha,mode=max', target: 'runtime' },
+      {
+        images: 'ghcr.io/octo/app',
+        platforms: 'linux/amd64',
+        'build-args': 'V=1',
+        'cache-from': 'type=gha',
+        'cache-to': 'type=gha,mode=max',
+        target: 'runtime'
+      },
       CONTEXT,
       { ...IDS, secretSpecs: ['id=npm,src=/tmp/multiarch-x/secret-npm', 'id=gh,env=GITHUB_TOKEN'] }
     );
     expect(p.build).toEqual([
       ...HEAD,
-      '--platform', 'linux/amd64',
-      '--target', 'runtime',
-      '--build-arg', 'V=1',
+      '--platform',
+      'linux/amd64',
+      '--target',
+      'runtime',
+      '--build-arg',
+      'V=1',
       ...LABEL_ARGS,
       ...MANIFEST_ANNOTATIONS.flatMap((a) => ['--annotation', a]),
-      '--secret', 'id=npm,src=/tmp/multiarch-x/secret-npm',
-      '--secret', 'id=gh,env=GITHUB_TOKEN',
+      '--secret',
+      'id=npm,src=/tmp/multiarch-x/secret-npm',
+      '--secret',
+      'id=gh,env=GITHUB_TOKEN',
       '--provenance=mode=min',
       '--sbom=false',
-      '--cache-from', 'type=gha',
-      '--cache-to', 'type=gha,mode=max,ignore-error=true',
+      '--cache-from',
+      'type=gha',
+      '--cache-to',
+      'type=gha,mode=max,ignore-error=true',
       ...PUSH_OUTPUT,
       '.'
     ]);
@@ -234,7 +342,13 @@ describe('makePlan: secrets and options reach the argv', () => {
 
 describe('makePlan: push with rules that give no tag', () => {
   test.each([
-    { name: 'a tag-only rule on a branch push', given: { tags: 'type=ref,event=tag' }, context: CONTEXT, value: 'type=ref,event=tag', accepted: 'a push event on refs/heads/main' },
+    {
+      name: 'a tag-only rule on a branch push',
+      given: { tags: 'type=ref,event=tag' },
+      context: CONTEXT,
+      value: 'type=ref,event=tag',
+      accepted: 'a push event on refs/heads/main'
+    },
     {
       name: 'two rules, neither applies',
       given: { tags: 'type=semver,pattern={{version}}\ntype=schedule' },
@@ -271,11 +385,22 @@ describe('makePlan: push with rules that give no tag', () => {
 describe('parseSecrets', () => {
   test.each([
     { name: 'one secret', lines: ['NPM_TOKEN=abc123'], expected: [{ id: 'NPM_TOKEN', value: 'abc123' }] },
-    { name: 'split at the first =', lines: ['url=https://u:p@h/?a=b'], expected: [{ id: 'url', value: 'https://u:p@h/?a=b' }] },
+    {
+      name: 'split at the first =',
+      lines: ['url=https://u:p@h/?a=b'],
+      expected: [{ id: 'url', value: 'https://u:p@h/?a=b' }]
+    },
     { name: 'the value keeps its spaces and commas', lines: ['k= a, b '], expected: [{ id: 'k', value: ' a, b ' }] },
     { name: 'spaces around the id', lines: ['  gh.token-1_x =v'], expected: [{ id: 'gh.token-1_x', value: 'v' }] },
     { name: 'an empty value', lines: ['EMPTY='], expected: [{ id: 'EMPTY', value: '' }] },
-    { name: 'two lines', lines: ['A=1', 'B=2'], expected: [{ id: 'A', value: '1' }, { id: 'B', value: '2' }] }
+    {
+      name: 'two lines',
+      lines: ['A=1', 'B=2'],
+      expected: [
+        { id: 'A', value: '1' },
+        { id: 'B', value: '2' }
+      ]
+    }
   ])('$name', ({ lines, expected }) => {
     expect(parseSecrets(lines)).toEqual(expected);
   });
@@ -329,8 +454,18 @@ describe('secretRefs', () => {
   test.each([
     { name: 'nothing', envs: [], files: [], expected: [] },
     { name: 'an env secret', envs: ['gh=GITHUB_TOKEN'], files: [], expected: ['id=gh,env=GITHUB_TOKEN'] },
-    { name: 'a file secret', envs: [], files: ['npmrc=/home/runner/.npmrc'], expected: ['id=npmrc,src=/home/runner/.npmrc'] },
-    { name: 'envs first, then files', envs: ['a=A', 'b=B'], files: ['c=/c'], expected: ['id=a,env=A', 'id=b,env=B', 'id=c,src=/c'] },
+    {
+      name: 'a file secret',
+      envs: [],
+      files: ['npmrc=/home/runner/.npmrc'],
+      expected: ['id=npmrc,src=/home/runner/.npmrc']
+    },
+    {
+      name: 'envs first, then files',
+      envs: ['a=A', 'b=B'],
+      files: ['c=/c'],
+      expected: ['id=a,env=A', 'id=b,env=B', 'id=c,src=/c']
+    },
     { name: 'a path with =', envs: [], files: ['cfg=/etc/a=b'], expected: ['id=cfg,src=/etc/a=b'] }
   ])('$name', ({ envs, files, expected }) => {
     expect(secretRefs(envs, files)).toEqual(expected);
@@ -338,7 +473,13 @@ describe('secretRefs', () => {
 
   test.each([
     { name: 'secret-envs without =', envs: ['GITHUB_TOKEN'], files: [], input: 'secret-envs', value: 'GITHUB_TOKEN' },
-    { name: 'secret-files without id', envs: [], files: ['=/home/runner/.npmrc'], input: 'secret-files', value: '=/home/runner/.npmrc' }
+    {
+      name: 'secret-files without id',
+      envs: [],
+      files: ['=/home/runner/.npmrc'],
+      input: 'secret-files',
+      value: '=/home/runner/.npmrc'
+    }
   ])('rejects $name', ({ envs, files, input, value }) => {
     let error: unknown;
     try {

@@ -38,7 +38,11 @@ describe('parsePlatforms normalises the way containerd does', () => {
     { name: 'loongarch64 is loong64', given: ['linux/loongarch64'], ids: ['linux/loong64'] },
     { name: 'upper case is lowered', given: ['Linux/ARM64'], ids: ['linux/arm64'] },
     { name: 'a bare architecture means linux', given: ['arm64'], ids: ['linux/arm64'] },
-    { name: 'spaces around items are trimmed', given: [' linux/amd64 ', 'linux/arm64'], ids: ['linux/amd64', 'linux/arm64'] },
+    {
+      name: 'spaces around items are trimmed',
+      given: [' linux/amd64 ', 'linux/arm64'],
+      ids: ['linux/amd64', 'linux/arm64']
+    },
     {
       name: 'order is kept',
       given: ['linux/riscv64', 'linux/amd64', 'linux/arm/v7'],
@@ -49,8 +53,16 @@ describe('parsePlatforms normalises the way containerd does', () => {
   });
 
   test.each([
-    { name: 'arm/v7 has every field', given: 'linux/armhf', platform: { os: 'linux', arch: 'arm', variant: 'v7', id: 'linux/arm/v7' } },
-    { name: 'arm64 has no variant', given: 'linux/arm64/v8', platform: { os: 'linux', arch: 'arm64', variant: undefined, id: 'linux/arm64' } }
+    {
+      name: 'arm/v7 has every field',
+      given: 'linux/armhf',
+      platform: { os: 'linux', arch: 'arm', variant: 'v7', id: 'linux/arm/v7' }
+    },
+    {
+      name: 'arm64 has no variant',
+      given: 'linux/arm64/v8',
+      platform: { os: 'linux', arch: 'arm64', variant: undefined, id: 'linux/arm64' }
+    }
   ])('$name', ({ given, platform }) => {
     expect(only(given)).toEqual(platform);
   });
@@ -61,38 +73,71 @@ describe('parsePlatforms rejects what cannot be built', () => {
     {
       name: 'swapped digits suggest amd64',
       given: ['linux/amd46'],
-      message: /^input "platforms": "linux\/amd46" is not accepted; expected one of linux\/amd64, .*; did you mean linux\/amd64\?$/
+      message:
+        /^input "platforms": "linux\/amd46" is not accepted; expected one of linux\/amd64, .*; did you mean linux\/amd64\?$/
     },
-    { name: 'a misspelt alias suggests its platform', given: ['linux/aarch46'], message: /did you mean linux\/arm64\?$/ },
+    {
+      name: 'a misspelt alias suggests its platform',
+      given: ['linux/aarch46'],
+      message: /did you mean linux\/arm64\?$/
+    },
     { name: 'a misspelt os suggests linux', given: ['linx/arm64'], message: /did you mean linux\/arm64\?$/ },
     { name: 'a dropped letter suggests riscv64', given: ['linux/riscv4'], message: /did you mean linux\/riscv64\?$/ },
-    { name: 'arm64/v9 is no variant we build', given: ['linux/arm64/v9'], message: /"linux\/arm64\/v9" is not accepted; .*did you mean linux\/arm64\?$/ },
+    {
+      name: 'arm64/v9 is no variant we build',
+      given: ['linux/arm64/v9'],
+      message: /"linux\/arm64\/v9" is not accepted; .*did you mean linux\/arm64\?$/
+    },
     { name: 'arm/v8 is no arm variant we build', given: ['linux/arm/v8'], message: /"linux\/arm\/v8" is not accepted/ },
-    { name: 'windows is not built with emulation', given: ['windows/amd64'], message: /"windows\/amd64" is not accepted; expected one of linux\/amd64/ },
-    { name: 'an unknown architecture far from any', given: ['linux/sparc64'], message: /"linux\/sparc64" is not accepted; expected one of [^;]*$/ },
-    { name: 'an alias cannot take a second variant', given: ['linux/armhf/v6'], message: /"linux\/armhf\/v6" is not accepted/ },
+    {
+      name: 'windows is not built with emulation',
+      given: ['windows/amd64'],
+      message: /"windows\/amd64" is not accepted; expected one of linux\/amd64/
+    },
+    {
+      name: 'an unknown architecture far from any',
+      given: ['linux/sparc64'],
+      message: /"linux\/sparc64" is not accepted; expected one of [^;]*$/
+    },
+    {
+      name: 'an alias cannot take a second variant',
+      given: ['linux/armhf/v6'],
+      message: /"linux\/armhf\/v6" is not accepted/
+    },
     { name: 'too many parts', given: ['linux/arm/v7/x'], message: /"linux\/arm\/v7\/x" is not accepted/ },
     { name: 'an empty part', given: ['linux//arm64'], message: /"linux\/\/arm64" is not accepted/ },
-    { name: 'an empty list', given: [], message: /^input "platforms": "" is not accepted; expected at least one platform/ },
+    {
+      name: 'an empty list',
+      given: [],
+      message: /^input "platforms": "" is not accepted; expected at least one platform/
+    },
     { name: 'a list of blanks', given: [' ', ''], message: /expected at least one platform/ },
     {
       name: 'the same platform twice',
       given: ['linux/amd64', 'linux/amd64'],
-      message: /"linux\/amd64" is not accepted; expected each platform once, but this is linux\/amd64, already given as "linux\/amd64"$/
+      message:
+        /"linux\/amd64" is not accepted; expected each platform once, but this is linux\/amd64, already given as "linux\/amd64"$/
     },
     {
       name: 'the same platform under two spellings',
       given: ['linux/arm64', 'linux/aarch64'],
-      message: /"linux\/aarch64" is not accepted; expected each platform once, but this is linux\/arm64, already given as "linux\/arm64"$/
+      message:
+        /"linux\/aarch64" is not accepted; expected each platform once, but this is linux\/arm64, already given as "linux\/arm64"$/
     },
-    { name: 'arm and arm/v7 are the same', given: ['linux/arm/v7', 'linux/arm'], message: /this is linux\/arm\/v7, already given as "linux\/arm\/v7"$/ }
+    {
+      name: 'arm and arm/v7 are the same',
+      given: ['linux/arm/v7', 'linux/arm'],
+      message: /this is linux\/arm\/v7, already given as "linux\/arm\/v7"$/
+    }
   ])('$name', ({ given, message }) => {
     expect(() => parsePlatforms(given)).toThrow(InputError);
     expect(() => parsePlatforms(given)).toThrow(message);
   });
 
   test('the error names the input it was given', () => {
-    expect(() => parsePlatforms(['linux/amd46'], 'merge-platforms')).toThrow(/^input "merge-platforms": "linux\/amd46"/);
+    expect(() => parsePlatforms(['linux/amd46'], 'merge-platforms')).toThrow(
+      /^input "merge-platforms": "linux\/amd46"/
+    );
   });
 
   test('the accepted list is complete and in a stable order', () => {
@@ -168,7 +213,12 @@ describe('runsNatively', () => {
     { name: '386 on arm64', id: 'linux/386', host: arm64Host, native: false },
     { name: 'arm/v7 on arm64 is not trusted to run natively', id: 'linux/arm/v7', host: arm64Host, native: false },
     { name: 'arm/v6 on an arm/v7 host', id: 'linux/arm/v6', host: armHost, native: true },
-    { name: 'arm64 on a Mac is not this host running it', id: 'linux/arm64', host: nativePlatform('arm64', 'darwin'), native: false }
+    {
+      name: 'arm64 on a Mac is not this host running it',
+      id: 'linux/arm64',
+      host: nativePlatform('arm64', 'darwin'),
+      native: false
+    }
   ])('$name: $native', ({ id, host, native }) => {
     expect(runsNatively(only(id), host)).toBe(native);
   });

@@ -90,7 +90,11 @@ describe('computeTags with the default rules', () => {
     },
     {
       name: 'pull request',
-      ctx: context({ eventName: 'pull_request', ref: 'refs/pull/12/merge', pr: { number: 12, baseRef: 'main', headRef: 'feature/x' } }),
+      ctx: context({
+        eventName: 'pull_request',
+        ref: 'refs/pull/12/merge',
+        pr: { number: 12, baseRef: 'main', headRef: 'feature/x' }
+      }),
       tags: ['pr-12', 'sha-860c190'],
       version: 'pr-12',
       floating: [],
@@ -137,7 +141,13 @@ describe('computeTags with the default rules', () => {
   });
 
   test('versionInfo of a pre-release', () => {
-    expect(run(context({ ref: 'refs/tags/v2.0.0-rc.1' })).versionInfo).toEqual({ version: '2.0.0-rc.1', major: 2, minor: 0, patch: 0, prerelease: 'rc.1' });
+    expect(run(context({ ref: 'refs/tags/v2.0.0-rc.1' })).versionInfo).toEqual({
+      version: '2.0.0-rc.1',
+      major: 2,
+      minor: 0,
+      patch: 0,
+      prerelease: 'rc.1'
+    });
   });
 
   test('a non-semver tag is reported, not silently skipped', () => {
@@ -160,13 +170,15 @@ describe('computeTags with explicit rules', () => {
     {
       name: 'semver patterns from the metadata-action table',
       ctx: context({ ref: 'refs/tags/v1.2.3' }),
-      rules: 'type=semver,pattern={{raw}}\ntype=semver,pattern=v{{major}}\ntype=semver,pattern={{minor}}\ntype=semver,pattern={{patch}}',
+      rules:
+        'type=semver,pattern={{raw}}\ntype=semver,pattern=v{{major}}\ntype=semver,pattern={{minor}}\ntype=semver,pattern={{patch}}',
       tags: ['v1.2.3', 'v1', '2', '3', 'latest']
     },
     {
       name: 'pre-release: {{raw}} and {{version}} patterns only',
       ctx: context({ ref: 'refs/tags/v2.0.8-beta.67' }),
-      rules: 'type=semver,pattern={{raw}}\ntype=semver,pattern={{version}}\ntype=semver,pattern={{major}}.{{minor}}\ntype=semver,pattern={{major}}',
+      rules:
+        'type=semver,pattern={{raw}}\ntype=semver,pattern={{version}}\ntype=semver,pattern={{major}}.{{minor}}\ntype=semver,pattern={{major}}',
       tags: ['v2.0.8-beta.67', '2.0.8-beta.67']
     },
     {
@@ -249,7 +261,11 @@ describe('computeTags with explicit rules', () => {
     },
     {
       name: 'ref event=pr from the context when the ref is not a PR ref',
-      ctx: context({ eventName: 'pull_request_target', ref: 'refs/heads/main', pr: { number: 7, baseRef: 'main', headRef: 'fix' } }),
+      ctx: context({
+        eventName: 'pull_request_target',
+        ref: 'refs/heads/main',
+        pr: { number: 7, baseRef: 'main', headRef: 'fix' }
+      }),
       rules: 'type=ref,event=pr',
       tags: ['pr-7']
     },
@@ -285,7 +301,11 @@ describe('computeTags with explicit rules', () => {
     },
     {
       name: 'base_ref of a pull request',
-      ctx: context({ eventName: 'pull_request', ref: 'refs/pull/3/merge', pr: { number: 3, baseRef: 'release/2.x', headRef: 'fix' } }),
+      ctx: context({
+        eventName: 'pull_request',
+        ref: 'refs/pull/3/merge',
+        pr: { number: 3, baseRef: 'release/2.x', headRef: 'fix' }
+      }),
       rules: 'type=raw,value=into-{{base_ref}}',
       tags: ['into-release-2.x']
     },
@@ -376,7 +396,8 @@ describe('computeTags with explicit rules', () => {
     {
       name: 'priority orders tags; ties keep the input order',
       ctx: context(),
-      rules: 'type=raw,value=low,priority=50\ntype=sha\ntype=raw,value=high,priority=2000\ntype=ref,event=branch\ntype=raw,value=also-high,priority=2000',
+      rules:
+        'type=raw,value=low,priority=50\ntype=sha\ntype=raw,value=high,priority=2000\ntype=ref,event=branch\ntype=raw,value=also-high,priority=2000',
       tags: ['high', 'also-high', 'main', 'sha-860c190', 'low']
     },
     {
@@ -457,7 +478,11 @@ describe('flavor', () => {
   });
 
   test.each([
-    { name: 'empty', raw: '', expected: { latest: 'auto', prefix: '', prefixLatest: false, suffix: '', suffixLatest: false } },
+    {
+      name: 'empty',
+      raw: '',
+      expected: { latest: 'auto', prefix: '', prefixLatest: false, suffix: '', suffixLatest: false }
+    },
     {
       name: 'all settings',
       raw: 'latest=false\nprefix=v,onlatest=true\nsuffix=-slim,onlatest=false',
@@ -497,13 +522,48 @@ describe('parseTagRules', () => {
   });
 
   test.each([
-    { name: 'sha defaults', line: 'type=sha', rule: { type: 'sha', raw: 'type=sha', enable: 'true', priority: 100, prefix: 'sha-', format: 'short' } },
-    { name: 'ref pr defaults', line: 'type=ref,event=pr', rule: { type: 'ref', raw: 'type=ref,event=pr', enable: 'true', priority: 400, event: 'pr', prefix: 'pr-' } },
-    { name: 'ref tag priority', line: 'type=ref,event=tag', rule: { type: 'ref', raw: 'type=ref,event=tag', enable: 'true', priority: 500, event: 'tag' } },
-    { name: 'schedule default pattern', line: 'type=schedule', rule: { type: 'schedule', raw: 'type=schedule', enable: 'true', priority: 1000, pattern: 'nightly' } },
-    { name: 'match group default', line: 'type=match,pattern=v(.*)', rule: { type: 'match', raw: 'type=match,pattern=v(.*)', enable: 'true', priority: 800, pattern: 'v(.*)', group: 0 } },
-    { name: 'edge', line: 'type=edge,branch=dev', rule: { type: 'edge', raw: 'type=edge,branch=dev', enable: 'true', priority: 700, branch: 'dev' } },
-    { name: 'keys are case-insensitive', line: 'Type=SHA,Priority=5', rule: { type: 'sha', raw: 'Type=SHA,Priority=5', enable: 'true', priority: 5, prefix: 'sha-', format: 'short' } },
+    {
+      name: 'sha defaults',
+      line: 'type=sha',
+      rule: { type: 'sha', raw: 'type=sha', enable: 'true', priority: 100, prefix: 'sha-', format: 'short' }
+    },
+    {
+      name: 'ref pr defaults',
+      line: 'type=ref,event=pr',
+      rule: { type: 'ref', raw: 'type=ref,event=pr', enable: 'true', priority: 400, event: 'pr', prefix: 'pr-' }
+    },
+    {
+      name: 'ref tag priority',
+      line: 'type=ref,event=tag',
+      rule: { type: 'ref', raw: 'type=ref,event=tag', enable: 'true', priority: 500, event: 'tag' }
+    },
+    {
+      name: 'schedule default pattern',
+      line: 'type=schedule',
+      rule: { type: 'schedule', raw: 'type=schedule', enable: 'true', priority: 1000, pattern: 'nightly' }
+    },
+    {
+      name: 'match group default',
+      line: 'type=match,pattern=v(.*)',
+      rule: {
+        type: 'match',
+        raw: 'type=match,pattern=v(.*)',
+        enable: 'true',
+        priority: 800,
+        pattern: 'v(.*)',
+        group: 0
+      }
+    },
+    {
+      name: 'edge',
+      line: 'type=edge,branch=dev',
+      rule: { type: 'edge', raw: 'type=edge,branch=dev', enable: 'true', priority: 700, branch: 'dev' }
+    },
+    {
+      name: 'keys are case-insensitive',
+      line: 'Type=SHA,Priority=5',
+      rule: { type: 'sha', raw: 'Type=SHA,Priority=5', enable: 'true', priority: 5, prefix: 'sha-', format: 'short' }
+    },
     {
       name: 'explicit attributes',
       line: 'type=semver,pattern={{version}},priority=-3,prefix=v,suffix=-x,enable=false,value=1.0.0',
@@ -518,7 +578,11 @@ describe('parseTagRules', () => {
         value: '1.0.0'
       }
     },
-    { name: 'bare line', line: 'stable', rule: { type: 'raw', raw: 'stable', enable: 'true', priority: 200, value: 'stable' } }
+    {
+      name: 'bare line',
+      line: 'stable',
+      rule: { type: 'raw', raw: 'stable', enable: 'true', priority: 200, value: 'stable' }
+    }
   ])('$name', ({ line, rule }) => {
     expect(parseTagRules(line)).toEqual([rule]);
   });
@@ -532,12 +596,36 @@ describe('parseTagRules', () => {
       line: 'type=semver,patern={{version}}',
       why: 'unknown attribute "patern" for type=semver; known: type, enable, priority, prefix, suffix, pattern, value'
     },
-    { name: 'attribute of another type', line: 'type=sha,event=pr', why: 'unknown attribute "event" for type=sha; known: type, enable, priority, prefix, suffix, format' },
-    { name: 'bad enable value', line: 'type=sha,enable=yes', why: 'enable must be true, false or an expression such as {{is_default_branch}}, not "yes"' },
-    { name: 'bad regex', line: 'type=match,pattern=v(', why: 'invalid regular expression: Invalid regular expression: /v(/: Unterminated group' },
-    { name: 'group that does not exist', line: 'type=match,pattern=v(\\d),group=2', why: 'group 2 does not exist: the pattern has 1 capture group(s)' },
-    { name: 'group not a number', line: 'type=match,pattern=v(\\d),group=one', why: 'group must be a capture group number, not "one"' },
-    { name: 'semver without pattern', line: 'type=semver', why: 'type=semver needs pattern=, e.g. pattern={{version}}' },
+    {
+      name: 'attribute of another type',
+      line: 'type=sha,event=pr',
+      why: 'unknown attribute "event" for type=sha; known: type, enable, priority, prefix, suffix, format'
+    },
+    {
+      name: 'bad enable value',
+      line: 'type=sha,enable=yes',
+      why: 'enable must be true, false or an expression such as {{is_default_branch}}, not "yes"'
+    },
+    {
+      name: 'bad regex',
+      line: 'type=match,pattern=v(',
+      why: 'invalid regular expression: Invalid regular expression: /v(/: Unterminated group'
+    },
+    {
+      name: 'group that does not exist',
+      line: 'type=match,pattern=v(\\d),group=2',
+      why: 'group 2 does not exist: the pattern has 1 capture group(s)'
+    },
+    {
+      name: 'group not a number',
+      line: 'type=match,pattern=v(\\d),group=one',
+      why: 'group must be a capture group number, not "one"'
+    },
+    {
+      name: 'semver without pattern',
+      line: 'type=semver',
+      why: 'type=semver needs pattern=, e.g. pattern={{version}}'
+    },
     { name: 'match without pattern', line: 'type=match,group=1', why: 'type=match needs pattern=<regular expression>' },
     { name: 'ref without event', line: 'type=ref', why: 'type=ref needs event=branch, event=tag or event=pr' },
     { name: 'bad event', line: 'type=ref,event=push', why: 'event must be branch, tag or pr, not "push"' },
@@ -545,11 +633,27 @@ describe('parseTagRules', () => {
     { name: 'raw without value', line: 'type=raw', why: 'type=raw needs value=<tag>' },
     { name: 'priority not an integer', line: 'type=sha,priority=high', why: 'priority must be an integer, not "high"' },
     { name: 'attribute twice', line: 'type=sha,format=long,format=short', why: '"format" given twice' },
-    { name: 'unknown expression', line: 'type=raw,value={{brunch}}', why: 'unknown expression {{brunch}}; known here: branch, tag, sha, base_ref, is_default_branch, date, commit_date' },
-    { name: 'version expression outside semver', line: 'type=raw,value={{version}}', why: 'unknown expression {{version}}; known here: branch, tag, sha, base_ref, is_default_branch, date, commit_date' },
+    {
+      name: 'unknown expression',
+      line: 'type=raw,value={{brunch}}',
+      why: 'unknown expression {{brunch}}; known here: branch, tag, sha, base_ref, is_default_branch, date, commit_date'
+    },
+    {
+      name: 'version expression outside semver',
+      line: 'type=raw,value={{version}}',
+      why: 'unknown expression {{version}}; known here: branch, tag, sha, base_ref, is_default_branch, date, commit_date'
+    },
     { name: 'unclosed expression', line: 'type=raw,value={{branch', why: '"{{" without "}}" in "{{branch"' },
-    { name: 'unknown time zone', line: "type=schedule,pattern={{date 'YYYY' tz='Mars/Base'}}", why: 'unknown time zone "Mars/Base"' },
-    { name: 'unknown date option', line: "type=schedule,pattern={{date 'YYYY' locale='fr'}}", why: '{{date}} knows only tz=, not locale=' },
+    {
+      name: 'unknown time zone',
+      line: "type=schedule,pattern={{date 'YYYY' tz='Mars/Base'}}",
+      why: 'unknown time zone "Mars/Base"'
+    },
+    {
+      name: 'unknown date option',
+      line: "type=schedule,pattern={{date 'YYYY' locale='fr'}}",
+      why: '{{date}} knows only tz=, not locale='
+    },
     { name: 'arguments to a plain expression', line: "type=raw,value={{sha 'x'}}", why: '{{sha}} takes no arguments' }
   ])('rejects $name', ({ line, why }) => {
     expect(() => parseTagRules(`type=sha\n${line}`)).toThrow(new InputError('tags', line, `${accepted} (${why})`));
@@ -656,11 +760,26 @@ describe('formatDate', () => {
   test.each([
     { name: 'compact date', format: 'YYYYMMDD', tz: 'UTC', expected: '20200110' },
     { name: 'Tokyo time', format: 'YYYYMMDD-HHmmss', tz: 'Asia/Tokyo', expected: '20200111-002550' },
-    { name: '12-hour with names', format: 'dddd, MMMM Do YYYY, h:mm:ss a', tz: 'UTC', expected: 'Friday, January 10th 2020, 3:25:50 pm' },
-    { name: 'ISO with milliseconds and literal Z', format: 'YYYY-MM-DDTHH:mm:ss.SSS[Z]', tz: 'UTC', expected: '2020-01-10T15:25:50.123Z' },
+    {
+      name: '12-hour with names',
+      format: 'dddd, MMMM Do YYYY, h:mm:ss a',
+      tz: 'UTC',
+      expected: 'Friday, January 10th 2020, 3:25:50 pm'
+    },
+    {
+      name: 'ISO with milliseconds and literal Z',
+      format: 'YYYY-MM-DDTHH:mm:ss.SSS[Z]',
+      tz: 'UTC',
+      expected: '2020-01-10T15:25:50.123Z'
+    },
     { name: 'offsets', format: 'Z ZZ', tz: 'America/New_York', expected: '-05:00 -0500' },
     { name: 'half-hour offset', format: 'HH:mm Z', tz: 'Asia/Kolkata', expected: '20:55 +05:30' },
-    { name: 'short forms', format: 'YY M D H m s ddd MMM d Q A hh', tz: 'UTC', expected: '20 1 10 15 25 50 Fri Jan 5 1 PM 03' },
+    {
+      name: 'short forms',
+      format: 'YY M D H m s ddd MMM d Q A hh',
+      tz: 'UTC',
+      expected: '20 1 10 15 25 50 Fri Jan 5 1 PM 03'
+    },
     { name: 'unix seconds and milliseconds', format: 'X x', tz: 'UTC', expected: '1578669950 1578669950123' },
     { name: 'ordinals', format: '[11]Do', tz: 'Pacific/Kiritimati', expected: '1111th' }
   ])('$name', ({ format, tz, expected }) => {

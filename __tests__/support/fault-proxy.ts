@@ -238,13 +238,15 @@ function checkRate(rate: number): number {
 
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   const target = new URL(options.target);
-  if (target.protocol !== 'http:') throw new Error(`fault proxy: only http:// targets are supported, got ${options.target}`);
+  if (target.protocol !== 'http:')
+    throw new Error(`fault proxy: only http:// targets are supported, got ${options.target}`);
   let failureRate = checkRate(options.failureRate);
   const faults = [...options.faults];
   for (const kind of faults) {
     if (!FAULT_KINDS.includes(kind)) throw new Error(`fault proxy: unknown fault kind ${String(kind)}`);
   }
-  if (failureRate > 0 && faults.length === 0) throw new Error('fault proxy: failureRate > 0 needs at least one fault kind');
+  if (failureRate > 0 && faults.length === 0)
+    throw new Error('fault proxy: failureRate > 0 needs at least one fault kind');
   const seed = (options.seed ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
   const random = createPrng(seed);
   const match = options.match ?? defaultMatch;
@@ -390,7 +392,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         res.destroy();
       } else {
         const body = registryErrorBody('UNAVAILABLE', 'fault proxy: target unreachable');
-        res.writeHead(502, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)) });
+        res.writeHead(502, {
+          'Content-Type': 'application/json; charset=utf-8',
+          'Content-Length': String(Buffer.byteLength(body))
+        });
         res.end(body);
       }
     };
@@ -437,7 +442,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     events: () => log.map((e) => ({ ...e })),
     setFailureRate(rate: number) {
       failureRate = checkRate(rate);
-      if (failureRate > 0 && faults.length === 0) throw new Error('fault proxy: failureRate > 0 needs at least one fault kind');
+      if (failureRate > 0 && faults.length === 0)
+        throw new Error('fault proxy: failureRate > 0 needs at least one fault kind');
     },
     close() {
       closed ??= new Promise<void>((resolve) => {

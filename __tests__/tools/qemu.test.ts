@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createRunner, ExecError, type RunOptions, type RunResult, type Runner } from '../../src/exec.js';
-import { Masker, type Log } from '../../src/log.js';
+import { createRunner, ExecError, type RunOptions, type RunResult, type Runner } from '../../src/tools/exec.js';
+import { Masker, type Log } from '../../src/ports.js';
 import { nativePlatform, parsePlatforms } from '../../src/plan/platforms.js';
 import {
   binfmtImageCommand,
@@ -49,7 +49,10 @@ type DockerReply = (args: string[]) => Promise<RunResult> | RunResult;
  * an engine would; `run` of the binfmt image writes the handler files the kernel would show.
  * Anything but docker is refused, so a test notices a process it did not expect.
  */
-function dockerStub(binfmtDir: string, replies: Partial<Record<'info' | 'inspect' | 'pull' | 'run', DockerReply>> = {}) {
+function dockerStub(
+  binfmtDir: string,
+  replies: Partial<Record<'info' | 'inspect' | 'pull' | 'run', DockerReply>> = {}
+) {
   const calls: string[][] = [];
   const ok = (stdout = ''): RunResult => ({ code: 0, stdout, stderr: '' });
   const defaults: Record<'info' | 'inspect' | 'pull' | 'run', DockerReply> = {
@@ -58,8 +61,14 @@ function dockerStub(binfmtDir: string, replies: Partial<Record<'info' | 'inspect
     pull: () => ok(),
     run: async (args) => {
       const installed = args[args.indexOf('--install') + 1].split(',');
-      const names: Record<string, string> = { arm64: 'qemu-aarch64', arm: 'qemu-arm', riscv64: 'qemu-riscv64', amd64: 'qemu-x86_64' };
-      for (const arch of installed) await writeFile(path.join(binfmtDir, names[arch]), handlerFile(names[arch], 'enabled', 'POCF'));
+      const names: Record<string, string> = {
+        arm64: 'qemu-aarch64',
+        arm: 'qemu-arm',
+        riscv64: 'qemu-riscv64',
+        amd64: 'qemu-x86_64'
+      };
+      for (const arch of installed)
+        await writeFile(path.join(binfmtDir, names[arch]), handlerFile(names[arch], 'enabled', 'POCF'));
       return ok(JSON.stringify({ supported: [], emulators: installed.map((a) => names[a]) }));
     }
   };
@@ -138,13 +147,29 @@ describe('binfmtImageCommand', () => {
       name: 'arm/v6 and arm/v7 share one emulator',
       image: 'tonistiigi/binfmt:qemu-v9.2.2-52',
       platforms: ['linux/arm64', 'linux/arm/v6', 'linux/arm/v7', 'linux/riscv64'],
-      argv: ['docker', 'run', '--privileged', '--rm', 'tonistiigi/binfmt:qemu-v9.2.2-52', '--install', 'arm64,arm,riscv64']
+      argv: [
+        'docker',
+        'run',
+        '--privileged',
+        '--rm',
+        'tonistiigi/binfmt:qemu-v9.2.2-52',
+        '--install',
+        'arm64,arm,riscv64'
+      ]
     },
     {
       name: 'a mirror',
       image: 'mirror.gcr.io/tonistiigi/binfmt:qemu-v9.2.2-52',
       platforms: ['linux/amd64'],
-      argv: ['docker', 'run', '--privileged', '--rm', 'mirror.gcr.io/tonistiigi/binfmt:qemu-v9.2.2-52', '--install', 'amd64']
+      argv: [
+        'docker',
+        'run',
+        '--privileged',
+        '--rm',
+        'mirror.gcr.io/tonistiigi/binfmt:qemu-v9.2.2-52',
+        '--install',
+        'amd64'
+      ]
     }
   ])('$name', ({ image, platforms, argv }) => {
     expect(binfmtImageCommand(image, parsePlatforms(platforms))).toEqual(argv);
@@ -160,7 +185,12 @@ describe('setupQemu does no QEMU work when none is needed', () => {
     const { run, calls } = dockerStub(binfmtDir);
     const register = recordingRegister();
     const result = await setupQemu(
-      options({ run, platforms: parsePlatforms(['linux/amd64', 'linux/386']), binfmtDir: path.join(tmp, 'absent'), register: register.fn })
+      options({
+        run,
+        platforms: parsePlatforms(['linux/amd64', 'linux/386']),
+        binfmtDir: path.join(tmp, 'absent'),
+        register: register.fn
+      })
     );
     expect(result).toEqual({ installed: [], present: [], skipped: 'all platforms native' });
     expect(calls).toEqual([]);
@@ -173,7 +203,9 @@ describe('setupQemu does no QEMU work when none is needed', () => {
     const result = await setupQemu(options({ run, log, mode: 'false' }));
     expect(result).toEqual({ installed: [], present: [], skipped: 'qemu: false' });
     expect(calls).toEqual([]);
-    expect(lines).toEqual(['info: qemu is false: linux/arm64 must run on builder nodes of that architecture (no emulation is set up)']);
+    expect(lines).toEqual([
+      'info: qemu is false: linux/arm64 must run on builder nodes of that architecture (no emulation is set up)'
+    ]);
   });
 
   test('a Mac host leaves emulation to Docker Desktop', async () => {
@@ -197,7 +229,9 @@ describe('setupQemu with the binfmt image', () => {
     await present('qemu-arm');
     const { run, calls } = dockerStub(binfmtDir);
     const { log, lines } = recordingLog();
-    const result = await setupQemu(options({ run, log, platforms: parsePlatforms(['linux/amd64', 'linux/arm64', 'linux/arm/v7']) }));
+    const result = await setupQemu(
+      options({ run, log, platforms: parsePlatforms(['linux/amd64', 'linux/arm64', 'linux/arm/v7']) })
+    );
     expect(result).toEqual({ installed: ['qemu-aarch64'], present: ['qemu-arm'], method: 'binfmt-image' });
     expect(calls).toEqual([
       ['docker', 'image', 'inspect', '--format', '{{.Id}}', 'tonistiigi/binfmt:qemu-v9.2.2-52'],
@@ -227,13 +261,18 @@ describe('setupQemu with the binfmt image', () => {
   test('a pull that meets a 503 is tried again', async () => {
     let pulls = 0;
     const { run, calls } = dockerStub(binfmtDir, {
-      pull: () => (++pulls === 1 ? { code: 1, stdout: '', stderr: 'received unexpected HTTP status: 503 Service Unavailable' } : { code: 0, stdout: '', stderr: '' })
+      pull: () =>
+        ++pulls === 1
+          ? { code: 1, stdout: '', stderr: 'received unexpected HTTP status: 503 Service Unavailable' }
+          : { code: 0, stdout: '', stderr: '' }
     });
     const { log, lines } = recordingLog();
     const result = await setupQemu(options({ run, log }));
     expect(result.installed).toEqual(['qemu-aarch64']);
     expect(calls.filter((c) => c[1] === 'pull')).toHaveLength(2);
-    expect(lines.some((l) => l.startsWith('warning: docker pull tonistiigi/binfmt:qemu-v9.2.2-52: attempt 1 of 3 failed'))).toBe(true);
+    expect(
+      lines.some((l) => l.startsWith('warning: docker pull tonistiigi/binfmt:qemu-v9.2.2-52: attempt 1 of 3 failed'))
+    ).toBe(true);
   });
 
   test('a pull that is denied is not retried and fails the setup', async () => {
@@ -247,7 +286,9 @@ describe('setupQemu with the binfmt image', () => {
 
   test('binfmt exiting 0 without registering is caught by the check afterwards', async () => {
     // tonistiigi/binfmt logs "installing: arm64 cannot register ..." and still exits 0.
-    const { run } = dockerStub(binfmtDir, { run: () => ({ code: 0, stdout: '{"supported":[],"emulators":[]}', stderr: '' }) });
+    const { run } = dockerStub(binfmtDir, {
+      run: () => ({ code: 0, stdout: '{"supported":[],"emulators":[]}', stderr: '' })
+    });
     await expect(setupQemu(options({ run }))).rejects.toThrow(
       /^QEMU handlers qemu-aarch64 are still not enabled in .* after installing them with binfmt-image; the build of linux\/arm64 would fail/
     );
@@ -257,7 +298,11 @@ describe('setupQemu with the binfmt image', () => {
     const unmounted = path.join(tmp, 'unmounted');
     await mkdir(unmounted);
     const { run } = dockerStub(unmounted, {
-      run: () => ({ code: 0, stdout: '{"supported":["linux/amd64","linux/arm64"],"emulators":["qemu-aarch64"]}', stderr: '' })
+      run: () => ({
+        code: 0,
+        stdout: '{"supported":["linux/amd64","linux/arm64"],"emulators":["qemu-aarch64"]}',
+        stderr: ''
+      })
     });
     const result = await setupQemu(options({ run, binfmtDir: unmounted }));
     expect(result).toEqual({ installed: ['qemu-aarch64'], present: [], method: 'binfmt-image' });
@@ -305,7 +350,9 @@ describe('setupQemu with the host qemu-user-static', () => {
   test('the default register is what host mode uses (the file alone cannot enable a handler, so the check fails)', async () => {
     const { line } = await hostRule();
     const { run } = dockerStub(binfmtDir);
-    await expect(setupQemu(options({ run, mode: 'host' }))).rejects.toThrow(/qemu-aarch64 are still not enabled .* use qemu: binfmt-image on a host with Docker/);
+    await expect(setupQemu(options({ run, mode: 'host' }))).rejects.toThrow(
+      /qemu-aarch64 are still not enabled .* use qemu: binfmt-image on a host with Docker/
+    );
     expect(await readFile(path.join(binfmtDir, 'register'), 'utf8')).toBe(line);
   });
 
@@ -363,7 +410,11 @@ describe('setupQemu auto', () => {
   test('without a Docker engine but with qemu-user-static: the host', async () => {
     const { line } = await hostRule();
     const { run, calls } = dockerStub(binfmtDir, {
-      info: () => ({ code: 1, stdout: '\n', stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock.' })
+      info: () => ({
+        code: 1,
+        stdout: '\n',
+        stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock.'
+      })
     });
     const register = kernelRegister();
     const result = await setupQemu(options({ run, mode: 'auto', register: register.fn }));
@@ -376,7 +427,9 @@ describe('setupQemu auto', () => {
     await hostRule();
     const { run, calls } = dockerStub(binfmtDir);
     const register = kernelRegister();
-    const result = await setupQemu(options({ run, mode: 'auto', dockerEngine: async () => false, register: register.fn }));
+    const result = await setupQemu(
+      options({ run, mode: 'auto', dockerEngine: async () => false, register: register.fn })
+    );
     expect(result.method).toBe('host');
     expect(calls).toEqual([]);
   });
@@ -393,8 +446,15 @@ describe('setupQemu auto', () => {
 
 describe('readHandler', () => {
   test('reads the state, interpreter and flags the kernel shows', async () => {
-    await writeFile(path.join(binfmtDir, 'qemu-aarch64'), 'enabled\ninterpreter /usr/bin/qemu-aarch64-static\nflags: PF\noffset 0\n');
-    expect(await readHandler(binfmtDir, 'qemu-aarch64')).toEqual({ enabled: true, interpreter: '/usr/bin/qemu-aarch64-static', flags: 'PF' });
+    await writeFile(
+      path.join(binfmtDir, 'qemu-aarch64'),
+      'enabled\ninterpreter /usr/bin/qemu-aarch64-static\nflags: PF\noffset 0\n'
+    );
+    expect(await readHandler(binfmtDir, 'qemu-aarch64')).toEqual({
+      enabled: true,
+      interpreter: '/usr/bin/qemu-aarch64-static',
+      flags: 'PF'
+    });
   });
 
   test('no file, no handler', async () => {
@@ -418,31 +478,35 @@ function realSkipReason(): string | undefined {
   if (registered) return undefined;
   // Not registered yet: the host method can do it for real, given root and qemu-user-static.
   if (process.getuid?.() !== 0) return 'qemu-aarch64 is not registered and registering it needs root';
-  if (!existsSync('/usr/lib/binfmt.d/qemu-aarch64.conf')) return 'qemu-aarch64 is not registered and qemu-user-static is not installed';
+  if (!existsSync('/usr/lib/binfmt.d/qemu-aarch64.conf'))
+    return 'qemu-aarch64 is not registered and qemu-user-static is not installed';
   return undefined;
 }
 
 describe('the real binfmt_misc', () => {
   if (realSkip) console.log(`skipping the real binfmt_misc test: ${realSkip}`);
-  (realSkip ? test.skip : test)('qemu-aarch64 is detected as present (registered from qemu-user-static first if needed)', async () => {
-    const { log, lines } = recordingLog();
-    const run = createRunner(log, new Masker());
-    const result = await setupQemu({
-      mode: 'host',
-      platforms: parsePlatforms(['linux/amd64', 'linux/arm64']),
-      native: AMD64_HOST,
-      run,
-      log,
-      retries: 0
-    });
-    expect([...result.present, ...result.installed]).toEqual(['qemu-aarch64']);
-    const state = await readHandler(REAL_DIR, 'qemu-aarch64');
-    expect(state?.enabled).toBe(true);
-    expect(state?.flags).toContain('F');
-    // Nothing else is claimed: a name the kernel does not have reads as absent.
-    expect(await readHandler(REAL_DIR, 'qemu-no-such-handler')).toBeUndefined();
-    if (result.installed.length > 0) console.log(`registered qemu-aarch64 on this machine:\n${lines.join('\n')}`);
-  });
+  (realSkip ? test.skip : test)(
+    'qemu-aarch64 is detected as present (registered from qemu-user-static first if needed)',
+    async () => {
+      const { log, lines } = recordingLog();
+      const run = createRunner(log, new Masker());
+      const result = await setupQemu({
+        mode: 'host',
+        platforms: parsePlatforms(['linux/amd64', 'linux/arm64']),
+        native: AMD64_HOST,
+        run,
+        log,
+        retries: 0
+      });
+      expect([...result.present, ...result.installed]).toEqual(['qemu-aarch64']);
+      const state = await readHandler(REAL_DIR, 'qemu-aarch64');
+      expect(state?.enabled).toBe(true);
+      expect(state?.flags).toContain('F');
+      // Nothing else is claimed: a name the kernel does not have reads as absent.
+      expect(await readHandler(REAL_DIR, 'qemu-no-such-handler')).toBeUndefined();
+      if (result.installed.length > 0) console.log(`registered qemu-aarch64 on this machine:\n${lines.join('\n')}`);
+    }
+  );
 });
 
 /** Records calls without touching anything. */

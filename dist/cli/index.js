@@ -3241,7 +3241,37 @@ module.exports = validRange
 
 /***/ }),
 
-/***/ 5119:
+/***/ 486:
+/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7191);
+// The command line's entry: the action's pipeline outside GitHub (see cli-main.ts). No logic here.
+
+const interrupt = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM']) {
+    // The first signal cleans up; a second one ends the process at once.
+    process.once(signal, () => interrupt.abort());
+}
+const code = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .ak)(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    isTTY: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+    env: process.env,
+    cwd: process.cwd(),
+    signal: interrupt.signal
+});
+// An interrupted run may leave its build process going; do not wait for it.
+if (interrupt.signal.aborted)
+    process.exit(code);
+process.exitCode = code;
+
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 7191:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -3256,57 +3286,177 @@ __nccwpck_require__.d(__webpack_exports__, {
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
-;// CONCATENATED MODULE: ./src/input-names.ts
+;// CONCATENATED MODULE: ./src/inputs/specs.ts
 const INPUTS = [
-    { name: 'mode', kind: 'string', description: "build: build every platform and publish the index (one job). platform: one leg of a matrix, pushed by digest for a later merge. merge: publish the legs' digests as one index." },
-    { name: 'images', kind: 'list', description: "Image names, one a line or comma separated (e.g. ghcr.io/owner/app). Lower-cased. The first one also holds the registry cache and the by-digest push." },
-    { name: 'platforms', kind: 'list', description: "Target platforms, comma or newline separated (linux/amd64, linux/arm64, linux/arm/v7, linux/riscv64, …)." },
-    { name: 'tags', kind: 'list', description: "Tag rules, one a line, in docker/metadata-action's syntax (type=semver,pattern={{version}}, type=ref,event=branch, type=sha, type=raw,value=…). Empty: branch, pull request, {{version}}, {{major}}.{{minor}}, {{major}} (not for 0.x) and sha." },
-    { name: 'flavor', kind: 'list', description: "Global tag options: latest=auto|true|false, prefix=, suffix= (each with ,onlatest=true|false)." },
-    { name: 'labels', kind: 'list', description: "Extra image labels, one key=value a line; they override the computed OCI labels." },
-    { name: 'annotations', kind: 'list', description: "Extra annotations, one a line, in buildx form ([index:|manifest:]key=value); they override the computed ones." },
-    { name: 'metadata-source', kind: 'string', description: "Where the commit, ref and repository come from: workflow (the GitHub event), git (the local repository, for runs outside GitHub) or auto." },
-    { name: 'context', kind: 'string', description: "Build context: a path (relative to the workspace) or a git URL." },
-    { name: 'file', kind: 'string', description: "Path to the Dockerfile. Default: Dockerfile in the context." },
-    { name: 'target', kind: 'string', description: "Build stage to stop at." },
-    { name: 'build-args', kind: 'list', description: "Build arguments, one KEY=value a line." },
-    { name: 'build-contexts', kind: 'list', description: "Additional named build contexts, one name=path|url a line." },
-    { name: 'secrets', kind: 'list', description: "Build secrets, one id=value a line. Written to a private file and passed by path: the value never reaches argv or the log." },
-    { name: 'secret-envs', kind: 'list', description: "Build secrets from environment variables, id=ENV_NAME, comma or newline separated." },
-    { name: 'secret-files', kind: 'list', description: "Build secrets from files, one id=path a line." },
-    { name: 'ssh', kind: 'list', description: "SSH agent sockets or keys to expose to the build, one default|id=path a line." },
-    { name: 'network', kind: 'string', description: "Network mode for RUN steps (default, none, host)." },
-    { name: 'add-hosts', kind: 'list', description: "Extra host:ip entries for RUN steps, comma or newline separated." },
-    { name: 'shm-size', kind: 'string', description: "Size of /dev/shm for RUN steps (e.g. 2g)." },
-    { name: 'ulimit', kind: 'list', description: "Ulimits for RUN steps, one type=soft:hard a line." },
-    { name: 'provenance', kind: 'string', description: "Provenance attestation: false, true, mode=min or mode=max. Attestations add an unknown/unknown entry to the index; false gives a plain index." },
-    { name: 'sbom', kind: 'string', description: "SBOM attestation: true or false." },
-    { name: 'push', kind: 'boolean', description: "Push the image and its tags. Platform images go first, then the index, tags last." },
-    { name: 'load', kind: 'boolean', description: "Load the single-platform result into the local Docker image store instead of pushing." },
-    { name: 'no-cache', kind: 'boolean', description: "Build without any cache." },
-    { name: 'no-cache-filters', kind: 'list', description: "Stages to build without cache, comma separated." },
-    { name: 'pull', kind: 'boolean', description: "Always pull newer versions of base images." },
-    { name: 'cache', kind: 'string', description: "Registry layer cache at <first image>:<cache-tag>, mode=max, read and written: true, false, or auto (on when pushing). A cache that cannot be read or written warns and does not fail the build." },
-    { name: 'cache-tag', kind: 'string', description: "Tag of the registry cache ref." },
-    { name: 'cache-from', kind: 'list', description: "Explicit cache sources in buildx form, one a line; replaces the registry cache." },
-    { name: 'cache-to', kind: 'list', description: "Explicit cache destinations in buildx form, one a line; replaces the registry cache." },
-    { name: 'qemu', kind: 'string', description: "QEMU handlers for non-native platforms: auto (binfmt image when a Docker engine runs, else the host's qemu-user-static), binfmt-image, host, or false. Only missing handlers are installed; nothing is done when every platform is native." },
-    { name: 'qemu-image', kind: 'string', description: "binfmt installer image, pinned to a known-good QEMU; point it at a mirror to avoid Docker Hub limits." },
-    { name: 'buildx-version', kind: 'string', description: "buildx release to install (e.g. v0.36.1), verified against the release's checksums and cached. Empty: use the installed buildx." },
-    { name: 'buildx-mirror', kind: 'string', description: "Base address of buildx release downloads." },
-    { name: 'builder', kind: 'string', description: "Use this existing builder instead of creating one (it is not removed afterwards)." },
-    { name: 'driver', kind: 'string', description: "Builder driver: docker-container, remote (with endpoint) or docker." },
-    { name: 'driver-opts', kind: 'list', description: "Driver options, one key=value a line (e.g. network=host, image=…)." },
-    { name: 'endpoint', kind: 'string', description: "BuildKit address for the remote driver (tcp://host:1234, unix:///run/buildkit/buildkitd.sock)." },
-    { name: 'buildkit-image', kind: 'string', description: "BuildKit image for the docker-container driver, pinned; point it at a mirror to avoid Docker Hub limits." },
-    { name: 'buildkitd-config', kind: 'string', description: "Path to a buildkitd.toml for the builder." },
-    { name: 'buildkitd-config-inline', kind: 'list', description: "buildkitd.toml content for the builder." },
-    { name: 'buildkitd-flags', kind: 'string', description: "Extra buildkitd flags (docker-container driver)." },
-    { name: 'retries', kind: 'string', description: "Attempts after the first for steps that are safe to repeat (pulls, downloads, bootstrap, push, imagetools), on transient registry faults only." },
-    { name: 'stall-timeout', kind: 'string', description: "Seconds a build or push may print nothing before it is cancelled and retried (0: never)." },
-    { name: 'dry-run', kind: 'boolean', description: "Resolve platforms, tags, labels, cache refs and the exact commands, print them and set the outputs; build, push and install nothing." },
-    { name: 'digests', kind: 'list', description: "merge mode: explicit image@digest references of the legs, overriding discovery." },
-    { name: 'run-id', kind: 'string', description: "Groups one run's matrix legs and its merge, so concurrent runs never mix. Default: GITHUB_RUN_ID (set it when running legs outside GitHub)." }
+    {
+        name: 'mode',
+        kind: 'string',
+        description: "build: build every platform and publish the index (one job). platform: one leg of a matrix, pushed by digest for a later merge. merge: publish the legs' digests as one index."
+    },
+    {
+        name: 'images',
+        kind: 'list',
+        description: 'Image names, one a line or comma separated (e.g. ghcr.io/owner/app). Lower-cased. The first one also holds the registry cache and the by-digest push.'
+    },
+    {
+        name: 'platforms',
+        kind: 'list',
+        description: 'Target platforms, comma or newline separated (linux/amd64, linux/arm64, linux/arm/v7, linux/riscv64, …).'
+    },
+    {
+        name: 'tags',
+        kind: 'list',
+        description: "Tag rules, one a line, in docker/metadata-action's syntax (type=semver,pattern={{version}}, type=ref,event=branch, type=sha, type=raw,value=…). Empty: branch, pull request, {{version}}, {{major}}.{{minor}}, {{major}} (not for 0.x) and sha."
+    },
+    {
+        name: 'flavor',
+        kind: 'list',
+        description: 'Global tag options: latest=auto|true|false, prefix=, suffix= (each with ,onlatest=true|false).'
+    },
+    {
+        name: 'labels',
+        kind: 'list',
+        description: 'Extra image labels, one key=value a line; they override the computed OCI labels.'
+    },
+    {
+        name: 'annotations',
+        kind: 'list',
+        description: 'Extra annotations, one a line, in buildx form ([index:|manifest:]key=value); they override the computed ones.'
+    },
+    {
+        name: 'metadata-source',
+        kind: 'string',
+        description: 'Where the commit, ref and repository come from: workflow (the GitHub event), git (the local repository, for runs outside GitHub) or auto.'
+    },
+    { name: 'context', kind: 'string', description: 'Build context: a path (relative to the workspace) or a git URL.' },
+    { name: 'file', kind: 'string', description: 'Path to the Dockerfile. Default: Dockerfile in the context.' },
+    { name: 'target', kind: 'string', description: 'Build stage to stop at.' },
+    { name: 'build-args', kind: 'list', description: 'Build arguments, one KEY=value a line.' },
+    { name: 'build-contexts', kind: 'list', description: 'Additional named build contexts, one name=path|url a line.' },
+    {
+        name: 'secrets',
+        kind: 'list',
+        description: 'Build secrets, one id=value a line. Written to a private file and passed by path: the value never reaches argv or the log.'
+    },
+    {
+        name: 'secret-envs',
+        kind: 'list',
+        description: 'Build secrets from environment variables, id=ENV_NAME, comma or newline separated.'
+    },
+    { name: 'secret-files', kind: 'list', description: 'Build secrets from files, one id=path a line.' },
+    {
+        name: 'ssh',
+        kind: 'list',
+        description: 'SSH agent sockets or keys to expose to the build, one default|id=path a line.'
+    },
+    { name: 'network', kind: 'string', description: 'Network mode for RUN steps (default, none, host).' },
+    { name: 'add-hosts', kind: 'list', description: 'Extra host:ip entries for RUN steps, comma or newline separated.' },
+    { name: 'shm-size', kind: 'string', description: 'Size of /dev/shm for RUN steps (e.g. 2g).' },
+    { name: 'ulimit', kind: 'list', description: 'Ulimits for RUN steps, one type=soft:hard a line.' },
+    {
+        name: 'provenance',
+        kind: 'string',
+        description: 'Provenance attestation: false, true, mode=min or mode=max. Attestations add an unknown/unknown entry to the index; false gives a plain index.'
+    },
+    { name: 'sbom', kind: 'string', description: 'SBOM attestation: true or false.' },
+    {
+        name: 'push',
+        kind: 'boolean',
+        description: 'Push the image and its tags. Platform images go first, then the index, tags last.'
+    },
+    {
+        name: 'load',
+        kind: 'boolean',
+        description: 'Load the single-platform result into the local Docker image store instead of pushing.'
+    },
+    { name: 'no-cache', kind: 'boolean', description: 'Build without any cache.' },
+    { name: 'no-cache-filters', kind: 'list', description: 'Stages to build without cache, comma separated.' },
+    { name: 'pull', kind: 'boolean', description: 'Always pull newer versions of base images.' },
+    {
+        name: 'cache',
+        kind: 'string',
+        description: 'Registry layer cache at <first image>:<cache-tag>, mode=max, read and written: true, false, or auto (on when pushing). A cache that cannot be read or written warns and does not fail the build.'
+    },
+    { name: 'cache-tag', kind: 'string', description: 'Tag of the registry cache ref.' },
+    {
+        name: 'cache-from',
+        kind: 'list',
+        description: 'Explicit cache sources in buildx form, one a line; replaces the registry cache.'
+    },
+    {
+        name: 'cache-to',
+        kind: 'list',
+        description: 'Explicit cache destinations in buildx form, one a line; replaces the registry cache.'
+    },
+    {
+        name: 'qemu',
+        kind: 'string',
+        description: "QEMU handlers for non-native platforms: auto (binfmt image when a Docker engine runs, else the host's qemu-user-static), binfmt-image, host, or false. Only missing handlers are installed; nothing is done when every platform is native."
+    },
+    {
+        name: 'qemu-image',
+        kind: 'string',
+        description: 'binfmt installer image, pinned to a known-good QEMU; point it at a mirror to avoid Docker Hub limits.'
+    },
+    {
+        name: 'buildx-version',
+        kind: 'string',
+        description: "buildx release to install (e.g. v0.36.1), verified against the release's checksums and cached. Empty: use the installed buildx."
+    },
+    { name: 'buildx-mirror', kind: 'string', description: 'Base address of buildx release downloads.' },
+    {
+        name: 'builder',
+        kind: 'string',
+        description: 'Use this existing builder instead of creating one (it is not removed afterwards).'
+    },
+    {
+        name: 'driver',
+        kind: 'string',
+        description: 'Builder driver: docker-container, remote (with endpoint) or docker.'
+    },
+    {
+        name: 'driver-opts',
+        kind: 'list',
+        description: 'Driver options, one key=value a line (e.g. network=host, image=…).'
+    },
+    {
+        name: 'endpoint',
+        kind: 'string',
+        description: 'BuildKit address for the remote driver (tcp://host:1234, unix:///run/buildkit/buildkitd.sock).'
+    },
+    {
+        name: 'buildkit-image',
+        kind: 'string',
+        description: 'BuildKit image for the docker-container driver, pinned; point it at a mirror to avoid Docker Hub limits.'
+    },
+    { name: 'buildkitd-config', kind: 'string', description: 'Path to a buildkitd.toml for the builder.' },
+    { name: 'buildkitd-config-inline', kind: 'list', description: 'buildkitd.toml content for the builder.' },
+    { name: 'buildkitd-flags', kind: 'string', description: 'Extra buildkitd flags (docker-container driver).' },
+    {
+        name: 'retries',
+        kind: 'string',
+        description: 'Attempts after the first for steps that are safe to repeat (pulls, downloads, bootstrap, push, imagetools), on transient registry faults only.'
+    },
+    {
+        name: 'stall-timeout',
+        kind: 'string',
+        description: 'Seconds a build or push may print nothing before it is cancelled and retried (0: never).'
+    },
+    {
+        name: 'dry-run',
+        kind: 'boolean',
+        description: 'Resolve platforms, tags, labels, cache refs and the exact commands, print them and set the outputs; build, push and install nothing.'
+    },
+    {
+        name: 'digests',
+        kind: 'list',
+        description: 'merge mode: explicit image@digest references of the legs, overriding discovery.'
+    },
+    {
+        name: 'run-id',
+        kind: 'string',
+        description: "Groups one run's matrix legs and its merge, so concurrent runs never mix. Default: GITHUB_RUN_ID (set it when running legs outside GitHub)."
+    }
 ];
 
 // EXTERNAL MODULE: external "node:fs"
@@ -5806,7 +5956,20 @@ var semver_default = /*#__PURE__*/__nccwpck_require__.n(semver);
  * common moment.js format tokens, so that patterns written for docker/metadata-action keep working.
  * Built on Intl only: no date library in the bundle.
  */
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+    'January',
+    'February',
+    'March',
+    'April',
+    'May',
+    'June',
+    'July',
+    'August',
+    'September',
+    'October',
+    'November',
+    'December'
+];
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 /** moment's default format, used when an expression gives none */
 const DEFAULT_DATE_FORMAT = 'YYYY-MM-DDTHH:mm:ssZ';
@@ -5881,37 +6044,68 @@ function formatDate(date, format = DEFAULT_DATE_FORMAT, timeZone = 'UTC') {
         if (literal !== undefined)
             return literal;
         switch (token) {
-            case 'YYYY': return pad(f.year, 4);
-            case 'YY': return pad(f.year % 100, 2);
-            case 'Q': return String(Math.floor((f.month - 1) / 3) + 1);
-            case 'MMMM': return MONTHS[f.month - 1];
-            case 'MMM': return MONTHS[f.month - 1].slice(0, 3);
-            case 'MM': return pad(f.month, 2);
-            case 'M': return String(f.month);
-            case 'Do': return ordinal(f.day);
-            case 'DD': return pad(f.day, 2);
-            case 'D': return String(f.day);
-            case 'dddd': return WEEKDAYS[f.weekday];
-            case 'ddd': return WEEKDAYS[f.weekday].slice(0, 3);
-            case 'd': return String(f.weekday);
-            case 'HH': return pad(f.hour, 2);
-            case 'H': return String(f.hour);
-            case 'hh': return pad(hour12, 2);
-            case 'h': return String(hour12);
-            case 'mm': return pad(f.minute, 2);
-            case 'm': return String(f.minute);
-            case 'ss': return pad(f.second, 2);
-            case 's': return String(f.second);
-            case 'SSS': return pad(f.millisecond, 3);
-            case 'SS': return pad(Math.floor(f.millisecond / 10), 2);
-            case 'S': return String(Math.floor(f.millisecond / 100));
-            case 'A': return f.hour < 12 ? 'AM' : 'PM';
-            case 'a': return f.hour < 12 ? 'am' : 'pm';
-            case 'ZZ': return offset(f.offsetMinutes, false);
-            case 'Z': return offset(f.offsetMinutes, true);
-            case 'X': return String(Math.floor(date.getTime() / 1000));
-            case 'x': return String(date.getTime());
-            default: return token;
+            case 'YYYY':
+                return pad(f.year, 4);
+            case 'YY':
+                return pad(f.year % 100, 2);
+            case 'Q':
+                return String(Math.floor((f.month - 1) / 3) + 1);
+            case 'MMMM':
+                return MONTHS[f.month - 1];
+            case 'MMM':
+                return MONTHS[f.month - 1].slice(0, 3);
+            case 'MM':
+                return pad(f.month, 2);
+            case 'M':
+                return String(f.month);
+            case 'Do':
+                return ordinal(f.day);
+            case 'DD':
+                return pad(f.day, 2);
+            case 'D':
+                return String(f.day);
+            case 'dddd':
+                return WEEKDAYS[f.weekday];
+            case 'ddd':
+                return WEEKDAYS[f.weekday].slice(0, 3);
+            case 'd':
+                return String(f.weekday);
+            case 'HH':
+                return pad(f.hour, 2);
+            case 'H':
+                return String(f.hour);
+            case 'hh':
+                return pad(hour12, 2);
+            case 'h':
+                return String(hour12);
+            case 'mm':
+                return pad(f.minute, 2);
+            case 'm':
+                return String(f.minute);
+            case 'ss':
+                return pad(f.second, 2);
+            case 's':
+                return String(f.second);
+            case 'SSS':
+                return pad(f.millisecond, 3);
+            case 'SS':
+                return pad(Math.floor(f.millisecond / 10), 2);
+            case 'S':
+                return String(Math.floor(f.millisecond / 100));
+            case 'A':
+                return f.hour < 12 ? 'AM' : 'PM';
+            case 'a':
+                return f.hour < 12 ? 'am' : 'pm';
+            case 'ZZ':
+                return offset(f.offsetMinutes, false);
+            case 'Z':
+                return offset(f.offsetMinutes, true);
+            case 'X':
+                return String(Math.floor(date.getTime() / 1000));
+            case 'x':
+                return String(date.getTime());
+            default:
+                return token;
         }
     });
 }
@@ -6092,7 +6286,10 @@ function parsePep440(text) {
     const release = m[2].split('.').map(Number);
     const preLabel = m[3]?.toLowerCase();
     const pre = preLabel
-        ? { label: { a: 'a', alpha: 'a', b: 'b', beta: 'b' }[preLabel] ?? 'rc', number: Number(m[4] ?? 0) }
+        ? {
+            label: { a: 'a', alpha: 'a', b: 'b', beta: 'b' }[preLabel] ?? 'rc',
+            number: Number(m[4] ?? 0)
+        }
         : undefined;
     const post = m[5] !== undefined ? Number(m[5]) : m[6] !== undefined ? Number(m[7] ?? 0) : undefined;
     const dev = m[8] !== undefined ? Number(m[9] ?? 0) : undefined;
@@ -6120,7 +6317,11 @@ function pep440Info(raw) {
     const v = parsePep440(raw);
     if (!v)
         return undefined;
-    const prerelease = [v.pre ? `${v.pre.label}${v.pre.number}` : '', v.post !== undefined ? `post${v.post}` : '', v.dev !== undefined ? `dev${v.dev}` : '']
+    const prerelease = [
+        v.pre ? `${v.pre.label}${v.pre.number}` : '',
+        v.post !== undefined ? `post${v.post}` : '',
+        v.dev !== undefined ? `dev${v.dev}` : ''
+    ]
         .filter((s) => s !== '')
         .join('.');
     return { version: v.normalized, major: v.release[0], minor: v.release[1] ?? 0, patch: v.release[2] ?? 0, prerelease };
@@ -6431,7 +6632,9 @@ function computeTags(input) {
 function applyRule(rule, context, globals, warnings) {
     const tagName = refName(context.ref, 'tags');
     const branchName = refName(context.ref, 'heads');
-    const plain = (tag, latest = false) => ({ produced: tag === '' ? [] : [{ tag, floating: false, wantsLatest: latest }] });
+    const plain = (tag, latest = false) => ({
+        produced: tag === '' ? [] : [{ tag, floating: false, wantsLatest: latest }]
+    });
     const none = { produced: [] };
     switch (rule.type) {
         case 'schedule':
@@ -6472,7 +6675,10 @@ function applyRule(rule, context, globals, warnings) {
                 }
             });
             const isFloating = partial && !names.has('patch') && !names.has('version') && !names.has('raw');
-            return { produced: tag === '' ? [] : [{ tag, floating: isFloating, wantsLatest: info.prerelease === '' }], versionInfo: info };
+            return {
+                produced: tag === '' ? [] : [{ tag, floating: isFloating, wantsLatest: info.prerelease === '' }],
+                versionInfo: info
+            };
         }
         case 'match': {
             const source = rule.value ? render(rule.value, globals) : tagName;
@@ -6517,7 +6723,9 @@ function comparable(version) {
 function holdBackFloating(result, current) {
     // Compare like with like: `current` holds earlier `version` outputs, so ours is our `version` output
     // when it reads as a version (it may carry the flavor's prefix/suffix), else the parsed rule version.
-    const ours = semver_default().parse(result.version, { loose: true }) ? result.version : (result.versionInfo?.version ?? result.version);
+    const ours = semver_default().parse(result.version, { loose: true })
+        ? result.version
+        : (result.versionInfo?.version ?? result.version);
     const oursParsed = result.versionInfo ? comparable(ours) : null;
     const preRelease = result.versionInfo !== undefined && result.versionInfo.prerelease !== '';
     const held = [];
@@ -6541,7 +6749,7 @@ function holdBackFloating(result, current) {
     return { tags, held };
 }
 
-;// CONCATENATED MODULE: ./src/inputs.ts
+;// CONCATENATED MODULE: ./src/inputs/read.ts
 
 
 
@@ -6730,11 +6938,17 @@ function integer(value, input, min, max) {
 function secretItems(value) {
     if (value.trim() === '')
         return [];
-    const rows = parse(value, { delimiter: ',', record_delimiter: ['\r\n', '\n'], relax_column_count: true, relax_quotes: true, skip_empty_lines: true });
+    const rows = parse(value, {
+        delimiter: ',',
+        record_delimiter: ['\r\n', '\n'],
+        relax_column_count: true,
+        relax_quotes: true,
+        skip_empty_lines: true
+    });
     return rows.flat().filter((item) => item.trim() !== '');
 }
 
-;// CONCATENATED MODULE: ./src/log.ts
+;// CONCATENATED MODULE: ./src/ports.ts
 /** Collects secrets and masks them in any text before it is printed, whatever prints it. */
 class Masker {
     secrets = new Set();
@@ -6756,17 +6970,24 @@ class Masker {
     }
 }
 
-;// CONCATENATED MODULE: ./src/edges-cli.ts
+;// CONCATENATED MODULE: ./src/cli/io.ts
 
 
-const COLOURS = { bold: '\u001b[1m', dim: '\u001b[2m', red: '\u001b[31m', green: '\u001b[32m', yellow: '\u001b[33m', reset: '\u001b[0m' };
+const COLOURS = {
+    bold: '\u001b[1m',
+    dim: '\u001b[2m',
+    red: '\u001b[31m',
+    green: '\u001b[32m',
+    yellow: '\u001b[33m',
+    reset: '\u001b[0m'
+};
 function cliEdges(options) {
     const { flags, out, isTTY } = options;
     const now = options.now ?? Date.now;
     const masker = new Masker();
     const outputs = new Map();
     const state = new Map();
-    const paint = (colour, text) => (isTTY ? `${COLOURS[colour]}${text}${COLOURS.reset}` : text);
+    const paint = (colour, text) => isTTY ? `${COLOURS[colour]}${text}${COLOURS.reset}` : text;
     const write = (text) => {
         out.write(`${masker.mask(text)}\n`);
     };
@@ -6884,11 +7105,11 @@ var external_node_os_ = __nccwpck_require__(8161);
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./src/exec.ts
-var exec = __nccwpck_require__(3190);
+// EXTERNAL MODULE: ./src/tools/exec.ts
+var exec = __nccwpck_require__(2122);
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
-;// CONCATENATED MODULE: ./src/context.ts
+;// CONCATENATED MODULE: ./src/inputs/context.ts
 
 
 
@@ -6992,7 +7213,10 @@ function contextFromGitHub(env) {
 /** The commit's date from a checkout, or undefined when git or the commit is not there (shallow clones). */
 function gitCommitDateSync(dir, sha) {
     try {
-        const out = (0,external_node_child_process_.execFileSync)('git', ['-C', dir, 'log', '-1', '--format=%cI', sha, '--'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+        const out = (0,external_node_child_process_.execFileSync)('git', ['-C', dir, 'log', '-1', '--format=%cI', sha, '--'], {
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'ignore']
+        });
         return date(out.trim());
     }
     catch {
@@ -7000,7 +7224,10 @@ function gitCommitDateSync(dir, sha) {
     }
 }
 async function git(dir, args) {
-    const { stdout } = await execFileAsync('git', ['-C', dir, ...args], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await execFileAsync('git', ['-C', dir, ...args], {
+        encoding: 'utf8',
+        maxBuffer: 16 * 1024 * 1024
+    });
     return stdout.trim();
 }
 async function gitMaybe(dir, args) {
@@ -7043,7 +7270,10 @@ function remoteToHttps(url) {
     else {
         return undefined;
     }
-    repoPath = repoPath.replace(/^\/+/, '').replace(/\/+$/, '').replace(/\.git$/, '');
+    repoPath = repoPath
+        .replace(/^\/+/, '')
+        .replace(/\/+$/, '')
+        .replace(/\.git$/, '');
     if (!host || !repoPath)
         return undefined;
     return `https://${host.toLowerCase()}/${repoPath}`;
@@ -7084,7 +7314,14 @@ async function contextFromGit(dir, env = {}) {
                 ref = `refs/tags/${tag}`;
             }
             else {
-                const heads = (await gitMaybe(dir, ['for-each-ref', '--points-at', 'HEAD', '--format=%(refname)', 'refs/heads', 'refs/remotes/origin']))?.split('\n') ?? [];
+                const heads = (await gitMaybe(dir, [
+                    'for-each-ref',
+                    '--points-at',
+                    'HEAD',
+                    '--format=%(refname)',
+                    'refs/heads',
+                    'refs/remotes/origin'
+                ]))?.split('\n') ?? [];
                 const local = heads.find((h) => h.startsWith('refs/heads/'));
                 const remote = heads.find((h) => h.startsWith('refs/remotes/origin/') && h !== 'refs/remotes/origin/HEAD');
                 if (local)
@@ -7313,7 +7550,8 @@ function createBuilderArgv(spec) {
 
 
 
-function makePlan(inputs, context, native, now, ids, runsNatively) {
+
+function makePlan(inputs, context, native, now, ids) {
     const tags = computeTags({ images: inputs.images, rules: inputs.tagRules, flavor: inputs.flavor, context, now });
     if (inputs.push && inputs.mode !== 'platform' && tags.tags.length === 0) {
         throw new errors/* InputError */.d('tags', inputs.tagRules.map((r) => r.raw).join('\n') || '(defaults)', `rules that give at least one tag for a ${context.eventName} event on ${context.ref}`);
@@ -7324,7 +7562,14 @@ function makePlan(inputs, context, native, now, ids, runsNatively) {
     const scope = cacheScope(context, inputs.cacheTag, leg);
     const cache = inputs.mode === 'merge'
         ? { from: [], to: [], refs: [] }
-        : planCache({ enabled: inputs.cache, image: inputs.images[0], tag: scope.write, readOnlyTags: scope.readOnly, cacheFrom: inputs.cacheFrom, cacheTo: inputs.cacheTo });
+        : planCache({
+            enabled: inputs.cache,
+            image: inputs.images[0],
+            tag: scope.write,
+            readOnlyTags: scope.readOnly,
+            cacheFrom: inputs.cacheFrom,
+            cacheTo: inputs.cacheTo
+        });
     const legs = inputs.mode === 'platform'
         ? [{ platforms: inputs.platforms, tag: legTag(context, ids.runId, inputs.platforms) }]
         : inputs.mode === 'merge'
@@ -7349,35 +7594,37 @@ function makePlan(inputs, context, native, now, ids, runsNatively) {
                 buildkitdFlags: inputs.buildkitdFlags
             });
     const builderName = inputs.builder || (inputs.mode === 'merge' ? '' : inputs.driver === 'docker' ? 'default' : ids.builderName);
-    const build = inputs.mode === 'merge' ? [] : buildArgv({
-        builder: builderName,
-        platforms: inputs.platforms.map((p) => p.id),
-        context: inputs.context,
-        file: inputs.file,
-        target: inputs.target,
-        buildArgs: inputs.buildArgs,
-        buildContexts: inputs.buildContexts,
-        labels,
-        annotations: inputs.push ? annotations : [],
-        secrets: ids.secretSpecs,
-        ssh: inputs.ssh,
-        network: inputs.network,
-        addHosts: inputs.addHosts,
-        shmSize: inputs.shmSize,
-        ulimit: inputs.ulimit,
-        provenance: inputs.provenance,
-        sbom: inputs.sbom,
-        noCache: inputs.noCache,
-        noCacheFilters: inputs.noCacheFilters,
-        pull: inputs.pull,
-        cacheFrom: cache.from,
-        cacheTo: cache.to,
-        output,
-        metadataFile: ids.metadataFile
-    });
+    const build = inputs.mode === 'merge'
+        ? []
+        : buildArgv({
+            builder: builderName,
+            platforms: inputs.platforms.map((p) => p.id),
+            context: inputs.context,
+            file: inputs.file,
+            target: inputs.target,
+            buildArgs: inputs.buildArgs,
+            buildContexts: inputs.buildContexts,
+            labels,
+            annotations: inputs.push ? annotations : [],
+            secrets: ids.secretSpecs,
+            ssh: inputs.ssh,
+            network: inputs.network,
+            addHosts: inputs.addHosts,
+            shmSize: inputs.shmSize,
+            ulimit: inputs.ulimit,
+            provenance: inputs.provenance,
+            sbom: inputs.sbom,
+            noCache: inputs.noCache,
+            noCacheFilters: inputs.noCacheFilters,
+            pull: inputs.pull,
+            cacheFrom: cache.from,
+            cacheTo: cache.to,
+            output,
+            metadataFile: ids.metadataFile
+        });
     return {
         platforms: inputs.platforms,
-        emulated: inputs.mode === 'merge' ? [] : inputs.platforms.filter((p) => !runsNatively(p)),
+        emulated: inputs.mode === 'merge' ? [] : inputs.platforms.filter((p) => !runsNatively(p, native)),
         tags,
         labels,
         annotations,
@@ -7413,8 +7660,8 @@ function secretRefs(envs, files) {
     ];
 }
 
-// EXTERNAL MODULE: ./src/retry.ts
-var retry = __nccwpck_require__(9809);
+// EXTERNAL MODULE: ./src/tools/retry.ts
+var retry = __nccwpck_require__(2765);
 ;// CONCATENATED MODULE: ./src/tools/qemu.ts
 
 
@@ -7528,7 +7775,9 @@ async function writeRegister(binfmtDir, line) {
         // Someone registered the same name meanwhile; the check afterwards says whether it is usable.
         if (code === 'EEXIST')
             return;
-        const hint = code === 'EACCES' || code === 'EPERM' ? ': registering handlers needs root; run the job as root or use qemu: binfmt-image' : '';
+        const hint = code === 'EACCES' || code === 'EPERM'
+            ? ': registering handlers needs root; run the job as root or use qemu: binfmt-image'
+            : '';
         throw new Error(`cannot write ${register} (${code ?? String(error)})${hint}`);
     }
 }
@@ -7546,7 +7795,11 @@ async function chooseMethod(options) {
 }
 async function dockerEngineAnswers(run) {
     try {
-        const result = await run('docker', ['info', '--format', '{{.ServerVersion}}'], { quiet: true, allowFailure: true, stallMs: 20_000 });
+        const result = await run('docker', ['info', '--format', '{{.ServerVersion}}'], {
+            quiet: true,
+            allowFailure: true,
+            stallMs: 20_000
+        });
         return result.code === 0 && result.stdout.trim() !== '';
     }
     catch {
@@ -7564,9 +7817,16 @@ async function installWithImage(options, platforms) {
     const image = options.binfmtImage ?? DEFAULT_BINFMT_IMAGE;
     const { run, log } = options;
     // Pull only what is not here yet: every pull counts against Docker Hub's anonymous limit.
-    const local = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', image], { quiet: true, allowFailure: true });
+    const local = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', image], {
+        quiet: true,
+        allowFailure: true
+    });
     if (local.code !== 0) {
-        await (0,retry/* withRetry */.bD)(() => run('docker', ['pull', image]), { retries: options.retries, what: `docker pull ${image}`, log });
+        await (0,retry/* withRetry */.bD)(() => run('docker', ['pull', image]), {
+            retries: options.retries,
+            what: `docker pull ${image}`,
+            log
+        });
     }
     const [command, ...args] = binfmtImageCommand(image, platforms);
     const result = await run(command, args);
@@ -7603,7 +7863,10 @@ async function hostRule(confDir, handler) {
         catch {
             continue;
         }
-        const line = text.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#'));
+        const line = text
+            .split('\n')
+            .map((l) => l.trim())
+            .find((l) => l !== '' && !l.startsWith('#'));
         // The first character is the field separator, `:` in practice.
         const fields = line ? line.slice(1).split(line[0]) : [];
         if (!line || fields.length < 7 || !fields[5])
@@ -7648,7 +7911,9 @@ function emulatorsReported(stdout) {
         return undefined;
     try {
         const status = JSON.parse(stdout.slice(start));
-        return Array.isArray(status.emulators) ? status.emulators.filter((e) => typeof e === 'string') : undefined;
+        return Array.isArray(status.emulators)
+            ? status.emulators.filter((e) => typeof e === 'string')
+            : undefined;
     }
     catch {
         return undefined;
@@ -7661,9 +7926,9 @@ function ids(platforms) {
     return platforms.map((p) => p.id).join(', ');
 }
 
-// EXTERNAL MODULE: ./src/tools/buildx-bin.ts
-var buildx_bin = __nccwpck_require__(4559);
-;// CONCATENATED MODULE: ./src/tools/buildx.ts
+// EXTERNAL MODULE: ./src/tools/buildx/find.ts
+var find = __nccwpck_require__(7709);
+;// CONCATENATED MODULE: ./src/tools/buildx/commands.ts
 
 
 
@@ -7672,7 +7937,11 @@ function call(bx, args, options = {}) {
 }
 /** Creates (already done by the caller's argv) and bootstraps a builder, returning what it offers. */
 async function createBuilder(bx, createArgv, name) {
-    await (0,retry/* withRetry */.bD)(() => call(bx, createArgv, { quiet: true }), { retries: bx.retries, what: `creating builder ${name}`, log: bx.log });
+    await (0,retry/* withRetry */.bD)(() => call(bx, createArgv, { quiet: true }), {
+        retries: bx.retries,
+        what: `creating builder ${name}`,
+        log: bx.log
+    });
 }
 async function bootstrapBuilder(bx, name) {
     const out = await (0,retry/* withRetry */.bD)(() => call(bx, ['inspect', '--bootstrap', '--builder', name], { quiet: true }), {
@@ -7709,9 +7978,16 @@ async function removeBuilder(bx, name) {
 }
 /** Runs one build; a stalled or transiently failed push is tried again (BuildKit's cache makes the rerun cheap). */
 async function build(bx, argv, metadataFile, stallMs) {
-    const result = await (0,retry/* withRetry */.bD)(() => call(bx, argv, { stallMs: stallMs || undefined }), { retries: bx.retries, what: 'build and push', log: bx.log });
+    const result = await (0,retry/* withRetry */.bD)(() => call(bx, argv, { stallMs: stallMs || undefined }), {
+        retries: bx.retries,
+        what: 'build and push',
+        log: bx.log
+    });
     try {
-        return { metadata: JSON.parse(await (0,promises_.readFile)(metadataFile, 'utf8')), output: `${result.stdout}\n${result.stderr}` };
+        return {
+            metadata: JSON.parse(await (0,promises_.readFile)(metadataFile, 'utf8')),
+            output: `${result.stdout}\n${result.stderr}`
+        };
     }
     catch (error) {
         throw new Error(`buildx wrote no readable metadata file at ${metadataFile}: ${error.message}`);
@@ -7747,13 +8023,20 @@ function builderFlag(builder) {
 /** The manifest or index a reference points at, with its digest, or undefined when it does not exist. */
 async function inspectRaw(bx, builder, ref) {
     try {
-        const out = await (0,retry/* withRetry */.bD)(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--raw', ref], { quiet: true, stallMs: bx.stallMs || undefined }), {
+        const out = await (0,retry/* withRetry */.bD)(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--raw', ref], {
+            quiet: true,
+            stallMs: bx.stallMs || undefined
+        }), {
             retries: bx.retries,
             what: `reading ${ref}`,
             log: bx.log
         });
         // --raw prints the registry's bytes unchanged, so their hash is the manifest's digest.
-        return { manifest: JSON.parse(out.stdout), digest: `sha256:${(0,external_node_crypto_.createHash)('sha256').update(out.stdout).digest('hex')}`, raw: out.stdout };
+        return {
+            manifest: JSON.parse(out.stdout),
+            digest: `sha256:${(0,external_node_crypto_.createHash)('sha256').update(out.stdout).digest('hex')}`,
+            raw: out.stdout
+        };
     }
     catch (error) {
         if (/not found|manifest unknown|404/i.test(String(error.message)))
@@ -7772,7 +8055,10 @@ async function publishedVersion(bx, builder, ref) {
     const annotated = found.manifest.annotations?.['org.opencontainers.image.version'];
     if (annotated)
         return annotated;
-    const out = await (0,retry/* withRetry */.bD)(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--format', '{{json .Image}}', ref], { quiet: true, stallMs: bx.stallMs || undefined }), {
+    const out = await (0,retry/* withRetry */.bD)(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--format', '{{json .Image}}', ref], {
+        quiet: true,
+        stallMs: bx.stallMs || undefined
+    }), {
         retries: bx.retries,
         what: `reading the labels of ${ref}`,
         log: bx.log
@@ -7782,7 +8068,7 @@ async function publishedVersion(bx, builder, ref) {
     return configs.map((c) => c.config?.Labels?.['org.opencontainers.image.version']).find((v) => !!v);
 }
 /** Platform → manifest digest of an index, attestation manifests left out. */
-function buildx_platformDigests(index) {
+function commands_platformDigests(index) {
     const out = {};
     for (const m of index.manifests ?? []) {
         if (!m.platform || m.platform.os === 'unknown')
@@ -7805,10 +8091,14 @@ async function tagIndex(bx, builder, refs, sources, annotations = []) {
     for (const ref of refs)
         argv.push('--tag', ref);
     argv.push(...sources);
-    await (0,retry/* withRetry */.bD)(() => call(bx, argv, { quiet: true, stallMs: bx.stallMs || undefined }), { retries: bx.retries, what: 'tagging the index', log: bx.log });
+    await (0,retry/* withRetry */.bD)(() => call(bx, argv, { quiet: true, stallMs: bx.stallMs || undefined }), {
+        retries: bx.retries,
+        what: 'tagging the index',
+        log: bx.log
+    });
 }
 
-;// CONCATENATED MODULE: ./src/state.ts
+;// CONCATENATED MODULE: ./src/pipeline/state.ts
 function saveState(edges, state) {
     edges.saveState('cleanup', JSON.stringify(state));
 }
@@ -7819,23 +8109,29 @@ function loadState(edges) {
         return undefined;
     try {
         const parsed = JSON.parse(raw);
-        return { builder: typeof parsed.builder === 'string' ? parsed.builder : '', buildx: parsed.buildx, tempDir: typeof parsed.tempDir === 'string' ? parsed.tempDir : '' };
+        return {
+            builder: typeof parsed.builder === 'string' ? parsed.builder : '',
+            buildx: parsed.buildx,
+            tempDir: typeof parsed.tempDir === 'string' ? parsed.tempDir : ''
+        };
     }
     catch {
         return undefined;
     }
 }
 
-// EXTERNAL MODULE: ./src/tools/registry-tag.ts
-var registry_tag = __nccwpck_require__(809);
-;// CONCATENATED MODULE: ./src/failure.ts
+// EXTERNAL MODULE: ./src/tools/registry/client.ts
+var client = __nccwpck_require__(8500);
+;// CONCATENATED MODULE: ./src/pipeline/failure.ts
 
 
 
 /** The registry host of an image reference (`docker.io` when the name has none). */
 function registryOf(image) {
     const first = image.split('/')[0];
-    return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
+    return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')
+        ? first
+        : 'docker.io';
 }
 const AUTH = /\b401\b|unauthorized|authentication required|invalid username\/password|incorrect username or password/i;
 const DENIED = /\b403\b|forbidden|denied: /i;
@@ -7867,7 +8163,7 @@ function lineMatching(text, re) {
     return (text.split('\n').find((line) => re.test(line)) ?? '').trim();
 }
 
-;// CONCATENATED MODULE: ./src/summary.ts
+;// CONCATENATED MODULE: ./src/pipeline/summary.ts
 /** The job summary: what was built, where it went, and where the time went. */
 function summaryMarkdown(result, builder) {
     const lines = ['## Multi-arch image', ''];
@@ -7893,7 +8189,7 @@ function summaryMarkdown(result, builder) {
     return `${lines.join('\n')}\n`;
 }
 
-;// CONCATENATED MODULE: ./src/main.ts
+;// CONCATENATED MODULE: ./src/pipeline/run.ts
 
 
 
@@ -7953,7 +8249,10 @@ async function pipeline(session, inputs) {
     const state = { builder: '', buildx: undefined, tempDir };
     saveState(edges, state);
     try {
-        const secretSpecs = [...(await writeSecrets(inputs, tempDir)), ...secretRefs(inputs.secretEnvs, inputs.secretFiles)];
+        const secretSpecs = [
+            ...(await writeSecrets(inputs, tempDir)),
+            ...secretRefs(inputs.secretEnvs, inputs.secretFiles)
+        ];
         const native = nativePlatform();
         const metadataFile = external_node_path_default().join(tempDir, 'metadata.json');
         const runId = inputs.runId || context.runId;
@@ -7963,15 +8262,28 @@ async function pipeline(session, inputs) {
             await (0,promises_.writeFile)(inlineBuildkitdConfig, inputs.buildkitdConfigInline);
         }
         const ids = { builderName, metadataFile, secretSpecs, runId, inlineBuildkitdConfig };
-        const plan = makePlan(inputs, context, native, now, ids, (p) => runsNatively(p, native));
+        const plan = makePlan(inputs, context, native, now, ids);
         if (inputs.dryRun) {
             await phase('Plan (dry run)', async () => printPlan(plan, inputs, log));
-            setOutputs(edges, plan, { digest: '', platformDigests: {}, tags: inputs.mode === 'platform' ? [] : plan.tags.refs, metadata: {} });
+            setOutputs(edges, plan, {
+                digest: '',
+                platformDigests: {},
+                tags: inputs.mode === 'platform' ? [] : plan.tags.refs,
+                metadata: {}
+            });
             return undefined;
         }
         if (inputs.mode !== 'merge') {
             await phase('QEMU', async () => {
-                const result = await setupQemu({ mode: inputs.qemu, platforms: plan.platforms, native, binfmtImage: inputs.qemuImage, run: runner, log, retries: inputs.retries });
+                const result = await setupQemu({
+                    mode: inputs.qemu,
+                    platforms: plan.platforms,
+                    native,
+                    binfmtImage: inputs.qemuImage,
+                    run: runner,
+                    log,
+                    retries: inputs.retries
+                });
                 if (result.skipped)
                     log.info(`no QEMU set-up: ${result.skipped}`);
             });
@@ -7980,8 +8292,14 @@ async function pipeline(session, inputs) {
             // The installer (tool cache, Actions cache) is loaded only when a version is asked for: it is
             // most of the bundle, and the action starts faster without it.
             const found = inputs.buildxVersion
-                ? await (await Promise.all(/* import() */[__nccwpck_require__.e(415), __nccwpck_require__.e(913)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5913))).installBuildx({ version: inputs.buildxVersion, base: inputs.buildxMirror, run: runner, log, retries: inputs.retries })
-                : await (0,buildx_bin/* findBuildx */.a)(runner, env);
+                ? await (await Promise.all(/* import() */[__nccwpck_require__.e(415), __nccwpck_require__.e(567)]).then(__nccwpck_require__.bind(__nccwpck_require__, 8567))).installBuildx({
+                    version: inputs.buildxVersion,
+                    base: inputs.buildxMirror,
+                    run: runner,
+                    log,
+                    retries: inputs.retries
+                })
+                : await (0,find/* findBuildx */.a)(runner, env);
             log.info(`buildx ${found.version} (${[found.command, ...found.prefix].join(' ')})`);
             return found;
         });
@@ -8054,7 +8372,9 @@ async function buildImages(bx, plan, metadataFile, stallMs) {
 }
 async function readContext(inputs, env, cwd, log) {
     const source = inputs.metadataSource === 'auto' ? (env.GITHUB_EVENT_PATH ? 'workflow' : 'git') : inputs.metadataSource;
-    const context = source === 'workflow' ? contextFromGitHub(env) : await contextFromGit(external_node_path_default().resolve(cwd, env.GITHUB_WORKSPACE || '.'), env);
+    const context = source === 'workflow'
+        ? contextFromGitHub(env)
+        : await contextFromGit(external_node_path_default().resolve(cwd, env.GITHUB_WORKSPACE || '.'), env);
     log.info(`${context.eventName} ${context.ref} at ${context.sha.slice(0, 12)} (${source})`);
     return context;
 }
@@ -8086,14 +8406,18 @@ async function publish(bx, builder, plan, inputs, sources) {
     // The one source is read first (one request): a tag in its repository is a PUT of its exact bytes.
     const [source, movable] = await Promise.all([
         sources.length === 1 ? readSource(bx, builder, sources[0]) : undefined,
-        inputs.mode === 'platform' ? { refs: [`${image}:${plan.legs[0].tag}`], held: [] } : movableRefs(bx, builder, plan, image, bx.log)
+        inputs.mode === 'platform'
+            ? { refs: [`${image}:${plan.legs[0].tag}`], held: [] }
+            : movableRefs(bx, builder, plan, image, bx.log)
     ]);
     if (movable.refs.length > 0)
         await moveTags(bx, builder, movable.refs, sources, annotations, source);
     const index = source ?? (movable.refs.length > 0 ? await inspectRaw(bx, builder, movable.refs[0]) : undefined);
     if (!index)
         throw new Error(`${movable.refs[0] ?? sources[0]} is not in the registry after publishing`);
-    const platformDigests = index.manifest.manifests ? buildx_platformDigests(index.manifest) : { [plan.platforms[0].id]: index.digest };
+    const platformDigests = index.manifest.manifests
+        ? commands_platformDigests(index.manifest)
+        : { [plan.platforms[0].id]: index.digest };
     for (const ref of movable.refs)
         bx.log.info(`${ref} → ${index.digest}`);
     return { digest: index.digest, platformDigests, refs: movable.refs, held: movable.held };
@@ -8104,11 +8428,15 @@ async function publish(bx, builder, plan, inputs, sources) {
  */
 async function readSource(bx, builder, ref) {
     try {
-        const got = await (0,retry/* withRetry */.bD)(() => (0,registry_tag/* getManifest */.c2)(ref, registryOptions(bx)), { retries: bx.retries, what: `reading ${ref}`, log: bx.log });
+        const got = await (0,retry/* withRetry */.bD)(() => (0,client/* getManifest */.c2)(ref, registryOptions(bx)), {
+            retries: bx.retries,
+            what: `reading ${ref}`,
+            log: bx.log
+        });
         return { manifest: JSON.parse(got.raw), digest: got.digest, raw: got.raw };
     }
     catch (error) {
-        if (!(error instanceof registry_tag/* RegistryRefused */.AK))
+        if (!(error instanceof client/* RegistryRefused */.AK))
             throw error;
         bx.log.info(`reading ${ref} through buildx imagetools (${error.message})`);
         return inspectRaw(bx, builder, ref);
@@ -8126,14 +8454,20 @@ function registryOptions(bx) {
  */
 async function moveTags(bx, builder, refs, sources, annotations, source) {
     const mediaType = source?.manifest.mediaType;
-    let direct = source && mediaType && sources.length === 1 && annotations.length === 0 ? refs.filter((ref) => (0,registry_tag/* sameRepository */.RB)(ref, sources[0])) : [];
+    let direct = source && mediaType && sources.length === 1 && annotations.length === 0
+        ? refs.filter((ref) => (0,client/* sameRepository */.RB)(ref, sources[0]))
+        : [];
     try {
         for (const ref of direct) {
-            await (0,retry/* withRetry */.bD)(() => (0,registry_tag/* putTag */.go)(ref, source.raw, mediaType, source.digest, registryOptions(bx)), { retries: bx.retries, what: `tagging ${ref}`, log: bx.log });
+            await (0,retry/* withRetry */.bD)(() => (0,client/* putTag */.go)(ref, source.raw, mediaType, source.digest, registryOptions(bx)), {
+                retries: bx.retries,
+                what: `tagging ${ref}`,
+                log: bx.log
+            });
         }
     }
     catch (error) {
-        if (!(error instanceof registry_tag/* RegistryRefused */.AK))
+        if (!(error instanceof client/* RegistryRefused */.AK))
             throw error;
         bx.log.warning(`could not tag by a direct PUT (${error.message}); using buildx imagetools create`);
         direct = [];
@@ -8149,7 +8483,10 @@ async function movableRefs(bx, builder, plan, image, log) {
     const keep = holdBackFloating(plan.tags, current);
     for (const h of keep.held)
         log.warning(`${h.tag} not moved: ${h.reason === 'prerelease' ? `${h.ours} is a pre-release` : `it points to ${h.current}, newer than ${h.ours}`}`);
-    return { refs: plan.tags.refs.filter((ref) => keep.tags.includes(ref.slice(ref.lastIndexOf(':') + 1))), held: keep.held };
+    return {
+        refs: plan.tags.refs.filter((ref) => keep.tags.includes(ref.slice(ref.lastIndexOf(':') + 1))),
+        held: keep.held
+    };
 }
 /**
  * merge mode: the digest every leg left for this run, or the explicit `digests`. A missing
@@ -8175,7 +8512,7 @@ async function findLegs(bx, plan, inputs) {
         const got = legs[i];
         if (!got)
             return void missing.push(`${id} (no ${ref})`);
-        const offers = got.manifest.manifests ? Object.keys(buildx_platformDigests(got.manifest)) : [id];
+        const offers = got.manifest.manifests ? Object.keys(commands_platformDigests(got.manifest)) : [id];
         if (!offers.includes(id))
             return void missing.push(`${id} (${ref} holds ${offers.join(', ') || 'no platform'})`);
         bx.log.info(`${id}: ${image}@${got.digest}`);
@@ -8201,7 +8538,9 @@ function printPlan(plan, inputs, log) {
     if (plan.build.length > 0)
         log.info(cli(plan.build));
     if (inputs.mode === 'merge') {
-        const sources = inputs.digests.length > 0 ? parseDigestRefs(inputs.digests, image) : plan.legs.map((leg) => `${image}:${leg.tag}`);
+        const sources = inputs.digests.length > 0
+            ? parseDigestRefs(inputs.digests, image)
+            : plan.legs.map((leg) => `${image}:${leg.tag}`);
         const annotations = plan.annotations.filter((a) => a.startsWith('index:')).flatMap((a) => ['--annotation', a]);
         log.info(cli(['imagetools', 'create', ...builder, ...annotations, ...tagFlags(plan.tags.refs), ...sources]));
     }
@@ -8222,12 +8561,21 @@ function setOutputs(edges, plan, result) {
     edges.setOutput('platform-digests', JSON.stringify(result.platformDigests));
     edges.setOutput('metadata', JSON.stringify(result.metadata));
     edges.setOutput('builder', plan.builder.name);
-    edges.setOutput('labels', Object.entries(plan.labels).map(([k, v]) => `${k}=${v}`).join('\n'));
+    edges.setOutput('labels', Object.entries(plan.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n'));
     edges.setOutput('annotations', plan.annotations.join('\n'));
-    edges.setOutput('json', JSON.stringify({ tags: result.tags, labels: plan.labels, annotations: plan.annotations, version: plan.tags.version, digest: result.digest, 'platform-digests': result.platformDigests }));
+    edges.setOutput('json', JSON.stringify({
+        tags: result.tags,
+        labels: plan.labels,
+        annotations: plan.annotations,
+        version: plan.tags.version,
+        digest: result.digest,
+        'platform-digests': result.platformDigests
+    }));
 }
 
-;// CONCATENATED MODULE: ./src/post.ts
+;// CONCATENATED MODULE: ./src/pipeline/post.ts
 
 
 
@@ -8256,7 +8604,7 @@ async function post(edges) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/cli-main.ts
+;// CONCATENATED MODULE: ./src/cli/run.ts
 
 
 
@@ -8269,9 +8617,21 @@ async function post(edges) {
 const COMMAND = 'multiarch-publish';
 /** Flags of the command line itself, beside the action's inputs. */
 const OWN_FLAGS = [
-    { flag: 'output-file', value: 'FILE', description: 'Write the outputs (digest, tags, platform-digests, …) to FILE as one JSON object.' },
-    { flag: 'print-outputs', value: '', description: 'Print the outputs after the result, as name=value lines (multi-line values as name<<EOF … EOF).' },
-    { flag: 'state-file', value: 'FILE', description: 'Also keep the clean-up record (the builder this run creates) in FILE; --clean-up --state-file FILE removes it after a run that was killed outright.' },
+    {
+        flag: 'output-file',
+        value: 'FILE',
+        description: 'Write the outputs (digest, tags, platform-digests, …) to FILE as one JSON object.'
+    },
+    {
+        flag: 'print-outputs',
+        value: '',
+        description: 'Print the outputs after the result, as name=value lines (multi-line values as name<<EOF … EOF).'
+    },
+    {
+        flag: 'state-file',
+        value: 'FILE',
+        description: 'Also keep the clean-up record (the builder this run creates) in FILE; --clean-up --state-file FILE removes it after a run that was killed outright.'
+    },
     { flag: 'clean-up', value: '', description: 'Only remove what the run that wrote --state-file created, then exit.' },
     { flag: 'verbose', value: '', description: 'Print debug lines too.' },
     { flag: 'help', value: '', description: 'Print this help and exit.' }
@@ -8286,7 +8646,9 @@ class UsageError extends Error {
 /** Every flag the command line accepts, inputs first, as they are spelled on it. */
 function acceptedFlags() {
     return [
-        ...INPUTS.flatMap((input) => (input.kind === 'boolean' && !input.name.startsWith('no-') ? [`--${input.name}`, `--no-${input.name}`] : [`--${input.name}`])),
+        ...INPUTS.flatMap((input) => input.kind === 'boolean' && !input.name.startsWith('no-')
+            ? [`--${input.name}`, `--no-${input.name}`]
+            : [`--${input.name}`]),
         ...OWN_FLAGS.map((f) => `--${f.flag}`),
         '-h'
     ];
@@ -8395,13 +8757,13 @@ function explainParseError(error) {
 function closest(flag, accepted) {
     let best;
     for (const candidate of accepted) {
-        const distance = cli_main_editDistance(flag, candidate);
+        const distance = run_editDistance(flag, candidate);
         if (distance <= 2 && (!best || distance < best.distance))
             best = { flag: candidate, distance };
     }
     return best?.flag;
 }
-function cli_main_editDistance(a, b) {
+function run_editDistance(a, b) {
     let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
     for (let i = 1; i <= a.length; i++) {
         const current = [i];
@@ -8420,14 +8782,20 @@ function usage() {
         'index with its tags: the same pipeline as the GitHub Action, with the commit, ref and repository',
         'read from the git repository in the current directory.',
         '',
-        'Inputs (the action\'s inputs, by the same names):'
+        "Inputs (the action's inputs, by the same names):"
     ];
     for (const input of INPUTS) {
-        const spelling = input.kind === 'boolean' ? (input.name.startsWith('no-') ? `--${input.name}[=false]` : `--${input.name}, --no-${input.name}`) : `--${input.name} VALUE`;
+        const spelling = input.kind === 'boolean'
+            ? input.name.startsWith('no-')
+                ? `--${input.name}[=false]`
+                : `--${input.name}, --no-${input.name}`
+            : `--${input.name} VALUE`;
         const extra = [
             input.kind === 'list' ? 'Repeatable: each occurrence is one line.' : '',
             DEFAULTS[input.name] ? `[default: ${DEFAULTS[input.name]}]` : '',
-            input.name === 'secrets' ? 'On a shared machine prefer --secret-envs or --secret-files: flags are visible to other users.' : ''
+            input.name === 'secrets'
+                ? 'On a shared machine prefer --secret-envs or --secret-files: flags are visible to other users.'
+                : ''
         ].filter(Boolean);
         lines.push(`  ${spelling}`, ...wrap([input.description, ...extra].join(' '), 6, 100));
     }
@@ -8472,7 +8840,13 @@ async function runCli(argv, io) {
         io.stdout.write(usage());
         return 0;
     }
-    const edges = cliEdges({ flags: args.inputs, out: io.stdout, isTTY: io.isTTY, stateFile: args.stateFile, verbose: args.verbose });
+    const edges = cliEdges({
+        flags: args.inputs,
+        out: io.stdout,
+        isTTY: io.isTTY,
+        stateFile: args.stateFile,
+        verbose: args.verbose
+    });
     const cleanUp = () => post(edges).catch((error) => edges.log.warning(`clean-up: ${error.message}`));
     if (args.cleanUp) {
         await cleanUp();
@@ -8529,37 +8903,144 @@ function describe(error) {
 
 /***/ }),
 
-/***/ 5581:
-/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+/***/ 9516:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5119);
-// The command line's entry: the action's pipeline outside GitHub (see cli-main.ts). No logic here.
-
-const interrupt = new AbortController();
-for (const signal of ['SIGINT', 'SIGTERM']) {
-    // The first signal cleans up; a second one ends the process at once.
-    process.once(signal, () => interrupt.abort());
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   d: () => (/* binding */ InputError)
+/* harmony export */ });
+/**
+ * A bad input value, caught before any build or push. The message always names the input,
+ * the value given and what is accepted, so a user can fix the workflow without reading code.
+ */
+class InputError extends Error {
+    input;
+    value;
+    accepted;
+    constructor(input, value, accepted) {
+        super(`input "${input}": ${JSON.stringify(value)} is not accepted; expected ${accepted}`);
+        this.input = input;
+        this.value = value;
+        this.accepted = accepted;
+        this.name = 'InputError';
+    }
 }
-const code = await (0,_cli_main_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .ak)(process.argv.slice(2), {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    isTTY: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
-    env: process.env,
-    cwd: process.cwd(),
-    signal: interrupt.signal
-});
-// An interrupted run may leave its build process going; do not wait for it.
-if (interrupt.signal.aborted)
-    process.exit(code);
-process.exitCode = code;
 
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 3190:
+/***/ 3390:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   a: () => (/* binding */ releaseTag)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9516);
+
+/** `v0.36.1` or `0.36.1` (pre-releases too) → the release tag `v0.36.1`. Anything else, `latest` included, is refused. */
+function releaseTag(value) {
+    const match = /^v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$/.exec(value.trim());
+    // `latest` is refused on purpose: what it installs changes under the workflow's feet.
+    if (!match)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d('buildx-version', value, 'a release version like v0.36.1');
+    return `v${match[1]}`;
+}
+
+
+/***/ }),
+
+/***/ 7709:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   O: () => (/* binding */ parseBuildxVersion),
+/* harmony export */   a: () => (/* binding */ findBuildx)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+
+
+/**
+ * The version in `buildx version` output (`github.com/docker/buildx v0.36.1 3f1a…`) without its
+ * "v". A build with no version stamp says `v0.0.0+unknown`; that, or no version at all, is
+ * "unknown" rather than an error, so an unstamped build still works.
+ */
+function parseBuildxVersion(output) {
+    const match = /(?:^|\s)v?(\d+)\.(\d+)\.(\d+)((?:[-+][0-9A-Za-z.+-]*)?)(?=\s|$)/m.exec(output);
+    if (!match)
+        return 'unknown';
+    const [, major, minor, patch, suffix] = match;
+    if (Number(major) === 0 && Number(minor) === 0 && Number(patch) === 0)
+        return 'unknown';
+    return `${major}.${minor}.${patch}${suffix}`;
+}
+/**
+ * The buildx already on the machine: the docker CLI plugin if `docker buildx version` answers,
+ * else a standalone `buildx` on PATH. Throws, saying what to set, when neither is there.
+ */
+async function findBuildx(run, env) {
+    const candidates = [
+        // The plugin binary run directly is buildx standalone, and skips ~0.3 s of docker CLI start-up per call.
+        ...pluginPaths(env ?? process.env).map((command) => ({ command, prefix: [] })),
+        { command: 'docker', prefix: ['buildx'] },
+        { command: 'buildx', prefix: [] }
+    ];
+    const tried = [];
+    for (const candidate of candidates) {
+        const shown = [candidate.command, ...candidate.prefix, 'version'].join(' ');
+        try {
+            const result = await run(candidate.command, [...candidate.prefix, 'version'], {
+                env,
+                allowFailure: true,
+                quiet: true
+            });
+            if (result.code === 0)
+                return { ...candidate, version: parseBuildxVersion(result.stdout), source: 'installed' };
+            tried.push(`\`${shown}\` exited with code ${result.code}${tail(result.stderr || result.stdout)}`);
+        }
+        catch (error) {
+            tried.push(`\`${shown}\` could not start${tail(errorText(error))}`);
+        }
+    }
+    throw new Error(`buildx is not installed: ${tried.join('; ')}. Set the buildx-version input (for example buildx-version: v0.36.1) ` +
+        'to install a release, or install buildx as a docker CLI plugin before this step.');
+}
+/** Where the docker CLI looks for its buildx plugin, the existing executables first-found first. */
+function pluginPaths(env) {
+    const dirs = [
+        env.DOCKER_CONFIG && node_path__WEBPACK_IMPORTED_MODULE_1___default().join(env.DOCKER_CONFIG, 'cli-plugins'),
+        env.HOME && node_path__WEBPACK_IMPORTED_MODULE_1___default().join(env.HOME, '.docker', 'cli-plugins'),
+        '/usr/local/lib/docker/cli-plugins',
+        '/usr/local/libexec/docker/cli-plugins',
+        '/usr/lib/docker/cli-plugins',
+        '/usr/libexec/docker/cli-plugins'
+    ].filter((d) => !!d);
+    return [...new Set(dirs)]
+        .map((d) => node_path__WEBPACK_IMPORTED_MODULE_1___default().join(d, 'docker-buildx'))
+        .filter((file) => {
+        try {
+            (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.accessSync)(file, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.X_OK);
+            return true;
+        }
+        catch {
+            return false;
+        }
+    });
+}
+function errorText(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+function tail(text) {
+    const last = text.trimEnd().split('\n').pop()?.trim();
+    return last ? ` (${last.slice(0, 200)})` : '';
+}
+
+
+/***/ }),
+
+/***/ 2122:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -8716,256 +9197,7 @@ function lastLines(text, n) {
 
 /***/ }),
 
-/***/ 9516:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   d: () => (/* binding */ InputError)
-/* harmony export */ });
-/**
- * A bad input value, caught before any build or push. The message always names the input,
- * the value given and what is accepted, so a user can fix the workflow without reading code.
- */
-class InputError extends Error {
-    input;
-    value;
-    accepted;
-    constructor(input, value, accepted) {
-        super(`input "${input}": ${JSON.stringify(value)} is not accepted; expected ${accepted}`);
-        this.input = input;
-        this.value = value;
-        this.accepted = accepted;
-        this.name = 'InputError';
-    }
-}
-
-
-/***/ }),
-
-/***/ 3390:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   a: () => (/* binding */ releaseTag)
-/* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9516);
-
-/** `v0.36.1` or `0.36.1` (pre-releases too) → the release tag `v0.36.1`. Anything else, `latest` included, is refused. */
-function releaseTag(value) {
-    const match = /^v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$/.exec(value.trim());
-    // `latest` is refused on purpose: what it installs changes under the workflow's feet.
-    if (!match)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d('buildx-version', value, 'a release version like v0.36.1');
-    return `v${match[1]}`;
-}
-
-
-/***/ }),
-
-/***/ 9809:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   bD: () => (/* binding */ withRetry),
-/* harmony export */   w1: () => (/* binding */ RetriesExhausted)
-/* harmony export */ });
-/* unused harmony export classify */
-/* harmony import */ var _exec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3190);
-/* harmony import */ var _tools_registry_tag_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(809);
-
-
-// What a registry or BuildKit says when trying again can help: server errors, throttling, dropped
-// or stalled connections. Anything else (auth, a missing image, a Dockerfile error) is permanent.
-const PERMANENT = [
-    /\b(401|403)\b.*(unauthorized|forbidden)/i,
-    /unauthorized: /i,
-    /denied: /i,
-    /authentication required/i,
-    /invalid reference format/i,
-    /did not complete successfully/i,
-    /failed to (parse|read) dockerfile/i,
-    /dockerfile parse error/i,
-    /not found: not found/i,
-    /manifest unknown/i,
-    /no match for platform/i
-];
-const TRANSIENT = [
-    // buildx resolves a digest reference with HEAD /manifests/<digest>; when that connection drops it
-    // falls back to HEAD /blobs/<digest>, which a registry answers 404 for a manifest, and reports
-    // `<ref>@sha256:…: not found`. The action only names digests it has just pushed or read.
-    [/@sha256:[0-9a-f]{64}: not found/i, 'connection dropped while resolving a digest (buildx reports it as not found)'],
-    [/\b429\b(?!\.\d)|too many requests|toomanyrequests/i, 'registry throttled the request (429)'],
-    [/\b50[0234]\b(?!\.\d)|service unavailable|bad gateway|gateway time-?out|internal server error/i, 'registry server error (5xx)'],
-    [/connection reset|broken pipe|unexpected EOF|:\s*EOF\s*$|connection refused|socket hang up|ECONNRESET|ECONNREFUSED|EPIPE/im, 'connection dropped'],
-    [/i\/o timeout|deadline exceeded|timed out|TLS handshake timeout|context canceled|ETIMEDOUT/i, 'request timed out'],
-    [/no such host|temporary failure in name resolution|EAI_AGAIN/i, 'name resolution failed'],
-    // An upload cut short can leave the registry with a partial blob; pushing again uploads it afresh.
-    [/digest did not match uploaded content|blob unknown to registry|blob upload (unknown|invalid)/i, 'upload interrupted']
-];
-/** Decides whether a failure is worth another attempt, and names its cause for the log. */
-function classify(error) {
-    if (error instanceof RetriesExhausted)
-        return { transient: false, cause: error.lastCause };
-    if (error instanceof _tools_registry_tag_js__WEBPACK_IMPORTED_MODULE_1__/* .RegistryRefused */ .AK)
-        return { transient: false, cause: error.message };
-    if (error instanceof _exec_js__WEBPACK_IMPORTED_MODULE_0__/* .ExecError */ .cI && error.stalled)
-        return { transient: true, cause: 'no progress (stalled)' };
-    const text = error instanceof _exec_js__WEBPACK_IMPORTED_MODULE_0__/* .ExecError */ .cI ? failurePart(`${error.result.stdout}\n${error.result.stderr}`) : String(error);
-    for (const re of PERMANENT)
-        if (re.test(text))
-            return { transient: false, cause: firstMatchLine(text, re) };
-    for (const [re, cause] of TRANSIENT) {
-        if (re.test(text)) {
-            const after = /retry-after:?\s*(\d+)/i.exec(text);
-            return { transient: true, cause: `${cause}: ${firstMatchLine(text, re)}`, retryAfterMs: after ? Number(after[1]) * 1000 : undefined };
-        }
-    }
-    return { transient: false, cause: lastLine(text) };
-}
-/** A transient fault that outlasted every retry: says how often it was tried and what failed last. */
-class RetriesExhausted extends Error {
-    what;
-    attempts;
-    lastCause;
-    last;
-    constructor(what, attempts, lastCause, last) {
-        super(`${what} failed ${attempts} time${attempts === 1 ? '' : 's'}; last error: ${lastCause}\n${last instanceof Error ? last.message : String(last)}`);
-        this.what = what;
-        this.attempts = attempts;
-        this.lastCause = lastCause;
-        this.last = last;
-        this.name = 'RetriesExhausted';
-    }
-}
-/** Runs `fn` again on transient failures, with exponential back-off and jitter, honouring Retry-After. */
-async function withRetry(fn, options) {
-    const sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-    const random = options.random ?? Math.random;
-    const base = options.baseDelayMs ?? 1000;
-    const max = options.maxDelayMs ?? 30000;
-    for (let attempt = 0;; attempt++) {
-        try {
-            return await fn(attempt);
-        }
-        catch (error) {
-            const verdict = classify(error);
-            if (!verdict.transient)
-                throw error;
-            if (attempt >= options.retries)
-                throw new RetriesExhausted(options.what, attempt + 1, verdict.cause, error);
-            const backoff = Math.min(max, base * 2 ** attempt);
-            const delay = Math.max(verdict.retryAfterMs ?? 0, Math.round(backoff / 2 + (random() * backoff) / 2));
-            options.log.warning(`${options.what}: attempt ${attempt + 1} of ${options.retries + 1} failed (${verdict.cause}); retrying in ${(delay / 1000).toFixed(1)} s`);
-            await sleep(delay);
-        }
-    }
-}
-/**
- * The part of a command's output that says why it failed: from buildx's first `ERROR` line on, else
- * the last lines. Build progress before it (heredocs, sizes like 502.3MB) must not look like a fault.
- */
-function failurePart(output) {
-    const lines = output.split('\n');
-    const first = lines.findIndex((line) => /^(#\d+\s+)?(ERROR|error):?\s/.test(line.trim()));
-    return (first >= 0 ? lines.slice(first) : lines.slice(-20)).join('\n');
-}
-function firstMatchLine(text, re) {
-    const line = text.split('\n').find((l) => re.test(l)) ?? '';
-    return line.trim().slice(0, 300);
-}
-function lastLine(text) {
-    return text.trimEnd().split('\n').pop()?.trim().slice(0, 300) ?? '';
-}
-
-
-/***/ }),
-
-/***/ 4559:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   O: () => (/* binding */ parseBuildxVersion),
-/* harmony export */   a: () => (/* binding */ findBuildx)
-/* harmony export */ });
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
-
-
-/**
- * The version in `buildx version` output (`github.com/docker/buildx v0.36.1 3f1a…`) without its
- * "v". A build with no version stamp says `v0.0.0+unknown`; that, or no version at all, is
- * "unknown" rather than an error, so an unstamped build still works.
- */
-function parseBuildxVersion(output) {
-    const match = /(?:^|\s)v?(\d+)\.(\d+)\.(\d+)((?:[-+][0-9A-Za-z.+-]*)?)(?=\s|$)/m.exec(output);
-    if (!match)
-        return 'unknown';
-    const [, major, minor, patch, suffix] = match;
-    if (Number(major) === 0 && Number(minor) === 0 && Number(patch) === 0)
-        return 'unknown';
-    return `${major}.${minor}.${patch}${suffix}`;
-}
-/**
- * The buildx already on the machine: the docker CLI plugin if `docker buildx version` answers,
- * else a standalone `buildx` on PATH. Throws, saying what to set, when neither is there.
- */
-async function findBuildx(run, env) {
-    const candidates = [
-        // The plugin binary run directly is buildx standalone, and skips ~0.3 s of docker CLI start-up per call.
-        ...pluginPaths(env ?? process.env).map((command) => ({ command, prefix: [] })),
-        { command: 'docker', prefix: ['buildx'] },
-        { command: 'buildx', prefix: [] }
-    ];
-    const tried = [];
-    for (const candidate of candidates) {
-        const shown = [candidate.command, ...candidate.prefix, 'version'].join(' ');
-        try {
-            const result = await run(candidate.command, [...candidate.prefix, 'version'], { env, allowFailure: true, quiet: true });
-            if (result.code === 0)
-                return { ...candidate, version: parseBuildxVersion(result.stdout), source: 'installed' };
-            tried.push(`\`${shown}\` exited with code ${result.code}${tail(result.stderr || result.stdout)}`);
-        }
-        catch (error) {
-            tried.push(`\`${shown}\` could not start${tail(errorText(error))}`);
-        }
-    }
-    throw new Error(`buildx is not installed: ${tried.join('; ')}. Set the buildx-version input (for example buildx-version: v0.36.1) ` +
-        'to install a release, or install buildx as a docker CLI plugin before this step.');
-}
-/** Where the docker CLI looks for its buildx plugin, the existing executables first-found first. */
-function pluginPaths(env) {
-    const dirs = [
-        env.DOCKER_CONFIG && node_path__WEBPACK_IMPORTED_MODULE_1___default().join(env.DOCKER_CONFIG, 'cli-plugins'),
-        env.HOME && node_path__WEBPACK_IMPORTED_MODULE_1___default().join(env.HOME, '.docker', 'cli-plugins'),
-        '/usr/local/lib/docker/cli-plugins',
-        '/usr/local/libexec/docker/cli-plugins',
-        '/usr/lib/docker/cli-plugins',
-        '/usr/libexec/docker/cli-plugins'
-    ].filter((d) => !!d);
-    return [...new Set(dirs)].map((d) => node_path__WEBPACK_IMPORTED_MODULE_1___default().join(d, 'docker-buildx')).filter((file) => {
-        try {
-            (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.accessSync)(file, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.X_OK);
-            return true;
-        }
-        catch {
-            return false;
-        }
-    });
-}
-function errorText(error) {
-    return error instanceof Error ? error.message : String(error);
-}
-function tail(text) {
-    const last = text.trimEnd().split('\n').pop()?.trim();
-    return last ? ` (${last.slice(0, 200)})` : '';
-}
-
-
-/***/ }),
-
-/***/ 809:
+/***/ 8500:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -9126,7 +9358,9 @@ async function send(url, init, timeoutMs) {
     }
 }
 function configKeys(host) {
-    return host === 'registry-1.docker.io' ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', host] : [host, `https://${host}`, `http://${host}`];
+    return host === 'registry-1.docker.io'
+        ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', host]
+        : [host, `https://${host}`, `http://${host}`];
 }
 /** The credentials `docker login` left for `host`: config.json `auths`, or a credential helper. */
 async function credentialsFor(host, env) {
@@ -9185,7 +9419,9 @@ function challengeParams(header) {
 }
 async function authorization(challenge, target, env, timeoutMs) {
     const credentials = await credentialsFor(target.host, env);
-    const basic = credentials ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` : undefined;
+    const basic = credentials
+        ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
+        : undefined;
     const { scheme: kind, params } = challengeParams(challenge);
     if (kind === 'basic') {
         if (!basic)
@@ -9208,6 +9444,137 @@ async function authorization(challenge, target, env, timeoutMs) {
     if (!token)
         throw new RegistryRefused(`the token service ${url.origin}${url.pathname} gave no token`);
     return `Bearer ${token}`;
+}
+
+
+/***/ }),
+
+/***/ 2765:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   bD: () => (/* binding */ withRetry),
+/* harmony export */   w1: () => (/* binding */ RetriesExhausted)
+/* harmony export */ });
+/* unused harmony export classify */
+/* harmony import */ var _exec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2122);
+/* harmony import */ var _registry_client_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8500);
+
+
+// What a registry or BuildKit says when trying again can help: server errors, throttling, dropped
+// or stalled connections. Anything else (auth, a missing image, a Dockerfile error) is permanent.
+const PERMANENT = [
+    /\b(401|403)\b.*(unauthorized|forbidden)/i,
+    /unauthorized: /i,
+    /denied: /i,
+    /authentication required/i,
+    /invalid reference format/i,
+    /did not complete successfully/i,
+    /failed to (parse|read) dockerfile/i,
+    /dockerfile parse error/i,
+    /not found: not found/i,
+    /manifest unknown/i,
+    /no match for platform/i
+];
+const TRANSIENT = [
+    // buildx resolves a digest reference with HEAD /manifests/<digest>; when that connection drops it
+    // falls back to HEAD /blobs/<digest>, which a registry answers 404 for a manifest, and reports
+    // `<ref>@sha256:…: not found`. The action only names digests it has just pushed or read.
+    [/@sha256:[0-9a-f]{64}: not found/i, 'connection dropped while resolving a digest (buildx reports it as not found)'],
+    [/\b429\b(?!\.\d)|too many requests|toomanyrequests/i, 'registry throttled the request (429)'],
+    [
+        /\b50[0234]\b(?!\.\d)|service unavailable|bad gateway|gateway time-?out|internal server error/i,
+        'registry server error (5xx)'
+    ],
+    [
+        /connection reset|broken pipe|unexpected EOF|:\s*EOF\s*$|connection refused|socket hang up|ECONNRESET|ECONNREFUSED|EPIPE/im,
+        'connection dropped'
+    ],
+    [/i\/o timeout|deadline exceeded|timed out|TLS handshake timeout|context canceled|ETIMEDOUT/i, 'request timed out'],
+    [/no such host|temporary failure in name resolution|EAI_AGAIN/i, 'name resolution failed'],
+    // An upload cut short can leave the registry with a partial blob; pushing again uploads it afresh.
+    [
+        /digest did not match uploaded content|blob unknown to registry|blob upload (unknown|invalid)/i,
+        'upload interrupted'
+    ]
+];
+/** Decides whether a failure is worth another attempt, and names its cause for the log. */
+function classify(error) {
+    if (error instanceof RetriesExhausted)
+        return { transient: false, cause: error.lastCause };
+    if (error instanceof _registry_client_js__WEBPACK_IMPORTED_MODULE_1__/* .RegistryRefused */ .AK)
+        return { transient: false, cause: error.message };
+    if (error instanceof _exec_js__WEBPACK_IMPORTED_MODULE_0__/* .ExecError */ .cI && error.stalled)
+        return { transient: true, cause: 'no progress (stalled)' };
+    const text = error instanceof _exec_js__WEBPACK_IMPORTED_MODULE_0__/* .ExecError */ .cI ? failurePart(`${error.result.stdout}\n${error.result.stderr}`) : String(error);
+    for (const re of PERMANENT)
+        if (re.test(text))
+            return { transient: false, cause: firstMatchLine(text, re) };
+    for (const [re, cause] of TRANSIENT) {
+        if (re.test(text)) {
+            const after = /retry-after:?\s*(\d+)/i.exec(text);
+            return {
+                transient: true,
+                cause: `${cause}: ${firstMatchLine(text, re)}`,
+                retryAfterMs: after ? Number(after[1]) * 1000 : undefined
+            };
+        }
+    }
+    return { transient: false, cause: lastLine(text) };
+}
+/** A transient fault that outlasted every retry: says how often it was tried and what failed last. */
+class RetriesExhausted extends Error {
+    what;
+    attempts;
+    lastCause;
+    last;
+    constructor(what, attempts, lastCause, last) {
+        super(`${what} failed ${attempts} time${attempts === 1 ? '' : 's'}; last error: ${lastCause}\n${last instanceof Error ? last.message : String(last)}`);
+        this.what = what;
+        this.attempts = attempts;
+        this.lastCause = lastCause;
+        this.last = last;
+        this.name = 'RetriesExhausted';
+    }
+}
+/** Runs `fn` again on transient failures, with exponential back-off and jitter, honouring Retry-After. */
+async function withRetry(fn, options) {
+    const sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    const random = options.random ?? Math.random;
+    const base = options.baseDelayMs ?? 1000;
+    const max = options.maxDelayMs ?? 30000;
+    for (let attempt = 0;; attempt++) {
+        try {
+            return await fn(attempt);
+        }
+        catch (error) {
+            const verdict = classify(error);
+            if (!verdict.transient)
+                throw error;
+            if (attempt >= options.retries)
+                throw new RetriesExhausted(options.what, attempt + 1, verdict.cause, error);
+            const backoff = Math.min(max, base * 2 ** attempt);
+            const delay = Math.max(verdict.retryAfterMs ?? 0, Math.round(backoff / 2 + (random() * backoff) / 2));
+            options.log.warning(`${options.what}: attempt ${attempt + 1} of ${options.retries + 1} failed (${verdict.cause}); retrying in ${(delay / 1000).toFixed(1)} s`);
+            await sleep(delay);
+        }
+    }
+}
+/**
+ * The part of a command's output that says why it failed: from buildx's first `ERROR` line on, else
+ * the last lines. Build progress before it (heredocs, sizes like 502.3MB) must not look like a fault.
+ */
+function failurePart(output) {
+    const lines = output.split('\n');
+    const first = lines.findIndex((line) => /^(#\d+\s+)?(ERROR|error):?\s/.test(line.trim()));
+    return (first >= 0 ? lines.slice(first) : lines.slice(-20)).join('\n');
+}
+function firstMatchLine(text, re) {
+    const line = text.split('\n').find((l) => re.test(l)) ?? '';
+    return line.trim().slice(0, 300);
+}
+function lastLine(text) {
+    return text.trimEnd().split('\n').pop()?.trim().slice(0, 300) ?? '';
 }
 
 
@@ -9803,6 +10170,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(5581);
+/******/ var __webpack_exports__ = __nccwpck_require__(486);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 

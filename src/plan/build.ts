@@ -1,9 +1,7 @@
 /** The `buildx build` argv, as a pure function of the plan. */
 
 export type BuildOutput =
-  | { kind: 'push-by-digest'; image: string }
-  | { kind: 'load'; tags: string[] }
-  | { kind: 'none' };
+  { kind: 'push-by-digest'; image: string } | { kind: 'load'; tags: string[] } | { kind: 'none' };
 
 export interface BuildSpec {
   builder: string;
@@ -58,7 +56,10 @@ export function buildArgv(spec: BuildSpec): string[] {
   switch (spec.output.kind) {
     case 'push-by-digest':
       // Pushed by digest only: no tag moves until the whole index is in the registry.
-      argv.push('--output', `type=image,name=${spec.output.image},push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true`);
+      argv.push(
+        '--output',
+        `type=image,name=${spec.output.image},push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true`
+      );
       break;
     case 'load':
       for (const tag of spec.output.tags) argv.push('--tag', tag);
@@ -88,7 +89,8 @@ export interface BuilderSpec {
 export function createBuilderArgv(spec: BuilderSpec): string[] {
   const argv = ['create', '--name', spec.name, '--driver', spec.driver];
   const opts = [...spec.driverOpts];
-  if (spec.driver === 'docker-container' && !opts.some((o) => o.startsWith('image='))) opts.unshift(`image=${spec.buildkitImage}`);
+  if (spec.driver === 'docker-container' && !opts.some((o) => o.startsWith('image=')))
+    opts.unshift(`image=${spec.buildkitImage}`);
   for (const opt of opts) argv.push('--driver-opt', opt);
   if (spec.buildkitdConfig && spec.driver !== 'remote') argv.push('--buildkitd-config', spec.buildkitdConfig);
   if (spec.buildkitdFlags && spec.driver !== 'remote') argv.push('--buildkitd-flags', spec.buildkitdFlags);

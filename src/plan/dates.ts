@@ -4,7 +4,20 @@
  * Built on Intl only: no date library in the bundle.
  */
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December'
+];
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 /** moment's default format, used when an expression gives none */
@@ -96,37 +109,68 @@ export function formatDate(date: Date, format: string = DEFAULT_DATE_FORMAT, tim
   return format.replace(TOKENS, (token: string, literal: string | undefined) => {
     if (literal !== undefined) return literal;
     switch (token) {
-      case 'YYYY': return pad(f.year, 4);
-      case 'YY': return pad(f.year % 100, 2);
-      case 'Q': return String(Math.floor((f.month - 1) / 3) + 1);
-      case 'MMMM': return MONTHS[f.month - 1];
-      case 'MMM': return MONTHS[f.month - 1].slice(0, 3);
-      case 'MM': return pad(f.month, 2);
-      case 'M': return String(f.month);
-      case 'Do': return ordinal(f.day);
-      case 'DD': return pad(f.day, 2);
-      case 'D': return String(f.day);
-      case 'dddd': return WEEKDAYS[f.weekday];
-      case 'ddd': return WEEKDAYS[f.weekday].slice(0, 3);
-      case 'd': return String(f.weekday);
-      case 'HH': return pad(f.hour, 2);
-      case 'H': return String(f.hour);
-      case 'hh': return pad(hour12, 2);
-      case 'h': return String(hour12);
-      case 'mm': return pad(f.minute, 2);
-      case 'm': return String(f.minute);
-      case 'ss': return pad(f.second, 2);
-      case 's': return String(f.second);
-      case 'SSS': return pad(f.millisecond, 3);
-      case 'SS': return pad(Math.floor(f.millisecond / 10), 2);
-      case 'S': return String(Math.floor(f.millisecond / 100));
-      case 'A': return f.hour < 12 ? 'AM' : 'PM';
-      case 'a': return f.hour < 12 ? 'am' : 'pm';
-      case 'ZZ': return offset(f.offsetMinutes, false);
-      case 'Z': return offset(f.offsetMinutes, true);
-      case 'X': return String(Math.floor(date.getTime() / 1000));
-      case 'x': return String(date.getTime());
-      default: return token;
+      case 'YYYY':
+        return pad(f.year, 4);
+      case 'YY':
+        return pad(f.year % 100, 2);
+      case 'Q':
+        return String(Math.floor((f.month - 1) / 3) + 1);
+      case 'MMMM':
+        return MONTHS[f.month - 1];
+      case 'MMM':
+        return MONTHS[f.month - 1].slice(0, 3);
+      case 'MM':
+        return pad(f.month, 2);
+      case 'M':
+        return String(f.month);
+      case 'Do':
+        return ordinal(f.day);
+      case 'DD':
+        return pad(f.day, 2);
+      case 'D':
+        return String(f.day);
+      case 'dddd':
+        return WEEKDAYS[f.weekday];
+      case 'ddd':
+        return WEEKDAYS[f.weekday].slice(0, 3);
+      case 'd':
+        return String(f.weekday);
+      case 'HH':
+        return pad(f.hour, 2);
+      case 'H':
+        return String(f.hour);
+      case 'hh':
+        return pad(hour12, 2);
+      case 'h':
+        return String(hour12);
+      case 'mm':
+        return pad(f.minute, 2);
+      case 'm':
+        return String(f.minute);
+      case 'ss':
+        return pad(f.second, 2);
+      case 's':
+        return String(f.second);
+      case 'SSS':
+        return pad(f.millisecond, 3);
+      case 'SS':
+        return pad(Math.floor(f.millisecond / 10), 2);
+      case 'S':
+        return String(Math.floor(f.millisecond / 100));
+      case 'A':
+        return f.hour < 12 ? 'AM' : 'PM';
+      case 'a':
+        return f.hour < 12 ? 'am' : 'pm';
+      case 'ZZ':
+        return offset(f.offsetMinutes, false);
+      case 'Z':
+        return offset(f.offsetMinutes, true);
+      case 'X':
+        return String(Math.floor(date.getTime() / 1000));
+      case 'x':
+        return String(date.getTime());
+      default:
+        return token;
     }
   });
 }

@@ -36,7 +36,8 @@ export function parseImage(value: string, input = 'images'): string {
   const domain = hasDomain ? first : '';
   const path = hasDomain ? name.slice(slash + 1) : name;
   const components = path.split('/');
-  if (components[components.length - 1].includes(':')) fail('a tag is not accepted in an image name; put tags in the "tags" input');
+  if (components[components.length - 1].includes(':'))
+    fail('a tag is not accepted in an image name; put tags in the "tags" input');
   if (hasDomain && !DOMAIN.test(domain)) fail(`"${domain}" is not a valid registry host`);
   for (const component of components) {
     if (!PATH_COMPONENT.test(component)) fail(`"${component}" is not a valid path component`);
@@ -92,7 +93,11 @@ export function safeTag(value: string): string {
 /** Checks a tag the user wrote verbatim; returns it unchanged or throws naming the input. */
 export function validateTag(tag: string, input = 'tags'): string {
   if (!TAG.test(tag)) {
-    throw new InputError(input, tag, `a tag of 1 to ${TAG_MAX_LENGTH} characters from [A-Za-z0-9_.-], not starting with "." or "-"`);
+    throw new InputError(
+      input,
+      tag,
+      `a tag of 1 to ${TAG_MAX_LENGTH} characters from [A-Za-z0-9_.-], not starting with "." or "-"`
+    );
   }
   return tag;
 }

@@ -18,7 +18,12 @@ const LEVEL_PREFIX = /^((?:index|manifest|index-descriptor|manifest-descriptor)(
 function splitPair(line: string, input: string, given = line): [string, string] {
   const eq = line.indexOf('=');
   const key = eq < 0 ? '' : line.slice(0, eq).trim();
-  if (!KEY.test(key)) throw new InputError(input, given, 'one key=value a line, the key without spaces (e.g. org.opencontainers.image.vendor=ACME)');
+  if (!KEY.test(key))
+    throw new InputError(
+      input,
+      given,
+      'one key=value a line, the key without spaces (e.g. org.opencontainers.image.vendor=ACME)'
+    );
   return [key, line.slice(eq + 1)];
 }
 
@@ -29,7 +34,12 @@ function splitPair(line: string, input: string, given = line): [string, string] 
  * expressions as tags, e.g. `{{commit_date 'YYYY'}}`) override them; `key=` with nothing after the `=`
  * removes a label. Labels with no value are left out. Keys are sorted.
  */
-export function computeLabels(context: Context, version: string, userLabels: string[], now: Date = new Date()): Record<string, string> {
+export function computeLabels(
+  context: Context,
+  version: string,
+  userLabels: string[],
+  now: Date = new Date()
+): Record<string, string> {
   const { repo } = context;
   const merged: Record<string, string> = {
     [`${OCI}.title`]: repo.fullName.split('/').pop() ?? '',
@@ -64,7 +74,11 @@ function sortedNonEmpty(record: Record<string, string>): Record<string, string> 
  * may name its own level as buildx does (`index:key=value`, `manifest[linux/amd64]:key=value`); it then
  * applies there only. `key=` removes an annotation. Output: level by level, keys sorted.
  */
-export function computeAnnotations(labels: Record<string, string>, userAnnotations: string[], levels: AnnotationLevel[]): string[] {
+export function computeAnnotations(
+  labels: Record<string, string>,
+  userAnnotations: string[],
+  levels: AnnotationLevel[]
+): string[] {
   const byLevel = new Map<string, Record<string, string>>();
   const levelOf = (level: string): Record<string, string> => {
     if (!byLevel.has(level)) byLevel.set(level, {});

@@ -1,6 +1,6 @@
-import type { Inputs } from '../inputs.js';
+import type { Inputs } from './inputs.js';
 import type { Context } from './context.js';
-import type { Platform } from './platforms.js';
+import { runsNatively, type Platform } from './platforms.js';
 import { computeTags, type TagResult } from './tags.js';
 import { computeLabels, computeAnnotations } from './labels.js';
 import { planCache, type CachePlan } from './cache.js';
@@ -36,19 +36,34 @@ export interface PlanIds {
   inlineBuildkitdConfig?: string;
 }
 
-export function makePlan(inputs: Inputs, context: Context, native: Platform, now: Date, ids: PlanIds, runsNatively: (p: Platform) => boolean): Plan {
+export function makePlan(inputs: Inputs, context: Context, native: Platform, now: Date, ids: PlanIds): Plan {
   const tags = computeTags({ images: inputs.images, rules: inputs.tagRules, flavor: inputs.flavor, context, now });
   if (inputs.push && inputs.mode !== 'platform' && tags.tags.length === 0) {
-    throw new InputError('tags', inputs.tagRules.map((r) => r.raw).join('\n') || '(defaults)', `rules that give at least one tag for a ${context.eventName} event on ${context.ref}`);
+    throw new InputError(
+      'tags',
+      inputs.tagRules.map((r) => r.raw).join('\n') || '(defaults)',
+      `rules that give at least one tag for a ${context.eventName} event on ${context.ref}`
+    );
   }
   const labels = computeLabels(context, tags.version, inputs.labels, now);
-  const annotations = computeAnnotations(labels, inputs.annotations, inputs.platforms.length > 1 ? ['index', 'manifest'] : ['manifest']);
+  const annotations = computeAnnotations(
+    labels,
+    inputs.annotations,
+    inputs.platforms.length > 1 ? ['index', 'manifest'] : ['manifest']
+  );
   const leg = inputs.mode === 'platform' ? inputs.platforms : undefined;
   const scope = cacheScope(context, inputs.cacheTag, leg);
   const cache =
     inputs.mode === 'merge'
       ? { from: [], to: [], refs: [] }
-      : planCache({ enabled: inputs.cache, image: inputs.images[0], tag: scope.write, readOnlyTags: scope.readOnly, cacheFrom: inputs.cacheFrom, cacheTo: inputs.cacheTo });
+      : planCache({
+          enabled: inputs.cache,
+          image: inputs.images[0],
+          tag: scope.write,
+          readOnlyTags: scope.readOnly,
+          cacheFrom: inputs.cacheFrom,
+          cacheTo: inputs.cacheTo
+        });
   const legs =
     inputs.mode === 'platform'
       ? [{ platforms: inputs.platforms, tag: legTag(context, ids.runId, inputs.platforms) }]
@@ -64,46 +79,50 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
     inputs.builder || inputs.mode === 'merge'
       ? undefined
       : inputs.driver === 'docker'
-      ? undefined
-      : createBuilderArgv({
-          name: ids.builderName,
-          driver: inputs.driver,
-          endpoint: inputs.endpoint,
-          buildkitImage: inputs.buildkitImage,
-          driverOpts: inputs.driverOpts,
-          buildkitdConfig: ids.inlineBuildkitdConfig ?? inputs.buildkitdConfig,
-          buildkitdFlags: inputs.buildkitdFlags
+        ? undefined
+        : createBuilderArgv({
+            name: ids.builderName,
+            driver: inputs.driver,
+            endpoint: inputs.endpoint,
+            buildkitImage: inputs.buildkitImage,
+            driverOpts: inputs.driverOpts,
+            buildkitdConfig: ids.inlineBuildkitdConfig ?? inputs.buildkitdConfig,
+            buildkitdFlags: inputs.buildkitdFlags
+          });
+  const builderName =
+    inputs.builder || (inputs.mode === 'merge' ? '' : inputs.driver === 'docker' ? 'default' : ids.builderName);
+  const build =
+    inputs.mode === 'merge'
+      ? []
+      : buildArgv({
+          builder: builderName,
+          platforms: inputs.platforms.map((p) => p.id),
+          context: inputs.context,
+          file: inputs.file,
+          target: inputs.target,
+          buildArgs: inputs.buildArgs,
+          buildContexts: inputs.buildContexts,
+          labels,
+          annotations: inputs.push ? annotations : [],
+          secrets: ids.secretSpecs,
+          ssh: inputs.ssh,
+          network: inputs.network,
+          addHosts: inputs.addHosts,
+          shmSize: inputs.shmSize,
+          ulimit: inputs.ulimit,
+          provenance: inputs.provenance,
+          sbom: inputs.sbom,
+          noCache: inputs.noCache,
+          noCacheFilters: inputs.noCacheFilters,
+          pull: inputs.pull,
+          cacheFrom: cache.from,
+          cacheTo: cache.to,
+          output,
+          metadataFile: ids.metadataFile
         });
-  const builderName = inputs.builder || (inputs.mode === 'merge' ? '' : inputs.driver === 'docker' ? 'default' : ids.builderName);
-  const build = inputs.mode === 'merge' ? [] : buildArgv({
-    builder: builderName,
-    platforms: inputs.platforms.map((p) => p.id),
-    context: inputs.context,
-    file: inputs.file,
-    target: inputs.target,
-    buildArgs: inputs.buildArgs,
-    buildContexts: inputs.buildContexts,
-    labels,
-    annotations: inputs.push ? annotations : [],
-    secrets: ids.secretSpecs,
-    ssh: inputs.ssh,
-    network: inputs.network,
-    addHosts: inputs.addHosts,
-    shmSize: inputs.shmSize,
-    ulimit: inputs.ulimit,
-    provenance: inputs.provenance,
-    sbom: inputs.sbom,
-    noCache: inputs.noCache,
-    noCacheFilters: inputs.noCacheFilters,
-    pull: inputs.pull,
-    cacheFrom: cache.from,
-    cacheTo: cache.to,
-    output,
-    metadataFile: ids.metadataFile
-  });
   return {
     platforms: inputs.platforms,
-    emulated: inputs.mode === 'merge' ? [] : inputs.platforms.filter((p) => !runsNatively(p)),
+    emulated: inputs.mode === 'merge' ? [] : inputs.platforms.filter((p) => !runsNatively(p, native)),
     tags,
     labels,
     annotations,
@@ -121,7 +140,12 @@ export function parseSecrets(lines: string[]): Array<{ id: string; value: string
     const eq = line.indexOf('=');
     const id = eq > 0 ? line.slice(0, eq).trim() : '';
     // Never echo the line: without a valid id, any of it may be the secret itself.
-    if (!/^[A-Za-z0-9_.-]+$/.test(id)) throw new InputError('secrets', `item ${index + 1} (value not shown)`, 'lines of id=value, the id made of letters, digits, _ . -');
+    if (!/^[A-Za-z0-9_.-]+$/.test(id))
+      throw new InputError(
+        'secrets',
+        `item ${index + 1} (value not shown)`,
+        'lines of id=value, the id made of letters, digits, _ . -'
+      );
     return { id, value: line.slice(eq + 1) };
   });
 }

@@ -90,7 +90,10 @@ export function parsePlatforms(items: string[], input = 'platforms'): Platform[]
 /** The platform of the machine this process runs on, from Node's names for it. */
 export function nativePlatform(nodeArch: string = process.arch, os: string = process.platform): Platform {
   const arch = NODE_ARCH[nodeArch];
-  if (!arch) throw new Error(`unsupported host architecture "${nodeArch}": expected one of ${Object.keys(NODE_ARCH).join(', ')}`);
+  if (!arch)
+    throw new Error(
+      `unsupported host architecture "${nodeArch}": expected one of ${Object.keys(NODE_ARCH).join(', ')}`
+    );
   const hostOs = os === 'win32' ? 'windows' : os;
   // Node does not tell arm v6 from v7 without process.config; v7 is what 32-bit arm runners are.
   const variant = arch === 'arm' ? 'v7' : undefined;
@@ -218,7 +221,8 @@ function editDistance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[a.length][b.length];

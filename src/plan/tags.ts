@@ -137,7 +137,8 @@ function parseTemplate(text: string): TemplatePart[] {
 }
 
 function parseExpression(body: string): Expression {
-  const tokens = body.match(/[A-Za-z_][\w-]*='[^']*'|[A-Za-z_][\w-]*="[^"]*"|[A-Za-z_][\w-]*=\S+|'[^']*'|"[^"]*"|\S+/g) ?? [];
+  const tokens =
+    body.match(/[A-Za-z_][\w-]*='[^']*'|[A-Za-z_][\w-]*="[^"]*"|[A-Za-z_][\w-]*=\S+|'[^']*'|"[^"]*"|\S+/g) ?? [];
   const [name, ...rest] = tokens;
   if (!name || !/^[A-Za-z_]\w*$/.test(name)) throw new Error(`empty or malformed expression {{${body}}}`);
   const args: string[] = [];
@@ -158,9 +159,11 @@ function unquote(token: string): string {
 function checkTemplate(text: string, allowed: string[]): void {
   for (const part of parseTemplate(text)) {
     if (typeof part === 'string') continue;
-    if (!allowed.includes(part.name)) throw new Error(`unknown expression {{${part.name}}}; known here: ${allowed.join(', ')}`);
+    if (!allowed.includes(part.name))
+      throw new Error(`unknown expression {{${part.name}}}; known here: ${allowed.join(', ')}`);
     const isDate = DATE_EXPRESSIONS.includes(part.name);
-    if (!isDate && (part.args.length > 0 || Object.keys(part.hash).length > 0)) throw new Error(`{{${part.name}}} takes no arguments`);
+    if (!isDate && (part.args.length > 0 || Object.keys(part.hash).length > 0))
+      throw new Error(`{{${part.name}}} takes no arguments`);
     if (isDate) {
       if (part.args.length > 1) throw new Error(`{{${part.name}}} takes one format, e.g. {{${part.name} 'YYYYMMDD'}}`);
       for (const [key, value] of Object.entries(part.hash)) {
@@ -277,7 +280,10 @@ export function parsePep440(text: string): Pep440Version | undefined {
   const release = m[2].split('.').map(Number);
   const preLabel = m[3]?.toLowerCase();
   const pre = preLabel
-    ? { label: ({ a: 'a', alpha: 'a', b: 'b', beta: 'b' } as const)[preLabel as 'a'] ?? ('rc' as const), number: Number(m[4] ?? 0) }
+    ? {
+        label: ({ a: 'a', alpha: 'a', b: 'b', beta: 'b' } as const)[preLabel as 'a'] ?? ('rc' as const),
+        number: Number(m[4] ?? 0)
+      }
     : undefined;
   const post = m[5] !== undefined ? Number(m[5]) : m[6] !== undefined ? Number(m[7] ?? 0) : undefined;
   const dev = m[8] !== undefined ? Number(m[9] ?? 0) : undefined;
@@ -300,7 +306,11 @@ function semverInfo(raw: string): VersionInfo | undefined {
 function pep440Info(raw: string): VersionInfo | undefined {
   const v = parsePep440(raw);
   if (!v) return undefined;
-  const prerelease = [v.pre ? `${v.pre.label}${v.pre.number}` : '', v.post !== undefined ? `post${v.post}` : '', v.dev !== undefined ? `dev${v.dev}` : '']
+  const prerelease = [
+    v.pre ? `${v.pre.label}${v.pre.number}` : '',
+    v.post !== undefined ? `post${v.post}` : '',
+    v.dev !== undefined ? `dev${v.dev}` : ''
+  ]
     .filter((s) => s !== '')
     .join('.');
   return { version: v.normalized, major: v.release[0], minor: v.release[1] ?? 0, patch: v.release[2] ?? 0, prerelease };
@@ -375,7 +385,8 @@ function parseTagRule(line: string): TagRule {
       key = 'value';
       value = rawKey;
     }
-    if (!allowed.includes(key)) fail(`unknown attribute "${rawKey}" for type=${rule.type}; known: ${allowed.join(', ')}`);
+    if (!allowed.includes(key))
+      fail(`unknown attribute "${rawKey}" for type=${rule.type}; known: ${allowed.join(', ')}`);
     if (seen.has(key)) fail(`"${key}" given twice`);
     seen.add(key);
     try {
@@ -384,7 +395,8 @@ function parseTagRule(line: string): TagRule {
           break;
         case 'enable':
           if (value.includes('{{')) checkTemplate(value, GLOBAL_EXPRESSIONS);
-          else if (!/^(true|false)$/i.test(value)) fail(`enable must be true, false or an expression such as {{is_default_branch}}, not "${value}"`);
+          else if (!/^(true|false)$/i.test(value))
+            fail(`enable must be true, false or an expression such as {{is_default_branch}}, not "${value}"`);
           rule.enable = value;
           break;
         case 'priority':
@@ -449,7 +461,8 @@ function finishRule(rule: TagRule, seen: Set<string>): void {
       rule.group ??= 0;
       // An always-matching alternative reveals how many groups the pattern has.
       const groups = new RegExp(`${regex.source}|`, regex.flags).exec('')!.length - 1;
-      if (rule.group > groups) throw new Error(`group ${rule.group} does not exist: the pattern has ${groups} capture group(s)`);
+      if (rule.group > groups)
+        throw new Error(`group ${rule.group} does not exist: the pattern has ${groups} capture group(s)`);
       break;
     }
     case 'ref':
@@ -480,7 +493,8 @@ function compileMatch(pattern: string): RegExp {
   }
 }
 
-const ACCEPTED_FLAVOR = 'one setting a line: latest=auto|true|false, prefix=<text>[,onlatest=true|false], suffix=<text>[,onlatest=true|false]';
+const ACCEPTED_FLAVOR =
+  'one setting a line: latest=auto|true|false, prefix=<text>[,onlatest=true|false], suffix=<text>[,onlatest=true|false]';
 
 /** Parses the `flavor` input (metadata-action syntax). Throws InputError('flavor', line, …). */
 export function parseFlavor(raw: string): Flavor {
@@ -619,7 +633,9 @@ interface RuleOutput {
 function applyRule(rule: TagRule, context: Context, globals: Resolver, warnings: string[]): RuleOutput {
   const tagName = refName(context.ref, 'tags');
   const branchName = refName(context.ref, 'heads');
-  const plain = (tag: string, latest = false): RuleOutput => ({ produced: tag === '' ? [] : [{ tag, floating: false, wantsLatest: latest }] });
+  const plain = (tag: string, latest = false): RuleOutput => ({
+    produced: tag === '' ? [] : [{ tag, floating: false, wantsLatest: latest }]
+  });
   const none: RuleOutput = { produced: [] };
 
   switch (rule.type) {
@@ -633,7 +649,9 @@ function applyRule(rule: TagRule, context: Context, globals: Resolver, warnings:
       if (source === '') return none;
       const info = rule.type === 'semver' ? semverInfo(source) : pep440Info(source);
       if (!info) {
-        warnings.push(`${rule.raw}: "${source}" is not a ${rule.type === 'semver' ? 'semantic version (https://semver.org)' : 'PEP 440 version'}; no tag`);
+        warnings.push(
+          `${rule.raw}: "${source}" is not a ${rule.type === 'semver' ? 'semantic version (https://semver.org)' : 'PEP 440 version'}; no tag`
+        );
         return none;
       }
       const pattern = rule.pattern ?? '{{version}}';
@@ -658,7 +676,10 @@ function applyRule(rule: TagRule, context: Context, globals: Resolver, warnings:
         }
       });
       const isFloating = partial && !names.has('patch') && !names.has('version') && !names.has('raw');
-      return { produced: tag === '' ? [] : [{ tag, floating: isFloating, wantsLatest: info.prerelease === '' }], versionInfo: info };
+      return {
+        produced: tag === '' ? [] : [{ tag, floating: isFloating, wantsLatest: info.prerelease === '' }],
+        versionInfo: info
+      };
     }
 
     case 'match': {
@@ -716,10 +737,15 @@ function comparable(version: string): SemVer | null {
  * 1.2.3 and still moves `1.1`. A pre-release never becomes `latest`, even with flavor latest=true.
  * Tags absent from `current`, or whose version does not read as a version, move as computed.
  */
-export function holdBackFloating(result: TagResult, current: Map<string, string | undefined>): { tags: string[]; held: HeldTag[] } {
+export function holdBackFloating(
+  result: TagResult,
+  current: Map<string, string | undefined>
+): { tags: string[]; held: HeldTag[] } {
   // Compare like with like: `current` holds earlier `version` outputs, so ours is our `version` output
   // when it reads as a version (it may carry the flavor's prefix/suffix), else the parsed rule version.
-  const ours = semver.parse(result.version, { loose: true }) ? result.version : (result.versionInfo?.version ?? result.version);
+  const ours = semver.parse(result.version, { loose: true })
+    ? result.version
+    : (result.versionInfo?.version ?? result.version);
   const oursParsed = result.versionInfo ? comparable(ours) : null;
   const preRelease = result.versionInfo !== undefined && result.versionInfo.prerelease !== '';
   const held: HeldTag[] = [];

@@ -1,11 +1,12 @@
 import { access, constants, lstat, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Runner } from '../exec.js';
-import type { Log } from '../log.js';
+import type { Runner } from './exec.js';
+import type { Log } from '../ports.js';
 import { binfmtName, emulatorFor, runsNatively, type Platform } from '../plan/platforms.js';
-import { withRetry } from '../retry.js';
+import { withRetry } from './retry.js';
 
-export type QemuMode = 'auto' | 'binfmt-image' | 'host' | 'false';
+import type { QemuMode } from '../plan/inputs.js';
+export type { QemuMode };
 export type QemuMethod = 'binfmt-image' | 'host';
 
 /**
@@ -71,7 +72,9 @@ export async function setupQemu(options: QemuOptions): Promise<QemuResult> {
   const foreign = options.platforms.filter((p) => !runsNatively(p, options.native));
   if (options.mode === 'false') {
     if (foreign.length > 0) {
-      log.info(`qemu is false: ${ids(foreign)} must run on builder nodes of that architecture (no emulation is set up)`);
+      log.info(
+        `qemu is false: ${ids(foreign)} must run on builder nodes of that architecture (no emulation is set up)`
+      );
     }
     return { installed: [], present: [], skipped: 'qemu: false' };
   }
@@ -109,7 +112,10 @@ export async function setupQemu(options: QemuOptions): Promise<QemuResult> {
   log.info(`registering ${missing.join(', ')} for ${ids(missing.map((h) => needed.get(h)!))} (${method})`);
   let reported: string[] | undefined;
   if (method === 'binfmt-image') {
-    reported = await installWithImage(options, missing.map((h) => needed.get(h)!));
+    reported = await installWithImage(
+      options,
+      missing.map((h) => needed.get(h)!)
+    );
   } else {
     await installFromHost(options, dir, missing);
   }
@@ -159,7 +165,10 @@ export async function writeRegister(binfmtDir: string, line: string): Promise<vo
     const code = (error as NodeJS.ErrnoException).code;
     // Someone registered the same name meanwhile; the check afterwards says whether it is usable.
     if (code === 'EEXIST') return;
-    const hint = code === 'EACCES' || code === 'EPERM' ? ': registering handlers needs root; run the job as root or use qemu: binfmt-image' : '';
+    const hint =
+      code === 'EACCES' || code === 'EPERM'
+        ? ': registering handlers needs root; run the job as root or use qemu: binfmt-image'
+        : '';
     throw new Error(`cannot write ${register} (${code ?? String(error)})${hint}`);
   }
 }
@@ -187,7 +196,11 @@ async function chooseMethod(options: QemuOptions): Promise<QemuMethod> {
 
 async function dockerEngineAnswers(run: Runner): Promise<boolean> {
   try {
-    const result = await run('docker', ['info', '--format', '{{.ServerVersion}}'], { quiet: true, allowFailure: true, stallMs: 20_000 });
+    const result = await run('docker', ['info', '--format', '{{.ServerVersion}}'], {
+      quiet: true,
+      allowFailure: true,
+      stallMs: 20_000
+    });
     return result.code === 0 && result.stdout.trim() !== '';
   } catch {
     // No docker CLI, or a DOCKER_HOST that never answers.
@@ -205,9 +218,16 @@ async function installWithImage(options: QemuOptions, platforms: Platform[]): Pr
   const image = options.binfmtImage ?? DEFAULT_BINFMT_IMAGE;
   const { run, log } = options;
   // Pull only what is not here yet: every pull counts against Docker Hub's anonymous limit.
-  const local = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', image], { quiet: true, allowFailure: true });
+  const local = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', image], {
+    quiet: true,
+    allowFailure: true
+  });
   if (local.code !== 0) {
-    await withRetry(() => run('docker', ['pull', image]), { retries: options.retries, what: `docker pull ${image}`, log });
+    await withRetry(() => run('docker', ['pull', image]), {
+      retries: options.retries,
+      what: `docker pull ${image}`,
+      log
+    });
   }
   const [command, ...args] = binfmtImageCommand(image, platforms);
   const result = await run(command, args);
@@ -223,7 +243,9 @@ async function installFromHost(options: QemuOptions, dir: string, handlers: stri
     try {
       await options.run('mount', ['-t', 'binfmt_misc', 'binfmt_misc', dir]);
     } catch (error) {
-      throw new Error(`binfmt_misc is not mounted at ${dir} and mounting it failed (it needs root): ${(error as Error).message}`);
+      throw new Error(
+        `binfmt_misc is not mounted at ${dir} and mounting it failed (it needs root): ${(error as Error).message}`
+      );
     }
   }
   const register = options.register ?? writeRegister;
@@ -243,10 +265,14 @@ async function hostRule(confDir: string, handler: string): Promise<HostRule> {
     } catch {
       continue;
     }
-    const line = text.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#'));
+    const line = text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '' && !l.startsWith('#'));
     // The first character is the field separator, `:` in practice.
     const fields = line ? line.slice(1).split(line[0]) : [];
-    if (!line || fields.length < 7 || !fields[5]) throw new Error(`${file} is not a binfmt_misc rule (":name:type:offset:magic:mask:interpreter:flags")`);
+    if (!line || fields.length < 7 || !fields[5])
+      throw new Error(`${file} is not a binfmt_misc rule (":name:type:offset:magic:mask:interpreter:flags")`);
     const rule = { file, line, name: fields[0], interpreter: fields[5] };
     if (rule.name !== handler) throw new Error(`${file} registers ${rule.name}, not ${handler}`);
     await checkInterpreter(rule);
@@ -289,7 +315,9 @@ function emulatorsReported(stdout: string): string[] | undefined {
   if (start < 0) return undefined;
   try {
     const status = JSON.parse(stdout.slice(start)) as { emulators?: unknown };
-    return Array.isArray(status.emulators) ? status.emulators.filter((e): e is string => typeof e === 'string') : undefined;
+    return Array.isArray(status.emulators)
+      ? status.emulators.filter((e): e is string => typeof e === 'string')
+      : undefined;
   } catch {
     return undefined;
   }

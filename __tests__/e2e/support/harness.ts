@@ -56,7 +56,15 @@ export function annotations(result: StepResult, kind: 'error' | 'warning'): stri
   return result.stdout
     .split('\n')
     .filter((l) => l.startsWith(`::${kind}`))
-    .map((l) => l.slice(l.indexOf('::', 2) + 2).replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%'));
+    .map((l) =>
+      l
+        .slice(l.indexOf('::', 2) + 2)
+        .replace(/%0D/g, '\r')
+        .replace(/%0A/g, '\n')
+        .replace(/%3A/g, ':')
+        .replace(/%2C/g, ',')
+        .replace(/%25/g, '%')
+    );
 }
 
 /** The lines printed inside `::group::<name>` … `::endgroup::` (undefined when there is no such group). */
@@ -149,14 +157,19 @@ export function useHarness(env: StackEnv, suite: string): Harness {
         console.log(`clean-up failed: ${(error as Error).message}`);
       }
     }
-    console.log(`${suite}: action runs (s):\n${timings.map(([what, s]) => `  ${s.toFixed(1).padStart(5)}  ${what}`).join('\n')}`);
+    console.log(
+      `${suite}: action runs (s):\n${timings.map(([what, s]) => `  ${s.toFixed(1).padStart(5)}  ${what}`).join('\n')}`
+    );
   }, 300_000);
 
   function keepLog(what: string, result: StepResult): void {
     const dir = process.env.E2E_LOG_DIR;
     if (!dir) return;
     mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, `${Date.now()}-${suite}-${what.replace(/[^a-z0-9]+/gi, '-')}.log`), `exit ${result.code}\n${log(result)}\n--- summary\n${result.summary}`);
+    writeFileSync(
+      path.join(dir, `${Date.now()}-${suite}-${what.replace(/[^a-z0-9]+/gi, '-')}.log`),
+      `exit ${result.code}\n${log(result)}\n--- summary\n${result.summary}`
+    );
   }
 
   async function post(what: string, options: StepOptions, mainResult: StepResult): Promise<void> {
@@ -184,12 +197,20 @@ export function useHarness(env: StackEnv, suite: string): Harness {
       const dir = mkdtempSync(path.join(os.tmpdir(), `e2e-ws-${project}-`));
       cpSync(path.join(FIXTURES, 'projects', project), dir, { recursive: true });
       // A copy of its own: a concurrent run elsewhere on the shared BuildKit cannot warm this one's cache.
-      if (existsSync(path.join(dir, 'stable.txt'))) appendFileSync(path.join(dir, 'stable.txt'), `${path.basename(dir)}\n`);
+      if (existsSync(path.join(dir, 'stable.txt')))
+        appendFileSync(path.join(dir, 'stable.txt'), `${path.basename(dir)}\n`);
       cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
       return dir;
     },
     inputs(images, extra = {}) {
-      return { images, driver: 'remote', endpoint: env.buildkitHost, qemu: 'host', 'build-args': `BASE=${env.baseImage}`, ...extra };
+      return {
+        images,
+        driver: 'remote',
+        endpoint: env.buildkitHost,
+        qemu: 'host',
+        'build-args': `BASE=${env.baseImage}`,
+        ...extra
+      };
     },
     main,
     mainTogether: (steps) => Promise.all(steps.map(([what, options]) => main(what, options))),

@@ -17,7 +17,11 @@ export interface ImageConfig {
 }
 
 /** The image manifest and config behind one platform's digest. */
-export async function readImage(registry: Registry, repo: string, digest: string): Promise<{ manifest: ImageManifest; config: ImageConfig }> {
+export async function readImage(
+  registry: Registry,
+  repo: string,
+  digest: string
+): Promise<{ manifest: ImageManifest; config: ImageConfig }> {
   const fetched = await registry.manifest<ImageManifest>(repo, digest);
   if (!fetched) throw new Error(`${repo}@${digest} is not in the registry`);
   const config = await registry.blobJson<ImageConfig>(repo, fetched.body.config.digest);
@@ -28,7 +32,12 @@ export async function readImage(registry: Registry, repo: string, digest: string
  * The content of `file` in the image, from the topmost layer that holds it (whiteouts are not
  * followed: the fixtures never delete files). Undefined when no layer has it.
  */
-export async function readFileFromImage(registry: Registry, repo: string, digest: string, file: string): Promise<string | undefined> {
+export async function readFileFromImage(
+  registry: Registry,
+  repo: string,
+  digest: string,
+  file: string
+): Promise<string | undefined> {
   const { manifest } = await readImage(registry, repo, digest);
   const want = normalise(file);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'e2e-layer-'));
@@ -38,7 +47,9 @@ export async function readFileFromImage(registry: Registry, repo: string, digest
       const blob = path.join(dir, `layer-${i}`);
       writeFileSync(blob, await registry.blob(repo, layer.digest));
       // GNU tar detects gzip/zstd compression itself when reading from a file.
-      const members = execFileSync('tar', ['-tf', blob], { stdio: ['ignore', 'pipe', 'pipe'] }).toString().split('\n');
+      const members = execFileSync('tar', ['-tf', blob], { stdio: ['ignore', 'pipe', 'pipe'] })
+        .toString()
+        .split('\n');
       const member = members.find((m) => normalise(m) === want);
       if (member === undefined) continue;
       const out = path.join(dir, `out-${i}`);

@@ -43,7 +43,15 @@ export function parseSteps(log: string): BuildStep[] {
     const header = HEADER.exec(line);
     if (header) {
       const vertex = Number(header[1]);
-      if (!steps.has(vertex)) steps.set(vertex, { vertex, platform: header[2] ?? '', index: Number(header[3]), total: Number(header[4]), instruction: header[5], status: 'unfinished' });
+      if (!steps.has(vertex))
+        steps.set(vertex, {
+          vertex,
+          platform: header[2] ?? '',
+          index: Number(header[3]),
+          total: Number(header[4]),
+          instruction: header[5],
+          status: 'unfinished'
+        });
       continue;
     }
     const outcome = OUTCOME.exec(line);
@@ -72,7 +80,10 @@ export function parseSteps(log: string): BuildStep[] {
 /** One platform's steps in Dockerfile order; throws if the log shows none, so a changed log format fails loudly. */
 export function stepsOf(steps: BuildStep[], platform: string): BuildStep[] {
   const mine = steps.filter((s) => s.platform === platform);
-  if (mine.length === 0) throw new Error(`the build log shows no steps for ${platform} (platforms seen: ${[...new Set(steps.map((s) => s.platform))].join(', ') || 'none'})`);
+  if (mine.length === 0)
+    throw new Error(
+      `the build log shows no steps for ${platform} (platforms seen: ${[...new Set(steps.map((s) => s.platform))].join(', ') || 'none'})`
+    );
   return mine;
 }
 

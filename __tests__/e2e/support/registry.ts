@@ -28,18 +28,30 @@ export class Registry {
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
     const h: Record<string, string> = { ...extra };
-    if (this.auth) h.Authorization = `Basic ${Buffer.from(`${this.auth.user}:${this.auth.password}`).toString('base64')}`;
+    if (this.auth)
+      h.Authorization = `Basic ${Buffer.from(`${this.auth.user}:${this.auth.password}`).toString('base64')}`;
     return h;
   }
 
-  async manifest<T = { manifests?: IndexEntry[]; config?: { digest: string }; layers?: Array<{ digest: string }>; annotations?: Record<string, string>; mediaType?: string }>(
-    repo: string,
-    ref: string
-  ): Promise<Fetched<T> | undefined> {
-    const res = await fetch(`http://${this.host}/v2/${repo}/manifests/${ref}`, { headers: this.headers({ Accept: ACCEPT }) });
+  async manifest<
+    T = {
+      manifests?: IndexEntry[];
+      config?: { digest: string };
+      layers?: Array<{ digest: string }>;
+      annotations?: Record<string, string>;
+      mediaType?: string;
+    }
+  >(repo: string, ref: string): Promise<Fetched<T> | undefined> {
+    const res = await fetch(`http://${this.host}/v2/${repo}/manifests/${ref}`, {
+      headers: this.headers({ Accept: ACCEPT })
+    });
     if (res.status === 404) return undefined;
     if (!res.ok) throw new Error(`GET manifest ${repo}:${ref}: ${res.status} ${await res.text()}`);
-    return { status: res.status, digest: res.headers.get('docker-content-digest') ?? '', body: (await res.json()) as T };
+    return {
+      status: res.status,
+      digest: res.headers.get('docker-content-digest') ?? '',
+      body: (await res.json()) as T
+    };
   }
 
   async blobJson<T>(repo: string, digest: string): Promise<T> {
@@ -63,7 +75,9 @@ export class Registry {
 
   /** Index entries that are images (attestation manifests left out). */
   static images(entries: IndexEntry[] = []): IndexEntry[] {
-    return entries.filter((e) => e.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest' && e.platform?.os !== 'unknown');
+    return entries.filter(
+      (e) => e.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest' && e.platform?.os !== 'unknown'
+    );
   }
 }
 

@@ -44,7 +44,9 @@ export async function runStep(options: StepOptions): Promise<StepResult> {
   };
   for (const file of Object.values(files)) writeFileSync(file, '');
   const event = options.event ?? {};
-  const payload = event.payload ?? { repository: { default_branch: 'main', html_url: 'https://github.com/acme/app', full_name: 'acme/app', name: 'app' } };
+  const payload = event.payload ?? {
+    repository: { default_branch: 'main', html_url: 'https://github.com/acme/app', full_name: 'acme/app', name: 'app' }
+  };
   const eventPath = path.join(dir, 'event.json');
   writeFileSync(eventPath, JSON.stringify(payload));
   const env: Record<string, string> = {
@@ -66,24 +68,27 @@ export async function runStep(options: StepOptions): Promise<StepResult> {
     GITHUB_RUN_ATTEMPT: '1',
     ...(options.env ?? {})
   };
-  for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  for (const [name, value] of Object.entries(options.inputs))
+    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value;
   const { mkdirSync } = await import('node:fs');
   mkdirSync(env.RUNNER_TEMP, { recursive: true });
 
-  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [DIST], { cwd: options.workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 300000);
-    child.on('error', reject);
-    child.on('close', (c) => {
-      clearTimeout(timer);
-      resolve({ code: c ?? -1, stdout: out, stderr: err });
-    });
-  });
+  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>(
+    (resolve, reject) => {
+      const child = spawn(process.execPath, [DIST], { cwd: options.workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 300000);
+      child.on('error', reject);
+      child.on('close', (c) => {
+        clearTimeout(timer);
+        resolve({ code: c ?? -1, stdout: out, stderr: err });
+      });
+    }
+  );
   const read = (file: string): string => (existsSync(file) ? readFileSync(file, 'utf8') : '');
   return {
     code,

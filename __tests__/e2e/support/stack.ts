@@ -27,7 +27,8 @@ export function readStack(dir = STACK_DIR): Stack {
   const status = readFileSync(statusFile, 'utf8').trim();
   if (status !== 'ok') return { ok: false, reason: `the build stack is not up (${status})` };
   const envFile = path.join(dir, 'env.json');
-  if (!existsSync(envFile)) return { ok: false, reason: `the stack says ok but ${envFile} is missing: run bash scripts/stack.sh up` };
+  if (!existsSync(envFile))
+    return { ok: false, reason: `the stack says ok but ${envFile} is missing: run bash scripts/stack.sh up` };
   return { ok: true, env: JSON.parse(readFileSync(envFile, 'utf8')) as StackEnv };
 }
 
@@ -39,7 +40,8 @@ export function readStack(dir = STACK_DIR): Stack {
 export async function waitForStack(timeoutMs = 300_000, dir = STACK_DIR): Promise<Stack> {
   const deadline = Date.now() + timeoutMs;
   let stack = readStack(dir);
-  if (!stack.ok && /\(starting\)$/.test(stack.reason)) console.log(`the build stack is starting (scripts/stack.sh up is running): waiting up to ${timeoutMs / 1000} s`);
+  if (!stack.ok && /\(starting\)$/.test(stack.reason))
+    console.log(`the build stack is starting (scripts/stack.sh up is running): waiting up to ${timeoutMs / 1000} s`);
   while (!stack.ok && /\(starting\)$/.test(stack.reason) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     stack = readStack(dir);

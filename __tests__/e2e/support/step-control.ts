@@ -34,7 +34,9 @@ export function startStep(options: StepOptions): RunningStep {
   };
   for (const file of Object.values(files)) writeFileSync(file, '');
   const event = options.event ?? {};
-  const payload = event.payload ?? { repository: { default_branch: 'main', html_url: 'https://github.com/acme/app', full_name: 'acme/app', name: 'app' } };
+  const payload = event.payload ?? {
+    repository: { default_branch: 'main', html_url: 'https://github.com/acme/app', full_name: 'acme/app', name: 'app' }
+  };
   const eventPath = path.join(dir, 'event.json');
   writeFileSync(eventPath, JSON.stringify(payload));
   const env: Record<string, string> = {
@@ -56,7 +58,8 @@ export function startStep(options: StepOptions): RunningStep {
     GITHUB_RUN_ATTEMPT: '1',
     ...(options.env ?? {})
   };
-  for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  for (const [name, value] of Object.entries(options.inputs))
+    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value;
   mkdirSync(env.RUNNER_TEMP, { recursive: true });
 
@@ -86,7 +89,12 @@ export function startStep(options: StepOptions): RunningStep {
 }
 
 /** Polls `check` every `everyMs` until it gives a truthy value, or throws after `timeoutMs` saying what it waited for. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | '' | 0 | null, timeoutMs: number, everyMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | '' | 0 | null,
+  timeoutMs: number,
+  everyMs = 200
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = check();

@@ -1,0 +1,205 @@
+/**
+ * Every input of the action, in action.yml's order, with its description: the command line's
+ * flags and --help come from this list (the bundle ships without action.yml). A unit test checks
+ * that it and action.yml name the same inputs with the same descriptions.
+ */
+export type InputKind =
+  /** one value; a flag given twice is an error */
+  | 'string'
+  /** one item a line: each occurrence of the flag adds a line */
+  | 'list'
+  /** true or false: `--name` alone is true, `--no-name` false */
+  | 'boolean';
+
+export interface InputSpec {
+  name: string;
+  kind: InputKind;
+  description: string;
+}
+
+export const INPUTS: readonly InputSpec[] = [
+  {
+    name: 'mode',
+    kind: 'string',
+    description:
+      "build: build every platform and publish the index (one job). platform: one leg of a matrix, pushed by digest for a later merge. merge: publish the legs' digests as one index."
+  },
+  {
+    name: 'images',
+    kind: 'list',
+    description:
+      'Image names, one a line or comma separated (e.g. ghcr.io/owner/app). Lower-cased. The first one also holds the registry cache and the by-digest push.'
+  },
+  {
+    name: 'platforms',
+    kind: 'list',
+    description:
+      'Target platforms, comma or newline separated (linux/amd64, linux/arm64, linux/arm/v7, linux/riscv64, …).'
+  },
+  {
+    name: 'tags',
+    kind: 'list',
+    description:
+      "Tag rules, one a line, in docker/metadata-action's syntax (type=semver,pattern={{version}}, type=ref,event=branch, type=sha, type=raw,value=…). Empty: branch, pull request, {{version}}, {{major}}.{{minor}}, {{major}} (not for 0.x) and sha."
+  },
+  {
+    name: 'flavor',
+    kind: 'list',
+    description: 'Global tag options: latest=auto|true|false, prefix=, suffix= (each with ,onlatest=true|false).'
+  },
+  {
+    name: 'labels',
+    kind: 'list',
+    description: 'Extra image labels, one key=value a line; they override the computed OCI labels.'
+  },
+  {
+    name: 'annotations',
+    kind: 'list',
+    description:
+      'Extra annotations, one a line, in buildx form ([index:|manifest:]key=value); they override the computed ones.'
+  },
+  {
+    name: 'metadata-source',
+    kind: 'string',
+    description:
+      'Where the commit, ref and repository come from: workflow (the GitHub event), git (the local repository, for runs outside GitHub) or auto.'
+  },
+  { name: 'context', kind: 'string', description: 'Build context: a path (relative to the workspace) or a git URL.' },
+  { name: 'file', kind: 'string', description: 'Path to the Dockerfile. Default: Dockerfile in the context.' },
+  { name: 'target', kind: 'string', description: 'Build stage to stop at.' },
+  { name: 'build-args', kind: 'list', description: 'Build arguments, one KEY=value a line.' },
+  { name: 'build-contexts', kind: 'list', description: 'Additional named build contexts, one name=path|url a line.' },
+  {
+    name: 'secrets',
+    kind: 'list',
+    description:
+      'Build secrets, one id=value a line. Written to a private file and passed by path: the value never reaches argv or the log.'
+  },
+  {
+    name: 'secret-envs',
+    kind: 'list',
+    description: 'Build secrets from environment variables, id=ENV_NAME, comma or newline separated.'
+  },
+  { name: 'secret-files', kind: 'list', description: 'Build secrets from files, one id=path a line.' },
+  {
+    name: 'ssh',
+    kind: 'list',
+    description: 'SSH agent sockets or keys to expose to the build, one default|id=path a line.'
+  },
+  { name: 'network', kind: 'string', description: 'Network mode for RUN steps (default, none, host).' },
+  { name: 'add-hosts', kind: 'list', description: 'Extra host:ip entries for RUN steps, comma or newline separated.' },
+  { name: 'shm-size', kind: 'string', description: 'Size of /dev/shm for RUN steps (e.g. 2g).' },
+  { name: 'ulimit', kind: 'list', description: 'Ulimits for RUN steps, one type=soft:hard a line.' },
+  {
+    name: 'provenance',
+    kind: 'string',
+    description:
+      'Provenance attestation: false, true, mode=min or mode=max. Attestations add an unknown/unknown entry to the index; false gives a plain index.'
+  },
+  { name: 'sbom', kind: 'string', description: 'SBOM attestation: true or false.' },
+  {
+    name: 'push',
+    kind: 'boolean',
+    description: 'Push the image and its tags. Platform images go first, then the index, tags last.'
+  },
+  {
+    name: 'load',
+    kind: 'boolean',
+    description: 'Load the single-platform result into the local Docker image store instead of pushing.'
+  },
+  { name: 'no-cache', kind: 'boolean', description: 'Build without any cache.' },
+  { name: 'no-cache-filters', kind: 'list', description: 'Stages to build without cache, comma separated.' },
+  { name: 'pull', kind: 'boolean', description: 'Always pull newer versions of base images.' },
+  {
+    name: 'cache',
+    kind: 'string',
+    description:
+      'Registry layer cache at <first image>:<cache-tag>, mode=max, read and written: true, false, or auto (on when pushing). A cache that cannot be read or written warns and does not fail the build.'
+  },
+  { name: 'cache-tag', kind: 'string', description: 'Tag of the registry cache ref.' },
+  {
+    name: 'cache-from',
+    kind: 'list',
+    description: 'Explicit cache sources in buildx form, one a line; replaces the registry cache.'
+  },
+  {
+    name: 'cache-to',
+    kind: 'list',
+    description: 'Explicit cache destinations in buildx form, one a line; replaces the registry cache.'
+  },
+  {
+    name: 'qemu',
+    kind: 'string',
+    description:
+      "QEMU handlers for non-native platforms: auto (binfmt image when a Docker engine runs, else the host's qemu-user-static), binfmt-image, host, or false. Only missing handlers are installed; nothing is done when every platform is native."
+  },
+  {
+    name: 'qemu-image',
+    kind: 'string',
+    description: 'binfmt installer image, pinned to a known-good QEMU; point it at a mirror to avoid Docker Hub limits.'
+  },
+  {
+    name: 'buildx-version',
+    kind: 'string',
+    description:
+      "buildx release to install (e.g. v0.36.1), verified against the release's checksums and cached. Empty: use the installed buildx."
+  },
+  { name: 'buildx-mirror', kind: 'string', description: 'Base address of buildx release downloads.' },
+  {
+    name: 'builder',
+    kind: 'string',
+    description: 'Use this existing builder instead of creating one (it is not removed afterwards).'
+  },
+  {
+    name: 'driver',
+    kind: 'string',
+    description: 'Builder driver: docker-container, remote (with endpoint) or docker.'
+  },
+  {
+    name: 'driver-opts',
+    kind: 'list',
+    description: 'Driver options, one key=value a line (e.g. network=host, image=…).'
+  },
+  {
+    name: 'endpoint',
+    kind: 'string',
+    description: 'BuildKit address for the remote driver (tcp://host:1234, unix:///run/buildkit/buildkitd.sock).'
+  },
+  {
+    name: 'buildkit-image',
+    kind: 'string',
+    description:
+      'BuildKit image for the docker-container driver, pinned; point it at a mirror to avoid Docker Hub limits.'
+  },
+  { name: 'buildkitd-config', kind: 'string', description: 'Path to a buildkitd.toml for the builder.' },
+  { name: 'buildkitd-config-inline', kind: 'list', description: 'buildkitd.toml content for the builder.' },
+  { name: 'buildkitd-flags', kind: 'string', description: 'Extra buildkitd flags (docker-container driver).' },
+  {
+    name: 'retries',
+    kind: 'string',
+    description:
+      'Attempts after the first for steps that are safe to repeat (pulls, downloads, bootstrap, push, imagetools), on transient registry faults only.'
+  },
+  {
+    name: 'stall-timeout',
+    kind: 'string',
+    description: 'Seconds a build or push may print nothing before it is cancelled and retried (0: never).'
+  },
+  {
+    name: 'dry-run',
+    kind: 'boolean',
+    description:
+      'Resolve platforms, tags, labels, cache refs and the exact commands, print them and set the outputs; build, push and install nothing.'
+  },
+  {
+    name: 'digests',
+    kind: 'list',
+    description: 'merge mode: explicit image@digest references of the legs, overriding discovery.'
+  },
+  {
+    name: 'run-id',
+    kind: 'string',
+    description:
+      "Groups one run's matrix legs and its merge, so concurrent runs never mix. Default: GITHUB_RUN_ID (set it when running legs outside GitHub)."
+  }
+];

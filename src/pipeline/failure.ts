@@ -1,0 +1,43 @@
+import { ExecError } from '../tools/exec.js';
+import { InputError } from '../plan/errors.js';
+import { RetriesExhausted } from '../tools/retry.js';
+
+/** The registry host of an image reference (`docker.io` when the name has none). */
+export function registryOf(image: string): string {
+  const first = image.split('/')[0];
+  return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')
+    ? first
+    : 'docker.io';
+}
+
+const AUTH = /\b401\b|unauthorized|authentication required|invalid username\/password|incorrect username or password/i;
+const DENIED = /\b403\b|forbidden|denied: /i;
+
+/**
+ * One message a user can act on: what failed, where, why, and what to do. Bad input is already
+ * phrased; registry refusals and exhausted retries name the registry and the last error.
+ */
+export function explainFailure(error: unknown, images: string[]): string {
+  if (error instanceof InputError) return error.message;
+  const message = error instanceof Error ? error.message : String(error);
+  const text = error instanceof ExecError ? `${error.result.stderr}\n${error.result.stdout}` : message;
+  // The registry that answered is in the failing request's URL (it may be a base image's, not ours).
+  const registry =
+    /https?:\/\/([^/\s]+)\/v2\//.exec(text)?.[1] ?? (images.length > 0 ? registryOf(images[0]) : 'the registry');
+  if (AUTH.test(text)) {
+    return `${registry} refused the credentials (401 Unauthorized). Log in to ${registry} before this step (docker/login-action on GitHub; docker login or a DOCKER_CONFIG holding credentials elsewhere).\n${lineMatching(text, AUTH)}`;
+  }
+  if (DENIED.test(text)) {
+    return `${registry} denied access (403): the credentials were accepted but may not push to ${images[0] ?? 'this repository'} (on GHCR, give the workflow packages: write).\n${lineMatching(text, DENIED)}`;
+  }
+  if (error instanceof RetriesExhausted) {
+    const last = error.last instanceof Error ? error.last.message : String(error.last);
+    return `${error.what} against ${registry} failed ${error.attempts} times; last error: ${error.lastCause}. No tag was moved unless it points at a complete index.\n${last}`;
+  }
+  return message;
+}
+
+/** The line that says what went wrong, without the build's surrounding output. */
+function lineMatching(text: string, re: RegExp): string {
+  return (text.split('\n').find((line) => re.test(line)) ?? '').trim();
+}

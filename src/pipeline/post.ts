@@ -1,0 +1,35 @@
+import { rm } from 'node:fs/promises';
+import type { Edges } from '../ports.js';
+import { Masker } from '../ports.js';
+import { createRunner } from '../tools/exec.js';
+import { loadState } from './state.js';
+import { removeBuilder } from '../tools/buildx/commands.js';
+
+/** Removes what main recorded it created, and nothing else. Never fails the job; safe to run twice. */
+export async function post(edges: Edges): Promise<void> {
+  const log = edges.log;
+  const state = loadState(edges);
+  if (!state) {
+    log.info('nothing to clean up');
+    return;
+  }
+  await log.group('Clean up', async () => {
+    if (state.builder && state.buildx) {
+      try {
+        const outcome = await removeBuilder(
+          { bin: state.buildx, run: createRunner(log, new Masker()), log, retries: 0 },
+          state.builder
+        );
+        log.info(
+          outcome === 'removed' ? `removed builder ${state.builder}` : `builder ${state.builder} was already gone`
+        );
+      } catch (error) {
+        log.warning(`could not remove builder ${state.builder}: ${(error as Error).message}`);
+      }
+    }
+    if (state.tempDir)
+      await rm(state.tempDir, { recursive: true, force: true }).catch((e: Error) =>
+        log.warning(`could not remove ${state.tempDir}: ${e.message}`)
+      );
+  });
+}

@@ -1,0 +1,59 @@
+import type { Platform } from './platforms.js';
+import type { TagRule, Flavor } from './tags.js';
+
+export type QemuMode = 'auto' | 'binfmt-image' | 'host' | 'false';
+export type Mode = 'build' | 'platform' | 'merge';
+export type Driver = 'docker-container' | 'remote' | 'docker';
+
+/** Every input, read once, validated and typed. Nothing else reads the raw inputs. */
+export interface Inputs {
+  mode: Mode;
+  images: string[];
+  platforms: Platform[];
+  tagRules: TagRule[];
+  flavor: Flavor;
+  labels: string[];
+  annotations: string[];
+  context: string;
+  file: string;
+  target: string;
+  buildArgs: string[];
+  buildContexts: string[];
+  secrets: string[];
+  secretEnvs: string[];
+  secretFiles: string[];
+  ssh: string[];
+  network: string;
+  addHosts: string[];
+  shmSize: string;
+  ulimit: string[];
+  provenance: string;
+  sbom: string;
+  push: boolean;
+  load: boolean;
+  noCache: boolean;
+  noCacheFilters: string[];
+  pull: boolean;
+  cache: boolean;
+  cacheTag: string;
+  cacheFrom: string[];
+  cacheTo: string[];
+  qemu: QemuMode;
+  qemuImage: string;
+  buildxVersion: string;
+  buildxMirror: string;
+  builder: string;
+  driver: Driver;
+  driverOpts: string[];
+  endpoint: string;
+  buildkitImage: string;
+  buildkitdConfig: string;
+  buildkitdConfigInline: string;
+  buildkitdFlags: string;
+  retries: number;
+  stallTimeoutMs: number;
+  dryRun: boolean;
+  metadataSource: 'auto' | 'workflow' | 'git';
+  digests: string[];
+  runId: string;
+}

@@ -1,0 +1,154 @@
+import { spawn } from 'node:child_process';
+import type { Log, Masker } from '../ports.js';
+
+export interface RunOptions {
+  /** Written to the child's stdin, then closed: how credentials reach a process, never argv. */
+  input?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Do not echo the child's output line by line (it is still returned). */
+  quiet?: boolean;
+  /** Return a non-zero exit as a result instead of throwing. */
+  allowFailure?: boolean;
+  /** Kill the child when it prints nothing for this long: a stalled push must not hang the job. */
+  stallMs?: number;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A process that exited non-zero, or was killed for making no progress. */
+export class ExecError extends Error {
+  constructor(
+    readonly command: string,
+    readonly result: RunResult,
+    readonly stalled = false
+  ) {
+    const tail = lastLines(result.stderr || result.stdout, 12);
+    super(
+      stalled
+        ? `${command} made no progress and was cancelled${tail ? `:\n${tail}` : ''}`
+        : `${command} failed with exit code ${result.code}${tail ? `:\n${tail}` : ''}`
+    );
+    this.name = 'ExecError';
+  }
+}
+
+// Children still running, so an interrupted command line can stop them before it cleans up.
+const running = new Set<number>();
+
+/** Stops every child this process started that is still running (their whole process groups). */
+export function cancelAll(): void {
+  for (const pid of running) killGroup(pid);
+}
+
+export type Runner = (command: string, args: string[], options?: RunOptions) => Promise<RunResult>;
+
+/**
+ * The one place that starts processes. It logs the command with secrets masked, streams the
+ * child's output through the mask, judges success by the exit code alone, and cancels a child
+ * that goes quiet for `stallMs` (@actions/exec gives no handle to cancel a child, hence spawn).
+ */
+export function createRunner(log: Log, masker: Masker): Runner {
+  return (command, args, options = {}) =>
+    new Promise<RunResult>((resolve, reject) => {
+      const shown = masker.mask([command, ...args.map(quoteArg)].join(' '));
+      log.info(`[command] ${shown}`);
+      // Errors name the command by its verbs; the full line is already in the log above.
+      const short = verbs(command, args);
+      const child = spawn(command, args, {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true
+      });
+      if (child.pid) running.add(child.pid);
+      let stdout = '';
+      let stderr = '';
+      let stalled = false;
+      let timer: NodeJS.Timeout | undefined;
+      const arm = (): void => {
+        if (!options.stallMs) return;
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(() => {
+          stalled = true;
+          log.warning(`${command} printed nothing for ${Math.round(options.stallMs! / 1000)} s; cancelling it`);
+          killGroup(child.pid);
+        }, options.stallMs);
+      };
+      const echo = (chunk: string, buffered: { rest: string }): void => {
+        if (options.quiet) return;
+        buffered.rest += chunk;
+        const lines = buffered.rest.split('\n');
+        buffered.rest = lines.pop() ?? '';
+        for (const line of lines) log.info(masker.mask(line));
+      };
+      const outBuf = { rest: '' };
+      const errBuf = { rest: '' };
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        stdout += chunk;
+        echo(chunk, outBuf);
+        arm();
+      });
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+        echo(chunk, errBuf);
+        arm();
+      });
+      child.on('error', (err) => {
+        if (child.pid) running.delete(child.pid);
+        if (timer) clearTimeout(timer);
+        reject(new ExecError(short, { code: -1, stdout, stderr: `${stderr}${err.message}` }));
+      });
+      child.on('close', (code) => {
+        if (child.pid) running.delete(child.pid);
+        if (timer) clearTimeout(timer);
+        for (const rest of [outBuf.rest, errBuf.rest]) if (rest && !options.quiet) log.info(masker.mask(rest));
+        const result = { code: code ?? -1, stdout, stderr };
+        if (stalled) reject(new ExecError(short, result, true));
+        else if (result.code !== 0 && !options.allowFailure) reject(new ExecError(short, result));
+        else resolve(result);
+      });
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.input ?? '');
+      arm();
+    });
+}
+
+function killGroup(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  setTimeout(() => {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }, 5000).unref();
+}
+
+/** `docker buildx build`: the command and the words before its first flag, at most three. */
+function verbs(command: string, args: string[]): string {
+  const words: string[] = [command];
+  for (const arg of args) {
+    if (arg.startsWith('-') || words.length > 3) break;
+    words.push(arg);
+  }
+  return words.join(' ');
+}
+
+/** An argument as a POSIX shell reads it back: bare when safe, else single-quoted. */
+export function quoteArg(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+function lastLines(text: string, n: number): string {
+  return text.trimEnd().split('\n').slice(-n).join('\n');
+}

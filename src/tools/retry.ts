@@ -1,0 +1,133 @@
+import { ExecError } from './exec.js';
+import { RegistryRefused } from './registry/client.js';
+import type { Log } from '../ports.js';
+
+export type Verdict = { transient: true; retryAfterMs?: number; cause: string } | { transient: false; cause: string };
+
+// What a registry or BuildKit says when trying again can help: server errors, throttling, dropped
+// or stalled connections. Anything else (auth, a missing image, a Dockerfile error) is permanent.
+const PERMANENT = [
+  /\b(401|403)\b.*(unauthorized|forbidden)/i,
+  /unauthorized: /i,
+  /denied: /i,
+  /authentication required/i,
+  /invalid reference format/i,
+  /did not complete successfully/i,
+  /failed to (parse|read) dockerfile/i,
+  /dockerfile parse error/i,
+  /not found: not found/i,
+  /manifest unknown/i,
+  /no match for platform/i
+];
+const TRANSIENT: Array<[RegExp, string]> = [
+  // buildx resolves a digest reference with HEAD /manifests/<digest>; when that connection drops it
+  // falls back to HEAD /blobs/<digest>, which a registry answers 404 for a manifest, and reports
+  // `<ref>@sha256:…: not found`. The action only names digests it has just pushed or read.
+  [/@sha256:[0-9a-f]{64}: not found/i, 'connection dropped while resolving a digest (buildx reports it as not found)'],
+  [/\b429\b(?!\.\d)|too many requests|toomanyrequests/i, 'registry throttled the request (429)'],
+  [
+    /\b50[0234]\b(?!\.\d)|service unavailable|bad gateway|gateway time-?out|internal server error/i,
+    'registry server error (5xx)'
+  ],
+  [
+    /connection reset|broken pipe|unexpected EOF|:\s*EOF\s*$|connection refused|socket hang up|ECONNRESET|ECONNREFUSED|EPIPE/im,
+    'connection dropped'
+  ],
+  [/i\/o timeout|deadline exceeded|timed out|TLS handshake timeout|context canceled|ETIMEDOUT/i, 'request timed out'],
+  [/no such host|temporary failure in name resolution|EAI_AGAIN/i, 'name resolution failed'],
+  // An upload cut short can leave the registry with a partial blob; pushing again uploads it afresh.
+  [
+    /digest did not match uploaded content|blob unknown to registry|blob upload (unknown|invalid)/i,
+    'upload interrupted'
+  ]
+];
+
+/** Decides whether a failure is worth another attempt, and names its cause for the log. */
+export function classify(error: unknown): Verdict {
+  if (error instanceof RetriesExhausted) return { transient: false, cause: error.lastCause };
+  if (error instanceof RegistryRefused) return { transient: false, cause: error.message };
+  if (error instanceof ExecError && error.stalled) return { transient: true, cause: 'no progress (stalled)' };
+  const text =
+    error instanceof ExecError ? failurePart(`${error.result.stdout}\n${error.result.stderr}`) : String(error);
+  for (const re of PERMANENT) if (re.test(text)) return { transient: false, cause: firstMatchLine(text, re) };
+  for (const [re, cause] of TRANSIENT) {
+    if (re.test(text)) {
+      const after = /retry-after:?\s*(\d+)/i.exec(text);
+      return {
+        transient: true,
+        cause: `${cause}: ${firstMatchLine(text, re)}`,
+        retryAfterMs: after ? Number(after[1]) * 1000 : undefined
+      };
+    }
+  }
+  return { transient: false, cause: lastLine(text) };
+}
+
+/** A transient fault that outlasted every retry: says how often it was tried and what failed last. */
+export class RetriesExhausted extends Error {
+  constructor(
+    readonly what: string,
+    readonly attempts: number,
+    readonly lastCause: string,
+    readonly last: unknown
+  ) {
+    super(
+      `${what} failed ${attempts} time${attempts === 1 ? '' : 's'}; last error: ${lastCause}\n${last instanceof Error ? last.message : String(last)}`
+    );
+    this.name = 'RetriesExhausted';
+  }
+}
+
+export interface RetryOptions {
+  /** Attempts after the first. */
+  retries: number;
+  /** First back-off; doubles each attempt, with full jitter, capped at maxDelayMs. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  what: string;
+  log: Log;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+/** Runs `fn` again on transient failures, with exponential back-off and jitter, honouring Retry-After. */
+export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const random = options.random ?? Math.random;
+  const base = options.baseDelayMs ?? 1000;
+  const max = options.maxDelayMs ?? 30000;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (error) {
+      const verdict = classify(error);
+      if (!verdict.transient) throw error;
+      if (attempt >= options.retries) throw new RetriesExhausted(options.what, attempt + 1, verdict.cause, error);
+      const backoff = Math.min(max, base * 2 ** attempt);
+      const delay = Math.max(verdict.retryAfterMs ?? 0, Math.round(backoff / 2 + (random() * backoff) / 2));
+      options.log.warning(
+        `${options.what}: attempt ${attempt + 1} of ${options.retries + 1} failed (${verdict.cause}); retrying in ${(delay / 1000).toFixed(1)} s`
+      );
+      await sleep(delay);
+    }
+  }
+}
+
+/**
+ * The part of a command's output that says why it failed: from buildx's first `ERROR` line on, else
+ * the last lines. Build progress before it (heredocs, sizes like 502.3MB) must not look like a fault.
+ */
+function failurePart(output: string): string {
+  const lines = output.split('\n');
+  const first = lines.findIndex((line) => /^(#\d+\s+)?(ERROR|error):?\s/.test(line.trim()));
+  return (first >= 0 ? lines.slice(first) : lines.slice(-20)).join('\n');
+}
+
+function firstMatchLine(text: string, re: RegExp): string {
+  const line = text.split('\n').find((l) => re.test(l)) ?? '';
+  return line.trim().slice(0, 300);
+}
+
+function lastLine(text: string): string {
+  return text.trimEnd().split('\n').pop()?.trim().slice(0, 300) ?? '';
+}
