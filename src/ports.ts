@@ -23,6 +23,28 @@ export interface Edges {
   summary(markdown: string): Promise<void>;
 }
 
+/** The one seam for processes (tools/exec.ts implements it): git, buildx, QEMU and credential helpers all go through it. */
+export type Runner = (command: string, args: string[], options?: RunOptions) => Promise<RunResult>;
+
+export interface RunOptions {
+  /** Written to the child's stdin, then closed: how credentials reach a process, never argv. */
+  input?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Do not echo the child's output line by line (it is still returned). */
+  quiet?: boolean;
+  /** Return a non-zero exit as a result instead of throwing. */
+  allowFailure?: boolean;
+  /** Kill the child when it prints nothing for this long: a stalled push must not hang the job. */
+  stallMs?: number;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
 /** Collects secrets and masks them in any text before it is printed, whatever prints it. */
 export class Masker {
   private readonly secrets = new Set<string>();

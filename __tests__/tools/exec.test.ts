@@ -1,7 +1,8 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRunner, ExecError, type Runner } from '../../src/tools/exec.js';
+import { createRunner, ExecError } from '../../src/tools/exec.js';
+import type { Runner } from '../../src/ports.js';
 import { Masker, type Log } from '../../src/ports.js';
 
 // Real processes throughout: sh, cat, sleep are on every machine this runs on.

@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createRunner, ExecError, type RunOptions, type RunResult, type Runner } from '../../src/tools/exec.js';
+import { createRunner, ExecError } from '../../src/tools/exec.js';
+import type { RunOptions, RunResult, Runner } from '../../src/ports.js';
 import { Masker, type Log } from '../../src/ports.js';
 import { nativePlatform, parsePlatforms } from '../../src/plan/platforms.js';
 import {

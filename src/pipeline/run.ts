@@ -4,7 +4,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Edges, Log } from '../ports.js';
 import { Masker } from '../ports.js';
-import { createRunner, quoteArg, type Runner } from '../tools/exec.js';
+import { createRunner, quoteArg } from '../tools/exec.js';
+import type { Runner } from '../ports.js';
 import { readInputs } from '../inputs/read.js';
 import type { Inputs } from '../plan/inputs.js';
 import { contextFromGitHub, contextFromGit } from '../inputs/context.js';
@@ -476,5 +477,3 @@ function setOutputs(
     })
   );
 }
-
-export type { Runner };

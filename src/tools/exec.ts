@@ -1,24 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { Log, Masker } from '../ports.js';
-
-export interface RunOptions {
-  /** Written to the child's stdin, then closed: how credentials reach a process, never argv. */
-  input?: string;
-  env?: NodeJS.ProcessEnv;
-  cwd?: string;
-  /** Do not echo the child's output line by line (it is still returned). */
-  quiet?: boolean;
-  /** Return a non-zero exit as a result instead of throwing. */
-  allowFailure?: boolean;
-  /** Kill the child when it prints nothing for this long: a stalled push must not hang the job. */
-  stallMs?: number;
-}
-
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import type { Log, Masker, RunResult, Runner } from '../ports.js';
 
 /** A process that exited non-zero, or was killed for making no progress. */
 export class ExecError extends Error {
@@ -44,8 +25,6 @@ const running = new Set<number>();
 export function cancelAll(): void {
   for (const pid of running) killGroup(pid);
 }
-
-export type Runner = (command: string, args: string[], options?: RunOptions) => Promise<RunResult>;
 
 /**
  * The one place that starts processes. It logs the command with secrets masked, streams the

@@ -1,6 +1,6 @@
 import { access, constants, lstat, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Runner } from './exec.js';
+import type { Runner } from '../ports.js';
 import type { Log } from '../ports.js';
 import { binfmtName, emulatorFor, runsNatively, type Platform } from '../plan/platforms.js';
 import { withRetry } from './retry.js';

@@ -16,7 +16,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as tc from '@actions/tool-cache';
-import { createRunner, type Runner } from '../../../src/tools/exec.js';
+import { createRunner } from '../../../src/tools/exec.js';
+import type { Runner } from '../../../src/ports.js';
 import { Masker, type Log } from '../../../src/ports.js';
 import { InputError } from '../../../src/plan/errors.js';
 import {

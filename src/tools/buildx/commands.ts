@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { Runner } from '../exec.js';
+import type { Runner } from '../../ports.js';
 import type { Log } from '../../ports.js';
 import { withRetry } from '../retry.js';
 import type { BuildxBin } from './find.js';

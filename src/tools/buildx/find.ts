@@ -1,6 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import type { Runner } from '../exec.js';
+import type { Runner } from '../../ports.js';
 
 /**
  * How to invoke buildx: `command ...prefix <subcommand>`. As a docker CLI plugin that is

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as cache from '@actions/cache';
 import * as tc from '@actions/tool-cache';
-import type { Runner } from '../exec.js';
+import type { Runner } from '../../ports.js';
 import type { Log } from '../../ports.js';
 import { InputError } from '../../plan/errors.js';
 import { withRetry } from '../retry.js';
