@@ -31615,7 +31615,7 @@ module.exports = {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3838);
 /* harmony import */ var _io_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3152);
-/* harmony import */ var _pipeline_run_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9464);
+/* harmony import */ var _pipeline_run_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4353);
 /* harmony import */ var _pipeline_post_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7026);
 /* harmony import */ var _tools_exec_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2122);
 
@@ -31728,7 +31728,7 @@ async function post(edges) {
 
 /***/ }),
 
-/***/ 9464:
+/***/ 4353:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31739,22 +31739,371 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./src/ports.ts
-var ports = __nccwpck_require__(6467);
-// EXTERNAL MODULE: ./src/tools/exec.ts
-var exec = __nccwpck_require__(2122);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: ./src/plan/errors.ts
 var errors = __nccwpck_require__(9516);
+;// CONCATENATED MODULE: ./src/plan/platforms.ts
+
+const RULES = {
+    amd64: { variants: ['', 'v2', 'v3', 'v4'], dropped: ['v1'] },
+    '386': { variants: [''] },
+    arm64: { variants: [''], dropped: ['v8'] },
+    arm: { variants: ['v5', 'v6', 'v7'], defaultVariant: 'v7' },
+    ppc64le: { variants: [''] },
+    s390x: { variants: [''] },
+    riscv64: { variants: [''] },
+    mips64le: { variants: [''] },
+    loong64: { variants: [''] }
+};
+// Other names for the same machine, as uname, Debian and containerd spell them. An alias that
+// implies a variant (armhf is arm/v7) cannot be combined with another variant.
+const ALIASES = {
+    x86_64: { arch: 'amd64' },
+    'x86-64': { arch: 'amd64' },
+    i386: { arch: '386' },
+    aarch64: { arch: 'arm64' },
+    armhf: { arch: 'arm', variant: 'v7' },
+    armv7: { arch: 'arm', variant: 'v7' },
+    armv7l: { arch: 'arm', variant: 'v7' },
+    armel: { arch: 'arm', variant: 'v6' },
+    armv6: { arch: 'arm', variant: 'v6' },
+    armv6l: { arch: 'arm', variant: 'v6' },
+    armv5: { arch: 'arm', variant: 'v5' },
+    ppc64el: { arch: 'ppc64le' },
+    mips64el: { arch: 'mips64le' },
+    loongarch64: { arch: 'loong64' }
+};
+// The order the error message lists them in: most used first (an object cannot keep it: '386' sorts first).
+const ORDER = ['amd64', 'arm64', 'arm', '386', 'ppc64le', 's390x', 'riscv64', 'mips64le', 'loong64'];
+/** Every platform id accepted, in the order the error message lists them. */
+const ACCEPTED_PLATFORMS = ORDER.flatMap((arch) => RULES[arch].variants.map((variant) => formatId('linux', arch, variant || RULES[arch].defaultVariant)));
+/**
+ * Parses the `platforms` list into normalised platforms, in the order given. Rejects an empty
+ * list, anything not buildable here (with the closest accepted spelling when one is obvious)
+ * and the same platform twice under any spelling.
+ */
+function parsePlatforms(items, input = 'platforms') {
+    const given = items.map((item) => item.trim()).filter((item) => item !== '');
+    if (given.length === 0) {
+        throw new errors/* InputError */.d(input, items.join(','), 'at least one platform, e.g. linux/amd64,linux/arm64');
+    }
+    const seen = new Map();
+    const out = [];
+    for (const raw of given) {
+        const platform = normalise(raw);
+        if (!platform)
+            throw new errors/* InputError */.d(input, raw, acceptedText(raw));
+        const first = seen.get(platform.id);
+        if (first !== undefined) {
+            throw new errors/* InputError */.d(input, raw, `each platform once, but this is ${platform.id}, already given as "${first}"`);
+        }
+        seen.set(platform.id, raw);
+        out.push(platform);
+    }
+    return out;
+}
+/** The platform of the machine this process runs on, from Node's names for it. */
+function nativePlatform(nodeArch = process.arch, os = process.platform) {
+    const arch = NODE_ARCH[nodeArch];
+    if (!arch)
+        throw new Error(`unsupported host architecture "${nodeArch}": expected one of ${Object.keys(NODE_ARCH).join(', ')}`);
+    const hostOs = os === 'win32' ? 'windows' : os;
+    // Node does not tell arm v6 from v7 without process.config; v7 is what 32-bit arm runners are.
+    const variant = arch === 'arm' ? 'v7' : undefined;
+    return { os: hostOs, arch, variant, id: formatId(hostOs, arch, variant) };
+}
+const NODE_ARCH = {
+    x64: 'amd64',
+    ia32: '386',
+    arm64: 'arm64',
+    arm: 'arm',
+    ppc64: 'ppc64le',
+    s390x: 's390x',
+    riscv64: 'riscv64',
+    mips64el: 'mips64le',
+    loong64: 'loong64'
+};
+/** The binfmt_misc handler (as qemu-user-static and tonistiigi/binfmt name it) that runs this platform's binaries. */
+function emulatorFor(platform) {
+    return EMULATOR[platform.arch];
+}
+const EMULATOR = {
+    amd64: 'qemu-x86_64',
+    '386': 'qemu-i386',
+    arm64: 'qemu-aarch64',
+    arm: 'qemu-arm',
+    ppc64le: 'qemu-ppc64le',
+    s390x: 'qemu-s390x',
+    riscv64: 'qemu-riscv64',
+    mips64le: 'qemu-mips64el',
+    loong64: 'qemu-loongarch64'
+};
+/** The architecture name `tonistiigi/binfmt --install` accepts for this platform. */
+function binfmtName(platform) {
+    return platform.arch;
+}
+/**
+ * Whether the host's CPU runs this platform's binaries without an emulator. amd64 hosts run 386.
+ * arm64 hosts are not trusted with arm/v7: many arm64 server CPUs (and runners) lack AArch32, so
+ * arm/v7 there goes through qemu-arm like any other foreign platform (its handler check decides).
+ */
+function runsNatively(platform, native) {
+    if (platform.os !== native.os)
+        return false;
+    if (platform.arch === native.arch) {
+        if (platform.arch !== 'arm')
+            return true;
+        return armLevel(platform.variant) <= armLevel(native.variant);
+    }
+    return platform.arch === '386' && native.arch === 'amd64';
+}
+function armLevel(variant) {
+    return Number((variant ?? 'v7').slice(1));
+}
+function normalise(raw) {
+    const parts = raw.toLowerCase().split('/');
+    if (parts.length > 3 || parts.some((part) => part === ''))
+        return undefined;
+    // A bare architecture (`arm64`) means a Linux one, as buildx and containerd read it.
+    const [os, archName, variantName] = parts.length === 1 ? ['linux', parts[0], undefined] : parts;
+    if (os !== 'linux')
+        return undefined;
+    const alias = ALIASES[archName];
+    const arch = alias?.arch ?? archName;
+    if (!(arch in RULES))
+        return undefined;
+    const rule = RULES[arch];
+    if (alias?.variant && variantName !== undefined)
+        return undefined;
+    let variant = alias?.variant ?? variantName ?? '';
+    if (/^\d+$/.test(variant))
+        variant = `v${variant}`;
+    if (rule.dropped?.includes(variant))
+        variant = '';
+    if (variant === '' && rule.defaultVariant)
+        variant = rule.defaultVariant;
+    if (!rule.variants.includes(variant))
+        return undefined;
+    return { os, arch: arch, variant: variant || undefined, id: formatId(os, arch, variant) };
+}
+function formatId(os, arch, variant) {
+    return variant ? `${os}/${arch}/${variant}` : `${os}/${arch}`;
+}
+function acceptedText(raw) {
+    const hint = suggest(raw);
+    return `one of ${ACCEPTED_PLATFORMS.join(', ')}${hint ? `; did you mean ${hint}?` : ''}`;
+}
+// Every spelling that parses, with and without `linux/`, mapped to its canonical id: a typo is
+// compared with all of them so `linux/aarch46` finds linux/arm64 as readily as `linux/amd46` finds amd64.
+const SPELLINGS = (() => {
+    const names = [
+        ...ACCEPTED_PLATFORMS.map((id) => id.slice('linux/'.length)),
+        ...ORDER.flatMap((arch) => (RULES[arch].dropped ?? []).map((variant) => `${arch}/${variant}`)),
+        ...Object.keys(ALIASES)
+    ];
+    const out = [];
+    for (const name of names) {
+        const id = normalise(`linux/${name}`)?.id;
+        if (id)
+            out.push([name, id], [`linux/${name}`, id]);
+    }
+    return out;
+})();
+/** The one accepted platform within a couple of keystrokes of `raw`, if there is exactly one. */
+function suggest(raw) {
+    const text = raw.toLowerCase();
+    let best = Infinity;
+    let ids = new Set();
+    for (const [spelling, id] of SPELLINGS) {
+        const d = editDistance(text, spelling);
+        if (d < best) {
+            best = d;
+            ids = new Set([id]);
+        }
+        else if (d === best) {
+            ids.add(id);
+        }
+    }
+    return best <= 2 && ids.size === 1 ? [...ids][0] : undefined;
+}
+/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps cost 1. */
+function editDistance(a, b) {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++)
+        d[0][j] = j;
+    for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+                d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    }
+    return d[a.length][b.length];
+}
+
+// EXTERNAL MODULE: ./node_modules/semver/index.js
+var semver = __nccwpck_require__(2088);
+var semver_default = /*#__PURE__*/__nccwpck_require__.n(semver);
+;// CONCATENATED MODULE: ./src/plan/dates.ts
+/**
+ * Date rendering for tag and label expressions (`{{date 'YYYYMMDD' tz='Asia/Tokyo'}}`), with the
+ * common moment.js format tokens, so that patterns written for docker/metadata-action keep working.
+ * Built on Intl only: no date library in the bundle.
+ */
+const MONTHS = [
+    'January',
+    'February',
+    'March',
+    'April',
+    'May',
+    'June',
+    'July',
+    'August',
+    'September',
+    'October',
+    'November',
+    'December'
+];
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+/** moment's default format, used when an expression gives none */
+const DEFAULT_DATE_FORMAT = 'YYYY-MM-DDTHH:mm:ssZ';
+// Longest tokens first so that `YYYY` is not read as two `YY`; `[...]` is moment's literal escape.
+const TOKENS = /\[([^\]]*)\]|YYYY|YY|Q|MMMM|MMM|MM|M|Do|DD|D|dddd|ddd|d|HH|H|hh|h|mm|m|ss|s|SSS|SS|S|A|a|ZZ|Z|X|x/g;
+/** Whether Intl knows the IANA time zone (`UTC`, `Europe/Paris`, `Asia/Tokyo`, …). */
+function isValidTimeZone(timeZone) {
+    try {
+        new Intl.DateTimeFormat('en-US', { timeZone });
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+function fieldsIn(date, timeZone) {
+    const parts = new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+        weekday: 'long'
+    }).formatToParts(date);
+    const get = (type) => parts.find((p) => p.type === type)?.value ?? '0';
+    const year = Number(get('year'));
+    const month = Number(get('month'));
+    const day = Number(get('day'));
+    const hour = Number(get('hour')) % 24;
+    const minute = Number(get('minute'));
+    const second = Number(get('second'));
+    const millisecond = date.getUTCMilliseconds();
+    const wall = Date.UTC(year, month - 1, day, hour, minute, second, millisecond);
+    return {
+        year,
+        month,
+        day,
+        weekday: WEEKDAYS.indexOf(get('weekday')),
+        hour,
+        minute,
+        second,
+        millisecond,
+        offsetMinutes: Math.round((wall - date.getTime()) / 60000)
+    };
+}
+function pad(value, width) {
+    return String(value).padStart(width, '0');
+}
+function ordinal(n) {
+    const tens = n % 100;
+    if (tens >= 11 && tens <= 13)
+        return `${n}th`;
+    return `${n}${['th', 'st', 'nd', 'rd'][n % 10] ?? 'th'}`;
+}
+function offset(minutes, colon) {
+    const sign = minutes < 0 ? '-' : '+';
+    const abs = Math.abs(minutes);
+    return `${sign}${pad(Math.floor(abs / 60), 2)}${colon ? ':' : ''}${pad(abs % 60, 2)}`;
+}
+/**
+ * Renders `date` in `timeZone` (default UTC) with moment-style tokens: YYYY YY Q MMMM MMM MM M Do DD D
+ * dddd ddd d HH H hh h mm m ss s SSS SS S A a ZZ Z X x, and `[literal]` text. Other characters are kept.
+ * Throws a RangeError for an unknown time zone.
+ */
+function formatDate(date, format = DEFAULT_DATE_FORMAT, timeZone = 'UTC') {
+    const f = fieldsIn(date, timeZone);
+    const hour12 = f.hour % 12 === 0 ? 12 : f.hour % 12;
+    return format.replace(TOKENS, (token, literal) => {
+        if (literal !== undefined)
+            return literal;
+        switch (token) {
+            case 'YYYY':
+                return pad(f.year, 4);
+            case 'YY':
+                return pad(f.year % 100, 2);
+            case 'Q':
+                return String(Math.floor((f.month - 1) / 3) + 1);
+            case 'MMMM':
+                return MONTHS[f.month - 1];
+            case 'MMM':
+                return MONTHS[f.month - 1].slice(0, 3);
+            case 'MM':
+                return pad(f.month, 2);
+            case 'M':
+                return String(f.month);
+            case 'Do':
+                return ordinal(f.day);
+            case 'DD':
+                return pad(f.day, 2);
+            case 'D':
+                return String(f.day);
+            case 'dddd':
+                return WEEKDAYS[f.weekday];
+            case 'ddd':
+                return WEEKDAYS[f.weekday].slice(0, 3);
+            case 'd':
+                return String(f.weekday);
+            case 'HH':
+                return pad(f.hour, 2);
+            case 'H':
+                return String(f.hour);
+            case 'hh':
+                return pad(hour12, 2);
+            case 'h':
+                return String(hour12);
+            case 'mm':
+                return pad(f.minute, 2);
+            case 'm':
+                return String(f.minute);
+            case 'ss':
+                return pad(f.second, 2);
+            case 's':
+                return String(f.second);
+            case 'SSS':
+                return pad(f.millisecond, 3);
+            case 'SS':
+                return pad(Math.floor(f.millisecond / 10), 2);
+            case 'S':
+                return String(Math.floor(f.millisecond / 100));
+            case 'A':
+                return f.hour < 12 ? 'AM' : 'PM';
+            case 'a':
+                return f.hour < 12 ? 'am' : 'pm';
+            case 'ZZ':
+                return offset(f.offsetMinutes, false);
+            case 'Z':
+                return offset(f.offsetMinutes, true);
+            case 'X':
+                return String(Math.floor(date.getTime() / 1000));
+            case 'x':
+                return String(date.getTime());
+            default:
+                return token;
+        }
+    });
+}
+
 ;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/CsvError.js
 class CsvError extends Error {
   constructor(code, message, options, ...contexts) {
@@ -33889,206 +34238,6 @@ function unquote(value) {
     return value;
 }
 
-;// CONCATENATED MODULE: ./src/plan/platforms.ts
-
-const RULES = {
-    amd64: { variants: ['', 'v2', 'v3', 'v4'], dropped: ['v1'] },
-    '386': { variants: [''] },
-    arm64: { variants: [''], dropped: ['v8'] },
-    arm: { variants: ['v5', 'v6', 'v7'], defaultVariant: 'v7' },
-    ppc64le: { variants: [''] },
-    s390x: { variants: [''] },
-    riscv64: { variants: [''] },
-    mips64le: { variants: [''] },
-    loong64: { variants: [''] }
-};
-// Other names for the same machine, as uname, Debian and containerd spell them. An alias that
-// implies a variant (armhf is arm/v7) cannot be combined with another variant.
-const ALIASES = {
-    x86_64: { arch: 'amd64' },
-    'x86-64': { arch: 'amd64' },
-    i386: { arch: '386' },
-    aarch64: { arch: 'arm64' },
-    armhf: { arch: 'arm', variant: 'v7' },
-    armv7: { arch: 'arm', variant: 'v7' },
-    armv7l: { arch: 'arm', variant: 'v7' },
-    armel: { arch: 'arm', variant: 'v6' },
-    armv6: { arch: 'arm', variant: 'v6' },
-    armv6l: { arch: 'arm', variant: 'v6' },
-    armv5: { arch: 'arm', variant: 'v5' },
-    ppc64el: { arch: 'ppc64le' },
-    mips64el: { arch: 'mips64le' },
-    loongarch64: { arch: 'loong64' }
-};
-// The order the error message lists them in: most used first (an object cannot keep it: '386' sorts first).
-const ORDER = ['amd64', 'arm64', 'arm', '386', 'ppc64le', 's390x', 'riscv64', 'mips64le', 'loong64'];
-/** Every platform id accepted, in the order the error message lists them. */
-const ACCEPTED_PLATFORMS = ORDER.flatMap((arch) => RULES[arch].variants.map((variant) => formatId('linux', arch, variant || RULES[arch].defaultVariant)));
-/**
- * Parses the `platforms` list into normalised platforms, in the order given. Rejects an empty
- * list, anything not buildable here (with the closest accepted spelling when one is obvious)
- * and the same platform twice under any spelling.
- */
-function parsePlatforms(items, input = 'platforms') {
-    const given = items.map((item) => item.trim()).filter((item) => item !== '');
-    if (given.length === 0) {
-        throw new errors/* InputError */.d(input, items.join(','), 'at least one platform, e.g. linux/amd64,linux/arm64');
-    }
-    const seen = new Map();
-    const out = [];
-    for (const raw of given) {
-        const platform = normalise(raw);
-        if (!platform)
-            throw new errors/* InputError */.d(input, raw, acceptedText(raw));
-        const first = seen.get(platform.id);
-        if (first !== undefined) {
-            throw new errors/* InputError */.d(input, raw, `each platform once, but this is ${platform.id}, already given as "${first}"`);
-        }
-        seen.set(platform.id, raw);
-        out.push(platform);
-    }
-    return out;
-}
-/** The platform of the machine this process runs on, from Node's names for it. */
-function nativePlatform(nodeArch = process.arch, os = process.platform) {
-    const arch = NODE_ARCH[nodeArch];
-    if (!arch)
-        throw new Error(`unsupported host architecture "${nodeArch}": expected one of ${Object.keys(NODE_ARCH).join(', ')}`);
-    const hostOs = os === 'win32' ? 'windows' : os;
-    // Node does not tell arm v6 from v7 without process.config; v7 is what 32-bit arm runners are.
-    const variant = arch === 'arm' ? 'v7' : undefined;
-    return { os: hostOs, arch, variant, id: formatId(hostOs, arch, variant) };
-}
-const NODE_ARCH = {
-    x64: 'amd64',
-    ia32: '386',
-    arm64: 'arm64',
-    arm: 'arm',
-    ppc64: 'ppc64le',
-    s390x: 's390x',
-    riscv64: 'riscv64',
-    mips64el: 'mips64le',
-    loong64: 'loong64'
-};
-/** The binfmt_misc handler (as qemu-user-static and tonistiigi/binfmt name it) that runs this platform's binaries. */
-function emulatorFor(platform) {
-    return EMULATOR[platform.arch];
-}
-const EMULATOR = {
-    amd64: 'qemu-x86_64',
-    '386': 'qemu-i386',
-    arm64: 'qemu-aarch64',
-    arm: 'qemu-arm',
-    ppc64le: 'qemu-ppc64le',
-    s390x: 'qemu-s390x',
-    riscv64: 'qemu-riscv64',
-    mips64le: 'qemu-mips64el',
-    loong64: 'qemu-loongarch64'
-};
-/** The architecture name `tonistiigi/binfmt --install` accepts for this platform. */
-function binfmtName(platform) {
-    return platform.arch;
-}
-/**
- * Whether the host's CPU runs this platform's binaries without an emulator. amd64 hosts run 386.
- * arm64 hosts are not trusted with arm/v7: many arm64 server CPUs (and runners) lack AArch32, so
- * arm/v7 there goes through qemu-arm like any other foreign platform (its handler check decides).
- */
-function runsNatively(platform, native) {
-    if (platform.os !== native.os)
-        return false;
-    if (platform.arch === native.arch) {
-        if (platform.arch !== 'arm')
-            return true;
-        return armLevel(platform.variant) <= armLevel(native.variant);
-    }
-    return platform.arch === '386' && native.arch === 'amd64';
-}
-function armLevel(variant) {
-    return Number((variant ?? 'v7').slice(1));
-}
-function normalise(raw) {
-    const parts = raw.toLowerCase().split('/');
-    if (parts.length > 3 || parts.some((part) => part === ''))
-        return undefined;
-    // A bare architecture (`arm64`) means a Linux one, as buildx and containerd read it.
-    const [os, archName, variantName] = parts.length === 1 ? ['linux', parts[0], undefined] : parts;
-    if (os !== 'linux')
-        return undefined;
-    const alias = ALIASES[archName];
-    const arch = alias?.arch ?? archName;
-    if (!(arch in RULES))
-        return undefined;
-    const rule = RULES[arch];
-    if (alias?.variant && variantName !== undefined)
-        return undefined;
-    let variant = alias?.variant ?? variantName ?? '';
-    if (/^\d+$/.test(variant))
-        variant = `v${variant}`;
-    if (rule.dropped?.includes(variant))
-        variant = '';
-    if (variant === '' && rule.defaultVariant)
-        variant = rule.defaultVariant;
-    if (!rule.variants.includes(variant))
-        return undefined;
-    return { os, arch: arch, variant: variant || undefined, id: formatId(os, arch, variant) };
-}
-function formatId(os, arch, variant) {
-    return variant ? `${os}/${arch}/${variant}` : `${os}/${arch}`;
-}
-function acceptedText(raw) {
-    const hint = suggest(raw);
-    return `one of ${ACCEPTED_PLATFORMS.join(', ')}${hint ? `; did you mean ${hint}?` : ''}`;
-}
-// Every spelling that parses, with and without `linux/`, mapped to its canonical id: a typo is
-// compared with all of them so `linux/aarch46` finds linux/arm64 as readily as `linux/amd46` finds amd64.
-const SPELLINGS = (() => {
-    const names = [
-        ...ACCEPTED_PLATFORMS.map((id) => id.slice('linux/'.length)),
-        ...ORDER.flatMap((arch) => (RULES[arch].dropped ?? []).map((variant) => `${arch}/${variant}`)),
-        ...Object.keys(ALIASES)
-    ];
-    const out = [];
-    for (const name of names) {
-        const id = normalise(`linux/${name}`)?.id;
-        if (id)
-            out.push([name, id], [`linux/${name}`, id]);
-    }
-    return out;
-})();
-/** The one accepted platform within a couple of keystrokes of `raw`, if there is exactly one. */
-function suggest(raw) {
-    const text = raw.toLowerCase();
-    let best = Infinity;
-    let ids = new Set();
-    for (const [spelling, id] of SPELLINGS) {
-        const d = editDistance(text, spelling);
-        if (d < best) {
-            best = d;
-            ids = new Set([id]);
-        }
-        else if (d === best) {
-            ids.add(id);
-        }
-    }
-    return best <= 2 && ids.size === 1 ? [...ids][0] : undefined;
-}
-/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps cost 1. */
-function editDistance(a, b) {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)]);
-    for (let j = 1; j <= b.length; j++)
-        d[0][j] = j;
-    for (let i = 1; i <= a.length; i++) {
-        for (let j = 1; j <= b.length; j++) {
-            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-                d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-        }
-    }
-    return d[a.length][b.length];
-}
-
 ;// CONCATENATED MODULE: ./src/plan/image.ts
 
 
@@ -34189,214 +34338,6 @@ function validateTag(tag, input = 'tags') {
         throw new errors/* InputError */.d(input, tag, `a tag of 1 to ${TAG_MAX_LENGTH} characters from [A-Za-z0-9_.-], not starting with "." or "-"`);
     }
     return tag;
-}
-
-// EXTERNAL MODULE: ./src/plan/versions.ts
-var versions = __nccwpck_require__(3390);
-;// CONCATENATED MODULE: ./src/plan/matrix.ts
-
-
-/*
- * The hand-off between matrix legs and the merge job goes through the registry itself: each leg
- * tags its by-digest push with a name made of the commit, the run and the platform, so the merge
- * finds every leg from the image name alone, and two runs (of one commit or of two) never mix.
- */
-function platformSlug(platforms) {
-    return platforms.map((p) => p.id.replace(/\//g, '-')).join('_');
-}
-/** `leg-<sha7>-<run>-<platform>`: where a leg leaves its result for the merge. */
-function legTag(context, runId, platforms) {
-    return safeTag(`leg-${context.sha.slice(0, 7)}-${runId}-${platformSlug(platforms)}`);
-}
-/** Explicit `digests` (image@sha256:… or a bare sha256:…, which means the first image). */
-function parseDigestRefs(items, image) {
-    return items.map((item) => {
-        if (/^sha256:[0-9a-f]{64}$/.test(item))
-            return `${image}@${item}`;
-        if (/^[^@\s]+@sha256:[0-9a-f]{64}$/.test(item))
-            return item;
-        throw new errors/* InputError */.d('digests', item, 'image@sha256:<64 hex> or sha256:<64 hex> references, one a line');
-    });
-}
-/**
- * Which cache tags a build reads and writes. The default branch and releases write `<tag>`;
- * another branch or a pull request writes its own `<tag>-<branch>` and reads the default
- * branch's as a fallback, so it never evicts it. A matrix leg adds its platform, so legs never
- * overwrite each other's cache.
- */
-function cacheScope(context, tag, leg) {
-    const legPart = leg ? `-${platformSlug(leg)}` : '';
-    const base = safeTag(`${tag}${legPart}`);
-    const branch = /^refs\/heads\/(.+)$/.exec(context.ref)?.[1];
-    const pr = /^refs\/pull\/(\d+)\//.exec(context.ref)?.[1];
-    const onDefault = branch !== undefined && branch === (context.repo.defaultBranch ?? 'main');
-    if (context.ref.startsWith('refs/tags/') || onDefault || (!branch && !pr))
-        return { write: base, readOnly: [] };
-    const scope = pr ? `pr-${pr}` : branch;
-    return { write: safeTag(`${base}-${scope}`), readOnly: [base] };
-}
-
-// EXTERNAL MODULE: ./node_modules/semver/index.js
-var semver = __nccwpck_require__(2088);
-var semver_default = /*#__PURE__*/__nccwpck_require__.n(semver);
-;// CONCATENATED MODULE: ./src/plan/dates.ts
-/**
- * Date rendering for tag and label expressions (`{{date 'YYYYMMDD' tz='Asia/Tokyo'}}`), with the
- * common moment.js format tokens, so that patterns written for docker/metadata-action keep working.
- * Built on Intl only: no date library in the bundle.
- */
-const MONTHS = [
-    'January',
-    'February',
-    'March',
-    'April',
-    'May',
-    'June',
-    'July',
-    'August',
-    'September',
-    'October',
-    'November',
-    'December'
-];
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-/** moment's default format, used when an expression gives none */
-const DEFAULT_DATE_FORMAT = 'YYYY-MM-DDTHH:mm:ssZ';
-// Longest tokens first so that `YYYY` is not read as two `YY`; `[...]` is moment's literal escape.
-const TOKENS = /\[([^\]]*)\]|YYYY|YY|Q|MMMM|MMM|MM|M|Do|DD|D|dddd|ddd|d|HH|H|hh|h|mm|m|ss|s|SSS|SS|S|A|a|ZZ|Z|X|x/g;
-/** Whether Intl knows the IANA time zone (`UTC`, `Europe/Paris`, `Asia/Tokyo`, …). */
-function isValidTimeZone(timeZone) {
-    try {
-        new Intl.DateTimeFormat('en-US', { timeZone });
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-function fieldsIn(date, timeZone) {
-    const parts = new Intl.DateTimeFormat('en-US', {
-        timeZone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: 'numeric',
-        second: 'numeric',
-        weekday: 'long'
-    }).formatToParts(date);
-    const get = (type) => parts.find((p) => p.type === type)?.value ?? '0';
-    const year = Number(get('year'));
-    const month = Number(get('month'));
-    const day = Number(get('day'));
-    const hour = Number(get('hour')) % 24;
-    const minute = Number(get('minute'));
-    const second = Number(get('second'));
-    const millisecond = date.getUTCMilliseconds();
-    const wall = Date.UTC(year, month - 1, day, hour, minute, second, millisecond);
-    return {
-        year,
-        month,
-        day,
-        weekday: WEEKDAYS.indexOf(get('weekday')),
-        hour,
-        minute,
-        second,
-        millisecond,
-        offsetMinutes: Math.round((wall - date.getTime()) / 60000)
-    };
-}
-function pad(value, width) {
-    return String(value).padStart(width, '0');
-}
-function ordinal(n) {
-    const tens = n % 100;
-    if (tens >= 11 && tens <= 13)
-        return `${n}th`;
-    return `${n}${['th', 'st', 'nd', 'rd'][n % 10] ?? 'th'}`;
-}
-function offset(minutes, colon) {
-    const sign = minutes < 0 ? '-' : '+';
-    const abs = Math.abs(minutes);
-    return `${sign}${pad(Math.floor(abs / 60), 2)}${colon ? ':' : ''}${pad(abs % 60, 2)}`;
-}
-/**
- * Renders `date` in `timeZone` (default UTC) with moment-style tokens: YYYY YY Q MMMM MMM MM M Do DD D
- * dddd ddd d HH H hh h mm m ss s SSS SS S A a ZZ Z X x, and `[literal]` text. Other characters are kept.
- * Throws a RangeError for an unknown time zone.
- */
-function formatDate(date, format = DEFAULT_DATE_FORMAT, timeZone = 'UTC') {
-    const f = fieldsIn(date, timeZone);
-    const hour12 = f.hour % 12 === 0 ? 12 : f.hour % 12;
-    return format.replace(TOKENS, (token, literal) => {
-        if (literal !== undefined)
-            return literal;
-        switch (token) {
-            case 'YYYY':
-                return pad(f.year, 4);
-            case 'YY':
-                return pad(f.year % 100, 2);
-            case 'Q':
-                return String(Math.floor((f.month - 1) / 3) + 1);
-            case 'MMMM':
-                return MONTHS[f.month - 1];
-            case 'MMM':
-                return MONTHS[f.month - 1].slice(0, 3);
-            case 'MM':
-                return pad(f.month, 2);
-            case 'M':
-                return String(f.month);
-            case 'Do':
-                return ordinal(f.day);
-            case 'DD':
-                return pad(f.day, 2);
-            case 'D':
-                return String(f.day);
-            case 'dddd':
-                return WEEKDAYS[f.weekday];
-            case 'ddd':
-                return WEEKDAYS[f.weekday].slice(0, 3);
-            case 'd':
-                return String(f.weekday);
-            case 'HH':
-                return pad(f.hour, 2);
-            case 'H':
-                return String(f.hour);
-            case 'hh':
-                return pad(hour12, 2);
-            case 'h':
-                return String(hour12);
-            case 'mm':
-                return pad(f.minute, 2);
-            case 'm':
-                return String(f.minute);
-            case 'ss':
-                return pad(f.second, 2);
-            case 's':
-                return String(f.second);
-            case 'SSS':
-                return pad(f.millisecond, 3);
-            case 'SS':
-                return pad(Math.floor(f.millisecond / 10), 2);
-            case 'S':
-                return String(Math.floor(f.millisecond / 100));
-            case 'A':
-                return f.hour < 12 ? 'AM' : 'PM';
-            case 'a':
-                return f.hour < 12 ? 'am' : 'pm';
-            case 'ZZ':
-                return offset(f.offsetMinutes, false);
-            case 'Z':
-                return offset(f.offsetMinutes, true);
-            case 'X':
-                return String(Math.floor(date.getTime() / 1000));
-            case 'x':
-                return String(date.getTime());
-            default:
-                return token;
-        }
-    });
 }
 
 ;// CONCATENATED MODULE: ./src/plan/tags.ts
@@ -35038,6 +34979,1157 @@ function holdBackFloating(result, current) {
     return { tags, held };
 }
 
+;// CONCATENATED MODULE: ./src/plan/labels.ts
+
+
+const OCI = 'org.opencontainers.image';
+const KEY = /^[^\s=]+$/;
+// buildx --annotation's own level syntax: type[platform]:key=value
+const LEVEL_PREFIX = /^((?:index|manifest|index-descriptor|manifest-descriptor)(?:\[[^\]]*\])?):(.+)$/;
+function splitPair(line, input, given = line) {
+    const eq = line.indexOf('=');
+    const key = eq < 0 ? '' : line.slice(0, eq).trim();
+    if (!KEY.test(key))
+        throw new errors/* InputError */.d(input, given, 'one key=value a line, the key without spaces (e.g. org.opencontainers.image.vendor=ACME)');
+    return [key, line.slice(eq + 1)];
+}
+/**
+ * The OCI labels: title (repository name), description, url and source (repository web address),
+ * version (the `version` output), created (the commit's time; SOURCE_DATE_EPOCH wins; `now` when
+ * unknown), revision (sha) and licenses (SPDX id). `userLabels` (`key=value` a line, with the same
+ * expressions as tags, e.g. `{{commit_date 'YYYY'}}`) override them; `key=` with nothing after the `=`
+ * removes a label. Labels with no value are left out. Keys are sorted.
+ */
+function computeLabels(context, version, userLabels, now = new Date()) {
+    const { repo } = context;
+    const merged = {
+        [`${OCI}.title`]: repo.fullName.split('/').pop() ?? '',
+        [`${OCI}.description`]: repo.description ?? '',
+        [`${OCI}.url`]: repo.htmlUrl,
+        [`${OCI}.source`]: repo.htmlUrl,
+        [`${OCI}.version`]: version,
+        [`${OCI}.created`]: commitDate(context, now).toISOString(),
+        [`${OCI}.revision`]: context.sha,
+        [`${OCI}.licenses`]: repo.license ?? ''
+    };
+    for (const line of userLabels) {
+        const [key, value] = splitPair(line, 'labels');
+        try {
+            merged[key] = expandExpressions(value, context, now);
+        }
+        catch (err) {
+            throw new errors/* InputError */.d('labels', line, `key=value with known expressions (${err.message})`);
+        }
+    }
+    return sortedNonEmpty(merged);
+}
+function sortedNonEmpty(record) {
+    const out = {};
+    for (const key of Object.keys(record).sort())
+        if (record[key] !== '')
+            out[key] = record[key];
+    return out;
+}
+/**
+ * buildx `--annotation` values: every label at each requested level (`index:key=value`,
+ * `manifest:key=value`), then `userAnnotations` (`key=value` a line) over them. A user annotation
+ * may name its own level as buildx does (`index:key=value`, `manifest[linux/amd64]:key=value`); it then
+ * applies there only. `key=` removes an annotation. Output: level by level, keys sorted.
+ */
+function computeAnnotations(labels, userAnnotations, levels) {
+    const byLevel = new Map();
+    const levelOf = (level) => {
+        if (!byLevel.has(level))
+            byLevel.set(level, {});
+        return byLevel.get(level);
+    };
+    for (const level of levels)
+        Object.assign(levelOf(level), labels);
+    const explicit = [];
+    for (const line of userAnnotations) {
+        const scoped = LEVEL_PREFIX.exec(line);
+        if (scoped) {
+            const [key, value] = splitPair(scoped[2], 'annotations', line);
+            explicit.push([scoped[1], key, value]);
+        }
+        else {
+            const [key, value] = splitPair(line, 'annotations');
+            for (const level of levels)
+                levelOf(level)[key] = value;
+        }
+    }
+    // A level named in the annotation beats the unscoped form, whatever the line order.
+    for (const [level, key, value] of explicit)
+        levelOf(level)[key] = value;
+    const out = [];
+    for (const [level, record] of byLevel) {
+        for (const [key, value] of Object.entries(sortedNonEmpty(record)))
+            out.push(`${level}:${key}=${value}`);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/plan/cache.ts
+function planCache(options) {
+    if (options.cacheFrom.length > 0 || options.cacheTo.length > 0) {
+        const from = options.cacheFrom.map((spec) => (spec.includes('=') ? spec : `type=registry,ref=${spec}`));
+        const to = options.cacheTo.map(ignoreErrors);
+        const refs = [...from, ...to].map(refOf).filter((r) => !!r);
+        return { from, to, refs: [...new Set(refs)] };
+    }
+    if (!options.enabled || !options.image)
+        return { from: [], to: [], refs: [] };
+    const ref = `${options.image}:${options.tag}`;
+    const readOnly = (options.readOnlyTags ?? []).map((t) => `${options.image}:${t}`);
+    const from = [`type=registry,ref=${ref}`, ...readOnly.map((r) => `type=registry,ref=${r}`)];
+    // image-manifest + oci-mediatypes: registries that reject the older cache manifest list (ECR among them) accept this.
+    const to = [`type=registry,ref=${ref},mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true`];
+    return { from, to, refs: [ref, ...readOnly] };
+}
+function refOf(spec) {
+    const m = /(?:^|,)ref=([^,]+)/.exec(spec);
+    return m?.[1];
+}
+/** A cache export that fails must warn, not fail the build: add ignore-error unless the user chose. */
+function ignoreErrors(spec) {
+    const full = spec.includes('=') ? spec : `type=registry,ref=${spec}`;
+    if (/(^|,)ignore-error=/.test(full) || /(^|,)type=inline\b/.test(full))
+        return full;
+    return `${full},ignore-error=true`;
+}
+
+;// CONCATENATED MODULE: ./src/plan/build.ts
+/** The `buildx build` argv, as a pure function of the plan. */
+function buildArgv(spec) {
+    const argv = ['build', '--builder', spec.builder, '--progress', 'plain', '--metadata-file', spec.metadataFile];
+    argv.push('--platform', spec.platforms.join(','));
+    if (spec.file)
+        argv.push('--file', spec.file);
+    if (spec.target)
+        argv.push('--target', spec.target);
+    for (const arg of spec.buildArgs)
+        argv.push('--build-arg', arg);
+    for (const ctx of spec.buildContexts)
+        argv.push('--build-context', ctx);
+    for (const [key, value] of Object.entries(spec.labels))
+        argv.push('--label', `${key}=${value}`);
+    for (const annotation of spec.annotations)
+        argv.push('--annotation', annotation);
+    for (const secret of spec.secrets)
+        argv.push('--secret', secret);
+    for (const ssh of spec.ssh)
+        argv.push('--ssh', ssh);
+    if (spec.network)
+        argv.push('--network', spec.network);
+    for (const host of spec.addHosts)
+        argv.push('--add-host', host);
+    if (spec.shmSize)
+        argv.push('--shm-size', spec.shmSize);
+    for (const limit of spec.ulimit)
+        argv.push('--ulimit', limit);
+    if (spec.provenance)
+        argv.push(`--provenance=${spec.provenance}`);
+    if (spec.sbom)
+        argv.push(`--sbom=${spec.sbom}`);
+    if (spec.noCache)
+        argv.push('--no-cache');
+    if (spec.noCacheFilters.length > 0)
+        argv.push('--no-cache-filter', spec.noCacheFilters.join(','));
+    if (spec.pull)
+        argv.push('--pull');
+    for (const from of spec.cacheFrom)
+        argv.push('--cache-from', from);
+    for (const to of spec.cacheTo)
+        argv.push('--cache-to', to);
+    switch (spec.output.kind) {
+        case 'push-by-digest':
+            // Pushed by digest only: no tag moves until the whole index is in the registry.
+            argv.push('--output', `type=image,name=${spec.output.image},push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true`);
+            break;
+        case 'load':
+            for (const tag of spec.output.tags)
+                argv.push('--tag', tag);
+            argv.push('--load');
+            break;
+        case 'none':
+            break;
+    }
+    argv.push(spec.context);
+    return argv;
+}
+function createBuilderArgv(spec) {
+    const argv = ['create', '--name', spec.name, '--driver', spec.driver];
+    const opts = [...spec.driverOpts];
+    if (spec.driver === 'docker-container' && !opts.some((o) => o.startsWith('image=')))
+        opts.unshift(`image=${spec.buildkitImage}`);
+    for (const opt of opts)
+        argv.push('--driver-opt', opt);
+    if (spec.buildkitdConfig && spec.driver !== 'remote')
+        argv.push('--buildkitd-config', spec.buildkitdConfig);
+    if (spec.buildkitdFlags && spec.driver !== 'remote')
+        argv.push('--buildkitd-flags', spec.buildkitdFlags);
+    if (spec.driver === 'remote')
+        argv.push(spec.endpoint);
+    return argv;
+}
+
+;// CONCATENATED MODULE: ./src/plan/matrix.ts
+
+
+/*
+ * The hand-off between matrix legs and the merge job goes through the registry itself: each leg
+ * tags its by-digest push with a name made of the commit, the run and the platform, so the merge
+ * finds every leg from the image name alone, and two runs (of one commit or of two) never mix.
+ */
+function platformSlug(platforms) {
+    return platforms.map((p) => p.id.replace(/\//g, '-')).join('_');
+}
+/** `leg-<sha7>-<run>-<platform>`: where a leg leaves its result for the merge. */
+function legTag(context, runId, platforms) {
+    return safeTag(`leg-${context.sha.slice(0, 7)}-${runId}-${platformSlug(platforms)}`);
+}
+/** Explicit `digests` (image@sha256:… or a bare sha256:…, which means the first image). */
+function parseDigestRefs(items, image) {
+    return items.map((item) => {
+        if (/^sha256:[0-9a-f]{64}$/.test(item))
+            return `${image}@${item}`;
+        if (/^[^@\s]+@sha256:[0-9a-f]{64}$/.test(item))
+            return item;
+        throw new errors/* InputError */.d('digests', item, 'image@sha256:<64 hex> or sha256:<64 hex> references, one a line');
+    });
+}
+/**
+ * Which cache tags a build reads and writes. The default branch and releases write `<tag>`;
+ * another branch or a pull request writes its own `<tag>-<branch>` and reads the default
+ * branch's as a fallback, so it never evicts it. A matrix leg adds its platform, so legs never
+ * overwrite each other's cache.
+ */
+function cacheScope(context, tag, leg) {
+    const legPart = leg ? `-${platformSlug(leg)}` : '';
+    const base = safeTag(`${tag}${legPart}`);
+    const branch = /^refs\/heads\/(.+)$/.exec(context.ref)?.[1];
+    const pr = /^refs\/pull\/(\d+)\//.exec(context.ref)?.[1];
+    const onDefault = branch !== undefined && branch === (context.repo.defaultBranch ?? 'main');
+    if (context.ref.startsWith('refs/tags/') || onDefault || (!branch && !pr))
+        return { write: base, readOnly: [] };
+    const scope = pr ? `pr-${pr}` : branch;
+    return { write: safeTag(`${base}-${scope}`), readOnly: [base] };
+}
+
+// EXTERNAL MODULE: ./src/plan/steps.ts
+var plan_steps = __nccwpck_require__(2960);
+;// CONCATENATED MODULE: ./src/plan/plan.ts
+
+
+
+
+
+
+
+
+function makePlan(inputs, context, native, now, ids) {
+    const tags = computeTags({ images: inputs.images, rules: inputs.tagRules, flavor: inputs.flavor, context, now });
+    if (inputs.push && inputs.mode !== 'platform' && tags.tags.length === 0) {
+        throw new errors/* InputError */.d('tags', inputs.tagRules.map((r) => r.raw).join('\n') || '(defaults)', `rules that give at least one tag for a ${context.eventName} event on ${context.ref}`);
+    }
+    const labels = computeLabels(context, tags.version, inputs.labels, now);
+    const annotations = computeAnnotations(labels, inputs.annotations, inputs.platforms.length > 1 ? ['index', 'manifest'] : ['manifest']);
+    const builder = inputs.builder || (inputs.mode === 'merge' ? '' : inputs.driver === 'docker' ? 'default' : ids.builderName);
+    const common = {
+        mode: inputs.mode,
+        platforms: inputs.platforms,
+        tags,
+        labels,
+        annotations,
+        builder
+    };
+    const buildxStep = { kind: 'buildx', version: inputs.buildxVersion, mirror: inputs.buildxMirror };
+    if (inputs.mode === 'merge') {
+        return {
+            ...common,
+            emulated: [],
+            cache: { from: [], to: [], refs: [] },
+            steps: [buildxStep, mergeSources(inputs, context, ids, builder), publishStep(inputs, tags, builder, annotations)]
+        };
+    }
+    const leg = inputs.mode === 'platform' ? inputs.platforms : undefined;
+    const scope = cacheScope(context, inputs.cacheTag, leg);
+    const cache = planCache({
+        enabled: inputs.cache,
+        image: inputs.images[0],
+        tag: scope.write,
+        readOnlyTags: scope.readOnly,
+        cacheFrom: inputs.cacheFrom,
+        cacheTo: inputs.cacheTo
+    });
+    const emulated = inputs.platforms.filter((p) => !runsNatively(p, native));
+    const output = inputs.push
+        ? { kind: 'push-by-digest', image: inputs.images[0] }
+        : inputs.load
+            ? { kind: 'load', tags: tags.refs }
+            : { kind: 'none' };
+    const steps = [];
+    // A remote BuildKit runs its builds on its own kernel: the host's handlers are not its concern
+    // unless `qemu` names a method explicitly.
+    const remote = !inputs.builder && inputs.driver === 'remote';
+    if (emulated.length > 0 && inputs.qemu !== 'false' && !(remote && inputs.qemu === 'auto')) {
+        steps.push({ kind: 'qemu', mode: inputs.qemu, image: inputs.qemuImage, platforms: emulated });
+    }
+    steps.push(buildxStep, builderStep(inputs, ids, builder));
+    steps.push({
+        kind: 'build',
+        argv: buildArgv({
+            builder,
+            platforms: inputs.platforms.map((p) => p.id),
+            context: inputs.context,
+            file: inputs.file,
+            target: inputs.target,
+            buildArgs: inputs.buildArgs,
+            buildContexts: inputs.buildContexts,
+            labels,
+            annotations: inputs.push ? annotations : [],
+            secrets: ids.secretSpecs,
+            ssh: inputs.ssh,
+            network: inputs.network,
+            addHosts: inputs.addHosts,
+            shmSize: inputs.shmSize,
+            ulimit: inputs.ulimit,
+            provenance: inputs.provenance,
+            sbom: inputs.sbom,
+            noCache: inputs.noCache,
+            noCacheFilters: inputs.noCacheFilters,
+            pull: inputs.pull,
+            cacheFrom: cache.from,
+            cacheTo: cache.to,
+            output,
+            metadataFile: ids.metadataFile
+        }),
+        metadataFile: ids.metadataFile,
+        platforms: inputs.platforms,
+        pushTo: output.kind === 'push-by-digest' ? output.image : undefined
+    });
+    if (inputs.push) {
+        steps.push(inputs.mode === 'platform'
+            ? handOffStep(inputs.images[0], legTag(context, ids.runId, inputs.platforms), builder)
+            : publishStep(inputs, tags, builder, []));
+    }
+    return { ...common, emulated, cache, steps };
+}
+/** The builder this run creates (unless one is given or the docker driver's own is used), then bootstraps. */
+function builderStep(inputs, ids, name) {
+    if (inputs.builder || inputs.driver === 'docker')
+        return { kind: 'builder', name, bootstrap: (0,plan_steps/* bootstrapArgv */.$W)(name) };
+    const create = createBuilderArgv({
+        name,
+        driver: inputs.driver,
+        endpoint: inputs.endpoint,
+        buildkitImage: inputs.buildkitImage,
+        driverOpts: inputs.driverOpts,
+        buildkitdConfig: ids.inlineBuildkitdConfig ?? inputs.buildkitdConfig,
+        buildkitdFlags: inputs.buildkitdFlags
+    });
+    return { kind: 'builder', name, create, bootstrap: (0,plan_steps/* bootstrapArgv */.$W)(name), remove: (0,plan_steps/* removeBuilderArgv */.mX)(name) };
+}
+/** merge: the legs this run's matrix left (one hand-off tag per platform), or the explicit digests. */
+function mergeSources(inputs, context, ids, builder) {
+    const image = inputs.images[0];
+    if (inputs.digests.length > 0) {
+        const refs = parseDigestRefs(inputs.digests, image);
+        return { kind: 'check-digests', builder, platforms: inputs.platforms, refs };
+    }
+    return {
+        kind: 'find-legs',
+        builder,
+        legs: inputs.platforms.map((platform) => ({ platform, ref: `${image}:${legTag(context, ids.runId, [platform])}` }))
+    };
+}
+/**
+ * The tags of a one-step build or a merge. A build has one source in the first image's
+ * repository: each tag there is a PUT of its bytes, the other images' tags an imagetools copy. A
+ * merge makes a new index, with the index annotations the legs' indexes carried.
+ */
+function publishStep(inputs, tags, builder, annotations) {
+    const image = inputs.images[0];
+    const merge = inputs.mode === 'merge';
+    const direct = merge ? [] : tags.refs.filter((ref) => ref.startsWith(`${image}:`));
+    return {
+        kind: 'publish',
+        builder,
+        image,
+        source: merge ? (inputs.digests.length > 0 ? 'digests' : 'legs') : 'build',
+        put: direct,
+        imagetools: {
+            refs: tags.refs.filter((ref) => !direct.includes(ref)),
+            annotations: merge ? annotations.filter((a) => a.startsWith('index:')) : []
+        },
+        floating: tags.floating.map((tag) => ({ tag, ref: `${image}:${tag}` })),
+        handOff: false
+    };
+}
+/** A matrix leg tags its push with the hand-off tag only, where the merge will look for it. */
+function handOffStep(image, tag, builder) {
+    return {
+        kind: 'publish',
+        builder,
+        image,
+        source: 'build',
+        put: [`${image}:${tag}`],
+        imagetools: { refs: [], annotations: [] },
+        floating: [],
+        handOff: true
+    };
+}
+/** `id=value` lines of the `secrets` input, split at the first `=` (values may hold anything). */
+function parseSecrets(lines) {
+    return lines.map((line, index) => {
+        const eq = line.indexOf('=');
+        const id = eq > 0 ? line.slice(0, eq).trim() : '';
+        // Never echo the line: without a valid id, any of it may be the secret itself.
+        if (!/^[A-Za-z0-9_.-]+$/.test(id))
+            throw new errors/* InputError */.d('secrets', `item ${index + 1} (value not shown)`, 'lines of id=value, the id made of letters, digits, _ . -');
+        return { id, value: line.slice(eq + 1) };
+    });
+}
+/** `id=NAME` (secret-envs) and `id=path` (secret-files) to buildx `--secret` specs. */
+function secretRefs(envs, files) {
+    const split = (input, item) => {
+        const eq = item.indexOf('=');
+        if (eq <= 0)
+            throw new errors/* InputError */.d(input, item, 'id=value pairs');
+        return [item.slice(0, eq), item.slice(eq + 1)];
+    };
+    return [
+        ...envs.map((e) => split('secret-envs', e)).map(([id, env]) => `id=${id},env=${env}`),
+        ...files.map((f) => split('secret-files', f)).map(([id, src]) => `id=${id},src=${src}`)
+    ];
+}
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+// EXTERNAL MODULE: ./src/tools/retry.ts
+var retry = __nccwpck_require__(2765);
+;// CONCATENATED MODULE: ./src/tools/qemu.ts
+
+
+
+
+/**
+ * Pinned, never `latest`: `latest` moved to QEMU 9.2.0 (deploy/v9.2.0-51) in February 2025 and
+ * emulated arm64 builds segfaulted in libc-bin/ldconfig (docker/setup-qemu-action#198, #201,
+ * tonistiigi/binfmt#240). QEMU 9.2.2 carries the upstream fix (tonistiigi/binfmt#243) and is what
+ * BuildKit itself bundles (moby/buildkit#5808); the 10.1.3 image has an open libc-bin segfault
+ * report (tonistiigi/binfmt#298). Override with the `qemu-image` input, e.g. for a mirror.
+ */
+const DEFAULT_BINFMT_IMAGE = 'tonistiigi/binfmt:qemu-v9.2.2-52';
+const BINFMT_MISC_DIR = '/proc/sys/fs/binfmt_misc';
+/** Where qemu-user-static (Debian, Ubuntu, Fedora) puts its handler definitions. */
+const BINFMT_CONF_DIR = '/usr/lib/binfmt.d';
+/**
+ * Makes sure every platform this host cannot run natively has an enabled binfmt_misc handler,
+ * installing only the missing ones, then checks the kernel really has them. Does nothing at all
+ * (no process, no file read) when every platform is native or `mode` is false.
+ */
+async function setupQemu(options) {
+    const { log } = options;
+    const dir = options.binfmtDir ?? BINFMT_MISC_DIR;
+    const foreign = options.platforms.filter((p) => !runsNatively(p, options.native));
+    if (options.mode === 'false') {
+        if (foreign.length > 0) {
+            log.info(`qemu is false: ${ids(foreign)} must run on builder nodes of that architecture (no emulation is set up)`);
+        }
+        return { installed: [], present: [], skipped: 'qemu: false' };
+    }
+    if (foreign.length === 0)
+        return { installed: [], present: [], skipped: 'all platforms native' };
+    if (options.native.os !== 'linux') {
+        // Docker Desktop's Linux VM registers its own emulators; there is no binfmt_misc to touch here.
+        log.info(`${options.native.os} host: emulation for ${ids(foreign)} is left to the Docker engine's VM`);
+        return { installed: [], present: [], skipped: `${options.native.os} host` };
+    }
+    // One representative platform per handler: arm/v6 and arm/v7 both need qemu-arm.
+    const needed = new Map();
+    for (const platform of foreign)
+        if (!needed.has(emulatorFor(platform)))
+            needed.set(emulatorFor(platform), platform);
+    const present = [];
+    const missing = [];
+    for (const handler of needed.keys()) {
+        const state = await readHandler(dir, handler);
+        if (state?.enabled) {
+            present.push(handler);
+            if (!state.flags.includes('F')) {
+                log.warning(`${handler} is registered without the F flag (interpreter ${state.interpreter ?? '?'}): builds in containers may fail ` +
+                    `with "exec format error". Remove it (echo -1 > ${external_node_path_default().join(dir, handler)}) to let this action register a fixed one.`);
+            }
+        }
+        else {
+            missing.push(handler);
+        }
+    }
+    if (present.length > 0)
+        log.info(`QEMU handlers already registered: ${present.join(', ')}`);
+    if (missing.length === 0)
+        return { installed: [], present };
+    const method = options.mode === 'auto' ? await chooseMethod(options) : options.mode;
+    log.info(`registering ${missing.join(', ')} for ${ids(missing.map((h) => needed.get(h)))} (${method})`);
+    let reported;
+    if (method === 'binfmt-image') {
+        reported = await installWithImage(options, missing.map((h) => needed.get(h)));
+    }
+    else {
+        await installFromHost(options, dir, missing);
+    }
+    // tonistiigi/binfmt exits 0 even when a registration failed, so only the kernel's word counts.
+    const failed = await stillMissing(dir, missing, reported);
+    if (failed.length > 0) {
+        throw new Error(`QEMU handlers ${failed.join(', ')} are still not enabled in ${dir} after installing them with ${method}; ` +
+            `the build of ${ids(failed.map((h) => needed.get(h)))} would fail with "exec format error". ` +
+            (method === 'binfmt-image'
+                ? 'Check that the job may run privileged containers, or use qemu: host with qemu-user-static installed.'
+                : 'Check that the job runs as root, or use qemu: binfmt-image on a host with Docker.'));
+    }
+    log.info(`installed QEMU handlers: ${missing.join(', ')}`);
+    return { installed: missing, present, method };
+}
+/** The exact command that installs emulators for `platforms` from the binfmt image. */
+function binfmtImageCommand(image, platforms) {
+    const names = [...new Set(platforms.map(binfmtName))];
+    return ['docker', 'run', '--privileged', '--rm', image, '--install', names.join(',')];
+}
+/** The handler's state, or undefined when the kernel has no such handler (or binfmt_misc is not mounted). */
+async function readHandler(binfmtDir, handler) {
+    let text;
+    try {
+        text = await (0,promises_.readFile)(external_node_path_default().join(binfmtDir, handler), 'utf8');
+    }
+    catch {
+        return undefined;
+    }
+    const lines = text.split('\n').map((line) => line.trim());
+    const field = (key) => lines.find((line) => line.startsWith(`${key} `) || line.startsWith(`${key}:`))?.replace(/^[^ :]+:? */, '');
+    // The first line is the state itself: "enabled" or "disabled".
+    return { enabled: lines[0] === 'enabled', interpreter: field('interpreter'), flags: field('flags') ?? '' };
+}
+/** Registers one rule the way the kernel takes it: the whole line in one write to `register`. */
+async function writeRegister(binfmtDir, line) {
+    const register = external_node_path_default().join(binfmtDir, 'register');
+    try {
+        await (0,promises_.writeFile)(register, line);
+    }
+    catch (error) {
+        const code = error.code;
+        // Someone registered the same name meanwhile; the check afterwards says whether it is usable.
+        if (code === 'EEXIST')
+            return;
+        const hint = code === 'EACCES' || code === 'EPERM'
+            ? ': registering handlers needs root; run the job as root or use qemu: binfmt-image'
+            : '';
+        throw new Error(`cannot write ${register} (${code ?? String(error)})${hint}`);
+    }
+}
+async function chooseMethod(options) {
+    const engine = options.dockerEngine ?? (() => dockerEngineAnswers(options.run));
+    if (await engine())
+        return 'binfmt-image';
+    const confDir = options.confDir ?? BINFMT_CONF_DIR;
+    const binDir = options.binDir ?? '/usr/bin';
+    if (await hostHasQemu(confDir, binDir))
+        return 'host';
+    throw new Error(`qemu: auto found no way to install emulators: no Docker engine answers \`docker info\` (for the binfmt image), ` +
+        `and the host has no qemu-user-static (no ${confDir}/qemu-*.conf, no ${binDir}/qemu-*-static). ` +
+        'Install qemu-user-static, run on a host with Docker, or set qemu: false when every platform has a native builder node.');
+}
+async function dockerEngineAnswers(run) {
+    try {
+        const result = await run('docker', ['info', '--format', '{{.ServerVersion}}'], {
+            quiet: true,
+            allowFailure: true,
+            stallMs: 20_000
+        });
+        return result.code === 0 && result.stdout.trim() !== '';
+    }
+    catch {
+        // No docker CLI, or a DOCKER_HOST that never answers.
+        return false;
+    }
+}
+async function hostHasQemu(confDir, binDir) {
+    const list = async (dir) => (0,promises_.readdir)(dir).catch(() => []);
+    if ((await list(confDir)).some((name) => /^qemu-.+\.conf$/.test(name)))
+        return true;
+    return (await list(binDir)).some((name) => /^qemu-.+-static$/.test(name));
+}
+async function installWithImage(options, platforms) {
+    const image = options.binfmtImage ?? DEFAULT_BINFMT_IMAGE;
+    const { run, log } = options;
+    // Pull only what is not here yet: every pull counts against Docker Hub's anonymous limit.
+    const local = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', image], {
+        quiet: true,
+        allowFailure: true
+    });
+    if (local.code !== 0) {
+        await (0,retry/* withRetry */.bD)(() => run('docker', ['pull', image]), {
+            retries: options.retries,
+            what: `docker pull ${image}`,
+            log
+        });
+    }
+    const [command, ...args] = binfmtImageCommand(image, platforms);
+    const result = await run(command, args);
+    return emulatorsReported(result.stdout);
+}
+async function installFromHost(options, dir, handlers) {
+    const confDir = options.confDir ?? BINFMT_CONF_DIR;
+    // Every rule and interpreter is checked before the kernel is touched, so a failure changes nothing.
+    const rules = [];
+    for (const handler of handlers)
+        rules.push(await hostRule(confDir, handler));
+    if (!(await exists(external_node_path_default().join(dir, 'register')))) {
+        try {
+            await options.run('mount', ['-t', 'binfmt_misc', 'binfmt_misc', dir]);
+        }
+        catch (error) {
+            throw new Error(`binfmt_misc is not mounted at ${dir} and mounting it failed (it needs root): ${error.message}`);
+        }
+    }
+    const register = options.register ?? writeRegister;
+    for (const rule of rules) {
+        options.log.info(`registering ${rule.name} from ${rule.file} (interpreter ${rule.interpreter})`);
+        await register(dir, rule.line);
+    }
+}
+async function hostRule(confDir, handler) {
+    // Debian and Ubuntu name the file after the handler; Fedora adds -static.
+    const candidates = [`${handler}.conf`, `${handler}-static.conf`].map((name) => external_node_path_default().join(confDir, name));
+    for (const file of candidates) {
+        let text;
+        try {
+            text = await (0,promises_.readFile)(file, 'utf8');
+        }
+        catch {
+            continue;
+        }
+        const line = text
+            .split('\n')
+            .map((l) => l.trim())
+            .find((l) => l !== '' && !l.startsWith('#'));
+        // The first character is the field separator, `:` in practice.
+        const fields = line ? line.slice(1).split(line[0]) : [];
+        if (!line || fields.length < 7 || !fields[5])
+            throw new Error(`${file} is not a binfmt_misc rule (":name:type:offset:magic:mask:interpreter:flags")`);
+        const rule = { file, line, name: fields[0], interpreter: fields[5] };
+        if (rule.name !== handler)
+            throw new Error(`${file} registers ${rule.name}, not ${handler}`);
+        await checkInterpreter(rule);
+        return rule;
+    }
+    throw new Error(`${handler} is needed but the host has no rule for it (looked for ${candidates.join(', ')}): install qemu-user-static or use qemu: binfmt-image`);
+}
+async function checkInterpreter(rule) {
+    try {
+        await (0,promises_.access)(rule.interpreter, promises_.constants.X_OK);
+    }
+    catch {
+        // Debian's rules point at /usr/libexec/qemu-binfmt/*-binfmt-P, a link to /usr/bin/qemu-*-static.
+        const target = await (0,promises_.lstat)(rule.interpreter)
+            .then((s) => (s.isSymbolicLink() ? (0,promises_.readlink)(rule.interpreter) : undefined))
+            .catch(() => undefined);
+        throw new Error(`${rule.name}: interpreter ${rule.interpreter}${target ? ` (-> ${target})` : ''} named in ${rule.file} is missing or not executable: ` +
+            'install qemu-user-static or use qemu: binfmt-image');
+    }
+}
+async function stillMissing(dir, handlers, reported) {
+    // When binfmt_misc is not mounted on this side, the binfmt container mounted its own view of
+    // the same kernel table; its status report is then the only witness.
+    if (!(await exists(external_node_path_default().join(dir, 'status'))) && !(await exists(external_node_path_default().join(dir, 'register'))) && reported) {
+        return handlers.filter((h) => !reported.includes(h));
+    }
+    const out = [];
+    for (const handler of handlers)
+        if (!(await readHandler(dir, handler))?.enabled)
+            out.push(handler);
+    return out;
+}
+/** The `emulators` list tonistiigi/binfmt prints as JSON on stdout after installing. */
+function emulatorsReported(stdout) {
+    const start = stdout.indexOf('{');
+    if (start < 0)
+        return undefined;
+    try {
+        const status = JSON.parse(stdout.slice(start));
+        return Array.isArray(status.emulators)
+            ? status.emulators.filter((e) => typeof e === 'string')
+            : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+async function exists(file) {
+    return (0,promises_.access)(file).then(() => true, () => false);
+}
+function ids(platforms) {
+    return platforms.map((p) => p.id).join(', ');
+}
+
+// EXTERNAL MODULE: ./src/tools/buildx/find.ts
+var find = __nccwpck_require__(7709);
+// EXTERNAL MODULE: ./src/tools/buildx/commands.ts
+var commands = __nccwpck_require__(6460);
+;// CONCATENATED MODULE: ./src/pipeline/build.ts
+
+
+
+
+/** Registers the QEMU handlers the step names that the kernel does not have yet. */
+async function runQemu(session, step, retries) {
+    const result = await setupQemu({
+        mode: step.mode,
+        platforms: step.platforms,
+        native: nativePlatform(),
+        binfmtImage: step.image,
+        run: session.runner,
+        log: session.log,
+        retries
+    });
+    if (result.skipped)
+        session.log.info(`no QEMU set-up: ${result.skipped}`);
+}
+/** The installed buildx, or the asked-for release, verified and cached. */
+async function runBuildx(session, step, retries) {
+    // The installer (tool cache, Actions cache) is loaded only when a version is asked for: it is
+    // most of the bundle, and the action starts faster without it.
+    const found = step.version
+        ? await (await Promise.all(/* import() */[__nccwpck_require__.e(415), __nccwpck_require__.e(567)]).then(__nccwpck_require__.bind(__nccwpck_require__, 8567))).installBuildx({ version: step.version, base: step.mirror, run: session.runner, log: session.log, retries })
+        : await (0,find/* findBuildx */.a)(session.runner, session.env);
+    session.log.info(`buildx ${found.version} (${[found.command, ...found.prefix].join(' ')})`);
+    return found;
+}
+/** Creates the builder (calling `created` at once, for clean-up), bootstraps it, says what it offers. */
+async function runBuilder(bx, step, platforms, created) {
+    if (step.create) {
+        await commands/* createBuilder */.Ij(bx, step.create, step.name);
+        created();
+    }
+    const info = await commands/* bootstrapBuilder */.S0(bx, step.name);
+    bx.log.info(`builder ${info.name}: driver ${info.driver}, BuildKit ${info.buildkitVersion}`);
+    bx.log.info(`platforms: ${info.platforms.join(', ') || '(none listed)'}`);
+    const missing = platforms.filter((p) => info.platforms.length > 0 && !info.platforms.includes(p));
+    if (missing.length > 0) {
+        bx.log.warning(`builder ${info.name} does not list ${missing.join(', ')}; the build may fail for them`);
+    }
+    return info;
+}
+/** The one build of every platform; a cache that could not be used is a warning, never a failure. */
+async function runBuild(bx, step, cacheRefs) {
+    const { metadata, output } = await commands/* build */.jq(bx, step.argv, step.metadataFile, bx.stallMs ?? 0);
+    for (const problem of commands/* cacheProblems */.J_(output)) {
+        const ref = problem.ref || cacheRefs.join(', ');
+        // The first run of a branch, a platform or a new image has no cache yet: that is no fault.
+        if (problem.direction === 'read' && /: not found$/.test(problem.error)) {
+            bx.log.info(`no cache yet at ${ref}`);
+            continue;
+        }
+        const verb = problem.direction === 'read' ? 'read' : 'written';
+        bx.log.warning(`the registry cache ${ref} could not be ${verb}; the build went on without it: ${problem.error}`);
+    }
+    const digest = String(metadata['containerimage.digest'] ?? '');
+    if (!step.pushTo)
+        return { metadata, digest };
+    if (!/^sha256:[0-9a-f]{64}$/.test(digest)) {
+        const keys = Object.keys(metadata).join(', ') || 'empty';
+        throw new Error(`the build finished but buildx reported no image digest in its metadata (${keys})`);
+    }
+    return { metadata, digest, source: `${step.pushTo}@${digest}` };
+}
+
+// EXTERNAL MODULE: ./src/tools/exec.ts
+var exec = __nccwpck_require__(2122);
+;// CONCATENATED MODULE: ./src/pipeline/dry-run.ts
+
+
+/**
+ * The dry run: the plan's values, then each step's commands and requests in the order a real run
+ * would start them, shell-quoted so they can be pasted. Every line comes from the plan's own
+ * argv functions; nothing here builds a command of its own.
+ */
+function printPlan(plan, log) {
+    log.info(`mode: ${plan.mode}`);
+    const emulated = plan.emulated.map((p) => p.id).join(', ') || 'none';
+    log.info(`platforms: ${plan.platforms.map((p) => p.id).join(', ')} (emulated: ${emulated})`);
+    log.info(`version: ${plan.tags.version || '(none)'}`);
+    log.info(`tags:\n  ${dryRunTags(plan).join('\n  ') || '(none)'}`);
+    log.info(`cache: ${plan.cache.refs.join(', ') || 'off'}`);
+    for (const step of plan.steps)
+        for (const line of stepLines(step, plan.steps))
+            log.info(line);
+}
+/** What a step would run: `docker buildx …` commands, registry requests, or a sentence for the rest. */
+function stepLines(step, steps) {
+    const cli = (argv) => ['docker', 'buildx', ...argv].map(exec/* quoteArg */.X1).join(' ');
+    switch (step.kind) {
+        case 'qemu':
+            return [`# QEMU (${step.mode}): register the missing handlers for ${step.platforms.map((p) => p.id).join(', ')}`];
+        case 'buildx':
+            return [
+                step.version ? `# buildx ${step.version}, verified against its release checksums` : '# the installed buildx'
+            ];
+        case 'builder':
+            return [
+                ...(step.create ? [cli(step.create)] : []),
+                cli(step.bootstrap),
+                ...(step.remove ? [`# clean-up, in the post step: ${cli(step.remove)}`] : [])
+            ];
+        case 'build':
+            return [cli(step.argv)];
+        case 'find-legs':
+            return step.legs.map((leg) => cli((0,plan_steps/* inspectRawArgv */.jJ)(step.builder, leg.ref)));
+        case 'check-digests':
+            return step.refs.map((ref) => cli((0,plan_steps/* inspectRawArgv */.jJ)(step.builder, ref)));
+        case 'publish': {
+            const sources = dry_run_mergeSources(steps) ?? [`${step.image}@<digest of the build>`];
+            const lines = step.floating.map((f) => cli((0,plan_steps/* inspectRawArgv */.jJ)(step.builder, f.ref)));
+            if (step.source === 'build')
+                lines.unshift(`[request] ${(0,plan_steps/* getRequest */.iq)(sources[0])}`);
+            lines.push(...step.put.map((ref) => `[request] ${(0,plan_steps/* putRequest */.zi)(ref, sources[0])}`));
+            const { refs, annotations } = step.imagetools;
+            if (refs.length > 0)
+                lines.push(cli((0,plan_steps/* imagetoolsCreateArgv */.R5)(step.builder, refs, sources, annotations)));
+            // A new index is read back so that the outputs describe what the registry holds.
+            if (step.source !== 'build' && refs.length > 0)
+                lines.push(cli((0,plan_steps/* inspectRawArgv */.jJ)(step.builder, refs[0])));
+            return lines;
+        }
+    }
+}
+/** The sources a merge would publish: the given digests, or each leg's digest once found. */
+function dry_run_mergeSources(steps) {
+    for (const step of steps) {
+        if (step.kind === 'check-digests')
+            return step.refs;
+        if (step.kind === 'find-legs') {
+            return step.legs.map((leg) => `${leg.ref.slice(0, leg.ref.lastIndexOf(':'))}@<digest of ${leg.ref}>`);
+        }
+    }
+    return undefined;
+}
+/** The refs a run would move: a leg moves only its hand-off tag, and outputs no tags. */
+function dryRunTags(plan) {
+    const publish = plan.steps.find((s) => s.kind === 'publish');
+    return publish ? (0,plan_steps/* publishedRefs */.R3)(publish) : plan.tags.refs;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/failure.ts
+
+
+
+/** The registry host of an image reference (`docker.io` when the name has none). */
+function registryOf(image) {
+    const first = image.split('/')[0];
+    return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')
+        ? first
+        : 'docker.io';
+}
+const AUTH = /\b401\b|unauthorized|authentication required|invalid username\/password|incorrect username or password/i;
+const DENIED = /\b403\b|forbidden|denied: /i;
+/**
+ * One message a user can act on: what failed, where, why, and what to do. Bad input is already
+ * phrased; registry refusals and exhausted retries name the registry and the last error.
+ */
+function explainFailure(error, images) {
+    if (error instanceof errors/* InputError */.d)
+        return error.message;
+    const message = error instanceof Error ? error.message : String(error);
+    const text = error instanceof exec/* ExecError */.cI ? `${error.result.stderr}\n${error.result.stdout}` : message;
+    // The registry that answered is in the failing request's URL (it may be a base image's, not ours).
+    const registry = /https?:\/\/([^/\s]+)\/v2\//.exec(text)?.[1] ?? (images.length > 0 ? registryOf(images[0]) : 'the registry');
+    if (AUTH.test(text)) {
+        return `${registry} refused the credentials (401 Unauthorized). Log in to ${registry} before this step (docker/login-action on GitHub; docker login or a DOCKER_CONFIG holding credentials elsewhere).\n${lineMatching(text, AUTH)}`;
+    }
+    if (DENIED.test(text)) {
+        return `${registry} denied access (403): the credentials were accepted but may not push to ${images[0] ?? 'this repository'} (on GHCR, give the workflow packages: write).\n${lineMatching(text, DENIED)}`;
+    }
+    if (error instanceof retry/* RetriesExhausted */.w1) {
+        const last = error.last instanceof Error ? error.last.message : String(error.last);
+        return `${error.what} against ${registry} failed ${error.attempts} times; last error: ${error.lastCause}. No tag was moved unless it points at a complete index.\n${last}`;
+    }
+    return message;
+}
+/** The line that says what went wrong, without the build's surrounding output. */
+function lineMatching(text, re) {
+    return (text.split('\n').find((line) => re.test(line)) ?? '').trim();
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/merge.ts
+
+/**
+ * The digest every matrix leg left for this run, one hand-off tag per platform. A missing leg,
+ * or one that holds another platform, fails the merge before anything is published: no half
+ * image ships.
+ */
+async function findLegs(bx, step) {
+    const found = await Promise.all(step.legs.map((leg) => commands/* inspectRaw */.hD(bx, step.builder, leg.ref)));
+    const sources = [];
+    const missing = [];
+    step.legs.forEach((leg, i) => {
+        const got = found[i];
+        const id = leg.platform.id;
+        if (!got)
+            return void missing.push(`${id} (no ${leg.ref})`);
+        const offers = got.manifest.manifests ? Object.keys(commands/* platformDigests */.Hm(got.manifest)) : [id];
+        if (!offers.includes(id))
+            return void missing.push(`${id} (${leg.ref} holds ${offers.join(', ') || 'no platform'})`);
+        const source = `${leg.ref.slice(0, leg.ref.lastIndexOf(':'))}@${got.digest}`;
+        bx.log.info(`${id}: ${source}`);
+        sources.push(source);
+    });
+    if (missing.length > 0) {
+        throw new Error(`merge: no leg result for ${missing.join('; ')}. Did every matrix leg run with mode: platform for this commit and run? Nothing was published.`);
+    }
+    return sources;
+}
+/**
+ * Explicit `digests`: each must exist, and together they must hold exactly the requested
+ * platforms, each once. Anything else fails, naming every platform missing or not asked for,
+ * before a tag moves.
+ */
+async function checkDigests(bx, step) {
+    const found = await Promise.all(step.refs.map((ref) => commands/* inspectRaw */.hD(bx, step.builder, ref)));
+    const absent = step.refs.filter((_, i) => !found[i]);
+    if (absent.length > 0) {
+        throw new Error(`merge: ${absent.join(', ')} (from the digests input) not in the registry; nothing was published`);
+    }
+    const platforms = await Promise.all(found.map((got, i) => got.manifest.manifests
+        ? Object.keys(commands/* platformDigests */.Hm(got.manifest))
+        : commands/* imagePlatform */.Ht(bx, step.builder, step.refs[i]).then((p) => [p])));
+    const offered = platforms.flatMap((list, i) => list.map((platform) => ({ platform, ref: step.refs[i] })));
+    const wanted = step.platforms.map((p) => p.id);
+    const problems = [
+        ...wanted
+            .filter((id) => !offered.some((o) => o.platform === id))
+            .map((id) => `${id} is in platforms but in none of the digests`),
+        ...offered
+            .filter((o) => !wanted.includes(o.platform))
+            .map((o) => `${o.ref} holds ${o.platform}, which platforms does not list`),
+        ...wanted
+            .filter((id) => offered.filter((o) => o.platform === id).length > 1)
+            .map((id) => `${id} is in more than one digest`)
+    ];
+    if (problems.length > 0) {
+        throw new Error(`merge: the digests do not match platforms (${wanted.join(', ')}): ${problems.join('; ')}. Nothing was published.`);
+    }
+    for (const o of offered)
+        bx.log.info(`${o.platform}: ${o.ref}`);
+    return step.refs;
+}
+
+// EXTERNAL MODULE: ./src/tools/registry/client.ts
+var client = __nccwpck_require__(8500);
+;// CONCATENATED MODULE: ./src/pipeline/publish.ts
+
+
+
+
+
+/**
+ * Runs a publish step: reads the one source (one request) and the floating tags, drops the
+ * floating tags that would move backwards, then moves the rest, tags last. The outputs describe
+ * what the registry now holds.
+ */
+async function publish(bx, planned, tags, sources, registry, platforms) {
+    const [source, held] = await Promise.all([
+        planned.source === 'build' ? readSource(bx, planned.builder, sources[0], registry) : undefined,
+        heldBack(bx, planned, tags)
+    ]);
+    const step = (0,plan_steps/* withoutHeld */.Cm)(planned, held.map((h) => h.tag));
+    await moveTags(bx, step, sources, source, registry);
+    const refs = (0,plan_steps/* publishedRefs */.R3)(step);
+    const index = source ?? (refs.length > 0 ? await commands/* inspectRaw */.hD(bx, step.builder, refs[0]) : undefined);
+    if (!index)
+        throw new Error(`${refs[0] ?? sources[0]} is not in the registry after publishing`);
+    const platformDigests = index.manifest.manifests
+        ? commands/* platformDigests */.Hm(index.manifest)
+        : { [platforms[0]]: index.digest };
+    for (const ref of refs)
+        bx.log.info(`${ref} → ${index.digest}`);
+    return { digest: index.digest, platformDigests, refs, held };
+}
+/** The floating tags (latest, 1, 1.2) that would move backwards: they stay where they are. */
+async function heldBack(bx, step, tags) {
+    if (step.floating.length === 0)
+        return [];
+    const versions = await Promise.all(step.floating.map((f) => commands/* publishedVersion */.xJ(bx, step.builder, f.ref)));
+    const current = new Map(step.floating.map((f, i) => [f.tag, versions[i]]));
+    const { held } = holdBackFloating(tags, current);
+    for (const h of held)
+        bx.log.warning(`${h.tag} not moved: ${heldReason(h)}`);
+    return held;
+}
+function heldReason(h) {
+    return h.reason === 'prerelease' ? `${h.ours} is a pre-release` : `it points to ${h.current}, newer than ${h.ours}`;
+}
+/**
+ * The index the build pushed, read by one GET of its digest; through imagetools when the registry
+ * needs what only buildx knows (its auth scheme, BuildKit's registry configuration).
+ */
+async function readSource(bx, builder, ref, registry) {
+    try {
+        bx.log.info(`[request] ${(0,plan_steps/* getRequest */.iq)(ref)}`);
+        const got = await (0,retry/* withRetry */.bD)(() => (0,client/* getManifest */.c2)(ref, registry), {
+            retries: bx.retries,
+            what: `reading ${ref}`,
+            log: bx.log
+        });
+        return { manifest: JSON.parse(got.raw), digest: got.digest, raw: got.raw };
+    }
+    catch (error) {
+        if (!(error instanceof client/* RegistryRefused */.AK))
+            throw error;
+        bx.log.info(`reading ${ref} through buildx imagetools (${error.message})`);
+        return commands/* inspectRaw */.hD(bx, builder, ref);
+    }
+}
+/**
+ * `put` refs: one PUT of the source's exact bytes each, retried on its own (imagetools create
+ * makes ~30 requests for the same and gives up on the first dropped one). What the registry
+ * refuses to take that way, and `imagetools` refs, go through imagetools create.
+ */
+async function moveTags(bx, step, sources, source, registry) {
+    const mediaType = source?.manifest.mediaType;
+    let fallback = [];
+    if (step.put.length > 0) {
+        if (!source || !mediaType) {
+            fallback = step.put;
+        }
+        else {
+            for (const [i, ref] of step.put.entries()) {
+                try {
+                    bx.log.info(`[request] ${(0,plan_steps/* putRequest */.zi)(ref, sources[0])}`);
+                    await (0,retry/* withRetry */.bD)(() => (0,client/* putTag */.go)(ref, source.raw, mediaType, source.digest, registry), {
+                        retries: bx.retries,
+                        what: `tagging ${ref}`,
+                        log: bx.log
+                    });
+                }
+                catch (error) {
+                    if (!(error instanceof client/* RegistryRefused */.AK))
+                        throw error;
+                    bx.log.warning(`could not tag by a direct PUT (${error.message}); using buildx imagetools create`);
+                    fallback = step.put.slice(i);
+                    break;
+                }
+            }
+        }
+    }
+    const rest = [...fallback, ...step.imagetools.refs];
+    if (rest.length > 0)
+        await commands/* tagIndex */.XV(bx, step.builder, rest, sources, step.imagetools.annotations);
+}
+function registryOptions(env, log, stallMs) {
+    return { env, timeoutMs: stallMs || undefined, log };
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/outputs.ts
+
+
+/** Every output, set on success and on a dry run alike; never silently empty (see the README). */
+function setOutputs(edges, plan, result) {
+    edges.setOutput('digest', result.digest);
+    edges.setOutput('tags', result.tags.join('\n'));
+    edges.setOutput('version', plan.tags.version);
+    edges.setOutput('platform-digests', JSON.stringify(result.platformDigests));
+    edges.setOutput('metadata', JSON.stringify(result.metadata));
+    edges.setOutput('builder', plan.builder);
+    edges.setOutput('labels', Object.entries(plan.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n'));
+    edges.setOutput('annotations', plan.annotations.join('\n'));
+    edges.setOutput('json', JSON.stringify({
+        tags: result.tags,
+        labels: plan.labels,
+        annotations: plan.annotations,
+        version: plan.tags.version,
+        digest: result.digest,
+        'platform-digests': result.platformDigests
+    }));
+}
+/**
+ * The `tags` output: what the rules computed, whether or not anything was pushed (as
+ * metadata-action's output), less the floating tags held back; a matrix leg publishes no tags.
+ */
+function tagsOutput(plan, moved) {
+    const publish = plan.steps.find((s) => s.kind === 'publish');
+    if (publish?.handOff)
+        return [];
+    return moved ?? plan.tags.refs;
+}
+/** The job summary of a run that published (or built): what, where, and where the time went. */
+function summaryMarkdown(result) {
+    const { plan } = result;
+    const lines = ['## Multi-arch image', '', '| | |', '|---|---|'];
+    lines.push(`| Platforms | ${plan.platforms.map((p) => `\`${p.id}\``).join(' ')} |`);
+    lines.push(`| Emulated | ${plan.emulated.map((p) => `\`${p.id}\``).join(' ') || 'none'} |`);
+    lines.push(`| Index digest | \`${result.digest || 'not pushed'}\` |`);
+    lines.push(`| Version | \`${plan.tags.version || '-'}\` |`);
+    lines.push(`| Cache | ${plan.cache.refs.map((r) => `\`${r}\``).join('<br>') || 'off'} |`);
+    const b = result.builder;
+    lines.push(`| Builder | \`${b.name}\` (${b.driver}, BuildKit ${b.buildkitVersion}) |`);
+    lines.push('', '### Tags', '');
+    lines.push(...(result.tags.length ? result.tags.map((t) => `- \`${t}\``) : ['none pushed']));
+    for (const h of result.held)
+        lines.push(`- \`${h.tag}\` not moved (${heldReason(h)})`);
+    if (Object.keys(result.platformDigests).length) {
+        lines.push('', '### Platform digests', '', '| Platform | Digest |', '|---|---|');
+        for (const [platform, digest] of Object.entries(result.platformDigests)) {
+            lines.push(`| \`${platform}\` | \`${digest}\` |`);
+        }
+    }
+    lines.push(...timeTable(result.timings));
+    return `${lines.join('\n')}\n`;
+}
+/** The summary of a dry run: the plan, and the commands a real run would start. */
+function dryRunMarkdown(plan, commands) {
+    const lines = ['## Multi-arch image (dry run: nothing was built or pushed)', '', '| | |', '|---|---|'];
+    lines.push(`| Mode | ${plan.mode} |`);
+    lines.push(`| Platforms | ${plan.platforms.map((p) => `\`${p.id}\``).join(' ')} |`);
+    lines.push(`| Version | \`${plan.tags.version || '-'}\` |`);
+    lines.push(`| Cache | ${plan.cache.refs.map((r) => `\`${r}\``).join('<br>') || 'off'} |`);
+    lines.push('', '### Tags it would move', '');
+    const publish = plan.steps.find((s) => s.kind === 'publish');
+    const refs = publish ? (0,plan_steps/* publishedRefs */.R3)(publish) : [];
+    lines.push(...(refs.length ? refs.map((t) => `- \`${t}\``) : ['none']));
+    lines.push('', '### Steps', '', '```sh', ...commands, '```');
+    return `${lines.join('\n')}\n`;
+}
+/** The summary of a failed run: what failed, in which phase, and which tags it was to move. */
+function failureMarkdown(phase, message, plan, timings) {
+    const lines = ['## Multi-arch image: failed', '', `**${phase || 'Start'}** failed:`, '', '```', message, '```'];
+    const publish = plan?.steps.find((s) => s.kind === 'publish');
+    if (publish) {
+        lines.push('', '### Tags it was to move', '');
+        lines.push('A tag only ever moves onto a complete index; none of these moved unless the log shows it.', '');
+        lines.push(...(0,plan_steps/* publishedRefs */.R3)(publish).map((t) => `- \`${t}\``));
+    }
+    lines.push(...timeTable(timings));
+    return `${lines.join('\n')}\n`;
+}
+function timeTable(timings) {
+    const lines = ['', '### Time', '', '| Phase | Seconds |', '|---|---|'];
+    for (const [phase, seconds] of timings)
+        lines.push(`| ${phase} | ${seconds.toFixed(1)} |`);
+    return lines;
+}
+
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: ./src/plan/versions.ts
+var versions = __nccwpck_require__(3390);
 ;// CONCATENATED MODULE: ./src/inputs/read.ts
 
 
@@ -35481,846 +36573,53 @@ async function contextFromGit(dir, env = {}) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/plan/labels.ts
+;// CONCATENATED MODULE: ./src/pipeline/prepare.ts
 
 
-const OCI = 'org.opencontainers.image';
-const KEY = /^[^\s=]+$/;
-// buildx --annotation's own level syntax: type[platform]:key=value
-const LEVEL_PREFIX = /^((?:index|manifest|index-descriptor|manifest-descriptor)(?:\[[^\]]*\])?):(.+)$/;
-function splitPair(line, input, given = line) {
-    const eq = line.indexOf('=');
-    const key = eq < 0 ? '' : line.slice(0, eq).trim();
-    if (!KEY.test(key))
-        throw new errors/* InputError */.d(input, given, 'one key=value a line, the key without spaces (e.g. org.opencontainers.image.vendor=ACME)');
-    return [key, line.slice(eq + 1)];
+
+
+
+
+
+/** Every input, read and validated once; secret values are masked before anything can print them. */
+function readAndMask(session) {
+    const inputs = readInputs(session.edges.input, session.cwd);
+    for (const line of parseSecrets(inputs.secrets))
+        hide(line.value, session.masker, session.log);
+    return inputs;
 }
-/**
- * The OCI labels: title (repository name), description, url and source (repository web address),
- * version (the `version` output), created (the commit's time; SOURCE_DATE_EPOCH wins; `now` when
- * unknown), revision (sha) and licenses (SPDX id). `userLabels` (`key=value` a line, with the same
- * expressions as tags, e.g. `{{commit_date 'YYYY'}}`) override them; `key=` with nothing after the `=`
- * removes a label. Labels with no value are left out. Keys are sorted.
- */
-function computeLabels(context, version, userLabels, now = new Date()) {
-    const { repo } = context;
-    const merged = {
-        [`${OCI}.title`]: repo.fullName.split('/').pop() ?? '',
-        [`${OCI}.description`]: repo.description ?? '',
-        [`${OCI}.url`]: repo.htmlUrl,
-        [`${OCI}.source`]: repo.htmlUrl,
-        [`${OCI}.version`]: version,
-        [`${OCI}.created`]: commitDate(context, now).toISOString(),
-        [`${OCI}.revision`]: context.sha,
-        [`${OCI}.licenses`]: repo.license ?? ''
-    };
-    for (const line of userLabels) {
-        const [key, value] = splitPair(line, 'labels');
-        try {
-            merged[key] = expandExpressions(value, context, now);
-        }
-        catch (err) {
-            throw new errors/* InputError */.d('labels', line, `key=value with known expressions (${err.message})`);
-        }
-    }
-    return sortedNonEmpty(merged);
-}
-function sortedNonEmpty(record) {
-    const out = {};
-    for (const key of Object.keys(record).sort())
-        if (record[key] !== '')
-            out[key] = record[key];
-    return out;
-}
-/**
- * buildx `--annotation` values: every label at each requested level (`index:key=value`,
- * `manifest:key=value`), then `userAnnotations` (`key=value` a line) over them. A user annotation
- * may name its own level as buildx does (`index:key=value`, `manifest[linux/amd64]:key=value`); it then
- * applies there only. `key=` removes an annotation. Output: level by level, keys sorted.
- */
-function computeAnnotations(labels, userAnnotations, levels) {
-    const byLevel = new Map();
-    const levelOf = (level) => {
-        if (!byLevel.has(level))
-            byLevel.set(level, {});
-        return byLevel.get(level);
-    };
-    for (const level of levels)
-        Object.assign(levelOf(level), labels);
-    const explicit = [];
-    for (const line of userAnnotations) {
-        const scoped = LEVEL_PREFIX.exec(line);
-        if (scoped) {
-            const [key, value] = splitPair(scoped[2], 'annotations', line);
-            explicit.push([scoped[1], key, value]);
-        }
-        else {
-            const [key, value] = splitPair(line, 'annotations');
-            for (const level of levels)
-                levelOf(level)[key] = value;
-        }
-    }
-    // A level named in the annotation beats the unscoped form, whatever the line order.
-    for (const [level, key, value] of explicit)
-        levelOf(level)[key] = value;
-    const out = [];
-    for (const [level, record] of byLevel) {
-        for (const [key, value] of Object.entries(sortedNonEmpty(record)))
-            out.push(`${level}:${key}=${value}`);
-    }
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/plan/cache.ts
-function planCache(options) {
-    if (options.cacheFrom.length > 0 || options.cacheTo.length > 0) {
-        const from = options.cacheFrom.map((spec) => (spec.includes('=') ? spec : `type=registry,ref=${spec}`));
-        const to = options.cacheTo.map(ignoreErrors);
-        const refs = [...from, ...to].map(refOf).filter((r) => !!r);
-        return { from, to, refs: [...new Set(refs)] };
-    }
-    if (!options.enabled || !options.image)
-        return { from: [], to: [], refs: [] };
-    const ref = `${options.image}:${options.tag}`;
-    const readOnly = (options.readOnlyTags ?? []).map((t) => `${options.image}:${t}`);
-    const from = [`type=registry,ref=${ref}`, ...readOnly.map((r) => `type=registry,ref=${r}`)];
-    // image-manifest + oci-mediatypes: registries that reject the older cache manifest list (ECR among them) accept this.
-    const to = [`type=registry,ref=${ref},mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true`];
-    return { from, to, refs: [ref, ...readOnly] };
-}
-function refOf(spec) {
-    const m = /(?:^|,)ref=([^,]+)/.exec(spec);
-    return m?.[1];
-}
-/** A cache export that fails must warn, not fail the build: add ignore-error unless the user chose. */
-function ignoreErrors(spec) {
-    const full = spec.includes('=') ? spec : `type=registry,ref=${spec}`;
-    if (/(^|,)ignore-error=/.test(full) || /(^|,)type=inline\b/.test(full))
-        return full;
-    return `${full},ignore-error=true`;
-}
-
-;// CONCATENATED MODULE: ./src/plan/build.ts
-/** The `buildx build` argv, as a pure function of the plan. */
-function buildArgv(spec) {
-    const argv = ['build', '--builder', spec.builder, '--progress', 'plain', '--metadata-file', spec.metadataFile];
-    argv.push('--platform', spec.platforms.join(','));
-    if (spec.file)
-        argv.push('--file', spec.file);
-    if (spec.target)
-        argv.push('--target', spec.target);
-    for (const arg of spec.buildArgs)
-        argv.push('--build-arg', arg);
-    for (const ctx of spec.buildContexts)
-        argv.push('--build-context', ctx);
-    for (const [key, value] of Object.entries(spec.labels))
-        argv.push('--label', `${key}=${value}`);
-    for (const annotation of spec.annotations)
-        argv.push('--annotation', annotation);
-    for (const secret of spec.secrets)
-        argv.push('--secret', secret);
-    for (const ssh of spec.ssh)
-        argv.push('--ssh', ssh);
-    if (spec.network)
-        argv.push('--network', spec.network);
-    for (const host of spec.addHosts)
-        argv.push('--add-host', host);
-    if (spec.shmSize)
-        argv.push('--shm-size', spec.shmSize);
-    for (const limit of spec.ulimit)
-        argv.push('--ulimit', limit);
-    if (spec.provenance)
-        argv.push(`--provenance=${spec.provenance}`);
-    if (spec.sbom)
-        argv.push(`--sbom=${spec.sbom}`);
-    if (spec.noCache)
-        argv.push('--no-cache');
-    if (spec.noCacheFilters.length > 0)
-        argv.push('--no-cache-filter', spec.noCacheFilters.join(','));
-    if (spec.pull)
-        argv.push('--pull');
-    for (const from of spec.cacheFrom)
-        argv.push('--cache-from', from);
-    for (const to of spec.cacheTo)
-        argv.push('--cache-to', to);
-    switch (spec.output.kind) {
-        case 'push-by-digest':
-            // Pushed by digest only: no tag moves until the whole index is in the registry.
-            argv.push('--output', `type=image,name=${spec.output.image},push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true`);
-            break;
-        case 'load':
-            for (const tag of spec.output.tags)
-                argv.push('--tag', tag);
-            argv.push('--load');
-            break;
-        case 'none':
-            break;
-    }
-    argv.push(spec.context);
-    return argv;
-}
-function createBuilderArgv(spec) {
-    const argv = ['create', '--name', spec.name, '--driver', spec.driver];
-    const opts = [...spec.driverOpts];
-    if (spec.driver === 'docker-container' && !opts.some((o) => o.startsWith('image=')))
-        opts.unshift(`image=${spec.buildkitImage}`);
-    for (const opt of opts)
-        argv.push('--driver-opt', opt);
-    if (spec.buildkitdConfig && spec.driver !== 'remote')
-        argv.push('--buildkitd-config', spec.buildkitdConfig);
-    if (spec.buildkitdFlags && spec.driver !== 'remote')
-        argv.push('--buildkitd-flags', spec.buildkitdFlags);
-    if (spec.driver === 'remote')
-        argv.push(spec.endpoint);
-    return argv;
-}
-
-;// CONCATENATED MODULE: ./src/plan/plan.ts
-
-
-
-
-
-
-
-function makePlan(inputs, context, native, now, ids) {
-    const tags = computeTags({ images: inputs.images, rules: inputs.tagRules, flavor: inputs.flavor, context, now });
-    if (inputs.push && inputs.mode !== 'platform' && tags.tags.length === 0) {
-        throw new errors/* InputError */.d('tags', inputs.tagRules.map((r) => r.raw).join('\n') || '(defaults)', `rules that give at least one tag for a ${context.eventName} event on ${context.ref}`);
-    }
-    const labels = computeLabels(context, tags.version, inputs.labels, now);
-    const annotations = computeAnnotations(labels, inputs.annotations, inputs.platforms.length > 1 ? ['index', 'manifest'] : ['manifest']);
-    const leg = inputs.mode === 'platform' ? inputs.platforms : undefined;
-    const scope = cacheScope(context, inputs.cacheTag, leg);
-    const cache = inputs.mode === 'merge'
-        ? { from: [], to: [], refs: [] }
-        : planCache({
-            enabled: inputs.cache,
-            image: inputs.images[0],
-            tag: scope.write,
-            readOnlyTags: scope.readOnly,
-            cacheFrom: inputs.cacheFrom,
-            cacheTo: inputs.cacheTo
-        });
-    const legs = inputs.mode === 'platform'
-        ? [{ platforms: inputs.platforms, tag: legTag(context, ids.runId, inputs.platforms) }]
-        : inputs.mode === 'merge'
-            ? inputs.platforms.map((p) => ({ platforms: [p], tag: legTag(context, ids.runId, [p]) }))
-            : [];
-    const output = inputs.push
-        ? { kind: 'push-by-digest', image: inputs.images[0] }
-        : inputs.load
-            ? { kind: 'load', tags: tags.refs }
-            : { kind: 'none' };
-    const create = inputs.builder || inputs.mode === 'merge'
-        ? undefined
-        : inputs.driver === 'docker'
-            ? undefined
-            : createBuilderArgv({
-                name: ids.builderName,
-                driver: inputs.driver,
-                endpoint: inputs.endpoint,
-                buildkitImage: inputs.buildkitImage,
-                driverOpts: inputs.driverOpts,
-                buildkitdConfig: ids.inlineBuildkitdConfig ?? inputs.buildkitdConfig,
-                buildkitdFlags: inputs.buildkitdFlags
-            });
-    const builderName = inputs.builder || (inputs.mode === 'merge' ? '' : inputs.driver === 'docker' ? 'default' : ids.builderName);
-    const build = inputs.mode === 'merge'
-        ? []
-        : buildArgv({
-            builder: builderName,
-            platforms: inputs.platforms.map((p) => p.id),
-            context: inputs.context,
-            file: inputs.file,
-            target: inputs.target,
-            buildArgs: inputs.buildArgs,
-            buildContexts: inputs.buildContexts,
-            labels,
-            annotations: inputs.push ? annotations : [],
-            secrets: ids.secretSpecs,
-            ssh: inputs.ssh,
-            network: inputs.network,
-            addHosts: inputs.addHosts,
-            shmSize: inputs.shmSize,
-            ulimit: inputs.ulimit,
-            provenance: inputs.provenance,
-            sbom: inputs.sbom,
-            noCache: inputs.noCache,
-            noCacheFilters: inputs.noCacheFilters,
-            pull: inputs.pull,
-            cacheFrom: cache.from,
-            cacheTo: cache.to,
-            output,
-            metadataFile: ids.metadataFile
-        });
-    return {
-        platforms: inputs.platforms,
-        emulated: inputs.mode === 'merge' ? [] : inputs.platforms.filter((p) => !runsNatively(p, native)),
-        tags,
-        labels,
-        annotations,
-        cache,
-        builder: { name: builderName, create },
-        build,
-        output,
-        legs
-    };
-}
-/** `id=value` lines of the `secrets` input, split at the first `=` (values may hold anything). */
-function parseSecrets(lines) {
-    return lines.map((line, index) => {
-        const eq = line.indexOf('=');
-        const id = eq > 0 ? line.slice(0, eq).trim() : '';
-        // Never echo the line: without a valid id, any of it may be the secret itself.
-        if (!/^[A-Za-z0-9_.-]+$/.test(id))
-            throw new errors/* InputError */.d('secrets', `item ${index + 1} (value not shown)`, 'lines of id=value, the id made of letters, digits, _ . -');
-        return { id, value: line.slice(eq + 1) };
-    });
-}
-/** `id=NAME` (secret-envs) and `id=path` (secret-files) to buildx `--secret` specs. */
-function secretRefs(envs, files) {
-    const split = (input, item) => {
-        const eq = item.indexOf('=');
-        if (eq <= 0)
-            throw new errors/* InputError */.d(input, item, 'id=value pairs');
-        return [item.slice(0, eq), item.slice(eq + 1)];
-    };
-    return [
-        ...envs.map((e) => split('secret-envs', e)).map(([id, env]) => `id=${id},env=${env}`),
-        ...files.map((f) => split('secret-files', f)).map(([id, src]) => `id=${id},src=${src}`)
-    ];
-}
-
-// EXTERNAL MODULE: ./src/tools/retry.ts
-var retry = __nccwpck_require__(2765);
-;// CONCATENATED MODULE: ./src/tools/qemu.ts
-
-
-
-
-/**
- * Pinned, never `latest`: `latest` moved to QEMU 9.2.0 (deploy/v9.2.0-51) in February 2025 and
- * emulated arm64 builds segfaulted in libc-bin/ldconfig (docker/setup-qemu-action#198, #201,
- * tonistiigi/binfmt#240). QEMU 9.2.2 carries the upstream fix (tonistiigi/binfmt#243) and is what
- * BuildKit itself bundles (moby/buildkit#5808); the 10.1.3 image has an open libc-bin segfault
- * report (tonistiigi/binfmt#298). Override with the `qemu-image` input, e.g. for a mirror.
- */
-const DEFAULT_BINFMT_IMAGE = 'tonistiigi/binfmt:qemu-v9.2.2-52';
-const BINFMT_MISC_DIR = '/proc/sys/fs/binfmt_misc';
-/** Where qemu-user-static (Debian, Ubuntu, Fedora) puts its handler definitions. */
-const BINFMT_CONF_DIR = '/usr/lib/binfmt.d';
-/**
- * Makes sure every platform this host cannot run natively has an enabled binfmt_misc handler,
- * installing only the missing ones, then checks the kernel really has them. Does nothing at all
- * (no process, no file read) when every platform is native or `mode` is false.
- */
-async function setupQemu(options) {
-    const { log } = options;
-    const dir = options.binfmtDir ?? BINFMT_MISC_DIR;
-    const foreign = options.platforms.filter((p) => !runsNatively(p, options.native));
-    if (options.mode === 'false') {
-        if (foreign.length > 0) {
-            log.info(`qemu is false: ${ids(foreign)} must run on builder nodes of that architecture (no emulation is set up)`);
-        }
-        return { installed: [], present: [], skipped: 'qemu: false' };
-    }
-    if (foreign.length === 0)
-        return { installed: [], present: [], skipped: 'all platforms native' };
-    if (options.native.os !== 'linux') {
-        // Docker Desktop's Linux VM registers its own emulators; there is no binfmt_misc to touch here.
-        log.info(`${options.native.os} host: emulation for ${ids(foreign)} is left to the Docker engine's VM`);
-        return { installed: [], present: [], skipped: `${options.native.os} host` };
-    }
-    // One representative platform per handler: arm/v6 and arm/v7 both need qemu-arm.
-    const needed = new Map();
-    for (const platform of foreign)
-        if (!needed.has(emulatorFor(platform)))
-            needed.set(emulatorFor(platform), platform);
-    const present = [];
-    const missing = [];
-    for (const handler of needed.keys()) {
-        const state = await readHandler(dir, handler);
-        if (state?.enabled) {
-            present.push(handler);
-            if (!state.flags.includes('F')) {
-                log.warning(`${handler} is registered without the F flag (interpreter ${state.interpreter ?? '?'}): builds in containers may fail ` +
-                    `with "exec format error". Remove it (echo -1 > ${external_node_path_default().join(dir, handler)}) to let this action register a fixed one.`);
-            }
-        }
-        else {
-            missing.push(handler);
-        }
-    }
-    if (present.length > 0)
-        log.info(`QEMU handlers already registered: ${present.join(', ')}`);
-    if (missing.length === 0)
-        return { installed: [], present };
-    const method = options.mode === 'auto' ? await chooseMethod(options) : options.mode;
-    log.info(`registering ${missing.join(', ')} for ${ids(missing.map((h) => needed.get(h)))} (${method})`);
-    let reported;
-    if (method === 'binfmt-image') {
-        reported = await installWithImage(options, missing.map((h) => needed.get(h)));
-    }
-    else {
-        await installFromHost(options, dir, missing);
-    }
-    // tonistiigi/binfmt exits 0 even when a registration failed, so only the kernel's word counts.
-    const failed = await stillMissing(dir, missing, reported);
-    if (failed.length > 0) {
-        throw new Error(`QEMU handlers ${failed.join(', ')} are still not enabled in ${dir} after installing them with ${method}; ` +
-            `the build of ${ids(failed.map((h) => needed.get(h)))} would fail with "exec format error". ` +
-            (method === 'binfmt-image'
-                ? 'Check that the job may run privileged containers, or use qemu: host with qemu-user-static installed.'
-                : 'Check that the job runs as root, or use qemu: binfmt-image on a host with Docker.'));
-    }
-    log.info(`installed QEMU handlers: ${missing.join(', ')}`);
-    return { installed: missing, present, method };
-}
-/** The exact command that installs emulators for `platforms` from the binfmt image. */
-function binfmtImageCommand(image, platforms) {
-    const names = [...new Set(platforms.map(binfmtName))];
-    return ['docker', 'run', '--privileged', '--rm', image, '--install', names.join(',')];
-}
-/** The handler's state, or undefined when the kernel has no such handler (or binfmt_misc is not mounted). */
-async function readHandler(binfmtDir, handler) {
-    let text;
-    try {
-        text = await (0,promises_.readFile)(external_node_path_default().join(binfmtDir, handler), 'utf8');
-    }
-    catch {
-        return undefined;
-    }
-    const lines = text.split('\n').map((line) => line.trim());
-    const field = (key) => lines.find((line) => line.startsWith(`${key} `) || line.startsWith(`${key}:`))?.replace(/^[^ :]+:? */, '');
-    // The first line is the state itself: "enabled" or "disabled".
-    return { enabled: lines[0] === 'enabled', interpreter: field('interpreter'), flags: field('flags') ?? '' };
-}
-/** Registers one rule the way the kernel takes it: the whole line in one write to `register`. */
-async function writeRegister(binfmtDir, line) {
-    const register = external_node_path_default().join(binfmtDir, 'register');
-    try {
-        await (0,promises_.writeFile)(register, line);
-    }
-    catch (error) {
-        const code = error.code;
-        // Someone registered the same name meanwhile; the check afterwards says whether it is usable.
-        if (code === 'EEXIST')
-            return;
-        const hint = code === 'EACCES' || code === 'EPERM'
-            ? ': registering handlers needs root; run the job as root or use qemu: binfmt-image'
-            : '';
-        throw new Error(`cannot write ${register} (${code ?? String(error)})${hint}`);
-    }
-}
-async function chooseMethod(options) {
-    const engine = options.dockerEngine ?? (() => dockerEngineAnswers(options.run));
-    if (await engine())
-        return 'binfmt-image';
-    const confDir = options.confDir ?? BINFMT_CONF_DIR;
-    const binDir = options.binDir ?? '/usr/bin';
-    if (await hostHasQemu(confDir, binDir))
-        return 'host';
-    throw new Error(`qemu: auto found no way to install emulators: no Docker engine answers \`docker info\` (for the binfmt image), ` +
-        `and the host has no qemu-user-static (no ${confDir}/qemu-*.conf, no ${binDir}/qemu-*-static). ` +
-        'Install qemu-user-static, run on a host with Docker, or set qemu: false when every platform has a native builder node.');
-}
-async function dockerEngineAnswers(run) {
-    try {
-        const result = await run('docker', ['info', '--format', '{{.ServerVersion}}'], {
-            quiet: true,
-            allowFailure: true,
-            stallMs: 20_000
-        });
-        return result.code === 0 && result.stdout.trim() !== '';
-    }
-    catch {
-        // No docker CLI, or a DOCKER_HOST that never answers.
-        return false;
-    }
-}
-async function hostHasQemu(confDir, binDir) {
-    const list = async (dir) => (0,promises_.readdir)(dir).catch(() => []);
-    if ((await list(confDir)).some((name) => /^qemu-.+\.conf$/.test(name)))
-        return true;
-    return (await list(binDir)).some((name) => /^qemu-.+-static$/.test(name));
-}
-async function installWithImage(options, platforms) {
-    const image = options.binfmtImage ?? DEFAULT_BINFMT_IMAGE;
-    const { run, log } = options;
-    // Pull only what is not here yet: every pull counts against Docker Hub's anonymous limit.
-    const local = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', image], {
-        quiet: true,
-        allowFailure: true
-    });
-    if (local.code !== 0) {
-        await (0,retry/* withRetry */.bD)(() => run('docker', ['pull', image]), {
-            retries: options.retries,
-            what: `docker pull ${image}`,
-            log
-        });
-    }
-    const [command, ...args] = binfmtImageCommand(image, platforms);
-    const result = await run(command, args);
-    return emulatorsReported(result.stdout);
-}
-async function installFromHost(options, dir, handlers) {
-    const confDir = options.confDir ?? BINFMT_CONF_DIR;
-    // Every rule and interpreter is checked before the kernel is touched, so a failure changes nothing.
-    const rules = [];
-    for (const handler of handlers)
-        rules.push(await hostRule(confDir, handler));
-    if (!(await exists(external_node_path_default().join(dir, 'register')))) {
-        try {
-            await options.run('mount', ['-t', 'binfmt_misc', 'binfmt_misc', dir]);
-        }
-        catch (error) {
-            throw new Error(`binfmt_misc is not mounted at ${dir} and mounting it failed (it needs root): ${error.message}`);
-        }
-    }
-    const register = options.register ?? writeRegister;
-    for (const rule of rules) {
-        options.log.info(`registering ${rule.name} from ${rule.file} (interpreter ${rule.interpreter})`);
-        await register(dir, rule.line);
-    }
-}
-async function hostRule(confDir, handler) {
-    // Debian and Ubuntu name the file after the handler; Fedora adds -static.
-    const candidates = [`${handler}.conf`, `${handler}-static.conf`].map((name) => external_node_path_default().join(confDir, name));
-    for (const file of candidates) {
-        let text;
-        try {
-            text = await (0,promises_.readFile)(file, 'utf8');
-        }
-        catch {
-            continue;
-        }
-        const line = text
-            .split('\n')
-            .map((l) => l.trim())
-            .find((l) => l !== '' && !l.startsWith('#'));
-        // The first character is the field separator, `:` in practice.
-        const fields = line ? line.slice(1).split(line[0]) : [];
-        if (!line || fields.length < 7 || !fields[5])
-            throw new Error(`${file} is not a binfmt_misc rule (":name:type:offset:magic:mask:interpreter:flags")`);
-        const rule = { file, line, name: fields[0], interpreter: fields[5] };
-        if (rule.name !== handler)
-            throw new Error(`${file} registers ${rule.name}, not ${handler}`);
-        await checkInterpreter(rule);
-        return rule;
-    }
-    throw new Error(`${handler} is needed but the host has no rule for it (looked for ${candidates.join(', ')}): install qemu-user-static or use qemu: binfmt-image`);
-}
-async function checkInterpreter(rule) {
-    try {
-        await (0,promises_.access)(rule.interpreter, promises_.constants.X_OK);
-    }
-    catch {
-        // Debian's rules point at /usr/libexec/qemu-binfmt/*-binfmt-P, a link to /usr/bin/qemu-*-static.
-        const target = await (0,promises_.lstat)(rule.interpreter)
-            .then((s) => (s.isSymbolicLink() ? (0,promises_.readlink)(rule.interpreter) : undefined))
-            .catch(() => undefined);
-        throw new Error(`${rule.name}: interpreter ${rule.interpreter}${target ? ` (-> ${target})` : ''} named in ${rule.file} is missing or not executable: ` +
-            'install qemu-user-static or use qemu: binfmt-image');
-    }
-}
-async function stillMissing(dir, handlers, reported) {
-    // When binfmt_misc is not mounted on this side, the binfmt container mounted its own view of
-    // the same kernel table; its status report is then the only witness.
-    if (!(await exists(external_node_path_default().join(dir, 'status'))) && !(await exists(external_node_path_default().join(dir, 'register'))) && reported) {
-        return handlers.filter((h) => !reported.includes(h));
-    }
-    const out = [];
-    for (const handler of handlers)
-        if (!(await readHandler(dir, handler))?.enabled)
-            out.push(handler);
-    return out;
-}
-/** The `emulators` list tonistiigi/binfmt prints as JSON on stdout after installing. */
-function emulatorsReported(stdout) {
-    const start = stdout.indexOf('{');
-    if (start < 0)
-        return undefined;
-    try {
-        const status = JSON.parse(stdout.slice(start));
-        return Array.isArray(status.emulators)
-            ? status.emulators.filter((e) => typeof e === 'string')
-            : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-async function exists(file) {
-    return (0,promises_.access)(file).then(() => true, () => false);
-}
-function ids(platforms) {
-    return platforms.map((p) => p.id).join(', ');
-}
-
-// EXTERNAL MODULE: ./src/tools/buildx/find.ts
-var find = __nccwpck_require__(7709);
-// EXTERNAL MODULE: ./src/tools/buildx/commands.ts
-var commands = __nccwpck_require__(6460);
-// EXTERNAL MODULE: ./src/pipeline/state.ts
-var pipeline_state = __nccwpck_require__(8147);
-// EXTERNAL MODULE: ./src/tools/registry/client.ts
-var client = __nccwpck_require__(8500);
-;// CONCATENATED MODULE: ./src/pipeline/failure.ts
-
-
-
-/** The registry host of an image reference (`docker.io` when the name has none). */
-function registryOf(image) {
-    const first = image.split('/')[0];
-    return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')
-        ? first
-        : 'docker.io';
-}
-const AUTH = /\b401\b|unauthorized|authentication required|invalid username\/password|incorrect username or password/i;
-const DENIED = /\b403\b|forbidden|denied: /i;
-/**
- * One message a user can act on: what failed, where, why, and what to do. Bad input is already
- * phrased; registry refusals and exhausted retries name the registry and the last error.
- */
-function explainFailure(error, images) {
-    if (error instanceof errors/* InputError */.d)
-        return error.message;
-    const message = error instanceof Error ? error.message : String(error);
-    const text = error instanceof exec/* ExecError */.cI ? `${error.result.stderr}\n${error.result.stdout}` : message;
-    // The registry that answered is in the failing request's URL (it may be a base image's, not ours).
-    const registry = /https?:\/\/([^/\s]+)\/v2\//.exec(text)?.[1] ?? (images.length > 0 ? registryOf(images[0]) : 'the registry');
-    if (AUTH.test(text)) {
-        return `${registry} refused the credentials (401 Unauthorized). Log in to ${registry} before this step (docker/login-action on GitHub; docker login or a DOCKER_CONFIG holding credentials elsewhere).\n${lineMatching(text, AUTH)}`;
-    }
-    if (DENIED.test(text)) {
-        return `${registry} denied access (403): the credentials were accepted but may not push to ${images[0] ?? 'this repository'} (on GHCR, give the workflow packages: write).\n${lineMatching(text, DENIED)}`;
-    }
-    if (error instanceof retry/* RetriesExhausted */.w1) {
-        const last = error.last instanceof Error ? error.last.message : String(error.last);
-        return `${error.what} against ${registry} failed ${error.attempts} times; last error: ${error.lastCause}. No tag was moved unless it points at a complete index.\n${last}`;
-    }
-    return message;
-}
-/** The line that says what went wrong, without the build's surrounding output. */
-function lineMatching(text, re) {
-    return (text.split('\n').find((line) => re.test(line)) ?? '').trim();
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/summary.ts
-/** The job summary: what was built, where it went, and where the time went. */
-function summaryMarkdown(result, builder) {
-    const lines = ['## Multi-arch image', ''];
-    lines.push(`| | |`, `|---|---|`);
-    lines.push(`| Platforms | ${result.plan.platforms.map((p) => `\`${p.id}\``).join(' ')} |`);
-    lines.push(`| Emulated | ${result.plan.emulated.map((p) => `\`${p.id}\``).join(' ') || 'none'} |`);
-    lines.push(`| Index digest | \`${result.digest || 'not pushed'}\` |`);
-    lines.push(`| Version | \`${result.plan.tags.version || '-'}\` |`);
-    lines.push(`| Cache | ${result.plan.cache.refs.map((r) => `\`${r}\``).join('<br>') || 'off'} |`);
-    lines.push(`| Builder | \`${builder.name}\` (${builder.driver}, BuildKit ${builder.buildkitVersion}) |`);
-    lines.push('', '### Tags', '');
-    lines.push(...(result.tags.length ? result.tags.map((t) => `- \`${t}\``) : ['none pushed']));
-    for (const h of result.held)
-        lines.push(`- \`${h.tag}\` not moved (${h.reason === 'prerelease' ? 'pre-release' : `stays on ${h.current}, newer than ${h.ours}`})`);
-    if (Object.keys(result.platformDigests).length) {
-        lines.push('', '### Platform digests', '', '| Platform | Digest |', '|---|---|');
-        for (const [platform, digest] of Object.entries(result.platformDigests))
-            lines.push(`| \`${platform}\` | \`${digest}\` |`);
-    }
-    lines.push('', '### Time', '', '| Phase | Seconds |', '|---|---|');
-    for (const [phase, seconds] of result.timings)
-        lines.push(`| ${phase} | ${seconds.toFixed(1)} |`);
-    return `${lines.join('\n')}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/run.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** The whole pipeline: inputs → plan → QEMU → buildx → builder → build → tags → outputs. */
-async function run(runEnv) {
-    const log = runEnv.edges.log;
-    const masker = runEnv.masker ?? new ports/* Masker */.G();
-    const timings = [];
-    const phase = async (name, fn) => {
-        const start = Date.now();
-        try {
-            return await log.group(name, fn);
-        }
-        finally {
-            timings.push([name, (Date.now() - start) / 1000]);
-        }
-    };
-    const session = { ...runEnv, log, masker, runner: (0,exec/* createRunner */.ji)(log, masker), timings, phase };
-    const inputs = await phase('Inputs', async () => {
-        const parsed = readInputs(runEnv.edges.input, runEnv.cwd);
-        for (const line of parseSecrets(parsed.secrets))
-            hide(line.value, masker, log);
-        return parsed;
-    });
-    try {
-        return await pipeline(session, inputs);
-    }
-    catch (error) {
-        throw new Error(explainFailure(error, inputs.images));
-    }
-}
-async function pipeline(session, inputs) {
-    const { edges, env, cwd, log, masker, runner, timings, phase } = session;
-    const context = await phase('Context', () => readContext(inputs, env, cwd, log));
-    const now = (session.now ?? (() => new Date()))();
-    const tempRoot = env.RUNNER_TEMP || external_node_os_default().tmpdir();
-    await (0,promises_.mkdir)(tempRoot, { recursive: true });
-    const tempDir = await (0,promises_.mkdtemp)(external_node_path_default().join(tempRoot, 'multiarch-'));
-    const builderName = `multiarch-${context.runId || 'local'}-${context.runAttempt || '1'}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
-    const state = { builder: '', buildx: undefined, tempDir };
-    (0,pipeline_state/* saveState */.L)(edges, state);
-    try {
-        const secretSpecs = [
-            ...(await writeSecrets(inputs, tempDir)),
-            ...secretRefs(inputs.secretEnvs, inputs.secretFiles)
-        ];
-        const native = nativePlatform();
-        const metadataFile = external_node_path_default().join(tempDir, 'metadata.json');
-        const runId = inputs.runId || context.runId;
-        let inlineBuildkitdConfig;
-        if (inputs.buildkitdConfigInline) {
-            inlineBuildkitdConfig = external_node_path_default().join(tempDir, 'buildkitd.toml');
-            await (0,promises_.writeFile)(inlineBuildkitdConfig, inputs.buildkitdConfigInline);
-        }
-        const ids = { builderName, metadataFile, secretSpecs, runId, inlineBuildkitdConfig };
-        const plan = makePlan(inputs, context, native, now, ids);
-        if (inputs.dryRun) {
-            await phase('Plan (dry run)', async () => printPlan(plan, inputs, log));
-            setOutputs(edges, plan, {
-                digest: '',
-                platformDigests: {},
-                tags: inputs.mode === 'platform' ? [] : plan.tags.refs,
-                metadata: {}
-            });
-            return undefined;
-        }
-        if (inputs.mode !== 'merge') {
-            await phase('QEMU', async () => {
-                const result = await setupQemu({
-                    mode: inputs.qemu,
-                    platforms: plan.platforms,
-                    native,
-                    binfmtImage: inputs.qemuImage,
-                    run: runner,
-                    log,
-                    retries: inputs.retries
-                });
-                if (result.skipped)
-                    log.info(`no QEMU set-up: ${result.skipped}`);
-            });
-        }
-        const bin = await phase('Buildx', async () => {
-            // The installer (tool cache, Actions cache) is loaded only when a version is asked for: it is
-            // most of the bundle, and the action starts faster without it.
-            const found = inputs.buildxVersion
-                ? await (await Promise.all(/* import() */[__nccwpck_require__.e(415), __nccwpck_require__.e(567)]).then(__nccwpck_require__.bind(__nccwpck_require__, 8567))).installBuildx({
-                    version: inputs.buildxVersion,
-                    base: inputs.buildxMirror,
-                    run: runner,
-                    log,
-                    retries: inputs.retries
-                })
-                : await (0,find/* findBuildx */.a)(runner, env);
-            log.info(`buildx ${found.version} (${[found.command, ...found.prefix].join(' ')})`);
-            return found;
-        });
-        const bx = { bin, run: runner, log, retries: inputs.retries, cwd, stallMs: inputs.stallTimeoutMs };
-        state.buildx = bin;
-        // A merge only copies manifests: a builder named for it gives imagetools its registry settings, no bootstrap needed.
-        const builder = plan.builder.name && inputs.mode !== 'merge'
-            ? await phase('Builder', () => startBuilder(bx, plan, () => {
-                state.builder = plan.builder.name;
-                (0,pipeline_state/* saveState */.L)(edges, state);
-            }))
-            : { name: plan.builder.name, driver: 'not used (merge)', platforms: [], buildkitVersion: '-' };
-        let digest = '';
-        let platformDigests = {};
-        let tags = [];
-        let held = [];
-        let metadata = {};
-        let sources = [];
-        if (inputs.mode === 'merge') {
-            sources = await phase('Find legs', () => findLegs(bx, plan, inputs));
-        }
-        else {
-            const built = await phase(`Build ${plan.platforms.map((p) => p.id).join(', ')}`, () => buildImages(bx, plan, metadataFile, inputs.stallTimeoutMs));
-            ({ metadata, digest, sources } = built);
-            if (plan.output.kind === 'load')
-                tags = plan.tags.refs;
-        }
-        if (sources.length > 0) {
-            const published = await phase(inputs.mode === 'platform' ? 'Hand off to the merge' : 'Publish tags', () => publish(bx, builder.name, plan, inputs, sources));
-            ({ digest, platformDigests, held } = published);
-            tags = inputs.mode === 'platform' ? [] : published.refs;
-        }
-        const result = { plan, digest, platformDigests, tags, held, metadata, timings };
-        setOutputs(edges, plan, result);
-        await edges.summary(masker.mask(summaryMarkdown(result, builder)));
-        return result;
-    }
-    finally {
-        // Secret files must not outlive the build; post removes the directory too if this is cut short.
-        await (0,promises_.rm)(tempDir, { recursive: true, force: true });
-    }
-}
-/** Creates the builder the plan names (recording it for clean-up at once), bootstraps it, says what it offers. */
-async function startBuilder(bx, plan, created) {
-    if (plan.builder.create) {
-        await commands/* createBuilder */.Ij(bx, plan.builder.create, plan.builder.name);
-        created();
-    }
-    const info = await commands/* bootstrapBuilder */.S0(bx, plan.builder.name);
-    bx.log.info(`builder ${info.name}: driver ${info.driver}, BuildKit ${info.buildkitVersion}`);
-    bx.log.info(`platforms: ${info.platforms.join(', ') || '(none listed)'}`);
-    const missing = plan.platforms.filter((p) => info.platforms.length > 0 && !info.platforms.includes(p.id));
-    if (missing.length > 0)
-        bx.log.warning(`builder ${info.name} does not list ${missing.map((p) => p.id).join(', ')}; the build may fail for them`);
-    return info;
-}
-/** The one build of every platform; what it pushed by digest becomes the source of the tags. */
-async function buildImages(bx, plan, metadataFile, stallMs) {
-    const { metadata, output } = await commands/* build */.jq(bx, plan.build, metadataFile, stallMs);
-    for (const problem of commands/* cacheProblems */.J_(output)) {
-        const ref = problem.ref || plan.cache.refs.join(', ');
-        bx.log.warning(`the registry cache ${ref} could not be ${problem.direction === 'read' ? 'read' : 'written'}; the build went on without it: ${problem.error}`);
-    }
-    const digest = String(metadata['containerimage.digest'] ?? '');
-    if (plan.output.kind !== 'push-by-digest')
-        return { metadata, digest, sources: [] };
-    if (!/^sha256:[0-9a-f]{64}$/.test(digest))
-        throw new Error(`the build finished but buildx reported no image digest in its metadata (${Object.keys(metadata).join(', ') || 'empty'})`);
-    return { metadata, digest, sources: [`${plan.output.image}@${digest}`] };
-}
-async function readContext(inputs, env, cwd, log) {
+/** The commit, ref and repository: from the GitHub event, or from the local checkout. */
+async function readContext(session, inputs) {
+    const { env, cwd, log } = session;
     const source = inputs.metadataSource === 'auto' ? (env.GITHUB_EVENT_PATH ? 'workflow' : 'git') : inputs.metadataSource;
     const context = source === 'workflow'
         ? contextFromGitHub(env)
         : await contextFromGit(external_node_path_default().resolve(cwd, env.GITHUB_WORKSPACE || '.'), env);
     log.info(`${context.eventName} ${context.ref} at ${context.sha.slice(0, 12)} (${source})`);
     return context;
+}
+async function makeWorkspace(session, inputs, context) {
+    const tempRoot = session.env.RUNNER_TEMP || external_node_os_default().tmpdir();
+    await (0,promises_.mkdir)(tempRoot, { recursive: true });
+    const tempDir = await (0,promises_.mkdtemp)(external_node_path_default().join(tempRoot, 'multiarch-'));
+    const suffix = (0,external_node_crypto_.randomBytes)(3).toString('hex');
+    const builderName = `multiarch-${context.runId || 'local'}-${context.runAttempt || '1'}-${suffix}`;
+    let inlineBuildkitdConfig;
+    if (inputs.buildkitdConfigInline) {
+        inlineBuildkitdConfig = external_node_path_default().join(tempDir, 'buildkitd.toml');
+        await (0,promises_.writeFile)(inlineBuildkitdConfig, inputs.buildkitdConfigInline);
+    }
+    const secretSpecs = [...(await writeSecrets(inputs, tempDir)), ...secretRefs(inputs.secretEnvs, inputs.secretFiles)];
+    return {
+        tempDir,
+        ids: {
+            builderName,
+            metadataFile: external_node_path_default().join(tempDir, 'metadata.json'),
+            secretSpecs,
+            runId: inputs.runId || context.runId,
+            inlineBuildkitdConfig
+        }
+    };
 }
 async function writeSecrets(inputs, dir) {
     const specs = [];
@@ -36338,185 +36637,164 @@ function hide(value, masker, log) {
         if (line.trim().length >= 3)
             log.setSecret(line);
 }
-/**
- * Moves the tags onto what was pushed by digest. One source (a one-step build or a leg) is copied
- * as it is, so its digest is known; several (a merge) make a new index, read back afterwards so
- * the outputs describe the registry. Reads run in parallel: each is a process start and a round trip.
- */
-async function publish(bx, builder, plan, inputs, sources) {
-    const image = inputs.images[0];
-    // A merged index is new: it gets the index annotations the legs' indexes carried.
-    const annotations = sources.length > 1 ? plan.annotations.filter((a) => a.startsWith('index:')) : [];
-    // The one source is read first (one request): a tag in its repository is a PUT of its exact bytes.
-    const [source, movable] = await Promise.all([
-        sources.length === 1 ? readSource(bx, builder, sources[0]) : undefined,
-        inputs.mode === 'platform'
-            ? { refs: [`${image}:${plan.legs[0].tag}`], held: [] }
-            : movableRefs(bx, builder, plan, image, bx.log)
-    ]);
-    if (movable.refs.length > 0)
-        await moveTags(bx, builder, movable.refs, sources, annotations, source);
-    const index = source ?? (movable.refs.length > 0 ? await commands/* inspectRaw */.hD(bx, builder, movable.refs[0]) : undefined);
-    if (!index)
-        throw new Error(`${movable.refs[0] ?? sources[0]} is not in the registry after publishing`);
-    const platformDigests = index.manifest.manifests
-        ? commands/* platformDigests */.Hm(index.manifest)
-        : { [plan.platforms[0].id]: index.digest };
-    for (const ref of movable.refs)
-        bx.log.info(`${ref} → ${index.digest}`);
-    return { digest: index.digest, platformDigests, refs: movable.refs, held: movable.held };
+
+// EXTERNAL MODULE: ./src/ports.ts
+var ports = __nccwpck_require__(6467);
+;// CONCATENATED MODULE: ./src/pipeline/session.ts
+
+
+function openSession(runEnv) {
+    const log = runEnv.edges.log;
+    const masker = runEnv.masker ?? new ports/* Masker */.G();
+    const session = {
+        edges: runEnv.edges,
+        env: runEnv.env,
+        cwd: runEnv.cwd,
+        log,
+        masker,
+        runner: (0,exec/* createRunner */.ji)(log, masker),
+        now: runEnv.now ?? (() => new Date()),
+        timings: [],
+        current: '',
+        async phase(name, fn) {
+            const start = Date.now();
+            session.current = name;
+            try {
+                return await log.group(name, fn);
+            }
+            finally {
+                session.timings.push([name, (Date.now() - start) / 1000]);
+            }
+        }
+    };
+    return session;
 }
-/**
- * The index the build pushed, read by one GET of its digest (retried on its own); through
- * imagetools when the registry needs what only buildx knows (see registry-tag.ts).
- */
-async function readSource(bx, builder, ref) {
+
+// EXTERNAL MODULE: ./src/pipeline/state.ts
+var pipeline_state = __nccwpck_require__(8147);
+;// CONCATENATED MODULE: ./src/pipeline/run.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** The whole pipeline: inputs → context → plan → its steps, in order → outputs and summary. */
+async function run(runEnv) {
+    const session = openSession(runEnv);
+    let images = [];
+    let plan;
     try {
-        const got = await (0,retry/* withRetry */.bD)(() => (0,client/* getManifest */.c2)(ref, registryOptions(bx)), {
-            retries: bx.retries,
-            what: `reading ${ref}`,
-            log: bx.log
-        });
-        return { manifest: JSON.parse(got.raw), digest: got.digest, raw: got.raw };
-    }
-    catch (error) {
-        if (!(error instanceof client/* RegistryRefused */.AK))
-            throw error;
-        bx.log.info(`reading ${ref} through buildx imagetools (${error.message})`);
-        return commands/* inspectRaw */.hD(bx, builder, ref);
-    }
-}
-function registryOptions(bx) {
-    return { env: process.env, timeoutMs: bx.stallMs || undefined, log: bx.log };
-}
-/**
- * Points the tags at the index, last. A tag in the repository the index was pushed to is one PUT of
- * the index's exact bytes, each tag retried on its own; buildx imagetools create makes ~30 requests
- * for the same (it walks every child manifest and blob) and gives up on the first dropped one.
- * Other repositories, a merge of several sources, and whatever the PUT cannot do (an auth scheme,
- * a registry reachable only through BuildKit's configuration) go through imagetools create.
- */
-async function moveTags(bx, builder, refs, sources, annotations, source) {
-    const mediaType = source?.manifest.mediaType;
-    let direct = source && mediaType && sources.length === 1 && annotations.length === 0
-        ? refs.filter((ref) => (0,client/* sameRepository */.RB)(ref, sources[0]))
-        : [];
-    try {
-        for (const ref of direct) {
-            await (0,retry/* withRetry */.bD)(() => (0,client/* putTag */.go)(ref, source.raw, mediaType, source.digest, registryOptions(bx)), {
-                retries: bx.retries,
-                what: `tagging ${ref}`,
-                log: bx.log
-            });
+        const inputs = await session.phase('Inputs', async () => readAndMask(session));
+        images = inputs.images;
+        const context = await session.phase('Context', () => readContext(session, inputs));
+        const workspace = await makeWorkspace(session, inputs, context);
+        const state = { builder: '', tempDir: workspace.tempDir };
+        (0,pipeline_state/* saveState */.L)(session.edges, state);
+        try {
+            session.current = 'Plan';
+            plan = makePlan(inputs, context, nativePlatform(), session.now(), workspace.ids);
+            if (inputs.dryRun)
+                return await dryRun(session, plan);
+            const result = await runSteps(session, plan, inputs, state);
+            await report(session, result);
+            return result;
+        }
+        finally {
+            // Secret files must not outlive the build; post removes the directory too if this is cut short.
+            await (0,promises_.rm)(workspace.tempDir, { recursive: true, force: true });
         }
     }
     catch (error) {
-        if (!(error instanceof client/* RegistryRefused */.AK))
-            throw error;
-        bx.log.warning(`could not tag by a direct PUT (${error.message}); using buildx imagetools create`);
-        direct = [];
+        const message = explainFailure(error, images);
+        const summary = failureMarkdown(session.current, message, plan, session.timings);
+        await session.edges.summary(session.masker.mask(summary));
+        // Bad input keeps its type: the command line exits 2 for it.
+        throw error instanceof errors/* InputError */.d ? error : new Error(message);
     }
-    const rest = refs.filter((ref) => !direct.includes(ref));
-    if (rest.length > 0)
-        await commands/* tagIndex */.XV(bx, builder, rest, sources, annotations);
 }
-/** The refs to move: every computed one, less floating tags (latest, 1, 1.2) that would move backwards. */
-async function movableRefs(bx, builder, plan, image, log) {
-    const versions = await Promise.all(plan.tags.floating.map((tag) => commands/* publishedVersion */.xJ(bx, builder, `${image}:${tag}`)));
-    const current = new Map(plan.tags.floating.map((tag, i) => [tag, versions[i]]));
-    const keep = holdBackFloating(plan.tags, current);
-    for (const h of keep.held)
-        log.warning(`${h.tag} not moved: ${h.reason === 'prerelease' ? `${h.ours} is a pre-release` : `it points to ${h.current}, newer than ${h.ours}`}`);
+async function dryRun(session, plan) {
+    await session.phase('Plan (dry run)', async () => printPlan(plan, session.log));
+    const commands = plan.steps.flatMap((step) => stepLines(step, plan.steps));
+    setOutputs(session.edges, plan, { digest: '', platformDigests: {}, tags: tagsOutput(plan), metadata: {} });
+    await session.edges.summary(session.masker.mask(dryRunMarkdown(plan, commands)));
+    return undefined;
+}
+async function report(session, result) {
+    setOutputs(session.edges, result.plan, result);
+    await session.edges.summary(session.masker.mask(summaryMarkdown(result)));
+}
+/** Runs the plan's steps in order, each one call in a named phase. */
+async function runSteps(session, plan, inputs, state) {
+    const merging = plan.mode === 'merge';
+    const progress = {
+        builder: { name: plan.builder, driver: 'not used (merge)', platforms: [], buildkitVersion: '-' },
+        built: { metadata: {}, digest: '' },
+        sources: []
+    };
+    const bx = () => ({
+        bin: progress.bin,
+        run: session.runner,
+        log: session.log,
+        retries: inputs.retries,
+        cwd: session.cwd,
+        stallMs: inputs.stallTimeoutMs
+    });
+    for (const step of plan.steps)
+        await runStep(session, plan, step, progress, bx, state, inputs.retries);
+    if (!plan.steps.some((s) => s.kind === 'publish') && !merging) {
+        session.log.info('nothing pushed (push is false): the tags and version outputs are what the rules computed');
+    }
+    const { built, published } = progress;
     return {
-        refs: plan.tags.refs.filter((ref) => keep.tags.includes(ref.slice(ref.lastIndexOf(':') + 1))),
-        held: keep.held
+        plan,
+        digest: published?.digest ?? built.digest,
+        platformDigests: published?.platformDigests ?? {},
+        tags: tagsOutput(plan, published?.refs),
+        held: published?.held ?? [],
+        metadata: built.metadata,
+        builder: progress.builder,
+        timings: session.timings
     };
 }
-/**
- * merge mode: the digest every leg left for this run, or the explicit `digests`. A missing
- * platform fails the merge before anything is published: no half image ships.
- */
-async function findLegs(bx, plan, inputs) {
-    const image = inputs.images[0];
-    const builder = plan.builder.name;
-    if (inputs.digests.length > 0) {
-        const refs = parseDigestRefs(inputs.digests, image);
-        const found = await Promise.all(refs.map((ref) => commands/* inspectRaw */.hD(bx, builder, ref)));
-        const absent = refs.filter((_, i) => !found[i]);
-        if (absent.length > 0)
-            throw new Error(`merge: ${absent.join(', ')} (from the digests input) not in the registry; nothing was published`);
-        return refs;
+async function runStep(session, plan, step, progress, bx, state, retries) {
+    switch (step.kind) {
+        case 'qemu':
+            return session.phase('QEMU', () => runQemu(session, step, retries));
+        case 'buildx':
+            progress.bin = await session.phase('Buildx', () => runBuildx(session, step, retries));
+            state.buildx = progress.bin;
+            return;
+        case 'builder':
+            progress.builder = await session.phase('Builder', () => runBuilder(bx(), step, plan.platforms.map((p) => p.id), () => (0,pipeline_state/* saveState */.L)(session.edges, Object.assign(state, { builder: step.name }))));
+            return;
+        case 'build': {
+            const name = `Build ${step.platforms.map((p) => p.id).join(', ')}`;
+            progress.built = await session.phase(name, () => runBuild(bx(), step, plan.cache.refs));
+            progress.sources = progress.built.source ? [progress.built.source] : [];
+            return;
+        }
+        case 'find-legs':
+            progress.sources = await session.phase('Find legs', () => findLegs(bx(), step));
+            return;
+        case 'check-digests':
+            progress.sources = await session.phase('Find legs', () => checkDigests(bx(), step));
+            return;
+        case 'publish': {
+            const registry = registryOptions(session.env, session.log, bx().stallMs ?? 0);
+            const platforms = plan.platforms.map((p) => p.id);
+            const name = step.handOff ? 'Hand off to the merge' : 'Publish tags';
+            progress.published = await session.phase(name, () => publish(bx(), step, plan.tags, progress.sources, registry, platforms));
+            return;
+        }
     }
-    const legs = await Promise.all(plan.legs.map((leg) => commands/* inspectRaw */.hD(bx, builder, `${image}:${leg.tag}`)));
-    const found = [];
-    const missing = [];
-    plan.legs.forEach((leg, i) => {
-        const ref = `${image}:${leg.tag}`;
-        const id = leg.platforms[0].id;
-        const got = legs[i];
-        if (!got)
-            return void missing.push(`${id} (no ${ref})`);
-        const offers = got.manifest.manifests ? Object.keys(commands/* platformDigests */.Hm(got.manifest)) : [id];
-        if (!offers.includes(id))
-            return void missing.push(`${id} (${ref} holds ${offers.join(', ') || 'no platform'})`);
-        bx.log.info(`${id}: ${image}@${got.digest}`);
-        found.push(`${image}@${got.digest}`);
-    });
-    if (missing.length > 0)
-        throw new Error(`merge: no leg result for ${missing.join('; ')}. Did every matrix leg run with mode: platform for this commit and run? Nothing was published.`);
-    return found;
-}
-/** dry-run: what each mode would do, with the exact commands quoted so they can be pasted into a shell. */
-function printPlan(plan, inputs, log) {
-    const cli = (argv) => ['docker', 'buildx', ...argv].map(exec/* quoteArg */.X1).join(' ');
-    const image = inputs.images[0];
-    const builder = plan.builder.name ? ['--builder', plan.builder.name] : [];
-    const tagFlags = (refs) => refs.flatMap((r) => ['--tag', r]);
-    log.info(`mode: ${inputs.mode}`);
-    log.info(`platforms: ${plan.platforms.map((p) => p.id).join(', ')} (emulated: ${plan.emulated.map((p) => p.id).join(', ') || 'none'})`);
-    log.info(`version: ${plan.tags.version || '(none)'}`);
-    log.info(`tags:\n  ${dryRunTags(plan, inputs).join('\n  ') || '(none)'}`);
-    log.info(`cache: ${plan.cache.refs.join(', ') || 'off'}`);
-    if (plan.builder.create)
-        log.info(cli(plan.builder.create));
-    if (plan.build.length > 0)
-        log.info(cli(plan.build));
-    if (inputs.mode === 'merge') {
-        const sources = inputs.digests.length > 0
-            ? parseDigestRefs(inputs.digests, image)
-            : plan.legs.map((leg) => `${image}:${leg.tag}`);
-        const annotations = plan.annotations.filter((a) => a.startsWith('index:')).flatMap((a) => ['--annotation', a]);
-        log.info(cli(['imagetools', 'create', ...builder, ...annotations, ...tagFlags(plan.tags.refs), ...sources]));
-    }
-    else if (inputs.push) {
-        const refs = dryRunTags(plan, inputs);
-        if (refs.length > 0)
-            log.info(cli(['imagetools', 'create', ...builder, ...tagFlags(refs), `${image}@<digest of the build>`]));
-    }
-}
-/** The refs a run would move: a leg moves only its hand-off tag, and outputs no tags. */
-function dryRunTags(plan, inputs) {
-    return inputs.mode === 'platform' ? [`${inputs.images[0]}:${plan.legs[0].tag}`] : plan.tags.refs;
-}
-function setOutputs(edges, plan, result) {
-    edges.setOutput('digest', result.digest);
-    edges.setOutput('tags', result.tags.join('\n'));
-    edges.setOutput('version', plan.tags.version);
-    edges.setOutput('platform-digests', JSON.stringify(result.platformDigests));
-    edges.setOutput('metadata', JSON.stringify(result.metadata));
-    edges.setOutput('builder', plan.builder.name);
-    edges.setOutput('labels', Object.entries(plan.labels)
-        .map(([k, v]) => `${k}=${v}`)
-        .join('\n'));
-    edges.setOutput('annotations', plan.annotations.join('\n'));
-    edges.setOutput('json', JSON.stringify({
-        tags: result.tags,
-        labels: plan.labels,
-        annotations: plan.annotations,
-        version: plan.tags.version,
-        digest: result.digest,
-        'platform-digests': result.platformDigests
-    }));
 }
 
 
@@ -36579,6 +36857,71 @@ class InputError extends Error {
 
 /***/ }),
 
+/***/ 2960:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $W: () => (/* binding */ bootstrapArgv),
+/* harmony export */   Cm: () => (/* binding */ withoutHeld),
+/* harmony export */   R3: () => (/* binding */ publishedRefs),
+/* harmony export */   R5: () => (/* binding */ imagetoolsCreateArgv),
+/* harmony export */   iq: () => (/* binding */ getRequest),
+/* harmony export */   jJ: () => (/* binding */ inspectRawArgv),
+/* harmony export */   lv: () => (/* binding */ inspectConfigArgv),
+/* harmony export */   mX: () => (/* binding */ removeBuilderArgv),
+/* harmony export */   zi: () => (/* binding */ putRequest)
+/* harmony export */ });
+/** `--builder NAME` when a builder is in use; imagetools also works without one. */
+function builderFlag(builder) {
+    return builder ? ['--builder', builder] : [];
+}
+function bootstrapArgv(name) {
+    return ['inspect', '--bootstrap', '--builder', name];
+}
+function removeBuilderArgv(name) {
+    return ['rm', '--force', name];
+}
+/** The manifest or index a reference points at, exactly as the registry stores it. */
+function inspectRawArgv(builder, ref) {
+    return ['imagetools', 'inspect', ...builderFlag(builder), '--raw', ref];
+}
+/** The image config(s) of a reference: where a version label is when the index carries no annotation. */
+function inspectConfigArgv(builder, ref) {
+    return ['imagetools', 'inspect', ...builderFlag(builder), '--format', '{{json .Image}}', ref];
+}
+/** Points `refs` at `sources` (one copied as it is; several merged into one new index). */
+function imagetoolsCreateArgv(builder, refs, sources, annotations) {
+    const argv = ['imagetools', 'create', ...builderFlag(builder)];
+    for (const annotation of annotations)
+        argv.push('--annotation', annotation);
+    for (const ref of refs)
+        argv.push('--tag', ref);
+    return [...argv, ...sources];
+}
+/** The registry requests that move `put` refs, as the log shows them. */
+function getRequest(source) {
+    return `GET ${source}`;
+}
+function putRequest(ref, source) {
+    return `PUT ${ref} (the bytes of ${source})`;
+}
+/** The publish step less the refs whose tag is held back (a floating tag that would move backwards). */
+function withoutHeld(step, held) {
+    const keep = (ref) => !held.includes(ref.slice(ref.lastIndexOf(':') + 1));
+    return {
+        ...step,
+        put: step.put.filter(keep),
+        imagetools: { ...step.imagetools, refs: step.imagetools.refs.filter(keep) }
+    };
+}
+/** Every ref a publish step moves, in the order it moves them. */
+function publishedRefs(step) {
+    return [...step.put, ...step.imagetools.refs];
+}
+
+
+/***/ }),
+
 /***/ 3390:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -36634,6 +36977,7 @@ class Masker {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Hm: () => (/* binding */ platformDigests),
+/* harmony export */   Ht: () => (/* binding */ imagePlatform),
 /* harmony export */   Ij: () => (/* binding */ createBuilder),
 /* harmony export */   J_: () => (/* binding */ cacheProblems),
 /* harmony export */   S0: () => (/* binding */ bootstrapBuilder),
@@ -36649,6 +36993,8 @@ class Masker {
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2765);
+/* harmony import */ var _plan_steps_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2960);
+
 
 
 
@@ -36664,7 +37010,7 @@ async function createBuilder(bx, createArgv, name) {
     });
 }
 async function bootstrapBuilder(bx, name) {
-    const out = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, ['inspect', '--bootstrap', '--builder', name], { quiet: true }), {
+    const out = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, (0,_plan_steps_js__WEBPACK_IMPORTED_MODULE_3__/* .bootstrapArgv */ .$W)(name), { quiet: true }), {
         retries: bx.retries,
         what: `starting builder ${name}`,
         log: bx.log
@@ -36689,7 +37035,7 @@ function parseInspect(text, name) {
     };
 }
 async function removeBuilder(bx, name) {
-    const result = await call(bx, ['rm', '--force', name], { allowFailure: true, quiet: true });
+    const result = await call(bx, (0,_plan_steps_js__WEBPACK_IMPORTED_MODULE_3__/* .removeBuilderArgv */ .mX)(name), { allowFailure: true, quiet: true });
     if (result.code === 0)
         return 'removed';
     if (/not found|no builder|does not exist/i.test(result.stderr))
@@ -36736,14 +37082,10 @@ function cacheProblems(output) {
     }
     return problems;
 }
-/** `--builder NAME` when a builder is in use; imagetools also works without one. */
-function builderFlag(builder) {
-    return builder ? ['--builder', builder] : [];
-}
 /** The manifest or index a reference points at, with its digest, or undefined when it does not exist. */
 async function inspectRaw(bx, builder, ref) {
     try {
-        const out = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--raw', ref], {
+        const out = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, (0,_plan_steps_js__WEBPACK_IMPORTED_MODULE_3__/* .inspectRawArgv */ .jJ)(builder, ref), {
             quiet: true,
             stallMs: bx.stallMs || undefined
         }), {
@@ -36775,7 +37117,7 @@ async function publishedVersion(bx, builder, ref) {
     const annotated = found.manifest.annotations?.['org.opencontainers.image.version'];
     if (annotated)
         return annotated;
-    const out = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--format', '{{json .Image}}', ref], {
+    const out = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, (0,_plan_steps_js__WEBPACK_IMPORTED_MODULE_3__/* .inspectConfigArgv */ .lv)(builder, ref), {
         quiet: true,
         stallMs: bx.stallMs || undefined
     }), {
@@ -36805,17 +37147,18 @@ function platformDigests(index) {
  * image is in the registry. One source is copied as it is; several are merged into one index.
  */
 async function tagIndex(bx, builder, refs, sources, annotations = []) {
-    const argv = ['imagetools', 'create', ...builderFlag(builder)];
-    for (const annotation of annotations)
-        argv.push('--annotation', annotation);
-    for (const ref of refs)
-        argv.push('--tag', ref);
-    argv.push(...sources);
+    const argv = (0,_plan_steps_js__WEBPACK_IMPORTED_MODULE_3__/* .imagetoolsCreateArgv */ .R5)(builder, refs, sources, annotations);
     await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, argv, { quiet: true, stallMs: bx.stallMs || undefined }), {
         retries: bx.retries,
         what: 'tagging the index',
         log: bx.log
     });
+}
+/** The platform of a single image manifest (it names none itself): its config's os/architecture/variant. */
+async function imagePlatform(bx, builder, ref) {
+    const out = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, (0,_plan_steps_js__WEBPACK_IMPORTED_MODULE_3__/* .inspectConfigArgv */ .lv)(builder, ref), { quiet: true, stallMs: bx.stallMs || undefined }), { retries: bx.retries, what: `reading the platform of ${ref}`, log: bx.log });
+    const config = JSON.parse(out.stdout);
+    return [config.os, config.architecture, config.variant].filter(Boolean).join('/') || 'unknown';
 }
 
 
@@ -37074,11 +37417,10 @@ function lastLines(text, n) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   AK: () => (/* binding */ RegistryRefused),
-/* harmony export */   RB: () => (/* binding */ sameRepository),
 /* harmony export */   c2: () => (/* binding */ getManifest),
 /* harmony export */   go: () => (/* binding */ putTag)
 /* harmony export */ });
-/* unused harmony exports parseName, splitRef */
+/* unused harmony exports parseName, splitRef, sameRepository */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1421);

@@ -3245,7 +3245,7 @@ module.exports = validRange
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7191);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6377);
 // The command line's entry: the action's pipeline outside GitHub (see cli-main.ts). No logic here.
 
 const interrupt = new AbortController();
@@ -3271,7 +3271,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7191:
+/***/ 6377:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -7100,255 +7100,6 @@ function formatOutputs(outputs) {
     return lines.join('\n');
 }
 
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./src/tools/exec.ts
-var exec = __nccwpck_require__(2122);
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
-;// CONCATENATED MODULE: ./src/inputs/context.ts
-
-
-
-
-
-
-/*
- * Where the build runs, read once into a plain Context value: from the GitHub Actions environment and
- * event payload (no API calls), or from a local git checkout for builds outside GitHub.
- */
-const execFileAsync = (0,external_node_util_.promisify)(external_node_child_process_.execFile);
-/** `SOURCE_DATE_EPOCH` (whole seconds since 1970, https://reproducible-builds.org/specs/source-date-epoch/). */
-function parseSourceDateEpoch(value) {
-    if (value === undefined || value.trim() === '')
-        return undefined;
-    if (!/^\d+$/.test(value.trim()))
-        throw new errors/* InputError */.d('SOURCE_DATE_EPOCH', value, 'a whole number of seconds since 1970-01-01T00:00:00Z');
-    return new Date(Number(value.trim()) * 1000);
-}
-function readPayload(file) {
-    if (!file)
-        return {};
-    try {
-        const parsed = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
-        return parsed !== null && typeof parsed === 'object' ? parsed : {};
-    }
-    catch (err) {
-        throw new Error(`cannot read the event payload GITHUB_EVENT_PATH=${file}: ${err.message}`);
-    }
-}
-function str(value) {
-    return typeof value === 'string' && value !== '' ? value : undefined;
-}
-function date(value) {
-    const text = str(value);
-    if (!text)
-        return undefined;
-    const parsed = new Date(text);
-    return Number.isNaN(parsed.getTime()) ? undefined : parsed;
-}
-/** `NOASSERTION` and `other` are GitHub's "unknown licence", not an SPDX id worth a label. */
-function spdx(value) {
-    const id = str(value);
-    return id && !/^(NOASSERTION|other)$/i.test(id) ? id : undefined;
-}
-/**
- * The context of a GitHub Actions run: GITHUB_EVENT_NAME, GITHUB_REF, GITHUB_SHA, GITHUB_REPOSITORY,
- * GITHUB_SERVER_URL, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT, SOURCE_DATE_EPOCH and the payload at
- * GITHUB_EVENT_PATH. For pull requests the ref is `refs/pull/<n>/merge` (pull_request_target runs on
- * the base branch's ref, which must not give the base branch's tags) and the sha the head commit's.
- * The commit date comes from the push payload, else from the checkout in GITHUB_WORKSPACE when it has
- * the commit (for a pull request whose head is not fetched: the merge commit GITHUB_SHA).
- */
-function contextFromGitHub(env) {
-    const payload = readPayload(env.GITHUB_EVENT_PATH);
-    const eventName = env.GITHUB_EVENT_NAME ?? '';
-    const repository = payload.repository ?? {};
-    const fullName = str(env.GITHUB_REPOSITORY) ?? str(repository.full_name) ?? '';
-    const server = (str(env.GITHUB_SERVER_URL) ?? 'https://github.com').replace(/\/+$/, '');
-    const repo = {
-        fullName,
-        htmlUrl: str(repository.html_url) ?? (fullName ? `${server}/${fullName}` : ''),
-        description: str(repository.description),
-        license: spdx(repository.license?.spdx_id),
-        defaultBranch: str(repository.default_branch)
-    };
-    let ref = env.GITHUB_REF ?? '';
-    let sha = env.GITHUB_SHA ?? '';
-    let pr;
-    const pull = payload.pull_request;
-    if (pull && typeof pull.number === 'number') {
-        pr = { number: pull.number, baseRef: str(pull.base?.ref) ?? '', headRef: str(pull.head?.ref) ?? '' };
-        if (!ref.startsWith('refs/pull/'))
-            ref = `refs/pull/${pull.number}/merge`;
-        sha = str(pull.head?.sha) ?? sha;
-    }
-    const release = payload.release;
-    if (ref === '' && str(release?.tag_name))
-        ref = `refs/tags/${release.tag_name}`;
-    const headCommit = payload.head_commit;
-    let commitDate = headCommit && (!sha || headCommit.id === sha || !headCommit.id) ? date(headCommit.timestamp) : undefined;
-    if (!commitDate && env.GITHUB_WORKSPACE) {
-        // A pull request's checkout is the merge commit, often without the head's history: its date
-        // still agrees across matrix legs, which is what `created` needs.
-        for (const candidate of new Set([sha, env.GITHUB_SHA ?? ''])) {
-            commitDate ??= candidate ? gitCommitDateSync(env.GITHUB_WORKSPACE, candidate) : undefined;
-        }
-    }
-    return {
-        eventName,
-        ref,
-        sha,
-        repo,
-        pr,
-        commitDate,
-        sourceDateEpoch: parseSourceDateEpoch(env.SOURCE_DATE_EPOCH),
-        runId: env.GITHUB_RUN_ID ?? '',
-        runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1'
-    };
-}
-/** The commit's date from a checkout, or undefined when git or the commit is not there (shallow clones). */
-function gitCommitDateSync(dir, sha) {
-    try {
-        const out = (0,external_node_child_process_.execFileSync)('git', ['-C', dir, 'log', '-1', '--format=%cI', sha, '--'], {
-            encoding: 'utf8',
-            stdio: ['ignore', 'pipe', 'ignore']
-        });
-        return date(out.trim());
-    }
-    catch {
-        return undefined;
-    }
-}
-async function git(dir, args) {
-    const { stdout } = await execFileAsync('git', ['-C', dir, ...args], {
-        encoding: 'utf8',
-        maxBuffer: 16 * 1024 * 1024
-    });
-    return stdout.trim();
-}
-async function gitMaybe(dir, args) {
-    try {
-        const out = await git(dir, args);
-        return out === '' ? undefined : out;
-    }
-    catch {
-        return undefined;
-    }
-}
-/**
- * A remote's web address: `git@host:o/r.git`, `ssh://git@host:22/o/r.git` and
- * `https://user:token@host/o/r.git` all give `https://host/o/r` (credentials are never kept).
- * Undefined for local paths and unknown forms.
- */
-function remoteToHttps(url) {
-    const trimmed = url.trim();
-    let host;
-    let repoPath;
-    const scp = /^(?:[^@/]+@)?([^:/]+):(?!\/)(.+)$/.exec(trimmed);
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
-        let parsed;
-        try {
-            parsed = new URL(trimmed);
-        }
-        catch {
-            return undefined;
-        }
-        if (parsed.protocol === 'file:')
-            return undefined;
-        const web = parsed.protocol === 'http:' || parsed.protocol === 'https:';
-        host = web ? parsed.host : parsed.hostname;
-        repoPath = parsed.pathname;
-    }
-    else if (scp) {
-        host = scp[1];
-        repoPath = scp[2];
-    }
-    else {
-        return undefined;
-    }
-    repoPath = repoPath
-        .replace(/^\/+/, '')
-        .replace(/\/+$/, '')
-        .replace(/\.git$/, '');
-    if (!host || !repoPath)
-        return undefined;
-    return `https://${host.toLowerCase()}/${repoPath}`;
-}
-/** Picks the tag a tag push would have built: the highest semver tag, else the first by name. */
-function pickTag(tags) {
-    const versions = tags.filter((t) => semver_default().valid(t) !== null).sort((a, b) => semver_default().rcompare(a, b));
-    return versions[0] ?? [...tags].sort()[0];
-}
-/**
- * The context of a local checkout, for builds outside GitHub, shaped like the matching GitHub event:
- * - on a branch: `refs/heads/<branch>` (as a push to that branch);
- * - detached at a tagged commit (`git checkout v1.2.3`): `refs/tags/<tag>` (as the tag push),
- *   the highest semver tag when several point there;
- * - detached elsewhere: the branch whose tip is HEAD (local, then origin/*), else no ref (sha tag only).
- * GITHUB_REF in `env` overrides the ref for CI systems that check out detached commits.
- * Repository name and web address from `remote.origin.url`; default branch from
- * `refs/remotes/origin/HEAD`, else `main`. Throws when `dir` is not a git work tree.
- */
-async function contextFromGit(dir, env = {}) {
-    let sha;
-    try {
-        sha = await git(dir, ['rev-parse', '--verify', 'HEAD^{commit}']);
-    }
-    catch (err) {
-        throw new Error(`${dir} is not a git checkout with a commit (git rev-parse HEAD failed: ${err.message.split('\n')[0]})`);
-    }
-    let ref = str(env.GITHUB_REF) ?? '';
-    if (!ref) {
-        const branch = await gitMaybe(dir, ['symbolic-ref', '--quiet', 'HEAD']);
-        if (branch) {
-            ref = branch;
-        }
-        else {
-            const tags = (await gitMaybe(dir, ['tag', '--points-at', 'HEAD']))?.split('\n') ?? [];
-            const tag = pickTag(tags);
-            if (tag) {
-                ref = `refs/tags/${tag}`;
-            }
-            else {
-                const heads = (await gitMaybe(dir, [
-                    'for-each-ref',
-                    '--points-at',
-                    'HEAD',
-                    '--format=%(refname)',
-                    'refs/heads',
-                    'refs/remotes/origin'
-                ]))?.split('\n') ?? [];
-                const local = heads.find((h) => h.startsWith('refs/heads/'));
-                const remote = heads.find((h) => h.startsWith('refs/remotes/origin/') && h !== 'refs/remotes/origin/HEAD');
-                if (local)
-                    ref = local;
-                else if (remote)
-                    ref = `refs/heads/${remote.slice('refs/remotes/origin/'.length)}`;
-            }
-        }
-    }
-    const remoteUrl = await gitMaybe(dir, ['config', '--get', 'remote.origin.url']);
-    const htmlUrl = remoteUrl ? remoteToHttps(remoteUrl) : undefined;
-    const fullName = htmlUrl ? new URL(htmlUrl).pathname.replace(/^\//, '') : external_node_path_default().basename(external_node_path_default().resolve(dir));
-    const originHead = await gitMaybe(dir, ['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD']);
-    const defaultBranch = originHead ? originHead.replace(/^refs\/remotes\/origin\//, '') : 'main';
-    const commitDate = date(await gitMaybe(dir, ['log', '-1', '--format=%cI', 'HEAD']));
-    return {
-        eventName: 'git',
-        ref,
-        sha,
-        repo: { fullName, htmlUrl: htmlUrl ?? '', defaultBranch },
-        commitDate,
-        sourceDateEpoch: parseSourceDateEpoch(env.SOURCE_DATE_EPOCH),
-        runId: env.GITHUB_RUN_ID ?? `local-${Date.now().toString(36)}`,
-        runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1'
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/plan/labels.ts
 
 
@@ -7543,7 +7294,57 @@ function createBuilderArgv(spec) {
     return argv;
 }
 
+;// CONCATENATED MODULE: ./src/plan/steps.ts
+/** `--builder NAME` when a builder is in use; imagetools also works without one. */
+function builderFlag(builder) {
+    return builder ? ['--builder', builder] : [];
+}
+function bootstrapArgv(name) {
+    return ['inspect', '--bootstrap', '--builder', name];
+}
+function removeBuilderArgv(name) {
+    return ['rm', '--force', name];
+}
+/** The manifest or index a reference points at, exactly as the registry stores it. */
+function inspectRawArgv(builder, ref) {
+    return ['imagetools', 'inspect', ...builderFlag(builder), '--raw', ref];
+}
+/** The image config(s) of a reference: where a version label is when the index carries no annotation. */
+function inspectConfigArgv(builder, ref) {
+    return ['imagetools', 'inspect', ...builderFlag(builder), '--format', '{{json .Image}}', ref];
+}
+/** Points `refs` at `sources` (one copied as it is; several merged into one new index). */
+function imagetoolsCreateArgv(builder, refs, sources, annotations) {
+    const argv = ['imagetools', 'create', ...builderFlag(builder)];
+    for (const annotation of annotations)
+        argv.push('--annotation', annotation);
+    for (const ref of refs)
+        argv.push('--tag', ref);
+    return [...argv, ...sources];
+}
+/** The registry requests that move `put` refs, as the log shows them. */
+function getRequest(source) {
+    return `GET ${source}`;
+}
+function putRequest(ref, source) {
+    return `PUT ${ref} (the bytes of ${source})`;
+}
+/** The publish step less the refs whose tag is held back (a floating tag that would move backwards). */
+function withoutHeld(step, held) {
+    const keep = (ref) => !held.includes(ref.slice(ref.lastIndexOf(':') + 1));
+    return {
+        ...step,
+        put: step.put.filter(keep),
+        imagetools: { ...step.imagetools, refs: step.imagetools.refs.filter(keep) }
+    };
+}
+/** Every ref a publish step moves, in the order it moves them. */
+function publishedRefs(step) {
+    return [...step.put, ...step.imagetools.refs];
+}
+
 ;// CONCATENATED MODULE: ./src/plan/plan.ts
+
 
 
 
@@ -7558,46 +7359,52 @@ function makePlan(inputs, context, native, now, ids) {
     }
     const labels = computeLabels(context, tags.version, inputs.labels, now);
     const annotations = computeAnnotations(labels, inputs.annotations, inputs.platforms.length > 1 ? ['index', 'manifest'] : ['manifest']);
+    const builder = inputs.builder || (inputs.mode === 'merge' ? '' : inputs.driver === 'docker' ? 'default' : ids.builderName);
+    const common = {
+        mode: inputs.mode,
+        platforms: inputs.platforms,
+        tags,
+        labels,
+        annotations,
+        builder
+    };
+    const buildxStep = { kind: 'buildx', version: inputs.buildxVersion, mirror: inputs.buildxMirror };
+    if (inputs.mode === 'merge') {
+        return {
+            ...common,
+            emulated: [],
+            cache: { from: [], to: [], refs: [] },
+            steps: [buildxStep, mergeSources(inputs, context, ids, builder), publishStep(inputs, tags, builder, annotations)]
+        };
+    }
     const leg = inputs.mode === 'platform' ? inputs.platforms : undefined;
     const scope = cacheScope(context, inputs.cacheTag, leg);
-    const cache = inputs.mode === 'merge'
-        ? { from: [], to: [], refs: [] }
-        : planCache({
-            enabled: inputs.cache,
-            image: inputs.images[0],
-            tag: scope.write,
-            readOnlyTags: scope.readOnly,
-            cacheFrom: inputs.cacheFrom,
-            cacheTo: inputs.cacheTo
-        });
-    const legs = inputs.mode === 'platform'
-        ? [{ platforms: inputs.platforms, tag: legTag(context, ids.runId, inputs.platforms) }]
-        : inputs.mode === 'merge'
-            ? inputs.platforms.map((p) => ({ platforms: [p], tag: legTag(context, ids.runId, [p]) }))
-            : [];
+    const cache = planCache({
+        enabled: inputs.cache,
+        image: inputs.images[0],
+        tag: scope.write,
+        readOnlyTags: scope.readOnly,
+        cacheFrom: inputs.cacheFrom,
+        cacheTo: inputs.cacheTo
+    });
+    const emulated = inputs.platforms.filter((p) => !runsNatively(p, native));
     const output = inputs.push
         ? { kind: 'push-by-digest', image: inputs.images[0] }
         : inputs.load
             ? { kind: 'load', tags: tags.refs }
             : { kind: 'none' };
-    const create = inputs.builder || inputs.mode === 'merge'
-        ? undefined
-        : inputs.driver === 'docker'
-            ? undefined
-            : createBuilderArgv({
-                name: ids.builderName,
-                driver: inputs.driver,
-                endpoint: inputs.endpoint,
-                buildkitImage: inputs.buildkitImage,
-                driverOpts: inputs.driverOpts,
-                buildkitdConfig: ids.inlineBuildkitdConfig ?? inputs.buildkitdConfig,
-                buildkitdFlags: inputs.buildkitdFlags
-            });
-    const builderName = inputs.builder || (inputs.mode === 'merge' ? '' : inputs.driver === 'docker' ? 'default' : ids.builderName);
-    const build = inputs.mode === 'merge'
-        ? []
-        : buildArgv({
-            builder: builderName,
+    const steps = [];
+    // A remote BuildKit runs its builds on its own kernel: the host's handlers are not its concern
+    // unless `qemu` names a method explicitly.
+    const remote = !inputs.builder && inputs.driver === 'remote';
+    if (emulated.length > 0 && inputs.qemu !== 'false' && !(remote && inputs.qemu === 'auto')) {
+        steps.push({ kind: 'qemu', mode: inputs.qemu, image: inputs.qemuImage, platforms: emulated });
+    }
+    steps.push(buildxStep, builderStep(inputs, ids, builder));
+    steps.push({
+        kind: 'build',
+        argv: buildArgv({
+            builder,
             platforms: inputs.platforms.map((p) => p.id),
             context: inputs.context,
             file: inputs.file,
@@ -7621,18 +7428,80 @@ function makePlan(inputs, context, native, now, ids) {
             cacheTo: cache.to,
             output,
             metadataFile: ids.metadataFile
-        });
-    return {
+        }),
+        metadataFile: ids.metadataFile,
         platforms: inputs.platforms,
-        emulated: inputs.mode === 'merge' ? [] : inputs.platforms.filter((p) => !runsNatively(p, native)),
-        tags,
-        labels,
-        annotations,
-        cache,
-        builder: { name: builderName, create },
-        build,
-        output,
-        legs
+        pushTo: output.kind === 'push-by-digest' ? output.image : undefined
+    });
+    if (inputs.push) {
+        steps.push(inputs.mode === 'platform'
+            ? handOffStep(inputs.images[0], legTag(context, ids.runId, inputs.platforms), builder)
+            : publishStep(inputs, tags, builder, []));
+    }
+    return { ...common, emulated, cache, steps };
+}
+/** The builder this run creates (unless one is given or the docker driver's own is used), then bootstraps. */
+function builderStep(inputs, ids, name) {
+    if (inputs.builder || inputs.driver === 'docker')
+        return { kind: 'builder', name, bootstrap: bootstrapArgv(name) };
+    const create = createBuilderArgv({
+        name,
+        driver: inputs.driver,
+        endpoint: inputs.endpoint,
+        buildkitImage: inputs.buildkitImage,
+        driverOpts: inputs.driverOpts,
+        buildkitdConfig: ids.inlineBuildkitdConfig ?? inputs.buildkitdConfig,
+        buildkitdFlags: inputs.buildkitdFlags
+    });
+    return { kind: 'builder', name, create, bootstrap: bootstrapArgv(name), remove: removeBuilderArgv(name) };
+}
+/** merge: the legs this run's matrix left (one hand-off tag per platform), or the explicit digests. */
+function mergeSources(inputs, context, ids, builder) {
+    const image = inputs.images[0];
+    if (inputs.digests.length > 0) {
+        const refs = parseDigestRefs(inputs.digests, image);
+        return { kind: 'check-digests', builder, platforms: inputs.platforms, refs };
+    }
+    return {
+        kind: 'find-legs',
+        builder,
+        legs: inputs.platforms.map((platform) => ({ platform, ref: `${image}:${legTag(context, ids.runId, [platform])}` }))
+    };
+}
+/**
+ * The tags of a one-step build or a merge. A build has one source in the first image's
+ * repository: each tag there is a PUT of its bytes, the other images' tags an imagetools copy. A
+ * merge makes a new index, with the index annotations the legs' indexes carried.
+ */
+function publishStep(inputs, tags, builder, annotations) {
+    const image = inputs.images[0];
+    const merge = inputs.mode === 'merge';
+    const direct = merge ? [] : tags.refs.filter((ref) => ref.startsWith(`${image}:`));
+    return {
+        kind: 'publish',
+        builder,
+        image,
+        source: merge ? (inputs.digests.length > 0 ? 'digests' : 'legs') : 'build',
+        put: direct,
+        imagetools: {
+            refs: tags.refs.filter((ref) => !direct.includes(ref)),
+            annotations: merge ? annotations.filter((a) => a.startsWith('index:')) : []
+        },
+        floating: tags.floating.map((tag) => ({ tag, ref: `${image}:${tag}` })),
+        handOff: false
+    };
+}
+/** A matrix leg tags its push with the hand-off tag only, where the merge will look for it. */
+function handOffStep(image, tag, builder) {
+    return {
+        kind: 'publish',
+        builder,
+        image,
+        source: 'build',
+        put: [`${image}:${tag}`],
+        imagetools: { refs: [], annotations: [] },
+        floating: [],
+        handOff: true
     };
 }
 /** `id=value` lines of the `secrets` input, split at the first `=` (values may hold anything). */
@@ -7928,7 +7797,10 @@ function ids(platforms) {
 
 // EXTERNAL MODULE: ./src/tools/buildx/find.ts
 var find = __nccwpck_require__(7709);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/tools/buildx/commands.ts
+
 
 
 
@@ -7944,7 +7816,7 @@ async function createBuilder(bx, createArgv, name) {
     });
 }
 async function bootstrapBuilder(bx, name) {
-    const out = await (0,retry/* withRetry */.bD)(() => call(bx, ['inspect', '--bootstrap', '--builder', name], { quiet: true }), {
+    const out = await (0,retry/* withRetry */.bD)(() => call(bx, bootstrapArgv(name), { quiet: true }), {
         retries: bx.retries,
         what: `starting builder ${name}`,
         log: bx.log
@@ -7969,7 +7841,7 @@ function parseInspect(text, name) {
     };
 }
 async function removeBuilder(bx, name) {
-    const result = await call(bx, ['rm', '--force', name], { allowFailure: true, quiet: true });
+    const result = await call(bx, removeBuilderArgv(name), { allowFailure: true, quiet: true });
     if (result.code === 0)
         return 'removed';
     if (/not found|no builder|does not exist/i.test(result.stderr))
@@ -8016,14 +7888,10 @@ function cacheProblems(output) {
     }
     return problems;
 }
-/** `--builder NAME` when a builder is in use; imagetools also works without one. */
-function builderFlag(builder) {
-    return builder ? ['--builder', builder] : [];
-}
 /** The manifest or index a reference points at, with its digest, or undefined when it does not exist. */
 async function inspectRaw(bx, builder, ref) {
     try {
-        const out = await (0,retry/* withRetry */.bD)(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--raw', ref], {
+        const out = await (0,retry/* withRetry */.bD)(() => call(bx, inspectRawArgv(builder, ref), {
             quiet: true,
             stallMs: bx.stallMs || undefined
         }), {
@@ -8055,7 +7923,7 @@ async function publishedVersion(bx, builder, ref) {
     const annotated = found.manifest.annotations?.['org.opencontainers.image.version'];
     if (annotated)
         return annotated;
-    const out = await (0,retry/* withRetry */.bD)(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--format', '{{json .Image}}', ref], {
+    const out = await (0,retry/* withRetry */.bD)(() => call(bx, inspectConfigArgv(builder, ref), {
         quiet: true,
         stallMs: bx.stallMs || undefined
     }), {
@@ -8085,43 +7953,163 @@ function commands_platformDigests(index) {
  * image is in the registry. One source is copied as it is; several are merged into one index.
  */
 async function tagIndex(bx, builder, refs, sources, annotations = []) {
-    const argv = ['imagetools', 'create', ...builderFlag(builder)];
-    for (const annotation of annotations)
-        argv.push('--annotation', annotation);
-    for (const ref of refs)
-        argv.push('--tag', ref);
-    argv.push(...sources);
+    const argv = imagetoolsCreateArgv(builder, refs, sources, annotations);
     await (0,retry/* withRetry */.bD)(() => call(bx, argv, { quiet: true, stallMs: bx.stallMs || undefined }), {
         retries: bx.retries,
         what: 'tagging the index',
         log: bx.log
     });
 }
-
-;// CONCATENATED MODULE: ./src/pipeline/state.ts
-function saveState(edges, state) {
-    edges.saveState('cleanup', JSON.stringify(state));
-}
-/** Reads what main saved; a missing or unreadable record means there is nothing to clean. */
-function loadState(edges) {
-    const raw = edges.getState('cleanup');
-    if (!raw)
-        return undefined;
-    try {
-        const parsed = JSON.parse(raw);
-        return {
-            builder: typeof parsed.builder === 'string' ? parsed.builder : '',
-            buildx: parsed.buildx,
-            tempDir: typeof parsed.tempDir === 'string' ? parsed.tempDir : ''
-        };
-    }
-    catch {
-        return undefined;
-    }
+/** The platform of a single image manifest (it names none itself): its config's os/architecture/variant. */
+async function imagePlatform(bx, builder, ref) {
+    const out = await (0,retry/* withRetry */.bD)(() => call(bx, inspectConfigArgv(builder, ref), { quiet: true, stallMs: bx.stallMs || undefined }), { retries: bx.retries, what: `reading the platform of ${ref}`, log: bx.log });
+    const config = JSON.parse(out.stdout);
+    return [config.os, config.architecture, config.variant].filter(Boolean).join('/') || 'unknown';
 }
 
-// EXTERNAL MODULE: ./src/tools/registry/client.ts
-var client = __nccwpck_require__(8500);
+;// CONCATENATED MODULE: ./src/pipeline/build.ts
+
+
+
+
+/** Registers the QEMU handlers the step names that the kernel does not have yet. */
+async function runQemu(session, step, retries) {
+    const result = await setupQemu({
+        mode: step.mode,
+        platforms: step.platforms,
+        native: nativePlatform(),
+        binfmtImage: step.image,
+        run: session.runner,
+        log: session.log,
+        retries
+    });
+    if (result.skipped)
+        session.log.info(`no QEMU set-up: ${result.skipped}`);
+}
+/** The installed buildx, or the asked-for release, verified and cached. */
+async function runBuildx(session, step, retries) {
+    // The installer (tool cache, Actions cache) is loaded only when a version is asked for: it is
+    // most of the bundle, and the action starts faster without it.
+    const found = step.version
+        ? await (await Promise.all(/* import() */[__nccwpck_require__.e(415), __nccwpck_require__.e(567)]).then(__nccwpck_require__.bind(__nccwpck_require__, 8567))).installBuildx({ version: step.version, base: step.mirror, run: session.runner, log: session.log, retries })
+        : await (0,find/* findBuildx */.a)(session.runner, session.env);
+    session.log.info(`buildx ${found.version} (${[found.command, ...found.prefix].join(' ')})`);
+    return found;
+}
+/** Creates the builder (calling `created` at once, for clean-up), bootstraps it, says what it offers. */
+async function runBuilder(bx, step, platforms, created) {
+    if (step.create) {
+        await createBuilder(bx, step.create, step.name);
+        created();
+    }
+    const info = await bootstrapBuilder(bx, step.name);
+    bx.log.info(`builder ${info.name}: driver ${info.driver}, BuildKit ${info.buildkitVersion}`);
+    bx.log.info(`platforms: ${info.platforms.join(', ') || '(none listed)'}`);
+    const missing = platforms.filter((p) => info.platforms.length > 0 && !info.platforms.includes(p));
+    if (missing.length > 0) {
+        bx.log.warning(`builder ${info.name} does not list ${missing.join(', ')}; the build may fail for them`);
+    }
+    return info;
+}
+/** The one build of every platform; a cache that could not be used is a warning, never a failure. */
+async function runBuild(bx, step, cacheRefs) {
+    const { metadata, output } = await build(bx, step.argv, step.metadataFile, bx.stallMs ?? 0);
+    for (const problem of cacheProblems(output)) {
+        const ref = problem.ref || cacheRefs.join(', ');
+        // The first run of a branch, a platform or a new image has no cache yet: that is no fault.
+        if (problem.direction === 'read' && /: not found$/.test(problem.error)) {
+            bx.log.info(`no cache yet at ${ref}`);
+            continue;
+        }
+        const verb = problem.direction === 'read' ? 'read' : 'written';
+        bx.log.warning(`the registry cache ${ref} could not be ${verb}; the build went on without it: ${problem.error}`);
+    }
+    const digest = String(metadata['containerimage.digest'] ?? '');
+    if (!step.pushTo)
+        return { metadata, digest };
+    if (!/^sha256:[0-9a-f]{64}$/.test(digest)) {
+        const keys = Object.keys(metadata).join(', ') || 'empty';
+        throw new Error(`the build finished but buildx reported no image digest in its metadata (${keys})`);
+    }
+    return { metadata, digest, source: `${step.pushTo}@${digest}` };
+}
+
+// EXTERNAL MODULE: ./src/tools/exec.ts
+var exec = __nccwpck_require__(2122);
+;// CONCATENATED MODULE: ./src/pipeline/dry-run.ts
+
+
+/**
+ * The dry run: the plan's values, then each step's commands and requests in the order a real run
+ * would start them, shell-quoted so they can be pasted. Every line comes from the plan's own
+ * argv functions; nothing here builds a command of its own.
+ */
+function printPlan(plan, log) {
+    log.info(`mode: ${plan.mode}`);
+    const emulated = plan.emulated.map((p) => p.id).join(', ') || 'none';
+    log.info(`platforms: ${plan.platforms.map((p) => p.id).join(', ')} (emulated: ${emulated})`);
+    log.info(`version: ${plan.tags.version || '(none)'}`);
+    log.info(`tags:\n  ${dryRunTags(plan).join('\n  ') || '(none)'}`);
+    log.info(`cache: ${plan.cache.refs.join(', ') || 'off'}`);
+    for (const step of plan.steps)
+        for (const line of stepLines(step, plan.steps))
+            log.info(line);
+}
+/** What a step would run: `docker buildx …` commands, registry requests, or a sentence for the rest. */
+function stepLines(step, steps) {
+    const cli = (argv) => ['docker', 'buildx', ...argv].map(exec/* quoteArg */.X1).join(' ');
+    switch (step.kind) {
+        case 'qemu':
+            return [`# QEMU (${step.mode}): register the missing handlers for ${step.platforms.map((p) => p.id).join(', ')}`];
+        case 'buildx':
+            return [
+                step.version ? `# buildx ${step.version}, verified against its release checksums` : '# the installed buildx'
+            ];
+        case 'builder':
+            return [
+                ...(step.create ? [cli(step.create)] : []),
+                cli(step.bootstrap),
+                ...(step.remove ? [`# clean-up, in the post step: ${cli(step.remove)}`] : [])
+            ];
+        case 'build':
+            return [cli(step.argv)];
+        case 'find-legs':
+            return step.legs.map((leg) => cli(inspectRawArgv(step.builder, leg.ref)));
+        case 'check-digests':
+            return step.refs.map((ref) => cli(inspectRawArgv(step.builder, ref)));
+        case 'publish': {
+            const sources = dry_run_mergeSources(steps) ?? [`${step.image}@<digest of the build>`];
+            const lines = step.floating.map((f) => cli(inspectRawArgv(step.builder, f.ref)));
+            if (step.source === 'build')
+                lines.unshift(`[request] ${getRequest(sources[0])}`);
+            lines.push(...step.put.map((ref) => `[request] ${putRequest(ref, sources[0])}`));
+            const { refs, annotations } = step.imagetools;
+            if (refs.length > 0)
+                lines.push(cli(imagetoolsCreateArgv(step.builder, refs, sources, annotations)));
+            // A new index is read back so that the outputs describe what the registry holds.
+            if (step.source !== 'build' && refs.length > 0)
+                lines.push(cli(inspectRawArgv(step.builder, refs[0])));
+            return lines;
+        }
+    }
+}
+/** The sources a merge would publish: the given digests, or each leg's digest once found. */
+function dry_run_mergeSources(steps) {
+    for (const step of steps) {
+        if (step.kind === 'check-digests')
+            return step.refs;
+        if (step.kind === 'find-legs') {
+            return step.legs.map((leg) => `${leg.ref.slice(0, leg.ref.lastIndexOf(':'))}@<digest of ${leg.ref}>`);
+        }
+    }
+    return undefined;
+}
+/** The refs a run would move: a leg moves only its hand-off tag, and outputs no tags. */
+function dryRunTags(plan) {
+    const publish = plan.steps.find((s) => s.kind === 'publish');
+    return publish ? publishedRefs(publish) : plan.tags.refs;
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/failure.ts
 
 
@@ -8163,220 +8151,558 @@ function lineMatching(text, re) {
     return (text.split('\n').find((line) => re.test(line)) ?? '').trim();
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/summary.ts
-/** The job summary: what was built, where it went, and where the time went. */
-function summaryMarkdown(result, builder) {
-    const lines = ['## Multi-arch image', ''];
-    lines.push(`| | |`, `|---|---|`);
-    lines.push(`| Platforms | ${result.plan.platforms.map((p) => `\`${p.id}\``).join(' ')} |`);
-    lines.push(`| Emulated | ${result.plan.emulated.map((p) => `\`${p.id}\``).join(' ') || 'none'} |`);
+;// CONCATENATED MODULE: ./src/pipeline/merge.ts
+
+/**
+ * The digest every matrix leg left for this run, one hand-off tag per platform. A missing leg,
+ * or one that holds another platform, fails the merge before anything is published: no half
+ * image ships.
+ */
+async function findLegs(bx, step) {
+    const found = await Promise.all(step.legs.map((leg) => inspectRaw(bx, step.builder, leg.ref)));
+    const sources = [];
+    const missing = [];
+    step.legs.forEach((leg, i) => {
+        const got = found[i];
+        const id = leg.platform.id;
+        if (!got)
+            return void missing.push(`${id} (no ${leg.ref})`);
+        const offers = got.manifest.manifests ? Object.keys(commands_platformDigests(got.manifest)) : [id];
+        if (!offers.includes(id))
+            return void missing.push(`${id} (${leg.ref} holds ${offers.join(', ') || 'no platform'})`);
+        const source = `${leg.ref.slice(0, leg.ref.lastIndexOf(':'))}@${got.digest}`;
+        bx.log.info(`${id}: ${source}`);
+        sources.push(source);
+    });
+    if (missing.length > 0) {
+        throw new Error(`merge: no leg result for ${missing.join('; ')}. Did every matrix leg run with mode: platform for this commit and run? Nothing was published.`);
+    }
+    return sources;
+}
+/**
+ * Explicit `digests`: each must exist, and together they must hold exactly the requested
+ * platforms, each once. Anything else fails, naming every platform missing or not asked for,
+ * before a tag moves.
+ */
+async function checkDigests(bx, step) {
+    const found = await Promise.all(step.refs.map((ref) => inspectRaw(bx, step.builder, ref)));
+    const absent = step.refs.filter((_, i) => !found[i]);
+    if (absent.length > 0) {
+        throw new Error(`merge: ${absent.join(', ')} (from the digests input) not in the registry; nothing was published`);
+    }
+    const platforms = await Promise.all(found.map((got, i) => got.manifest.manifests
+        ? Object.keys(commands_platformDigests(got.manifest))
+        : imagePlatform(bx, step.builder, step.refs[i]).then((p) => [p])));
+    const offered = platforms.flatMap((list, i) => list.map((platform) => ({ platform, ref: step.refs[i] })));
+    const wanted = step.platforms.map((p) => p.id);
+    const problems = [
+        ...wanted
+            .filter((id) => !offered.some((o) => o.platform === id))
+            .map((id) => `${id} is in platforms but in none of the digests`),
+        ...offered
+            .filter((o) => !wanted.includes(o.platform))
+            .map((o) => `${o.ref} holds ${o.platform}, which platforms does not list`),
+        ...wanted
+            .filter((id) => offered.filter((o) => o.platform === id).length > 1)
+            .map((id) => `${id} is in more than one digest`)
+    ];
+    if (problems.length > 0) {
+        throw new Error(`merge: the digests do not match platforms (${wanted.join(', ')}): ${problems.join('; ')}. Nothing was published.`);
+    }
+    for (const o of offered)
+        bx.log.info(`${o.platform}: ${o.ref}`);
+    return step.refs;
+}
+
+// EXTERNAL MODULE: ./src/tools/registry/client.ts
+var client = __nccwpck_require__(8500);
+;// CONCATENATED MODULE: ./src/pipeline/publish.ts
+
+
+
+
+
+/**
+ * Runs a publish step: reads the one source (one request) and the floating tags, drops the
+ * floating tags that would move backwards, then moves the rest, tags last. The outputs describe
+ * what the registry now holds.
+ */
+async function publish(bx, planned, tags, sources, registry, platforms) {
+    const [source, held] = await Promise.all([
+        planned.source === 'build' ? readSource(bx, planned.builder, sources[0], registry) : undefined,
+        heldBack(bx, planned, tags)
+    ]);
+    const step = withoutHeld(planned, held.map((h) => h.tag));
+    await moveTags(bx, step, sources, source, registry);
+    const refs = publishedRefs(step);
+    const index = source ?? (refs.length > 0 ? await inspectRaw(bx, step.builder, refs[0]) : undefined);
+    if (!index)
+        throw new Error(`${refs[0] ?? sources[0]} is not in the registry after publishing`);
+    const platformDigests = index.manifest.manifests
+        ? commands_platformDigests(index.manifest)
+        : { [platforms[0]]: index.digest };
+    for (const ref of refs)
+        bx.log.info(`${ref} → ${index.digest}`);
+    return { digest: index.digest, platformDigests, refs, held };
+}
+/** The floating tags (latest, 1, 1.2) that would move backwards: they stay where they are. */
+async function heldBack(bx, step, tags) {
+    if (step.floating.length === 0)
+        return [];
+    const versions = await Promise.all(step.floating.map((f) => publishedVersion(bx, step.builder, f.ref)));
+    const current = new Map(step.floating.map((f, i) => [f.tag, versions[i]]));
+    const { held } = holdBackFloating(tags, current);
+    for (const h of held)
+        bx.log.warning(`${h.tag} not moved: ${heldReason(h)}`);
+    return held;
+}
+function heldReason(h) {
+    return h.reason === 'prerelease' ? `${h.ours} is a pre-release` : `it points to ${h.current}, newer than ${h.ours}`;
+}
+/**
+ * The index the build pushed, read by one GET of its digest; through imagetools when the registry
+ * needs what only buildx knows (its auth scheme, BuildKit's registry configuration).
+ */
+async function readSource(bx, builder, ref, registry) {
+    try {
+        bx.log.info(`[request] ${getRequest(ref)}`);
+        const got = await (0,retry/* withRetry */.bD)(() => (0,client/* getManifest */.c2)(ref, registry), {
+            retries: bx.retries,
+            what: `reading ${ref}`,
+            log: bx.log
+        });
+        return { manifest: JSON.parse(got.raw), digest: got.digest, raw: got.raw };
+    }
+    catch (error) {
+        if (!(error instanceof client/* RegistryRefused */.AK))
+            throw error;
+        bx.log.info(`reading ${ref} through buildx imagetools (${error.message})`);
+        return inspectRaw(bx, builder, ref);
+    }
+}
+/**
+ * `put` refs: one PUT of the source's exact bytes each, retried on its own (imagetools create
+ * makes ~30 requests for the same and gives up on the first dropped one). What the registry
+ * refuses to take that way, and `imagetools` refs, go through imagetools create.
+ */
+async function moveTags(bx, step, sources, source, registry) {
+    const mediaType = source?.manifest.mediaType;
+    let fallback = [];
+    if (step.put.length > 0) {
+        if (!source || !mediaType) {
+            fallback = step.put;
+        }
+        else {
+            for (const [i, ref] of step.put.entries()) {
+                try {
+                    bx.log.info(`[request] ${putRequest(ref, sources[0])}`);
+                    await (0,retry/* withRetry */.bD)(() => (0,client/* putTag */.go)(ref, source.raw, mediaType, source.digest, registry), {
+                        retries: bx.retries,
+                        what: `tagging ${ref}`,
+                        log: bx.log
+                    });
+                }
+                catch (error) {
+                    if (!(error instanceof client/* RegistryRefused */.AK))
+                        throw error;
+                    bx.log.warning(`could not tag by a direct PUT (${error.message}); using buildx imagetools create`);
+                    fallback = step.put.slice(i);
+                    break;
+                }
+            }
+        }
+    }
+    const rest = [...fallback, ...step.imagetools.refs];
+    if (rest.length > 0)
+        await tagIndex(bx, step.builder, rest, sources, step.imagetools.annotations);
+}
+function registryOptions(env, log, stallMs) {
+    return { env, timeoutMs: stallMs || undefined, log };
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/outputs.ts
+
+
+/** Every output, set on success and on a dry run alike; never silently empty (see the README). */
+function setOutputs(edges, plan, result) {
+    edges.setOutput('digest', result.digest);
+    edges.setOutput('tags', result.tags.join('\n'));
+    edges.setOutput('version', plan.tags.version);
+    edges.setOutput('platform-digests', JSON.stringify(result.platformDigests));
+    edges.setOutput('metadata', JSON.stringify(result.metadata));
+    edges.setOutput('builder', plan.builder);
+    edges.setOutput('labels', Object.entries(plan.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n'));
+    edges.setOutput('annotations', plan.annotations.join('\n'));
+    edges.setOutput('json', JSON.stringify({
+        tags: result.tags,
+        labels: plan.labels,
+        annotations: plan.annotations,
+        version: plan.tags.version,
+        digest: result.digest,
+        'platform-digests': result.platformDigests
+    }));
+}
+/**
+ * The `tags` output: what the rules computed, whether or not anything was pushed (as
+ * metadata-action's output), less the floating tags held back; a matrix leg publishes no tags.
+ */
+function tagsOutput(plan, moved) {
+    const publish = plan.steps.find((s) => s.kind === 'publish');
+    if (publish?.handOff)
+        return [];
+    return moved ?? plan.tags.refs;
+}
+/** The job summary of a run that published (or built): what, where, and where the time went. */
+function summaryMarkdown(result) {
+    const { plan } = result;
+    const lines = ['## Multi-arch image', '', '| | |', '|---|---|'];
+    lines.push(`| Platforms | ${plan.platforms.map((p) => `\`${p.id}\``).join(' ')} |`);
+    lines.push(`| Emulated | ${plan.emulated.map((p) => `\`${p.id}\``).join(' ') || 'none'} |`);
     lines.push(`| Index digest | \`${result.digest || 'not pushed'}\` |`);
-    lines.push(`| Version | \`${result.plan.tags.version || '-'}\` |`);
-    lines.push(`| Cache | ${result.plan.cache.refs.map((r) => `\`${r}\``).join('<br>') || 'off'} |`);
-    lines.push(`| Builder | \`${builder.name}\` (${builder.driver}, BuildKit ${builder.buildkitVersion}) |`);
+    lines.push(`| Version | \`${plan.tags.version || '-'}\` |`);
+    lines.push(`| Cache | ${plan.cache.refs.map((r) => `\`${r}\``).join('<br>') || 'off'} |`);
+    const b = result.builder;
+    lines.push(`| Builder | \`${b.name}\` (${b.driver}, BuildKit ${b.buildkitVersion}) |`);
     lines.push('', '### Tags', '');
     lines.push(...(result.tags.length ? result.tags.map((t) => `- \`${t}\``) : ['none pushed']));
     for (const h of result.held)
-        lines.push(`- \`${h.tag}\` not moved (${h.reason === 'prerelease' ? 'pre-release' : `stays on ${h.current}, newer than ${h.ours}`})`);
+        lines.push(`- \`${h.tag}\` not moved (${heldReason(h)})`);
     if (Object.keys(result.platformDigests).length) {
         lines.push('', '### Platform digests', '', '| Platform | Digest |', '|---|---|');
-        for (const [platform, digest] of Object.entries(result.platformDigests))
+        for (const [platform, digest] of Object.entries(result.platformDigests)) {
             lines.push(`| \`${platform}\` | \`${digest}\` |`);
+        }
     }
-    lines.push('', '### Time', '', '| Phase | Seconds |', '|---|---|');
-    for (const [phase, seconds] of result.timings)
-        lines.push(`| ${phase} | ${seconds.toFixed(1)} |`);
+    lines.push(...timeTable(result.timings));
     return `${lines.join('\n')}\n`;
 }
-
-;// CONCATENATED MODULE: ./src/pipeline/run.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** The whole pipeline: inputs → plan → QEMU → buildx → builder → build → tags → outputs. */
-async function run(runEnv) {
-    const log = runEnv.edges.log;
-    const masker = runEnv.masker ?? new Masker();
-    const timings = [];
-    const phase = async (name, fn) => {
-        const start = Date.now();
-        try {
-            return await log.group(name, fn);
-        }
-        finally {
-            timings.push([name, (Date.now() - start) / 1000]);
-        }
-    };
-    const session = { ...runEnv, log, masker, runner: (0,exec/* createRunner */.ji)(log, masker), timings, phase };
-    const inputs = await phase('Inputs', async () => {
-        const parsed = readInputs(runEnv.edges.input, runEnv.cwd);
-        for (const line of parseSecrets(parsed.secrets))
-            hide(line.value, masker, log);
-        return parsed;
-    });
-    try {
-        return await pipeline(session, inputs);
+/** The summary of a dry run: the plan, and the commands a real run would start. */
+function dryRunMarkdown(plan, commands) {
+    const lines = ['## Multi-arch image (dry run: nothing was built or pushed)', '', '| | |', '|---|---|'];
+    lines.push(`| Mode | ${plan.mode} |`);
+    lines.push(`| Platforms | ${plan.platforms.map((p) => `\`${p.id}\``).join(' ')} |`);
+    lines.push(`| Version | \`${plan.tags.version || '-'}\` |`);
+    lines.push(`| Cache | ${plan.cache.refs.map((r) => `\`${r}\``).join('<br>') || 'off'} |`);
+    lines.push('', '### Tags it would move', '');
+    const publish = plan.steps.find((s) => s.kind === 'publish');
+    const refs = publish ? publishedRefs(publish) : [];
+    lines.push(...(refs.length ? refs.map((t) => `- \`${t}\``) : ['none']));
+    lines.push('', '### Steps', '', '```sh', ...commands, '```');
+    return `${lines.join('\n')}\n`;
+}
+/** The summary of a failed run: what failed, in which phase, and which tags it was to move. */
+function failureMarkdown(phase, message, plan, timings) {
+    const lines = ['## Multi-arch image: failed', '', `**${phase || 'Start'}** failed:`, '', '```', message, '```'];
+    const publish = plan?.steps.find((s) => s.kind === 'publish');
+    if (publish) {
+        lines.push('', '### Tags it was to move', '');
+        lines.push('A tag only ever moves onto a complete index; none of these moved unless the log shows it.', '');
+        lines.push(...publishedRefs(publish).map((t) => `- \`${t}\``));
     }
-    catch (error) {
-        throw new Error(explainFailure(error, inputs.images));
+    lines.push(...timeTable(timings));
+    return `${lines.join('\n')}\n`;
+}
+function timeTable(timings) {
+    const lines = ['', '### Time', '', '| Phase | Seconds |', '|---|---|'];
+    for (const [phase, seconds] of timings)
+        lines.push(`| ${phase} | ${seconds.toFixed(1)} |`);
+    return lines;
+}
+
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+;// CONCATENATED MODULE: ./src/inputs/context.ts
+
+
+
+
+
+
+/*
+ * Where the build runs, read once into a plain Context value: from the GitHub Actions environment and
+ * event payload (no API calls), or from a local git checkout for builds outside GitHub.
+ */
+const execFileAsync = (0,external_node_util_.promisify)(external_node_child_process_.execFile);
+/** `SOURCE_DATE_EPOCH` (whole seconds since 1970, https://reproducible-builds.org/specs/source-date-epoch/). */
+function parseSourceDateEpoch(value) {
+    if (value === undefined || value.trim() === '')
+        return undefined;
+    if (!/^\d+$/.test(value.trim()))
+        throw new errors/* InputError */.d('SOURCE_DATE_EPOCH', value, 'a whole number of seconds since 1970-01-01T00:00:00Z');
+    return new Date(Number(value.trim()) * 1000);
+}
+function readPayload(file) {
+    if (!file)
+        return {};
+    try {
+        const parsed = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
+        return parsed !== null && typeof parsed === 'object' ? parsed : {};
+    }
+    catch (err) {
+        throw new Error(`cannot read the event payload GITHUB_EVENT_PATH=${file}: ${err.message}`);
     }
 }
-async function pipeline(session, inputs) {
-    const { edges, env, cwd, log, masker, runner, timings, phase } = session;
-    const context = await phase('Context', () => readContext(inputs, env, cwd, log));
-    const now = (session.now ?? (() => new Date()))();
-    const tempRoot = env.RUNNER_TEMP || external_node_os_default().tmpdir();
-    await (0,promises_.mkdir)(tempRoot, { recursive: true });
-    const tempDir = await (0,promises_.mkdtemp)(external_node_path_default().join(tempRoot, 'multiarch-'));
-    const builderName = `multiarch-${context.runId || 'local'}-${context.runAttempt || '1'}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
-    const state = { builder: '', buildx: undefined, tempDir };
-    saveState(edges, state);
-    try {
-        const secretSpecs = [
-            ...(await writeSecrets(inputs, tempDir)),
-            ...secretRefs(inputs.secretEnvs, inputs.secretFiles)
-        ];
-        const native = nativePlatform();
-        const metadataFile = external_node_path_default().join(tempDir, 'metadata.json');
-        const runId = inputs.runId || context.runId;
-        let inlineBuildkitdConfig;
-        if (inputs.buildkitdConfigInline) {
-            inlineBuildkitdConfig = external_node_path_default().join(tempDir, 'buildkitd.toml');
-            await (0,promises_.writeFile)(inlineBuildkitdConfig, inputs.buildkitdConfigInline);
+function str(value) {
+    return typeof value === 'string' && value !== '' ? value : undefined;
+}
+function date(value) {
+    const text = str(value);
+    if (!text)
+        return undefined;
+    const parsed = new Date(text);
+    return Number.isNaN(parsed.getTime()) ? undefined : parsed;
+}
+/** `NOASSERTION` and `other` are GitHub's "unknown licence", not an SPDX id worth a label. */
+function spdx(value) {
+    const id = str(value);
+    return id && !/^(NOASSERTION|other)$/i.test(id) ? id : undefined;
+}
+/**
+ * The context of a GitHub Actions run: GITHUB_EVENT_NAME, GITHUB_REF, GITHUB_SHA, GITHUB_REPOSITORY,
+ * GITHUB_SERVER_URL, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT, SOURCE_DATE_EPOCH and the payload at
+ * GITHUB_EVENT_PATH. For pull requests the ref is `refs/pull/<n>/merge` (pull_request_target runs on
+ * the base branch's ref, which must not give the base branch's tags) and the sha the head commit's.
+ * The commit date comes from the push payload, else from the checkout in GITHUB_WORKSPACE when it has
+ * the commit (for a pull request whose head is not fetched: the merge commit GITHUB_SHA).
+ */
+function contextFromGitHub(env) {
+    const payload = readPayload(env.GITHUB_EVENT_PATH);
+    const eventName = env.GITHUB_EVENT_NAME ?? '';
+    const repository = payload.repository ?? {};
+    const fullName = str(env.GITHUB_REPOSITORY) ?? str(repository.full_name) ?? '';
+    const server = (str(env.GITHUB_SERVER_URL) ?? 'https://github.com').replace(/\/+$/, '');
+    const repo = {
+        fullName,
+        htmlUrl: str(repository.html_url) ?? (fullName ? `${server}/${fullName}` : ''),
+        description: str(repository.description),
+        license: spdx(repository.license?.spdx_id),
+        defaultBranch: str(repository.default_branch)
+    };
+    let ref = env.GITHUB_REF ?? '';
+    let sha = env.GITHUB_SHA ?? '';
+    let pr;
+    const pull = payload.pull_request;
+    if (pull && typeof pull.number === 'number') {
+        pr = { number: pull.number, baseRef: str(pull.base?.ref) ?? '', headRef: str(pull.head?.ref) ?? '' };
+        if (!ref.startsWith('refs/pull/'))
+            ref = `refs/pull/${pull.number}/merge`;
+        sha = str(pull.head?.sha) ?? sha;
+    }
+    const release = payload.release;
+    if (ref === '' && str(release?.tag_name))
+        ref = `refs/tags/${release.tag_name}`;
+    const headCommit = payload.head_commit;
+    let commitDate = headCommit && (!sha || headCommit.id === sha || !headCommit.id) ? date(headCommit.timestamp) : undefined;
+    if (!commitDate && env.GITHUB_WORKSPACE) {
+        // A pull request's checkout is the merge commit, often without the head's history: its date
+        // still agrees across matrix legs, which is what `created` needs.
+        for (const candidate of new Set([sha, env.GITHUB_SHA ?? ''])) {
+            commitDate ??= candidate ? gitCommitDateSync(env.GITHUB_WORKSPACE, candidate) : undefined;
         }
-        const ids = { builderName, metadataFile, secretSpecs, runId, inlineBuildkitdConfig };
-        const plan = makePlan(inputs, context, native, now, ids);
-        if (inputs.dryRun) {
-            await phase('Plan (dry run)', async () => printPlan(plan, inputs, log));
-            setOutputs(edges, plan, {
-                digest: '',
-                platformDigests: {},
-                tags: inputs.mode === 'platform' ? [] : plan.tags.refs,
-                metadata: {}
-            });
+    }
+    return {
+        eventName,
+        ref,
+        sha,
+        repo,
+        pr,
+        commitDate,
+        sourceDateEpoch: parseSourceDateEpoch(env.SOURCE_DATE_EPOCH),
+        runId: env.GITHUB_RUN_ID ?? '',
+        runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1'
+    };
+}
+/** The commit's date from a checkout, or undefined when git or the commit is not there (shallow clones). */
+function gitCommitDateSync(dir, sha) {
+    try {
+        const out = (0,external_node_child_process_.execFileSync)('git', ['-C', dir, 'log', '-1', '--format=%cI', sha, '--'], {
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'ignore']
+        });
+        return date(out.trim());
+    }
+    catch {
+        return undefined;
+    }
+}
+async function git(dir, args) {
+    const { stdout } = await execFileAsync('git', ['-C', dir, ...args], {
+        encoding: 'utf8',
+        maxBuffer: 16 * 1024 * 1024
+    });
+    return stdout.trim();
+}
+async function gitMaybe(dir, args) {
+    try {
+        const out = await git(dir, args);
+        return out === '' ? undefined : out;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * A remote's web address: `git@host:o/r.git`, `ssh://git@host:22/o/r.git` and
+ * `https://user:token@host/o/r.git` all give `https://host/o/r` (credentials are never kept).
+ * Undefined for local paths and unknown forms.
+ */
+function remoteToHttps(url) {
+    const trimmed = url.trim();
+    let host;
+    let repoPath;
+    const scp = /^(?:[^@/]+@)?([^:/]+):(?!\/)(.+)$/.exec(trimmed);
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
+        let parsed;
+        try {
+            parsed = new URL(trimmed);
+        }
+        catch {
             return undefined;
         }
-        if (inputs.mode !== 'merge') {
-            await phase('QEMU', async () => {
-                const result = await setupQemu({
-                    mode: inputs.qemu,
-                    platforms: plan.platforms,
-                    native,
-                    binfmtImage: inputs.qemuImage,
-                    run: runner,
-                    log,
-                    retries: inputs.retries
-                });
-                if (result.skipped)
-                    log.info(`no QEMU set-up: ${result.skipped}`);
-            });
-        }
-        const bin = await phase('Buildx', async () => {
-            // The installer (tool cache, Actions cache) is loaded only when a version is asked for: it is
-            // most of the bundle, and the action starts faster without it.
-            const found = inputs.buildxVersion
-                ? await (await Promise.all(/* import() */[__nccwpck_require__.e(415), __nccwpck_require__.e(567)]).then(__nccwpck_require__.bind(__nccwpck_require__, 8567))).installBuildx({
-                    version: inputs.buildxVersion,
-                    base: inputs.buildxMirror,
-                    run: runner,
-                    log,
-                    retries: inputs.retries
-                })
-                : await (0,find/* findBuildx */.a)(runner, env);
-            log.info(`buildx ${found.version} (${[found.command, ...found.prefix].join(' ')})`);
-            return found;
-        });
-        const bx = { bin, run: runner, log, retries: inputs.retries, cwd, stallMs: inputs.stallTimeoutMs };
-        state.buildx = bin;
-        // A merge only copies manifests: a builder named for it gives imagetools its registry settings, no bootstrap needed.
-        const builder = plan.builder.name && inputs.mode !== 'merge'
-            ? await phase('Builder', () => startBuilder(bx, plan, () => {
-                state.builder = plan.builder.name;
-                saveState(edges, state);
-            }))
-            : { name: plan.builder.name, driver: 'not used (merge)', platforms: [], buildkitVersion: '-' };
-        let digest = '';
-        let platformDigests = {};
-        let tags = [];
-        let held = [];
-        let metadata = {};
-        let sources = [];
-        if (inputs.mode === 'merge') {
-            sources = await phase('Find legs', () => findLegs(bx, plan, inputs));
+        if (parsed.protocol === 'file:')
+            return undefined;
+        const web = parsed.protocol === 'http:' || parsed.protocol === 'https:';
+        host = web ? parsed.host : parsed.hostname;
+        repoPath = parsed.pathname;
+    }
+    else if (scp) {
+        host = scp[1];
+        repoPath = scp[2];
+    }
+    else {
+        return undefined;
+    }
+    repoPath = repoPath
+        .replace(/^\/+/, '')
+        .replace(/\/+$/, '')
+        .replace(/\.git$/, '');
+    if (!host || !repoPath)
+        return undefined;
+    return `https://${host.toLowerCase()}/${repoPath}`;
+}
+/** Picks the tag a tag push would have built: the highest semver tag, else the first by name. */
+function pickTag(tags) {
+    const versions = tags.filter((t) => semver_default().valid(t) !== null).sort((a, b) => semver_default().rcompare(a, b));
+    return versions[0] ?? [...tags].sort()[0];
+}
+/**
+ * The context of a local checkout, for builds outside GitHub, shaped like the matching GitHub event:
+ * - on a branch: `refs/heads/<branch>` (as a push to that branch);
+ * - detached at a tagged commit (`git checkout v1.2.3`): `refs/tags/<tag>` (as the tag push),
+ *   the highest semver tag when several point there;
+ * - detached elsewhere: the branch whose tip is HEAD (local, then origin/*), else no ref (sha tag only).
+ * GITHUB_REF in `env` overrides the ref for CI systems that check out detached commits.
+ * Repository name and web address from `remote.origin.url`; default branch from
+ * `refs/remotes/origin/HEAD`, else `main`. Throws when `dir` is not a git work tree.
+ */
+async function contextFromGit(dir, env = {}) {
+    let sha;
+    try {
+        sha = await git(dir, ['rev-parse', '--verify', 'HEAD^{commit}']);
+    }
+    catch (err) {
+        throw new Error(`${dir} is not a git checkout with a commit (git rev-parse HEAD failed: ${err.message.split('\n')[0]})`);
+    }
+    let ref = str(env.GITHUB_REF) ?? '';
+    if (!ref) {
+        const branch = await gitMaybe(dir, ['symbolic-ref', '--quiet', 'HEAD']);
+        if (branch) {
+            ref = branch;
         }
         else {
-            const built = await phase(`Build ${plan.platforms.map((p) => p.id).join(', ')}`, () => buildImages(bx, plan, metadataFile, inputs.stallTimeoutMs));
-            ({ metadata, digest, sources } = built);
-            if (plan.output.kind === 'load')
-                tags = plan.tags.refs;
+            const tags = (await gitMaybe(dir, ['tag', '--points-at', 'HEAD']))?.split('\n') ?? [];
+            const tag = pickTag(tags);
+            if (tag) {
+                ref = `refs/tags/${tag}`;
+            }
+            else {
+                const heads = (await gitMaybe(dir, [
+                    'for-each-ref',
+                    '--points-at',
+                    'HEAD',
+                    '--format=%(refname)',
+                    'refs/heads',
+                    'refs/remotes/origin'
+                ]))?.split('\n') ?? [];
+                const local = heads.find((h) => h.startsWith('refs/heads/'));
+                const remote = heads.find((h) => h.startsWith('refs/remotes/origin/') && h !== 'refs/remotes/origin/HEAD');
+                if (local)
+                    ref = local;
+                else if (remote)
+                    ref = `refs/heads/${remote.slice('refs/remotes/origin/'.length)}`;
+            }
         }
-        if (sources.length > 0) {
-            const published = await phase(inputs.mode === 'platform' ? 'Hand off to the merge' : 'Publish tags', () => publish(bx, builder.name, plan, inputs, sources));
-            ({ digest, platformDigests, held } = published);
-            tags = inputs.mode === 'platform' ? [] : published.refs;
-        }
-        const result = { plan, digest, platformDigests, tags, held, metadata, timings };
-        setOutputs(edges, plan, result);
-        await edges.summary(masker.mask(summaryMarkdown(result, builder)));
-        return result;
     }
-    finally {
-        // Secret files must not outlive the build; post removes the directory too if this is cut short.
-        await (0,promises_.rm)(tempDir, { recursive: true, force: true });
-    }
+    const remoteUrl = await gitMaybe(dir, ['config', '--get', 'remote.origin.url']);
+    const htmlUrl = remoteUrl ? remoteToHttps(remoteUrl) : undefined;
+    const fullName = htmlUrl ? new URL(htmlUrl).pathname.replace(/^\//, '') : external_node_path_default().basename(external_node_path_default().resolve(dir));
+    const originHead = await gitMaybe(dir, ['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD']);
+    const defaultBranch = originHead ? originHead.replace(/^refs\/remotes\/origin\//, '') : 'main';
+    const commitDate = date(await gitMaybe(dir, ['log', '-1', '--format=%cI', 'HEAD']));
+    return {
+        eventName: 'git',
+        ref,
+        sha,
+        repo: { fullName, htmlUrl: htmlUrl ?? '', defaultBranch },
+        commitDate,
+        sourceDateEpoch: parseSourceDateEpoch(env.SOURCE_DATE_EPOCH),
+        runId: env.GITHUB_RUN_ID ?? `local-${Date.now().toString(36)}`,
+        runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1'
+    };
 }
-/** Creates the builder the plan names (recording it for clean-up at once), bootstraps it, says what it offers. */
-async function startBuilder(bx, plan, created) {
-    if (plan.builder.create) {
-        await createBuilder(bx, plan.builder.create, plan.builder.name);
-        created();
-    }
-    const info = await bootstrapBuilder(bx, plan.builder.name);
-    bx.log.info(`builder ${info.name}: driver ${info.driver}, BuildKit ${info.buildkitVersion}`);
-    bx.log.info(`platforms: ${info.platforms.join(', ') || '(none listed)'}`);
-    const missing = plan.platforms.filter((p) => info.platforms.length > 0 && !info.platforms.includes(p.id));
-    if (missing.length > 0)
-        bx.log.warning(`builder ${info.name} does not list ${missing.map((p) => p.id).join(', ')}; the build may fail for them`);
-    return info;
+
+;// CONCATENATED MODULE: ./src/pipeline/prepare.ts
+
+
+
+
+
+
+
+/** Every input, read and validated once; secret values are masked before anything can print them. */
+function readAndMask(session) {
+    const inputs = readInputs(session.edges.input, session.cwd);
+    for (const line of parseSecrets(inputs.secrets))
+        hide(line.value, session.masker, session.log);
+    return inputs;
 }
-/** The one build of every platform; what it pushed by digest becomes the source of the tags. */
-async function buildImages(bx, plan, metadataFile, stallMs) {
-    const { metadata, output } = await build(bx, plan.build, metadataFile, stallMs);
-    for (const problem of cacheProblems(output)) {
-        const ref = problem.ref || plan.cache.refs.join(', ');
-        bx.log.warning(`the registry cache ${ref} could not be ${problem.direction === 'read' ? 'read' : 'written'}; the build went on without it: ${problem.error}`);
-    }
-    const digest = String(metadata['containerimage.digest'] ?? '');
-    if (plan.output.kind !== 'push-by-digest')
-        return { metadata, digest, sources: [] };
-    if (!/^sha256:[0-9a-f]{64}$/.test(digest))
-        throw new Error(`the build finished but buildx reported no image digest in its metadata (${Object.keys(metadata).join(', ') || 'empty'})`);
-    return { metadata, digest, sources: [`${plan.output.image}@${digest}`] };
-}
-async function readContext(inputs, env, cwd, log) {
+/** The commit, ref and repository: from the GitHub event, or from the local checkout. */
+async function readContext(session, inputs) {
+    const { env, cwd, log } = session;
     const source = inputs.metadataSource === 'auto' ? (env.GITHUB_EVENT_PATH ? 'workflow' : 'git') : inputs.metadataSource;
     const context = source === 'workflow'
         ? contextFromGitHub(env)
         : await contextFromGit(external_node_path_default().resolve(cwd, env.GITHUB_WORKSPACE || '.'), env);
     log.info(`${context.eventName} ${context.ref} at ${context.sha.slice(0, 12)} (${source})`);
     return context;
+}
+async function makeWorkspace(session, inputs, context) {
+    const tempRoot = session.env.RUNNER_TEMP || external_node_os_default().tmpdir();
+    await (0,promises_.mkdir)(tempRoot, { recursive: true });
+    const tempDir = await (0,promises_.mkdtemp)(external_node_path_default().join(tempRoot, 'multiarch-'));
+    const suffix = (0,external_node_crypto_.randomBytes)(3).toString('hex');
+    const builderName = `multiarch-${context.runId || 'local'}-${context.runAttempt || '1'}-${suffix}`;
+    let inlineBuildkitdConfig;
+    if (inputs.buildkitdConfigInline) {
+        inlineBuildkitdConfig = external_node_path_default().join(tempDir, 'buildkitd.toml');
+        await (0,promises_.writeFile)(inlineBuildkitdConfig, inputs.buildkitdConfigInline);
+    }
+    const secretSpecs = [...(await writeSecrets(inputs, tempDir)), ...secretRefs(inputs.secretEnvs, inputs.secretFiles)];
+    return {
+        tempDir,
+        ids: {
+            builderName,
+            metadataFile: external_node_path_default().join(tempDir, 'metadata.json'),
+            secretSpecs,
+            runId: inputs.runId || context.runId,
+            inlineBuildkitdConfig
+        }
+    };
 }
 async function writeSecrets(inputs, dir) {
     const specs = [];
@@ -8394,185 +8720,182 @@ function hide(value, masker, log) {
         if (line.trim().length >= 3)
             log.setSecret(line);
 }
-/**
- * Moves the tags onto what was pushed by digest. One source (a one-step build or a leg) is copied
- * as it is, so its digest is known; several (a merge) make a new index, read back afterwards so
- * the outputs describe the registry. Reads run in parallel: each is a process start and a round trip.
- */
-async function publish(bx, builder, plan, inputs, sources) {
-    const image = inputs.images[0];
-    // A merged index is new: it gets the index annotations the legs' indexes carried.
-    const annotations = sources.length > 1 ? plan.annotations.filter((a) => a.startsWith('index:')) : [];
-    // The one source is read first (one request): a tag in its repository is a PUT of its exact bytes.
-    const [source, movable] = await Promise.all([
-        sources.length === 1 ? readSource(bx, builder, sources[0]) : undefined,
-        inputs.mode === 'platform'
-            ? { refs: [`${image}:${plan.legs[0].tag}`], held: [] }
-            : movableRefs(bx, builder, plan, image, bx.log)
-    ]);
-    if (movable.refs.length > 0)
-        await moveTags(bx, builder, movable.refs, sources, annotations, source);
-    const index = source ?? (movable.refs.length > 0 ? await inspectRaw(bx, builder, movable.refs[0]) : undefined);
-    if (!index)
-        throw new Error(`${movable.refs[0] ?? sources[0]} is not in the registry after publishing`);
-    const platformDigests = index.manifest.manifests
-        ? commands_platformDigests(index.manifest)
-        : { [plan.platforms[0].id]: index.digest };
-    for (const ref of movable.refs)
-        bx.log.info(`${ref} → ${index.digest}`);
-    return { digest: index.digest, platformDigests, refs: movable.refs, held: movable.held };
+
+;// CONCATENATED MODULE: ./src/pipeline/session.ts
+
+
+function openSession(runEnv) {
+    const log = runEnv.edges.log;
+    const masker = runEnv.masker ?? new Masker();
+    const session = {
+        edges: runEnv.edges,
+        env: runEnv.env,
+        cwd: runEnv.cwd,
+        log,
+        masker,
+        runner: (0,exec/* createRunner */.ji)(log, masker),
+        now: runEnv.now ?? (() => new Date()),
+        timings: [],
+        current: '',
+        async phase(name, fn) {
+            const start = Date.now();
+            session.current = name;
+            try {
+                return await log.group(name, fn);
+            }
+            finally {
+                session.timings.push([name, (Date.now() - start) / 1000]);
+            }
+        }
+    };
+    return session;
 }
-/**
- * The index the build pushed, read by one GET of its digest (retried on its own); through
- * imagetools when the registry needs what only buildx knows (see registry-tag.ts).
- */
-async function readSource(bx, builder, ref) {
+
+;// CONCATENATED MODULE: ./src/pipeline/state.ts
+function saveState(edges, state) {
+    edges.saveState('cleanup', JSON.stringify(state));
+}
+/** Reads what main saved; a missing or unreadable record means there is nothing to clean. */
+function loadState(edges) {
+    const raw = edges.getState('cleanup');
+    if (!raw)
+        return undefined;
     try {
-        const got = await (0,retry/* withRetry */.bD)(() => (0,client/* getManifest */.c2)(ref, registryOptions(bx)), {
-            retries: bx.retries,
-            what: `reading ${ref}`,
-            log: bx.log
-        });
-        return { manifest: JSON.parse(got.raw), digest: got.digest, raw: got.raw };
+        const parsed = JSON.parse(raw);
+        return {
+            builder: typeof parsed.builder === 'string' ? parsed.builder : '',
+            buildx: parsed.buildx,
+            tempDir: typeof parsed.tempDir === 'string' ? parsed.tempDir : ''
+        };
     }
-    catch (error) {
-        if (!(error instanceof client/* RegistryRefused */.AK))
-            throw error;
-        bx.log.info(`reading ${ref} through buildx imagetools (${error.message})`);
-        return inspectRaw(bx, builder, ref);
+    catch {
+        return undefined;
     }
 }
-function registryOptions(bx) {
-    return { env: process.env, timeoutMs: bx.stallMs || undefined, log: bx.log };
-}
-/**
- * Points the tags at the index, last. A tag in the repository the index was pushed to is one PUT of
- * the index's exact bytes, each tag retried on its own; buildx imagetools create makes ~30 requests
- * for the same (it walks every child manifest and blob) and gives up on the first dropped one.
- * Other repositories, a merge of several sources, and whatever the PUT cannot do (an auth scheme,
- * a registry reachable only through BuildKit's configuration) go through imagetools create.
- */
-async function moveTags(bx, builder, refs, sources, annotations, source) {
-    const mediaType = source?.manifest.mediaType;
-    let direct = source && mediaType && sources.length === 1 && annotations.length === 0
-        ? refs.filter((ref) => (0,client/* sameRepository */.RB)(ref, sources[0]))
-        : [];
+
+;// CONCATENATED MODULE: ./src/pipeline/run.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** The whole pipeline: inputs → context → plan → its steps, in order → outputs and summary. */
+async function run(runEnv) {
+    const session = openSession(runEnv);
+    let images = [];
+    let plan;
     try {
-        for (const ref of direct) {
-            await (0,retry/* withRetry */.bD)(() => (0,client/* putTag */.go)(ref, source.raw, mediaType, source.digest, registryOptions(bx)), {
-                retries: bx.retries,
-                what: `tagging ${ref}`,
-                log: bx.log
-            });
+        const inputs = await session.phase('Inputs', async () => readAndMask(session));
+        images = inputs.images;
+        const context = await session.phase('Context', () => readContext(session, inputs));
+        const workspace = await makeWorkspace(session, inputs, context);
+        const state = { builder: '', tempDir: workspace.tempDir };
+        saveState(session.edges, state);
+        try {
+            session.current = 'Plan';
+            plan = makePlan(inputs, context, nativePlatform(), session.now(), workspace.ids);
+            if (inputs.dryRun)
+                return await dryRun(session, plan);
+            const result = await runSteps(session, plan, inputs, state);
+            await report(session, result);
+            return result;
+        }
+        finally {
+            // Secret files must not outlive the build; post removes the directory too if this is cut short.
+            await (0,promises_.rm)(workspace.tempDir, { recursive: true, force: true });
         }
     }
     catch (error) {
-        if (!(error instanceof client/* RegistryRefused */.AK))
-            throw error;
-        bx.log.warning(`could not tag by a direct PUT (${error.message}); using buildx imagetools create`);
-        direct = [];
+        const message = explainFailure(error, images);
+        const summary = failureMarkdown(session.current, message, plan, session.timings);
+        await session.edges.summary(session.masker.mask(summary));
+        // Bad input keeps its type: the command line exits 2 for it.
+        throw error instanceof errors/* InputError */.d ? error : new Error(message);
     }
-    const rest = refs.filter((ref) => !direct.includes(ref));
-    if (rest.length > 0)
-        await tagIndex(bx, builder, rest, sources, annotations);
 }
-/** The refs to move: every computed one, less floating tags (latest, 1, 1.2) that would move backwards. */
-async function movableRefs(bx, builder, plan, image, log) {
-    const versions = await Promise.all(plan.tags.floating.map((tag) => publishedVersion(bx, builder, `${image}:${tag}`)));
-    const current = new Map(plan.tags.floating.map((tag, i) => [tag, versions[i]]));
-    const keep = holdBackFloating(plan.tags, current);
-    for (const h of keep.held)
-        log.warning(`${h.tag} not moved: ${h.reason === 'prerelease' ? `${h.ours} is a pre-release` : `it points to ${h.current}, newer than ${h.ours}`}`);
+async function dryRun(session, plan) {
+    await session.phase('Plan (dry run)', async () => printPlan(plan, session.log));
+    const commands = plan.steps.flatMap((step) => stepLines(step, plan.steps));
+    setOutputs(session.edges, plan, { digest: '', platformDigests: {}, tags: tagsOutput(plan), metadata: {} });
+    await session.edges.summary(session.masker.mask(dryRunMarkdown(plan, commands)));
+    return undefined;
+}
+async function report(session, result) {
+    setOutputs(session.edges, result.plan, result);
+    await session.edges.summary(session.masker.mask(summaryMarkdown(result)));
+}
+/** Runs the plan's steps in order, each one call in a named phase. */
+async function runSteps(session, plan, inputs, state) {
+    const merging = plan.mode === 'merge';
+    const progress = {
+        builder: { name: plan.builder, driver: 'not used (merge)', platforms: [], buildkitVersion: '-' },
+        built: { metadata: {}, digest: '' },
+        sources: []
+    };
+    const bx = () => ({
+        bin: progress.bin,
+        run: session.runner,
+        log: session.log,
+        retries: inputs.retries,
+        cwd: session.cwd,
+        stallMs: inputs.stallTimeoutMs
+    });
+    for (const step of plan.steps)
+        await runStep(session, plan, step, progress, bx, state, inputs.retries);
+    if (!plan.steps.some((s) => s.kind === 'publish') && !merging) {
+        session.log.info('nothing pushed (push is false): the tags and version outputs are what the rules computed');
+    }
+    const { built, published } = progress;
     return {
-        refs: plan.tags.refs.filter((ref) => keep.tags.includes(ref.slice(ref.lastIndexOf(':') + 1))),
-        held: keep.held
+        plan,
+        digest: published?.digest ?? built.digest,
+        platformDigests: published?.platformDigests ?? {},
+        tags: tagsOutput(plan, published?.refs),
+        held: published?.held ?? [],
+        metadata: built.metadata,
+        builder: progress.builder,
+        timings: session.timings
     };
 }
-/**
- * merge mode: the digest every leg left for this run, or the explicit `digests`. A missing
- * platform fails the merge before anything is published: no half image ships.
- */
-async function findLegs(bx, plan, inputs) {
-    const image = inputs.images[0];
-    const builder = plan.builder.name;
-    if (inputs.digests.length > 0) {
-        const refs = parseDigestRefs(inputs.digests, image);
-        const found = await Promise.all(refs.map((ref) => inspectRaw(bx, builder, ref)));
-        const absent = refs.filter((_, i) => !found[i]);
-        if (absent.length > 0)
-            throw new Error(`merge: ${absent.join(', ')} (from the digests input) not in the registry; nothing was published`);
-        return refs;
+async function runStep(session, plan, step, progress, bx, state, retries) {
+    switch (step.kind) {
+        case 'qemu':
+            return session.phase('QEMU', () => runQemu(session, step, retries));
+        case 'buildx':
+            progress.bin = await session.phase('Buildx', () => runBuildx(session, step, retries));
+            state.buildx = progress.bin;
+            return;
+        case 'builder':
+            progress.builder = await session.phase('Builder', () => runBuilder(bx(), step, plan.platforms.map((p) => p.id), () => saveState(session.edges, Object.assign(state, { builder: step.name }))));
+            return;
+        case 'build': {
+            const name = `Build ${step.platforms.map((p) => p.id).join(', ')}`;
+            progress.built = await session.phase(name, () => runBuild(bx(), step, plan.cache.refs));
+            progress.sources = progress.built.source ? [progress.built.source] : [];
+            return;
+        }
+        case 'find-legs':
+            progress.sources = await session.phase('Find legs', () => findLegs(bx(), step));
+            return;
+        case 'check-digests':
+            progress.sources = await session.phase('Find legs', () => checkDigests(bx(), step));
+            return;
+        case 'publish': {
+            const registry = registryOptions(session.env, session.log, bx().stallMs ?? 0);
+            const platforms = plan.platforms.map((p) => p.id);
+            const name = step.handOff ? 'Hand off to the merge' : 'Publish tags';
+            progress.published = await session.phase(name, () => publish(bx(), step, plan.tags, progress.sources, registry, platforms));
+            return;
+        }
     }
-    const legs = await Promise.all(plan.legs.map((leg) => inspectRaw(bx, builder, `${image}:${leg.tag}`)));
-    const found = [];
-    const missing = [];
-    plan.legs.forEach((leg, i) => {
-        const ref = `${image}:${leg.tag}`;
-        const id = leg.platforms[0].id;
-        const got = legs[i];
-        if (!got)
-            return void missing.push(`${id} (no ${ref})`);
-        const offers = got.manifest.manifests ? Object.keys(commands_platformDigests(got.manifest)) : [id];
-        if (!offers.includes(id))
-            return void missing.push(`${id} (${ref} holds ${offers.join(', ') || 'no platform'})`);
-        bx.log.info(`${id}: ${image}@${got.digest}`);
-        found.push(`${image}@${got.digest}`);
-    });
-    if (missing.length > 0)
-        throw new Error(`merge: no leg result for ${missing.join('; ')}. Did every matrix leg run with mode: platform for this commit and run? Nothing was published.`);
-    return found;
-}
-/** dry-run: what each mode would do, with the exact commands quoted so they can be pasted into a shell. */
-function printPlan(plan, inputs, log) {
-    const cli = (argv) => ['docker', 'buildx', ...argv].map(exec/* quoteArg */.X1).join(' ');
-    const image = inputs.images[0];
-    const builder = plan.builder.name ? ['--builder', plan.builder.name] : [];
-    const tagFlags = (refs) => refs.flatMap((r) => ['--tag', r]);
-    log.info(`mode: ${inputs.mode}`);
-    log.info(`platforms: ${plan.platforms.map((p) => p.id).join(', ')} (emulated: ${plan.emulated.map((p) => p.id).join(', ') || 'none'})`);
-    log.info(`version: ${plan.tags.version || '(none)'}`);
-    log.info(`tags:\n  ${dryRunTags(plan, inputs).join('\n  ') || '(none)'}`);
-    log.info(`cache: ${plan.cache.refs.join(', ') || 'off'}`);
-    if (plan.builder.create)
-        log.info(cli(plan.builder.create));
-    if (plan.build.length > 0)
-        log.info(cli(plan.build));
-    if (inputs.mode === 'merge') {
-        const sources = inputs.digests.length > 0
-            ? parseDigestRefs(inputs.digests, image)
-            : plan.legs.map((leg) => `${image}:${leg.tag}`);
-        const annotations = plan.annotations.filter((a) => a.startsWith('index:')).flatMap((a) => ['--annotation', a]);
-        log.info(cli(['imagetools', 'create', ...builder, ...annotations, ...tagFlags(plan.tags.refs), ...sources]));
-    }
-    else if (inputs.push) {
-        const refs = dryRunTags(plan, inputs);
-        if (refs.length > 0)
-            log.info(cli(['imagetools', 'create', ...builder, ...tagFlags(refs), `${image}@<digest of the build>`]));
-    }
-}
-/** The refs a run would move: a leg moves only its hand-off tag, and outputs no tags. */
-function dryRunTags(plan, inputs) {
-    return inputs.mode === 'platform' ? [`${inputs.images[0]}:${plan.legs[0].tag}`] : plan.tags.refs;
-}
-function setOutputs(edges, plan, result) {
-    edges.setOutput('digest', result.digest);
-    edges.setOutput('tags', result.tags.join('\n'));
-    edges.setOutput('version', plan.tags.version);
-    edges.setOutput('platform-digests', JSON.stringify(result.platformDigests));
-    edges.setOutput('metadata', JSON.stringify(result.metadata));
-    edges.setOutput('builder', plan.builder.name);
-    edges.setOutput('labels', Object.entries(plan.labels)
-        .map(([k, v]) => `${k}=${v}`)
-        .join('\n'));
-    edges.setOutput('annotations', plan.annotations.join('\n'));
-    edges.setOutput('json', JSON.stringify({
-        tags: result.tags,
-        labels: plan.labels,
-        annotations: plan.annotations,
-        version: plan.tags.version,
-        digest: result.digest,
-        'platform-digests': result.platformDigests
-    }));
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/post.ts
@@ -9202,11 +9525,10 @@ function lastLines(text, n) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   AK: () => (/* binding */ RegistryRefused),
-/* harmony export */   RB: () => (/* binding */ sameRepository),
 /* harmony export */   c2: () => (/* binding */ getManifest),
 /* harmony export */   go: () => (/* binding */ putTag)
 /* harmony export */ });
-/* unused harmony exports parseName, splitRef */
+/* unused harmony exports parseName, splitRef, sameRepository */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1421);

@@ -3,6 +3,13 @@ import { readFile } from 'node:fs/promises';
 import type { Runner } from '../../ports.js';
 import type { Log } from '../../ports.js';
 import { withRetry } from '../retry.js';
+import {
+  bootstrapArgv,
+  imagetoolsCreateArgv,
+  inspectConfigArgv,
+  inspectRawArgv,
+  removeBuilderArgv
+} from '../../plan/steps.js';
 import type { BuildxBin } from './find.js';
 
 export interface BuilderInfo {
@@ -37,7 +44,7 @@ export async function createBuilder(bx: Buildx, createArgv: string[], name: stri
 }
 
 export async function bootstrapBuilder(bx: Buildx, name: string): Promise<BuilderInfo> {
-  const out = await withRetry(() => call(bx, ['inspect', '--bootstrap', '--builder', name], { quiet: true }), {
+  const out = await withRetry(() => call(bx, bootstrapArgv(name), { quiet: true }), {
     retries: bx.retries,
     what: `starting builder ${name}`,
     log: bx.log
@@ -65,7 +72,7 @@ export function parseInspect(text: string, name: string): BuilderInfo {
 }
 
 export async function removeBuilder(bx: Buildx, name: string): Promise<'removed' | 'absent'> {
-  const result = await call(bx, ['rm', '--force', name], { allowFailure: true, quiet: true });
+  const result = await call(bx, removeBuilderArgv(name), { allowFailure: true, quiet: true });
   if (result.code === 0) return 'removed';
   if (/not found|no builder|does not exist/i.test(result.stderr)) return 'absent';
   throw new Error(`removing builder ${name} failed: ${result.stderr.trim()}`);
@@ -132,11 +139,6 @@ export interface Manifest {
   annotations?: Record<string, string>;
 }
 
-/** `--builder NAME` when a builder is in use; imagetools also works without one. */
-function builderFlag(builder: string): string[] {
-  return builder ? ['--builder', builder] : [];
-}
-
 /** The manifest or index a reference points at, with its digest, or undefined when it does not exist. */
 export async function inspectRaw(
   bx: Buildx,
@@ -146,7 +148,7 @@ export async function inspectRaw(
   try {
     const out = await withRetry(
       () =>
-        call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--raw', ref], {
+        call(bx, inspectRawArgv(builder, ref), {
           quiet: true,
           stallMs: bx.stallMs || undefined
         }),
@@ -179,7 +181,7 @@ export async function publishedVersion(bx: Buildx, builder: string, ref: string)
   if (annotated) return annotated;
   const out = await withRetry(
     () =>
-      call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--format', '{{json .Image}}', ref], {
+      call(bx, inspectConfigArgv(builder, ref), {
         quiet: true,
         stallMs: bx.stallMs || undefined
       }),
@@ -218,13 +220,20 @@ export async function tagIndex(
   sources: string[],
   annotations: string[] = []
 ): Promise<void> {
-  const argv = ['imagetools', 'create', ...builderFlag(builder)];
-  for (const annotation of annotations) argv.push('--annotation', annotation);
-  for (const ref of refs) argv.push('--tag', ref);
-  argv.push(...sources);
+  const argv = imagetoolsCreateArgv(builder, refs, sources, annotations);
   await withRetry(() => call(bx, argv, { quiet: true, stallMs: bx.stallMs || undefined }), {
     retries: bx.retries,
     what: 'tagging the index',
     log: bx.log
   });
+}
+
+/** The platform of a single image manifest (it names none itself): its config's os/architecture/variant. */
+export async function imagePlatform(bx: Buildx, builder: string, ref: string): Promise<string> {
+  const out = await withRetry(
+    () => call(bx, inspectConfigArgv(builder, ref), { quiet: true, stallMs: bx.stallMs || undefined }),
+    { retries: bx.retries, what: `reading the platform of ${ref}`, log: bx.log }
+  );
+  const config = JSON.parse(out.stdout) as { os?: string; architecture?: string; variant?: string };
+  return [config.os, config.architecture, config.variant].filter(Boolean).join('/') || 'unknown';
 }

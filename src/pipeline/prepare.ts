@@ -1,0 +1,77 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Log, Masker } from '../ports.js';
+import { readInputs } from '../inputs/read.js';
+import { contextFromGitHub, contextFromGit } from '../inputs/context.js';
+import type { Context } from '../plan/context.js';
+import type { Inputs } from '../plan/inputs.js';
+import { parseSecrets, secretRefs, type PlanIds } from '../plan/plan.js';
+import type { Session } from './session.js';
+
+/** Every input, read and validated once; secret values are masked before anything can print them. */
+export function readAndMask(session: Session): Inputs {
+  const inputs = readInputs(session.edges.input, session.cwd);
+  for (const line of parseSecrets(inputs.secrets)) hide(line.value, session.masker, session.log);
+  return inputs;
+}
+
+/** The commit, ref and repository: from the GitHub event, or from the local checkout. */
+export async function readContext(session: Session, inputs: Inputs): Promise<Context> {
+  const { env, cwd, log } = session;
+  const source =
+    inputs.metadataSource === 'auto' ? (env.GITHUB_EVENT_PATH ? 'workflow' : 'git') : inputs.metadataSource;
+  const context =
+    source === 'workflow'
+      ? contextFromGitHub(env)
+      : await contextFromGit(path.resolve(cwd, env.GITHUB_WORKSPACE || '.'), env);
+  log.info(`${context.eventName} ${context.ref} at ${context.sha.slice(0, 12)} (${source})`);
+  return context;
+}
+
+/** A private directory for this run (secret files, the metadata file) and the names the plan uses. */
+export interface Workspace {
+  tempDir: string;
+  ids: PlanIds;
+}
+
+export async function makeWorkspace(session: Session, inputs: Inputs, context: Context): Promise<Workspace> {
+  const tempRoot = session.env.RUNNER_TEMP || os.tmpdir();
+  await mkdir(tempRoot, { recursive: true });
+  const tempDir = await mkdtemp(path.join(tempRoot, 'multiarch-'));
+  const suffix = randomBytes(3).toString('hex');
+  const builderName = `multiarch-${context.runId || 'local'}-${context.runAttempt || '1'}-${suffix}`;
+  let inlineBuildkitdConfig: string | undefined;
+  if (inputs.buildkitdConfigInline) {
+    inlineBuildkitdConfig = path.join(tempDir, 'buildkitd.toml');
+    await writeFile(inlineBuildkitdConfig, inputs.buildkitdConfigInline);
+  }
+  const secretSpecs = [...(await writeSecrets(inputs, tempDir)), ...secretRefs(inputs.secretEnvs, inputs.secretFiles)];
+  return {
+    tempDir,
+    ids: {
+      builderName,
+      metadataFile: path.join(tempDir, 'metadata.json'),
+      secretSpecs,
+      runId: inputs.runId || context.runId,
+      inlineBuildkitdConfig
+    }
+  };
+}
+
+async function writeSecrets(inputs: Inputs, dir: string): Promise<string[]> {
+  const specs: string[] = [];
+  for (const { id, value } of parseSecrets(inputs.secrets)) {
+    const file = path.join(dir, `secret-${id}`);
+    await writeFile(file, value, { mode: 0o600 });
+    specs.push(`id=${id},src=${file}`);
+  }
+  return specs;
+}
+
+function hide(value: string, masker: Masker, log: Log): void {
+  masker.add(value);
+  // The runner masks line by line: a multi-line secret (a key) is registered a line at a time too.
+  for (const line of new Set([value, ...value.split(/\r?\n/)])) if (line.trim().length >= 3) log.setSecret(line);
+}
