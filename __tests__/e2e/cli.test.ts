@@ -181,7 +181,12 @@ describeStack('the bundled command line against the real stack', () => {
       );
       console.log(`failing command line run: exit ${run.code} in ${run.seconds.toFixed(1)} s`);
       expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/^multiarch-publish: .*buildx.* build .*failed with exit code/m);
+      // The first line names the platform, the Dockerfile line, the step and its exit code; the
+      // command's own error follows.
+      expect(run.stderr.split('\n')[0]).toBe(
+        'multiarch-publish: linux/amd64: Dockerfile:4: RUN echo "about to fail on purpose" && exit 42 failed: exit code 42'
+      );
+      expect(run.stderr).toMatch(/^.*buildx.* build failed with exit code 1:$/m);
       expect(run.stdout).toMatch(/^✖ Build linux\/amd64 failed after \d+\.\d s$/m);
       expect(await registry.tags(repo)).toEqual([]);
 

@@ -3245,7 +3245,7 @@ module.exports = validRange
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6377);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(775);
 // The command line's entry: the action's pipeline outside GitHub (see cli-main.ts). No logic here.
 
 const interrupt = new AbortController();
@@ -3271,7 +3271,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6377:
+/***/ 775:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -8110,7 +8110,50 @@ function dryRunTags(plan) {
     return publish ? publishedRefs(publish) : plan.tags.refs;
 }
 
+;// CONCATENATED MODULE: ./src/tools/buildx/errors.ts
+function describeBuildFailure(output) {
+    const lines = output.split('\n').map((l) => l.trimEnd());
+    const errorAt = lines.findIndex((l) => /^#\d+ ERROR: /.test(l));
+    const final = [...lines].reverse().find((l) => /^ERROR: /.test(l));
+    if (errorAt < 0 && !final)
+        return undefined;
+    let platform;
+    let step;
+    let cause = final ? stripPrefixes(final.slice('ERROR: '.length)) : '';
+    if (errorAt >= 0) {
+        const id = /^#(\d+) /.exec(lines[errorAt])[1];
+        cause = lines[errorAt].slice(`#${id} ERROR: `.length);
+        const vertex = lines.find((l) => l.startsWith(`#${id} [`));
+        const m = vertex ? /^#\d+ \[(?:(\S+\/\S+) )?[^\]]*\] (.*)$/.exec(vertex) : null;
+        if (m) {
+            platform = m[1] && /^[a-z0-9]+\/[a-z0-9]+/.test(m[1]) ? m[1] : undefined;
+            step = m[2];
+        }
+    }
+    // The Dockerfile excerpt: `path:line` above a rule of dashes.
+    let file;
+    let line;
+    for (let i = 0; i + 1 < lines.length; i++) {
+        const loc = /^(\S+):(\d+)$/.exec(lines[i]);
+        if (loc && /^-{8,}$/.test(lines[i + 1])) {
+            file = loc[1];
+            line = Number(loc[2]);
+            break;
+        }
+    }
+    const exit = /did not complete successfully: exit code: (\d+)/.exec(cause);
+    const why = exit ? `exit code ${exit[1]}` : cause;
+    const where = file && line ? `${file}:${line}: ` : '';
+    const what = step ? `${step} failed: ${why}` : why;
+    return { headline: `${platform ? `${platform}: ` : ''}${where}${what}`, platform, file, line };
+}
+/** `failed to build: failed to solve: X` says X. */
+function stripPrefixes(text) {
+    return text.replace(/^(failed to (build|solve|compute cache key)[^:]*: )+/, '');
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/failure.ts
+
 
 
 
@@ -8140,6 +8183,9 @@ function explainFailure(error, images) {
     if (DENIED.test(text)) {
         return `${registry} denied access (403): the credentials were accepted but may not push to ${images[0] ?? 'this repository'} (on GHCR, give the workflow packages: write).\n${lineMatching(text, DENIED)}`;
     }
+    const build = buildFailure(error);
+    if (build)
+        return `${build.headline}\n${message}`;
     if (error instanceof retry/* RetriesExhausted */.w1) {
         const last = error.last instanceof Error ? error.last.message : String(error.last);
         return `${error.what} against ${registry} failed ${error.attempts} times; last error: ${error.lastCause}. No tag was moved unless it points at a complete index.\n${last}`;
@@ -8149,6 +8195,28 @@ function explainFailure(error, images) {
 /** The line that says what went wrong, without the build's surrounding output. */
 function lineMatching(text, re) {
     return (text.split('\n').find((line) => re.test(line)) ?? '').trim();
+}
+/** A failed `buildx build`, read for its platform, Dockerfile location and cause. */
+function buildFailure(error) {
+    if (!(error instanceof exec/* ExecError */.cI) || !/ build$/.test(error.command))
+        return undefined;
+    return describeBuildFailure(`${error.result.stdout}\n${error.result.stderr}`);
+}
+/** What the run failed with: the message, and where in the Dockerfile when a build step failed there. */
+class Failure extends Error {
+    file;
+    line;
+    constructor(message, file, line) {
+        super(message);
+        this.file = file;
+        this.line = line;
+        this.name = 'Failure';
+    }
+}
+/** One `Failure` for any error a run ends with. */
+function failure(error, images) {
+    const build = buildFailure(error);
+    return new Failure(explainFailure(error, images), build?.file, build?.line);
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/merge.ts

@@ -4,6 +4,9 @@ import { setupQemu } from '../tools/qemu.js';
 import { findBuildx, type BuildxBin } from '../tools/buildx/find.js';
 import * as buildx from '../tools/buildx/commands.js';
 import type { BuilderInfo } from '../tools/buildx/commands.js';
+import { ExecError } from '../tools/exec.js';
+import { describeBuildFailure } from '../tools/buildx/errors.js';
+import { BuildFailed } from './failure.js';
 import type { Session } from './session.js';
 
 /** Registers the QEMU handlers the step names that the kernel does not have yet. */
@@ -63,7 +66,9 @@ export interface Built {
 
 /** The one build of every platform; a cache that could not be used is a warning, never a failure. */
 export async function runBuild(bx: buildx.Buildx, step: BuildStep, cacheRefs: string[]): Promise<Built> {
-  const { metadata, output } = await buildx.build(bx, step.argv, step.metadataFile, bx.stallMs ?? 0);
+  const { metadata, output } = await buildx
+    .build(bx, step.argv, step.metadataFile, bx.stallMs ?? 0)
+    .catch((error: unknown) => Promise.reject(buildFailed(error, step)));
   for (const problem of buildx.cacheProblems(output)) {
     const ref = problem.ref || cacheRefs.join(', ');
     // The first run of a branch, a platform or a new image has no cache yet: that is no fault.
@@ -81,4 +86,15 @@ export async function runBuild(bx: buildx.Buildx, step: BuildStep, cacheRefs: st
     throw new Error(`the build finished but buildx reported no image digest in its metadata (${keys})`);
   }
   return { metadata, digest, source: `${step.pushTo}@${digest}` };
+}
+
+/** A failed build, described by its output; the platform named even when only one was built. */
+function buildFailed(error: unknown, step: BuildStep): unknown {
+  if (!(error instanceof ExecError)) return error;
+  const described = describeBuildFailure(`${error.result.stdout}\n${error.result.stderr}`);
+  if (!described) return error;
+  const only = step.platforms.length === 1 ? step.platforms[0].id : undefined;
+  const platform = described.platform ?? only;
+  const headline = described.platform || !platform ? described.headline : `${platform}: ${described.headline}`;
+  return new BuildFailed(error, { ...described, platform, headline });
 }

@@ -1,7 +1,7 @@
 import type { Edges } from '../ports.js';
 import type { Plan } from '../plan/plan.js';
 import { publishedRefs } from '../plan/steps.js';
-import { heldReason } from './publish.js';
+import type { HeldTag } from '../plan/tags.js';
 import type { Result } from './result.js';
 
 type Outputs = Pick<Result, 'digest' | 'platformDigests' | 'tags' | 'metadata'>;
@@ -57,7 +57,7 @@ export function summaryMarkdown(result: Result): string {
   lines.push(`| Builder | \`${b.name}\` (${b.driver}, BuildKit ${b.buildkitVersion}) |`);
   lines.push('', '### Tags', '');
   lines.push(...(result.tags.length ? result.tags.map((t) => `- \`${t}\``) : ['none pushed']));
-  for (const h of result.held) lines.push(`- \`${h.tag}\` not moved (${heldReason(h)})`);
+  for (const h of result.held) lines.push(`- \`${h.tag}\` not moved (${heldNote(h)})`);
   if (Object.keys(result.platformDigests).length) {
     lines.push('', '### Platform digests', '', '| Platform | Digest |', '|---|---|');
     for (const [platform, digest] of Object.entries(result.platformDigests)) {
@@ -99,6 +99,10 @@ export function failureMarkdown(
   }
   lines.push(...timeTable(timings));
   return `${lines.join('\n')}\n`;
+}
+
+function heldNote(h: HeldTag): string {
+  return h.reason === 'prerelease' ? 'pre-release' : `stays on ${h.current}, newer than ${h.ours}`;
 }
 
 function timeTable(timings: Array<[string, number]>): string[] {

@@ -57,7 +57,7 @@ async function heldBack(bx: buildx.Buildx, step: PublishStep, tags: TagResult): 
   return held;
 }
 
-export function heldReason(h: HeldTag): string {
+function heldReason(h: HeldTag): string {
   return h.reason === 'prerelease' ? `${h.ours} is a pre-release` : `it points to ${h.current}, newer than ${h.ours}`;
 }
 

@@ -8,7 +8,7 @@ import type { BuildxBin } from '../tools/buildx/find.js';
 import type { Buildx, BuilderInfo } from '../tools/buildx/commands.js';
 import { runBuild, runBuilder, runBuildx, runQemu, type Built } from './build.js';
 import { printPlan, stepLines } from './dry-run.js';
-import { explainFailure } from './failure.js';
+import { failure } from './failure.js';
 import { checkDigests, findLegs } from './merge.js';
 import { dryRunMarkdown, failureMarkdown, setOutputs, summaryMarkdown, tagsOutput } from './outputs.js';
 import { makeWorkspace, readAndMask, readContext } from './prepare.js';
@@ -43,11 +43,11 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
       await rm(workspace.tempDir, { recursive: true, force: true });
     }
   } catch (error) {
-    const message = explainFailure(error, images);
-    const summary = failureMarkdown(session.current, message, plan, session.timings);
+    const failed = failure(error, images);
+    const summary = failureMarkdown(session.current, failed.message, plan, session.timings);
     await session.edges.summary(session.masker.mask(summary));
     // Bad input keeps its type: the command line exits 2 for it.
-    throw error instanceof InputError ? error : new Error(message);
+    throw error instanceof InputError ? error : failed;
   }
 }
 
