@@ -2,6 +2,7 @@ import {
   GITHUB_OIDC_ISSUER,
   digestRef,
   isLoopbackRegistry,
+  keylessProblem,
   repository,
   signArgs,
   signEnv,
@@ -244,5 +245,33 @@ describe('references', () => {
     expect(signatureTag(target)).toBe(
       '127.0.0.1:5000/e2e/app:sha256-383f18bf0518677cca73886181b2b6b65a16af8a3af0544608f33db9b6ebbf67.sig'
     );
+  });
+});
+
+describe('keylessProblem', () => {
+  test.each([
+    {
+      name: 'a job with id-token: write',
+      env: {
+        GITHUB_ACTIONS: 'true',
+        ACTIONS_ID_TOKEN_REQUEST_URL: 'https://x/token',
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't'
+      },
+      problem: undefined
+    },
+    {
+      name: 'a job without id-token: write',
+      env: { GITHUB_ACTIONS: 'true' },
+      problem:
+        'sign: keyless needs the job to grant `permissions: id-token: write` (ACTIONS_ID_TOKEN_REQUEST_URL is not set); add it to the job, or use sign: key'
+    },
+    {
+      name: 'outside GitHub Actions',
+      env: {},
+      problem:
+        'sign: keyless signs with the GitHub Actions OIDC token, which exists only in a GitHub Actions job; use sign: key with sign-key here'
+    }
+  ])('$name', ({ env, problem }) => {
+    expect(keylessProblem(env)).toBe(problem);
   });
 });

@@ -155,3 +155,16 @@ function escapeRegExp(text: string): string {
 function shellQuote(word: string): string {
   return /^[A-Za-z0-9_./:@=,+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
+
+/**
+ * Keyless signing needs the workflow's OIDC token, which GitHub hands out only to jobs granted
+ * `permissions: id-token: write`: without it these variables are absent. Returns the problem, or
+ * undefined when signing can go ahead.
+ */
+export function keylessProblem(env: Record<string, string | undefined>): string | undefined {
+  if (env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) return undefined;
+  if (env.GITHUB_ACTIONS !== 'true') {
+    return 'sign: keyless signs with the GitHub Actions OIDC token, which exists only in a GitHub Actions job; use sign: key with sign-key here';
+  }
+  return 'sign: keyless needs the job to grant `permissions: id-token: write` (ACTIONS_ID_TOKEN_REQUEST_URL is not set); add it to the job, or use sign: key';
+}
