@@ -440,15 +440,15 @@ describe('signAndVerify', () => {
     const result = await signAndVerify(options);
 
     // The key file and the public key live in a fresh directory under the run's temp dir.
-    const keyFile = /^argv: sign .*--key (\S+)/m.exec(record())![1];
+    const keyFile = /^argv: public-key --key (\S+)/m.exec(record())![1];
     const work = path.dirname(path.dirname(keyFile));
     expect(path.relative(path.join(root, 'run-temp'), keyFile)).toMatch(/^cosign-\w+\/key-\w+\/cosign\.key$/);
     expect(record()).toBe(
       [
-        `argv: sign --yes --recursive --key ${keyFile} --tlog-upload=false --allow-insecure-registry 127.0.0.1:5000/e2e/app@${DIGEST}`,
+        `argv: public-key --key ${keyFile} --outfile ${work}/cosign.pub`,
         'password: s3cret-pass',
         'key file: mode 600, first line -----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----',
-        `argv: public-key --key ${keyFile} --outfile ${work}/cosign.pub`,
+        `argv: sign --yes --recursive --key ${keyFile} --tlog-upload=false --allow-insecure-registry 127.0.0.1:5000/e2e/app@${DIGEST}`,
         'password: s3cret-pass',
         'key file: mode 600, first line -----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----',
         `argv: verify --key ${work}/cosign.pub --insecure-ignore-tlog=true --allow-insecure-registry 127.0.0.1:5000/e2e/app@${DIGEST}`,
@@ -480,8 +480,8 @@ describe('signAndVerify', () => {
     await signAndVerify(signOptions({ signKey: file, tlog: true, image: 'registry.example.com/app' }));
 
     const lines = record().split('\n');
-    expect(lines[0]).toBe(`argv: sign --yes --recursive --key ${file} registry.example.com/app@${DIGEST}`);
-    expect(lines[1]).toBe('password: ');
+    expect(lines[3]).toBe(`argv: sign --yes --recursive --key ${file} registry.example.com/app@${DIGEST}`);
+    expect(lines[4]).toBe('password: ');
     expect(existsSync(file)).toBe(true);
     expect(readdirSync(path.join(root, 'run-temp'))).toEqual([]);
   });
@@ -521,5 +521,65 @@ describe('signAndVerify', () => {
       'input "sign-key": "" is not accepted; expected the private key (PEM text, a path or a KMS URI) when sign is key'
     );
     expect(existsSync(path.join(root, 'fake', 'calls.log'))).toBe(false);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The real cosign (scripts/stack.sh builds it): the key file prepareKey writes is one cosign reads.
+
+const STACK_COSIGN = path.join(process.env.STACK_DIR ?? '/var/tmp/multiarch-stack', 'bin', 'cosign');
+const describeReal = existsSync(STACK_COSIGN) ? describe : describe.skip;
+if (!existsSync(STACK_COSIGN)) console.log(`skipping the real-cosign tests: ${STACK_COSIGN} is missing`);
+
+describeReal('with the real cosign', () => {
+  test('findCosign reads its version', async () => {
+    expect(await findCosign(run, STACK_COSIGN)).toEqual({ command: STACK_COSIGN, version: '2.6.1', source: 'path' });
+  });
+
+  test('a generated key given as PEM text signs as the same key: cosign derives the same public key from the file', async () => {
+    const keys = path.join(root, 'keys');
+    mkdirSync(keys);
+    const env = { ...process.env, COSIGN_PASSWORD: 'unit-pass-123' };
+    await run(STACK_COSIGN, ['generate-key-pair'], { env, cwd: keys, quiet: true });
+    const pem = readFileSync(path.join(keys, 'cosign.key'), 'utf8');
+
+    const key = await prepareKey(pem, path.join(root, 'run-temp'), log);
+    const derived = path.join(root, 'derived.pub');
+    await run(STACK_COSIGN, ['public-key', '--key', key.ref, '--outfile', derived], { env, quiet: true });
+    await key.dispose();
+
+    expect(readFileSync(derived, 'utf8')).toBe(readFileSync(path.join(keys, 'cosign.pub'), 'utf8'));
+    expect(readdirSync(path.join(root, 'run-temp'))).toEqual([]);
+  });
+
+  test('the wrong password stops before the registry is touched, and the key file is still removed', async () => {
+    const keys = path.join(root, 'keys');
+    mkdirSync(keys);
+    await run(STACK_COSIGN, ['generate-key-pair'], {
+      env: { ...process.env, COSIGN_PASSWORD: 'right-pass' },
+      cwd: keys,
+      quiet: true
+    });
+    const failure = signAndVerify({
+      cosign: { command: STACK_COSIGN, version: '2.6.1', source: 'path' },
+      run,
+      log,
+      mode: 'key',
+      image: '127.0.0.1:9/never/reached',
+      digest: DIGEST,
+      tlog: false,
+      signKey: readFileSync(path.join(keys, 'cosign.key'), 'utf8'),
+      password: 'wrong-pass',
+      tempDir: path.join(root, 'run-temp'),
+      env: { ...process.env }
+    });
+
+    // cosign public-key fails on the password; sign, which would reach the registry, never runs.
+    await expect(failure).rejects.toThrow(/cosign public-key failed with exit code 1:[\s\S]*decrypt/);
+    expect(log.infos.filter((l) => l.startsWith('[command]')).map((l) => l.split(' ')[2])).toEqual([
+      'generate-key-pair',
+      'public-key'
+    ]);
+    expect(readdirSync(path.join(root, 'run-temp'))).toEqual([]);
   });
 });

@@ -349,9 +349,10 @@ export async function signAndVerify(options: SignOptions): Promise<SignResult> {
     let keyRef: string | undefined;
     if (mode === 'key') {
       keyRef = (await prepareKey(options.signKey ?? '', work, log)).ref;
-      await run(cosign.command, signArgs({ mode, image, digest, tlog, keyFile: keyRef }), { env });
+      // Deriving the public key first proves the key and its password before the registry is touched.
       publicKey = path.join(work, 'cosign.pub');
       await run(cosign.command, ['public-key', '--key', keyRef, '--outfile', publicKey], { env, quiet: true });
+      await run(cosign.command, signArgs({ mode, image, digest, tlog, keyFile: keyRef }), { env });
     } else {
       await run(cosign.command, signArgs({ mode, image, digest, tlog }), { env });
     }
