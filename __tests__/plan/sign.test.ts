@@ -6,6 +6,7 @@ import {
   repository,
   signArgs,
   signEnv,
+  signingSteps,
   signatureTag,
   verifyArgs,
   verifyCommand,
@@ -273,5 +274,79 @@ describe('keylessProblem', () => {
     }
   ])('$name', ({ env, problem }) => {
     expect(keylessProblem(env)).toBe(problem);
+  });
+});
+
+describe('signingSteps', () => {
+  test.each([
+    {
+      name: 'key: check the key (password), sign (password), verify (no password)',
+      spec: {
+        mode: 'key' as const,
+        image: '127.0.0.1:5000/e2e/app:v1',
+        digest: DIGEST,
+        tlog: false,
+        keyFile: '/t/k/cosign.key',
+        publicKeyFile: '/t/cosign.pub'
+      },
+      steps: [
+        {
+          what: 'check-key',
+          args: ['public-key', '--key', '/t/k/cosign.key', '--outfile', '/t/cosign.pub'],
+          password: true
+        },
+        {
+          what: 'sign',
+          args: [
+            'sign',
+            '--yes',
+            '--recursive',
+            '--key',
+            '/t/k/cosign.key',
+            '--tlog-upload=false',
+            '--allow-insecure-registry',
+            `127.0.0.1:5000/e2e/app@${DIGEST}`
+          ],
+          password: true
+        },
+        {
+          what: 'verify',
+          args: [
+            'verify',
+            '--key',
+            '/t/cosign.pub',
+            '--insecure-ignore-tlog=true',
+            '--allow-insecure-registry',
+            `127.0.0.1:5000/e2e/app@${DIGEST}`
+          ],
+          password: false
+        }
+      ]
+    },
+    {
+      name: 'keyless: sign, verify against the workflow identity',
+      spec: { mode: 'keyless' as const, image: 'ghcr.io/acme/app', digest: DIGEST, tlog: true, identity: IDENTITY },
+      steps: [
+        { what: 'sign', args: ['sign', '--yes', '--recursive', `ghcr.io/acme/app@${DIGEST}`], password: false },
+        {
+          what: 'verify',
+          args: [
+            'verify',
+            `--certificate-identity-regexp=${IDENTITY.identityRegexp}`,
+            `--certificate-oidc-issuer=${GITHUB_OIDC_ISSUER}`,
+            `ghcr.io/acme/app@${DIGEST}`
+          ],
+          password: false
+        }
+      ]
+    }
+  ])('$name', ({ spec, steps }) => {
+    expect(signingSteps(spec)).toEqual(steps);
+  });
+
+  test('key mode needs both key files', () => {
+    expect(() =>
+      signingSteps({ mode: 'key', image: 'ghcr.io/acme/app', digest: DIGEST, tlog: true, keyFile: '/k' })
+    ).toThrow('signing with a key needs the key file and where to put its public key');
   });
 });

@@ -168,3 +168,36 @@ export function keylessProblem(env: Record<string, string | undefined>): string 
   }
   return 'sign: keyless needs the job to grant `permissions: id-token: write` (ACTIONS_ID_TOKEN_REQUEST_URL is not set); add it to the job, or use sign: key';
 }
+
+/** One cosign invocation of the signing sequence, as the plan shows it and the runner runs it. */
+export interface CosignStep {
+  what: 'check-key' | 'sign' | 'verify';
+  args: string[];
+  /** Whether the step gets COSIGN_PASSWORD (see signEnv); the others run without it. */
+  password: boolean;
+}
+
+/**
+ * The whole sequence for one index: in key mode the public key is derived first (which proves the
+ * key and its password before anything reaches the registry), then the recursive signature, then
+ * a verification of what was just signed.
+ */
+export function signingSteps(spec: SignSpec & { publicKeyFile?: string; identity?: KeylessIdentity }): CosignStep[] {
+  const steps: CosignStep[] = [];
+  if (spec.mode === 'key') {
+    if (!spec.keyFile || !spec.publicKeyFile)
+      throw new Error('signing with a key needs the key file and where to put its public key');
+    steps.push({
+      what: 'check-key',
+      args: ['public-key', '--key', spec.keyFile, '--outfile', spec.publicKeyFile],
+      password: true
+    });
+  }
+  steps.push({ what: 'sign', args: signArgs(spec), password: spec.mode === 'key' });
+  steps.push({
+    what: 'verify',
+    args: verifyArgs({ ...spec, publicKey: spec.publicKeyFile, identity: spec.identity }),
+    password: false
+  });
+  return steps;
+}

@@ -12,10 +12,9 @@ import * as tc from '@actions/tool-cache';
 import type { Log, RunResult, Runner } from '../ports.js';
 import { InputError } from '../plan/errors.js';
 import {
-  signArgs,
   signEnv,
   signatureTag,
-  verifyArgs,
+  signingSteps,
   verifyCommand,
   type KeylessIdentity,
   type SignMode
@@ -345,24 +344,29 @@ export async function signAndVerify(options: SignOptions): Promise<SignResult> {
   const work = await mkdtemp(path.join(options.tempDir, 'cosign-'));
   try {
     await chmod(work, 0o700);
-    let publicKey: string | undefined;
-    let keyRef: string | undefined;
-    if (mode === 'key') {
-      keyRef = (await prepareKey(options.signKey ?? '', work, log)).ref;
-      // Deriving the public key first proves the key and its password before the registry is touched.
-      publicKey = path.join(work, 'cosign.pub');
-      await run(cosign.command, ['public-key', '--key', keyRef, '--outfile', publicKey], { env, quiet: true });
-      await run(cosign.command, signArgs({ mode, image, digest, tlog, keyFile: keyRef }), { env });
-    } else {
-      await run(cosign.command, signArgs({ mode, image, digest, tlog }), { env });
+    const keyFile = mode === 'key' ? (await prepareKey(options.signKey ?? '', work, log)).ref : undefined;
+    const publicKeyFile = keyFile ? path.join(work, 'cosign.pub') : undefined;
+    const steps = signingSteps({ mode, image, digest, tlog, keyFile, publicKeyFile, identity: options.identity });
+    let verified: RunResult | undefined;
+    for (const step of steps) {
+      const result = await run(cosign.command, step.args, {
+        env: step.password ? env : baseEnv,
+        quiet: step.what !== 'sign'
+      });
+      if (step.what === 'verify') verified = result;
     }
-    const spec = { mode, image, digest, tlog, publicKey, identity: options.identity };
-    const verified = await run(cosign.command, verifyArgs(spec), { env: baseEnv, quiet: true });
     log.info(`cosign verify: the signature of ${digest} checks out`);
     return {
       signatures: [digest, ...(options.children ?? [])].map((d) => signatureTag({ image, digest: d })),
-      verifyCommand: verifyCommand({ ...spec, publicKey: mode === 'key' ? 'cosign.pub' : undefined }),
-      verified: verified.stdout
+      verifyCommand: verifyCommand({
+        mode,
+        image,
+        digest,
+        tlog,
+        identity: options.identity,
+        publicKey: mode === 'key' ? 'cosign.pub' : undefined
+      }),
+      verified: verified?.stdout ?? ''
     };
   } finally {
     await rm(work, { recursive: true, force: true });
