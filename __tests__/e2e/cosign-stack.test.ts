@@ -219,6 +219,66 @@ describeStack('cosign and published-index verification on the real stack', () =>
     expect(statSync(path.join(keys, 'cosign.key')).isFile()).toBe(true);
   });
 
+  test('on a registry with credentials, cosign reads them from DOCKER_CONFIG, never from argv', async () => {
+    const authImage = `${env.authRegistry}/${repo}`;
+    const ctx = path.join(work, 'ctx');
+    const metadata = path.join(work, 'auth-metadata.json');
+    // The builder lives in the user's buildx store; the auth registry's credentials in its own config.
+    const authEnv = {
+      ...process.env,
+      DOCKER_CONFIG: env.authDockerConfig,
+      BUILDX_CONFIG: path.join(os.homedir(), '.docker', 'buildx')
+    };
+    const built = sh(
+      'docker',
+      [
+        'buildx',
+        'build',
+        '--builder',
+        env.builder ?? 'stack-base',
+        '--platform',
+        'linux/amd64',
+        '--provenance=false',
+        '--push',
+        '--tag',
+        `${authImage}:v1`,
+        '--metadata-file',
+        metadata,
+        '--progress=plain',
+        ctx
+      ],
+      { env: authEnv }
+    );
+    if (built.code !== 0) throw new Error(`buildx build failed:\n${built.output.slice(-3000)}`);
+    const authDigest = (JSON.parse(readFileSync(metadata, 'utf8')) as Record<string, string>)['containerimage.digest'];
+    const keys = path.join(work, 'keys');
+    const pem = readFileSync(path.join(keys, 'cosign.key'), 'utf8');
+    const options = {
+      cosign,
+      run,
+      log,
+      mode: 'key' as const,
+      image: authImage,
+      digest: authDigest,
+      tlog: false,
+      signKey: pem,
+      password: PASSWORD,
+      tempDir: runTemp
+    };
+
+    // Without the config the registry turns cosign away; with it, the signature lands and verifies.
+    const noCredentials = { ...process.env, DOCKER_CONFIG: path.join(work, 'empty-docker-config') };
+    await expect(signAndVerify({ ...options, env: noCredentials })).rejects.toThrow(
+      /UNAUTHORIZED|authentication required|401/i
+    );
+    const signed = await signAndVerify({ ...options, env: authEnv });
+    expect(signed.signatures).toEqual([signatureTag({ image: authImage, digest: authDigest })]);
+
+    const password = readFileSync(env.authPasswordFile, 'utf8').trim();
+    expect(log.lines.join('\n')).not.toContain(password);
+    expect(readdirSync(runTemp)).toEqual([]);
+  });
+
   test('a platform manifest deleted behind our back fails the verification, naming the platform', async () => {
     const arm64 = platformDigests['linux/arm64'];
     const res = await fetch(`http://${env.registry}/v2/${repo}/manifests/${arm64}`, { method: 'DELETE' });
