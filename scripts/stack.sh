@@ -21,6 +21,7 @@ export LC_ALL=C
 STACK_DIR=${STACK_DIR:-/var/tmp/multiarch-stack}
 BUILDKIT_VERSION=${BUILDKIT_VERSION:-v0.32.2}
 BUILDX_VERSION=${BUILDX_VERSION:-v0.36.1}
+COSIGN_VERSION=${COSIGN_VERSION:-v2.6.1}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 BIN=$STACK_DIR/bin
@@ -425,6 +426,43 @@ tools() {
   log "$(docker buildx version)"
 }
 
+# ---------------------------------------------------------------------------------------------
+# cosign, for signing and verifying what the tests push (key pairs only: no transparency log or
+# OIDC here). Its module has no exclude/replace directives, so a plain `go install` builds it;
+# the version goes in through release-utils' variables, which `cosign version` prints.
+COSIGN_MODULE=github.com/sigstore/cosign/v2
+COSIGN_VPKG=sigs.k8s.io/release-utils/version
+COSIGN_BUILT=
+
+cosign_version() { "$BIN/cosign" version 2>/dev/null | awk '$1 == "GitVersion:" { print $2 }'; }
+
+cosign_install() {
+  local rev out ldflags
+  COSIGN_BUILT=$(cosign_version || true)
+  if [[ $COSIGN_BUILT == "$COSIGN_VERSION" ]]; then
+    log "cosign $COSIGN_VERSION already built"
+    return 0
+  fi
+  rev=$(go mod download -json "$COSIGN_MODULE@$COSIGN_VERSION" 2>>"$LOGS/go.log" |
+    node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+      const j = JSON.parse(s); console.log((j.Origin && j.Origin.Hash) || ""); });') ||
+    die "cannot download $COSIGN_MODULE@$COSIGN_VERSION from the Go module proxy (see $LOGS/go.log)"
+  # One build into a scratch GOBIN, moved into place only once it reports the right version.
+  out=$STACK_DIR/cosign-build
+  rm -rf "$out"
+  mkdir -p "$out"
+  log "compiling cosign $COSIGN_VERSION (minutes on a cold Go cache; log: $LOGS/go.log)"
+  ldflags="-s -w -X $COSIGN_VPKG.gitVersion=$COSIGN_VERSION -X $COSIGN_VPKG.gitCommit=$rev"
+  ldflags+=" -X $COSIGN_VPKG.gitTreeState=clean"
+  GOBIN=$out go install -ldflags "$ldflags" "$COSIGN_MODULE/cmd/cosign@$COSIGN_VERSION" >>"$LOGS/go.log" 2>&1 ||
+    die "building cosign $COSIGN_VERSION failed (see $LOGS/go.log)"
+  mv -f "$out/cosign" "$BIN/cosign"
+  rm -rf "$out"
+  COSIGN_BUILT=$(cosign_version || true)
+  [[ $COSIGN_BUILT == "$COSIGN_VERSION" ]] || die "the cosign just built reports '$COSIGN_BUILT', not $COSIGN_VERSION"
+  log "cosign $COSIGN_BUILT at $BIN/cosign"
+}
+
 registry_config() { # NAME PORT [htpasswd-file]
   local name=$1 port=$2 htpasswd=${3:-}
   mkdir -p "$STACK_DIR/registry-$name/data"
@@ -690,6 +728,8 @@ write_env() {
       builder: e.BUILDER,
       buildkitVersion: e.BUILDKIT_BUILT,
       buildxVersion: e.BUILDX_BUILT,
+      cosign: e.BIN + "/cosign",
+      cosignVersion: e.COSIGN_BUILT,
       baseImage: e.REG_PLAIN + "/" + e.BASE_REPO,
       authBaseImage: e.REG_AUTH + "/" + e.BASE_REPO,
       platforms: e.BASE_PLATFORMS_STR.split(" "),
@@ -709,6 +749,7 @@ up() {
   phase packages packages
   phase qemu qemu
   phase tools tools
+  phase cosign cosign_install
   phase registries registries
   phase buildkitd buildkitd_up
   phase builder builder
@@ -716,6 +757,7 @@ up() {
   phase verify verify
   export REG_PLAIN REG_AUTH AUTH_USER AUTH_PASSWORD_FILE AUTH_DOCKER_CONFIG BUILDKIT_HOST \
     BUILDKITD_CONFIG BIN PLUGIN BUILDER BUILDKIT_BUILT BUILDX_BUILT BASE_REPO STACK_DIR
+  export COSIGN_BUILT
   export BASE_PLATFORMS_STR="${BASE_PLATFORMS[*]}"
   phase env write_env
   write_status ok
@@ -760,6 +802,9 @@ status() {
   done
   line buildkitd-bin "$("$BIN/buildkitd" --version 2>/dev/null || echo missing)"
   line buildx-plugin "$(docker buildx version 2>/dev/null || echo missing)"
+  h=$(cosign_version || true)
+  line cosign "${h:-missing} ($BIN/cosign)"
+  [[ $h == "$COSIGN_VERSION" ]] || bad=1
   for h in registry-plain:5000:200 registry-auth:5001:401 buildkitd; do
     local name=${h%%:*}
     if running "$name"; then
