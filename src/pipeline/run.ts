@@ -313,7 +313,7 @@ async function readSource(
 }
 
 function registryOptions(bx: buildx.Buildx): RegistryOptions {
-  return { env: process.env, timeoutMs: bx.stallMs || undefined, log: bx.log };
+  return { env: process.env, timeoutMs: bx.stallMs || undefined };
 }
 
 /**

@@ -3,16 +3,18 @@
  * bytes by digest, then a PUT of those bytes under every tag. `buildx imagetools create` does the
  * same with ~30 requests (it walks every child manifest and blob first) and gives up on the first
  * dropped connection, and `imagetools inspect` fails on a dropped HEAD; under registry faults the
- * publishing step, not the build, is what failed. Each request here is tried up to three times, as
- * BuildKit and containerd do for their own requests, before the caller's retry sees the failure.
- * Anything this cannot do (an unsupported auth scheme, a registry reachable only through BuildKit's
- * configuration, another repository) is a RegistryRefused, and the caller falls back to imagetools.
+ * publishing step, not the build, is what failed. Each call makes one attempt and says by the type
+ * of its error whether another may help (TransientError, with the server's Retry-After) or not;
+ * the caller's withRetry is the one retry policy. Anything this cannot do (an unsupported auth
+ * scheme, a registry reachable only through BuildKit's configuration, another repository) is a
+ * RegistryRefused, and the caller falls back to imagetools.
  */
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PermanentError, TransientError } from '../retry.js';
 
 export interface RegistryTarget {
   host: string;
@@ -48,7 +50,7 @@ export function sameRepository(tagRef: string, digestRef: string): boolean {
 }
 
 /** A refusal trying again cannot fix (auth, a bad manifest, an unsupported scheme): fall back to imagetools. */
-export class RegistryRefused extends Error {
+export class RegistryRefused extends PermanentError {
   constructor(message: string) {
     super(message);
     this.name = 'RegistryRefused';
@@ -59,8 +61,6 @@ export interface RegistryOptions {
   env: NodeJS.ProcessEnv;
   /** Per request: the stall-timeout. Default 60 s. */
   timeoutMs?: number;
-  log?: { info(message: string): void };
-  sleep?: (ms: number) => Promise<void>;
 }
 
 const INDEX_TYPES = [
@@ -85,10 +85,11 @@ export async function getManifest(
     { headers: { Accept: INDEX_TYPES.join(', ') } },
     options
   );
-  const raw = Buffer.from(await res.arrayBuffer()).toString('utf8');
+  const raw = await body(res, `GET ${ref}`, (r) => r.arrayBuffer().then((b) => Buffer.from(b).toString('utf8')));
   const actual = `sha256:${createHash('sha256').update(raw).digest('hex')}`;
-  // A short read is a dropped connection: transient.
-  if (actual !== digest) throw new Error(`GET ${ref}: connection reset (got ${raw.length} bytes hashing to ${actual})`);
+  // Bytes that do not hash to the digest asked for are a read cut short: another GET may get them all.
+  if (actual !== digest)
+    throw new TransientError(`GET ${ref}: the body read (${raw.length} bytes) hashes to ${actual}, not to its digest`);
   const mediaType = (JSON.parse(raw) as { mediaType?: string }).mediaType ?? res.headers.get('content-type') ?? '';
   if (!INDEX_TYPES.includes(mediaType)) throw new RegistryRefused(`${ref} has media type "${mediaType}"`);
   return { raw, digest, mediaType };
@@ -123,8 +124,9 @@ function scheme(host: string): 'http' | 'https' {
 }
 
 /**
- * One registry API request with the credentials `docker login` left, tried up to three times on a
- * dropped connection, a timeout, a 5xx or a 429 (waiting Retry-After). Returns a 2xx response.
+ * One registry API request with the credentials `docker login` left: one attempt, plus one resend
+ * with credentials when the registry answers 401. Returns a 2xx response; a dropped connection, a
+ * timeout, a 5xx or a 429 is a TransientError (with Retry-After), any other answer a RegistryRefused.
  */
 async function request(
   target: RegistryTarget,
@@ -133,57 +135,64 @@ async function request(
   init: { headers: Record<string, string>; body?: string },
   options: RegistryOptions
 ): Promise<Response> {
-  const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const timeoutMs = options.timeoutMs ?? 60_000;
   const url = `${scheme(target.host)}://${target.host}/v2/${target.repository}/${suffix}`;
-  let auth: string | undefined;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      let res = await send(
-        url,
-        { method, headers: { ...init.headers, ...(auth ? { Authorization: auth } : {}) }, body: init.body },
-        timeoutMs
-      );
-      if (res.status === 401) {
-        await res.body?.cancel();
-        auth = await authorization(res.headers.get('www-authenticate') ?? '', target, options.env, timeoutMs);
-        res = await send(
-          url,
-          { method, headers: { ...init.headers, Authorization: auth }, body: init.body },
-          timeoutMs
-        );
-      }
-      if (res.ok) return res;
-      const text = (await res.text()).slice(0, 300);
-      if (res.status === 429 || res.status >= 500) {
-        const after = res.headers.get('retry-after');
-        throw new Error(
-          `${method} ${url} answered ${res.status} ${res.statusText}${after ? ` (Retry-After: ${after})` : ''}: ${text}`
-        );
-      }
-      throw new RegistryRefused(`${method} ${url} answered ${res.status} ${res.statusText}: ${text}`);
-    } catch (error) {
-      if (error instanceof RegistryRefused || attempt >= 2) throw error;
-      const after = /Retry-After: (\d+)/.exec((error as Error).message);
-      const delay = after ? Math.min(10, Number(after[1])) * 1000 : 500 * 2 ** attempt;
-      options.log?.info(`${(error as Error).message.split('\n')[0]}; trying again in ${(delay / 1000).toFixed(1)} s`);
-      await sleep(delay);
-    }
+  let res = await send(url, { method, headers: init.headers, body: init.body }, timeoutMs);
+  if (res.status === 401) {
+    await res.body?.cancel();
+    const auth = await authorization(res.headers.get('www-authenticate') ?? '', target, options.env, timeoutMs);
+    res = await send(url, { method, headers: { ...init.headers, Authorization: auth }, body: init.body }, timeoutMs);
   }
+  if (res.ok) return res;
+  throw await refusal(res, `${method} ${url}`);
 }
 
-/** Sends one request; a dropped connection becomes an error the retry classifier reads as transient. */
+/** The error for a non-2xx answer: transient for a 5xx or a 429 (with the wait it asked for), else a refusal. */
+async function refusal(res: Response, what: string): Promise<Error> {
+  const text = (await res.text().catch(() => '')).trim().slice(0, 300);
+  const message = `${what} answered ${res.status} ${res.statusText}${text ? `: ${text}` : ''}`;
+  if (res.status === 429 || res.status >= 500)
+    return new TransientError(message, retryAfterMs(res.headers.get('retry-after')));
+  return new RegistryRefused(message);
+}
+
+/** Retry-After: delay-seconds or an HTTP date. */
+function retryAfterMs(header: string | null): number | undefined {
+  if (!header) return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+/** Sends one request. A dropped connection or a timeout is transient; a TLS failure is not. */
 async function send(url: string, init: RequestInit, timeoutMs: number): Promise<Response> {
   try {
     return await fetch(url, { ...init, redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const why = cause?.code ?? cause?.message ?? (error as Error).message;
-    if ((error as Error).name === 'TimeoutError')
-      throw new Error(`${init.method} ${url}: request timed out after ${timeoutMs / 1000} s`);
-    if (/CERT|TLS|SSL|self.signed|EPROTO/i.test(why)) throw new RegistryRefused(`${init.method} ${url}: ${why}`);
-    throw new Error(`${init.method} ${url}: connection reset (${why})`);
+    throw failedTransfer(error, `${init.method} ${url}`, timeoutMs);
   }
+}
+
+/** Reads a response body; the connection can still drop or time out here, after the headers. */
+async function body<T>(res: Response, what: string, read: (res: Response) => Promise<T>): Promise<T> {
+  try {
+    return await read(res);
+  } catch (error) {
+    throw failedTransfer(error, what);
+  }
+}
+
+function failedTransfer(error: unknown, what: string, timeoutMs?: number): Error {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  const why = cause?.code ?? cause?.message ?? (error as Error).message;
+  if ((error as Error).name === 'TimeoutError')
+    return new TransientError(
+      `${what}: request timed out${timeoutMs ? ` after ${timeoutMs / 1000} s` : ''}`,
+      undefined,
+      { cause: error }
+    );
+  if (/CERT|TLS|SSL|self.signed|EPROTO/i.test(why)) return new RegistryRefused(`${what}: ${why}`);
+  return new TransientError(`${what}: connection dropped (${why})`, undefined, { cause: error });
 }
 
 interface Credentials {
@@ -275,15 +284,17 @@ async function authorization(
   const url = new URL(params.realm);
   if (params.service) url.searchParams.set('service', params.service);
   url.searchParams.set('scope', `repository:${target.repository}:pull,push`);
+  const what = `GET ${url.origin}${url.pathname}`;
   const res = await send(url.toString(), { method: 'GET', headers: basic ? { Authorization: basic } : {} }, timeoutMs);
-  if (res.status === 429 || res.status >= 500)
-    throw new Error(`GET ${url.origin}${url.pathname} answered ${res.status} ${res.statusText}`);
-  if (!res.ok)
-    throw new RegistryRefused(
-      `the token service ${url.origin}${url.pathname} answered ${res.status} ${res.statusText}`
-    );
-  const body = (await res.json()) as { token?: string; access_token?: string };
-  const token = body.token ?? body.access_token;
+  if (!res.ok) throw await refusal(res, `the token service: ${what}`);
+  const text = await body(res, what, (r) => r.text());
+  let parsed: { token?: string; access_token?: string };
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch {
+    throw new RegistryRefused(`the token service ${url.origin}${url.pathname} answered something other than JSON`);
+  }
+  const token = parsed.token ?? parsed.access_token;
   if (!token) throw new RegistryRefused(`the token service ${url.origin}${url.pathname} gave no token`);
   return `Bearer ${token}`;
 }
