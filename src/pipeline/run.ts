@@ -20,13 +20,8 @@ import * as buildx from '../tools/buildx/commands.js';
 import type { BuilderInfo } from '../tools/buildx/commands.js';
 import { saveState } from './state.js';
 import { withRetry } from '../tools/retry.js';
-import {
-  getManifest,
-  putTag,
-  RegistryRefused,
-  sameRepository,
-  type RegistryOptions
-} from '../tools/registry/client.js';
+import { getManifest, putTag, RegistryRefused, type RegistryOptions } from '../tools/registry/client.js';
+import { sameRepository } from '../tools/registry/refs.js';
 import { explainFailure } from './failure.js';
 import { summaryMarkdown } from './summary.js';
 
@@ -313,7 +308,7 @@ async function readSource(
 }
 
 function registryOptions(bx: buildx.Buildx): RegistryOptions {
-  return { env: process.env, timeoutMs: bx.stallMs || undefined };
+  return { env: process.env, run: bx.run, timeoutMs: bx.stallMs || undefined };
 }
 
 /**

@@ -10,44 +10,10 @@
  * RegistryRefused, and the caller falls back to imagetools.
  */
 import { createHash } from 'node:crypto';
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import type { Runner } from '../../ports.js';
 import { PermanentError, TransientError } from '../retry.js';
-
-export interface RegistryTarget {
-  host: string;
-  repository: string;
-}
-
-/** `host[:port]/path` (Docker Hub names too) → the registry host and repository the API uses. */
-export function parseName(name: string): RegistryTarget {
-  const slash = name.indexOf('/');
-  const first = slash < 0 ? '' : name.slice(0, slash);
-  const hasHost = slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
-  let host = hasHost ? first : 'docker.io';
-  let repository = hasHost ? name.slice(slash + 1) : name;
-  if (host === 'docker.io' || host === 'index.docker.io') {
-    host = 'registry-1.docker.io';
-    if (!repository.includes('/')) repository = `library/${repository}`;
-  }
-  return { host, repository };
-}
-
-/** `name:tag` → name and tag; `name@sha256:…` → name and digest. */
-export function splitRef(ref: string): { name: string; tag?: string; digest?: string } {
-  const at = ref.indexOf('@');
-  if (at >= 0) return { name: ref.slice(0, at), digest: ref.slice(at + 1) };
-  const colon = ref.lastIndexOf(':');
-  if (colon < 0 || ref.lastIndexOf('/') > colon) return { name: ref };
-  return { name: ref.slice(0, colon), tag: ref.slice(colon + 1) };
-}
-
-/** `host/repo:tag` and `host/repo@sha256:…` name the same repository. */
-export function sameRepository(tagRef: string, digestRef: string): boolean {
-  return splitRef(tagRef).name === splitRef(digestRef).name;
-}
+import { credentialsFor } from './credentials.js';
+import { parseName, splitRef, type RegistryTarget } from './refs.js';
 
 /** A refusal trying again cannot fix (auth, a bad manifest, an unsupported scheme): fall back to imagetools. */
 export class RegistryRefused extends PermanentError {
@@ -58,7 +24,10 @@ export class RegistryRefused extends PermanentError {
 }
 
 export interface RegistryOptions {
+  /** Where credentials are found (DOCKER_CONFIG, HOME, PATH for helpers); process.env is never read. */
   env: NodeJS.ProcessEnv;
+  /** Runs docker credential helpers: the one process seam. */
+  run: Runner;
   /** Per request: the stall-timeout. Default 60 s. */
   timeoutMs?: number;
 }
@@ -77,20 +46,27 @@ export async function getManifest(
 ): Promise<{ raw: string; digest: string; mediaType: string }> {
   const { name, digest } = splitRef(ref);
   if (!digest) throw new RegistryRefused(`${ref} is not a digest reference`);
-  const target = parseName(name);
   const res = await request(
-    target,
+    parseName(name),
     'GET',
     `manifests/${digest}`,
     { headers: { Accept: INDEX_TYPES.join(', ') } },
     options
   );
-  const raw = await body(res, `GET ${ref}`, (r) => r.arrayBuffer().then((b) => Buffer.from(b).toString('utf8')));
-  const actual = `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+  const bytes = await body(res, `GET ${ref}`, async (r) => Buffer.from(await r.arrayBuffer()));
+  const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
   // Bytes that do not hash to the digest asked for are a read cut short: another GET may get them all.
   if (actual !== digest)
-    throw new TransientError(`GET ${ref}: the body read (${raw.length} bytes) hashes to ${actual}, not to its digest`);
-  const mediaType = (JSON.parse(raw) as { mediaType?: string }).mediaType ?? res.headers.get('content-type') ?? '';
+    throw new TransientError(
+      `GET ${ref}: the body read (${bytes.length} bytes) hashes to ${actual}, not to its digest`
+    );
+  const raw = bytes.toString('utf8');
+  let mediaType: string;
+  try {
+    mediaType = (JSON.parse(raw) as { mediaType?: string }).mediaType ?? res.headers.get('content-type') ?? '';
+  } catch {
+    throw new RegistryRefused(`${ref} is not a JSON manifest`);
+  }
   if (!INDEX_TYPES.includes(mediaType)) throw new RegistryRefused(`${ref} has media type "${mediaType}"`);
   return { raw, digest, mediaType };
 }
@@ -117,40 +93,85 @@ export async function putTag(
   if (stored && stored !== digest) throw new RegistryRefused(`PUT ${ref} stored ${stored}, not ${digest}`);
 }
 
+/**
+ * Deletes the manifest `ref` (`name@sha256:…`) names. 'unsupported' when the registry does not
+ * allow deletes (405, or its UNSUPPORTED error code): the caller leaves the manifest in place.
+ */
+export async function deleteManifest(ref: string, options: RegistryOptions): Promise<'deleted' | 'unsupported'> {
+  const { name, digest } = splitRef(ref);
+  if (!digest) throw new RegistryRefused(`${ref} is not a digest reference`);
+  const target = parseName(name);
+  const url = apiUrl(target, `manifests/${digest}`);
+  const res = await exchange(target, url, 'DELETE', { headers: {} }, options);
+  if (res.ok) {
+    await res.body?.cancel();
+    return 'deleted';
+  }
+  if (res.status === 405) {
+    await res.body?.cancel();
+    return 'unsupported';
+  }
+  const text = await res.text().catch(() => '');
+  if (res.status < 500 && res.status !== 429 && /"code"\s*:\s*"UNSUPPORTED"/.test(text)) return 'unsupported';
+  throw answerError(res, `DELETE ${url}`, text);
+}
+
 /** Loopback registries speak plain HTTP, as Docker and buildx allow without configuration. */
 function scheme(host: string): 'http' | 'https' {
   const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   return name === 'localhost' || name === '::1' || /^127\./.test(name) ? 'http' : 'https';
 }
 
+function apiUrl(target: RegistryTarget, suffix: string): string {
+  return `${scheme(target.host)}://${target.host}/v2/${target.repository}/${suffix}`;
+}
+
+interface ApiRequest {
+  headers: Record<string, string>;
+  body?: string;
+}
+
 /**
- * One registry API request with the credentials `docker login` left: one attempt, plus one resend
- * with credentials when the registry answers 401. Returns a 2xx response; a dropped connection, a
- * timeout, a 5xx or a 429 is a TransientError (with Retry-After), any other answer a RegistryRefused.
+ * One registry API request with the credentials `docker login` left. Returns a 2xx response; a
+ * dropped connection, a timeout, a 5xx or a 429 is a TransientError (with Retry-After), any other
+ * answer a RegistryRefused.
  */
 async function request(
   target: RegistryTarget,
   method: string,
   suffix: string,
-  init: { headers: Record<string, string>; body?: string },
+  init: ApiRequest,
+  options: RegistryOptions
+): Promise<Response> {
+  const url = apiUrl(target, suffix);
+  const res = await exchange(target, url, method, init, options);
+  if (res.ok) return res;
+  throw answerError(res, `${method} ${url}`, await res.text().catch(() => ''));
+}
+
+/**
+ * Sends the request and returns whatever the registry answers. A 401 is met by sending it once
+ * more with credentials, as the challenge asks: that is authentication, not a retry.
+ */
+async function exchange(
+  target: RegistryTarget,
+  url: string,
+  method: string,
+  init: ApiRequest,
   options: RegistryOptions
 ): Promise<Response> {
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const url = `${scheme(target.host)}://${target.host}/v2/${target.repository}/${suffix}`;
-  let res = await send(url, { method, headers: init.headers, body: init.body }, timeoutMs);
-  if (res.status === 401) {
-    await res.body?.cancel();
-    const auth = await authorization(res.headers.get('www-authenticate') ?? '', target, options.env, timeoutMs);
-    res = await send(url, { method, headers: { ...init.headers, Authorization: auth }, body: init.body }, timeoutMs);
-  }
-  if (res.ok) return res;
-  throw await refusal(res, `${method} ${url}`);
+  const res = await send(url, { method, headers: init.headers, body: init.body }, timeoutMs);
+  if (res.status !== 401) return res;
+  await res.body?.cancel();
+  const auth = await authorization(res.headers.get('www-authenticate') ?? '', target, options, timeoutMs);
+  return send(url, { method, headers: { ...init.headers, Authorization: auth }, body: init.body }, timeoutMs);
 }
 
 /** The error for a non-2xx answer: transient for a 5xx or a 429 (with the wait it asked for), else a refusal. */
-async function refusal(res: Response, what: string): Promise<Error> {
-  const text = (await res.text().catch(() => '')).trim().slice(0, 300);
-  const message = `${what} answered ${res.status} ${res.statusText}${text ? `: ${text}` : ''}`;
+function answerError(res: Response, what: string, text: string): Error {
+  const said = text.trim().slice(0, 300);
+  const message = `${what} answered ${res.status} ${res.statusText}${said ? `: ${said}` : ''}`;
   if (res.status === 429 || res.status >= 500)
     return new TransientError(message, retryAfterMs(res.headers.get('retry-after')));
   return new RegistryRefused(message);
@@ -158,9 +179,10 @@ async function refusal(res: Response, what: string): Promise<Error> {
 
 /** Retry-After: delay-seconds or an HTTP date. */
 function retryAfterMs(header: string | null): number | undefined {
-  if (!header) return undefined;
-  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
-  const at = Date.parse(header);
+  const value = header?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
@@ -189,70 +211,12 @@ function failedTransfer(error: unknown, what: string, timeoutMs?: number): Error
     return new TransientError(
       `${what}: request timed out${timeoutMs ? ` after ${timeoutMs / 1000} s` : ''}`,
       undefined,
-      { cause: error }
+      {
+        cause: error
+      }
     );
   if (/CERT|TLS|SSL|self.signed|EPROTO/i.test(why)) return new RegistryRefused(`${what}: ${why}`);
   return new TransientError(`${what}: connection dropped (${why})`, undefined, { cause: error });
-}
-
-interface Credentials {
-  username: string;
-  password: string;
-}
-
-interface DockerConfig {
-  auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string }>;
-  credsStore?: string;
-  credHelpers?: Record<string, string>;
-}
-
-function configKeys(host: string): string[] {
-  return host === 'registry-1.docker.io'
-    ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', host]
-    : [host, `https://${host}`, `http://${host}`];
-}
-
-/** The credentials `docker login` left for `host`: config.json `auths`, or a credential helper. */
-async function credentialsFor(host: string, env: NodeJS.ProcessEnv): Promise<Credentials | undefined> {
-  const dir = env.DOCKER_CONFIG || path.join(env.HOME || os.homedir(), '.docker');
-  let config: DockerConfig;
-  try {
-    config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as DockerConfig;
-  } catch {
-    return undefined;
-  }
-  for (const key of configKeys(host)) {
-    const helper = config.credHelpers?.[key];
-    if (helper) return helperGet(helper, key, env);
-    const entry = config.auths?.[key];
-    if (entry?.identitytoken) return { username: '<token>', password: entry.identitytoken };
-    if (entry?.auth) {
-      const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      if (colon > 0) return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-    }
-    if (entry?.username && entry.password) return { username: entry.username, password: entry.password };
-  }
-  return config.credsStore ? helperGet(config.credsStore, configKeys(host)[0], env) : undefined;
-}
-
-function helperGet(helper: string, key: string, env: NodeJS.ProcessEnv): Promise<Credentials | undefined> {
-  return new Promise((resolve) => {
-    const child = spawn(`docker-credential-${helper}`, ['get'], { env, stdio: ['pipe', 'pipe', 'ignore'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('error', () => resolve(undefined));
-    child.on('close', (code) => {
-      if (code !== 0) return resolve(undefined);
-      try {
-        const parsed = JSON.parse(out) as { Username?: string; Secret?: string };
-        resolve(parsed.Secret ? { username: parsed.Username ?? '', password: parsed.Secret } : undefined);
-      } catch {
-        resolve(undefined);
-      }
-    });
-    child.stdin.end(key);
-  });
 }
 
 function challengeParams(header: string): { scheme: string; params: Record<string, string> } {
@@ -262,13 +226,14 @@ function challengeParams(header: string): { scheme: string; params: Record<strin
   return { scheme: header.slice(0, space < 0 ? undefined : space).toLowerCase(), params };
 }
 
+/** The Authorization header a 401's challenge asks for: Basic from the credentials, or a Bearer token for them. */
 async function authorization(
   challenge: string,
   target: RegistryTarget,
-  env: NodeJS.ProcessEnv,
+  options: RegistryOptions,
   timeoutMs: number
 ): Promise<string> {
-  const credentials = await credentialsFor(target.host, env);
+  const credentials = await credentialsFor(target.host, options);
   const basic = credentials
     ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
     : undefined;
@@ -286,15 +251,15 @@ async function authorization(
   url.searchParams.set('scope', `repository:${target.repository}:pull,push`);
   const what = `GET ${url.origin}${url.pathname}`;
   const res = await send(url.toString(), { method: 'GET', headers: basic ? { Authorization: basic } : {} }, timeoutMs);
-  if (!res.ok) throw await refusal(res, `the token service: ${what}`);
   const text = await body(res, what, (r) => r.text());
+  if (!res.ok) throw answerError(res, `the token service (${what})`, text);
   let parsed: { token?: string; access_token?: string };
   try {
     parsed = JSON.parse(text) as typeof parsed;
   } catch {
-    throw new RegistryRefused(`the token service ${url.origin}${url.pathname} answered something other than JSON`);
+    throw new RegistryRefused(`the token service (${what}) answered something other than JSON`);
   }
   const token = parsed.token ?? parsed.access_token;
-  if (!token) throw new RegistryRefused(`the token service ${url.origin}${url.pathname} gave no token`);
+  if (!token) throw new RegistryRefused(`the token service (${what}) gave no token`);
   return `Bearer ${token}`;
 }

@@ -1,4 +1,4 @@
-import { parseName, sameRepository, splitRef } from '../../../src/tools/registry/client.js';
+import { parseName, sameRepository, splitRef } from '../../../src/tools/registry/refs.js';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 
