@@ -1,5 +1,6 @@
 import { ExecError } from './exec.js';
 import type { Log } from '../ports.js';
+import { errorText, lastLines } from '../text.js';
 
 export type Verdict = { transient: true; retryAfterMs?: number; cause: string } | { transient: false; cause: string };
 
@@ -100,9 +101,7 @@ export class RetriesExhausted extends PermanentError {
     readonly lastCause: string,
     readonly last: unknown
   ) {
-    super(
-      `${what} failed ${attempts} time${attempts === 1 ? '' : 's'}; last error: ${lastCause}\n${last instanceof Error ? last.message : String(last)}`
-    );
+    super(`${what} failed ${attempts} time${attempts === 1 ? '' : 's'}; last error: ${lastCause}\n${errorText(last)}`);
     this.name = 'RetriesExhausted';
   }
 }
@@ -165,5 +164,5 @@ function firstLine(text: string): string {
 }
 
 function lastLine(text: string): string {
-  return text.trimEnd().split('\n').pop()?.trim().slice(0, 300) ?? '';
+  return lastLines(text, 1).trim().slice(0, 300);
 }

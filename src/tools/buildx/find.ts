@@ -1,6 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import type { Runner } from '../../ports.js';
+import { errorText, lastLines } from '../../text.js';
 
 /**
  * How to invoke buildx: `command ...prefix <subcommand>`. As a docker CLI plugin that is
@@ -87,11 +88,7 @@ function pluginPaths(env: NodeJS.ProcessEnv): string[] {
     });
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 function tail(text: string): string {
-  const last = text.trimEnd().split('\n').pop()?.trim();
+  const last = lastLines(text, 1).trim();
   return last ? ` (${last.slice(0, 200)})` : '';
 }

@@ -8,6 +8,7 @@ import * as tc from '@actions/tool-cache';
 import type { Runner } from '../../ports.js';
 import type { Log } from '../../ports.js';
 import { InputError } from '../../plan/errors.js';
+import { errorText } from '../../text.js';
 import { PermanentError, TransientError, withRetry } from '../retry.js';
 import type { BuildxSource, InstalledBuildx } from './find.js';
 import { releaseTag } from '../../plan/versions.js';
@@ -262,8 +263,4 @@ function sha256File(file: string): Promise<string> {
       .on('data', (chunk) => hash.update(chunk))
       .on('end', () => resolve(hash.digest('hex')));
   });
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,4 +1,5 @@
 /** Image references as the registry API needs them: the host, the repository, the tag or digest. */
+import { registryHost } from '../../plan/image.js';
 
 export interface RegistryTarget {
   host: string;
@@ -7,11 +8,8 @@ export interface RegistryTarget {
 
 /** `host[:port]/path` (Docker Hub names too) → the registry host and repository the API uses. */
 export function parseName(name: string): RegistryTarget {
-  const slash = name.indexOf('/');
-  const first = slash < 0 ? '' : name.slice(0, slash);
-  const hasHost = slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
-  let host = hasHost ? first : 'docker.io';
-  let repository = hasHost ? name.slice(slash + 1) : name;
+  let host = registryHost(name);
+  let repository = name.startsWith(`${host}/`) ? name.slice(host.length + 1) : name;
   if (host === 'docker.io' || host === 'index.docker.io') {
     host = 'registry-1.docker.io';
     if (!repository.includes('/')) repository = `library/${repository}`;
