@@ -16,8 +16,10 @@ import { holdBackFloating, type HeldTag } from '../plan/tags.js';
 import { parseDigestRefs } from '../plan/matrix.js';
 import { setupQemu } from '../tools/qemu.js';
 import { findBuildx, type BuildxBin } from '../tools/buildx/find.js';
-import * as buildx from '../tools/buildx/commands.js';
-import type { BuilderInfo } from '../tools/buildx/commands.js';
+import type { Buildx } from '../tools/buildx/handle.js';
+import { bootstrapBuilder, createBuilder, type BuilderInfo } from '../tools/buildx/builder.js';
+import { build, cacheProblems } from '../tools/buildx/build.js';
+import * as imagetools from '../tools/buildx/imagetools.js';
 import { saveState } from './state.js';
 import { withRetry } from '../tools/retry.js';
 import { getManifest, putTag, RegistryRefused, type RegistryOptions } from '../tools/registry/client.js';
@@ -147,7 +149,7 @@ async function pipeline(session: Session, inputs: Inputs): Promise<Result | unde
       log.info(`buildx ${found.version} (${[found.command, ...found.prefix].join(' ')})`);
       return found;
     });
-    const bx: buildx.Buildx = { bin, run: runner, log, retries: inputs.retries, cwd, stallMs: inputs.stallTimeoutMs };
+    const bx: Buildx = { bin, run: runner, log, retries: inputs.retries, cwd, stallMs: inputs.stallTimeoutMs };
     state.buildx = bin;
 
     // A merge only copies manifests: a builder named for it gives imagetools its registry settings, no bootstrap needed.
@@ -197,12 +199,12 @@ async function pipeline(session: Session, inputs: Inputs): Promise<Result | unde
 }
 
 /** Creates the builder the plan names (recording it for clean-up at once), bootstraps it, says what it offers. */
-async function startBuilder(bx: buildx.Buildx, plan: Plan, created: () => void): Promise<BuilderInfo> {
+async function startBuilder(bx: Buildx, plan: Plan, created: () => void): Promise<BuilderInfo> {
   if (plan.builder.create) {
-    await buildx.createBuilder(bx, plan.builder.create, plan.builder.name);
+    await createBuilder(bx, plan.builder.create, plan.builder.name);
     created();
   }
-  const info = await buildx.bootstrapBuilder(bx, plan.builder.name);
+  const info = await bootstrapBuilder(bx, plan.builder.name);
   bx.log.info(`builder ${info.name}: driver ${info.driver}, BuildKit ${info.buildkitVersion}`);
   bx.log.info(`platforms: ${info.platforms.join(', ') || '(none listed)'}`);
   const missing = plan.platforms.filter((p) => info.platforms.length > 0 && !info.platforms.includes(p.id));
@@ -214,9 +216,9 @@ async function startBuilder(bx: buildx.Buildx, plan: Plan, created: () => void):
 }
 
 /** The one build of every platform; what it pushed by digest becomes the source of the tags. */
-async function buildImages(bx: buildx.Buildx, plan: Plan, metadataFile: string, stallMs: number) {
-  const { metadata, output } = await buildx.build(bx, plan.build, metadataFile, stallMs);
-  for (const problem of buildx.cacheProblems(output)) {
+async function buildImages(bx: Buildx, plan: Plan, metadataFile: string, stallMs: number) {
+  const { metadata, output } = await build(bx, plan.build, metadataFile, stallMs);
+  for (const problem of cacheProblems(output)) {
     const ref = problem.ref || plan.cache.refs.join(', ');
     bx.log.warning(
       `the registry cache ${ref} could not be ${problem.direction === 'read' ? 'read' : 'written'}; the build went on without it: ${problem.error}`
@@ -263,7 +265,7 @@ function hide(value: string, masker: Masker, log: Log): void {
  * as it is, so its digest is known; several (a merge) make a new index, read back afterwards so
  * the outputs describe the registry. Reads run in parallel: each is a process start and a round trip.
  */
-async function publish(bx: buildx.Buildx, builder: string, plan: Plan, inputs: Inputs, sources: string[]) {
+async function publish(bx: Buildx, builder: string, plan: Plan, inputs: Inputs, sources: string[]) {
   const image = inputs.images[0];
   // A merged index is new: it gets the index annotations the legs' indexes carried.
   const annotations = sources.length > 1 ? plan.annotations.filter((a) => a.startsWith('index:')) : [];
@@ -275,10 +277,11 @@ async function publish(bx: buildx.Buildx, builder: string, plan: Plan, inputs: I
       : movableRefs(bx, builder, plan, image, bx.log)
   ]);
   if (movable.refs.length > 0) await moveTags(bx, builder, movable.refs, sources, annotations, source);
-  const index = source ?? (movable.refs.length > 0 ? await buildx.inspectRaw(bx, builder, movable.refs[0]) : undefined);
+  const index =
+    source ?? (movable.refs.length > 0 ? await imagetools.inspectRaw(bx, builder, movable.refs[0]) : undefined);
   if (!index) throw new Error(`${movable.refs[0] ?? sources[0]} is not in the registry after publishing`);
   const platformDigests = index.manifest.manifests
-    ? buildx.platformDigests(index.manifest)
+    ? imagetools.platformDigests(index.manifest)
     : { [plan.platforms[0].id]: index.digest };
   for (const ref of movable.refs) bx.log.info(`${ref} → ${index.digest}`);
   return { digest: index.digest, platformDigests, refs: movable.refs, held: movable.held };
@@ -289,25 +292,25 @@ async function publish(bx: buildx.Buildx, builder: string, plan: Plan, inputs: I
  * imagetools when the registry needs what only buildx knows (see registry-tag.ts).
  */
 async function readSource(
-  bx: buildx.Buildx,
+  bx: Buildx,
   builder: string,
   ref: string
-): Promise<{ manifest: buildx.Manifest; digest: string; raw: string } | undefined> {
+): Promise<{ manifest: imagetools.Manifest; digest: string; raw: string } | undefined> {
   try {
     const got = await withRetry(() => getManifest(ref, registryOptions(bx)), {
       retries: bx.retries,
       what: `reading ${ref}`,
       log: bx.log
     });
-    return { manifest: JSON.parse(got.raw) as buildx.Manifest, digest: got.digest, raw: got.raw };
+    return { manifest: JSON.parse(got.raw) as imagetools.Manifest, digest: got.digest, raw: got.raw };
   } catch (error) {
     if (!(error instanceof RegistryRefused)) throw error;
     bx.log.info(`reading ${ref} through buildx imagetools (${error.message})`);
-    return buildx.inspectRaw(bx, builder, ref);
+    return imagetools.inspectRaw(bx, builder, ref);
   }
 }
 
-function registryOptions(bx: buildx.Buildx): RegistryOptions {
+function registryOptions(bx: Buildx): RegistryOptions {
   return { env: process.env, run: bx.run, timeoutMs: bx.stallMs || undefined };
 }
 
@@ -319,12 +322,12 @@ function registryOptions(bx: buildx.Buildx): RegistryOptions {
  * a registry reachable only through BuildKit's configuration) go through imagetools create.
  */
 async function moveTags(
-  bx: buildx.Buildx,
+  bx: Buildx,
   builder: string,
   refs: string[],
   sources: string[],
   annotations: string[],
-  source: { digest: string; raw: string; manifest: buildx.Manifest } | undefined
+  source: { digest: string; raw: string; manifest: imagetools.Manifest } | undefined
 ): Promise<void> {
   const mediaType = source?.manifest.mediaType;
   let direct =
@@ -345,19 +348,19 @@ async function moveTags(
     direct = [];
   }
   const rest = refs.filter((ref) => !direct.includes(ref));
-  if (rest.length > 0) await buildx.tagIndex(bx, builder, rest, sources, annotations);
+  if (rest.length > 0) await imagetools.tagIndex(bx, builder, rest, sources, annotations);
 }
 
 /** The refs to move: every computed one, less floating tags (latest, 1, 1.2) that would move backwards. */
 async function movableRefs(
-  bx: buildx.Buildx,
+  bx: Buildx,
   builder: string,
   plan: Plan,
   image: string,
   log: Log
 ): Promise<{ refs: string[]; held: HeldTag[] }> {
   const versions = await Promise.all(
-    plan.tags.floating.map((tag) => buildx.publishedVersion(bx, builder, `${image}:${tag}`))
+    plan.tags.floating.map((tag) => imagetools.publishedVersion(bx, builder, `${image}:${tag}`))
   );
   const current = new Map(plan.tags.floating.map((tag, i) => [tag, versions[i]]));
   const keep = holdBackFloating(plan.tags, current);
@@ -375,12 +378,12 @@ async function movableRefs(
  * merge mode: the digest every leg left for this run, or the explicit `digests`. A missing
  * platform fails the merge before anything is published: no half image ships.
  */
-async function findLegs(bx: buildx.Buildx, plan: Plan, inputs: Inputs): Promise<string[]> {
+async function findLegs(bx: Buildx, plan: Plan, inputs: Inputs): Promise<string[]> {
   const image = inputs.images[0];
   const builder = plan.builder.name;
   if (inputs.digests.length > 0) {
     const refs = parseDigestRefs(inputs.digests, image);
-    const found = await Promise.all(refs.map((ref) => buildx.inspectRaw(bx, builder, ref)));
+    const found = await Promise.all(refs.map((ref) => imagetools.inspectRaw(bx, builder, ref)));
     const absent = refs.filter((_, i) => !found[i]);
     if (absent.length > 0)
       throw new Error(
@@ -388,7 +391,7 @@ async function findLegs(bx: buildx.Buildx, plan: Plan, inputs: Inputs): Promise<
       );
     return refs;
   }
-  const legs = await Promise.all(plan.legs.map((leg) => buildx.inspectRaw(bx, builder, `${image}:${leg.tag}`)));
+  const legs = await Promise.all(plan.legs.map((leg) => imagetools.inspectRaw(bx, builder, `${image}:${leg.tag}`)));
   const found: string[] = [];
   const missing: string[] = [];
   plan.legs.forEach((leg, i) => {
@@ -396,7 +399,7 @@ async function findLegs(bx: buildx.Buildx, plan: Plan, inputs: Inputs): Promise<
     const id = leg.platforms[0].id;
     const got = legs[i];
     if (!got) return void missing.push(`${id} (no ${ref})`);
-    const offers = got.manifest.manifests ? Object.keys(buildx.platformDigests(got.manifest)) : [id];
+    const offers = got.manifest.manifests ? Object.keys(imagetools.platformDigests(got.manifest)) : [id];
     if (!offers.includes(id)) return void missing.push(`${id} (${ref} holds ${offers.join(', ') || 'no platform'})`);
     bx.log.info(`${id}: ${image}@${got.digest}`);
     found.push(`${image}@${got.digest}`);

@@ -1,5 +1,5 @@
 import type { Result } from './run.js';
-import type { BuilderInfo } from '../tools/buildx/commands.js';
+import type { BuilderInfo } from '../tools/buildx/builder.js';
 
 /** The job summary: what was built, where it went, and where the time went. */
 export function summaryMarkdown(result: Result, builder: BuilderInfo): string {

@@ -38,10 +38,10 @@ export function parseBuildxVersion(output: string): string {
  * The buildx already on the machine: the docker CLI plugin if `docker buildx version` answers,
  * else a standalone `buildx` on PATH. Throws, saying what to set, when neither is there.
  */
-export async function findBuildx(run: Runner, env?: NodeJS.ProcessEnv): Promise<InstalledBuildx> {
+export async function findBuildx(run: Runner, env: NodeJS.ProcessEnv): Promise<InstalledBuildx> {
   const candidates: Array<Omit<BuildxBin, 'version'>> = [
     // The plugin binary run directly is buildx standalone, and skips ~0.3 s of docker CLI start-up per call.
-    ...pluginPaths(env ?? process.env).map((command) => ({ command, prefix: [] })),
+    ...pluginPaths(env).map((command) => ({ command, prefix: [] })),
     { command: 'docker', prefix: ['buildx'] },
     { command: 'buildx', prefix: [] }
   ];

@@ -10,12 +10,8 @@ import type { Log } from '../../ports.js';
 import { InputError } from '../../plan/errors.js';
 import { errorText } from '../../text.js';
 import { PermanentError, TransientError, withRetry } from '../retry.js';
-import type { BuildxSource, InstalledBuildx } from './find.js';
+import { parseBuildxVersion, type BuildxSource, type InstalledBuildx } from './find.js';
 import { releaseTag } from '../../plan/versions.js';
-
-export { releaseTag };
-export { findBuildx, parseBuildxVersion, type BuildxSource, type InstalledBuildx } from './find.js';
-import { parseBuildxVersion } from './find.js';
 
 export const DEFAULT_BUILDX_BASE = 'https://github.com/docker/buildx/releases/download';
 

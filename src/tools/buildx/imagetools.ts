@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import { withRetry } from '../retry.js';
+import { runBuildx, type Buildx } from './handle.js';
+
+export interface Manifest {
+  mediaType?: string;
+  manifests?: Array<{
+    digest: string;
+    mediaType?: string;
+    platform?: { os: string; architecture: string; variant?: string };
+    annotations?: Record<string, string>;
+  }>;
+  annotations?: Record<string, string>;
+}
+
+/** `--builder NAME` when a builder is in use; imagetools also works without one. */
+function builderFlag(builder: string): string[] {
+  return builder ? ['--builder', builder] : [];
+}
+
+/** The manifest or index a reference points at, with its digest, or undefined when it does not exist. */
+export async function inspectRaw(
+  bx: Buildx,
+  builder: string,
+  ref: string
+): Promise<{ manifest: Manifest; digest: string; raw: string } | undefined> {
+  try {
+    const out = await withRetry(
+      () =>
+        runBuildx(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--raw', ref], {
+          quiet: true,
+          stallMs: bx.stallMs || undefined
+        }),
+      {
+        retries: bx.retries,
+        what: `reading ${ref}`,
+        log: bx.log
+      }
+    );
+    // --raw prints the registry's bytes unchanged, so their hash is the manifest's digest.
+    return {
+      manifest: JSON.parse(out.stdout) as Manifest,
+      digest: `sha256:${createHash('sha256').update(out.stdout).digest('hex')}`,
+      raw: out.stdout
+    };
+  } catch (error) {
+    if (/not found|manifest unknown|404/i.test(String((error as Error).message))) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The version label of the image a tag points to: the index annotation when there is one (one
+ * request), else the `org.opencontainers.image.version` label of its image config.
+ */
+export async function publishedVersion(bx: Buildx, builder: string, ref: string): Promise<string | undefined> {
+  const found = await inspectRaw(bx, builder, ref);
+  if (!found) return undefined;
+  const annotated = found.manifest.annotations?.['org.opencontainers.image.version'];
+  if (annotated) return annotated;
+  const out = await withRetry(
+    () =>
+      runBuildx(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--format', '{{json .Image}}', ref], {
+        quiet: true,
+        stallMs: bx.stallMs || undefined
+      }),
+    {
+      retries: bx.retries,
+      what: `reading the labels of ${ref}`,
+      log: bx.log
+    }
+  );
+  type Config = { config?: { Labels?: Record<string, string> } };
+  const parsed = JSON.parse(out.stdout) as Config | Record<string, Config>;
+  const configs: Config[] = 'config' in parsed ? [parsed as Config] : Object.values(parsed as Record<string, Config>);
+  return configs.map((c) => c.config?.Labels?.['org.opencontainers.image.version']).find((v) => !!v);
+}
+
+/** Platform → manifest digest of an index, attestation manifests left out. */
+export function platformDigests(index: Manifest): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of index.manifests ?? []) {
+    if (!m.platform || m.platform.os === 'unknown') continue;
+    if (m.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest') continue;
+    const id = [m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join('/');
+    out[id] = m.digest;
+  }
+  return out;
+}
+
+/**
+ * Points every tag at the index made of `sources` (digest references): the last step, after every
+ * image is in the registry. One source is copied as it is; several are merged into one index.
+ */
+export async function tagIndex(
+  bx: Buildx,
+  builder: string,
+  refs: string[],
+  sources: string[],
+  annotations: string[] = []
+): Promise<void> {
+  const argv = ['imagetools', 'create', ...builderFlag(builder)];
+  for (const annotation of annotations) argv.push('--annotation', annotation);
+  for (const ref of refs) argv.push('--tag', ref);
+  argv.push(...sources);
+  await withRetry(() => runBuildx(bx, argv, { quiet: true, stallMs: bx.stallMs || undefined }), {
+    retries: bx.retries,
+    what: 'tagging the index',
+    log: bx.log
+  });
+}
