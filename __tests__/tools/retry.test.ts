@@ -203,9 +203,9 @@ describe('classify', () => {
     expect(classify(error)).toEqual({ transient: false, cause });
   });
 
-  // The transient patterns are matched against the whole build log (stderr + stdout), progress
-  // included: `RUN <<EOF` (a heredoc) matches \bEOF\b and a size such as "502.3MB" matches \b50[0234]\b,
-  // so a build that fails for a permanent reason is retried `retries` times. Remove `.failing` once fixed.
+  // Build progress before buildx's ERROR line must not look like a fault: `RUN <<EOF` (a heredoc)
+  // would match \bEOF\b and a size such as "502.3MB" \b50[0234]\b, and a permanent failure would be
+  // retried `retries` times.
   test.each([
     {
       name: 'a heredoc in the log',
@@ -219,7 +219,7 @@ describe('classify', () => {
         `#9 ${DIGEST} 502.3MB / 502.3MB 12.1s done\nERROR: failed to solve: write /var/lib/buildkit/x: no space left on device`
       )
     }
-  ])('BUG: a permanent failure with $name is classified transient', ({ error }) => {
+  ])('a permanent failure with $name in the progress stays permanent', ({ error }) => {
     expect(classify(error).transient).toBe(false);
   });
 });
