@@ -22,7 +22,7 @@ import { build, cacheProblems } from '../tools/buildx/build.js';
 import * as imagetools from '../tools/buildx/imagetools.js';
 import { saveState } from './state.js';
 import { withRetry } from '../tools/retry.js';
-import { getManifest, putTag, RegistryRefused, type RegistryOptions } from '../tools/registry/client.js';
+import { getManifest, putTag, RegistryRefused, requestRetry, type RegistryOptions } from '../tools/registry/client.js';
 import { sameRepository } from '../tools/registry/refs.js';
 import { explainFailure } from './failure.js';
 import { summaryMarkdown } from './summary.js';
@@ -298,7 +298,7 @@ async function readSource(
 ): Promise<{ manifest: imagetools.Manifest; digest: string; raw: string } | undefined> {
   try {
     const got = await withRetry(() => getManifest(ref, registryOptions(bx)), {
-      retries: bx.retries,
+      ...requestRetry(bx.retries),
       what: `reading ${ref}`,
       log: bx.log
     });
@@ -337,7 +337,7 @@ async function moveTags(
   try {
     for (const ref of direct) {
       await withRetry(() => putTag(ref, source!.raw, mediaType!, source!.digest, registryOptions(bx)), {
-        retries: bx.retries,
+        ...requestRetry(bx.retries),
         what: `tagging ${ref}`,
         log: bx.log
       });

@@ -12,6 +12,7 @@ import {
   getManifest,
   putTag,
   RegistryRefused,
+  requestRetry,
   type RegistryOptions
 } from '../../../src/tools/registry/client.js';
 import { PermanentError, RetriesExhausted, TransientError, withRetry } from '../../../src/tools/retry.js';
@@ -101,20 +102,26 @@ function dockerConfig(config: unknown): string {
   return dir;
 }
 
+function recordingLog(): { log: Log; lines: string[]; warnings: string[] } {
+  const lines: string[] = [];
+  const warnings: string[] = [];
+  const log: Log = {
+    info: (m) => lines.push(m),
+    warning: (m) => void warnings.push(m),
+    debug: () => undefined,
+    group: (_name, fn) => fn(),
+    setSecret: () => undefined
+  };
+  return { log, lines, warnings };
+}
+
 interface Options extends RegistryOptions {
   lines: string[];
 }
 
 /** Options with a real runner (the one process seam) logging into `lines`, and this environment only. */
 function options(env: NodeJS.ProcessEnv = {}, timeoutMs?: number): Options {
-  const lines: string[] = [];
-  const log: Log = {
-    info: (m) => lines.push(m),
-    warning: (m) => lines.push(`warning: ${m}`),
-    debug: () => undefined,
-    group: (_name, fn) => fn(),
-    setSecret: () => undefined
-  };
+  const { log, lines } = recordingLog();
   return {
     env: { PATH: `${bin}:${process.env.PATH ?? ''}`, ...env },
     run: createRunner(log, new Masker()),
@@ -371,21 +378,14 @@ describe('faults: one attempt per call, typed for the caller’s retry', () => {
     expect(error.message).toBe(`PUT http://127.0.0.1:${port}/v2/app/manifests/1: connection dropped (ECONNREFUSED)`);
   });
 
-  test('under withRetry, one tag PUT is sent retries + 1 times and no more, waiting what Retry-After asks', async () => {
+  test('requestRetry(1): one tag PUT is sent (1 + 1) × 3 = 6 times and no more, waiting what Retry-After asks', async () => {
     registry.answer = (_q, res) => res.writeHead(503, { 'Retry-After': '3' }).end();
     const slept: number[] = [];
-    const warnings: string[] = [];
-    const log: Log = {
-      info: () => undefined,
-      warning: (m) => warnings.push(m),
-      debug: () => undefined,
-      group: (_n, fn) => fn(),
-      setSecret: () => undefined
-    };
+    const { log, warnings } = recordingLog();
 
     const error = await caught(
       withRetry(() => put(), {
-        retries: 3,
+        ...requestRetry(1),
         what: 'tagging app:1',
         log,
         sleep: async (ms) => void slept.push(ms),
@@ -394,25 +394,44 @@ describe('faults: one attempt per call, typed for the caller’s retry', () => {
     );
 
     expect(error).toBeInstanceOf(RetriesExhausted);
-    expect(registry.seen.map((s) => s.method)).toEqual(['PUT', 'PUT', 'PUT', 'PUT']);
-    // The 3 s Retry-After asks for is longer than each back-off (0.5, 1, 2 s), so it is what is waited.
-    expect(slept).toEqual([3000, 3000, 3000]);
+    expect(registry.seen.map((s) => s.method)).toEqual(['PUT', 'PUT', 'PUT', 'PUT', 'PUT', 'PUT']);
+    // The 3 s Retry-After asks for is longer than each back-off (0.125 s doubling to 2 s), so it is what is waited.
+    expect(slept).toEqual([3000, 3000, 3000, 3000, 3000]);
     expect(warnings[0]).toBe(
-      `tagging app:1: attempt 1 of 4 failed (PUT http://${registry.host}/v2/app/manifests/1 answered 503 Service Unavailable); retrying in 3.0 s`
+      `tagging app:1: attempt 1 of 6 failed (PUT http://${registry.host}/v2/app/manifests/1 answered 503 Service Unavailable); retrying in 3.0 s`
     );
+  });
+
+  test.each([
+    { retries: 0, expected: { retries: 2, baseDelayMs: 250, maxDelayMs: 4000 } },
+    { retries: 3, expected: { retries: 11, baseDelayMs: 250, maxDelayMs: 4000 } }
+  ])('requestRetry($retries): three tries for every attempt a step is allowed', ({ retries, expected }) => {
+    expect(requestRetry(retries)).toEqual(expected);
+  });
+
+  test('requestRetry without Retry-After: the back-off starts at 125 ms and stops growing at 2 s', async () => {
+    registry.answer = (_q, res) => res.writeHead(503).end();
+    const slept: number[] = [];
+    const { log } = recordingLog();
+
+    await caught(
+      withRetry(() => put(), {
+        ...requestRetry(1),
+        what: 'tagging',
+        log,
+        sleep: async (ms) => void slept.push(ms),
+        random: () => 0
+      })
+    );
+
+    expect(slept).toEqual([125, 250, 500, 1000, 2000]);
   });
 
   test('under withRetry, a 503 then success is two requests', async () => {
     let calls = 0;
     registry.answer = (_q, res) =>
       ++calls === 1 ? res.writeHead(503).end() : res.writeHead(201, { 'Docker-Content-Digest': INDEX_DIGEST }).end();
-    const log: Log = {
-      info: () => undefined,
-      warning: () => undefined,
-      debug: () => undefined,
-      group: (_n, fn) => fn(),
-      setSecret: () => undefined
-    };
+    const { log } = recordingLog();
 
     await withRetry(() => put(), { retries: 3, what: 'tagging', log, sleep: async () => undefined });
 

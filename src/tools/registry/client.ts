@@ -32,6 +32,16 @@ export interface RegistryOptions {
   timeoutMs?: number;
 }
 
+/**
+ * The one retry policy for one registry request, given the `retries` a step is allowed. BuildKit
+ * tries each of its own registry requests up to three times inside every attempt of a build step;
+ * a request of ours is a step of one request, so it gets the same budget in one policy (three
+ * tries for every attempt of a step), with a shorter back-off to match.
+ */
+export function requestRetry(retries: number): { retries: number; baseDelayMs: number; maxDelayMs: number } {
+  return { retries: (retries + 1) * 3 - 1, baseDelayMs: 250, maxDelayMs: 4000 };
+}
+
 const INDEX_TYPES = [
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.docker.distribution.manifest.list.v2+json',
