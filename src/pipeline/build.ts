@@ -2,8 +2,9 @@ import type { BuilderStep, BuildStep, BuildxStep, QemuStep } from '../plan/steps
 import { nativePlatform } from '../plan/platforms.js';
 import { setupQemu } from '../tools/qemu.js';
 import { findBuildx, type BuildxBin } from '../tools/buildx/find.js';
-import * as buildx from '../tools/buildx/commands.js';
-import type { BuilderInfo } from '../tools/buildx/commands.js';
+import type { Buildx } from '../tools/buildx/handle.js';
+import { bootstrapBuilder, createBuilder, type BuilderInfo } from '../tools/buildx/builder.js';
+import { build, cacheProblems } from '../tools/buildx/build.js';
 import { ExecError } from '../tools/exec.js';
 import { describeBuildFailure } from '../tools/buildx/errors.js';
 import { BuildFailed } from './failure.js';
@@ -38,16 +39,16 @@ export async function runBuildx(session: Session, step: BuildxStep, retries: num
 
 /** Creates the builder (calling `created` at once, for clean-up), bootstraps it, says what it offers. */
 export async function runBuilder(
-  bx: buildx.Buildx,
+  bx: Buildx,
   step: BuilderStep,
   platforms: string[],
   created: () => void
 ): Promise<BuilderInfo> {
   if (step.create) {
-    await buildx.createBuilder(bx, step.create, step.name);
+    await createBuilder(bx, step.create, step.name);
     created();
   }
-  const info = await buildx.bootstrapBuilder(bx, step.name);
+  const info = await bootstrapBuilder(bx, step.name);
   bx.log.info(`builder ${info.name}: driver ${info.driver}, BuildKit ${info.buildkitVersion}`);
   bx.log.info(`platforms: ${info.platforms.join(', ') || '(none listed)'}`);
   const missing = platforms.filter((p) => info.platforms.length > 0 && !info.platforms.includes(p));
@@ -65,11 +66,11 @@ export interface Built {
 }
 
 /** The one build of every platform; a cache that could not be used is a warning, never a failure. */
-export async function runBuild(bx: buildx.Buildx, step: BuildStep, cacheRefs: string[]): Promise<Built> {
-  const { metadata, output } = await buildx
-    .build(bx, step.argv, step.metadataFile, bx.stallMs ?? 0)
-    .catch((error: unknown) => Promise.reject(buildFailed(error, step)));
-  for (const problem of buildx.cacheProblems(output)) {
+export async function runBuild(bx: Buildx, step: BuildStep, cacheRefs: string[]): Promise<Built> {
+  const { metadata, output } = await build(bx, step.argv, step.metadataFile, bx.stallMs ?? 0).catch((error: unknown) =>
+    Promise.reject(buildFailed(error, step))
+  );
+  for (const problem of cacheProblems(output)) {
     const ref = problem.ref || cacheRefs.join(', ');
     // The first run of a branch, a platform or a new image has no cache yet: that is no fault.
     if (problem.direction === 'read' && /: not found$/.test(problem.error)) {

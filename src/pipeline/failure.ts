@@ -1,15 +1,8 @@
 import { ExecError } from '../tools/exec.js';
 import { InputError } from '../plan/errors.js';
+import { registryHost } from '../plan/image.js';
 import { RetriesExhausted } from '../tools/retry.js';
 import type { BuildFailure } from '../tools/buildx/errors.js';
-
-/** The registry host of an image reference (`docker.io` when the name has none). */
-export function registryOf(image: string): string {
-  const first = image.split('/')[0];
-  return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')
-    ? first
-    : 'docker.io';
-}
 
 const AUTH = /\b401\b|unauthorized|authentication required|invalid username\/password|incorrect username or password/i;
 const DENIED = /\b403\b|forbidden|denied: /i;
@@ -25,7 +18,7 @@ export function explainFailure(error: unknown, images: string[]): string {
   const text = exec ? `${exec.result.stderr}\n${exec.result.stdout}` : message;
   // The registry that answered is in the failing request's URL (it may be a base image's, not ours).
   const registry =
-    /https?:\/\/([^/\s]+)\/v2\//.exec(text)?.[1] ?? (images.length > 0 ? registryOf(images[0]) : 'the registry');
+    /https?:\/\/([^/\s]+)\/v2\//.exec(text)?.[1] ?? (images.length > 0 ? registryHost(images[0]) : 'the registry');
   if (AUTH.test(text)) {
     return `${registry} refused the credentials (401 Unauthorized). Log in to ${registry} before this step (docker/login-action on GitHub; docker login or a DOCKER_CONFIG holding credentials elsewhere).\n${lineMatching(text, AUTH)}`;
   }

@@ -1,20 +1,21 @@
 import type { CheckDigestsStep, FindLegsStep } from '../plan/steps.js';
-import * as buildx from '../tools/buildx/commands.js';
+import type { Buildx } from '../tools/buildx/handle.js';
+import * as imagetools from '../tools/buildx/imagetools.js';
 
 /**
  * The digest every matrix leg left for this run, one hand-off tag per platform. A missing leg,
  * or one that holds another platform, fails the merge before anything is published: no half
  * image ships.
  */
-export async function findLegs(bx: buildx.Buildx, step: FindLegsStep): Promise<string[]> {
-  const found = await Promise.all(step.legs.map((leg) => buildx.inspectRaw(bx, step.builder, leg.ref)));
+export async function findLegs(bx: Buildx, step: FindLegsStep): Promise<string[]> {
+  const found = await Promise.all(step.legs.map((leg) => imagetools.inspectRaw(bx, step.builder, leg.ref)));
   const sources: string[] = [];
   const missing: string[] = [];
   step.legs.forEach((leg, i) => {
     const got = found[i];
     const id = leg.platform.id;
     if (!got) return void missing.push(`${id} (no ${leg.ref})`);
-    const offers = got.manifest.manifests ? Object.keys(buildx.platformDigests(got.manifest)) : [id];
+    const offers = got.manifest.manifests ? Object.keys(imagetools.platformDigests(got.manifest)) : [id];
     if (!offers.includes(id))
       return void missing.push(`${id} (${leg.ref} holds ${offers.join(', ') || 'no platform'})`);
     const source = `${leg.ref.slice(0, leg.ref.lastIndexOf(':'))}@${got.digest}`;
@@ -34,8 +35,8 @@ export async function findLegs(bx: buildx.Buildx, step: FindLegsStep): Promise<s
  * platforms, each once. Anything else fails, naming every platform missing or not asked for,
  * before a tag moves.
  */
-export async function checkDigests(bx: buildx.Buildx, step: CheckDigestsStep): Promise<string[]> {
-  const found = await Promise.all(step.refs.map((ref) => buildx.inspectRaw(bx, step.builder, ref)));
+export async function checkDigests(bx: Buildx, step: CheckDigestsStep): Promise<string[]> {
+  const found = await Promise.all(step.refs.map((ref) => imagetools.inspectRaw(bx, step.builder, ref)));
   const absent = step.refs.filter((_, i) => !found[i]);
   if (absent.length > 0) {
     throw new Error(`merge: ${absent.join(', ')} (from the digests input) not in the registry; nothing was published`);
@@ -43,8 +44,8 @@ export async function checkDigests(bx: buildx.Buildx, step: CheckDigestsStep): P
   const platforms = await Promise.all(
     found.map((got, i) =>
       got!.manifest.manifests
-        ? Object.keys(buildx.platformDigests(got!.manifest))
-        : buildx.imagePlatform(bx, step.builder, step.refs[i]).then((p) => [p])
+        ? Object.keys(imagetools.platformDigests(got!.manifest))
+        : imagetools.imagePlatform(bx, step.builder, step.refs[i]).then((p) => [p])
     )
   );
   const offered = platforms.flatMap((list, i) => list.map((platform) => ({ platform, ref: step.refs[i] })));

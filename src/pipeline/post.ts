@@ -3,7 +3,7 @@ import type { Edges } from '../ports.js';
 import { Masker } from '../ports.js';
 import { createRunner } from '../tools/exec.js';
 import { loadState } from './state.js';
-import { removeBuilder } from '../tools/buildx/commands.js';
+import { removeBuilder } from '../tools/buildx/builder.js';
 
 /** Removes what main recorded it created, and nothing else. Never fails the job; safe to run twice. */
 export async function post(edges: Edges): Promise<void> {

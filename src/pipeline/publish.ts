@@ -1,9 +1,10 @@
-import type { Log } from '../ports.js';
+import type { Runner } from '../ports.js';
 import { getRequest, publishedRefs, putRequest, withoutHeld, type PublishStep } from '../plan/steps.js';
 import { holdBackFloating, type HeldTag, type TagResult } from '../plan/tags.js';
-import * as buildx from '../tools/buildx/commands.js';
+import type { Buildx } from '../tools/buildx/handle.js';
+import * as imagetools from '../tools/buildx/imagetools.js';
 import { withRetry } from '../tools/retry.js';
-import { getManifest, putTag, RegistryRefused, type RegistryOptions } from '../tools/registry/client.js';
+import { getManifest, putTag, RegistryRefused, requestRetry, type RegistryOptions } from '../tools/registry/client.js';
 
 export interface Published {
   digest: string;
@@ -13,7 +14,7 @@ export interface Published {
   held: HeldTag[];
 }
 
-type Index = { manifest: buildx.Manifest; digest: string; raw: string };
+type Index = { manifest: imagetools.Manifest; digest: string; raw: string };
 
 /**
  * Runs a publish step: reads the one source (one request) and the floating tags, drops the
@@ -21,7 +22,7 @@ type Index = { manifest: buildx.Manifest; digest: string; raw: string };
  * what the registry now holds.
  */
 export async function publish(
-  bx: buildx.Buildx,
+  bx: Buildx,
   planned: PublishStep,
   tags: TagResult,
   sources: string[],
@@ -38,19 +39,19 @@ export async function publish(
   );
   await moveTags(bx, step, sources, source, registry);
   const refs = publishedRefs(step);
-  const index = source ?? (refs.length > 0 ? await buildx.inspectRaw(bx, step.builder, refs[0]) : undefined);
+  const index = source ?? (refs.length > 0 ? await imagetools.inspectRaw(bx, step.builder, refs[0]) : undefined);
   if (!index) throw new Error(`${refs[0] ?? sources[0]} is not in the registry after publishing`);
   const platformDigests = index.manifest.manifests
-    ? buildx.platformDigests(index.manifest)
+    ? imagetools.platformDigests(index.manifest)
     : { [platforms[0]]: index.digest };
   for (const ref of refs) bx.log.info(`${ref} → ${index.digest}`);
   return { digest: index.digest, platformDigests, refs, held };
 }
 
 /** The floating tags (latest, 1, 1.2) that would move backwards: they stay where they are. */
-async function heldBack(bx: buildx.Buildx, step: PublishStep, tags: TagResult): Promise<HeldTag[]> {
+async function heldBack(bx: Buildx, step: PublishStep, tags: TagResult): Promise<HeldTag[]> {
   if (step.floating.length === 0) return [];
-  const versions = await Promise.all(step.floating.map((f) => buildx.publishedVersion(bx, step.builder, f.ref)));
+  const versions = await Promise.all(step.floating.map((f) => imagetools.publishedVersion(bx, step.builder, f.ref)));
   const current = new Map(step.floating.map((f, i) => [f.tag, versions[i]]));
   const { held } = holdBackFloating(tags, current);
   for (const h of held) bx.log.warning(`${h.tag} not moved: ${heldReason(h)}`);
@@ -66,7 +67,7 @@ function heldReason(h: HeldTag): string {
  * needs what only buildx knows (its auth scheme, BuildKit's registry configuration).
  */
 async function readSource(
-  bx: buildx.Buildx,
+  bx: Buildx,
   builder: string,
   ref: string,
   registry: RegistryOptions
@@ -74,15 +75,15 @@ async function readSource(
   try {
     bx.log.info(`[request] ${getRequest(ref)}`);
     const got = await withRetry(() => getManifest(ref, registry), {
-      retries: bx.retries,
+      ...requestRetry(bx.retries),
       what: `reading ${ref}`,
       log: bx.log
     });
-    return { manifest: JSON.parse(got.raw) as buildx.Manifest, digest: got.digest, raw: got.raw };
+    return { manifest: JSON.parse(got.raw) as imagetools.Manifest, digest: got.digest, raw: got.raw };
   } catch (error) {
     if (!(error instanceof RegistryRefused)) throw error;
     bx.log.info(`reading ${ref} through buildx imagetools (${error.message})`);
-    return buildx.inspectRaw(bx, builder, ref);
+    return imagetools.inspectRaw(bx, builder, ref);
   }
 }
 
@@ -92,7 +93,7 @@ async function readSource(
  * refuses to take that way, and `imagetools` refs, go through imagetools create.
  */
 async function moveTags(
-  bx: buildx.Buildx,
+  bx: Buildx,
   step: PublishStep,
   sources: string[],
   source: Index | undefined,
@@ -108,7 +109,7 @@ async function moveTags(
         try {
           bx.log.info(`[request] ${putRequest(ref, sources[0])}`);
           await withRetry(() => putTag(ref, source.raw, mediaType, source.digest, registry), {
-            retries: bx.retries,
+            ...requestRetry(bx.retries),
             what: `tagging ${ref}`,
             log: bx.log
           });
@@ -122,9 +123,9 @@ async function moveTags(
     }
   }
   const rest = [...fallback, ...step.imagetools.refs];
-  if (rest.length > 0) await buildx.tagIndex(bx, step.builder, rest, sources, step.imagetools.annotations);
+  if (rest.length > 0) await imagetools.tagIndex(bx, step.builder, rest, sources, step.imagetools.annotations);
 }
 
-export function registryOptions(env: NodeJS.ProcessEnv, log: Log, stallMs: number): RegistryOptions {
-  return { env, timeoutMs: stallMs || undefined, log };
+export function registryOptions(env: NodeJS.ProcessEnv, run: Runner, stallMs: number): RegistryOptions {
+  return { env, run, timeoutMs: stallMs || undefined };
 }

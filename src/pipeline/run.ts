@@ -5,7 +5,8 @@ import { makePlan, type Plan } from '../plan/plan.js';
 import { nativePlatform } from '../plan/platforms.js';
 import type { Step } from '../plan/steps.js';
 import type { BuildxBin } from '../tools/buildx/find.js';
-import type { Buildx, BuilderInfo } from '../tools/buildx/commands.js';
+import type { Buildx } from '../tools/buildx/handle.js';
+import type { BuilderInfo } from '../tools/buildx/builder.js';
 import { runBuild, runBuilder, runBuildx, runQemu, type Built } from './build.js';
 import { printPlan, stepLines } from './dry-run.js';
 import { failure } from './failure.js';
@@ -145,7 +146,7 @@ async function runStep(
       progress.sources = await session.phase('Find legs', () => checkDigests(bx(), step));
       return;
     case 'publish': {
-      const registry = registryOptions(session.env, session.log, bx().stallMs ?? 0);
+      const registry = registryOptions(session.env, session.runner, bx().stallMs ?? 0);
       const platforms = plan.platforms.map((p) => p.id);
       const name = step.handOff ? 'Hand off to the merge' : 'Publish tags';
       progress.published = await session.phase(name, () =>

@@ -16,6 +16,16 @@ const DOMAIN = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 /**
+ * The registry host of an image name, by Docker's rule: the first path component when it looks like
+ * a host (has a dot or a port, or is localhost), else docker.io. The one home of this rule.
+ */
+export function registryHost(name: string): string {
+  const slash = name.indexOf('/');
+  const first = slash < 0 ? '' : name.slice(0, slash);
+  return slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
+}
+
+/**
  * Validates and normalizes one image name from the `images` input: lower-cased (registries refuse
  * upper-case owners, the most common push error), checked against the reference grammar, and
  * refused when it carries a tag or digest (tags come from the `tags` input). Accepts `name=<ref>`.
@@ -29,12 +39,10 @@ export function parseImage(value: string, input = 'images'): string {
   if (raw === '') fail('empty name');
   if (raw.includes('@')) fail('a digest is not accepted in an image name');
   const name = raw.toLowerCase();
-  const slash = name.indexOf('/');
-  const first = slash < 0 ? '' : name.slice(0, slash);
-  // Docker's rule: the first component is a registry when it looks like a host.
-  const hasDomain = slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
-  const domain = hasDomain ? first : '';
-  const path = hasDomain ? name.slice(slash + 1) : name;
+  const host = registryHost(name);
+  const hasDomain = name.startsWith(`${host}/`);
+  const domain = hasDomain ? host : '';
+  const path = hasDomain ? name.slice(host.length + 1) : name;
   const components = path.split('/');
   if (components[components.length - 1].includes(':'))
     fail('a tag is not accepted in an image name; put tags in the "tags" input');

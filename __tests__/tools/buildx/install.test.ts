@@ -21,16 +21,15 @@ import type { Runner } from '../../../src/ports.js';
 import { Masker, type Log } from '../../../src/ports.js';
 import { InputError } from '../../../src/plan/errors.js';
 import {
-  findBuildx,
   hostPlatform,
   installBuildx,
-  parseBuildxVersion,
   parseChecksums,
   releaseAsset,
-  releaseTag,
   type ActionsCache,
   type InstallOptions
 } from '../../../src/tools/buildx/install.js';
+import { findBuildx, parseBuildxVersion } from '../../../src/tools/buildx/find.js';
+import { releaseTag } from '../../../src/plan/versions.js';
 
 // ---------------------------------------------------------------------------------------------
 // A release host on loopback, laid out like buildx's: /<tag>/buildx-<tag>.<os>-<arch>, /<tag>/checksums.txt
