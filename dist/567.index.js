@@ -8,13 +8,10 @@ export const modules = {
 __webpack_require__.r(__webpack_exports__);
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   DEFAULT_BUILDX_BASE: () => (/* binding */ DEFAULT_BUILDX_BASE),
-/* harmony export */   findBuildx: () => (/* reexport safe */ _find_js__WEBPACK_IMPORTED_MODULE_10__.a),
 /* harmony export */   hostPlatform: () => (/* binding */ hostPlatform),
 /* harmony export */   installBuildx: () => (/* binding */ installBuildx),
-/* harmony export */   parseBuildxVersion: () => (/* reexport safe */ _find_js__WEBPACK_IMPORTED_MODULE_10__.O),
 /* harmony export */   parseChecksums: () => (/* binding */ parseChecksums),
-/* harmony export */   releaseAsset: () => (/* binding */ releaseAsset),
-/* harmony export */   releaseTag: () => (/* reexport safe */ _plan_versions_js__WEBPACK_IMPORTED_MODULE_9__.a)
+/* harmony export */   releaseAsset: () => (/* binding */ releaseAsset)
 /* harmony export */ });
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
@@ -29,10 +26,10 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony import */ var _actions_cache__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(1691);
 /* harmony import */ var _actions_tool_cache__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(9805);
 /* harmony import */ var _plan_errors_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(9516);
+/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_11__ = __webpack_require__(8992);
 /* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(2765);
-/* harmony import */ var _plan_versions_js__WEBPACK_IMPORTED_MODULE_9__ = __webpack_require__(3390);
-/* harmony import */ var _find_js__WEBPACK_IMPORTED_MODULE_10__ = __webpack_require__(7709);
-
+/* harmony import */ var _find_js__WEBPACK_IMPORTED_MODULE_9__ = __webpack_require__(7709);
+/* harmony import */ var _plan_versions_js__WEBPACK_IMPORTED_MODULE_10__ = __webpack_require__(3390);
 
 
 
@@ -85,7 +82,7 @@ function parseChecksums(text) {
  */
 async function installBuildx(options) {
     const { version: versionInput, log } = options;
-    const tag = (0,_plan_versions_js__WEBPACK_IMPORTED_MODULE_9__/* .releaseTag */ .a)(versionInput);
+    const tag = (0,_plan_versions_js__WEBPACK_IMPORTED_MODULE_10__/* .releaseTag */ .a)(versionInput);
     const platform = options.platform ?? hostPlatform();
     const base = (options.base || DEFAULT_BUILDX_BASE).replace(/\/+$/, '');
     const actionsCache = options.cache ?? _actions_cache__WEBPACK_IMPORTED_MODULE_5__;
@@ -139,7 +136,7 @@ async function installBuildx(options) {
             await actionsCache.saveCache([stageDir], key);
         }
         catch (error) {
-            log.warning(`Could not save buildx ${tag} to the Actions cache (${errorText(error)}); the next run downloads it again`);
+            log.warning(`Could not save buildx ${tag} to the Actions cache (${(0,_text_js__WEBPACK_IMPORTED_MODULE_11__/* .errorText */ .kc)(error)}); the next run downloads it again`);
         }
     }
     return confirm(installed, tag, source, options);
@@ -152,7 +149,7 @@ async function restore(actionsCache, stageDir, staged, key, expected, log) {
             return false;
     }
     catch (error) {
-        log.warning(`Could not restore buildx from the Actions cache (${errorText(error)}); downloading it instead`);
+        log.warning(`Could not restore buildx from the Actions cache (${(0,_text_js__WEBPACK_IMPORTED_MODULE_11__/* .errorText */ .kc)(error)}); downloading it instead`);
         return false;
     }
     const actual = await sha256File(staged).catch(() => 'missing');
@@ -163,11 +160,10 @@ async function restore(actionsCache, stageDir, staged, key, expected, log) {
     await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.mkdir)(stageDir, { recursive: true });
     return false;
 }
-class NotFoundError extends Error {
+class NotFoundError extends _retry_js__WEBPACK_IMPORTED_MODULE_8__/* .PermanentError */ .Dr {
     url;
     constructor(url) {
-        // Kept free of words the retry classifier reads as transient: a 404 is final.
-        super('HTTP 404');
+        super(`GET ${url} answered 404 Not Found`);
         this.url = url;
         this.name = 'NotFoundError';
     }
@@ -181,11 +177,7 @@ async function download(url, dest, options) {
                 await _actions_tool_cache__WEBPACK_IMPORTED_MODULE_6__/* .downloadTool */ .bq(url, dest);
             }
             catch (error) {
-                if (error instanceof _actions_tool_cache__WEBPACK_IMPORTED_MODULE_6__/* .HTTPError */ .Hl && error.httpStatusCode === 404)
-                    throw new NotFoundError(url);
-                if (error instanceof _actions_tool_cache__WEBPACK_IMPORTED_MODULE_6__/* .HTTPError */ .Hl)
-                    throw new Error(`GET ${url} answered HTTP ${error.httpStatusCode}`);
-                throw error;
+                throw downloadError(url, error);
             }
         }, { retries: options.retries ?? 2, what: `Downloading ${url}`, log: options.log, sleep: options.sleep });
     }
@@ -193,8 +185,24 @@ async function download(url, dest, options) {
         if (error instanceof NotFoundError) {
             throw new _plan_errors_js__WEBPACK_IMPORTED_MODULE_7__/* .InputError */ .d(INPUT, options.version, `an existing buildx release (${url} answered 404 Not Found)`);
         }
-        throw new Error(`Could not download ${url}: ${errorText(error)}`, { cause: error });
+        throw new Error(`Could not download ${url}: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_11__/* .errorText */ .kc)(error)}`, { cause: error });
     }
+}
+/** tool-cache's error as retry reads it: a 5xx, 429 or 408, or a dropped connection, is worth another try. */
+function downloadError(url, error) {
+    if (error instanceof _actions_tool_cache__WEBPACK_IMPORTED_MODULE_6__/* .HTTPError */ .Hl) {
+        const status = error.httpStatusCode ?? 0;
+        if (status === 404)
+            return new NotFoundError(url);
+        const message = `GET ${url} answered HTTP ${status}`;
+        return status >= 500 || status === 429 || status === 408
+            ? new _retry_js__WEBPACK_IMPORTED_MODULE_8__/* .TransientError */ .N_(message, undefined, { cause: error })
+            : new _retry_js__WEBPACK_IMPORTED_MODULE_8__/* .PermanentError */ .Dr(message, { cause: error });
+    }
+    const code = error.code ?? '';
+    if (/^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|ECONNABORTED|UND_ERR_\w+)$/.test(code))
+        return new _retry_js__WEBPACK_IMPORTED_MODULE_8__/* .TransientError */ .N_(`GET ${url}: ${code}`, undefined, { cause: error });
+    return error instanceof Error ? error : new Error(String(error));
 }
 async function confirm(binary, tag, source, options) {
     let stdout;
@@ -202,9 +210,9 @@ async function confirm(binary, tag, source, options) {
         ({ stdout } = await options.run(binary, ['version']));
     }
     catch (error) {
-        throw new Error(`buildx ${tag} at ${binary} does not run: ${errorText(error)}`, { cause: error });
+        throw new Error(`buildx ${tag} at ${binary} does not run: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_11__/* .errorText */ .kc)(error)}`, { cause: error });
     }
-    const version = (0,_find_js__WEBPACK_IMPORTED_MODULE_10__/* .parseBuildxVersion */ .O)(stdout);
+    const version = (0,_find_js__WEBPACK_IMPORTED_MODULE_9__/* .parseBuildxVersion */ .O)(stdout);
     if (version !== 'unknown' && `v${version}` !== tag) {
         options.log.warning(`${binary} reports buildx ${version}, not the requested ${tag}; the release host may serve another version under that name`);
     }
@@ -218,9 +226,6 @@ function sha256File(file) {
             .on('data', (chunk) => hash.update(chunk))
             .on('end', () => resolve(hash.digest('hex')));
     });
-}
-function errorText(error) {
-    return error instanceof Error ? error.message : String(error);
 }
 
 

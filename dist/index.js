@@ -31615,9 +31615,11 @@ module.exports = {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3838);
 /* harmony import */ var _io_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3152);
-/* harmony import */ var _pipeline_run_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4353);
-/* harmony import */ var _pipeline_post_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7026);
-/* harmony import */ var _tools_exec_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2122);
+/* harmony import */ var _pipeline_run_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(459);
+/* harmony import */ var _pipeline_failure_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2948);
+/* harmony import */ var _pipeline_post_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7026);
+/* harmony import */ var _tools_exec_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2122);
+
 
 
 
@@ -31626,14 +31628,14 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 // The runner starts this file for both `main` and `post`; main marks its own run in the state.
 const edges = (0,_io_js__WEBPACK_IMPORTED_MODULE_1__/* .actionEdges */ .j)();
 if (_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu('isPost') === 'true') {
-    await (0,_pipeline_post_js__WEBPACK_IMPORTED_MODULE_3__/* .post */ .b)(edges).catch((error) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`clean-up: ${error.message}`));
+    await (0,_pipeline_post_js__WEBPACK_IMPORTED_MODULE_4__/* .post */ .b)(edges).catch((error) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`clean-up: ${error.message}`));
 }
 else {
     // The runner cancels a job with SIGINT, then SIGTERM. Every process this step started runs in a
     // process group of its own, so without this a cancelled build would go on (and push) on its own.
     for (const signal of ['SIGINT', 'SIGTERM']) {
         process.once(signal, () => {
-            (0,_tools_exec_js__WEBPACK_IMPORTED_MODULE_4__/* .cancelAll */ ._X)();
+            (0,_tools_exec_js__WEBPACK_IMPORTED_MODULE_5__/* .cancelAll */ ._X)();
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`cancelled (${signal}): stopped the commands this step had started`);
             process.exit(signal === 'SIGINT' ? 130 : 143);
         });
@@ -31643,7 +31645,15 @@ else {
         await (0,_pipeline_run_js__WEBPACK_IMPORTED_MODULE_2__/* .run */ .e)({ edges, env: process.env, cwd: process.env.GITHUB_WORKSPACE || process.cwd() });
     }
     catch (error) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(error instanceof Error ? error.message : String(error));
+        const message = error instanceof Error ? error.message : String(error);
+        if (error instanceof _pipeline_failure_js__WEBPACK_IMPORTED_MODULE_3__/* .Failure */ .HR && error.file) {
+            // A Dockerfile error is annotated on its line, as setFailed would annotate the step.
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(message, { file: error.file, startLine: error.line });
+            process.exitCode = 1;
+        }
+        else {
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(message);
+        }
     }
 }
 
@@ -31685,6 +31695,89 @@ function actionEdges() {
 
 /***/ }),
 
+/***/ 2948:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   HR: () => (/* binding */ Failure),
+/* harmony export */   UQ: () => (/* binding */ BuildFailed),
+/* harmony export */   V2: () => (/* binding */ failure)
+/* harmony export */ });
+/* unused harmony export explainFailure */
+/* harmony import */ var _tools_exec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2122);
+/* harmony import */ var _plan_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9516);
+/* harmony import */ var _plan_image_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9710);
+/* harmony import */ var _tools_retry_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2765);
+
+
+
+
+const AUTH = /\b401\b|unauthorized|authentication required|invalid username\/password|incorrect username or password/i;
+const DENIED = /\b403\b|forbidden|denied: /i;
+/**
+ * One message a user can act on: what failed, where, why, and what to do. Bad input is already
+ * phrased; registry refusals and exhausted retries name the registry and the last error.
+ */
+function explainFailure(error, images) {
+    if (error instanceof _plan_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .d)
+        return error.message;
+    const message = error instanceof Error ? error.message : String(error);
+    const exec = error instanceof BuildFailed ? error.exec : error instanceof _tools_exec_js__WEBPACK_IMPORTED_MODULE_0__/* .ExecError */ .cI ? error : undefined;
+    const text = exec ? `${exec.result.stderr}\n${exec.result.stdout}` : message;
+    // The registry that answered is in the failing request's URL (it may be a base image's, not ours).
+    const registry = /https?:\/\/([^/\s]+)\/v2\//.exec(text)?.[1] ?? (images.length > 0 ? (0,_plan_image_js__WEBPACK_IMPORTED_MODULE_2__/* .registryHost */ .U$)(images[0]) : 'the registry');
+    if (AUTH.test(text)) {
+        return `${registry} refused the credentials (401 Unauthorized). Log in to ${registry} before this step (docker/login-action on GitHub; docker login or a DOCKER_CONFIG holding credentials elsewhere).\n${lineMatching(text, AUTH)}`;
+    }
+    if (DENIED.test(text)) {
+        return `${registry} denied access (403): the credentials were accepted but may not push to ${images[0] ?? 'this repository'} (on GHCR, give the workflow packages: write).\n${lineMatching(text, DENIED)}`;
+    }
+    if (error instanceof BuildFailed)
+        return message;
+    if (error instanceof _tools_retry_js__WEBPACK_IMPORTED_MODULE_3__/* .RetriesExhausted */ .w1) {
+        const last = error.last instanceof Error ? error.last.message : String(error.last);
+        return `${error.what} against ${registry} failed ${error.attempts} times; last error: ${error.lastCause}. No tag was moved unless it points at a complete index.\n${last}`;
+    }
+    return message;
+}
+/** The line that says what went wrong, without the build's surrounding output. */
+function lineMatching(text, re) {
+    return (text.split('\n').find((line) => re.test(line)) ?? '').trim();
+}
+/**
+ * A `buildx build` that failed, with what its output says: the message's first line names the
+ * platform, the Dockerfile location and the cause; the command's own error follows.
+ */
+class BuildFailed extends Error {
+    exec;
+    described;
+    constructor(exec, described) {
+        super(`${described.headline}\n${exec.message}`);
+        this.exec = exec;
+        this.described = described;
+        this.name = 'BuildFailed';
+    }
+}
+/** What the run failed with: the message, and where in the Dockerfile when a build step failed there. */
+class Failure extends Error {
+    file;
+    line;
+    constructor(message, file, line) {
+        super(message);
+        this.file = file;
+        this.line = line;
+        this.name = 'Failure';
+    }
+}
+/** One `Failure` for any error a run ends with. */
+function failure(error, images) {
+    const where = error instanceof BuildFailed ? error.described : undefined;
+    return new Failure(explainFailure(error, images), where?.file, where?.line);
+}
+
+
+/***/ }),
+
 /***/ 7026:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -31696,7 +31789,7 @@ function actionEdges() {
 /* harmony import */ var _ports_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6467);
 /* harmony import */ var _tools_exec_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2122);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8147);
-/* harmony import */ var _tools_buildx_commands_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6460);
+/* harmony import */ var _tools_buildx_builder_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2135);
 
 
 
@@ -31713,7 +31806,7 @@ async function post(edges) {
     await log.group('Clean up', async () => {
         if (state.builder && state.buildx) {
             try {
-                const outcome = await (0,_tools_buildx_commands_js__WEBPACK_IMPORTED_MODULE_2__/* .removeBuilder */ .iq)({ bin: state.buildx, run: (0,_tools_exec_js__WEBPACK_IMPORTED_MODULE_1__/* .createRunner */ .ji)(log, new _ports_js__WEBPACK_IMPORTED_MODULE_4__/* .Masker */ .G()), log, retries: 0 }, state.builder);
+                const outcome = await (0,_tools_buildx_builder_js__WEBPACK_IMPORTED_MODULE_2__/* .removeBuilder */ .iq)({ bin: state.buildx, run: (0,_tools_exec_js__WEBPACK_IMPORTED_MODULE_1__/* .createRunner */ .ji)(log, new _ports_js__WEBPACK_IMPORTED_MODULE_4__/* .Masker */ .G()), log, retries: 0 }, state.builder);
                 log.info(outcome === 'removed' ? `removed builder ${state.builder}` : `builder ${state.builder} was already gone`);
             }
             catch (error) {
@@ -31728,7 +31821,7 @@ async function post(edges) {
 
 /***/ }),
 
-/***/ 4353:
+/***/ 459:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31741,7 +31834,10 @@ __nccwpck_require__.d(__webpack_exports__, {
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: ./src/plan/errors.ts
 var errors = __nccwpck_require__(9516);
+// EXTERNAL MODULE: ./src/text.ts
+var src_text = __nccwpck_require__(8992);
 ;// CONCATENATED MODULE: ./src/plan/platforms.ts
+
 
 const RULES = {
     amd64: { variants: ['', 'v2', 'v3', 'v4'], dropped: ['v1'] },
@@ -31914,7 +32010,7 @@ function suggest(raw) {
     let best = Infinity;
     let ids = new Set();
     for (const [spelling, id] of SPELLINGS) {
-        const d = editDistance(text, spelling);
+        const d = (0,src_text/* editDistance */.YC)(text, spelling);
         if (d < best) {
             best = d;
             ids = new Set([id]);
@@ -31924,21 +32020,6 @@ function suggest(raw) {
         }
     }
     return best <= 2 && ids.size === 1 ? [...ids][0] : undefined;
-}
-/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps cost 1. */
-function editDistance(a, b) {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)]);
-    for (let j = 1; j <= b.length; j++)
-        d[0][j] = j;
-    for (let i = 1; i <= a.length; i++) {
-        for (let j = 1; j <= b.length; j++) {
-            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-                d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-        }
-    }
-    return d[a.length][b.length];
 }
 
 // EXTERNAL MODULE: ./node_modules/semver/index.js
@@ -32104,2242 +32185,10 @@ function formatDate(date, format = DEFAULT_DATE_FORMAT, timeZone = 'UTC') {
     });
 }
 
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/CsvError.js
-class CsvError extends Error {
-  constructor(code, message, options, ...contexts) {
-    if (Array.isArray(message)) message = message.join(" ").trim();
-    super(message);
-    if (Error.captureStackTrace !== undefined) {
-      Error.captureStackTrace(this, CsvError);
-    }
-    this.code = code;
-    for (const context of contexts) {
-      for (const key in context) {
-        const value = context[key];
-        this[key] = Buffer.isBuffer(value)
-          ? value.toString(options.encoding)
-          : value == null
-            ? value
-            : JSON.parse(JSON.stringify(value));
-      }
-    }
-  }
-}
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/is_object.js
-const is_object = function (obj) {
-  return typeof obj === "object" && obj !== null && !Array.isArray(obj);
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_columns_array.js
-
-
-
-const normalize_columns_array = function (columns) {
-  const normalizedColumns = [];
-  for (let i = 0, l = columns.length; i < l; i++) {
-    const column = columns[i];
-    if (column === undefined || column === null || column === false) {
-      normalizedColumns[i] = { disabled: true };
-    } else if (typeof column === "string" || typeof column === "number") {
-      normalizedColumns[i] = { name: `${column}` };
-    } else if (is_object(column)) {
-      if (typeof column.name !== "string") {
-        throw new CsvError("CSV_OPTION_COLUMNS_MISSING_NAME", [
-          "Option columns missing name:",
-          `property "name" is required at position ${i}`,
-          "when column is an object literal",
-        ]);
-      }
-      normalizedColumns[i] = column;
-    } else {
-      throw new CsvError("CSV_INVALID_COLUMN_DEFINITION", [
-        "Invalid column definition:",
-        "expect a string or a literal object,",
-        `got ${JSON.stringify(column)} at position ${i}`,
-      ]);
-    }
-  }
-  return normalizedColumns;
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/ResizeableBuffer.js
-class ResizeableBuffer {
-  constructor(size = 100) {
-    this.size = size;
-    this.length = 0;
-    this.buf = Buffer.allocUnsafe(size);
-  }
-  prepend(val) {
-    if (Buffer.isBuffer(val)) {
-      const length = this.length + val.length;
-      if (length >= this.size) {
-        this.resize();
-        if (length >= this.size) {
-          throw Error("INVALID_BUFFER_STATE");
-        }
-      }
-      const buf = this.buf;
-      this.buf = Buffer.allocUnsafe(this.size);
-      val.copy(this.buf, 0);
-      buf.copy(this.buf, val.length);
-      this.length += val.length;
-    } else {
-      const length = this.length++;
-      if (length === this.size) {
-        this.resize();
-      }
-      const buf = this.clone();
-      this.buf[0] = val;
-      buf.copy(this.buf, 1, 0, length);
-    }
-  }
-  append(val) {
-    const length = this.length++;
-    if (length === this.size) {
-      this.resize();
-    }
-    this.buf[length] = val;
-  }
-  clone() {
-    return Buffer.from(this.buf.slice(0, this.length));
-  }
-  resize() {
-    const length = this.length;
-    this.size = this.size * 2;
-    const buf = Buffer.allocUnsafe(this.size);
-    this.buf.copy(buf, 0, 0, length);
-    this.buf = buf;
-  }
-  toString(encoding) {
-    if (encoding) {
-      return this.buf.toString(encoding, 0, this.length);
-    } else {
-      return Uint8Array.prototype.slice.call(this.buf.slice(0, this.length));
-    }
-  }
-  toJSON() {
-    return this.toString("utf8");
-  }
-  reset() {
-    this.length = 0;
-  }
-}
-
-/* harmony default export */ const utils_ResizeableBuffer = (ResizeableBuffer);
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/init_state.js
-
-
-const init_state = function (options) {
-  // ECMAScript WhiteSpace + LineTerminator codepoints, encoded under
-  // `options.encoding`. Aligns trimming with `String.prototype.trim()`.
-  // https://tc39.es/ecma262/#sec-white-space
-  // https://tc39.es/ecma262/#sec-line-terminators
-  //
-  // Codepoints unrepresentable in the target encoding are dropped: Node's
-  // Buffer substitutes them with `?` (0x3F), and including those would cause
-  // literal `?` bytes in the input to be trimmed under `latin1`/`ascii`.
-  const timchars = [
-    // Basic Latin
-    0x0020, // [Space](https://www.fileformat.info/info/unicode/char/0020/index.htm)
-    0x0009, // [CHARACTER TABULATION (HT)](https://www.fileformat.info/info/unicode/char/0009/index.htm)
-    0x000a, // [LINE FEED (LF)](https://www.fileformat.info/info/unicode/char/000a/index.htm)
-    0x000d, // [CARRIAGE RETURN (CR)](https://www.fileformat.info/info/unicode/char/000d/index.htm)
-    0x000c, // [FORM FEED (FF)](https://www.fileformat.info/info/unicode/char/000c/index.htm)
-    0x000b, // [LINE TABULATION (VT)](https://www.fileformat.info/info/unicode/char/000b/index.htm)
-    // Latin-1 Supplement
-    0x00a0, // [NO-BREAK SPACE (NBSP)](https://www.fileformat.info/info/unicode/char/00a0/index.htm)
-    // Ogham
-    0x1680, // [OGHAM SPACE MARK](https://www.fileformat.info/info/unicode/char/1680/index.htm)
-    // General Punctuation
-    0x2000, // [EN QUAD](https://www.fileformat.info/info/unicode/char/2000/index.htm)
-    0x2001, // [EM QUAD](https://www.fileformat.info/info/unicode/char/2001/index.htm)
-    0x2002, // [EN SPACE](https://www.fileformat.info/info/unicode/char/2002/index.htm)
-    0x2003, // [EM SPACE](https://www.fileformat.info/info/unicode/char/2003/index.htm)
-    0x2004, // [THREE-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2004/index.htm)
-    0x2005, // [FOUR-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2005/index.htm)
-    0x2006, // [SIX-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2006/index.htm)
-    0x2007, // [FIGURE SPACE](https://www.fileformat.info/info/unicode/char/2007/index.htm)
-    0x2008, // [PUNCTUATION SPACE](https://www.fileformat.info/info/unicode/char/2008/index.htm)
-    0x2009, // [THIN SPACE](https://www.fileformat.info/info/unicode/char/2009/index.htm)
-    0x200a, // [HAIR SPACE](https://www.fileformat.info/info/unicode/char/200a/index.htm)
-    0x2028, // [LINE SEPARATOR](https://www.fileformat.info/info/unicode/char/2028/index.htm)
-    0x2029, // [PARAGRAPH SEPARATOR](https://www.fileformat.info/info/unicode/char/2029/index.htm)
-    0x202f, // [NARROW NO-BREAK SPACE (NNBSP)](https://www.fileformat.info/info/unicode/char/202f/index.htm)
-    0x205f, // [MEDIUM MATHEMATICAL SPACE (MMSP)](https://www.fileformat.info/info/unicode/char/205f/index.htm)
-    0x3000, // [IDEOGRAPHIC SPACE](https://www.fileformat.info/info/unicode/char/3000/index.htm)
-    0xfeff, // [ZERO WIDTH NO-BREAK SPACE (BOM)](https://www.fileformat.info/info/unicode/char/feff/index.htm)
-  ].reduce((acc, codepoint) => {
-    const encoded = Buffer.from(
-      String.fromCharCode(codepoint),
-      options.encoding,
-    );
-    if (codepoint !== 0x3f && encoded.length === 1 && encoded[0] === 0x3f) {
-      return acc;
-    }
-    acc.push(encoded);
-    return acc;
-  }, []);
-  // First-byte lookup table for `__isCharTrimable`. Non-whitespace bytes
-  // (the common case) bail out in O(1) without scanning every timchar.
-  const timcharFirstBytes = new Uint8Array(256);
-  for (const t of timchars) timcharFirstBytes[t[0]] = 1;
-  return {
-    bomSkipped: false,
-    bufBytesStart: 0,
-    castField: options.cast_function,
-    commenting: false,
-    delimiterBufPrevious: undefined,
-    delimiterDiscovered: false,
-    // Current error encountered by a record
-    error: undefined,
-    enabled: options.from_line === 1,
-    escaping: false,
-    escapeIsQuote:
-      Buffer.isBuffer(options.escape) &&
-      Buffer.isBuffer(options.quote) &&
-      Buffer.compare(options.escape, options.quote) === 0,
-    // columns can be `false`, `true`, `Array`
-    expectedRecordLength: Array.isArray(options.columns)
-      ? options.columns.length
-      : undefined,
-    field: new utils_ResizeableBuffer(20),
-    firstLineToHeaders: options.cast_first_line_to_header,
-    needMoreDataSize: Math.max(
-      // Skip if the remaining buffer smaller than comment
-      options.comment !== null ? options.comment.length : 0,
-      // Skip if the remaining buffer can be delimiter
-      ...(options.delimiter
-        ? options.delimiter.map((delimiter) => delimiter.length)
-        : []),
-      // Auto discovery of delimiter is limited to 1 character
-      options.delimiter_auto ? 1 : 0,
-      // Skip if the remaining buffer can be escape sequence
-      options.quote !== null ? options.quote.length : 0,
-      // Skip if the remaining buffer can be a multi-byte trim character
-      ...timchars.map((t) => t.length),
-    ),
-    previousBuf: undefined,
-    quoting: false,
-    stop: false,
-    rawBuffer: new utils_ResizeableBuffer(100),
-    record: [],
-    recordHasError: false,
-    record_length: 0,
-    recordDelimiterMaxLength:
-      options.record_delimiter.length === 0
-        ? 0
-        : Math.max(...options.record_delimiter.map((v) => v.length)),
-    trimChars: [
-      Buffer.from(" ", options.encoding)[0],
-      Buffer.from("\t", options.encoding)[0],
-    ],
-    wasQuoting: false,
-    wasRowDelimiter: false,
-    timchars: timchars,
-    timcharFirstBytes: timcharFirstBytes,
-  };
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/underscore.js
-const underscore = function (str) {
-  return str.replace(/([A-Z])/g, function (_, match) {
-    return "_" + match.toLowerCase();
-  });
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_options.js
-
-
-
-
-
-const normalize_options = function (opts) {
-  const options = {};
-  // Merge with user options
-  for (const opt in opts) {
-    options[underscore(opt)] = opts[opt];
-  }
-  // Normalize option `encoding`
-  // Note: defined first because other options depends on it
-  // to convert chars/strings into buffers.
-  if (options.encoding === undefined || options.encoding === true) {
-    options.encoding = "utf8";
-  } else if (options.encoding === null || options.encoding === false) {
-    options.encoding = null;
-  } else if (
-    typeof options.encoding !== "string" &&
-    options.encoding !== null
-  ) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_ENCODING",
-      [
-        "Invalid option encoding:",
-        "encoding must be a string or null to return a buffer,",
-        `got ${JSON.stringify(options.encoding)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `bom`
-  if (
-    options.bom === undefined ||
-    options.bom === null ||
-    options.bom === false
-  ) {
-    options.bom = false;
-  } else if (options.bom !== true) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_BOM",
-      [
-        "Invalid option bom:",
-        "bom must be true,",
-        `got ${JSON.stringify(options.bom)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `cast`
-  options.cast_function = null;
-  if (
-    options.cast === undefined ||
-    options.cast === null ||
-    options.cast === false ||
-    options.cast === ""
-  ) {
-    options.cast = undefined;
-  } else if (typeof options.cast === "function") {
-    options.cast_function = options.cast;
-    options.cast = true;
-  } else if (options.cast !== true) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_CAST",
-      [
-        "Invalid option cast:",
-        "cast must be true or a function,",
-        `got ${JSON.stringify(options.cast)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `cast_date`
-  if (
-    options.cast_date === undefined ||
-    options.cast_date === null ||
-    options.cast_date === false ||
-    options.cast_date === ""
-  ) {
-    options.cast_date = false;
-  } else if (options.cast_date === true) {
-    options.cast_date = function (value) {
-      const date = Date.parse(value);
-      return !isNaN(date) ? new Date(date) : value;
-    };
-  } else if (typeof options.cast_date !== "function") {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_CAST_DATE",
-      [
-        "Invalid option cast_date:",
-        "cast_date must be true or a function,",
-        `got ${JSON.stringify(options.cast_date)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `columns`
-  options.cast_first_line_to_header = undefined;
-  if (options.columns === true) {
-    // Fields in the first line are converted as-is to columns
-    options.cast_first_line_to_header = undefined;
-  } else if (typeof options.columns === "function") {
-    options.cast_first_line_to_header = options.columns;
-    options.columns = true;
-  } else if (Array.isArray(options.columns)) {
-    options.columns = normalize_columns_array(options.columns);
-  } else if (
-    options.columns === undefined ||
-    options.columns === null ||
-    options.columns === false
-  ) {
-    options.columns = false;
-  } else {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_COLUMNS",
-      [
-        "Invalid option columns:",
-        "expect an array, a function or true,",
-        `got ${JSON.stringify(options.columns)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `group_columns_by_name`
-  if (
-    options.group_columns_by_name === undefined ||
-    options.group_columns_by_name === null ||
-    options.group_columns_by_name === false
-  ) {
-    options.group_columns_by_name = false;
-  } else if (options.group_columns_by_name !== true) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
-      [
-        "Invalid option group_columns_by_name:",
-        "expect an boolean,",
-        `got ${JSON.stringify(options.group_columns_by_name)}`,
-      ],
-      options,
-    );
-  } else if (options.columns === false) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
-      [
-        "Invalid option group_columns_by_name:",
-        "the `columns` mode must be activated.",
-      ],
-      options,
-    );
-  }
-  // Normalize option `comment`
-  if (
-    options.comment === undefined ||
-    options.comment === null ||
-    options.comment === false ||
-    options.comment === ""
-  ) {
-    options.comment = null;
-  } else {
-    if (typeof options.comment === "string") {
-      options.comment = Buffer.from(options.comment, options.encoding);
-    }
-    if (!Buffer.isBuffer(options.comment)) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_COMMENT",
-        [
-          "Invalid option comment:",
-          "comment must be a buffer or a string,",
-          `got ${JSON.stringify(options.comment)}`,
-        ],
-        options,
-      );
-    }
-  }
-  // Normalize option `comment_no_infix`
-  if (
-    options.comment_no_infix === undefined ||
-    options.comment_no_infix === null ||
-    options.comment_no_infix === false
-  ) {
-    options.comment_no_infix = false;
-  } else if (options.comment_no_infix !== true) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_COMMENT",
-      [
-        "Invalid option comment_no_infix:",
-        "value must be a boolean,",
-        `got ${JSON.stringify(options.comment_no_infix)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `delimiter_auto`
-  if (
-    options.delimiter_auto === undefined ||
-    options.delimiter_auto === null ||
-    options.delimiter_auto === false
-  ) {
-    options.delimiter_auto = false;
-  } else if (options.delimiter_auto === true) {
-    options.delimiter_auto = {};
-  } else if (!is_object(options.delimiter_auto)) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_DELIMITER_AUTO",
-      [
-        "Invalid option delimiter_auto:",
-        "delimiter_auto must be a boolean or a configuration object,",
-        `got ${JSON.stringify(options.delimiter_auto)}`,
-      ],
-      options,
-    );
-  }
-  if (options.delimiter_auto) {
-    if (options.delimiter_auto.preferred === undefined)
-      options.delimiter_auto.preferred = {
-        [",".charCodeAt(0)]: 1.8,
-        ["\t".charCodeAt(0)]: 1.8,
-        [";".charCodeAt(0)]: 1.6,
-        [" ".charCodeAt(0)]: 1.6,
-        [":".charCodeAt(0)]: 1.5,
-        [".".charCodeAt(0)]: 1.4,
-        ["/".charCodeAt(0)]: 1.4,
-      };
-    else if (!is_object(options.delimiter_auto.preferred)) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_DELIMITER_AUTO",
-        [
-          "Invalid option delimiter_auto:",
-          "preferred must be an object,",
-          `got ${JSON.stringify(options.delimiter_auto.preferred)}`,
-        ],
-        options,
-      );
-    }
-    if (options.delimiter_auto.score === undefined)
-      options.delimiter_auto.score = (info, options) => {
-        return (
-          (info.total - info.std) * (options.preferred[info.char_code] || 1)
-        );
-      };
-    else if (typeof options.delimiter_auto.score !== "function") {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_DELIMITER_AUTO",
-        [
-          "Invalid option delimiter_auto:",
-          "score must be a function,",
-          `got ${JSON.stringify(options.delimiter_auto.score)}`,
-        ],
-        options,
-      );
-    }
-    if (options.delimiter_auto.size === undefined)
-      options.delimiter_auto.size = 2048;
-    else if (typeof options.delimiter_auto.size !== "number") {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_DELIMITER_AUTO",
-        [
-          "Invalid option delimiter_auto:",
-          "size must be a number,",
-          `got ${JSON.stringify(options.delimiter_auto.size)}`,
-        ],
-        options,
-      );
-    }
-  }
-  // Normalize option `delimiter`
-  const delimiter_json = JSON.stringify(options.delimiter);
-  if (options.delimiter_auto !== false) {
-    options.delimiter = [];
-  }
-  if (!Array.isArray(options.delimiter)) {
-    if (
-      options.delimiter === undefined ||
-      options.delimiter === null ||
-      options.delimiter === false
-    ) {
-      options.delimiter = Buffer.from(",", options.encoding);
-    }
-    options.delimiter = [options.delimiter];
-  }
-  options.delimiter = options.delimiter.map(function (delimiter) {
-    if (typeof delimiter === "string") {
-      delimiter = Buffer.from(delimiter, options.encoding);
-    }
-    if (!Buffer.isBuffer(delimiter) || delimiter.length === 0) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_DELIMITER",
-        [
-          "Invalid option delimiter:",
-          "delimiter must be a non empty string or buffer or array of string|buffer,",
-          `got ${delimiter_json}`,
-        ],
-        options,
-      );
-    }
-    return delimiter;
-  });
-  // Normalize option `escape`
-  if (options.escape === undefined || options.escape === true) {
-    options.escape = Buffer.from('"', options.encoding);
-  } else if (typeof options.escape === "string") {
-    options.escape = Buffer.from(options.escape, options.encoding);
-  } else if (options.escape === null || options.escape === false) {
-    options.escape = null;
-  }
-  if (options.escape !== null) {
-    if (!Buffer.isBuffer(options.escape)) {
-      throw new Error(
-        `Invalid Option: escape must be a buffer, a string or a boolean, got ${JSON.stringify(options.escape)}`,
-      );
-    }
-  }
-  // Normalize option `from`
-  if (options.from === undefined || options.from === null) {
-    options.from = 1;
-  } else {
-    if (typeof options.from === "string" && /\d+/.test(options.from)) {
-      options.from = parseInt(options.from);
-    }
-    if (Number.isInteger(options.from)) {
-      if (options.from < 0) {
-        throw new Error(
-          `Invalid Option: from must be a positive integer, got ${JSON.stringify(opts.from)}`,
-        );
-      }
-    } else {
-      throw new Error(
-        `Invalid Option: from must be an integer, got ${JSON.stringify(options.from)}`,
-      );
-    }
-  }
-  // Normalize option `from_line`
-  if (options.from_line === undefined || options.from_line === null) {
-    options.from_line = 1;
-  } else {
-    if (
-      typeof options.from_line === "string" &&
-      /\d+/.test(options.from_line)
-    ) {
-      options.from_line = parseInt(options.from_line);
-    }
-    if (Number.isInteger(options.from_line)) {
-      if (options.from_line <= 0) {
-        throw new Error(
-          `Invalid Option: from_line must be a positive integer greater than 0, got ${JSON.stringify(opts.from_line)}`,
-        );
-      }
-    } else {
-      throw new Error(
-        `Invalid Option: from_line must be an integer, got ${JSON.stringify(opts.from_line)}`,
-      );
-    }
-  }
-  // Normalize options `ignore_last_delimiters`
-  if (
-    options.ignore_last_delimiters === undefined ||
-    options.ignore_last_delimiters === null
-  ) {
-    options.ignore_last_delimiters = false;
-  } else if (typeof options.ignore_last_delimiters === "number") {
-    options.ignore_last_delimiters = Math.floor(options.ignore_last_delimiters);
-    if (options.ignore_last_delimiters === 0) {
-      options.ignore_last_delimiters = false;
-    }
-  } else if (typeof options.ignore_last_delimiters !== "boolean") {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_IGNORE_LAST_DELIMITERS",
-      [
-        "Invalid option `ignore_last_delimiters`:",
-        "the value must be a boolean value or an integer,",
-        `got ${JSON.stringify(options.ignore_last_delimiters)}`,
-      ],
-      options,
-    );
-  }
-  if (options.ignore_last_delimiters === true && options.columns === false) {
-    throw new CsvError(
-      "CSV_IGNORE_LAST_DELIMITERS_REQUIRES_COLUMNS",
-      [
-        "The option `ignore_last_delimiters`",
-        "requires the activation of the `columns` option",
-      ],
-      options,
-    );
-  }
-  // Normalize option `info`
-  if (
-    options.info === undefined ||
-    options.info === null ||
-    options.info === false
-  ) {
-    options.info = false;
-  } else if (options.info !== true) {
-    throw new Error(
-      `Invalid Option: info must be true, got ${JSON.stringify(options.info)}`,
-    );
-  }
-  // Normalize option `max_record_size`
-  if (
-    options.max_record_size === undefined ||
-    options.max_record_size === null ||
-    options.max_record_size === false
-  ) {
-    options.max_record_size = 0;
-  } else if (
-    Number.isInteger(options.max_record_size) &&
-    options.max_record_size >= 0
-  ) {
-    // Great, nothing to do
-  } else if (
-    typeof options.max_record_size === "string" &&
-    /\d+/.test(options.max_record_size)
-  ) {
-    options.max_record_size = parseInt(options.max_record_size);
-  } else {
-    throw new Error(
-      `Invalid Option: max_record_size must be a positive integer, got ${JSON.stringify(options.max_record_size)}`,
-    );
-  }
-  // Normalize option `objname`
-  if (
-    options.objname === undefined ||
-    options.objname === null ||
-    options.objname === false
-  ) {
-    options.objname = undefined;
-  } else if (Buffer.isBuffer(options.objname)) {
-    if (options.objname.length === 0) {
-      throw new Error(`Invalid Option: objname must be a non empty buffer`);
-    }
-    if (options.encoding === null) {
-      // Don't call `toString`, leave objname as a buffer
-    } else {
-      options.objname = options.objname.toString(options.encoding);
-    }
-  } else if (typeof options.objname === "string") {
-    if (options.objname.length === 0) {
-      throw new Error(`Invalid Option: objname must be a non empty string`);
-    }
-    // Great, nothing to do
-  } else if (typeof options.objname === "number") {
-    // if(options.objname.length === 0){
-    //   throw new Error(`Invalid Option: objname must be a non empty string`);
-    // }
-    // Great, nothing to do
-  } else {
-    throw new Error(
-      `Invalid Option: objname must be a string or a buffer, got ${options.objname}`,
-    );
-  }
-  if (options.objname !== undefined) {
-    if (typeof options.objname === "number") {
-      if (options.columns !== false) {
-        throw Error(
-          "Invalid Option: objname index cannot be combined with columns or be defined as a field",
-        );
-      }
-    } else {
-      // A string or a buffer
-      if (options.columns === false) {
-        throw Error(
-          "Invalid Option: objname field must be combined with columns or be defined as an index",
-        );
-      }
-    }
-  }
-  // Normalize option `on_record`
-  if (options.on_record === undefined || options.on_record === null) {
-    options.on_record = undefined;
-  } else if (typeof options.on_record !== "function") {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_ON_RECORD",
-      [
-        "Invalid option `on_record`:",
-        "expect a function,",
-        `got ${JSON.stringify(options.on_record)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `on_skip`
-  // options.on_skip ??= (err, chunk) => {
-  //   this.emit('skip', err, chunk);
-  // };
-  if (
-    options.on_skip !== undefined &&
-    options.on_skip !== null &&
-    typeof options.on_skip !== "function"
-  ) {
-    throw new Error(
-      `Invalid Option: on_skip must be a function, got ${JSON.stringify(options.on_skip)}`,
-    );
-  }
-  // Normalize option `quote`
-  if (
-    options.quote === null ||
-    options.quote === false ||
-    options.quote === ""
-  ) {
-    options.quote = null;
-  } else {
-    if (options.quote === undefined || options.quote === true) {
-      options.quote = Buffer.from('"', options.encoding);
-    } else if (typeof options.quote === "string") {
-      options.quote = Buffer.from(options.quote, options.encoding);
-    }
-    if (!Buffer.isBuffer(options.quote)) {
-      throw new Error(
-        `Invalid Option: quote must be a buffer or a string, got ${JSON.stringify(options.quote)}`,
-      );
-    }
-  }
-  // Normalize option `raw`
-  if (
-    options.raw === undefined ||
-    options.raw === null ||
-    options.raw === false
-  ) {
-    options.raw = false;
-  } else if (options.raw !== true) {
-    throw new Error(
-      `Invalid Option: raw must be true, got ${JSON.stringify(options.raw)}`,
-    );
-  }
-  // Normalize option `record_delimiter`
-  if (options.record_delimiter === undefined) {
-    options.record_delimiter = [];
-  } else if (
-    typeof options.record_delimiter === "string" ||
-    Buffer.isBuffer(options.record_delimiter)
-  ) {
-    if (options.record_delimiter.length === 0) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_RECORD_DELIMITER",
-        [
-          "Invalid option `record_delimiter`:",
-          "value must be a non empty string or buffer,",
-          `got ${JSON.stringify(options.record_delimiter)}`,
-        ],
-        options,
-      );
-    }
-    options.record_delimiter = [options.record_delimiter];
-  } else if (!Array.isArray(options.record_delimiter)) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_RECORD_DELIMITER",
-      [
-        "Invalid option `record_delimiter`:",
-        "value must be a string, a buffer or array of string|buffer,",
-        `got ${JSON.stringify(options.record_delimiter)}`,
-      ],
-      options,
-    );
-  }
-  options.record_delimiter = options.record_delimiter.map(function (rd, i) {
-    if (typeof rd !== "string" && !Buffer.isBuffer(rd)) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_RECORD_DELIMITER",
-        [
-          "Invalid option `record_delimiter`:",
-          "value must be a string, a buffer or array of string|buffer",
-          `at index ${i},`,
-          `got ${JSON.stringify(rd)}`,
-        ],
-        options,
-      );
-    } else if (rd.length === 0) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_RECORD_DELIMITER",
-        [
-          "Invalid option `record_delimiter`:",
-          "value must be a non empty string or buffer",
-          `at index ${i},`,
-          `got ${JSON.stringify(rd)}`,
-        ],
-        options,
-      );
-    }
-    if (typeof rd === "string") {
-      rd = Buffer.from(rd, options.encoding);
-    }
-    return rd;
-  });
-  // Normalize option `relax_column_count`
-  if (typeof options.relax_column_count === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.relax_column_count === undefined ||
-    options.relax_column_count === null
-  ) {
-    options.relax_column_count = false;
-  } else {
-    throw new Error(
-      `Invalid Option: relax_column_count must be a boolean, got ${JSON.stringify(options.relax_column_count)}`,
-    );
-  }
-  if (typeof options.relax_column_count_less === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.relax_column_count_less === undefined ||
-    options.relax_column_count_less === null
-  ) {
-    options.relax_column_count_less = false;
-  } else {
-    throw new Error(
-      `Invalid Option: relax_column_count_less must be a boolean, got ${JSON.stringify(options.relax_column_count_less)}`,
-    );
-  }
-  if (typeof options.relax_column_count_more === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.relax_column_count_more === undefined ||
-    options.relax_column_count_more === null
-  ) {
-    options.relax_column_count_more = false;
-  } else {
-    throw new Error(
-      `Invalid Option: relax_column_count_more must be a boolean, got ${JSON.stringify(options.relax_column_count_more)}`,
-    );
-  }
-  // Normalize option `relax_quotes`
-  if (typeof options.relax_quotes === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.relax_quotes === undefined ||
-    options.relax_quotes === null
-  ) {
-    options.relax_quotes = false;
-  } else {
-    throw new Error(
-      `Invalid Option: relax_quotes must be a boolean, got ${JSON.stringify(options.relax_quotes)}`,
-    );
-  }
-  // Normalize option `skip_empty_lines`
-  if (typeof options.skip_empty_lines === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.skip_empty_lines === undefined ||
-    options.skip_empty_lines === null
-  ) {
-    options.skip_empty_lines = false;
-  } else {
-    throw new Error(
-      `Invalid Option: skip_empty_lines must be a boolean, got ${JSON.stringify(options.skip_empty_lines)}`,
-    );
-  }
-  // Normalize option `skip_records_with_empty_values`
-  if (typeof options.skip_records_with_empty_values === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.skip_records_with_empty_values === undefined ||
-    options.skip_records_with_empty_values === null
-  ) {
-    options.skip_records_with_empty_values = false;
-  } else {
-    throw new Error(
-      `Invalid Option: skip_records_with_empty_values must be a boolean, got ${JSON.stringify(options.skip_records_with_empty_values)}`,
-    );
-  }
-  // Normalize option `skip_records_with_error`
-  if (typeof options.skip_records_with_error === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.skip_records_with_error === undefined ||
-    options.skip_records_with_error === null
-  ) {
-    options.skip_records_with_error = false;
-  } else {
-    throw new Error(
-      `Invalid Option: skip_records_with_error must be a boolean, got ${JSON.stringify(options.skip_records_with_error)}`,
-    );
-  }
-  // Normalize option `rtrim`
-  if (
-    options.rtrim === undefined ||
-    options.rtrim === null ||
-    options.rtrim === false
-  ) {
-    options.rtrim = false;
-  } else if (options.rtrim !== true) {
-    throw new Error(
-      `Invalid Option: rtrim must be a boolean, got ${JSON.stringify(options.rtrim)}`,
-    );
-  }
-  // Normalize option `ltrim`
-  if (
-    options.ltrim === undefined ||
-    options.ltrim === null ||
-    options.ltrim === false
-  ) {
-    options.ltrim = false;
-  } else if (options.ltrim !== true) {
-    throw new Error(
-      `Invalid Option: ltrim must be a boolean, got ${JSON.stringify(options.ltrim)}`,
-    );
-  }
-  // Normalize option `trim`
-  if (
-    options.trim === undefined ||
-    options.trim === null ||
-    options.trim === false
-  ) {
-    options.trim = false;
-  } else if (options.trim !== true) {
-    throw new Error(
-      `Invalid Option: trim must be a boolean, got ${JSON.stringify(options.trim)}`,
-    );
-  }
-  // Normalize options `trim`, `ltrim` and `rtrim`
-  if (options.trim === true && opts.ltrim !== false) {
-    options.ltrim = true;
-  } else if (options.ltrim !== true) {
-    options.ltrim = false;
-  }
-  if (options.trim === true && opts.rtrim !== false) {
-    options.rtrim = true;
-  } else if (options.rtrim !== true) {
-    options.rtrim = false;
-  }
-  // Normalize option `to`
-  if (options.to === undefined || options.to === null) {
-    options.to = -1;
-  } else if (options.to !== -1) {
-    if (typeof options.to === "string" && /\d+/.test(options.to)) {
-      options.to = parseInt(options.to);
-    }
-    if (Number.isInteger(options.to)) {
-      if (options.to <= 0) {
-        throw new Error(
-          `Invalid Option: to must be a positive integer greater than 0, got ${JSON.stringify(opts.to)}`,
-        );
-      }
-    } else {
-      throw new Error(
-        `Invalid Option: to must be an integer, got ${JSON.stringify(opts.to)}`,
-      );
-    }
-  }
-  // Normalize option `to_line`
-  if (options.to_line === undefined || options.to_line === null) {
-    options.to_line = -1;
-  } else if (options.to_line !== -1) {
-    if (typeof options.to_line === "string" && /\d+/.test(options.to_line)) {
-      options.to_line = parseInt(options.to_line);
-    }
-    if (Number.isInteger(options.to_line)) {
-      if (options.to_line <= 0) {
-        throw new Error(
-          `Invalid Option: to_line must be a positive integer greater than 0, got ${JSON.stringify(opts.to_line)}`,
-        );
-      }
-    } else {
-      throw new Error(
-        `Invalid Option: to_line must be an integer, got ${JSON.stringify(opts.to_line)}`,
-      );
-    }
-  }
-  return options;
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/delimiter_discover.js
-
-
-
-// Discussed in [issue #400](https://github.com/adaltas/node-csv/issues/400)
-// See https://github.com/python/cpython/blob/ea1b1c579f600cc85d145c60862b2e6b98701b24/Lib/csv.py#L349
-const delimiter_discover = function (records, options) {
-  // Normalize the configuration
-  if (!options) {
-    ({ delimiter_auto: options } = normalize_options({ delimiter_auto: true }));
-  }
-  // Convert String to Buffer
-  if (typeof records === "string") {
-    records = Buffer.from(records);
-  }
-  // Convert Buffer to an array of records
-  if (Buffer.isBuffer(records)) {
-    records = ((data) => {
-      const records = [];
-      const parser = transform({ delimiter: [] });
-      const push = (record) => records.push(record);
-      const close = () => {};
-      const error = parser.parse(data, true, push, close);
-      if (error !== undefined) throw error;
-      return records;
-    })(records);
-  }
-  // Info array initialization, 127 entries, one per char code
-  const info = Array(127)
-    .fill()
-    .map(() => ({ lines: [] }));
-  // Traverse each records, count occurences per char code
-  records.map(([record], line) => {
-    for (let i = 0, l = record.length; i < l; i++) {
-      // Count the character frequency
-      const code = record.charCodeAt(i);
-      if (info[code].lines[line] === undefined) info[code].lines[line] = 0;
-      info[code].lines[line]++;
-    }
-  });
-  // Traverse each char code, compute the score
-  info.map((info, i) => {
-    info.char_code = i;
-    info.std = std(info.lines);
-    info.total = info.lines.reduce((acc, val) => acc + val, 0);
-    info.preferred = !!options.preferred[i];
-    info.score = options.score(info, options);
-  });
-  // Extract the dominant character
-  const result = info.reduce(
-    (acc, info) => (acc.score > info.score ? acc : info),
-    {},
-  );
-  return String.fromCharCode(result.char_code);
-};
-
-const std = function (array) {
-  const n = array.length;
-  if (n === 0) return 0;
-  const mean = array.reduce((a, b) => a + b) / n;
-  return Math.sqrt(
-    array.map((x) => Math.pow(x - mean, 2)).reduce((a, b) => a + b) / n,
-  );
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/index.js
-
-
-
-
-
-
-const isRecordEmpty = function (record) {
-  return record.every(
-    (field) =>
-      field == null || (field.toString && field.toString().trim() === ""),
-  );
-};
-
-const cr = 13; // `\r`, carriage return, 0x0D in hexadécimal, 13 in decimal
-const nl = 10; // `\n`, newline, 0x0A in hexadecimal, 10 in decimal
-
-const boms = {
-  // Note, the following are equals:
-  // Buffer.from("\ufeff")
-  // Buffer.from([239, 187, 191])
-  // Buffer.from('EFBBBF', 'hex')
-  utf8: Buffer.from([239, 187, 191]),
-  // Note, the following are equals:
-  // Buffer.from "\ufeff", 'utf16le
-  // Buffer.from([255, 254])
-  utf16le: Buffer.from([255, 254]),
-};
-
-const transform = function (original_options = {}) {
-  const info = {
-    bytes: 0,
-    bytes_records: 0,
-    comment_lines: 0,
-    empty_lines: 0,
-    invalid_field_length: 0,
-    lines: 1,
-    records: 0,
-  };
-  const options = normalize_options(original_options);
-  return {
-    info: info,
-    original_options: original_options,
-    options: options,
-    state: init_state(options),
-    __needMoreData: function (i, bufLen, end) {
-      if (end) return false;
-      const { encoding, escape, quote } = this.options;
-      const { quoting, needMoreDataSize, recordDelimiterMaxLength } =
-        this.state;
-      const numOfCharLeft = bufLen - i - 1;
-      const requiredLength = Math.max(
-        needMoreDataSize,
-        // Skip if the remaining buffer smaller than record delimiter
-        // If "record_delimiter" is yet to be discovered:
-        // 1. It is equals to `[]` and "recordDelimiterMaxLength" equals `0`
-        // 2. We set the length to windows line ending in the current encoding
-        // Note, that encoding is known from user or bom discovery at that point
-        // recordDelimiterMaxLength,
-        recordDelimiterMaxLength === 0
-          ? Buffer.from("\r\n", encoding).length
-          : recordDelimiterMaxLength,
-        // Skip if remaining buffer can be an escaped quote
-        quoting ? (escape === null ? 0 : escape.length) + quote.length : 0,
-        // Skip if remaining buffer can be record delimiter following the closing quote
-        quoting ? quote.length + recordDelimiterMaxLength : 0,
-      );
-      return numOfCharLeft < requiredLength;
-    },
-    // Central parser implementation
-    parse: function (nextBuf, end, push, close) {
-      const {
-        bom,
-        comment_no_infix,
-        delimiter_auto,
-        encoding,
-        from_line,
-        ltrim,
-        max_record_size,
-        raw,
-        relax_quotes,
-        rtrim,
-        skip_empty_lines,
-        to,
-        to_line,
-      } = this.options;
-      let { comment, escape, quote, record_delimiter } = this.options;
-      const {
-        bomSkipped,
-        delimiterDiscovered,
-        delimiterBufPrevious,
-        rawBuffer,
-        escapeIsQuote,
-      } = this.state;
-      // Automatic delimiter discovery
-      if (!delimiterDiscovered && delimiter_auto) {
-        let delimiterBuf;
-        if (delimiterBufPrevious === undefined) {
-          delimiterBuf = nextBuf;
-        } else if (
-          delimiterBufPrevious !== undefined &&
-          nextBuf === undefined
-        ) {
-          delimiterBuf = delimiterBufPrevious;
-        } else {
-          delimiterBuf = Buffer.concat([delimiterBufPrevious, nextBuf]);
-        }
-        // Ensure that nextBuf is not concatenated a second time during buffer reconciliation
-        nextBuf = undefined;
-        // this.delimiterBufPrevious = delimiterBuf;
-        if (end || delimiterBuf.length > delimiter_auto.size) {
-          this.options.delimiter = [
-            Buffer.from(
-              delimiter_discover(delimiterBuf, this.options.delimiter_auto),
-            ),
-          ];
-          this.state.previousBuf = delimiterBuf;
-          this.state.delimiterBufPrevious = undefined;
-          this.state.delimiterDiscovered = true;
-        } else {
-          this.state.delimiterBufPrevious = delimiterBuf;
-          return;
-        }
-      }
-      // Previous buffers reconciliation
-      const { previousBuf } = this.state;
-      let buf;
-      if (previousBuf === undefined) {
-        if (nextBuf === undefined) {
-          // Handle empty string
-          close();
-          return;
-        } else {
-          buf = nextBuf;
-        }
-      } else if (previousBuf !== undefined && nextBuf === undefined) {
-        buf = previousBuf;
-      } else {
-        buf = Buffer.concat([previousBuf, nextBuf]);
-      }
-      // Handle UTF BOM
-      if (bomSkipped === false) {
-        if (bom === false) {
-          this.state.bomSkipped = true;
-        } else if (buf.length < 3) {
-          // No enough data
-          if (end === false) {
-            // Wait for more data
-            this.state.previousBuf = buf;
-            return;
-          }
-        } else {
-          for (const encoding in boms) {
-            if (boms[encoding].compare(buf, 0, boms[encoding].length) === 0) {
-              // Skip BOM
-              const bomLength = boms[encoding].length;
-              this.state.bufBytesStart += bomLength;
-              buf = buf.slice(bomLength);
-              // Renormalize original options with the new encoding
-              const options = normalize_options({
-                ...this.original_options,
-                encoding: encoding,
-              });
-              // Properties are merged with the existing options instance
-              for (const key in options) {
-                this.options[key] = options[key];
-              }
-              // Options will re-evaluate the Buffer with the new encoding
-              ({ comment, escape, quote } = this.options);
-              break;
-            }
-          }
-          this.state.bomSkipped = true;
-        }
-      }
-      const bufLen = buf.length;
-      let pos;
-      for (pos = 0; pos < bufLen; pos++) {
-        // Ensure we get enough space to look ahead
-        // There should be a way to move this out of the loop
-        if (this.__needMoreData(pos, bufLen, end)) {
-          break;
-        }
-        if (this.state.wasRowDelimiter === true) {
-          this.info.lines++;
-          this.state.wasRowDelimiter = false;
-        }
-        if (to_line !== -1 && this.info.lines > to_line) {
-          this.state.stop = true;
-          close();
-          return;
-        }
-        // Auto discovery of record_delimiter, unix, mac and windows supported
-        if (this.state.quoting === false && record_delimiter.length === 0) {
-          const record_delimiterCount = this.__autoDiscoverRecordDelimiter(
-            buf,
-            pos,
-          );
-          if (record_delimiterCount) {
-            record_delimiter = this.options.record_delimiter;
-          }
-        }
-        const chr = buf[pos];
-        if (raw === true) {
-          rawBuffer.append(chr);
-        }
-        if (
-          (chr === cr || chr === nl) &&
-          this.state.wasRowDelimiter === false
-        ) {
-          this.state.wasRowDelimiter = true;
-        }
-        // Previous char was a valid escape char
-        // treat the current char as a regular char
-        if (this.state.escaping === true) {
-          this.state.escaping = false;
-        } else {
-          // Escape is only active inside quoted fields
-          // We are quoting, the char is an escape chr and there is a chr to escape
-          // if(escape !== null && this.state.quoting === true && chr === escape && pos + 1 < bufLen){
-          if (
-            escape !== null &&
-            this.state.quoting === true &&
-            this.__isEscape(buf, pos, chr) &&
-            pos + escape.length < bufLen
-          ) {
-            if (escapeIsQuote) {
-              if (this.__isQuote(buf, pos + escape.length)) {
-                this.state.escaping = true;
-                pos += escape.length - 1;
-                continue;
-              }
-            } else {
-              this.state.escaping = true;
-              pos += escape.length - 1;
-              continue;
-            }
-          }
-          // Not currently escaping and chr is a quote
-          // TODO: need to compare bytes instead of single char
-          if (this.state.commenting === false && this.__isQuote(buf, pos)) {
-            if (this.state.quoting === true) {
-              const nextChr = buf[pos + quote.length];
-              const isNextChrTrimable =
-                rtrim && this.__isCharTrimable(buf, pos + quote.length);
-              const isNextChrComment =
-                comment !== null &&
-                this.__compareBytes(comment, buf, pos + quote.length, nextChr);
-              const isNextChrDelimiter = this.__isDelimiter(
-                buf,
-                pos + quote.length,
-                nextChr,
-              );
-              const isNextChrRecordDelimiter =
-                record_delimiter.length === 0
-                  ? this.__autoDiscoverRecordDelimiter(buf, pos + quote.length)
-                  : this.__isRecordDelimiter(nextChr, buf, pos + quote.length);
-              // Escape a quote
-              // Treat next char as a regular character
-              if (
-                escape !== null &&
-                this.__isEscape(buf, pos, chr) &&
-                this.__isQuote(buf, pos + escape.length)
-              ) {
-                pos += escape.length - 1;
-              } else if (
-                !nextChr ||
-                isNextChrDelimiter ||
-                isNextChrRecordDelimiter ||
-                isNextChrComment ||
-                isNextChrTrimable
-              ) {
-                this.state.quoting = false;
-                this.state.wasQuoting = true;
-                pos += quote.length - 1;
-                continue;
-              } else if (relax_quotes === false) {
-                const err = this.__error(
-                  new CsvError(
-                    "CSV_INVALID_CLOSING_QUOTE",
-                    [
-                      "Invalid Closing Quote:",
-                      `got "${String.fromCharCode(nextChr)}"`,
-                      `at line ${this.info.lines}`,
-                      "instead of delimiter, record delimiter, trimable character",
-                      "(if activated) or comment",
-                    ],
-                    this.options,
-                    this.__infoField(),
-                  ),
-                );
-                if (err !== undefined) return err;
-              } else {
-                this.state.quoting = false;
-                this.state.wasQuoting = true;
-                this.state.field.prepend(quote);
-                pos += quote.length - 1;
-              }
-            } else {
-              if (this.state.field.length !== 0) {
-                // In relax_quotes mode, treat opening quote preceded by chrs as regular
-                if (relax_quotes === false) {
-                  const info = this.__infoField();
-                  const bom = Object.keys(boms)
-                    .map((b) =>
-                      boms[b].equals(this.state.field.toString()) ? b : false,
-                    )
-                    .filter(Boolean)[0];
-                  const err = this.__error(
-                    new CsvError(
-                      "INVALID_OPENING_QUOTE",
-                      [
-                        "Invalid Opening Quote:",
-                        `a quote is found on field ${JSON.stringify(info.column)} at line ${info.lines}, value is ${JSON.stringify(this.state.field.toString(encoding))}`,
-                        bom ? `(${bom} bom)` : undefined,
-                      ],
-                      this.options,
-                      info,
-                      {
-                        field: this.state.field,
-                      },
-                    ),
-                  );
-                  if (err !== undefined) return err;
-                }
-              } else {
-                this.state.quoting = true;
-                pos += quote.length - 1;
-                continue;
-              }
-            }
-          }
-          if (this.state.quoting === false) {
-            const recordDelimiterLength = this.__isRecordDelimiter(
-              chr,
-              buf,
-              pos,
-            );
-            if (recordDelimiterLength !== 0) {
-              // Do not emit comments which take a full line
-              const skipCommentLine =
-                this.state.commenting &&
-                this.state.wasQuoting === false &&
-                this.state.record.length === 0 &&
-                this.state.field.length === 0;
-              if (skipCommentLine) {
-                this.info.comment_lines++;
-                // Skip full comment line
-              } else {
-                // Activate records emission if above from_line
-                if (
-                  this.state.enabled === false &&
-                  this.info.lines +
-                    (this.state.wasRowDelimiter === true ? 1 : 0) >=
-                    from_line
-                ) {
-                  this.state.enabled = true;
-                  this.__resetField();
-                  this.__resetRecord();
-                  pos += recordDelimiterLength - 1;
-                  continue;
-                }
-                // Skip if line is empty and skip_empty_lines activated
-                if (
-                  skip_empty_lines === true &&
-                  this.state.wasQuoting === false &&
-                  this.state.record.length === 0 &&
-                  this.state.field.length === 0
-                ) {
-                  this.info.empty_lines++;
-                  pos += recordDelimiterLength - 1;
-                  continue;
-                }
-                this.info.bytes = this.state.bufBytesStart + pos;
-                const errField = this.__onField();
-                if (errField !== undefined) return errField;
-                this.info.bytes =
-                  this.state.bufBytesStart + pos + recordDelimiterLength;
-                const errRecord = this.__onRecord(push);
-                if (errRecord !== undefined) return errRecord;
-                if (to !== -1 && this.info.records >= to) {
-                  this.state.stop = true;
-                  close();
-                  return;
-                }
-              }
-              this.state.commenting = false;
-              pos += recordDelimiterLength - 1;
-              continue;
-            }
-            if (this.state.commenting) {
-              continue;
-            }
-            if (
-              comment !== null &&
-              (comment_no_infix === false ||
-                (this.state.record.length === 0 &&
-                  this.state.field.length === 0))
-            ) {
-              const commentCount = this.__compareBytes(comment, buf, pos, chr);
-              if (commentCount !== 0) {
-                this.state.commenting = true;
-                continue;
-              }
-            }
-            const delimiterLength = this.__isDelimiter(buf, pos, chr);
-            if (delimiterLength !== 0) {
-              this.info.bytes = this.state.bufBytesStart + pos;
-              const errField = this.__onField();
-              if (errField !== undefined) return errField;
-              pos += delimiterLength - 1;
-              continue;
-            }
-          }
-        }
-        if (this.state.commenting === false) {
-          if (
-            max_record_size !== 0 &&
-            this.state.record_length + this.state.field.length > max_record_size
-          ) {
-            return this.__error(
-              new CsvError(
-                "CSV_MAX_RECORD_SIZE",
-                [
-                  "Max Record Size:",
-                  "record exceed the maximum number of tolerated bytes",
-                  `of ${max_record_size}`,
-                  `at line ${this.info.lines}`,
-                ],
-                this.options,
-                this.__infoField(),
-              ),
-            );
-          }
-        }
-        const lappend =
-          ltrim === false ||
-          this.state.quoting === true ||
-          this.state.field.length !== 0 ||
-          !this.__isCharTrimable(buf, pos);
-        // rtrim in non quoting is handle in __onField
-        const rappend = rtrim === false || this.state.wasQuoting === false;
-        if (lappend === true && rappend === true) {
-          this.state.field.append(chr);
-        } else if (rtrim === true && !this.__isCharTrimable(buf, pos)) {
-          return this.__error(
-            new CsvError(
-              "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE",
-              [
-                "Invalid Closing Quote:",
-                "found non trimable byte after quote",
-                `at line ${this.info.lines}`,
-              ],
-              this.options,
-              this.__infoField(),
-            ),
-          );
-        } else {
-          if (lappend === false) {
-            pos += this.__isCharTrimable(buf, pos) - 1;
-          }
-          continue;
-        }
-      }
-      if (end === true) {
-        // Ensure we are not ending in a quoting state
-        if (this.state.quoting === true) {
-          const err = this.__error(
-            new CsvError(
-              "CSV_QUOTE_NOT_CLOSED",
-              [
-                "Quote Not Closed:",
-                `the parsing is finished with an opening quote at line ${this.info.lines}`,
-              ],
-              this.options,
-              this.__infoField(),
-            ),
-          );
-          if (err !== undefined) return err;
-        } else {
-          // Skip last line if it has no characters
-          if (
-            this.state.wasQuoting === true ||
-            this.state.record.length !== 0 ||
-            this.state.field.length !== 0
-          ) {
-            this.info.bytes = this.state.bufBytesStart + pos;
-            const errField = this.__onField();
-            if (errField !== undefined) return errField;
-            const errRecord = this.__onRecord(push);
-            if (errRecord !== undefined) return errRecord;
-          } else if (this.state.wasRowDelimiter === true) {
-            this.info.empty_lines++;
-          } else if (this.state.commenting === true) {
-            this.info.comment_lines++;
-          }
-        }
-      } else {
-        this.state.bufBytesStart += pos;
-        this.state.previousBuf = buf.slice(pos);
-      }
-      if (this.state.wasRowDelimiter === true) {
-        this.info.lines++;
-        this.state.wasRowDelimiter = false;
-      }
-    },
-    __onRecord: function (push) {
-      const {
-        columns,
-        group_columns_by_name,
-        encoding,
-        info,
-        from,
-        relax_column_count,
-        relax_column_count_less,
-        relax_column_count_more,
-        raw,
-        skip_records_with_empty_values,
-      } = this.options;
-      const { enabled, record } = this.state;
-      if (enabled === false) {
-        return this.__resetRecord();
-      }
-      // Convert the first line into column names
-      const recordLength = record.length;
-      if (columns === true) {
-        if (skip_records_with_empty_values === true && isRecordEmpty(record)) {
-          this.__resetRecord();
-          return;
-        }
-        return this.__firstLineToColumns(record);
-      }
-      if (columns === false && this.info.records === 0) {
-        this.state.expectedRecordLength = recordLength;
-      }
-      if (recordLength !== this.state.expectedRecordLength) {
-        const err =
-          columns === false
-            ? new CsvError(
-                "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH",
-                [
-                  "Invalid Record Length:",
-                  `expect ${this.state.expectedRecordLength},`,
-                  `got ${recordLength} on line ${this.info.lines}`,
-                ],
-                this.options,
-                this.__infoField(),
-                {
-                  record: record,
-                },
-              )
-            : new CsvError(
-                "CSV_RECORD_INCONSISTENT_COLUMNS",
-                [
-                  "Invalid Record Length:",
-                  `columns length is ${columns.length},`, // rename columns
-                  `got ${recordLength} on line ${this.info.lines}`,
-                ],
-                this.options,
-                this.__infoField(),
-                {
-                  record: record,
-                },
-              );
-        if (
-          relax_column_count === true ||
-          (relax_column_count_less === true &&
-            recordLength < this.state.expectedRecordLength) ||
-          (relax_column_count_more === true &&
-            recordLength > this.state.expectedRecordLength)
-        ) {
-          this.info.invalid_field_length++;
-          this.state.error = err;
-          // Error is undefined with skip_records_with_error
-        } else {
-          const finalErr = this.__error(err);
-          if (finalErr) return finalErr;
-        }
-      }
-      if (skip_records_with_empty_values === true && isRecordEmpty(record)) {
-        this.__resetRecord();
-        return;
-      }
-      if (this.state.recordHasError === true) {
-        this.__resetRecord();
-        this.state.recordHasError = false;
-        return;
-      }
-      this.info.records++;
-      if (from === 1 || this.info.records >= from) {
-        const { objname } = this.options;
-        // With columns, records are object
-        if (columns !== false) {
-          const obj = {};
-          // Transform record array to an object
-          for (let i = 0, l = record.length; i < l; i++) {
-            if (columns[i] === undefined || columns[i].disabled) continue;
-            // Turn duplicate columns into an array
-            if (
-              group_columns_by_name === true &&
-              Object.hasOwn(obj, columns[i].name)
-            ) {
-              if (Array.isArray(obj[columns[i].name])) {
-                obj[columns[i].name] = obj[columns[i].name].concat(record[i]);
-              } else {
-                obj[columns[i].name] = [obj[columns[i].name], record[i]];
-              }
-            } else {
-              Object.defineProperty(obj, columns[i].name, {
-                value: record[i],
-                enumerable: true,
-                writable: true,
-                configurable: true,
-              });
-            }
-          }
-          // Without objname (default)
-          if (raw === true || info === true) {
-            const extRecord = Object.assign(
-              { record: obj },
-              raw === true
-                ? { raw: this.state.rawBuffer.toString(encoding) }
-                : {},
-              info === true ? { info: this.__infoRecord() } : {},
-            );
-            const err = this.__push(
-              objname === undefined ? extRecord : [obj[objname], extRecord],
-              push,
-            );
-            if (err) {
-              return err;
-            }
-          } else {
-            const err = this.__push(
-              objname === undefined ? obj : [obj[objname], obj],
-              push,
-            );
-            if (err) {
-              return err;
-            }
-          }
-          // Without columns, records are array
-        } else {
-          if (raw === true || info === true) {
-            const extRecord = Object.assign(
-              { record: record },
-              raw === true
-                ? { raw: this.state.rawBuffer.toString(encoding) }
-                : {},
-              info === true ? { info: this.__infoRecord() } : {},
-            );
-            const err = this.__push(
-              objname === undefined ? extRecord : [record[objname], extRecord],
-              push,
-            );
-            if (err) {
-              return err;
-            }
-          } else {
-            const err = this.__push(
-              objname === undefined ? record : [record[objname], record],
-              push,
-            );
-            if (err) {
-              return err;
-            }
-          }
-        }
-      }
-      this.__resetRecord();
-    },
-    __firstLineToColumns: function (record) {
-      const { firstLineToHeaders } = this.state;
-      try {
-        const headers =
-          firstLineToHeaders === undefined
-            ? record
-            : firstLineToHeaders.call(null, record);
-        if (!Array.isArray(headers)) {
-          return this.__error(
-            new CsvError(
-              "CSV_INVALID_COLUMN_MAPPING",
-              [
-                "Invalid Column Mapping:",
-                "expect an array from column function,",
-                `got ${JSON.stringify(headers)}`,
-              ],
-              this.options,
-              this.__infoField(),
-              {
-                headers: headers,
-              },
-            ),
-          );
-        }
-        const normalizedHeaders = normalize_columns_array(headers);
-        this.state.expectedRecordLength = normalizedHeaders.length;
-        this.options.columns = normalizedHeaders;
-        this.__resetRecord();
-        return;
-      } catch (err) {
-        return err;
-      }
-    },
-    __resetRecord: function () {
-      if (this.options.raw === true) {
-        this.state.rawBuffer.reset();
-      }
-      this.state.error = undefined;
-      this.state.record = [];
-      this.state.record_length = 0;
-    },
-    __onField: function () {
-      const { cast, encoding, rtrim, max_record_size } = this.options;
-      const { enabled, wasQuoting } = this.state;
-      // Short circuit for the from_line options
-      if (enabled === false) {
-        return this.__resetField();
-      }
-      let field = this.state.field.toString(encoding);
-      if (rtrim === true && wasQuoting === false) {
-        field = field.trimRight();
-      }
-      if (cast === true) {
-        const [err, f] = this.__cast(field);
-        if (err !== undefined) return err;
-        field = f;
-      }
-      this.state.record.push(field);
-      // Increment record length if record size must not exceed a limit
-      if (max_record_size !== 0 && typeof field === "string") {
-        this.state.record_length += field.length;
-      }
-      this.__resetField();
-    },
-    __resetField: function () {
-      this.state.field.reset();
-      this.state.wasQuoting = false;
-    },
-    __push: function (record, push) {
-      const { on_record } = this.options;
-      if (on_record !== undefined) {
-        const info = this.__infoRecord();
-        try {
-          record = on_record.call(null, record, info);
-        } catch (err) {
-          return err;
-        }
-        if (record === undefined || record === null) {
-          return;
-        }
-      }
-      this.info.bytes_records += this.info.bytes;
-      push(record);
-    },
-    // Return a tuple with the error and the casted value
-    __cast: function (field) {
-      const { columns, relax_column_count } = this.options;
-      const isColumns = Array.isArray(columns);
-      // Dont loose time calling cast
-      // because the final record is an object
-      // and this field can't be associated to a key present in columns
-      if (
-        isColumns === true &&
-        relax_column_count &&
-        this.options.columns.length <= this.state.record.length
-      ) {
-        return [undefined, undefined];
-      }
-      if (this.state.castField !== null) {
-        try {
-          const info = this.__infoField();
-          return [undefined, this.state.castField.call(null, field, info)];
-        } catch (err) {
-          return [err];
-        }
-      }
-      if (this.__isFloat(field)) {
-        return [undefined, parseFloat(field)];
-      } else if (this.options.cast_date !== false) {
-        const info = this.__infoField();
-        return [undefined, this.options.cast_date.call(null, field, info)];
-      }
-      return [undefined, field];
-    },
-    __compareBytes: function (sourceBuf, targetBuf, targetPos, firstByte) {
-      if (sourceBuf[0] !== firstByte) return 0;
-      const sourceLength = sourceBuf.length;
-      for (let i = 1; i < sourceLength; i++) {
-        if (sourceBuf[i] !== targetBuf[targetPos + i]) return 0;
-      }
-      return sourceLength;
-    },
-    // Helper to test if a character is trimable
-    __isCharTrimable: function (buf, pos) {
-      const { timchars, timcharFirstBytes } = this.state;
-      // Fast bail-out: non-whitespace bytes (the common case) are rejected
-      // without scanning the full timchar list.
-      const first = buf[pos];
-      if (first === undefined || timcharFirstBytes[first] === 0) return 0;
-      loop1: for (let i = 0; i < timchars.length; i++) {
-        const timchar = timchars[i];
-        for (let j = 0; j < timchar.length; j++) {
-          if (timchar[j] !== buf[pos + j]) continue loop1;
-        }
-        return timchar.length;
-      }
-      return 0;
-    },
-    __isDelimiter: function (buf, pos, chr) {
-      const { delimiter, ignore_last_delimiters } = this.options;
-      if (
-        ignore_last_delimiters === true &&
-        this.state.record.length === this.options.columns.length - 1
-      ) {
-        return 0;
-      } else if (
-        ignore_last_delimiters !== false &&
-        typeof ignore_last_delimiters === "number" &&
-        this.state.record.length === ignore_last_delimiters - 1
-      ) {
-        return 0;
-      }
-      loop1: for (let i = 0; i < delimiter.length; i++) {
-        const del = delimiter[i];
-        if (del[0] === chr) {
-          for (let j = 1; j < del.length; j++) {
-            if (del[j] !== buf[pos + j]) continue loop1;
-          }
-          return del.length;
-        }
-      }
-      return 0;
-    },
-    __isEscape: function (buf, pos, chr) {
-      const { escape } = this.options;
-      if (escape === null) return false;
-      const l = escape.length;
-      if (escape[0] === chr) {
-        for (let i = 0; i < l; i++) {
-          if (escape[i] !== buf[pos + i]) {
-            return false;
-          }
-        }
-        return true;
-      }
-      return false;
-    },
-    __isFloat: function (value) {
-      return value - parseFloat(value) + 1 >= 0; // Borrowed from jquery
-    },
-    // Keep it in case we implement the `cast_int` option
-    // __isInt(value){
-    //   // return Number.isInteger(parseInt(value))
-    //   // return !isNaN( parseInt( obj ) );
-    //   return /^(\-|\+)?[1-9][0-9]*$/.test(value)
-    // }
-    __isQuote: function (buf, pos) {
-      const { quote } = this.options;
-      if (quote === null) return false;
-      const l = quote.length;
-      for (let i = 0; i < l; i++) {
-        if (quote[i] !== buf[pos + i]) {
-          return false;
-        }
-      }
-      return true;
-    },
-    __isRecordDelimiter: function (chr, buf, pos) {
-      const { record_delimiter } = this.options;
-      const recordDelimiterLength = record_delimiter.length;
-      loop1: for (let i = 0; i < recordDelimiterLength; i++) {
-        const rd = record_delimiter[i];
-        const rdLength = rd.length;
-        if (rd[0] !== chr) {
-          continue;
-        }
-        for (let j = 1; j < rdLength; j++) {
-          if (rd[j] !== buf[pos + j]) {
-            continue loop1;
-          }
-        }
-        return rd.length;
-      }
-      return 0;
-    },
-    __autoDiscoverRecordDelimiter: function (buf, pos) {
-      const { encoding } = this.options;
-      // Note, we don't need to cache this information in state,
-      // It is only called on the first line until we find out a suitable
-      // record delimiter.
-      const rds = [
-        // Important, the windows line ending must be before mac os 9
-        Buffer.from("\r\n", encoding),
-        Buffer.from("\n", encoding),
-        Buffer.from("\r", encoding),
-      ];
-      loop: for (let i = 0; i < rds.length; i++) {
-        const l = rds[i].length;
-        for (let j = 0; j < l; j++) {
-          if (rds[i][j] !== buf[pos + j]) {
-            continue loop;
-          }
-        }
-        this.options.record_delimiter.push(rds[i]);
-        this.state.recordDelimiterMaxLength = rds[i].length;
-        return rds[i].length;
-      }
-      return 0;
-    },
-    __error: function (msg) {
-      const { encoding, raw, skip_records_with_error } = this.options;
-      const err = typeof msg === "string" ? new Error(msg) : msg;
-      if (skip_records_with_error) {
-        this.state.recordHasError = true;
-        if (this.options.on_skip !== undefined) {
-          try {
-            this.options.on_skip(
-              err,
-              raw ? this.state.rawBuffer.toString(encoding) : undefined,
-            );
-          } catch (err) {
-            return err;
-          }
-        }
-        // this.emit('skip', err, raw ? this.state.rawBuffer.toString(encoding) : undefined);
-        return undefined;
-      } else {
-        return err;
-      }
-    },
-    __infoDataSet: function () {
-      return {
-        ...this.info,
-        columns: this.options.columns,
-      };
-    },
-    __infoRecord: function () {
-      const { columns, raw, encoding } = this.options;
-      return {
-        ...this.__infoDataSet(),
-        bytes_records: this.info.bytes,
-        error: this.state.error,
-        header: columns === true,
-        index: this.state.record.length,
-        raw: raw ? this.state.rawBuffer.toString(encoding) : undefined,
-      };
-    },
-    __infoField: function () {
-      const { columns } = this.options;
-      const isColumns = Array.isArray(columns);
-      // Bytes records are only incremented when all records'fields are parsed
-      const bytes_records = this.info.bytes_records;
-      return {
-        ...this.__infoRecord(),
-        bytes_records: bytes_records,
-        column:
-          isColumns === true
-            ? columns.length > this.state.record.length
-              ? columns[this.state.record.length].name
-              : null
-            : this.state.record.length,
-        quoting: this.state.wasQuoting,
-      };
-    },
-  };
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/sync.js
-
-
-
-const parse = function (data, opts = {}) {
-  if (typeof data === "string") {
-    data = Buffer.from(data);
-  }
-  const records = opts && opts.objname ? Object.create(null) : [];
-  const parser = transform(opts);
-  const push = (record) => {
-    if (parser.options.objname === undefined) records.push(record);
-    else {
-      records[record[0]] = record[1];
-    }
-  };
-  const close = () => {};
-  const error = parser.parse(data, true, push, close);
-  if (error !== undefined) throw error;
-  return records;
-};
-
-
-
-;// CONCATENATED MODULE: ./src/plan/list.ts
-
-/**
- * The one parser for list inputs: one item a line (or comma separated when `comma` is set),
- * double quotes keep separators inside an item, `#` starts a comment line, blanks are dropped.
- */
-function parseList(raw, options = {}) {
-    if (!raw)
-        return [];
-    const items = [];
-    for (const line of raw.split(/\r?\n/)) {
-        const trimmed = line.trim();
-        if (trimmed === '' || trimmed.startsWith('#'))
-            continue;
-        if (!options.comma) {
-            items.push(unquote(trimmed));
-            continue;
-        }
-        const records = parse(trimmed, {
-            delimiter: ',',
-            trim: true,
-            relax_quotes: true,
-            relax_column_count: true,
-            skip_empty_lines: true
-        });
-        for (const record of records) {
-            for (const field of record)
-                if (field.trim() !== '')
-                    items.push(field.trim());
-        }
-    }
-    return items;
-}
-/** Parses a `key=value,key2="a,b"` record with a real CSV parser, as the tag rules and cache specs need. */
-function parseKeyValues(record) {
-    const rows = parse(record, { delimiter: ',', trim: true, relax_quotes: true, relax_column_count: true });
-    const pairs = [];
-    for (const field of rows[0] ?? []) {
-        if (field === '')
-            continue;
-        const eq = field.indexOf('=');
-        if (eq < 0)
-            pairs.push([field.trim(), '']);
-        else
-            pairs.push([field.slice(0, eq).trim(), unquote(field.slice(eq + 1).trim())]);
-    }
-    return pairs;
-}
-function unquote(value) {
-    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"'))
-        return value.slice(1, -1);
-    return value;
-}
-
-;// CONCATENATED MODULE: ./src/plan/image.ts
-
-
-/** Registries refuse longer tags (distribution reference grammar). */
-const TAG_MAX_LENGTH = 128;
-/** Registries refuse longer repository names, domain included. */
-const NAME_MAX_LENGTH = 255;
-const ACCEPTED_IMAGE = 'an image name without tag or digest: [registry[:port]/]path, path components of lower-case letters, digits and separators (. _ __ -), e.g. ghcr.io/owner/app or owner/app';
-// distribution/reference grammar (after lower-casing)
-const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const DOMAIN_COMPONENT = '(?:[a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])';
-const DOMAIN = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-f:.]+\\])(?::[0-9]+)?$`);
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-/**
- * Validates and normalizes one image name from the `images` input: lower-cased (registries refuse
- * upper-case owners, the most common push error), checked against the reference grammar, and
- * refused when it carries a tag or digest (tags come from the `tags` input). Accepts `name=<ref>`.
- */
-function parseImage(value, input = 'images') {
-    const given = value.trim();
-    const raw = given.startsWith('name=') ? given.slice('name='.length).trim() : given;
-    const fail = (why) => {
-        throw new errors/* InputError */.d(input, given, `${ACCEPTED_IMAGE} (${why})`);
-    };
-    if (raw === '')
-        fail('empty name');
-    if (raw.includes('@'))
-        fail('a digest is not accepted in an image name');
-    const name = raw.toLowerCase();
-    const slash = name.indexOf('/');
-    const first = slash < 0 ? '' : name.slice(0, slash);
-    // Docker's rule: the first component is a registry when it looks like a host.
-    const hasDomain = slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
-    const domain = hasDomain ? first : '';
-    const path = hasDomain ? name.slice(slash + 1) : name;
-    const components = path.split('/');
-    if (components[components.length - 1].includes(':'))
-        fail('a tag is not accepted in an image name; put tags in the "tags" input');
-    if (hasDomain && !DOMAIN.test(domain))
-        fail(`"${domain}" is not a valid registry host`);
-    for (const component of components) {
-        if (!PATH_COMPONENT.test(component))
-            fail(`"${component}" is not a valid path component`);
-    }
-    if (name.length > NAME_MAX_LENGTH)
-        fail(`longer than ${NAME_MAX_LENGTH} characters`);
-    return name;
-}
-/**
- * Parses the whole `images` input: one image a line (or comma separated), or metadata-action's
- * csv form `name=ghcr.io/owner/app,enable=false`. Returns the enabled names, normalized, once each.
- */
-function parseImages(raw, input = 'images') {
-    const names = [];
-    for (const line of parseList(raw)) {
-        if (!line.includes('=')) {
-            for (const item of parseList(line, { comma: true }))
-                names.push(parseImage(item, input));
-            continue;
-        }
-        let name;
-        let enable = true;
-        for (const [key, value] of parseKeyValues(line)) {
-            switch (key.toLowerCase()) {
-                case 'name':
-                    name = parseImage(value, input);
-                    break;
-                case 'enable':
-                    if (!/^(true|false)$/i.test(value))
-                        throw new errors/* InputError */.d(input, line, 'enable=true or enable=false');
-                    enable = value.toLowerCase() === 'true';
-                    break;
-                default:
-                    throw new errors/* InputError */.d(input, line, 'name=<image>[,enable=true|false]');
-            }
-        }
-        if (name === undefined)
-            throw new errors/* InputError */.d(input, line, 'name=<image>[,enable=true|false]');
-        if (enable)
-            names.push(name);
-    }
-    return [...new Set(names)];
-}
-/**
- * Turns any text into a tag a registry accepts: runs of characters outside [A-Za-z0-9_.-] (slashes
- * included) become one `-`, leading `.` and `-` are dropped, and the result is cut to 128 characters.
- * May return '' when nothing usable is left.
- */
-function safeTag(value) {
-    return value
-        .replace(/[^A-Za-z0-9_.-]+/g, '-')
-        .replace(/^[.-]+/, '')
-        .slice(0, TAG_MAX_LENGTH);
-}
-/** Checks a tag the user wrote verbatim; returns it unchanged or throws naming the input. */
-function validateTag(tag, input = 'tags') {
-    if (!TAG.test(tag)) {
-        throw new errors/* InputError */.d(input, tag, `a tag of 1 to ${TAG_MAX_LENGTH} characters from [A-Za-z0-9_.-], not starting with "." or "-"`);
-    }
-    return tag;
-}
-
+// EXTERNAL MODULE: ./src/plan/image.ts
+var plan_image = __nccwpck_require__(9710);
+// EXTERNAL MODULE: ./src/plan/list.ts
+var plan_list = __nccwpck_require__(7271);
 ;// CONCATENATED MODULE: ./src/plan/tags.ts
 
 
@@ -34402,13 +32251,13 @@ function parseExpression(body) {
     for (const token of rest) {
         const eq = /^([A-Za-z_][\w-]*)=(.*)$/.exec(token);
         if (eq)
-            hash[eq[1]] = tags_unquote(eq[2]);
+            hash[eq[1]] = unquote(eq[2]);
         else
-            args.push(tags_unquote(token));
+            args.push(unquote(token));
     }
     return { name, args, hash };
 }
-function tags_unquote(token) {
+function unquote(token) {
     return /^'.*'$|^".*"$/.test(token) ? token.slice(1, -1) : token;
 }
 /** Checks names and arguments without rendering, so a bad rule fails while inputs are read. */
@@ -34587,7 +32436,7 @@ function makeRule(raw, rule) {
  * defaults. Throws InputError('tags', line, …) for an unknown type or attribute, a missing or bad value.
  */
 function parseTagRules(raw) {
-    const lines = parseList(raw);
+    const lines = (0,plan_list/* parseList */.E)(raw);
     if (lines.length === 0)
         return defaultTagRules();
     return lines.map(parseTagRule);
@@ -34597,7 +32446,7 @@ function parseTagRules(raw) {
  * Values with `{{…}}` expressions are made safe when computed, as their result is not known yet.
  */
 function literalTag(value) {
-    return value.includes('{{') ? value : validateTag(value, 'tags');
+    return value.includes('{{') ? value : (0,plan_image/* validateTag */.z7)(value, 'tags');
 }
 function parseTagRule(line) {
     const fail = (why) => {
@@ -34606,7 +32455,7 @@ function parseTagRule(line) {
     // A line without `=` is a tag as is (`foo` ≡ `type=raw,value=foo`); a line without `type=` is raw too.
     if (!line.includes('='))
         return makeRule(line, { type: 'raw', value: literalTag(line) });
-    const pairs = parseKeyValues(line);
+    const pairs = (0,plan_list/* parseKeyValues */.H)(line);
     const typePair = pairs.find(([key]) => key.toLowerCase() === 'type');
     const type = typePair ? typePair[1].toLowerCase() : 'raw';
     if (!(type in TYPE_ATTRS))
@@ -34748,11 +32597,11 @@ const ACCEPTED_FLAVOR = 'one setting a line: latest=auto|true|false, prefix=<tex
 /** Parses the `flavor` input (metadata-action syntax). Throws InputError('flavor', line, …). */
 function parseFlavor(raw) {
     const flavor = { latest: 'auto', prefix: '', prefixLatest: false, suffix: '', suffixLatest: false };
-    for (const line of parseList(raw)) {
+    for (const line of (0,plan_list/* parseList */.E)(raw)) {
         const fail = (why) => {
             throw new errors/* InputError */.d('flavor', line, `${ACCEPTED_FLAVOR} (${why})`);
         };
-        const pairs = parseKeyValues(line);
+        const pairs = (0,plan_list/* parseKeyValues */.H)(line);
         const [first, ...rest] = pairs;
         if (!first)
             continue;
@@ -34828,7 +32677,7 @@ function computeTags(input) {
         for (const produced of out.produced) {
             const prefix = rule.prefix ?? flavor.prefix;
             const suffix = rule.suffix ?? flavor.suffix;
-            const tag = safeTag(`${render(prefix, globals)}${produced.tag}${render(suffix, globals)}`);
+            const tag = (0,plan_image/* safeTag */.eg)(`${render(prefix, globals)}${produced.tag}${render(suffix, globals)}`);
             if (tag === '')
                 continue;
             if (!order.includes(tag))
@@ -34843,7 +32692,7 @@ function computeTags(input) {
     const isLatest = order.length > 0 && (flavor.latest === 'true' || (flavor.latest === 'auto' && wantsLatest));
     let latestTag;
     if (isLatest) {
-        latestTag = safeTag(`${flavor.prefixLatest ? render(flavor.prefix, globals) : ''}latest${flavor.suffixLatest ? render(flavor.suffix, globals) : ''}`);
+        latestTag = (0,plan_image/* safeTag */.eg)(`${flavor.prefixLatest ? render(flavor.prefix, globals) : ''}latest${flavor.suffixLatest ? render(flavor.suffix, globals) : ''}`);
         if (!order.includes(latestTag))
             order.push(latestTag);
         floating.add(latestTag);
@@ -35186,7 +33035,7 @@ function platformSlug(platforms) {
 }
 /** `leg-<sha7>-<run>-<platform>`: where a leg leaves its result for the merge. */
 function legTag(context, runId, platforms) {
-    return safeTag(`leg-${context.sha.slice(0, 7)}-${runId}-${platformSlug(platforms)}`);
+    return (0,plan_image/* safeTag */.eg)(`leg-${context.sha.slice(0, 7)}-${runId}-${platformSlug(platforms)}`);
 }
 /** Explicit `digests` (image@sha256:… or a bare sha256:…, which means the first image). */
 function parseDigestRefs(items, image) {
@@ -35206,14 +33055,14 @@ function parseDigestRefs(items, image) {
  */
 function cacheScope(context, tag, leg) {
     const legPart = leg ? `-${platformSlug(leg)}` : '';
-    const base = safeTag(`${tag}${legPart}`);
+    const base = (0,plan_image/* safeTag */.eg)(`${tag}${legPart}`);
     const branch = /^refs\/heads\/(.+)$/.exec(context.ref)?.[1];
     const pr = /^refs\/pull\/(\d+)\//.exec(context.ref)?.[1];
     const onDefault = branch !== undefined && branch === (context.repo.defaultBranch ?? 'main');
     if (context.ref.startsWith('refs/tags/') || onDefault || (!branch && !pr))
         return { write: base, readOnly: [] };
     const scope = pr ? `pr-${pr}` : branch;
-    return { write: safeTag(`${base}-${scope}`), readOnly: [base] };
+    return { write: (0,plan_image/* safeTag */.eg)(`${base}-${scope}`), readOnly: [base] };
 }
 
 // EXTERNAL MODULE: ./src/plan/steps.ts
@@ -35675,9 +33524,110 @@ function ids(platforms) {
 
 // EXTERNAL MODULE: ./src/tools/buildx/find.ts
 var find = __nccwpck_require__(7709);
-// EXTERNAL MODULE: ./src/tools/buildx/commands.ts
-var commands = __nccwpck_require__(6460);
+// EXTERNAL MODULE: ./src/tools/buildx/builder.ts
+var builder = __nccwpck_require__(2135);
+// EXTERNAL MODULE: ./src/tools/buildx/handle.ts
+var handle = __nccwpck_require__(6688);
+;// CONCATENATED MODULE: ./src/tools/buildx/build.ts
+
+
+
+/** Runs one build; a stalled or transiently failed push is tried again (BuildKit's cache makes the rerun cheap). */
+async function build(bx, argv, metadataFile, stallMs) {
+    const result = await (0,retry/* withRetry */.bD)(() => (0,handle/* runBuildx */.A)(bx, argv, { stallMs: stallMs || undefined }), {
+        retries: bx.retries,
+        what: 'build and push',
+        log: bx.log
+    });
+    try {
+        return {
+            metadata: JSON.parse(await (0,promises_.readFile)(metadataFile, 'utf8')),
+            output: `${result.stdout}\n${result.stderr}`
+        };
+    }
+    catch (error) {
+        throw new Error(`buildx wrote no readable metadata file at ${metadataFile}: ${error.message}`);
+    }
+}
+/**
+ * Cache steps that failed in a build that went on (BuildKit ignores cache import errors, and
+ * export errors with ignore-error=true): read from buildx's plain progress, where a step's
+ * `#N importing cache manifest from REF` / `#N exporting cache to …` is followed by `#N ERROR: …`.
+ */
+function cacheProblems(output) {
+    const steps = new Map();
+    const problems = [];
+    for (const line of output.split('\n')) {
+        const m = /^#(\d+) (.*)$/.exec(line.trim());
+        if (!m)
+            continue;
+        const [, id, text] = m;
+        const imported = /^importing cache manifest from (\S+)/.exec(text);
+        if (imported)
+            steps.set(id, { direction: 'read', ref: imported[1] });
+        else if (/^exporting cache to /.test(text))
+            steps.set(id, { direction: 'write', ref: '' });
+        else if (text.startsWith('ERROR: ') && steps.has(id))
+            problems.push({ ...steps.get(id), error: text.slice('ERROR: '.length) });
+    }
+    return problems;
+}
+
+// EXTERNAL MODULE: ./src/tools/exec.ts
+var exec = __nccwpck_require__(2122);
+;// CONCATENATED MODULE: ./src/tools/buildx/errors.ts
+function describeBuildFailure(output) {
+    const lines = output.split('\n').map((l) => l.trimEnd());
+    const final = [...lines].reverse().find((l) => /^ERROR: /.test(l));
+    // The step that failed the build: the one whose error the final line repeats. Others (a cache
+    // that could not be imported) are errors BuildKit went on after.
+    const steps = lines.flatMap((l, i) => (/^#\d+ ERROR: /.test(l) ? [i] : []));
+    const repeated = steps.find((i) => final?.includes(lines[i].replace(/^#\d+ ERROR: /, '')));
+    const errorAt = repeated ?? steps.at(-1) ?? -1;
+    if (errorAt < 0 && !final)
+        return undefined;
+    let platform;
+    let step;
+    let cause = final ? stripPrefixes(final.slice('ERROR: '.length)) : '';
+    if (errorAt >= 0) {
+        const id = /^#(\d+) /.exec(lines[errorAt])[1];
+        cause = lines[errorAt].slice(`#${id} ERROR: `.length);
+        const vertex = lines.find((l) => l.startsWith(`#${id} [`));
+        const m = vertex ? /^#\d+ \[(?:(\S+\/\S+) )?[^\]]*\] (.*)$/.exec(vertex) : null;
+        if (m) {
+            platform = m[1] && /^[a-z0-9]+\/[a-z0-9]+/.test(m[1]) ? m[1] : undefined;
+            step = m[2];
+        }
+    }
+    // The Dockerfile excerpt: `path:line` above a rule of dashes.
+    let file;
+    let line;
+    for (let i = 0; i + 1 < lines.length; i++) {
+        const loc = /^(\S+):(\d+)$/.exec(lines[i]);
+        if (loc && /^-{8,}$/.test(lines[i + 1])) {
+            file = loc[1];
+            line = Number(loc[2]);
+            break;
+        }
+    }
+    const exit = /did not complete successfully: exit code: (\d+)/.exec(cause);
+    const why = exit ? `exit code ${exit[1]}` : cause;
+    const where = file && line ? `${file}:${line}: ` : '';
+    const what = step ? `${step} failed: ${why}` : why;
+    return { headline: `${platform ? `${platform}: ` : ''}${where}${what}`, platform, file, line };
+}
+/** `failed to build: failed to solve: X` says X. */
+function stripPrefixes(text) {
+    return text.replace(/^(failed to (build|solve|compute cache key)[^:]*: )+/, '');
+}
+
+// EXTERNAL MODULE: ./src/pipeline/failure.ts
+var failure = __nccwpck_require__(2948);
 ;// CONCATENATED MODULE: ./src/pipeline/build.ts
+
+
+
+
 
 
 
@@ -35709,10 +33659,10 @@ async function runBuildx(session, step, retries) {
 /** Creates the builder (calling `created` at once, for clean-up), bootstraps it, says what it offers. */
 async function runBuilder(bx, step, platforms, created) {
     if (step.create) {
-        await commands/* createBuilder */.Ij(bx, step.create, step.name);
+        await (0,builder/* createBuilder */.Ij)(bx, step.create, step.name);
         created();
     }
-    const info = await commands/* bootstrapBuilder */.S0(bx, step.name);
+    const info = await (0,builder/* bootstrapBuilder */.S0)(bx, step.name);
     bx.log.info(`builder ${info.name}: driver ${info.driver}, BuildKit ${info.buildkitVersion}`);
     bx.log.info(`platforms: ${info.platforms.join(', ') || '(none listed)'}`);
     const missing = platforms.filter((p) => info.platforms.length > 0 && !info.platforms.includes(p));
@@ -35723,8 +33673,8 @@ async function runBuilder(bx, step, platforms, created) {
 }
 /** The one build of every platform; a cache that could not be used is a warning, never a failure. */
 async function runBuild(bx, step, cacheRefs) {
-    const { metadata, output } = await commands/* build */.jq(bx, step.argv, step.metadataFile, bx.stallMs ?? 0);
-    for (const problem of commands/* cacheProblems */.J_(output)) {
+    const { metadata, output } = await build(bx, step.argv, step.metadataFile, bx.stallMs ?? 0).catch((error) => Promise.reject(buildFailed(error, step)));
+    for (const problem of cacheProblems(output)) {
         const ref = problem.ref || cacheRefs.join(', ');
         // The first run of a branch, a platform or a new image has no cache yet: that is no fault.
         if (problem.direction === 'read' && /: not found$/.test(problem.error)) {
@@ -35743,9 +33693,19 @@ async function runBuild(bx, step, cacheRefs) {
     }
     return { metadata, digest, source: `${step.pushTo}@${digest}` };
 }
+/** A failed build, described by its output; the platform named even when only one was built. */
+function buildFailed(error, step) {
+    if (!(error instanceof exec/* ExecError */.cI))
+        return error;
+    const described = describeBuildFailure(`${error.result.stdout}\n${error.result.stderr}`);
+    if (!described)
+        return error;
+    const only = step.platforms.length === 1 ? step.platforms[0].id : undefined;
+    const platform = described.platform ?? only;
+    const headline = described.platform || !platform ? described.headline : `${platform}: ${described.headline}`;
+    return new failure/* BuildFailed */.UQ(error, { ...described, platform, headline });
+}
 
-// EXTERNAL MODULE: ./src/tools/exec.ts
-var exec = __nccwpck_require__(2122);
 ;// CONCATENATED MODULE: ./src/pipeline/dry-run.ts
 
 
@@ -35820,45 +33780,90 @@ function dryRunTags(plan) {
     return publish ? (0,plan_steps/* publishedRefs */.R3)(publish) : plan.tags.refs;
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/failure.ts
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/tools/buildx/imagetools.ts
 
 
 
-/** The registry host of an image reference (`docker.io` when the name has none). */
-function registryOf(image) {
-    const first = image.split('/')[0];
-    return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')
-        ? first
-        : 'docker.io';
+
+/** The manifest or index a reference points at, with its digest, or undefined when it does not exist. */
+async function inspectRaw(bx, builder, ref) {
+    try {
+        const out = await (0,retry/* withRetry */.bD)(() => (0,handle/* runBuildx */.A)(bx, (0,plan_steps/* inspectRawArgv */.jJ)(builder, ref), {
+            quiet: true,
+            stallMs: bx.stallMs || undefined
+        }), {
+            retries: bx.retries,
+            what: `reading ${ref}`,
+            log: bx.log
+        });
+        // --raw prints the registry's bytes unchanged, so their hash is the manifest's digest.
+        return {
+            manifest: JSON.parse(out.stdout),
+            digest: `sha256:${(0,external_node_crypto_.createHash)('sha256').update(out.stdout).digest('hex')}`,
+            raw: out.stdout
+        };
+    }
+    catch (error) {
+        if (/not found|manifest unknown|404/i.test(String(error.message)))
+            return undefined;
+        throw error;
+    }
 }
-const AUTH = /\b401\b|unauthorized|authentication required|invalid username\/password|incorrect username or password/i;
-const DENIED = /\b403\b|forbidden|denied: /i;
 /**
- * One message a user can act on: what failed, where, why, and what to do. Bad input is already
- * phrased; registry refusals and exhausted retries name the registry and the last error.
+ * The version label of the image a tag points to: the index annotation when there is one (one
+ * request), else the `org.opencontainers.image.version` label of its image config.
  */
-function explainFailure(error, images) {
-    if (error instanceof errors/* InputError */.d)
-        return error.message;
-    const message = error instanceof Error ? error.message : String(error);
-    const text = error instanceof exec/* ExecError */.cI ? `${error.result.stderr}\n${error.result.stdout}` : message;
-    // The registry that answered is in the failing request's URL (it may be a base image's, not ours).
-    const registry = /https?:\/\/([^/\s]+)\/v2\//.exec(text)?.[1] ?? (images.length > 0 ? registryOf(images[0]) : 'the registry');
-    if (AUTH.test(text)) {
-        return `${registry} refused the credentials (401 Unauthorized). Log in to ${registry} before this step (docker/login-action on GitHub; docker login or a DOCKER_CONFIG holding credentials elsewhere).\n${lineMatching(text, AUTH)}`;
-    }
-    if (DENIED.test(text)) {
-        return `${registry} denied access (403): the credentials were accepted but may not push to ${images[0] ?? 'this repository'} (on GHCR, give the workflow packages: write).\n${lineMatching(text, DENIED)}`;
-    }
-    if (error instanceof retry/* RetriesExhausted */.w1) {
-        const last = error.last instanceof Error ? error.last.message : String(error.last);
-        return `${error.what} against ${registry} failed ${error.attempts} times; last error: ${error.lastCause}. No tag was moved unless it points at a complete index.\n${last}`;
-    }
-    return message;
+async function publishedVersion(bx, builder, ref) {
+    const found = await inspectRaw(bx, builder, ref);
+    if (!found)
+        return undefined;
+    const annotated = found.manifest.annotations?.['org.opencontainers.image.version'];
+    if (annotated)
+        return annotated;
+    const out = await (0,retry/* withRetry */.bD)(() => (0,handle/* runBuildx */.A)(bx, (0,plan_steps/* inspectConfigArgv */.lv)(builder, ref), {
+        quiet: true,
+        stallMs: bx.stallMs || undefined
+    }), {
+        retries: bx.retries,
+        what: `reading the labels of ${ref}`,
+        log: bx.log
+    });
+    const parsed = JSON.parse(out.stdout);
+    const configs = 'config' in parsed ? [parsed] : Object.values(parsed);
+    return configs.map((c) => c.config?.Labels?.['org.opencontainers.image.version']).find((v) => !!v);
 }
-/** The line that says what went wrong, without the build's surrounding output. */
-function lineMatching(text, re) {
-    return (text.split('\n').find((line) => re.test(line)) ?? '').trim();
+/** Platform → manifest digest of an index, attestation manifests left out. */
+function imagetools_platformDigests(index) {
+    const out = {};
+    for (const m of index.manifests ?? []) {
+        if (!m.platform || m.platform.os === 'unknown')
+            continue;
+        if (m.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest')
+            continue;
+        const id = [m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join('/');
+        out[id] = m.digest;
+    }
+    return out;
+}
+/**
+ * Points every tag at the index made of `sources` (digest references): the last step, after every
+ * image is in the registry. One source is copied as it is; several are merged into one index.
+ */
+async function tagIndex(bx, builder, refs, sources, annotations = []) {
+    const argv = (0,plan_steps/* imagetoolsCreateArgv */.R5)(builder, refs, sources, annotations);
+    await (0,retry/* withRetry */.bD)(() => (0,handle/* runBuildx */.A)(bx, argv, { quiet: true, stallMs: bx.stallMs || undefined }), {
+        retries: bx.retries,
+        what: 'tagging the index',
+        log: bx.log
+    });
+}
+/** The platform of a single image manifest (it names none itself): its config's os/architecture/variant. */
+async function imagePlatform(bx, builder, ref) {
+    const out = await (0,retry/* withRetry */.bD)(() => (0,handle/* runBuildx */.A)(bx, (0,plan_steps/* inspectConfigArgv */.lv)(builder, ref), { quiet: true, stallMs: bx.stallMs || undefined }), { retries: bx.retries, what: `reading the platform of ${ref}`, log: bx.log });
+    const config = JSON.parse(out.stdout);
+    return [config.os, config.architecture, config.variant].filter(Boolean).join('/') || 'unknown';
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/merge.ts
@@ -35869,7 +33874,7 @@ function lineMatching(text, re) {
  * image ships.
  */
 async function findLegs(bx, step) {
-    const found = await Promise.all(step.legs.map((leg) => commands/* inspectRaw */.hD(bx, step.builder, leg.ref)));
+    const found = await Promise.all(step.legs.map((leg) => inspectRaw(bx, step.builder, leg.ref)));
     const sources = [];
     const missing = [];
     step.legs.forEach((leg, i) => {
@@ -35877,7 +33882,7 @@ async function findLegs(bx, step) {
         const id = leg.platform.id;
         if (!got)
             return void missing.push(`${id} (no ${leg.ref})`);
-        const offers = got.manifest.manifests ? Object.keys(commands/* platformDigests */.Hm(got.manifest)) : [id];
+        const offers = got.manifest.manifests ? Object.keys(imagetools_platformDigests(got.manifest)) : [id];
         if (!offers.includes(id))
             return void missing.push(`${id} (${leg.ref} holds ${offers.join(', ') || 'no platform'})`);
         const source = `${leg.ref.slice(0, leg.ref.lastIndexOf(':'))}@${got.digest}`;
@@ -35895,14 +33900,14 @@ async function findLegs(bx, step) {
  * before a tag moves.
  */
 async function checkDigests(bx, step) {
-    const found = await Promise.all(step.refs.map((ref) => commands/* inspectRaw */.hD(bx, step.builder, ref)));
+    const found = await Promise.all(step.refs.map((ref) => inspectRaw(bx, step.builder, ref)));
     const absent = step.refs.filter((_, i) => !found[i]);
     if (absent.length > 0) {
         throw new Error(`merge: ${absent.join(', ')} (from the digests input) not in the registry; nothing was published`);
     }
     const platforms = await Promise.all(found.map((got, i) => got.manifest.manifests
-        ? Object.keys(commands/* platformDigests */.Hm(got.manifest))
-        : commands/* imagePlatform */.Ht(bx, step.builder, step.refs[i]).then((p) => [p])));
+        ? Object.keys(imagetools_platformDigests(got.manifest))
+        : imagePlatform(bx, step.builder, step.refs[i]).then((p) => [p])));
     const offered = platforms.flatMap((list, i) => list.map((platform) => ({ platform, ref: step.refs[i] })));
     const wanted = step.platforms.map((p) => p.id);
     const problems = [
@@ -35924,114 +33929,7 @@ async function checkDigests(bx, step) {
     return step.refs;
 }
 
-// EXTERNAL MODULE: ./src/tools/registry/client.ts
-var client = __nccwpck_require__(8500);
-;// CONCATENATED MODULE: ./src/pipeline/publish.ts
-
-
-
-
-
-/**
- * Runs a publish step: reads the one source (one request) and the floating tags, drops the
- * floating tags that would move backwards, then moves the rest, tags last. The outputs describe
- * what the registry now holds.
- */
-async function publish(bx, planned, tags, sources, registry, platforms) {
-    const [source, held] = await Promise.all([
-        planned.source === 'build' ? readSource(bx, planned.builder, sources[0], registry) : undefined,
-        heldBack(bx, planned, tags)
-    ]);
-    const step = (0,plan_steps/* withoutHeld */.Cm)(planned, held.map((h) => h.tag));
-    await moveTags(bx, step, sources, source, registry);
-    const refs = (0,plan_steps/* publishedRefs */.R3)(step);
-    const index = source ?? (refs.length > 0 ? await commands/* inspectRaw */.hD(bx, step.builder, refs[0]) : undefined);
-    if (!index)
-        throw new Error(`${refs[0] ?? sources[0]} is not in the registry after publishing`);
-    const platformDigests = index.manifest.manifests
-        ? commands/* platformDigests */.Hm(index.manifest)
-        : { [platforms[0]]: index.digest };
-    for (const ref of refs)
-        bx.log.info(`${ref} → ${index.digest}`);
-    return { digest: index.digest, platformDigests, refs, held };
-}
-/** The floating tags (latest, 1, 1.2) that would move backwards: they stay where they are. */
-async function heldBack(bx, step, tags) {
-    if (step.floating.length === 0)
-        return [];
-    const versions = await Promise.all(step.floating.map((f) => commands/* publishedVersion */.xJ(bx, step.builder, f.ref)));
-    const current = new Map(step.floating.map((f, i) => [f.tag, versions[i]]));
-    const { held } = holdBackFloating(tags, current);
-    for (const h of held)
-        bx.log.warning(`${h.tag} not moved: ${heldReason(h)}`);
-    return held;
-}
-function heldReason(h) {
-    return h.reason === 'prerelease' ? `${h.ours} is a pre-release` : `it points to ${h.current}, newer than ${h.ours}`;
-}
-/**
- * The index the build pushed, read by one GET of its digest; through imagetools when the registry
- * needs what only buildx knows (its auth scheme, BuildKit's registry configuration).
- */
-async function readSource(bx, builder, ref, registry) {
-    try {
-        bx.log.info(`[request] ${(0,plan_steps/* getRequest */.iq)(ref)}`);
-        const got = await (0,retry/* withRetry */.bD)(() => (0,client/* getManifest */.c2)(ref, registry), {
-            retries: bx.retries,
-            what: `reading ${ref}`,
-            log: bx.log
-        });
-        return { manifest: JSON.parse(got.raw), digest: got.digest, raw: got.raw };
-    }
-    catch (error) {
-        if (!(error instanceof client/* RegistryRefused */.AK))
-            throw error;
-        bx.log.info(`reading ${ref} through buildx imagetools (${error.message})`);
-        return commands/* inspectRaw */.hD(bx, builder, ref);
-    }
-}
-/**
- * `put` refs: one PUT of the source's exact bytes each, retried on its own (imagetools create
- * makes ~30 requests for the same and gives up on the first dropped one). What the registry
- * refuses to take that way, and `imagetools` refs, go through imagetools create.
- */
-async function moveTags(bx, step, sources, source, registry) {
-    const mediaType = source?.manifest.mediaType;
-    let fallback = [];
-    if (step.put.length > 0) {
-        if (!source || !mediaType) {
-            fallback = step.put;
-        }
-        else {
-            for (const [i, ref] of step.put.entries()) {
-                try {
-                    bx.log.info(`[request] ${(0,plan_steps/* putRequest */.zi)(ref, sources[0])}`);
-                    await (0,retry/* withRetry */.bD)(() => (0,client/* putTag */.go)(ref, source.raw, mediaType, source.digest, registry), {
-                        retries: bx.retries,
-                        what: `tagging ${ref}`,
-                        log: bx.log
-                    });
-                }
-                catch (error) {
-                    if (!(error instanceof client/* RegistryRefused */.AK))
-                        throw error;
-                    bx.log.warning(`could not tag by a direct PUT (${error.message}); using buildx imagetools create`);
-                    fallback = step.put.slice(i);
-                    break;
-                }
-            }
-        }
-    }
-    const rest = [...fallback, ...step.imagetools.refs];
-    if (rest.length > 0)
-        await commands/* tagIndex */.XV(bx, step.builder, rest, sources, step.imagetools.annotations);
-}
-function registryOptions(env, log, stallMs) {
-    return { env, timeoutMs: stallMs || undefined, log };
-}
-
 ;// CONCATENATED MODULE: ./src/pipeline/outputs.ts
-
 
 /** Every output, set on success and on a dry run alike; never silently empty (see the README). */
 function setOutputs(edges, plan, result) {
@@ -36078,7 +33976,7 @@ function summaryMarkdown(result) {
     lines.push('', '### Tags', '');
     lines.push(...(result.tags.length ? result.tags.map((t) => `- \`${t}\``) : ['none pushed']));
     for (const h of result.held)
-        lines.push(`- \`${h.tag}\` not moved (${heldReason(h)})`);
+        lines.push(`- \`${h.tag}\` not moved (${heldNote(h)})`);
     if (Object.keys(result.platformDigests).length) {
         lines.push('', '### Platform digests', '', '| Platform | Digest |', '|---|---|');
         for (const [platform, digest] of Object.entries(result.platformDigests)) {
@@ -36114,6 +34012,9 @@ function failureMarkdown(phase, message, plan, timings) {
     lines.push(...timeTable(timings));
     return `${lines.join('\n')}\n`;
 }
+function heldNote(h) {
+    return h.reason === 'prerelease' ? 'pre-release' : `stays on ${h.current}, newer than ${h.ours}`;
+}
 function timeTable(timings) {
     const lines = ['', '### Time', '', '| Phase | Seconds |', '|---|---|'];
     for (const [phase, seconds] of timings)
@@ -36124,12 +34025,12 @@ function timeTable(timings) {
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: ./src/plan/versions.ts
 var versions = __nccwpck_require__(3390);
+// EXTERNAL MODULE: ./node_modules/csv-parse/lib/sync.js + 9 modules
+var sync = __nccwpck_require__(5175);
 ;// CONCATENATED MODULE: ./src/inputs/read.ts
 
 
@@ -36171,7 +34072,7 @@ function readInputs(raw, cwd = process.cwd()) {
         const value = raw(name).trim();
         return value === '' ? (DEFAULTS[name] ?? '') : value;
     };
-    const list = (name, comma = false) => parseList(get(name), { comma });
+    const list = (name, comma = false) => (0,plan_list/* parseList */.E)(get(name), { comma });
     const mode = oneOf(get('mode'), 'mode', ['build', 'platform', 'merge']);
     const push = bool(get('push'), 'push');
     const load = bool(get('load'), 'load');
@@ -36193,7 +34094,7 @@ function readInputs(raw, cwd = process.cwd()) {
     const buildxVersion = get('buildx-version');
     if (buildxVersion !== '')
         (0,versions/* releaseTag */.a)(buildxVersion);
-    const images = parseImages(get('images'));
+    const images = (0,plan_image/* parseImages */.eb)(get('images'));
     if ((push || load || mode !== 'build') && images.length === 0) {
         throw new errors/* InputError */.d('images', '', 'at least one image name (e.g. ghcr.io/owner/app) when push, load or mode platform/merge is set');
     }
@@ -36203,7 +34104,7 @@ function readInputs(raw, cwd = process.cwd()) {
         // A default here would silently leave out a platform the matrix built: the half image users ship by accident.
         throw new errors/* InputError */.d('platforms', '', 'in merge mode, the list of platforms every matrix leg built (or explicit digests)');
     }
-    const platformItems = parseList(platformsRaw, { comma: true });
+    const platformItems = (0,plan_list/* parseList */.E)(platformsRaw, { comma: true });
     if (platformItems.length === 0)
         throw new errors/* InputError */.d('platforms', platformsRaw, 'at least one platform, e.g. linux/amd64,linux/arm64');
     const platforms = parsePlatforms(platformItems);
@@ -36319,7 +34220,7 @@ function integer(value, input, min, max) {
 function secretItems(value) {
     if (value.trim() === '')
         return [];
-    const rows = parse(value, {
+    const rows = (0,sync/* parse */.qg)(value, {
         delimiter: ',',
         record_delimiter: ['\r\n', '\n'],
         relax_column_count: true,
@@ -36638,6 +34539,433 @@ function hide(value, masker, log) {
             log.setSecret(line);
 }
 
+;// CONCATENATED MODULE: ./src/tools/registry/credentials.ts
+/**
+ * The credentials `docker login` left for a registry: `auths` in the docker config.json, or a
+ * credential helper (`docker-credential-<name> get`). Everything comes from the environment and
+ * runner passed in: the config's place from its DOCKER_CONFIG or HOME, and helpers through the one
+ * process seam, the key on stdin, so no secret is in argv or in the `[command]` line logged.
+ */
+
+
+/** The keys `docker login` may have stored a host under, the one it writes first. */
+function configKeys(host) {
+    return host === 'registry-1.docker.io'
+        ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', host]
+        : [host, `https://${host}`, `http://${host}`];
+}
+/** The credentials for `host`, or undefined when none are configured (or the config cannot be read). */
+async function credentialsFor(host, source) {
+    const dir = source.env.DOCKER_CONFIG || (source.env.HOME ? external_node_path_default().join(source.env.HOME, '.docker') : undefined);
+    if (!dir)
+        return undefined;
+    let config;
+    try {
+        config = JSON.parse(await (0,promises_.readFile)(external_node_path_default().join(dir, 'config.json'), 'utf8'));
+    }
+    catch {
+        return undefined;
+    }
+    for (const key of configKeys(host)) {
+        const helper = config.credHelpers?.[key];
+        if (helper)
+            return helperGet(helper, key, source);
+        const entry = config.auths?.[key];
+        if (entry?.identitytoken)
+            return { username: '<token>', password: entry.identitytoken };
+        if (entry?.auth) {
+            const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+            const colon = decoded.indexOf(':');
+            if (colon > 0)
+                return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+        }
+        if (entry?.username && entry.password)
+            return { username: entry.username, password: entry.password };
+    }
+    return config.credsStore ? helperGet(config.credsStore, configKeys(host)[0], source) : undefined;
+}
+/**
+ * Asks a credential helper, as the docker CLI does: `get`, the server key on stdin, JSON on stdout.
+ * A helper that is missing, fails or knows nothing for the key leaves the request without
+ * credentials; the registry's refusal then says what is wrong.
+ */
+async function helperGet(helper, key, source) {
+    let stdout;
+    try {
+        const result = await source.run(`docker-credential-${helper}`, ['get'], {
+            env: source.env,
+            input: key,
+            quiet: true,
+            allowFailure: true
+        });
+        if (result.code !== 0)
+            return undefined;
+        stdout = result.stdout;
+    }
+    catch {
+        return undefined;
+    }
+    try {
+        const parsed = JSON.parse(stdout);
+        return parsed.Secret ? { username: parsed.Username ?? '', password: parsed.Secret } : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/tools/registry/refs.ts
+/** Image references as the registry API needs them: the host, the repository, the tag or digest. */
+
+/** `host[:port]/path` (Docker Hub names too) → the registry host and repository the API uses. */
+function refs_parseName(name) {
+    let host = (0,plan_image/* registryHost */.U$)(name);
+    let repository = name.startsWith(`${host}/`) ? name.slice(host.length + 1) : name;
+    if (host === 'docker.io' || host === 'index.docker.io') {
+        host = 'registry-1.docker.io';
+        if (!repository.includes('/'))
+            repository = `library/${repository}`;
+    }
+    return { host, repository };
+}
+/** `name:tag` → name and tag; `name@sha256:…` → name and digest. */
+function refs_splitRef(ref) {
+    const at = ref.indexOf('@');
+    if (at >= 0)
+        return { name: ref.slice(0, at), digest: ref.slice(at + 1) };
+    const colon = ref.lastIndexOf(':');
+    if (colon < 0 || ref.lastIndexOf('/') > colon)
+        return { name: ref };
+    return { name: ref.slice(0, colon), tag: ref.slice(colon + 1) };
+}
+/** `host/repo:tag` and `host/repo@sha256:…` name the same repository. */
+function sameRepository(tagRef, digestRef) {
+    return refs_splitRef(tagRef).name === refs_splitRef(digestRef).name;
+}
+
+;// CONCATENATED MODULE: ./src/tools/registry/client.ts
+/**
+ * Reads the index the build pushed and points tags at it with one request each: a GET of its exact
+ * bytes by digest, then a PUT of those bytes under every tag. `buildx imagetools create` does the
+ * same with ~30 requests (it walks every child manifest and blob first) and gives up on the first
+ * dropped connection, and `imagetools inspect` fails on a dropped HEAD; under registry faults the
+ * publishing step, not the build, is what failed. Each call makes one attempt and says by the type
+ * of its error whether another may help (TransientError, with the server's Retry-After) or not;
+ * the caller's withRetry is the one retry policy. Anything this cannot do (an unsupported auth
+ * scheme, a registry reachable only through BuildKit's configuration, another repository) is a
+ * RegistryRefused, and the caller falls back to imagetools.
+ */
+
+
+
+
+/** A refusal trying again cannot fix (auth, a bad manifest, an unsupported scheme): fall back to imagetools. */
+class RegistryRefused extends retry/* PermanentError */.Dr {
+    constructor(message) {
+        super(message);
+        this.name = 'RegistryRefused';
+    }
+}
+/**
+ * The one retry policy for one registry request, given the `retries` a step is allowed. BuildKit
+ * tries each of its own registry requests up to three times inside every attempt of a build step;
+ * a request of ours is a step of one request, so it gets the same budget in one policy (three
+ * tries for every attempt of a step), with a shorter back-off to match.
+ */
+function requestRetry(retries) {
+    return { retries: (retries + 1) * 3 - 1, baseDelayMs: 250, maxDelayMs: 4000 };
+}
+const INDEX_TYPES = [
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json',
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.v2+json'
+];
+/** The manifest `ref` (`name@sha256:…`) points at, its exact bytes checked against the digest. */
+async function getManifest(ref, options) {
+    const { name, digest } = refs_splitRef(ref);
+    if (!digest)
+        throw new RegistryRefused(`${ref} is not a digest reference`);
+    const res = await request(refs_parseName(name), 'GET', `manifests/${digest}`, { headers: { Accept: INDEX_TYPES.join(', ') } }, options);
+    const bytes = await body(res, `GET ${ref}`, async (r) => Buffer.from(await r.arrayBuffer()));
+    const actual = `sha256:${(0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex')}`;
+    // Bytes that do not hash to the digest asked for are a read cut short: another GET may get them all.
+    if (actual !== digest)
+        throw new retry/* TransientError */.N_(`GET ${ref}: the body read (${bytes.length} bytes) hashes to ${actual}, not to its digest`);
+    const raw = bytes.toString('utf8');
+    let mediaType;
+    try {
+        mediaType = JSON.parse(raw).mediaType ?? res.headers.get('content-type') ?? '';
+    }
+    catch {
+        throw new RegistryRefused(`${ref} is not a JSON manifest`);
+    }
+    if (!INDEX_TYPES.includes(mediaType))
+        throw new RegistryRefused(`${ref} has media type "${mediaType}"`);
+    return { raw, digest, mediaType };
+}
+/** PUTs `raw` (a manifest's exact bytes, whose digest is `digest`) under `ref`'s tag. */
+async function putTag(ref, raw, mediaType, digest, options) {
+    const { name, tag } = refs_splitRef(ref);
+    if (!tag)
+        throw new RegistryRefused(`${ref} is not a tag reference`);
+    const res = await request(refs_parseName(name), 'PUT', `manifests/${encodeURIComponent(tag)}`, { headers: { 'Content-Type': mediaType }, body: raw }, options);
+    await res.body?.cancel();
+    const stored = res.headers.get('docker-content-digest');
+    if (stored && stored !== digest)
+        throw new RegistryRefused(`PUT ${ref} stored ${stored}, not ${digest}`);
+}
+/**
+ * Deletes the manifest `ref` (`name@sha256:…`) names. 'unsupported' when the registry does not
+ * allow deletes (405, or its UNSUPPORTED error code): the caller leaves the manifest in place.
+ */
+async function deleteManifest(ref, options) {
+    const { name, digest } = splitRef(ref);
+    if (!digest)
+        throw new RegistryRefused(`${ref} is not a digest reference`);
+    const target = parseName(name);
+    const url = apiUrl(target, `manifests/${digest}`);
+    const res = await exchange(target, url, 'DELETE', { headers: {} }, options);
+    if (res.ok) {
+        await res.body?.cancel();
+        return 'deleted';
+    }
+    if (res.status === 405) {
+        await res.body?.cancel();
+        return 'unsupported';
+    }
+    const text = await res.text().catch(() => '');
+    if (res.status < 500 && res.status !== 429 && /"code"\s*:\s*"UNSUPPORTED"/.test(text))
+        return 'unsupported';
+    throw answerError(res, `DELETE ${url}`, text);
+}
+/** Loopback registries speak plain HTTP, as Docker and buildx allow without configuration. */
+function scheme(host) {
+    const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    return name === 'localhost' || name === '::1' || /^127\./.test(name) ? 'http' : 'https';
+}
+function apiUrl(target, suffix) {
+    return `${scheme(target.host)}://${target.host}/v2/${target.repository}/${suffix}`;
+}
+/**
+ * One registry API request with the credentials `docker login` left. Returns a 2xx response; a
+ * dropped connection, a timeout, a 5xx or a 429 is a TransientError (with Retry-After), any other
+ * answer a RegistryRefused.
+ */
+async function request(target, method, suffix, init, options) {
+    const url = apiUrl(target, suffix);
+    const res = await exchange(target, url, method, init, options);
+    if (res.ok)
+        return res;
+    throw answerError(res, `${method} ${url}`, await res.text().catch(() => ''));
+}
+/**
+ * Sends the request and returns whatever the registry answers. A 401 is met by sending it once
+ * more with credentials, as the challenge asks: that is authentication, not a retry.
+ */
+async function exchange(target, url, method, init, options) {
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const res = await send(url, { method, headers: init.headers, body: init.body }, timeoutMs);
+    if (res.status !== 401)
+        return res;
+    await res.body?.cancel();
+    const auth = await authorization(res.headers.get('www-authenticate') ?? '', target, options, timeoutMs);
+    return send(url, { method, headers: { ...init.headers, Authorization: auth }, body: init.body }, timeoutMs);
+}
+/** The error for a non-2xx answer: transient for a 5xx or a 429 (with the wait it asked for), else a refusal. */
+function answerError(res, what, text) {
+    const said = text.trim().slice(0, 300);
+    const message = `${what} answered ${res.status} ${res.statusText}${said ? `: ${said}` : ''}`;
+    if (res.status === 429 || res.status >= 500)
+        return new retry/* TransientError */.N_(message, retryAfterMs(res.headers.get('retry-after')));
+    return new RegistryRefused(message);
+}
+/** Retry-After: delay-seconds or an HTTP date. */
+function retryAfterMs(header) {
+    const value = header?.trim();
+    if (!value)
+        return undefined;
+    if (/^\d+$/.test(value))
+        return Number(value) * 1000;
+    const at = Date.parse(value);
+    return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+/** Sends one request. A dropped connection or a timeout is transient; a TLS failure is not. */
+async function send(url, init, timeoutMs) {
+    try {
+        return await fetch(url, { ...init, redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
+    }
+    catch (error) {
+        throw failedTransfer(error, `${init.method} ${url}`, timeoutMs);
+    }
+}
+/** Reads a response body; the connection can still drop or time out here, after the headers. */
+async function body(res, what, read) {
+    try {
+        return await read(res);
+    }
+    catch (error) {
+        throw failedTransfer(error, what);
+    }
+}
+function failedTransfer(error, what, timeoutMs) {
+    const cause = error.cause;
+    const why = cause?.code ?? cause?.message ?? error.message;
+    if (error.name === 'TimeoutError')
+        return new retry/* TransientError */.N_(`${what}: request timed out${timeoutMs ? ` after ${timeoutMs / 1000} s` : ''}`, undefined, {
+            cause: error
+        });
+    if (/CERT|TLS|SSL|self.signed|EPROTO/i.test(why))
+        return new RegistryRefused(`${what}: ${why}`);
+    return new retry/* TransientError */.N_(`${what}: connection dropped (${why})`, undefined, { cause: error });
+}
+function challengeParams(header) {
+    const space = header.indexOf(' ');
+    const params = {};
+    for (const m of header.slice(space + 1).matchAll(/(\w+)="([^"]*)"/g))
+        params[m[1].toLowerCase()] = m[2];
+    return { scheme: header.slice(0, space < 0 ? undefined : space).toLowerCase(), params };
+}
+/** The Authorization header a 401's challenge asks for: Basic from the credentials, or a Bearer token for them. */
+async function authorization(challenge, target, options, timeoutMs) {
+    const credentials = await credentialsFor(target.host, options);
+    const basic = credentials
+        ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
+        : undefined;
+    const { scheme: kind, params } = challengeParams(challenge);
+    if (kind === 'basic') {
+        if (!basic)
+            throw new RegistryRefused(`${target.host} asks for credentials and none are configured for it`);
+        return basic;
+    }
+    if (kind !== 'bearer' || !params.realm)
+        throw new RegistryRefused(`${target.host} asks for an unsupported authentication (${challenge.split(' ')[0] || 'none'})`);
+    const url = new URL(params.realm);
+    if (params.service)
+        url.searchParams.set('service', params.service);
+    url.searchParams.set('scope', `repository:${target.repository}:pull,push`);
+    const what = `GET ${url.origin}${url.pathname}`;
+    const res = await send(url.toString(), { method: 'GET', headers: basic ? { Authorization: basic } : {} }, timeoutMs);
+    const text = await body(res, what, (r) => r.text());
+    if (!res.ok)
+        throw answerError(res, `the token service (${what})`, text);
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        throw new RegistryRefused(`the token service (${what}) answered something other than JSON`);
+    }
+    const token = parsed.token ?? parsed.access_token;
+    if (!token)
+        throw new RegistryRefused(`the token service (${what}) gave no token`);
+    return `Bearer ${token}`;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/publish.ts
+
+
+
+
+
+/**
+ * Runs a publish step: reads the one source (one request) and the floating tags, drops the
+ * floating tags that would move backwards, then moves the rest, tags last. The outputs describe
+ * what the registry now holds.
+ */
+async function publish(bx, planned, tags, sources, registry, platforms) {
+    const [source, held] = await Promise.all([
+        planned.source === 'build' ? readSource(bx, planned.builder, sources[0], registry) : undefined,
+        heldBack(bx, planned, tags)
+    ]);
+    const step = (0,plan_steps/* withoutHeld */.Cm)(planned, held.map((h) => h.tag));
+    await moveTags(bx, step, sources, source, registry);
+    const refs = (0,plan_steps/* publishedRefs */.R3)(step);
+    const index = source ?? (refs.length > 0 ? await inspectRaw(bx, step.builder, refs[0]) : undefined);
+    if (!index)
+        throw new Error(`${refs[0] ?? sources[0]} is not in the registry after publishing`);
+    const platformDigests = index.manifest.manifests
+        ? imagetools_platformDigests(index.manifest)
+        : { [platforms[0]]: index.digest };
+    for (const ref of refs)
+        bx.log.info(`${ref} → ${index.digest}`);
+    return { digest: index.digest, platformDigests, refs, held };
+}
+/** The floating tags (latest, 1, 1.2) that would move backwards: they stay where they are. */
+async function heldBack(bx, step, tags) {
+    if (step.floating.length === 0)
+        return [];
+    const versions = await Promise.all(step.floating.map((f) => publishedVersion(bx, step.builder, f.ref)));
+    const current = new Map(step.floating.map((f, i) => [f.tag, versions[i]]));
+    const { held } = holdBackFloating(tags, current);
+    for (const h of held)
+        bx.log.warning(`${h.tag} not moved: ${heldReason(h)}`);
+    return held;
+}
+function heldReason(h) {
+    return h.reason === 'prerelease' ? `${h.ours} is a pre-release` : `it points to ${h.current}, newer than ${h.ours}`;
+}
+/**
+ * The index the build pushed, read by one GET of its digest; through imagetools when the registry
+ * needs what only buildx knows (its auth scheme, BuildKit's registry configuration).
+ */
+async function readSource(bx, builder, ref, registry) {
+    try {
+        bx.log.info(`[request] ${(0,plan_steps/* getRequest */.iq)(ref)}`);
+        const got = await (0,retry/* withRetry */.bD)(() => getManifest(ref, registry), {
+            ...requestRetry(bx.retries),
+            what: `reading ${ref}`,
+            log: bx.log
+        });
+        return { manifest: JSON.parse(got.raw), digest: got.digest, raw: got.raw };
+    }
+    catch (error) {
+        if (!(error instanceof RegistryRefused))
+            throw error;
+        bx.log.info(`reading ${ref} through buildx imagetools (${error.message})`);
+        return inspectRaw(bx, builder, ref);
+    }
+}
+/**
+ * `put` refs: one PUT of the source's exact bytes each, retried on its own (imagetools create
+ * makes ~30 requests for the same and gives up on the first dropped one). What the registry
+ * refuses to take that way, and `imagetools` refs, go through imagetools create.
+ */
+async function moveTags(bx, step, sources, source, registry) {
+    const mediaType = source?.manifest.mediaType;
+    let fallback = [];
+    if (step.put.length > 0) {
+        if (!source || !mediaType) {
+            fallback = step.put;
+        }
+        else {
+            for (const [i, ref] of step.put.entries()) {
+                try {
+                    bx.log.info(`[request] ${(0,plan_steps/* putRequest */.zi)(ref, sources[0])}`);
+                    await (0,retry/* withRetry */.bD)(() => putTag(ref, source.raw, mediaType, source.digest, registry), {
+                        ...requestRetry(bx.retries),
+                        what: `tagging ${ref}`,
+                        log: bx.log
+                    });
+                }
+                catch (error) {
+                    if (!(error instanceof RegistryRefused))
+                        throw error;
+                    bx.log.warning(`could not tag by a direct PUT (${error.message}); using buildx imagetools create`);
+                    fallback = step.put.slice(i);
+                    break;
+                }
+            }
+        }
+    }
+    const rest = [...fallback, ...step.imagetools.refs];
+    if (rest.length > 0)
+        await tagIndex(bx, step.builder, rest, sources, step.imagetools.annotations);
+}
+function registryOptions(env, run, stallMs) {
+    return { env, run, timeoutMs: stallMs || undefined };
+}
+
 // EXTERNAL MODULE: ./src/ports.ts
 var ports = __nccwpck_require__(6467);
 ;// CONCATENATED MODULE: ./src/pipeline/session.ts
@@ -36713,11 +35041,11 @@ async function run(runEnv) {
         }
     }
     catch (error) {
-        const message = explainFailure(error, images);
-        const summary = failureMarkdown(session.current, message, plan, session.timings);
+        const failed = (0,failure/* failure */.V2)(error, images);
+        const summary = failureMarkdown(session.current, failed.message, plan, session.timings);
         await session.edges.summary(session.masker.mask(summary));
         // Bad input keeps its type: the command line exits 2 for it.
-        throw error instanceof errors/* InputError */.d ? error : new Error(message);
+        throw error instanceof errors/* InputError */.d ? error : failed;
     }
 }
 async function dryRun(session, plan) {
@@ -36788,7 +35116,7 @@ async function runStep(session, plan, step, progress, bx, state, retries) {
             progress.sources = await session.phase('Find legs', () => checkDigests(bx(), step));
             return;
         case 'publish': {
-            const registry = registryOptions(session.env, session.log, bx().stallMs ?? 0);
+            const registry = registryOptions(session.env, session.runner, bx().stallMs ?? 0);
             const platforms = plan.platforms.map((p) => p.id);
             const name = step.handOff ? 'Hand off to the merge' : 'Publish tags';
             progress.published = await session.phase(name, () => publish(bx(), step, plan.tags, progress.sources, registry, platforms));
@@ -36852,6 +35180,193 @@ class InputError extends Error {
         this.accepted = accepted;
         this.name = 'InputError';
     }
+}
+
+
+/***/ }),
+
+/***/ 9710:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   U$: () => (/* binding */ registryHost),
+/* harmony export */   eb: () => (/* binding */ parseImages),
+/* harmony export */   eg: () => (/* binding */ safeTag),
+/* harmony export */   z7: () => (/* binding */ validateTag)
+/* harmony export */ });
+/* unused harmony exports TAG_MAX_LENGTH, NAME_MAX_LENGTH, parseImage */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9516);
+/* harmony import */ var _list_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7271);
+
+
+/** Registries refuse longer tags (distribution reference grammar). */
+const TAG_MAX_LENGTH = 128;
+/** Registries refuse longer repository names, domain included. */
+const NAME_MAX_LENGTH = 255;
+const ACCEPTED_IMAGE = 'an image name without tag or digest: [registry[:port]/]path, path components of lower-case letters, digits and separators (. _ __ -), e.g. ghcr.io/owner/app or owner/app';
+// distribution/reference grammar (after lower-casing)
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const DOMAIN_COMPONENT = '(?:[a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])';
+const DOMAIN = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-f:.]+\\])(?::[0-9]+)?$`);
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/**
+ * The registry host of an image name, by Docker's rule: the first path component when it looks like
+ * a host (has a dot or a port, or is localhost), else docker.io. The one home of this rule.
+ */
+function registryHost(name) {
+    const slash = name.indexOf('/');
+    const first = slash < 0 ? '' : name.slice(0, slash);
+    return slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
+}
+/**
+ * Validates and normalizes one image name from the `images` input: lower-cased (registries refuse
+ * upper-case owners, the most common push error), checked against the reference grammar, and
+ * refused when it carries a tag or digest (tags come from the `tags` input). Accepts `name=<ref>`.
+ */
+function parseImage(value, input = 'images') {
+    const given = value.trim();
+    const raw = given.startsWith('name=') ? given.slice('name='.length).trim() : given;
+    const fail = (why) => {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, given, `${ACCEPTED_IMAGE} (${why})`);
+    };
+    if (raw === '')
+        fail('empty name');
+    if (raw.includes('@'))
+        fail('a digest is not accepted in an image name');
+    const name = raw.toLowerCase();
+    const host = registryHost(name);
+    const hasDomain = name.startsWith(`${host}/`);
+    const domain = hasDomain ? host : '';
+    const path = hasDomain ? name.slice(host.length + 1) : name;
+    const components = path.split('/');
+    if (components[components.length - 1].includes(':'))
+        fail('a tag is not accepted in an image name; put tags in the "tags" input');
+    if (hasDomain && !DOMAIN.test(domain))
+        fail(`"${domain}" is not a valid registry host`);
+    for (const component of components) {
+        if (!PATH_COMPONENT.test(component))
+            fail(`"${component}" is not a valid path component`);
+    }
+    if (name.length > NAME_MAX_LENGTH)
+        fail(`longer than ${NAME_MAX_LENGTH} characters`);
+    return name;
+}
+/**
+ * Parses the whole `images` input: one image a line (or comma separated), or metadata-action's
+ * csv form `name=ghcr.io/owner/app,enable=false`. Returns the enabled names, normalized, once each.
+ */
+function parseImages(raw, input = 'images') {
+    const names = [];
+    for (const line of (0,_list_js__WEBPACK_IMPORTED_MODULE_1__/* .parseList */ .E)(raw)) {
+        if (!line.includes('=')) {
+            for (const item of (0,_list_js__WEBPACK_IMPORTED_MODULE_1__/* .parseList */ .E)(line, { comma: true }))
+                names.push(parseImage(item, input));
+            continue;
+        }
+        let name;
+        let enable = true;
+        for (const [key, value] of (0,_list_js__WEBPACK_IMPORTED_MODULE_1__/* .parseKeyValues */ .H)(line)) {
+            switch (key.toLowerCase()) {
+                case 'name':
+                    name = parseImage(value, input);
+                    break;
+                case 'enable':
+                    if (!/^(true|false)$/i.test(value))
+                        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, line, 'enable=true or enable=false');
+                    enable = value.toLowerCase() === 'true';
+                    break;
+                default:
+                    throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, line, 'name=<image>[,enable=true|false]');
+            }
+        }
+        if (name === undefined)
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, line, 'name=<image>[,enable=true|false]');
+        if (enable)
+            names.push(name);
+    }
+    return [...new Set(names)];
+}
+/**
+ * Turns any text into a tag a registry accepts: runs of characters outside [A-Za-z0-9_.-] (slashes
+ * included) become one `-`, leading `.` and `-` are dropped, and the result is cut to 128 characters.
+ * May return '' when nothing usable is left.
+ */
+function safeTag(value) {
+    return value
+        .replace(/[^A-Za-z0-9_.-]+/g, '-')
+        .replace(/^[.-]+/, '')
+        .slice(0, TAG_MAX_LENGTH);
+}
+/** Checks a tag the user wrote verbatim; returns it unchanged or throws naming the input. */
+function validateTag(tag, input = 'tags') {
+    if (!TAG.test(tag)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, tag, `a tag of 1 to ${TAG_MAX_LENGTH} characters from [A-Za-z0-9_.-], not starting with "." or "-"`);
+    }
+    return tag;
+}
+
+
+/***/ }),
+
+/***/ 7271:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   E: () => (/* binding */ parseList),
+/* harmony export */   H: () => (/* binding */ parseKeyValues)
+/* harmony export */ });
+/* harmony import */ var csv_parse_sync__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5175);
+
+/**
+ * The one parser for list inputs: one item a line (or comma separated when `comma` is set),
+ * double quotes keep separators inside an item, `#` starts a comment line, blanks are dropped.
+ */
+function parseList(raw, options = {}) {
+    if (!raw)
+        return [];
+    const items = [];
+    for (const line of raw.split(/\r?\n/)) {
+        const trimmed = line.trim();
+        if (trimmed === '' || trimmed.startsWith('#'))
+            continue;
+        if (!options.comma) {
+            items.push(unquote(trimmed));
+            continue;
+        }
+        const records = (0,csv_parse_sync__WEBPACK_IMPORTED_MODULE_0__/* .parse */ .qg)(trimmed, {
+            delimiter: ',',
+            trim: true,
+            relax_quotes: true,
+            relax_column_count: true,
+            skip_empty_lines: true
+        });
+        for (const record of records) {
+            for (const field of record)
+                if (field.trim() !== '')
+                    items.push(field.trim());
+        }
+    }
+    return items;
+}
+/** Parses a `key=value,key2="a,b"` record with a real CSV parser, as the tag rules and cache specs need. */
+function parseKeyValues(record) {
+    const rows = (0,csv_parse_sync__WEBPACK_IMPORTED_MODULE_0__/* .parse */ .qg)(record, { delimiter: ',', trim: true, relax_quotes: true, relax_column_count: true });
+    const pairs = [];
+    for (const field of rows[0] ?? []) {
+        if (field === '')
+            continue;
+        const eq = field.indexOf('=');
+        if (eq < 0)
+            pairs.push([field.trim(), '']);
+        else
+            pairs.push([field.slice(0, eq).trim(), unquote(field.slice(eq + 1).trim())]);
+    }
+    return pairs;
+}
+function unquote(value) {
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"'))
+        return value.slice(1, -1);
+    return value;
 }
 
 
@@ -36972,45 +35487,67 @@ class Masker {
 
 /***/ }),
 
-/***/ 6460:
+/***/ 8992:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Hm: () => (/* binding */ platformDigests),
-/* harmony export */   Ht: () => (/* binding */ imagePlatform),
+/* harmony export */   YC: () => (/* binding */ editDistance),
+/* harmony export */   kc: () => (/* binding */ errorText),
+/* harmony export */   w$: () => (/* binding */ lastLines)
+/* harmony export */ });
+/** Small text helpers shared by every layer: pure, no I/O. */
+/** The message of anything thrown: an Error's message, else the value as text. */
+function errorText(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+/** The last `n` lines of `text`, trailing blank lines left out. */
+function lastLines(text, n) {
+    return text.trimEnd().split('\n').slice(-n).join('\n');
+}
+/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps cost 1. */
+function editDistance(a, b) {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++)
+        d[0][j] = j;
+    for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+                d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    }
+    return d[a.length][b.length];
+}
+
+
+/***/ }),
+
+/***/ 2135:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Ij: () => (/* binding */ createBuilder),
-/* harmony export */   J_: () => (/* binding */ cacheProblems),
 /* harmony export */   S0: () => (/* binding */ bootstrapBuilder),
-/* harmony export */   XV: () => (/* binding */ tagIndex),
-/* harmony export */   hD: () => (/* binding */ inspectRaw),
-/* harmony export */   iq: () => (/* binding */ removeBuilder),
-/* harmony export */   jq: () => (/* binding */ build),
-/* harmony export */   xJ: () => (/* binding */ publishedVersion)
+/* harmony export */   iq: () => (/* binding */ removeBuilder)
 /* harmony export */ });
 /* unused harmony export parseInspect */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2765);
-/* harmony import */ var _plan_steps_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2960);
+/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2765);
+/* harmony import */ var _plan_steps_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2960);
+/* harmony import */ var _handle_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6688);
 
 
 
-
-function call(bx, args, options = {}) {
-    return bx.run(bx.bin.command, [...bx.bin.prefix, ...args], { cwd: bx.cwd, ...options });
-}
 /** Creates (already done by the caller's argv) and bootstraps a builder, returning what it offers. */
 async function createBuilder(bx, createArgv, name) {
-    await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, createArgv, { quiet: true }), {
+    await (0,_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .withRetry */ .bD)(() => (0,_handle_js__WEBPACK_IMPORTED_MODULE_1__/* .runBuildx */ .A)(bx, createArgv, { quiet: true }), {
         retries: bx.retries,
         what: `creating builder ${name}`,
         log: bx.log
     });
 }
 async function bootstrapBuilder(bx, name) {
-    const out = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, (0,_plan_steps_js__WEBPACK_IMPORTED_MODULE_3__/* .bootstrapArgv */ .$W)(name), { quiet: true }), {
+    const out = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .withRetry */ .bD)(() => (0,_handle_js__WEBPACK_IMPORTED_MODULE_1__/* .runBuildx */ .A)(bx, (0,_plan_steps_js__WEBPACK_IMPORTED_MODULE_2__/* .bootstrapArgv */ .$W)(name), { quiet: true }), {
         retries: bx.retries,
         what: `starting builder ${name}`,
         log: bx.log
@@ -37035,130 +35572,12 @@ function parseInspect(text, name) {
     };
 }
 async function removeBuilder(bx, name) {
-    const result = await call(bx, (0,_plan_steps_js__WEBPACK_IMPORTED_MODULE_3__/* .removeBuilderArgv */ .mX)(name), { allowFailure: true, quiet: true });
+    const result = await (0,_handle_js__WEBPACK_IMPORTED_MODULE_1__/* .runBuildx */ .A)(bx, (0,_plan_steps_js__WEBPACK_IMPORTED_MODULE_2__/* .removeBuilderArgv */ .mX)(name), { allowFailure: true, quiet: true });
     if (result.code === 0)
         return 'removed';
     if (/not found|no builder|does not exist/i.test(result.stderr))
         return 'absent';
     throw new Error(`removing builder ${name} failed: ${result.stderr.trim()}`);
-}
-/** Runs one build; a stalled or transiently failed push is tried again (BuildKit's cache makes the rerun cheap). */
-async function build(bx, argv, metadataFile, stallMs) {
-    const result = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, argv, { stallMs: stallMs || undefined }), {
-        retries: bx.retries,
-        what: 'build and push',
-        log: bx.log
-    });
-    try {
-        return {
-            metadata: JSON.parse(await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readFile)(metadataFile, 'utf8')),
-            output: `${result.stdout}\n${result.stderr}`
-        };
-    }
-    catch (error) {
-        throw new Error(`buildx wrote no readable metadata file at ${metadataFile}: ${error.message}`);
-    }
-}
-/**
- * Cache steps that failed in a build that went on (BuildKit ignores cache import errors, and
- * export errors with ignore-error=true): read from buildx's plain progress, where a step's
- * `#N importing cache manifest from REF` / `#N exporting cache to …` is followed by `#N ERROR: …`.
- */
-function cacheProblems(output) {
-    const steps = new Map();
-    const problems = [];
-    for (const line of output.split('\n')) {
-        const m = /^#(\d+) (.*)$/.exec(line.trim());
-        if (!m)
-            continue;
-        const [, id, text] = m;
-        const imported = /^importing cache manifest from (\S+)/.exec(text);
-        if (imported)
-            steps.set(id, { direction: 'read', ref: imported[1] });
-        else if (/^exporting cache to /.test(text))
-            steps.set(id, { direction: 'write', ref: '' });
-        else if (text.startsWith('ERROR: ') && steps.has(id))
-            problems.push({ ...steps.get(id), error: text.slice('ERROR: '.length) });
-    }
-    return problems;
-}
-/** The manifest or index a reference points at, with its digest, or undefined when it does not exist. */
-async function inspectRaw(bx, builder, ref) {
-    try {
-        const out = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, (0,_plan_steps_js__WEBPACK_IMPORTED_MODULE_3__/* .inspectRawArgv */ .jJ)(builder, ref), {
-            quiet: true,
-            stallMs: bx.stallMs || undefined
-        }), {
-            retries: bx.retries,
-            what: `reading ${ref}`,
-            log: bx.log
-        });
-        // --raw prints the registry's bytes unchanged, so their hash is the manifest's digest.
-        return {
-            manifest: JSON.parse(out.stdout),
-            digest: `sha256:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(out.stdout).digest('hex')}`,
-            raw: out.stdout
-        };
-    }
-    catch (error) {
-        if (/not found|manifest unknown|404/i.test(String(error.message)))
-            return undefined;
-        throw error;
-    }
-}
-/**
- * The version label of the image a tag points to: the index annotation when there is one (one
- * request), else the `org.opencontainers.image.version` label of its image config.
- */
-async function publishedVersion(bx, builder, ref) {
-    const found = await inspectRaw(bx, builder, ref);
-    if (!found)
-        return undefined;
-    const annotated = found.manifest.annotations?.['org.opencontainers.image.version'];
-    if (annotated)
-        return annotated;
-    const out = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, (0,_plan_steps_js__WEBPACK_IMPORTED_MODULE_3__/* .inspectConfigArgv */ .lv)(builder, ref), {
-        quiet: true,
-        stallMs: bx.stallMs || undefined
-    }), {
-        retries: bx.retries,
-        what: `reading the labels of ${ref}`,
-        log: bx.log
-    });
-    const parsed = JSON.parse(out.stdout);
-    const configs = 'config' in parsed ? [parsed] : Object.values(parsed);
-    return configs.map((c) => c.config?.Labels?.['org.opencontainers.image.version']).find((v) => !!v);
-}
-/** Platform → manifest digest of an index, attestation manifests left out. */
-function platformDigests(index) {
-    const out = {};
-    for (const m of index.manifests ?? []) {
-        if (!m.platform || m.platform.os === 'unknown')
-            continue;
-        if (m.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest')
-            continue;
-        const id = [m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join('/');
-        out[id] = m.digest;
-    }
-    return out;
-}
-/**
- * Points every tag at the index made of `sources` (digest references): the last step, after every
- * image is in the registry. One source is copied as it is; several are merged into one index.
- */
-async function tagIndex(bx, builder, refs, sources, annotations = []) {
-    const argv = (0,_plan_steps_js__WEBPACK_IMPORTED_MODULE_3__/* .imagetoolsCreateArgv */ .R5)(builder, refs, sources, annotations);
-    await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, argv, { quiet: true, stallMs: bx.stallMs || undefined }), {
-        retries: bx.retries,
-        what: 'tagging the index',
-        log: bx.log
-    });
-}
-/** The platform of a single image manifest (it names none itself): its config's os/architecture/variant. */
-async function imagePlatform(bx, builder, ref) {
-    const out = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .withRetry */ .bD)(() => call(bx, (0,_plan_steps_js__WEBPACK_IMPORTED_MODULE_3__/* .inspectConfigArgv */ .lv)(builder, ref), { quiet: true, stallMs: bx.stallMs || undefined }), { retries: bx.retries, what: `reading the platform of ${ref}`, log: bx.log });
-    const config = JSON.parse(out.stdout);
-    return [config.os, config.architecture, config.variant].filter(Boolean).join('/') || 'unknown';
 }
 
 
@@ -37175,6 +35594,8 @@ async function imagePlatform(bx, builder, ref) {
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8992);
+
 
 
 /**
@@ -37198,7 +35619,7 @@ function parseBuildxVersion(output) {
 async function findBuildx(run, env) {
     const candidates = [
         // The plugin binary run directly is buildx standalone, and skips ~0.3 s of docker CLI start-up per call.
-        ...pluginPaths(env ?? process.env).map((command) => ({ command, prefix: [] })),
+        ...pluginPaths(env).map((command) => ({ command, prefix: [] })),
         { command: 'docker', prefix: ['buildx'] },
         { command: 'buildx', prefix: [] }
     ];
@@ -37216,7 +35637,7 @@ async function findBuildx(run, env) {
             tried.push(`\`${shown}\` exited with code ${result.code}${tail(result.stderr || result.stdout)}`);
         }
         catch (error) {
-            tried.push(`\`${shown}\` could not start${tail(errorText(error))}`);
+            tried.push(`\`${shown}\` could not start${tail((0,_text_js__WEBPACK_IMPORTED_MODULE_2__/* .errorText */ .kc)(error))}`);
         }
     }
     throw new Error(`buildx is not installed: ${tried.join('; ')}. Set the buildx-version input (for example buildx-version: v0.36.1) ` +
@@ -37244,12 +35665,23 @@ function pluginPaths(env) {
         }
     });
 }
-function errorText(error) {
-    return error instanceof Error ? error.message : String(error);
-}
 function tail(text) {
-    const last = text.trimEnd().split('\n').pop()?.trim();
+    const last = (0,_text_js__WEBPACK_IMPORTED_MODULE_2__/* .lastLines */ .w$)(text, 1).trim();
     return last ? ` (${last.slice(0, 200)})` : '';
+}
+
+
+/***/ }),
+
+/***/ 6688:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   A: () => (/* binding */ runBuildx)
+/* harmony export */ });
+/** Runs `buildx <args>` through the process seam, in the workspace. */
+function runBuildx(bx, args, options = {}) {
+    return bx.run(bx.bin.command, [...bx.bin.prefix, ...args], { cwd: bx.cwd, ...options });
 }
 
 
@@ -37412,271 +35844,43 @@ function lastLines(text, n) {
 
 /***/ }),
 
-/***/ 8500:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   AK: () => (/* binding */ RegistryRefused),
-/* harmony export */   c2: () => (/* binding */ getManifest),
-/* harmony export */   go: () => (/* binding */ putTag)
-/* harmony export */ });
-/* unused harmony exports parseName, splitRef, sameRepository */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1421);
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8161);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_3__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_4___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_4__);
-/**
- * Reads the index the build pushed and points tags at it with one request each: a GET of its exact
- * bytes by digest, then a PUT of those bytes under every tag. `buildx imagetools create` does the
- * same with ~30 requests (it walks every child manifest and blob first) and gives up on the first
- * dropped connection, and `imagetools inspect` fails on a dropped HEAD; under registry faults the
- * publishing step, not the build, is what failed. Each request here is tried up to three times, as
- * BuildKit and containerd do for their own requests, before the caller's retry sees the failure.
- * Anything this cannot do (an unsupported auth scheme, a registry reachable only through BuildKit's
- * configuration, another repository) is a RegistryRefused, and the caller falls back to imagetools.
- */
-
-
-
-
-
-/** `host[:port]/path` (Docker Hub names too) → the registry host and repository the API uses. */
-function parseName(name) {
-    const slash = name.indexOf('/');
-    const first = slash < 0 ? '' : name.slice(0, slash);
-    const hasHost = slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
-    let host = hasHost ? first : 'docker.io';
-    let repository = hasHost ? name.slice(slash + 1) : name;
-    if (host === 'docker.io' || host === 'index.docker.io') {
-        host = 'registry-1.docker.io';
-        if (!repository.includes('/'))
-            repository = `library/${repository}`;
-    }
-    return { host, repository };
-}
-/** `name:tag` → name and tag; `name@sha256:…` → name and digest. */
-function splitRef(ref) {
-    const at = ref.indexOf('@');
-    if (at >= 0)
-        return { name: ref.slice(0, at), digest: ref.slice(at + 1) };
-    const colon = ref.lastIndexOf(':');
-    if (colon < 0 || ref.lastIndexOf('/') > colon)
-        return { name: ref };
-    return { name: ref.slice(0, colon), tag: ref.slice(colon + 1) };
-}
-/** `host/repo:tag` and `host/repo@sha256:…` name the same repository. */
-function sameRepository(tagRef, digestRef) {
-    return splitRef(tagRef).name === splitRef(digestRef).name;
-}
-/** A refusal trying again cannot fix (auth, a bad manifest, an unsupported scheme): fall back to imagetools. */
-class RegistryRefused extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'RegistryRefused';
-    }
-}
-const INDEX_TYPES = [
-    'application/vnd.oci.image.index.v1+json',
-    'application/vnd.docker.distribution.manifest.list.v2+json',
-    'application/vnd.oci.image.manifest.v1+json',
-    'application/vnd.docker.distribution.manifest.v2+json'
-];
-/** The manifest `ref` (`name@sha256:…`) points at, its exact bytes checked against the digest. */
-async function getManifest(ref, options) {
-    const { name, digest } = splitRef(ref);
-    if (!digest)
-        throw new RegistryRefused(`${ref} is not a digest reference`);
-    const target = parseName(name);
-    const res = await request(target, 'GET', `manifests/${digest}`, { headers: { Accept: INDEX_TYPES.join(', ') } }, options);
-    const raw = Buffer.from(await res.arrayBuffer()).toString('utf8');
-    const actual = `sha256:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(raw).digest('hex')}`;
-    // A short read is a dropped connection: transient.
-    if (actual !== digest)
-        throw new Error(`GET ${ref}: connection reset (got ${raw.length} bytes hashing to ${actual})`);
-    const mediaType = JSON.parse(raw).mediaType ?? res.headers.get('content-type') ?? '';
-    if (!INDEX_TYPES.includes(mediaType))
-        throw new RegistryRefused(`${ref} has media type "${mediaType}"`);
-    return { raw, digest, mediaType };
-}
-/** PUTs `raw` (a manifest's exact bytes, whose digest is `digest`) under `ref`'s tag. */
-async function putTag(ref, raw, mediaType, digest, options) {
-    const { name, tag } = splitRef(ref);
-    if (!tag)
-        throw new RegistryRefused(`${ref} is not a tag reference`);
-    const res = await request(parseName(name), 'PUT', `manifests/${encodeURIComponent(tag)}`, { headers: { 'Content-Type': mediaType }, body: raw }, options);
-    await res.body?.cancel();
-    const stored = res.headers.get('docker-content-digest');
-    if (stored && stored !== digest)
-        throw new RegistryRefused(`PUT ${ref} stored ${stored}, not ${digest}`);
-}
-/** Loopback registries speak plain HTTP, as Docker and buildx allow without configuration. */
-function scheme(host) {
-    const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    return name === 'localhost' || name === '::1' || /^127\./.test(name) ? 'http' : 'https';
-}
-/**
- * One registry API request with the credentials `docker login` left, tried up to three times on a
- * dropped connection, a timeout, a 5xx or a 429 (waiting Retry-After). Returns a 2xx response.
- */
-async function request(target, method, suffix, init, options) {
-    const sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-    const timeoutMs = options.timeoutMs ?? 60_000;
-    const url = `${scheme(target.host)}://${target.host}/v2/${target.repository}/${suffix}`;
-    let auth;
-    for (let attempt = 0;; attempt++) {
-        try {
-            let res = await send(url, { method, headers: { ...init.headers, ...(auth ? { Authorization: auth } : {}) }, body: init.body }, timeoutMs);
-            if (res.status === 401) {
-                await res.body?.cancel();
-                auth = await authorization(res.headers.get('www-authenticate') ?? '', target, options.env, timeoutMs);
-                res = await send(url, { method, headers: { ...init.headers, Authorization: auth }, body: init.body }, timeoutMs);
-            }
-            if (res.ok)
-                return res;
-            const text = (await res.text()).slice(0, 300);
-            if (res.status === 429 || res.status >= 500) {
-                const after = res.headers.get('retry-after');
-                throw new Error(`${method} ${url} answered ${res.status} ${res.statusText}${after ? ` (Retry-After: ${after})` : ''}: ${text}`);
-            }
-            throw new RegistryRefused(`${method} ${url} answered ${res.status} ${res.statusText}: ${text}`);
-        }
-        catch (error) {
-            if (error instanceof RegistryRefused || attempt >= 2)
-                throw error;
-            const after = /Retry-After: (\d+)/.exec(error.message);
-            const delay = after ? Math.min(10, Number(after[1])) * 1000 : 500 * 2 ** attempt;
-            options.log?.info(`${error.message.split('\n')[0]}; trying again in ${(delay / 1000).toFixed(1)} s`);
-            await sleep(delay);
-        }
-    }
-}
-/** Sends one request; a dropped connection becomes an error the retry classifier reads as transient. */
-async function send(url, init, timeoutMs) {
-    try {
-        return await fetch(url, { ...init, redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
-    }
-    catch (error) {
-        const cause = error.cause;
-        const why = cause?.code ?? cause?.message ?? error.message;
-        if (error.name === 'TimeoutError')
-            throw new Error(`${init.method} ${url}: request timed out after ${timeoutMs / 1000} s`);
-        if (/CERT|TLS|SSL|self.signed|EPROTO/i.test(why))
-            throw new RegistryRefused(`${init.method} ${url}: ${why}`);
-        throw new Error(`${init.method} ${url}: connection reset (${why})`);
-    }
-}
-function configKeys(host) {
-    return host === 'registry-1.docker.io'
-        ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', host]
-        : [host, `https://${host}`, `http://${host}`];
-}
-/** The credentials `docker login` left for `host`: config.json `auths`, or a credential helper. */
-async function credentialsFor(host, env) {
-    const dir = env.DOCKER_CONFIG || node_path__WEBPACK_IMPORTED_MODULE_4___default().join(env.HOME || node_os__WEBPACK_IMPORTED_MODULE_3___default().homedir(), '.docker');
-    let config;
-    try {
-        config = JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_2__.readFileSync)(node_path__WEBPACK_IMPORTED_MODULE_4___default().join(dir, 'config.json'), 'utf8'));
-    }
-    catch {
-        return undefined;
-    }
-    for (const key of configKeys(host)) {
-        const helper = config.credHelpers?.[key];
-        if (helper)
-            return helperGet(helper, key, env);
-        const entry = config.auths?.[key];
-        if (entry?.identitytoken)
-            return { username: '<token>', password: entry.identitytoken };
-        if (entry?.auth) {
-            const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-            const colon = decoded.indexOf(':');
-            if (colon > 0)
-                return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-        }
-        if (entry?.username && entry.password)
-            return { username: entry.username, password: entry.password };
-    }
-    return config.credsStore ? helperGet(config.credsStore, configKeys(host)[0], env) : undefined;
-}
-function helperGet(helper, key, env) {
-    return new Promise((resolve) => {
-        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_1__.spawn)(`docker-credential-${helper}`, ['get'], { env, stdio: ['pipe', 'pipe', 'ignore'] });
-        let out = '';
-        child.stdout.on('data', (c) => (out += c.toString()));
-        child.on('error', () => resolve(undefined));
-        child.on('close', (code) => {
-            if (code !== 0)
-                return resolve(undefined);
-            try {
-                const parsed = JSON.parse(out);
-                resolve(parsed.Secret ? { username: parsed.Username ?? '', password: parsed.Secret } : undefined);
-            }
-            catch {
-                resolve(undefined);
-            }
-        });
-        child.stdin.end(key);
-    });
-}
-function challengeParams(header) {
-    const space = header.indexOf(' ');
-    const params = {};
-    for (const m of header.slice(space + 1).matchAll(/(\w+)="([^"]*)"/g))
-        params[m[1].toLowerCase()] = m[2];
-    return { scheme: header.slice(0, space < 0 ? undefined : space).toLowerCase(), params };
-}
-async function authorization(challenge, target, env, timeoutMs) {
-    const credentials = await credentialsFor(target.host, env);
-    const basic = credentials
-        ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
-        : undefined;
-    const { scheme: kind, params } = challengeParams(challenge);
-    if (kind === 'basic') {
-        if (!basic)
-            throw new RegistryRefused(`${target.host} asks for credentials and none are configured for it`);
-        return basic;
-    }
-    if (kind !== 'bearer' || !params.realm)
-        throw new RegistryRefused(`${target.host} asks for an unsupported authentication (${challenge.split(' ')[0] || 'none'})`);
-    const url = new URL(params.realm);
-    if (params.service)
-        url.searchParams.set('service', params.service);
-    url.searchParams.set('scope', `repository:${target.repository}:pull,push`);
-    const res = await send(url.toString(), { method: 'GET', headers: basic ? { Authorization: basic } : {} }, timeoutMs);
-    if (res.status === 429 || res.status >= 500)
-        throw new Error(`GET ${url.origin}${url.pathname} answered ${res.status} ${res.statusText}`);
-    if (!res.ok)
-        throw new RegistryRefused(`the token service ${url.origin}${url.pathname} answered ${res.status} ${res.statusText}`);
-    const body = (await res.json());
-    const token = body.token ?? body.access_token;
-    if (!token)
-        throw new RegistryRefused(`the token service ${url.origin}${url.pathname} gave no token`);
-    return `Bearer ${token}`;
-}
-
-
-/***/ }),
-
 /***/ 2765:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Dr: () => (/* binding */ PermanentError),
+/* harmony export */   N_: () => (/* binding */ TransientError),
 /* harmony export */   bD: () => (/* binding */ withRetry),
 /* harmony export */   w1: () => (/* binding */ RetriesExhausted)
 /* harmony export */ });
 /* unused harmony export classify */
 /* harmony import */ var _exec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2122);
-/* harmony import */ var _registry_client_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8500);
+/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8992);
 
 
-// What a registry or BuildKit says when trying again can help: server errors, throttling, dropped
-// or stalled connections. Anything else (auth, a missing image, a Dockerfile error) is permanent.
+/**
+ * A failure of our own code that another attempt may fix: a dropped connection, a timeout, a 5xx
+ * or a 429. The message is the cause the retry log shows; `retryAfterMs` is the wait the server
+ * asked for (Retry-After), if it asked.
+ */
+class TransientError extends Error {
+    retryAfterMs;
+    constructor(message, retryAfterMs, options) {
+        super(message, options);
+        this.retryAfterMs = retryAfterMs;
+        this.name = 'TransientError';
+    }
+}
+/** A failure of our own code that trying again cannot fix (a refusal, a bad answer). */
+class PermanentError extends Error {
+    constructor(message, options) {
+        super(message, options);
+        this.name = 'PermanentError';
+    }
+}
+// Foreign output only: what buildx and BuildKit print when trying again can help (server errors,
+// throttling, dropped or stalled connections). Anything else (auth, a missing image, a Dockerfile
+// error) is permanent. Our own code says which it is by the type it throws.
 const PERMANENT = [
     /\b(401|403)\b.*(unauthorized|forbidden)/i,
     /unauthorized: /i,
@@ -37712,15 +35916,22 @@ const TRANSIENT = [
         'upload interrupted'
     ]
 ];
-/** Decides whether a failure is worth another attempt, and names its cause for the log. */
+/**
+ * Decides whether a failure is worth another attempt, and names its cause for the log: by type for
+ * our own errors, by the words of buildx's and BuildKit's output for a failed command.
+ */
 function classify(error) {
     if (error instanceof RetriesExhausted)
         return { transient: false, cause: error.lastCause };
-    if (error instanceof _registry_client_js__WEBPACK_IMPORTED_MODULE_1__/* .RegistryRefused */ .AK)
-        return { transient: false, cause: error.message };
-    if (error instanceof _exec_js__WEBPACK_IMPORTED_MODULE_0__/* .ExecError */ .cI && error.stalled)
+    if (error instanceof TransientError)
+        return { transient: true, cause: firstLine(error.message), retryAfterMs: error.retryAfterMs };
+    if (error instanceof PermanentError)
+        return { transient: false, cause: firstLine(error.message) };
+    if (!(error instanceof _exec_js__WEBPACK_IMPORTED_MODULE_0__/* .ExecError */ .cI))
+        return { transient: false, cause: firstLine(String(error)) };
+    if (error.stalled)
         return { transient: true, cause: 'no progress (stalled)' };
-    const text = error instanceof _exec_js__WEBPACK_IMPORTED_MODULE_0__/* .ExecError */ .cI ? failurePart(`${error.result.stdout}\n${error.result.stderr}`) : String(error);
+    const text = failurePart(`${error.result.stdout}\n${error.result.stderr}`);
     for (const re of PERMANENT)
         if (re.test(text))
             return { transient: false, cause: firstMatchLine(text, re) };
@@ -37737,13 +35948,13 @@ function classify(error) {
     return { transient: false, cause: lastLine(text) };
 }
 /** A transient fault that outlasted every retry: says how often it was tried and what failed last. */
-class RetriesExhausted extends Error {
+class RetriesExhausted extends PermanentError {
     what;
     attempts;
     lastCause;
     last;
     constructor(what, attempts, lastCause, last) {
-        super(`${what} failed ${attempts} time${attempts === 1 ? '' : 's'}; last error: ${lastCause}\n${last instanceof Error ? last.message : String(last)}`);
+        super(`${what} failed ${attempts} time${attempts === 1 ? '' : 's'}; last error: ${lastCause}\n${(0,_text_js__WEBPACK_IMPORTED_MODULE_1__/* .errorText */ .kc)(last)}`);
         this.what = what;
         this.attempts = attempts;
         this.lastCause = lastCause;
@@ -37768,7 +35979,8 @@ async function withRetry(fn, options) {
             if (attempt >= options.retries)
                 throw new RetriesExhausted(options.what, attempt + 1, verdict.cause, error);
             const backoff = Math.min(max, base * 2 ** attempt);
-            const delay = Math.max(verdict.retryAfterMs ?? 0, Math.round(backoff / 2 + (random() * backoff) / 2));
+            const asked = Math.min(verdict.retryAfterMs ?? 0, options.maxRetryAfterMs ?? 60_000);
+            const delay = Math.max(asked, Math.round(backoff / 2 + (random() * backoff) / 2));
             options.log.warning(`${options.what}: attempt ${attempt + 1} of ${options.retries + 1} failed (${verdict.cause}); retrying in ${(delay / 1000).toFixed(1)} s`);
             await sleep(delay);
         }
@@ -37787,8 +35999,11 @@ function firstMatchLine(text, re) {
     const line = text.split('\n').find((l) => re.test(l)) ?? '';
     return line.trim().slice(0, 300);
 }
+function firstLine(text) {
+    return text.trim().split('\n')[0].trim().slice(0, 300);
+}
 function lastLine(text) {
-    return text.trimEnd().split('\n').pop()?.trim().slice(0, 300) ?? '';
+    return (0,_text_js__WEBPACK_IMPORTED_MODULE_1__/* .lastLines */ .w$)(text, 1).trim().slice(0, 300);
 }
 
 
@@ -41169,6 +39384,2100 @@ function copyFile(srcFile, destFile, force) {
     });
 }
 //# sourceMappingURL=io.js.map
+
+/***/ }),
+
+/***/ 5175:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  qg: () => (/* binding */ parse)
+});
+
+// UNUSED EXPORTS: CsvError, normalize_options
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/CsvError.js
+class CsvError extends Error {
+  constructor(code, message, options, ...contexts) {
+    if (Array.isArray(message)) message = message.join(" ").trim();
+    super(message);
+    if (Error.captureStackTrace !== undefined) {
+      Error.captureStackTrace(this, CsvError);
+    }
+    this.code = code;
+    for (const context of contexts) {
+      for (const key in context) {
+        const value = context[key];
+        this[key] = Buffer.isBuffer(value)
+          ? value.toString(options.encoding)
+          : value == null
+            ? value
+            : JSON.parse(JSON.stringify(value));
+      }
+    }
+  }
+}
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/is_object.js
+const is_object = function (obj) {
+  return typeof obj === "object" && obj !== null && !Array.isArray(obj);
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_columns_array.js
+
+
+
+const normalize_columns_array = function (columns) {
+  const normalizedColumns = [];
+  for (let i = 0, l = columns.length; i < l; i++) {
+    const column = columns[i];
+    if (column === undefined || column === null || column === false) {
+      normalizedColumns[i] = { disabled: true };
+    } else if (typeof column === "string" || typeof column === "number") {
+      normalizedColumns[i] = { name: `${column}` };
+    } else if (is_object(column)) {
+      if (typeof column.name !== "string") {
+        throw new CsvError("CSV_OPTION_COLUMNS_MISSING_NAME", [
+          "Option columns missing name:",
+          `property "name" is required at position ${i}`,
+          "when column is an object literal",
+        ]);
+      }
+      normalizedColumns[i] = column;
+    } else {
+      throw new CsvError("CSV_INVALID_COLUMN_DEFINITION", [
+        "Invalid column definition:",
+        "expect a string or a literal object,",
+        `got ${JSON.stringify(column)} at position ${i}`,
+      ]);
+    }
+  }
+  return normalizedColumns;
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/ResizeableBuffer.js
+class ResizeableBuffer {
+  constructor(size = 100) {
+    this.size = size;
+    this.length = 0;
+    this.buf = Buffer.allocUnsafe(size);
+  }
+  prepend(val) {
+    if (Buffer.isBuffer(val)) {
+      const length = this.length + val.length;
+      if (length >= this.size) {
+        this.resize();
+        if (length >= this.size) {
+          throw Error("INVALID_BUFFER_STATE");
+        }
+      }
+      const buf = this.buf;
+      this.buf = Buffer.allocUnsafe(this.size);
+      val.copy(this.buf, 0);
+      buf.copy(this.buf, val.length);
+      this.length += val.length;
+    } else {
+      const length = this.length++;
+      if (length === this.size) {
+        this.resize();
+      }
+      const buf = this.clone();
+      this.buf[0] = val;
+      buf.copy(this.buf, 1, 0, length);
+    }
+  }
+  append(val) {
+    const length = this.length++;
+    if (length === this.size) {
+      this.resize();
+    }
+    this.buf[length] = val;
+  }
+  clone() {
+    return Buffer.from(this.buf.slice(0, this.length));
+  }
+  resize() {
+    const length = this.length;
+    this.size = this.size * 2;
+    const buf = Buffer.allocUnsafe(this.size);
+    this.buf.copy(buf, 0, 0, length);
+    this.buf = buf;
+  }
+  toString(encoding) {
+    if (encoding) {
+      return this.buf.toString(encoding, 0, this.length);
+    } else {
+      return Uint8Array.prototype.slice.call(this.buf.slice(0, this.length));
+    }
+  }
+  toJSON() {
+    return this.toString("utf8");
+  }
+  reset() {
+    this.length = 0;
+  }
+}
+
+/* harmony default export */ const utils_ResizeableBuffer = (ResizeableBuffer);
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/init_state.js
+
+
+const init_state = function (options) {
+  // ECMAScript WhiteSpace + LineTerminator codepoints, encoded under
+  // `options.encoding`. Aligns trimming with `String.prototype.trim()`.
+  // https://tc39.es/ecma262/#sec-white-space
+  // https://tc39.es/ecma262/#sec-line-terminators
+  //
+  // Codepoints unrepresentable in the target encoding are dropped: Node's
+  // Buffer substitutes them with `?` (0x3F), and including those would cause
+  // literal `?` bytes in the input to be trimmed under `latin1`/`ascii`.
+  const timchars = [
+    // Basic Latin
+    0x0020, // [Space](https://www.fileformat.info/info/unicode/char/0020/index.htm)
+    0x0009, // [CHARACTER TABULATION (HT)](https://www.fileformat.info/info/unicode/char/0009/index.htm)
+    0x000a, // [LINE FEED (LF)](https://www.fileformat.info/info/unicode/char/000a/index.htm)
+    0x000d, // [CARRIAGE RETURN (CR)](https://www.fileformat.info/info/unicode/char/000d/index.htm)
+    0x000c, // [FORM FEED (FF)](https://www.fileformat.info/info/unicode/char/000c/index.htm)
+    0x000b, // [LINE TABULATION (VT)](https://www.fileformat.info/info/unicode/char/000b/index.htm)
+    // Latin-1 Supplement
+    0x00a0, // [NO-BREAK SPACE (NBSP)](https://www.fileformat.info/info/unicode/char/00a0/index.htm)
+    // Ogham
+    0x1680, // [OGHAM SPACE MARK](https://www.fileformat.info/info/unicode/char/1680/index.htm)
+    // General Punctuation
+    0x2000, // [EN QUAD](https://www.fileformat.info/info/unicode/char/2000/index.htm)
+    0x2001, // [EM QUAD](https://www.fileformat.info/info/unicode/char/2001/index.htm)
+    0x2002, // [EN SPACE](https://www.fileformat.info/info/unicode/char/2002/index.htm)
+    0x2003, // [EM SPACE](https://www.fileformat.info/info/unicode/char/2003/index.htm)
+    0x2004, // [THREE-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2004/index.htm)
+    0x2005, // [FOUR-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2005/index.htm)
+    0x2006, // [SIX-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2006/index.htm)
+    0x2007, // [FIGURE SPACE](https://www.fileformat.info/info/unicode/char/2007/index.htm)
+    0x2008, // [PUNCTUATION SPACE](https://www.fileformat.info/info/unicode/char/2008/index.htm)
+    0x2009, // [THIN SPACE](https://www.fileformat.info/info/unicode/char/2009/index.htm)
+    0x200a, // [HAIR SPACE](https://www.fileformat.info/info/unicode/char/200a/index.htm)
+    0x2028, // [LINE SEPARATOR](https://www.fileformat.info/info/unicode/char/2028/index.htm)
+    0x2029, // [PARAGRAPH SEPARATOR](https://www.fileformat.info/info/unicode/char/2029/index.htm)
+    0x202f, // [NARROW NO-BREAK SPACE (NNBSP)](https://www.fileformat.info/info/unicode/char/202f/index.htm)
+    0x205f, // [MEDIUM MATHEMATICAL SPACE (MMSP)](https://www.fileformat.info/info/unicode/char/205f/index.htm)
+    0x3000, // [IDEOGRAPHIC SPACE](https://www.fileformat.info/info/unicode/char/3000/index.htm)
+    0xfeff, // [ZERO WIDTH NO-BREAK SPACE (BOM)](https://www.fileformat.info/info/unicode/char/feff/index.htm)
+  ].reduce((acc, codepoint) => {
+    const encoded = Buffer.from(
+      String.fromCharCode(codepoint),
+      options.encoding,
+    );
+    if (codepoint !== 0x3f && encoded.length === 1 && encoded[0] === 0x3f) {
+      return acc;
+    }
+    acc.push(encoded);
+    return acc;
+  }, []);
+  // First-byte lookup table for `__isCharTrimable`. Non-whitespace bytes
+  // (the common case) bail out in O(1) without scanning every timchar.
+  const timcharFirstBytes = new Uint8Array(256);
+  for (const t of timchars) timcharFirstBytes[t[0]] = 1;
+  return {
+    bomSkipped: false,
+    bufBytesStart: 0,
+    castField: options.cast_function,
+    commenting: false,
+    delimiterBufPrevious: undefined,
+    delimiterDiscovered: false,
+    // Current error encountered by a record
+    error: undefined,
+    enabled: options.from_line === 1,
+    escaping: false,
+    escapeIsQuote:
+      Buffer.isBuffer(options.escape) &&
+      Buffer.isBuffer(options.quote) &&
+      Buffer.compare(options.escape, options.quote) === 0,
+    // columns can be `false`, `true`, `Array`
+    expectedRecordLength: Array.isArray(options.columns)
+      ? options.columns.length
+      : undefined,
+    field: new utils_ResizeableBuffer(20),
+    firstLineToHeaders: options.cast_first_line_to_header,
+    needMoreDataSize: Math.max(
+      // Skip if the remaining buffer smaller than comment
+      options.comment !== null ? options.comment.length : 0,
+      // Skip if the remaining buffer can be delimiter
+      ...(options.delimiter
+        ? options.delimiter.map((delimiter) => delimiter.length)
+        : []),
+      // Auto discovery of delimiter is limited to 1 character
+      options.delimiter_auto ? 1 : 0,
+      // Skip if the remaining buffer can be escape sequence
+      options.quote !== null ? options.quote.length : 0,
+      // Skip if the remaining buffer can be a multi-byte trim character
+      ...timchars.map((t) => t.length),
+    ),
+    previousBuf: undefined,
+    quoting: false,
+    stop: false,
+    rawBuffer: new utils_ResizeableBuffer(100),
+    record: [],
+    recordHasError: false,
+    record_length: 0,
+    recordDelimiterMaxLength:
+      options.record_delimiter.length === 0
+        ? 0
+        : Math.max(...options.record_delimiter.map((v) => v.length)),
+    trimChars: [
+      Buffer.from(" ", options.encoding)[0],
+      Buffer.from("\t", options.encoding)[0],
+    ],
+    wasQuoting: false,
+    wasRowDelimiter: false,
+    timchars: timchars,
+    timcharFirstBytes: timcharFirstBytes,
+  };
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/underscore.js
+const underscore = function (str) {
+  return str.replace(/([A-Z])/g, function (_, match) {
+    return "_" + match.toLowerCase();
+  });
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_options.js
+
+
+
+
+
+const normalize_options = function (opts) {
+  const options = {};
+  // Merge with user options
+  for (const opt in opts) {
+    options[underscore(opt)] = opts[opt];
+  }
+  // Normalize option `encoding`
+  // Note: defined first because other options depends on it
+  // to convert chars/strings into buffers.
+  if (options.encoding === undefined || options.encoding === true) {
+    options.encoding = "utf8";
+  } else if (options.encoding === null || options.encoding === false) {
+    options.encoding = null;
+  } else if (
+    typeof options.encoding !== "string" &&
+    options.encoding !== null
+  ) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_ENCODING",
+      [
+        "Invalid option encoding:",
+        "encoding must be a string or null to return a buffer,",
+        `got ${JSON.stringify(options.encoding)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `bom`
+  if (
+    options.bom === undefined ||
+    options.bom === null ||
+    options.bom === false
+  ) {
+    options.bom = false;
+  } else if (options.bom !== true) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_BOM",
+      [
+        "Invalid option bom:",
+        "bom must be true,",
+        `got ${JSON.stringify(options.bom)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `cast`
+  options.cast_function = null;
+  if (
+    options.cast === undefined ||
+    options.cast === null ||
+    options.cast === false ||
+    options.cast === ""
+  ) {
+    options.cast = undefined;
+  } else if (typeof options.cast === "function") {
+    options.cast_function = options.cast;
+    options.cast = true;
+  } else if (options.cast !== true) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_CAST",
+      [
+        "Invalid option cast:",
+        "cast must be true or a function,",
+        `got ${JSON.stringify(options.cast)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `cast_date`
+  if (
+    options.cast_date === undefined ||
+    options.cast_date === null ||
+    options.cast_date === false ||
+    options.cast_date === ""
+  ) {
+    options.cast_date = false;
+  } else if (options.cast_date === true) {
+    options.cast_date = function (value) {
+      const date = Date.parse(value);
+      return !isNaN(date) ? new Date(date) : value;
+    };
+  } else if (typeof options.cast_date !== "function") {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_CAST_DATE",
+      [
+        "Invalid option cast_date:",
+        "cast_date must be true or a function,",
+        `got ${JSON.stringify(options.cast_date)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `columns`
+  options.cast_first_line_to_header = undefined;
+  if (options.columns === true) {
+    // Fields in the first line are converted as-is to columns
+    options.cast_first_line_to_header = undefined;
+  } else if (typeof options.columns === "function") {
+    options.cast_first_line_to_header = options.columns;
+    options.columns = true;
+  } else if (Array.isArray(options.columns)) {
+    options.columns = normalize_columns_array(options.columns);
+  } else if (
+    options.columns === undefined ||
+    options.columns === null ||
+    options.columns === false
+  ) {
+    options.columns = false;
+  } else {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_COLUMNS",
+      [
+        "Invalid option columns:",
+        "expect an array, a function or true,",
+        `got ${JSON.stringify(options.columns)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `group_columns_by_name`
+  if (
+    options.group_columns_by_name === undefined ||
+    options.group_columns_by_name === null ||
+    options.group_columns_by_name === false
+  ) {
+    options.group_columns_by_name = false;
+  } else if (options.group_columns_by_name !== true) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
+      [
+        "Invalid option group_columns_by_name:",
+        "expect an boolean,",
+        `got ${JSON.stringify(options.group_columns_by_name)}`,
+      ],
+      options,
+    );
+  } else if (options.columns === false) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
+      [
+        "Invalid option group_columns_by_name:",
+        "the `columns` mode must be activated.",
+      ],
+      options,
+    );
+  }
+  // Normalize option `comment`
+  if (
+    options.comment === undefined ||
+    options.comment === null ||
+    options.comment === false ||
+    options.comment === ""
+  ) {
+    options.comment = null;
+  } else {
+    if (typeof options.comment === "string") {
+      options.comment = Buffer.from(options.comment, options.encoding);
+    }
+    if (!Buffer.isBuffer(options.comment)) {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_COMMENT",
+        [
+          "Invalid option comment:",
+          "comment must be a buffer or a string,",
+          `got ${JSON.stringify(options.comment)}`,
+        ],
+        options,
+      );
+    }
+  }
+  // Normalize option `comment_no_infix`
+  if (
+    options.comment_no_infix === undefined ||
+    options.comment_no_infix === null ||
+    options.comment_no_infix === false
+  ) {
+    options.comment_no_infix = false;
+  } else if (options.comment_no_infix !== true) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_COMMENT",
+      [
+        "Invalid option comment_no_infix:",
+        "value must be a boolean,",
+        `got ${JSON.stringify(options.comment_no_infix)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `delimiter_auto`
+  if (
+    options.delimiter_auto === undefined ||
+    options.delimiter_auto === null ||
+    options.delimiter_auto === false
+  ) {
+    options.delimiter_auto = false;
+  } else if (options.delimiter_auto === true) {
+    options.delimiter_auto = {};
+  } else if (!is_object(options.delimiter_auto)) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_DELIMITER_AUTO",
+      [
+        "Invalid option delimiter_auto:",
+        "delimiter_auto must be a boolean or a configuration object,",
+        `got ${JSON.stringify(options.delimiter_auto)}`,
+      ],
+      options,
+    );
+  }
+  if (options.delimiter_auto) {
+    if (options.delimiter_auto.preferred === undefined)
+      options.delimiter_auto.preferred = {
+        [",".charCodeAt(0)]: 1.8,
+        ["\t".charCodeAt(0)]: 1.8,
+        [";".charCodeAt(0)]: 1.6,
+        [" ".charCodeAt(0)]: 1.6,
+        [":".charCodeAt(0)]: 1.5,
+        [".".charCodeAt(0)]: 1.4,
+        ["/".charCodeAt(0)]: 1.4,
+      };
+    else if (!is_object(options.delimiter_auto.preferred)) {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_DELIMITER_AUTO",
+        [
+          "Invalid option delimiter_auto:",
+          "preferred must be an object,",
+          `got ${JSON.stringify(options.delimiter_auto.preferred)}`,
+        ],
+        options,
+      );
+    }
+    if (options.delimiter_auto.score === undefined)
+      options.delimiter_auto.score = (info, options) => {
+        return (
+          (info.total - info.std) * (options.preferred[info.char_code] || 1)
+        );
+      };
+    else if (typeof options.delimiter_auto.score !== "function") {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_DELIMITER_AUTO",
+        [
+          "Invalid option delimiter_auto:",
+          "score must be a function,",
+          `got ${JSON.stringify(options.delimiter_auto.score)}`,
+        ],
+        options,
+      );
+    }
+    if (options.delimiter_auto.size === undefined)
+      options.delimiter_auto.size = 2048;
+    else if (typeof options.delimiter_auto.size !== "number") {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_DELIMITER_AUTO",
+        [
+          "Invalid option delimiter_auto:",
+          "size must be a number,",
+          `got ${JSON.stringify(options.delimiter_auto.size)}`,
+        ],
+        options,
+      );
+    }
+  }
+  // Normalize option `delimiter`
+  const delimiter_json = JSON.stringify(options.delimiter);
+  if (options.delimiter_auto !== false) {
+    options.delimiter = [];
+  }
+  if (!Array.isArray(options.delimiter)) {
+    if (
+      options.delimiter === undefined ||
+      options.delimiter === null ||
+      options.delimiter === false
+    ) {
+      options.delimiter = Buffer.from(",", options.encoding);
+    }
+    options.delimiter = [options.delimiter];
+  }
+  options.delimiter = options.delimiter.map(function (delimiter) {
+    if (typeof delimiter === "string") {
+      delimiter = Buffer.from(delimiter, options.encoding);
+    }
+    if (!Buffer.isBuffer(delimiter) || delimiter.length === 0) {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_DELIMITER",
+        [
+          "Invalid option delimiter:",
+          "delimiter must be a non empty string or buffer or array of string|buffer,",
+          `got ${delimiter_json}`,
+        ],
+        options,
+      );
+    }
+    return delimiter;
+  });
+  // Normalize option `escape`
+  if (options.escape === undefined || options.escape === true) {
+    options.escape = Buffer.from('"', options.encoding);
+  } else if (typeof options.escape === "string") {
+    options.escape = Buffer.from(options.escape, options.encoding);
+  } else if (options.escape === null || options.escape === false) {
+    options.escape = null;
+  }
+  if (options.escape !== null) {
+    if (!Buffer.isBuffer(options.escape)) {
+      throw new Error(
+        `Invalid Option: escape must be a buffer, a string or a boolean, got ${JSON.stringify(options.escape)}`,
+      );
+    }
+  }
+  // Normalize option `from`
+  if (options.from === undefined || options.from === null) {
+    options.from = 1;
+  } else {
+    if (typeof options.from === "string" && /\d+/.test(options.from)) {
+      options.from = parseInt(options.from);
+    }
+    if (Number.isInteger(options.from)) {
+      if (options.from < 0) {
+        throw new Error(
+          `Invalid Option: from must be a positive integer, got ${JSON.stringify(opts.from)}`,
+        );
+      }
+    } else {
+      throw new Error(
+        `Invalid Option: from must be an integer, got ${JSON.stringify(options.from)}`,
+      );
+    }
+  }
+  // Normalize option `from_line`
+  if (options.from_line === undefined || options.from_line === null) {
+    options.from_line = 1;
+  } else {
+    if (
+      typeof options.from_line === "string" &&
+      /\d+/.test(options.from_line)
+    ) {
+      options.from_line = parseInt(options.from_line);
+    }
+    if (Number.isInteger(options.from_line)) {
+      if (options.from_line <= 0) {
+        throw new Error(
+          `Invalid Option: from_line must be a positive integer greater than 0, got ${JSON.stringify(opts.from_line)}`,
+        );
+      }
+    } else {
+      throw new Error(
+        `Invalid Option: from_line must be an integer, got ${JSON.stringify(opts.from_line)}`,
+      );
+    }
+  }
+  // Normalize options `ignore_last_delimiters`
+  if (
+    options.ignore_last_delimiters === undefined ||
+    options.ignore_last_delimiters === null
+  ) {
+    options.ignore_last_delimiters = false;
+  } else if (typeof options.ignore_last_delimiters === "number") {
+    options.ignore_last_delimiters = Math.floor(options.ignore_last_delimiters);
+    if (options.ignore_last_delimiters === 0) {
+      options.ignore_last_delimiters = false;
+    }
+  } else if (typeof options.ignore_last_delimiters !== "boolean") {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_IGNORE_LAST_DELIMITERS",
+      [
+        "Invalid option `ignore_last_delimiters`:",
+        "the value must be a boolean value or an integer,",
+        `got ${JSON.stringify(options.ignore_last_delimiters)}`,
+      ],
+      options,
+    );
+  }
+  if (options.ignore_last_delimiters === true && options.columns === false) {
+    throw new CsvError(
+      "CSV_IGNORE_LAST_DELIMITERS_REQUIRES_COLUMNS",
+      [
+        "The option `ignore_last_delimiters`",
+        "requires the activation of the `columns` option",
+      ],
+      options,
+    );
+  }
+  // Normalize option `info`
+  if (
+    options.info === undefined ||
+    options.info === null ||
+    options.info === false
+  ) {
+    options.info = false;
+  } else if (options.info !== true) {
+    throw new Error(
+      `Invalid Option: info must be true, got ${JSON.stringify(options.info)}`,
+    );
+  }
+  // Normalize option `max_record_size`
+  if (
+    options.max_record_size === undefined ||
+    options.max_record_size === null ||
+    options.max_record_size === false
+  ) {
+    options.max_record_size = 0;
+  } else if (
+    Number.isInteger(options.max_record_size) &&
+    options.max_record_size >= 0
+  ) {
+    // Great, nothing to do
+  } else if (
+    typeof options.max_record_size === "string" &&
+    /\d+/.test(options.max_record_size)
+  ) {
+    options.max_record_size = parseInt(options.max_record_size);
+  } else {
+    throw new Error(
+      `Invalid Option: max_record_size must be a positive integer, got ${JSON.stringify(options.max_record_size)}`,
+    );
+  }
+  // Normalize option `objname`
+  if (
+    options.objname === undefined ||
+    options.objname === null ||
+    options.objname === false
+  ) {
+    options.objname = undefined;
+  } else if (Buffer.isBuffer(options.objname)) {
+    if (options.objname.length === 0) {
+      throw new Error(`Invalid Option: objname must be a non empty buffer`);
+    }
+    if (options.encoding === null) {
+      // Don't call `toString`, leave objname as a buffer
+    } else {
+      options.objname = options.objname.toString(options.encoding);
+    }
+  } else if (typeof options.objname === "string") {
+    if (options.objname.length === 0) {
+      throw new Error(`Invalid Option: objname must be a non empty string`);
+    }
+    // Great, nothing to do
+  } else if (typeof options.objname === "number") {
+    // if(options.objname.length === 0){
+    //   throw new Error(`Invalid Option: objname must be a non empty string`);
+    // }
+    // Great, nothing to do
+  } else {
+    throw new Error(
+      `Invalid Option: objname must be a string or a buffer, got ${options.objname}`,
+    );
+  }
+  if (options.objname !== undefined) {
+    if (typeof options.objname === "number") {
+      if (options.columns !== false) {
+        throw Error(
+          "Invalid Option: objname index cannot be combined with columns or be defined as a field",
+        );
+      }
+    } else {
+      // A string or a buffer
+      if (options.columns === false) {
+        throw Error(
+          "Invalid Option: objname field must be combined with columns or be defined as an index",
+        );
+      }
+    }
+  }
+  // Normalize option `on_record`
+  if (options.on_record === undefined || options.on_record === null) {
+    options.on_record = undefined;
+  } else if (typeof options.on_record !== "function") {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_ON_RECORD",
+      [
+        "Invalid option `on_record`:",
+        "expect a function,",
+        `got ${JSON.stringify(options.on_record)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `on_skip`
+  // options.on_skip ??= (err, chunk) => {
+  //   this.emit('skip', err, chunk);
+  // };
+  if (
+    options.on_skip !== undefined &&
+    options.on_skip !== null &&
+    typeof options.on_skip !== "function"
+  ) {
+    throw new Error(
+      `Invalid Option: on_skip must be a function, got ${JSON.stringify(options.on_skip)}`,
+    );
+  }
+  // Normalize option `quote`
+  if (
+    options.quote === null ||
+    options.quote === false ||
+    options.quote === ""
+  ) {
+    options.quote = null;
+  } else {
+    if (options.quote === undefined || options.quote === true) {
+      options.quote = Buffer.from('"', options.encoding);
+    } else if (typeof options.quote === "string") {
+      options.quote = Buffer.from(options.quote, options.encoding);
+    }
+    if (!Buffer.isBuffer(options.quote)) {
+      throw new Error(
+        `Invalid Option: quote must be a buffer or a string, got ${JSON.stringify(options.quote)}`,
+      );
+    }
+  }
+  // Normalize option `raw`
+  if (
+    options.raw === undefined ||
+    options.raw === null ||
+    options.raw === false
+  ) {
+    options.raw = false;
+  } else if (options.raw !== true) {
+    throw new Error(
+      `Invalid Option: raw must be true, got ${JSON.stringify(options.raw)}`,
+    );
+  }
+  // Normalize option `record_delimiter`
+  if (options.record_delimiter === undefined) {
+    options.record_delimiter = [];
+  } else if (
+    typeof options.record_delimiter === "string" ||
+    Buffer.isBuffer(options.record_delimiter)
+  ) {
+    if (options.record_delimiter.length === 0) {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_RECORD_DELIMITER",
+        [
+          "Invalid option `record_delimiter`:",
+          "value must be a non empty string or buffer,",
+          `got ${JSON.stringify(options.record_delimiter)}`,
+        ],
+        options,
+      );
+    }
+    options.record_delimiter = [options.record_delimiter];
+  } else if (!Array.isArray(options.record_delimiter)) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_RECORD_DELIMITER",
+      [
+        "Invalid option `record_delimiter`:",
+        "value must be a string, a buffer or array of string|buffer,",
+        `got ${JSON.stringify(options.record_delimiter)}`,
+      ],
+      options,
+    );
+  }
+  options.record_delimiter = options.record_delimiter.map(function (rd, i) {
+    if (typeof rd !== "string" && !Buffer.isBuffer(rd)) {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_RECORD_DELIMITER",
+        [
+          "Invalid option `record_delimiter`:",
+          "value must be a string, a buffer or array of string|buffer",
+          `at index ${i},`,
+          `got ${JSON.stringify(rd)}`,
+        ],
+        options,
+      );
+    } else if (rd.length === 0) {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_RECORD_DELIMITER",
+        [
+          "Invalid option `record_delimiter`:",
+          "value must be a non empty string or buffer",
+          `at index ${i},`,
+          `got ${JSON.stringify(rd)}`,
+        ],
+        options,
+      );
+    }
+    if (typeof rd === "string") {
+      rd = Buffer.from(rd, options.encoding);
+    }
+    return rd;
+  });
+  // Normalize option `relax_column_count`
+  if (typeof options.relax_column_count === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.relax_column_count === undefined ||
+    options.relax_column_count === null
+  ) {
+    options.relax_column_count = false;
+  } else {
+    throw new Error(
+      `Invalid Option: relax_column_count must be a boolean, got ${JSON.stringify(options.relax_column_count)}`,
+    );
+  }
+  if (typeof options.relax_column_count_less === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.relax_column_count_less === undefined ||
+    options.relax_column_count_less === null
+  ) {
+    options.relax_column_count_less = false;
+  } else {
+    throw new Error(
+      `Invalid Option: relax_column_count_less must be a boolean, got ${JSON.stringify(options.relax_column_count_less)}`,
+    );
+  }
+  if (typeof options.relax_column_count_more === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.relax_column_count_more === undefined ||
+    options.relax_column_count_more === null
+  ) {
+    options.relax_column_count_more = false;
+  } else {
+    throw new Error(
+      `Invalid Option: relax_column_count_more must be a boolean, got ${JSON.stringify(options.relax_column_count_more)}`,
+    );
+  }
+  // Normalize option `relax_quotes`
+  if (typeof options.relax_quotes === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.relax_quotes === undefined ||
+    options.relax_quotes === null
+  ) {
+    options.relax_quotes = false;
+  } else {
+    throw new Error(
+      `Invalid Option: relax_quotes must be a boolean, got ${JSON.stringify(options.relax_quotes)}`,
+    );
+  }
+  // Normalize option `skip_empty_lines`
+  if (typeof options.skip_empty_lines === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.skip_empty_lines === undefined ||
+    options.skip_empty_lines === null
+  ) {
+    options.skip_empty_lines = false;
+  } else {
+    throw new Error(
+      `Invalid Option: skip_empty_lines must be a boolean, got ${JSON.stringify(options.skip_empty_lines)}`,
+    );
+  }
+  // Normalize option `skip_records_with_empty_values`
+  if (typeof options.skip_records_with_empty_values === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.skip_records_with_empty_values === undefined ||
+    options.skip_records_with_empty_values === null
+  ) {
+    options.skip_records_with_empty_values = false;
+  } else {
+    throw new Error(
+      `Invalid Option: skip_records_with_empty_values must be a boolean, got ${JSON.stringify(options.skip_records_with_empty_values)}`,
+    );
+  }
+  // Normalize option `skip_records_with_error`
+  if (typeof options.skip_records_with_error === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.skip_records_with_error === undefined ||
+    options.skip_records_with_error === null
+  ) {
+    options.skip_records_with_error = false;
+  } else {
+    throw new Error(
+      `Invalid Option: skip_records_with_error must be a boolean, got ${JSON.stringify(options.skip_records_with_error)}`,
+    );
+  }
+  // Normalize option `rtrim`
+  if (
+    options.rtrim === undefined ||
+    options.rtrim === null ||
+    options.rtrim === false
+  ) {
+    options.rtrim = false;
+  } else if (options.rtrim !== true) {
+    throw new Error(
+      `Invalid Option: rtrim must be a boolean, got ${JSON.stringify(options.rtrim)}`,
+    );
+  }
+  // Normalize option `ltrim`
+  if (
+    options.ltrim === undefined ||
+    options.ltrim === null ||
+    options.ltrim === false
+  ) {
+    options.ltrim = false;
+  } else if (options.ltrim !== true) {
+    throw new Error(
+      `Invalid Option: ltrim must be a boolean, got ${JSON.stringify(options.ltrim)}`,
+    );
+  }
+  // Normalize option `trim`
+  if (
+    options.trim === undefined ||
+    options.trim === null ||
+    options.trim === false
+  ) {
+    options.trim = false;
+  } else if (options.trim !== true) {
+    throw new Error(
+      `Invalid Option: trim must be a boolean, got ${JSON.stringify(options.trim)}`,
+    );
+  }
+  // Normalize options `trim`, `ltrim` and `rtrim`
+  if (options.trim === true && opts.ltrim !== false) {
+    options.ltrim = true;
+  } else if (options.ltrim !== true) {
+    options.ltrim = false;
+  }
+  if (options.trim === true && opts.rtrim !== false) {
+    options.rtrim = true;
+  } else if (options.rtrim !== true) {
+    options.rtrim = false;
+  }
+  // Normalize option `to`
+  if (options.to === undefined || options.to === null) {
+    options.to = -1;
+  } else if (options.to !== -1) {
+    if (typeof options.to === "string" && /\d+/.test(options.to)) {
+      options.to = parseInt(options.to);
+    }
+    if (Number.isInteger(options.to)) {
+      if (options.to <= 0) {
+        throw new Error(
+          `Invalid Option: to must be a positive integer greater than 0, got ${JSON.stringify(opts.to)}`,
+        );
+      }
+    } else {
+      throw new Error(
+        `Invalid Option: to must be an integer, got ${JSON.stringify(opts.to)}`,
+      );
+    }
+  }
+  // Normalize option `to_line`
+  if (options.to_line === undefined || options.to_line === null) {
+    options.to_line = -1;
+  } else if (options.to_line !== -1) {
+    if (typeof options.to_line === "string" && /\d+/.test(options.to_line)) {
+      options.to_line = parseInt(options.to_line);
+    }
+    if (Number.isInteger(options.to_line)) {
+      if (options.to_line <= 0) {
+        throw new Error(
+          `Invalid Option: to_line must be a positive integer greater than 0, got ${JSON.stringify(opts.to_line)}`,
+        );
+      }
+    } else {
+      throw new Error(
+        `Invalid Option: to_line must be an integer, got ${JSON.stringify(opts.to_line)}`,
+      );
+    }
+  }
+  return options;
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/delimiter_discover.js
+
+
+
+// Discussed in [issue #400](https://github.com/adaltas/node-csv/issues/400)
+// See https://github.com/python/cpython/blob/ea1b1c579f600cc85d145c60862b2e6b98701b24/Lib/csv.py#L349
+const delimiter_discover = function (records, options) {
+  // Normalize the configuration
+  if (!options) {
+    ({ delimiter_auto: options } = normalize_options({ delimiter_auto: true }));
+  }
+  // Convert String to Buffer
+  if (typeof records === "string") {
+    records = Buffer.from(records);
+  }
+  // Convert Buffer to an array of records
+  if (Buffer.isBuffer(records)) {
+    records = ((data) => {
+      const records = [];
+      const parser = transform({ delimiter: [] });
+      const push = (record) => records.push(record);
+      const close = () => {};
+      const error = parser.parse(data, true, push, close);
+      if (error !== undefined) throw error;
+      return records;
+    })(records);
+  }
+  // Info array initialization, 127 entries, one per char code
+  const info = Array(127)
+    .fill()
+    .map(() => ({ lines: [] }));
+  // Traverse each records, count occurences per char code
+  records.map(([record], line) => {
+    for (let i = 0, l = record.length; i < l; i++) {
+      // Count the character frequency
+      const code = record.charCodeAt(i);
+      if (info[code].lines[line] === undefined) info[code].lines[line] = 0;
+      info[code].lines[line]++;
+    }
+  });
+  // Traverse each char code, compute the score
+  info.map((info, i) => {
+    info.char_code = i;
+    info.std = std(info.lines);
+    info.total = info.lines.reduce((acc, val) => acc + val, 0);
+    info.preferred = !!options.preferred[i];
+    info.score = options.score(info, options);
+  });
+  // Extract the dominant character
+  const result = info.reduce(
+    (acc, info) => (acc.score > info.score ? acc : info),
+    {},
+  );
+  return String.fromCharCode(result.char_code);
+};
+
+const std = function (array) {
+  const n = array.length;
+  if (n === 0) return 0;
+  const mean = array.reduce((a, b) => a + b) / n;
+  return Math.sqrt(
+    array.map((x) => Math.pow(x - mean, 2)).reduce((a, b) => a + b) / n,
+  );
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/index.js
+
+
+
+
+
+
+const isRecordEmpty = function (record) {
+  return record.every(
+    (field) =>
+      field == null || (field.toString && field.toString().trim() === ""),
+  );
+};
+
+const cr = 13; // `\r`, carriage return, 0x0D in hexadécimal, 13 in decimal
+const nl = 10; // `\n`, newline, 0x0A in hexadecimal, 10 in decimal
+
+const boms = {
+  // Note, the following are equals:
+  // Buffer.from("\ufeff")
+  // Buffer.from([239, 187, 191])
+  // Buffer.from('EFBBBF', 'hex')
+  utf8: Buffer.from([239, 187, 191]),
+  // Note, the following are equals:
+  // Buffer.from "\ufeff", 'utf16le
+  // Buffer.from([255, 254])
+  utf16le: Buffer.from([255, 254]),
+};
+
+const transform = function (original_options = {}) {
+  const info = {
+    bytes: 0,
+    bytes_records: 0,
+    comment_lines: 0,
+    empty_lines: 0,
+    invalid_field_length: 0,
+    lines: 1,
+    records: 0,
+  };
+  const options = normalize_options(original_options);
+  return {
+    info: info,
+    original_options: original_options,
+    options: options,
+    state: init_state(options),
+    __needMoreData: function (i, bufLen, end) {
+      if (end) return false;
+      const { encoding, escape, quote } = this.options;
+      const { quoting, needMoreDataSize, recordDelimiterMaxLength } =
+        this.state;
+      const numOfCharLeft = bufLen - i - 1;
+      const requiredLength = Math.max(
+        needMoreDataSize,
+        // Skip if the remaining buffer smaller than record delimiter
+        // If "record_delimiter" is yet to be discovered:
+        // 1. It is equals to `[]` and "recordDelimiterMaxLength" equals `0`
+        // 2. We set the length to windows line ending in the current encoding
+        // Note, that encoding is known from user or bom discovery at that point
+        // recordDelimiterMaxLength,
+        recordDelimiterMaxLength === 0
+          ? Buffer.from("\r\n", encoding).length
+          : recordDelimiterMaxLength,
+        // Skip if remaining buffer can be an escaped quote
+        quoting ? (escape === null ? 0 : escape.length) + quote.length : 0,
+        // Skip if remaining buffer can be record delimiter following the closing quote
+        quoting ? quote.length + recordDelimiterMaxLength : 0,
+      );
+      return numOfCharLeft < requiredLength;
+    },
+    // Central parser implementation
+    parse: function (nextBuf, end, push, close) {
+      const {
+        bom,
+        comment_no_infix,
+        delimiter_auto,
+        encoding,
+        from_line,
+        ltrim,
+        max_record_size,
+        raw,
+        relax_quotes,
+        rtrim,
+        skip_empty_lines,
+        to,
+        to_line,
+      } = this.options;
+      let { comment, escape, quote, record_delimiter } = this.options;
+      const {
+        bomSkipped,
+        delimiterDiscovered,
+        delimiterBufPrevious,
+        rawBuffer,
+        escapeIsQuote,
+      } = this.state;
+      // Automatic delimiter discovery
+      if (!delimiterDiscovered && delimiter_auto) {
+        let delimiterBuf;
+        if (delimiterBufPrevious === undefined) {
+          delimiterBuf = nextBuf;
+        } else if (
+          delimiterBufPrevious !== undefined &&
+          nextBuf === undefined
+        ) {
+          delimiterBuf = delimiterBufPrevious;
+        } else {
+          delimiterBuf = Buffer.concat([delimiterBufPrevious, nextBuf]);
+        }
+        // Ensure that nextBuf is not concatenated a second time during buffer reconciliation
+        nextBuf = undefined;
+        // this.delimiterBufPrevious = delimiterBuf;
+        if (end || delimiterBuf.length > delimiter_auto.size) {
+          this.options.delimiter = [
+            Buffer.from(
+              delimiter_discover(delimiterBuf, this.options.delimiter_auto),
+            ),
+          ];
+          this.state.previousBuf = delimiterBuf;
+          this.state.delimiterBufPrevious = undefined;
+          this.state.delimiterDiscovered = true;
+        } else {
+          this.state.delimiterBufPrevious = delimiterBuf;
+          return;
+        }
+      }
+      // Previous buffers reconciliation
+      const { previousBuf } = this.state;
+      let buf;
+      if (previousBuf === undefined) {
+        if (nextBuf === undefined) {
+          // Handle empty string
+          close();
+          return;
+        } else {
+          buf = nextBuf;
+        }
+      } else if (previousBuf !== undefined && nextBuf === undefined) {
+        buf = previousBuf;
+      } else {
+        buf = Buffer.concat([previousBuf, nextBuf]);
+      }
+      // Handle UTF BOM
+      if (bomSkipped === false) {
+        if (bom === false) {
+          this.state.bomSkipped = true;
+        } else if (buf.length < 3) {
+          // No enough data
+          if (end === false) {
+            // Wait for more data
+            this.state.previousBuf = buf;
+            return;
+          }
+        } else {
+          for (const encoding in boms) {
+            if (boms[encoding].compare(buf, 0, boms[encoding].length) === 0) {
+              // Skip BOM
+              const bomLength = boms[encoding].length;
+              this.state.bufBytesStart += bomLength;
+              buf = buf.slice(bomLength);
+              // Renormalize original options with the new encoding
+              const options = normalize_options({
+                ...this.original_options,
+                encoding: encoding,
+              });
+              // Properties are merged with the existing options instance
+              for (const key in options) {
+                this.options[key] = options[key];
+              }
+              // Options will re-evaluate the Buffer with the new encoding
+              ({ comment, escape, quote } = this.options);
+              break;
+            }
+          }
+          this.state.bomSkipped = true;
+        }
+      }
+      const bufLen = buf.length;
+      let pos;
+      for (pos = 0; pos < bufLen; pos++) {
+        // Ensure we get enough space to look ahead
+        // There should be a way to move this out of the loop
+        if (this.__needMoreData(pos, bufLen, end)) {
+          break;
+        }
+        if (this.state.wasRowDelimiter === true) {
+          this.info.lines++;
+          this.state.wasRowDelimiter = false;
+        }
+        if (to_line !== -1 && this.info.lines > to_line) {
+          this.state.stop = true;
+          close();
+          return;
+        }
+        // Auto discovery of record_delimiter, unix, mac and windows supported
+        if (this.state.quoting === false && record_delimiter.length === 0) {
+          const record_delimiterCount = this.__autoDiscoverRecordDelimiter(
+            buf,
+            pos,
+          );
+          if (record_delimiterCount) {
+            record_delimiter = this.options.record_delimiter;
+          }
+        }
+        const chr = buf[pos];
+        if (raw === true) {
+          rawBuffer.append(chr);
+        }
+        if (
+          (chr === cr || chr === nl) &&
+          this.state.wasRowDelimiter === false
+        ) {
+          this.state.wasRowDelimiter = true;
+        }
+        // Previous char was a valid escape char
+        // treat the current char as a regular char
+        if (this.state.escaping === true) {
+          this.state.escaping = false;
+        } else {
+          // Escape is only active inside quoted fields
+          // We are quoting, the char is an escape chr and there is a chr to escape
+          // if(escape !== null && this.state.quoting === true && chr === escape && pos + 1 < bufLen){
+          if (
+            escape !== null &&
+            this.state.quoting === true &&
+            this.__isEscape(buf, pos, chr) &&
+            pos + escape.length < bufLen
+          ) {
+            if (escapeIsQuote) {
+              if (this.__isQuote(buf, pos + escape.length)) {
+                this.state.escaping = true;
+                pos += escape.length - 1;
+                continue;
+              }
+            } else {
+              this.state.escaping = true;
+              pos += escape.length - 1;
+              continue;
+            }
+          }
+          // Not currently escaping and chr is a quote
+          // TODO: need to compare bytes instead of single char
+          if (this.state.commenting === false && this.__isQuote(buf, pos)) {
+            if (this.state.quoting === true) {
+              const nextChr = buf[pos + quote.length];
+              const isNextChrTrimable =
+                rtrim && this.__isCharTrimable(buf, pos + quote.length);
+              const isNextChrComment =
+                comment !== null &&
+                this.__compareBytes(comment, buf, pos + quote.length, nextChr);
+              const isNextChrDelimiter = this.__isDelimiter(
+                buf,
+                pos + quote.length,
+                nextChr,
+              );
+              const isNextChrRecordDelimiter =
+                record_delimiter.length === 0
+                  ? this.__autoDiscoverRecordDelimiter(buf, pos + quote.length)
+                  : this.__isRecordDelimiter(nextChr, buf, pos + quote.length);
+              // Escape a quote
+              // Treat next char as a regular character
+              if (
+                escape !== null &&
+                this.__isEscape(buf, pos, chr) &&
+                this.__isQuote(buf, pos + escape.length)
+              ) {
+                pos += escape.length - 1;
+              } else if (
+                !nextChr ||
+                isNextChrDelimiter ||
+                isNextChrRecordDelimiter ||
+                isNextChrComment ||
+                isNextChrTrimable
+              ) {
+                this.state.quoting = false;
+                this.state.wasQuoting = true;
+                pos += quote.length - 1;
+                continue;
+              } else if (relax_quotes === false) {
+                const err = this.__error(
+                  new CsvError(
+                    "CSV_INVALID_CLOSING_QUOTE",
+                    [
+                      "Invalid Closing Quote:",
+                      `got "${String.fromCharCode(nextChr)}"`,
+                      `at line ${this.info.lines}`,
+                      "instead of delimiter, record delimiter, trimable character",
+                      "(if activated) or comment",
+                    ],
+                    this.options,
+                    this.__infoField(),
+                  ),
+                );
+                if (err !== undefined) return err;
+              } else {
+                this.state.quoting = false;
+                this.state.wasQuoting = true;
+                this.state.field.prepend(quote);
+                pos += quote.length - 1;
+              }
+            } else {
+              if (this.state.field.length !== 0) {
+                // In relax_quotes mode, treat opening quote preceded by chrs as regular
+                if (relax_quotes === false) {
+                  const info = this.__infoField();
+                  const bom = Object.keys(boms)
+                    .map((b) =>
+                      boms[b].equals(this.state.field.toString()) ? b : false,
+                    )
+                    .filter(Boolean)[0];
+                  const err = this.__error(
+                    new CsvError(
+                      "INVALID_OPENING_QUOTE",
+                      [
+                        "Invalid Opening Quote:",
+                        `a quote is found on field ${JSON.stringify(info.column)} at line ${info.lines}, value is ${JSON.stringify(this.state.field.toString(encoding))}`,
+                        bom ? `(${bom} bom)` : undefined,
+                      ],
+                      this.options,
+                      info,
+                      {
+                        field: this.state.field,
+                      },
+                    ),
+                  );
+                  if (err !== undefined) return err;
+                }
+              } else {
+                this.state.quoting = true;
+                pos += quote.length - 1;
+                continue;
+              }
+            }
+          }
+          if (this.state.quoting === false) {
+            const recordDelimiterLength = this.__isRecordDelimiter(
+              chr,
+              buf,
+              pos,
+            );
+            if (recordDelimiterLength !== 0) {
+              // Do not emit comments which take a full line
+              const skipCommentLine =
+                this.state.commenting &&
+                this.state.wasQuoting === false &&
+                this.state.record.length === 0 &&
+                this.state.field.length === 0;
+              if (skipCommentLine) {
+                this.info.comment_lines++;
+                // Skip full comment line
+              } else {
+                // Activate records emission if above from_line
+                if (
+                  this.state.enabled === false &&
+                  this.info.lines +
+                    (this.state.wasRowDelimiter === true ? 1 : 0) >=
+                    from_line
+                ) {
+                  this.state.enabled = true;
+                  this.__resetField();
+                  this.__resetRecord();
+                  pos += recordDelimiterLength - 1;
+                  continue;
+                }
+                // Skip if line is empty and skip_empty_lines activated
+                if (
+                  skip_empty_lines === true &&
+                  this.state.wasQuoting === false &&
+                  this.state.record.length === 0 &&
+                  this.state.field.length === 0
+                ) {
+                  this.info.empty_lines++;
+                  pos += recordDelimiterLength - 1;
+                  continue;
+                }
+                this.info.bytes = this.state.bufBytesStart + pos;
+                const errField = this.__onField();
+                if (errField !== undefined) return errField;
+                this.info.bytes =
+                  this.state.bufBytesStart + pos + recordDelimiterLength;
+                const errRecord = this.__onRecord(push);
+                if (errRecord !== undefined) return errRecord;
+                if (to !== -1 && this.info.records >= to) {
+                  this.state.stop = true;
+                  close();
+                  return;
+                }
+              }
+              this.state.commenting = false;
+              pos += recordDelimiterLength - 1;
+              continue;
+            }
+            if (this.state.commenting) {
+              continue;
+            }
+            if (
+              comment !== null &&
+              (comment_no_infix === false ||
+                (this.state.record.length === 0 &&
+                  this.state.field.length === 0))
+            ) {
+              const commentCount = this.__compareBytes(comment, buf, pos, chr);
+              if (commentCount !== 0) {
+                this.state.commenting = true;
+                continue;
+              }
+            }
+            const delimiterLength = this.__isDelimiter(buf, pos, chr);
+            if (delimiterLength !== 0) {
+              this.info.bytes = this.state.bufBytesStart + pos;
+              const errField = this.__onField();
+              if (errField !== undefined) return errField;
+              pos += delimiterLength - 1;
+              continue;
+            }
+          }
+        }
+        if (this.state.commenting === false) {
+          if (
+            max_record_size !== 0 &&
+            this.state.record_length + this.state.field.length > max_record_size
+          ) {
+            return this.__error(
+              new CsvError(
+                "CSV_MAX_RECORD_SIZE",
+                [
+                  "Max Record Size:",
+                  "record exceed the maximum number of tolerated bytes",
+                  `of ${max_record_size}`,
+                  `at line ${this.info.lines}`,
+                ],
+                this.options,
+                this.__infoField(),
+              ),
+            );
+          }
+        }
+        const lappend =
+          ltrim === false ||
+          this.state.quoting === true ||
+          this.state.field.length !== 0 ||
+          !this.__isCharTrimable(buf, pos);
+        // rtrim in non quoting is handle in __onField
+        const rappend = rtrim === false || this.state.wasQuoting === false;
+        if (lappend === true && rappend === true) {
+          this.state.field.append(chr);
+        } else if (rtrim === true && !this.__isCharTrimable(buf, pos)) {
+          return this.__error(
+            new CsvError(
+              "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE",
+              [
+                "Invalid Closing Quote:",
+                "found non trimable byte after quote",
+                `at line ${this.info.lines}`,
+              ],
+              this.options,
+              this.__infoField(),
+            ),
+          );
+        } else {
+          if (lappend === false) {
+            pos += this.__isCharTrimable(buf, pos) - 1;
+          }
+          continue;
+        }
+      }
+      if (end === true) {
+        // Ensure we are not ending in a quoting state
+        if (this.state.quoting === true) {
+          const err = this.__error(
+            new CsvError(
+              "CSV_QUOTE_NOT_CLOSED",
+              [
+                "Quote Not Closed:",
+                `the parsing is finished with an opening quote at line ${this.info.lines}`,
+              ],
+              this.options,
+              this.__infoField(),
+            ),
+          );
+          if (err !== undefined) return err;
+        } else {
+          // Skip last line if it has no characters
+          if (
+            this.state.wasQuoting === true ||
+            this.state.record.length !== 0 ||
+            this.state.field.length !== 0
+          ) {
+            this.info.bytes = this.state.bufBytesStart + pos;
+            const errField = this.__onField();
+            if (errField !== undefined) return errField;
+            const errRecord = this.__onRecord(push);
+            if (errRecord !== undefined) return errRecord;
+          } else if (this.state.wasRowDelimiter === true) {
+            this.info.empty_lines++;
+          } else if (this.state.commenting === true) {
+            this.info.comment_lines++;
+          }
+        }
+      } else {
+        this.state.bufBytesStart += pos;
+        this.state.previousBuf = buf.slice(pos);
+      }
+      if (this.state.wasRowDelimiter === true) {
+        this.info.lines++;
+        this.state.wasRowDelimiter = false;
+      }
+    },
+    __onRecord: function (push) {
+      const {
+        columns,
+        group_columns_by_name,
+        encoding,
+        info,
+        from,
+        relax_column_count,
+        relax_column_count_less,
+        relax_column_count_more,
+        raw,
+        skip_records_with_empty_values,
+      } = this.options;
+      const { enabled, record } = this.state;
+      if (enabled === false) {
+        return this.__resetRecord();
+      }
+      // Convert the first line into column names
+      const recordLength = record.length;
+      if (columns === true) {
+        if (skip_records_with_empty_values === true && isRecordEmpty(record)) {
+          this.__resetRecord();
+          return;
+        }
+        return this.__firstLineToColumns(record);
+      }
+      if (columns === false && this.info.records === 0) {
+        this.state.expectedRecordLength = recordLength;
+      }
+      if (recordLength !== this.state.expectedRecordLength) {
+        const err =
+          columns === false
+            ? new CsvError(
+                "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH",
+                [
+                  "Invalid Record Length:",
+                  `expect ${this.state.expectedRecordLength},`,
+                  `got ${recordLength} on line ${this.info.lines}`,
+                ],
+                this.options,
+                this.__infoField(),
+                {
+                  record: record,
+                },
+              )
+            : new CsvError(
+                "CSV_RECORD_INCONSISTENT_COLUMNS",
+                [
+                  "Invalid Record Length:",
+                  `columns length is ${columns.length},`, // rename columns
+                  `got ${recordLength} on line ${this.info.lines}`,
+                ],
+                this.options,
+                this.__infoField(),
+                {
+                  record: record,
+                },
+              );
+        if (
+          relax_column_count === true ||
+          (relax_column_count_less === true &&
+            recordLength < this.state.expectedRecordLength) ||
+          (relax_column_count_more === true &&
+            recordLength > this.state.expectedRecordLength)
+        ) {
+          this.info.invalid_field_length++;
+          this.state.error = err;
+          // Error is undefined with skip_records_with_error
+        } else {
+          const finalErr = this.__error(err);
+          if (finalErr) return finalErr;
+        }
+      }
+      if (skip_records_with_empty_values === true && isRecordEmpty(record)) {
+        this.__resetRecord();
+        return;
+      }
+      if (this.state.recordHasError === true) {
+        this.__resetRecord();
+        this.state.recordHasError = false;
+        return;
+      }
+      this.info.records++;
+      if (from === 1 || this.info.records >= from) {
+        const { objname } = this.options;
+        // With columns, records are object
+        if (columns !== false) {
+          const obj = {};
+          // Transform record array to an object
+          for (let i = 0, l = record.length; i < l; i++) {
+            if (columns[i] === undefined || columns[i].disabled) continue;
+            // Turn duplicate columns into an array
+            if (
+              group_columns_by_name === true &&
+              Object.hasOwn(obj, columns[i].name)
+            ) {
+              if (Array.isArray(obj[columns[i].name])) {
+                obj[columns[i].name] = obj[columns[i].name].concat(record[i]);
+              } else {
+                obj[columns[i].name] = [obj[columns[i].name], record[i]];
+              }
+            } else {
+              Object.defineProperty(obj, columns[i].name, {
+                value: record[i],
+                enumerable: true,
+                writable: true,
+                configurable: true,
+              });
+            }
+          }
+          // Without objname (default)
+          if (raw === true || info === true) {
+            const extRecord = Object.assign(
+              { record: obj },
+              raw === true
+                ? { raw: this.state.rawBuffer.toString(encoding) }
+                : {},
+              info === true ? { info: this.__infoRecord() } : {},
+            );
+            const err = this.__push(
+              objname === undefined ? extRecord : [obj[objname], extRecord],
+              push,
+            );
+            if (err) {
+              return err;
+            }
+          } else {
+            const err = this.__push(
+              objname === undefined ? obj : [obj[objname], obj],
+              push,
+            );
+            if (err) {
+              return err;
+            }
+          }
+          // Without columns, records are array
+        } else {
+          if (raw === true || info === true) {
+            const extRecord = Object.assign(
+              { record: record },
+              raw === true
+                ? { raw: this.state.rawBuffer.toString(encoding) }
+                : {},
+              info === true ? { info: this.__infoRecord() } : {},
+            );
+            const err = this.__push(
+              objname === undefined ? extRecord : [record[objname], extRecord],
+              push,
+            );
+            if (err) {
+              return err;
+            }
+          } else {
+            const err = this.__push(
+              objname === undefined ? record : [record[objname], record],
+              push,
+            );
+            if (err) {
+              return err;
+            }
+          }
+        }
+      }
+      this.__resetRecord();
+    },
+    __firstLineToColumns: function (record) {
+      const { firstLineToHeaders } = this.state;
+      try {
+        const headers =
+          firstLineToHeaders === undefined
+            ? record
+            : firstLineToHeaders.call(null, record);
+        if (!Array.isArray(headers)) {
+          return this.__error(
+            new CsvError(
+              "CSV_INVALID_COLUMN_MAPPING",
+              [
+                "Invalid Column Mapping:",
+                "expect an array from column function,",
+                `got ${JSON.stringify(headers)}`,
+              ],
+              this.options,
+              this.__infoField(),
+              {
+                headers: headers,
+              },
+            ),
+          );
+        }
+        const normalizedHeaders = normalize_columns_array(headers);
+        this.state.expectedRecordLength = normalizedHeaders.length;
+        this.options.columns = normalizedHeaders;
+        this.__resetRecord();
+        return;
+      } catch (err) {
+        return err;
+      }
+    },
+    __resetRecord: function () {
+      if (this.options.raw === true) {
+        this.state.rawBuffer.reset();
+      }
+      this.state.error = undefined;
+      this.state.record = [];
+      this.state.record_length = 0;
+    },
+    __onField: function () {
+      const { cast, encoding, rtrim, max_record_size } = this.options;
+      const { enabled, wasQuoting } = this.state;
+      // Short circuit for the from_line options
+      if (enabled === false) {
+        return this.__resetField();
+      }
+      let field = this.state.field.toString(encoding);
+      if (rtrim === true && wasQuoting === false) {
+        field = field.trimRight();
+      }
+      if (cast === true) {
+        const [err, f] = this.__cast(field);
+        if (err !== undefined) return err;
+        field = f;
+      }
+      this.state.record.push(field);
+      // Increment record length if record size must not exceed a limit
+      if (max_record_size !== 0 && typeof field === "string") {
+        this.state.record_length += field.length;
+      }
+      this.__resetField();
+    },
+    __resetField: function () {
+      this.state.field.reset();
+      this.state.wasQuoting = false;
+    },
+    __push: function (record, push) {
+      const { on_record } = this.options;
+      if (on_record !== undefined) {
+        const info = this.__infoRecord();
+        try {
+          record = on_record.call(null, record, info);
+        } catch (err) {
+          return err;
+        }
+        if (record === undefined || record === null) {
+          return;
+        }
+      }
+      this.info.bytes_records += this.info.bytes;
+      push(record);
+    },
+    // Return a tuple with the error and the casted value
+    __cast: function (field) {
+      const { columns, relax_column_count } = this.options;
+      const isColumns = Array.isArray(columns);
+      // Dont loose time calling cast
+      // because the final record is an object
+      // and this field can't be associated to a key present in columns
+      if (
+        isColumns === true &&
+        relax_column_count &&
+        this.options.columns.length <= this.state.record.length
+      ) {
+        return [undefined, undefined];
+      }
+      if (this.state.castField !== null) {
+        try {
+          const info = this.__infoField();
+          return [undefined, this.state.castField.call(null, field, info)];
+        } catch (err) {
+          return [err];
+        }
+      }
+      if (this.__isFloat(field)) {
+        return [undefined, parseFloat(field)];
+      } else if (this.options.cast_date !== false) {
+        const info = this.__infoField();
+        return [undefined, this.options.cast_date.call(null, field, info)];
+      }
+      return [undefined, field];
+    },
+    __compareBytes: function (sourceBuf, targetBuf, targetPos, firstByte) {
+      if (sourceBuf[0] !== firstByte) return 0;
+      const sourceLength = sourceBuf.length;
+      for (let i = 1; i < sourceLength; i++) {
+        if (sourceBuf[i] !== targetBuf[targetPos + i]) return 0;
+      }
+      return sourceLength;
+    },
+    // Helper to test if a character is trimable
+    __isCharTrimable: function (buf, pos) {
+      const { timchars, timcharFirstBytes } = this.state;
+      // Fast bail-out: non-whitespace bytes (the common case) are rejected
+      // without scanning the full timchar list.
+      const first = buf[pos];
+      if (first === undefined || timcharFirstBytes[first] === 0) return 0;
+      loop1: for (let i = 0; i < timchars.length; i++) {
+        const timchar = timchars[i];
+        for (let j = 0; j < timchar.length; j++) {
+          if (timchar[j] !== buf[pos + j]) continue loop1;
+        }
+        return timchar.length;
+      }
+      return 0;
+    },
+    __isDelimiter: function (buf, pos, chr) {
+      const { delimiter, ignore_last_delimiters } = this.options;
+      if (
+        ignore_last_delimiters === true &&
+        this.state.record.length === this.options.columns.length - 1
+      ) {
+        return 0;
+      } else if (
+        ignore_last_delimiters !== false &&
+        typeof ignore_last_delimiters === "number" &&
+        this.state.record.length === ignore_last_delimiters - 1
+      ) {
+        return 0;
+      }
+      loop1: for (let i = 0; i < delimiter.length; i++) {
+        const del = delimiter[i];
+        if (del[0] === chr) {
+          for (let j = 1; j < del.length; j++) {
+            if (del[j] !== buf[pos + j]) continue loop1;
+          }
+          return del.length;
+        }
+      }
+      return 0;
+    },
+    __isEscape: function (buf, pos, chr) {
+      const { escape } = this.options;
+      if (escape === null) return false;
+      const l = escape.length;
+      if (escape[0] === chr) {
+        for (let i = 0; i < l; i++) {
+          if (escape[i] !== buf[pos + i]) {
+            return false;
+          }
+        }
+        return true;
+      }
+      return false;
+    },
+    __isFloat: function (value) {
+      return value - parseFloat(value) + 1 >= 0; // Borrowed from jquery
+    },
+    // Keep it in case we implement the `cast_int` option
+    // __isInt(value){
+    //   // return Number.isInteger(parseInt(value))
+    //   // return !isNaN( parseInt( obj ) );
+    //   return /^(\-|\+)?[1-9][0-9]*$/.test(value)
+    // }
+    __isQuote: function (buf, pos) {
+      const { quote } = this.options;
+      if (quote === null) return false;
+      const l = quote.length;
+      for (let i = 0; i < l; i++) {
+        if (quote[i] !== buf[pos + i]) {
+          return false;
+        }
+      }
+      return true;
+    },
+    __isRecordDelimiter: function (chr, buf, pos) {
+      const { record_delimiter } = this.options;
+      const recordDelimiterLength = record_delimiter.length;
+      loop1: for (let i = 0; i < recordDelimiterLength; i++) {
+        const rd = record_delimiter[i];
+        const rdLength = rd.length;
+        if (rd[0] !== chr) {
+          continue;
+        }
+        for (let j = 1; j < rdLength; j++) {
+          if (rd[j] !== buf[pos + j]) {
+            continue loop1;
+          }
+        }
+        return rd.length;
+      }
+      return 0;
+    },
+    __autoDiscoverRecordDelimiter: function (buf, pos) {
+      const { encoding } = this.options;
+      // Note, we don't need to cache this information in state,
+      // It is only called on the first line until we find out a suitable
+      // record delimiter.
+      const rds = [
+        // Important, the windows line ending must be before mac os 9
+        Buffer.from("\r\n", encoding),
+        Buffer.from("\n", encoding),
+        Buffer.from("\r", encoding),
+      ];
+      loop: for (let i = 0; i < rds.length; i++) {
+        const l = rds[i].length;
+        for (let j = 0; j < l; j++) {
+          if (rds[i][j] !== buf[pos + j]) {
+            continue loop;
+          }
+        }
+        this.options.record_delimiter.push(rds[i]);
+        this.state.recordDelimiterMaxLength = rds[i].length;
+        return rds[i].length;
+      }
+      return 0;
+    },
+    __error: function (msg) {
+      const { encoding, raw, skip_records_with_error } = this.options;
+      const err = typeof msg === "string" ? new Error(msg) : msg;
+      if (skip_records_with_error) {
+        this.state.recordHasError = true;
+        if (this.options.on_skip !== undefined) {
+          try {
+            this.options.on_skip(
+              err,
+              raw ? this.state.rawBuffer.toString(encoding) : undefined,
+            );
+          } catch (err) {
+            return err;
+          }
+        }
+        // this.emit('skip', err, raw ? this.state.rawBuffer.toString(encoding) : undefined);
+        return undefined;
+      } else {
+        return err;
+      }
+    },
+    __infoDataSet: function () {
+      return {
+        ...this.info,
+        columns: this.options.columns,
+      };
+    },
+    __infoRecord: function () {
+      const { columns, raw, encoding } = this.options;
+      return {
+        ...this.__infoDataSet(),
+        bytes_records: this.info.bytes,
+        error: this.state.error,
+        header: columns === true,
+        index: this.state.record.length,
+        raw: raw ? this.state.rawBuffer.toString(encoding) : undefined,
+      };
+    },
+    __infoField: function () {
+      const { columns } = this.options;
+      const isColumns = Array.isArray(columns);
+      // Bytes records are only incremented when all records'fields are parsed
+      const bytes_records = this.info.bytes_records;
+      return {
+        ...this.__infoRecord(),
+        bytes_records: bytes_records,
+        column:
+          isColumns === true
+            ? columns.length > this.state.record.length
+              ? columns[this.state.record.length].name
+              : null
+            : this.state.record.length,
+        quoting: this.state.wasQuoting,
+      };
+    },
+  };
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/sync.js
+
+
+
+const parse = function (data, opts = {}) {
+  if (typeof data === "string") {
+    data = Buffer.from(data);
+  }
+  const records = opts && opts.objname ? Object.create(null) : [];
+  const parser = transform(opts);
+  const push = (record) => {
+    if (parser.options.objname === undefined) records.push(record);
+    else {
+      records[record[0]] = record[1];
+    }
+  };
+  const close = () => {};
+  const error = parser.parse(data, true, push, close);
+  if (error !== undefined) throw error;
+  return records;
+};
+
+
+
 
 /***/ })
 

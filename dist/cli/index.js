@@ -3245,7 +3245,7 @@ module.exports = validRange
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(775);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7497);
 // The command line's entry: the action's pipeline outside GitHub (see cli-main.ts). No logic here.
 
 const interrupt = new AbortController();
@@ -3271,7 +3271,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 775:
+/***/ 7497:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -5600,7 +5600,10 @@ function unquote(value) {
     return value;
 }
 
+// EXTERNAL MODULE: ./src/text.ts
+var src_text = __nccwpck_require__(8992);
 ;// CONCATENATED MODULE: ./src/plan/platforms.ts
+
 
 const RULES = {
     amd64: { variants: ['', 'v2', 'v3', 'v4'], dropped: ['v1'] },
@@ -5773,7 +5776,7 @@ function suggest(raw) {
     let best = Infinity;
     let ids = new Set();
     for (const [spelling, id] of SPELLINGS) {
-        const d = editDistance(text, spelling);
+        const d = (0,src_text/* editDistance */.YC)(text, spelling);
         if (d < best) {
             best = d;
             ids = new Set([id]);
@@ -5783,21 +5786,6 @@ function suggest(raw) {
         }
     }
     return best <= 2 && ids.size === 1 ? [...ids][0] : undefined;
-}
-/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps cost 1. */
-function editDistance(a, b) {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)]);
-    for (let j = 1; j <= b.length; j++)
-        d[0][j] = j;
-    for (let i = 1; i <= a.length; i++) {
-        for (let j = 1; j <= b.length; j++) {
-            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-                d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-        }
-    }
-    return d[a.length][b.length];
 }
 
 ;// CONCATENATED MODULE: ./src/plan/image.ts
@@ -5814,6 +5802,15 @@ const DOMAIN_COMPONENT = '(?:[a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])';
 const DOMAIN = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-f:.]+\\])(?::[0-9]+)?$`);
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /**
+ * The registry host of an image name, by Docker's rule: the first path component when it looks like
+ * a host (has a dot or a port, or is localhost), else docker.io. The one home of this rule.
+ */
+function registryHost(name) {
+    const slash = name.indexOf('/');
+    const first = slash < 0 ? '' : name.slice(0, slash);
+    return slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
+}
+/**
  * Validates and normalizes one image name from the `images` input: lower-cased (registries refuse
  * upper-case owners, the most common push error), checked against the reference grammar, and
  * refused when it carries a tag or digest (tags come from the `tags` input). Accepts `name=<ref>`.
@@ -5829,12 +5826,10 @@ function parseImage(value, input = 'images') {
     if (raw.includes('@'))
         fail('a digest is not accepted in an image name');
     const name = raw.toLowerCase();
-    const slash = name.indexOf('/');
-    const first = slash < 0 ? '' : name.slice(0, slash);
-    // Docker's rule: the first component is a registry when it looks like a host.
-    const hasDomain = slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
-    const domain = hasDomain ? first : '';
-    const path = hasDomain ? name.slice(slash + 1) : name;
+    const host = registryHost(name);
+    const hasDomain = name.startsWith(`${host}/`);
+    const domain = hasDomain ? host : '';
+    const path = hasDomain ? name.slice(host.length + 1) : name;
     const components = path.split('/');
     if (components[components.length - 1].includes(':'))
         fail('a tag is not accepted in an image name; put tags in the "tags" input');
@@ -7797,26 +7792,26 @@ function ids(platforms) {
 
 // EXTERNAL MODULE: ./src/tools/buildx/find.ts
 var find = __nccwpck_require__(7709);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/tools/buildx/commands.ts
-
-
-
-
-function call(bx, args, options = {}) {
+;// CONCATENATED MODULE: ./src/tools/buildx/handle.ts
+/** Runs `buildx <args>` through the process seam, in the workspace. */
+function runBuildx(bx, args, options = {}) {
     return bx.run(bx.bin.command, [...bx.bin.prefix, ...args], { cwd: bx.cwd, ...options });
 }
+
+;// CONCATENATED MODULE: ./src/tools/buildx/builder.ts
+
+
+
 /** Creates (already done by the caller's argv) and bootstraps a builder, returning what it offers. */
 async function createBuilder(bx, createArgv, name) {
-    await (0,retry/* withRetry */.bD)(() => call(bx, createArgv, { quiet: true }), {
+    await (0,retry/* withRetry */.bD)(() => runBuildx(bx, createArgv, { quiet: true }), {
         retries: bx.retries,
         what: `creating builder ${name}`,
         log: bx.log
     });
 }
 async function bootstrapBuilder(bx, name) {
-    const out = await (0,retry/* withRetry */.bD)(() => call(bx, bootstrapArgv(name), { quiet: true }), {
+    const out = await (0,retry/* withRetry */.bD)(() => runBuildx(bx, bootstrapArgv(name), { quiet: true }), {
         retries: bx.retries,
         what: `starting builder ${name}`,
         log: bx.log
@@ -7841,16 +7836,21 @@ function parseInspect(text, name) {
     };
 }
 async function removeBuilder(bx, name) {
-    const result = await call(bx, removeBuilderArgv(name), { allowFailure: true, quiet: true });
+    const result = await runBuildx(bx, removeBuilderArgv(name), { allowFailure: true, quiet: true });
     if (result.code === 0)
         return 'removed';
     if (/not found|no builder|does not exist/i.test(result.stderr))
         return 'absent';
     throw new Error(`removing builder ${name} failed: ${result.stderr.trim()}`);
 }
+
+;// CONCATENATED MODULE: ./src/tools/buildx/build.ts
+
+
+
 /** Runs one build; a stalled or transiently failed push is tried again (BuildKit's cache makes the rerun cheap). */
 async function build(bx, argv, metadataFile, stallMs) {
-    const result = await (0,retry/* withRetry */.bD)(() => call(bx, argv, { stallMs: stallMs || undefined }), {
+    const result = await (0,retry/* withRetry */.bD)(() => runBuildx(bx, argv, { stallMs: stallMs || undefined }), {
         retries: bx.retries,
         what: 'build and push',
         log: bx.log
@@ -7888,86 +7888,128 @@ function cacheProblems(output) {
     }
     return problems;
 }
-/** The manifest or index a reference points at, with its digest, or undefined when it does not exist. */
-async function inspectRaw(bx, builder, ref) {
-    try {
-        const out = await (0,retry/* withRetry */.bD)(() => call(bx, inspectRawArgv(builder, ref), {
-            quiet: true,
-            stallMs: bx.stallMs || undefined
-        }), {
-            retries: bx.retries,
-            what: `reading ${ref}`,
-            log: bx.log
-        });
-        // --raw prints the registry's bytes unchanged, so their hash is the manifest's digest.
-        return {
-            manifest: JSON.parse(out.stdout),
-            digest: `sha256:${(0,external_node_crypto_.createHash)('sha256').update(out.stdout).digest('hex')}`,
-            raw: out.stdout
-        };
-    }
-    catch (error) {
-        if (/not found|manifest unknown|404/i.test(String(error.message)))
-            return undefined;
-        throw error;
-    }
-}
-/**
- * The version label of the image a tag points to: the index annotation when there is one (one
- * request), else the `org.opencontainers.image.version` label of its image config.
- */
-async function publishedVersion(bx, builder, ref) {
-    const found = await inspectRaw(bx, builder, ref);
-    if (!found)
+
+// EXTERNAL MODULE: ./src/tools/exec.ts
+var tools_exec = __nccwpck_require__(2122);
+;// CONCATENATED MODULE: ./src/tools/buildx/errors.ts
+function describeBuildFailure(output) {
+    const lines = output.split('\n').map((l) => l.trimEnd());
+    const final = [...lines].reverse().find((l) => /^ERROR: /.test(l));
+    // The step that failed the build: the one whose error the final line repeats. Others (a cache
+    // that could not be imported) are errors BuildKit went on after.
+    const steps = lines.flatMap((l, i) => (/^#\d+ ERROR: /.test(l) ? [i] : []));
+    const repeated = steps.find((i) => final?.includes(lines[i].replace(/^#\d+ ERROR: /, '')));
+    const errorAt = repeated ?? steps.at(-1) ?? -1;
+    if (errorAt < 0 && !final)
         return undefined;
-    const annotated = found.manifest.annotations?.['org.opencontainers.image.version'];
-    if (annotated)
-        return annotated;
-    const out = await (0,retry/* withRetry */.bD)(() => call(bx, inspectConfigArgv(builder, ref), {
-        quiet: true,
-        stallMs: bx.stallMs || undefined
-    }), {
-        retries: bx.retries,
-        what: `reading the labels of ${ref}`,
-        log: bx.log
-    });
-    const parsed = JSON.parse(out.stdout);
-    const configs = 'config' in parsed ? [parsed] : Object.values(parsed);
-    return configs.map((c) => c.config?.Labels?.['org.opencontainers.image.version']).find((v) => !!v);
-}
-/** Platform → manifest digest of an index, attestation manifests left out. */
-function commands_platformDigests(index) {
-    const out = {};
-    for (const m of index.manifests ?? []) {
-        if (!m.platform || m.platform.os === 'unknown')
-            continue;
-        if (m.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest')
-            continue;
-        const id = [m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join('/');
-        out[id] = m.digest;
+    let platform;
+    let step;
+    let cause = final ? stripPrefixes(final.slice('ERROR: '.length)) : '';
+    if (errorAt >= 0) {
+        const id = /^#(\d+) /.exec(lines[errorAt])[1];
+        cause = lines[errorAt].slice(`#${id} ERROR: `.length);
+        const vertex = lines.find((l) => l.startsWith(`#${id} [`));
+        const m = vertex ? /^#\d+ \[(?:(\S+\/\S+) )?[^\]]*\] (.*)$/.exec(vertex) : null;
+        if (m) {
+            platform = m[1] && /^[a-z0-9]+\/[a-z0-9]+/.test(m[1]) ? m[1] : undefined;
+            step = m[2];
+        }
     }
-    return out;
+    // The Dockerfile excerpt: `path:line` above a rule of dashes.
+    let file;
+    let line;
+    for (let i = 0; i + 1 < lines.length; i++) {
+        const loc = /^(\S+):(\d+)$/.exec(lines[i]);
+        if (loc && /^-{8,}$/.test(lines[i + 1])) {
+            file = loc[1];
+            line = Number(loc[2]);
+            break;
+        }
+    }
+    const exit = /did not complete successfully: exit code: (\d+)/.exec(cause);
+    const why = exit ? `exit code ${exit[1]}` : cause;
+    const where = file && line ? `${file}:${line}: ` : '';
+    const what = step ? `${step} failed: ${why}` : why;
+    return { headline: `${platform ? `${platform}: ` : ''}${where}${what}`, platform, file, line };
+}
+/** `failed to build: failed to solve: X` says X. */
+function stripPrefixes(text) {
+    return text.replace(/^(failed to (build|solve|compute cache key)[^:]*: )+/, '');
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/failure.ts
+
+
+
+
+const AUTH = /\b401\b|unauthorized|authentication required|invalid username\/password|incorrect username or password/i;
+const DENIED = /\b403\b|forbidden|denied: /i;
+/**
+ * One message a user can act on: what failed, where, why, and what to do. Bad input is already
+ * phrased; registry refusals and exhausted retries name the registry and the last error.
+ */
+function explainFailure(error, images) {
+    if (error instanceof errors/* InputError */.d)
+        return error.message;
+    const message = error instanceof Error ? error.message : String(error);
+    const exec = error instanceof BuildFailed ? error.exec : error instanceof tools_exec/* ExecError */.cI ? error : undefined;
+    const text = exec ? `${exec.result.stderr}\n${exec.result.stdout}` : message;
+    // The registry that answered is in the failing request's URL (it may be a base image's, not ours).
+    const registry = /https?:\/\/([^/\s]+)\/v2\//.exec(text)?.[1] ?? (images.length > 0 ? registryHost(images[0]) : 'the registry');
+    if (AUTH.test(text)) {
+        return `${registry} refused the credentials (401 Unauthorized). Log in to ${registry} before this step (docker/login-action on GitHub; docker login or a DOCKER_CONFIG holding credentials elsewhere).\n${lineMatching(text, AUTH)}`;
+    }
+    if (DENIED.test(text)) {
+        return `${registry} denied access (403): the credentials were accepted but may not push to ${images[0] ?? 'this repository'} (on GHCR, give the workflow packages: write).\n${lineMatching(text, DENIED)}`;
+    }
+    if (error instanceof BuildFailed)
+        return message;
+    if (error instanceof retry/* RetriesExhausted */.w1) {
+        const last = error.last instanceof Error ? error.last.message : String(error.last);
+        return `${error.what} against ${registry} failed ${error.attempts} times; last error: ${error.lastCause}. No tag was moved unless it points at a complete index.\n${last}`;
+    }
+    return message;
+}
+/** The line that says what went wrong, without the build's surrounding output. */
+function lineMatching(text, re) {
+    return (text.split('\n').find((line) => re.test(line)) ?? '').trim();
 }
 /**
- * Points every tag at the index made of `sources` (digest references): the last step, after every
- * image is in the registry. One source is copied as it is; several are merged into one index.
+ * A `buildx build` that failed, with what its output says: the message's first line names the
+ * platform, the Dockerfile location and the cause; the command's own error follows.
  */
-async function tagIndex(bx, builder, refs, sources, annotations = []) {
-    const argv = imagetoolsCreateArgv(builder, refs, sources, annotations);
-    await (0,retry/* withRetry */.bD)(() => call(bx, argv, { quiet: true, stallMs: bx.stallMs || undefined }), {
-        retries: bx.retries,
-        what: 'tagging the index',
-        log: bx.log
-    });
+class BuildFailed extends Error {
+    exec;
+    described;
+    constructor(exec, described) {
+        super(`${described.headline}\n${exec.message}`);
+        this.exec = exec;
+        this.described = described;
+        this.name = 'BuildFailed';
+    }
 }
-/** The platform of a single image manifest (it names none itself): its config's os/architecture/variant. */
-async function imagePlatform(bx, builder, ref) {
-    const out = await (0,retry/* withRetry */.bD)(() => call(bx, inspectConfigArgv(builder, ref), { quiet: true, stallMs: bx.stallMs || undefined }), { retries: bx.retries, what: `reading the platform of ${ref}`, log: bx.log });
-    const config = JSON.parse(out.stdout);
-    return [config.os, config.architecture, config.variant].filter(Boolean).join('/') || 'unknown';
+/** What the run failed with: the message, and where in the Dockerfile when a build step failed there. */
+class Failure extends Error {
+    file;
+    line;
+    constructor(message, file, line) {
+        super(message);
+        this.file = file;
+        this.line = line;
+        this.name = 'Failure';
+    }
+}
+/** One `Failure` for any error a run ends with. */
+function failure(error, images) {
+    const where = error instanceof BuildFailed ? error.described : undefined;
+    return new Failure(explainFailure(error, images), where?.file, where?.line);
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/build.ts
+
+
+
+
 
 
 
@@ -7987,7 +8029,7 @@ async function runQemu(session, step, retries) {
         session.log.info(`no QEMU set-up: ${result.skipped}`);
 }
 /** The installed buildx, or the asked-for release, verified and cached. */
-async function runBuildx(session, step, retries) {
+async function build_runBuildx(session, step, retries) {
     // The installer (tool cache, Actions cache) is loaded only when a version is asked for: it is
     // most of the bundle, and the action starts faster without it.
     const found = step.version
@@ -8013,7 +8055,7 @@ async function runBuilder(bx, step, platforms, created) {
 }
 /** The one build of every platform; a cache that could not be used is a warning, never a failure. */
 async function runBuild(bx, step, cacheRefs) {
-    const { metadata, output } = await build(bx, step.argv, step.metadataFile, bx.stallMs ?? 0);
+    const { metadata, output } = await build(bx, step.argv, step.metadataFile, bx.stallMs ?? 0).catch((error) => Promise.reject(buildFailed(error, step)));
     for (const problem of cacheProblems(output)) {
         const ref = problem.ref || cacheRefs.join(', ');
         // The first run of a branch, a platform or a new image has no cache yet: that is no fault.
@@ -8033,9 +8075,19 @@ async function runBuild(bx, step, cacheRefs) {
     }
     return { metadata, digest, source: `${step.pushTo}@${digest}` };
 }
+/** A failed build, described by its output; the platform named even when only one was built. */
+function buildFailed(error, step) {
+    if (!(error instanceof tools_exec/* ExecError */.cI))
+        return error;
+    const described = describeBuildFailure(`${error.result.stdout}\n${error.result.stderr}`);
+    if (!described)
+        return error;
+    const only = step.platforms.length === 1 ? step.platforms[0].id : undefined;
+    const platform = described.platform ?? only;
+    const headline = described.platform || !platform ? described.headline : `${platform}: ${described.headline}`;
+    return new BuildFailed(error, { ...described, platform, headline });
+}
 
-// EXTERNAL MODULE: ./src/tools/exec.ts
-var exec = __nccwpck_require__(2122);
 ;// CONCATENATED MODULE: ./src/pipeline/dry-run.ts
 
 
@@ -8057,7 +8109,7 @@ function printPlan(plan, log) {
 }
 /** What a step would run: `docker buildx …` commands, registry requests, or a sentence for the rest. */
 function stepLines(step, steps) {
-    const cli = (argv) => ['docker', 'buildx', ...argv].map(exec/* quoteArg */.X1).join(' ');
+    const cli = (argv) => ['docker', 'buildx', ...argv].map(tools_exec/* quoteArg */.X1).join(' ');
     switch (step.kind) {
         case 'qemu':
             return [`# QEMU (${step.mode}): register the missing handlers for ${step.platforms.map((p) => p.id).join(', ')}`];
@@ -8110,113 +8162,90 @@ function dryRunTags(plan) {
     return publish ? publishedRefs(publish) : plan.tags.refs;
 }
 
-;// CONCATENATED MODULE: ./src/tools/buildx/errors.ts
-function describeBuildFailure(output) {
-    const lines = output.split('\n').map((l) => l.trimEnd());
-    const errorAt = lines.findIndex((l) => /^#\d+ ERROR: /.test(l));
-    const final = [...lines].reverse().find((l) => /^ERROR: /.test(l));
-    if (errorAt < 0 && !final)
-        return undefined;
-    let platform;
-    let step;
-    let cause = final ? stripPrefixes(final.slice('ERROR: '.length)) : '';
-    if (errorAt >= 0) {
-        const id = /^#(\d+) /.exec(lines[errorAt])[1];
-        cause = lines[errorAt].slice(`#${id} ERROR: `.length);
-        const vertex = lines.find((l) => l.startsWith(`#${id} [`));
-        const m = vertex ? /^#\d+ \[(?:(\S+\/\S+) )?[^\]]*\] (.*)$/.exec(vertex) : null;
-        if (m) {
-            platform = m[1] && /^[a-z0-9]+\/[a-z0-9]+/.test(m[1]) ? m[1] : undefined;
-            step = m[2];
-        }
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/tools/buildx/imagetools.ts
+
+
+
+
+/** The manifest or index a reference points at, with its digest, or undefined when it does not exist. */
+async function inspectRaw(bx, builder, ref) {
+    try {
+        const out = await (0,retry/* withRetry */.bD)(() => runBuildx(bx, inspectRawArgv(builder, ref), {
+            quiet: true,
+            stallMs: bx.stallMs || undefined
+        }), {
+            retries: bx.retries,
+            what: `reading ${ref}`,
+            log: bx.log
+        });
+        // --raw prints the registry's bytes unchanged, so their hash is the manifest's digest.
+        return {
+            manifest: JSON.parse(out.stdout),
+            digest: `sha256:${(0,external_node_crypto_.createHash)('sha256').update(out.stdout).digest('hex')}`,
+            raw: out.stdout
+        };
     }
-    // The Dockerfile excerpt: `path:line` above a rule of dashes.
-    let file;
-    let line;
-    for (let i = 0; i + 1 < lines.length; i++) {
-        const loc = /^(\S+):(\d+)$/.exec(lines[i]);
-        if (loc && /^-{8,}$/.test(lines[i + 1])) {
-            file = loc[1];
-            line = Number(loc[2]);
-            break;
-        }
+    catch (error) {
+        if (/not found|manifest unknown|404/i.test(String(error.message)))
+            return undefined;
+        throw error;
     }
-    const exit = /did not complete successfully: exit code: (\d+)/.exec(cause);
-    const why = exit ? `exit code ${exit[1]}` : cause;
-    const where = file && line ? `${file}:${line}: ` : '';
-    const what = step ? `${step} failed: ${why}` : why;
-    return { headline: `${platform ? `${platform}: ` : ''}${where}${what}`, platform, file, line };
 }
-/** `failed to build: failed to solve: X` says X. */
-function stripPrefixes(text) {
-    return text.replace(/^(failed to (build|solve|compute cache key)[^:]*: )+/, '');
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/failure.ts
-
-
-
-
-/** The registry host of an image reference (`docker.io` when the name has none). */
-function registryOf(image) {
-    const first = image.split('/')[0];
-    return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')
-        ? first
-        : 'docker.io';
-}
-const AUTH = /\b401\b|unauthorized|authentication required|invalid username\/password|incorrect username or password/i;
-const DENIED = /\b403\b|forbidden|denied: /i;
 /**
- * One message a user can act on: what failed, where, why, and what to do. Bad input is already
- * phrased; registry refusals and exhausted retries name the registry and the last error.
+ * The version label of the image a tag points to: the index annotation when there is one (one
+ * request), else the `org.opencontainers.image.version` label of its image config.
  */
-function explainFailure(error, images) {
-    if (error instanceof errors/* InputError */.d)
-        return error.message;
-    const message = error instanceof Error ? error.message : String(error);
-    const text = error instanceof exec/* ExecError */.cI ? `${error.result.stderr}\n${error.result.stdout}` : message;
-    // The registry that answered is in the failing request's URL (it may be a base image's, not ours).
-    const registry = /https?:\/\/([^/\s]+)\/v2\//.exec(text)?.[1] ?? (images.length > 0 ? registryOf(images[0]) : 'the registry');
-    if (AUTH.test(text)) {
-        return `${registry} refused the credentials (401 Unauthorized). Log in to ${registry} before this step (docker/login-action on GitHub; docker login or a DOCKER_CONFIG holding credentials elsewhere).\n${lineMatching(text, AUTH)}`;
-    }
-    if (DENIED.test(text)) {
-        return `${registry} denied access (403): the credentials were accepted but may not push to ${images[0] ?? 'this repository'} (on GHCR, give the workflow packages: write).\n${lineMatching(text, DENIED)}`;
-    }
-    const build = buildFailure(error);
-    if (build)
-        return `${build.headline}\n${message}`;
-    if (error instanceof retry/* RetriesExhausted */.w1) {
-        const last = error.last instanceof Error ? error.last.message : String(error.last);
-        return `${error.what} against ${registry} failed ${error.attempts} times; last error: ${error.lastCause}. No tag was moved unless it points at a complete index.\n${last}`;
-    }
-    return message;
-}
-/** The line that says what went wrong, without the build's surrounding output. */
-function lineMatching(text, re) {
-    return (text.split('\n').find((line) => re.test(line)) ?? '').trim();
-}
-/** A failed `buildx build`, read for its platform, Dockerfile location and cause. */
-function buildFailure(error) {
-    if (!(error instanceof exec/* ExecError */.cI) || !/ build$/.test(error.command))
+async function publishedVersion(bx, builder, ref) {
+    const found = await inspectRaw(bx, builder, ref);
+    if (!found)
         return undefined;
-    return describeBuildFailure(`${error.result.stdout}\n${error.result.stderr}`);
+    const annotated = found.manifest.annotations?.['org.opencontainers.image.version'];
+    if (annotated)
+        return annotated;
+    const out = await (0,retry/* withRetry */.bD)(() => runBuildx(bx, inspectConfigArgv(builder, ref), {
+        quiet: true,
+        stallMs: bx.stallMs || undefined
+    }), {
+        retries: bx.retries,
+        what: `reading the labels of ${ref}`,
+        log: bx.log
+    });
+    const parsed = JSON.parse(out.stdout);
+    const configs = 'config' in parsed ? [parsed] : Object.values(parsed);
+    return configs.map((c) => c.config?.Labels?.['org.opencontainers.image.version']).find((v) => !!v);
 }
-/** What the run failed with: the message, and where in the Dockerfile when a build step failed there. */
-class Failure extends Error {
-    file;
-    line;
-    constructor(message, file, line) {
-        super(message);
-        this.file = file;
-        this.line = line;
-        this.name = 'Failure';
+/** Platform → manifest digest of an index, attestation manifests left out. */
+function imagetools_platformDigests(index) {
+    const out = {};
+    for (const m of index.manifests ?? []) {
+        if (!m.platform || m.platform.os === 'unknown')
+            continue;
+        if (m.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest')
+            continue;
+        const id = [m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join('/');
+        out[id] = m.digest;
     }
+    return out;
 }
-/** One `Failure` for any error a run ends with. */
-function failure(error, images) {
-    const build = buildFailure(error);
-    return new Failure(explainFailure(error, images), build?.file, build?.line);
+/**
+ * Points every tag at the index made of `sources` (digest references): the last step, after every
+ * image is in the registry. One source is copied as it is; several are merged into one index.
+ */
+async function tagIndex(bx, builder, refs, sources, annotations = []) {
+    const argv = imagetoolsCreateArgv(builder, refs, sources, annotations);
+    await (0,retry/* withRetry */.bD)(() => runBuildx(bx, argv, { quiet: true, stallMs: bx.stallMs || undefined }), {
+        retries: bx.retries,
+        what: 'tagging the index',
+        log: bx.log
+    });
+}
+/** The platform of a single image manifest (it names none itself): its config's os/architecture/variant. */
+async function imagePlatform(bx, builder, ref) {
+    const out = await (0,retry/* withRetry */.bD)(() => runBuildx(bx, inspectConfigArgv(builder, ref), { quiet: true, stallMs: bx.stallMs || undefined }), { retries: bx.retries, what: `reading the platform of ${ref}`, log: bx.log });
+    const config = JSON.parse(out.stdout);
+    return [config.os, config.architecture, config.variant].filter(Boolean).join('/') || 'unknown';
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/merge.ts
@@ -8235,7 +8264,7 @@ async function findLegs(bx, step) {
         const id = leg.platform.id;
         if (!got)
             return void missing.push(`${id} (no ${leg.ref})`);
-        const offers = got.manifest.manifests ? Object.keys(commands_platformDigests(got.manifest)) : [id];
+        const offers = got.manifest.manifests ? Object.keys(imagetools_platformDigests(got.manifest)) : [id];
         if (!offers.includes(id))
             return void missing.push(`${id} (${leg.ref} holds ${offers.join(', ') || 'no platform'})`);
         const source = `${leg.ref.slice(0, leg.ref.lastIndexOf(':'))}@${got.digest}`;
@@ -8259,7 +8288,7 @@ async function checkDigests(bx, step) {
         throw new Error(`merge: ${absent.join(', ')} (from the digests input) not in the registry; nothing was published`);
     }
     const platforms = await Promise.all(found.map((got, i) => got.manifest.manifests
-        ? Object.keys(commands_platformDigests(got.manifest))
+        ? Object.keys(imagetools_platformDigests(got.manifest))
         : imagePlatform(bx, step.builder, step.refs[i]).then((p) => [p])));
     const offered = platforms.flatMap((list, i) => list.map((platform) => ({ platform, ref: step.refs[i] })));
     const wanted = step.platforms.map((p) => p.id);
@@ -8282,114 +8311,7 @@ async function checkDigests(bx, step) {
     return step.refs;
 }
 
-// EXTERNAL MODULE: ./src/tools/registry/client.ts
-var client = __nccwpck_require__(8500);
-;// CONCATENATED MODULE: ./src/pipeline/publish.ts
-
-
-
-
-
-/**
- * Runs a publish step: reads the one source (one request) and the floating tags, drops the
- * floating tags that would move backwards, then moves the rest, tags last. The outputs describe
- * what the registry now holds.
- */
-async function publish(bx, planned, tags, sources, registry, platforms) {
-    const [source, held] = await Promise.all([
-        planned.source === 'build' ? readSource(bx, planned.builder, sources[0], registry) : undefined,
-        heldBack(bx, planned, tags)
-    ]);
-    const step = withoutHeld(planned, held.map((h) => h.tag));
-    await moveTags(bx, step, sources, source, registry);
-    const refs = publishedRefs(step);
-    const index = source ?? (refs.length > 0 ? await inspectRaw(bx, step.builder, refs[0]) : undefined);
-    if (!index)
-        throw new Error(`${refs[0] ?? sources[0]} is not in the registry after publishing`);
-    const platformDigests = index.manifest.manifests
-        ? commands_platformDigests(index.manifest)
-        : { [platforms[0]]: index.digest };
-    for (const ref of refs)
-        bx.log.info(`${ref} → ${index.digest}`);
-    return { digest: index.digest, platformDigests, refs, held };
-}
-/** The floating tags (latest, 1, 1.2) that would move backwards: they stay where they are. */
-async function heldBack(bx, step, tags) {
-    if (step.floating.length === 0)
-        return [];
-    const versions = await Promise.all(step.floating.map((f) => publishedVersion(bx, step.builder, f.ref)));
-    const current = new Map(step.floating.map((f, i) => [f.tag, versions[i]]));
-    const { held } = holdBackFloating(tags, current);
-    for (const h of held)
-        bx.log.warning(`${h.tag} not moved: ${heldReason(h)}`);
-    return held;
-}
-function heldReason(h) {
-    return h.reason === 'prerelease' ? `${h.ours} is a pre-release` : `it points to ${h.current}, newer than ${h.ours}`;
-}
-/**
- * The index the build pushed, read by one GET of its digest; through imagetools when the registry
- * needs what only buildx knows (its auth scheme, BuildKit's registry configuration).
- */
-async function readSource(bx, builder, ref, registry) {
-    try {
-        bx.log.info(`[request] ${getRequest(ref)}`);
-        const got = await (0,retry/* withRetry */.bD)(() => (0,client/* getManifest */.c2)(ref, registry), {
-            retries: bx.retries,
-            what: `reading ${ref}`,
-            log: bx.log
-        });
-        return { manifest: JSON.parse(got.raw), digest: got.digest, raw: got.raw };
-    }
-    catch (error) {
-        if (!(error instanceof client/* RegistryRefused */.AK))
-            throw error;
-        bx.log.info(`reading ${ref} through buildx imagetools (${error.message})`);
-        return inspectRaw(bx, builder, ref);
-    }
-}
-/**
- * `put` refs: one PUT of the source's exact bytes each, retried on its own (imagetools create
- * makes ~30 requests for the same and gives up on the first dropped one). What the registry
- * refuses to take that way, and `imagetools` refs, go through imagetools create.
- */
-async function moveTags(bx, step, sources, source, registry) {
-    const mediaType = source?.manifest.mediaType;
-    let fallback = [];
-    if (step.put.length > 0) {
-        if (!source || !mediaType) {
-            fallback = step.put;
-        }
-        else {
-            for (const [i, ref] of step.put.entries()) {
-                try {
-                    bx.log.info(`[request] ${putRequest(ref, sources[0])}`);
-                    await (0,retry/* withRetry */.bD)(() => (0,client/* putTag */.go)(ref, source.raw, mediaType, source.digest, registry), {
-                        retries: bx.retries,
-                        what: `tagging ${ref}`,
-                        log: bx.log
-                    });
-                }
-                catch (error) {
-                    if (!(error instanceof client/* RegistryRefused */.AK))
-                        throw error;
-                    bx.log.warning(`could not tag by a direct PUT (${error.message}); using buildx imagetools create`);
-                    fallback = step.put.slice(i);
-                    break;
-                }
-            }
-        }
-    }
-    const rest = [...fallback, ...step.imagetools.refs];
-    if (rest.length > 0)
-        await tagIndex(bx, step.builder, rest, sources, step.imagetools.annotations);
-}
-function registryOptions(env, log, stallMs) {
-    return { env, timeoutMs: stallMs || undefined, log };
-}
-
 ;// CONCATENATED MODULE: ./src/pipeline/outputs.ts
-
 
 /** Every output, set on success and on a dry run alike; never silently empty (see the README). */
 function setOutputs(edges, plan, result) {
@@ -8436,7 +8358,7 @@ function summaryMarkdown(result) {
     lines.push('', '### Tags', '');
     lines.push(...(result.tags.length ? result.tags.map((t) => `- \`${t}\``) : ['none pushed']));
     for (const h of result.held)
-        lines.push(`- \`${h.tag}\` not moved (${heldReason(h)})`);
+        lines.push(`- \`${h.tag}\` not moved (${heldNote(h)})`);
     if (Object.keys(result.platformDigests).length) {
         lines.push('', '### Platform digests', '', '| Platform | Digest |', '|---|---|');
         for (const [platform, digest] of Object.entries(result.platformDigests)) {
@@ -8471,6 +8393,9 @@ function failureMarkdown(phase, message, plan, timings) {
     }
     lines.push(...timeTable(timings));
     return `${lines.join('\n')}\n`;
+}
+function heldNote(h) {
+    return h.reason === 'prerelease' ? 'pre-release' : `stays on ${h.current}, newer than ${h.ours}`;
 }
 function timeTable(timings) {
     const lines = ['', '### Time', '', '| Phase | Seconds |', '|---|---|'];
@@ -8789,6 +8714,433 @@ function hide(value, masker, log) {
             log.setSecret(line);
 }
 
+;// CONCATENATED MODULE: ./src/tools/registry/credentials.ts
+/**
+ * The credentials `docker login` left for a registry: `auths` in the docker config.json, or a
+ * credential helper (`docker-credential-<name> get`). Everything comes from the environment and
+ * runner passed in: the config's place from its DOCKER_CONFIG or HOME, and helpers through the one
+ * process seam, the key on stdin, so no secret is in argv or in the `[command]` line logged.
+ */
+
+
+/** The keys `docker login` may have stored a host under, the one it writes first. */
+function configKeys(host) {
+    return host === 'registry-1.docker.io'
+        ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', host]
+        : [host, `https://${host}`, `http://${host}`];
+}
+/** The credentials for `host`, or undefined when none are configured (or the config cannot be read). */
+async function credentialsFor(host, source) {
+    const dir = source.env.DOCKER_CONFIG || (source.env.HOME ? external_node_path_default().join(source.env.HOME, '.docker') : undefined);
+    if (!dir)
+        return undefined;
+    let config;
+    try {
+        config = JSON.parse(await (0,promises_.readFile)(external_node_path_default().join(dir, 'config.json'), 'utf8'));
+    }
+    catch {
+        return undefined;
+    }
+    for (const key of configKeys(host)) {
+        const helper = config.credHelpers?.[key];
+        if (helper)
+            return helperGet(helper, key, source);
+        const entry = config.auths?.[key];
+        if (entry?.identitytoken)
+            return { username: '<token>', password: entry.identitytoken };
+        if (entry?.auth) {
+            const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+            const colon = decoded.indexOf(':');
+            if (colon > 0)
+                return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+        }
+        if (entry?.username && entry.password)
+            return { username: entry.username, password: entry.password };
+    }
+    return config.credsStore ? helperGet(config.credsStore, configKeys(host)[0], source) : undefined;
+}
+/**
+ * Asks a credential helper, as the docker CLI does: `get`, the server key on stdin, JSON on stdout.
+ * A helper that is missing, fails or knows nothing for the key leaves the request without
+ * credentials; the registry's refusal then says what is wrong.
+ */
+async function helperGet(helper, key, source) {
+    let stdout;
+    try {
+        const result = await source.run(`docker-credential-${helper}`, ['get'], {
+            env: source.env,
+            input: key,
+            quiet: true,
+            allowFailure: true
+        });
+        if (result.code !== 0)
+            return undefined;
+        stdout = result.stdout;
+    }
+    catch {
+        return undefined;
+    }
+    try {
+        const parsed = JSON.parse(stdout);
+        return parsed.Secret ? { username: parsed.Username ?? '', password: parsed.Secret } : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/tools/registry/refs.ts
+/** Image references as the registry API needs them: the host, the repository, the tag or digest. */
+
+/** `host[:port]/path` (Docker Hub names too) → the registry host and repository the API uses. */
+function refs_parseName(name) {
+    let host = registryHost(name);
+    let repository = name.startsWith(`${host}/`) ? name.slice(host.length + 1) : name;
+    if (host === 'docker.io' || host === 'index.docker.io') {
+        host = 'registry-1.docker.io';
+        if (!repository.includes('/'))
+            repository = `library/${repository}`;
+    }
+    return { host, repository };
+}
+/** `name:tag` → name and tag; `name@sha256:…` → name and digest. */
+function refs_splitRef(ref) {
+    const at = ref.indexOf('@');
+    if (at >= 0)
+        return { name: ref.slice(0, at), digest: ref.slice(at + 1) };
+    const colon = ref.lastIndexOf(':');
+    if (colon < 0 || ref.lastIndexOf('/') > colon)
+        return { name: ref };
+    return { name: ref.slice(0, colon), tag: ref.slice(colon + 1) };
+}
+/** `host/repo:tag` and `host/repo@sha256:…` name the same repository. */
+function sameRepository(tagRef, digestRef) {
+    return refs_splitRef(tagRef).name === refs_splitRef(digestRef).name;
+}
+
+;// CONCATENATED MODULE: ./src/tools/registry/client.ts
+/**
+ * Reads the index the build pushed and points tags at it with one request each: a GET of its exact
+ * bytes by digest, then a PUT of those bytes under every tag. `buildx imagetools create` does the
+ * same with ~30 requests (it walks every child manifest and blob first) and gives up on the first
+ * dropped connection, and `imagetools inspect` fails on a dropped HEAD; under registry faults the
+ * publishing step, not the build, is what failed. Each call makes one attempt and says by the type
+ * of its error whether another may help (TransientError, with the server's Retry-After) or not;
+ * the caller's withRetry is the one retry policy. Anything this cannot do (an unsupported auth
+ * scheme, a registry reachable only through BuildKit's configuration, another repository) is a
+ * RegistryRefused, and the caller falls back to imagetools.
+ */
+
+
+
+
+/** A refusal trying again cannot fix (auth, a bad manifest, an unsupported scheme): fall back to imagetools. */
+class RegistryRefused extends retry/* PermanentError */.Dr {
+    constructor(message) {
+        super(message);
+        this.name = 'RegistryRefused';
+    }
+}
+/**
+ * The one retry policy for one registry request, given the `retries` a step is allowed. BuildKit
+ * tries each of its own registry requests up to three times inside every attempt of a build step;
+ * a request of ours is a step of one request, so it gets the same budget in one policy (three
+ * tries for every attempt of a step), with a shorter back-off to match.
+ */
+function requestRetry(retries) {
+    return { retries: (retries + 1) * 3 - 1, baseDelayMs: 250, maxDelayMs: 4000 };
+}
+const INDEX_TYPES = [
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json',
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.v2+json'
+];
+/** The manifest `ref` (`name@sha256:…`) points at, its exact bytes checked against the digest. */
+async function getManifest(ref, options) {
+    const { name, digest } = refs_splitRef(ref);
+    if (!digest)
+        throw new RegistryRefused(`${ref} is not a digest reference`);
+    const res = await request(refs_parseName(name), 'GET', `manifests/${digest}`, { headers: { Accept: INDEX_TYPES.join(', ') } }, options);
+    const bytes = await body(res, `GET ${ref}`, async (r) => Buffer.from(await r.arrayBuffer()));
+    const actual = `sha256:${(0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex')}`;
+    // Bytes that do not hash to the digest asked for are a read cut short: another GET may get them all.
+    if (actual !== digest)
+        throw new retry/* TransientError */.N_(`GET ${ref}: the body read (${bytes.length} bytes) hashes to ${actual}, not to its digest`);
+    const raw = bytes.toString('utf8');
+    let mediaType;
+    try {
+        mediaType = JSON.parse(raw).mediaType ?? res.headers.get('content-type') ?? '';
+    }
+    catch {
+        throw new RegistryRefused(`${ref} is not a JSON manifest`);
+    }
+    if (!INDEX_TYPES.includes(mediaType))
+        throw new RegistryRefused(`${ref} has media type "${mediaType}"`);
+    return { raw, digest, mediaType };
+}
+/** PUTs `raw` (a manifest's exact bytes, whose digest is `digest`) under `ref`'s tag. */
+async function putTag(ref, raw, mediaType, digest, options) {
+    const { name, tag } = refs_splitRef(ref);
+    if (!tag)
+        throw new RegistryRefused(`${ref} is not a tag reference`);
+    const res = await request(refs_parseName(name), 'PUT', `manifests/${encodeURIComponent(tag)}`, { headers: { 'Content-Type': mediaType }, body: raw }, options);
+    await res.body?.cancel();
+    const stored = res.headers.get('docker-content-digest');
+    if (stored && stored !== digest)
+        throw new RegistryRefused(`PUT ${ref} stored ${stored}, not ${digest}`);
+}
+/**
+ * Deletes the manifest `ref` (`name@sha256:…`) names. 'unsupported' when the registry does not
+ * allow deletes (405, or its UNSUPPORTED error code): the caller leaves the manifest in place.
+ */
+async function deleteManifest(ref, options) {
+    const { name, digest } = splitRef(ref);
+    if (!digest)
+        throw new RegistryRefused(`${ref} is not a digest reference`);
+    const target = parseName(name);
+    const url = apiUrl(target, `manifests/${digest}`);
+    const res = await exchange(target, url, 'DELETE', { headers: {} }, options);
+    if (res.ok) {
+        await res.body?.cancel();
+        return 'deleted';
+    }
+    if (res.status === 405) {
+        await res.body?.cancel();
+        return 'unsupported';
+    }
+    const text = await res.text().catch(() => '');
+    if (res.status < 500 && res.status !== 429 && /"code"\s*:\s*"UNSUPPORTED"/.test(text))
+        return 'unsupported';
+    throw answerError(res, `DELETE ${url}`, text);
+}
+/** Loopback registries speak plain HTTP, as Docker and buildx allow without configuration. */
+function scheme(host) {
+    const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    return name === 'localhost' || name === '::1' || /^127\./.test(name) ? 'http' : 'https';
+}
+function apiUrl(target, suffix) {
+    return `${scheme(target.host)}://${target.host}/v2/${target.repository}/${suffix}`;
+}
+/**
+ * One registry API request with the credentials `docker login` left. Returns a 2xx response; a
+ * dropped connection, a timeout, a 5xx or a 429 is a TransientError (with Retry-After), any other
+ * answer a RegistryRefused.
+ */
+async function request(target, method, suffix, init, options) {
+    const url = apiUrl(target, suffix);
+    const res = await exchange(target, url, method, init, options);
+    if (res.ok)
+        return res;
+    throw answerError(res, `${method} ${url}`, await res.text().catch(() => ''));
+}
+/**
+ * Sends the request and returns whatever the registry answers. A 401 is met by sending it once
+ * more with credentials, as the challenge asks: that is authentication, not a retry.
+ */
+async function exchange(target, url, method, init, options) {
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const res = await send(url, { method, headers: init.headers, body: init.body }, timeoutMs);
+    if (res.status !== 401)
+        return res;
+    await res.body?.cancel();
+    const auth = await authorization(res.headers.get('www-authenticate') ?? '', target, options, timeoutMs);
+    return send(url, { method, headers: { ...init.headers, Authorization: auth }, body: init.body }, timeoutMs);
+}
+/** The error for a non-2xx answer: transient for a 5xx or a 429 (with the wait it asked for), else a refusal. */
+function answerError(res, what, text) {
+    const said = text.trim().slice(0, 300);
+    const message = `${what} answered ${res.status} ${res.statusText}${said ? `: ${said}` : ''}`;
+    if (res.status === 429 || res.status >= 500)
+        return new retry/* TransientError */.N_(message, retryAfterMs(res.headers.get('retry-after')));
+    return new RegistryRefused(message);
+}
+/** Retry-After: delay-seconds or an HTTP date. */
+function retryAfterMs(header) {
+    const value = header?.trim();
+    if (!value)
+        return undefined;
+    if (/^\d+$/.test(value))
+        return Number(value) * 1000;
+    const at = Date.parse(value);
+    return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+/** Sends one request. A dropped connection or a timeout is transient; a TLS failure is not. */
+async function send(url, init, timeoutMs) {
+    try {
+        return await fetch(url, { ...init, redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
+    }
+    catch (error) {
+        throw failedTransfer(error, `${init.method} ${url}`, timeoutMs);
+    }
+}
+/** Reads a response body; the connection can still drop or time out here, after the headers. */
+async function body(res, what, read) {
+    try {
+        return await read(res);
+    }
+    catch (error) {
+        throw failedTransfer(error, what);
+    }
+}
+function failedTransfer(error, what, timeoutMs) {
+    const cause = error.cause;
+    const why = cause?.code ?? cause?.message ?? error.message;
+    if (error.name === 'TimeoutError')
+        return new retry/* TransientError */.N_(`${what}: request timed out${timeoutMs ? ` after ${timeoutMs / 1000} s` : ''}`, undefined, {
+            cause: error
+        });
+    if (/CERT|TLS|SSL|self.signed|EPROTO/i.test(why))
+        return new RegistryRefused(`${what}: ${why}`);
+    return new retry/* TransientError */.N_(`${what}: connection dropped (${why})`, undefined, { cause: error });
+}
+function challengeParams(header) {
+    const space = header.indexOf(' ');
+    const params = {};
+    for (const m of header.slice(space + 1).matchAll(/(\w+)="([^"]*)"/g))
+        params[m[1].toLowerCase()] = m[2];
+    return { scheme: header.slice(0, space < 0 ? undefined : space).toLowerCase(), params };
+}
+/** The Authorization header a 401's challenge asks for: Basic from the credentials, or a Bearer token for them. */
+async function authorization(challenge, target, options, timeoutMs) {
+    const credentials = await credentialsFor(target.host, options);
+    const basic = credentials
+        ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
+        : undefined;
+    const { scheme: kind, params } = challengeParams(challenge);
+    if (kind === 'basic') {
+        if (!basic)
+            throw new RegistryRefused(`${target.host} asks for credentials and none are configured for it`);
+        return basic;
+    }
+    if (kind !== 'bearer' || !params.realm)
+        throw new RegistryRefused(`${target.host} asks for an unsupported authentication (${challenge.split(' ')[0] || 'none'})`);
+    const url = new URL(params.realm);
+    if (params.service)
+        url.searchParams.set('service', params.service);
+    url.searchParams.set('scope', `repository:${target.repository}:pull,push`);
+    const what = `GET ${url.origin}${url.pathname}`;
+    const res = await send(url.toString(), { method: 'GET', headers: basic ? { Authorization: basic } : {} }, timeoutMs);
+    const text = await body(res, what, (r) => r.text());
+    if (!res.ok)
+        throw answerError(res, `the token service (${what})`, text);
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        throw new RegistryRefused(`the token service (${what}) answered something other than JSON`);
+    }
+    const token = parsed.token ?? parsed.access_token;
+    if (!token)
+        throw new RegistryRefused(`the token service (${what}) gave no token`);
+    return `Bearer ${token}`;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/publish.ts
+
+
+
+
+
+/**
+ * Runs a publish step: reads the one source (one request) and the floating tags, drops the
+ * floating tags that would move backwards, then moves the rest, tags last. The outputs describe
+ * what the registry now holds.
+ */
+async function publish(bx, planned, tags, sources, registry, platforms) {
+    const [source, held] = await Promise.all([
+        planned.source === 'build' ? readSource(bx, planned.builder, sources[0], registry) : undefined,
+        heldBack(bx, planned, tags)
+    ]);
+    const step = withoutHeld(planned, held.map((h) => h.tag));
+    await moveTags(bx, step, sources, source, registry);
+    const refs = publishedRefs(step);
+    const index = source ?? (refs.length > 0 ? await inspectRaw(bx, step.builder, refs[0]) : undefined);
+    if (!index)
+        throw new Error(`${refs[0] ?? sources[0]} is not in the registry after publishing`);
+    const platformDigests = index.manifest.manifests
+        ? imagetools_platformDigests(index.manifest)
+        : { [platforms[0]]: index.digest };
+    for (const ref of refs)
+        bx.log.info(`${ref} → ${index.digest}`);
+    return { digest: index.digest, platformDigests, refs, held };
+}
+/** The floating tags (latest, 1, 1.2) that would move backwards: they stay where they are. */
+async function heldBack(bx, step, tags) {
+    if (step.floating.length === 0)
+        return [];
+    const versions = await Promise.all(step.floating.map((f) => publishedVersion(bx, step.builder, f.ref)));
+    const current = new Map(step.floating.map((f, i) => [f.tag, versions[i]]));
+    const { held } = holdBackFloating(tags, current);
+    for (const h of held)
+        bx.log.warning(`${h.tag} not moved: ${heldReason(h)}`);
+    return held;
+}
+function heldReason(h) {
+    return h.reason === 'prerelease' ? `${h.ours} is a pre-release` : `it points to ${h.current}, newer than ${h.ours}`;
+}
+/**
+ * The index the build pushed, read by one GET of its digest; through imagetools when the registry
+ * needs what only buildx knows (its auth scheme, BuildKit's registry configuration).
+ */
+async function readSource(bx, builder, ref, registry) {
+    try {
+        bx.log.info(`[request] ${getRequest(ref)}`);
+        const got = await (0,retry/* withRetry */.bD)(() => getManifest(ref, registry), {
+            ...requestRetry(bx.retries),
+            what: `reading ${ref}`,
+            log: bx.log
+        });
+        return { manifest: JSON.parse(got.raw), digest: got.digest, raw: got.raw };
+    }
+    catch (error) {
+        if (!(error instanceof RegistryRefused))
+            throw error;
+        bx.log.info(`reading ${ref} through buildx imagetools (${error.message})`);
+        return inspectRaw(bx, builder, ref);
+    }
+}
+/**
+ * `put` refs: one PUT of the source's exact bytes each, retried on its own (imagetools create
+ * makes ~30 requests for the same and gives up on the first dropped one). What the registry
+ * refuses to take that way, and `imagetools` refs, go through imagetools create.
+ */
+async function moveTags(bx, step, sources, source, registry) {
+    const mediaType = source?.manifest.mediaType;
+    let fallback = [];
+    if (step.put.length > 0) {
+        if (!source || !mediaType) {
+            fallback = step.put;
+        }
+        else {
+            for (const [i, ref] of step.put.entries()) {
+                try {
+                    bx.log.info(`[request] ${putRequest(ref, sources[0])}`);
+                    await (0,retry/* withRetry */.bD)(() => putTag(ref, source.raw, mediaType, source.digest, registry), {
+                        ...requestRetry(bx.retries),
+                        what: `tagging ${ref}`,
+                        log: bx.log
+                    });
+                }
+                catch (error) {
+                    if (!(error instanceof RegistryRefused))
+                        throw error;
+                    bx.log.warning(`could not tag by a direct PUT (${error.message}); using buildx imagetools create`);
+                    fallback = step.put.slice(i);
+                    break;
+                }
+            }
+        }
+    }
+    const rest = [...fallback, ...step.imagetools.refs];
+    if (rest.length > 0)
+        await tagIndex(bx, step.builder, rest, sources, step.imagetools.annotations);
+}
+function registryOptions(env, run, stallMs) {
+    return { env, run, timeoutMs: stallMs || undefined };
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/session.ts
 
 
@@ -8801,7 +9153,7 @@ function openSession(runEnv) {
         cwd: runEnv.cwd,
         log,
         masker,
-        runner: (0,exec/* createRunner */.ji)(log, masker),
+        runner: (0,tools_exec/* createRunner */.ji)(log, masker),
         now: runEnv.now ?? (() => new Date()),
         timings: [],
         current: '',
@@ -8882,11 +9234,11 @@ async function run(runEnv) {
         }
     }
     catch (error) {
-        const message = explainFailure(error, images);
-        const summary = failureMarkdown(session.current, message, plan, session.timings);
+        const failed = failure(error, images);
+        const summary = failureMarkdown(session.current, failed.message, plan, session.timings);
         await session.edges.summary(session.masker.mask(summary));
         // Bad input keeps its type: the command line exits 2 for it.
-        throw error instanceof errors/* InputError */.d ? error : new Error(message);
+        throw error instanceof errors/* InputError */.d ? error : failed;
     }
 }
 async function dryRun(session, plan) {
@@ -8938,7 +9290,7 @@ async function runStep(session, plan, step, progress, bx, state, retries) {
         case 'qemu':
             return session.phase('QEMU', () => runQemu(session, step, retries));
         case 'buildx':
-            progress.bin = await session.phase('Buildx', () => runBuildx(session, step, retries));
+            progress.bin = await session.phase('Buildx', () => build_runBuildx(session, step, retries));
             state.buildx = progress.bin;
             return;
         case 'builder':
@@ -8957,7 +9309,7 @@ async function runStep(session, plan, step, progress, bx, state, retries) {
             progress.sources = await session.phase('Find legs', () => checkDigests(bx(), step));
             return;
         case 'publish': {
-            const registry = registryOptions(session.env, session.log, bx().stallMs ?? 0);
+            const registry = registryOptions(session.env, session.runner, bx().stallMs ?? 0);
             const platforms = plan.platforms.map((p) => p.id);
             const name = step.handOff ? 'Hand off to the merge' : 'Publish tags';
             progress.published = await session.phase(name, () => publish(bx(), step, plan.tags, progress.sources, registry, platforms));
@@ -8983,7 +9335,7 @@ async function post(edges) {
     await log.group('Clean up', async () => {
         if (state.builder && state.buildx) {
             try {
-                const outcome = await removeBuilder({ bin: state.buildx, run: (0,exec/* createRunner */.ji)(log, new Masker()), log, retries: 0 }, state.builder);
+                const outcome = await removeBuilder({ bin: state.buildx, run: (0,tools_exec/* createRunner */.ji)(log, new Masker()), log, retries: 0 }, state.builder);
                 log.info(outcome === 'removed' ? `removed builder ${state.builder}` : `builder ${state.builder} was already gone`);
             }
             catch (error) {
@@ -9148,13 +9500,13 @@ function explainParseError(error) {
 function closest(flag, accepted) {
     let best;
     for (const candidate of accepted) {
-        const distance = run_editDistance(flag, candidate);
+        const distance = editDistance(flag, candidate);
         if (distance <= 2 && (!best || distance < best.distance))
             best = { flag: candidate, distance };
     }
     return best?.flag;
 }
-function run_editDistance(a, b) {
+function editDistance(a, b) {
     let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
     for (let i = 1; i <= a.length; i++) {
         const current = [i];
@@ -9251,7 +9603,7 @@ async function runCli(argv, io) {
         failure = error;
         // An interrupted build would go on in its own process group: stop it before removing its builder.
         if (error instanceof Interrupted)
-            (0,exec/* cancelAll */._X)();
+            (0,tools_exec/* cancelAll */._X)();
     }
     finally {
         await cleanUp();
@@ -9340,6 +9692,42 @@ function releaseTag(value) {
 
 /***/ }),
 
+/***/ 8992:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   YC: () => (/* binding */ editDistance),
+/* harmony export */   kc: () => (/* binding */ errorText),
+/* harmony export */   w$: () => (/* binding */ lastLines)
+/* harmony export */ });
+/** Small text helpers shared by every layer: pure, no I/O. */
+/** The message of anything thrown: an Error's message, else the value as text. */
+function errorText(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+/** The last `n` lines of `text`, trailing blank lines left out. */
+function lastLines(text, n) {
+    return text.trimEnd().split('\n').slice(-n).join('\n');
+}
+/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps cost 1. */
+function editDistance(a, b) {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++)
+        d[0][j] = j;
+    for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+                d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    }
+    return d[a.length][b.length];
+}
+
+
+/***/ }),
+
 /***/ 7709:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -9351,6 +9739,8 @@ function releaseTag(value) {
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8992);
+
 
 
 /**
@@ -9374,7 +9764,7 @@ function parseBuildxVersion(output) {
 async function findBuildx(run, env) {
     const candidates = [
         // The plugin binary run directly is buildx standalone, and skips ~0.3 s of docker CLI start-up per call.
-        ...pluginPaths(env ?? process.env).map((command) => ({ command, prefix: [] })),
+        ...pluginPaths(env).map((command) => ({ command, prefix: [] })),
         { command: 'docker', prefix: ['buildx'] },
         { command: 'buildx', prefix: [] }
     ];
@@ -9392,7 +9782,7 @@ async function findBuildx(run, env) {
             tried.push(`\`${shown}\` exited with code ${result.code}${tail(result.stderr || result.stdout)}`);
         }
         catch (error) {
-            tried.push(`\`${shown}\` could not start${tail(errorText(error))}`);
+            tried.push(`\`${shown}\` could not start${tail((0,_text_js__WEBPACK_IMPORTED_MODULE_2__/* .errorText */ .kc)(error))}`);
         }
     }
     throw new Error(`buildx is not installed: ${tried.join('; ')}. Set the buildx-version input (for example buildx-version: v0.36.1) ` +
@@ -9420,11 +9810,8 @@ function pluginPaths(env) {
         }
     });
 }
-function errorText(error) {
-    return error instanceof Error ? error.message : String(error);
-}
 function tail(text) {
-    const last = text.trimEnd().split('\n').pop()?.trim();
+    const last = (0,_text_js__WEBPACK_IMPORTED_MODULE_2__/* .lastLines */ .w$)(text, 1).trim();
     return last ? ` (${last.slice(0, 200)})` : '';
 }
 
@@ -9588,271 +9975,43 @@ function lastLines(text, n) {
 
 /***/ }),
 
-/***/ 8500:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   AK: () => (/* binding */ RegistryRefused),
-/* harmony export */   c2: () => (/* binding */ getManifest),
-/* harmony export */   go: () => (/* binding */ putTag)
-/* harmony export */ });
-/* unused harmony exports parseName, splitRef, sameRepository */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1421);
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8161);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_3__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_4___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_4__);
-/**
- * Reads the index the build pushed and points tags at it with one request each: a GET of its exact
- * bytes by digest, then a PUT of those bytes under every tag. `buildx imagetools create` does the
- * same with ~30 requests (it walks every child manifest and blob first) and gives up on the first
- * dropped connection, and `imagetools inspect` fails on a dropped HEAD; under registry faults the
- * publishing step, not the build, is what failed. Each request here is tried up to three times, as
- * BuildKit and containerd do for their own requests, before the caller's retry sees the failure.
- * Anything this cannot do (an unsupported auth scheme, a registry reachable only through BuildKit's
- * configuration, another repository) is a RegistryRefused, and the caller falls back to imagetools.
- */
-
-
-
-
-
-/** `host[:port]/path` (Docker Hub names too) → the registry host and repository the API uses. */
-function parseName(name) {
-    const slash = name.indexOf('/');
-    const first = slash < 0 ? '' : name.slice(0, slash);
-    const hasHost = slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
-    let host = hasHost ? first : 'docker.io';
-    let repository = hasHost ? name.slice(slash + 1) : name;
-    if (host === 'docker.io' || host === 'index.docker.io') {
-        host = 'registry-1.docker.io';
-        if (!repository.includes('/'))
-            repository = `library/${repository}`;
-    }
-    return { host, repository };
-}
-/** `name:tag` → name and tag; `name@sha256:…` → name and digest. */
-function splitRef(ref) {
-    const at = ref.indexOf('@');
-    if (at >= 0)
-        return { name: ref.slice(0, at), digest: ref.slice(at + 1) };
-    const colon = ref.lastIndexOf(':');
-    if (colon < 0 || ref.lastIndexOf('/') > colon)
-        return { name: ref };
-    return { name: ref.slice(0, colon), tag: ref.slice(colon + 1) };
-}
-/** `host/repo:tag` and `host/repo@sha256:…` name the same repository. */
-function sameRepository(tagRef, digestRef) {
-    return splitRef(tagRef).name === splitRef(digestRef).name;
-}
-/** A refusal trying again cannot fix (auth, a bad manifest, an unsupported scheme): fall back to imagetools. */
-class RegistryRefused extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'RegistryRefused';
-    }
-}
-const INDEX_TYPES = [
-    'application/vnd.oci.image.index.v1+json',
-    'application/vnd.docker.distribution.manifest.list.v2+json',
-    'application/vnd.oci.image.manifest.v1+json',
-    'application/vnd.docker.distribution.manifest.v2+json'
-];
-/** The manifest `ref` (`name@sha256:…`) points at, its exact bytes checked against the digest. */
-async function getManifest(ref, options) {
-    const { name, digest } = splitRef(ref);
-    if (!digest)
-        throw new RegistryRefused(`${ref} is not a digest reference`);
-    const target = parseName(name);
-    const res = await request(target, 'GET', `manifests/${digest}`, { headers: { Accept: INDEX_TYPES.join(', ') } }, options);
-    const raw = Buffer.from(await res.arrayBuffer()).toString('utf8');
-    const actual = `sha256:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(raw).digest('hex')}`;
-    // A short read is a dropped connection: transient.
-    if (actual !== digest)
-        throw new Error(`GET ${ref}: connection reset (got ${raw.length} bytes hashing to ${actual})`);
-    const mediaType = JSON.parse(raw).mediaType ?? res.headers.get('content-type') ?? '';
-    if (!INDEX_TYPES.includes(mediaType))
-        throw new RegistryRefused(`${ref} has media type "${mediaType}"`);
-    return { raw, digest, mediaType };
-}
-/** PUTs `raw` (a manifest's exact bytes, whose digest is `digest`) under `ref`'s tag. */
-async function putTag(ref, raw, mediaType, digest, options) {
-    const { name, tag } = splitRef(ref);
-    if (!tag)
-        throw new RegistryRefused(`${ref} is not a tag reference`);
-    const res = await request(parseName(name), 'PUT', `manifests/${encodeURIComponent(tag)}`, { headers: { 'Content-Type': mediaType }, body: raw }, options);
-    await res.body?.cancel();
-    const stored = res.headers.get('docker-content-digest');
-    if (stored && stored !== digest)
-        throw new RegistryRefused(`PUT ${ref} stored ${stored}, not ${digest}`);
-}
-/** Loopback registries speak plain HTTP, as Docker and buildx allow without configuration. */
-function scheme(host) {
-    const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    return name === 'localhost' || name === '::1' || /^127\./.test(name) ? 'http' : 'https';
-}
-/**
- * One registry API request with the credentials `docker login` left, tried up to three times on a
- * dropped connection, a timeout, a 5xx or a 429 (waiting Retry-After). Returns a 2xx response.
- */
-async function request(target, method, suffix, init, options) {
-    const sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-    const timeoutMs = options.timeoutMs ?? 60_000;
-    const url = `${scheme(target.host)}://${target.host}/v2/${target.repository}/${suffix}`;
-    let auth;
-    for (let attempt = 0;; attempt++) {
-        try {
-            let res = await send(url, { method, headers: { ...init.headers, ...(auth ? { Authorization: auth } : {}) }, body: init.body }, timeoutMs);
-            if (res.status === 401) {
-                await res.body?.cancel();
-                auth = await authorization(res.headers.get('www-authenticate') ?? '', target, options.env, timeoutMs);
-                res = await send(url, { method, headers: { ...init.headers, Authorization: auth }, body: init.body }, timeoutMs);
-            }
-            if (res.ok)
-                return res;
-            const text = (await res.text()).slice(0, 300);
-            if (res.status === 429 || res.status >= 500) {
-                const after = res.headers.get('retry-after');
-                throw new Error(`${method} ${url} answered ${res.status} ${res.statusText}${after ? ` (Retry-After: ${after})` : ''}: ${text}`);
-            }
-            throw new RegistryRefused(`${method} ${url} answered ${res.status} ${res.statusText}: ${text}`);
-        }
-        catch (error) {
-            if (error instanceof RegistryRefused || attempt >= 2)
-                throw error;
-            const after = /Retry-After: (\d+)/.exec(error.message);
-            const delay = after ? Math.min(10, Number(after[1])) * 1000 : 500 * 2 ** attempt;
-            options.log?.info(`${error.message.split('\n')[0]}; trying again in ${(delay / 1000).toFixed(1)} s`);
-            await sleep(delay);
-        }
-    }
-}
-/** Sends one request; a dropped connection becomes an error the retry classifier reads as transient. */
-async function send(url, init, timeoutMs) {
-    try {
-        return await fetch(url, { ...init, redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
-    }
-    catch (error) {
-        const cause = error.cause;
-        const why = cause?.code ?? cause?.message ?? error.message;
-        if (error.name === 'TimeoutError')
-            throw new Error(`${init.method} ${url}: request timed out after ${timeoutMs / 1000} s`);
-        if (/CERT|TLS|SSL|self.signed|EPROTO/i.test(why))
-            throw new RegistryRefused(`${init.method} ${url}: ${why}`);
-        throw new Error(`${init.method} ${url}: connection reset (${why})`);
-    }
-}
-function configKeys(host) {
-    return host === 'registry-1.docker.io'
-        ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', host]
-        : [host, `https://${host}`, `http://${host}`];
-}
-/** The credentials `docker login` left for `host`: config.json `auths`, or a credential helper. */
-async function credentialsFor(host, env) {
-    const dir = env.DOCKER_CONFIG || node_path__WEBPACK_IMPORTED_MODULE_4___default().join(env.HOME || node_os__WEBPACK_IMPORTED_MODULE_3___default().homedir(), '.docker');
-    let config;
-    try {
-        config = JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_2__.readFileSync)(node_path__WEBPACK_IMPORTED_MODULE_4___default().join(dir, 'config.json'), 'utf8'));
-    }
-    catch {
-        return undefined;
-    }
-    for (const key of configKeys(host)) {
-        const helper = config.credHelpers?.[key];
-        if (helper)
-            return helperGet(helper, key, env);
-        const entry = config.auths?.[key];
-        if (entry?.identitytoken)
-            return { username: '<token>', password: entry.identitytoken };
-        if (entry?.auth) {
-            const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-            const colon = decoded.indexOf(':');
-            if (colon > 0)
-                return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-        }
-        if (entry?.username && entry.password)
-            return { username: entry.username, password: entry.password };
-    }
-    return config.credsStore ? helperGet(config.credsStore, configKeys(host)[0], env) : undefined;
-}
-function helperGet(helper, key, env) {
-    return new Promise((resolve) => {
-        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_1__.spawn)(`docker-credential-${helper}`, ['get'], { env, stdio: ['pipe', 'pipe', 'ignore'] });
-        let out = '';
-        child.stdout.on('data', (c) => (out += c.toString()));
-        child.on('error', () => resolve(undefined));
-        child.on('close', (code) => {
-            if (code !== 0)
-                return resolve(undefined);
-            try {
-                const parsed = JSON.parse(out);
-                resolve(parsed.Secret ? { username: parsed.Username ?? '', password: parsed.Secret } : undefined);
-            }
-            catch {
-                resolve(undefined);
-            }
-        });
-        child.stdin.end(key);
-    });
-}
-function challengeParams(header) {
-    const space = header.indexOf(' ');
-    const params = {};
-    for (const m of header.slice(space + 1).matchAll(/(\w+)="([^"]*)"/g))
-        params[m[1].toLowerCase()] = m[2];
-    return { scheme: header.slice(0, space < 0 ? undefined : space).toLowerCase(), params };
-}
-async function authorization(challenge, target, env, timeoutMs) {
-    const credentials = await credentialsFor(target.host, env);
-    const basic = credentials
-        ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
-        : undefined;
-    const { scheme: kind, params } = challengeParams(challenge);
-    if (kind === 'basic') {
-        if (!basic)
-            throw new RegistryRefused(`${target.host} asks for credentials and none are configured for it`);
-        return basic;
-    }
-    if (kind !== 'bearer' || !params.realm)
-        throw new RegistryRefused(`${target.host} asks for an unsupported authentication (${challenge.split(' ')[0] || 'none'})`);
-    const url = new URL(params.realm);
-    if (params.service)
-        url.searchParams.set('service', params.service);
-    url.searchParams.set('scope', `repository:${target.repository}:pull,push`);
-    const res = await send(url.toString(), { method: 'GET', headers: basic ? { Authorization: basic } : {} }, timeoutMs);
-    if (res.status === 429 || res.status >= 500)
-        throw new Error(`GET ${url.origin}${url.pathname} answered ${res.status} ${res.statusText}`);
-    if (!res.ok)
-        throw new RegistryRefused(`the token service ${url.origin}${url.pathname} answered ${res.status} ${res.statusText}`);
-    const body = (await res.json());
-    const token = body.token ?? body.access_token;
-    if (!token)
-        throw new RegistryRefused(`the token service ${url.origin}${url.pathname} gave no token`);
-    return `Bearer ${token}`;
-}
-
-
-/***/ }),
-
 /***/ 2765:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Dr: () => (/* binding */ PermanentError),
+/* harmony export */   N_: () => (/* binding */ TransientError),
 /* harmony export */   bD: () => (/* binding */ withRetry),
 /* harmony export */   w1: () => (/* binding */ RetriesExhausted)
 /* harmony export */ });
 /* unused harmony export classify */
 /* harmony import */ var _exec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2122);
-/* harmony import */ var _registry_client_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8500);
+/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8992);
 
 
-// What a registry or BuildKit says when trying again can help: server errors, throttling, dropped
-// or stalled connections. Anything else (auth, a missing image, a Dockerfile error) is permanent.
+/**
+ * A failure of our own code that another attempt may fix: a dropped connection, a timeout, a 5xx
+ * or a 429. The message is the cause the retry log shows; `retryAfterMs` is the wait the server
+ * asked for (Retry-After), if it asked.
+ */
+class TransientError extends Error {
+    retryAfterMs;
+    constructor(message, retryAfterMs, options) {
+        super(message, options);
+        this.retryAfterMs = retryAfterMs;
+        this.name = 'TransientError';
+    }
+}
+/** A failure of our own code that trying again cannot fix (a refusal, a bad answer). */
+class PermanentError extends Error {
+    constructor(message, options) {
+        super(message, options);
+        this.name = 'PermanentError';
+    }
+}
+// Foreign output only: what buildx and BuildKit print when trying again can help (server errors,
+// throttling, dropped or stalled connections). Anything else (auth, a missing image, a Dockerfile
+// error) is permanent. Our own code says which it is by the type it throws.
 const PERMANENT = [
     /\b(401|403)\b.*(unauthorized|forbidden)/i,
     /unauthorized: /i,
@@ -9888,15 +10047,22 @@ const TRANSIENT = [
         'upload interrupted'
     ]
 ];
-/** Decides whether a failure is worth another attempt, and names its cause for the log. */
+/**
+ * Decides whether a failure is worth another attempt, and names its cause for the log: by type for
+ * our own errors, by the words of buildx's and BuildKit's output for a failed command.
+ */
 function classify(error) {
     if (error instanceof RetriesExhausted)
         return { transient: false, cause: error.lastCause };
-    if (error instanceof _registry_client_js__WEBPACK_IMPORTED_MODULE_1__/* .RegistryRefused */ .AK)
-        return { transient: false, cause: error.message };
-    if (error instanceof _exec_js__WEBPACK_IMPORTED_MODULE_0__/* .ExecError */ .cI && error.stalled)
+    if (error instanceof TransientError)
+        return { transient: true, cause: firstLine(error.message), retryAfterMs: error.retryAfterMs };
+    if (error instanceof PermanentError)
+        return { transient: false, cause: firstLine(error.message) };
+    if (!(error instanceof _exec_js__WEBPACK_IMPORTED_MODULE_0__/* .ExecError */ .cI))
+        return { transient: false, cause: firstLine(String(error)) };
+    if (error.stalled)
         return { transient: true, cause: 'no progress (stalled)' };
-    const text = error instanceof _exec_js__WEBPACK_IMPORTED_MODULE_0__/* .ExecError */ .cI ? failurePart(`${error.result.stdout}\n${error.result.stderr}`) : String(error);
+    const text = failurePart(`${error.result.stdout}\n${error.result.stderr}`);
     for (const re of PERMANENT)
         if (re.test(text))
             return { transient: false, cause: firstMatchLine(text, re) };
@@ -9913,13 +10079,13 @@ function classify(error) {
     return { transient: false, cause: lastLine(text) };
 }
 /** A transient fault that outlasted every retry: says how often it was tried and what failed last. */
-class RetriesExhausted extends Error {
+class RetriesExhausted extends PermanentError {
     what;
     attempts;
     lastCause;
     last;
     constructor(what, attempts, lastCause, last) {
-        super(`${what} failed ${attempts} time${attempts === 1 ? '' : 's'}; last error: ${lastCause}\n${last instanceof Error ? last.message : String(last)}`);
+        super(`${what} failed ${attempts} time${attempts === 1 ? '' : 's'}; last error: ${lastCause}\n${(0,_text_js__WEBPACK_IMPORTED_MODULE_1__/* .errorText */ .kc)(last)}`);
         this.what = what;
         this.attempts = attempts;
         this.lastCause = lastCause;
@@ -9944,7 +10110,8 @@ async function withRetry(fn, options) {
             if (attempt >= options.retries)
                 throw new RetriesExhausted(options.what, attempt + 1, verdict.cause, error);
             const backoff = Math.min(max, base * 2 ** attempt);
-            const delay = Math.max(verdict.retryAfterMs ?? 0, Math.round(backoff / 2 + (random() * backoff) / 2));
+            const asked = Math.min(verdict.retryAfterMs ?? 0, options.maxRetryAfterMs ?? 60_000);
+            const delay = Math.max(asked, Math.round(backoff / 2 + (random() * backoff) / 2));
             options.log.warning(`${options.what}: attempt ${attempt + 1} of ${options.retries + 1} failed (${verdict.cause}); retrying in ${(delay / 1000).toFixed(1)} s`);
             await sleep(delay);
         }
@@ -9963,8 +10130,11 @@ function firstMatchLine(text, re) {
     const line = text.split('\n').find((l) => re.test(l)) ?? '';
     return line.trim().slice(0, 300);
 }
+function firstLine(text) {
+    return text.trim().split('\n')[0].trim().slice(0, 300);
+}
 function lastLine(text) {
-    return text.trimEnd().split('\n').pop()?.trim().slice(0, 300) ?? '';
+    return (0,_text_js__WEBPACK_IMPORTED_MODULE_1__/* .lastLines */ .w$)(text, 1).trim().slice(0, 300);
 }
 
 
