@@ -12,7 +12,7 @@ import { contextFromGitHub, contextFromGit } from '../inputs/context.js';
 import type { Context } from '../plan/context.js';
 import { makePlan, parseSecrets, secretRefs, type Plan } from '../plan/plan.js';
 import { nativePlatform } from '../plan/platforms.js';
-import { holdBackFloating, type HeldTag } from '../plan/tags.js';
+import { holdBackFloating, type HeldTag } from '../plan/tags/hold-back.js';
 import { parseDigestRefs } from '../plan/matrix.js';
 import { setupQemu } from '../tools/qemu.js';
 import { findBuildx, type BuildxBin } from '../tools/buildx/find.js';
