@@ -57,6 +57,7 @@ describe('contextFromGitHub', () => {
         sha: SHA,
         repo: { ...OCTO_APP, license: 'Apache-2.0' },
         pr: undefined,
+        baseRef: 'main',
         commitDate: new Date('2024-02-01T10:00:00Z'),
         sourceDateEpoch: new Date('2023-11-14T22:13:20Z'),
         runId: '7001',
@@ -64,10 +65,35 @@ describe('contextFromGitHub', () => {
       }
     },
     {
-      name: 'pull request: head sha, PR branches, no description or licence',
+      name: 'pull request: GITHUB_SHA (the merge commit), PR branches, no description or licence',
       env: actionsEnv('pull_request', 'pull_request.json', {
         GITHUB_REF: 'refs/pull/12/merge',
         GITHUB_SHA: 'cccccccccccccccccccccccccccccccccccccccc'
+      }),
+      expected: {
+        eventName: 'pull_request',
+        ref: 'refs/pull/12/merge',
+        sha: 'cccccccccccccccccccccccccccccccccccccccc',
+        repo: {
+          fullName: 'octo/app',
+          htmlUrl: 'https://github.com/octo/app',
+          description: undefined,
+          license: undefined,
+          defaultBranch: 'main'
+        },
+        pr: { number: 12, baseRef: 'main', headRef: 'feature/x' },
+        commitDate: undefined,
+        sourceDateEpoch: undefined,
+        runId: '7001',
+        runAttempt: '2'
+      }
+    },
+    {
+      name: 'pull request with DOCKER_METADATA_PR_HEAD_SHA=true: the head commit',
+      env: actionsEnv('pull_request', 'pull_request.json', {
+        GITHUB_REF: 'refs/pull/12/merge',
+        GITHUB_SHA: 'cccccccccccccccccccccccccccccccccccccccc',
+        DOCKER_METADATA_PR_HEAD_SHA: 'true'
       }),
       expected: {
         eventName: 'pull_request',
@@ -93,7 +119,7 @@ describe('contextFromGitHub', () => {
       expected: {
         eventName: 'pull_request_target',
         ref: 'refs/pull/12/merge',
-        sha: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+        sha: SHA,
         repo: {
           fullName: 'octo/app',
           htmlUrl: 'https://github.com/octo/app',
@@ -209,7 +235,8 @@ describe('contextFromGitHub', () => {
         actionsEnv('pull_request', 'pull_request.json', {
           GITHUB_REF: 'refs/pull/12/merge',
           GITHUB_SHA: sha,
-          GITHUB_WORKSPACE: repo
+          GITHUB_WORKSPACE: repo,
+          DOCKER_METADATA_PR_HEAD_SHA: 'true'
         })
       );
       expect(pr.sha).toBe('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa');

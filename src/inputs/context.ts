@@ -55,7 +55,8 @@ function spdx(value: unknown): string | undefined {
  * The context of a GitHub Actions run: GITHUB_EVENT_NAME, GITHUB_REF, GITHUB_SHA, GITHUB_REPOSITORY,
  * GITHUB_SERVER_URL, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT, SOURCE_DATE_EPOCH and the payload at
  * GITHUB_EVENT_PATH. For pull requests the ref is `refs/pull/<n>/merge` (pull_request_target runs on
- * the base branch's ref, which must not give the base branch's tags) and the sha the head commit's.
+ * the base branch's ref, which must not give the base branch's tags) and the sha GITHUB_SHA, the head
+ * commit's with DOCKER_METADATA_PR_HEAD_SHA=true.
  * The commit date comes from the push payload, else from the checkout in GITHUB_WORKSPACE when it has
  * the commit (for a pull request whose head is not fetched: the merge commit GITHUB_SHA).
  */
@@ -80,8 +81,11 @@ export function contextFromGitHub(env: NodeJS.ProcessEnv): Context {
   if (pull && typeof pull.number === 'number') {
     pr = { number: pull.number, baseRef: str(pull.base?.ref) ?? '', headRef: str(pull.head?.ref) ?? '' };
     if (!ref.startsWith('refs/pull/')) ref = `refs/pull/${pull.number}/merge`;
-    sha = str(pull.head?.sha) ?? sha;
+    // GITHUB_SHA (the merge commit) as metadata-action, unless the user asks for the head commit.
+    if (/^true$/i.test(env.DOCKER_METADATA_PR_HEAD_SHA ?? '')) sha = str(pull.head?.sha) ?? sha;
   }
+  // A tag push names the branch it came from in the payload's base_ref: {{base_ref}} reads it.
+  const baseRef = ref.startsWith('refs/tags/') ? str(payload.base_ref)?.replace(/^refs\/heads\//, '') : undefined;
   const release: Payload | undefined = payload.release;
   if (ref === '' && str(release?.tag_name)) ref = `refs/tags/${release!.tag_name}`;
 
@@ -102,6 +106,7 @@ export function contextFromGitHub(env: NodeJS.ProcessEnv): Context {
     sha,
     repo,
     pr,
+    ...(baseRef ? { baseRef } : {}),
     commitDate,
     sourceDateEpoch: parseSourceDateEpoch(env.SOURCE_DATE_EPOCH),
     runId: env.GITHUB_RUN_ID ?? '',

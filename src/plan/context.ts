@@ -18,11 +18,16 @@ export interface Context {
   eventName: string;
   /** full ref: refs/heads/main, refs/tags/v1.2.3, refs/pull/12/merge */
   ref: string;
-  /** full commit sha the build is made of (for a pull request: the head commit when the payload has it) */
+  /**
+   * full commit sha the build is made of; for a pull request GITHUB_SHA (the merge commit), or the head
+   * commit when DOCKER_METADATA_PR_HEAD_SHA=true (as metadata-action)
+   */
   sha: string;
   repo: RepoInfo;
   /** pull request number, base and head branches, when the event is a pull request */
   pr?: { number: number; baseRef: string; headRef: string };
+  /** a tag push's branch, from the payload's `base_ref` (refs/heads/ removed), for `{{base_ref}}` */
+  baseRef?: string;
   /** commit time of `sha`: labels' `created` and `{{commit_date}}` use it so every rebuild agrees */
   commitDate?: Date;
   /** `SOURCE_DATE_EPOCH` when set: every date the action computes is taken from it */

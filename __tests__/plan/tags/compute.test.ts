@@ -72,10 +72,34 @@ describe('computeTags with the default rules', () => {
       isLatest: false
     },
     {
-      name: 'a tag that is not semver gives the sha only',
+      name: 'a tag that is not a version publishes its own name, and latest',
       ctx: context({ ref: 'refs/tags/release1' }),
-      tags: ['sha-860c190'],
-      version: 'sha-860c190',
+      tags: ['release1', 'sha-860c190', 'latest'],
+      version: 'release1',
+      floating: ['latest'],
+      isLatest: true
+    },
+    {
+      name: 'a tag that is not semver but a pre-release (20200110-RC2): its own name, no latest',
+      ctx: context({ ref: 'refs/tags/20200110-RC2' }),
+      tags: ['20200110-RC2', 'sha-860c190'],
+      version: '20200110-RC2',
+      floating: [],
+      isLatest: false
+    },
+    {
+      name: 'a schedule publishes nightly',
+      ctx: context({ eventName: 'schedule' }),
+      tags: ['nightly', 'main', 'sha-860c190'],
+      version: 'nightly',
+      floating: [],
+      isLatest: false
+    },
+    {
+      name: 'a 0.x pre-release: its full version only',
+      ctx: context({ ref: 'refs/tags/v0.4.1-rc.1' }),
+      tags: ['0.4.1-rc.1', 'sha-860c190'],
+      version: '0.4.1-rc.1',
       floating: [],
       isLatest: false
     },
@@ -211,6 +235,12 @@ describe('computeTags with explicit rules', () => {
       ctx: context({ ref: 'refs/tags/V12.3' }),
       rules: 'type=match,"pattern=/^v(\\d{1,3})/i",group=1',
       tags: ['12', 'latest']
+    },
+    {
+      name: 'match with a group the pattern lacks gives nothing from that rule; the others apply',
+      ctx: context({ ref: 'refs/tags/v1.2.3' }),
+      rules: 'type=match,pattern=v(\\d+),group=2\ntype=ref,event=tag',
+      tags: ['v1.2.3', 'latest']
     },
     {
       name: 'match that does not match',
@@ -396,5 +426,150 @@ describe('computeTags with explicit rules', () => {
     expect(() => run(context(), 'type=sha,enable={{branch}}')).toThrow(
       new InputError('tags', 'type=sha,enable={{branch}}', 'enable= to give true or false; it gave "main"')
     );
+  });
+});
+
+describe('parity with docker/metadata-action', () => {
+  test.each([
+    {
+      name: 'semver {{major}}.{{minor}} on a pre-release gives the full version',
+      ctx: context({ ref: 'refs/tags/v2.0.8-beta.67' }),
+      rules: 'type=semver,pattern={{major}}.{{minor}}',
+      tags: ['2.0.8-beta.67'],
+      version: '2.0.8-beta.67'
+    },
+    {
+      name: 'semver {{major}} on a pre-release gives the full version',
+      ctx: context({ ref: 'refs/tags/v2.0.8-beta.67' }),
+      rules: 'type=semver,pattern={{major}}',
+      tags: ['2.0.8-beta.67'],
+      version: '2.0.8-beta.67'
+    },
+    {
+      name: 'semver v{{major}} on a pre-release gives the full version, without the v',
+      ctx: context({ ref: 'refs/tags/v2.0.8-beta.67' }),
+      rules: 'type=semver,pattern=v{{major}}',
+      tags: ['2.0.8-beta.67'],
+      version: '2.0.8-beta.67'
+    },
+    {
+      name: 'semver {{raw}} on a pre-release keeps the tag as written',
+      ctx: context({ ref: 'refs/tags/v2.0.8-beta.67' }),
+      rules: 'type=semver,pattern={{raw}}',
+      tags: ['v2.0.8-beta.67'],
+      version: 'v2.0.8-beta.67'
+    },
+    {
+      name: 'pep440 {{major}}.{{minor}} on 1.1beta2 gives 1.1b2',
+      ctx: context({ ref: 'refs/tags/1.1beta2' }),
+      rules: 'type=pep440,pattern={{major}}.{{minor}}',
+      tags: ['1.1b2'],
+      version: '1.1b2'
+    },
+    {
+      name: 'pep440 {{major}}.{{minor}} on 1.0dev4 gives 1.0.dev4',
+      ctx: context({ ref: 'refs/tags/1.0dev4' }),
+      rules: 'type=pep440,pattern={{major}}.{{minor}}',
+      tags: ['1.0.dev4'],
+      version: '1.0.dev4'
+    },
+    {
+      name: 'pep440 {{major}} on a post release gives the full version',
+      ctx: context({ ref: 'refs/tags/1.2.3post1' }),
+      rules: 'type=pep440,pattern={{major}}',
+      tags: ['1.2.3.post1'],
+      version: '1.2.3.post1'
+    },
+    {
+      name: 'pep440 {{raw}} keeps the ref as written',
+      ctx: context({ ref: 'refs/tags/v1.2.3rc2' }),
+      rules: 'type=pep440,pattern={{raw}}',
+      tags: ['v1.2.3rc2'],
+      version: 'v1.2.3rc2'
+    },
+    {
+      name: 'pep440 {{version}} normalizes v1.2.3rc2',
+      ctx: context({ ref: 'refs/tags/v1.2.3rc2' }),
+      rules: 'type=pep440,pattern={{version}}',
+      tags: ['1.2.3rc2'],
+      version: '1.2.3rc2'
+    },
+    {
+      name: 'semver match= takes the first group of a path-like tag',
+      ctx: context({ ref: 'refs/tags/p1/v1.0.0' }),
+      rules: 'type=semver,pattern={{version}},"match=v(\\d.\\d.\\d)$"',
+      tags: ['1.0.0', 'latest'],
+      version: '1.0.0'
+    },
+    {
+      name: 'pep440 match= with {{major}}.{{minor}}',
+      ctx: context({ ref: 'refs/tags/p1/v1.2.3' }),
+      rules: 'type=pep440,pattern={{major}}.{{minor}},match=v(\\d+\\.\\d+\\.\\d+)',
+      tags: ['1.2', 'latest'],
+      version: '1.2'
+    },
+    {
+      name: 'semver match= applies to value= on a branch push',
+      ctx: context(),
+      rules: 'type=semver,pattern={{version}},match=v(\\d.\\d.\\d)$,value=app/v2.3.4',
+      tags: ['2.3.4', 'latest'],
+      version: '2.3.4'
+    },
+    {
+      name: 'semver match= without a group takes the whole match',
+      ctx: context({ ref: 'refs/tags/release-1.4.0' }),
+      rules: 'type=semver,pattern={{major}}.{{minor}},match=\\d+\\.\\d+\\.\\d+',
+      tags: ['1.4', 'latest'],
+      version: '1.4'
+    },
+    {
+      name: '{{is_not_default_branch}} on another branch',
+      ctx: context({ ref: 'refs/heads/dev' }),
+      rules: 'type=raw,value=preview,enable={{is_not_default_branch}}\ntype=ref,event=branch',
+      tags: ['dev', 'preview'],
+      version: 'dev'
+    },
+    {
+      name: '{{is_not_default_branch}} on the default branch',
+      ctx: context(),
+      rules: 'type=raw,value=preview,enable={{is_not_default_branch}}\ntype=ref,event=branch',
+      tags: ['main'],
+      version: 'main'
+    },
+    {
+      name: '{{base_ref}} on a tag push comes from the payload',
+      ctx: context({ ref: 'refs/tags/v1.2.3', baseRef: 'master' }),
+      rules: 'type=raw,value=from-{{base_ref}}',
+      tags: ['from-master'],
+      version: 'from-master'
+    },
+    {
+      name: '{{base_ref}} on a tag push without base_ref in the payload is empty',
+      ctx: context({ ref: 'refs/tags/v1.2.3' }),
+      rules: 'type=raw,value=from-{{base_ref}}',
+      tags: ['from-'],
+      version: 'from-'
+    }
+  ])('$name', ({ ctx, rules, tags, version }) => {
+    const result = run(ctx, rules);
+    expect(result.tags).toEqual(tags);
+    expect(result.version).toBe(version);
+  });
+
+  test.each([
+    {
+      name: 'a group the pattern lacks',
+      ctx: context({ ref: 'refs/tags/v1.2.3' }),
+      rules: 'type=match,pattern=v(\\d+),group=2',
+      warnings: ['type=match,pattern=v(\\d+),group=2: the pattern has no group 2; no tag']
+    },
+    {
+      name: 'a match= that does not match keeps the tag',
+      ctx: context({ ref: 'refs/tags/v1.2.3' }),
+      rules: 'type=semver,pattern={{version}},match=^x(.*)',
+      warnings: ['type=semver,pattern={{version}},match=^x(.*): match= does not match "v1.2.3"']
+    }
+  ])('warns on $name', ({ ctx, rules, warnings }) => {
+    expect(run(ctx, rules).warnings).toEqual(warnings);
   });
 });

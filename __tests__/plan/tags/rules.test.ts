@@ -5,7 +5,9 @@ describe('parseTagRules', () => {
   test('empty input gives the defaults', () => {
     expect(parseTagRules('  \n# nothing\n')).toEqual(defaultTagRules());
     expect(defaultTagRules().map((r) => [r.raw, r.priority])).toEqual([
+      ['type=schedule', 1000],
       ['type=ref,event=branch', 600],
+      ['type=ref,event=tag', 500],
       ['type=ref,event=pr', 400],
       ['type=semver,pattern={{version}}', 900],
       ['type=semver,pattern={{major}}.{{minor}}', 900],
@@ -72,6 +74,30 @@ describe('parseTagRules', () => {
       }
     },
     {
+      name: 'semver with match=',
+      line: 'type=semver,pattern={{version}},"match=v(\\d.\\d.\\d)$"',
+      rule: {
+        type: 'semver',
+        raw: 'type=semver,pattern={{version}},"match=v(\\d.\\d.\\d)$"',
+        enable: 'true',
+        priority: 900,
+        pattern: '{{version}}',
+        match: 'v(\\d.\\d.\\d)$'
+      }
+    },
+    {
+      name: 'match with a group the pattern lacks is accepted (it gives no tag)',
+      line: 'type=match,pattern=v(\\d),group=2',
+      rule: {
+        type: 'match',
+        raw: 'type=match,pattern=v(\\d),group=2',
+        enable: 'true',
+        priority: 800,
+        pattern: 'v(\\d)',
+        group: 2
+      }
+    },
+    {
       name: 'bare line',
       line: 'stable',
       rule: { type: 'raw', raw: 'stable', enable: 'true', priority: 200, value: 'stable' }
@@ -81,13 +107,13 @@ describe('parseTagRules', () => {
   });
 
   const accepted =
-    'one rule a line: type=semver|pep440,pattern=… | type=match,pattern=…[,group=N] | type=ref,event=branch|tag|pr | type=sha[,format=short|long] | type=raw,value=… | type=edge[,branch=…] | type=schedule[,pattern=…], with enable=true|false, priority=<integer>, prefix=, suffix=; or a bare tag';
+    'one rule a line: type=semver|pep440,pattern=…[,match=…][,value=…] | type=match,pattern=…[,group=N] | type=ref,event=branch|tag|pr | type=sha[,format=short|long] | type=raw,value=… | type=edge[,branch=…] | type=schedule[,pattern=…], with enable=true|false, priority=<integer>, prefix=, suffix=; or a bare tag';
   test.each([
     { name: 'unknown type', line: 'type=version', why: 'unknown type "version"' },
     {
       name: 'unknown attribute',
       line: 'type=semver,patern={{version}}',
-      why: 'unknown attribute "patern" for type=semver; known: type, enable, priority, prefix, suffix, pattern, value'
+      why: 'unknown attribute "patern" for type=semver; known: type, enable, priority, prefix, suffix, pattern, value, match'
     },
     {
       name: 'attribute of another type',
@@ -105,11 +131,6 @@ describe('parseTagRules', () => {
       why: 'invalid regular expression: Invalid regular expression: /v(/: Unterminated group'
     },
     {
-      name: 'group that does not exist',
-      line: 'type=match,pattern=v(\\d),group=2',
-      why: 'group 2 does not exist: the pattern has 1 capture group(s)'
-    },
-    {
       name: 'group not a number',
       line: 'type=match,pattern=v(\\d),group=one',
       why: 'group must be a capture group number, not "one"'
@@ -118,6 +139,11 @@ describe('parseTagRules', () => {
       name: 'semver without pattern',
       line: 'type=semver',
       why: 'type=semver needs pattern=, e.g. pattern={{version}}'
+    },
+    {
+      name: 'bad match= regex on semver',
+      line: 'type=semver,pattern={{version}},match=v(',
+      why: 'invalid regular expression: Invalid regular expression: /v(/: Unterminated group'
     },
     { name: 'match without pattern', line: 'type=match,group=1', why: 'type=match needs pattern=<regular expression>' },
     { name: 'ref without event', line: 'type=ref', why: 'type=ref needs event=branch, event=tag or event=pr' },
@@ -129,12 +155,12 @@ describe('parseTagRules', () => {
     {
       name: 'unknown expression',
       line: 'type=raw,value={{brunch}}',
-      why: 'unknown expression {{brunch}}; known here: branch, tag, sha, base_ref, is_default_branch, date, commit_date'
+      why: 'unknown expression {{brunch}}; known here: branch, tag, sha, base_ref, is_default_branch, is_not_default_branch, date, commit_date'
     },
     {
       name: 'version expression outside semver',
       line: 'type=raw,value={{version}}',
-      why: 'unknown expression {{version}}; known here: branch, tag, sha, base_ref, is_default_branch, date, commit_date'
+      why: 'unknown expression {{version}}; known here: branch, tag, sha, base_ref, is_default_branch, is_not_default_branch, date, commit_date'
     },
     { name: 'unclosed expression', line: 'type=raw,value={{branch', why: '"{{" without "}}" in "{{branch"' },
     {

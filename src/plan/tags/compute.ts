@@ -125,8 +125,9 @@ function applyRule(rule: TagRule, context: Context, globals: Resolver, warnings:
 
     case 'semver':
     case 'pep440': {
-      const source = rule.value ? render(rule.value, globals) : tagName.replace(/\//g, '-');
-      if (source === '') return none;
+      const given = rule.value ? render(rule.value, globals) : tagName;
+      if (given === '') return none;
+      const source = versionPart(rule, given, warnings).replace(/\//g, '-');
       const info = rule.type === 'semver' ? semverInfo(source) : pep440Info(source);
       if (!info) {
         warnings.push(
@@ -135,9 +136,14 @@ function applyRule(rule: TagRule, context: Context, globals: Resolver, warnings:
         return none;
       }
       const pattern = rule.pattern ?? '{{version}}';
+      if (info.prerelease !== '') {
+        // A pre-release gets only its full version, whatever the pattern, as metadata-action gives it;
+        // a pattern of exactly {{raw}} keeps the version as written.
+        const tag = pattern.trim() === '{{raw}}' ? source : info.version;
+        return { produced: [{ tag, floating: false, wantsLatest: false }], versionInfo: info };
+      }
       const names = usedNames(pattern);
       const partial = names.has('major') || names.has('minor') || names.has('patch');
-      if (info.prerelease !== '' && partial) return { produced: [], versionInfo: info }; // pre-releases get only their full version
       if (rule.skipMajorZero && info.major === 0) return { produced: [], versionInfo: info };
       const tag = render(pattern, (e) => {
         switch (e.name) {
@@ -166,7 +172,16 @@ function applyRule(rule: TagRule, context: Context, globals: Resolver, warnings:
       const source = rule.value ? render(rule.value, globals) : tagName;
       if (source === '') return none;
       const match = compileMatch(rule.pattern ?? '').exec(source);
-      const value = match?.[rule.group ?? 0];
+      if (!match) {
+        warnings.push(`${rule.raw}: no match in "${source}"; no tag`);
+        return none;
+      }
+      const group = rule.group ?? 0;
+      if (group >= match.length) {
+        warnings.push(`${rule.raw}: the pattern has no group ${group}; no tag`);
+        return none;
+      }
+      const value = match[group];
       if (value === undefined || value === '') {
         warnings.push(`${rule.raw}: no match in "${source}"; no tag`);
         return none;
@@ -176,7 +191,10 @@ function applyRule(rule: TagRule, context: Context, globals: Resolver, warnings:
 
     case 'ref':
       if (rule.event === 'branch') return plain(branchName);
-      if (rule.event === 'tag') return plain(tagName, tagName !== '' && !isPreRelease(tagName));
+      if (rule.event === 'tag') {
+        if (rule.unlessVersion && semverInfo(tagName.replace(/\//g, '-'))) return none;
+        return plain(tagName, tagName !== '' && !isPreRelease(tagName));
+      }
       return plain(prNumber(context));
 
     case 'edge': {
@@ -191,4 +209,15 @@ function applyRule(rule: TagRule, context: Context, globals: Resolver, warnings:
       if (!context.sha) return none;
       return plain(rule.format === 'long' ? context.sha : context.sha.slice(0, SHORT_SHA));
   }
+}
+
+/** semver/pep440 `match=`: its first group (else the whole match) is the version; no match keeps the value. */
+function versionPart(rule: TagRule, given: string, warnings: string[]): string {
+  if (rule.match === undefined) return given;
+  const match = compileMatch(rule.match).exec(given);
+  if (!match) {
+    warnings.push(`${rule.raw}: match= does not match "${given}"`);
+    return given;
+  }
+  return match[1] ?? match[0];
 }

@@ -7,7 +7,16 @@ import { checkTemplate, render, type Resolver } from './template.js';
  * flavor, and in labels and annotations.
  */
 
-export const GLOBAL_EXPRESSIONS = ['branch', 'tag', 'sha', 'base_ref', 'is_default_branch', 'date', 'commit_date'];
+export const GLOBAL_EXPRESSIONS = [
+  'branch',
+  'tag',
+  'sha',
+  'base_ref',
+  'is_default_branch',
+  'is_not_default_branch',
+  'date',
+  'commit_date'
+];
 export const SHORT_SHA = 7;
 
 /** `refs/heads/main` → `main` for kind `heads`; '' when the ref is of another kind. */
@@ -52,9 +61,13 @@ export function globalResolver(context: Context, now: Date): Resolver {
       case 'sha':
         return context.sha.slice(0, SHORT_SHA);
       case 'base_ref':
+        // A tag push knows its branch only from the payload's base_ref (as metadata-action reads it).
+        if (refName(context.ref, 'tags') !== '' && context.baseRef) return context.baseRef;
         return context.pr?.baseRef ?? '';
       case 'is_default_branch':
         return String(isDefaultBranch(context));
+      case 'is_not_default_branch':
+        return String(!isDefaultBranch(context));
       case 'date':
         return formatDate(buildDate(context, now), e.args[0] ?? DEFAULT_DATE_FORMAT, e.hash.tz ?? 'UTC');
       case 'commit_date':
@@ -67,7 +80,7 @@ export function globalResolver(context: Context, now: Date): Resolver {
 
 /**
  * Expands the global expressions ({{branch}}, {{tag}}, {{sha}}, {{base_ref}}, {{is_default_branch}},
- * {{date 'fmt' tz='…'}}, {{commit_date 'fmt'}}) in a label or annotation value. Throws an Error naming
+ * {{is_not_default_branch}}, {{date 'fmt' tz='…'}}, {{commit_date 'fmt'}}) in a label or annotation value. Throws an Error naming
  * the bad expression; callers wrap it in an InputError for their input.
  */
 export function expandExpressions(text: string, context: Context, now: Date): string {

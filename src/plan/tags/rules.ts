@@ -36,8 +36,15 @@ export interface TagRule {
   branch?: string;
   /** match: capture group, 0 = whole match */
   group?: number;
+  /** semver/pep440: a regex whose first group (else whole match) is the version, e.g. `v(\d.\d.\d)$` */
+  match?: string;
   /** only the built-in `{{major}}` default rule: a 0.x release gets no major tag (0.x is unstable by semver) */
   skipMajorZero?: boolean;
+  /**
+   * only the built-in `type=ref,event=tag` default rule: a tag that is a semantic version already gets
+   * its version tags, so `v1.2.3` beside `1.2.3` would be noise; any other tag publishes its own name.
+   */
+  unlessVersion?: boolean;
 }
 
 const DEFAULT_PRIORITIES: Record<TagType, number> = {
@@ -53,13 +60,13 @@ const DEFAULT_PRIORITIES: Record<TagType, number> = {
 const REF_PRIORITIES: Record<RefEvent, number> = { branch: 600, tag: 500, pr: 400 };
 
 const ACCEPTED_RULE =
-  'one rule a line: type=semver|pep440,pattern=… | type=match,pattern=…[,group=N] | type=ref,event=branch|tag|pr | type=sha[,format=short|long] | type=raw,value=… | type=edge[,branch=…] | type=schedule[,pattern=…], with enable=true|false, priority=<integer>, prefix=, suffix=; or a bare tag';
+  'one rule a line: type=semver|pep440,pattern=…[,match=…][,value=…] | type=match,pattern=…[,group=N] | type=ref,event=branch|tag|pr | type=sha[,format=short|long] | type=raw,value=… | type=edge[,branch=…] | type=schedule[,pattern=…], with enable=true|false, priority=<integer>, prefix=, suffix=; or a bare tag';
 
 const COMMON_ATTRS = ['type', 'enable', 'priority', 'prefix', 'suffix'];
 const TYPE_ATTRS: Record<TagType, string[]> = {
   schedule: ['pattern'],
-  semver: ['pattern', 'value'],
-  pep440: ['pattern', 'value'],
+  semver: ['pattern', 'value', 'match'],
+  pep440: ['pattern', 'value', 'match'],
   match: ['pattern', 'group', 'value'],
   edge: ['branch'],
   ref: ['event'],
@@ -69,10 +76,15 @@ const TYPE_ATTRS: Record<TagType, string[]> = {
 
 const VERSION_EXPRESSIONS = ['raw', 'version', 'major', 'minor', 'patch'];
 
-/** The rules used when `tags` is empty: branch, PR, semver release tags and the sha. */
+/**
+ * The rules used when `tags` is empty: metadata-action's defaults (schedule, branch, tag, pull request)
+ * plus the semver expansions of a release tag and the sha.
+ */
 export function defaultTagRules(): TagRule[] {
   return [
+    makeRule('type=schedule', { type: 'schedule', pattern: 'nightly' }),
     makeRule('type=ref,event=branch', { type: 'ref', event: 'branch' }),
+    makeRule('type=ref,event=tag', { type: 'ref', event: 'tag', unlessVersion: true }),
     makeRule('type=ref,event=pr', { type: 'ref', event: 'pr', prefix: 'pr-' }),
     makeRule('type=semver,pattern={{version}}', { type: 'semver', pattern: '{{version}}' }),
     makeRule('type=semver,pattern={{major}}.{{minor}}', { type: 'semver', pattern: '{{major}}.{{minor}}' }),
@@ -165,6 +177,9 @@ function parseTagRule(line: string): TagRule {
         case 'branch':
           rule.branch = value;
           break;
+        case 'match':
+          rule.match = value;
+          break;
         case 'group':
           if (!/^\d+$/.test(value)) fail(`group must be a capture group number, not "${value}"`);
           rule.group = Number(value);
@@ -196,17 +211,14 @@ function finishRule(rule: TagRule, seen: Set<string>): void {
     case 'pep440':
       if (!rule.pattern) throw new Error(`type=${rule.type} needs pattern=, e.g. pattern={{version}}`);
       checkTemplate(rule.pattern, [...VERSION_EXPRESSIONS, ...GLOBAL_EXPRESSIONS]);
+      if (rule.match !== undefined) compileMatch(rule.match);
       break;
-    case 'match': {
+    case 'match':
       if (!rule.pattern) throw new Error('type=match needs pattern=<regular expression>');
-      const regex = compileMatch(rule.pattern);
+      compileMatch(rule.pattern);
+      // A group the pattern lacks is not refused here: as in metadata-action, that rule then gives no tag.
       rule.group ??= 0;
-      // An always-matching alternative reveals how many groups the pattern has.
-      const groups = new RegExp(`${regex.source}|`, regex.flags).exec('')!.length - 1;
-      if (rule.group > groups)
-        throw new Error(`group ${rule.group} does not exist: the pattern has ${groups} capture group(s)`);
       break;
-    }
     case 'ref':
       if (!rule.event) throw new Error('type=ref needs event=branch, event=tag or event=pr');
       if (!seen.has('priority')) rule.priority = REF_PRIORITIES[rule.event];
