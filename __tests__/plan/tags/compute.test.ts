@@ -573,3 +573,41 @@ describe('parity with docker/metadata-action', () => {
     expect(run(ctx, rules).warnings).toEqual(warnings);
   });
 });
+
+describe('computeTags with full image references in tags', () => {
+  test.each([
+    {
+      name: 'references only (steps.meta.outputs.tags), no images',
+      rules: 'ghcr.io/acme/app:1.2.3\nghcr.io/acme/app:latest',
+      images: [],
+      tags: ['1.2.3', 'latest'],
+      refs: ['ghcr.io/acme/app:1.2.3', 'ghcr.io/acme/app:latest']
+    },
+    {
+      name: 'a reference goes on its own repository only; rules go on every image',
+      rules: 'type=ref,event=branch\nghcr.io/acme/app:stable',
+      images: ['ghcr.io/acme/app', 'docker.io/acme/app'],
+      tags: ['main', 'stable'],
+      refs: ['ghcr.io/acme/app:main', 'docker.io/acme/app:main', 'ghcr.io/acme/app:stable']
+    },
+    {
+      name: 'a reference that repeats a computed one is published once',
+      rules: 'type=ref,event=branch\nghcr.io/acme/app:main',
+      images: ['ghcr.io/acme/app'],
+      tags: ['main'],
+      refs: ['ghcr.io/acme/app:main']
+    },
+    {
+      name: 'the flavor does not touch a reference written out',
+      rules: 'ghcr.io/acme/app:edge\ntype=ref,event=branch',
+      images: ['ghcr.io/acme/app'],
+      flavor: 'prefix=x-\nlatest=false',
+      tags: ['x-main', 'edge'],
+      refs: ['ghcr.io/acme/app:x-main', 'ghcr.io/acme/app:edge']
+    }
+  ])('$name', ({ rules, images, tags, refs, flavor }) => {
+    const result = run(context(), rules, flavor ?? '', images);
+    expect(result.tags).toEqual(tags);
+    expect(result.refs).toEqual(refs);
+  });
+});

@@ -107,7 +107,7 @@ describe('parseTagRules', () => {
   });
 
   const accepted =
-    'one rule a line: type=semver|pep440,pattern=…[,match=…][,value=…] | type=match,pattern=…[,group=N] | type=ref,event=branch|tag|pr | type=sha[,format=short|long] | type=raw,value=… | type=edge[,branch=…] | type=schedule[,pattern=…], with enable=true|false, priority=<integer>, prefix=, suffix=; or a bare tag';
+    'one rule a line: type=semver|pep440,pattern=…[,match=…][,value=…] | type=match,pattern=…[,group=N] | type=ref,event=branch|tag|pr | type=sha[,format=short|long] | type=raw,value=… | type=edge[,branch=…] | type=schedule[,pattern=…], with enable=true|false, priority=<integer>, prefix=, suffix=; or a bare tag; or a full image reference such as ghcr.io/acme/app:1.2.3';
   test.each([
     { name: 'unknown type', line: 'type=version', why: 'unknown type "version"' },
     {
@@ -177,4 +177,82 @@ describe('parseTagRules', () => {
   ])('rejects $name', ({ line, why }) => {
     expect(() => parseTagRules(`type=sha\n${line}`)).toThrow(new InputError('tags', line, `${accepted} (${why})`));
   });
+});
+
+describe('parseTagRules: full image references, as build-push-action takes them', () => {
+  test.each([
+    {
+      name: 'registry, path and tag',
+      line: 'ghcr.io/acme/app:latest',
+      rule: {
+        type: 'raw',
+        raw: 'ghcr.io/acme/app:latest',
+        enable: 'true',
+        priority: 200,
+        value: 'latest',
+        image: 'ghcr.io/acme/app'
+      }
+    },
+    {
+      name: 'registry with a port',
+      line: '127.0.0.1:5000/acme/app:1.2.3',
+      rule: {
+        type: 'raw',
+        raw: '127.0.0.1:5000/acme/app:1.2.3',
+        enable: 'true',
+        priority: 200,
+        value: '1.2.3',
+        image: '127.0.0.1:5000/acme/app'
+      }
+    },
+    {
+      name: 'a Docker Hub library image',
+      line: 'app:1.0',
+      rule: { type: 'raw', raw: 'app:1.0', enable: 'true', priority: 200, value: '1.0', image: 'app' }
+    },
+    {
+      name: 'a bare tag stays a tag',
+      line: 'v1.2.3',
+      rule: { type: 'raw', raw: 'v1.2.3', enable: 'true', priority: 200, value: 'v1.2.3' }
+    },
+    {
+      name: 'a line with type= stays a rule',
+      line: 'type=raw,value=edge',
+      rule: { type: 'raw', raw: 'type=raw,value=edge', enable: 'true', priority: 200, value: 'edge' }
+    }
+  ])('$name', ({ line, rule }) => {
+    expect(parseTagRules(line)).toEqual([rule]);
+  });
+
+  const accepted =
+    'a full image reference [registry[:port]/]name[:tag] such as ghcr.io/acme/app:1.2.3 (the name lower-case, the tag 1 to 128 characters from [A-Za-z0-9_.-]; no digest), a bare tag, or a rule with type=';
+  test.each([
+    { name: 'a digest', line: 'ghcr.io/acme/app@sha256:' + 'a'.repeat(64), why: 'a digest cannot be a tag' },
+    { name: 'upper-case owner', line: 'ghcr.io/Acme/app:1.0', why: '"ghcr.io/Acme/app" must be lower-case' },
+    { name: 'a bad tag', line: 'ghcr.io/acme/app:-x', why: '"-x" is not a valid tag' },
+    { name: 'an empty tag', line: 'ghcr.io/acme/app:', why: '"" is not a valid tag' },
+    {
+      name: 'a bad path component',
+      line: 'ghcr.io/acme/app_:1.0',
+      why: '"ghcr.io/acme/app_" is not a valid image name'
+    },
+    {
+      name: 'no tag after a registry port',
+      line: '127.0.0.1:5000/acme/app',
+      why: 'a reference needs its tag, e.g. ghcr.io/acme/app:latest'
+    },
+    { name: 'a bad registry host', line: 'ghcr-.io/acme/app:1.0', why: '"ghcr-.io/acme/app" is not a valid image name' }
+  ])('rejects $name', ({ line, why }) => {
+    expect(() => parseTagRules(line)).toThrow(new InputError('tags', line, `${accepted} (${why})`));
+  });
+});
+
+test('a name with a slash and no tag stays a tag, refused as today', () => {
+  expect(() => parseTagRules('release/1.0')).toThrow(
+    new InputError(
+      'tags',
+      'release/1.0',
+      'a tag of 1 to 128 characters from [A-Za-z0-9_.-], not starting with "." or "-"'
+    )
+  );
 });

@@ -59,6 +59,9 @@ export function computeTags(input: ComputeTagsInput): TagResult {
 
   const warnings: string[] = [];
   const order: string[] = [];
+  // Tags that go on every image; a tag only a literal reference gave goes on that reference alone.
+  const everyImage = new Set<string>();
+  const literalRefs: string[] = [];
   const floating = new Set<string>();
   let wantsLatest = false;
   let versionInfo: VersionInfo | undefined;
@@ -72,11 +75,18 @@ export function computeTags(input: ComputeTagsInput): TagResult {
     const out = applyRule(rule, context, globals, warnings);
     if (out.versionInfo && !versionInfo) versionInfo = out.versionInfo;
     for (const produced of out.produced) {
+      if (rule.image !== undefined) {
+        // A full reference the user wrote is published as written: no flavor prefix or suffix.
+        if (!order.includes(produced.tag)) order.push(produced.tag);
+        literalRefs.push(`${rule.image}:${produced.tag}`);
+        continue;
+      }
       const prefix = rule.prefix ?? flavor.prefix;
       const suffix = rule.suffix ?? flavor.suffix;
       const tag = safeTag(`${render(prefix, globals)}${produced.tag}${render(suffix, globals)}`);
       if (tag === '') continue;
       if (!order.includes(tag)) order.push(tag);
+      everyImage.add(tag);
       if (produced.floating) floating.add(tag);
       if (produced.wantsLatest) wantsLatest = true;
     }
@@ -90,13 +100,19 @@ export function computeTags(input: ComputeTagsInput): TagResult {
       `${flavor.prefixLatest ? render(flavor.prefix, globals) : ''}latest${flavor.suffixLatest ? render(flavor.suffix, globals) : ''}`
     );
     if (!order.includes(latestTag)) order.push(latestTag);
+    everyImage.add(latestTag);
     floating.add(latestTag);
   }
 
   return {
     version: order[0] ?? '',
     tags: order,
-    refs: input.images.flatMap((image) => order.map((tag) => `${image}:${tag}`)),
+    refs: [
+      ...new Set([
+        ...input.images.flatMap((image) => order.filter((tag) => everyImage.has(tag)).map((tag) => `${image}:${tag}`)),
+        ...literalRefs
+      ])
+    ],
     floating: order.filter((tag) => floating.has(tag)),
     isLatest,
     latestTag,

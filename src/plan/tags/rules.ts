@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { validateTag } from '../image.js';
+import { parseImage, validateTag } from '../image.js';
 import { parseKeyValues, parseList } from '../list.js';
 import { GLOBAL_EXPRESSIONS } from './expressions.js';
 import { checkTemplate } from './template.js';
@@ -45,6 +45,11 @@ export interface TagRule {
    * its version tags, so `v1.2.3` beside `1.2.3` would be noise; any other tag publishes its own name.
    */
   unlessVersion?: boolean;
+  /**
+   * raw only: the line was a full image reference (`ghcr.io/acme/app:1.2.3`, as build-push-action's
+   * `tags` takes them): its tag goes on this repository alone, as written
+   */
+  image?: string;
 }
 
 const DEFAULT_PRIORITIES: Record<TagType, number> = {
@@ -60,7 +65,7 @@ const DEFAULT_PRIORITIES: Record<TagType, number> = {
 const REF_PRIORITIES: Record<RefEvent, number> = { branch: 600, tag: 500, pr: 400 };
 
 const ACCEPTED_RULE =
-  'one rule a line: type=semver|pep440,pattern=…[,match=…][,value=…] | type=match,pattern=…[,group=N] | type=ref,event=branch|tag|pr | type=sha[,format=short|long] | type=raw,value=… | type=edge[,branch=…] | type=schedule[,pattern=…], with enable=true|false, priority=<integer>, prefix=, suffix=; or a bare tag';
+  'one rule a line: type=semver|pep440,pattern=…[,match=…][,value=…] | type=match,pattern=…[,group=N] | type=ref,event=branch|tag|pr | type=sha[,format=short|long] | type=raw,value=… | type=edge[,branch=…] | type=schedule[,pattern=…], with enable=true|false, priority=<integer>, prefix=, suffix=; or a bare tag; or a full image reference such as ghcr.io/acme/app:1.2.3';
 
 const COMMON_ATTRS = ['type', 'enable', 'priority', 'prefix', 'suffix'];
 const TYPE_ATTRS: Record<TagType, string[]> = {
@@ -117,12 +122,48 @@ function literalTag(value: string): string {
   return value.includes('{{') ? value : validateTag(value, 'tags');
 }
 
+const ACCEPTED_REFERENCE =
+  'a full image reference [registry[:port]/]name[:tag] such as ghcr.io/acme/app:1.2.3 (the name lower-case, the tag 1 to 128 characters from [A-Za-z0-9_.-]; no digest), a bare tag, or a rule with type=';
+
+/**
+ * `ghcr.io/acme/app:latest` is that one reference, as build-push-action reads `tags`. The tag must be
+ * written (`release/1.0` stays a refused tag, not the image docker.io/release/1.0:latest). The name is
+ * checked as the `images` input is, not lower-cased: a reference written out must already be right.
+ */
+function parseReference(line: string): TagRule {
+  const fail = (why: string): never => {
+    throw new InputError('tags', line, `${ACCEPTED_REFERENCE} (${why})`);
+  };
+  if (line.includes('@')) fail('a digest cannot be a tag');
+  const slash = line.lastIndexOf('/');
+  const colon = line.lastIndexOf(':');
+  if (colon < slash) fail('a reference needs its tag, e.g. ghcr.io/acme/app:latest');
+  const name = line.slice(0, colon);
+  const tag = line.slice(colon + 1);
+  if (name !== name.toLowerCase()) fail(`"${name}" must be lower-case`);
+  const valid = (check: () => unknown): boolean => {
+    try {
+      check();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!valid(() => parseImage(name, 'tags'))) fail(`"${name}" is not a valid image name`);
+  if (!valid(() => validateTag(tag, 'tags'))) fail(`"${tag}" is not a valid tag`);
+  return makeRule(line, { type: 'raw', value: tag, image: name });
+}
+
 function parseTagRule(line: string): TagRule {
   const fail = (why: string): never => {
     throw new InputError('tags', line, `${ACCEPTED_RULE} (${why})`);
   };
-  // A line without `=` is a tag as is (`foo` ≡ `type=raw,value=foo`); a line without `type=` is raw too.
-  if (!line.includes('=')) return makeRule(line, { type: 'raw', value: literalTag(line) });
+  // A line without `=` is a tag as is (`foo` ≡ `type=raw,value=foo`), or a full image reference when it
+  // holds a `:` or `@` (no tag may); a line without `type=` is raw too.
+  if (!line.includes('=')) {
+    if (/[:@]/.test(line)) return parseReference(line);
+    return makeRule(line, { type: 'raw', value: literalTag(line) });
+  }
   const pairs = parseKeyValues(line);
   const typePair = pairs.find(([key]) => key.toLowerCase() === 'type');
   const type = typePair ? typePair[1].toLowerCase() : 'raw';
