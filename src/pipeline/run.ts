@@ -8,7 +8,8 @@ import { createRunner, quoteArg } from '../tools/exec.js';
 import type { Runner } from '../ports.js';
 import { readInputs } from '../inputs/read.js';
 import type { Inputs } from '../plan/inputs.js';
-import { contextFromGitHub, contextFromGit } from '../inputs/context.js';
+import { contextFromGitHub } from '../inputs/github.js';
+import { contextFromGit } from '../inputs/git.js';
 import type { Context } from '../plan/context.js';
 import { makePlan, parseSecrets, secretRefs, type Plan } from '../plan/plan.js';
 import { nativePlatform } from '../plan/platforms.js';
@@ -85,7 +86,7 @@ interface Session extends RunEnv {
 
 async function pipeline(session: Session, inputs: Inputs): Promise<Result | undefined> {
   const { edges, env, cwd, log, masker, runner, timings, phase } = session;
-  const context = await phase('Context', () => readContext(inputs, env, cwd, log));
+  const context = await phase('Context', () => readContext(inputs, env, cwd, log, runner));
   const now = (session.now ?? (() => new Date()))();
   const tempRoot = env.RUNNER_TEMP || os.tmpdir();
   await mkdir(tempRoot, { recursive: true });
@@ -236,14 +237,22 @@ async function buildImages(bx: buildx.Buildx, plan: Plan, metadataFile: string, 
   return { metadata, digest, sources: [`${plan.output.image}@${digest}`] };
 }
 
-async function readContext(inputs: Inputs, env: NodeJS.ProcessEnv, cwd: string, log: Log): Promise<Context> {
+async function readContext(
+  inputs: Inputs,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  log: Log,
+  runner: Runner
+): Promise<Context> {
   const source =
     inputs.metadataSource === 'auto' ? (env.GITHUB_EVENT_PATH ? 'workflow' : 'git') : inputs.metadataSource;
   const context =
     source === 'workflow'
-      ? contextFromGitHub(env)
-      : await contextFromGit(path.resolve(cwd, env.GITHUB_WORKSPACE || '.'), env);
-  log.info(`${context.eventName} ${context.ref} at ${context.sha.slice(0, 12)} (${source})`);
+      ? await contextFromGitHub(env, runner)
+      : await contextFromGit(path.resolve(cwd, env.GITHUB_WORKSPACE || '.'), env, runner);
+  // Which refs the tags come from: two when a local commit is both a branch tip and tagged.
+  const refs = [context.ref, ...(context.extraRefs ?? [])].join(' + ');
+  log.info(`${context.eventName} ${refs} at ${context.sha.slice(0, 12)} (${source})`);
   return context;
 }
 

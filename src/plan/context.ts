@@ -1,6 +1,6 @@
 /**
- * What the build knows about where it runs: filled from the GitHub event (src/context.ts) or from a
- * local git repository, then used by the pure planners. Plain data, no behaviour.
+ * What the build knows about where it runs: filled from the GitHub event (src/inputs/github.ts) or from a
+ * local git repository (src/inputs/git.ts), then used by the pure planners. Plain data, no behaviour.
  */
 export interface RepoInfo {
   /** owner/name */
@@ -19,6 +19,12 @@ export interface Context {
   /** full ref: refs/heads/main, refs/tags/v1.2.3, refs/pull/12/merge */
   ref: string;
   /**
+   * more refs the same commit is published under, their tags joined with `ref`'s: a local run at a
+   * commit that is a branch tip and tagged carries the tag's ref beside the branch's. Never set on GitHub,
+   * where one event is one ref.
+   */
+  extraRefs?: string[];
+  /**
    * full commit sha the build is made of; for a pull request GITHUB_SHA (the merge commit), or the head
    * commit when DOCKER_METADATA_PR_HEAD_SHA=true (as metadata-action)
    */
@@ -35,4 +41,6 @@ export interface Context {
   /** ids that make one run unique (matrix hand-off, builder names) */
   runId: string;
   runAttempt: string;
+  /** outside GitHub: the work tree has uncommitted changes, so `sha` does not describe what is built */
+  dirty?: boolean;
 }
