@@ -611,3 +611,51 @@ describe('computeTags with full image references in tags', () => {
     expect(result.refs).toEqual(refs);
   });
 });
+
+describe('computeTags for a commit that is a branch tip and tagged (a local release)', () => {
+  test.each([
+    {
+      name: 'main tagged v3.0.1: what the branch push and the tag push publish together',
+      ctx: context({ eventName: 'git', ref: 'refs/heads/main', extraRefs: ['refs/tags/v3.0.1'] }),
+      tags: ['3.0.1', '3.0', '3', 'main', 'sha-860c190', 'latest'],
+      version: '3.0.1',
+      floating: ['3.0', '3', 'latest'],
+      isLatest: true
+    },
+    {
+      name: 'detached at the tag, main at the same commit: the same tags',
+      ctx: context({ eventName: 'git', ref: 'refs/tags/v3.0.1', extraRefs: ['refs/heads/main'] }),
+      tags: ['3.0.1', '3.0', '3', 'main', 'sha-860c190', 'latest'],
+      version: '3.0.1',
+      floating: ['3.0', '3', 'latest'],
+      isLatest: true
+    },
+    {
+      name: 'main tagged with a pre-release: its full version and the branch, no latest',
+      ctx: context({ eventName: 'git', ref: 'refs/heads/main', extraRefs: ['refs/tags/v3.1.0-rc.1'] }),
+      tags: ['3.1.0-rc.1', 'main', 'sha-860c190'],
+      version: '3.1.0-rc.1',
+      floating: [],
+      isLatest: false
+    },
+    {
+      name: 'main tagged release1 (not a version): the branch and the tag name, and latest',
+      ctx: context({ eventName: 'git', ref: 'refs/heads/main', extraRefs: ['refs/tags/release1'] }),
+      tags: ['main', 'release1', 'sha-860c190', 'latest'],
+      version: 'main',
+      floating: ['latest'],
+      isLatest: true
+    }
+  ])('$name', ({ ctx, tags, version, floating, isLatest }) => {
+    const result = run(ctx);
+    expect(result.tags).toEqual(tags);
+    expect(result.version).toBe(version);
+    expect(result.floating).toEqual(floating);
+    expect(result.isLatest).toBe(isLatest);
+  });
+
+  test('{{branch}} and {{tag}} read each ref in turn', () => {
+    const ctx = context({ eventName: 'git', ref: 'refs/heads/main', extraRefs: ['refs/tags/v3.0.1'] });
+    expect(run(ctx, 'type=raw,value=b-{{branch}}-t-{{tag}}').tags).toEqual(['b-main-t-', 'b--t-v3.0.1']);
+  });
+});

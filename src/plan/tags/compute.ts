@@ -52,6 +52,11 @@ export interface ComputeTagsInput {
 export function computeTags(input: ComputeTagsInput): TagResult {
   const { context, flavor, now } = input;
   const globals = globalResolver(context, now);
+  // One commit published under several refs (a local branch tip that is also tagged) gets the tags of
+  // each ref, rule by rule, so priorities still order the union and the version comes from the tag.
+  const sources = [context, ...(context.extraRefs ?? []).map((ref) => ({ ...context, ref, extraRefs: undefined }))].map(
+    (ctx) => ({ ctx, globals: ctx === context ? globals : globalResolver(ctx, now) })
+  );
   const rules = input.rules
     .map((rule, index) => ({ rule, index }))
     .sort((a, b) => b.rule.priority - a.rule.priority || a.index - b.index)
@@ -67,28 +72,30 @@ export function computeTags(input: ComputeTagsInput): TagResult {
   let versionInfo: VersionInfo | undefined;
 
   for (const rule of rules) {
-    const enable = render(rule.enable, globals).trim().toLowerCase();
-    if (enable !== 'true' && enable !== 'false') {
-      throw new InputError('tags', rule.raw, `enable= to give true or false; it gave "${enable}"`);
-    }
-    if (enable === 'false') continue;
-    const out = applyRule(rule, context, globals, warnings);
-    if (out.versionInfo && !versionInfo) versionInfo = out.versionInfo;
-    for (const produced of out.produced) {
-      if (rule.image !== undefined) {
-        // A full reference the user wrote is published as written: no flavor prefix or suffix.
-        if (!order.includes(produced.tag)) order.push(produced.tag);
-        literalRefs.push(`${rule.image}:${produced.tag}`);
-        continue;
+    for (const { ctx, globals: resolve } of sources) {
+      const enable = render(rule.enable, resolve).trim().toLowerCase();
+      if (enable !== 'true' && enable !== 'false') {
+        throw new InputError('tags', rule.raw, `enable= to give true or false; it gave "${enable}"`);
       }
-      const prefix = rule.prefix ?? flavor.prefix;
-      const suffix = rule.suffix ?? flavor.suffix;
-      const tag = safeTag(`${render(prefix, globals)}${produced.tag}${render(suffix, globals)}`);
-      if (tag === '') continue;
-      if (!order.includes(tag)) order.push(tag);
-      everyImage.add(tag);
-      if (produced.floating) floating.add(tag);
-      if (produced.wantsLatest) wantsLatest = true;
+      if (enable === 'false') continue;
+      const out = applyRule(rule, ctx, resolve, warnings);
+      if (out.versionInfo && !versionInfo) versionInfo = out.versionInfo;
+      for (const produced of out.produced) {
+        if (rule.image !== undefined) {
+          // A full reference the user wrote is published as written: no flavor prefix or suffix.
+          if (!order.includes(produced.tag)) order.push(produced.tag);
+          literalRefs.push(`${rule.image}:${produced.tag}`);
+          continue;
+        }
+        const prefix = rule.prefix ?? flavor.prefix;
+        const suffix = rule.suffix ?? flavor.suffix;
+        const tag = safeTag(`${render(prefix, resolve)}${produced.tag}${render(suffix, resolve)}`);
+        if (tag === '') continue;
+        if (!order.includes(tag)) order.push(tag);
+        everyImage.add(tag);
+        if (produced.floating) floating.add(tag);
+        if (produced.wantsLatest) wantsLatest = true;
+      }
     }
   }
 
@@ -117,7 +124,7 @@ export function computeTags(input: ComputeTagsInput): TagResult {
     isLatest,
     latestTag,
     versionInfo,
-    warnings
+    warnings: [...new Set(warnings)]
   };
 }
 
