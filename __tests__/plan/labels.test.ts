@@ -117,7 +117,7 @@ describe('computeLabels', () => {
       name: 'unknown expression',
       line: 'x={{version}}',
       accepted:
-        'key=value with known expressions (unknown expression {{version}}; known here: branch, tag, sha, base_ref, is_default_branch, date, commit_date)'
+        'key=value with known expressions (unknown expression {{version}}; known here: branch, tag, sha, base_ref, is_default_branch, is_not_default_branch, date, commit_date)'
     }
   ])('rejects $name', ({ line, accepted }) => {
     expect(() => computeLabels(context(), '1.2.3', [line], NOW)).toThrow(new InputError('labels', line, accepted));

@@ -8,7 +8,8 @@ import { parseImages } from '../plan/image.js';
 import { releaseTag } from '../plan/versions.js';
 import { parseDigestRefs } from '../plan/matrix.js';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { parseTagRules, parseFlavor } from '../plan/tags.js';
+import { parseFlavor } from '../plan/tags/flavor.js';
+import { parseTagRules } from '../plan/tags/rules.js';
 
 /** Defaults live here and in action.yml; the command line reads the same table. */
 export const DEFAULTS: Record<string, string> = {

@@ -1,7 +1,7 @@
 import type { Edges } from '../ports.js';
 import type { Plan } from '../plan/plan.js';
 import { publishedRefs } from '../plan/steps.js';
-import type { HeldTag } from '../plan/tags.js';
+import type { HeldTag } from '../plan/tags/hold-back.js';
 import type { Result } from './result.js';
 
 type Outputs = Pick<Result, 'digest' | 'platformDigests' | 'tags' | 'metadata'>;

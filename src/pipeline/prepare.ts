@@ -4,7 +4,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Log, Masker } from '../ports.js';
 import { readInputs } from '../inputs/read.js';
-import { contextFromGitHub, contextFromGit } from '../inputs/context.js';
+import { contextFromGitHub } from '../inputs/github.js';
+import { contextFromGit } from '../inputs/git.js';
 import type { Context } from '../plan/context.js';
 import type { Inputs } from '../plan/inputs.js';
 import { parseSecrets, secretRefs, type PlanIds } from '../plan/plan.js';
@@ -19,14 +20,21 @@ export function readAndMask(session: Session): Inputs {
 
 /** The commit, ref and repository: from the GitHub event, or from the local checkout. */
 export async function readContext(session: Session, inputs: Inputs): Promise<Context> {
-  const { env, cwd, log } = session;
+  const { env, cwd, log, runner } = session;
   const source =
     inputs.metadataSource === 'auto' ? (env.GITHUB_EVENT_PATH ? 'workflow' : 'git') : inputs.metadataSource;
   const context =
     source === 'workflow'
-      ? contextFromGitHub(env)
-      : await contextFromGit(path.resolve(cwd, env.GITHUB_WORKSPACE || '.'), env);
-  log.info(`${context.eventName} ${context.ref} at ${context.sha.slice(0, 12)} (${source})`);
+      ? await contextFromGitHub(env, runner)
+      : await contextFromGit(path.resolve(cwd, env.GITHUB_WORKSPACE || '.'), env, runner);
+  // Which refs the tags come from: two when a local commit is both a branch tip and tagged.
+  const refs = [context.ref, ...(context.extraRefs ?? [])].join(' + ');
+  log.info(`${context.eventName} ${refs} at ${context.sha.slice(0, 12)} (${source})`);
+  if (context.dirty) {
+    log.warning(
+      `the working tree has uncommitted changes: the image is tagged sha-${context.sha.slice(0, 7)} but is not that commit`
+    );
+  }
   return context;
 }
 

@@ -1,6 +1,7 @@
 import type { Runner } from '../ports.js';
 import { getRequest, publishedRefs, putRequest, withoutHeld, type PublishStep } from '../plan/steps.js';
-import { holdBackFloating, type HeldTag, type TagResult } from '../plan/tags.js';
+import { holdBackFloating, type HeldTag } from '../plan/tags/hold-back.js';
+import type { TagResult } from '../plan/tags/compute.js';
 import type { Buildx } from '../tools/buildx/handle.js';
 import * as imagetools from '../tools/buildx/imagetools.js';
 import { withRetry } from '../tools/retry.js';

@@ -1,5 +1,5 @@
 import type { Plan } from '../plan/plan.js';
-import type { HeldTag } from '../plan/tags.js';
+import type { HeldTag } from '../plan/tags/hold-back.js';
 import type { BuilderInfo } from '../tools/buildx/builder.js';
 
 /** What a run did, for the outputs, the job summary and the command line's result table. */

@@ -56,7 +56,8 @@ export function parseImage(value: string, input = 'images'): string {
 
 /**
  * Parses the whole `images` input: one image a line (or comma separated), or metadata-action's
- * csv form `name=ghcr.io/owner/app,enable=false`. Returns the enabled names, normalized, once each.
+ * csv form `name=ghcr.io/owner/app,enable=false`, where `name=` may be left out
+ * (`ghcr.io/owner/app,enable=false`). Returns the enabled names, normalized, once each.
  */
 export function parseImages(raw: string, input = 'images'): string[] {
   const names: string[] = [];
@@ -68,8 +69,17 @@ export function parseImages(raw: string, input = 'images'): string[] {
     let name: string | undefined;
     let enable = true;
     for (const [key, value] of parseKeyValues(line)) {
+      // A field without `=` is the name, as metadata-action reads `ghcr.io/owner/app,enable=false`.
+      if (value === '' && !/^(name|enable)$/i.test(key) && !line.includes(`${key}=`)) {
+        if (name !== undefined)
+          throw new InputError(input, line, 'one image a line: [name=]<image>[,enable=true|false]');
+        name = parseImage(key, input);
+        continue;
+      }
       switch (key.toLowerCase()) {
         case 'name':
+          if (name !== undefined)
+            throw new InputError(input, line, 'one image a line: [name=]<image>[,enable=true|false]');
           name = parseImage(value, input);
           break;
         case 'enable':
@@ -77,10 +87,10 @@ export function parseImages(raw: string, input = 'images'): string[] {
           enable = value.toLowerCase() === 'true';
           break;
         default:
-          throw new InputError(input, line, 'name=<image>[,enable=true|false]');
+          throw new InputError(input, line, '[name=]<image>[,enable=true|false]');
       }
     }
-    if (name === undefined) throw new InputError(input, line, 'name=<image>[,enable=true|false]');
+    if (name === undefined) throw new InputError(input, line, '[name=]<image>[,enable=true|false]');
     if (enable) names.push(name);
   }
   return [...new Set(names)];

@@ -1,7 +1,7 @@
 import type { Inputs, Mode } from './inputs.js';
 import type { Context } from './context.js';
 import { runsNatively, type Platform } from './platforms.js';
-import { computeTags, type TagResult } from './tags.js';
+import { computeTags, type TagResult } from './tags/compute.js';
 import { computeLabels, computeAnnotations } from './labels.js';
 import { planCache, type CachePlan } from './cache.js';
 import { buildArgv, createBuilderArgv, type BuildOutput } from './build.js';
