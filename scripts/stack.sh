@@ -3,7 +3,8 @@
 # container registry: QEMU user emulation (binfmt_misc), two local OCI registries (plain and
 # htpasswd-protected), a BuildKit daemon, buildx as a docker CLI plugin, a multi-arch busybox
 # base image in both registries, and three single-platform BuildKit daemons (nodes for
-# multi-node builders: linux/amd64, linux/arm64 under QEMU, linux/386).
+# multi-node builders: linux/amd64, linux/arm64 under QEMU, linux/386) with a base image that
+# adds linux/386.
 #
 #   bash scripts/stack.sh up       install/start whatever is missing (idempotent; quick when all is up)
 #   bash scripts/stack.sh down     stop the daemons this script started, remove its builder
@@ -798,6 +799,60 @@ nodes_status() {
   return $bad
 }
 
+# A base image for multi-node builds: the stack's base plus linux/386, so amd64 + 386 (two
+# natively executing nodes) can run the same RUN steps. A separate repository: the main base
+# keeps exactly its three platforms for the suites that count them.
+NODES_BASE_REPO=base/busybox-nodes:latest
+NODES_BASE_PLATFORMS=(linux/amd64 linux/arm64 linux/arm/v7 linux/386)
+
+# Before `packages`: on a fresh machine its one apt-get update then fetches the i386 index too.
+nodes_arch() {
+  dpkg --print-foreign-architectures | grep -qx i386 || dpkg --add-architecture i386
+}
+
+# nodes_busybox: Debian's static busybox for i386, beside the others in $BB.
+nodes_busybox() {
+  [[ -x $BB/busybox-386 ]] && return 0
+  nodes_arch
+  if [[ $(apt-cache policy busybox-static:i386 2>/dev/null | grep -c 'Candidate: [0-9]') != 1 ]]; then apt_update; fi
+  local deb tmp
+  mkdir -p "$STACK_DIR/debs"
+  (cd "$STACK_DIR/debs" && rm -f busybox-static_*_i386.deb &&
+    apt-get download -q -o APT::Sandbox::User=root busybox-static:i386 >>"$LOGS/apt.log" 2>&1) ||
+    die "apt-get download busybox-static:i386 failed (see $LOGS/apt.log)"
+  deb=$(ls "$STACK_DIR"/debs/busybox-static_*_i386.deb)
+  tmp=$(mktemp -d)
+  dpkg-deb -x "$deb" "$tmp"
+  install -m 0755 "$tmp/bin/busybox" "$BB/busybox-386"
+  rm -rf "$tmp"
+  log "busybox-386 from $(basename "$deb")"
+}
+
+nodes_base_present() {
+  local out p
+  out=$(curl -sf --max-time 10 \
+    -H 'Accept: application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json' \
+    "http://$REG_PLAIN/v2/${NODES_BASE_REPO%:*}/manifests/${NODES_BASE_REPO##*:}" | index_platforms 2>/dev/null) || return 1
+  for p in "${NODES_BASE_PLATFORMS[@]}"; do grep -qx "$p" <<<"$out" || return 1; done
+}
+
+nodes_base_image() {
+  if nodes_base_present; then
+    log "$NODES_BASE_REPO already in $REG_PLAIN"
+    return 0
+  fi
+  nodes_busybox
+  local ctx=$STACK_DIR/nodes-base-context t
+  mkdir -p "$ctx"
+  for t in amd64 arm64 armv7 386; do cmp -s "$BB/busybox-$t" "$ctx/busybox-$t" || cp "$BB/busybox-$t" "$ctx/busybox-$t"; done
+  log "building and pushing $REG_PLAIN/$NODES_BASE_REPO"
+  docker buildx build --builder "$BUILDER" \
+    --platform "$(IFS=,; echo "${NODES_BASE_PLATFORMS[*]}")" --provenance=false --sbom=false \
+    -f "$HERE/stack/base.Dockerfile" --tag "$REG_PLAIN/$NODES_BASE_REPO" --push --progress=plain \
+    "$ctx" >>"$LOGS/nodes-base-image.log" 2>&1 || { tail -n 20 "$LOGS/nodes-base-image.log" >&2; die "nodes base image build failed"; }
+  nodes_base_present || die "$REG_PLAIN/$NODES_BASE_REPO lacks one of ${NODES_BASE_PLATFORMS[*]} after the push"
+}
+
 # For env.json: {"amd64": "unix:///…", …}.
 nodes_json() {
   local entry sep='' out='{'
@@ -809,7 +864,7 @@ nodes_json() {
 }
 
 write_env() {
-  WORKER_PLATFORMS=$(worker_platforms | paste -sd, -) NODES_JSON=$(nodes_json) \
+  WORKER_PLATFORMS=$(worker_platforms | paste -sd, -) NODES_JSON=$(nodes_json) NODES_BASE_IMAGE=$REG_PLAIN/$NODES_BASE_REPO \
     node -e '
     const e = process.env, fs = require("fs");
     const env = {
@@ -831,6 +886,7 @@ write_env() {
       platforms: e.BASE_PLATFORMS_STR.split(" "),
       workerPlatforms: e.WORKER_PLATFORMS.split(",").filter(Boolean),
       nodes: JSON.parse(e.NODES_JSON || "{}"),
+      nodesBaseImage: e.NODES_BASE_IMAGE,
     };
     fs.writeFileSync(e.STACK_DIR + "/env.json", JSON.stringify(env, null, 2) + "\n");
   '
@@ -843,6 +899,7 @@ up() {
   phase preflight preflight
   take_lock 1800
   write_status "starting"
+  nodes_arch
   phase packages packages
   phase qemu qemu
   phase tools tools
@@ -851,6 +908,7 @@ up() {
   phase nodes nodes_up
   phase builder builder
   phase base-image base_image
+  phase nodes-base nodes_base_image
   phase verify verify
   export REG_PLAIN REG_AUTH AUTH_USER AUTH_PASSWORD_FILE AUTH_DOCKER_CONFIG BUILDKIT_HOST \
     BUILDKITD_CONFIG BIN PLUGIN BUILDER BUILDKIT_BUILT BUILDX_BUILT BASE_REPO STACK_DIR
@@ -915,6 +973,8 @@ status() {
     fi
   done
   nodes_status || bad=1
+  if nodes_base_present; then line "nodes base image" "$REG_PLAIN/$NODES_BASE_REPO (${NODES_BASE_PLATFORMS[*]})"
+  else line "nodes base image" "missing in $REG_PLAIN"; bad=1; fi
   if base_present "$REG_PLAIN"; then line "base image" "$REG_PLAIN/$BASE_REPO (${BASE_PLATFORMS[*]})"
   else line "base image" "missing in $REG_PLAIN"; bad=1; fi
   if [[ -s $AUTH_PASSWORD_FILE ]] && base_present "$REG_AUTH" auth; then line "auth base image" "$REG_AUTH/$BASE_REPO"
