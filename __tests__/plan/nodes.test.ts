@@ -206,6 +206,21 @@ describe('parseNodes: the YAML list of setup-buildx-action’s append', () => {
       ]
     },
     {
+      name: 'docker-container on a docker context, by name',
+      text: '- name: xeon\n  driver: docker-container\n  endpoint: xeon-ctx\n  platforms: linux/amd64',
+      nodes: [
+        {
+          name: 'xeon',
+          nameGiven: true,
+          driver: 'docker-container',
+          endpoint: 'xeon-ctx',
+          platforms: ['linux/amd64'],
+          driverOpts: [],
+          buildkitdFlags: ''
+        }
+      ]
+    },
+    {
       name: 'kubernetes with its own nodeselector and namespace',
       text: [
         '- name: arm',
@@ -299,6 +314,28 @@ describe('parseNodes refuses bad specs, naming the node', () => {
       text: 'linux/arm64=ssh://',
       message:
         'input "nodes", node #1: "ssh://" is not accepted; expected an address after ssh:// (e.g. ssh://me@xeon.lan)'
+    },
+    {
+      name: 'an endpoint without a scheme for the remote driver',
+      text: '- name: pi\n  driver: remote\n  endpoint: pi.lan:1234\n  platforms: linux/arm64',
+      message:
+        'input "nodes", node "pi": "pi.lan:1234" is not accepted; expected tcp://, unix://, ssh://, docker-container://, kube-pod://, npipe://'
+    },
+    {
+      name: 'an endpoint without a scheme in a line',
+      text: 'linux/arm64=pi.lan:1234',
+      message:
+        'input "nodes", node #1: "pi.lan:1234" is not accepted; expected an endpoint starting with one of tcp://, unix://, docker-container://, kube-pod://, npipe://, ssh://, kubernetes://'
+    },
+    {
+      name: 'platforms that are not strings',
+      text: '- name: pi\n  endpoint: tcp://pi.lan:1234\n  platforms: [1, 2]',
+      message: 'input "nodes", node "pi": "[1,2]" is not accepted; expected a list of strings for platforms'
+    },
+    {
+      name: 'a name that is not a string',
+      text: '- name: 7\n  endpoint: tcp://pi.lan:1234\n  platforms: linux/arm64',
+      message: 'input "nodes", node #1: "7" is not accepted; expected a string for name'
     },
     {
       name: 'a remote node without an endpoint',
