@@ -21,7 +21,7 @@ function pi(...opts: string[]): string {
     '  endpoint: tcp://pi.lan:1234',
     '  platforms: linux/arm64',
     '  driver-opts:',
-    ...opts.map((o) => `    - ${o.replace('{dir}', dir)}`)
+    ...opts.map((o) => `    - ${o.replaceAll('{dir}', dir)}`)
   ].join('\n');
 }
 
@@ -60,6 +60,12 @@ test.each([
     accepted: 'key= a readable file on this machine ({dir}/certs/gone.pem does not exist)'
   },
   {
+    name: 'a missing key in a comma-separated driver-opt',
+    opts: ['"cacert={dir}/certs/ca.pem,cert={dir}/certs/cert.pem,key={dir}/certs/none.pem"'],
+    value: 'cacert={dir}/certs/ca.pem,cert={dir}/certs/cert.pem,key={dir}/certs/none.pem',
+    accepted: 'key= a readable file on this machine ({dir}/certs/none.pem does not exist)'
+  },
+  {
     name: 'a directory instead of a file',
     opts: ['cacert={dir}/dir.pem'],
     value: 'cacert={dir}/dir.pem',
@@ -68,10 +74,10 @@ test.each([
 ])('$name is refused, naming the node and the file', ({ opts, value, accepted }) => {
   const err = errorOf(() => readNodes(pi(...opts)));
   expect(err.node).toBe('"pi"');
-  expect(err.value).toBe(value.replace('{dir}', dir));
-  expect(err.accepted).toBe(accepted.replace('{dir}', dir));
+  expect(err.value).toBe(value.replaceAll('{dir}', dir));
+  expect(err.accepted).toBe(accepted.replaceAll('{dir}', dir));
   expect(err.message).toBe(
-    `input "nodes", node "pi": ${JSON.stringify(value.replace('{dir}', dir))} is not accepted; expected ${accepted.replace('{dir}', dir)}`
+    `input "nodes", node "pi": ${JSON.stringify(value.replaceAll('{dir}', dir))} is not accepted; expected ${accepted.replaceAll('{dir}', dir)}`
   );
 });
 

@@ -4,6 +4,7 @@ import {
   assignPlatforms,
   buildxNodeName,
   createNodesArgv,
+  driverOptFields,
   NodeInputError,
   parseNodes,
   type NodeSpec
@@ -382,7 +383,20 @@ describe('parseNodes refuses bad specs, naming the node', () => {
     {
       name: 'a driver-opt that is not key=value',
       text: '- name: box\n  driver: docker-container\n  platforms: linux/amd64\n  driver-opts: [network]',
-      message: 'input "nodes", node "box": "network" is not accepted; expected driver-opts as key=value'
+      message:
+        'input "nodes", node "box": "network" is not accepted; expected driver-opts as key=value (several comma separated, quoted as CSV)'
+    },
+    {
+      name: 'an unclosed quote in a driver-opt',
+      text: "- name: box\n  driver: kubernetes\n  platforms: linux/amd64\n  driver-opts: ['\"nodeselector=a=b']",
+      message:
+        'input "nodes", node "box": "\\"nodeselector=a=b" is not accepted; expected driver-opts as key=value (several comma separated, quoted as CSV)'
+    },
+    {
+      name: 'a key without its cert when both sit in one comma-separated driver-opt',
+      text: '- name: pi\n  endpoint: tcp://pi.lan:1234\n  platforms: linux/arm64\n  driver-opts: ["cacert=/c/ca.pem,key=/c/key.pem"]',
+      message:
+        'input "nodes", node "pi": "cacert=/c/ca.pem,key=/c/key.pem" is not accepted; expected cert and key together (mutual TLS needs both)'
     },
     {
       name: 'buildkitd-flags on a remote node',
@@ -452,6 +466,36 @@ describe('parseNodes refuses bad specs, naming the node', () => {
     expect(caught).toBeInstanceOf(NodeInputError);
     expect((caught as NodeInputError).node).toBe('#1');
     expect((caught as NodeInputError).input).toBe('nodes');
+  });
+});
+
+describe('driverOptFields reads a --driver-opt as buildx does (CSV)', () => {
+  test.each([
+    { name: 'one option', opt: 'network=host', fields: [['network', 'host']] },
+    {
+      name: 'several, comma separated',
+      opt: 'image=moby/buildkit,network=host',
+      fields: [
+        ['image', 'moby/buildkit'],
+        ['network', 'host']
+      ]
+    },
+    {
+      name: 'a quoted field keeps its commas',
+      opt: '"nodeselector=kubernetes.io/arch=arm64,disk=ssd",namespace=ci',
+      fields: [
+        ['nodeselector', 'kubernetes.io/arch=arm64,disk=ssd'],
+        ['namespace', 'ci']
+      ]
+    },
+    { name: 'a doubled quote is a quote', opt: '"labels=a=""x"""', fields: [['labels', 'a="x"']] },
+    { name: 'no key', opt: '=x', fields: undefined },
+    { name: 'no =', opt: 'network', fields: undefined },
+    { name: 'an unclosed quote', opt: '"a=b', fields: undefined },
+    { name: 'text after a closing quote', opt: '"a=b"c', fields: undefined },
+    { name: 'a stray quote', opt: 'a=b"c', fields: undefined }
+  ])('$name', ({ opt, fields }) => {
+    expect(driverOptFields(opt)?.map((f) => [f.key, f.value])).toEqual(fields);
   });
 });
 
@@ -648,6 +692,31 @@ describe('createNodesArgv', () => {
           'namespace=ci',
           '--driver-opt',
           'nodeselector=kubernetes.io/arch=arm64'
+        ]
+      ]
+    },
+    {
+      name: 'kubernetes with a nodeselector of two labels and the image among other options',
+      text: [
+        '- name: graviton',
+        '  driver: kubernetes',
+        '  platforms: linux/arm64',
+        '  driver-opts: [\'"nodeselector=kubernetes.io/arch=arm64,pool=ci",image=mirror.lan/buildkit\']'
+      ].join('\n'),
+      buildkitImage: 'moby/buildkit:v0.32.2',
+      argv: [
+        [
+          'create',
+          '--name',
+          'B',
+          '--driver',
+          'kubernetes',
+          '--platform',
+          'linux/arm64',
+          '--node',
+          'graviton',
+          '--driver-opt',
+          '"nodeselector=kubernetes.io/arch=arm64,pool=ci",image=mirror.lan/buildkit'
         ]
       ]
     },

@@ -1,5 +1,5 @@
 import { accessSync, constants, statSync } from 'node:fs';
-import { NodeInputError, parseNodes, TLS_FILE_OPTS, type NodeSpec } from '../plan/nodes.js';
+import { driverOptFields, NodeInputError, parseNodes, TLS_FILE_OPTS, type NodeSpec } from '../plan/nodes.js';
 
 /**
  * Reads the `nodes` input: parsed and validated by plan/nodes.ts, then checked against this
@@ -10,11 +10,8 @@ export function readNodes(text: string, input = 'nodes'): NodeSpec[] {
   const nodes = parseNodes(text, input);
   for (const node of nodes) {
     if (node.driver !== 'remote') continue;
-    for (const opt of node.driverOpts) {
-      const eq = opt.indexOf('=');
-      const key = opt.slice(0, eq).trim();
+    for (const { opt, key, value: file } of node.driverOpts.flatMap((o) => driverOptFields(o) ?? [])) {
       if (!(TLS_FILE_OPTS as readonly string[]).includes(key)) continue;
-      const file = opt.slice(eq + 1).trim();
       const problem = fileProblem(file);
       if (problem)
         throw new NodeInputError(

@@ -224,11 +224,10 @@ function toSpec(raw: RawNode, input: string): NodeSpec {
   if (driver === 'kubernetes' && scheme === 'kubernetes') {
     // kubernetes://NAMESPACE is shorthand for the namespace driver-opt.
     const namespace = endpoint.slice('kubernetes://'.length).replace(/\/+$/, '');
-    if (namespace !== '' && !driverOpts.some((o) => optKey(o) === 'namespace'))
-      driverOpts.push(`namespace=${namespace}`);
+    if (namespace !== '' && !hasOpt(driverOpts, 'namespace')) driverOpts.push(`namespace=${namespace}`);
   }
   checkDriverOpts(driver, driverOpts, label, input);
-  if (driver === 'kubernetes' && !driverOpts.some((o) => optKey(o) === 'nodeselector')) {
+  if (driver === 'kubernetes' && !hasOpt(driverOpts, 'nodeselector')) {
     const arches = [...new Set(platforms.map((p) => p.arch))];
     if (arches.length !== 1)
       throw new NodeInputError(
@@ -328,16 +327,21 @@ function example(scheme: string): string {
 }
 
 function checkDriverOpts(driver: NodeDriver, opts: string[], label: string, input: string): void {
+  const fields: DriverOptField[] = [];
   for (const opt of opts) {
-    const key = optKey(opt);
-    if (key === undefined) throw new NodeInputError(input, label, opt, 'driver-opts as key=value');
+    const read = driverOptFields(opt);
+    if (read === undefined)
+      throw new NodeInputError(input, label, opt, 'driver-opts as key=value (several comma separated, quoted as CSV)');
+    fields.push(...read);
+  }
+  for (const { opt, key, value } of fields) {
     if (driver === 'remote' && !REMOTE_OPTS.includes(key))
       throw new NodeInputError(input, label, opt, `a remote driver option: ${REMOTE_OPTS.join(', ')}`);
-    if (driver === 'remote' && (TLS_FILE_OPTS as readonly string[]).includes(key) && !optValue(opt).startsWith('/'))
+    if (driver === 'remote' && (TLS_FILE_OPTS as readonly string[]).includes(key) && !value.startsWith('/'))
       throw new NodeInputError(input, label, opt, `${key}= an absolute path (buildx refuses relative ones)`);
   }
   if (driver !== 'remote') return;
-  const keys = new Set(opts.map(optKey));
+  const keys = new Set(fields.map((f) => f.key));
   const tls = ['cacert', 'cert', 'key', 'servername'].some((k) => keys.has(k));
   // buildx's own rules for mTLS, checked here so they fail before anything starts.
   if (tls && !keys.has('cacert'))
@@ -351,13 +355,67 @@ function checkDriverOpts(driver: NodeDriver, opts: string[], label: string, inpu
     throw new NodeInputError(input, label, opts.join(' '), 'cert and key together (mutual TLS needs both)');
 }
 
-function optKey(opt: string): string | undefined {
-  const eq = opt.indexOf('=');
-  return eq > 0 ? opt.slice(0, eq).trim() : undefined;
+export interface DriverOptField {
+  /** The --driver-opt value it came from. */
+  opt: string;
+  key: string;
+  value: string;
 }
 
-function optValue(opt: string): string {
-  return opt.slice(opt.indexOf('=') + 1).trim();
+/**
+ * The key=value fields of one --driver-opt value, read as buildx reads it: a CSV record (so
+ * `image=x,network=host` is two options and `"nodeselector=a=b,c=d"` one), each field split at
+ * its first `=`. Undefined when the CSV is malformed or a field has no key.
+ */
+export function driverOptFields(opt: string): DriverOptField[] | undefined {
+  const record = csvRecord(opt);
+  if (record === undefined) return undefined;
+  const out: DriverOptField[] = [];
+  for (const field of record) {
+    const eq = field.indexOf('=');
+    if (eq <= 0) return undefined;
+    out.push({ opt, key: field.slice(0, eq).trim(), value: field.slice(eq + 1).trim() });
+  }
+  return out;
+}
+
+/** One CSV record: comma separated fields, a field in double quotes may hold commas and "" for a quote. */
+function csvRecord(text: string): string[] | undefined {
+  const fields: string[] = [];
+  let i = 0;
+  for (;;) {
+    let field = '';
+    if (text[i] === '"') {
+      i++;
+      for (;;) {
+        if (i >= text.length) return undefined;
+        if (text[i] === '"') {
+          if (text[i + 1] === '"') {
+            field += '"';
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        field += text[i++];
+      }
+      if (i < text.length && text[i] !== ',') return undefined;
+    } else {
+      const end = text.indexOf(',', i);
+      field = text.slice(i, end === -1 ? text.length : end);
+      if (field.includes('"')) return undefined;
+      i = end === -1 ? text.length : end;
+    }
+    fields.push(field);
+    if (i >= text.length) return fields;
+    i++; // the comma
+  }
+}
+
+/** Whether any of the driver-opts sets `key`. */
+function hasOpt(opts: string[], key: string): boolean {
+  return opts.some((opt) => driverOptFields(opt)?.some((f) => f.key === key));
 }
 
 function checkTogether(nodes: NodeSpec[], raws: RawNode[], input: string): void {
@@ -472,7 +530,7 @@ export function createNodesArgv(
     argv.push('--platform', node.platforms.map((p) => p.id).join(','));
     argv.push('--node', buildxNodeName(builderName, node));
     const opts = [...node.driverOpts];
-    if (options.buildkitImage && node.driver !== 'remote' && !opts.some((o) => optKey(o) === 'image'))
+    if (options.buildkitImage && node.driver !== 'remote' && !hasOpt(opts, 'image'))
       opts.unshift(`image=${options.buildkitImage}`);
     for (const opt of opts) argv.push('--driver-opt', opt);
     if (node.buildkitdFlags !== '') argv.push('--buildkitd-flags', node.buildkitdFlags);
