@@ -175,3 +175,44 @@ describeStack('a builder of the stack’s BuildKit nodes, made from createNodesA
     }
   });
 });
+
+describeStack('kubernetes nodes: the real buildx takes createNodesArgv as it is', () => {
+  const e = env as NodesEnv;
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'e2e-nodes-k8s-'));
+    // No cluster runs here; `buildx create` only needs a kubeconfig to read the namespace from,
+    // and stores the nodes without contacting the server (nothing is bootstrapped).
+    writeFileSync(
+      path.join(dir, 'kubeconfig'),
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]',
+        'contexts: [{name: x, context: {cluster: c, user: u, namespace: default}}]',
+        'current-context: x',
+        'users: [{name: u, user: {token: t}}]'
+      ].join('\n')
+    );
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('one node per architecture, each with its nodeselector, in the builder buildx stored', async () => {
+    const nodes = parseNodes('linux/amd64=kubernetes://ci\nlinux/arm64=kubernetes://ci');
+    const buildxEnv = {
+      ...process.env,
+      BUILDX_CONFIG: path.join(dir, 'buildx'),
+      KUBECONFIG: path.join(dir, 'kubeconfig')
+    };
+    for (const argv of createNodesArgv('k8s', nodes)) await exec(e.buildx, argv, { env: buildxEnv });
+    const stored = JSON.parse(readFileSync(path.join(dir, 'buildx', 'instances', 'k8s'), 'utf8')) as {
+      Driver: string;
+      Nodes: Array<{ Name: string; Platforms: Array<{ architecture: string }>; DriverOpts: Record<string, string> }>;
+    };
+    expect(stored.Driver).toBe('kubernetes');
+    expect(stored.Nodes.map((n) => [n.Name, n.Platforms.map((p) => p.architecture), n.DriverOpts])).toEqual([
+      ['k8s-linux-amd64', ['amd64'], { namespace: 'ci', nodeselector: 'kubernetes.io/arch=amd64' }],
+      ['k8s-linux-arm64', ['arm64'], { namespace: 'ci', nodeselector: 'kubernetes.io/arch=arm64' }]
+    ]);
+  });
+});
