@@ -4,7 +4,6 @@ import path from 'node:path';
 import { readInputs } from '../../src/inputs/read.js';
 import type { Inputs } from '../../src/plan/inputs.js';
 import { InputError } from '../../src/plan/errors.js';
-import { parseSecrets } from '../../src/plan/plan.js';
 
 /*
  * A workspace with:  Dockerfile, app/Dockerfile, docker/Dockerfile.prod, empty/ (no Dockerfile),
@@ -232,24 +231,6 @@ describe('readInputs: good inputs', () => {
       given: { images: ' ghcr.io/octo/app ', retries: ' 2 ', 'run-id': ' 7001-a ' },
       pick: (i: Inputs) => [i.images, i.retries, i.runId],
       expected: [['ghcr.io/octo/app'], 2, '7001-a']
-    },
-    {
-      name: 'secrets one a line, = and spaces kept in values',
-      given: { ...IMAGE, secrets: 'NPM=a=b=c\r\n\nGH=x y' },
-      pick: (i: Inputs) => i.secrets,
-      expected: ['NPM=a=b=c', 'GH=x y']
-    },
-    {
-      name: 'secrets comma separated',
-      given: { ...IMAGE, secrets: 'A=1,B=2' },
-      pick: (i: Inputs) => i.secrets,
-      expected: ['A=1', 'B=2']
-    },
-    {
-      name: 'a quoted secret keeps its commas and line breaks (a PEM key)',
-      given: { ...IMAGE, secrets: '"KEY=-----BEGIN KEY-----\nAAA,BBB=\n-----END KEY-----"\nNPM=t' },
-      pick: (i: Inputs) => i.secrets,
-      expected: ['KEY=-----BEGIN KEY-----\nAAA,BBB=\n-----END KEY-----', 'NPM=t']
     },
     {
       name: 'build-args keep their commas',
@@ -624,16 +605,6 @@ describe('readInputs: the bad-input table', () => {
   test('empty platforms shows the value as given', () => {
     expect(errorOf(() => read({ ...IMAGE, platforms: ',' })).value).toBe(',');
   });
-
-  // readInputs keeps secrets as raw lines; main's Inputs phase runs parseSecrets on them right after.
-  test('a secrets line without = is refused in the Inputs phase (parseSecrets)', () => {
-    const inputs = read({ ...IMAGE, secrets: 'NPM_TOKEN=abc\nnot-a-pair' });
-    const error = errorOf(() => parseSecrets(inputs.secrets));
-    expect(error.input).toBe('secrets');
-    expect(error.message).toContain('lines of id=value');
-  });
-
-  // That the error can show the secret itself is a bug: see parseSecrets in plan/plan.test.ts.
 
   // validateTag exists in plan/image.ts but the tag rules never call it: a raw value is passed
   // through safeTag when tags are computed, so `my tag` becomes `my-tag` and a 129-character tag

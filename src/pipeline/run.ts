@@ -10,7 +10,8 @@ import { readInputs } from '../inputs/read.js';
 import type { Inputs } from '../plan/inputs.js';
 import { contextFromGitHub, contextFromGit } from '../inputs/context.js';
 import type { Context } from '../plan/context.js';
-import { makePlan, parseSecrets, secretRefs, type Plan } from '../plan/plan.js';
+import { makePlan, type Plan } from '../plan/plan.js';
+import { maskSecrets, writeSecrets } from './secrets.js';
 import { nativePlatform } from '../plan/platforms.js';
 import { holdBackFloating, type HeldTag } from '../plan/tags.js';
 import { parseDigestRefs } from '../plan/matrix.js';
@@ -65,7 +66,7 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
 
   const inputs = await phase('Inputs', async () => {
     const parsed = readInputs(runEnv.edges.input, runEnv.cwd);
-    for (const line of parseSecrets(parsed.secrets)) hide(line.value, masker, log);
+    maskSecrets(parsed, masker, log);
     return parsed;
   });
   try {
@@ -94,10 +95,7 @@ async function pipeline(session: Session, inputs: Inputs): Promise<Result | unde
   const state = { builder: '', buildx: undefined as BuildxBin | undefined, tempDir };
   saveState(edges, state);
   try {
-    const secretSpecs = [
-      ...(await writeSecrets(inputs, tempDir)),
-      ...secretRefs(inputs.secretEnvs, inputs.secretFiles)
-    ];
+    const secretPaths = await writeSecrets(inputs, tempDir);
     const native = nativePlatform();
     const metadataFile = path.join(tempDir, 'metadata.json');
     const runId = inputs.runId || context.runId;
@@ -106,7 +104,7 @@ async function pipeline(session: Session, inputs: Inputs): Promise<Result | unde
       inlineBuildkitdConfig = path.join(tempDir, 'buildkitd.toml');
       await writeFile(inlineBuildkitdConfig, inputs.buildkitdConfigInline);
     }
-    const ids = { builderName, metadataFile, secretSpecs, runId, inlineBuildkitdConfig };
+    const ids = { builderName, metadataFile, secretPaths, runId, inlineBuildkitdConfig };
     const plan = makePlan(inputs, context, native, now, ids);
 
     if (inputs.dryRun) {
@@ -245,22 +243,6 @@ async function readContext(inputs: Inputs, env: NodeJS.ProcessEnv, cwd: string, 
       : await contextFromGit(path.resolve(cwd, env.GITHUB_WORKSPACE || '.'), env);
   log.info(`${context.eventName} ${context.ref} at ${context.sha.slice(0, 12)} (${source})`);
   return context;
-}
-
-async function writeSecrets(inputs: Inputs, dir: string): Promise<string[]> {
-  const specs: string[] = [];
-  for (const { id, value } of parseSecrets(inputs.secrets)) {
-    const file = path.join(dir, `secret-${id}`);
-    await writeFile(file, value, { mode: 0o600 });
-    specs.push(`id=${id},src=${file}`);
-  }
-  return specs;
-}
-
-function hide(value: string, masker: Masker, log: Log): void {
-  masker.add(value);
-  // The runner masks line by line: a multi-line secret (a key) is registered a line at a time too.
-  for (const line of new Set([value, ...value.split(/\r?\n/)])) if (line.trim().length >= 3) log.setSecret(line);
 }
 
 /**
