@@ -48,12 +48,52 @@ describe('secrets: id and value', () => {
       ]
     },
     {
-      name: 'a quoted value keeps its line breaks (a PEM key)',
+      name: 'commas belong to the value',
+      secrets: 'tok=user=alice,password=s3cret',
+      expected: [{ id: 'tok', value: 'user=alice,password=s3cret' }]
+    },
+    {
+      name: 'a JSON value',
+      secrets: 'creds={"user":"u","pass":"p"}\nNPM=t',
+      expected: [
+        { id: 'creds', value: '{"user":"u","pass":"p"}' },
+        { id: 'NPM', value: 't' }
+      ]
+    },
+    {
+      name: 'a connection string with a comma',
+      secrets: 'db=postgres://u:p@h/db?a=1,2\nother=x',
+      expected: [
+        { id: 'db', value: 'postgres://u:p@h/db?a=1,2' },
+        { id: 'other', value: 'x' }
+      ]
+    },
+    { name: 'spaces and commas kept in the value', secrets: 'k= a, b ', expected: [{ id: 'k', value: ' a, b ' }] },
+    {
+      name: 'a quoted PEM block keeps its line breaks and commas',
       secrets: '"KEY=-----BEGIN KEY-----\nAAA,BBB=\n-----END KEY-----"\nNPM=t',
       expected: [
         { id: 'KEY', value: '-----BEGIN KEY-----\nAAA,BBB=\n-----END KEY-----' },
         { id: 'NPM', value: 't' }
       ]
+    },
+    {
+      name: 'a quoted PEM block with CRLF line ends, indented as in YAML',
+      secrets: '  "KEY=-----BEGIN KEY-----\r\nAAA\r\n-----END KEY-----"  \r\nNPM=t',
+      expected: [
+        { id: 'KEY', value: '-----BEGIN KEY-----\nAAA\n-----END KEY-----' },
+        { id: 'NPM', value: 't' }
+      ]
+    },
+    {
+      name: 'a doubled quote inside a quoted item is one quote',
+      secrets: '"q=say ""hi"""',
+      expected: [{ id: 'q', value: 'say "hi"' }]
+    },
+    {
+      name: 'a quote inside an unquoted value is kept',
+      secrets: 'q=a"b',
+      expected: [{ id: 'q', value: 'a"b' }]
     }
   ])('$name', ({ secrets, expected }) => {
     expect(read({ ...IMAGE, secrets }).secrets).toEqual(expected);
@@ -69,6 +109,13 @@ describe('secrets: id and value', () => {
     expect(error.input).toBe('secrets');
     expect(error.value).toMatch(/^item \d \(value not shown\)$/);
     expect(error.message).toContain('lines of id=value, the id made of letters, digits, _ . -');
+  });
+
+  test('rejects an unclosed quote, naming where it starts but not its text', () => {
+    const error = errorOf(() => read({ ...IMAGE, secrets: 'A=1\n"KEY=-----BEGIN KEY-----\nAAA' }));
+    expect(error.message).toBe(
+      'input "secrets": "item 2 (value not shown)" is not accepted; expected a closing " at the end of a line for the quoted item that starts on line 2'
+    );
   });
 
   test.each([

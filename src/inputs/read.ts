@@ -1,6 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseCsv } from 'csv-parse/sync';
 import { InputError } from '../plan/errors.js';
 import { parseList } from '../plan/list.js';
 import type { Driver, Inputs, Mode, QemuMode, Secret, SecretEnv, SecretFile } from '../plan/inputs.js';
@@ -254,19 +253,40 @@ function idPair(input: string, item: string): [string, string] {
 }
 
 /**
- * The `secrets` items, as build-push-action reads them: one a line, or comma separated, and a
- * quoted item may span lines (a PEM key). Values are kept exactly; only blank items are dropped.
+ * The `secrets` items as build-push-action reads them: one a line, commas belonging to the value
+ * (`tok=user=alice,password=s3cret` is one secret). An item that starts with a double quote runs
+ * to the closing quote at the end of a line, so it may span lines (a PEM key); `""` inside it is
+ * one quote. Values are kept exactly; blank lines are dropped.
  */
-function secretItems(value: string): string[] {
-  if (value.trim() === '') return [];
-  const rows: string[][] = parseCsv(value, {
-    delimiter: ',',
-    record_delimiter: ['\r\n', '\n'],
-    relax_column_count: true,
-    relax_quotes: true,
-    skip_empty_lines: true
-  });
-  return rows.flat().filter((item) => item.trim() !== '');
+function secretItems(text: string): string[] {
+  const lines = text.split(/\r?\n/);
+  const items: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.trim() === '') continue;
+    if (!line.trimStart().startsWith('"')) {
+      items.push(line);
+      continue;
+    }
+    // A quoted item: gather lines until one ends with a quote that is not half of a `""`.
+    const start = i;
+    let quoted = line.trimStart().slice(1);
+    while (!closesQuote(quoted) && i + 1 < lines.length) quoted += `\n${lines[++i]}`;
+    if (!closesQuote(quoted))
+      throw new InputError(
+        'secrets',
+        `item ${items.length + 1} (value not shown)`,
+        `a closing " at the end of a line for the quoted item that starts on line ${start + 1}`
+      );
+    items.push(quoted.trimEnd().slice(0, -1).replace(/""/g, '"'));
+  }
+  return items;
+}
+
+/** Whether a quoted item's text (after its opening quote) ends with its closing quote. */
+function closesQuote(text: string): boolean {
+  const trailing = /"+$/.exec(text.trimEnd())?.[0].length ?? 0;
+  return trailing % 2 === 1;
 }
 
 function readCache(raw: Raw, push: boolean): Pick<Inputs, 'cache' | 'cacheTag' | 'cacheFrom' | 'cacheTo'> {
