@@ -66,7 +66,7 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
 
   const inputs = await phase('Inputs', async () => {
     const parsed = readInputs(runEnv.edges.input, runEnv.cwd);
-    maskSecrets(parsed, masker, log);
+    await maskSecrets(parsed, { env: runEnv.env, cwd: runEnv.cwd }, masker, log);
     return parsed;
   });
   try {
