@@ -98,4 +98,27 @@ describeStack('safety', () => {
     },
     CASE_TIMEOUT_MS
   );
+
+  test(
+    'a RUN step silent for 20 s with stall-timeout 5: not a stall, the build completes in one attempt',
+    async () => {
+      const workspace = h.workspace('cache');
+      writeFileSync(
+        path.join(workspace, 'Dockerfile'),
+        ['ARG BASE', 'FROM ${BASE}', 'RUN sleep 20 && echo built > /built.txt', ''].join('\n')
+      );
+      const image = `${env.registry}/${uniqueRepo('silent')}`;
+      const started = Date.now();
+      const result = await h.main('silent step', {
+        workspace,
+        inputs: h.inputs(image, { platforms: 'linux/amd64', 'stall-timeout': '5', 'no-cache': 'true' })
+      });
+      expectSucceeded(result, 'the build with a silent 20 s step');
+      expect(Date.now() - started).toBeGreaterThan(20_000);
+      const warnings = result.stdout.split('\n').filter((line) => line.startsWith('::warning::'));
+      expect(warnings).toEqual([]);
+      expect(result.outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    },
+    CASE_TIMEOUT_MS
+  );
 });

@@ -349,3 +349,35 @@ describe('createRunner: nothing a child prints can start a workflow command', ()
     expect(error.message).toBe('sh failed with exit code 3:\nbad\n| ::error::injected');
   });
 });
+
+describe('createRunner: a watch decides when silence is a stall', () => {
+  test('while the watch says a step works, silence longer than stallMs is not a stall', async () => {
+    const { run } = runner();
+    const seen: string[] = [];
+    const watch = (line: string) => {
+      seen.push(line);
+      return line !== 'working';
+    };
+    const result = await run('sh', ['-c', 'echo working; sleep 1; echo done'], { stallMs: 300, watch });
+    expect(result.code).toBe(0);
+    expect(seen).toEqual(['working', 'done']);
+  });
+
+  test('once the watch says the timer runs again, silence is a stall', async () => {
+    const { run } = runner();
+    const watch = (line: string) => line !== 'working';
+    const error = await rejection(
+      run('sh', ['-c', 'echo working; sleep 0.6; echo transfer; sleep 30'], { stallMs: 300, watch })
+    );
+    expect(error.stalled).toBe(true);
+    expect(error.result.stdout).toBe('working\ntransfer\n');
+  });
+
+  test('quiet output is still watched', async () => {
+    const { run, lines } = runner();
+    const seen: string[] = [];
+    await run('sh', ['-c', 'printf "a\\nb\\n"'], { quiet: true, stallMs: 1000, watch: (l) => (seen.push(l), true) });
+    expect(seen).toEqual(['a', 'b']);
+    expect(lines.slice(1)).toEqual([]);
+  });
+});

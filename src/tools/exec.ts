@@ -29,7 +29,8 @@ export function cancelAll(): void {
 /**
  * The one place that starts processes. It logs the command with secrets masked, streams the
  * child's output through the mask, judges success by the exit code alone, and cancels a child
- * that goes quiet for `stallMs` (@actions/exec gives no handle to cancel a child, hence spawn).
+ * that goes quiet for `stallMs` while its `watch` (if any) says the timer runs (@actions/exec
+ * gives no handle to cancel a child, hence spawn).
  */
 export function createRunner(log: Log, masker: Masker): Runner {
   return (command, args, options = {}) =>
@@ -49,32 +50,39 @@ export function createRunner(log: Log, masker: Masker): Runner {
       let stderr = '';
       let stalled = false;
       let timer: NodeJS.Timeout | undefined;
+      // Whether the timer runs: always without a watch; with one, as it last said.
+      let timing = true;
       const arm = (): void => {
         if (!options.stallMs) return;
         if (timer) clearTimeout(timer);
+        timer = undefined;
+        if (!timing) return;
         timer = setTimeout(() => {
           stalled = true;
           log.warning(`${command} printed nothing for ${Math.round(options.stallMs! / 1000)} s; cancelling it`);
           killGroup(child.pid);
         }, options.stallMs);
       };
-      const echo = (chunk: string, buffered: { rest: string }): void => {
-        if (options.quiet) return;
+      const take = (line: string): void => {
+        if (options.watch) timing = options.watch(line);
+        if (!options.quiet) log.info(neutraliseCommands(masker.mask(line)));
+      };
+      const split = (chunk: string, buffered: { rest: string }): void => {
         buffered.rest += chunk;
         const lines = buffered.rest.split(/\r?\n/);
         buffered.rest = lines.pop() ?? '';
-        for (const line of lines) log.info(neutraliseCommands(masker.mask(line)));
+        for (const line of lines) take(line);
       };
       const outBuf = { rest: '' };
       const errBuf = { rest: '' };
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
         stdout += chunk;
-        echo(chunk, outBuf);
+        split(chunk, outBuf);
         arm();
       });
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
         stderr += chunk;
-        echo(chunk, errBuf);
+        split(chunk, errBuf);
         arm();
       });
       child.on('error', (err) => {

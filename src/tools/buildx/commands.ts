@@ -4,6 +4,7 @@ import type { Runner } from '../../ports.js';
 import type { Log } from '../../ports.js';
 import { withRetry } from '../retry.js';
 import type { BuildxBin } from './find.js';
+import { BuildProgress } from './progress.js';
 
 export interface BuilderInfo {
   name: string;
@@ -78,11 +79,15 @@ export async function build(
   metadataFile: string,
   stallMs: number
 ): Promise<{ metadata: Record<string, unknown>; output: string }> {
-  const result = await withRetry(() => call(bx, argv, { stallMs: stallMs || undefined }), {
-    retries: bx.retries,
-    what: 'build and push',
-    log: bx.log
-  });
+  // The stall timer watches the build's progress: a step working silently is not a stall.
+  const result = await withRetry(
+    () => call(bx, argv, { stallMs: stallMs || undefined, watch: new BuildProgress().watch }),
+    {
+      retries: bx.retries,
+      what: 'build and push',
+      log: bx.log
+    }
+  );
   try {
     return {
       metadata: JSON.parse(await readFile(metadataFile, 'utf8')) as Record<string, unknown>,
