@@ -2,7 +2,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 9379:
+/***/ 5869:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -142,17 +142,17 @@ class Comparator {
 
 module.exports = Comparator
 
-const parseOptions = __nccwpck_require__(356)
-const { safeRe: re, t } = __nccwpck_require__(5471)
-const cmp = __nccwpck_require__(8646)
-const debug = __nccwpck_require__(1159)
-const SemVer = __nccwpck_require__(7163)
-const Range = __nccwpck_require__(6782)
+const parseOptions = __nccwpck_require__(4630)
+const { safeRe: re, t } = __nccwpck_require__(7929)
+const cmp = __nccwpck_require__(3428)
+const debug = __nccwpck_require__(8705)
+const SemVer = __nccwpck_require__(1861)
+const Range = __nccwpck_require__(6900)
 
 
 /***/ }),
 
-/***/ 6782:
+/***/ 6900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -374,22 +374,22 @@ class Range {
 
 module.exports = Range
 
-const LRU = __nccwpck_require__(1383)
+const LRU = __nccwpck_require__(8873)
 const cache = new LRU()
 
-const parseOptions = __nccwpck_require__(356)
-const Comparator = __nccwpck_require__(9379)
-const debug = __nccwpck_require__(1159)
-const SemVer = __nccwpck_require__(7163)
-const trimComparatorWhitespace = __nccwpck_require__(9737)
+const parseOptions = __nccwpck_require__(4630)
+const Comparator = __nccwpck_require__(5869)
+const debug = __nccwpck_require__(8705)
+const SemVer = __nccwpck_require__(1861)
+const trimComparatorWhitespace = __nccwpck_require__(8283)
 const {
   safeRe: re,
   src,
   t,
   tildeTrimReplace,
   caretTrimReplace,
-} = __nccwpck_require__(5471)
-const { FLAG_INCLUDE_PRERELEASE, FLAG_LOOSE } = __nccwpck_require__(5101)
+} = __nccwpck_require__(7929)
+const { FLAG_INCLUDE_PRERELEASE, FLAG_LOOSE } = __nccwpck_require__(3847)
 
 // unbounded global build-metadata stripper used by parseRange
 const BUILDSTRIPRE = new RegExp(src[t.BUILD], 'g')
@@ -736,17 +736,17 @@ const testSet = (set, version, options) => {
 
 /***/ }),
 
-/***/ 7163:
+/***/ 1861:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const debug = __nccwpck_require__(1159)
-const { MAX_LENGTH, MAX_SAFE_INTEGER } = __nccwpck_require__(5101)
-const { safeRe: re, t } = __nccwpck_require__(5471)
+const debug = __nccwpck_require__(8705)
+const { MAX_LENGTH, MAX_SAFE_INTEGER } = __nccwpck_require__(3847)
+const { safeRe: re, t } = __nccwpck_require__(7929)
 
-const parseOptions = __nccwpck_require__(356)
-const { compareIdentifiers } = __nccwpck_require__(3348)
+const parseOptions = __nccwpck_require__(4630)
+const { compareIdentifiers } = __nccwpck_require__(5054)
 
 const isPrereleaseIdentifier = (prerelease, identifier) => {
   const identifiers = identifier.split('.')
@@ -1093,12 +1093,12 @@ module.exports = SemVer
 
 /***/ }),
 
-/***/ 1799:
+/***/ 7881:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(6353)
+const parse = __nccwpck_require__(9555)
 const clean = (version, options) => {
   const s = parse(version.trim().replace(/^[=v]+/, ''), options)
   return s ? s.version : null
@@ -1108,17 +1108,17 @@ module.exports = clean
 
 /***/ }),
 
-/***/ 8646:
+/***/ 3428:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const eq = __nccwpck_require__(5082)
-const neq = __nccwpck_require__(4974)
-const gt = __nccwpck_require__(6599)
-const gte = __nccwpck_require__(1236)
-const lt = __nccwpck_require__(3872)
-const lte = __nccwpck_require__(6717)
+const eq = __nccwpck_require__(5184)
+const neq = __nccwpck_require__(1292)
+const gt = __nccwpck_require__(6097)
+const gte = __nccwpck_require__(1810)
+const lt = __nccwpck_require__(7598)
+const lte = __nccwpck_require__(9063)
 
 const cmp = (a, op, b, loose) => {
   switch (op) {
@@ -1169,14 +1169,14 @@ module.exports = cmp
 
 /***/ }),
 
-/***/ 5385:
+/***/ 7279:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
-const parse = __nccwpck_require__(6353)
-const { safeRe: re, t } = __nccwpck_require__(5471)
+const SemVer = __nccwpck_require__(1861)
+const parse = __nccwpck_require__(9555)
+const { safeRe: re, t } = __nccwpck_require__(7929)
 
 const coerce = (version, options) => {
   if (version instanceof SemVer) {
@@ -1238,12 +1238,12 @@ module.exports = coerce
 
 /***/ }),
 
-/***/ 7648:
+/***/ 3322:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
+const SemVer = __nccwpck_require__(1861)
 const compareBuild = (a, b, loose) => {
   const versionA = new SemVer(a, loose)
   const versionB = new SemVer(b, loose)
@@ -1254,24 +1254,24 @@ module.exports = compareBuild
 
 /***/ }),
 
-/***/ 6874:
+/***/ 9348:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(8469)
+const compare = __nccwpck_require__(4123)
 const compareLoose = (a, b) => compare(a, b, true)
 module.exports = compareLoose
 
 
 /***/ }),
 
-/***/ 8469:
+/***/ 4123:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
+const SemVer = __nccwpck_require__(1861)
 const compare = (a, b, loose) =>
   new SemVer(a, loose).compare(new SemVer(b, loose))
 
@@ -1280,12 +1280,12 @@ module.exports = compare
 
 /***/ }),
 
-/***/ 711:
+/***/ 613:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(6353)
+const parse = __nccwpck_require__(9555)
 
 const diff = (version1, version2) => {
   const v1 = parse(version1, null, true)
@@ -1347,48 +1347,48 @@ module.exports = diff
 
 /***/ }),
 
-/***/ 5082:
+/***/ 5184:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(8469)
+const compare = __nccwpck_require__(4123)
 const eq = (a, b, loose) => compare(a, b, loose) === 0
 module.exports = eq
 
 
 /***/ }),
 
-/***/ 6599:
+/***/ 6097:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(8469)
+const compare = __nccwpck_require__(4123)
 const gt = (a, b, loose) => compare(a, b, loose) > 0
 module.exports = gt
 
 
 /***/ }),
 
-/***/ 1236:
+/***/ 1810:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(8469)
+const compare = __nccwpck_require__(4123)
 const gte = (a, b, loose) => compare(a, b, loose) >= 0
 module.exports = gte
 
 
 /***/ }),
 
-/***/ 2338:
+/***/ 1940:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
+const SemVer = __nccwpck_require__(1861)
 
 const inc = (version, release, options, identifier, identifierBase) => {
   if (typeof (options) === 'string') {
@@ -1411,72 +1411,72 @@ module.exports = inc
 
 /***/ }),
 
-/***/ 3872:
+/***/ 7598:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(8469)
+const compare = __nccwpck_require__(4123)
 const lt = (a, b, loose) => compare(a, b, loose) < 0
 module.exports = lt
 
 
 /***/ }),
 
-/***/ 6717:
+/***/ 9063:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(8469)
+const compare = __nccwpck_require__(4123)
 const lte = (a, b, loose) => compare(a, b, loose) <= 0
 module.exports = lte
 
 
 /***/ }),
 
-/***/ 8511:
+/***/ 1981:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
+const SemVer = __nccwpck_require__(1861)
 const major = (a, loose) => new SemVer(a, loose).major
 module.exports = major
 
 
 /***/ }),
 
-/***/ 2603:
+/***/ 6953:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
+const SemVer = __nccwpck_require__(1861)
 const minor = (a, loose) => new SemVer(a, loose).minor
 module.exports = minor
 
 
 /***/ }),
 
-/***/ 4974:
+/***/ 1292:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(8469)
+const compare = __nccwpck_require__(4123)
 const neq = (a, b, loose) => compare(a, b, loose) !== 0
 module.exports = neq
 
 
 /***/ }),
 
-/***/ 6353:
+/***/ 9555:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
+const SemVer = __nccwpck_require__(1861)
 const parse = (version, options, throwErrors = false) => {
   if (version instanceof SemVer) {
     return version
@@ -1496,24 +1496,24 @@ module.exports = parse
 
 /***/ }),
 
-/***/ 8756:
+/***/ 8034:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
+const SemVer = __nccwpck_require__(1861)
 const patch = (a, loose) => new SemVer(a, loose).patch
 module.exports = patch
 
 
 /***/ }),
 
-/***/ 5714:
+/***/ 676:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(6353)
+const parse = __nccwpck_require__(9555)
 const prerelease = (version, options) => {
   const parsed = parse(version, options)
   return (parsed && parsed.prerelease.length) ? parsed.prerelease : null
@@ -1523,36 +1523,36 @@ module.exports = prerelease
 
 /***/ }),
 
-/***/ 2173:
+/***/ 5507:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(8469)
+const compare = __nccwpck_require__(4123)
 const rcompare = (a, b, loose) => compare(b, a, loose)
 module.exports = rcompare
 
 
 /***/ }),
 
-/***/ 7192:
+/***/ 9410:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compareBuild = __nccwpck_require__(7648)
+const compareBuild = __nccwpck_require__(3322)
 const rsort = (list, loose) => list.sort((a, b) => compareBuild(b, a, loose))
 module.exports = rsort
 
 
 /***/ }),
 
-/***/ 8011:
+/***/ 6749:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(6782)
+const Range = __nccwpck_require__(6900)
 const satisfies = (version, range, options) => {
   try {
     range = new Range(range, options)
@@ -1566,26 +1566,26 @@ module.exports = satisfies
 
 /***/ }),
 
-/***/ 9872:
+/***/ 1386:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compareBuild = __nccwpck_require__(7648)
+const compareBuild = __nccwpck_require__(3322)
 const sort = (list, loose) => list.sort((a, b) => compareBuild(a, b, loose))
 module.exports = sort
 
 
 /***/ }),
 
-/***/ 6114:
+/***/ 6620:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(6353)
-const constants = __nccwpck_require__(5101)
-const SemVer = __nccwpck_require__(7163)
+const parse = __nccwpck_require__(9555)
+const constants = __nccwpck_require__(3847)
+const SemVer = __nccwpck_require__(1861)
 
 const truncate = (version, truncation, options) => {
   if (!constants.RELEASE_TYPES.includes(truncation)) {
@@ -1633,12 +1633,12 @@ module.exports = truncate
 
 /***/ }),
 
-/***/ 8780:
+/***/ 426:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(6353)
+const parse = __nccwpck_require__(9555)
 const valid = (version, options) => {
   const v = parse(version, options)
   return v ? v.version : null
@@ -1648,54 +1648,54 @@ module.exports = valid
 
 /***/ }),
 
-/***/ 2088:
+/***/ 6626:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 // just pre-load all the stuff that index.js lazily exports
-const internalRe = __nccwpck_require__(5471)
-const constants = __nccwpck_require__(5101)
-const SemVer = __nccwpck_require__(7163)
-const identifiers = __nccwpck_require__(3348)
-const parse = __nccwpck_require__(6353)
-const valid = __nccwpck_require__(8780)
-const clean = __nccwpck_require__(1799)
-const inc = __nccwpck_require__(2338)
-const diff = __nccwpck_require__(711)
-const major = __nccwpck_require__(8511)
-const minor = __nccwpck_require__(2603)
-const patch = __nccwpck_require__(8756)
-const prerelease = __nccwpck_require__(5714)
-const compare = __nccwpck_require__(8469)
-const rcompare = __nccwpck_require__(2173)
-const compareLoose = __nccwpck_require__(6874)
-const compareBuild = __nccwpck_require__(7648)
-const sort = __nccwpck_require__(9872)
-const rsort = __nccwpck_require__(7192)
-const gt = __nccwpck_require__(6599)
-const lt = __nccwpck_require__(3872)
-const eq = __nccwpck_require__(5082)
-const neq = __nccwpck_require__(4974)
-const gte = __nccwpck_require__(1236)
-const lte = __nccwpck_require__(6717)
-const cmp = __nccwpck_require__(8646)
-const coerce = __nccwpck_require__(5385)
-const truncate = __nccwpck_require__(6114)
-const Comparator = __nccwpck_require__(9379)
-const Range = __nccwpck_require__(6782)
-const satisfies = __nccwpck_require__(8011)
-const toComparators = __nccwpck_require__(4750)
-const maxSatisfying = __nccwpck_require__(3193)
-const minSatisfying = __nccwpck_require__(8595)
-const minVersion = __nccwpck_require__(1866)
-const validRange = __nccwpck_require__(4737)
-const outside = __nccwpck_require__(280)
-const gtr = __nccwpck_require__(2276)
-const ltr = __nccwpck_require__(5213)
-const intersects = __nccwpck_require__(3465)
-const simplifyRange = __nccwpck_require__(2028)
-const subset = __nccwpck_require__(1489)
+const internalRe = __nccwpck_require__(7929)
+const constants = __nccwpck_require__(3847)
+const SemVer = __nccwpck_require__(1861)
+const identifiers = __nccwpck_require__(5054)
+const parse = __nccwpck_require__(9555)
+const valid = __nccwpck_require__(426)
+const clean = __nccwpck_require__(7881)
+const inc = __nccwpck_require__(1940)
+const diff = __nccwpck_require__(613)
+const major = __nccwpck_require__(1981)
+const minor = __nccwpck_require__(6953)
+const patch = __nccwpck_require__(8034)
+const prerelease = __nccwpck_require__(676)
+const compare = __nccwpck_require__(4123)
+const rcompare = __nccwpck_require__(5507)
+const compareLoose = __nccwpck_require__(9348)
+const compareBuild = __nccwpck_require__(3322)
+const sort = __nccwpck_require__(1386)
+const rsort = __nccwpck_require__(9410)
+const gt = __nccwpck_require__(6097)
+const lt = __nccwpck_require__(7598)
+const eq = __nccwpck_require__(5184)
+const neq = __nccwpck_require__(1292)
+const gte = __nccwpck_require__(1810)
+const lte = __nccwpck_require__(9063)
+const cmp = __nccwpck_require__(3428)
+const coerce = __nccwpck_require__(7279)
+const truncate = __nccwpck_require__(6620)
+const Comparator = __nccwpck_require__(5869)
+const Range = __nccwpck_require__(6900)
+const satisfies = __nccwpck_require__(6749)
+const toComparators = __nccwpck_require__(7900)
+const maxSatisfying = __nccwpck_require__(6575)
+const minSatisfying = __nccwpck_require__(6893)
+const minVersion = __nccwpck_require__(9232)
+const validRange = __nccwpck_require__(3739)
+const outside = __nccwpck_require__(6198)
+const gtr = __nccwpck_require__(7722)
+const ltr = __nccwpck_require__(7679)
+const intersects = __nccwpck_require__(4895)
+const simplifyRange = __nccwpck_require__(2086)
+const subset = __nccwpck_require__(3655)
 module.exports = {
   parse,
   valid,
@@ -1748,7 +1748,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5101:
+/***/ 3847:
 /***/ ((module) => {
 
 
@@ -1822,7 +1822,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1159:
+/***/ 8705:
 /***/ ((module) => {
 
 
@@ -1840,7 +1840,7 @@ module.exports = debug
 
 /***/ }),
 
-/***/ 3348:
+/***/ 5054:
 /***/ ((module) => {
 
 
@@ -1876,7 +1876,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1383:
+/***/ 8873:
 /***/ ((module) => {
 
 
@@ -1925,7 +1925,7 @@ module.exports = LRUCache
 
 /***/ }),
 
-/***/ 356:
+/***/ 4630:
 /***/ ((module) => {
 
 
@@ -1949,7 +1949,7 @@ module.exports = parseOptions
 
 /***/ }),
 
-/***/ 5471:
+/***/ 7929:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 
@@ -1958,8 +1958,8 @@ const {
   MAX_SAFE_COMPONENT_LENGTH,
   MAX_SAFE_BUILD_LENGTH,
   MAX_LENGTH,
-} = __nccwpck_require__(5101)
-const debug = __nccwpck_require__(1159)
+} = __nccwpck_require__(3847)
+const debug = __nccwpck_require__(8705)
 exports = module.exports = {}
 
 // The actual regexps go on exports.re
@@ -2179,7 +2179,7 @@ createToken('GTE0PRE', '^\\s*>=\\s*0\\.0\\.0-0\\s*$')
 
 /***/ }),
 
-/***/ 9737:
+/***/ 8283:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -2194,7 +2194,7 @@ const {
   MAX_LENGTH,
   MAX_SAFE_BUILD_LENGTH,
   WHITESPACE_CHARACTERS,
-} = __nccwpck_require__(5101)
+} = __nccwpck_require__(3847)
 
 /**
  * Remembers the last two rows of digits so their characters need not be reread.
@@ -2624,25 +2624,25 @@ module.exports = trimComparatorWhitespace
 
 /***/ }),
 
-/***/ 2276:
+/***/ 7722:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 // Determine if version is greater than all the versions possible in the range.
-const outside = __nccwpck_require__(280)
+const outside = __nccwpck_require__(6198)
 const gtr = (version, range, options) => outside(version, range, '>', options)
 module.exports = gtr
 
 
 /***/ }),
 
-/***/ 3465:
+/***/ 4895:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(6782)
+const Range = __nccwpck_require__(6900)
 const intersects = (r1, r2, options) => {
   r1 = new Range(r1, options)
   r2 = new Range(r2, options)
@@ -2653,12 +2653,12 @@ module.exports = intersects
 
 /***/ }),
 
-/***/ 5213:
+/***/ 7679:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const outside = __nccwpck_require__(280)
+const outside = __nccwpck_require__(6198)
 // Determine if version is less than all the versions possible in the range
 const ltr = (version, range, options) => outside(version, range, '<', options)
 module.exports = ltr
@@ -2666,13 +2666,13 @@ module.exports = ltr
 
 /***/ }),
 
-/***/ 3193:
+/***/ 6575:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
-const Range = __nccwpck_require__(6782)
+const SemVer = __nccwpck_require__(1861)
+const Range = __nccwpck_require__(6900)
 
 const maxSatisfying = (versions, range, options) => {
   let max = null
@@ -2700,13 +2700,13 @@ module.exports = maxSatisfying
 
 /***/ }),
 
-/***/ 8595:
+/***/ 6893:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
-const Range = __nccwpck_require__(6782)
+const SemVer = __nccwpck_require__(1861)
+const Range = __nccwpck_require__(6900)
 const minSatisfying = (versions, range, options) => {
   let min = null
   let minSV = null
@@ -2733,14 +2733,14 @@ module.exports = minSatisfying
 
 /***/ }),
 
-/***/ 1866:
+/***/ 9232:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
-const Range = __nccwpck_require__(6782)
-const gt = __nccwpck_require__(6599)
+const SemVer = __nccwpck_require__(1861)
+const Range = __nccwpck_require__(6900)
+const gt = __nccwpck_require__(6097)
 
 const minVersion = (range, loose) => {
   range = new Range(range, loose)
@@ -2803,20 +2803,20 @@ module.exports = minVersion
 
 /***/ }),
 
-/***/ 280:
+/***/ 6198:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
-const Comparator = __nccwpck_require__(9379)
+const SemVer = __nccwpck_require__(1861)
+const Comparator = __nccwpck_require__(5869)
 const { ANY } = Comparator
-const Range = __nccwpck_require__(6782)
-const satisfies = __nccwpck_require__(8011)
-const gt = __nccwpck_require__(6599)
-const lt = __nccwpck_require__(3872)
-const lte = __nccwpck_require__(6717)
-const gte = __nccwpck_require__(1236)
+const Range = __nccwpck_require__(6900)
+const satisfies = __nccwpck_require__(6749)
+const gt = __nccwpck_require__(6097)
+const lt = __nccwpck_require__(7598)
+const lte = __nccwpck_require__(9063)
+const gte = __nccwpck_require__(1810)
 
 const outside = (version, range, hilo, options) => {
   version = new SemVer(version, options)
@@ -2892,7 +2892,7 @@ module.exports = outside
 
 /***/ }),
 
-/***/ 2028:
+/***/ 2086:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -2900,8 +2900,8 @@ module.exports = outside
 // given a set of versions and a range, create a "simplified" range
 // that includes the same versions that the original range does
 // If the original range is shorter than the simplified one, return that.
-const satisfies = __nccwpck_require__(8011)
-const compare = __nccwpck_require__(8469)
+const satisfies = __nccwpck_require__(6749)
+const compare = __nccwpck_require__(4123)
 module.exports = (versions, range, options) => {
   const set = []
   let first = null
@@ -2948,16 +2948,16 @@ module.exports = (versions, range, options) => {
 
 /***/ }),
 
-/***/ 1489:
+/***/ 3655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(6782)
-const Comparator = __nccwpck_require__(9379)
+const Range = __nccwpck_require__(6900)
+const Comparator = __nccwpck_require__(5869)
 const { ANY } = Comparator
-const satisfies = __nccwpck_require__(8011)
-const compare = __nccwpck_require__(8469)
+const satisfies = __nccwpck_require__(6749)
+const compare = __nccwpck_require__(4123)
 
 // Complex range `r1 || r2 || ...` is a subset of `R1 || R2 || ...` iff:
 // - Every simple range `r1, r2, ...` is a null set, OR
@@ -3204,12 +3204,12 @@ module.exports = subset
 
 /***/ }),
 
-/***/ 4750:
+/***/ 7900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(6782)
+const Range = __nccwpck_require__(6900)
 
 // Mostly just for testing and legacy API reasons
 const toComparators = (range, options) =>
@@ -3221,12 +3221,12 @@ module.exports = toComparators
 
 /***/ }),
 
-/***/ 4737:
+/***/ 3739:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(6782)
+const Range = __nccwpck_require__(6900)
 const validRange = (range, options) => {
   try {
     // Return '*' instead of '' so that truthiness works.
@@ -3241,11 +3241,11 @@ module.exports = validRange
 
 /***/ }),
 
-/***/ 486:
+/***/ 4081:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7191);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9602);
 // The command line's entry: the action's pipeline outside GitHub (see cli-main.ts). No logic here.
 
 const interrupt = new AbortController();
@@ -3271,7 +3271,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7191:
+/***/ 9602:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -3291,173 +3291,245 @@ const INPUTS = [
     {
         name: 'mode',
         kind: 'string',
+        default: 'build',
         description: "build: build every platform and publish the index (one job). platform: one leg of a matrix, pushed by digest for a later merge. merge: publish the legs' digests as one index."
     },
     {
         name: 'images',
         kind: 'list',
+        default: '',
         description: 'Image names, one a line or comma separated (e.g. ghcr.io/owner/app). Lower-cased. The first one also holds the registry cache and the by-digest push.'
     },
     {
         name: 'platforms',
         kind: 'list',
+        default: 'linux/amd64,linux/arm64',
         description: 'Target platforms, comma or newline separated (linux/amd64, linux/arm64, linux/arm/v7, linux/riscv64, …).'
     },
     {
         name: 'tags',
         kind: 'list',
+        default: '',
         description: "Tag rules, one a line, in docker/metadata-action's syntax (type=semver,pattern={{version}}, type=ref,event=branch, type=sha, type=raw,value=…). Empty: branch, pull request, {{version}}, {{major}}.{{minor}}, {{major}} (not for 0.x) and sha."
     },
     {
         name: 'flavor',
         kind: 'list',
+        default: '',
         description: 'Global tag options: latest=auto|true|false, prefix=, suffix= (each with ,onlatest=true|false).'
     },
     {
         name: 'labels',
         kind: 'list',
+        default: '',
         description: 'Extra image labels, one key=value a line; they override the computed OCI labels.'
     },
     {
         name: 'annotations',
         kind: 'list',
+        default: '',
         description: 'Extra annotations, one a line, in buildx form ([index:|manifest:]key=value); they override the computed ones.'
     },
     {
         name: 'metadata-source',
         kind: 'string',
+        default: 'auto',
         description: 'Where the commit, ref and repository come from: workflow (the GitHub event), git (the local repository, for runs outside GitHub) or auto.'
     },
-    { name: 'context', kind: 'string', description: 'Build context: a path (relative to the workspace) or a git URL.' },
-    { name: 'file', kind: 'string', description: 'Path to the Dockerfile. Default: Dockerfile in the context.' },
-    { name: 'target', kind: 'string', description: 'Build stage to stop at.' },
-    { name: 'build-args', kind: 'list', description: 'Build arguments, one KEY=value a line.' },
-    { name: 'build-contexts', kind: 'list', description: 'Additional named build contexts, one name=path|url a line.' },
+    {
+        name: 'context',
+        kind: 'string',
+        default: '.',
+        description: 'Build context: a path (relative to the workspace) or a git URL.'
+    },
+    {
+        name: 'file',
+        kind: 'string',
+        default: '',
+        description: 'Path to the Dockerfile. Default: Dockerfile in the context.'
+    },
+    { name: 'target', kind: 'string', default: '', description: 'Build stage to stop at.' },
+    { name: 'build-args', kind: 'list', default: '', description: 'Build arguments, one KEY=value a line.' },
+    {
+        name: 'build-contexts',
+        kind: 'list',
+        default: '',
+        description: 'Additional named build contexts, one name=path|url a line.'
+    },
     {
         name: 'secrets',
         kind: 'list',
+        default: '',
         description: 'Build secrets, one id=value a line. Written to a private file and passed by path: the value never reaches argv or the log.'
     },
     {
         name: 'secret-envs',
         kind: 'list',
+        default: '',
         description: 'Build secrets from environment variables, id=ENV_NAME, comma or newline separated.'
     },
-    { name: 'secret-files', kind: 'list', description: 'Build secrets from files, one id=path a line.' },
+    { name: 'secret-files', kind: 'list', default: '', description: 'Build secrets from files, one id=path a line.' },
     {
         name: 'ssh',
         kind: 'list',
+        default: '',
         description: 'SSH agent sockets or keys to expose to the build, one default|id=path a line.'
     },
-    { name: 'network', kind: 'string', description: 'Network mode for RUN steps (default, none, host).' },
-    { name: 'add-hosts', kind: 'list', description: 'Extra host:ip entries for RUN steps, comma or newline separated.' },
-    { name: 'shm-size', kind: 'string', description: 'Size of /dev/shm for RUN steps (e.g. 2g).' },
-    { name: 'ulimit', kind: 'list', description: 'Ulimits for RUN steps, one type=soft:hard a line.' },
+    { name: 'network', kind: 'string', default: '', description: 'Network mode for RUN steps (default, none, host).' },
+    {
+        name: 'add-hosts',
+        kind: 'list',
+        default: '',
+        description: 'Extra host:ip entries for RUN steps, comma or newline separated.'
+    },
+    { name: 'shm-size', kind: 'string', default: '', description: 'Size of /dev/shm for RUN steps (e.g. 2g).' },
+    { name: 'ulimit', kind: 'list', default: '', description: 'Ulimits for RUN steps, one type=soft:hard a line.' },
     {
         name: 'provenance',
         kind: 'string',
+        default: 'mode=min',
         description: 'Provenance attestation: false, true, mode=min or mode=max. Attestations add an unknown/unknown entry to the index; false gives a plain index.'
     },
-    { name: 'sbom', kind: 'string', description: 'SBOM attestation: true or false.' },
+    { name: 'sbom', kind: 'string', default: 'false', description: 'SBOM attestation: true or false.' },
     {
         name: 'push',
         kind: 'boolean',
+        default: 'true',
         description: 'Push the image and its tags. Platform images go first, then the index, tags last.'
     },
     {
         name: 'load',
         kind: 'boolean',
+        default: 'false',
         description: 'Load the single-platform result into the local Docker image store instead of pushing.'
     },
-    { name: 'no-cache', kind: 'boolean', description: 'Build without any cache.' },
-    { name: 'no-cache-filters', kind: 'list', description: 'Stages to build without cache, comma separated.' },
-    { name: 'pull', kind: 'boolean', description: 'Always pull newer versions of base images.' },
+    { name: 'no-cache', kind: 'boolean', default: 'false', description: 'Build without any cache.' },
+    {
+        name: 'no-cache-filters',
+        kind: 'list',
+        default: '',
+        description: 'Stages to build without cache, comma separated.'
+    },
+    { name: 'pull', kind: 'boolean', default: 'false', description: 'Always pull newer versions of base images.' },
     {
         name: 'cache',
         kind: 'string',
+        default: 'auto',
         description: 'Registry layer cache at <first image>:<cache-tag>, mode=max, read and written: true, false, or auto (on when pushing). A cache that cannot be read or written warns and does not fail the build.'
     },
-    { name: 'cache-tag', kind: 'string', description: 'Tag of the registry cache ref.' },
+    { name: 'cache-tag', kind: 'string', default: 'buildcache', description: 'Tag of the registry cache ref.' },
     {
         name: 'cache-from',
         kind: 'list',
+        default: '',
         description: 'Explicit cache sources in buildx form, one a line; replaces the registry cache.'
     },
     {
         name: 'cache-to',
         kind: 'list',
+        default: '',
         description: 'Explicit cache destinations in buildx form, one a line; replaces the registry cache.'
     },
     {
         name: 'qemu',
         kind: 'string',
+        default: 'auto',
         description: "QEMU handlers for non-native platforms: auto (binfmt image when a Docker engine runs, else the host's qemu-user-static), binfmt-image, host, or false. Only missing handlers are installed; nothing is done when every platform is native."
     },
     {
         name: 'qemu-image',
         kind: 'string',
+        default: 'tonistiigi/binfmt:qemu-v9.2.2-52',
         description: 'binfmt installer image, pinned to a known-good QEMU; point it at a mirror to avoid Docker Hub limits.'
     },
     {
         name: 'buildx-version',
         kind: 'string',
+        default: '',
         description: "buildx release to install (e.g. v0.36.1), verified against the release's checksums and cached. Empty: use the installed buildx."
     },
-    { name: 'buildx-mirror', kind: 'string', description: 'Base address of buildx release downloads.' },
+    {
+        name: 'buildx-mirror',
+        kind: 'string',
+        default: 'https://github.com/docker/buildx/releases/download',
+        description: 'Base address of buildx release downloads.'
+    },
     {
         name: 'builder',
         kind: 'string',
+        default: '',
         description: 'Use this existing builder instead of creating one (it is not removed afterwards).'
     },
     {
         name: 'driver',
         kind: 'string',
+        default: 'docker-container',
         description: 'Builder driver: docker-container, remote (with endpoint) or docker.'
     },
     {
         name: 'driver-opts',
         kind: 'list',
+        default: '',
         description: 'Driver options, one key=value a line (e.g. network=host, image=…).'
     },
     {
         name: 'endpoint',
         kind: 'string',
+        default: '',
         description: 'BuildKit address for the remote driver (tcp://host:1234, unix:///run/buildkit/buildkitd.sock).'
     },
     {
         name: 'buildkit-image',
         kind: 'string',
+        default: 'moby/buildkit:v0.32.2',
         description: 'BuildKit image for the docker-container driver, pinned; point it at a mirror to avoid Docker Hub limits.'
     },
-    { name: 'buildkitd-config', kind: 'string', description: 'Path to a buildkitd.toml for the builder.' },
-    { name: 'buildkitd-config-inline', kind: 'list', description: 'buildkitd.toml content for the builder.' },
-    { name: 'buildkitd-flags', kind: 'string', description: 'Extra buildkitd flags (docker-container driver).' },
+    { name: 'buildkitd-config', kind: 'string', default: '', description: 'Path to a buildkitd.toml for the builder.' },
+    {
+        name: 'buildkitd-config-inline',
+        kind: 'list',
+        default: '',
+        description: 'buildkitd.toml content for the builder.'
+    },
+    {
+        name: 'buildkitd-flags',
+        kind: 'string',
+        default: '',
+        description: 'Extra buildkitd flags (docker-container driver).'
+    },
     {
         name: 'retries',
         kind: 'string',
+        default: '3',
         description: 'Attempts after the first for steps that are safe to repeat (pulls, downloads, bootstrap, push, imagetools), on transient registry faults only.'
     },
     {
         name: 'stall-timeout',
         kind: 'string',
+        default: '600',
         description: 'Seconds a build or push may print nothing before it is cancelled and retried (0: never).'
     },
     {
         name: 'dry-run',
         kind: 'boolean',
+        default: 'false',
         description: 'Resolve platforms, tags, labels, cache refs and the exact commands, print them and set the outputs; build, push and install nothing.'
     },
     {
         name: 'digests',
         kind: 'list',
+        default: '',
         description: 'merge mode: explicit image@digest references of the legs, overriding discovery.'
     },
     {
         name: 'run-id',
         kind: 'string',
+        default: '',
         description: "Groups one run's matrix legs and its merge, so concurrent runs never mix. Default: GITHUB_RUN_ID (set it when running legs outside GitHub)."
     }
 ];
+/** Input name → its default, for the inputs that have one. */
+const DEFAULTS = Object.fromEntries(INPUTS.filter((input) => input.default !== '').map((input) => [input.name, input.default]));
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -3465,8 +3537,8 @@ var external_node_fs_ = __nccwpck_require__(3024);
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./src/plan/errors.ts
-var errors = __nccwpck_require__(9516);
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/CsvError.js
+var errors = __nccwpck_require__(9167);
+;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/api/CsvError.js
 class CsvError extends Error {
   constructor(code, message, options, ...contexts) {
     if (Array.isArray(message)) message = message.join(" ").trim();
@@ -3490,14 +3562,14 @@ class CsvError extends Error {
 
 
 
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/is_object.js
+;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/utils/is_object.js
 const is_object = function (obj) {
   return typeof obj === "object" && obj !== null && !Array.isArray(obj);
 };
 
 
 
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_columns_array.js
+;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/api/normalize_columns_array.js
 
 
 
@@ -3531,7 +3603,7 @@ const normalize_columns_array = function (columns) {
 
 
 
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/ResizeableBuffer.js
+;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/utils/ResizeableBuffer.js
 class ResizeableBuffer {
   constructor(size = 100) {
     this.size = size;
@@ -3596,7 +3668,7 @@ class ResizeableBuffer {
 
 /* harmony default export */ const utils_ResizeableBuffer = (ResizeableBuffer);
 
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/init_state.js
+;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/api/init_state.js
 
 
 const init_state = function (options) {
@@ -3712,7 +3784,7 @@ const init_state = function (options) {
 
 
 
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/underscore.js
+;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/utils/underscore.js
 const underscore = function (str) {
   return str.replace(/([A-Z])/g, function (_, match) {
     return "_" + match.toLowerCase();
@@ -3721,7 +3793,7 @@ const underscore = function (str) {
 
 
 
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_options.js
+;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/api/normalize_options.js
 
 
 
@@ -4485,7 +4557,7 @@ const normalize_options = function (opts) {
 
 
 
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/delimiter_discover.js
+;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/utils/delimiter_discover.js
 
 
 
@@ -4552,7 +4624,7 @@ const std = function (array) {
 
 
 
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/index.js
+;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/api/index.js
 
 
 
@@ -5522,7 +5594,7 @@ const transform = function (original_options = {}) {
 
 
 
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/sync.js
+;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/sync.js
 
 
 
@@ -5903,7 +5975,7 @@ function validateTag(tag, input = 'tags') {
 }
 
 // EXTERNAL MODULE: ./src/plan/versions.ts
-var versions = __nccwpck_require__(3390);
+var versions = __nccwpck_require__(4413);
 ;// CONCATENATED MODULE: ./src/plan/matrix.ts
 
 
@@ -5947,8 +6019,8 @@ function cacheScope(context, tag, leg) {
     return { write: safeTag(`${base}-${scope}`), readOnly: [base] };
 }
 
-// EXTERNAL MODULE: ./node_modules/semver/index.js
-var semver = __nccwpck_require__(2088);
+// EXTERNAL MODULE: ../../main/node_modules/semver/index.js
+var semver = __nccwpck_require__(6626);
 var semver_default = /*#__PURE__*/__nccwpck_require__.n(semver);
 ;// CONCATENATED MODULE: ./src/plan/dates.ts
 /**
@@ -6760,44 +6832,75 @@ function holdBackFloating(result, current) {
 
 
 
-/** Defaults live here and in action.yml; the command line reads the same table. */
-const DEFAULTS = {
-    mode: 'build',
-    platforms: 'linux/amd64,linux/arm64',
-    context: '.',
-    file: '',
-    provenance: 'mode=min',
-    sbom: 'false',
-    push: 'true',
-    load: 'false',
-    'no-cache': 'false',
-    pull: 'false',
-    cache: 'auto',
-    'cache-tag': 'buildcache',
-    qemu: 'auto',
-    'qemu-image': 'tonistiigi/binfmt:qemu-v9.2.2-52',
-    'buildx-mirror': 'https://github.com/docker/buildx/releases/download',
-    driver: 'docker-container',
-    'buildkit-image': 'moby/buildkit:v0.32.2',
-    retries: '3',
-    'stall-timeout': '600',
-    'dry-run': 'false',
-    'metadata-source': 'auto'
-};
-/** Reads and validates every input. Throws InputError before anything is built or pushed. */
-function readInputs(raw, cwd = process.cwd()) {
+// The command line still imports the defaults from here; they live in the spec table.
+
+function rawInputs(read) {
     const get = (name) => {
-        const value = raw(name).trim();
+        const value = read(name).trim();
         return value === '' ? (DEFAULTS[name] ?? '') : value;
     };
-    const list = (name, comma = false) => parseList(get(name), { comma });
-    const mode = oneOf(get('mode'), 'mode', ['build', 'platform', 'merge']);
-    const push = bool(get('push'), 'push');
-    const load = bool(get('load'), 'load');
+    return {
+        get,
+        exact: (name) => read(name),
+        given: (name) => read(name).trim() !== '',
+        list: (name, comma = false) => parseList(get(name), { comma })
+    };
+}
+/** Reads and validates every input, secrets included. Throws InputError before anything is built or pushed. */
+function readInputs(read, cwd = process.cwd()) {
+    const raw = rawInputs(read);
+    const mode = oneOf(raw.get('mode'), 'mode', ['build', 'platform', 'merge']);
+    const { push, load } = readOutputs(raw);
+    const builder = readBuilder(raw);
+    const images = readImages(raw, mode, push || load);
+    const { platforms, digests } = readPlatforms(raw, mode, images, load);
+    const { context, file } = readBuildSource(raw, mode, cwd);
+    return {
+        mode,
+        images,
+        platforms,
+        tagRules: parseTagRules(raw.get('tags')),
+        flavor: parseFlavor(raw.get('flavor')),
+        labels: raw.list('labels'),
+        annotations: raw.list('annotations'),
+        context,
+        file,
+        target: raw.get('target'),
+        buildArgs: raw.list('build-args'),
+        buildContexts: raw.list('build-contexts'),
+        ...readSecrets(raw, cwd),
+        ssh: raw.list('ssh'),
+        network: raw.get('network'),
+        addHosts: raw.list('add-hosts', true),
+        shmSize: raw.get('shm-size'),
+        ulimit: raw.list('ulimit'),
+        provenance: raw.get('provenance'),
+        sbom: raw.get('sbom'),
+        push,
+        load,
+        noCache: bool(raw.get('no-cache'), 'no-cache'),
+        noCacheFilters: raw.list('no-cache-filters', true),
+        pull: bool(raw.get('pull'), 'pull'),
+        ...readCache(raw, push),
+        ...builder,
+        digests,
+        runId: runId(raw.get('run-id')),
+        ...readLimits(raw),
+        dryRun: bool(raw.get('dry-run'), 'dry-run'),
+        metadataSource: oneOf(raw.get('metadata-source'), 'metadata-source', ['auto', 'workflow', 'git'])
+    };
+}
+function readOutputs(raw) {
+    const push = bool(raw.get('push'), 'push');
+    const load = bool(raw.get('load'), 'load');
     if (push && load)
         throw new errors/* InputError */.d('load', 'true', 'false when push is true: a multi-platform image cannot be pushed and loaded in one build; use two steps');
-    const driver = oneOf(get('driver'), 'driver', ['docker-container', 'remote', 'docker']);
-    const endpoint = get('endpoint');
+    return { push, load };
+}
+/** QEMU, buildx and the builder: the driver decides which of the others may be set. */
+function readBuilder(raw) {
+    const driver = oneOf(raw.get('driver'), 'driver', ['docker-container', 'remote', 'docker']);
+    const endpoint = raw.get('endpoint');
     if (driver === 'remote' && endpoint === '')
         throw new errors/* InputError */.d('endpoint', '', 'the BuildKit address (tcp://host:1234 or unix:///path) when driver is remote');
     if (driver !== 'remote' && endpoint !== '')
@@ -6805,39 +6908,57 @@ function readInputs(raw, cwd = process.cwd()) {
     if (driver !== 'docker-container') {
         // Only a builder the action starts itself can be given a buildkitd configuration.
         for (const name of ['buildkitd-config', 'buildkitd-config-inline', 'buildkitd-flags']) {
-            if (raw(name).trim() !== '')
-                throw new errors/* InputError */.d(name, raw(name).trim().split('\n')[0], `empty with driver ${driver}: configure that BuildKit where it runs`);
+            if (raw.given(name))
+                throw new errors/* InputError */.d(name, raw.get(name).split('\n')[0], `empty with driver ${driver}: configure that BuildKit where it runs`);
         }
     }
-    const buildxVersion = get('buildx-version');
+    const buildxVersion = raw.get('buildx-version');
     if (buildxVersion !== '')
         (0,versions/* releaseTag */.a)(buildxVersion);
-    const images = parseImages(get('images'));
-    if ((push || load || mode !== 'build') && images.length === 0) {
+    return {
+        qemu: qemuMode(raw.get('qemu')),
+        qemuImage: raw.get('qemu-image'),
+        buildxVersion,
+        buildxMirror: raw.get('buildx-mirror'),
+        builder: raw.get('builder'),
+        driver,
+        driverOpts: raw.list('driver-opts'),
+        endpoint,
+        buildkitImage: raw.get('buildkit-image'),
+        buildkitdConfig: raw.get('buildkitd-config'),
+        buildkitdConfigInline: raw.exact('buildkitd-config-inline'),
+        buildkitdFlags: raw.get('buildkitd-flags')
+    };
+}
+function readImages(raw, mode, output) {
+    const images = parseImages(raw.get('images'));
+    if ((output || mode !== 'build') && images.length === 0) {
         throw new errors/* InputError */.d('images', '', 'at least one image name (e.g. ghcr.io/owner/app) when push, load or mode platform/merge is set');
     }
-    const platformsRaw = get('platforms');
-    const digests = list('digests', true);
-    if (mode === 'merge' && raw('platforms').trim() === '' && digests.length === 0) {
+    return images;
+}
+function readPlatforms(raw, mode, images, load) {
+    const digests = raw.list('digests', true);
+    if (mode === 'merge' && !raw.given('platforms') && digests.length === 0) {
         // A default here would silently leave out a platform the matrix built: the half image users ship by accident.
         throw new errors/* InputError */.d('platforms', '', 'in merge mode, the list of platforms every matrix leg built (or explicit digests)');
     }
-    const platformItems = parseList(platformsRaw, { comma: true });
-    if (platformItems.length === 0)
+    const platformsRaw = raw.get('platforms');
+    const items = parseList(platformsRaw, { comma: true });
+    if (items.length === 0)
         throw new errors/* InputError */.d('platforms', platformsRaw, 'at least one platform, e.g. linux/amd64,linux/arm64');
-    const platforms = parsePlatforms(platformItems);
+    const platforms = parsePlatforms(items);
     if (digests.length > 0)
         parseDigestRefs(digests, images[0]);
     if (load && platforms.length > 1) {
         throw new errors/* InputError */.d('platforms', platforms.map((p) => p.id).join(','), 'one platform when load is true (the local image store holds one platform per tag)');
     }
-    const cacheRaw = get('cache');
-    const cache = cacheRaw === 'auto' ? push : bool(cacheRaw, 'cache', 'true, false or auto');
-    const cacheTag = get('cache-tag');
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/.test(cacheTag))
-        throw new errors/* InputError */.d('cache-tag', cacheTag, 'a tag name of letters, digits, _ . - (at most 101 characters)');
-    const context = get('context');
-    const file = get('file');
+    return { platforms, digests };
+}
+/** The context and Dockerfile must exist before a builder is started for them (a merge builds nothing). */
+function readBuildSource(raw, mode, cwd) {
+    const context = raw.get('context');
+    const file = raw.get('file');
     const remoteContext = /^(https?:\/\/|git@|github\.com\/)|\.git(#.*)?$/.test(context);
     if (mode !== 'merge' && !remoteContext) {
         const dir = external_node_path_default().resolve(cwd, context);
@@ -6847,58 +6968,87 @@ function readInputs(raw, cwd = process.cwd()) {
         if (file !== '-' && !(0,external_node_fs_.existsSync)(dockerfile))
             throw new errors/* InputError */.d('file', file || external_node_path_default().join(context, 'Dockerfile'), 'an existing Dockerfile');
     }
-    const retries = integer(get('retries'), 'retries', 0, 10);
-    const stall = integer(get('stall-timeout'), 'stall-timeout', 0, 24 * 3600);
+    return { context, file };
+}
+const SECRET_ID = /^[A-Za-z0-9_.-]+$/;
+/** `secrets`, `secret-envs` and `secret-files`, each split into its id and what it names. */
+function readSecrets(raw, cwd) {
+    const secrets = secretItems(raw.exact('secrets')).map((item, index) => {
+        const eq = item.indexOf('=');
+        const id = eq > 0 ? item.slice(0, eq).trim() : '';
+        // Never echo the item: without a valid id, any of it may be the secret itself.
+        if (!SECRET_ID.test(id))
+            throw new errors/* InputError */.d('secrets', `item ${index + 1} (value not shown)`, 'lines of id=value, the id made of letters, digits, _ . -');
+        return { id, value: item.slice(eq + 1) };
+    });
+    const secretEnvs = raw.list('secret-envs', true).map((item) => {
+        const [id, env] = idPair('secret-envs', item);
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env))
+            throw new errors/* InputError */.d('secret-envs', item, 'id=ENV_NAME, the name made of letters, digits and _');
+        return { id, env };
+    });
+    const secretFiles = raw.list('secret-files').map((item) => {
+        const [id, file] = idPair('secret-files', item);
+        if (!(0,external_node_fs_.existsSync)(external_node_path_default().resolve(cwd, file)))
+            throw new errors/* InputError */.d('secret-files', item, 'id=path of an existing file (relative to the workspace)');
+        return { id, path: file };
+    });
+    return { secrets, secretEnvs, secretFiles };
+}
+/** `id=rest` of secret-envs and secret-files (they name a variable or a file, never a value, so the item may be shown). */
+function idPair(input, item) {
+    const eq = item.indexOf('=');
+    const id = eq > 0 ? item.slice(0, eq).trim() : '';
+    const rest = eq > 0 ? item.slice(eq + 1).trim() : '';
+    if (!SECRET_ID.test(id) || rest === '')
+        throw new errors/* InputError */.d(input, item, 'id=value pairs, the id made of letters, digits, _ . -');
+    return [id, rest];
+}
+/**
+ * The `secrets` items as build-push-action reads them: one a line, commas belonging to the value
+ * (`tok=user=alice,password=s3cret` is one secret). An item that starts with a double quote runs
+ * to the closing quote at the end of a line, so it may span lines (a PEM key); `""` inside it is
+ * one quote. Values are kept exactly; blank lines are dropped.
+ */
+function secretItems(text) {
+    const lines = text.split(/\r?\n/);
+    const items = [];
+    for (let i = 0; i < lines.length; i++) {
+        const line = lines[i];
+        if (line.trim() === '')
+            continue;
+        if (!line.trimStart().startsWith('"')) {
+            items.push(line);
+            continue;
+        }
+        // A quoted item: gather lines until one ends with a quote that is not half of a `""`.
+        const start = i;
+        let quoted = line.trimStart().slice(1);
+        while (!closesQuote(quoted) && i + 1 < lines.length)
+            quoted += `\n${lines[++i]}`;
+        if (!closesQuote(quoted))
+            throw new errors/* InputError */.d('secrets', `item ${items.length + 1} (value not shown)`, `a closing " at the end of a line for the quoted item that starts on line ${start + 1}`);
+        items.push(quoted.trimEnd().slice(0, -1).replace(/""/g, '"'));
+    }
+    return items;
+}
+/** Whether a quoted item's text (after its opening quote) ends with its closing quote. */
+function closesQuote(text) {
+    const trailing = /"+$/.exec(text.trimEnd())?.[0].length ?? 0;
+    return trailing % 2 === 1;
+}
+function readCache(raw, push) {
+    const setting = raw.get('cache');
+    const cache = setting === 'auto' ? push : bool(setting, 'cache', 'true, false or auto');
+    const cacheTag = raw.get('cache-tag');
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/.test(cacheTag))
+        throw new errors/* InputError */.d('cache-tag', cacheTag, 'a tag name of letters, digits, _ . - (at most 101 characters)');
+    return { cache, cacheTag, cacheFrom: raw.list('cache-from'), cacheTo: raw.list('cache-to') };
+}
+function readLimits(raw) {
     return {
-        mode,
-        images,
-        platforms,
-        tagRules: parseTagRules(get('tags')),
-        flavor: parseFlavor(get('flavor')),
-        labels: list('labels'),
-        annotations: list('annotations'),
-        context,
-        file,
-        target: get('target'),
-        buildArgs: list('build-args'),
-        buildContexts: list('build-contexts'),
-        secrets: secretItems(raw('secrets')),
-        secretEnvs: list('secret-envs', true),
-        secretFiles: list('secret-files'),
-        ssh: list('ssh'),
-        network: get('network'),
-        addHosts: list('add-hosts', true),
-        shmSize: get('shm-size'),
-        ulimit: list('ulimit'),
-        provenance: get('provenance'),
-        sbom: get('sbom'),
-        push,
-        load,
-        noCache: bool(get('no-cache'), 'no-cache'),
-        noCacheFilters: list('no-cache-filters', true),
-        pull: bool(get('pull'), 'pull'),
-        cache,
-        cacheTag,
-        cacheFrom: list('cache-from'),
-        cacheTo: list('cache-to'),
-        qemu: qemuMode(get('qemu')),
-        qemuImage: get('qemu-image'),
-        buildxVersion,
-        buildxMirror: get('buildx-mirror'),
-        builder: get('builder'),
-        driver,
-        driverOpts: list('driver-opts'),
-        endpoint,
-        buildkitImage: get('buildkit-image'),
-        buildkitdConfig: get('buildkitd-config'),
-        buildkitdConfigInline: raw('buildkitd-config-inline'),
-        buildkitdFlags: get('buildkitd-flags'),
-        retries,
-        stallTimeoutMs: stall * 1000,
-        dryRun: bool(get('dry-run'), 'dry-run'),
-        metadataSource: oneOf(get('metadata-source'), 'metadata-source', ['auto', 'workflow', 'git']),
-        digests,
-        runId: runId(get('run-id'))
+        retries: integer(raw.get('retries'), 'retries', 0, 10),
+        stallTimeoutMs: integer(raw.get('stall-timeout'), 'stall-timeout', 0, 24 * 3600) * 1000
     };
 }
 // The YAML 1.2 core schema's booleans, as @actions/core's getBooleanInput accepts them: a typo fails.
@@ -6930,22 +7080,6 @@ function integer(value, input, min, max) {
     if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
         throw new errors/* InputError */.d(input, value, `a whole number from ${min} to ${max}`);
     return Number(value);
-}
-/**
- * The `secrets` items, as build-push-action reads them: one a line, or comma separated, and a
- * quoted item may span lines (a PEM key). Values are kept exactly; only blank items are dropped.
- */
-function secretItems(value) {
-    if (value.trim() === '')
-        return [];
-    const rows = parse(value, {
-        delimiter: ',',
-        record_delimiter: ['\r\n', '\n'],
-        relax_column_count: true,
-        relax_quotes: true,
-        skip_empty_lines: true
-    });
-    return rows.flat().filter((item) => item.trim() !== '');
 }
 
 ;// CONCATENATED MODULE: ./src/ports.ts
@@ -7104,9 +7238,9 @@ function formatOutputs(outputs) {
 var external_node_os_ = __nccwpck_require__(8161);
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
 // EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
+var external_node_crypto_ = __nccwpck_require__(5217);
 // EXTERNAL MODULE: ./src/tools/exec.ts
-var exec = __nccwpck_require__(2122);
+var exec = __nccwpck_require__(335);
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: ./src/inputs/context.ts
@@ -7606,7 +7740,7 @@ function makePlan(inputs, context, native, now, ids) {
             buildContexts: inputs.buildContexts,
             labels,
             annotations: inputs.push ? annotations : [],
-            secrets: ids.secretSpecs,
+            secrets: secretSpecs(inputs, ids.secretPaths),
             ssh: inputs.ssh,
             network: inputs.network,
             addHosts: inputs.addHosts,
@@ -7635,33 +7769,57 @@ function makePlan(inputs, context, native, now, ids) {
         legs
     };
 }
-/** `id=value` lines of the `secrets` input, split at the first `=` (values may hold anything). */
-function parseSecrets(lines) {
-    return lines.map((line, index) => {
-        const eq = line.indexOf('=');
-        const id = eq > 0 ? line.slice(0, eq).trim() : '';
-        // Never echo the line: without a valid id, any of it may be the secret itself.
-        if (!/^[A-Za-z0-9_.-]+$/.test(id))
-            throw new errors/* InputError */.d('secrets', `item ${index + 1} (value not shown)`, 'lines of id=value, the id made of letters, digits, _ . -');
-        return { id, value: line.slice(eq + 1) };
-    });
-}
-/** `id=NAME` (secret-envs) and `id=path` (secret-files) to buildx `--secret` specs. */
-function secretRefs(envs, files) {
-    const split = (input, item) => {
-        const eq = item.indexOf('=');
-        if (eq <= 0)
-            throw new errors/* InputError */.d(input, item, 'id=value pairs');
-        return [item.slice(0, eq), item.slice(eq + 1)];
-    };
+/** buildx `--secret` specs: `secrets` by the private file each value was written to, the others as given. */
+function secretSpecs(inputs, paths) {
     return [
-        ...envs.map((e) => split('secret-envs', e)).map(([id, env]) => `id=${id},env=${env}`),
-        ...files.map((f) => split('secret-files', f)).map(([id, src]) => `id=${id},src=${src}`)
+        ...inputs.secrets.map(({ id }) => `id=${id},src=${paths[id]}`),
+        ...inputs.secretEnvs.map(({ id, env }) => `id=${id},env=${env}`),
+        ...inputs.secretFiles.map(({ id, path }) => `id=${id},src=${path}`)
     ];
 }
 
+;// CONCATENATED MODULE: ./src/pipeline/secrets.ts
+
+
+/**
+ * Hides every secret value from everything the process prints, before anything is printed:
+ * the `secrets` values, the variables `secret-envs` name and the contents of `secret-files`
+ * (a RUN step can print any of them). Our own log goes through the Masker; the runner's mask
+ * covers the rest.
+ */
+async function maskSecrets(inputs, sources, masker, log) {
+    for (const { value } of inputs.secrets)
+        hide(value, masker, log);
+    for (const { env } of inputs.secretEnvs)
+        hide(sources.env[env] ?? '', masker, log);
+    for (const file of inputs.secretFiles)
+        hide(await (0,promises_.readFile)(external_node_path_default().resolve(sources.cwd, file.path), 'utf8'), masker, log);
+}
+/** Writes each `secrets` value to a private file in `dir` (0600) and returns id → path, for `--secret id=…,src=…`. */
+async function writeSecrets(inputs, dir) {
+    const paths = {};
+    for (const { id, value } of inputs.secrets) {
+        const file = external_node_path_default().join(dir, `secret-${id}`);
+        await (0,promises_.writeFile)(file, value, { mode: 0o600 });
+        paths[id] = file;
+    }
+    return paths;
+}
+/**
+ * The runner masks line by line, so a multi-line secret (a key) is registered a line at a time,
+ * as is the whole value; lines shorter than 3 characters are left alone (masking `}` or a blank
+ * would shred the log and hide nothing).
+ */
+function hide(value, masker, log) {
+    masker.add(value);
+    const parts = new Set([value, ...value.split(/\r?\n/)].map((part) => part.trim()));
+    for (const part of parts)
+        if (part.length >= 3)
+            log.setSecret(part);
+}
+
 // EXTERNAL MODULE: ./src/tools/retry.ts
-var retry = __nccwpck_require__(2765);
+var retry = __nccwpck_require__(2482);
 ;// CONCATENATED MODULE: ./src/tools/qemu.ts
 
 
@@ -7927,8 +8085,51 @@ function ids(platforms) {
 }
 
 // EXTERNAL MODULE: ./src/tools/buildx/find.ts
-var find = __nccwpck_require__(7709);
+var find = __nccwpck_require__(78);
+;// CONCATENATED MODULE: ./src/tools/buildx/progress.ts
+/**
+ * What a `buildx build --progress plain` is doing, from its lines, for the stall timer: a stall
+ * is no progress, not silence. BuildKit prints nothing while a RUN step works quietly (a compile,
+ * `pip -q`, a link under QEMU), so the timer must not run then; it runs while nothing but
+ * transfers are in progress (pulls, cache import and export, pushes), where silence does mean a
+ * connection that hangs.
+ *
+ * The plain format: `#N [stage 2/5] RUN …` starts a Dockerfile step (headers repeat when the
+ * output of several steps interleaves), `#N exporting to image` and the like start other
+ * vertices, `#N DONE 0.3s`, `#N CACHED`, `#N ERROR: …` and `#N CANCELED` end one, and
+ * `#N 1.234 text` is a step's output.
+ */
+const STEP = /^#(\d+) \[[^\]]*?\d+\/\d+\] (\S+)/;
+const END = /^#(\d+) (DONE\b|CACHED$|ERROR\b|CANCELED$)/;
+class BuildProgress {
+    /** Vertices started and not yet ended that do work of their own (a RUN, a COPY). */
+    working = new Set();
+    ended = new Set();
+    /** Takes one line of plain progress; returns whether the stall timer runs now. */
+    watch = (text) => {
+        const line = text.trim();
+        const end = END.exec(line);
+        if (end) {
+            this.working.delete(end[1]);
+            this.ended.add(end[1]);
+            return this.timing;
+        }
+        const step = STEP.exec(line);
+        // A FROM step pulls the base image: a transfer. Every other step works on the builder. Other
+        // vertices (exporting, pushing, importing cache, load metadata) are transfers too. A header
+        // repeated for a step that ended (a cache hit whose layers are fetched later) is a transfer.
+        if (step && step[2] !== 'FROM' && !this.ended.has(step[1]))
+            this.working.add(step[1]);
+        return this.timing;
+    };
+    /** True while nothing but transfers (or nothing at all) are in progress. */
+    get timing() {
+        return this.working.size === 0;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/tools/buildx/commands.ts
+
 
 
 
@@ -7978,7 +8179,8 @@ async function removeBuilder(bx, name) {
 }
 /** Runs one build; a stalled or transiently failed push is tried again (BuildKit's cache makes the rerun cheap). */
 async function build(bx, argv, metadataFile, stallMs) {
-    const result = await (0,retry/* withRetry */.bD)(() => call(bx, argv, { stallMs: stallMs || undefined }), {
+    // The stall timer watches the build's progress: a step working silently is not a stall.
+    const result = await (0,retry/* withRetry */.bD)(() => call(bx, argv, { stallMs: stallMs || undefined, watch: new BuildProgress().watch }), {
         retries: bx.retries,
         what: 'build and push',
         log: bx.log
@@ -8121,7 +8323,7 @@ function loadState(edges) {
 }
 
 // EXTERNAL MODULE: ./src/tools/registry/client.ts
-var client = __nccwpck_require__(8500);
+var client = __nccwpck_require__(5283);
 ;// CONCATENATED MODULE: ./src/pipeline/failure.ts
 
 
@@ -8210,6 +8412,7 @@ function summaryMarkdown(result, builder) {
 
 
 
+
 /** The whole pipeline: inputs → plan → QEMU → buildx → builder → build → tags → outputs. */
 async function run(runEnv) {
     const log = runEnv.edges.log;
@@ -8227,8 +8430,7 @@ async function run(runEnv) {
     const session = { ...runEnv, log, masker, runner: (0,exec/* createRunner */.ji)(log, masker), timings, phase };
     const inputs = await phase('Inputs', async () => {
         const parsed = readInputs(runEnv.edges.input, runEnv.cwd);
-        for (const line of parseSecrets(parsed.secrets))
-            hide(line.value, masker, log);
+        await maskSecrets(parsed, { env: runEnv.env, cwd: runEnv.cwd }, masker, log);
         return parsed;
     });
     try {
@@ -8249,10 +8451,7 @@ async function pipeline(session, inputs) {
     const state = { builder: '', buildx: undefined, tempDir };
     saveState(edges, state);
     try {
-        const secretSpecs = [
-            ...(await writeSecrets(inputs, tempDir)),
-            ...secretRefs(inputs.secretEnvs, inputs.secretFiles)
-        ];
+        const secretPaths = await writeSecrets(inputs, tempDir);
         const native = nativePlatform();
         const metadataFile = external_node_path_default().join(tempDir, 'metadata.json');
         const runId = inputs.runId || context.runId;
@@ -8261,7 +8460,7 @@ async function pipeline(session, inputs) {
             inlineBuildkitdConfig = external_node_path_default().join(tempDir, 'buildkitd.toml');
             await (0,promises_.writeFile)(inlineBuildkitdConfig, inputs.buildkitdConfigInline);
         }
-        const ids = { builderName, metadataFile, secretSpecs, runId, inlineBuildkitdConfig };
+        const ids = { builderName, metadataFile, secretPaths, runId, inlineBuildkitdConfig };
         const plan = makePlan(inputs, context, native, now, ids);
         if (inputs.dryRun) {
             await phase('Plan (dry run)', async () => printPlan(plan, inputs, log));
@@ -8292,7 +8491,7 @@ async function pipeline(session, inputs) {
             // The installer (tool cache, Actions cache) is loaded only when a version is asked for: it is
             // most of the bundle, and the action starts faster without it.
             const found = inputs.buildxVersion
-                ? await (await Promise.all(/* import() */[__nccwpck_require__.e(415), __nccwpck_require__.e(567)]).then(__nccwpck_require__.bind(__nccwpck_require__, 8567))).installBuildx({
+                ? await (await Promise.all(/* import() */[__nccwpck_require__.e(619), __nccwpck_require__.e(190)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5190))).installBuildx({
                     version: inputs.buildxVersion,
                     base: inputs.buildxMirror,
                     run: runner,
@@ -8377,22 +8576,6 @@ async function readContext(inputs, env, cwd, log) {
         : await contextFromGit(external_node_path_default().resolve(cwd, env.GITHUB_WORKSPACE || '.'), env);
     log.info(`${context.eventName} ${context.ref} at ${context.sha.slice(0, 12)} (${source})`);
     return context;
-}
-async function writeSecrets(inputs, dir) {
-    const specs = [];
-    for (const { id, value } of parseSecrets(inputs.secrets)) {
-        const file = external_node_path_default().join(dir, `secret-${id}`);
-        await (0,promises_.writeFile)(file, value, { mode: 0o600 });
-        specs.push(`id=${id},src=${file}`);
-    }
-    return specs;
-}
-function hide(value, masker, log) {
-    masker.add(value);
-    // The runner masks line by line: a multi-line secret (a key) is registered a line at a time too.
-    for (const line of new Set([value, ...value.split(/\r?\n/)]))
-        if (line.trim().length >= 3)
-            log.setSecret(line);
 }
 /**
  * Moves the tags onto what was pushed by digest. One source (a one-step build or a leg) is copied
@@ -8903,7 +9086,7 @@ function describe(error) {
 
 /***/ }),
 
-/***/ 9516:
+/***/ 9167:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -8929,13 +9112,13 @@ class InputError extends Error {
 
 /***/ }),
 
-/***/ 3390:
+/***/ 4413:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   a: () => (/* binding */ releaseTag)
 /* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9516);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9167);
 
 /** `v0.36.1` or `0.36.1` (pre-releases too) → the release tag `v0.36.1`. Anything else, `latest` included, is refused. */
 function releaseTag(value) {
@@ -8949,7 +9132,7 @@ function releaseTag(value) {
 
 /***/ }),
 
-/***/ 7709:
+/***/ 78:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -9040,7 +9223,7 @@ function tail(text) {
 
 /***/ }),
 
-/***/ 2122:
+/***/ 335:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -9049,6 +9232,7 @@ function tail(text) {
 /* harmony export */   cI: () => (/* binding */ ExecError),
 /* harmony export */   ji: () => (/* binding */ createRunner)
 /* harmony export */ });
+/* unused harmony export neutraliseCommands */
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
 
@@ -9058,7 +9242,7 @@ class ExecError extends Error {
     result;
     stalled;
     constructor(command, result, stalled = false) {
-        const tail = lastLines(result.stderr || result.stdout, 12);
+        const tail = neutraliseCommands(lastLines(result.stderr || result.stdout, 12));
         super(stalled
             ? `${command} made no progress and was cancelled${tail ? `:\n${tail}` : ''}`
             : `${command} failed with exit code ${result.code}${tail ? `:\n${tail}` : ''}`);
@@ -9078,7 +9262,8 @@ function cancelAll() {
 /**
  * The one place that starts processes. It logs the command with secrets masked, streams the
  * child's output through the mask, judges success by the exit code alone, and cancels a child
- * that goes quiet for `stallMs` (@actions/exec gives no handle to cancel a child, hence spawn).
+ * that goes quiet for `stallMs` while its `watch` (if any) says the timer runs (@actions/exec
+ * gives no handle to cancel a child, hence spawn).
  */
 function createRunner(log, masker) {
     return (command, args, options = {}) => new Promise((resolve, reject) => {
@@ -9098,36 +9283,45 @@ function createRunner(log, masker) {
         let stderr = '';
         let stalled = false;
         let timer;
+        // Whether the timer runs: always without a watch; with one, as it last said.
+        let timing = true;
         const arm = () => {
             if (!options.stallMs)
                 return;
             if (timer)
                 clearTimeout(timer);
+            timer = undefined;
+            if (!timing)
+                return;
             timer = setTimeout(() => {
                 stalled = true;
                 log.warning(`${command} printed nothing for ${Math.round(options.stallMs / 1000)} s; cancelling it`);
                 killGroup(child.pid);
             }, options.stallMs);
         };
-        const echo = (chunk, buffered) => {
-            if (options.quiet)
-                return;
+        const take = (line) => {
+            if (options.watch)
+                timing = options.watch(line);
+            if (!options.quiet)
+                log.info(neutraliseCommands(masker.mask(line)));
+        };
+        const split = (chunk, buffered) => {
             buffered.rest += chunk;
-            const lines = buffered.rest.split('\n');
+            const lines = buffered.rest.split(/\r?\n/);
             buffered.rest = lines.pop() ?? '';
             for (const line of lines)
-                log.info(masker.mask(line));
+                take(line);
         };
         const outBuf = { rest: '' };
         const errBuf = { rest: '' };
         child.stdout.setEncoding('utf8').on('data', (chunk) => {
             stdout += chunk;
-            echo(chunk, outBuf);
+            split(chunk, outBuf);
             arm();
         });
         child.stderr.setEncoding('utf8').on('data', (chunk) => {
             stderr += chunk;
-            echo(chunk, errBuf);
+            split(chunk, errBuf);
             arm();
         });
         child.on('error', (err) => {
@@ -9144,7 +9338,7 @@ function createRunner(log, masker) {
                 clearTimeout(timer);
             for (const rest of [outBuf.rest, errBuf.rest])
                 if (rest && !options.quiet)
-                    log.info(masker.mask(rest));
+                    log.info(neutraliseCommands(masker.mask(rest)));
             const result = { code: code ?? -1, stdout, stderr };
             if (stalled)
                 reject(new ExecError(short, result, true));
@@ -9157,6 +9351,22 @@ function createRunner(log, masker) {
         child.stdin.end(options.input ?? '');
         arm();
     });
+}
+/**
+ * Text we did not write (a child's output, a registry's message) made unable to start a workflow
+ * command where the Actions runner reads this process's output: the runner ends a line at a bare
+ * CR as at LF, and takes a line whose first non-blank characters are `::` (or the older `##[`) as
+ * a command. Every line break becomes LF and such a line is prefixed with `| `, so it is shown,
+ * not obeyed. Neutralising line by line is stateless; the other way, fencing child output with
+ * `::stop-commands::<token>`, would also silence our own warnings, masks and groups issued while
+ * a child runs (several run at once), and one missed `::<token>::` would silence the rest of the
+ * step.
+ */
+function neutraliseCommands(text) {
+    return text
+        .split(/\r\n|\r|\n/)
+        .map((line) => (/^\s*(::|##\[)/.test(line) ? `| ${line}` : line))
+        .join('\n');
 }
 function killGroup(pid) {
     if (!pid)
@@ -9197,7 +9407,7 @@ function lastLines(text, n) {
 
 /***/ }),
 
-/***/ 8500:
+/***/ 5283:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -9207,7 +9417,7 @@ function lastLines(text, n) {
 /* harmony export */   go: () => (/* binding */ putTag)
 /* harmony export */ });
 /* unused harmony exports parseName, splitRef */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5217);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1421);
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_1__);
@@ -9449,7 +9659,7 @@ async function authorization(challenge, target, env, timeoutMs) {
 
 /***/ }),
 
-/***/ 2765:
+/***/ 2482:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -9457,8 +9667,8 @@ async function authorization(challenge, target, env, timeoutMs) {
 /* harmony export */   w1: () => (/* binding */ RetriesExhausted)
 /* harmony export */ });
 /* unused harmony export classify */
-/* harmony import */ var _exec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2122);
-/* harmony import */ var _registry_client_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8500);
+/* harmony import */ var _exec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(335);
+/* harmony import */ var _registry_client_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5283);
 
 
 // What a registry or BuildKit says when trying again can help: server errors, throttling, dropped
@@ -9678,7 +9888,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console
 
 /***/ }),
 
-/***/ 7598:
+/***/ 5217:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
@@ -9860,7 +10070,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
 
 /***/ }),
 
-/***/ 5574:
+/***/ 3193:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
@@ -10170,6 +10380,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(486);
+/******/ var __webpack_exports__ = __nccwpck_require__(4081);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 
