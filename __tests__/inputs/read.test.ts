@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readInputs } from '../../src/inputs/read.js';
+import { nativePlatform } from '../../src/plan/platforms.js';
 import type { Inputs } from '../../src/plan/inputs.js';
 import { InputError } from '../../src/plan/errors.js';
 
@@ -24,7 +25,7 @@ afterAll(() => rmSync(workspace, { recursive: true, force: true }));
 
 /** The action's inputs as a workflow gives them: '' for anything not set. */
 function read(given: Record<string, string | undefined>): Inputs {
-  return readInputs((name) => given[name] ?? '', workspace);
+  return readInputs((name) => given[name] ?? '', workspace, nativePlatform('x64', 'linux'));
 }
 
 function errorOf(fn: () => unknown): InputError {
@@ -171,6 +172,30 @@ describe('readInputs: good inputs', () => {
       given: { ...LOCAL, push: 'FALSE', load: 'False' },
       pick: (i: Inputs) => [i.push, i.load],
       expected: [false, false]
+    },
+    {
+      name: 'load without platforms: the native platform, provenance off',
+      given: { ...IMAGE, push: 'false', load: 'true' },
+      pick: (i: Inputs) => [i.platforms.map((p) => p.id), i.provenance],
+      expected: [['linux/amd64'], 'false']
+    },
+    {
+      name: 'push and load one platform: both, provenance off',
+      given: { ...IMAGE, push: 'true', load: 'true', platforms: 'linux/arm64' },
+      pick: (i: Inputs) => [i.push, i.load, i.platforms.map((p) => p.id), i.provenance],
+      expected: [true, true, ['linux/arm64'], 'false']
+    },
+    {
+      name: 'load with an explicit provenance keeps it',
+      given: { ...IMAGE, push: 'false', load: 'true', provenance: 'mode=max' },
+      pick: (i: Inputs) => i.provenance,
+      expected: 'mode=max'
+    },
+    {
+      name: 'without load, provenance defaults to mode=min and platforms to two',
+      given: { ...IMAGE },
+      pick: (i: Inputs) => [i.provenance, i.platforms.map((p) => p.id)],
+      expected: ['mode=min', ['linux/amd64', 'linux/arm64']]
     },
     {
       name: 'load one platform without push',
@@ -418,15 +443,16 @@ describe('readInputs: the bad-input table', () => {
       accepted: 'empty unless driver is remote'
     },
     {
-      name: 'push and load both true',
-      given: { ...IMAGE, push: 'true', load: 'true', platforms: 'linux/amd64' },
-      input: 'load',
-      value: 'true',
-      accepted: 'false when push is true'
+      name: 'load with two platforms given',
+      given: { ...IMAGE, push: 'false', load: 'true', platforms: 'linux/amd64,linux/arm64' },
+      input: 'platforms',
+      value: 'linux/amd64,linux/arm64',
+      accepted:
+        'one platform when load is true (the local image store holds one platform per tag); leave platforms empty for the native one'
     },
     {
-      name: 'load with two platforms',
-      given: { ...IMAGE, push: 'false', load: 'true' },
+      name: 'push and load with two platforms',
+      given: { ...IMAGE, push: 'true', load: 'true', platforms: 'linux/amd64,linux/arm64' },
       input: 'platforms',
       value: 'linux/amd64,linux/arm64',
       accepted: 'one platform when load is true'

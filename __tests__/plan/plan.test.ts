@@ -274,7 +274,7 @@ describe('makePlan: load mode', () => {
       '--platform',
       'linux/arm64',
       ...LABEL_ARGS,
-      '--provenance=mode=min',
+      '--provenance=false',
       '--sbom=false',
       '--tag',
       'octo/app:main',
@@ -283,6 +283,29 @@ describe('makePlan: load mode', () => {
       '--load',
       '.'
     ]);
+  });
+
+  test('pushed by digest and loaded: the tags name the loaded image only', () => {
+    const p = plan({ images: 'octo/app', push: 'true', load: 'true', platforms: 'linux/arm64' });
+    expect(p.output).toEqual({
+      kind: 'push-by-digest',
+      image: 'octo/app',
+      load: ['octo/app:main', 'octo/app:sha-860c190']
+    });
+    expect(p.build.slice(p.build.indexOf('--provenance=false'))).toEqual([
+      '--provenance=false',
+      '--sbom=false',
+      '--cache-from',
+      'type=registry,ref=octo/app:buildcache',
+      '--cache-to',
+      `type=registry,ref=octo/app:buildcache,${WRITE}`,
+      '--output',
+      'type=image,name=octo/app,push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true',
+      '--output',
+      'type=docker,"name=octo/app:main,octo/app:sha-860c190"',
+      '.'
+    ]);
+    expect(p.build).not.toContain('--tag');
   });
 
   test('build only: no output at all', () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { InputError } from '../plan/errors.js';
 import { parseList } from '../plan/list.js';
 import type { Driver, Inputs, Mode, QemuMode, Secret, SecretEnv, SecretFile } from '../plan/inputs.js';
-import { parsePlatforms, type Platform } from '../plan/platforms.js';
+import { nativePlatform, parsePlatforms, type Platform } from '../plan/platforms.js';
 import { parseImages } from '../plan/image.js';
 import { releaseTag } from '../plan/versions.js';
 import { parseDigestRefs } from '../plan/matrix.js';
@@ -39,13 +39,18 @@ function rawInputs(read: InputReader): Raw {
 }
 
 /** Reads and validates every input, secrets included. Throws InputError before anything is built or pushed. */
-export function readInputs(read: InputReader, cwd: string = process.cwd()): Inputs {
+export function readInputs(
+  read: InputReader,
+  cwd: string = process.cwd(),
+  native: Platform = nativePlatform()
+): Inputs {
   const raw = rawInputs(read);
   const mode = oneOf(raw.get('mode'), 'mode', ['build', 'platform', 'merge'] as const);
-  const { push, load } = readOutputs(raw);
+  const push = bool(raw.get('push'), 'push');
+  const load = bool(raw.get('load'), 'load');
   const builder = readBuilder(raw);
   const images = readImages(raw, mode, push || load);
-  const { platforms, digests } = readPlatforms(raw, mode, images, load);
+  const { platforms, digests } = readPlatforms(raw, mode, images, load, native);
   const { context, file } = readBuildSource(raw, mode, cwd);
   return {
     mode,
@@ -66,7 +71,7 @@ export function readInputs(read: InputReader, cwd: string = process.cwd()): Inpu
     addHosts: raw.list('add-hosts', true),
     shmSize: raw.get('shm-size'),
     ulimit: raw.list('ulimit'),
-    provenance: raw.get('provenance'),
+    provenance: readProvenance(raw, load),
     sbom: raw.get('sbom'),
     push,
     load,
@@ -81,18 +86,6 @@ export function readInputs(read: InputReader, cwd: string = process.cwd()): Inpu
     dryRun: bool(raw.get('dry-run'), 'dry-run'),
     metadataSource: oneOf(raw.get('metadata-source'), 'metadata-source', ['auto', 'workflow', 'git'] as const)
   };
-}
-
-function readOutputs(raw: Raw): { push: boolean; load: boolean } {
-  const push = bool(raw.get('push'), 'push');
-  const load = bool(raw.get('load'), 'load');
-  if (push && load)
-    throw new InputError(
-      'load',
-      'true',
-      'false when push is true: a multi-platform image cannot be pushed and loaded in one build; use two steps'
-    );
-  return { push, load };
 }
 
 type BuilderInputs = Pick<
@@ -164,11 +157,19 @@ function readImages(raw: Raw, mode: Mode, output: boolean): string[] {
   return images;
 }
 
+/** What `platforms` left empty builds, unless load asks for the native platform. */
+const DEFAULT_PLATFORMS = 'linux/amd64,linux/arm64';
+
+/**
+ * The platforms to build (with load and none given: the native one, the only kind the local image
+ * store takes), and the merge's explicit digests.
+ */
 function readPlatforms(
   raw: Raw,
   mode: Mode,
   images: string[],
-  load: boolean
+  load: boolean,
+  native: Platform
 ): { platforms: Platform[]; digests: string[] } {
   const digests = raw.list('digests', true);
   if (mode === 'merge' && !raw.given('platforms') && digests.length === 0) {
@@ -179,7 +180,8 @@ function readPlatforms(
       'in merge mode, the list of platforms every matrix leg built (or explicit digests)'
     );
   }
-  const platformsRaw = raw.get('platforms');
+  if (load && !raw.given('platforms')) return { platforms: [native], digests };
+  const platformsRaw = raw.given('platforms') ? raw.get('platforms') : DEFAULT_PLATFORMS;
   const items = parseList(platformsRaw, { comma: true });
   if (items.length === 0)
     throw new InputError('platforms', platformsRaw, 'at least one platform, e.g. linux/amd64,linux/arm64');
@@ -189,7 +191,7 @@ function readPlatforms(
     throw new InputError(
       'platforms',
       platforms.map((p) => p.id).join(','),
-      'one platform when load is true (the local image store holds one platform per tag)'
+      'one platform when load is true (the local image store holds one platform per tag); leave platforms empty for the native one'
     );
   }
   return { platforms, digests };
@@ -287,6 +289,40 @@ function secretItems(text: string): string[] {
 function closesQuote(text: string): boolean {
   const trailing = /"+$/.exec(text.trimEnd())?.[0].length ?? 0;
   return trailing % 2 === 1;
+}
+
+/**
+ * `provenance` as buildx takes it: true, false, or its attestation's key=value options. Empty:
+ * mode=min, but off with load, as build-push-action leaves it: the local image store cannot take
+ * the attestation's index ("docker exporter does not currently support exporting manifest lists").
+ */
+function readProvenance(raw: Raw, load: boolean): string {
+  if (!raw.given('provenance')) return load ? 'false' : 'mode=min';
+  const value = raw.get('provenance');
+  const accepted =
+    'true, false, or key=value options, comma separated: mode=min|max, builder-id=<url>, version=v0.2|v1, inline-only=, reproducible=, disabled= (true|false)';
+  if (/^(true|false)$/i.test(value)) return String(bool(value, 'provenance', accepted));
+  const valid = value.split(',').every((pair) => {
+    const eq = pair.indexOf('=');
+    const key = pair.slice(0, eq).trim();
+    const option = pair.slice(eq + 1).trim();
+    switch (eq > 0 ? key : '') {
+      case 'mode':
+        return option === 'min' || option === 'max';
+      case 'builder-id':
+        return option !== '';
+      case 'version':
+        return option === 'v0.2' || option === 'v1';
+      case 'inline-only':
+      case 'reproducible':
+      case 'disabled':
+        return option === 'true' || option === 'false';
+      default:
+        return false;
+    }
+  });
+  if (!valid) throw new InputError('provenance', value, accepted);
+  return value;
 }
 
 function readCache(raw: Raw, push: boolean): Pick<Inputs, 'cache' | 'cacheTag' | 'cacheFrom' | 'cacheTo'> {

@@ -38,9 +38,9 @@ export const INPUTS: readonly InputSpec[] = [
   {
     name: 'platforms',
     kind: 'list',
-    default: 'linux/amd64,linux/arm64',
+    default: '',
     description:
-      'Target platforms, comma or newline separated (linux/amd64, linux/arm64, linux/arm/v7, linux/riscv64, …).'
+      "Target platforms, comma or newline separated (linux/amd64, linux/arm64, linux/arm/v7, linux/riscv64, \u2026). Empty: linux/amd64,linux/arm64; with load, the runner's own platform."
   },
   {
     name: 'tags',
@@ -127,9 +127,9 @@ export const INPUTS: readonly InputSpec[] = [
   {
     name: 'provenance',
     kind: 'string',
-    default: 'mode=min',
+    default: '',
     description:
-      'Provenance attestation: false, true, mode=min or mode=max. Attestations add an unknown/unknown entry to the index; false gives a plain index.'
+      "Provenance attestation: false, true, mode=min, mode=max, or buildx's other options (e.g. mode=max,builder-id=\u2026). Empty: mode=min, or false with load. Attestations add an unknown/unknown entry to the index; false gives a plain index."
   },
   { name: 'sbom', kind: 'string', default: 'false', description: 'SBOM attestation: true or false.' },
   {
@@ -142,7 +142,8 @@ export const INPUTS: readonly InputSpec[] = [
     name: 'load',
     kind: 'boolean',
     default: 'false',
-    description: 'Load the single-platform result into the local Docker image store instead of pushing.'
+    description:
+      "Load the single-platform result into the local Docker image store (the runner's platform unless platforms names one); with push, it is pushed as well."
   },
   { name: 'no-cache', kind: 'boolean', default: 'false', description: 'Build without any cache.' },
   {
@@ -157,7 +158,7 @@ export const INPUTS: readonly InputSpec[] = [
     kind: 'string',
     default: 'auto',
     description:
-      'Registry layer cache at <first image>:<cache-tag>, mode=max, read and written: true, false, or auto (on when pushing). A cache that cannot be read or written warns and does not fail the build.'
+      'Registry layer cache at <first image>:<cache-tag>, mode=max: true (read and written), false, or auto (read whenever there is an image; written when pushing, except from a pull request of a fork). A cache that cannot be read or written warns and does not fail the build.'
   },
   { name: 'cache-tag', kind: 'string', default: 'buildcache', description: 'Tag of the registry cache ref.' },
   {

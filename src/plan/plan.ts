@@ -71,7 +71,7 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
         ? inputs.platforms.map((p) => ({ platforms: [p], tag: legTag(context, ids.runId, [p]) }))
         : [];
   const output: BuildOutput = inputs.push
-    ? { kind: 'push-by-digest', image: inputs.images[0] }
+    ? { kind: 'push-by-digest', image: inputs.images[0], ...(inputs.load ? { load: tags.refs } : {}) }
     : inputs.load
       ? { kind: 'load', tags: tags.refs }
       : { kind: 'none' };
