@@ -37,6 +37,12 @@ export interface RunOptions {
   allowFailure?: boolean;
   /** Kill the child when it prints nothing for this long: a stalled push must not hang the job. */
   stallMs?: number;
+  /**
+   * Told each line the child prints (stdout and stderr); returns whether the stall timer runs
+   * now. Without it the timer always runs: silence alone is a stall. A build uses it to stop the
+   * timer while a step works silently.
+   */
+  watch?: (line: string) => boolean;
 }
 
 export interface RunResult {

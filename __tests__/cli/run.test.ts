@@ -152,7 +152,7 @@ describe('--help', () => {
         .replace(/\s+/g, ' ');
     expect(block('--tags VALUE')).toContain('Repeatable: each occurrence is one line.');
     expect(block('--mode VALUE')).not.toContain('Repeatable');
-    expect(block('--platforms VALUE')).toContain('[default: linux/amd64,linux/arm64]');
+    expect(block('--platforms VALUE')).toContain('Empty: linux/amd64,linux/arm64;');
     expect(block('--context VALUE')).toContain('[default: .]');
     expect(help).toContain('--push, --no-push');
     expect(help).toContain('--output-file FILE');

@@ -746,12 +746,20 @@ describeStack('reliability of the bundled action against the real stack', () => 
     );
   });
 
-  test('secrets (a secrets value, a secret-env, the auth registry password): the build gets them, and no byte any run or post wrote holds them', async () => {
+  test('secrets (a secrets value, a secret-env, a secret file, the auth registry password): the build gets them, and no byte any run or post wrote holds them', async () => {
     const token = randomBytes(24).toString('base64url');
     const envToken = randomBytes(24).toString('base64url');
+    const fileToken = randomBytes(24).toString('base64url');
+    const secretFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'e2e-secret-file-')), 'filetok');
+    writeFileSync(secretFile, `${fileToken}\n`);
     const password = readFileSync(env.authPasswordFile, 'utf8').trim();
     expect(password.length).toBeGreaterThanOrEqual(8);
-    const secretInputs = { secrets: `token=${token}`, 'secret-envs': 'envtok=MY_ENV_SECRET', 'no-cache': 'true' };
+    const secretInputs = {
+      secrets: `token=${token}`,
+      'secret-envs': 'envtok=MY_ENV_SECRET',
+      'secret-files': `filetok=${secretFile}`,
+      'no-cache': 'true'
+    };
     const runs: Array<{ what: string; repo: string; registry: Registry; options: StepOptions }> = [
       {
         what: 'plain registry',
@@ -786,6 +794,7 @@ describeStack('reliability of the bundled action against the real stack', () => 
       'secrets value, base64': Buffer.from(token).toString('base64'),
       'secret-envs value': envToken,
       'secret-envs value, base64': Buffer.from(envToken).toString('base64'),
+      'secret-files content': fileToken,
       'registry password': password,
       'registry password, base64': Buffer.from(password).toString('base64'),
       'registry user:password, base64': Buffer.from(`${env.authUser}:${password}`).toString('base64')
@@ -796,9 +805,9 @@ describeStack('reliability of the bundled action against the real stack', () => 
       const { main, post } = await mainAndPost(`E ${run.what}`, run.options);
       expectSucceeded(main, `the secret build against the ${run.what}`);
       // The runner's masking channel: `::add-mask::<value>` is consumed by the runner and never shown.
-      // It is the one place a value may appear, and only the `secrets` value should need it.
+      // It is the one place a value may appear: each secret value, once.
       const addMask = main.stdout.split('\n').filter((l) => l.startsWith('::add-mask::'));
-      expect(addMask).toEqual([`::add-mask::${token}`]);
+      expect(addMask).toEqual([`::add-mask::${token}`, `::add-mask::${envToken}`, `::add-mask::${fileToken}`]);
       masks += addMask.length;
       for (const [step, r] of Object.entries({ main, post })) {
         const bytes: Record<string, string> = {

@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readInputs } from '../../src/inputs/read.js';
+import { nativePlatform } from '../../src/plan/platforms.js';
 import type { Inputs } from '../../src/plan/inputs.js';
 import { InputError } from '../../src/plan/errors.js';
-import { parseSecrets } from '../../src/plan/plan.js';
 
 /*
  * A workspace with:  Dockerfile, app/Dockerfile, docker/Dockerfile.prod, empty/ (no Dockerfile),
@@ -25,7 +25,7 @@ afterAll(() => rmSync(workspace, { recursive: true, force: true }));
 
 /** The action's inputs as a workflow gives them: '' for anything not set. */
 function read(given: Record<string, string | undefined>): Inputs {
-  return readInputs((name) => given[name] ?? '', workspace);
+  return readInputs((name) => given[name] ?? '', workspace, nativePlatform('x64', 'linux'));
 }
 
 function errorOf(fn: () => unknown): InputError {
@@ -176,6 +176,30 @@ describe('readInputs: good inputs', () => {
       expected: [false, false]
     },
     {
+      name: 'load without platforms: the native platform, provenance off',
+      given: { ...IMAGE, push: 'false', load: 'true' },
+      pick: (i: Inputs) => [i.platforms.map((p) => p.id), i.provenance],
+      expected: [['linux/amd64'], 'false']
+    },
+    {
+      name: 'push and load one platform: both, provenance off',
+      given: { ...IMAGE, push: 'true', load: 'true', platforms: 'linux/arm64' },
+      pick: (i: Inputs) => [i.push, i.load, i.platforms.map((p) => p.id), i.provenance],
+      expected: [true, true, ['linux/arm64'], 'false']
+    },
+    {
+      name: 'load with an explicit provenance keeps it',
+      given: { ...IMAGE, push: 'false', load: 'true', provenance: 'mode=max' },
+      pick: (i: Inputs) => i.provenance,
+      expected: 'mode=max'
+    },
+    {
+      name: 'without load, provenance defaults to mode=min and platforms to two',
+      given: { ...IMAGE },
+      pick: (i: Inputs) => [i.provenance, i.platforms.map((p) => p.id)],
+      expected: ['mode=min', ['linux/amd64', 'linux/arm64']]
+    },
+    {
       name: 'load one platform without push',
       given: { ...IMAGE, push: 'false', load: 'true', platforms: 'linux/arm64' },
       pick: (i: Inputs) => [i.load, i.platforms.map((p) => p.id)],
@@ -234,24 +258,6 @@ describe('readInputs: good inputs', () => {
       given: { images: ' ghcr.io/octo/app ', retries: ' 2 ', 'run-id': ' 7001-a ' },
       pick: (i: Inputs) => [i.images, i.retries, i.runId],
       expected: [['ghcr.io/octo/app'], 2, '7001-a']
-    },
-    {
-      name: 'secrets one a line, = and spaces kept in values',
-      given: { ...IMAGE, secrets: 'NPM=a=b=c\r\n\nGH=x y' },
-      pick: (i: Inputs) => i.secrets,
-      expected: ['NPM=a=b=c', 'GH=x y']
-    },
-    {
-      name: 'secrets comma separated',
-      given: { ...IMAGE, secrets: 'A=1,B=2' },
-      pick: (i: Inputs) => i.secrets,
-      expected: ['A=1', 'B=2']
-    },
-    {
-      name: 'a quoted secret keeps its commas and line breaks (a PEM key)',
-      given: { ...IMAGE, secrets: '"KEY=-----BEGIN KEY-----\nAAA,BBB=\n-----END KEY-----"\nNPM=t' },
-      pick: (i: Inputs) => i.secrets,
-      expected: ['KEY=-----BEGIN KEY-----\nAAA,BBB=\n-----END KEY-----', 'NPM=t']
     },
     {
       name: 'build-args keep their commas',
@@ -439,15 +445,16 @@ describe('readInputs: the bad-input table', () => {
       accepted: 'empty unless driver is remote'
     },
     {
-      name: 'push and load both true',
-      given: { ...IMAGE, push: 'true', load: 'true', platforms: 'linux/amd64' },
-      input: 'load',
-      value: 'true',
-      accepted: 'false when push is true'
+      name: 'load with two platforms given',
+      given: { ...IMAGE, push: 'false', load: 'true', platforms: 'linux/amd64,linux/arm64' },
+      input: 'platforms',
+      value: 'linux/amd64,linux/arm64',
+      accepted:
+        'one platform when load is true (the local image store holds one platform per tag); leave platforms empty for the native one'
     },
     {
-      name: 'load with two platforms',
-      given: { ...IMAGE, push: 'false', load: 'true' },
+      name: 'push and load with two platforms',
+      given: { ...IMAGE, push: 'true', load: 'true', platforms: 'linux/amd64,linux/arm64' },
       input: 'platforms',
       value: 'linux/amd64,linux/arm64',
       accepted: 'one platform when load is true'
@@ -626,16 +633,6 @@ describe('readInputs: the bad-input table', () => {
   test('empty platforms shows the value as given', () => {
     expect(errorOf(() => read({ ...IMAGE, platforms: ',' })).value).toBe(',');
   });
-
-  // readInputs keeps secrets as raw lines; main's Inputs phase runs parseSecrets on them right after.
-  test('a secrets line without = is refused in the Inputs phase (parseSecrets)', () => {
-    const inputs = read({ ...IMAGE, secrets: 'NPM_TOKEN=abc\nnot-a-pair' });
-    const error = errorOf(() => parseSecrets(inputs.secrets));
-    expect(error.input).toBe('secrets');
-    expect(error.message).toContain('lines of id=value');
-  });
-
-  // That the error can show the secret itself is a bug: see parseSecrets in plan/plan.test.ts.
 
   // validateTag exists in plan/image.ts but the tag rules never call it: a raw value is passed
   // through safeTag when tags are computed, so `my tag` becomes `my-tag` and a 129-character tag

@@ -5,7 +5,7 @@ import { readInputs } from '../../src/inputs/read.js';
 import type { Inputs } from '../../src/plan/inputs.js';
 import type { Context } from '../../src/plan/context.js';
 import { InputError } from '../../src/plan/errors.js';
-import { makePlan, parseSecrets, secretRefs, type Plan, type PlanIds } from '../../src/plan/plan.js';
+import { makePlan, type Plan, type PlanIds } from '../../src/plan/plan.js';
 import { nativePlatform } from '../../src/plan/platforms.js';
 import type { Step } from '../../src/plan/steps.js';
 
@@ -32,7 +32,7 @@ const CONTEXT: Context = {
 const IDS: PlanIds = {
   builderName: 'multiarch-7001-1-a1b2c3',
   metadataFile: '/tmp/multiarch-x/metadata.json',
-  secretSpecs: [],
+  secretPaths: {},
   runId: '7001'
 };
 
@@ -369,7 +369,7 @@ describe('makePlan: load mode', () => {
       '--platform',
       'linux/arm64',
       ...LABEL_ARGS,
-      '--provenance=mode=min',
+      '--provenance=false',
       '--sbom=false',
       '--tag',
       'octo/app:main',
@@ -378,6 +378,25 @@ describe('makePlan: load mode', () => {
       '--load',
       '.'
     ]);
+  });
+
+  test('pushed by digest and loaded: the tags name the loaded image only', () => {
+    const p = plan({ images: 'octo/app', push: 'true', load: 'true', platforms: 'linux/arm64' });
+    expect(stepOf(p, 'build')?.pushTo).toBe('octo/app');
+    expect(argvOf(p).slice(argvOf(p).indexOf('--provenance=false'))).toEqual([
+      '--provenance=false',
+      '--sbom=false',
+      '--cache-from',
+      'type=registry,ref=octo/app:buildcache',
+      '--cache-to',
+      `type=registry,ref=octo/app:buildcache,${WRITE}`,
+      '--output',
+      'type=image,name=octo/app,push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true',
+      '--output',
+      'type=docker,"name=octo/app:main,octo/app:sha-860c190"',
+      '.'
+    ]);
+    expect(argvOf(p)).not.toContain('--tag');
   });
 
   test('build only: no output at all', () => {
@@ -404,10 +423,13 @@ describe('makePlan: secrets and options reach the argv', () => {
         'build-args': 'V=1',
         'cache-from': 'type=gha',
         'cache-to': 'type=gha,mode=max',
-        target: 'runtime'
+        target: 'runtime',
+        secrets: 'npm=s3cret-value',
+        'secret-envs': 'gh=GITHUB_TOKEN',
+        'secret-files': 'cfg=Dockerfile'
       },
       CONTEXT,
-      { ...IDS, secretSpecs: ['id=npm,src=/tmp/multiarch-x/secret-npm', 'id=gh,env=GITHUB_TOKEN'] }
+      { ...IDS, secretPaths: { npm: '/tmp/multiarch-x/secret-npm' } }
     );
     expect(argvOf(p)).toEqual([
       ...HEAD,
@@ -423,6 +445,8 @@ describe('makePlan: secrets and options reach the argv', () => {
       'id=npm,src=/tmp/multiarch-x/secret-npm',
       '--secret',
       'id=gh,env=GITHUB_TOKEN',
+      '--secret',
+      'id=cfg,src=Dockerfile',
       '--provenance=mode=min',
       '--sbom=false',
       '--cache-from',
@@ -474,117 +498,5 @@ describe('makePlan: push with rules that give no tag', () => {
 
   test('without push, no tag is fine', () => {
     expect(plan({ push: 'false', tags: 'type=ref,event=tag' }).tags.refs).toEqual([]);
-  });
-});
-
-describe('parseSecrets', () => {
-  test.each([
-    { name: 'one secret', lines: ['NPM_TOKEN=abc123'], expected: [{ id: 'NPM_TOKEN', value: 'abc123' }] },
-    {
-      name: 'split at the first =',
-      lines: ['url=https://u:p@h/?a=b'],
-      expected: [{ id: 'url', value: 'https://u:p@h/?a=b' }]
-    },
-    { name: 'the value keeps its spaces and commas', lines: ['k= a, b '], expected: [{ id: 'k', value: ' a, b ' }] },
-    { name: 'spaces around the id', lines: ['  gh.token-1_x =v'], expected: [{ id: 'gh.token-1_x', value: 'v' }] },
-    { name: 'an empty value', lines: ['EMPTY='], expected: [{ id: 'EMPTY', value: '' }] },
-    {
-      name: 'two lines',
-      lines: ['A=1', 'B=2'],
-      expected: [
-        { id: 'A', value: '1' },
-        { id: 'B', value: '2' }
-      ]
-    }
-  ])('$name', ({ lines, expected }) => {
-    expect(parseSecrets(lines)).toEqual(expected);
-  });
-
-  test.each([
-    { name: 'no =', line: 'justavalue' },
-    { name: 'no id', line: '=value' },
-    { name: 'a space in the id', line: 'my token=v' },
-    { name: 'a slash in the id', line: 'a/b=v' }
-  ])('rejects $name', ({ line }) => {
-    let error: unknown;
-    try {
-      parseSecrets(['OK=1', line]);
-    } catch (err) {
-      error = err;
-    }
-    expect(error).toBeInstanceOf(InputError);
-    expect((error as InputError).input).toBe('secrets');
-    expect((error as InputError).message).toContain('lines of id=value, the id made of letters, digits, _ . -');
-  });
-
-  // With no id before the =, the error shows line.slice(0, 20): the secret itself, or its first
-  // 20 characters, which the runner's mask (of the whole value) does not hide.
-  test.each([
-    { name: 'no = (the value given alone)', line: 'ghp_R2d2C3poBb8Ig88Ackbar', secret: 'ghp_R2d2' },
-    { name: 'no id before the =', line: '=ghp_R2d2C3poBb8Ig88Ackbar', secret: 'ghp_R2d2' }
-  ])('BUG: a secrets line with $name shows the secret in the error', ({ line, secret }) => {
-    let message = '';
-    try {
-      parseSecrets([line]);
-    } catch (err) {
-      message = (err as Error).message;
-    }
-    expect(message).toContain('input "secrets"');
-    expect(message).not.toContain(secret);
-  });
-
-  test('the value of a well-formed line with a bad id is never shown', () => {
-    let message = '';
-    try {
-      parseSecrets(['bad id=s3cr3t-value']);
-    } catch (err) {
-      message = (err as Error).message;
-    }
-    expect(message).toContain('input "secrets"');
-    expect(message).not.toContain('s3cr3t');
-  });
-});
-
-describe('secretRefs', () => {
-  test.each([
-    { name: 'nothing', envs: [], files: [], expected: [] },
-    { name: 'an env secret', envs: ['gh=GITHUB_TOKEN'], files: [], expected: ['id=gh,env=GITHUB_TOKEN'] },
-    {
-      name: 'a file secret',
-      envs: [],
-      files: ['npmrc=/home/runner/.npmrc'],
-      expected: ['id=npmrc,src=/home/runner/.npmrc']
-    },
-    {
-      name: 'envs first, then files',
-      envs: ['a=A', 'b=B'],
-      files: ['c=/c'],
-      expected: ['id=a,env=A', 'id=b,env=B', 'id=c,src=/c']
-    },
-    { name: 'a path with =', envs: [], files: ['cfg=/etc/a=b'], expected: ['id=cfg,src=/etc/a=b'] }
-  ])('$name', ({ envs, files, expected }) => {
-    expect(secretRefs(envs, files)).toEqual(expected);
-  });
-
-  test.each([
-    { name: 'secret-envs without =', envs: ['GITHUB_TOKEN'], files: [], input: 'secret-envs', value: 'GITHUB_TOKEN' },
-    {
-      name: 'secret-files without id',
-      envs: [],
-      files: ['=/home/runner/.npmrc'],
-      input: 'secret-files',
-      value: '=/home/runner/.npmrc'
-    }
-  ])('rejects $name', ({ envs, files, input, value }) => {
-    let error: unknown;
-    try {
-      secretRefs(envs, files);
-    } catch (err) {
-      error = err;
-    }
-    expect(error).toBeInstanceOf(InputError);
-    expect((error as InputError).input).toBe(input);
-    expect((error as InputError).value).toBe(value);
-    expect((error as InputError).message).toContain('id=value pairs');
   });
 });

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRunner, ExecError } from '../../src/tools/exec.js';
+import { createRunner, ExecError, neutraliseCommands } from '../../src/tools/exec.js';
 import type { Runner } from '../../src/ports.js';
 import { Masker, type Log } from '../../src/ports.js';
 
@@ -292,5 +292,92 @@ describe('createRunner: stalls', () => {
   test('stallMs 0 or unset never cancels', async () => {
     const { run } = runner();
     await expect(run('sleep', ['0.5'], { stallMs: 0 })).resolves.toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+});
+
+describe('neutraliseCommands', () => {
+  test.each([
+    { name: 'plain text is unchanged', text: 'step 1/3 : RUN make', expected: 'step 1/3 : RUN make' },
+    { name: 'a :: inside a line is not a command', text: 'see ::error:: below', expected: 'see ::error:: below' },
+    { name: 'a lone command line', text: '::warning::x', expected: '| ::warning::x' },
+    { name: 'a command after blanks', text: '  \t::add-mask::abc', expected: '|   \t::add-mask::abc' },
+    {
+      name: 'a bare CR before a command',
+      text: 'progress 50%\r::error::injected',
+      expected: 'progress 50%\n| ::error::injected'
+    },
+    {
+      name: 'CRLF before a command',
+      text: 'progress 50%\r\n::error::injected',
+      expected: 'progress 50%\n| ::error::injected'
+    },
+    { name: 'several CRs', text: '10%\r20%\r::stop-commands::t', expected: '10%\n20%\n| ::stop-commands::t' },
+    { name: 'the older ##[ form', text: '##[error]injected', expected: '| ##[error]injected' },
+    { name: 'already neutralised text stays as it is', text: '| ::error::x', expected: '| ::error::x' }
+  ])('$name', ({ text, expected }) => {
+    expect(neutraliseCommands(text)).toBe(expected);
+  });
+});
+
+describe('createRunner: nothing a child prints can start a workflow command', () => {
+  test.each([
+    {
+      name: 'a bare CR',
+      script: `printf 'progress 50%%\\r::error::injected\\n'`,
+      lines: ['progress 50%\n| ::error::injected']
+    },
+    {
+      name: 'CRLF',
+      script: `printf 'progress 50%%\\r\\n::error::injected\\r\\n'`,
+      lines: ['progress 50%', '| ::error::injected']
+    },
+    { name: 'a lone command line on stderr', script: `printf '::warning::x\\n' >&2`, lines: ['| ::warning::x'] },
+    {
+      name: 'a last line without a line break',
+      script: `printf 'ok\\n::error::last'`,
+      lines: ['ok', '| ::error::last']
+    }
+  ])('$name', async ({ script, lines: expected }) => {
+    const { run, lines } = runner();
+    await run('sh', ['-c', script]);
+    expect(lines.slice(1)).toEqual(expected);
+  });
+
+  test('the output quoted in a failure is neutralised too', async () => {
+    const { run } = runner();
+    const error = await rejection(run('sh', ['-c', `printf 'bad\\r::error::injected\\n' >&2; exit 3`]));
+    expect(error.message).toBe('sh failed with exit code 3:\nbad\n| ::error::injected');
+  });
+});
+
+describe('createRunner: a watch decides when silence is a stall', () => {
+  test('while the watch says a step works, silence longer than stallMs is not a stall', async () => {
+    const { run } = runner();
+    const seen: string[] = [];
+    const watch = (line: string) => {
+      seen.push(line);
+      return line !== 'working';
+    };
+    const result = await run('sh', ['-c', 'echo working; sleep 1; echo done'], { stallMs: 300, watch });
+    expect(result.code).toBe(0);
+    expect(seen).toEqual(['working', 'done']);
+  });
+
+  test('once the watch says the timer runs again, silence is a stall', async () => {
+    const { run } = runner();
+    const watch = (line: string) => line !== 'working';
+    const error = await rejection(
+      run('sh', ['-c', 'echo working; sleep 0.6; echo transfer; sleep 30'], { stallMs: 300, watch })
+    );
+    expect(error.stalled).toBe(true);
+    expect(error.result.stdout).toBe('working\ntransfer\n');
+  });
+
+  test('quiet output is still watched', async () => {
+    const { run, lines } = runner();
+    const seen: string[] = [];
+    await run('sh', ['-c', 'printf "a\\nb\\n"'], { quiet: true, stallMs: 1000, watch: (l) => (seen.push(l), true) });
+    expect(seen).toEqual(['a', 'b']);
+    expect(lines.slice(1)).toEqual([]);
   });
 });

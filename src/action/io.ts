@@ -1,11 +1,13 @@
 import * as core from '@actions/core';
 import type { Edges } from '../ports.js';
+import { neutraliseCommands } from '../tools/exec.js';
 
 /** The action's edges: inputs, outputs, state, log groups and the summary through @actions/core. */
 export function actionEdges(): Edges {
   return {
     log: {
-      info: (m) => core.info(m),
+      // core.info prints as is; warnings, debug lines and group names are escaped by @actions/core.
+      info: (m) => core.info(neutraliseCommands(m)),
       warning: (m) => core.warning(m),
       debug: (m) => core.debug(m),
       group: (name, fn) => core.group(name, fn),

@@ -2,61 +2,113 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../plan/errors.js';
 import { parseList } from '../plan/list.js';
-import type { Inputs, QemuMode } from '../plan/inputs.js';
-import { parsePlatforms } from '../plan/platforms.js';
+import type { Driver, Inputs, Mode, QemuMode, Secret, SecretEnv, SecretFile } from '../plan/inputs.js';
+import { nativePlatform, parsePlatforms, type Platform } from '../plan/platforms.js';
 import { parseImages } from '../plan/image.js';
 import { releaseTag } from '../plan/versions.js';
 import { parseDigestRefs } from '../plan/matrix.js';
-import { parse as parseCsv } from 'csv-parse/sync';
 import { parseFlavor } from '../plan/tags/flavor.js';
 import { parseTagRules } from '../plan/tags/rules.js';
+import { DEFAULTS } from './specs.js';
 
-/** Defaults live here and in action.yml; the command line reads the same table. */
-export const DEFAULTS: Record<string, string> = {
-  mode: 'build',
-  platforms: 'linux/amd64,linux/arm64',
-  context: '.',
-  file: '',
-  provenance: 'mode=min',
-  sbom: 'false',
-  push: 'true',
-  load: 'false',
-  'no-cache': 'false',
-  pull: 'false',
-  cache: 'auto',
-  'cache-tag': 'buildcache',
-  qemu: 'auto',
-  'qemu-image': 'tonistiigi/binfmt:qemu-v9.2.2-52',
-  'buildx-mirror': 'https://github.com/docker/buildx/releases/download',
-  driver: 'docker-container',
-  'buildkit-image': 'moby/buildkit:v0.32.2',
-  retries: '3',
-  'stall-timeout': '600',
-  'dry-run': 'false',
-  'metadata-source': 'auto'
-};
+// The command line still imports the defaults from here; they live in the spec table.
+export { DEFAULTS };
 
 export type InputReader = (name: string) => string;
 
-/** Reads and validates every input. Throws InputError before anything is built or pushed. */
-export function readInputs(raw: InputReader, cwd: string = process.cwd()): Inputs {
+/** The raw inputs with action.yml's defaults applied, and whether the user gave one at all. */
+interface Raw {
+  /** The trimmed value, or the input's default when it is empty. */
+  get(name: string): string;
+  /** The value exactly as given ('' when not given): for multi-line values that must stay as they are. */
+  exact(name: string): string;
+  given(name: string): boolean;
+  list(name: string, comma?: boolean): string[];
+}
+
+function rawInputs(read: InputReader): Raw {
   const get = (name: string): string => {
-    const value = raw(name).trim();
+    const value = read(name).trim();
     return value === '' ? (DEFAULTS[name] ?? '') : value;
   };
-  const list = (name: string, comma = false): string[] => parseList(get(name), { comma });
+  return {
+    get,
+    exact: (name) => read(name),
+    given: (name) => read(name).trim() !== '',
+    list: (name, comma = false) => parseList(get(name), { comma })
+  };
+}
 
-  const mode = oneOf(get('mode'), 'mode', ['build', 'platform', 'merge'] as const);
-  const push = bool(get('push'), 'push');
-  const load = bool(get('load'), 'load');
-  if (push && load)
-    throw new InputError(
-      'load',
-      'true',
-      'false when push is true: a multi-platform image cannot be pushed and loaded in one build; use two steps'
-    );
-  const driver = oneOf(get('driver'), 'driver', ['docker-container', 'remote', 'docker'] as const);
-  const endpoint = get('endpoint');
+/** Reads and validates every input, secrets included. Throws InputError before anything is built or pushed. */
+export function readInputs(
+  read: InputReader,
+  cwd: string = process.cwd(),
+  native: Platform = nativePlatform()
+): Inputs {
+  const raw = rawInputs(read);
+  const mode = oneOf(raw.get('mode'), 'mode', ['build', 'platform', 'merge'] as const);
+  const push = bool(raw.get('push'), 'push');
+  const load = bool(raw.get('load'), 'load');
+  const builder = readBuilder(raw);
+  const images = readImages(raw, mode, push || load);
+  const { platforms, digests } = readPlatforms(raw, mode, images, load, native);
+  const { context, file } = readBuildSource(raw, mode, cwd);
+  return {
+    mode,
+    images,
+    platforms,
+    tagRules: parseTagRules(raw.get('tags')),
+    flavor: parseFlavor(raw.get('flavor')),
+    labels: raw.list('labels'),
+    annotations: raw.list('annotations'),
+    context,
+    file,
+    target: raw.get('target'),
+    buildArgs: raw.list('build-args'),
+    buildContexts: raw.list('build-contexts'),
+    ...readSecrets(raw, cwd),
+    ssh: raw.list('ssh'),
+    network: raw.get('network'),
+    addHosts: raw.list('add-hosts', true),
+    shmSize: raw.get('shm-size'),
+    ulimit: raw.list('ulimit'),
+    provenance: readProvenance(raw, load),
+    sbom: raw.get('sbom'),
+    push,
+    load,
+    noCache: bool(raw.get('no-cache'), 'no-cache'),
+    noCacheFilters: raw.list('no-cache-filters', true),
+    pull: bool(raw.get('pull'), 'pull'),
+    ...readCache(raw, push),
+    ...builder,
+    digests,
+    runId: runId(raw.get('run-id')),
+    ...readLimits(raw),
+    dryRun: bool(raw.get('dry-run'), 'dry-run'),
+    metadataSource: oneOf(raw.get('metadata-source'), 'metadata-source', ['auto', 'workflow', 'git'] as const)
+  };
+}
+
+type BuilderInputs = Pick<
+  Inputs,
+  | 'qemu'
+  | 'qemuImage'
+  | 'buildxVersion'
+  | 'buildxMirror'
+  | 'builder'
+  | 'driver'
+  | 'driverOpts'
+  | 'endpoint'
+  | 'buildkitImage'
+  | 'buildkitdConfig'
+  | 'buildkitdConfigInline'
+  | 'buildkitdFlags'
+>;
+
+/** QEMU, buildx and the builder: the driver decides which of the others may be set. */
+function readBuilder(raw: Raw): BuilderInputs {
+  const driver: Driver = oneOf(raw.get('driver'), 'driver', ['docker-container', 'remote', 'docker'] as const);
+  const endpoint = raw.get('endpoint');
   if (driver === 'remote' && endpoint === '')
     throw new InputError(
       'endpoint',
@@ -68,28 +120,60 @@ export function readInputs(raw: InputReader, cwd: string = process.cwd()): Input
   if (driver !== 'docker-container') {
     // Only a builder the action starts itself can be given a buildkitd configuration.
     for (const name of ['buildkitd-config', 'buildkitd-config-inline', 'buildkitd-flags']) {
-      if (raw(name).trim() !== '')
+      if (raw.given(name))
         throw new InputError(
           name,
-          raw(name).trim().split('\n')[0],
+          raw.get(name).split('\n')[0],
           `empty with driver ${driver}: configure that BuildKit where it runs`
         );
     }
   }
-  const buildxVersion = get('buildx-version');
+  const buildxVersion = raw.get('buildx-version');
   if (buildxVersion !== '') releaseTag(buildxVersion);
+  return {
+    qemu: qemuMode(raw.get('qemu')),
+    qemuImage: raw.get('qemu-image'),
+    buildxVersion,
+    buildxMirror: raw.get('buildx-mirror'),
+    builder: raw.get('builder'),
+    driver,
+    driverOpts: raw.list('driver-opts'),
+    endpoint,
+    buildkitImage: raw.get('buildkit-image'),
+    buildkitdConfig: raw.get('buildkitd-config'),
+    buildkitdConfigInline: raw.exact('buildkitd-config-inline'),
+    buildkitdFlags: raw.get('buildkitd-flags')
+  };
+}
 
-  const images = parseImages(get('images'));
-  if ((push || load || mode !== 'build') && images.length === 0) {
+function readImages(raw: Raw, mode: Mode, output: boolean): string[] {
+  const images = parseImages(raw.get('images'));
+  if ((output || mode !== 'build') && images.length === 0) {
     throw new InputError(
       'images',
       '',
       'at least one image name (e.g. ghcr.io/owner/app) when push, load or mode platform/merge is set'
     );
   }
-  const platformsRaw = get('platforms');
-  const digests = list('digests', true);
-  if (mode === 'merge' && raw('platforms').trim() === '' && digests.length === 0) {
+  return images;
+}
+
+/** What `platforms` left empty builds, unless load asks for the native platform. */
+const DEFAULT_PLATFORMS = 'linux/amd64,linux/arm64';
+
+/**
+ * The platforms to build (with load and none given: the native one, the only kind the local image
+ * store takes), and the merge's explicit digests.
+ */
+function readPlatforms(
+  raw: Raw,
+  mode: Mode,
+  images: string[],
+  load: boolean,
+  native: Platform
+): { platforms: Platform[]; digests: string[] } {
+  const digests = raw.list('digests', true);
+  if (mode === 'merge' && !raw.given('platforms') && digests.length === 0) {
     // A default here would silently leave out a platform the matrix built: the half image users ship by accident.
     throw new InputError(
       'platforms',
@@ -97,27 +181,27 @@ export function readInputs(raw: InputReader, cwd: string = process.cwd()): Input
       'in merge mode, the list of platforms every matrix leg built (or explicit digests)'
     );
   }
-  const platformItems = parseList(platformsRaw, { comma: true });
-  if (platformItems.length === 0)
+  if (load && !raw.given('platforms')) return { platforms: [native], digests };
+  const platformsRaw = raw.given('platforms') ? raw.get('platforms') : DEFAULT_PLATFORMS;
+  const items = parseList(platformsRaw, { comma: true });
+  if (items.length === 0)
     throw new InputError('platforms', platformsRaw, 'at least one platform, e.g. linux/amd64,linux/arm64');
-  const platforms = parsePlatforms(platformItems);
+  const platforms = parsePlatforms(items);
   if (digests.length > 0) parseDigestRefs(digests, images[0]);
   if (load && platforms.length > 1) {
     throw new InputError(
       'platforms',
       platforms.map((p) => p.id).join(','),
-      'one platform when load is true (the local image store holds one platform per tag)'
+      'one platform when load is true (the local image store holds one platform per tag); leave platforms empty for the native one'
     );
   }
+  return { platforms, digests };
+}
 
-  const cacheRaw = get('cache');
-  const cache = cacheRaw === 'auto' ? push : bool(cacheRaw, 'cache', 'true, false or auto');
-  const cacheTag = get('cache-tag');
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/.test(cacheTag))
-    throw new InputError('cache-tag', cacheTag, 'a tag name of letters, digits, _ . - (at most 101 characters)');
-
-  const context = get('context');
-  const file = get('file');
+/** The context and Dockerfile must exist before a builder is started for them (a merge builds nothing). */
+function readBuildSource(raw: Raw, mode: Mode, cwd: string): { context: string; file: string } {
+  const context = raw.get('context');
+  const file = raw.get('file');
   const remoteContext = /^(https?:\/\/|git@|github\.com\/)|\.git(#.*)?$/.test(context);
   if (mode !== 'merge' && !remoteContext) {
     const dir = path.resolve(cwd, context);
@@ -127,60 +211,134 @@ export function readInputs(raw: InputReader, cwd: string = process.cwd()): Input
     if (file !== '-' && !existsSync(dockerfile))
       throw new InputError('file', file || path.join(context, 'Dockerfile'), 'an existing Dockerfile');
   }
+  return { context, file };
+}
 
-  const retries = integer(get('retries'), 'retries', 0, 10);
-  const stall = integer(get('stall-timeout'), 'stall-timeout', 0, 24 * 3600);
+const SECRET_ID = /^[A-Za-z0-9_.-]+$/;
 
+/** `secrets`, `secret-envs` and `secret-files`, each split into its id and what it names. */
+function readSecrets(raw: Raw, cwd: string): { secrets: Secret[]; secretEnvs: SecretEnv[]; secretFiles: SecretFile[] } {
+  const secrets = secretItems(raw.exact('secrets')).map((item, index) => {
+    const eq = item.indexOf('=');
+    const id = eq > 0 ? item.slice(0, eq).trim() : '';
+    // Never echo the item: without a valid id, any of it may be the secret itself.
+    if (!SECRET_ID.test(id))
+      throw new InputError(
+        'secrets',
+        `item ${index + 1} (value not shown)`,
+        'lines of id=value, the id made of letters, digits, _ . -'
+      );
+    return { id, value: item.slice(eq + 1) };
+  });
+  const secretEnvs = raw.list('secret-envs', true).map((item) => {
+    const [id, env] = idPair('secret-envs', item);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env))
+      throw new InputError('secret-envs', item, 'id=ENV_NAME, the name made of letters, digits and _');
+    return { id, env };
+  });
+  const secretFiles = raw.list('secret-files').map((item) => {
+    const [id, file] = idPair('secret-files', item);
+    if (!existsSync(path.resolve(cwd, file)))
+      throw new InputError('secret-files', item, 'id=path of an existing file (relative to the workspace)');
+    return { id, path: file };
+  });
+  return { secrets, secretEnvs, secretFiles };
+}
+
+/** `id=rest` of secret-envs and secret-files (they name a variable or a file, never a value, so the item may be shown). */
+function idPair(input: string, item: string): [string, string] {
+  const eq = item.indexOf('=');
+  const id = eq > 0 ? item.slice(0, eq).trim() : '';
+  const rest = eq > 0 ? item.slice(eq + 1).trim() : '';
+  if (!SECRET_ID.test(id) || rest === '')
+    throw new InputError(input, item, 'id=value pairs, the id made of letters, digits, _ . -');
+  return [id, rest];
+}
+
+/**
+ * The `secrets` items as build-push-action reads them: one a line, commas belonging to the value
+ * (`tok=user=alice,password=s3cret` is one secret). An item that starts with a double quote runs
+ * to the closing quote at the end of a line, so it may span lines (a PEM key); `""` inside it is
+ * one quote. Values are kept exactly; blank lines are dropped.
+ */
+function secretItems(text: string): string[] {
+  const lines = text.split(/\r?\n/);
+  const items: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.trim() === '') continue;
+    if (!line.trimStart().startsWith('"')) {
+      items.push(line);
+      continue;
+    }
+    // A quoted item: gather lines until one ends with a quote that is not half of a `""`.
+    const start = i;
+    let quoted = line.trimStart().slice(1);
+    while (!closesQuote(quoted) && i + 1 < lines.length) quoted += `\n${lines[++i]}`;
+    if (!closesQuote(quoted))
+      throw new InputError(
+        'secrets',
+        `item ${items.length + 1} (value not shown)`,
+        `a closing " at the end of a line for the quoted item that starts on line ${start + 1}`
+      );
+    items.push(quoted.trimEnd().slice(0, -1).replace(/""/g, '"'));
+  }
+  return items;
+}
+
+/** Whether a quoted item's text (after its opening quote) ends with its closing quote. */
+function closesQuote(text: string): boolean {
+  const trailing = /"+$/.exec(text.trimEnd())?.[0].length ?? 0;
+  return trailing % 2 === 1;
+}
+
+/**
+ * `provenance` as buildx takes it: true, false, or its attestation's key=value options. Empty:
+ * mode=min, but off with load, as build-push-action leaves it: the local image store cannot take
+ * the attestation's index ("docker exporter does not currently support exporting manifest lists").
+ */
+function readProvenance(raw: Raw, load: boolean): string {
+  if (!raw.given('provenance')) return load ? 'false' : 'mode=min';
+  const value = raw.get('provenance');
+  const accepted =
+    'true, false, or key=value options, comma separated: mode=min|max, builder-id=<url>, version=v0.2|v1, inline-only=, reproducible=, disabled= (true|false)';
+  if (/^(true|false)$/i.test(value)) return String(bool(value, 'provenance', accepted));
+  const valid = value.split(',').every((pair) => {
+    const eq = pair.indexOf('=');
+    const key = pair.slice(0, eq).trim();
+    const option = pair.slice(eq + 1).trim();
+    switch (eq > 0 ? key : '') {
+      case 'mode':
+        return option === 'min' || option === 'max';
+      case 'builder-id':
+        return option !== '';
+      case 'version':
+        return option === 'v0.2' || option === 'v1';
+      case 'inline-only':
+      case 'reproducible':
+      case 'disabled':
+        return option === 'true' || option === 'false';
+      default:
+        return false;
+    }
+  });
+  if (!valid) throw new InputError('provenance', value, accepted);
+  return value;
+}
+
+function readCache(raw: Raw, push: boolean): Pick<Inputs, 'cache' | 'cacheTag' | 'cacheFrom' | 'cacheTo'> {
+  const setting = raw.get('cache');
+  const cache = setting === 'auto' ? push : bool(setting, 'cache', 'true, false or auto');
+  const cacheTag = raw.get('cache-tag');
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/.test(cacheTag))
+    throw new InputError('cache-tag', cacheTag, 'a tag name of letters, digits, _ . - (at most 101 characters)');
+  return { cache, cacheTag, cacheFrom: raw.list('cache-from'), cacheTo: raw.list('cache-to') };
+}
+
+function readLimits(raw: Raw): Pick<Inputs, 'retries' | 'stallTimeoutMs'> {
   return {
-    mode,
-    images,
-    platforms,
-    tagRules: parseTagRules(get('tags')),
-    flavor: parseFlavor(get('flavor')),
-    labels: list('labels'),
-    annotations: list('annotations'),
-    context,
-    file,
-    target: get('target'),
-    buildArgs: list('build-args'),
-    buildContexts: list('build-contexts'),
-    secrets: secretItems(raw('secrets')),
-    secretEnvs: list('secret-envs', true),
-    secretFiles: list('secret-files'),
-    ssh: list('ssh'),
-    network: get('network'),
-    addHosts: list('add-hosts', true),
-    shmSize: get('shm-size'),
-    ulimit: list('ulimit'),
-    provenance: get('provenance'),
-    sbom: get('sbom'),
-    push,
-    load,
-    noCache: bool(get('no-cache'), 'no-cache'),
-    noCacheFilters: list('no-cache-filters', true),
-    pull: bool(get('pull'), 'pull'),
-    cache,
-    cacheTag,
-    cacheFrom: list('cache-from'),
-    cacheTo: list('cache-to'),
-    qemu: qemuMode(get('qemu')),
-    qemuImage: get('qemu-image'),
-    buildxVersion,
-    buildxMirror: get('buildx-mirror'),
-    builder: get('builder'),
-    driver,
-    driverOpts: list('driver-opts'),
-    endpoint,
-    buildkitImage: get('buildkit-image'),
-    buildkitdConfig: get('buildkitd-config'),
-    buildkitdConfigInline: raw('buildkitd-config-inline'),
-    buildkitdFlags: get('buildkitd-flags'),
-    retries,
-    stallTimeoutMs: stall * 1000,
-    dryRun: bool(get('dry-run'), 'dry-run'),
-    metadataSource: oneOf(get('metadata-source'), 'metadata-source', ['auto', 'workflow', 'git'] as const),
-    digests,
-    runId: runId(get('run-id'))
+    retries: integer(raw.get('retries'), 'retries', 0, 10),
+    stallTimeoutMs: integer(raw.get('stall-timeout'), 'stall-timeout', 0, 24 * 3600) * 1000
   };
 }
 
@@ -212,20 +370,4 @@ function integer(value: string, input: string, min: number, max: number): number
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
     throw new InputError(input, value, `a whole number from ${min} to ${max}`);
   return Number(value);
-}
-
-/**
- * The `secrets` items, as build-push-action reads them: one a line, or comma separated, and a
- * quoted item may span lines (a PEM key). Values are kept exactly; only blank items are dropped.
- */
-function secretItems(value: string): string[] {
-  if (value.trim() === '') return [];
-  const rows: string[][] = parseCsv(value, {
-    delimiter: ',',
-    record_delimiter: ['\r\n', '\n'],
-    relax_column_count: true,
-    relax_quotes: true,
-    skip_empty_lines: true
-  });
-  return rows.flat().filter((item) => item.trim() !== '');
 }

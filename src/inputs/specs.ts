@@ -1,7 +1,8 @@
 /**
- * Every input of the action, in action.yml's order, with its description: the command line's
- * flags and --help come from this list (the bundle ships without action.yml). A unit test checks
- * that it and action.yml name the same inputs with the same descriptions.
+ * Every input of the action, in action.yml's order: its name, kind, default and description. The
+ * command line's flags, --help and defaults come from this table (the bundle ships without
+ * action.yml), and the action reads the same defaults. A unit test checks that it and action.yml
+ * agree on names, defaults and descriptions.
  */
 export type InputKind =
   /** one value; a flag given twice is an error */
@@ -14,6 +15,8 @@ export type InputKind =
 export interface InputSpec {
   name: string;
   kind: InputKind;
+  /** action.yml's default ('' when none): what an input left empty reads as. */
+  default: string;
   description: string;
 }
 
@@ -21,185 +24,261 @@ export const INPUTS: readonly InputSpec[] = [
   {
     name: 'mode',
     kind: 'string',
+    default: 'build',
     description:
       "build: build every platform and publish the index (one job). platform: one leg of a matrix, pushed by digest for a later merge. merge: publish the legs' digests as one index."
   },
   {
     name: 'images',
     kind: 'list',
+    default: '',
     description:
       'Image names, one a line or comma separated (e.g. ghcr.io/owner/app). Lower-cased. The first one also holds the registry cache and the by-digest push.'
   },
   {
     name: 'platforms',
     kind: 'list',
+    default: '',
     description:
-      'Target platforms, comma or newline separated (linux/amd64, linux/arm64, linux/arm/v7, linux/riscv64, …).'
+      "Target platforms, comma or newline separated (linux/amd64, linux/arm64, linux/arm/v7, linux/riscv64, \u2026). Empty: linux/amd64,linux/arm64; with load, the runner's own platform."
   },
   {
     name: 'tags',
     kind: 'list',
+    default: '',
     description:
       "Tag rules, one a line, in docker/metadata-action's syntax (type=semver,pattern={{version}}, type=ref,event=branch, type=sha, type=raw,value=…). Empty: branch, pull request, {{version}}, {{major}}.{{minor}}, {{major}} (not for 0.x) and sha."
   },
   {
     name: 'flavor',
     kind: 'list',
+    default: '',
     description: 'Global tag options: latest=auto|true|false, prefix=, suffix= (each with ,onlatest=true|false).'
   },
   {
     name: 'labels',
     kind: 'list',
+    default: '',
     description: 'Extra image labels, one key=value a line; they override the computed OCI labels.'
   },
   {
     name: 'annotations',
     kind: 'list',
+    default: '',
     description:
       'Extra annotations, one a line, in buildx form ([index:|manifest:]key=value); they override the computed ones.'
   },
   {
     name: 'metadata-source',
     kind: 'string',
+    default: 'auto',
     description:
       'Where the commit, ref and repository come from: workflow (the GitHub event), git (the local repository, for runs outside GitHub) or auto.'
   },
-  { name: 'context', kind: 'string', description: 'Build context: a path (relative to the workspace) or a git URL.' },
-  { name: 'file', kind: 'string', description: 'Path to the Dockerfile. Default: Dockerfile in the context.' },
-  { name: 'target', kind: 'string', description: 'Build stage to stop at.' },
-  { name: 'build-args', kind: 'list', description: 'Build arguments, one KEY=value a line.' },
-  { name: 'build-contexts', kind: 'list', description: 'Additional named build contexts, one name=path|url a line.' },
+  {
+    name: 'context',
+    kind: 'string',
+    default: '.',
+    description: 'Build context: a path (relative to the workspace) or a git URL.'
+  },
+  {
+    name: 'file',
+    kind: 'string',
+    default: '',
+    description: 'Path to the Dockerfile. Default: Dockerfile in the context.'
+  },
+  { name: 'target', kind: 'string', default: '', description: 'Build stage to stop at.' },
+  { name: 'build-args', kind: 'list', default: '', description: 'Build arguments, one KEY=value a line.' },
+  {
+    name: 'build-contexts',
+    kind: 'list',
+    default: '',
+    description: 'Additional named build contexts, one name=path|url a line.'
+  },
   {
     name: 'secrets',
     kind: 'list',
+    default: '',
     description:
       'Build secrets, one id=value a line. Written to a private file and passed by path: the value never reaches argv or the log.'
   },
   {
     name: 'secret-envs',
     kind: 'list',
+    default: '',
     description: 'Build secrets from environment variables, id=ENV_NAME, comma or newline separated.'
   },
-  { name: 'secret-files', kind: 'list', description: 'Build secrets from files, one id=path a line.' },
+  { name: 'secret-files', kind: 'list', default: '', description: 'Build secrets from files, one id=path a line.' },
   {
     name: 'ssh',
     kind: 'list',
+    default: '',
     description: 'SSH agent sockets or keys to expose to the build, one default|id=path a line.'
   },
-  { name: 'network', kind: 'string', description: 'Network mode for RUN steps (default, none, host).' },
-  { name: 'add-hosts', kind: 'list', description: 'Extra host:ip entries for RUN steps, comma or newline separated.' },
-  { name: 'shm-size', kind: 'string', description: 'Size of /dev/shm for RUN steps (e.g. 2g).' },
-  { name: 'ulimit', kind: 'list', description: 'Ulimits for RUN steps, one type=soft:hard a line.' },
+  { name: 'network', kind: 'string', default: '', description: 'Network mode for RUN steps (default, none, host).' },
+  {
+    name: 'add-hosts',
+    kind: 'list',
+    default: '',
+    description: 'Extra host:ip entries for RUN steps, comma or newline separated.'
+  },
+  { name: 'shm-size', kind: 'string', default: '', description: 'Size of /dev/shm for RUN steps (e.g. 2g).' },
+  { name: 'ulimit', kind: 'list', default: '', description: 'Ulimits for RUN steps, one type=soft:hard a line.' },
   {
     name: 'provenance',
     kind: 'string',
+    default: '',
     description:
-      'Provenance attestation: false, true, mode=min or mode=max. Attestations add an unknown/unknown entry to the index; false gives a plain index.'
+      "Provenance attestation: false, true, mode=min, mode=max, or buildx's other options (e.g. mode=max,builder-id=\u2026). Empty: mode=min, or false with load. Attestations add an unknown/unknown entry to the index; false gives a plain index."
   },
-  { name: 'sbom', kind: 'string', description: 'SBOM attestation: true or false.' },
+  { name: 'sbom', kind: 'string', default: 'false', description: 'SBOM attestation: true or false.' },
   {
     name: 'push',
     kind: 'boolean',
+    default: 'true',
     description: 'Push the image and its tags. Platform images go first, then the index, tags last.'
   },
   {
     name: 'load',
     kind: 'boolean',
-    description: 'Load the single-platform result into the local Docker image store instead of pushing.'
+    default: 'false',
+    description:
+      "Load the single-platform result into the local Docker image store (the runner's platform unless platforms names one); with push, it is pushed as well."
   },
-  { name: 'no-cache', kind: 'boolean', description: 'Build without any cache.' },
-  { name: 'no-cache-filters', kind: 'list', description: 'Stages to build without cache, comma separated.' },
-  { name: 'pull', kind: 'boolean', description: 'Always pull newer versions of base images.' },
+  { name: 'no-cache', kind: 'boolean', default: 'false', description: 'Build without any cache.' },
+  {
+    name: 'no-cache-filters',
+    kind: 'list',
+    default: '',
+    description: 'Stages to build without cache, comma separated.'
+  },
+  { name: 'pull', kind: 'boolean', default: 'false', description: 'Always pull newer versions of base images.' },
   {
     name: 'cache',
     kind: 'string',
+    default: 'auto',
     description:
-      'Registry layer cache at <first image>:<cache-tag>, mode=max, read and written: true, false, or auto (on when pushing). A cache that cannot be read or written warns and does not fail the build.'
+      'Registry layer cache at <first image>:<cache-tag>, mode=max: true (read and written), false, or auto (read whenever there is an image; written when pushing, except from a pull request of a fork). A cache that cannot be read or written warns and does not fail the build.'
   },
-  { name: 'cache-tag', kind: 'string', description: 'Tag of the registry cache ref.' },
+  { name: 'cache-tag', kind: 'string', default: 'buildcache', description: 'Tag of the registry cache ref.' },
   {
     name: 'cache-from',
     kind: 'list',
+    default: '',
     description: 'Explicit cache sources in buildx form, one a line; replaces the registry cache.'
   },
   {
     name: 'cache-to',
     kind: 'list',
+    default: '',
     description: 'Explicit cache destinations in buildx form, one a line; replaces the registry cache.'
   },
   {
     name: 'qemu',
     kind: 'string',
+    default: 'auto',
     description:
       "QEMU handlers for non-native platforms: auto (binfmt image when a Docker engine runs, else the host's qemu-user-static), binfmt-image, host, or false. Only missing handlers are installed; nothing is done when every platform is native."
   },
   {
     name: 'qemu-image',
     kind: 'string',
+    default: 'tonistiigi/binfmt:qemu-v9.2.2-52',
     description: 'binfmt installer image, pinned to a known-good QEMU; point it at a mirror to avoid Docker Hub limits.'
   },
   {
     name: 'buildx-version',
     kind: 'string',
+    default: '',
     description:
       "buildx release to install (e.g. v0.36.1), verified against the release's checksums and cached. Empty: use the installed buildx."
   },
-  { name: 'buildx-mirror', kind: 'string', description: 'Base address of buildx release downloads.' },
+  {
+    name: 'buildx-mirror',
+    kind: 'string',
+    default: 'https://github.com/docker/buildx/releases/download',
+    description: 'Base address of buildx release downloads.'
+  },
   {
     name: 'builder',
     kind: 'string',
+    default: '',
     description: 'Use this existing builder instead of creating one (it is not removed afterwards).'
   },
   {
     name: 'driver',
     kind: 'string',
+    default: 'docker-container',
     description: 'Builder driver: docker-container, remote (with endpoint) or docker.'
   },
   {
     name: 'driver-opts',
     kind: 'list',
+    default: '',
     description: 'Driver options, one key=value a line (e.g. network=host, image=…).'
   },
   {
     name: 'endpoint',
     kind: 'string',
+    default: '',
     description: 'BuildKit address for the remote driver (tcp://host:1234, unix:///run/buildkit/buildkitd.sock).'
   },
   {
     name: 'buildkit-image',
     kind: 'string',
+    default: 'moby/buildkit:v0.32.2',
     description:
       'BuildKit image for the docker-container driver, pinned; point it at a mirror to avoid Docker Hub limits.'
   },
-  { name: 'buildkitd-config', kind: 'string', description: 'Path to a buildkitd.toml for the builder.' },
-  { name: 'buildkitd-config-inline', kind: 'list', description: 'buildkitd.toml content for the builder.' },
-  { name: 'buildkitd-flags', kind: 'string', description: 'Extra buildkitd flags (docker-container driver).' },
+  { name: 'buildkitd-config', kind: 'string', default: '', description: 'Path to a buildkitd.toml for the builder.' },
+  {
+    name: 'buildkitd-config-inline',
+    kind: 'list',
+    default: '',
+    description: 'buildkitd.toml content for the builder.'
+  },
+  {
+    name: 'buildkitd-flags',
+    kind: 'string',
+    default: '',
+    description: 'Extra buildkitd flags (docker-container driver).'
+  },
   {
     name: 'retries',
     kind: 'string',
+    default: '3',
     description:
       'Attempts after the first for steps that are safe to repeat (pulls, downloads, bootstrap, push, imagetools), on transient registry faults only.'
   },
   {
     name: 'stall-timeout',
     kind: 'string',
+    default: '600',
     description: 'Seconds a build or push may print nothing before it is cancelled and retried (0: never).'
   },
   {
     name: 'dry-run',
     kind: 'boolean',
+    default: 'false',
     description:
       'Resolve platforms, tags, labels, cache refs and the exact commands, print them and set the outputs; build, push and install nothing.'
   },
   {
     name: 'digests',
     kind: 'list',
+    default: '',
     description: 'merge mode: explicit image@digest references of the legs, overriding discovery.'
   },
   {
     name: 'run-id',
     kind: 'string',
+    default: '',
     description:
       "Groups one run's matrix legs and its merge, so concurrent runs never mix. Default: GITHUB_RUN_ID (set it when running legs outside GitHub)."
   }
 ];
+
+/** Input name → its default, for the inputs that have one. */
+export const DEFAULTS: Readonly<Record<string, string>> = Object.fromEntries(
+  INPUTS.filter((input) => input.default !== '').map((input) => [input.name, input.default])
+);

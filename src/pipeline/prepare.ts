@@ -2,19 +2,19 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Log, Masker } from '../ports.js';
 import { readInputs } from '../inputs/read.js';
 import { contextFromGitHub } from '../inputs/github.js';
 import { contextFromGit } from '../inputs/git.js';
 import type { Context } from '../plan/context.js';
 import type { Inputs } from '../plan/inputs.js';
-import { parseSecrets, secretRefs, type PlanIds } from '../plan/plan.js';
+import type { PlanIds } from '../plan/plan.js';
+import { maskSecrets, writeSecrets } from './secrets.js';
 import type { Session } from './session.js';
 
 /** Every input, read and validated once; secret values are masked before anything can print them. */
-export function readAndMask(session: Session): Inputs {
+export async function readAndMask(session: Session): Promise<Inputs> {
   const inputs = readInputs(session.edges.input, session.cwd);
-  for (const line of parseSecrets(inputs.secrets)) hide(line.value, session.masker, session.log);
+  await maskSecrets(inputs, { env: session.env, cwd: session.cwd }, session.masker, session.log);
   return inputs;
 }
 
@@ -55,31 +55,15 @@ export async function makeWorkspace(session: Session, inputs: Inputs, context: C
     inlineBuildkitdConfig = path.join(tempDir, 'buildkitd.toml');
     await writeFile(inlineBuildkitdConfig, inputs.buildkitdConfigInline);
   }
-  const secretSpecs = [...(await writeSecrets(inputs, tempDir)), ...secretRefs(inputs.secretEnvs, inputs.secretFiles)];
+  const secretPaths = await writeSecrets(inputs, tempDir);
   return {
     tempDir,
     ids: {
       builderName,
       metadataFile: path.join(tempDir, 'metadata.json'),
-      secretSpecs,
+      secretPaths,
       runId: inputs.runId || context.runId,
       inlineBuildkitdConfig
     }
   };
-}
-
-async function writeSecrets(inputs: Inputs, dir: string): Promise<string[]> {
-  const specs: string[] = [];
-  for (const { id, value } of parseSecrets(inputs.secrets)) {
-    const file = path.join(dir, `secret-${id}`);
-    await writeFile(file, value, { mode: 0o600 });
-    specs.push(`id=${id},src=${file}`);
-  }
-  return specs;
-}
-
-function hide(value: string, masker: Masker, log: Log): void {
-  masker.add(value);
-  // The runner masks line by line: a multi-line secret (a key) is registered a line at a time too.
-  for (const line of new Set([value, ...value.split(/\r?\n/)])) if (line.trim().length >= 3) log.setSecret(line);
 }

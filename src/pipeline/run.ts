@@ -26,7 +26,7 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
   let images: string[] = [];
   let plan: Plan | undefined;
   try {
-    const inputs = await session.phase('Inputs', async () => readAndMask(session));
+    const inputs = await session.phase('Inputs', () => readAndMask(session));
     images = inputs.images;
     const context = await session.phase('Context', () => readContext(session, inputs));
     const workspace = await makeWorkspace(session, inputs, context);

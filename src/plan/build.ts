@@ -1,7 +1,8 @@
 /** The `buildx build` argv, as a pure function of the plan. */
 
 export type BuildOutput =
-  { kind: 'push-by-digest'; image: string } | { kind: 'load'; tags: string[] } | { kind: 'none' };
+  /** `load`: also loaded into the local image store under these tags (one platform only). */
+  { kind: 'push-by-digest'; image: string; load?: string[] } | { kind: 'load'; tags: string[] } | { kind: 'none' };
 
 export interface BuildSpec {
   builder: string;
@@ -60,6 +61,12 @@ export function buildArgv(spec: BuildSpec): string[] {
         '--output',
         `type=image,name=${spec.output.image},push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true`
       );
+      // Named on its own exporter: --tag would name the pushed image too, which a by-digest push refuses.
+      if (spec.output.load)
+        argv.push(
+          '--output',
+          spec.output.load.length > 0 ? `type=docker,"name=${spec.output.load.join(',')}"` : 'type=docker'
+        );
       break;
     case 'load':
       for (const tag of spec.output.tags) argv.push('--tag', tag);

@@ -20,9 +20,9 @@ export interface Inputs {
   target: string;
   buildArgs: string[];
   buildContexts: string[];
-  secrets: string[];
-  secretEnvs: string[];
-  secretFiles: string[];
+  secrets: Secret[];
+  secretEnvs: SecretEnv[];
+  secretFiles: SecretFile[];
   ssh: string[];
   network: string;
   addHosts: string[];
@@ -57,4 +57,22 @@ export interface Inputs {
   metadataSource: 'auto' | 'workflow' | 'git';
   digests: string[];
   runId: string;
+}
+
+/** A `secrets` item: the value itself, which must reach neither argv nor a log. */
+export interface Secret {
+  id: string;
+  value: string;
+}
+
+/** A `secret-envs` item: the secret is the named variable of the step's environment. */
+export interface SecretEnv {
+  id: string;
+  env: string;
+}
+
+/** A `secret-files` item: the secret is the file's content. */
+export interface SecretFile {
+  id: string;
+  path: string;
 }

@@ -40,8 +40,8 @@ export interface Plan {
 export interface PlanIds {
   builderName: string;
   metadataFile: string;
-  /** `--secret` specs after values were written to files (values never in the plan). */
-  secretSpecs: string[];
+  /** Where each `secrets` value was written (id → private file): values never enter the plan. */
+  secretPaths: Record<string, string>;
   /** Groups one run's matrix legs and its merge. */
   runId: string;
   /** Where buildkitd-config-inline was written, when given (it wins over buildkitd-config). */
@@ -95,7 +95,7 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
   });
   const emulated = inputs.platforms.filter((p) => !runsNatively(p, native));
   const output: BuildOutput = inputs.push
-    ? { kind: 'push-by-digest', image: inputs.images[0] }
+    ? { kind: 'push-by-digest', image: inputs.images[0], ...(inputs.load ? { load: tags.refs } : {}) }
     : inputs.load
       ? { kind: 'load', tags: tags.refs }
       : { kind: 'none' };
@@ -119,7 +119,7 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
       buildContexts: inputs.buildContexts,
       labels,
       annotations: inputs.push ? annotations : [],
-      secrets: ids.secretSpecs,
+      secrets: secretSpecs(inputs, ids.secretPaths),
       ssh: inputs.ssh,
       network: inputs.network,
       addHosts: inputs.addHosts,
@@ -221,31 +221,11 @@ function handOffStep(image: string, tag: string, builder: string): PublishStep {
   };
 }
 
-/** `id=value` lines of the `secrets` input, split at the first `=` (values may hold anything). */
-export function parseSecrets(lines: string[]): Array<{ id: string; value: string }> {
-  return lines.map((line, index) => {
-    const eq = line.indexOf('=');
-    const id = eq > 0 ? line.slice(0, eq).trim() : '';
-    // Never echo the line: without a valid id, any of it may be the secret itself.
-    if (!/^[A-Za-z0-9_.-]+$/.test(id))
-      throw new InputError(
-        'secrets',
-        `item ${index + 1} (value not shown)`,
-        'lines of id=value, the id made of letters, digits, _ . -'
-      );
-    return { id, value: line.slice(eq + 1) };
-  });
-}
-
-/** `id=NAME` (secret-envs) and `id=path` (secret-files) to buildx `--secret` specs. */
-export function secretRefs(envs: string[], files: string[]): string[] {
-  const split = (input: string, item: string): [string, string] => {
-    const eq = item.indexOf('=');
-    if (eq <= 0) throw new InputError(input, item, 'id=value pairs');
-    return [item.slice(0, eq), item.slice(eq + 1)];
-  };
+/** buildx `--secret` specs: `secrets` by the private file each value was written to, the others as given. */
+function secretSpecs(inputs: Inputs, paths: Record<string, string>): string[] {
   return [
-    ...envs.map((e) => split('secret-envs', e)).map(([id, env]) => `id=${id},env=${env}`),
-    ...files.map((f) => split('secret-files', f)).map(([id, src]) => `id=${id},src=${src}`)
+    ...inputs.secrets.map(({ id }) => `id=${id},src=${paths[id]}`),
+    ...inputs.secretEnvs.map(({ id, env }) => `id=${id},env=${env}`),
+    ...inputs.secretFiles.map(({ id, path }) => `id=${id},src=${path}`)
   ];
 }

@@ -8,7 +8,7 @@ export class ExecError extends Error {
     readonly result: RunResult,
     readonly stalled = false
   ) {
-    const tail = lastLines(result.stderr || result.stdout, 12);
+    const tail = neutraliseCommands(lastLines(result.stderr || result.stdout, 12));
     super(
       stalled
         ? `${command} made no progress and was cancelled${tail ? `:\n${tail}` : ''}`
@@ -29,7 +29,8 @@ export function cancelAll(): void {
 /**
  * The one place that starts processes. It logs the command with secrets masked, streams the
  * child's output through the mask, judges success by the exit code alone, and cancels a child
- * that goes quiet for `stallMs` (@actions/exec gives no handle to cancel a child, hence spawn).
+ * that goes quiet for `stallMs` while its `watch` (if any) says the timer runs (@actions/exec
+ * gives no handle to cancel a child, hence spawn).
  */
 export function createRunner(log: Log, masker: Masker): Runner {
   return (command, args, options = {}) =>
@@ -49,32 +50,39 @@ export function createRunner(log: Log, masker: Masker): Runner {
       let stderr = '';
       let stalled = false;
       let timer: NodeJS.Timeout | undefined;
+      // Whether the timer runs: always without a watch; with one, as it last said.
+      let timing = true;
       const arm = (): void => {
         if (!options.stallMs) return;
         if (timer) clearTimeout(timer);
+        timer = undefined;
+        if (!timing) return;
         timer = setTimeout(() => {
           stalled = true;
           log.warning(`${command} printed nothing for ${Math.round(options.stallMs! / 1000)} s; cancelling it`);
           killGroup(child.pid);
         }, options.stallMs);
       };
-      const echo = (chunk: string, buffered: { rest: string }): void => {
-        if (options.quiet) return;
+      const take = (line: string): void => {
+        if (options.watch) timing = options.watch(line);
+        if (!options.quiet) log.info(neutraliseCommands(masker.mask(line)));
+      };
+      const split = (chunk: string, buffered: { rest: string }): void => {
         buffered.rest += chunk;
-        const lines = buffered.rest.split('\n');
+        const lines = buffered.rest.split(/\r?\n/);
         buffered.rest = lines.pop() ?? '';
-        for (const line of lines) log.info(masker.mask(line));
+        for (const line of lines) take(line);
       };
       const outBuf = { rest: '' };
       const errBuf = { rest: '' };
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
         stdout += chunk;
-        echo(chunk, outBuf);
+        split(chunk, outBuf);
         arm();
       });
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
         stderr += chunk;
-        echo(chunk, errBuf);
+        split(chunk, errBuf);
         arm();
       });
       child.on('error', (err) => {
@@ -85,7 +93,8 @@ export function createRunner(log: Log, masker: Masker): Runner {
       child.on('close', (code) => {
         if (child.pid) running.delete(child.pid);
         if (timer) clearTimeout(timer);
-        for (const rest of [outBuf.rest, errBuf.rest]) if (rest && !options.quiet) log.info(masker.mask(rest));
+        for (const rest of [outBuf.rest, errBuf.rest])
+          if (rest && !options.quiet) log.info(neutraliseCommands(masker.mask(rest)));
         const result = { code: code ?? -1, stdout, stderr };
         if (stalled) reject(new ExecError(short, result, true));
         else if (result.code !== 0 && !options.allowFailure) reject(new ExecError(short, result));
@@ -95,6 +104,23 @@ export function createRunner(log: Log, masker: Masker): Runner {
       child.stdin.end(options.input ?? '');
       arm();
     });
+}
+
+/**
+ * Text we did not write (a child's output, a registry's message) made unable to start a workflow
+ * command where the Actions runner reads this process's output: the runner ends a line at a bare
+ * CR as at LF, and takes a line whose first non-blank characters are `::` (or the older `##[`) as
+ * a command. Every line break becomes LF and such a line is prefixed with `| `, so it is shown,
+ * not obeyed. Neutralising line by line is stateless; the other way, fencing child output with
+ * `::stop-commands::<token>`, would also silence our own warnings, masks and groups issued while
+ * a child runs (several run at once), and one missed `::<token>::` would silence the rest of the
+ * step.
+ */
+export function neutraliseCommands(text: string): string {
+  return text
+    .split(/\r\n|\r|\n/)
+    .map((line) => (/^\s*(::|##\[)/.test(line) ? `| ${line}` : line))
+    .join('\n');
 }
 
 function killGroup(pid: number | undefined): void {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { withRetry } from '../retry.js';
 import { runBuildx, type Buildx } from './handle.js';
+import { BuildProgress } from './progress.js';
 
 /** Runs one build; a stalled or transiently failed push is tried again (BuildKit's cache makes the rerun cheap). */
 export async function build(
@@ -9,11 +10,11 @@ export async function build(
   metadataFile: string,
   stallMs: number
 ): Promise<{ metadata: Record<string, unknown>; output: string }> {
-  const result = await withRetry(() => runBuildx(bx, argv, { stallMs: stallMs || undefined }), {
-    retries: bx.retries,
-    what: 'build and push',
-    log: bx.log
-  });
+  // The stall timer watches the build's progress: a step working silently is not a stall.
+  const result = await withRetry(
+    () => runBuildx(bx, argv, { stallMs: stallMs || undefined, watch: new BuildProgress().watch }),
+    { retries: bx.retries, what: 'build and push', log: bx.log }
+  );
   try {
     return {
       metadata: JSON.parse(await readFile(metadataFile, 'utf8')) as Record<string, unknown>,
