@@ -31615,10 +31615,10 @@ module.exports = {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3838);
 /* harmony import */ var _io_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3152);
-/* harmony import */ var _pipeline_run_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(459);
+/* harmony import */ var _pipeline_run_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5079);
 /* harmony import */ var _pipeline_failure_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2948);
 /* harmony import */ var _pipeline_post_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7026);
-/* harmony import */ var _tools_exec_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2122);
+/* harmony import */ var _tools_exec_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5902);
 
 
 
@@ -31669,12 +31669,15 @@ __webpack_async_result__();
 /* harmony export */   j: () => (/* binding */ actionEdges)
 /* harmony export */ });
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3838);
+/* harmony import */ var _tools_exec_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5902);
+
 
 /** The action's edges: inputs, outputs, state, log groups and the summary through @actions/core. */
 function actionEdges() {
     return {
         log: {
-            info: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(m),
+            // core.info prints as is; warnings, debug lines and group names are escaped by @actions/core.
+            info: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq((0,_tools_exec_js__WEBPACK_IMPORTED_MODULE_1__/* .neutraliseCommands */ .$B)(m)),
             warning: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(m),
             debug: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(m),
             group: (name, fn) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os(name, fn),
@@ -31704,7 +31707,7 @@ function actionEdges() {
 /* harmony export */   V2: () => (/* binding */ failure)
 /* harmony export */ });
 /* unused harmony export explainFailure */
-/* harmony import */ var _tools_exec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2122);
+/* harmony import */ var _tools_exec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5902);
 /* harmony import */ var _plan_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9516);
 /* harmony import */ var _plan_image_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9710);
 /* harmony import */ var _tools_retry_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2765);
@@ -31787,7 +31790,7 @@ function failure(error, images) {
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _ports_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6467);
-/* harmony import */ var _tools_exec_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2122);
+/* harmony import */ var _tools_exec_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5902);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8147);
 /* harmony import */ var _tools_buildx_builder_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2135);
 
@@ -31821,7 +31824,7 @@ async function post(edges) {
 
 /***/ }),
 
-/***/ 459:
+/***/ 5079:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32022,9 +32025,8 @@ function suggest(raw) {
     return best <= 2 && ids.size === 1 ? [...ids][0] : undefined;
 }
 
-// EXTERNAL MODULE: ./node_modules/semver/index.js
-var semver = __nccwpck_require__(2088);
-var semver_default = /*#__PURE__*/__nccwpck_require__.n(semver);
+// EXTERNAL MODULE: ./src/plan/image.ts
+var plan_image = __nccwpck_require__(9710);
 ;// CONCATENATED MODULE: ./src/plan/dates.ts
 /**
  * Date rendering for tag and label expressions (`{{date 'YYYYMMDD' tz='Asia/Tokyo'}}`), with the
@@ -32185,42 +32187,9 @@ function formatDate(date, format = DEFAULT_DATE_FORMAT, timeZone = 'UTC') {
     });
 }
 
-// EXTERNAL MODULE: ./src/plan/image.ts
-var plan_image = __nccwpck_require__(9710);
-// EXTERNAL MODULE: ./src/plan/list.ts
-var plan_list = __nccwpck_require__(7271);
-;// CONCATENATED MODULE: ./src/plan/tags.ts
+;// CONCATENATED MODULE: ./src/plan/tags/template.ts
 
-
-
-
-
-const DEFAULT_PRIORITIES = {
-    schedule: 1000,
-    semver: 900,
-    pep440: 900,
-    match: 800,
-    edge: 700,
-    ref: 600,
-    raw: 200,
-    sha: 100
-};
-const REF_PRIORITIES = { branch: 600, tag: 500, pr: 400 };
-const SHORT_SHA = 7;
-const ACCEPTED_RULE = 'one rule a line: type=semver|pep440,pattern=… | type=match,pattern=…[,group=N] | type=ref,event=branch|tag|pr | type=sha[,format=short|long] | type=raw,value=… | type=edge[,branch=…] | type=schedule[,pattern=…], with enable=true|false, priority=<integer>, prefix=, suffix=; or a bare tag';
-const COMMON_ATTRS = ['type', 'enable', 'priority', 'prefix', 'suffix'];
-const TYPE_ATTRS = {
-    schedule: ['pattern'],
-    semver: ['pattern', 'value'],
-    pep440: ['pattern', 'value'],
-    match: ['pattern', 'group', 'value'],
-    edge: ['branch'],
-    ref: ['event'],
-    raw: ['value'],
-    sha: ['format']
-};
-const GLOBAL_EXPRESSIONS = ['branch', 'tag', 'sha', 'base_ref', 'is_default_branch', 'date', 'commit_date'];
-const VERSION_EXPRESSIONS = ['raw', 'version', 'major', 'minor', 'patch'];
+/** The expressions that take a format and a `tz=` (all others take no argument). */
 const DATE_EXPRESSIONS = ['date', 'commit_date'];
 function parseTemplate(text) {
     const parts = [];
@@ -32291,8 +32260,26 @@ function render(text, resolve) {
 function usedNames(text) {
     return new Set(parseTemplate(text).flatMap((part) => (typeof part === 'string' ? [] : [part.name])));
 }
-// ---------------------------------------------------------------------------------------------
-// Global expressions ({{branch}}, {{sha}}, {{date …}}, …), also used for labels and annotations.
+
+;// CONCATENATED MODULE: ./src/plan/tags/expressions.ts
+
+
+/*
+ * The expressions every template may use ({{branch}}, {{sha}}, {{date …}}, …): in tag rules, in the
+ * flavor, and in labels and annotations.
+ */
+const GLOBAL_EXPRESSIONS = [
+    'branch',
+    'tag',
+    'sha',
+    'base_ref',
+    'is_default_branch',
+    'is_not_default_branch',
+    'date',
+    'commit_date'
+];
+const SHORT_SHA = 7;
+/** `refs/heads/main` → `main` for kind `heads`; '' when the ref is of another kind. */
 function refName(ref, kind) {
     const prefix = `refs/${kind}/`;
     return ref.startsWith(prefix) ? ref.slice(prefix.length) : '';
@@ -32331,9 +32318,14 @@ function globalResolver(context, now) {
             case 'sha':
                 return context.sha.slice(0, SHORT_SHA);
             case 'base_ref':
+                // A tag push knows its branch only from the payload's base_ref (as metadata-action reads it).
+                if (refName(context.ref, 'tags') !== '' && context.baseRef)
+                    return context.baseRef;
                 return context.pr?.baseRef ?? '';
             case 'is_default_branch':
                 return String(isDefaultBranch(context));
+            case 'is_not_default_branch':
+                return String(!isDefaultBranch(context));
             case 'date':
                 return formatDate(buildDate(context, now), e.args[0] ?? DEFAULT_DATE_FORMAT, e.hash.tz ?? 'UTC');
             case 'commit_date':
@@ -32345,80 +32337,55 @@ function globalResolver(context, now) {
 }
 /**
  * Expands the global expressions ({{branch}}, {{tag}}, {{sha}}, {{base_ref}}, {{is_default_branch}},
- * {{date 'fmt' tz='…'}}, {{commit_date 'fmt'}}) in a label or annotation value. Throws an Error naming
+ * {{is_not_default_branch}}, {{date 'fmt' tz='…'}}, {{commit_date 'fmt'}}) in a label or annotation value. Throws an Error naming
  * the bad expression; callers wrap it in an InputError for their input.
  */
 function expandExpressions(text, context, now) {
     checkTemplate(text, GLOBAL_EXPRESSIONS);
     return render(text, globalResolver(context, now));
 }
-// ---------------------------------------------------------------------------------------------
-// Versions
-/** PEP 440, as the spec's appendix defines it (case-insensitive, optional leading v). */
-const PEP440 = /^\s*v?(?:(?:(\d+)!)?(\d+(?:\.\d+)*)(?:[-_.]?(a|b|c|rc|alpha|beta|pre|preview)[-_.]?(\d+)?)?(?:-(\d+)|[-_.]?(post|rev|r)[-_.]?(\d+)?)?(?:[-_.]?(dev)[-_.]?(\d+)?)?)(?:\+([a-z0-9]+(?:[-_.][a-z0-9]+)*))?\s*$/i;
-/** Parses and normalizes a PEP 440 version; undefined when it does not conform. */
-function parsePep440(text) {
-    const m = PEP440.exec(text);
-    if (!m)
-        return undefined;
-    const epoch = m[1] ? Number(m[1]) : 0;
-    const release = m[2].split('.').map(Number);
-    const preLabel = m[3]?.toLowerCase();
-    const pre = preLabel
-        ? {
-            label: { a: 'a', alpha: 'a', b: 'b', beta: 'b' }[preLabel] ?? 'rc',
-            number: Number(m[4] ?? 0)
-        }
-        : undefined;
-    const post = m[5] !== undefined ? Number(m[5]) : m[6] !== undefined ? Number(m[7] ?? 0) : undefined;
-    const dev = m[8] !== undefined ? Number(m[9] ?? 0) : undefined;
-    const local = m[10]?.toLowerCase().replace(/[-_]/g, '.');
-    let normalized = `${epoch ? `${epoch}!` : ''}${release.join('.')}`;
-    if (pre)
-        normalized += `${pre.label}${pre.number}`;
-    if (post !== undefined)
-        normalized += `.post${post}`;
-    if (dev !== undefined)
-        normalized += `.dev${dev}`;
-    if (local)
-        normalized += `+${local}`;
-    return { epoch, release, pre, post, dev, local, normalized };
-}
-function semverInfo(raw) {
-    if (!semver_default().valid(raw))
-        return undefined;
-    const v = semver_default().parse(raw, { loose: true });
-    if (!v)
-        return undefined;
-    return { version: v.version, major: v.major, minor: v.minor, patch: v.patch, prerelease: v.prerelease.join('.') };
-}
-function pep440Info(raw) {
-    const v = parsePep440(raw);
-    if (!v)
-        return undefined;
-    const prerelease = [
-        v.pre ? `${v.pre.label}${v.pre.number}` : '',
-        v.post !== undefined ? `post${v.post}` : '',
-        v.dev !== undefined ? `dev${v.dev}` : ''
-    ]
-        .filter((s) => s !== '')
-        .join('.');
-    return { version: v.normalized, major: v.release[0], minor: v.release[1] ?? 0, patch: v.release[2] ?? 0, prerelease };
-}
-/** A git tag or value that names a pre-release (semver `-rc.1`, PEP 440 `rc1`/`dev1`) must not become latest. */
-function looksPreRelease(text) {
-    const sv = semver_default().parse(text, { loose: true });
-    if (sv)
-        return sv.prerelease.length > 0;
-    const pv = parsePep440(text);
-    return pv !== undefined && (pv.pre !== undefined || pv.dev !== undefined);
-}
-// ---------------------------------------------------------------------------------------------
-// Parsing the inputs
-/** The rules used when `tags` is empty: branch, PR, semver release tags and the sha. */
+
+// EXTERNAL MODULE: ./src/plan/list.ts + 10 modules
+var list = __nccwpck_require__(7333);
+;// CONCATENATED MODULE: ./src/plan/tags/rules.ts
+
+
+
+
+
+const DEFAULT_PRIORITIES = {
+    schedule: 1000,
+    semver: 900,
+    pep440: 900,
+    match: 800,
+    edge: 700,
+    ref: 600,
+    raw: 200,
+    sha: 100
+};
+const REF_PRIORITIES = { branch: 600, tag: 500, pr: 400 };
+const ACCEPTED_RULE = 'one rule a line: type=semver|pep440,pattern=…[,match=…][,value=…] | type=match,pattern=…[,group=N] | type=ref,event=branch|tag|pr | type=sha[,format=short|long] | type=raw,value=… | type=edge[,branch=…] | type=schedule[,pattern=…], with enable=true|false, priority=<integer>, prefix=, suffix=; or a bare tag; or a full image reference such as ghcr.io/acme/app:1.2.3';
+const COMMON_ATTRS = ['type', 'enable', 'priority', 'prefix', 'suffix'];
+const TYPE_ATTRS = {
+    schedule: ['pattern'],
+    semver: ['pattern', 'value', 'match'],
+    pep440: ['pattern', 'value', 'match'],
+    match: ['pattern', 'group', 'value'],
+    edge: ['branch'],
+    ref: ['event'],
+    raw: ['value'],
+    sha: ['format']
+};
+const VERSION_EXPRESSIONS = ['raw', 'version', 'major', 'minor', 'patch'];
+/**
+ * The rules used when `tags` is empty: metadata-action's defaults (schedule, branch, tag, pull request)
+ * plus the semver expansions of a release tag and the sha.
+ */
 function defaultTagRules() {
     return [
+        makeRule('type=schedule', { type: 'schedule', pattern: 'nightly' }),
         makeRule('type=ref,event=branch', { type: 'ref', event: 'branch' }),
+        makeRule('type=ref,event=tag', { type: 'ref', event: 'tag', unlessVersion: true }),
         makeRule('type=ref,event=pr', { type: 'ref', event: 'pr', prefix: 'pr-' }),
         makeRule('type=semver,pattern={{version}}', { type: 'semver', pattern: '{{version}}' }),
         makeRule('type=semver,pattern={{major}}.{{minor}}', { type: 'semver', pattern: '{{major}}.{{minor}}' }),
@@ -32436,7 +32403,7 @@ function makeRule(raw, rule) {
  * defaults. Throws InputError('tags', line, …) for an unknown type or attribute, a missing or bad value.
  */
 function parseTagRules(raw) {
-    const lines = (0,plan_list/* parseList */.E)(raw);
+    const lines = (0,list/* parseList */.E)(raw);
     if (lines.length === 0)
         return defaultTagRules();
     return lines.map(parseTagRule);
@@ -32448,14 +32415,53 @@ function parseTagRules(raw) {
 function literalTag(value) {
     return value.includes('{{') ? value : (0,plan_image/* validateTag */.z7)(value, 'tags');
 }
+const ACCEPTED_REFERENCE = 'a full image reference [registry[:port]/]name[:tag] such as ghcr.io/acme/app:1.2.3 (the name lower-case, the tag 1 to 128 characters from [A-Za-z0-9_.-]; no digest), a bare tag, or a rule with type=';
+/**
+ * `ghcr.io/acme/app:latest` is that one reference, as build-push-action reads `tags`. The tag must be
+ * written (`release/1.0` stays a refused tag, not the image docker.io/release/1.0:latest). The name is
+ * checked as the `images` input is, not lower-cased: a reference written out must already be right.
+ */
+function parseReference(line) {
+    const fail = (why) => {
+        throw new errors/* InputError */.d('tags', line, `${ACCEPTED_REFERENCE} (${why})`);
+    };
+    if (line.includes('@'))
+        fail('a digest cannot be a tag');
+    const slash = line.lastIndexOf('/');
+    const colon = line.lastIndexOf(':');
+    if (colon < slash)
+        fail('a reference needs its tag, e.g. ghcr.io/acme/app:latest');
+    const name = line.slice(0, colon);
+    const tag = line.slice(colon + 1);
+    if (name !== name.toLowerCase())
+        fail(`"${name}" must be lower-case`);
+    const valid = (check) => {
+        try {
+            check();
+            return true;
+        }
+        catch {
+            return false;
+        }
+    };
+    if (!valid(() => (0,plan_image/* parseImage */.zZ)(name, 'tags')))
+        fail(`"${name}" is not a valid image name`);
+    if (!valid(() => (0,plan_image/* validateTag */.z7)(tag, 'tags')))
+        fail(`"${tag}" is not a valid tag`);
+    return makeRule(line, { type: 'raw', value: tag, image: name });
+}
 function parseTagRule(line) {
     const fail = (why) => {
         throw new errors/* InputError */.d('tags', line, `${ACCEPTED_RULE} (${why})`);
     };
-    // A line without `=` is a tag as is (`foo` ≡ `type=raw,value=foo`); a line without `type=` is raw too.
-    if (!line.includes('='))
+    // A line without `=` is a tag as is (`foo` ≡ `type=raw,value=foo`), or a full image reference when it
+    // holds a `:` or `@` (no tag may); a line without `type=` is raw too.
+    if (!line.includes('=')) {
+        if (/[:@]/.test(line))
+            return parseReference(line);
         return makeRule(line, { type: 'raw', value: literalTag(line) });
-    const pairs = (0,plan_list/* parseKeyValues */.H)(line);
+    }
+    const pairs = (0,list/* parseKeyValues */.H)(line);
     const typePair = pairs.find(([key]) => key.toLowerCase() === 'type');
     const type = typePair ? typePair[1].toLowerCase() : 'raw';
     if (!(type in TYPE_ATTRS))
@@ -32514,6 +32520,9 @@ function parseTagRule(line) {
                 case 'branch':
                     rule.branch = value;
                     break;
+                case 'match':
+                    rule.match = value;
+                    break;
                 case 'group':
                     if (!/^\d+$/.test(value))
                         fail(`group must be a capture group number, not "${value}"`);
@@ -32549,18 +32558,16 @@ function finishRule(rule, seen) {
             if (!rule.pattern)
                 throw new Error(`type=${rule.type} needs pattern=, e.g. pattern={{version}}`);
             checkTemplate(rule.pattern, [...VERSION_EXPRESSIONS, ...GLOBAL_EXPRESSIONS]);
+            if (rule.match !== undefined)
+                compileMatch(rule.match);
             break;
-        case 'match': {
+        case 'match':
             if (!rule.pattern)
                 throw new Error('type=match needs pattern=<regular expression>');
-            const regex = compileMatch(rule.pattern);
+            compileMatch(rule.pattern);
+            // A group the pattern lacks is not refused here: as in metadata-action, that rule then gives no tag.
             rule.group ??= 0;
-            // An always-matching alternative reveals how many groups the pattern has.
-            const groups = new RegExp(`${regex.source}|`, regex.flags).exec('').length - 1;
-            if (rule.group > groups)
-                throw new Error(`group ${rule.group} does not exist: the pattern has ${groups} capture group(s)`);
             break;
-        }
         case 'ref':
             if (!rule.event)
                 throw new Error('type=ref needs event=branch, event=tag or event=pr');
@@ -32593,60 +32600,79 @@ function compileMatch(pattern) {
         throw new Error(`invalid regular expression: ${err.message}`);
     }
 }
-const ACCEPTED_FLAVOR = 'one setting a line: latest=auto|true|false, prefix=<text>[,onlatest=true|false], suffix=<text>[,onlatest=true|false]';
-/** Parses the `flavor` input (metadata-action syntax). Throws InputError('flavor', line, …). */
-function parseFlavor(raw) {
-    const flavor = { latest: 'auto', prefix: '', prefixLatest: false, suffix: '', suffixLatest: false };
-    for (const line of (0,plan_list/* parseList */.E)(raw)) {
-        const fail = (why) => {
-            throw new errors/* InputError */.d('flavor', line, `${ACCEPTED_FLAVOR} (${why})`);
-        };
-        const pairs = (0,plan_list/* parseKeyValues */.H)(line);
-        const [first, ...rest] = pairs;
-        if (!first)
-            continue;
-        const key = first[0].toLowerCase();
-        const value = first[1];
-        switch (key) {
-            case 'latest':
-                if (!['auto', 'true', 'false'].includes(value))
-                    fail(`latest must be auto, true or false, not "${value}"`);
-                if (rest.length > 0)
-                    fail('latest takes no other attribute');
-                flavor.latest = value;
-                break;
-            case 'prefix':
-            case 'suffix': {
-                try {
-                    checkTemplate(value, GLOBAL_EXPRESSIONS);
-                }
-                catch (err) {
-                    fail(err.message);
-                }
-                let onLatest = false;
-                for (const [k, v] of rest) {
-                    if (k.toLowerCase() !== 'onlatest')
-                        fail(`unknown attribute "${k}"`);
-                    if (!/^(true|false)$/i.test(v))
-                        fail(`onlatest must be true or false, not "${v}"`);
-                    onLatest = v.toLowerCase() === 'true';
-                }
-                if (key === 'prefix') {
-                    flavor.prefix = value;
-                    flavor.prefixLatest = onLatest;
-                }
-                else {
-                    flavor.suffix = value;
-                    flavor.suffixLatest = onLatest;
-                }
-                break;
-            }
-            default:
-                fail(`unknown setting "${first[0]}"`);
+
+// EXTERNAL MODULE: ./node_modules/semver/index.js
+var semver = __nccwpck_require__(2088);
+var semver_default = /*#__PURE__*/__nccwpck_require__.n(semver);
+;// CONCATENATED MODULE: ./src/plan/tags/versions.ts
+
+/** PEP 440, as the spec's appendix defines it (case-insensitive, optional leading v). */
+const PEP440 = /^\s*v?(?:(?:(\d+)!)?(\d+(?:\.\d+)*)(?:[-_.]?(a|b|c|rc|alpha|beta|pre|preview)[-_.]?(\d+)?)?(?:-(\d+)|[-_.]?(post|rev|r)[-_.]?(\d+)?)?(?:[-_.]?(dev)[-_.]?(\d+)?)?)(?:\+([a-z0-9]+(?:[-_.][a-z0-9]+)*))?\s*$/i;
+/** Parses and normalizes a PEP 440 version; undefined when it does not conform. */
+function parsePep440(text) {
+    const m = PEP440.exec(text);
+    if (!m)
+        return undefined;
+    const epoch = m[1] ? Number(m[1]) : 0;
+    const release = m[2].split('.').map(Number);
+    const preLabel = m[3]?.toLowerCase();
+    const pre = preLabel
+        ? {
+            label: { a: 'a', alpha: 'a', b: 'b', beta: 'b' }[preLabel] ?? 'rc',
+            number: Number(m[4] ?? 0)
         }
-    }
-    return flavor;
+        : undefined;
+    const post = m[5] !== undefined ? Number(m[5]) : m[6] !== undefined ? Number(m[7] ?? 0) : undefined;
+    const dev = m[8] !== undefined ? Number(m[9] ?? 0) : undefined;
+    const local = m[10]?.toLowerCase().replace(/[-_]/g, '.');
+    let normalized = `${epoch ? `${epoch}!` : ''}${release.join('.')}`;
+    if (pre)
+        normalized += `${pre.label}${pre.number}`;
+    if (post !== undefined)
+        normalized += `.post${post}`;
+    if (dev !== undefined)
+        normalized += `.dev${dev}`;
+    if (local)
+        normalized += `+${local}`;
+    return { epoch, release, pre, post, dev, local, normalized };
 }
+function semverInfo(raw) {
+    if (!semver_default().valid(raw))
+        return undefined;
+    const v = semver_default().parse(raw, { loose: true });
+    if (!v)
+        return undefined;
+    return { version: v.version, major: v.major, minor: v.minor, patch: v.patch, prerelease: v.prerelease.join('.') };
+}
+function pep440Info(raw) {
+    const v = parsePep440(raw);
+    if (!v)
+        return undefined;
+    const prerelease = [
+        v.pre ? `${v.pre.label}${v.pre.number}` : '',
+        v.post !== undefined ? `post${v.post}` : '',
+        v.dev !== undefined ? `dev${v.dev}` : ''
+    ]
+        .filter((s) => s !== '')
+        .join('.');
+    return { version: v.normalized, major: v.release[0], minor: v.release[1] ?? 0, patch: v.release[2] ?? 0, prerelease };
+}
+/** A git tag or value that names a pre-release (semver `-rc.1`, PEP 440 `rc1`/`dev1`) must not become latest. */
+function isPreRelease(text) {
+    const sv = semver_default().parse(text, { loose: true });
+    if (sv)
+        return sv.prerelease.length > 0;
+    const pv = parsePep440(text);
+    return pv !== undefined && (pv.pre !== undefined || pv.dev !== undefined);
+}
+
+;// CONCATENATED MODULE: ./src/plan/tags/compute.ts
+
+
+
+
+
+
 /**
  * Applies the rules to the context: the tags in priority order (ties keep the input order), once
  * each, `latest` when the flavor asks for it; plus the full references for every image.
@@ -32655,37 +32681,53 @@ function parseFlavor(raw) {
 function computeTags(input) {
     const { context, flavor, now } = input;
     const globals = globalResolver(context, now);
+    // One commit published under several refs (a local branch tip that is also tagged) gets the tags of
+    // each ref, rule by rule, so priorities still order the union and the version comes from the tag.
+    const sources = [context, ...(context.extraRefs ?? []).map((ref) => ({ ...context, ref, extraRefs: undefined }))].map((ctx) => ({ ctx, globals: ctx === context ? globals : globalResolver(ctx, now) }));
     const rules = input.rules
         .map((rule, index) => ({ rule, index }))
         .sort((a, b) => b.rule.priority - a.rule.priority || a.index - b.index)
         .map(({ rule }) => rule);
     const warnings = [];
     const order = [];
+    // Tags that go on every image; a tag only a literal reference gave goes on that reference alone.
+    const everyImage = new Set();
+    const literalRefs = [];
     const floating = new Set();
     let wantsLatest = false;
     let versionInfo;
     for (const rule of rules) {
-        const enable = render(rule.enable, globals).trim().toLowerCase();
-        if (enable !== 'true' && enable !== 'false') {
-            throw new errors/* InputError */.d('tags', rule.raw, `enable= to give true or false; it gave "${enable}"`);
-        }
-        if (enable === 'false')
-            continue;
-        const out = applyRule(rule, context, globals, warnings);
-        if (out.versionInfo && !versionInfo)
-            versionInfo = out.versionInfo;
-        for (const produced of out.produced) {
-            const prefix = rule.prefix ?? flavor.prefix;
-            const suffix = rule.suffix ?? flavor.suffix;
-            const tag = (0,plan_image/* safeTag */.eg)(`${render(prefix, globals)}${produced.tag}${render(suffix, globals)}`);
-            if (tag === '')
+        for (const { ctx, globals: resolve } of sources) {
+            const enable = render(rule.enable, resolve).trim().toLowerCase();
+            if (enable !== 'true' && enable !== 'false') {
+                throw new errors/* InputError */.d('tags', rule.raw, `enable= to give true or false; it gave "${enable}"`);
+            }
+            if (enable === 'false')
                 continue;
-            if (!order.includes(tag))
-                order.push(tag);
-            if (produced.floating)
-                floating.add(tag);
-            if (produced.wantsLatest)
-                wantsLatest = true;
+            const out = applyRule(rule, ctx, resolve, warnings);
+            if (out.versionInfo && !versionInfo)
+                versionInfo = out.versionInfo;
+            for (const produced of out.produced) {
+                if (rule.image !== undefined) {
+                    // A full reference the user wrote is published as written: no flavor prefix or suffix.
+                    if (!order.includes(produced.tag))
+                        order.push(produced.tag);
+                    literalRefs.push(`${rule.image}:${produced.tag}`);
+                    continue;
+                }
+                const prefix = rule.prefix ?? flavor.prefix;
+                const suffix = rule.suffix ?? flavor.suffix;
+                const tag = (0,plan_image/* safeTag */.eg)(`${render(prefix, resolve)}${produced.tag}${render(suffix, resolve)}`);
+                if (tag === '')
+                    continue;
+                if (!order.includes(tag))
+                    order.push(tag);
+                everyImage.add(tag);
+                if (produced.floating)
+                    floating.add(tag);
+                if (produced.wantsLatest)
+                    wantsLatest = true;
+            }
         }
     }
     // Like metadata-action: no rule produced a tag, so there is no version and no `latest` either.
@@ -32695,17 +32737,23 @@ function computeTags(input) {
         latestTag = (0,plan_image/* safeTag */.eg)(`${flavor.prefixLatest ? render(flavor.prefix, globals) : ''}latest${flavor.suffixLatest ? render(flavor.suffix, globals) : ''}`);
         if (!order.includes(latestTag))
             order.push(latestTag);
+        everyImage.add(latestTag);
         floating.add(latestTag);
     }
     return {
         version: order[0] ?? '',
         tags: order,
-        refs: input.images.flatMap((image) => order.map((tag) => `${image}:${tag}`)),
+        refs: [
+            ...new Set([
+                ...input.images.flatMap((image) => order.filter((tag) => everyImage.has(tag)).map((tag) => `${image}:${tag}`)),
+                ...literalRefs
+            ])
+        ],
         floating: order.filter((tag) => floating.has(tag)),
         isLatest,
         latestTag,
         versionInfo,
-        warnings
+        warnings: [...new Set(warnings)]
     };
 }
 function applyRule(rule, context, globals, warnings) {
@@ -32722,19 +32770,24 @@ function applyRule(rule, context, globals, warnings) {
             return plain(render(rule.pattern ?? 'nightly', globals));
         case 'semver':
         case 'pep440': {
-            const source = rule.value ? render(rule.value, globals) : tagName.replace(/\//g, '-');
-            if (source === '')
+            const given = rule.value ? render(rule.value, globals) : tagName;
+            if (given === '')
                 return none;
+            const source = versionPart(rule, given, warnings).replace(/\//g, '-');
             const info = rule.type === 'semver' ? semverInfo(source) : pep440Info(source);
             if (!info) {
                 warnings.push(`${rule.raw}: "${source}" is not a ${rule.type === 'semver' ? 'semantic version (https://semver.org)' : 'PEP 440 version'}; no tag`);
                 return none;
             }
             const pattern = rule.pattern ?? '{{version}}';
+            if (info.prerelease !== '') {
+                // A pre-release gets only its full version, whatever the pattern, as metadata-action gives it;
+                // a pattern of exactly {{raw}} keeps the version as written.
+                const tag = pattern.trim() === '{{raw}}' ? source : info.version;
+                return { produced: [{ tag, floating: false, wantsLatest: false }], versionInfo: info };
+            }
             const names = usedNames(pattern);
             const partial = names.has('major') || names.has('minor') || names.has('patch');
-            if (info.prerelease !== '' && partial)
-                return { produced: [], versionInfo: info }; // pre-releases get only their full version
             if (rule.skipMajorZero && info.major === 0)
                 return { produced: [], versionInfo: info };
             const tag = render(pattern, (e) => {
@@ -32764,18 +32817,30 @@ function applyRule(rule, context, globals, warnings) {
             if (source === '')
                 return none;
             const match = compileMatch(rule.pattern ?? '').exec(source);
-            const value = match?.[rule.group ?? 0];
+            if (!match) {
+                warnings.push(`${rule.raw}: no match in "${source}"; no tag`);
+                return none;
+            }
+            const group = rule.group ?? 0;
+            if (group >= match.length) {
+                warnings.push(`${rule.raw}: the pattern has no group ${group}; no tag`);
+                return none;
+            }
+            const value = match[group];
             if (value === undefined || value === '') {
                 warnings.push(`${rule.raw}: no match in "${source}"; no tag`);
                 return none;
             }
-            return plain(value, !looksPreRelease(source) && !looksPreRelease(value));
+            return plain(value, !isPreRelease(source) && !isPreRelease(value));
         }
         case 'ref':
             if (rule.event === 'branch')
                 return plain(branchName);
-            if (rule.event === 'tag')
-                return plain(tagName, tagName !== '' && !looksPreRelease(tagName));
+            if (rule.event === 'tag') {
+                if (rule.unlessVersion && semverInfo(tagName.replace(/\//g, '-')))
+                    return none;
+                return plain(tagName, tagName !== '' && !isPreRelease(tagName));
+            }
             return plain(prNumber(context));
         case 'edge': {
             const edgeBranch = rule.branch || context.repo.defaultBranch;
@@ -32789,43 +32854,16 @@ function applyRule(rule, context, globals, warnings) {
             return plain(rule.format === 'long' ? context.sha : context.sha.slice(0, SHORT_SHA));
     }
 }
-function comparable(version) {
-    return semver_default().parse(version, { loose: true }) ?? semver_default().coerce(version, { includePrerelease: true });
-}
-/**
- * Keeps floating tags (`latest`, `1`, `1.2`) from moving backwards: given the version each tag points
- * to now (the `org.opencontainers.image.version` the registry holds for it), drops the floating tags
- * whose current version is higher than ours: releasing v1.1.9 after 1.2.3 leaves `1` and `latest` on
- * 1.2.3 and still moves `1.1`. A pre-release never becomes `latest`, even with flavor latest=true.
- * Tags absent from `current`, or whose version does not read as a version, move as computed.
- */
-function holdBackFloating(result, current) {
-    // Compare like with like: `current` holds earlier `version` outputs, so ours is our `version` output
-    // when it reads as a version (it may carry the flavor's prefix/suffix), else the parsed rule version.
-    const ours = semver_default().parse(result.version, { loose: true })
-        ? result.version
-        : (result.versionInfo?.version ?? result.version);
-    const oursParsed = result.versionInfo ? comparable(ours) : null;
-    const preRelease = result.versionInfo !== undefined && result.versionInfo.prerelease !== '';
-    const held = [];
-    const tags = result.tags.filter((tag) => {
-        if (!result.floating.includes(tag))
-            return true;
-        const theirs = current.get(tag);
-        if (tag === result.latestTag && preRelease) {
-            held.push({ tag, current: theirs, ours, reason: 'prerelease' });
-            return false;
-        }
-        if (theirs === undefined || !oursParsed)
-            return true;
-        const theirsParsed = comparable(theirs);
-        if (theirsParsed && semver_default().gt(theirsParsed, oursParsed)) {
-            held.push({ tag, current: theirs, ours, reason: 'newer' });
-            return false;
-        }
-        return true;
-    });
-    return { tags, held };
+/** semver/pep440 `match=`: its first group (else the whole match) is the version; no match keeps the value. */
+function versionPart(rule, given, warnings) {
+    if (rule.match === undefined)
+        return given;
+    const match = compileMatch(rule.match).exec(given);
+    if (!match) {
+        warnings.push(`${rule.raw}: match= does not match "${given}"`);
+        return given;
+    }
+    return match[1] ?? match[0];
 }
 
 ;// CONCATENATED MODULE: ./src/plan/labels.ts
@@ -32994,6 +33032,9 @@ function buildArgv(spec) {
         case 'push-by-digest':
             // Pushed by digest only: no tag moves until the whole index is in the registry.
             argv.push('--output', `type=image,name=${spec.output.image},push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true`);
+            // Named on its own exporter: --tag would name the pushed image too, which a by-digest push refuses.
+            if (spec.output.load)
+                argv.push('--output', spec.output.load.length > 0 ? `type=docker,"name=${spec.output.load.join(',')}"` : 'type=docker');
             break;
         case 'load':
             for (const tag of spec.output.tags)
@@ -33113,7 +33154,7 @@ function makePlan(inputs, context, native, now, ids) {
     });
     const emulated = inputs.platforms.filter((p) => !runsNatively(p, native));
     const output = inputs.push
-        ? { kind: 'push-by-digest', image: inputs.images[0] }
+        ? { kind: 'push-by-digest', image: inputs.images[0], ...(inputs.load ? { load: tags.refs } : {}) }
         : inputs.load
             ? { kind: 'load', tags: tags.refs }
             : { kind: 'none' };
@@ -33137,7 +33178,7 @@ function makePlan(inputs, context, native, now, ids) {
             buildContexts: inputs.buildContexts,
             labels,
             annotations: inputs.push ? annotations : [],
-            secrets: ids.secretSpecs,
+            secrets: secretSpecs(inputs, ids.secretPaths),
             ssh: inputs.ssh,
             network: inputs.network,
             addHosts: inputs.addHosts,
@@ -33228,28 +33269,12 @@ function handOffStep(image, tag, builder) {
         handOff: true
     };
 }
-/** `id=value` lines of the `secrets` input, split at the first `=` (values may hold anything). */
-function parseSecrets(lines) {
-    return lines.map((line, index) => {
-        const eq = line.indexOf('=');
-        const id = eq > 0 ? line.slice(0, eq).trim() : '';
-        // Never echo the line: without a valid id, any of it may be the secret itself.
-        if (!/^[A-Za-z0-9_.-]+$/.test(id))
-            throw new errors/* InputError */.d('secrets', `item ${index + 1} (value not shown)`, 'lines of id=value, the id made of letters, digits, _ . -');
-        return { id, value: line.slice(eq + 1) };
-    });
-}
-/** `id=NAME` (secret-envs) and `id=path` (secret-files) to buildx `--secret` specs. */
-function secretRefs(envs, files) {
-    const split = (input, item) => {
-        const eq = item.indexOf('=');
-        if (eq <= 0)
-            throw new errors/* InputError */.d(input, item, 'id=value pairs');
-        return [item.slice(0, eq), item.slice(eq + 1)];
-    };
+/** buildx `--secret` specs: `secrets` by the private file each value was written to, the others as given. */
+function secretSpecs(inputs, paths) {
     return [
-        ...envs.map((e) => split('secret-envs', e)).map(([id, env]) => `id=${id},env=${env}`),
-        ...files.map((f) => split('secret-files', f)).map(([id, src]) => `id=${id},src=${src}`)
+        ...inputs.secrets.map(({ id }) => `id=${id},src=${paths[id]}`),
+        ...inputs.secretEnvs.map(({ id, env }) => `id=${id},env=${env}`),
+        ...inputs.secretFiles.map(({ id, path }) => `id=${id},src=${path}`)
     ];
 }
 
@@ -33528,17 +33553,57 @@ var find = __nccwpck_require__(7709);
 var builder = __nccwpck_require__(2135);
 // EXTERNAL MODULE: ./src/tools/buildx/handle.ts
 var handle = __nccwpck_require__(6688);
+;// CONCATENATED MODULE: ./src/tools/buildx/progress.ts
+/**
+ * What a `buildx build --progress plain` is doing, from its lines, for the stall timer: a stall
+ * is no progress, not silence. BuildKit prints nothing while a RUN step works quietly (a compile,
+ * `pip -q`, a link under QEMU), so the timer must not run then; it runs while nothing but
+ * transfers are in progress (pulls, cache import and export, pushes), where silence does mean a
+ * connection that hangs.
+ *
+ * The plain format: `#N [stage 2/5] RUN …` starts a Dockerfile step (headers repeat when the
+ * output of several steps interleaves), `#N exporting to image` and the like start other
+ * vertices, `#N DONE 0.3s`, `#N CACHED`, `#N ERROR: …` and `#N CANCELED` end one, and
+ * `#N 1.234 text` is a step's output.
+ */
+const STEP = /^#(\d+) \[[^\]]*?\d+\/\d+\] (\S+)/;
+const END = /^#(\d+) (DONE\b|CACHED$|ERROR\b|CANCELED$)/;
+class BuildProgress {
+    /** Vertices started and not yet ended that do work of their own (a RUN, a COPY). */
+    working = new Set();
+    ended = new Set();
+    /** Takes one line of plain progress; returns whether the stall timer runs now. */
+    watch = (text) => {
+        const line = text.trim();
+        const end = END.exec(line);
+        if (end) {
+            this.working.delete(end[1]);
+            this.ended.add(end[1]);
+            return this.timing;
+        }
+        const step = STEP.exec(line);
+        // A FROM step pulls the base image: a transfer. Every other step works on the builder. Other
+        // vertices (exporting, pushing, importing cache, load metadata) are transfers too. A header
+        // repeated for a step that ended (a cache hit whose layers are fetched later) is a transfer.
+        if (step && step[2] !== 'FROM' && !this.ended.has(step[1]))
+            this.working.add(step[1]);
+        return this.timing;
+    };
+    /** True while nothing but transfers (or nothing at all) are in progress. */
+    get timing() {
+        return this.working.size === 0;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/tools/buildx/build.ts
+
 
 
 
 /** Runs one build; a stalled or transiently failed push is tried again (BuildKit's cache makes the rerun cheap). */
 async function build(bx, argv, metadataFile, stallMs) {
-    const result = await (0,retry/* withRetry */.bD)(() => (0,handle/* runBuildx */.A)(bx, argv, { stallMs: stallMs || undefined }), {
-        retries: bx.retries,
-        what: 'build and push',
-        log: bx.log
-    });
+    // The stall timer watches the build's progress: a step working silently is not a stall.
+    const result = await (0,retry/* withRetry */.bD)(() => (0,handle/* runBuildx */.A)(bx, argv, { stallMs: stallMs || undefined, watch: new BuildProgress().watch }), { retries: bx.retries, what: 'build and push', log: bx.log });
     try {
         return {
             metadata: JSON.parse(await (0,promises_.readFile)(metadataFile, 'utf8')),
@@ -33573,8 +33638,8 @@ function cacheProblems(output) {
     return problems;
 }
 
-// EXTERNAL MODULE: ./src/tools/exec.ts
-var exec = __nccwpck_require__(2122);
+// EXTERNAL MODULE: ./src/tools/exec.ts + 1 modules
+var exec = __nccwpck_require__(5902);
 ;// CONCATENATED MODULE: ./src/tools/buildx/errors.ts
 function describeBuildFailure(output) {
     const lines = output.split('\n').map((l) => l.trimEnd());
@@ -34029,8 +34094,311 @@ var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_
 var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: ./src/plan/versions.ts
 var versions = __nccwpck_require__(3390);
-// EXTERNAL MODULE: ./node_modules/csv-parse/lib/sync.js + 9 modules
-var sync = __nccwpck_require__(5175);
+;// CONCATENATED MODULE: ./src/plan/tags/flavor.ts
+
+
+
+
+const ACCEPTED_FLAVOR = 'one setting a line: latest=auto|true|false, prefix=<text>[,onlatest=true|false], suffix=<text>[,onlatest=true|false]';
+/** Parses the `flavor` input (metadata-action syntax). Throws InputError('flavor', line, …). */
+function parseFlavor(raw) {
+    const flavor = { latest: 'auto', prefix: '', prefixLatest: false, suffix: '', suffixLatest: false };
+    for (const line of (0,list/* parseList */.E)(raw)) {
+        const fail = (why) => {
+            throw new errors/* InputError */.d('flavor', line, `${ACCEPTED_FLAVOR} (${why})`);
+        };
+        const pairs = (0,list/* parseKeyValues */.H)(line);
+        const [first, ...rest] = pairs;
+        if (!first)
+            continue;
+        const key = first[0].toLowerCase();
+        const value = first[1];
+        switch (key) {
+            case 'latest':
+                if (!['auto', 'true', 'false'].includes(value))
+                    fail(`latest must be auto, true or false, not "${value}"`);
+                if (rest.length > 0)
+                    fail('latest takes no other attribute');
+                flavor.latest = value;
+                break;
+            case 'prefix':
+            case 'suffix': {
+                try {
+                    checkTemplate(value, GLOBAL_EXPRESSIONS);
+                }
+                catch (err) {
+                    fail(err.message);
+                }
+                let onLatest = false;
+                for (const [k, v] of rest) {
+                    if (k.toLowerCase() !== 'onlatest')
+                        fail(`unknown attribute "${k}"`);
+                    if (!/^(true|false)$/i.test(v))
+                        fail(`onlatest must be true or false, not "${v}"`);
+                    onLatest = v.toLowerCase() === 'true';
+                }
+                if (key === 'prefix') {
+                    flavor.prefix = value;
+                    flavor.prefixLatest = onLatest;
+                }
+                else {
+                    flavor.suffix = value;
+                    flavor.suffixLatest = onLatest;
+                }
+                break;
+            }
+            default:
+                fail(`unknown setting "${first[0]}"`);
+        }
+    }
+    return flavor;
+}
+
+;// CONCATENATED MODULE: ./src/inputs/specs.ts
+const INPUTS = [
+    {
+        name: 'mode',
+        kind: 'string',
+        default: 'build',
+        description: "build: build every platform and publish the index (one job). platform: one leg of a matrix, pushed by digest for a later merge. merge: publish the legs' digests as one index."
+    },
+    {
+        name: 'images',
+        kind: 'list',
+        default: '',
+        description: 'Image names, one a line or comma separated (e.g. ghcr.io/owner/app). Lower-cased. The first one also holds the registry cache and the by-digest push.'
+    },
+    {
+        name: 'platforms',
+        kind: 'list',
+        default: '',
+        description: "Target platforms, comma or newline separated (linux/amd64, linux/arm64, linux/arm/v7, linux/riscv64, \u2026). Empty: linux/amd64,linux/arm64; with load, the runner's own platform."
+    },
+    {
+        name: 'tags',
+        kind: 'list',
+        default: '',
+        description: "Tag rules, one a line, in docker/metadata-action's syntax (type=semver,pattern={{version}}, type=ref,event=branch, type=sha, type=raw,value=…). Empty: branch, pull request, {{version}}, {{major}}.{{minor}}, {{major}} (not for 0.x) and sha."
+    },
+    {
+        name: 'flavor',
+        kind: 'list',
+        default: '',
+        description: 'Global tag options: latest=auto|true|false, prefix=, suffix= (each with ,onlatest=true|false).'
+    },
+    {
+        name: 'labels',
+        kind: 'list',
+        default: '',
+        description: 'Extra image labels, one key=value a line; they override the computed OCI labels.'
+    },
+    {
+        name: 'annotations',
+        kind: 'list',
+        default: '',
+        description: 'Extra annotations, one a line, in buildx form ([index:|manifest:]key=value); they override the computed ones.'
+    },
+    {
+        name: 'metadata-source',
+        kind: 'string',
+        default: 'auto',
+        description: 'Where the commit, ref and repository come from: workflow (the GitHub event), git (the local repository, for runs outside GitHub) or auto.'
+    },
+    {
+        name: 'context',
+        kind: 'string',
+        default: '.',
+        description: 'Build context: a path (relative to the workspace) or a git URL.'
+    },
+    {
+        name: 'file',
+        kind: 'string',
+        default: '',
+        description: 'Path to the Dockerfile. Default: Dockerfile in the context.'
+    },
+    { name: 'target', kind: 'string', default: '', description: 'Build stage to stop at.' },
+    { name: 'build-args', kind: 'list', default: '', description: 'Build arguments, one KEY=value a line.' },
+    {
+        name: 'build-contexts',
+        kind: 'list',
+        default: '',
+        description: 'Additional named build contexts, one name=path|url a line.'
+    },
+    {
+        name: 'secrets',
+        kind: 'list',
+        default: '',
+        description: 'Build secrets, one id=value a line. Written to a private file and passed by path: the value never reaches argv or the log.'
+    },
+    {
+        name: 'secret-envs',
+        kind: 'list',
+        default: '',
+        description: 'Build secrets from environment variables, id=ENV_NAME, comma or newline separated.'
+    },
+    { name: 'secret-files', kind: 'list', default: '', description: 'Build secrets from files, one id=path a line.' },
+    {
+        name: 'ssh',
+        kind: 'list',
+        default: '',
+        description: 'SSH agent sockets or keys to expose to the build, one default|id=path a line.'
+    },
+    { name: 'network', kind: 'string', default: '', description: 'Network mode for RUN steps (default, none, host).' },
+    {
+        name: 'add-hosts',
+        kind: 'list',
+        default: '',
+        description: 'Extra host:ip entries for RUN steps, comma or newline separated.'
+    },
+    { name: 'shm-size', kind: 'string', default: '', description: 'Size of /dev/shm for RUN steps (e.g. 2g).' },
+    { name: 'ulimit', kind: 'list', default: '', description: 'Ulimits for RUN steps, one type=soft:hard a line.' },
+    {
+        name: 'provenance',
+        kind: 'string',
+        default: '',
+        description: "Provenance attestation: false, true, mode=min, mode=max, or buildx's other options (e.g. mode=max,builder-id=\u2026). Empty: mode=min, or false with load. Attestations add an unknown/unknown entry to the index; false gives a plain index."
+    },
+    { name: 'sbom', kind: 'string', default: 'false', description: 'SBOM attestation: true or false.' },
+    {
+        name: 'push',
+        kind: 'boolean',
+        default: 'true',
+        description: 'Push the image and its tags. Platform images go first, then the index, tags last.'
+    },
+    {
+        name: 'load',
+        kind: 'boolean',
+        default: 'false',
+        description: "Load the single-platform result into the local Docker image store (the runner's platform unless platforms names one); with push, it is pushed as well."
+    },
+    { name: 'no-cache', kind: 'boolean', default: 'false', description: 'Build without any cache.' },
+    {
+        name: 'no-cache-filters',
+        kind: 'list',
+        default: '',
+        description: 'Stages to build without cache, comma separated.'
+    },
+    { name: 'pull', kind: 'boolean', default: 'false', description: 'Always pull newer versions of base images.' },
+    {
+        name: 'cache',
+        kind: 'string',
+        default: 'auto',
+        description: 'Registry layer cache at <first image>:<cache-tag>, mode=max: true (read and written), false, or auto (read whenever there is an image; written when pushing, except from a pull request of a fork). A cache that cannot be read or written warns and does not fail the build.'
+    },
+    { name: 'cache-tag', kind: 'string', default: 'buildcache', description: 'Tag of the registry cache ref.' },
+    {
+        name: 'cache-from',
+        kind: 'list',
+        default: '',
+        description: 'Explicit cache sources in buildx form, one a line; replaces the registry cache.'
+    },
+    {
+        name: 'cache-to',
+        kind: 'list',
+        default: '',
+        description: 'Explicit cache destinations in buildx form, one a line; replaces the registry cache.'
+    },
+    {
+        name: 'qemu',
+        kind: 'string',
+        default: 'auto',
+        description: "QEMU handlers for non-native platforms: auto (binfmt image when a Docker engine runs, else the host's qemu-user-static), binfmt-image, host, or false. Only missing handlers are installed; nothing is done when every platform is native."
+    },
+    {
+        name: 'qemu-image',
+        kind: 'string',
+        default: 'tonistiigi/binfmt:qemu-v9.2.2-52',
+        description: 'binfmt installer image, pinned to a known-good QEMU; point it at a mirror to avoid Docker Hub limits.'
+    },
+    {
+        name: 'buildx-version',
+        kind: 'string',
+        default: '',
+        description: "buildx release to install (e.g. v0.36.1), verified against the release's checksums and cached. Empty: use the installed buildx."
+    },
+    {
+        name: 'buildx-mirror',
+        kind: 'string',
+        default: 'https://github.com/docker/buildx/releases/download',
+        description: 'Base address of buildx release downloads.'
+    },
+    {
+        name: 'builder',
+        kind: 'string',
+        default: '',
+        description: 'Use this existing builder instead of creating one (it is not removed afterwards).'
+    },
+    {
+        name: 'driver',
+        kind: 'string',
+        default: 'docker-container',
+        description: 'Builder driver: docker-container, remote (with endpoint) or docker.'
+    },
+    {
+        name: 'driver-opts',
+        kind: 'list',
+        default: '',
+        description: 'Driver options, one key=value a line (e.g. network=host, image=…).'
+    },
+    {
+        name: 'endpoint',
+        kind: 'string',
+        default: '',
+        description: 'BuildKit address for the remote driver (tcp://host:1234, unix:///run/buildkit/buildkitd.sock).'
+    },
+    {
+        name: 'buildkit-image',
+        kind: 'string',
+        default: 'moby/buildkit:v0.32.2',
+        description: 'BuildKit image for the docker-container driver, pinned; point it at a mirror to avoid Docker Hub limits.'
+    },
+    { name: 'buildkitd-config', kind: 'string', default: '', description: 'Path to a buildkitd.toml for the builder.' },
+    {
+        name: 'buildkitd-config-inline',
+        kind: 'list',
+        default: '',
+        description: 'buildkitd.toml content for the builder.'
+    },
+    {
+        name: 'buildkitd-flags',
+        kind: 'string',
+        default: '',
+        description: 'Extra buildkitd flags (docker-container driver).'
+    },
+    {
+        name: 'retries',
+        kind: 'string',
+        default: '3',
+        description: 'Attempts after the first for steps that are safe to repeat (pulls, downloads, bootstrap, push, imagetools), on transient registry faults only.'
+    },
+    {
+        name: 'stall-timeout',
+        kind: 'string',
+        default: '600',
+        description: 'Seconds a build or push may print nothing before it is cancelled and retried (0: never).'
+    },
+    {
+        name: 'dry-run',
+        kind: 'boolean',
+        default: 'false',
+        description: 'Resolve platforms, tags, labels, cache refs and the exact commands, print them and set the outputs; build, push and install nothing.'
+    },
+    {
+        name: 'digests',
+        kind: 'list',
+        default: '',
+        description: 'merge mode: explicit image@digest references of the legs, overriding discovery.'
+    },
+    {
+        name: 'run-id',
+        kind: 'string',
+        default: '',
+        description: "Groups one run's matrix legs and its merge, so concurrent runs never mix. Default: GITHUB_RUN_ID (set it when running legs outside GitHub)."
+    }
+];
+/** Input name → its default, for the inputs that have one. */
+const DEFAULTS = Object.fromEntries(INPUTS.filter((input) => input.default !== '').map((input) => [input.name, input.default]));
+
 ;// CONCATENATED MODULE: ./src/inputs/read.ts
 
 
@@ -34042,44 +34410,70 @@ var sync = __nccwpck_require__(5175);
 
 
 
-/** Defaults live here and in action.yml; the command line reads the same table. */
-const DEFAULTS = {
-    mode: 'build',
-    platforms: 'linux/amd64,linux/arm64',
-    context: '.',
-    file: '',
-    provenance: 'mode=min',
-    sbom: 'false',
-    push: 'true',
-    load: 'false',
-    'no-cache': 'false',
-    pull: 'false',
-    cache: 'auto',
-    'cache-tag': 'buildcache',
-    qemu: 'auto',
-    'qemu-image': 'tonistiigi/binfmt:qemu-v9.2.2-52',
-    'buildx-mirror': 'https://github.com/docker/buildx/releases/download',
-    driver: 'docker-container',
-    'buildkit-image': 'moby/buildkit:v0.32.2',
-    retries: '3',
-    'stall-timeout': '600',
-    'dry-run': 'false',
-    'metadata-source': 'auto'
-};
-/** Reads and validates every input. Throws InputError before anything is built or pushed. */
-function readInputs(raw, cwd = process.cwd()) {
+
+// The command line still imports the defaults from here; they live in the spec table.
+
+function rawInputs(read) {
     const get = (name) => {
-        const value = raw(name).trim();
+        const value = read(name).trim();
         return value === '' ? (DEFAULTS[name] ?? '') : value;
     };
-    const list = (name, comma = false) => (0,plan_list/* parseList */.E)(get(name), { comma });
-    const mode = oneOf(get('mode'), 'mode', ['build', 'platform', 'merge']);
-    const push = bool(get('push'), 'push');
-    const load = bool(get('load'), 'load');
-    if (push && load)
-        throw new errors/* InputError */.d('load', 'true', 'false when push is true: a multi-platform image cannot be pushed and loaded in one build; use two steps');
-    const driver = oneOf(get('driver'), 'driver', ['docker-container', 'remote', 'docker']);
-    const endpoint = get('endpoint');
+    return {
+        get,
+        exact: (name) => read(name),
+        given: (name) => read(name).trim() !== '',
+        list: (name, comma = false) => (0,list/* parseList */.E)(get(name), { comma })
+    };
+}
+/** Reads and validates every input, secrets included. Throws InputError before anything is built or pushed. */
+function readInputs(read, cwd = process.cwd(), native = nativePlatform()) {
+    const raw = rawInputs(read);
+    const mode = oneOf(raw.get('mode'), 'mode', ['build', 'platform', 'merge']);
+    const push = bool(raw.get('push'), 'push');
+    const load = bool(raw.get('load'), 'load');
+    const builder = readBuilder(raw);
+    const images = readImages(raw, mode, push || load);
+    const { platforms, digests } = readPlatforms(raw, mode, images, load, native);
+    const { context, file } = readBuildSource(raw, mode, cwd);
+    return {
+        mode,
+        images,
+        platforms,
+        tagRules: parseTagRules(raw.get('tags')),
+        flavor: parseFlavor(raw.get('flavor')),
+        labels: raw.list('labels'),
+        annotations: raw.list('annotations'),
+        context,
+        file,
+        target: raw.get('target'),
+        buildArgs: raw.list('build-args'),
+        buildContexts: raw.list('build-contexts'),
+        ...readSecrets(raw, cwd),
+        ssh: raw.list('ssh'),
+        network: raw.get('network'),
+        addHosts: raw.list('add-hosts', true),
+        shmSize: raw.get('shm-size'),
+        ulimit: raw.list('ulimit'),
+        provenance: readProvenance(raw, load),
+        sbom: raw.get('sbom'),
+        push,
+        load,
+        noCache: bool(raw.get('no-cache'), 'no-cache'),
+        noCacheFilters: raw.list('no-cache-filters', true),
+        pull: bool(raw.get('pull'), 'pull'),
+        ...readCache(raw, push),
+        ...builder,
+        digests,
+        runId: runId(raw.get('run-id')),
+        ...readLimits(raw),
+        dryRun: bool(raw.get('dry-run'), 'dry-run'),
+        metadataSource: oneOf(raw.get('metadata-source'), 'metadata-source', ['auto', 'workflow', 'git'])
+    };
+}
+/** QEMU, buildx and the builder: the driver decides which of the others may be set. */
+function readBuilder(raw) {
+    const driver = oneOf(raw.get('driver'), 'driver', ['docker-container', 'remote', 'docker']);
+    const endpoint = raw.get('endpoint');
     if (driver === 'remote' && endpoint === '')
         throw new errors/* InputError */.d('endpoint', '', 'the BuildKit address (tcp://host:1234 or unix:///path) when driver is remote');
     if (driver !== 'remote' && endpoint !== '')
@@ -34087,39 +34481,65 @@ function readInputs(raw, cwd = process.cwd()) {
     if (driver !== 'docker-container') {
         // Only a builder the action starts itself can be given a buildkitd configuration.
         for (const name of ['buildkitd-config', 'buildkitd-config-inline', 'buildkitd-flags']) {
-            if (raw(name).trim() !== '')
-                throw new errors/* InputError */.d(name, raw(name).trim().split('\n')[0], `empty with driver ${driver}: configure that BuildKit where it runs`);
+            if (raw.given(name))
+                throw new errors/* InputError */.d(name, raw.get(name).split('\n')[0], `empty with driver ${driver}: configure that BuildKit where it runs`);
         }
     }
-    const buildxVersion = get('buildx-version');
+    const buildxVersion = raw.get('buildx-version');
     if (buildxVersion !== '')
         (0,versions/* releaseTag */.a)(buildxVersion);
-    const images = (0,plan_image/* parseImages */.eb)(get('images'));
-    if ((push || load || mode !== 'build') && images.length === 0) {
+    return {
+        qemu: qemuMode(raw.get('qemu')),
+        qemuImage: raw.get('qemu-image'),
+        buildxVersion,
+        buildxMirror: raw.get('buildx-mirror'),
+        builder: raw.get('builder'),
+        driver,
+        driverOpts: raw.list('driver-opts'),
+        endpoint,
+        buildkitImage: raw.get('buildkit-image'),
+        buildkitdConfig: raw.get('buildkitd-config'),
+        buildkitdConfigInline: raw.exact('buildkitd-config-inline'),
+        buildkitdFlags: raw.get('buildkitd-flags')
+    };
+}
+function readImages(raw, mode, output) {
+    const images = (0,plan_image/* parseImages */.eb)(raw.get('images'));
+    if ((output || mode !== 'build') && images.length === 0) {
         throw new errors/* InputError */.d('images', '', 'at least one image name (e.g. ghcr.io/owner/app) when push, load or mode platform/merge is set');
     }
-    const platformsRaw = get('platforms');
-    const digests = list('digests', true);
-    if (mode === 'merge' && raw('platforms').trim() === '' && digests.length === 0) {
+    return images;
+}
+/** What `platforms` left empty builds, unless load asks for the native platform. */
+const DEFAULT_PLATFORMS = 'linux/amd64,linux/arm64';
+/**
+ * The platforms to build (with load and none given: the native one, the only kind the local image
+ * store takes), and the merge's explicit digests.
+ */
+function readPlatforms(raw, mode, images, load, native) {
+    const digests = raw.list('digests', true);
+    if (mode === 'merge' && !raw.given('platforms') && digests.length === 0) {
         // A default here would silently leave out a platform the matrix built: the half image users ship by accident.
         throw new errors/* InputError */.d('platforms', '', 'in merge mode, the list of platforms every matrix leg built (or explicit digests)');
     }
-    const platformItems = (0,plan_list/* parseList */.E)(platformsRaw, { comma: true });
-    if (platformItems.length === 0)
+    if (load && !raw.given('platforms'))
+        return { platforms: [native], digests };
+    const platformsRaw = raw.given('platforms') ? raw.get('platforms') : DEFAULT_PLATFORMS;
+    const items = (0,list/* parseList */.E)(platformsRaw, { comma: true });
+    if (items.length === 0)
         throw new errors/* InputError */.d('platforms', platformsRaw, 'at least one platform, e.g. linux/amd64,linux/arm64');
-    const platforms = parsePlatforms(platformItems);
+    const platforms = parsePlatforms(items);
     if (digests.length > 0)
         parseDigestRefs(digests, images[0]);
     if (load && platforms.length > 1) {
-        throw new errors/* InputError */.d('platforms', platforms.map((p) => p.id).join(','), 'one platform when load is true (the local image store holds one platform per tag)');
+        throw new errors/* InputError */.d('platforms', platforms.map((p) => p.id).join(','), 'one platform when load is true (the local image store holds one platform per tag); leave platforms empty for the native one');
     }
-    const cacheRaw = get('cache');
-    const cache = cacheRaw === 'auto' ? push : bool(cacheRaw, 'cache', 'true, false or auto');
-    const cacheTag = get('cache-tag');
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/.test(cacheTag))
-        throw new errors/* InputError */.d('cache-tag', cacheTag, 'a tag name of letters, digits, _ . - (at most 101 characters)');
-    const context = get('context');
-    const file = get('file');
+    return { platforms, digests };
+}
+/** The context and Dockerfile must exist before a builder is started for them (a merge builds nothing). */
+function readBuildSource(raw, mode, cwd) {
+    const context = raw.get('context');
+    const file = raw.get('file');
     const remoteContext = /^(https?:\/\/|git@|github\.com\/)|\.git(#.*)?$/.test(context);
     if (mode !== 'merge' && !remoteContext) {
         const dir = external_node_path_default().resolve(cwd, context);
@@ -34129,58 +34549,122 @@ function readInputs(raw, cwd = process.cwd()) {
         if (file !== '-' && !(0,external_node_fs_.existsSync)(dockerfile))
             throw new errors/* InputError */.d('file', file || external_node_path_default().join(context, 'Dockerfile'), 'an existing Dockerfile');
     }
-    const retries = integer(get('retries'), 'retries', 0, 10);
-    const stall = integer(get('stall-timeout'), 'stall-timeout', 0, 24 * 3600);
+    return { context, file };
+}
+const SECRET_ID = /^[A-Za-z0-9_.-]+$/;
+/** `secrets`, `secret-envs` and `secret-files`, each split into its id and what it names. */
+function readSecrets(raw, cwd) {
+    const secrets = secretItems(raw.exact('secrets')).map((item, index) => {
+        const eq = item.indexOf('=');
+        const id = eq > 0 ? item.slice(0, eq).trim() : '';
+        // Never echo the item: without a valid id, any of it may be the secret itself.
+        if (!SECRET_ID.test(id))
+            throw new errors/* InputError */.d('secrets', `item ${index + 1} (value not shown)`, 'lines of id=value, the id made of letters, digits, _ . -');
+        return { id, value: item.slice(eq + 1) };
+    });
+    const secretEnvs = raw.list('secret-envs', true).map((item) => {
+        const [id, env] = idPair('secret-envs', item);
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env))
+            throw new errors/* InputError */.d('secret-envs', item, 'id=ENV_NAME, the name made of letters, digits and _');
+        return { id, env };
+    });
+    const secretFiles = raw.list('secret-files').map((item) => {
+        const [id, file] = idPair('secret-files', item);
+        if (!(0,external_node_fs_.existsSync)(external_node_path_default().resolve(cwd, file)))
+            throw new errors/* InputError */.d('secret-files', item, 'id=path of an existing file (relative to the workspace)');
+        return { id, path: file };
+    });
+    return { secrets, secretEnvs, secretFiles };
+}
+/** `id=rest` of secret-envs and secret-files (they name a variable or a file, never a value, so the item may be shown). */
+function idPair(input, item) {
+    const eq = item.indexOf('=');
+    const id = eq > 0 ? item.slice(0, eq).trim() : '';
+    const rest = eq > 0 ? item.slice(eq + 1).trim() : '';
+    if (!SECRET_ID.test(id) || rest === '')
+        throw new errors/* InputError */.d(input, item, 'id=value pairs, the id made of letters, digits, _ . -');
+    return [id, rest];
+}
+/**
+ * The `secrets` items as build-push-action reads them: one a line, commas belonging to the value
+ * (`tok=user=alice,password=s3cret` is one secret). An item that starts with a double quote runs
+ * to the closing quote at the end of a line, so it may span lines (a PEM key); `""` inside it is
+ * one quote. Values are kept exactly; blank lines are dropped.
+ */
+function secretItems(text) {
+    const lines = text.split(/\r?\n/);
+    const items = [];
+    for (let i = 0; i < lines.length; i++) {
+        const line = lines[i];
+        if (line.trim() === '')
+            continue;
+        if (!line.trimStart().startsWith('"')) {
+            items.push(line);
+            continue;
+        }
+        // A quoted item: gather lines until one ends with a quote that is not half of a `""`.
+        const start = i;
+        let quoted = line.trimStart().slice(1);
+        while (!closesQuote(quoted) && i + 1 < lines.length)
+            quoted += `\n${lines[++i]}`;
+        if (!closesQuote(quoted))
+            throw new errors/* InputError */.d('secrets', `item ${items.length + 1} (value not shown)`, `a closing " at the end of a line for the quoted item that starts on line ${start + 1}`);
+        items.push(quoted.trimEnd().slice(0, -1).replace(/""/g, '"'));
+    }
+    return items;
+}
+/** Whether a quoted item's text (after its opening quote) ends with its closing quote. */
+function closesQuote(text) {
+    const trailing = /"+$/.exec(text.trimEnd())?.[0].length ?? 0;
+    return trailing % 2 === 1;
+}
+/**
+ * `provenance` as buildx takes it: true, false, or its attestation's key=value options. Empty:
+ * mode=min, but off with load, as build-push-action leaves it: the local image store cannot take
+ * the attestation's index ("docker exporter does not currently support exporting manifest lists").
+ */
+function readProvenance(raw, load) {
+    if (!raw.given('provenance'))
+        return load ? 'false' : 'mode=min';
+    const value = raw.get('provenance');
+    const accepted = 'true, false, or key=value options, comma separated: mode=min|max, builder-id=<url>, version=v0.2|v1, inline-only=, reproducible=, disabled= (true|false)';
+    if (/^(true|false)$/i.test(value))
+        return String(bool(value, 'provenance', accepted));
+    const valid = value.split(',').every((pair) => {
+        const eq = pair.indexOf('=');
+        const key = pair.slice(0, eq).trim();
+        const option = pair.slice(eq + 1).trim();
+        switch (eq > 0 ? key : '') {
+            case 'mode':
+                return option === 'min' || option === 'max';
+            case 'builder-id':
+                return option !== '';
+            case 'version':
+                return option === 'v0.2' || option === 'v1';
+            case 'inline-only':
+            case 'reproducible':
+            case 'disabled':
+                return option === 'true' || option === 'false';
+            default:
+                return false;
+        }
+    });
+    if (!valid)
+        throw new errors/* InputError */.d('provenance', value, accepted);
+    return value;
+}
+function readCache(raw, push) {
+    const setting = raw.get('cache');
+    const cache = setting === 'auto' ? push : bool(setting, 'cache', 'true, false or auto');
+    const cacheTag = raw.get('cache-tag');
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/.test(cacheTag))
+        throw new errors/* InputError */.d('cache-tag', cacheTag, 'a tag name of letters, digits, _ . - (at most 101 characters)');
+    return { cache, cacheTag, cacheFrom: raw.list('cache-from'), cacheTo: raw.list('cache-to') };
+}
+function readLimits(raw) {
     return {
-        mode,
-        images,
-        platforms,
-        tagRules: parseTagRules(get('tags')),
-        flavor: parseFlavor(get('flavor')),
-        labels: list('labels'),
-        annotations: list('annotations'),
-        context,
-        file,
-        target: get('target'),
-        buildArgs: list('build-args'),
-        buildContexts: list('build-contexts'),
-        secrets: secretItems(raw('secrets')),
-        secretEnvs: list('secret-envs', true),
-        secretFiles: list('secret-files'),
-        ssh: list('ssh'),
-        network: get('network'),
-        addHosts: list('add-hosts', true),
-        shmSize: get('shm-size'),
-        ulimit: list('ulimit'),
-        provenance: get('provenance'),
-        sbom: get('sbom'),
-        push,
-        load,
-        noCache: bool(get('no-cache'), 'no-cache'),
-        noCacheFilters: list('no-cache-filters', true),
-        pull: bool(get('pull'), 'pull'),
-        cache,
-        cacheTag,
-        cacheFrom: list('cache-from'),
-        cacheTo: list('cache-to'),
-        qemu: qemuMode(get('qemu')),
-        qemuImage: get('qemu-image'),
-        buildxVersion,
-        buildxMirror: get('buildx-mirror'),
-        builder: get('builder'),
-        driver,
-        driverOpts: list('driver-opts'),
-        endpoint,
-        buildkitImage: get('buildkit-image'),
-        buildkitdConfig: get('buildkitd-config'),
-        buildkitdConfigInline: raw('buildkitd-config-inline'),
-        buildkitdFlags: get('buildkitd-flags'),
-        retries,
-        stallTimeoutMs: stall * 1000,
-        dryRun: bool(get('dry-run'), 'dry-run'),
-        metadataSource: oneOf(get('metadata-source'), 'metadata-source', ['auto', 'workflow', 'git']),
-        digests,
-        runId: runId(get('run-id'))
+        retries: integer(raw.get('retries'), 'retries', 0, 10),
+        stallTimeoutMs: integer(raw.get('stall-timeout'), 'stall-timeout', 0, 24 * 3600) * 1000
     };
 }
 // The YAML 1.2 core schema's booleans, as @actions/core's getBooleanInput accepts them: a typo fails.
@@ -34213,39 +34697,15 @@ function integer(value, input, min, max) {
         throw new errors/* InputError */.d(input, value, `a whole number from ${min} to ${max}`);
     return Number(value);
 }
-/**
- * The `secrets` items, as build-push-action reads them: one a line, or comma separated, and a
- * quoted item may span lines (a PEM key). Values are kept exactly; only blank items are dropped.
- */
-function secretItems(value) {
-    if (value.trim() === '')
-        return [];
-    const rows = (0,sync/* parse */.qg)(value, {
-        delimiter: ',',
-        record_delimiter: ['\r\n', '\n'],
-        relax_column_count: true,
-        relax_quotes: true,
-        skip_empty_lines: true
-    });
-    return rows.flat().filter((item) => item.trim() !== '');
-}
 
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
-// EXTERNAL MODULE: external "node:util"
-var external_node_util_ = __nccwpck_require__(7975);
-;// CONCATENATED MODULE: ./src/inputs/context.ts
-
-
-
+;// CONCATENATED MODULE: ./src/inputs/git.ts
 
 
 
 /*
- * Where the build runs, read once into a plain Context value: from the GitHub Actions environment and
- * event payload (no API calls), or from a local git checkout for builds outside GitHub.
+ * Where the build runs when it runs outside GitHub: read from the local git checkout, through the
+ * process seam (the pipeline passes its runner; nothing here starts a process of its own).
  */
-const execFileAsync = (0,external_node_util_.promisify)(external_node_child_process_.execFile);
 /** `SOURCE_DATE_EPOCH` (whole seconds since 1970, https://reproducible-builds.org/specs/source-date-epoch/). */
 function parseSourceDateEpoch(value) {
     if (value === undefined || value.trim() === '')
@@ -34254,115 +34714,22 @@ function parseSourceDateEpoch(value) {
         throw new errors/* InputError */.d('SOURCE_DATE_EPOCH', value, 'a whole number of seconds since 1970-01-01T00:00:00Z');
     return new Date(Number(value.trim()) * 1000);
 }
-function readPayload(file) {
-    if (!file)
-        return {};
-    try {
-        const parsed = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
-        return parsed !== null && typeof parsed === 'object' ? parsed : {};
-    }
-    catch (err) {
-        throw new Error(`cannot read the event payload GITHUB_EVENT_PATH=${file}: ${err.message}`);
-    }
-}
-function str(value) {
-    return typeof value === 'string' && value !== '' ? value : undefined;
-}
-function date(value) {
-    const text = str(value);
-    if (!text)
+/** An ISO date as git or an event payload prints it; undefined when absent or unreadable. */
+function parseDate(value) {
+    if (typeof value !== 'string' || value === '')
         return undefined;
-    const parsed = new Date(text);
+    const parsed = new Date(value);
     return Number.isNaN(parsed.getTime()) ? undefined : parsed;
 }
-/** `NOASSERTION` and `other` are GitHub's "unknown licence", not an SPDX id worth a label. */
-function spdx(value) {
-    const id = str(value);
-    return id && !/^(NOASSERTION|other)$/i.test(id) ? id : undefined;
-}
-/**
- * The context of a GitHub Actions run: GITHUB_EVENT_NAME, GITHUB_REF, GITHUB_SHA, GITHUB_REPOSITORY,
- * GITHUB_SERVER_URL, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT, SOURCE_DATE_EPOCH and the payload at
- * GITHUB_EVENT_PATH. For pull requests the ref is `refs/pull/<n>/merge` (pull_request_target runs on
- * the base branch's ref, which must not give the base branch's tags) and the sha the head commit's.
- * The commit date comes from the push payload, else from the checkout in GITHUB_WORKSPACE when it has
- * the commit (for a pull request whose head is not fetched: the merge commit GITHUB_SHA).
- */
-function contextFromGitHub(env) {
-    const payload = readPayload(env.GITHUB_EVENT_PATH);
-    const eventName = env.GITHUB_EVENT_NAME ?? '';
-    const repository = payload.repository ?? {};
-    const fullName = str(env.GITHUB_REPOSITORY) ?? str(repository.full_name) ?? '';
-    const server = (str(env.GITHUB_SERVER_URL) ?? 'https://github.com').replace(/\/+$/, '');
-    const repo = {
-        fullName,
-        htmlUrl: str(repository.html_url) ?? (fullName ? `${server}/${fullName}` : ''),
-        description: str(repository.description),
-        license: spdx(repository.license?.spdx_id),
-        defaultBranch: str(repository.default_branch)
-    };
-    let ref = env.GITHUB_REF ?? '';
-    let sha = env.GITHUB_SHA ?? '';
-    let pr;
-    const pull = payload.pull_request;
-    if (pull && typeof pull.number === 'number') {
-        pr = { number: pull.number, baseRef: str(pull.base?.ref) ?? '', headRef: str(pull.head?.ref) ?? '' };
-        if (!ref.startsWith('refs/pull/'))
-            ref = `refs/pull/${pull.number}/merge`;
-        sha = str(pull.head?.sha) ?? sha;
-    }
-    const release = payload.release;
-    if (ref === '' && str(release?.tag_name))
-        ref = `refs/tags/${release.tag_name}`;
-    const headCommit = payload.head_commit;
-    let commitDate = headCommit && (!sha || headCommit.id === sha || !headCommit.id) ? date(headCommit.timestamp) : undefined;
-    if (!commitDate && env.GITHUB_WORKSPACE) {
-        // A pull request's checkout is the merge commit, often without the head's history: its date
-        // still agrees across matrix legs, which is what `created` needs.
-        for (const candidate of new Set([sha, env.GITHUB_SHA ?? ''])) {
-            commitDate ??= candidate ? gitCommitDateSync(env.GITHUB_WORKSPACE, candidate) : undefined;
-        }
-    }
-    return {
-        eventName,
-        ref,
-        sha,
-        repo,
-        pr,
-        commitDate,
-        sourceDateEpoch: parseSourceDateEpoch(env.SOURCE_DATE_EPOCH),
-        runId: env.GITHUB_RUN_ID ?? '',
-        runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1'
-    };
+/** One git command in `dir`, quiet; its trimmed output, or undefined when it fails or prints nothing. */
+async function gitMaybe(run, dir, args) {
+    const result = await run('git', ['-C', dir, ...args], { quiet: true, allowFailure: true });
+    const out = result.stdout.trim();
+    return result.code === 0 && out !== '' ? out : undefined;
 }
 /** The commit's date from a checkout, or undefined when git or the commit is not there (shallow clones). */
-function gitCommitDateSync(dir, sha) {
-    try {
-        const out = (0,external_node_child_process_.execFileSync)('git', ['-C', dir, 'log', '-1', '--format=%cI', sha, '--'], {
-            encoding: 'utf8',
-            stdio: ['ignore', 'pipe', 'ignore']
-        });
-        return date(out.trim());
-    }
-    catch {
-        return undefined;
-    }
-}
-async function git(dir, args) {
-    const { stdout } = await execFileAsync('git', ['-C', dir, ...args], {
-        encoding: 'utf8',
-        maxBuffer: 16 * 1024 * 1024
-    });
-    return stdout.trim();
-}
-async function gitMaybe(dir, args) {
-    try {
-        const out = await git(dir, args);
-        return out === '' ? undefined : out;
-    }
-    catch {
-        return undefined;
-    }
+async function gitCommitDate(run, dir, sha) {
+    return parseDate(await gitMaybe(run, dir, ['log', '-1', '--format=%cI', sha, '--']));
 }
 /**
  * A remote's web address: `git@host:o/r.git`, `ssh://git@host:22/o/r.git` and
@@ -34408,70 +34775,209 @@ function pickTag(tags) {
     const versions = tags.filter((t) => semver_default().valid(t) !== null).sort((a, b) => semver_default().rcompare(a, b));
     return versions[0] ?? [...tags].sort()[0];
 }
+const lines = (text) => text?.split('\n').filter((line) => line !== '') ?? [];
 /**
  * The context of a local checkout, for builds outside GitHub, shaped like the matching GitHub event:
  * - on a branch: `refs/heads/<branch>` (as a push to that branch);
  * - detached at a tagged commit (`git checkout v1.2.3`): `refs/tags/<tag>` (as the tag push),
  *   the highest semver tag when several point there;
  * - detached elsewhere: the branch whose tip is HEAD (local, then origin/*), else no ref (sha tag only).
- * GITHUB_REF in `env` overrides the ref for CI systems that check out detached commits.
+ * A commit that is both a local branch's tip and tagged gets both refs (`ref` and `extraRefs`): the
+ * natural release on a laptop (commit on main, `git tag v3.0.1`, run) publishes what the branch push
+ * and the tag push would have published together.
+ * GITHUB_REF in `env` overrides the ref (and no other ref is added) for CI systems that check out
+ * detached commits. `dirty` says whether the work tree has changes git would not build from HEAD.
  * Repository name and web address from `remote.origin.url`; default branch from
  * `refs/remotes/origin/HEAD`, else `main`. Throws when `dir` is not a git work tree.
  */
-async function contextFromGit(dir, env = {}) {
-    let sha;
-    try {
-        sha = await git(dir, ['rev-parse', '--verify', 'HEAD^{commit}']);
+async function contextFromGit(dir, env, run) {
+    const head = await run('git', ['-C', dir, 'rev-parse', '--verify', 'HEAD^{commit}'], {
+        quiet: true,
+        allowFailure: true
+    });
+    const sha = head.stdout.trim();
+    if (head.code !== 0 || sha === '') {
+        const why = head.stderr.trim().split('\n')[0] || `exit code ${head.code}`;
+        throw new Error(`${dir} is not a git checkout with a commit (git rev-parse HEAD failed: ${why})`);
     }
-    catch (err) {
-        throw new Error(`${dir} is not a git checkout with a commit (git rev-parse HEAD failed: ${err.message.split('\n')[0]})`);
-    }
-    let ref = str(env.GITHUB_REF) ?? '';
+    const given = env.GITHUB_REF ?? '';
+    let ref = given;
+    const extraRefs = [];
     if (!ref) {
-        const branch = await gitMaybe(dir, ['symbolic-ref', '--quiet', 'HEAD']);
+        const branch = await gitMaybe(run, dir, ['symbolic-ref', '--quiet', 'HEAD']);
+        const tag = pickTag(lines(await gitMaybe(run, dir, ['tag', '--points-at', 'HEAD'])));
+        const tips = lines(await gitMaybe(run, dir, [
+            'for-each-ref',
+            '--points-at',
+            'HEAD',
+            '--format=%(refname)',
+            'refs/heads',
+            'refs/remotes/origin'
+        ]));
+        const localTip = tips.find((h) => h.startsWith('refs/heads/'));
         if (branch) {
             ref = branch;
+            if (tag)
+                extraRefs.push(`refs/tags/${tag}`);
+        }
+        else if (tag) {
+            ref = `refs/tags/${tag}`;
+            if (localTip)
+                extraRefs.push(localTip);
         }
         else {
-            const tags = (await gitMaybe(dir, ['tag', '--points-at', 'HEAD']))?.split('\n') ?? [];
-            const tag = pickTag(tags);
-            if (tag) {
-                ref = `refs/tags/${tag}`;
-            }
-            else {
-                const heads = (await gitMaybe(dir, [
-                    'for-each-ref',
-                    '--points-at',
-                    'HEAD',
-                    '--format=%(refname)',
-                    'refs/heads',
-                    'refs/remotes/origin'
-                ]))?.split('\n') ?? [];
-                const local = heads.find((h) => h.startsWith('refs/heads/'));
-                const remote = heads.find((h) => h.startsWith('refs/remotes/origin/') && h !== 'refs/remotes/origin/HEAD');
-                if (local)
-                    ref = local;
-                else if (remote)
-                    ref = `refs/heads/${remote.slice('refs/remotes/origin/'.length)}`;
-            }
+            const remote = tips.find((h) => h.startsWith('refs/remotes/origin/') && h !== 'refs/remotes/origin/HEAD');
+            if (localTip)
+                ref = localTip;
+            else if (remote)
+                ref = `refs/heads/${remote.slice('refs/remotes/origin/'.length)}`;
         }
     }
-    const remoteUrl = await gitMaybe(dir, ['config', '--get', 'remote.origin.url']);
+    const remoteUrl = await gitMaybe(run, dir, ['config', '--get', 'remote.origin.url']);
     const htmlUrl = remoteUrl ? remoteToHttps(remoteUrl) : undefined;
     const fullName = htmlUrl ? new URL(htmlUrl).pathname.replace(/^\//, '') : external_node_path_default().basename(external_node_path_default().resolve(dir));
-    const originHead = await gitMaybe(dir, ['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD']);
+    const originHead = await gitMaybe(run, dir, ['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD']);
     const defaultBranch = originHead ? originHead.replace(/^refs\/remotes\/origin\//, '') : 'main';
-    const commitDate = date(await gitMaybe(dir, ['log', '-1', '--format=%cI', 'HEAD']));
+    const commitDate = await gitCommitDate(run, dir, 'HEAD');
+    // Untracked files count: a build context with `COPY . .` takes them in.
+    const dirty = (await gitMaybe(run, dir, ['status', '--porcelain', '--untracked-files=normal'])) !== undefined;
     return {
         eventName: 'git',
         ref,
+        ...(extraRefs.length > 0 ? { extraRefs } : {}),
         sha,
         repo: { fullName, htmlUrl: htmlUrl ?? '', defaultBranch },
         commitDate,
         sourceDateEpoch: parseSourceDateEpoch(env.SOURCE_DATE_EPOCH),
         runId: env.GITHUB_RUN_ID ?? `local-${Date.now().toString(36)}`,
+        runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
+        dirty
+    };
+}
+
+;// CONCATENATED MODULE: ./src/inputs/github.ts
+
+
+function readPayload(file) {
+    if (!file)
+        return {};
+    try {
+        const parsed = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
+        return parsed !== null && typeof parsed === 'object' ? parsed : {};
+    }
+    catch (err) {
+        throw new Error(`cannot read the event payload GITHUB_EVENT_PATH=${file}: ${err.message}`);
+    }
+}
+function str(value) {
+    return typeof value === 'string' && value !== '' ? value : undefined;
+}
+/** `NOASSERTION` and `other` are GitHub's "unknown licence", not an SPDX id worth a label. */
+function spdx(value) {
+    const id = str(value);
+    return id && !/^(NOASSERTION|other)$/i.test(id) ? id : undefined;
+}
+/**
+ * The context of a GitHub Actions run: GITHUB_EVENT_NAME, GITHUB_REF, GITHUB_SHA, GITHUB_REPOSITORY,
+ * GITHUB_SERVER_URL, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT, SOURCE_DATE_EPOCH and the payload at
+ * GITHUB_EVENT_PATH. For pull requests the ref is `refs/pull/<n>/merge` (pull_request_target runs on
+ * the base branch's ref, which must not give the base branch's tags) and the sha GITHUB_SHA, the head
+ * commit's with DOCKER_METADATA_PR_HEAD_SHA=true.
+ * The commit date comes from the push payload, else from the checkout in GITHUB_WORKSPACE when it has
+ * the commit (for a pull request whose head is not fetched: the merge commit GITHUB_SHA).
+ */
+async function contextFromGitHub(env, run) {
+    const payload = readPayload(env.GITHUB_EVENT_PATH);
+    const eventName = env.GITHUB_EVENT_NAME ?? '';
+    const repository = payload.repository ?? {};
+    const fullName = str(env.GITHUB_REPOSITORY) ?? str(repository.full_name) ?? '';
+    const server = (str(env.GITHUB_SERVER_URL) ?? 'https://github.com').replace(/\/+$/, '');
+    const repo = {
+        fullName,
+        htmlUrl: str(repository.html_url) ?? (fullName ? `${server}/${fullName}` : ''),
+        description: str(repository.description),
+        license: spdx(repository.license?.spdx_id),
+        defaultBranch: str(repository.default_branch)
+    };
+    let ref = env.GITHUB_REF ?? '';
+    let sha = env.GITHUB_SHA ?? '';
+    let pr;
+    const pull = payload.pull_request;
+    if (pull && typeof pull.number === 'number') {
+        pr = { number: pull.number, baseRef: str(pull.base?.ref) ?? '', headRef: str(pull.head?.ref) ?? '' };
+        if (!ref.startsWith('refs/pull/'))
+            ref = `refs/pull/${pull.number}/merge`;
+        // GITHUB_SHA (the merge commit) as metadata-action, unless the user asks for the head commit.
+        if (/^true$/i.test(env.DOCKER_METADATA_PR_HEAD_SHA ?? ''))
+            sha = str(pull.head?.sha) ?? sha;
+    }
+    // A tag push names the branch it came from in the payload's base_ref: {{base_ref}} reads it.
+    const baseRef = ref.startsWith('refs/tags/') ? str(payload.base_ref)?.replace(/^refs\/heads\//, '') : undefined;
+    const release = payload.release;
+    if (ref === '' && str(release?.tag_name))
+        ref = `refs/tags/${release.tag_name}`;
+    const headCommit = payload.head_commit;
+    let commitDate = headCommit && (!sha || headCommit.id === sha || !headCommit.id) ? parseDate(headCommit.timestamp) : undefined;
+    if (!commitDate && env.GITHUB_WORKSPACE) {
+        // A pull request's checkout is the merge commit, often without the head's history: its date
+        // still agrees across matrix legs, which is what `created` needs.
+        for (const candidate of new Set([sha, env.GITHUB_SHA ?? ''])) {
+            if (candidate && !commitDate)
+                commitDate = await gitCommitDate(run, env.GITHUB_WORKSPACE, candidate);
+        }
+    }
+    return {
+        eventName,
+        ref,
+        sha,
+        repo,
+        pr,
+        ...(baseRef ? { baseRef } : {}),
+        commitDate,
+        sourceDateEpoch: parseSourceDateEpoch(env.SOURCE_DATE_EPOCH),
+        runId: env.GITHUB_RUN_ID ?? '',
         runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1'
     };
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/secrets.ts
+
+
+/**
+ * Hides every secret value from everything the process prints, before anything is printed:
+ * the `secrets` values, the variables `secret-envs` name and the contents of `secret-files`
+ * (a RUN step can print any of them). Our own log goes through the Masker; the runner's mask
+ * covers the rest.
+ */
+async function maskSecrets(inputs, sources, masker, log) {
+    for (const { value } of inputs.secrets)
+        hide(value, masker, log);
+    for (const { env } of inputs.secretEnvs)
+        hide(sources.env[env] ?? '', masker, log);
+    for (const file of inputs.secretFiles)
+        hide(await (0,promises_.readFile)(external_node_path_default().resolve(sources.cwd, file.path), 'utf8'), masker, log);
+}
+/** Writes each `secrets` value to a private file in `dir` (0600) and returns id → path, for `--secret id=…,src=…`. */
+async function writeSecrets(inputs, dir) {
+    const paths = {};
+    for (const { id, value } of inputs.secrets) {
+        const file = external_node_path_default().join(dir, `secret-${id}`);
+        await (0,promises_.writeFile)(file, value, { mode: 0o600 });
+        paths[id] = file;
+    }
+    return paths;
+}
+/**
+ * The runner masks line by line, so a multi-line secret (a key) is registered a line at a time,
+ * as is the whole value; lines shorter than 3 characters are left alone (masking `}` or a blank
+ * would shred the log and hide nothing).
+ */
+function hide(value, masker, log) {
+    masker.add(value);
+    const parts = new Set([value, ...value.split(/\r?\n/)].map((part) => part.trim()));
+    for (const part of parts)
+        if (part.length >= 3)
+            log.setSecret(part);
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/prepare.ts
@@ -34482,21 +34988,26 @@ async function contextFromGit(dir, env = {}) {
 
 
 
+
 /** Every input, read and validated once; secret values are masked before anything can print them. */
-function readAndMask(session) {
+async function readAndMask(session) {
     const inputs = readInputs(session.edges.input, session.cwd);
-    for (const line of parseSecrets(inputs.secrets))
-        hide(line.value, session.masker, session.log);
+    await maskSecrets(inputs, { env: session.env, cwd: session.cwd }, session.masker, session.log);
     return inputs;
 }
 /** The commit, ref and repository: from the GitHub event, or from the local checkout. */
 async function readContext(session, inputs) {
-    const { env, cwd, log } = session;
+    const { env, cwd, log, runner } = session;
     const source = inputs.metadataSource === 'auto' ? (env.GITHUB_EVENT_PATH ? 'workflow' : 'git') : inputs.metadataSource;
     const context = source === 'workflow'
-        ? contextFromGitHub(env)
-        : await contextFromGit(external_node_path_default().resolve(cwd, env.GITHUB_WORKSPACE || '.'), env);
-    log.info(`${context.eventName} ${context.ref} at ${context.sha.slice(0, 12)} (${source})`);
+        ? await contextFromGitHub(env, runner)
+        : await contextFromGit(external_node_path_default().resolve(cwd, env.GITHUB_WORKSPACE || '.'), env, runner);
+    // Which refs the tags come from: two when a local commit is both a branch tip and tagged.
+    const refs = [context.ref, ...(context.extraRefs ?? [])].join(' + ');
+    log.info(`${context.eventName} ${refs} at ${context.sha.slice(0, 12)} (${source})`);
+    if (context.dirty) {
+        log.warning(`the working tree has uncommitted changes: the image is tagged sha-${context.sha.slice(0, 7)} but is not that commit`);
+    }
     return context;
 }
 async function makeWorkspace(session, inputs, context) {
@@ -34510,33 +35021,58 @@ async function makeWorkspace(session, inputs, context) {
         inlineBuildkitdConfig = external_node_path_default().join(tempDir, 'buildkitd.toml');
         await (0,promises_.writeFile)(inlineBuildkitdConfig, inputs.buildkitdConfigInline);
     }
-    const secretSpecs = [...(await writeSecrets(inputs, tempDir)), ...secretRefs(inputs.secretEnvs, inputs.secretFiles)];
+    const secretPaths = await writeSecrets(inputs, tempDir);
     return {
         tempDir,
         ids: {
             builderName,
             metadataFile: external_node_path_default().join(tempDir, 'metadata.json'),
-            secretSpecs,
+            secretPaths,
             runId: inputs.runId || context.runId,
             inlineBuildkitdConfig
         }
     };
 }
-async function writeSecrets(inputs, dir) {
-    const specs = [];
-    for (const { id, value } of parseSecrets(inputs.secrets)) {
-        const file = external_node_path_default().join(dir, `secret-${id}`);
-        await (0,promises_.writeFile)(file, value, { mode: 0o600 });
-        specs.push(`id=${id},src=${file}`);
-    }
-    return specs;
+
+;// CONCATENATED MODULE: ./src/plan/tags/hold-back.ts
+
+function comparable(version) {
+    return semver_default().parse(version, { loose: true }) ?? semver_default().coerce(version, { includePrerelease: true });
 }
-function hide(value, masker, log) {
-    masker.add(value);
-    // The runner masks line by line: a multi-line secret (a key) is registered a line at a time too.
-    for (const line of new Set([value, ...value.split(/\r?\n/)]))
-        if (line.trim().length >= 3)
-            log.setSecret(line);
+/**
+ * Keeps floating tags (`latest`, `1`, `1.2`) from moving backwards: given the version each tag points
+ * to now (the `org.opencontainers.image.version` the registry holds for it), drops the floating tags
+ * whose current version is higher than ours: releasing v1.1.9 after 1.2.3 leaves `1` and `latest` on
+ * 1.2.3 and still moves `1.1`. A pre-release never becomes `latest`, even with flavor latest=true.
+ * Tags absent from `current`, or whose version does not read as a version, move as computed.
+ */
+function holdBackFloating(result, current) {
+    // Compare like with like: `current` holds earlier `version` outputs, so ours is our `version` output
+    // when it reads as a version (it may carry the flavor's prefix/suffix), else the parsed rule version.
+    const ours = semver_default().parse(result.version, { loose: true })
+        ? result.version
+        : (result.versionInfo?.version ?? result.version);
+    const oursParsed = result.versionInfo ? comparable(ours) : null;
+    const preRelease = result.versionInfo !== undefined && result.versionInfo.prerelease !== '';
+    const held = [];
+    const tags = result.tags.filter((tag) => {
+        if (!result.floating.includes(tag))
+            return true;
+        const theirs = current.get(tag);
+        if (tag === result.latestTag && preRelease) {
+            held.push({ tag, current: theirs, ours, reason: 'prerelease' });
+            return false;
+        }
+        if (theirs === undefined || !oursParsed)
+            return true;
+        const theirsParsed = comparable(theirs);
+        if (theirsParsed && semver_default().gt(theirsParsed, oursParsed)) {
+            held.push({ tag, current: theirs, ours, reason: 'newer' });
+            return false;
+        }
+        return true;
+    });
+    return { tags, held };
 }
 
 ;// CONCATENATED MODULE: ./src/tools/registry/credentials.ts
@@ -35020,7 +35556,7 @@ async function run(runEnv) {
     let images = [];
     let plan;
     try {
-        const inputs = await session.phase('Inputs', async () => readAndMask(session));
+        const inputs = await session.phase('Inputs', () => readAndMask(session));
         images = inputs.images;
         const context = await session.phase('Context', () => readContext(session, inputs));
         const workspace = await makeWorkspace(session, inputs, context);
@@ -35192,11 +35728,12 @@ class InputError extends Error {
 /* harmony export */   U$: () => (/* binding */ registryHost),
 /* harmony export */   eb: () => (/* binding */ parseImages),
 /* harmony export */   eg: () => (/* binding */ safeTag),
-/* harmony export */   z7: () => (/* binding */ validateTag)
+/* harmony export */   z7: () => (/* binding */ validateTag),
+/* harmony export */   zZ: () => (/* binding */ parseImage)
 /* harmony export */ });
-/* unused harmony exports TAG_MAX_LENGTH, NAME_MAX_LENGTH, parseImage */
+/* unused harmony exports TAG_MAX_LENGTH, NAME_MAX_LENGTH */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9516);
-/* harmony import */ var _list_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7271);
+/* harmony import */ var _list_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7333);
 
 
 /** Registries refuse longer tags (distribution reference grammar). */
@@ -35253,7 +35790,8 @@ function parseImage(value, input = 'images') {
 }
 /**
  * Parses the whole `images` input: one image a line (or comma separated), or metadata-action's
- * csv form `name=ghcr.io/owner/app,enable=false`. Returns the enabled names, normalized, once each.
+ * csv form `name=ghcr.io/owner/app,enable=false`, where `name=` may be left out
+ * (`ghcr.io/owner/app,enable=false`). Returns the enabled names, normalized, once each.
  */
 function parseImages(raw, input = 'images') {
     const names = [];
@@ -35266,8 +35804,17 @@ function parseImages(raw, input = 'images') {
         let name;
         let enable = true;
         for (const [key, value] of (0,_list_js__WEBPACK_IMPORTED_MODULE_1__/* .parseKeyValues */ .H)(line)) {
+            // A field without `=` is the name, as metadata-action reads `ghcr.io/owner/app,enable=false`.
+            if (value === '' && !/^(name|enable)$/i.test(key) && !line.includes(`${key}=`)) {
+                if (name !== undefined)
+                    throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, line, 'one image a line: [name=]<image>[,enable=true|false]');
+                name = parseImage(key, input);
+                continue;
+            }
             switch (key.toLowerCase()) {
                 case 'name':
+                    if (name !== undefined)
+                        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, line, 'one image a line: [name=]<image>[,enable=true|false]');
                     name = parseImage(value, input);
                     break;
                 case 'enable':
@@ -35276,11 +35823,11 @@ function parseImages(raw, input = 'images') {
                     enable = value.toLowerCase() === 'true';
                     break;
                 default:
-                    throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, line, 'name=<image>[,enable=true|false]');
+                    throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, line, '[name=]<image>[,enable=true|false]');
             }
         }
         if (name === undefined)
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, line, 'name=<image>[,enable=true|false]');
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, line, '[name=]<image>[,enable=true|false]');
         if (enable)
             names.push(name);
     }
@@ -35308,14 +35855,2097 @@ function validateTag(tag, input = 'tags') {
 
 /***/ }),
 
-/***/ 7271:
+/***/ 7333:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   E: () => (/* binding */ parseList),
-/* harmony export */   H: () => (/* binding */ parseKeyValues)
-/* harmony export */ });
-/* harmony import */ var csv_parse_sync__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5175);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  H: () => (/* binding */ parseKeyValues),
+  E: () => (/* binding */ parseList)
+});
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/CsvError.js
+class CsvError extends Error {
+  constructor(code, message, options, ...contexts) {
+    if (Array.isArray(message)) message = message.join(" ").trim();
+    super(message);
+    if (Error.captureStackTrace !== undefined) {
+      Error.captureStackTrace(this, CsvError);
+    }
+    this.code = code;
+    for (const context of contexts) {
+      for (const key in context) {
+        const value = context[key];
+        this[key] = Buffer.isBuffer(value)
+          ? value.toString(options.encoding)
+          : value == null
+            ? value
+            : JSON.parse(JSON.stringify(value));
+      }
+    }
+  }
+}
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/is_object.js
+const is_object = function (obj) {
+  return typeof obj === "object" && obj !== null && !Array.isArray(obj);
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_columns_array.js
+
+
+
+const normalize_columns_array = function (columns) {
+  const normalizedColumns = [];
+  for (let i = 0, l = columns.length; i < l; i++) {
+    const column = columns[i];
+    if (column === undefined || column === null || column === false) {
+      normalizedColumns[i] = { disabled: true };
+    } else if (typeof column === "string" || typeof column === "number") {
+      normalizedColumns[i] = { name: `${column}` };
+    } else if (is_object(column)) {
+      if (typeof column.name !== "string") {
+        throw new CsvError("CSV_OPTION_COLUMNS_MISSING_NAME", [
+          "Option columns missing name:",
+          `property "name" is required at position ${i}`,
+          "when column is an object literal",
+        ]);
+      }
+      normalizedColumns[i] = column;
+    } else {
+      throw new CsvError("CSV_INVALID_COLUMN_DEFINITION", [
+        "Invalid column definition:",
+        "expect a string or a literal object,",
+        `got ${JSON.stringify(column)} at position ${i}`,
+      ]);
+    }
+  }
+  return normalizedColumns;
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/ResizeableBuffer.js
+class ResizeableBuffer {
+  constructor(size = 100) {
+    this.size = size;
+    this.length = 0;
+    this.buf = Buffer.allocUnsafe(size);
+  }
+  prepend(val) {
+    if (Buffer.isBuffer(val)) {
+      const length = this.length + val.length;
+      if (length >= this.size) {
+        this.resize();
+        if (length >= this.size) {
+          throw Error("INVALID_BUFFER_STATE");
+        }
+      }
+      const buf = this.buf;
+      this.buf = Buffer.allocUnsafe(this.size);
+      val.copy(this.buf, 0);
+      buf.copy(this.buf, val.length);
+      this.length += val.length;
+    } else {
+      const length = this.length++;
+      if (length === this.size) {
+        this.resize();
+      }
+      const buf = this.clone();
+      this.buf[0] = val;
+      buf.copy(this.buf, 1, 0, length);
+    }
+  }
+  append(val) {
+    const length = this.length++;
+    if (length === this.size) {
+      this.resize();
+    }
+    this.buf[length] = val;
+  }
+  clone() {
+    return Buffer.from(this.buf.slice(0, this.length));
+  }
+  resize() {
+    const length = this.length;
+    this.size = this.size * 2;
+    const buf = Buffer.allocUnsafe(this.size);
+    this.buf.copy(buf, 0, 0, length);
+    this.buf = buf;
+  }
+  toString(encoding) {
+    if (encoding) {
+      return this.buf.toString(encoding, 0, this.length);
+    } else {
+      return Uint8Array.prototype.slice.call(this.buf.slice(0, this.length));
+    }
+  }
+  toJSON() {
+    return this.toString("utf8");
+  }
+  reset() {
+    this.length = 0;
+  }
+}
+
+/* harmony default export */ const utils_ResizeableBuffer = (ResizeableBuffer);
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/init_state.js
+
+
+const init_state = function (options) {
+  // ECMAScript WhiteSpace + LineTerminator codepoints, encoded under
+  // `options.encoding`. Aligns trimming with `String.prototype.trim()`.
+  // https://tc39.es/ecma262/#sec-white-space
+  // https://tc39.es/ecma262/#sec-line-terminators
+  //
+  // Codepoints unrepresentable in the target encoding are dropped: Node's
+  // Buffer substitutes them with `?` (0x3F), and including those would cause
+  // literal `?` bytes in the input to be trimmed under `latin1`/`ascii`.
+  const timchars = [
+    // Basic Latin
+    0x0020, // [Space](https://www.fileformat.info/info/unicode/char/0020/index.htm)
+    0x0009, // [CHARACTER TABULATION (HT)](https://www.fileformat.info/info/unicode/char/0009/index.htm)
+    0x000a, // [LINE FEED (LF)](https://www.fileformat.info/info/unicode/char/000a/index.htm)
+    0x000d, // [CARRIAGE RETURN (CR)](https://www.fileformat.info/info/unicode/char/000d/index.htm)
+    0x000c, // [FORM FEED (FF)](https://www.fileformat.info/info/unicode/char/000c/index.htm)
+    0x000b, // [LINE TABULATION (VT)](https://www.fileformat.info/info/unicode/char/000b/index.htm)
+    // Latin-1 Supplement
+    0x00a0, // [NO-BREAK SPACE (NBSP)](https://www.fileformat.info/info/unicode/char/00a0/index.htm)
+    // Ogham
+    0x1680, // [OGHAM SPACE MARK](https://www.fileformat.info/info/unicode/char/1680/index.htm)
+    // General Punctuation
+    0x2000, // [EN QUAD](https://www.fileformat.info/info/unicode/char/2000/index.htm)
+    0x2001, // [EM QUAD](https://www.fileformat.info/info/unicode/char/2001/index.htm)
+    0x2002, // [EN SPACE](https://www.fileformat.info/info/unicode/char/2002/index.htm)
+    0x2003, // [EM SPACE](https://www.fileformat.info/info/unicode/char/2003/index.htm)
+    0x2004, // [THREE-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2004/index.htm)
+    0x2005, // [FOUR-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2005/index.htm)
+    0x2006, // [SIX-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2006/index.htm)
+    0x2007, // [FIGURE SPACE](https://www.fileformat.info/info/unicode/char/2007/index.htm)
+    0x2008, // [PUNCTUATION SPACE](https://www.fileformat.info/info/unicode/char/2008/index.htm)
+    0x2009, // [THIN SPACE](https://www.fileformat.info/info/unicode/char/2009/index.htm)
+    0x200a, // [HAIR SPACE](https://www.fileformat.info/info/unicode/char/200a/index.htm)
+    0x2028, // [LINE SEPARATOR](https://www.fileformat.info/info/unicode/char/2028/index.htm)
+    0x2029, // [PARAGRAPH SEPARATOR](https://www.fileformat.info/info/unicode/char/2029/index.htm)
+    0x202f, // [NARROW NO-BREAK SPACE (NNBSP)](https://www.fileformat.info/info/unicode/char/202f/index.htm)
+    0x205f, // [MEDIUM MATHEMATICAL SPACE (MMSP)](https://www.fileformat.info/info/unicode/char/205f/index.htm)
+    0x3000, // [IDEOGRAPHIC SPACE](https://www.fileformat.info/info/unicode/char/3000/index.htm)
+    0xfeff, // [ZERO WIDTH NO-BREAK SPACE (BOM)](https://www.fileformat.info/info/unicode/char/feff/index.htm)
+  ].reduce((acc, codepoint) => {
+    const encoded = Buffer.from(
+      String.fromCharCode(codepoint),
+      options.encoding,
+    );
+    if (codepoint !== 0x3f && encoded.length === 1 && encoded[0] === 0x3f) {
+      return acc;
+    }
+    acc.push(encoded);
+    return acc;
+  }, []);
+  // First-byte lookup table for `__isCharTrimable`. Non-whitespace bytes
+  // (the common case) bail out in O(1) without scanning every timchar.
+  const timcharFirstBytes = new Uint8Array(256);
+  for (const t of timchars) timcharFirstBytes[t[0]] = 1;
+  return {
+    bomSkipped: false,
+    bufBytesStart: 0,
+    castField: options.cast_function,
+    commenting: false,
+    delimiterBufPrevious: undefined,
+    delimiterDiscovered: false,
+    // Current error encountered by a record
+    error: undefined,
+    enabled: options.from_line === 1,
+    escaping: false,
+    escapeIsQuote:
+      Buffer.isBuffer(options.escape) &&
+      Buffer.isBuffer(options.quote) &&
+      Buffer.compare(options.escape, options.quote) === 0,
+    // columns can be `false`, `true`, `Array`
+    expectedRecordLength: Array.isArray(options.columns)
+      ? options.columns.length
+      : undefined,
+    field: new utils_ResizeableBuffer(20),
+    firstLineToHeaders: options.cast_first_line_to_header,
+    needMoreDataSize: Math.max(
+      // Skip if the remaining buffer smaller than comment
+      options.comment !== null ? options.comment.length : 0,
+      // Skip if the remaining buffer can be delimiter
+      ...(options.delimiter
+        ? options.delimiter.map((delimiter) => delimiter.length)
+        : []),
+      // Auto discovery of delimiter is limited to 1 character
+      options.delimiter_auto ? 1 : 0,
+      // Skip if the remaining buffer can be escape sequence
+      options.quote !== null ? options.quote.length : 0,
+      // Skip if the remaining buffer can be a multi-byte trim character
+      ...timchars.map((t) => t.length),
+    ),
+    previousBuf: undefined,
+    quoting: false,
+    stop: false,
+    rawBuffer: new utils_ResizeableBuffer(100),
+    record: [],
+    recordHasError: false,
+    record_length: 0,
+    recordDelimiterMaxLength:
+      options.record_delimiter.length === 0
+        ? 0
+        : Math.max(...options.record_delimiter.map((v) => v.length)),
+    trimChars: [
+      Buffer.from(" ", options.encoding)[0],
+      Buffer.from("\t", options.encoding)[0],
+    ],
+    wasQuoting: false,
+    wasRowDelimiter: false,
+    timchars: timchars,
+    timcharFirstBytes: timcharFirstBytes,
+  };
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/underscore.js
+const underscore = function (str) {
+  return str.replace(/([A-Z])/g, function (_, match) {
+    return "_" + match.toLowerCase();
+  });
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_options.js
+
+
+
+
+
+const normalize_options = function (opts) {
+  const options = {};
+  // Merge with user options
+  for (const opt in opts) {
+    options[underscore(opt)] = opts[opt];
+  }
+  // Normalize option `encoding`
+  // Note: defined first because other options depends on it
+  // to convert chars/strings into buffers.
+  if (options.encoding === undefined || options.encoding === true) {
+    options.encoding = "utf8";
+  } else if (options.encoding === null || options.encoding === false) {
+    options.encoding = null;
+  } else if (
+    typeof options.encoding !== "string" &&
+    options.encoding !== null
+  ) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_ENCODING",
+      [
+        "Invalid option encoding:",
+        "encoding must be a string or null to return a buffer,",
+        `got ${JSON.stringify(options.encoding)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `bom`
+  if (
+    options.bom === undefined ||
+    options.bom === null ||
+    options.bom === false
+  ) {
+    options.bom = false;
+  } else if (options.bom !== true) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_BOM",
+      [
+        "Invalid option bom:",
+        "bom must be true,",
+        `got ${JSON.stringify(options.bom)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `cast`
+  options.cast_function = null;
+  if (
+    options.cast === undefined ||
+    options.cast === null ||
+    options.cast === false ||
+    options.cast === ""
+  ) {
+    options.cast = undefined;
+  } else if (typeof options.cast === "function") {
+    options.cast_function = options.cast;
+    options.cast = true;
+  } else if (options.cast !== true) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_CAST",
+      [
+        "Invalid option cast:",
+        "cast must be true or a function,",
+        `got ${JSON.stringify(options.cast)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `cast_date`
+  if (
+    options.cast_date === undefined ||
+    options.cast_date === null ||
+    options.cast_date === false ||
+    options.cast_date === ""
+  ) {
+    options.cast_date = false;
+  } else if (options.cast_date === true) {
+    options.cast_date = function (value) {
+      const date = Date.parse(value);
+      return !isNaN(date) ? new Date(date) : value;
+    };
+  } else if (typeof options.cast_date !== "function") {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_CAST_DATE",
+      [
+        "Invalid option cast_date:",
+        "cast_date must be true or a function,",
+        `got ${JSON.stringify(options.cast_date)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `columns`
+  options.cast_first_line_to_header = undefined;
+  if (options.columns === true) {
+    // Fields in the first line are converted as-is to columns
+    options.cast_first_line_to_header = undefined;
+  } else if (typeof options.columns === "function") {
+    options.cast_first_line_to_header = options.columns;
+    options.columns = true;
+  } else if (Array.isArray(options.columns)) {
+    options.columns = normalize_columns_array(options.columns);
+  } else if (
+    options.columns === undefined ||
+    options.columns === null ||
+    options.columns === false
+  ) {
+    options.columns = false;
+  } else {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_COLUMNS",
+      [
+        "Invalid option columns:",
+        "expect an array, a function or true,",
+        `got ${JSON.stringify(options.columns)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `group_columns_by_name`
+  if (
+    options.group_columns_by_name === undefined ||
+    options.group_columns_by_name === null ||
+    options.group_columns_by_name === false
+  ) {
+    options.group_columns_by_name = false;
+  } else if (options.group_columns_by_name !== true) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
+      [
+        "Invalid option group_columns_by_name:",
+        "expect an boolean,",
+        `got ${JSON.stringify(options.group_columns_by_name)}`,
+      ],
+      options,
+    );
+  } else if (options.columns === false) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
+      [
+        "Invalid option group_columns_by_name:",
+        "the `columns` mode must be activated.",
+      ],
+      options,
+    );
+  }
+  // Normalize option `comment`
+  if (
+    options.comment === undefined ||
+    options.comment === null ||
+    options.comment === false ||
+    options.comment === ""
+  ) {
+    options.comment = null;
+  } else {
+    if (typeof options.comment === "string") {
+      options.comment = Buffer.from(options.comment, options.encoding);
+    }
+    if (!Buffer.isBuffer(options.comment)) {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_COMMENT",
+        [
+          "Invalid option comment:",
+          "comment must be a buffer or a string,",
+          `got ${JSON.stringify(options.comment)}`,
+        ],
+        options,
+      );
+    }
+  }
+  // Normalize option `comment_no_infix`
+  if (
+    options.comment_no_infix === undefined ||
+    options.comment_no_infix === null ||
+    options.comment_no_infix === false
+  ) {
+    options.comment_no_infix = false;
+  } else if (options.comment_no_infix !== true) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_COMMENT",
+      [
+        "Invalid option comment_no_infix:",
+        "value must be a boolean,",
+        `got ${JSON.stringify(options.comment_no_infix)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `delimiter_auto`
+  if (
+    options.delimiter_auto === undefined ||
+    options.delimiter_auto === null ||
+    options.delimiter_auto === false
+  ) {
+    options.delimiter_auto = false;
+  } else if (options.delimiter_auto === true) {
+    options.delimiter_auto = {};
+  } else if (!is_object(options.delimiter_auto)) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_DELIMITER_AUTO",
+      [
+        "Invalid option delimiter_auto:",
+        "delimiter_auto must be a boolean or a configuration object,",
+        `got ${JSON.stringify(options.delimiter_auto)}`,
+      ],
+      options,
+    );
+  }
+  if (options.delimiter_auto) {
+    if (options.delimiter_auto.preferred === undefined)
+      options.delimiter_auto.preferred = {
+        [",".charCodeAt(0)]: 1.8,
+        ["\t".charCodeAt(0)]: 1.8,
+        [";".charCodeAt(0)]: 1.6,
+        [" ".charCodeAt(0)]: 1.6,
+        [":".charCodeAt(0)]: 1.5,
+        [".".charCodeAt(0)]: 1.4,
+        ["/".charCodeAt(0)]: 1.4,
+      };
+    else if (!is_object(options.delimiter_auto.preferred)) {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_DELIMITER_AUTO",
+        [
+          "Invalid option delimiter_auto:",
+          "preferred must be an object,",
+          `got ${JSON.stringify(options.delimiter_auto.preferred)}`,
+        ],
+        options,
+      );
+    }
+    if (options.delimiter_auto.score === undefined)
+      options.delimiter_auto.score = (info, options) => {
+        return (
+          (info.total - info.std) * (options.preferred[info.char_code] || 1)
+        );
+      };
+    else if (typeof options.delimiter_auto.score !== "function") {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_DELIMITER_AUTO",
+        [
+          "Invalid option delimiter_auto:",
+          "score must be a function,",
+          `got ${JSON.stringify(options.delimiter_auto.score)}`,
+        ],
+        options,
+      );
+    }
+    if (options.delimiter_auto.size === undefined)
+      options.delimiter_auto.size = 2048;
+    else if (typeof options.delimiter_auto.size !== "number") {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_DELIMITER_AUTO",
+        [
+          "Invalid option delimiter_auto:",
+          "size must be a number,",
+          `got ${JSON.stringify(options.delimiter_auto.size)}`,
+        ],
+        options,
+      );
+    }
+  }
+  // Normalize option `delimiter`
+  const delimiter_json = JSON.stringify(options.delimiter);
+  if (options.delimiter_auto !== false) {
+    options.delimiter = [];
+  }
+  if (!Array.isArray(options.delimiter)) {
+    if (
+      options.delimiter === undefined ||
+      options.delimiter === null ||
+      options.delimiter === false
+    ) {
+      options.delimiter = Buffer.from(",", options.encoding);
+    }
+    options.delimiter = [options.delimiter];
+  }
+  options.delimiter = options.delimiter.map(function (delimiter) {
+    if (typeof delimiter === "string") {
+      delimiter = Buffer.from(delimiter, options.encoding);
+    }
+    if (!Buffer.isBuffer(delimiter) || delimiter.length === 0) {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_DELIMITER",
+        [
+          "Invalid option delimiter:",
+          "delimiter must be a non empty string or buffer or array of string|buffer,",
+          `got ${delimiter_json}`,
+        ],
+        options,
+      );
+    }
+    return delimiter;
+  });
+  // Normalize option `escape`
+  if (options.escape === undefined || options.escape === true) {
+    options.escape = Buffer.from('"', options.encoding);
+  } else if (typeof options.escape === "string") {
+    options.escape = Buffer.from(options.escape, options.encoding);
+  } else if (options.escape === null || options.escape === false) {
+    options.escape = null;
+  }
+  if (options.escape !== null) {
+    if (!Buffer.isBuffer(options.escape)) {
+      throw new Error(
+        `Invalid Option: escape must be a buffer, a string or a boolean, got ${JSON.stringify(options.escape)}`,
+      );
+    }
+  }
+  // Normalize option `from`
+  if (options.from === undefined || options.from === null) {
+    options.from = 1;
+  } else {
+    if (typeof options.from === "string" && /\d+/.test(options.from)) {
+      options.from = parseInt(options.from);
+    }
+    if (Number.isInteger(options.from)) {
+      if (options.from < 0) {
+        throw new Error(
+          `Invalid Option: from must be a positive integer, got ${JSON.stringify(opts.from)}`,
+        );
+      }
+    } else {
+      throw new Error(
+        `Invalid Option: from must be an integer, got ${JSON.stringify(options.from)}`,
+      );
+    }
+  }
+  // Normalize option `from_line`
+  if (options.from_line === undefined || options.from_line === null) {
+    options.from_line = 1;
+  } else {
+    if (
+      typeof options.from_line === "string" &&
+      /\d+/.test(options.from_line)
+    ) {
+      options.from_line = parseInt(options.from_line);
+    }
+    if (Number.isInteger(options.from_line)) {
+      if (options.from_line <= 0) {
+        throw new Error(
+          `Invalid Option: from_line must be a positive integer greater than 0, got ${JSON.stringify(opts.from_line)}`,
+        );
+      }
+    } else {
+      throw new Error(
+        `Invalid Option: from_line must be an integer, got ${JSON.stringify(opts.from_line)}`,
+      );
+    }
+  }
+  // Normalize options `ignore_last_delimiters`
+  if (
+    options.ignore_last_delimiters === undefined ||
+    options.ignore_last_delimiters === null
+  ) {
+    options.ignore_last_delimiters = false;
+  } else if (typeof options.ignore_last_delimiters === "number") {
+    options.ignore_last_delimiters = Math.floor(options.ignore_last_delimiters);
+    if (options.ignore_last_delimiters === 0) {
+      options.ignore_last_delimiters = false;
+    }
+  } else if (typeof options.ignore_last_delimiters !== "boolean") {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_IGNORE_LAST_DELIMITERS",
+      [
+        "Invalid option `ignore_last_delimiters`:",
+        "the value must be a boolean value or an integer,",
+        `got ${JSON.stringify(options.ignore_last_delimiters)}`,
+      ],
+      options,
+    );
+  }
+  if (options.ignore_last_delimiters === true && options.columns === false) {
+    throw new CsvError(
+      "CSV_IGNORE_LAST_DELIMITERS_REQUIRES_COLUMNS",
+      [
+        "The option `ignore_last_delimiters`",
+        "requires the activation of the `columns` option",
+      ],
+      options,
+    );
+  }
+  // Normalize option `info`
+  if (
+    options.info === undefined ||
+    options.info === null ||
+    options.info === false
+  ) {
+    options.info = false;
+  } else if (options.info !== true) {
+    throw new Error(
+      `Invalid Option: info must be true, got ${JSON.stringify(options.info)}`,
+    );
+  }
+  // Normalize option `max_record_size`
+  if (
+    options.max_record_size === undefined ||
+    options.max_record_size === null ||
+    options.max_record_size === false
+  ) {
+    options.max_record_size = 0;
+  } else if (
+    Number.isInteger(options.max_record_size) &&
+    options.max_record_size >= 0
+  ) {
+    // Great, nothing to do
+  } else if (
+    typeof options.max_record_size === "string" &&
+    /\d+/.test(options.max_record_size)
+  ) {
+    options.max_record_size = parseInt(options.max_record_size);
+  } else {
+    throw new Error(
+      `Invalid Option: max_record_size must be a positive integer, got ${JSON.stringify(options.max_record_size)}`,
+    );
+  }
+  // Normalize option `objname`
+  if (
+    options.objname === undefined ||
+    options.objname === null ||
+    options.objname === false
+  ) {
+    options.objname = undefined;
+  } else if (Buffer.isBuffer(options.objname)) {
+    if (options.objname.length === 0) {
+      throw new Error(`Invalid Option: objname must be a non empty buffer`);
+    }
+    if (options.encoding === null) {
+      // Don't call `toString`, leave objname as a buffer
+    } else {
+      options.objname = options.objname.toString(options.encoding);
+    }
+  } else if (typeof options.objname === "string") {
+    if (options.objname.length === 0) {
+      throw new Error(`Invalid Option: objname must be a non empty string`);
+    }
+    // Great, nothing to do
+  } else if (typeof options.objname === "number") {
+    // if(options.objname.length === 0){
+    //   throw new Error(`Invalid Option: objname must be a non empty string`);
+    // }
+    // Great, nothing to do
+  } else {
+    throw new Error(
+      `Invalid Option: objname must be a string or a buffer, got ${options.objname}`,
+    );
+  }
+  if (options.objname !== undefined) {
+    if (typeof options.objname === "number") {
+      if (options.columns !== false) {
+        throw Error(
+          "Invalid Option: objname index cannot be combined with columns or be defined as a field",
+        );
+      }
+    } else {
+      // A string or a buffer
+      if (options.columns === false) {
+        throw Error(
+          "Invalid Option: objname field must be combined with columns or be defined as an index",
+        );
+      }
+    }
+  }
+  // Normalize option `on_record`
+  if (options.on_record === undefined || options.on_record === null) {
+    options.on_record = undefined;
+  } else if (typeof options.on_record !== "function") {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_ON_RECORD",
+      [
+        "Invalid option `on_record`:",
+        "expect a function,",
+        `got ${JSON.stringify(options.on_record)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `on_skip`
+  // options.on_skip ??= (err, chunk) => {
+  //   this.emit('skip', err, chunk);
+  // };
+  if (
+    options.on_skip !== undefined &&
+    options.on_skip !== null &&
+    typeof options.on_skip !== "function"
+  ) {
+    throw new Error(
+      `Invalid Option: on_skip must be a function, got ${JSON.stringify(options.on_skip)}`,
+    );
+  }
+  // Normalize option `quote`
+  if (
+    options.quote === null ||
+    options.quote === false ||
+    options.quote === ""
+  ) {
+    options.quote = null;
+  } else {
+    if (options.quote === undefined || options.quote === true) {
+      options.quote = Buffer.from('"', options.encoding);
+    } else if (typeof options.quote === "string") {
+      options.quote = Buffer.from(options.quote, options.encoding);
+    }
+    if (!Buffer.isBuffer(options.quote)) {
+      throw new Error(
+        `Invalid Option: quote must be a buffer or a string, got ${JSON.stringify(options.quote)}`,
+      );
+    }
+  }
+  // Normalize option `raw`
+  if (
+    options.raw === undefined ||
+    options.raw === null ||
+    options.raw === false
+  ) {
+    options.raw = false;
+  } else if (options.raw !== true) {
+    throw new Error(
+      `Invalid Option: raw must be true, got ${JSON.stringify(options.raw)}`,
+    );
+  }
+  // Normalize option `record_delimiter`
+  if (options.record_delimiter === undefined) {
+    options.record_delimiter = [];
+  } else if (
+    typeof options.record_delimiter === "string" ||
+    Buffer.isBuffer(options.record_delimiter)
+  ) {
+    if (options.record_delimiter.length === 0) {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_RECORD_DELIMITER",
+        [
+          "Invalid option `record_delimiter`:",
+          "value must be a non empty string or buffer,",
+          `got ${JSON.stringify(options.record_delimiter)}`,
+        ],
+        options,
+      );
+    }
+    options.record_delimiter = [options.record_delimiter];
+  } else if (!Array.isArray(options.record_delimiter)) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_RECORD_DELIMITER",
+      [
+        "Invalid option `record_delimiter`:",
+        "value must be a string, a buffer or array of string|buffer,",
+        `got ${JSON.stringify(options.record_delimiter)}`,
+      ],
+      options,
+    );
+  }
+  options.record_delimiter = options.record_delimiter.map(function (rd, i) {
+    if (typeof rd !== "string" && !Buffer.isBuffer(rd)) {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_RECORD_DELIMITER",
+        [
+          "Invalid option `record_delimiter`:",
+          "value must be a string, a buffer or array of string|buffer",
+          `at index ${i},`,
+          `got ${JSON.stringify(rd)}`,
+        ],
+        options,
+      );
+    } else if (rd.length === 0) {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_RECORD_DELIMITER",
+        [
+          "Invalid option `record_delimiter`:",
+          "value must be a non empty string or buffer",
+          `at index ${i},`,
+          `got ${JSON.stringify(rd)}`,
+        ],
+        options,
+      );
+    }
+    if (typeof rd === "string") {
+      rd = Buffer.from(rd, options.encoding);
+    }
+    return rd;
+  });
+  // Normalize option `relax_column_count`
+  if (typeof options.relax_column_count === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.relax_column_count === undefined ||
+    options.relax_column_count === null
+  ) {
+    options.relax_column_count = false;
+  } else {
+    throw new Error(
+      `Invalid Option: relax_column_count must be a boolean, got ${JSON.stringify(options.relax_column_count)}`,
+    );
+  }
+  if (typeof options.relax_column_count_less === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.relax_column_count_less === undefined ||
+    options.relax_column_count_less === null
+  ) {
+    options.relax_column_count_less = false;
+  } else {
+    throw new Error(
+      `Invalid Option: relax_column_count_less must be a boolean, got ${JSON.stringify(options.relax_column_count_less)}`,
+    );
+  }
+  if (typeof options.relax_column_count_more === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.relax_column_count_more === undefined ||
+    options.relax_column_count_more === null
+  ) {
+    options.relax_column_count_more = false;
+  } else {
+    throw new Error(
+      `Invalid Option: relax_column_count_more must be a boolean, got ${JSON.stringify(options.relax_column_count_more)}`,
+    );
+  }
+  // Normalize option `relax_quotes`
+  if (typeof options.relax_quotes === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.relax_quotes === undefined ||
+    options.relax_quotes === null
+  ) {
+    options.relax_quotes = false;
+  } else {
+    throw new Error(
+      `Invalid Option: relax_quotes must be a boolean, got ${JSON.stringify(options.relax_quotes)}`,
+    );
+  }
+  // Normalize option `skip_empty_lines`
+  if (typeof options.skip_empty_lines === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.skip_empty_lines === undefined ||
+    options.skip_empty_lines === null
+  ) {
+    options.skip_empty_lines = false;
+  } else {
+    throw new Error(
+      `Invalid Option: skip_empty_lines must be a boolean, got ${JSON.stringify(options.skip_empty_lines)}`,
+    );
+  }
+  // Normalize option `skip_records_with_empty_values`
+  if (typeof options.skip_records_with_empty_values === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.skip_records_with_empty_values === undefined ||
+    options.skip_records_with_empty_values === null
+  ) {
+    options.skip_records_with_empty_values = false;
+  } else {
+    throw new Error(
+      `Invalid Option: skip_records_with_empty_values must be a boolean, got ${JSON.stringify(options.skip_records_with_empty_values)}`,
+    );
+  }
+  // Normalize option `skip_records_with_error`
+  if (typeof options.skip_records_with_error === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.skip_records_with_error === undefined ||
+    options.skip_records_with_error === null
+  ) {
+    options.skip_records_with_error = false;
+  } else {
+    throw new Error(
+      `Invalid Option: skip_records_with_error must be a boolean, got ${JSON.stringify(options.skip_records_with_error)}`,
+    );
+  }
+  // Normalize option `rtrim`
+  if (
+    options.rtrim === undefined ||
+    options.rtrim === null ||
+    options.rtrim === false
+  ) {
+    options.rtrim = false;
+  } else if (options.rtrim !== true) {
+    throw new Error(
+      `Invalid Option: rtrim must be a boolean, got ${JSON.stringify(options.rtrim)}`,
+    );
+  }
+  // Normalize option `ltrim`
+  if (
+    options.ltrim === undefined ||
+    options.ltrim === null ||
+    options.ltrim === false
+  ) {
+    options.ltrim = false;
+  } else if (options.ltrim !== true) {
+    throw new Error(
+      `Invalid Option: ltrim must be a boolean, got ${JSON.stringify(options.ltrim)}`,
+    );
+  }
+  // Normalize option `trim`
+  if (
+    options.trim === undefined ||
+    options.trim === null ||
+    options.trim === false
+  ) {
+    options.trim = false;
+  } else if (options.trim !== true) {
+    throw new Error(
+      `Invalid Option: trim must be a boolean, got ${JSON.stringify(options.trim)}`,
+    );
+  }
+  // Normalize options `trim`, `ltrim` and `rtrim`
+  if (options.trim === true && opts.ltrim !== false) {
+    options.ltrim = true;
+  } else if (options.ltrim !== true) {
+    options.ltrim = false;
+  }
+  if (options.trim === true && opts.rtrim !== false) {
+    options.rtrim = true;
+  } else if (options.rtrim !== true) {
+    options.rtrim = false;
+  }
+  // Normalize option `to`
+  if (options.to === undefined || options.to === null) {
+    options.to = -1;
+  } else if (options.to !== -1) {
+    if (typeof options.to === "string" && /\d+/.test(options.to)) {
+      options.to = parseInt(options.to);
+    }
+    if (Number.isInteger(options.to)) {
+      if (options.to <= 0) {
+        throw new Error(
+          `Invalid Option: to must be a positive integer greater than 0, got ${JSON.stringify(opts.to)}`,
+        );
+      }
+    } else {
+      throw new Error(
+        `Invalid Option: to must be an integer, got ${JSON.stringify(opts.to)}`,
+      );
+    }
+  }
+  // Normalize option `to_line`
+  if (options.to_line === undefined || options.to_line === null) {
+    options.to_line = -1;
+  } else if (options.to_line !== -1) {
+    if (typeof options.to_line === "string" && /\d+/.test(options.to_line)) {
+      options.to_line = parseInt(options.to_line);
+    }
+    if (Number.isInteger(options.to_line)) {
+      if (options.to_line <= 0) {
+        throw new Error(
+          `Invalid Option: to_line must be a positive integer greater than 0, got ${JSON.stringify(opts.to_line)}`,
+        );
+      }
+    } else {
+      throw new Error(
+        `Invalid Option: to_line must be an integer, got ${JSON.stringify(opts.to_line)}`,
+      );
+    }
+  }
+  return options;
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/delimiter_discover.js
+
+
+
+// Discussed in [issue #400](https://github.com/adaltas/node-csv/issues/400)
+// See https://github.com/python/cpython/blob/ea1b1c579f600cc85d145c60862b2e6b98701b24/Lib/csv.py#L349
+const delimiter_discover = function (records, options) {
+  // Normalize the configuration
+  if (!options) {
+    ({ delimiter_auto: options } = normalize_options({ delimiter_auto: true }));
+  }
+  // Convert String to Buffer
+  if (typeof records === "string") {
+    records = Buffer.from(records);
+  }
+  // Convert Buffer to an array of records
+  if (Buffer.isBuffer(records)) {
+    records = ((data) => {
+      const records = [];
+      const parser = transform({ delimiter: [] });
+      const push = (record) => records.push(record);
+      const close = () => {};
+      const error = parser.parse(data, true, push, close);
+      if (error !== undefined) throw error;
+      return records;
+    })(records);
+  }
+  // Info array initialization, 127 entries, one per char code
+  const info = Array(127)
+    .fill()
+    .map(() => ({ lines: [] }));
+  // Traverse each records, count occurences per char code
+  records.map(([record], line) => {
+    for (let i = 0, l = record.length; i < l; i++) {
+      // Count the character frequency
+      const code = record.charCodeAt(i);
+      if (info[code].lines[line] === undefined) info[code].lines[line] = 0;
+      info[code].lines[line]++;
+    }
+  });
+  // Traverse each char code, compute the score
+  info.map((info, i) => {
+    info.char_code = i;
+    info.std = std(info.lines);
+    info.total = info.lines.reduce((acc, val) => acc + val, 0);
+    info.preferred = !!options.preferred[i];
+    info.score = options.score(info, options);
+  });
+  // Extract the dominant character
+  const result = info.reduce(
+    (acc, info) => (acc.score > info.score ? acc : info),
+    {},
+  );
+  return String.fromCharCode(result.char_code);
+};
+
+const std = function (array) {
+  const n = array.length;
+  if (n === 0) return 0;
+  const mean = array.reduce((a, b) => a + b) / n;
+  return Math.sqrt(
+    array.map((x) => Math.pow(x - mean, 2)).reduce((a, b) => a + b) / n,
+  );
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/index.js
+
+
+
+
+
+
+const isRecordEmpty = function (record) {
+  return record.every(
+    (field) =>
+      field == null || (field.toString && field.toString().trim() === ""),
+  );
+};
+
+const cr = 13; // `\r`, carriage return, 0x0D in hexadécimal, 13 in decimal
+const nl = 10; // `\n`, newline, 0x0A in hexadecimal, 10 in decimal
+
+const boms = {
+  // Note, the following are equals:
+  // Buffer.from("\ufeff")
+  // Buffer.from([239, 187, 191])
+  // Buffer.from('EFBBBF', 'hex')
+  utf8: Buffer.from([239, 187, 191]),
+  // Note, the following are equals:
+  // Buffer.from "\ufeff", 'utf16le
+  // Buffer.from([255, 254])
+  utf16le: Buffer.from([255, 254]),
+};
+
+const transform = function (original_options = {}) {
+  const info = {
+    bytes: 0,
+    bytes_records: 0,
+    comment_lines: 0,
+    empty_lines: 0,
+    invalid_field_length: 0,
+    lines: 1,
+    records: 0,
+  };
+  const options = normalize_options(original_options);
+  return {
+    info: info,
+    original_options: original_options,
+    options: options,
+    state: init_state(options),
+    __needMoreData: function (i, bufLen, end) {
+      if (end) return false;
+      const { encoding, escape, quote } = this.options;
+      const { quoting, needMoreDataSize, recordDelimiterMaxLength } =
+        this.state;
+      const numOfCharLeft = bufLen - i - 1;
+      const requiredLength = Math.max(
+        needMoreDataSize,
+        // Skip if the remaining buffer smaller than record delimiter
+        // If "record_delimiter" is yet to be discovered:
+        // 1. It is equals to `[]` and "recordDelimiterMaxLength" equals `0`
+        // 2. We set the length to windows line ending in the current encoding
+        // Note, that encoding is known from user or bom discovery at that point
+        // recordDelimiterMaxLength,
+        recordDelimiterMaxLength === 0
+          ? Buffer.from("\r\n", encoding).length
+          : recordDelimiterMaxLength,
+        // Skip if remaining buffer can be an escaped quote
+        quoting ? (escape === null ? 0 : escape.length) + quote.length : 0,
+        // Skip if remaining buffer can be record delimiter following the closing quote
+        quoting ? quote.length + recordDelimiterMaxLength : 0,
+      );
+      return numOfCharLeft < requiredLength;
+    },
+    // Central parser implementation
+    parse: function (nextBuf, end, push, close) {
+      const {
+        bom,
+        comment_no_infix,
+        delimiter_auto,
+        encoding,
+        from_line,
+        ltrim,
+        max_record_size,
+        raw,
+        relax_quotes,
+        rtrim,
+        skip_empty_lines,
+        to,
+        to_line,
+      } = this.options;
+      let { comment, escape, quote, record_delimiter } = this.options;
+      const {
+        bomSkipped,
+        delimiterDiscovered,
+        delimiterBufPrevious,
+        rawBuffer,
+        escapeIsQuote,
+      } = this.state;
+      // Automatic delimiter discovery
+      if (!delimiterDiscovered && delimiter_auto) {
+        let delimiterBuf;
+        if (delimiterBufPrevious === undefined) {
+          delimiterBuf = nextBuf;
+        } else if (
+          delimiterBufPrevious !== undefined &&
+          nextBuf === undefined
+        ) {
+          delimiterBuf = delimiterBufPrevious;
+        } else {
+          delimiterBuf = Buffer.concat([delimiterBufPrevious, nextBuf]);
+        }
+        // Ensure that nextBuf is not concatenated a second time during buffer reconciliation
+        nextBuf = undefined;
+        // this.delimiterBufPrevious = delimiterBuf;
+        if (end || delimiterBuf.length > delimiter_auto.size) {
+          this.options.delimiter = [
+            Buffer.from(
+              delimiter_discover(delimiterBuf, this.options.delimiter_auto),
+            ),
+          ];
+          this.state.previousBuf = delimiterBuf;
+          this.state.delimiterBufPrevious = undefined;
+          this.state.delimiterDiscovered = true;
+        } else {
+          this.state.delimiterBufPrevious = delimiterBuf;
+          return;
+        }
+      }
+      // Previous buffers reconciliation
+      const { previousBuf } = this.state;
+      let buf;
+      if (previousBuf === undefined) {
+        if (nextBuf === undefined) {
+          // Handle empty string
+          close();
+          return;
+        } else {
+          buf = nextBuf;
+        }
+      } else if (previousBuf !== undefined && nextBuf === undefined) {
+        buf = previousBuf;
+      } else {
+        buf = Buffer.concat([previousBuf, nextBuf]);
+      }
+      // Handle UTF BOM
+      if (bomSkipped === false) {
+        if (bom === false) {
+          this.state.bomSkipped = true;
+        } else if (buf.length < 3) {
+          // No enough data
+          if (end === false) {
+            // Wait for more data
+            this.state.previousBuf = buf;
+            return;
+          }
+        } else {
+          for (const encoding in boms) {
+            if (boms[encoding].compare(buf, 0, boms[encoding].length) === 0) {
+              // Skip BOM
+              const bomLength = boms[encoding].length;
+              this.state.bufBytesStart += bomLength;
+              buf = buf.slice(bomLength);
+              // Renormalize original options with the new encoding
+              const options = normalize_options({
+                ...this.original_options,
+                encoding: encoding,
+              });
+              // Properties are merged with the existing options instance
+              for (const key in options) {
+                this.options[key] = options[key];
+              }
+              // Options will re-evaluate the Buffer with the new encoding
+              ({ comment, escape, quote } = this.options);
+              break;
+            }
+          }
+          this.state.bomSkipped = true;
+        }
+      }
+      const bufLen = buf.length;
+      let pos;
+      for (pos = 0; pos < bufLen; pos++) {
+        // Ensure we get enough space to look ahead
+        // There should be a way to move this out of the loop
+        if (this.__needMoreData(pos, bufLen, end)) {
+          break;
+        }
+        if (this.state.wasRowDelimiter === true) {
+          this.info.lines++;
+          this.state.wasRowDelimiter = false;
+        }
+        if (to_line !== -1 && this.info.lines > to_line) {
+          this.state.stop = true;
+          close();
+          return;
+        }
+        // Auto discovery of record_delimiter, unix, mac and windows supported
+        if (this.state.quoting === false && record_delimiter.length === 0) {
+          const record_delimiterCount = this.__autoDiscoverRecordDelimiter(
+            buf,
+            pos,
+          );
+          if (record_delimiterCount) {
+            record_delimiter = this.options.record_delimiter;
+          }
+        }
+        const chr = buf[pos];
+        if (raw === true) {
+          rawBuffer.append(chr);
+        }
+        if (
+          (chr === cr || chr === nl) &&
+          this.state.wasRowDelimiter === false
+        ) {
+          this.state.wasRowDelimiter = true;
+        }
+        // Previous char was a valid escape char
+        // treat the current char as a regular char
+        if (this.state.escaping === true) {
+          this.state.escaping = false;
+        } else {
+          // Escape is only active inside quoted fields
+          // We are quoting, the char is an escape chr and there is a chr to escape
+          // if(escape !== null && this.state.quoting === true && chr === escape && pos + 1 < bufLen){
+          if (
+            escape !== null &&
+            this.state.quoting === true &&
+            this.__isEscape(buf, pos, chr) &&
+            pos + escape.length < bufLen
+          ) {
+            if (escapeIsQuote) {
+              if (this.__isQuote(buf, pos + escape.length)) {
+                this.state.escaping = true;
+                pos += escape.length - 1;
+                continue;
+              }
+            } else {
+              this.state.escaping = true;
+              pos += escape.length - 1;
+              continue;
+            }
+          }
+          // Not currently escaping and chr is a quote
+          // TODO: need to compare bytes instead of single char
+          if (this.state.commenting === false && this.__isQuote(buf, pos)) {
+            if (this.state.quoting === true) {
+              const nextChr = buf[pos + quote.length];
+              const isNextChrTrimable =
+                rtrim && this.__isCharTrimable(buf, pos + quote.length);
+              const isNextChrComment =
+                comment !== null &&
+                this.__compareBytes(comment, buf, pos + quote.length, nextChr);
+              const isNextChrDelimiter = this.__isDelimiter(
+                buf,
+                pos + quote.length,
+                nextChr,
+              );
+              const isNextChrRecordDelimiter =
+                record_delimiter.length === 0
+                  ? this.__autoDiscoverRecordDelimiter(buf, pos + quote.length)
+                  : this.__isRecordDelimiter(nextChr, buf, pos + quote.length);
+              // Escape a quote
+              // Treat next char as a regular character
+              if (
+                escape !== null &&
+                this.__isEscape(buf, pos, chr) &&
+                this.__isQuote(buf, pos + escape.length)
+              ) {
+                pos += escape.length - 1;
+              } else if (
+                !nextChr ||
+                isNextChrDelimiter ||
+                isNextChrRecordDelimiter ||
+                isNextChrComment ||
+                isNextChrTrimable
+              ) {
+                this.state.quoting = false;
+                this.state.wasQuoting = true;
+                pos += quote.length - 1;
+                continue;
+              } else if (relax_quotes === false) {
+                const err = this.__error(
+                  new CsvError(
+                    "CSV_INVALID_CLOSING_QUOTE",
+                    [
+                      "Invalid Closing Quote:",
+                      `got "${String.fromCharCode(nextChr)}"`,
+                      `at line ${this.info.lines}`,
+                      "instead of delimiter, record delimiter, trimable character",
+                      "(if activated) or comment",
+                    ],
+                    this.options,
+                    this.__infoField(),
+                  ),
+                );
+                if (err !== undefined) return err;
+              } else {
+                this.state.quoting = false;
+                this.state.wasQuoting = true;
+                this.state.field.prepend(quote);
+                pos += quote.length - 1;
+              }
+            } else {
+              if (this.state.field.length !== 0) {
+                // In relax_quotes mode, treat opening quote preceded by chrs as regular
+                if (relax_quotes === false) {
+                  const info = this.__infoField();
+                  const bom = Object.keys(boms)
+                    .map((b) =>
+                      boms[b].equals(this.state.field.toString()) ? b : false,
+                    )
+                    .filter(Boolean)[0];
+                  const err = this.__error(
+                    new CsvError(
+                      "INVALID_OPENING_QUOTE",
+                      [
+                        "Invalid Opening Quote:",
+                        `a quote is found on field ${JSON.stringify(info.column)} at line ${info.lines}, value is ${JSON.stringify(this.state.field.toString(encoding))}`,
+                        bom ? `(${bom} bom)` : undefined,
+                      ],
+                      this.options,
+                      info,
+                      {
+                        field: this.state.field,
+                      },
+                    ),
+                  );
+                  if (err !== undefined) return err;
+                }
+              } else {
+                this.state.quoting = true;
+                pos += quote.length - 1;
+                continue;
+              }
+            }
+          }
+          if (this.state.quoting === false) {
+            const recordDelimiterLength = this.__isRecordDelimiter(
+              chr,
+              buf,
+              pos,
+            );
+            if (recordDelimiterLength !== 0) {
+              // Do not emit comments which take a full line
+              const skipCommentLine =
+                this.state.commenting &&
+                this.state.wasQuoting === false &&
+                this.state.record.length === 0 &&
+                this.state.field.length === 0;
+              if (skipCommentLine) {
+                this.info.comment_lines++;
+                // Skip full comment line
+              } else {
+                // Activate records emission if above from_line
+                if (
+                  this.state.enabled === false &&
+                  this.info.lines +
+                    (this.state.wasRowDelimiter === true ? 1 : 0) >=
+                    from_line
+                ) {
+                  this.state.enabled = true;
+                  this.__resetField();
+                  this.__resetRecord();
+                  pos += recordDelimiterLength - 1;
+                  continue;
+                }
+                // Skip if line is empty and skip_empty_lines activated
+                if (
+                  skip_empty_lines === true &&
+                  this.state.wasQuoting === false &&
+                  this.state.record.length === 0 &&
+                  this.state.field.length === 0
+                ) {
+                  this.info.empty_lines++;
+                  pos += recordDelimiterLength - 1;
+                  continue;
+                }
+                this.info.bytes = this.state.bufBytesStart + pos;
+                const errField = this.__onField();
+                if (errField !== undefined) return errField;
+                this.info.bytes =
+                  this.state.bufBytesStart + pos + recordDelimiterLength;
+                const errRecord = this.__onRecord(push);
+                if (errRecord !== undefined) return errRecord;
+                if (to !== -1 && this.info.records >= to) {
+                  this.state.stop = true;
+                  close();
+                  return;
+                }
+              }
+              this.state.commenting = false;
+              pos += recordDelimiterLength - 1;
+              continue;
+            }
+            if (this.state.commenting) {
+              continue;
+            }
+            if (
+              comment !== null &&
+              (comment_no_infix === false ||
+                (this.state.record.length === 0 &&
+                  this.state.field.length === 0))
+            ) {
+              const commentCount = this.__compareBytes(comment, buf, pos, chr);
+              if (commentCount !== 0) {
+                this.state.commenting = true;
+                continue;
+              }
+            }
+            const delimiterLength = this.__isDelimiter(buf, pos, chr);
+            if (delimiterLength !== 0) {
+              this.info.bytes = this.state.bufBytesStart + pos;
+              const errField = this.__onField();
+              if (errField !== undefined) return errField;
+              pos += delimiterLength - 1;
+              continue;
+            }
+          }
+        }
+        if (this.state.commenting === false) {
+          if (
+            max_record_size !== 0 &&
+            this.state.record_length + this.state.field.length > max_record_size
+          ) {
+            return this.__error(
+              new CsvError(
+                "CSV_MAX_RECORD_SIZE",
+                [
+                  "Max Record Size:",
+                  "record exceed the maximum number of tolerated bytes",
+                  `of ${max_record_size}`,
+                  `at line ${this.info.lines}`,
+                ],
+                this.options,
+                this.__infoField(),
+              ),
+            );
+          }
+        }
+        const lappend =
+          ltrim === false ||
+          this.state.quoting === true ||
+          this.state.field.length !== 0 ||
+          !this.__isCharTrimable(buf, pos);
+        // rtrim in non quoting is handle in __onField
+        const rappend = rtrim === false || this.state.wasQuoting === false;
+        if (lappend === true && rappend === true) {
+          this.state.field.append(chr);
+        } else if (rtrim === true && !this.__isCharTrimable(buf, pos)) {
+          return this.__error(
+            new CsvError(
+              "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE",
+              [
+                "Invalid Closing Quote:",
+                "found non trimable byte after quote",
+                `at line ${this.info.lines}`,
+              ],
+              this.options,
+              this.__infoField(),
+            ),
+          );
+        } else {
+          if (lappend === false) {
+            pos += this.__isCharTrimable(buf, pos) - 1;
+          }
+          continue;
+        }
+      }
+      if (end === true) {
+        // Ensure we are not ending in a quoting state
+        if (this.state.quoting === true) {
+          const err = this.__error(
+            new CsvError(
+              "CSV_QUOTE_NOT_CLOSED",
+              [
+                "Quote Not Closed:",
+                `the parsing is finished with an opening quote at line ${this.info.lines}`,
+              ],
+              this.options,
+              this.__infoField(),
+            ),
+          );
+          if (err !== undefined) return err;
+        } else {
+          // Skip last line if it has no characters
+          if (
+            this.state.wasQuoting === true ||
+            this.state.record.length !== 0 ||
+            this.state.field.length !== 0
+          ) {
+            this.info.bytes = this.state.bufBytesStart + pos;
+            const errField = this.__onField();
+            if (errField !== undefined) return errField;
+            const errRecord = this.__onRecord(push);
+            if (errRecord !== undefined) return errRecord;
+          } else if (this.state.wasRowDelimiter === true) {
+            this.info.empty_lines++;
+          } else if (this.state.commenting === true) {
+            this.info.comment_lines++;
+          }
+        }
+      } else {
+        this.state.bufBytesStart += pos;
+        this.state.previousBuf = buf.slice(pos);
+      }
+      if (this.state.wasRowDelimiter === true) {
+        this.info.lines++;
+        this.state.wasRowDelimiter = false;
+      }
+    },
+    __onRecord: function (push) {
+      const {
+        columns,
+        group_columns_by_name,
+        encoding,
+        info,
+        from,
+        relax_column_count,
+        relax_column_count_less,
+        relax_column_count_more,
+        raw,
+        skip_records_with_empty_values,
+      } = this.options;
+      const { enabled, record } = this.state;
+      if (enabled === false) {
+        return this.__resetRecord();
+      }
+      // Convert the first line into column names
+      const recordLength = record.length;
+      if (columns === true) {
+        if (skip_records_with_empty_values === true && isRecordEmpty(record)) {
+          this.__resetRecord();
+          return;
+        }
+        return this.__firstLineToColumns(record);
+      }
+      if (columns === false && this.info.records === 0) {
+        this.state.expectedRecordLength = recordLength;
+      }
+      if (recordLength !== this.state.expectedRecordLength) {
+        const err =
+          columns === false
+            ? new CsvError(
+                "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH",
+                [
+                  "Invalid Record Length:",
+                  `expect ${this.state.expectedRecordLength},`,
+                  `got ${recordLength} on line ${this.info.lines}`,
+                ],
+                this.options,
+                this.__infoField(),
+                {
+                  record: record,
+                },
+              )
+            : new CsvError(
+                "CSV_RECORD_INCONSISTENT_COLUMNS",
+                [
+                  "Invalid Record Length:",
+                  `columns length is ${columns.length},`, // rename columns
+                  `got ${recordLength} on line ${this.info.lines}`,
+                ],
+                this.options,
+                this.__infoField(),
+                {
+                  record: record,
+                },
+              );
+        if (
+          relax_column_count === true ||
+          (relax_column_count_less === true &&
+            recordLength < this.state.expectedRecordLength) ||
+          (relax_column_count_more === true &&
+            recordLength > this.state.expectedRecordLength)
+        ) {
+          this.info.invalid_field_length++;
+          this.state.error = err;
+          // Error is undefined with skip_records_with_error
+        } else {
+          const finalErr = this.__error(err);
+          if (finalErr) return finalErr;
+        }
+      }
+      if (skip_records_with_empty_values === true && isRecordEmpty(record)) {
+        this.__resetRecord();
+        return;
+      }
+      if (this.state.recordHasError === true) {
+        this.__resetRecord();
+        this.state.recordHasError = false;
+        return;
+      }
+      this.info.records++;
+      if (from === 1 || this.info.records >= from) {
+        const { objname } = this.options;
+        // With columns, records are object
+        if (columns !== false) {
+          const obj = {};
+          // Transform record array to an object
+          for (let i = 0, l = record.length; i < l; i++) {
+            if (columns[i] === undefined || columns[i].disabled) continue;
+            // Turn duplicate columns into an array
+            if (
+              group_columns_by_name === true &&
+              Object.hasOwn(obj, columns[i].name)
+            ) {
+              if (Array.isArray(obj[columns[i].name])) {
+                obj[columns[i].name] = obj[columns[i].name].concat(record[i]);
+              } else {
+                obj[columns[i].name] = [obj[columns[i].name], record[i]];
+              }
+            } else {
+              Object.defineProperty(obj, columns[i].name, {
+                value: record[i],
+                enumerable: true,
+                writable: true,
+                configurable: true,
+              });
+            }
+          }
+          // Without objname (default)
+          if (raw === true || info === true) {
+            const extRecord = Object.assign(
+              { record: obj },
+              raw === true
+                ? { raw: this.state.rawBuffer.toString(encoding) }
+                : {},
+              info === true ? { info: this.__infoRecord() } : {},
+            );
+            const err = this.__push(
+              objname === undefined ? extRecord : [obj[objname], extRecord],
+              push,
+            );
+            if (err) {
+              return err;
+            }
+          } else {
+            const err = this.__push(
+              objname === undefined ? obj : [obj[objname], obj],
+              push,
+            );
+            if (err) {
+              return err;
+            }
+          }
+          // Without columns, records are array
+        } else {
+          if (raw === true || info === true) {
+            const extRecord = Object.assign(
+              { record: record },
+              raw === true
+                ? { raw: this.state.rawBuffer.toString(encoding) }
+                : {},
+              info === true ? { info: this.__infoRecord() } : {},
+            );
+            const err = this.__push(
+              objname === undefined ? extRecord : [record[objname], extRecord],
+              push,
+            );
+            if (err) {
+              return err;
+            }
+          } else {
+            const err = this.__push(
+              objname === undefined ? record : [record[objname], record],
+              push,
+            );
+            if (err) {
+              return err;
+            }
+          }
+        }
+      }
+      this.__resetRecord();
+    },
+    __firstLineToColumns: function (record) {
+      const { firstLineToHeaders } = this.state;
+      try {
+        const headers =
+          firstLineToHeaders === undefined
+            ? record
+            : firstLineToHeaders.call(null, record);
+        if (!Array.isArray(headers)) {
+          return this.__error(
+            new CsvError(
+              "CSV_INVALID_COLUMN_MAPPING",
+              [
+                "Invalid Column Mapping:",
+                "expect an array from column function,",
+                `got ${JSON.stringify(headers)}`,
+              ],
+              this.options,
+              this.__infoField(),
+              {
+                headers: headers,
+              },
+            ),
+          );
+        }
+        const normalizedHeaders = normalize_columns_array(headers);
+        this.state.expectedRecordLength = normalizedHeaders.length;
+        this.options.columns = normalizedHeaders;
+        this.__resetRecord();
+        return;
+      } catch (err) {
+        return err;
+      }
+    },
+    __resetRecord: function () {
+      if (this.options.raw === true) {
+        this.state.rawBuffer.reset();
+      }
+      this.state.error = undefined;
+      this.state.record = [];
+      this.state.record_length = 0;
+    },
+    __onField: function () {
+      const { cast, encoding, rtrim, max_record_size } = this.options;
+      const { enabled, wasQuoting } = this.state;
+      // Short circuit for the from_line options
+      if (enabled === false) {
+        return this.__resetField();
+      }
+      let field = this.state.field.toString(encoding);
+      if (rtrim === true && wasQuoting === false) {
+        field = field.trimRight();
+      }
+      if (cast === true) {
+        const [err, f] = this.__cast(field);
+        if (err !== undefined) return err;
+        field = f;
+      }
+      this.state.record.push(field);
+      // Increment record length if record size must not exceed a limit
+      if (max_record_size !== 0 && typeof field === "string") {
+        this.state.record_length += field.length;
+      }
+      this.__resetField();
+    },
+    __resetField: function () {
+      this.state.field.reset();
+      this.state.wasQuoting = false;
+    },
+    __push: function (record, push) {
+      const { on_record } = this.options;
+      if (on_record !== undefined) {
+        const info = this.__infoRecord();
+        try {
+          record = on_record.call(null, record, info);
+        } catch (err) {
+          return err;
+        }
+        if (record === undefined || record === null) {
+          return;
+        }
+      }
+      this.info.bytes_records += this.info.bytes;
+      push(record);
+    },
+    // Return a tuple with the error and the casted value
+    __cast: function (field) {
+      const { columns, relax_column_count } = this.options;
+      const isColumns = Array.isArray(columns);
+      // Dont loose time calling cast
+      // because the final record is an object
+      // and this field can't be associated to a key present in columns
+      if (
+        isColumns === true &&
+        relax_column_count &&
+        this.options.columns.length <= this.state.record.length
+      ) {
+        return [undefined, undefined];
+      }
+      if (this.state.castField !== null) {
+        try {
+          const info = this.__infoField();
+          return [undefined, this.state.castField.call(null, field, info)];
+        } catch (err) {
+          return [err];
+        }
+      }
+      if (this.__isFloat(field)) {
+        return [undefined, parseFloat(field)];
+      } else if (this.options.cast_date !== false) {
+        const info = this.__infoField();
+        return [undefined, this.options.cast_date.call(null, field, info)];
+      }
+      return [undefined, field];
+    },
+    __compareBytes: function (sourceBuf, targetBuf, targetPos, firstByte) {
+      if (sourceBuf[0] !== firstByte) return 0;
+      const sourceLength = sourceBuf.length;
+      for (let i = 1; i < sourceLength; i++) {
+        if (sourceBuf[i] !== targetBuf[targetPos + i]) return 0;
+      }
+      return sourceLength;
+    },
+    // Helper to test if a character is trimable
+    __isCharTrimable: function (buf, pos) {
+      const { timchars, timcharFirstBytes } = this.state;
+      // Fast bail-out: non-whitespace bytes (the common case) are rejected
+      // without scanning the full timchar list.
+      const first = buf[pos];
+      if (first === undefined || timcharFirstBytes[first] === 0) return 0;
+      loop1: for (let i = 0; i < timchars.length; i++) {
+        const timchar = timchars[i];
+        for (let j = 0; j < timchar.length; j++) {
+          if (timchar[j] !== buf[pos + j]) continue loop1;
+        }
+        return timchar.length;
+      }
+      return 0;
+    },
+    __isDelimiter: function (buf, pos, chr) {
+      const { delimiter, ignore_last_delimiters } = this.options;
+      if (
+        ignore_last_delimiters === true &&
+        this.state.record.length === this.options.columns.length - 1
+      ) {
+        return 0;
+      } else if (
+        ignore_last_delimiters !== false &&
+        typeof ignore_last_delimiters === "number" &&
+        this.state.record.length === ignore_last_delimiters - 1
+      ) {
+        return 0;
+      }
+      loop1: for (let i = 0; i < delimiter.length; i++) {
+        const del = delimiter[i];
+        if (del[0] === chr) {
+          for (let j = 1; j < del.length; j++) {
+            if (del[j] !== buf[pos + j]) continue loop1;
+          }
+          return del.length;
+        }
+      }
+      return 0;
+    },
+    __isEscape: function (buf, pos, chr) {
+      const { escape } = this.options;
+      if (escape === null) return false;
+      const l = escape.length;
+      if (escape[0] === chr) {
+        for (let i = 0; i < l; i++) {
+          if (escape[i] !== buf[pos + i]) {
+            return false;
+          }
+        }
+        return true;
+      }
+      return false;
+    },
+    __isFloat: function (value) {
+      return value - parseFloat(value) + 1 >= 0; // Borrowed from jquery
+    },
+    // Keep it in case we implement the `cast_int` option
+    // __isInt(value){
+    //   // return Number.isInteger(parseInt(value))
+    //   // return !isNaN( parseInt( obj ) );
+    //   return /^(\-|\+)?[1-9][0-9]*$/.test(value)
+    // }
+    __isQuote: function (buf, pos) {
+      const { quote } = this.options;
+      if (quote === null) return false;
+      const l = quote.length;
+      for (let i = 0; i < l; i++) {
+        if (quote[i] !== buf[pos + i]) {
+          return false;
+        }
+      }
+      return true;
+    },
+    __isRecordDelimiter: function (chr, buf, pos) {
+      const { record_delimiter } = this.options;
+      const recordDelimiterLength = record_delimiter.length;
+      loop1: for (let i = 0; i < recordDelimiterLength; i++) {
+        const rd = record_delimiter[i];
+        const rdLength = rd.length;
+        if (rd[0] !== chr) {
+          continue;
+        }
+        for (let j = 1; j < rdLength; j++) {
+          if (rd[j] !== buf[pos + j]) {
+            continue loop1;
+          }
+        }
+        return rd.length;
+      }
+      return 0;
+    },
+    __autoDiscoverRecordDelimiter: function (buf, pos) {
+      const { encoding } = this.options;
+      // Note, we don't need to cache this information in state,
+      // It is only called on the first line until we find out a suitable
+      // record delimiter.
+      const rds = [
+        // Important, the windows line ending must be before mac os 9
+        Buffer.from("\r\n", encoding),
+        Buffer.from("\n", encoding),
+        Buffer.from("\r", encoding),
+      ];
+      loop: for (let i = 0; i < rds.length; i++) {
+        const l = rds[i].length;
+        for (let j = 0; j < l; j++) {
+          if (rds[i][j] !== buf[pos + j]) {
+            continue loop;
+          }
+        }
+        this.options.record_delimiter.push(rds[i]);
+        this.state.recordDelimiterMaxLength = rds[i].length;
+        return rds[i].length;
+      }
+      return 0;
+    },
+    __error: function (msg) {
+      const { encoding, raw, skip_records_with_error } = this.options;
+      const err = typeof msg === "string" ? new Error(msg) : msg;
+      if (skip_records_with_error) {
+        this.state.recordHasError = true;
+        if (this.options.on_skip !== undefined) {
+          try {
+            this.options.on_skip(
+              err,
+              raw ? this.state.rawBuffer.toString(encoding) : undefined,
+            );
+          } catch (err) {
+            return err;
+          }
+        }
+        // this.emit('skip', err, raw ? this.state.rawBuffer.toString(encoding) : undefined);
+        return undefined;
+      } else {
+        return err;
+      }
+    },
+    __infoDataSet: function () {
+      return {
+        ...this.info,
+        columns: this.options.columns,
+      };
+    },
+    __infoRecord: function () {
+      const { columns, raw, encoding } = this.options;
+      return {
+        ...this.__infoDataSet(),
+        bytes_records: this.info.bytes,
+        error: this.state.error,
+        header: columns === true,
+        index: this.state.record.length,
+        raw: raw ? this.state.rawBuffer.toString(encoding) : undefined,
+      };
+    },
+    __infoField: function () {
+      const { columns } = this.options;
+      const isColumns = Array.isArray(columns);
+      // Bytes records are only incremented when all records'fields are parsed
+      const bytes_records = this.info.bytes_records;
+      return {
+        ...this.__infoRecord(),
+        bytes_records: bytes_records,
+        column:
+          isColumns === true
+            ? columns.length > this.state.record.length
+              ? columns[this.state.record.length].name
+              : null
+            : this.state.record.length,
+        quoting: this.state.wasQuoting,
+      };
+    },
+  };
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/sync.js
+
+
+
+const parse = function (data, opts = {}) {
+  if (typeof data === "string") {
+    data = Buffer.from(data);
+  }
+  const records = opts && opts.objname ? Object.create(null) : [];
+  const parser = transform(opts);
+  const push = (record) => {
+    if (parser.options.objname === undefined) records.push(record);
+    else {
+      records[record[0]] = record[1];
+    }
+  };
+  const close = () => {};
+  const error = parser.parse(data, true, push, close);
+  if (error !== undefined) throw error;
+  return records;
+};
+
+
+
+;// CONCATENATED MODULE: ./src/plan/list.ts
 
 /**
  * The one parser for list inputs: one item a line (or comma separated when `comma` is set),
@@ -35333,7 +37963,7 @@ function parseList(raw, options = {}) {
             items.push(unquote(trimmed));
             continue;
         }
-        const records = (0,csv_parse_sync__WEBPACK_IMPORTED_MODULE_0__/* .parse */ .qg)(trimmed, {
+        const records = parse(trimmed, {
             delimiter: ',',
             trim: true,
             relax_quotes: true,
@@ -35350,7 +37980,7 @@ function parseList(raw, options = {}) {
 }
 /** Parses a `key=value,key2="a,b"` record with a real CSV parser, as the tag rules and cache specs need. */
 function parseKeyValues(record) {
-    const rows = (0,csv_parse_sync__WEBPACK_IMPORTED_MODULE_0__/* .parse */ .qg)(record, { delimiter: ',', trim: true, relax_quotes: true, relax_column_count: true });
+    const rows = parse(record, { delimiter: ',', trim: true, relax_quotes: true, relax_column_count: true });
     const pairs = [];
     for (const field of rows[0] ?? []) {
         if (field === '')
@@ -35687,17 +38317,22 @@ function runBuildx(bx, args, options = {}) {
 
 /***/ }),
 
-/***/ 2122:
+/***/ 5902:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   X1: () => (/* binding */ quoteArg),
-/* harmony export */   _X: () => (/* binding */ cancelAll),
-/* harmony export */   cI: () => (/* binding */ ExecError),
-/* harmony export */   ji: () => (/* binding */ createRunner)
-/* harmony export */ });
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  cI: () => (/* binding */ ExecError),
+  _X: () => (/* binding */ cancelAll),
+  ji: () => (/* binding */ createRunner),
+  $B: () => (/* binding */ neutraliseCommands),
+  X1: () => (/* binding */ quoteArg)
+});
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/tools/exec.ts
 
 /** A process that exited non-zero, or was killed for making no progress. */
 class ExecError extends Error {
@@ -35705,7 +38340,7 @@ class ExecError extends Error {
     result;
     stalled;
     constructor(command, result, stalled = false) {
-        const tail = lastLines(result.stderr || result.stdout, 12);
+        const tail = neutraliseCommands(lastLines(result.stderr || result.stdout, 12));
         super(stalled
             ? `${command} made no progress and was cancelled${tail ? `:\n${tail}` : ''}`
             : `${command} failed with exit code ${result.code}${tail ? `:\n${tail}` : ''}`);
@@ -35725,7 +38360,8 @@ function cancelAll() {
 /**
  * The one place that starts processes. It logs the command with secrets masked, streams the
  * child's output through the mask, judges success by the exit code alone, and cancels a child
- * that goes quiet for `stallMs` (@actions/exec gives no handle to cancel a child, hence spawn).
+ * that goes quiet for `stallMs` while its `watch` (if any) says the timer runs (@actions/exec
+ * gives no handle to cancel a child, hence spawn).
  */
 function createRunner(log, masker) {
     return (command, args, options = {}) => new Promise((resolve, reject) => {
@@ -35733,7 +38369,7 @@ function createRunner(log, masker) {
         log.info(`[command] ${shown}`);
         // Errors name the command by its verbs; the full line is already in the log above.
         const short = verbs(command, args);
-        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(command, args, {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
             cwd: options.cwd,
             env: options.env ?? process.env,
             stdio: ['pipe', 'pipe', 'pipe'],
@@ -35745,36 +38381,45 @@ function createRunner(log, masker) {
         let stderr = '';
         let stalled = false;
         let timer;
+        // Whether the timer runs: always without a watch; with one, as it last said.
+        let timing = true;
         const arm = () => {
             if (!options.stallMs)
                 return;
             if (timer)
                 clearTimeout(timer);
+            timer = undefined;
+            if (!timing)
+                return;
             timer = setTimeout(() => {
                 stalled = true;
                 log.warning(`${command} printed nothing for ${Math.round(options.stallMs / 1000)} s; cancelling it`);
                 killGroup(child.pid);
             }, options.stallMs);
         };
-        const echo = (chunk, buffered) => {
-            if (options.quiet)
-                return;
+        const take = (line) => {
+            if (options.watch)
+                timing = options.watch(line);
+            if (!options.quiet)
+                log.info(neutraliseCommands(masker.mask(line)));
+        };
+        const split = (chunk, buffered) => {
             buffered.rest += chunk;
-            const lines = buffered.rest.split('\n');
+            const lines = buffered.rest.split(/\r?\n/);
             buffered.rest = lines.pop() ?? '';
             for (const line of lines)
-                log.info(masker.mask(line));
+                take(line);
         };
         const outBuf = { rest: '' };
         const errBuf = { rest: '' };
         child.stdout.setEncoding('utf8').on('data', (chunk) => {
             stdout += chunk;
-            echo(chunk, outBuf);
+            split(chunk, outBuf);
             arm();
         });
         child.stderr.setEncoding('utf8').on('data', (chunk) => {
             stderr += chunk;
-            echo(chunk, errBuf);
+            split(chunk, errBuf);
             arm();
         });
         child.on('error', (err) => {
@@ -35791,7 +38436,7 @@ function createRunner(log, masker) {
                 clearTimeout(timer);
             for (const rest of [outBuf.rest, errBuf.rest])
                 if (rest && !options.quiet)
-                    log.info(masker.mask(rest));
+                    log.info(neutraliseCommands(masker.mask(rest)));
             const result = { code: code ?? -1, stdout, stderr };
             if (stalled)
                 reject(new ExecError(short, result, true));
@@ -35804,6 +38449,22 @@ function createRunner(log, masker) {
         child.stdin.end(options.input ?? '');
         arm();
     });
+}
+/**
+ * Text we did not write (a child's output, a registry's message) made unable to start a workflow
+ * command where the Actions runner reads this process's output: the runner ends a line at a bare
+ * CR as at LF, and takes a line whose first non-blank characters are `::` (or the older `##[`) as
+ * a command. Every line break becomes LF and such a line is prefixed with `| `, so it is shown,
+ * not obeyed. Neutralising line by line is stateless; the other way, fencing child output with
+ * `::stop-commands::<token>`, would also silence our own warnings, masks and groups issued while
+ * a child runs (several run at once), and one missed `::<token>::` would silence the rest of the
+ * step.
+ */
+function neutraliseCommands(text) {
+    return text
+        .split(/\r\n|\r|\n/)
+        .map((line) => (/^\s*(::|##\[)/.test(line) ? `| ${line}` : line))
+        .join('\n');
 }
 function killGroup(pid) {
     if (!pid)
@@ -35854,7 +38515,7 @@ function lastLines(text, n) {
 /* harmony export */   w1: () => (/* binding */ RetriesExhausted)
 /* harmony export */ });
 /* unused harmony export classify */
-/* harmony import */ var _exec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2122);
+/* harmony import */ var _exec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5902);
 /* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8992);
 
 
@@ -36090,13 +38751,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_h
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
-
-/***/ }),
-
-/***/ 1421:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 
 /***/ }),
 
@@ -39384,2100 +42038,6 @@ function copyFile(srcFile, destFile, force) {
     });
 }
 //# sourceMappingURL=io.js.map
-
-/***/ }),
-
-/***/ 5175:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  qg: () => (/* binding */ parse)
-});
-
-// UNUSED EXPORTS: CsvError, normalize_options
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/CsvError.js
-class CsvError extends Error {
-  constructor(code, message, options, ...contexts) {
-    if (Array.isArray(message)) message = message.join(" ").trim();
-    super(message);
-    if (Error.captureStackTrace !== undefined) {
-      Error.captureStackTrace(this, CsvError);
-    }
-    this.code = code;
-    for (const context of contexts) {
-      for (const key in context) {
-        const value = context[key];
-        this[key] = Buffer.isBuffer(value)
-          ? value.toString(options.encoding)
-          : value == null
-            ? value
-            : JSON.parse(JSON.stringify(value));
-      }
-    }
-  }
-}
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/is_object.js
-const is_object = function (obj) {
-  return typeof obj === "object" && obj !== null && !Array.isArray(obj);
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_columns_array.js
-
-
-
-const normalize_columns_array = function (columns) {
-  const normalizedColumns = [];
-  for (let i = 0, l = columns.length; i < l; i++) {
-    const column = columns[i];
-    if (column === undefined || column === null || column === false) {
-      normalizedColumns[i] = { disabled: true };
-    } else if (typeof column === "string" || typeof column === "number") {
-      normalizedColumns[i] = { name: `${column}` };
-    } else if (is_object(column)) {
-      if (typeof column.name !== "string") {
-        throw new CsvError("CSV_OPTION_COLUMNS_MISSING_NAME", [
-          "Option columns missing name:",
-          `property "name" is required at position ${i}`,
-          "when column is an object literal",
-        ]);
-      }
-      normalizedColumns[i] = column;
-    } else {
-      throw new CsvError("CSV_INVALID_COLUMN_DEFINITION", [
-        "Invalid column definition:",
-        "expect a string or a literal object,",
-        `got ${JSON.stringify(column)} at position ${i}`,
-      ]);
-    }
-  }
-  return normalizedColumns;
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/ResizeableBuffer.js
-class ResizeableBuffer {
-  constructor(size = 100) {
-    this.size = size;
-    this.length = 0;
-    this.buf = Buffer.allocUnsafe(size);
-  }
-  prepend(val) {
-    if (Buffer.isBuffer(val)) {
-      const length = this.length + val.length;
-      if (length >= this.size) {
-        this.resize();
-        if (length >= this.size) {
-          throw Error("INVALID_BUFFER_STATE");
-        }
-      }
-      const buf = this.buf;
-      this.buf = Buffer.allocUnsafe(this.size);
-      val.copy(this.buf, 0);
-      buf.copy(this.buf, val.length);
-      this.length += val.length;
-    } else {
-      const length = this.length++;
-      if (length === this.size) {
-        this.resize();
-      }
-      const buf = this.clone();
-      this.buf[0] = val;
-      buf.copy(this.buf, 1, 0, length);
-    }
-  }
-  append(val) {
-    const length = this.length++;
-    if (length === this.size) {
-      this.resize();
-    }
-    this.buf[length] = val;
-  }
-  clone() {
-    return Buffer.from(this.buf.slice(0, this.length));
-  }
-  resize() {
-    const length = this.length;
-    this.size = this.size * 2;
-    const buf = Buffer.allocUnsafe(this.size);
-    this.buf.copy(buf, 0, 0, length);
-    this.buf = buf;
-  }
-  toString(encoding) {
-    if (encoding) {
-      return this.buf.toString(encoding, 0, this.length);
-    } else {
-      return Uint8Array.prototype.slice.call(this.buf.slice(0, this.length));
-    }
-  }
-  toJSON() {
-    return this.toString("utf8");
-  }
-  reset() {
-    this.length = 0;
-  }
-}
-
-/* harmony default export */ const utils_ResizeableBuffer = (ResizeableBuffer);
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/init_state.js
-
-
-const init_state = function (options) {
-  // ECMAScript WhiteSpace + LineTerminator codepoints, encoded under
-  // `options.encoding`. Aligns trimming with `String.prototype.trim()`.
-  // https://tc39.es/ecma262/#sec-white-space
-  // https://tc39.es/ecma262/#sec-line-terminators
-  //
-  // Codepoints unrepresentable in the target encoding are dropped: Node's
-  // Buffer substitutes them with `?` (0x3F), and including those would cause
-  // literal `?` bytes in the input to be trimmed under `latin1`/`ascii`.
-  const timchars = [
-    // Basic Latin
-    0x0020, // [Space](https://www.fileformat.info/info/unicode/char/0020/index.htm)
-    0x0009, // [CHARACTER TABULATION (HT)](https://www.fileformat.info/info/unicode/char/0009/index.htm)
-    0x000a, // [LINE FEED (LF)](https://www.fileformat.info/info/unicode/char/000a/index.htm)
-    0x000d, // [CARRIAGE RETURN (CR)](https://www.fileformat.info/info/unicode/char/000d/index.htm)
-    0x000c, // [FORM FEED (FF)](https://www.fileformat.info/info/unicode/char/000c/index.htm)
-    0x000b, // [LINE TABULATION (VT)](https://www.fileformat.info/info/unicode/char/000b/index.htm)
-    // Latin-1 Supplement
-    0x00a0, // [NO-BREAK SPACE (NBSP)](https://www.fileformat.info/info/unicode/char/00a0/index.htm)
-    // Ogham
-    0x1680, // [OGHAM SPACE MARK](https://www.fileformat.info/info/unicode/char/1680/index.htm)
-    // General Punctuation
-    0x2000, // [EN QUAD](https://www.fileformat.info/info/unicode/char/2000/index.htm)
-    0x2001, // [EM QUAD](https://www.fileformat.info/info/unicode/char/2001/index.htm)
-    0x2002, // [EN SPACE](https://www.fileformat.info/info/unicode/char/2002/index.htm)
-    0x2003, // [EM SPACE](https://www.fileformat.info/info/unicode/char/2003/index.htm)
-    0x2004, // [THREE-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2004/index.htm)
-    0x2005, // [FOUR-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2005/index.htm)
-    0x2006, // [SIX-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2006/index.htm)
-    0x2007, // [FIGURE SPACE](https://www.fileformat.info/info/unicode/char/2007/index.htm)
-    0x2008, // [PUNCTUATION SPACE](https://www.fileformat.info/info/unicode/char/2008/index.htm)
-    0x2009, // [THIN SPACE](https://www.fileformat.info/info/unicode/char/2009/index.htm)
-    0x200a, // [HAIR SPACE](https://www.fileformat.info/info/unicode/char/200a/index.htm)
-    0x2028, // [LINE SEPARATOR](https://www.fileformat.info/info/unicode/char/2028/index.htm)
-    0x2029, // [PARAGRAPH SEPARATOR](https://www.fileformat.info/info/unicode/char/2029/index.htm)
-    0x202f, // [NARROW NO-BREAK SPACE (NNBSP)](https://www.fileformat.info/info/unicode/char/202f/index.htm)
-    0x205f, // [MEDIUM MATHEMATICAL SPACE (MMSP)](https://www.fileformat.info/info/unicode/char/205f/index.htm)
-    0x3000, // [IDEOGRAPHIC SPACE](https://www.fileformat.info/info/unicode/char/3000/index.htm)
-    0xfeff, // [ZERO WIDTH NO-BREAK SPACE (BOM)](https://www.fileformat.info/info/unicode/char/feff/index.htm)
-  ].reduce((acc, codepoint) => {
-    const encoded = Buffer.from(
-      String.fromCharCode(codepoint),
-      options.encoding,
-    );
-    if (codepoint !== 0x3f && encoded.length === 1 && encoded[0] === 0x3f) {
-      return acc;
-    }
-    acc.push(encoded);
-    return acc;
-  }, []);
-  // First-byte lookup table for `__isCharTrimable`. Non-whitespace bytes
-  // (the common case) bail out in O(1) without scanning every timchar.
-  const timcharFirstBytes = new Uint8Array(256);
-  for (const t of timchars) timcharFirstBytes[t[0]] = 1;
-  return {
-    bomSkipped: false,
-    bufBytesStart: 0,
-    castField: options.cast_function,
-    commenting: false,
-    delimiterBufPrevious: undefined,
-    delimiterDiscovered: false,
-    // Current error encountered by a record
-    error: undefined,
-    enabled: options.from_line === 1,
-    escaping: false,
-    escapeIsQuote:
-      Buffer.isBuffer(options.escape) &&
-      Buffer.isBuffer(options.quote) &&
-      Buffer.compare(options.escape, options.quote) === 0,
-    // columns can be `false`, `true`, `Array`
-    expectedRecordLength: Array.isArray(options.columns)
-      ? options.columns.length
-      : undefined,
-    field: new utils_ResizeableBuffer(20),
-    firstLineToHeaders: options.cast_first_line_to_header,
-    needMoreDataSize: Math.max(
-      // Skip if the remaining buffer smaller than comment
-      options.comment !== null ? options.comment.length : 0,
-      // Skip if the remaining buffer can be delimiter
-      ...(options.delimiter
-        ? options.delimiter.map((delimiter) => delimiter.length)
-        : []),
-      // Auto discovery of delimiter is limited to 1 character
-      options.delimiter_auto ? 1 : 0,
-      // Skip if the remaining buffer can be escape sequence
-      options.quote !== null ? options.quote.length : 0,
-      // Skip if the remaining buffer can be a multi-byte trim character
-      ...timchars.map((t) => t.length),
-    ),
-    previousBuf: undefined,
-    quoting: false,
-    stop: false,
-    rawBuffer: new utils_ResizeableBuffer(100),
-    record: [],
-    recordHasError: false,
-    record_length: 0,
-    recordDelimiterMaxLength:
-      options.record_delimiter.length === 0
-        ? 0
-        : Math.max(...options.record_delimiter.map((v) => v.length)),
-    trimChars: [
-      Buffer.from(" ", options.encoding)[0],
-      Buffer.from("\t", options.encoding)[0],
-    ],
-    wasQuoting: false,
-    wasRowDelimiter: false,
-    timchars: timchars,
-    timcharFirstBytes: timcharFirstBytes,
-  };
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/underscore.js
-const underscore = function (str) {
-  return str.replace(/([A-Z])/g, function (_, match) {
-    return "_" + match.toLowerCase();
-  });
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_options.js
-
-
-
-
-
-const normalize_options = function (opts) {
-  const options = {};
-  // Merge with user options
-  for (const opt in opts) {
-    options[underscore(opt)] = opts[opt];
-  }
-  // Normalize option `encoding`
-  // Note: defined first because other options depends on it
-  // to convert chars/strings into buffers.
-  if (options.encoding === undefined || options.encoding === true) {
-    options.encoding = "utf8";
-  } else if (options.encoding === null || options.encoding === false) {
-    options.encoding = null;
-  } else if (
-    typeof options.encoding !== "string" &&
-    options.encoding !== null
-  ) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_ENCODING",
-      [
-        "Invalid option encoding:",
-        "encoding must be a string or null to return a buffer,",
-        `got ${JSON.stringify(options.encoding)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `bom`
-  if (
-    options.bom === undefined ||
-    options.bom === null ||
-    options.bom === false
-  ) {
-    options.bom = false;
-  } else if (options.bom !== true) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_BOM",
-      [
-        "Invalid option bom:",
-        "bom must be true,",
-        `got ${JSON.stringify(options.bom)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `cast`
-  options.cast_function = null;
-  if (
-    options.cast === undefined ||
-    options.cast === null ||
-    options.cast === false ||
-    options.cast === ""
-  ) {
-    options.cast = undefined;
-  } else if (typeof options.cast === "function") {
-    options.cast_function = options.cast;
-    options.cast = true;
-  } else if (options.cast !== true) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_CAST",
-      [
-        "Invalid option cast:",
-        "cast must be true or a function,",
-        `got ${JSON.stringify(options.cast)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `cast_date`
-  if (
-    options.cast_date === undefined ||
-    options.cast_date === null ||
-    options.cast_date === false ||
-    options.cast_date === ""
-  ) {
-    options.cast_date = false;
-  } else if (options.cast_date === true) {
-    options.cast_date = function (value) {
-      const date = Date.parse(value);
-      return !isNaN(date) ? new Date(date) : value;
-    };
-  } else if (typeof options.cast_date !== "function") {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_CAST_DATE",
-      [
-        "Invalid option cast_date:",
-        "cast_date must be true or a function,",
-        `got ${JSON.stringify(options.cast_date)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `columns`
-  options.cast_first_line_to_header = undefined;
-  if (options.columns === true) {
-    // Fields in the first line are converted as-is to columns
-    options.cast_first_line_to_header = undefined;
-  } else if (typeof options.columns === "function") {
-    options.cast_first_line_to_header = options.columns;
-    options.columns = true;
-  } else if (Array.isArray(options.columns)) {
-    options.columns = normalize_columns_array(options.columns);
-  } else if (
-    options.columns === undefined ||
-    options.columns === null ||
-    options.columns === false
-  ) {
-    options.columns = false;
-  } else {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_COLUMNS",
-      [
-        "Invalid option columns:",
-        "expect an array, a function or true,",
-        `got ${JSON.stringify(options.columns)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `group_columns_by_name`
-  if (
-    options.group_columns_by_name === undefined ||
-    options.group_columns_by_name === null ||
-    options.group_columns_by_name === false
-  ) {
-    options.group_columns_by_name = false;
-  } else if (options.group_columns_by_name !== true) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
-      [
-        "Invalid option group_columns_by_name:",
-        "expect an boolean,",
-        `got ${JSON.stringify(options.group_columns_by_name)}`,
-      ],
-      options,
-    );
-  } else if (options.columns === false) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
-      [
-        "Invalid option group_columns_by_name:",
-        "the `columns` mode must be activated.",
-      ],
-      options,
-    );
-  }
-  // Normalize option `comment`
-  if (
-    options.comment === undefined ||
-    options.comment === null ||
-    options.comment === false ||
-    options.comment === ""
-  ) {
-    options.comment = null;
-  } else {
-    if (typeof options.comment === "string") {
-      options.comment = Buffer.from(options.comment, options.encoding);
-    }
-    if (!Buffer.isBuffer(options.comment)) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_COMMENT",
-        [
-          "Invalid option comment:",
-          "comment must be a buffer or a string,",
-          `got ${JSON.stringify(options.comment)}`,
-        ],
-        options,
-      );
-    }
-  }
-  // Normalize option `comment_no_infix`
-  if (
-    options.comment_no_infix === undefined ||
-    options.comment_no_infix === null ||
-    options.comment_no_infix === false
-  ) {
-    options.comment_no_infix = false;
-  } else if (options.comment_no_infix !== true) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_COMMENT",
-      [
-        "Invalid option comment_no_infix:",
-        "value must be a boolean,",
-        `got ${JSON.stringify(options.comment_no_infix)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `delimiter_auto`
-  if (
-    options.delimiter_auto === undefined ||
-    options.delimiter_auto === null ||
-    options.delimiter_auto === false
-  ) {
-    options.delimiter_auto = false;
-  } else if (options.delimiter_auto === true) {
-    options.delimiter_auto = {};
-  } else if (!is_object(options.delimiter_auto)) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_DELIMITER_AUTO",
-      [
-        "Invalid option delimiter_auto:",
-        "delimiter_auto must be a boolean or a configuration object,",
-        `got ${JSON.stringify(options.delimiter_auto)}`,
-      ],
-      options,
-    );
-  }
-  if (options.delimiter_auto) {
-    if (options.delimiter_auto.preferred === undefined)
-      options.delimiter_auto.preferred = {
-        [",".charCodeAt(0)]: 1.8,
-        ["\t".charCodeAt(0)]: 1.8,
-        [";".charCodeAt(0)]: 1.6,
-        [" ".charCodeAt(0)]: 1.6,
-        [":".charCodeAt(0)]: 1.5,
-        [".".charCodeAt(0)]: 1.4,
-        ["/".charCodeAt(0)]: 1.4,
-      };
-    else if (!is_object(options.delimiter_auto.preferred)) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_DELIMITER_AUTO",
-        [
-          "Invalid option delimiter_auto:",
-          "preferred must be an object,",
-          `got ${JSON.stringify(options.delimiter_auto.preferred)}`,
-        ],
-        options,
-      );
-    }
-    if (options.delimiter_auto.score === undefined)
-      options.delimiter_auto.score = (info, options) => {
-        return (
-          (info.total - info.std) * (options.preferred[info.char_code] || 1)
-        );
-      };
-    else if (typeof options.delimiter_auto.score !== "function") {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_DELIMITER_AUTO",
-        [
-          "Invalid option delimiter_auto:",
-          "score must be a function,",
-          `got ${JSON.stringify(options.delimiter_auto.score)}`,
-        ],
-        options,
-      );
-    }
-    if (options.delimiter_auto.size === undefined)
-      options.delimiter_auto.size = 2048;
-    else if (typeof options.delimiter_auto.size !== "number") {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_DELIMITER_AUTO",
-        [
-          "Invalid option delimiter_auto:",
-          "size must be a number,",
-          `got ${JSON.stringify(options.delimiter_auto.size)}`,
-        ],
-        options,
-      );
-    }
-  }
-  // Normalize option `delimiter`
-  const delimiter_json = JSON.stringify(options.delimiter);
-  if (options.delimiter_auto !== false) {
-    options.delimiter = [];
-  }
-  if (!Array.isArray(options.delimiter)) {
-    if (
-      options.delimiter === undefined ||
-      options.delimiter === null ||
-      options.delimiter === false
-    ) {
-      options.delimiter = Buffer.from(",", options.encoding);
-    }
-    options.delimiter = [options.delimiter];
-  }
-  options.delimiter = options.delimiter.map(function (delimiter) {
-    if (typeof delimiter === "string") {
-      delimiter = Buffer.from(delimiter, options.encoding);
-    }
-    if (!Buffer.isBuffer(delimiter) || delimiter.length === 0) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_DELIMITER",
-        [
-          "Invalid option delimiter:",
-          "delimiter must be a non empty string or buffer or array of string|buffer,",
-          `got ${delimiter_json}`,
-        ],
-        options,
-      );
-    }
-    return delimiter;
-  });
-  // Normalize option `escape`
-  if (options.escape === undefined || options.escape === true) {
-    options.escape = Buffer.from('"', options.encoding);
-  } else if (typeof options.escape === "string") {
-    options.escape = Buffer.from(options.escape, options.encoding);
-  } else if (options.escape === null || options.escape === false) {
-    options.escape = null;
-  }
-  if (options.escape !== null) {
-    if (!Buffer.isBuffer(options.escape)) {
-      throw new Error(
-        `Invalid Option: escape must be a buffer, a string or a boolean, got ${JSON.stringify(options.escape)}`,
-      );
-    }
-  }
-  // Normalize option `from`
-  if (options.from === undefined || options.from === null) {
-    options.from = 1;
-  } else {
-    if (typeof options.from === "string" && /\d+/.test(options.from)) {
-      options.from = parseInt(options.from);
-    }
-    if (Number.isInteger(options.from)) {
-      if (options.from < 0) {
-        throw new Error(
-          `Invalid Option: from must be a positive integer, got ${JSON.stringify(opts.from)}`,
-        );
-      }
-    } else {
-      throw new Error(
-        `Invalid Option: from must be an integer, got ${JSON.stringify(options.from)}`,
-      );
-    }
-  }
-  // Normalize option `from_line`
-  if (options.from_line === undefined || options.from_line === null) {
-    options.from_line = 1;
-  } else {
-    if (
-      typeof options.from_line === "string" &&
-      /\d+/.test(options.from_line)
-    ) {
-      options.from_line = parseInt(options.from_line);
-    }
-    if (Number.isInteger(options.from_line)) {
-      if (options.from_line <= 0) {
-        throw new Error(
-          `Invalid Option: from_line must be a positive integer greater than 0, got ${JSON.stringify(opts.from_line)}`,
-        );
-      }
-    } else {
-      throw new Error(
-        `Invalid Option: from_line must be an integer, got ${JSON.stringify(opts.from_line)}`,
-      );
-    }
-  }
-  // Normalize options `ignore_last_delimiters`
-  if (
-    options.ignore_last_delimiters === undefined ||
-    options.ignore_last_delimiters === null
-  ) {
-    options.ignore_last_delimiters = false;
-  } else if (typeof options.ignore_last_delimiters === "number") {
-    options.ignore_last_delimiters = Math.floor(options.ignore_last_delimiters);
-    if (options.ignore_last_delimiters === 0) {
-      options.ignore_last_delimiters = false;
-    }
-  } else if (typeof options.ignore_last_delimiters !== "boolean") {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_IGNORE_LAST_DELIMITERS",
-      [
-        "Invalid option `ignore_last_delimiters`:",
-        "the value must be a boolean value or an integer,",
-        `got ${JSON.stringify(options.ignore_last_delimiters)}`,
-      ],
-      options,
-    );
-  }
-  if (options.ignore_last_delimiters === true && options.columns === false) {
-    throw new CsvError(
-      "CSV_IGNORE_LAST_DELIMITERS_REQUIRES_COLUMNS",
-      [
-        "The option `ignore_last_delimiters`",
-        "requires the activation of the `columns` option",
-      ],
-      options,
-    );
-  }
-  // Normalize option `info`
-  if (
-    options.info === undefined ||
-    options.info === null ||
-    options.info === false
-  ) {
-    options.info = false;
-  } else if (options.info !== true) {
-    throw new Error(
-      `Invalid Option: info must be true, got ${JSON.stringify(options.info)}`,
-    );
-  }
-  // Normalize option `max_record_size`
-  if (
-    options.max_record_size === undefined ||
-    options.max_record_size === null ||
-    options.max_record_size === false
-  ) {
-    options.max_record_size = 0;
-  } else if (
-    Number.isInteger(options.max_record_size) &&
-    options.max_record_size >= 0
-  ) {
-    // Great, nothing to do
-  } else if (
-    typeof options.max_record_size === "string" &&
-    /\d+/.test(options.max_record_size)
-  ) {
-    options.max_record_size = parseInt(options.max_record_size);
-  } else {
-    throw new Error(
-      `Invalid Option: max_record_size must be a positive integer, got ${JSON.stringify(options.max_record_size)}`,
-    );
-  }
-  // Normalize option `objname`
-  if (
-    options.objname === undefined ||
-    options.objname === null ||
-    options.objname === false
-  ) {
-    options.objname = undefined;
-  } else if (Buffer.isBuffer(options.objname)) {
-    if (options.objname.length === 0) {
-      throw new Error(`Invalid Option: objname must be a non empty buffer`);
-    }
-    if (options.encoding === null) {
-      // Don't call `toString`, leave objname as a buffer
-    } else {
-      options.objname = options.objname.toString(options.encoding);
-    }
-  } else if (typeof options.objname === "string") {
-    if (options.objname.length === 0) {
-      throw new Error(`Invalid Option: objname must be a non empty string`);
-    }
-    // Great, nothing to do
-  } else if (typeof options.objname === "number") {
-    // if(options.objname.length === 0){
-    //   throw new Error(`Invalid Option: objname must be a non empty string`);
-    // }
-    // Great, nothing to do
-  } else {
-    throw new Error(
-      `Invalid Option: objname must be a string or a buffer, got ${options.objname}`,
-    );
-  }
-  if (options.objname !== undefined) {
-    if (typeof options.objname === "number") {
-      if (options.columns !== false) {
-        throw Error(
-          "Invalid Option: objname index cannot be combined with columns or be defined as a field",
-        );
-      }
-    } else {
-      // A string or a buffer
-      if (options.columns === false) {
-        throw Error(
-          "Invalid Option: objname field must be combined with columns or be defined as an index",
-        );
-      }
-    }
-  }
-  // Normalize option `on_record`
-  if (options.on_record === undefined || options.on_record === null) {
-    options.on_record = undefined;
-  } else if (typeof options.on_record !== "function") {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_ON_RECORD",
-      [
-        "Invalid option `on_record`:",
-        "expect a function,",
-        `got ${JSON.stringify(options.on_record)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `on_skip`
-  // options.on_skip ??= (err, chunk) => {
-  //   this.emit('skip', err, chunk);
-  // };
-  if (
-    options.on_skip !== undefined &&
-    options.on_skip !== null &&
-    typeof options.on_skip !== "function"
-  ) {
-    throw new Error(
-      `Invalid Option: on_skip must be a function, got ${JSON.stringify(options.on_skip)}`,
-    );
-  }
-  // Normalize option `quote`
-  if (
-    options.quote === null ||
-    options.quote === false ||
-    options.quote === ""
-  ) {
-    options.quote = null;
-  } else {
-    if (options.quote === undefined || options.quote === true) {
-      options.quote = Buffer.from('"', options.encoding);
-    } else if (typeof options.quote === "string") {
-      options.quote = Buffer.from(options.quote, options.encoding);
-    }
-    if (!Buffer.isBuffer(options.quote)) {
-      throw new Error(
-        `Invalid Option: quote must be a buffer or a string, got ${JSON.stringify(options.quote)}`,
-      );
-    }
-  }
-  // Normalize option `raw`
-  if (
-    options.raw === undefined ||
-    options.raw === null ||
-    options.raw === false
-  ) {
-    options.raw = false;
-  } else if (options.raw !== true) {
-    throw new Error(
-      `Invalid Option: raw must be true, got ${JSON.stringify(options.raw)}`,
-    );
-  }
-  // Normalize option `record_delimiter`
-  if (options.record_delimiter === undefined) {
-    options.record_delimiter = [];
-  } else if (
-    typeof options.record_delimiter === "string" ||
-    Buffer.isBuffer(options.record_delimiter)
-  ) {
-    if (options.record_delimiter.length === 0) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_RECORD_DELIMITER",
-        [
-          "Invalid option `record_delimiter`:",
-          "value must be a non empty string or buffer,",
-          `got ${JSON.stringify(options.record_delimiter)}`,
-        ],
-        options,
-      );
-    }
-    options.record_delimiter = [options.record_delimiter];
-  } else if (!Array.isArray(options.record_delimiter)) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_RECORD_DELIMITER",
-      [
-        "Invalid option `record_delimiter`:",
-        "value must be a string, a buffer or array of string|buffer,",
-        `got ${JSON.stringify(options.record_delimiter)}`,
-      ],
-      options,
-    );
-  }
-  options.record_delimiter = options.record_delimiter.map(function (rd, i) {
-    if (typeof rd !== "string" && !Buffer.isBuffer(rd)) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_RECORD_DELIMITER",
-        [
-          "Invalid option `record_delimiter`:",
-          "value must be a string, a buffer or array of string|buffer",
-          `at index ${i},`,
-          `got ${JSON.stringify(rd)}`,
-        ],
-        options,
-      );
-    } else if (rd.length === 0) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_RECORD_DELIMITER",
-        [
-          "Invalid option `record_delimiter`:",
-          "value must be a non empty string or buffer",
-          `at index ${i},`,
-          `got ${JSON.stringify(rd)}`,
-        ],
-        options,
-      );
-    }
-    if (typeof rd === "string") {
-      rd = Buffer.from(rd, options.encoding);
-    }
-    return rd;
-  });
-  // Normalize option `relax_column_count`
-  if (typeof options.relax_column_count === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.relax_column_count === undefined ||
-    options.relax_column_count === null
-  ) {
-    options.relax_column_count = false;
-  } else {
-    throw new Error(
-      `Invalid Option: relax_column_count must be a boolean, got ${JSON.stringify(options.relax_column_count)}`,
-    );
-  }
-  if (typeof options.relax_column_count_less === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.relax_column_count_less === undefined ||
-    options.relax_column_count_less === null
-  ) {
-    options.relax_column_count_less = false;
-  } else {
-    throw new Error(
-      `Invalid Option: relax_column_count_less must be a boolean, got ${JSON.stringify(options.relax_column_count_less)}`,
-    );
-  }
-  if (typeof options.relax_column_count_more === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.relax_column_count_more === undefined ||
-    options.relax_column_count_more === null
-  ) {
-    options.relax_column_count_more = false;
-  } else {
-    throw new Error(
-      `Invalid Option: relax_column_count_more must be a boolean, got ${JSON.stringify(options.relax_column_count_more)}`,
-    );
-  }
-  // Normalize option `relax_quotes`
-  if (typeof options.relax_quotes === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.relax_quotes === undefined ||
-    options.relax_quotes === null
-  ) {
-    options.relax_quotes = false;
-  } else {
-    throw new Error(
-      `Invalid Option: relax_quotes must be a boolean, got ${JSON.stringify(options.relax_quotes)}`,
-    );
-  }
-  // Normalize option `skip_empty_lines`
-  if (typeof options.skip_empty_lines === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.skip_empty_lines === undefined ||
-    options.skip_empty_lines === null
-  ) {
-    options.skip_empty_lines = false;
-  } else {
-    throw new Error(
-      `Invalid Option: skip_empty_lines must be a boolean, got ${JSON.stringify(options.skip_empty_lines)}`,
-    );
-  }
-  // Normalize option `skip_records_with_empty_values`
-  if (typeof options.skip_records_with_empty_values === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.skip_records_with_empty_values === undefined ||
-    options.skip_records_with_empty_values === null
-  ) {
-    options.skip_records_with_empty_values = false;
-  } else {
-    throw new Error(
-      `Invalid Option: skip_records_with_empty_values must be a boolean, got ${JSON.stringify(options.skip_records_with_empty_values)}`,
-    );
-  }
-  // Normalize option `skip_records_with_error`
-  if (typeof options.skip_records_with_error === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.skip_records_with_error === undefined ||
-    options.skip_records_with_error === null
-  ) {
-    options.skip_records_with_error = false;
-  } else {
-    throw new Error(
-      `Invalid Option: skip_records_with_error must be a boolean, got ${JSON.stringify(options.skip_records_with_error)}`,
-    );
-  }
-  // Normalize option `rtrim`
-  if (
-    options.rtrim === undefined ||
-    options.rtrim === null ||
-    options.rtrim === false
-  ) {
-    options.rtrim = false;
-  } else if (options.rtrim !== true) {
-    throw new Error(
-      `Invalid Option: rtrim must be a boolean, got ${JSON.stringify(options.rtrim)}`,
-    );
-  }
-  // Normalize option `ltrim`
-  if (
-    options.ltrim === undefined ||
-    options.ltrim === null ||
-    options.ltrim === false
-  ) {
-    options.ltrim = false;
-  } else if (options.ltrim !== true) {
-    throw new Error(
-      `Invalid Option: ltrim must be a boolean, got ${JSON.stringify(options.ltrim)}`,
-    );
-  }
-  // Normalize option `trim`
-  if (
-    options.trim === undefined ||
-    options.trim === null ||
-    options.trim === false
-  ) {
-    options.trim = false;
-  } else if (options.trim !== true) {
-    throw new Error(
-      `Invalid Option: trim must be a boolean, got ${JSON.stringify(options.trim)}`,
-    );
-  }
-  // Normalize options `trim`, `ltrim` and `rtrim`
-  if (options.trim === true && opts.ltrim !== false) {
-    options.ltrim = true;
-  } else if (options.ltrim !== true) {
-    options.ltrim = false;
-  }
-  if (options.trim === true && opts.rtrim !== false) {
-    options.rtrim = true;
-  } else if (options.rtrim !== true) {
-    options.rtrim = false;
-  }
-  // Normalize option `to`
-  if (options.to === undefined || options.to === null) {
-    options.to = -1;
-  } else if (options.to !== -1) {
-    if (typeof options.to === "string" && /\d+/.test(options.to)) {
-      options.to = parseInt(options.to);
-    }
-    if (Number.isInteger(options.to)) {
-      if (options.to <= 0) {
-        throw new Error(
-          `Invalid Option: to must be a positive integer greater than 0, got ${JSON.stringify(opts.to)}`,
-        );
-      }
-    } else {
-      throw new Error(
-        `Invalid Option: to must be an integer, got ${JSON.stringify(opts.to)}`,
-      );
-    }
-  }
-  // Normalize option `to_line`
-  if (options.to_line === undefined || options.to_line === null) {
-    options.to_line = -1;
-  } else if (options.to_line !== -1) {
-    if (typeof options.to_line === "string" && /\d+/.test(options.to_line)) {
-      options.to_line = parseInt(options.to_line);
-    }
-    if (Number.isInteger(options.to_line)) {
-      if (options.to_line <= 0) {
-        throw new Error(
-          `Invalid Option: to_line must be a positive integer greater than 0, got ${JSON.stringify(opts.to_line)}`,
-        );
-      }
-    } else {
-      throw new Error(
-        `Invalid Option: to_line must be an integer, got ${JSON.stringify(opts.to_line)}`,
-      );
-    }
-  }
-  return options;
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/delimiter_discover.js
-
-
-
-// Discussed in [issue #400](https://github.com/adaltas/node-csv/issues/400)
-// See https://github.com/python/cpython/blob/ea1b1c579f600cc85d145c60862b2e6b98701b24/Lib/csv.py#L349
-const delimiter_discover = function (records, options) {
-  // Normalize the configuration
-  if (!options) {
-    ({ delimiter_auto: options } = normalize_options({ delimiter_auto: true }));
-  }
-  // Convert String to Buffer
-  if (typeof records === "string") {
-    records = Buffer.from(records);
-  }
-  // Convert Buffer to an array of records
-  if (Buffer.isBuffer(records)) {
-    records = ((data) => {
-      const records = [];
-      const parser = transform({ delimiter: [] });
-      const push = (record) => records.push(record);
-      const close = () => {};
-      const error = parser.parse(data, true, push, close);
-      if (error !== undefined) throw error;
-      return records;
-    })(records);
-  }
-  // Info array initialization, 127 entries, one per char code
-  const info = Array(127)
-    .fill()
-    .map(() => ({ lines: [] }));
-  // Traverse each records, count occurences per char code
-  records.map(([record], line) => {
-    for (let i = 0, l = record.length; i < l; i++) {
-      // Count the character frequency
-      const code = record.charCodeAt(i);
-      if (info[code].lines[line] === undefined) info[code].lines[line] = 0;
-      info[code].lines[line]++;
-    }
-  });
-  // Traverse each char code, compute the score
-  info.map((info, i) => {
-    info.char_code = i;
-    info.std = std(info.lines);
-    info.total = info.lines.reduce((acc, val) => acc + val, 0);
-    info.preferred = !!options.preferred[i];
-    info.score = options.score(info, options);
-  });
-  // Extract the dominant character
-  const result = info.reduce(
-    (acc, info) => (acc.score > info.score ? acc : info),
-    {},
-  );
-  return String.fromCharCode(result.char_code);
-};
-
-const std = function (array) {
-  const n = array.length;
-  if (n === 0) return 0;
-  const mean = array.reduce((a, b) => a + b) / n;
-  return Math.sqrt(
-    array.map((x) => Math.pow(x - mean, 2)).reduce((a, b) => a + b) / n,
-  );
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/index.js
-
-
-
-
-
-
-const isRecordEmpty = function (record) {
-  return record.every(
-    (field) =>
-      field == null || (field.toString && field.toString().trim() === ""),
-  );
-};
-
-const cr = 13; // `\r`, carriage return, 0x0D in hexadécimal, 13 in decimal
-const nl = 10; // `\n`, newline, 0x0A in hexadecimal, 10 in decimal
-
-const boms = {
-  // Note, the following are equals:
-  // Buffer.from("\ufeff")
-  // Buffer.from([239, 187, 191])
-  // Buffer.from('EFBBBF', 'hex')
-  utf8: Buffer.from([239, 187, 191]),
-  // Note, the following are equals:
-  // Buffer.from "\ufeff", 'utf16le
-  // Buffer.from([255, 254])
-  utf16le: Buffer.from([255, 254]),
-};
-
-const transform = function (original_options = {}) {
-  const info = {
-    bytes: 0,
-    bytes_records: 0,
-    comment_lines: 0,
-    empty_lines: 0,
-    invalid_field_length: 0,
-    lines: 1,
-    records: 0,
-  };
-  const options = normalize_options(original_options);
-  return {
-    info: info,
-    original_options: original_options,
-    options: options,
-    state: init_state(options),
-    __needMoreData: function (i, bufLen, end) {
-      if (end) return false;
-      const { encoding, escape, quote } = this.options;
-      const { quoting, needMoreDataSize, recordDelimiterMaxLength } =
-        this.state;
-      const numOfCharLeft = bufLen - i - 1;
-      const requiredLength = Math.max(
-        needMoreDataSize,
-        // Skip if the remaining buffer smaller than record delimiter
-        // If "record_delimiter" is yet to be discovered:
-        // 1. It is equals to `[]` and "recordDelimiterMaxLength" equals `0`
-        // 2. We set the length to windows line ending in the current encoding
-        // Note, that encoding is known from user or bom discovery at that point
-        // recordDelimiterMaxLength,
-        recordDelimiterMaxLength === 0
-          ? Buffer.from("\r\n", encoding).length
-          : recordDelimiterMaxLength,
-        // Skip if remaining buffer can be an escaped quote
-        quoting ? (escape === null ? 0 : escape.length) + quote.length : 0,
-        // Skip if remaining buffer can be record delimiter following the closing quote
-        quoting ? quote.length + recordDelimiterMaxLength : 0,
-      );
-      return numOfCharLeft < requiredLength;
-    },
-    // Central parser implementation
-    parse: function (nextBuf, end, push, close) {
-      const {
-        bom,
-        comment_no_infix,
-        delimiter_auto,
-        encoding,
-        from_line,
-        ltrim,
-        max_record_size,
-        raw,
-        relax_quotes,
-        rtrim,
-        skip_empty_lines,
-        to,
-        to_line,
-      } = this.options;
-      let { comment, escape, quote, record_delimiter } = this.options;
-      const {
-        bomSkipped,
-        delimiterDiscovered,
-        delimiterBufPrevious,
-        rawBuffer,
-        escapeIsQuote,
-      } = this.state;
-      // Automatic delimiter discovery
-      if (!delimiterDiscovered && delimiter_auto) {
-        let delimiterBuf;
-        if (delimiterBufPrevious === undefined) {
-          delimiterBuf = nextBuf;
-        } else if (
-          delimiterBufPrevious !== undefined &&
-          nextBuf === undefined
-        ) {
-          delimiterBuf = delimiterBufPrevious;
-        } else {
-          delimiterBuf = Buffer.concat([delimiterBufPrevious, nextBuf]);
-        }
-        // Ensure that nextBuf is not concatenated a second time during buffer reconciliation
-        nextBuf = undefined;
-        // this.delimiterBufPrevious = delimiterBuf;
-        if (end || delimiterBuf.length > delimiter_auto.size) {
-          this.options.delimiter = [
-            Buffer.from(
-              delimiter_discover(delimiterBuf, this.options.delimiter_auto),
-            ),
-          ];
-          this.state.previousBuf = delimiterBuf;
-          this.state.delimiterBufPrevious = undefined;
-          this.state.delimiterDiscovered = true;
-        } else {
-          this.state.delimiterBufPrevious = delimiterBuf;
-          return;
-        }
-      }
-      // Previous buffers reconciliation
-      const { previousBuf } = this.state;
-      let buf;
-      if (previousBuf === undefined) {
-        if (nextBuf === undefined) {
-          // Handle empty string
-          close();
-          return;
-        } else {
-          buf = nextBuf;
-        }
-      } else if (previousBuf !== undefined && nextBuf === undefined) {
-        buf = previousBuf;
-      } else {
-        buf = Buffer.concat([previousBuf, nextBuf]);
-      }
-      // Handle UTF BOM
-      if (bomSkipped === false) {
-        if (bom === false) {
-          this.state.bomSkipped = true;
-        } else if (buf.length < 3) {
-          // No enough data
-          if (end === false) {
-            // Wait for more data
-            this.state.previousBuf = buf;
-            return;
-          }
-        } else {
-          for (const encoding in boms) {
-            if (boms[encoding].compare(buf, 0, boms[encoding].length) === 0) {
-              // Skip BOM
-              const bomLength = boms[encoding].length;
-              this.state.bufBytesStart += bomLength;
-              buf = buf.slice(bomLength);
-              // Renormalize original options with the new encoding
-              const options = normalize_options({
-                ...this.original_options,
-                encoding: encoding,
-              });
-              // Properties are merged with the existing options instance
-              for (const key in options) {
-                this.options[key] = options[key];
-              }
-              // Options will re-evaluate the Buffer with the new encoding
-              ({ comment, escape, quote } = this.options);
-              break;
-            }
-          }
-          this.state.bomSkipped = true;
-        }
-      }
-      const bufLen = buf.length;
-      let pos;
-      for (pos = 0; pos < bufLen; pos++) {
-        // Ensure we get enough space to look ahead
-        // There should be a way to move this out of the loop
-        if (this.__needMoreData(pos, bufLen, end)) {
-          break;
-        }
-        if (this.state.wasRowDelimiter === true) {
-          this.info.lines++;
-          this.state.wasRowDelimiter = false;
-        }
-        if (to_line !== -1 && this.info.lines > to_line) {
-          this.state.stop = true;
-          close();
-          return;
-        }
-        // Auto discovery of record_delimiter, unix, mac and windows supported
-        if (this.state.quoting === false && record_delimiter.length === 0) {
-          const record_delimiterCount = this.__autoDiscoverRecordDelimiter(
-            buf,
-            pos,
-          );
-          if (record_delimiterCount) {
-            record_delimiter = this.options.record_delimiter;
-          }
-        }
-        const chr = buf[pos];
-        if (raw === true) {
-          rawBuffer.append(chr);
-        }
-        if (
-          (chr === cr || chr === nl) &&
-          this.state.wasRowDelimiter === false
-        ) {
-          this.state.wasRowDelimiter = true;
-        }
-        // Previous char was a valid escape char
-        // treat the current char as a regular char
-        if (this.state.escaping === true) {
-          this.state.escaping = false;
-        } else {
-          // Escape is only active inside quoted fields
-          // We are quoting, the char is an escape chr and there is a chr to escape
-          // if(escape !== null && this.state.quoting === true && chr === escape && pos + 1 < bufLen){
-          if (
-            escape !== null &&
-            this.state.quoting === true &&
-            this.__isEscape(buf, pos, chr) &&
-            pos + escape.length < bufLen
-          ) {
-            if (escapeIsQuote) {
-              if (this.__isQuote(buf, pos + escape.length)) {
-                this.state.escaping = true;
-                pos += escape.length - 1;
-                continue;
-              }
-            } else {
-              this.state.escaping = true;
-              pos += escape.length - 1;
-              continue;
-            }
-          }
-          // Not currently escaping and chr is a quote
-          // TODO: need to compare bytes instead of single char
-          if (this.state.commenting === false && this.__isQuote(buf, pos)) {
-            if (this.state.quoting === true) {
-              const nextChr = buf[pos + quote.length];
-              const isNextChrTrimable =
-                rtrim && this.__isCharTrimable(buf, pos + quote.length);
-              const isNextChrComment =
-                comment !== null &&
-                this.__compareBytes(comment, buf, pos + quote.length, nextChr);
-              const isNextChrDelimiter = this.__isDelimiter(
-                buf,
-                pos + quote.length,
-                nextChr,
-              );
-              const isNextChrRecordDelimiter =
-                record_delimiter.length === 0
-                  ? this.__autoDiscoverRecordDelimiter(buf, pos + quote.length)
-                  : this.__isRecordDelimiter(nextChr, buf, pos + quote.length);
-              // Escape a quote
-              // Treat next char as a regular character
-              if (
-                escape !== null &&
-                this.__isEscape(buf, pos, chr) &&
-                this.__isQuote(buf, pos + escape.length)
-              ) {
-                pos += escape.length - 1;
-              } else if (
-                !nextChr ||
-                isNextChrDelimiter ||
-                isNextChrRecordDelimiter ||
-                isNextChrComment ||
-                isNextChrTrimable
-              ) {
-                this.state.quoting = false;
-                this.state.wasQuoting = true;
-                pos += quote.length - 1;
-                continue;
-              } else if (relax_quotes === false) {
-                const err = this.__error(
-                  new CsvError(
-                    "CSV_INVALID_CLOSING_QUOTE",
-                    [
-                      "Invalid Closing Quote:",
-                      `got "${String.fromCharCode(nextChr)}"`,
-                      `at line ${this.info.lines}`,
-                      "instead of delimiter, record delimiter, trimable character",
-                      "(if activated) or comment",
-                    ],
-                    this.options,
-                    this.__infoField(),
-                  ),
-                );
-                if (err !== undefined) return err;
-              } else {
-                this.state.quoting = false;
-                this.state.wasQuoting = true;
-                this.state.field.prepend(quote);
-                pos += quote.length - 1;
-              }
-            } else {
-              if (this.state.field.length !== 0) {
-                // In relax_quotes mode, treat opening quote preceded by chrs as regular
-                if (relax_quotes === false) {
-                  const info = this.__infoField();
-                  const bom = Object.keys(boms)
-                    .map((b) =>
-                      boms[b].equals(this.state.field.toString()) ? b : false,
-                    )
-                    .filter(Boolean)[0];
-                  const err = this.__error(
-                    new CsvError(
-                      "INVALID_OPENING_QUOTE",
-                      [
-                        "Invalid Opening Quote:",
-                        `a quote is found on field ${JSON.stringify(info.column)} at line ${info.lines}, value is ${JSON.stringify(this.state.field.toString(encoding))}`,
-                        bom ? `(${bom} bom)` : undefined,
-                      ],
-                      this.options,
-                      info,
-                      {
-                        field: this.state.field,
-                      },
-                    ),
-                  );
-                  if (err !== undefined) return err;
-                }
-              } else {
-                this.state.quoting = true;
-                pos += quote.length - 1;
-                continue;
-              }
-            }
-          }
-          if (this.state.quoting === false) {
-            const recordDelimiterLength = this.__isRecordDelimiter(
-              chr,
-              buf,
-              pos,
-            );
-            if (recordDelimiterLength !== 0) {
-              // Do not emit comments which take a full line
-              const skipCommentLine =
-                this.state.commenting &&
-                this.state.wasQuoting === false &&
-                this.state.record.length === 0 &&
-                this.state.field.length === 0;
-              if (skipCommentLine) {
-                this.info.comment_lines++;
-                // Skip full comment line
-              } else {
-                // Activate records emission if above from_line
-                if (
-                  this.state.enabled === false &&
-                  this.info.lines +
-                    (this.state.wasRowDelimiter === true ? 1 : 0) >=
-                    from_line
-                ) {
-                  this.state.enabled = true;
-                  this.__resetField();
-                  this.__resetRecord();
-                  pos += recordDelimiterLength - 1;
-                  continue;
-                }
-                // Skip if line is empty and skip_empty_lines activated
-                if (
-                  skip_empty_lines === true &&
-                  this.state.wasQuoting === false &&
-                  this.state.record.length === 0 &&
-                  this.state.field.length === 0
-                ) {
-                  this.info.empty_lines++;
-                  pos += recordDelimiterLength - 1;
-                  continue;
-                }
-                this.info.bytes = this.state.bufBytesStart + pos;
-                const errField = this.__onField();
-                if (errField !== undefined) return errField;
-                this.info.bytes =
-                  this.state.bufBytesStart + pos + recordDelimiterLength;
-                const errRecord = this.__onRecord(push);
-                if (errRecord !== undefined) return errRecord;
-                if (to !== -1 && this.info.records >= to) {
-                  this.state.stop = true;
-                  close();
-                  return;
-                }
-              }
-              this.state.commenting = false;
-              pos += recordDelimiterLength - 1;
-              continue;
-            }
-            if (this.state.commenting) {
-              continue;
-            }
-            if (
-              comment !== null &&
-              (comment_no_infix === false ||
-                (this.state.record.length === 0 &&
-                  this.state.field.length === 0))
-            ) {
-              const commentCount = this.__compareBytes(comment, buf, pos, chr);
-              if (commentCount !== 0) {
-                this.state.commenting = true;
-                continue;
-              }
-            }
-            const delimiterLength = this.__isDelimiter(buf, pos, chr);
-            if (delimiterLength !== 0) {
-              this.info.bytes = this.state.bufBytesStart + pos;
-              const errField = this.__onField();
-              if (errField !== undefined) return errField;
-              pos += delimiterLength - 1;
-              continue;
-            }
-          }
-        }
-        if (this.state.commenting === false) {
-          if (
-            max_record_size !== 0 &&
-            this.state.record_length + this.state.field.length > max_record_size
-          ) {
-            return this.__error(
-              new CsvError(
-                "CSV_MAX_RECORD_SIZE",
-                [
-                  "Max Record Size:",
-                  "record exceed the maximum number of tolerated bytes",
-                  `of ${max_record_size}`,
-                  `at line ${this.info.lines}`,
-                ],
-                this.options,
-                this.__infoField(),
-              ),
-            );
-          }
-        }
-        const lappend =
-          ltrim === false ||
-          this.state.quoting === true ||
-          this.state.field.length !== 0 ||
-          !this.__isCharTrimable(buf, pos);
-        // rtrim in non quoting is handle in __onField
-        const rappend = rtrim === false || this.state.wasQuoting === false;
-        if (lappend === true && rappend === true) {
-          this.state.field.append(chr);
-        } else if (rtrim === true && !this.__isCharTrimable(buf, pos)) {
-          return this.__error(
-            new CsvError(
-              "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE",
-              [
-                "Invalid Closing Quote:",
-                "found non trimable byte after quote",
-                `at line ${this.info.lines}`,
-              ],
-              this.options,
-              this.__infoField(),
-            ),
-          );
-        } else {
-          if (lappend === false) {
-            pos += this.__isCharTrimable(buf, pos) - 1;
-          }
-          continue;
-        }
-      }
-      if (end === true) {
-        // Ensure we are not ending in a quoting state
-        if (this.state.quoting === true) {
-          const err = this.__error(
-            new CsvError(
-              "CSV_QUOTE_NOT_CLOSED",
-              [
-                "Quote Not Closed:",
-                `the parsing is finished with an opening quote at line ${this.info.lines}`,
-              ],
-              this.options,
-              this.__infoField(),
-            ),
-          );
-          if (err !== undefined) return err;
-        } else {
-          // Skip last line if it has no characters
-          if (
-            this.state.wasQuoting === true ||
-            this.state.record.length !== 0 ||
-            this.state.field.length !== 0
-          ) {
-            this.info.bytes = this.state.bufBytesStart + pos;
-            const errField = this.__onField();
-            if (errField !== undefined) return errField;
-            const errRecord = this.__onRecord(push);
-            if (errRecord !== undefined) return errRecord;
-          } else if (this.state.wasRowDelimiter === true) {
-            this.info.empty_lines++;
-          } else if (this.state.commenting === true) {
-            this.info.comment_lines++;
-          }
-        }
-      } else {
-        this.state.bufBytesStart += pos;
-        this.state.previousBuf = buf.slice(pos);
-      }
-      if (this.state.wasRowDelimiter === true) {
-        this.info.lines++;
-        this.state.wasRowDelimiter = false;
-      }
-    },
-    __onRecord: function (push) {
-      const {
-        columns,
-        group_columns_by_name,
-        encoding,
-        info,
-        from,
-        relax_column_count,
-        relax_column_count_less,
-        relax_column_count_more,
-        raw,
-        skip_records_with_empty_values,
-      } = this.options;
-      const { enabled, record } = this.state;
-      if (enabled === false) {
-        return this.__resetRecord();
-      }
-      // Convert the first line into column names
-      const recordLength = record.length;
-      if (columns === true) {
-        if (skip_records_with_empty_values === true && isRecordEmpty(record)) {
-          this.__resetRecord();
-          return;
-        }
-        return this.__firstLineToColumns(record);
-      }
-      if (columns === false && this.info.records === 0) {
-        this.state.expectedRecordLength = recordLength;
-      }
-      if (recordLength !== this.state.expectedRecordLength) {
-        const err =
-          columns === false
-            ? new CsvError(
-                "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH",
-                [
-                  "Invalid Record Length:",
-                  `expect ${this.state.expectedRecordLength},`,
-                  `got ${recordLength} on line ${this.info.lines}`,
-                ],
-                this.options,
-                this.__infoField(),
-                {
-                  record: record,
-                },
-              )
-            : new CsvError(
-                "CSV_RECORD_INCONSISTENT_COLUMNS",
-                [
-                  "Invalid Record Length:",
-                  `columns length is ${columns.length},`, // rename columns
-                  `got ${recordLength} on line ${this.info.lines}`,
-                ],
-                this.options,
-                this.__infoField(),
-                {
-                  record: record,
-                },
-              );
-        if (
-          relax_column_count === true ||
-          (relax_column_count_less === true &&
-            recordLength < this.state.expectedRecordLength) ||
-          (relax_column_count_more === true &&
-            recordLength > this.state.expectedRecordLength)
-        ) {
-          this.info.invalid_field_length++;
-          this.state.error = err;
-          // Error is undefined with skip_records_with_error
-        } else {
-          const finalErr = this.__error(err);
-          if (finalErr) return finalErr;
-        }
-      }
-      if (skip_records_with_empty_values === true && isRecordEmpty(record)) {
-        this.__resetRecord();
-        return;
-      }
-      if (this.state.recordHasError === true) {
-        this.__resetRecord();
-        this.state.recordHasError = false;
-        return;
-      }
-      this.info.records++;
-      if (from === 1 || this.info.records >= from) {
-        const { objname } = this.options;
-        // With columns, records are object
-        if (columns !== false) {
-          const obj = {};
-          // Transform record array to an object
-          for (let i = 0, l = record.length; i < l; i++) {
-            if (columns[i] === undefined || columns[i].disabled) continue;
-            // Turn duplicate columns into an array
-            if (
-              group_columns_by_name === true &&
-              Object.hasOwn(obj, columns[i].name)
-            ) {
-              if (Array.isArray(obj[columns[i].name])) {
-                obj[columns[i].name] = obj[columns[i].name].concat(record[i]);
-              } else {
-                obj[columns[i].name] = [obj[columns[i].name], record[i]];
-              }
-            } else {
-              Object.defineProperty(obj, columns[i].name, {
-                value: record[i],
-                enumerable: true,
-                writable: true,
-                configurable: true,
-              });
-            }
-          }
-          // Without objname (default)
-          if (raw === true || info === true) {
-            const extRecord = Object.assign(
-              { record: obj },
-              raw === true
-                ? { raw: this.state.rawBuffer.toString(encoding) }
-                : {},
-              info === true ? { info: this.__infoRecord() } : {},
-            );
-            const err = this.__push(
-              objname === undefined ? extRecord : [obj[objname], extRecord],
-              push,
-            );
-            if (err) {
-              return err;
-            }
-          } else {
-            const err = this.__push(
-              objname === undefined ? obj : [obj[objname], obj],
-              push,
-            );
-            if (err) {
-              return err;
-            }
-          }
-          // Without columns, records are array
-        } else {
-          if (raw === true || info === true) {
-            const extRecord = Object.assign(
-              { record: record },
-              raw === true
-                ? { raw: this.state.rawBuffer.toString(encoding) }
-                : {},
-              info === true ? { info: this.__infoRecord() } : {},
-            );
-            const err = this.__push(
-              objname === undefined ? extRecord : [record[objname], extRecord],
-              push,
-            );
-            if (err) {
-              return err;
-            }
-          } else {
-            const err = this.__push(
-              objname === undefined ? record : [record[objname], record],
-              push,
-            );
-            if (err) {
-              return err;
-            }
-          }
-        }
-      }
-      this.__resetRecord();
-    },
-    __firstLineToColumns: function (record) {
-      const { firstLineToHeaders } = this.state;
-      try {
-        const headers =
-          firstLineToHeaders === undefined
-            ? record
-            : firstLineToHeaders.call(null, record);
-        if (!Array.isArray(headers)) {
-          return this.__error(
-            new CsvError(
-              "CSV_INVALID_COLUMN_MAPPING",
-              [
-                "Invalid Column Mapping:",
-                "expect an array from column function,",
-                `got ${JSON.stringify(headers)}`,
-              ],
-              this.options,
-              this.__infoField(),
-              {
-                headers: headers,
-              },
-            ),
-          );
-        }
-        const normalizedHeaders = normalize_columns_array(headers);
-        this.state.expectedRecordLength = normalizedHeaders.length;
-        this.options.columns = normalizedHeaders;
-        this.__resetRecord();
-        return;
-      } catch (err) {
-        return err;
-      }
-    },
-    __resetRecord: function () {
-      if (this.options.raw === true) {
-        this.state.rawBuffer.reset();
-      }
-      this.state.error = undefined;
-      this.state.record = [];
-      this.state.record_length = 0;
-    },
-    __onField: function () {
-      const { cast, encoding, rtrim, max_record_size } = this.options;
-      const { enabled, wasQuoting } = this.state;
-      // Short circuit for the from_line options
-      if (enabled === false) {
-        return this.__resetField();
-      }
-      let field = this.state.field.toString(encoding);
-      if (rtrim === true && wasQuoting === false) {
-        field = field.trimRight();
-      }
-      if (cast === true) {
-        const [err, f] = this.__cast(field);
-        if (err !== undefined) return err;
-        field = f;
-      }
-      this.state.record.push(field);
-      // Increment record length if record size must not exceed a limit
-      if (max_record_size !== 0 && typeof field === "string") {
-        this.state.record_length += field.length;
-      }
-      this.__resetField();
-    },
-    __resetField: function () {
-      this.state.field.reset();
-      this.state.wasQuoting = false;
-    },
-    __push: function (record, push) {
-      const { on_record } = this.options;
-      if (on_record !== undefined) {
-        const info = this.__infoRecord();
-        try {
-          record = on_record.call(null, record, info);
-        } catch (err) {
-          return err;
-        }
-        if (record === undefined || record === null) {
-          return;
-        }
-      }
-      this.info.bytes_records += this.info.bytes;
-      push(record);
-    },
-    // Return a tuple with the error and the casted value
-    __cast: function (field) {
-      const { columns, relax_column_count } = this.options;
-      const isColumns = Array.isArray(columns);
-      // Dont loose time calling cast
-      // because the final record is an object
-      // and this field can't be associated to a key present in columns
-      if (
-        isColumns === true &&
-        relax_column_count &&
-        this.options.columns.length <= this.state.record.length
-      ) {
-        return [undefined, undefined];
-      }
-      if (this.state.castField !== null) {
-        try {
-          const info = this.__infoField();
-          return [undefined, this.state.castField.call(null, field, info)];
-        } catch (err) {
-          return [err];
-        }
-      }
-      if (this.__isFloat(field)) {
-        return [undefined, parseFloat(field)];
-      } else if (this.options.cast_date !== false) {
-        const info = this.__infoField();
-        return [undefined, this.options.cast_date.call(null, field, info)];
-      }
-      return [undefined, field];
-    },
-    __compareBytes: function (sourceBuf, targetBuf, targetPos, firstByte) {
-      if (sourceBuf[0] !== firstByte) return 0;
-      const sourceLength = sourceBuf.length;
-      for (let i = 1; i < sourceLength; i++) {
-        if (sourceBuf[i] !== targetBuf[targetPos + i]) return 0;
-      }
-      return sourceLength;
-    },
-    // Helper to test if a character is trimable
-    __isCharTrimable: function (buf, pos) {
-      const { timchars, timcharFirstBytes } = this.state;
-      // Fast bail-out: non-whitespace bytes (the common case) are rejected
-      // without scanning the full timchar list.
-      const first = buf[pos];
-      if (first === undefined || timcharFirstBytes[first] === 0) return 0;
-      loop1: for (let i = 0; i < timchars.length; i++) {
-        const timchar = timchars[i];
-        for (let j = 0; j < timchar.length; j++) {
-          if (timchar[j] !== buf[pos + j]) continue loop1;
-        }
-        return timchar.length;
-      }
-      return 0;
-    },
-    __isDelimiter: function (buf, pos, chr) {
-      const { delimiter, ignore_last_delimiters } = this.options;
-      if (
-        ignore_last_delimiters === true &&
-        this.state.record.length === this.options.columns.length - 1
-      ) {
-        return 0;
-      } else if (
-        ignore_last_delimiters !== false &&
-        typeof ignore_last_delimiters === "number" &&
-        this.state.record.length === ignore_last_delimiters - 1
-      ) {
-        return 0;
-      }
-      loop1: for (let i = 0; i < delimiter.length; i++) {
-        const del = delimiter[i];
-        if (del[0] === chr) {
-          for (let j = 1; j < del.length; j++) {
-            if (del[j] !== buf[pos + j]) continue loop1;
-          }
-          return del.length;
-        }
-      }
-      return 0;
-    },
-    __isEscape: function (buf, pos, chr) {
-      const { escape } = this.options;
-      if (escape === null) return false;
-      const l = escape.length;
-      if (escape[0] === chr) {
-        for (let i = 0; i < l; i++) {
-          if (escape[i] !== buf[pos + i]) {
-            return false;
-          }
-        }
-        return true;
-      }
-      return false;
-    },
-    __isFloat: function (value) {
-      return value - parseFloat(value) + 1 >= 0; // Borrowed from jquery
-    },
-    // Keep it in case we implement the `cast_int` option
-    // __isInt(value){
-    //   // return Number.isInteger(parseInt(value))
-    //   // return !isNaN( parseInt( obj ) );
-    //   return /^(\-|\+)?[1-9][0-9]*$/.test(value)
-    // }
-    __isQuote: function (buf, pos) {
-      const { quote } = this.options;
-      if (quote === null) return false;
-      const l = quote.length;
-      for (let i = 0; i < l; i++) {
-        if (quote[i] !== buf[pos + i]) {
-          return false;
-        }
-      }
-      return true;
-    },
-    __isRecordDelimiter: function (chr, buf, pos) {
-      const { record_delimiter } = this.options;
-      const recordDelimiterLength = record_delimiter.length;
-      loop1: for (let i = 0; i < recordDelimiterLength; i++) {
-        const rd = record_delimiter[i];
-        const rdLength = rd.length;
-        if (rd[0] !== chr) {
-          continue;
-        }
-        for (let j = 1; j < rdLength; j++) {
-          if (rd[j] !== buf[pos + j]) {
-            continue loop1;
-          }
-        }
-        return rd.length;
-      }
-      return 0;
-    },
-    __autoDiscoverRecordDelimiter: function (buf, pos) {
-      const { encoding } = this.options;
-      // Note, we don't need to cache this information in state,
-      // It is only called on the first line until we find out a suitable
-      // record delimiter.
-      const rds = [
-        // Important, the windows line ending must be before mac os 9
-        Buffer.from("\r\n", encoding),
-        Buffer.from("\n", encoding),
-        Buffer.from("\r", encoding),
-      ];
-      loop: for (let i = 0; i < rds.length; i++) {
-        const l = rds[i].length;
-        for (let j = 0; j < l; j++) {
-          if (rds[i][j] !== buf[pos + j]) {
-            continue loop;
-          }
-        }
-        this.options.record_delimiter.push(rds[i]);
-        this.state.recordDelimiterMaxLength = rds[i].length;
-        return rds[i].length;
-      }
-      return 0;
-    },
-    __error: function (msg) {
-      const { encoding, raw, skip_records_with_error } = this.options;
-      const err = typeof msg === "string" ? new Error(msg) : msg;
-      if (skip_records_with_error) {
-        this.state.recordHasError = true;
-        if (this.options.on_skip !== undefined) {
-          try {
-            this.options.on_skip(
-              err,
-              raw ? this.state.rawBuffer.toString(encoding) : undefined,
-            );
-          } catch (err) {
-            return err;
-          }
-        }
-        // this.emit('skip', err, raw ? this.state.rawBuffer.toString(encoding) : undefined);
-        return undefined;
-      } else {
-        return err;
-      }
-    },
-    __infoDataSet: function () {
-      return {
-        ...this.info,
-        columns: this.options.columns,
-      };
-    },
-    __infoRecord: function () {
-      const { columns, raw, encoding } = this.options;
-      return {
-        ...this.__infoDataSet(),
-        bytes_records: this.info.bytes,
-        error: this.state.error,
-        header: columns === true,
-        index: this.state.record.length,
-        raw: raw ? this.state.rawBuffer.toString(encoding) : undefined,
-      };
-    },
-    __infoField: function () {
-      const { columns } = this.options;
-      const isColumns = Array.isArray(columns);
-      // Bytes records are only incremented when all records'fields are parsed
-      const bytes_records = this.info.bytes_records;
-      return {
-        ...this.__infoRecord(),
-        bytes_records: bytes_records,
-        column:
-          isColumns === true
-            ? columns.length > this.state.record.length
-              ? columns[this.state.record.length].name
-              : null
-            : this.state.record.length,
-        quoting: this.state.wasQuoting,
-      };
-    },
-  };
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/sync.js
-
-
-
-const parse = function (data, opts = {}) {
-  if (typeof data === "string") {
-    data = Buffer.from(data);
-  }
-  const records = opts && opts.objname ? Object.create(null) : [];
-  const parser = transform(opts);
-  const push = (record) => {
-    if (parser.options.objname === undefined) records.push(record);
-    else {
-      records[record[0]] = record[1];
-    }
-  };
-  const close = () => {};
-  const error = parser.parse(data, true, push, close);
-  if (error !== undefined) throw error;
-  return records;
-};
-
-
-
 
 /***/ })
 

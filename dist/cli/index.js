@@ -3245,7 +3245,7 @@ module.exports = validRange
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7497);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6694);
 // The command line's entry: the action's pipeline outside GitHub (see cli-main.ts). No logic here.
 
 const interrupt = new AbortController();
@@ -3271,7 +3271,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7497:
+/***/ 6694:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -3291,173 +3291,245 @@ const INPUTS = [
     {
         name: 'mode',
         kind: 'string',
+        default: 'build',
         description: "build: build every platform and publish the index (one job). platform: one leg of a matrix, pushed by digest for a later merge. merge: publish the legs' digests as one index."
     },
     {
         name: 'images',
         kind: 'list',
+        default: '',
         description: 'Image names, one a line or comma separated (e.g. ghcr.io/owner/app). Lower-cased. The first one also holds the registry cache and the by-digest push.'
     },
     {
         name: 'platforms',
         kind: 'list',
-        description: 'Target platforms, comma or newline separated (linux/amd64, linux/arm64, linux/arm/v7, linux/riscv64, …).'
+        default: '',
+        description: "Target platforms, comma or newline separated (linux/amd64, linux/arm64, linux/arm/v7, linux/riscv64, \u2026). Empty: linux/amd64,linux/arm64; with load, the runner's own platform."
     },
     {
         name: 'tags',
         kind: 'list',
+        default: '',
         description: "Tag rules, one a line, in docker/metadata-action's syntax (type=semver,pattern={{version}}, type=ref,event=branch, type=sha, type=raw,value=…). Empty: branch, pull request, {{version}}, {{major}}.{{minor}}, {{major}} (not for 0.x) and sha."
     },
     {
         name: 'flavor',
         kind: 'list',
+        default: '',
         description: 'Global tag options: latest=auto|true|false, prefix=, suffix= (each with ,onlatest=true|false).'
     },
     {
         name: 'labels',
         kind: 'list',
+        default: '',
         description: 'Extra image labels, one key=value a line; they override the computed OCI labels.'
     },
     {
         name: 'annotations',
         kind: 'list',
+        default: '',
         description: 'Extra annotations, one a line, in buildx form ([index:|manifest:]key=value); they override the computed ones.'
     },
     {
         name: 'metadata-source',
         kind: 'string',
+        default: 'auto',
         description: 'Where the commit, ref and repository come from: workflow (the GitHub event), git (the local repository, for runs outside GitHub) or auto.'
     },
-    { name: 'context', kind: 'string', description: 'Build context: a path (relative to the workspace) or a git URL.' },
-    { name: 'file', kind: 'string', description: 'Path to the Dockerfile. Default: Dockerfile in the context.' },
-    { name: 'target', kind: 'string', description: 'Build stage to stop at.' },
-    { name: 'build-args', kind: 'list', description: 'Build arguments, one KEY=value a line.' },
-    { name: 'build-contexts', kind: 'list', description: 'Additional named build contexts, one name=path|url a line.' },
+    {
+        name: 'context',
+        kind: 'string',
+        default: '.',
+        description: 'Build context: a path (relative to the workspace) or a git URL.'
+    },
+    {
+        name: 'file',
+        kind: 'string',
+        default: '',
+        description: 'Path to the Dockerfile. Default: Dockerfile in the context.'
+    },
+    { name: 'target', kind: 'string', default: '', description: 'Build stage to stop at.' },
+    { name: 'build-args', kind: 'list', default: '', description: 'Build arguments, one KEY=value a line.' },
+    {
+        name: 'build-contexts',
+        kind: 'list',
+        default: '',
+        description: 'Additional named build contexts, one name=path|url a line.'
+    },
     {
         name: 'secrets',
         kind: 'list',
+        default: '',
         description: 'Build secrets, one id=value a line. Written to a private file and passed by path: the value never reaches argv or the log.'
     },
     {
         name: 'secret-envs',
         kind: 'list',
+        default: '',
         description: 'Build secrets from environment variables, id=ENV_NAME, comma or newline separated.'
     },
-    { name: 'secret-files', kind: 'list', description: 'Build secrets from files, one id=path a line.' },
+    { name: 'secret-files', kind: 'list', default: '', description: 'Build secrets from files, one id=path a line.' },
     {
         name: 'ssh',
         kind: 'list',
+        default: '',
         description: 'SSH agent sockets or keys to expose to the build, one default|id=path a line.'
     },
-    { name: 'network', kind: 'string', description: 'Network mode for RUN steps (default, none, host).' },
-    { name: 'add-hosts', kind: 'list', description: 'Extra host:ip entries for RUN steps, comma or newline separated.' },
-    { name: 'shm-size', kind: 'string', description: 'Size of /dev/shm for RUN steps (e.g. 2g).' },
-    { name: 'ulimit', kind: 'list', description: 'Ulimits for RUN steps, one type=soft:hard a line.' },
+    { name: 'network', kind: 'string', default: '', description: 'Network mode for RUN steps (default, none, host).' },
+    {
+        name: 'add-hosts',
+        kind: 'list',
+        default: '',
+        description: 'Extra host:ip entries for RUN steps, comma or newline separated.'
+    },
+    { name: 'shm-size', kind: 'string', default: '', description: 'Size of /dev/shm for RUN steps (e.g. 2g).' },
+    { name: 'ulimit', kind: 'list', default: '', description: 'Ulimits for RUN steps, one type=soft:hard a line.' },
     {
         name: 'provenance',
         kind: 'string',
-        description: 'Provenance attestation: false, true, mode=min or mode=max. Attestations add an unknown/unknown entry to the index; false gives a plain index.'
+        default: '',
+        description: "Provenance attestation: false, true, mode=min, mode=max, or buildx's other options (e.g. mode=max,builder-id=\u2026). Empty: mode=min, or false with load. Attestations add an unknown/unknown entry to the index; false gives a plain index."
     },
-    { name: 'sbom', kind: 'string', description: 'SBOM attestation: true or false.' },
+    { name: 'sbom', kind: 'string', default: 'false', description: 'SBOM attestation: true or false.' },
     {
         name: 'push',
         kind: 'boolean',
+        default: 'true',
         description: 'Push the image and its tags. Platform images go first, then the index, tags last.'
     },
     {
         name: 'load',
         kind: 'boolean',
-        description: 'Load the single-platform result into the local Docker image store instead of pushing.'
+        default: 'false',
+        description: "Load the single-platform result into the local Docker image store (the runner's platform unless platforms names one); with push, it is pushed as well."
     },
-    { name: 'no-cache', kind: 'boolean', description: 'Build without any cache.' },
-    { name: 'no-cache-filters', kind: 'list', description: 'Stages to build without cache, comma separated.' },
-    { name: 'pull', kind: 'boolean', description: 'Always pull newer versions of base images.' },
+    { name: 'no-cache', kind: 'boolean', default: 'false', description: 'Build without any cache.' },
+    {
+        name: 'no-cache-filters',
+        kind: 'list',
+        default: '',
+        description: 'Stages to build without cache, comma separated.'
+    },
+    { name: 'pull', kind: 'boolean', default: 'false', description: 'Always pull newer versions of base images.' },
     {
         name: 'cache',
         kind: 'string',
-        description: 'Registry layer cache at <first image>:<cache-tag>, mode=max, read and written: true, false, or auto (on when pushing). A cache that cannot be read or written warns and does not fail the build.'
+        default: 'auto',
+        description: 'Registry layer cache at <first image>:<cache-tag>, mode=max: true (read and written), false, or auto (read whenever there is an image; written when pushing, except from a pull request of a fork). A cache that cannot be read or written warns and does not fail the build.'
     },
-    { name: 'cache-tag', kind: 'string', description: 'Tag of the registry cache ref.' },
+    { name: 'cache-tag', kind: 'string', default: 'buildcache', description: 'Tag of the registry cache ref.' },
     {
         name: 'cache-from',
         kind: 'list',
+        default: '',
         description: 'Explicit cache sources in buildx form, one a line; replaces the registry cache.'
     },
     {
         name: 'cache-to',
         kind: 'list',
+        default: '',
         description: 'Explicit cache destinations in buildx form, one a line; replaces the registry cache.'
     },
     {
         name: 'qemu',
         kind: 'string',
+        default: 'auto',
         description: "QEMU handlers for non-native platforms: auto (binfmt image when a Docker engine runs, else the host's qemu-user-static), binfmt-image, host, or false. Only missing handlers are installed; nothing is done when every platform is native."
     },
     {
         name: 'qemu-image',
         kind: 'string',
+        default: 'tonistiigi/binfmt:qemu-v9.2.2-52',
         description: 'binfmt installer image, pinned to a known-good QEMU; point it at a mirror to avoid Docker Hub limits.'
     },
     {
         name: 'buildx-version',
         kind: 'string',
+        default: '',
         description: "buildx release to install (e.g. v0.36.1), verified against the release's checksums and cached. Empty: use the installed buildx."
     },
-    { name: 'buildx-mirror', kind: 'string', description: 'Base address of buildx release downloads.' },
+    {
+        name: 'buildx-mirror',
+        kind: 'string',
+        default: 'https://github.com/docker/buildx/releases/download',
+        description: 'Base address of buildx release downloads.'
+    },
     {
         name: 'builder',
         kind: 'string',
+        default: '',
         description: 'Use this existing builder instead of creating one (it is not removed afterwards).'
     },
     {
         name: 'driver',
         kind: 'string',
+        default: 'docker-container',
         description: 'Builder driver: docker-container, remote (with endpoint) or docker.'
     },
     {
         name: 'driver-opts',
         kind: 'list',
+        default: '',
         description: 'Driver options, one key=value a line (e.g. network=host, image=…).'
     },
     {
         name: 'endpoint',
         kind: 'string',
+        default: '',
         description: 'BuildKit address for the remote driver (tcp://host:1234, unix:///run/buildkit/buildkitd.sock).'
     },
     {
         name: 'buildkit-image',
         kind: 'string',
+        default: 'moby/buildkit:v0.32.2',
         description: 'BuildKit image for the docker-container driver, pinned; point it at a mirror to avoid Docker Hub limits.'
     },
-    { name: 'buildkitd-config', kind: 'string', description: 'Path to a buildkitd.toml for the builder.' },
-    { name: 'buildkitd-config-inline', kind: 'list', description: 'buildkitd.toml content for the builder.' },
-    { name: 'buildkitd-flags', kind: 'string', description: 'Extra buildkitd flags (docker-container driver).' },
+    { name: 'buildkitd-config', kind: 'string', default: '', description: 'Path to a buildkitd.toml for the builder.' },
+    {
+        name: 'buildkitd-config-inline',
+        kind: 'list',
+        default: '',
+        description: 'buildkitd.toml content for the builder.'
+    },
+    {
+        name: 'buildkitd-flags',
+        kind: 'string',
+        default: '',
+        description: 'Extra buildkitd flags (docker-container driver).'
+    },
     {
         name: 'retries',
         kind: 'string',
+        default: '3',
         description: 'Attempts after the first for steps that are safe to repeat (pulls, downloads, bootstrap, push, imagetools), on transient registry faults only.'
     },
     {
         name: 'stall-timeout',
         kind: 'string',
+        default: '600',
         description: 'Seconds a build or push may print nothing before it is cancelled and retried (0: never).'
     },
     {
         name: 'dry-run',
         kind: 'boolean',
+        default: 'false',
         description: 'Resolve platforms, tags, labels, cache refs and the exact commands, print them and set the outputs; build, push and install nothing.'
     },
     {
         name: 'digests',
         kind: 'list',
+        default: '',
         description: 'merge mode: explicit image@digest references of the legs, overriding discovery.'
     },
     {
         name: 'run-id',
         kind: 'string',
+        default: '',
         description: "Groups one run's matrix legs and its merge, so concurrent runs never mix. Default: GITHUB_RUN_ID (set it when running legs outside GitHub)."
     }
 ];
+/** Input name → its default, for the inputs that have one. */
+const DEFAULTS = Object.fromEntries(INPUTS.filter((input) => input.default !== '').map((input) => [input.name, input.default]));
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -5845,7 +5917,8 @@ function parseImage(value, input = 'images') {
 }
 /**
  * Parses the whole `images` input: one image a line (or comma separated), or metadata-action's
- * csv form `name=ghcr.io/owner/app,enable=false`. Returns the enabled names, normalized, once each.
+ * csv form `name=ghcr.io/owner/app,enable=false`, where `name=` may be left out
+ * (`ghcr.io/owner/app,enable=false`). Returns the enabled names, normalized, once each.
  */
 function parseImages(raw, input = 'images') {
     const names = [];
@@ -5858,8 +5931,17 @@ function parseImages(raw, input = 'images') {
         let name;
         let enable = true;
         for (const [key, value] of parseKeyValues(line)) {
+            // A field without `=` is the name, as metadata-action reads `ghcr.io/owner/app,enable=false`.
+            if (value === '' && !/^(name|enable)$/i.test(key) && !line.includes(`${key}=`)) {
+                if (name !== undefined)
+                    throw new errors/* InputError */.d(input, line, 'one image a line: [name=]<image>[,enable=true|false]');
+                name = parseImage(key, input);
+                continue;
+            }
             switch (key.toLowerCase()) {
                 case 'name':
+                    if (name !== undefined)
+                        throw new errors/* InputError */.d(input, line, 'one image a line: [name=]<image>[,enable=true|false]');
                     name = parseImage(value, input);
                     break;
                 case 'enable':
@@ -5868,11 +5950,11 @@ function parseImages(raw, input = 'images') {
                     enable = value.toLowerCase() === 'true';
                     break;
                 default:
-                    throw new errors/* InputError */.d(input, line, 'name=<image>[,enable=true|false]');
+                    throw new errors/* InputError */.d(input, line, '[name=]<image>[,enable=true|false]');
             }
         }
         if (name === undefined)
-            throw new errors/* InputError */.d(input, line, 'name=<image>[,enable=true|false]');
+            throw new errors/* InputError */.d(input, line, '[name=]<image>[,enable=true|false]');
         if (enable)
             names.push(name);
     }
@@ -5942,9 +6024,6 @@ function cacheScope(context, tag, leg) {
     return { write: safeTag(`${base}-${scope}`), readOnly: [base] };
 }
 
-// EXTERNAL MODULE: ./node_modules/semver/index.js
-var semver = __nccwpck_require__(2088);
-var semver_default = /*#__PURE__*/__nccwpck_require__.n(semver);
 ;// CONCATENATED MODULE: ./src/plan/dates.ts
 /**
  * Date rendering for tag and label expressions (`{{date 'YYYYMMDD' tz='Asia/Tokyo'}}`), with the
@@ -6105,38 +6184,9 @@ function formatDate(date, format = DEFAULT_DATE_FORMAT, timeZone = 'UTC') {
     });
 }
 
-;// CONCATENATED MODULE: ./src/plan/tags.ts
+;// CONCATENATED MODULE: ./src/plan/tags/template.ts
 
-
-
-
-
-const DEFAULT_PRIORITIES = {
-    schedule: 1000,
-    semver: 900,
-    pep440: 900,
-    match: 800,
-    edge: 700,
-    ref: 600,
-    raw: 200,
-    sha: 100
-};
-const REF_PRIORITIES = { branch: 600, tag: 500, pr: 400 };
-const SHORT_SHA = 7;
-const ACCEPTED_RULE = 'one rule a line: type=semver|pep440,pattern=… | type=match,pattern=…[,group=N] | type=ref,event=branch|tag|pr | type=sha[,format=short|long] | type=raw,value=… | type=edge[,branch=…] | type=schedule[,pattern=…], with enable=true|false, priority=<integer>, prefix=, suffix=; or a bare tag';
-const COMMON_ATTRS = ['type', 'enable', 'priority', 'prefix', 'suffix'];
-const TYPE_ATTRS = {
-    schedule: ['pattern'],
-    semver: ['pattern', 'value'],
-    pep440: ['pattern', 'value'],
-    match: ['pattern', 'group', 'value'],
-    edge: ['branch'],
-    ref: ['event'],
-    raw: ['value'],
-    sha: ['format']
-};
-const GLOBAL_EXPRESSIONS = ['branch', 'tag', 'sha', 'base_ref', 'is_default_branch', 'date', 'commit_date'];
-const VERSION_EXPRESSIONS = ['raw', 'version', 'major', 'minor', 'patch'];
+/** The expressions that take a format and a `tz=` (all others take no argument). */
 const DATE_EXPRESSIONS = ['date', 'commit_date'];
 function parseTemplate(text) {
     const parts = [];
@@ -6167,13 +6217,13 @@ function parseExpression(body) {
     for (const token of rest) {
         const eq = /^([A-Za-z_][\w-]*)=(.*)$/.exec(token);
         if (eq)
-            hash[eq[1]] = tags_unquote(eq[2]);
+            hash[eq[1]] = template_unquote(eq[2]);
         else
-            args.push(tags_unquote(token));
+            args.push(template_unquote(token));
     }
     return { name, args, hash };
 }
-function tags_unquote(token) {
+function template_unquote(token) {
     return /^'.*'$|^".*"$/.test(token) ? token.slice(1, -1) : token;
 }
 /** Checks names and arguments without rendering, so a bad rule fails while inputs are read. */
@@ -6207,8 +6257,26 @@ function render(text, resolve) {
 function usedNames(text) {
     return new Set(parseTemplate(text).flatMap((part) => (typeof part === 'string' ? [] : [part.name])));
 }
-// ---------------------------------------------------------------------------------------------
-// Global expressions ({{branch}}, {{sha}}, {{date …}}, …), also used for labels and annotations.
+
+;// CONCATENATED MODULE: ./src/plan/tags/expressions.ts
+
+
+/*
+ * The expressions every template may use ({{branch}}, {{sha}}, {{date …}}, …): in tag rules, in the
+ * flavor, and in labels and annotations.
+ */
+const GLOBAL_EXPRESSIONS = [
+    'branch',
+    'tag',
+    'sha',
+    'base_ref',
+    'is_default_branch',
+    'is_not_default_branch',
+    'date',
+    'commit_date'
+];
+const SHORT_SHA = 7;
+/** `refs/heads/main` → `main` for kind `heads`; '' when the ref is of another kind. */
 function refName(ref, kind) {
     const prefix = `refs/${kind}/`;
     return ref.startsWith(prefix) ? ref.slice(prefix.length) : '';
@@ -6247,9 +6315,14 @@ function globalResolver(context, now) {
             case 'sha':
                 return context.sha.slice(0, SHORT_SHA);
             case 'base_ref':
+                // A tag push knows its branch only from the payload's base_ref (as metadata-action reads it).
+                if (refName(context.ref, 'tags') !== '' && context.baseRef)
+                    return context.baseRef;
                 return context.pr?.baseRef ?? '';
             case 'is_default_branch':
                 return String(isDefaultBranch(context));
+            case 'is_not_default_branch':
+                return String(!isDefaultBranch(context));
             case 'date':
                 return formatDate(buildDate(context, now), e.args[0] ?? DEFAULT_DATE_FORMAT, e.hash.tz ?? 'UTC');
             case 'commit_date':
@@ -6261,80 +6334,113 @@ function globalResolver(context, now) {
 }
 /**
  * Expands the global expressions ({{branch}}, {{tag}}, {{sha}}, {{base_ref}}, {{is_default_branch}},
- * {{date 'fmt' tz='…'}}, {{commit_date 'fmt'}}) in a label or annotation value. Throws an Error naming
+ * {{is_not_default_branch}}, {{date 'fmt' tz='…'}}, {{commit_date 'fmt'}}) in a label or annotation value. Throws an Error naming
  * the bad expression; callers wrap it in an InputError for their input.
  */
 function expandExpressions(text, context, now) {
     checkTemplate(text, GLOBAL_EXPRESSIONS);
     return render(text, globalResolver(context, now));
 }
-// ---------------------------------------------------------------------------------------------
-// Versions
-/** PEP 440, as the spec's appendix defines it (case-insensitive, optional leading v). */
-const PEP440 = /^\s*v?(?:(?:(\d+)!)?(\d+(?:\.\d+)*)(?:[-_.]?(a|b|c|rc|alpha|beta|pre|preview)[-_.]?(\d+)?)?(?:-(\d+)|[-_.]?(post|rev|r)[-_.]?(\d+)?)?(?:[-_.]?(dev)[-_.]?(\d+)?)?)(?:\+([a-z0-9]+(?:[-_.][a-z0-9]+)*))?\s*$/i;
-/** Parses and normalizes a PEP 440 version; undefined when it does not conform. */
-function parsePep440(text) {
-    const m = PEP440.exec(text);
-    if (!m)
-        return undefined;
-    const epoch = m[1] ? Number(m[1]) : 0;
-    const release = m[2].split('.').map(Number);
-    const preLabel = m[3]?.toLowerCase();
-    const pre = preLabel
-        ? {
-            label: { a: 'a', alpha: 'a', b: 'b', beta: 'b' }[preLabel] ?? 'rc',
-            number: Number(m[4] ?? 0)
+
+;// CONCATENATED MODULE: ./src/plan/tags/flavor.ts
+
+
+
+
+const ACCEPTED_FLAVOR = 'one setting a line: latest=auto|true|false, prefix=<text>[,onlatest=true|false], suffix=<text>[,onlatest=true|false]';
+/** Parses the `flavor` input (metadata-action syntax). Throws InputError('flavor', line, …). */
+function parseFlavor(raw) {
+    const flavor = { latest: 'auto', prefix: '', prefixLatest: false, suffix: '', suffixLatest: false };
+    for (const line of parseList(raw)) {
+        const fail = (why) => {
+            throw new errors/* InputError */.d('flavor', line, `${ACCEPTED_FLAVOR} (${why})`);
+        };
+        const pairs = parseKeyValues(line);
+        const [first, ...rest] = pairs;
+        if (!first)
+            continue;
+        const key = first[0].toLowerCase();
+        const value = first[1];
+        switch (key) {
+            case 'latest':
+                if (!['auto', 'true', 'false'].includes(value))
+                    fail(`latest must be auto, true or false, not "${value}"`);
+                if (rest.length > 0)
+                    fail('latest takes no other attribute');
+                flavor.latest = value;
+                break;
+            case 'prefix':
+            case 'suffix': {
+                try {
+                    checkTemplate(value, GLOBAL_EXPRESSIONS);
+                }
+                catch (err) {
+                    fail(err.message);
+                }
+                let onLatest = false;
+                for (const [k, v] of rest) {
+                    if (k.toLowerCase() !== 'onlatest')
+                        fail(`unknown attribute "${k}"`);
+                    if (!/^(true|false)$/i.test(v))
+                        fail(`onlatest must be true or false, not "${v}"`);
+                    onLatest = v.toLowerCase() === 'true';
+                }
+                if (key === 'prefix') {
+                    flavor.prefix = value;
+                    flavor.prefixLatest = onLatest;
+                }
+                else {
+                    flavor.suffix = value;
+                    flavor.suffixLatest = onLatest;
+                }
+                break;
+            }
+            default:
+                fail(`unknown setting "${first[0]}"`);
         }
-        : undefined;
-    const post = m[5] !== undefined ? Number(m[5]) : m[6] !== undefined ? Number(m[7] ?? 0) : undefined;
-    const dev = m[8] !== undefined ? Number(m[9] ?? 0) : undefined;
-    const local = m[10]?.toLowerCase().replace(/[-_]/g, '.');
-    let normalized = `${epoch ? `${epoch}!` : ''}${release.join('.')}`;
-    if (pre)
-        normalized += `${pre.label}${pre.number}`;
-    if (post !== undefined)
-        normalized += `.post${post}`;
-    if (dev !== undefined)
-        normalized += `.dev${dev}`;
-    if (local)
-        normalized += `+${local}`;
-    return { epoch, release, pre, post, dev, local, normalized };
+    }
+    return flavor;
 }
-function semverInfo(raw) {
-    if (!semver_default().valid(raw))
-        return undefined;
-    const v = semver_default().parse(raw, { loose: true });
-    if (!v)
-        return undefined;
-    return { version: v.version, major: v.major, minor: v.minor, patch: v.patch, prerelease: v.prerelease.join('.') };
-}
-function pep440Info(raw) {
-    const v = parsePep440(raw);
-    if (!v)
-        return undefined;
-    const prerelease = [
-        v.pre ? `${v.pre.label}${v.pre.number}` : '',
-        v.post !== undefined ? `post${v.post}` : '',
-        v.dev !== undefined ? `dev${v.dev}` : ''
-    ]
-        .filter((s) => s !== '')
-        .join('.');
-    return { version: v.normalized, major: v.release[0], minor: v.release[1] ?? 0, patch: v.release[2] ?? 0, prerelease };
-}
-/** A git tag or value that names a pre-release (semver `-rc.1`, PEP 440 `rc1`/`dev1`) must not become latest. */
-function looksPreRelease(text) {
-    const sv = semver_default().parse(text, { loose: true });
-    if (sv)
-        return sv.prerelease.length > 0;
-    const pv = parsePep440(text);
-    return pv !== undefined && (pv.pre !== undefined || pv.dev !== undefined);
-}
-// ---------------------------------------------------------------------------------------------
-// Parsing the inputs
-/** The rules used when `tags` is empty: branch, PR, semver release tags and the sha. */
+
+;// CONCATENATED MODULE: ./src/plan/tags/rules.ts
+
+
+
+
+
+const DEFAULT_PRIORITIES = {
+    schedule: 1000,
+    semver: 900,
+    pep440: 900,
+    match: 800,
+    edge: 700,
+    ref: 600,
+    raw: 200,
+    sha: 100
+};
+const REF_PRIORITIES = { branch: 600, tag: 500, pr: 400 };
+const ACCEPTED_RULE = 'one rule a line: type=semver|pep440,pattern=…[,match=…][,value=…] | type=match,pattern=…[,group=N] | type=ref,event=branch|tag|pr | type=sha[,format=short|long] | type=raw,value=… | type=edge[,branch=…] | type=schedule[,pattern=…], with enable=true|false, priority=<integer>, prefix=, suffix=; or a bare tag; or a full image reference such as ghcr.io/acme/app:1.2.3';
+const COMMON_ATTRS = ['type', 'enable', 'priority', 'prefix', 'suffix'];
+const TYPE_ATTRS = {
+    schedule: ['pattern'],
+    semver: ['pattern', 'value', 'match'],
+    pep440: ['pattern', 'value', 'match'],
+    match: ['pattern', 'group', 'value'],
+    edge: ['branch'],
+    ref: ['event'],
+    raw: ['value'],
+    sha: ['format']
+};
+const VERSION_EXPRESSIONS = ['raw', 'version', 'major', 'minor', 'patch'];
+/**
+ * The rules used when `tags` is empty: metadata-action's defaults (schedule, branch, tag, pull request)
+ * plus the semver expansions of a release tag and the sha.
+ */
 function defaultTagRules() {
     return [
+        makeRule('type=schedule', { type: 'schedule', pattern: 'nightly' }),
         makeRule('type=ref,event=branch', { type: 'ref', event: 'branch' }),
+        makeRule('type=ref,event=tag', { type: 'ref', event: 'tag', unlessVersion: true }),
         makeRule('type=ref,event=pr', { type: 'ref', event: 'pr', prefix: 'pr-' }),
         makeRule('type=semver,pattern={{version}}', { type: 'semver', pattern: '{{version}}' }),
         makeRule('type=semver,pattern={{major}}.{{minor}}', { type: 'semver', pattern: '{{major}}.{{minor}}' }),
@@ -6364,13 +6470,52 @@ function parseTagRules(raw) {
 function literalTag(value) {
     return value.includes('{{') ? value : validateTag(value, 'tags');
 }
+const ACCEPTED_REFERENCE = 'a full image reference [registry[:port]/]name[:tag] such as ghcr.io/acme/app:1.2.3 (the name lower-case, the tag 1 to 128 characters from [A-Za-z0-9_.-]; no digest), a bare tag, or a rule with type=';
+/**
+ * `ghcr.io/acme/app:latest` is that one reference, as build-push-action reads `tags`. The tag must be
+ * written (`release/1.0` stays a refused tag, not the image docker.io/release/1.0:latest). The name is
+ * checked as the `images` input is, not lower-cased: a reference written out must already be right.
+ */
+function parseReference(line) {
+    const fail = (why) => {
+        throw new errors/* InputError */.d('tags', line, `${ACCEPTED_REFERENCE} (${why})`);
+    };
+    if (line.includes('@'))
+        fail('a digest cannot be a tag');
+    const slash = line.lastIndexOf('/');
+    const colon = line.lastIndexOf(':');
+    if (colon < slash)
+        fail('a reference needs its tag, e.g. ghcr.io/acme/app:latest');
+    const name = line.slice(0, colon);
+    const tag = line.slice(colon + 1);
+    if (name !== name.toLowerCase())
+        fail(`"${name}" must be lower-case`);
+    const valid = (check) => {
+        try {
+            check();
+            return true;
+        }
+        catch {
+            return false;
+        }
+    };
+    if (!valid(() => parseImage(name, 'tags')))
+        fail(`"${name}" is not a valid image name`);
+    if (!valid(() => validateTag(tag, 'tags')))
+        fail(`"${tag}" is not a valid tag`);
+    return makeRule(line, { type: 'raw', value: tag, image: name });
+}
 function parseTagRule(line) {
     const fail = (why) => {
         throw new errors/* InputError */.d('tags', line, `${ACCEPTED_RULE} (${why})`);
     };
-    // A line without `=` is a tag as is (`foo` ≡ `type=raw,value=foo`); a line without `type=` is raw too.
-    if (!line.includes('='))
+    // A line without `=` is a tag as is (`foo` ≡ `type=raw,value=foo`), or a full image reference when it
+    // holds a `:` or `@` (no tag may); a line without `type=` is raw too.
+    if (!line.includes('=')) {
+        if (/[:@]/.test(line))
+            return parseReference(line);
         return makeRule(line, { type: 'raw', value: literalTag(line) });
+    }
     const pairs = parseKeyValues(line);
     const typePair = pairs.find(([key]) => key.toLowerCase() === 'type');
     const type = typePair ? typePair[1].toLowerCase() : 'raw';
@@ -6430,6 +6575,9 @@ function parseTagRule(line) {
                 case 'branch':
                     rule.branch = value;
                     break;
+                case 'match':
+                    rule.match = value;
+                    break;
                 case 'group':
                     if (!/^\d+$/.test(value))
                         fail(`group must be a capture group number, not "${value}"`);
@@ -6465,18 +6613,16 @@ function finishRule(rule, seen) {
             if (!rule.pattern)
                 throw new Error(`type=${rule.type} needs pattern=, e.g. pattern={{version}}`);
             checkTemplate(rule.pattern, [...VERSION_EXPRESSIONS, ...GLOBAL_EXPRESSIONS]);
+            if (rule.match !== undefined)
+                compileMatch(rule.match);
             break;
-        case 'match': {
+        case 'match':
             if (!rule.pattern)
                 throw new Error('type=match needs pattern=<regular expression>');
-            const regex = compileMatch(rule.pattern);
+            compileMatch(rule.pattern);
+            // A group the pattern lacks is not refused here: as in metadata-action, that rule then gives no tag.
             rule.group ??= 0;
-            // An always-matching alternative reveals how many groups the pattern has.
-            const groups = new RegExp(`${regex.source}|`, regex.flags).exec('').length - 1;
-            if (rule.group > groups)
-                throw new Error(`group ${rule.group} does not exist: the pattern has ${groups} capture group(s)`);
             break;
-        }
         case 'ref':
             if (!rule.event)
                 throw new Error('type=ref needs event=branch, event=tag or event=pr');
@@ -6509,240 +6655,6 @@ function compileMatch(pattern) {
         throw new Error(`invalid regular expression: ${err.message}`);
     }
 }
-const ACCEPTED_FLAVOR = 'one setting a line: latest=auto|true|false, prefix=<text>[,onlatest=true|false], suffix=<text>[,onlatest=true|false]';
-/** Parses the `flavor` input (metadata-action syntax). Throws InputError('flavor', line, …). */
-function parseFlavor(raw) {
-    const flavor = { latest: 'auto', prefix: '', prefixLatest: false, suffix: '', suffixLatest: false };
-    for (const line of parseList(raw)) {
-        const fail = (why) => {
-            throw new errors/* InputError */.d('flavor', line, `${ACCEPTED_FLAVOR} (${why})`);
-        };
-        const pairs = parseKeyValues(line);
-        const [first, ...rest] = pairs;
-        if (!first)
-            continue;
-        const key = first[0].toLowerCase();
-        const value = first[1];
-        switch (key) {
-            case 'latest':
-                if (!['auto', 'true', 'false'].includes(value))
-                    fail(`latest must be auto, true or false, not "${value}"`);
-                if (rest.length > 0)
-                    fail('latest takes no other attribute');
-                flavor.latest = value;
-                break;
-            case 'prefix':
-            case 'suffix': {
-                try {
-                    checkTemplate(value, GLOBAL_EXPRESSIONS);
-                }
-                catch (err) {
-                    fail(err.message);
-                }
-                let onLatest = false;
-                for (const [k, v] of rest) {
-                    if (k.toLowerCase() !== 'onlatest')
-                        fail(`unknown attribute "${k}"`);
-                    if (!/^(true|false)$/i.test(v))
-                        fail(`onlatest must be true or false, not "${v}"`);
-                    onLatest = v.toLowerCase() === 'true';
-                }
-                if (key === 'prefix') {
-                    flavor.prefix = value;
-                    flavor.prefixLatest = onLatest;
-                }
-                else {
-                    flavor.suffix = value;
-                    flavor.suffixLatest = onLatest;
-                }
-                break;
-            }
-            default:
-                fail(`unknown setting "${first[0]}"`);
-        }
-    }
-    return flavor;
-}
-/**
- * Applies the rules to the context: the tags in priority order (ties keep the input order), once
- * each, `latest` when the flavor asks for it; plus the full references for every image.
- * Throws InputError('tags', …) only for an enable= expression that does not give true/false.
- */
-function computeTags(input) {
-    const { context, flavor, now } = input;
-    const globals = globalResolver(context, now);
-    const rules = input.rules
-        .map((rule, index) => ({ rule, index }))
-        .sort((a, b) => b.rule.priority - a.rule.priority || a.index - b.index)
-        .map(({ rule }) => rule);
-    const warnings = [];
-    const order = [];
-    const floating = new Set();
-    let wantsLatest = false;
-    let versionInfo;
-    for (const rule of rules) {
-        const enable = render(rule.enable, globals).trim().toLowerCase();
-        if (enable !== 'true' && enable !== 'false') {
-            throw new errors/* InputError */.d('tags', rule.raw, `enable= to give true or false; it gave "${enable}"`);
-        }
-        if (enable === 'false')
-            continue;
-        const out = applyRule(rule, context, globals, warnings);
-        if (out.versionInfo && !versionInfo)
-            versionInfo = out.versionInfo;
-        for (const produced of out.produced) {
-            const prefix = rule.prefix ?? flavor.prefix;
-            const suffix = rule.suffix ?? flavor.suffix;
-            const tag = safeTag(`${render(prefix, globals)}${produced.tag}${render(suffix, globals)}`);
-            if (tag === '')
-                continue;
-            if (!order.includes(tag))
-                order.push(tag);
-            if (produced.floating)
-                floating.add(tag);
-            if (produced.wantsLatest)
-                wantsLatest = true;
-        }
-    }
-    // Like metadata-action: no rule produced a tag, so there is no version and no `latest` either.
-    const isLatest = order.length > 0 && (flavor.latest === 'true' || (flavor.latest === 'auto' && wantsLatest));
-    let latestTag;
-    if (isLatest) {
-        latestTag = safeTag(`${flavor.prefixLatest ? render(flavor.prefix, globals) : ''}latest${flavor.suffixLatest ? render(flavor.suffix, globals) : ''}`);
-        if (!order.includes(latestTag))
-            order.push(latestTag);
-        floating.add(latestTag);
-    }
-    return {
-        version: order[0] ?? '',
-        tags: order,
-        refs: input.images.flatMap((image) => order.map((tag) => `${image}:${tag}`)),
-        floating: order.filter((tag) => floating.has(tag)),
-        isLatest,
-        latestTag,
-        versionInfo,
-        warnings
-    };
-}
-function applyRule(rule, context, globals, warnings) {
-    const tagName = refName(context.ref, 'tags');
-    const branchName = refName(context.ref, 'heads');
-    const plain = (tag, latest = false) => ({
-        produced: tag === '' ? [] : [{ tag, floating: false, wantsLatest: latest }]
-    });
-    const none = { produced: [] };
-    switch (rule.type) {
-        case 'schedule':
-            if (context.eventName !== 'schedule')
-                return none;
-            return plain(render(rule.pattern ?? 'nightly', globals));
-        case 'semver':
-        case 'pep440': {
-            const source = rule.value ? render(rule.value, globals) : tagName.replace(/\//g, '-');
-            if (source === '')
-                return none;
-            const info = rule.type === 'semver' ? semverInfo(source) : pep440Info(source);
-            if (!info) {
-                warnings.push(`${rule.raw}: "${source}" is not a ${rule.type === 'semver' ? 'semantic version (https://semver.org)' : 'PEP 440 version'}; no tag`);
-                return none;
-            }
-            const pattern = rule.pattern ?? '{{version}}';
-            const names = usedNames(pattern);
-            const partial = names.has('major') || names.has('minor') || names.has('patch');
-            if (info.prerelease !== '' && partial)
-                return { produced: [], versionInfo: info }; // pre-releases get only their full version
-            if (rule.skipMajorZero && info.major === 0)
-                return { produced: [], versionInfo: info };
-            const tag = render(pattern, (e) => {
-                switch (e.name) {
-                    case 'raw':
-                        return source;
-                    case 'version':
-                        return info.version;
-                    case 'major':
-                        return String(info.major);
-                    case 'minor':
-                        return String(info.minor);
-                    case 'patch':
-                        return String(info.patch);
-                    default:
-                        return globals(e);
-                }
-            });
-            const isFloating = partial && !names.has('patch') && !names.has('version') && !names.has('raw');
-            return {
-                produced: tag === '' ? [] : [{ tag, floating: isFloating, wantsLatest: info.prerelease === '' }],
-                versionInfo: info
-            };
-        }
-        case 'match': {
-            const source = rule.value ? render(rule.value, globals) : tagName;
-            if (source === '')
-                return none;
-            const match = compileMatch(rule.pattern ?? '').exec(source);
-            const value = match?.[rule.group ?? 0];
-            if (value === undefined || value === '') {
-                warnings.push(`${rule.raw}: no match in "${source}"; no tag`);
-                return none;
-            }
-            return plain(value, !looksPreRelease(source) && !looksPreRelease(value));
-        }
-        case 'ref':
-            if (rule.event === 'branch')
-                return plain(branchName);
-            if (rule.event === 'tag')
-                return plain(tagName, tagName !== '' && !looksPreRelease(tagName));
-            return plain(prNumber(context));
-        case 'edge': {
-            const edgeBranch = rule.branch || context.repo.defaultBranch;
-            return branchName !== '' && branchName === edgeBranch ? plain('edge') : none;
-        }
-        case 'raw':
-            return plain(render(rule.value ?? '', globals));
-        case 'sha':
-            if (!context.sha)
-                return none;
-            return plain(rule.format === 'long' ? context.sha : context.sha.slice(0, SHORT_SHA));
-    }
-}
-function comparable(version) {
-    return semver_default().parse(version, { loose: true }) ?? semver_default().coerce(version, { includePrerelease: true });
-}
-/**
- * Keeps floating tags (`latest`, `1`, `1.2`) from moving backwards: given the version each tag points
- * to now (the `org.opencontainers.image.version` the registry holds for it), drops the floating tags
- * whose current version is higher than ours: releasing v1.1.9 after 1.2.3 leaves `1` and `latest` on
- * 1.2.3 and still moves `1.1`. A pre-release never becomes `latest`, even with flavor latest=true.
- * Tags absent from `current`, or whose version does not read as a version, move as computed.
- */
-function holdBackFloating(result, current) {
-    // Compare like with like: `current` holds earlier `version` outputs, so ours is our `version` output
-    // when it reads as a version (it may carry the flavor's prefix/suffix), else the parsed rule version.
-    const ours = semver_default().parse(result.version, { loose: true })
-        ? result.version
-        : (result.versionInfo?.version ?? result.version);
-    const oursParsed = result.versionInfo ? comparable(ours) : null;
-    const preRelease = result.versionInfo !== undefined && result.versionInfo.prerelease !== '';
-    const held = [];
-    const tags = result.tags.filter((tag) => {
-        if (!result.floating.includes(tag))
-            return true;
-        const theirs = current.get(tag);
-        if (tag === result.latestTag && preRelease) {
-            held.push({ tag, current: theirs, ours, reason: 'prerelease' });
-            return false;
-        }
-        if (theirs === undefined || !oursParsed)
-            return true;
-        const theirsParsed = comparable(theirs);
-        if (theirsParsed && semver_default().gt(theirsParsed, oursParsed)) {
-            held.push({ tag, current: theirs, ours, reason: 'newer' });
-            return false;
-        }
-        return true;
-    });
-    return { tags, held };
-}
 
 ;// CONCATENATED MODULE: ./src/inputs/read.ts
 
@@ -6755,44 +6667,70 @@ function holdBackFloating(result, current) {
 
 
 
-/** Defaults live here and in action.yml; the command line reads the same table. */
-const DEFAULTS = {
-    mode: 'build',
-    platforms: 'linux/amd64,linux/arm64',
-    context: '.',
-    file: '',
-    provenance: 'mode=min',
-    sbom: 'false',
-    push: 'true',
-    load: 'false',
-    'no-cache': 'false',
-    pull: 'false',
-    cache: 'auto',
-    'cache-tag': 'buildcache',
-    qemu: 'auto',
-    'qemu-image': 'tonistiigi/binfmt:qemu-v9.2.2-52',
-    'buildx-mirror': 'https://github.com/docker/buildx/releases/download',
-    driver: 'docker-container',
-    'buildkit-image': 'moby/buildkit:v0.32.2',
-    retries: '3',
-    'stall-timeout': '600',
-    'dry-run': 'false',
-    'metadata-source': 'auto'
-};
-/** Reads and validates every input. Throws InputError before anything is built or pushed. */
-function readInputs(raw, cwd = process.cwd()) {
+
+// The command line still imports the defaults from here; they live in the spec table.
+
+function rawInputs(read) {
     const get = (name) => {
-        const value = raw(name).trim();
+        const value = read(name).trim();
         return value === '' ? (DEFAULTS[name] ?? '') : value;
     };
-    const list = (name, comma = false) => parseList(get(name), { comma });
-    const mode = oneOf(get('mode'), 'mode', ['build', 'platform', 'merge']);
-    const push = bool(get('push'), 'push');
-    const load = bool(get('load'), 'load');
-    if (push && load)
-        throw new errors/* InputError */.d('load', 'true', 'false when push is true: a multi-platform image cannot be pushed and loaded in one build; use two steps');
-    const driver = oneOf(get('driver'), 'driver', ['docker-container', 'remote', 'docker']);
-    const endpoint = get('endpoint');
+    return {
+        get,
+        exact: (name) => read(name),
+        given: (name) => read(name).trim() !== '',
+        list: (name, comma = false) => parseList(get(name), { comma })
+    };
+}
+/** Reads and validates every input, secrets included. Throws InputError before anything is built or pushed. */
+function readInputs(read, cwd = process.cwd(), native = nativePlatform()) {
+    const raw = rawInputs(read);
+    const mode = oneOf(raw.get('mode'), 'mode', ['build', 'platform', 'merge']);
+    const push = bool(raw.get('push'), 'push');
+    const load = bool(raw.get('load'), 'load');
+    const builder = readBuilder(raw);
+    const images = readImages(raw, mode, push || load);
+    const { platforms, digests } = readPlatforms(raw, mode, images, load, native);
+    const { context, file } = readBuildSource(raw, mode, cwd);
+    return {
+        mode,
+        images,
+        platforms,
+        tagRules: parseTagRules(raw.get('tags')),
+        flavor: parseFlavor(raw.get('flavor')),
+        labels: raw.list('labels'),
+        annotations: raw.list('annotations'),
+        context,
+        file,
+        target: raw.get('target'),
+        buildArgs: raw.list('build-args'),
+        buildContexts: raw.list('build-contexts'),
+        ...readSecrets(raw, cwd),
+        ssh: raw.list('ssh'),
+        network: raw.get('network'),
+        addHosts: raw.list('add-hosts', true),
+        shmSize: raw.get('shm-size'),
+        ulimit: raw.list('ulimit'),
+        provenance: readProvenance(raw, load),
+        sbom: raw.get('sbom'),
+        push,
+        load,
+        noCache: bool(raw.get('no-cache'), 'no-cache'),
+        noCacheFilters: raw.list('no-cache-filters', true),
+        pull: bool(raw.get('pull'), 'pull'),
+        ...readCache(raw, push),
+        ...builder,
+        digests,
+        runId: runId(raw.get('run-id')),
+        ...readLimits(raw),
+        dryRun: bool(raw.get('dry-run'), 'dry-run'),
+        metadataSource: oneOf(raw.get('metadata-source'), 'metadata-source', ['auto', 'workflow', 'git'])
+    };
+}
+/** QEMU, buildx and the builder: the driver decides which of the others may be set. */
+function readBuilder(raw) {
+    const driver = oneOf(raw.get('driver'), 'driver', ['docker-container', 'remote', 'docker']);
+    const endpoint = raw.get('endpoint');
     if (driver === 'remote' && endpoint === '')
         throw new errors/* InputError */.d('endpoint', '', 'the BuildKit address (tcp://host:1234 or unix:///path) when driver is remote');
     if (driver !== 'remote' && endpoint !== '')
@@ -6800,39 +6738,65 @@ function readInputs(raw, cwd = process.cwd()) {
     if (driver !== 'docker-container') {
         // Only a builder the action starts itself can be given a buildkitd configuration.
         for (const name of ['buildkitd-config', 'buildkitd-config-inline', 'buildkitd-flags']) {
-            if (raw(name).trim() !== '')
-                throw new errors/* InputError */.d(name, raw(name).trim().split('\n')[0], `empty with driver ${driver}: configure that BuildKit where it runs`);
+            if (raw.given(name))
+                throw new errors/* InputError */.d(name, raw.get(name).split('\n')[0], `empty with driver ${driver}: configure that BuildKit where it runs`);
         }
     }
-    const buildxVersion = get('buildx-version');
+    const buildxVersion = raw.get('buildx-version');
     if (buildxVersion !== '')
         (0,versions/* releaseTag */.a)(buildxVersion);
-    const images = parseImages(get('images'));
-    if ((push || load || mode !== 'build') && images.length === 0) {
+    return {
+        qemu: qemuMode(raw.get('qemu')),
+        qemuImage: raw.get('qemu-image'),
+        buildxVersion,
+        buildxMirror: raw.get('buildx-mirror'),
+        builder: raw.get('builder'),
+        driver,
+        driverOpts: raw.list('driver-opts'),
+        endpoint,
+        buildkitImage: raw.get('buildkit-image'),
+        buildkitdConfig: raw.get('buildkitd-config'),
+        buildkitdConfigInline: raw.exact('buildkitd-config-inline'),
+        buildkitdFlags: raw.get('buildkitd-flags')
+    };
+}
+function readImages(raw, mode, output) {
+    const images = parseImages(raw.get('images'));
+    if ((output || mode !== 'build') && images.length === 0) {
         throw new errors/* InputError */.d('images', '', 'at least one image name (e.g. ghcr.io/owner/app) when push, load or mode platform/merge is set');
     }
-    const platformsRaw = get('platforms');
-    const digests = list('digests', true);
-    if (mode === 'merge' && raw('platforms').trim() === '' && digests.length === 0) {
+    return images;
+}
+/** What `platforms` left empty builds, unless load asks for the native platform. */
+const DEFAULT_PLATFORMS = 'linux/amd64,linux/arm64';
+/**
+ * The platforms to build (with load and none given: the native one, the only kind the local image
+ * store takes), and the merge's explicit digests.
+ */
+function readPlatforms(raw, mode, images, load, native) {
+    const digests = raw.list('digests', true);
+    if (mode === 'merge' && !raw.given('platforms') && digests.length === 0) {
         // A default here would silently leave out a platform the matrix built: the half image users ship by accident.
         throw new errors/* InputError */.d('platforms', '', 'in merge mode, the list of platforms every matrix leg built (or explicit digests)');
     }
-    const platformItems = parseList(platformsRaw, { comma: true });
-    if (platformItems.length === 0)
+    if (load && !raw.given('platforms'))
+        return { platforms: [native], digests };
+    const platformsRaw = raw.given('platforms') ? raw.get('platforms') : DEFAULT_PLATFORMS;
+    const items = parseList(platformsRaw, { comma: true });
+    if (items.length === 0)
         throw new errors/* InputError */.d('platforms', platformsRaw, 'at least one platform, e.g. linux/amd64,linux/arm64');
-    const platforms = parsePlatforms(platformItems);
+    const platforms = parsePlatforms(items);
     if (digests.length > 0)
         parseDigestRefs(digests, images[0]);
     if (load && platforms.length > 1) {
-        throw new errors/* InputError */.d('platforms', platforms.map((p) => p.id).join(','), 'one platform when load is true (the local image store holds one platform per tag)');
+        throw new errors/* InputError */.d('platforms', platforms.map((p) => p.id).join(','), 'one platform when load is true (the local image store holds one platform per tag); leave platforms empty for the native one');
     }
-    const cacheRaw = get('cache');
-    const cache = cacheRaw === 'auto' ? push : bool(cacheRaw, 'cache', 'true, false or auto');
-    const cacheTag = get('cache-tag');
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/.test(cacheTag))
-        throw new errors/* InputError */.d('cache-tag', cacheTag, 'a tag name of letters, digits, _ . - (at most 101 characters)');
-    const context = get('context');
-    const file = get('file');
+    return { platforms, digests };
+}
+/** The context and Dockerfile must exist before a builder is started for them (a merge builds nothing). */
+function readBuildSource(raw, mode, cwd) {
+    const context = raw.get('context');
+    const file = raw.get('file');
     const remoteContext = /^(https?:\/\/|git@|github\.com\/)|\.git(#.*)?$/.test(context);
     if (mode !== 'merge' && !remoteContext) {
         const dir = external_node_path_default().resolve(cwd, context);
@@ -6842,58 +6806,122 @@ function readInputs(raw, cwd = process.cwd()) {
         if (file !== '-' && !(0,external_node_fs_.existsSync)(dockerfile))
             throw new errors/* InputError */.d('file', file || external_node_path_default().join(context, 'Dockerfile'), 'an existing Dockerfile');
     }
-    const retries = integer(get('retries'), 'retries', 0, 10);
-    const stall = integer(get('stall-timeout'), 'stall-timeout', 0, 24 * 3600);
+    return { context, file };
+}
+const SECRET_ID = /^[A-Za-z0-9_.-]+$/;
+/** `secrets`, `secret-envs` and `secret-files`, each split into its id and what it names. */
+function readSecrets(raw, cwd) {
+    const secrets = secretItems(raw.exact('secrets')).map((item, index) => {
+        const eq = item.indexOf('=');
+        const id = eq > 0 ? item.slice(0, eq).trim() : '';
+        // Never echo the item: without a valid id, any of it may be the secret itself.
+        if (!SECRET_ID.test(id))
+            throw new errors/* InputError */.d('secrets', `item ${index + 1} (value not shown)`, 'lines of id=value, the id made of letters, digits, _ . -');
+        return { id, value: item.slice(eq + 1) };
+    });
+    const secretEnvs = raw.list('secret-envs', true).map((item) => {
+        const [id, env] = idPair('secret-envs', item);
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env))
+            throw new errors/* InputError */.d('secret-envs', item, 'id=ENV_NAME, the name made of letters, digits and _');
+        return { id, env };
+    });
+    const secretFiles = raw.list('secret-files').map((item) => {
+        const [id, file] = idPair('secret-files', item);
+        if (!(0,external_node_fs_.existsSync)(external_node_path_default().resolve(cwd, file)))
+            throw new errors/* InputError */.d('secret-files', item, 'id=path of an existing file (relative to the workspace)');
+        return { id, path: file };
+    });
+    return { secrets, secretEnvs, secretFiles };
+}
+/** `id=rest` of secret-envs and secret-files (they name a variable or a file, never a value, so the item may be shown). */
+function idPair(input, item) {
+    const eq = item.indexOf('=');
+    const id = eq > 0 ? item.slice(0, eq).trim() : '';
+    const rest = eq > 0 ? item.slice(eq + 1).trim() : '';
+    if (!SECRET_ID.test(id) || rest === '')
+        throw new errors/* InputError */.d(input, item, 'id=value pairs, the id made of letters, digits, _ . -');
+    return [id, rest];
+}
+/**
+ * The `secrets` items as build-push-action reads them: one a line, commas belonging to the value
+ * (`tok=user=alice,password=s3cret` is one secret). An item that starts with a double quote runs
+ * to the closing quote at the end of a line, so it may span lines (a PEM key); `""` inside it is
+ * one quote. Values are kept exactly; blank lines are dropped.
+ */
+function secretItems(text) {
+    const lines = text.split(/\r?\n/);
+    const items = [];
+    for (let i = 0; i < lines.length; i++) {
+        const line = lines[i];
+        if (line.trim() === '')
+            continue;
+        if (!line.trimStart().startsWith('"')) {
+            items.push(line);
+            continue;
+        }
+        // A quoted item: gather lines until one ends with a quote that is not half of a `""`.
+        const start = i;
+        let quoted = line.trimStart().slice(1);
+        while (!closesQuote(quoted) && i + 1 < lines.length)
+            quoted += `\n${lines[++i]}`;
+        if (!closesQuote(quoted))
+            throw new errors/* InputError */.d('secrets', `item ${items.length + 1} (value not shown)`, `a closing " at the end of a line for the quoted item that starts on line ${start + 1}`);
+        items.push(quoted.trimEnd().slice(0, -1).replace(/""/g, '"'));
+    }
+    return items;
+}
+/** Whether a quoted item's text (after its opening quote) ends with its closing quote. */
+function closesQuote(text) {
+    const trailing = /"+$/.exec(text.trimEnd())?.[0].length ?? 0;
+    return trailing % 2 === 1;
+}
+/**
+ * `provenance` as buildx takes it: true, false, or its attestation's key=value options. Empty:
+ * mode=min, but off with load, as build-push-action leaves it: the local image store cannot take
+ * the attestation's index ("docker exporter does not currently support exporting manifest lists").
+ */
+function readProvenance(raw, load) {
+    if (!raw.given('provenance'))
+        return load ? 'false' : 'mode=min';
+    const value = raw.get('provenance');
+    const accepted = 'true, false, or key=value options, comma separated: mode=min|max, builder-id=<url>, version=v0.2|v1, inline-only=, reproducible=, disabled= (true|false)';
+    if (/^(true|false)$/i.test(value))
+        return String(bool(value, 'provenance', accepted));
+    const valid = value.split(',').every((pair) => {
+        const eq = pair.indexOf('=');
+        const key = pair.slice(0, eq).trim();
+        const option = pair.slice(eq + 1).trim();
+        switch (eq > 0 ? key : '') {
+            case 'mode':
+                return option === 'min' || option === 'max';
+            case 'builder-id':
+                return option !== '';
+            case 'version':
+                return option === 'v0.2' || option === 'v1';
+            case 'inline-only':
+            case 'reproducible':
+            case 'disabled':
+                return option === 'true' || option === 'false';
+            default:
+                return false;
+        }
+    });
+    if (!valid)
+        throw new errors/* InputError */.d('provenance', value, accepted);
+    return value;
+}
+function readCache(raw, push) {
+    const setting = raw.get('cache');
+    const cache = setting === 'auto' ? push : bool(setting, 'cache', 'true, false or auto');
+    const cacheTag = raw.get('cache-tag');
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/.test(cacheTag))
+        throw new errors/* InputError */.d('cache-tag', cacheTag, 'a tag name of letters, digits, _ . - (at most 101 characters)');
+    return { cache, cacheTag, cacheFrom: raw.list('cache-from'), cacheTo: raw.list('cache-to') };
+}
+function readLimits(raw) {
     return {
-        mode,
-        images,
-        platforms,
-        tagRules: parseTagRules(get('tags')),
-        flavor: parseFlavor(get('flavor')),
-        labels: list('labels'),
-        annotations: list('annotations'),
-        context,
-        file,
-        target: get('target'),
-        buildArgs: list('build-args'),
-        buildContexts: list('build-contexts'),
-        secrets: secretItems(raw('secrets')),
-        secretEnvs: list('secret-envs', true),
-        secretFiles: list('secret-files'),
-        ssh: list('ssh'),
-        network: get('network'),
-        addHosts: list('add-hosts', true),
-        shmSize: get('shm-size'),
-        ulimit: list('ulimit'),
-        provenance: get('provenance'),
-        sbom: get('sbom'),
-        push,
-        load,
-        noCache: bool(get('no-cache'), 'no-cache'),
-        noCacheFilters: list('no-cache-filters', true),
-        pull: bool(get('pull'), 'pull'),
-        cache,
-        cacheTag,
-        cacheFrom: list('cache-from'),
-        cacheTo: list('cache-to'),
-        qemu: qemuMode(get('qemu')),
-        qemuImage: get('qemu-image'),
-        buildxVersion,
-        buildxMirror: get('buildx-mirror'),
-        builder: get('builder'),
-        driver,
-        driverOpts: list('driver-opts'),
-        endpoint,
-        buildkitImage: get('buildkit-image'),
-        buildkitdConfig: get('buildkitd-config'),
-        buildkitdConfigInline: raw('buildkitd-config-inline'),
-        buildkitdFlags: get('buildkitd-flags'),
-        retries,
-        stallTimeoutMs: stall * 1000,
-        dryRun: bool(get('dry-run'), 'dry-run'),
-        metadataSource: oneOf(get('metadata-source'), 'metadata-source', ['auto', 'workflow', 'git']),
-        digests,
-        runId: runId(get('run-id'))
+        retries: integer(raw.get('retries'), 'retries', 0, 10),
+        stallTimeoutMs: integer(raw.get('stall-timeout'), 'stall-timeout', 0, 24 * 3600) * 1000
     };
 }
 // The YAML 1.2 core schema's booleans, as @actions/core's getBooleanInput accepts them: a typo fails.
@@ -6925,22 +6953,6 @@ function integer(value, input, min, max) {
     if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
         throw new errors/* InputError */.d(input, value, `a whole number from ${min} to ${max}`);
     return Number(value);
-}
-/**
- * The `secrets` items, as build-push-action reads them: one a line, or comma separated, and a
- * quoted item may span lines (a PEM key). Values are kept exactly; only blank items are dropped.
- */
-function secretItems(value) {
-    if (value.trim() === '')
-        return [];
-    const rows = parse(value, {
-        delimiter: ',',
-        record_delimiter: ['\r\n', '\n'],
-        relax_column_count: true,
-        relax_quotes: true,
-        skip_empty_lines: true
-    });
-    return rows.flat().filter((item) => item.trim() !== '');
 }
 
 ;// CONCATENATED MODULE: ./src/ports.ts
@@ -7093,6 +7105,271 @@ function formatOutputs(outputs) {
         lines.push(`${name}<<${delimiter}`, value, delimiter);
     }
     return lines.join('\n');
+}
+
+// EXTERNAL MODULE: ./node_modules/semver/index.js
+var semver = __nccwpck_require__(2088);
+var semver_default = /*#__PURE__*/__nccwpck_require__.n(semver);
+;// CONCATENATED MODULE: ./src/plan/tags/versions.ts
+
+/** PEP 440, as the spec's appendix defines it (case-insensitive, optional leading v). */
+const PEP440 = /^\s*v?(?:(?:(\d+)!)?(\d+(?:\.\d+)*)(?:[-_.]?(a|b|c|rc|alpha|beta|pre|preview)[-_.]?(\d+)?)?(?:-(\d+)|[-_.]?(post|rev|r)[-_.]?(\d+)?)?(?:[-_.]?(dev)[-_.]?(\d+)?)?)(?:\+([a-z0-9]+(?:[-_.][a-z0-9]+)*))?\s*$/i;
+/** Parses and normalizes a PEP 440 version; undefined when it does not conform. */
+function parsePep440(text) {
+    const m = PEP440.exec(text);
+    if (!m)
+        return undefined;
+    const epoch = m[1] ? Number(m[1]) : 0;
+    const release = m[2].split('.').map(Number);
+    const preLabel = m[3]?.toLowerCase();
+    const pre = preLabel
+        ? {
+            label: { a: 'a', alpha: 'a', b: 'b', beta: 'b' }[preLabel] ?? 'rc',
+            number: Number(m[4] ?? 0)
+        }
+        : undefined;
+    const post = m[5] !== undefined ? Number(m[5]) : m[6] !== undefined ? Number(m[7] ?? 0) : undefined;
+    const dev = m[8] !== undefined ? Number(m[9] ?? 0) : undefined;
+    const local = m[10]?.toLowerCase().replace(/[-_]/g, '.');
+    let normalized = `${epoch ? `${epoch}!` : ''}${release.join('.')}`;
+    if (pre)
+        normalized += `${pre.label}${pre.number}`;
+    if (post !== undefined)
+        normalized += `.post${post}`;
+    if (dev !== undefined)
+        normalized += `.dev${dev}`;
+    if (local)
+        normalized += `+${local}`;
+    return { epoch, release, pre, post, dev, local, normalized };
+}
+function semverInfo(raw) {
+    if (!semver_default().valid(raw))
+        return undefined;
+    const v = semver_default().parse(raw, { loose: true });
+    if (!v)
+        return undefined;
+    return { version: v.version, major: v.major, minor: v.minor, patch: v.patch, prerelease: v.prerelease.join('.') };
+}
+function pep440Info(raw) {
+    const v = parsePep440(raw);
+    if (!v)
+        return undefined;
+    const prerelease = [
+        v.pre ? `${v.pre.label}${v.pre.number}` : '',
+        v.post !== undefined ? `post${v.post}` : '',
+        v.dev !== undefined ? `dev${v.dev}` : ''
+    ]
+        .filter((s) => s !== '')
+        .join('.');
+    return { version: v.normalized, major: v.release[0], minor: v.release[1] ?? 0, patch: v.release[2] ?? 0, prerelease };
+}
+/** A git tag or value that names a pre-release (semver `-rc.1`, PEP 440 `rc1`/`dev1`) must not become latest. */
+function isPreRelease(text) {
+    const sv = semver_default().parse(text, { loose: true });
+    if (sv)
+        return sv.prerelease.length > 0;
+    const pv = parsePep440(text);
+    return pv !== undefined && (pv.pre !== undefined || pv.dev !== undefined);
+}
+
+;// CONCATENATED MODULE: ./src/plan/tags/compute.ts
+
+
+
+
+
+
+/**
+ * Applies the rules to the context: the tags in priority order (ties keep the input order), once
+ * each, `latest` when the flavor asks for it; plus the full references for every image.
+ * Throws InputError('tags', …) only for an enable= expression that does not give true/false.
+ */
+function computeTags(input) {
+    const { context, flavor, now } = input;
+    const globals = globalResolver(context, now);
+    // One commit published under several refs (a local branch tip that is also tagged) gets the tags of
+    // each ref, rule by rule, so priorities still order the union and the version comes from the tag.
+    const sources = [context, ...(context.extraRefs ?? []).map((ref) => ({ ...context, ref, extraRefs: undefined }))].map((ctx) => ({ ctx, globals: ctx === context ? globals : globalResolver(ctx, now) }));
+    const rules = input.rules
+        .map((rule, index) => ({ rule, index }))
+        .sort((a, b) => b.rule.priority - a.rule.priority || a.index - b.index)
+        .map(({ rule }) => rule);
+    const warnings = [];
+    const order = [];
+    // Tags that go on every image; a tag only a literal reference gave goes on that reference alone.
+    const everyImage = new Set();
+    const literalRefs = [];
+    const floating = new Set();
+    let wantsLatest = false;
+    let versionInfo;
+    for (const rule of rules) {
+        for (const { ctx, globals: resolve } of sources) {
+            const enable = render(rule.enable, resolve).trim().toLowerCase();
+            if (enable !== 'true' && enable !== 'false') {
+                throw new errors/* InputError */.d('tags', rule.raw, `enable= to give true or false; it gave "${enable}"`);
+            }
+            if (enable === 'false')
+                continue;
+            const out = applyRule(rule, ctx, resolve, warnings);
+            if (out.versionInfo && !versionInfo)
+                versionInfo = out.versionInfo;
+            for (const produced of out.produced) {
+                if (rule.image !== undefined) {
+                    // A full reference the user wrote is published as written: no flavor prefix or suffix.
+                    if (!order.includes(produced.tag))
+                        order.push(produced.tag);
+                    literalRefs.push(`${rule.image}:${produced.tag}`);
+                    continue;
+                }
+                const prefix = rule.prefix ?? flavor.prefix;
+                const suffix = rule.suffix ?? flavor.suffix;
+                const tag = safeTag(`${render(prefix, resolve)}${produced.tag}${render(suffix, resolve)}`);
+                if (tag === '')
+                    continue;
+                if (!order.includes(tag))
+                    order.push(tag);
+                everyImage.add(tag);
+                if (produced.floating)
+                    floating.add(tag);
+                if (produced.wantsLatest)
+                    wantsLatest = true;
+            }
+        }
+    }
+    // Like metadata-action: no rule produced a tag, so there is no version and no `latest` either.
+    const isLatest = order.length > 0 && (flavor.latest === 'true' || (flavor.latest === 'auto' && wantsLatest));
+    let latestTag;
+    if (isLatest) {
+        latestTag = safeTag(`${flavor.prefixLatest ? render(flavor.prefix, globals) : ''}latest${flavor.suffixLatest ? render(flavor.suffix, globals) : ''}`);
+        if (!order.includes(latestTag))
+            order.push(latestTag);
+        everyImage.add(latestTag);
+        floating.add(latestTag);
+    }
+    return {
+        version: order[0] ?? '',
+        tags: order,
+        refs: [
+            ...new Set([
+                ...input.images.flatMap((image) => order.filter((tag) => everyImage.has(tag)).map((tag) => `${image}:${tag}`)),
+                ...literalRefs
+            ])
+        ],
+        floating: order.filter((tag) => floating.has(tag)),
+        isLatest,
+        latestTag,
+        versionInfo,
+        warnings: [...new Set(warnings)]
+    };
+}
+function applyRule(rule, context, globals, warnings) {
+    const tagName = refName(context.ref, 'tags');
+    const branchName = refName(context.ref, 'heads');
+    const plain = (tag, latest = false) => ({
+        produced: tag === '' ? [] : [{ tag, floating: false, wantsLatest: latest }]
+    });
+    const none = { produced: [] };
+    switch (rule.type) {
+        case 'schedule':
+            if (context.eventName !== 'schedule')
+                return none;
+            return plain(render(rule.pattern ?? 'nightly', globals));
+        case 'semver':
+        case 'pep440': {
+            const given = rule.value ? render(rule.value, globals) : tagName;
+            if (given === '')
+                return none;
+            const source = versionPart(rule, given, warnings).replace(/\//g, '-');
+            const info = rule.type === 'semver' ? semverInfo(source) : pep440Info(source);
+            if (!info) {
+                warnings.push(`${rule.raw}: "${source}" is not a ${rule.type === 'semver' ? 'semantic version (https://semver.org)' : 'PEP 440 version'}; no tag`);
+                return none;
+            }
+            const pattern = rule.pattern ?? '{{version}}';
+            if (info.prerelease !== '') {
+                // A pre-release gets only its full version, whatever the pattern, as metadata-action gives it;
+                // a pattern of exactly {{raw}} keeps the version as written.
+                const tag = pattern.trim() === '{{raw}}' ? source : info.version;
+                return { produced: [{ tag, floating: false, wantsLatest: false }], versionInfo: info };
+            }
+            const names = usedNames(pattern);
+            const partial = names.has('major') || names.has('minor') || names.has('patch');
+            if (rule.skipMajorZero && info.major === 0)
+                return { produced: [], versionInfo: info };
+            const tag = render(pattern, (e) => {
+                switch (e.name) {
+                    case 'raw':
+                        return source;
+                    case 'version':
+                        return info.version;
+                    case 'major':
+                        return String(info.major);
+                    case 'minor':
+                        return String(info.minor);
+                    case 'patch':
+                        return String(info.patch);
+                    default:
+                        return globals(e);
+                }
+            });
+            const isFloating = partial && !names.has('patch') && !names.has('version') && !names.has('raw');
+            return {
+                produced: tag === '' ? [] : [{ tag, floating: isFloating, wantsLatest: info.prerelease === '' }],
+                versionInfo: info
+            };
+        }
+        case 'match': {
+            const source = rule.value ? render(rule.value, globals) : tagName;
+            if (source === '')
+                return none;
+            const match = compileMatch(rule.pattern ?? '').exec(source);
+            if (!match) {
+                warnings.push(`${rule.raw}: no match in "${source}"; no tag`);
+                return none;
+            }
+            const group = rule.group ?? 0;
+            if (group >= match.length) {
+                warnings.push(`${rule.raw}: the pattern has no group ${group}; no tag`);
+                return none;
+            }
+            const value = match[group];
+            if (value === undefined || value === '') {
+                warnings.push(`${rule.raw}: no match in "${source}"; no tag`);
+                return none;
+            }
+            return plain(value, !isPreRelease(source) && !isPreRelease(value));
+        }
+        case 'ref':
+            if (rule.event === 'branch')
+                return plain(branchName);
+            if (rule.event === 'tag') {
+                if (rule.unlessVersion && semverInfo(tagName.replace(/\//g, '-')))
+                    return none;
+                return plain(tagName, tagName !== '' && !isPreRelease(tagName));
+            }
+            return plain(prNumber(context));
+        case 'edge': {
+            const edgeBranch = rule.branch || context.repo.defaultBranch;
+            return branchName !== '' && branchName === edgeBranch ? plain('edge') : none;
+        }
+        case 'raw':
+            return plain(render(rule.value ?? '', globals));
+        case 'sha':
+            if (!context.sha)
+                return none;
+            return plain(rule.format === 'long' ? context.sha : context.sha.slice(0, SHORT_SHA));
+    }
+}
+/** semver/pep440 `match=`: its first group (else the whole match) is the version; no match keeps the value. */
+function versionPart(rule, given, warnings) {
+    if (rule.match === undefined)
+        return given;
+    const match = compileMatch(rule.match).exec(given);
+    if (!match) {
+        warnings.push(`${rule.raw}: match= does not match "${given}"`);
+        return given;
+    }
+    return match[1] ?? match[0];
 }
 
 ;// CONCATENATED MODULE: ./src/plan/labels.ts
@@ -7261,6 +7538,9 @@ function buildArgv(spec) {
         case 'push-by-digest':
             // Pushed by digest only: no tag moves until the whole index is in the registry.
             argv.push('--output', `type=image,name=${spec.output.image},push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true`);
+            // Named on its own exporter: --tag would name the pushed image too, which a by-digest push refuses.
+            if (spec.output.load)
+                argv.push('--output', spec.output.load.length > 0 ? `type=docker,"name=${spec.output.load.join(',')}"` : 'type=docker');
             break;
         case 'load':
             for (const tag of spec.output.tags)
@@ -7384,7 +7664,7 @@ function makePlan(inputs, context, native, now, ids) {
     });
     const emulated = inputs.platforms.filter((p) => !runsNatively(p, native));
     const output = inputs.push
-        ? { kind: 'push-by-digest', image: inputs.images[0] }
+        ? { kind: 'push-by-digest', image: inputs.images[0], ...(inputs.load ? { load: tags.refs } : {}) }
         : inputs.load
             ? { kind: 'load', tags: tags.refs }
             : { kind: 'none' };
@@ -7408,7 +7688,7 @@ function makePlan(inputs, context, native, now, ids) {
             buildContexts: inputs.buildContexts,
             labels,
             annotations: inputs.push ? annotations : [],
-            secrets: ids.secretSpecs,
+            secrets: secretSpecs(inputs, ids.secretPaths),
             ssh: inputs.ssh,
             network: inputs.network,
             addHosts: inputs.addHosts,
@@ -7499,28 +7779,12 @@ function handOffStep(image, tag, builder) {
         handOff: true
     };
 }
-/** `id=value` lines of the `secrets` input, split at the first `=` (values may hold anything). */
-function parseSecrets(lines) {
-    return lines.map((line, index) => {
-        const eq = line.indexOf('=');
-        const id = eq > 0 ? line.slice(0, eq).trim() : '';
-        // Never echo the line: without a valid id, any of it may be the secret itself.
-        if (!/^[A-Za-z0-9_.-]+$/.test(id))
-            throw new errors/* InputError */.d('secrets', `item ${index + 1} (value not shown)`, 'lines of id=value, the id made of letters, digits, _ . -');
-        return { id, value: line.slice(eq + 1) };
-    });
-}
-/** `id=NAME` (secret-envs) and `id=path` (secret-files) to buildx `--secret` specs. */
-function secretRefs(envs, files) {
-    const split = (input, item) => {
-        const eq = item.indexOf('=');
-        if (eq <= 0)
-            throw new errors/* InputError */.d(input, item, 'id=value pairs');
-        return [item.slice(0, eq), item.slice(eq + 1)];
-    };
+/** buildx `--secret` specs: `secrets` by the private file each value was written to, the others as given. */
+function secretSpecs(inputs, paths) {
     return [
-        ...envs.map((e) => split('secret-envs', e)).map(([id, env]) => `id=${id},env=${env}`),
-        ...files.map((f) => split('secret-files', f)).map(([id, src]) => `id=${id},src=${src}`)
+        ...inputs.secrets.map(({ id }) => `id=${id},src=${paths[id]}`),
+        ...inputs.secretEnvs.map(({ id, env }) => `id=${id},env=${env}`),
+        ...inputs.secretFiles.map(({ id, path }) => `id=${id},src=${path}`)
     ];
 }
 
@@ -7844,17 +8108,57 @@ async function removeBuilder(bx, name) {
     throw new Error(`removing builder ${name} failed: ${result.stderr.trim()}`);
 }
 
+;// CONCATENATED MODULE: ./src/tools/buildx/progress.ts
+/**
+ * What a `buildx build --progress plain` is doing, from its lines, for the stall timer: a stall
+ * is no progress, not silence. BuildKit prints nothing while a RUN step works quietly (a compile,
+ * `pip -q`, a link under QEMU), so the timer must not run then; it runs while nothing but
+ * transfers are in progress (pulls, cache import and export, pushes), where silence does mean a
+ * connection that hangs.
+ *
+ * The plain format: `#N [stage 2/5] RUN …` starts a Dockerfile step (headers repeat when the
+ * output of several steps interleaves), `#N exporting to image` and the like start other
+ * vertices, `#N DONE 0.3s`, `#N CACHED`, `#N ERROR: …` and `#N CANCELED` end one, and
+ * `#N 1.234 text` is a step's output.
+ */
+const STEP = /^#(\d+) \[[^\]]*?\d+\/\d+\] (\S+)/;
+const END = /^#(\d+) (DONE\b|CACHED$|ERROR\b|CANCELED$)/;
+class BuildProgress {
+    /** Vertices started and not yet ended that do work of their own (a RUN, a COPY). */
+    working = new Set();
+    ended = new Set();
+    /** Takes one line of plain progress; returns whether the stall timer runs now. */
+    watch = (text) => {
+        const line = text.trim();
+        const end = END.exec(line);
+        if (end) {
+            this.working.delete(end[1]);
+            this.ended.add(end[1]);
+            return this.timing;
+        }
+        const step = STEP.exec(line);
+        // A FROM step pulls the base image: a transfer. Every other step works on the builder. Other
+        // vertices (exporting, pushing, importing cache, load metadata) are transfers too. A header
+        // repeated for a step that ended (a cache hit whose layers are fetched later) is a transfer.
+        if (step && step[2] !== 'FROM' && !this.ended.has(step[1]))
+            this.working.add(step[1]);
+        return this.timing;
+    };
+    /** True while nothing but transfers (or nothing at all) are in progress. */
+    get timing() {
+        return this.working.size === 0;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/tools/buildx/build.ts
+
 
 
 
 /** Runs one build; a stalled or transiently failed push is tried again (BuildKit's cache makes the rerun cheap). */
 async function build(bx, argv, metadataFile, stallMs) {
-    const result = await (0,retry/* withRetry */.bD)(() => runBuildx(bx, argv, { stallMs: stallMs || undefined }), {
-        retries: bx.retries,
-        what: 'build and push',
-        log: bx.log
-    });
+    // The stall timer watches the build's progress: a step working silently is not a stall.
+    const result = await (0,retry/* withRetry */.bD)(() => runBuildx(bx, argv, { stallMs: stallMs || undefined, watch: new BuildProgress().watch }), { retries: bx.retries, what: 'build and push', log: bx.log });
     try {
         return {
             metadata: JSON.parse(await (0,promises_.readFile)(metadataFile, 'utf8')),
@@ -7889,8 +8193,8 @@ function cacheProblems(output) {
     return problems;
 }
 
-// EXTERNAL MODULE: ./src/tools/exec.ts
-var tools_exec = __nccwpck_require__(2122);
+// EXTERNAL MODULE: ./src/tools/exec.ts + 1 modules
+var tools_exec = __nccwpck_require__(5902);
 ;// CONCATENATED MODULE: ./src/tools/buildx/errors.ts
 function describeBuildFailure(output) {
     const lines = output.split('\n').map((l) => l.trimEnd());
@@ -8407,20 +8711,14 @@ function timeTable(timings) {
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
-;// CONCATENATED MODULE: ./src/inputs/context.ts
-
-
-
+;// CONCATENATED MODULE: ./src/inputs/git.ts
 
 
 
 /*
- * Where the build runs, read once into a plain Context value: from the GitHub Actions environment and
- * event payload (no API calls), or from a local git checkout for builds outside GitHub.
+ * Where the build runs when it runs outside GitHub: read from the local git checkout, through the
+ * process seam (the pipeline passes its runner; nothing here starts a process of its own).
  */
-const execFileAsync = (0,external_node_util_.promisify)(external_node_child_process_.execFile);
 /** `SOURCE_DATE_EPOCH` (whole seconds since 1970, https://reproducible-builds.org/specs/source-date-epoch/). */
 function parseSourceDateEpoch(value) {
     if (value === undefined || value.trim() === '')
@@ -8429,115 +8727,22 @@ function parseSourceDateEpoch(value) {
         throw new errors/* InputError */.d('SOURCE_DATE_EPOCH', value, 'a whole number of seconds since 1970-01-01T00:00:00Z');
     return new Date(Number(value.trim()) * 1000);
 }
-function readPayload(file) {
-    if (!file)
-        return {};
-    try {
-        const parsed = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
-        return parsed !== null && typeof parsed === 'object' ? parsed : {};
-    }
-    catch (err) {
-        throw new Error(`cannot read the event payload GITHUB_EVENT_PATH=${file}: ${err.message}`);
-    }
-}
-function str(value) {
-    return typeof value === 'string' && value !== '' ? value : undefined;
-}
-function date(value) {
-    const text = str(value);
-    if (!text)
+/** An ISO date as git or an event payload prints it; undefined when absent or unreadable. */
+function parseDate(value) {
+    if (typeof value !== 'string' || value === '')
         return undefined;
-    const parsed = new Date(text);
+    const parsed = new Date(value);
     return Number.isNaN(parsed.getTime()) ? undefined : parsed;
 }
-/** `NOASSERTION` and `other` are GitHub's "unknown licence", not an SPDX id worth a label. */
-function spdx(value) {
-    const id = str(value);
-    return id && !/^(NOASSERTION|other)$/i.test(id) ? id : undefined;
-}
-/**
- * The context of a GitHub Actions run: GITHUB_EVENT_NAME, GITHUB_REF, GITHUB_SHA, GITHUB_REPOSITORY,
- * GITHUB_SERVER_URL, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT, SOURCE_DATE_EPOCH and the payload at
- * GITHUB_EVENT_PATH. For pull requests the ref is `refs/pull/<n>/merge` (pull_request_target runs on
- * the base branch's ref, which must not give the base branch's tags) and the sha the head commit's.
- * The commit date comes from the push payload, else from the checkout in GITHUB_WORKSPACE when it has
- * the commit (for a pull request whose head is not fetched: the merge commit GITHUB_SHA).
- */
-function contextFromGitHub(env) {
-    const payload = readPayload(env.GITHUB_EVENT_PATH);
-    const eventName = env.GITHUB_EVENT_NAME ?? '';
-    const repository = payload.repository ?? {};
-    const fullName = str(env.GITHUB_REPOSITORY) ?? str(repository.full_name) ?? '';
-    const server = (str(env.GITHUB_SERVER_URL) ?? 'https://github.com').replace(/\/+$/, '');
-    const repo = {
-        fullName,
-        htmlUrl: str(repository.html_url) ?? (fullName ? `${server}/${fullName}` : ''),
-        description: str(repository.description),
-        license: spdx(repository.license?.spdx_id),
-        defaultBranch: str(repository.default_branch)
-    };
-    let ref = env.GITHUB_REF ?? '';
-    let sha = env.GITHUB_SHA ?? '';
-    let pr;
-    const pull = payload.pull_request;
-    if (pull && typeof pull.number === 'number') {
-        pr = { number: pull.number, baseRef: str(pull.base?.ref) ?? '', headRef: str(pull.head?.ref) ?? '' };
-        if (!ref.startsWith('refs/pull/'))
-            ref = `refs/pull/${pull.number}/merge`;
-        sha = str(pull.head?.sha) ?? sha;
-    }
-    const release = payload.release;
-    if (ref === '' && str(release?.tag_name))
-        ref = `refs/tags/${release.tag_name}`;
-    const headCommit = payload.head_commit;
-    let commitDate = headCommit && (!sha || headCommit.id === sha || !headCommit.id) ? date(headCommit.timestamp) : undefined;
-    if (!commitDate && env.GITHUB_WORKSPACE) {
-        // A pull request's checkout is the merge commit, often without the head's history: its date
-        // still agrees across matrix legs, which is what `created` needs.
-        for (const candidate of new Set([sha, env.GITHUB_SHA ?? ''])) {
-            commitDate ??= candidate ? gitCommitDateSync(env.GITHUB_WORKSPACE, candidate) : undefined;
-        }
-    }
-    return {
-        eventName,
-        ref,
-        sha,
-        repo,
-        pr,
-        commitDate,
-        sourceDateEpoch: parseSourceDateEpoch(env.SOURCE_DATE_EPOCH),
-        runId: env.GITHUB_RUN_ID ?? '',
-        runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1'
-    };
+/** One git command in `dir`, quiet; its trimmed output, or undefined when it fails or prints nothing. */
+async function gitMaybe(run, dir, args) {
+    const result = await run('git', ['-C', dir, ...args], { quiet: true, allowFailure: true });
+    const out = result.stdout.trim();
+    return result.code === 0 && out !== '' ? out : undefined;
 }
 /** The commit's date from a checkout, or undefined when git or the commit is not there (shallow clones). */
-function gitCommitDateSync(dir, sha) {
-    try {
-        const out = (0,external_node_child_process_.execFileSync)('git', ['-C', dir, 'log', '-1', '--format=%cI', sha, '--'], {
-            encoding: 'utf8',
-            stdio: ['ignore', 'pipe', 'ignore']
-        });
-        return date(out.trim());
-    }
-    catch {
-        return undefined;
-    }
-}
-async function git(dir, args) {
-    const { stdout } = await execFileAsync('git', ['-C', dir, ...args], {
-        encoding: 'utf8',
-        maxBuffer: 16 * 1024 * 1024
-    });
-    return stdout.trim();
-}
-async function gitMaybe(dir, args) {
-    try {
-        const out = await git(dir, args);
-        return out === '' ? undefined : out;
-    }
-    catch {
-        return undefined;
-    }
+async function gitCommitDate(run, dir, sha) {
+    return parseDate(await gitMaybe(run, dir, ['log', '-1', '--format=%cI', sha, '--']));
 }
 /**
  * A remote's web address: `git@host:o/r.git`, `ssh://git@host:22/o/r.git` and
@@ -8583,70 +8788,209 @@ function pickTag(tags) {
     const versions = tags.filter((t) => semver_default().valid(t) !== null).sort((a, b) => semver_default().rcompare(a, b));
     return versions[0] ?? [...tags].sort()[0];
 }
+const lines = (text) => text?.split('\n').filter((line) => line !== '') ?? [];
 /**
  * The context of a local checkout, for builds outside GitHub, shaped like the matching GitHub event:
  * - on a branch: `refs/heads/<branch>` (as a push to that branch);
  * - detached at a tagged commit (`git checkout v1.2.3`): `refs/tags/<tag>` (as the tag push),
  *   the highest semver tag when several point there;
  * - detached elsewhere: the branch whose tip is HEAD (local, then origin/*), else no ref (sha tag only).
- * GITHUB_REF in `env` overrides the ref for CI systems that check out detached commits.
+ * A commit that is both a local branch's tip and tagged gets both refs (`ref` and `extraRefs`): the
+ * natural release on a laptop (commit on main, `git tag v3.0.1`, run) publishes what the branch push
+ * and the tag push would have published together.
+ * GITHUB_REF in `env` overrides the ref (and no other ref is added) for CI systems that check out
+ * detached commits. `dirty` says whether the work tree has changes git would not build from HEAD.
  * Repository name and web address from `remote.origin.url`; default branch from
  * `refs/remotes/origin/HEAD`, else `main`. Throws when `dir` is not a git work tree.
  */
-async function contextFromGit(dir, env = {}) {
-    let sha;
-    try {
-        sha = await git(dir, ['rev-parse', '--verify', 'HEAD^{commit}']);
+async function contextFromGit(dir, env, run) {
+    const head = await run('git', ['-C', dir, 'rev-parse', '--verify', 'HEAD^{commit}'], {
+        quiet: true,
+        allowFailure: true
+    });
+    const sha = head.stdout.trim();
+    if (head.code !== 0 || sha === '') {
+        const why = head.stderr.trim().split('\n')[0] || `exit code ${head.code}`;
+        throw new Error(`${dir} is not a git checkout with a commit (git rev-parse HEAD failed: ${why})`);
     }
-    catch (err) {
-        throw new Error(`${dir} is not a git checkout with a commit (git rev-parse HEAD failed: ${err.message.split('\n')[0]})`);
-    }
-    let ref = str(env.GITHUB_REF) ?? '';
+    const given = env.GITHUB_REF ?? '';
+    let ref = given;
+    const extraRefs = [];
     if (!ref) {
-        const branch = await gitMaybe(dir, ['symbolic-ref', '--quiet', 'HEAD']);
+        const branch = await gitMaybe(run, dir, ['symbolic-ref', '--quiet', 'HEAD']);
+        const tag = pickTag(lines(await gitMaybe(run, dir, ['tag', '--points-at', 'HEAD'])));
+        const tips = lines(await gitMaybe(run, dir, [
+            'for-each-ref',
+            '--points-at',
+            'HEAD',
+            '--format=%(refname)',
+            'refs/heads',
+            'refs/remotes/origin'
+        ]));
+        const localTip = tips.find((h) => h.startsWith('refs/heads/'));
         if (branch) {
             ref = branch;
+            if (tag)
+                extraRefs.push(`refs/tags/${tag}`);
+        }
+        else if (tag) {
+            ref = `refs/tags/${tag}`;
+            if (localTip)
+                extraRefs.push(localTip);
         }
         else {
-            const tags = (await gitMaybe(dir, ['tag', '--points-at', 'HEAD']))?.split('\n') ?? [];
-            const tag = pickTag(tags);
-            if (tag) {
-                ref = `refs/tags/${tag}`;
-            }
-            else {
-                const heads = (await gitMaybe(dir, [
-                    'for-each-ref',
-                    '--points-at',
-                    'HEAD',
-                    '--format=%(refname)',
-                    'refs/heads',
-                    'refs/remotes/origin'
-                ]))?.split('\n') ?? [];
-                const local = heads.find((h) => h.startsWith('refs/heads/'));
-                const remote = heads.find((h) => h.startsWith('refs/remotes/origin/') && h !== 'refs/remotes/origin/HEAD');
-                if (local)
-                    ref = local;
-                else if (remote)
-                    ref = `refs/heads/${remote.slice('refs/remotes/origin/'.length)}`;
-            }
+            const remote = tips.find((h) => h.startsWith('refs/remotes/origin/') && h !== 'refs/remotes/origin/HEAD');
+            if (localTip)
+                ref = localTip;
+            else if (remote)
+                ref = `refs/heads/${remote.slice('refs/remotes/origin/'.length)}`;
         }
     }
-    const remoteUrl = await gitMaybe(dir, ['config', '--get', 'remote.origin.url']);
+    const remoteUrl = await gitMaybe(run, dir, ['config', '--get', 'remote.origin.url']);
     const htmlUrl = remoteUrl ? remoteToHttps(remoteUrl) : undefined;
     const fullName = htmlUrl ? new URL(htmlUrl).pathname.replace(/^\//, '') : external_node_path_default().basename(external_node_path_default().resolve(dir));
-    const originHead = await gitMaybe(dir, ['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD']);
+    const originHead = await gitMaybe(run, dir, ['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD']);
     const defaultBranch = originHead ? originHead.replace(/^refs\/remotes\/origin\//, '') : 'main';
-    const commitDate = date(await gitMaybe(dir, ['log', '-1', '--format=%cI', 'HEAD']));
+    const commitDate = await gitCommitDate(run, dir, 'HEAD');
+    // Untracked files count: a build context with `COPY . .` takes them in.
+    const dirty = (await gitMaybe(run, dir, ['status', '--porcelain', '--untracked-files=normal'])) !== undefined;
     return {
         eventName: 'git',
         ref,
+        ...(extraRefs.length > 0 ? { extraRefs } : {}),
         sha,
         repo: { fullName, htmlUrl: htmlUrl ?? '', defaultBranch },
         commitDate,
         sourceDateEpoch: parseSourceDateEpoch(env.SOURCE_DATE_EPOCH),
         runId: env.GITHUB_RUN_ID ?? `local-${Date.now().toString(36)}`,
+        runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
+        dirty
+    };
+}
+
+;// CONCATENATED MODULE: ./src/inputs/github.ts
+
+
+function readPayload(file) {
+    if (!file)
+        return {};
+    try {
+        const parsed = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
+        return parsed !== null && typeof parsed === 'object' ? parsed : {};
+    }
+    catch (err) {
+        throw new Error(`cannot read the event payload GITHUB_EVENT_PATH=${file}: ${err.message}`);
+    }
+}
+function str(value) {
+    return typeof value === 'string' && value !== '' ? value : undefined;
+}
+/** `NOASSERTION` and `other` are GitHub's "unknown licence", not an SPDX id worth a label. */
+function spdx(value) {
+    const id = str(value);
+    return id && !/^(NOASSERTION|other)$/i.test(id) ? id : undefined;
+}
+/**
+ * The context of a GitHub Actions run: GITHUB_EVENT_NAME, GITHUB_REF, GITHUB_SHA, GITHUB_REPOSITORY,
+ * GITHUB_SERVER_URL, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT, SOURCE_DATE_EPOCH and the payload at
+ * GITHUB_EVENT_PATH. For pull requests the ref is `refs/pull/<n>/merge` (pull_request_target runs on
+ * the base branch's ref, which must not give the base branch's tags) and the sha GITHUB_SHA, the head
+ * commit's with DOCKER_METADATA_PR_HEAD_SHA=true.
+ * The commit date comes from the push payload, else from the checkout in GITHUB_WORKSPACE when it has
+ * the commit (for a pull request whose head is not fetched: the merge commit GITHUB_SHA).
+ */
+async function contextFromGitHub(env, run) {
+    const payload = readPayload(env.GITHUB_EVENT_PATH);
+    const eventName = env.GITHUB_EVENT_NAME ?? '';
+    const repository = payload.repository ?? {};
+    const fullName = str(env.GITHUB_REPOSITORY) ?? str(repository.full_name) ?? '';
+    const server = (str(env.GITHUB_SERVER_URL) ?? 'https://github.com').replace(/\/+$/, '');
+    const repo = {
+        fullName,
+        htmlUrl: str(repository.html_url) ?? (fullName ? `${server}/${fullName}` : ''),
+        description: str(repository.description),
+        license: spdx(repository.license?.spdx_id),
+        defaultBranch: str(repository.default_branch)
+    };
+    let ref = env.GITHUB_REF ?? '';
+    let sha = env.GITHUB_SHA ?? '';
+    let pr;
+    const pull = payload.pull_request;
+    if (pull && typeof pull.number === 'number') {
+        pr = { number: pull.number, baseRef: str(pull.base?.ref) ?? '', headRef: str(pull.head?.ref) ?? '' };
+        if (!ref.startsWith('refs/pull/'))
+            ref = `refs/pull/${pull.number}/merge`;
+        // GITHUB_SHA (the merge commit) as metadata-action, unless the user asks for the head commit.
+        if (/^true$/i.test(env.DOCKER_METADATA_PR_HEAD_SHA ?? ''))
+            sha = str(pull.head?.sha) ?? sha;
+    }
+    // A tag push names the branch it came from in the payload's base_ref: {{base_ref}} reads it.
+    const baseRef = ref.startsWith('refs/tags/') ? str(payload.base_ref)?.replace(/^refs\/heads\//, '') : undefined;
+    const release = payload.release;
+    if (ref === '' && str(release?.tag_name))
+        ref = `refs/tags/${release.tag_name}`;
+    const headCommit = payload.head_commit;
+    let commitDate = headCommit && (!sha || headCommit.id === sha || !headCommit.id) ? parseDate(headCommit.timestamp) : undefined;
+    if (!commitDate && env.GITHUB_WORKSPACE) {
+        // A pull request's checkout is the merge commit, often without the head's history: its date
+        // still agrees across matrix legs, which is what `created` needs.
+        for (const candidate of new Set([sha, env.GITHUB_SHA ?? ''])) {
+            if (candidate && !commitDate)
+                commitDate = await gitCommitDate(run, env.GITHUB_WORKSPACE, candidate);
+        }
+    }
+    return {
+        eventName,
+        ref,
+        sha,
+        repo,
+        pr,
+        ...(baseRef ? { baseRef } : {}),
+        commitDate,
+        sourceDateEpoch: parseSourceDateEpoch(env.SOURCE_DATE_EPOCH),
+        runId: env.GITHUB_RUN_ID ?? '',
         runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1'
     };
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/secrets.ts
+
+
+/**
+ * Hides every secret value from everything the process prints, before anything is printed:
+ * the `secrets` values, the variables `secret-envs` name and the contents of `secret-files`
+ * (a RUN step can print any of them). Our own log goes through the Masker; the runner's mask
+ * covers the rest.
+ */
+async function maskSecrets(inputs, sources, masker, log) {
+    for (const { value } of inputs.secrets)
+        hide(value, masker, log);
+    for (const { env } of inputs.secretEnvs)
+        hide(sources.env[env] ?? '', masker, log);
+    for (const file of inputs.secretFiles)
+        hide(await (0,promises_.readFile)(external_node_path_default().resolve(sources.cwd, file.path), 'utf8'), masker, log);
+}
+/** Writes each `secrets` value to a private file in `dir` (0600) and returns id → path, for `--secret id=…,src=…`. */
+async function writeSecrets(inputs, dir) {
+    const paths = {};
+    for (const { id, value } of inputs.secrets) {
+        const file = external_node_path_default().join(dir, `secret-${id}`);
+        await (0,promises_.writeFile)(file, value, { mode: 0o600 });
+        paths[id] = file;
+    }
+    return paths;
+}
+/**
+ * The runner masks line by line, so a multi-line secret (a key) is registered a line at a time,
+ * as is the whole value; lines shorter than 3 characters are left alone (masking `}` or a blank
+ * would shred the log and hide nothing).
+ */
+function hide(value, masker, log) {
+    masker.add(value);
+    const parts = new Set([value, ...value.split(/\r?\n/)].map((part) => part.trim()));
+    for (const part of parts)
+        if (part.length >= 3)
+            log.setSecret(part);
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/prepare.ts
@@ -8657,21 +9001,26 @@ async function contextFromGit(dir, env = {}) {
 
 
 
+
 /** Every input, read and validated once; secret values are masked before anything can print them. */
-function readAndMask(session) {
+async function readAndMask(session) {
     const inputs = readInputs(session.edges.input, session.cwd);
-    for (const line of parseSecrets(inputs.secrets))
-        hide(line.value, session.masker, session.log);
+    await maskSecrets(inputs, { env: session.env, cwd: session.cwd }, session.masker, session.log);
     return inputs;
 }
 /** The commit, ref and repository: from the GitHub event, or from the local checkout. */
 async function readContext(session, inputs) {
-    const { env, cwd, log } = session;
+    const { env, cwd, log, runner } = session;
     const source = inputs.metadataSource === 'auto' ? (env.GITHUB_EVENT_PATH ? 'workflow' : 'git') : inputs.metadataSource;
     const context = source === 'workflow'
-        ? contextFromGitHub(env)
-        : await contextFromGit(external_node_path_default().resolve(cwd, env.GITHUB_WORKSPACE || '.'), env);
-    log.info(`${context.eventName} ${context.ref} at ${context.sha.slice(0, 12)} (${source})`);
+        ? await contextFromGitHub(env, runner)
+        : await contextFromGit(external_node_path_default().resolve(cwd, env.GITHUB_WORKSPACE || '.'), env, runner);
+    // Which refs the tags come from: two when a local commit is both a branch tip and tagged.
+    const refs = [context.ref, ...(context.extraRefs ?? [])].join(' + ');
+    log.info(`${context.eventName} ${refs} at ${context.sha.slice(0, 12)} (${source})`);
+    if (context.dirty) {
+        log.warning(`the working tree has uncommitted changes: the image is tagged sha-${context.sha.slice(0, 7)} but is not that commit`);
+    }
     return context;
 }
 async function makeWorkspace(session, inputs, context) {
@@ -8685,33 +9034,58 @@ async function makeWorkspace(session, inputs, context) {
         inlineBuildkitdConfig = external_node_path_default().join(tempDir, 'buildkitd.toml');
         await (0,promises_.writeFile)(inlineBuildkitdConfig, inputs.buildkitdConfigInline);
     }
-    const secretSpecs = [...(await writeSecrets(inputs, tempDir)), ...secretRefs(inputs.secretEnvs, inputs.secretFiles)];
+    const secretPaths = await writeSecrets(inputs, tempDir);
     return {
         tempDir,
         ids: {
             builderName,
             metadataFile: external_node_path_default().join(tempDir, 'metadata.json'),
-            secretSpecs,
+            secretPaths,
             runId: inputs.runId || context.runId,
             inlineBuildkitdConfig
         }
     };
 }
-async function writeSecrets(inputs, dir) {
-    const specs = [];
-    for (const { id, value } of parseSecrets(inputs.secrets)) {
-        const file = external_node_path_default().join(dir, `secret-${id}`);
-        await (0,promises_.writeFile)(file, value, { mode: 0o600 });
-        specs.push(`id=${id},src=${file}`);
-    }
-    return specs;
+
+;// CONCATENATED MODULE: ./src/plan/tags/hold-back.ts
+
+function comparable(version) {
+    return semver_default().parse(version, { loose: true }) ?? semver_default().coerce(version, { includePrerelease: true });
 }
-function hide(value, masker, log) {
-    masker.add(value);
-    // The runner masks line by line: a multi-line secret (a key) is registered a line at a time too.
-    for (const line of new Set([value, ...value.split(/\r?\n/)]))
-        if (line.trim().length >= 3)
-            log.setSecret(line);
+/**
+ * Keeps floating tags (`latest`, `1`, `1.2`) from moving backwards: given the version each tag points
+ * to now (the `org.opencontainers.image.version` the registry holds for it), drops the floating tags
+ * whose current version is higher than ours: releasing v1.1.9 after 1.2.3 leaves `1` and `latest` on
+ * 1.2.3 and still moves `1.1`. A pre-release never becomes `latest`, even with flavor latest=true.
+ * Tags absent from `current`, or whose version does not read as a version, move as computed.
+ */
+function holdBackFloating(result, current) {
+    // Compare like with like: `current` holds earlier `version` outputs, so ours is our `version` output
+    // when it reads as a version (it may carry the flavor's prefix/suffix), else the parsed rule version.
+    const ours = semver_default().parse(result.version, { loose: true })
+        ? result.version
+        : (result.versionInfo?.version ?? result.version);
+    const oursParsed = result.versionInfo ? comparable(ours) : null;
+    const preRelease = result.versionInfo !== undefined && result.versionInfo.prerelease !== '';
+    const held = [];
+    const tags = result.tags.filter((tag) => {
+        if (!result.floating.includes(tag))
+            return true;
+        const theirs = current.get(tag);
+        if (tag === result.latestTag && preRelease) {
+            held.push({ tag, current: theirs, ours, reason: 'prerelease' });
+            return false;
+        }
+        if (theirs === undefined || !oursParsed)
+            return true;
+        const theirsParsed = comparable(theirs);
+        if (theirsParsed && semver_default().gt(theirsParsed, oursParsed)) {
+            held.push({ tag, current: theirs, ours, reason: 'newer' });
+            return false;
+        }
+        return true;
+    });
+    return { tags, held };
 }
 
 ;// CONCATENATED MODULE: ./src/tools/registry/credentials.ts
@@ -9213,7 +9587,7 @@ async function run(runEnv) {
     let images = [];
     let plan;
     try {
-        const inputs = await session.phase('Inputs', async () => readAndMask(session));
+        const inputs = await session.phase('Inputs', () => readAndMask(session));
         images = inputs.images;
         const context = await session.phase('Context', () => readContext(session, inputs));
         const workspace = await makeWorkspace(session, inputs, context);
@@ -9818,17 +10192,23 @@ function tail(text) {
 
 /***/ }),
 
-/***/ 2122:
+/***/ 5902:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   X1: () => (/* binding */ quoteArg),
-/* harmony export */   _X: () => (/* binding */ cancelAll),
-/* harmony export */   cI: () => (/* binding */ ExecError),
-/* harmony export */   ji: () => (/* binding */ createRunner)
-/* harmony export */ });
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  cI: () => (/* binding */ ExecError),
+  _X: () => (/* binding */ cancelAll),
+  ji: () => (/* binding */ createRunner),
+  X1: () => (/* binding */ quoteArg)
+});
+
+// UNUSED EXPORTS: neutraliseCommands
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/tools/exec.ts
 
 /** A process that exited non-zero, or was killed for making no progress. */
 class ExecError extends Error {
@@ -9836,7 +10216,7 @@ class ExecError extends Error {
     result;
     stalled;
     constructor(command, result, stalled = false) {
-        const tail = lastLines(result.stderr || result.stdout, 12);
+        const tail = neutraliseCommands(lastLines(result.stderr || result.stdout, 12));
         super(stalled
             ? `${command} made no progress and was cancelled${tail ? `:\n${tail}` : ''}`
             : `${command} failed with exit code ${result.code}${tail ? `:\n${tail}` : ''}`);
@@ -9856,7 +10236,8 @@ function cancelAll() {
 /**
  * The one place that starts processes. It logs the command with secrets masked, streams the
  * child's output through the mask, judges success by the exit code alone, and cancels a child
- * that goes quiet for `stallMs` (@actions/exec gives no handle to cancel a child, hence spawn).
+ * that goes quiet for `stallMs` while its `watch` (if any) says the timer runs (@actions/exec
+ * gives no handle to cancel a child, hence spawn).
  */
 function createRunner(log, masker) {
     return (command, args, options = {}) => new Promise((resolve, reject) => {
@@ -9864,7 +10245,7 @@ function createRunner(log, masker) {
         log.info(`[command] ${shown}`);
         // Errors name the command by its verbs; the full line is already in the log above.
         const short = verbs(command, args);
-        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(command, args, {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
             cwd: options.cwd,
             env: options.env ?? process.env,
             stdio: ['pipe', 'pipe', 'pipe'],
@@ -9876,36 +10257,45 @@ function createRunner(log, masker) {
         let stderr = '';
         let stalled = false;
         let timer;
+        // Whether the timer runs: always without a watch; with one, as it last said.
+        let timing = true;
         const arm = () => {
             if (!options.stallMs)
                 return;
             if (timer)
                 clearTimeout(timer);
+            timer = undefined;
+            if (!timing)
+                return;
             timer = setTimeout(() => {
                 stalled = true;
                 log.warning(`${command} printed nothing for ${Math.round(options.stallMs / 1000)} s; cancelling it`);
                 killGroup(child.pid);
             }, options.stallMs);
         };
-        const echo = (chunk, buffered) => {
-            if (options.quiet)
-                return;
+        const take = (line) => {
+            if (options.watch)
+                timing = options.watch(line);
+            if (!options.quiet)
+                log.info(neutraliseCommands(masker.mask(line)));
+        };
+        const split = (chunk, buffered) => {
             buffered.rest += chunk;
-            const lines = buffered.rest.split('\n');
+            const lines = buffered.rest.split(/\r?\n/);
             buffered.rest = lines.pop() ?? '';
             for (const line of lines)
-                log.info(masker.mask(line));
+                take(line);
         };
         const outBuf = { rest: '' };
         const errBuf = { rest: '' };
         child.stdout.setEncoding('utf8').on('data', (chunk) => {
             stdout += chunk;
-            echo(chunk, outBuf);
+            split(chunk, outBuf);
             arm();
         });
         child.stderr.setEncoding('utf8').on('data', (chunk) => {
             stderr += chunk;
-            echo(chunk, errBuf);
+            split(chunk, errBuf);
             arm();
         });
         child.on('error', (err) => {
@@ -9922,7 +10312,7 @@ function createRunner(log, masker) {
                 clearTimeout(timer);
             for (const rest of [outBuf.rest, errBuf.rest])
                 if (rest && !options.quiet)
-                    log.info(masker.mask(rest));
+                    log.info(neutraliseCommands(masker.mask(rest)));
             const result = { code: code ?? -1, stdout, stderr };
             if (stalled)
                 reject(new ExecError(short, result, true));
@@ -9935,6 +10325,22 @@ function createRunner(log, masker) {
         child.stdin.end(options.input ?? '');
         arm();
     });
+}
+/**
+ * Text we did not write (a child's output, a registry's message) made unable to start a workflow
+ * command where the Actions runner reads this process's output: the runner ends a line at a bare
+ * CR as at LF, and takes a line whose first non-blank characters are `::` (or the older `##[`) as
+ * a command. Every line break becomes LF and such a line is prefixed with `| `, so it is shown,
+ * not obeyed. Neutralising line by line is stateless; the other way, fencing child output with
+ * `::stop-commands::<token>`, would also silence our own warnings, masks and groups issued while
+ * a child runs (several run at once), and one missed `::<token>::` would silence the rest of the
+ * step.
+ */
+function neutraliseCommands(text) {
+    return text
+        .split(/\r\n|\r|\n/)
+        .map((line) => (/^\s*(::|##\[)/.test(line) ? `| ${line}` : line))
+        .join('\n');
 }
 function killGroup(pid) {
     if (!pid)
@@ -9985,7 +10391,7 @@ function lastLines(text, n) {
 /* harmony export */   w1: () => (/* binding */ RetriesExhausted)
 /* harmony export */ });
 /* unused harmony export classify */
-/* harmony import */ var _exec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2122);
+/* harmony import */ var _exec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5902);
 /* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8992);
 
 
@@ -10221,13 +10627,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_h
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
-
-/***/ }),
-
-/***/ 1421:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 
 /***/ }),
 
