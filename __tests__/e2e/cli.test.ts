@@ -9,25 +9,11 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ROOT } from './support/runner.js';
 import { Registry, platformId } from './support/registry.js';
+import { waitForStack, type StackEnv } from './support/stack.js';
 
 const CLI = path.join(ROOT, 'dist/cli/index.js');
-const STACK_DIR = process.env.STACK_DIR ?? '/var/tmp/multiarch-stack';
 // jest reads testTimeout only from the top-level config, not from a project's: give each build its own.
 const BUILD_TIMEOUT_MS = 300000;
-
-interface StackEnv {
-  registry: string;
-  buildkitHost: string;
-  baseImage: string;
-}
-
-function stackStatus(): { ok: true; env: StackEnv } | { ok: false; reason: string } {
-  const statusFile = path.join(STACK_DIR, 'status');
-  if (!existsSync(statusFile)) return { ok: false, reason: `${statusFile} is missing: run bash scripts/stack.sh up` };
-  const status = readFileSync(statusFile, 'utf8').trim();
-  if (status !== 'ok') return { ok: false, reason: `the build stack is not up (${status})` };
-  return { ok: true, env: JSON.parse(readFileSync(path.join(STACK_DIR, 'env.json'), 'utf8')) as StackEnv };
-}
 
 interface CliRun {
   code: number;
@@ -81,7 +67,7 @@ function builders(): string {
   return execFileSync('docker', ['buildx', 'ls'], { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 }
 
-const stack = stackStatus();
+const stack = await waitForStack();
 if (!stack.ok) console.log(`skipping the command line's end-to-end tests: ${stack.reason}`);
 const describeStack = stack.ok ? describe : describe.skip;
 
