@@ -41,7 +41,9 @@ count() { # jest --json report → "passed failed skipped"
 
 step "unit tests"
 unit_rc=0
-node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects unit --json --outputFile="$reports/unit.json" || unit_rc=$?
+# --coverage prints the line coverage of src/ (files fully covered left out) and enforces the
+# per-file thresholds of jest.config.js.
+node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects unit --coverage --json --outputFile="$reports/unit.json" || unit_rc=$?
 read -r up uf us < <(count "$reports/unit.json")
 
 step "real build stack (QEMU, BuildKit, buildx, registry)"
