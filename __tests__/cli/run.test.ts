@@ -401,14 +401,13 @@ describe('runCli', () => {
       expect(stdout.text).toContain('  index    (nothing pushed)');
       const outputs = JSON.parse(readFileSync(path.join(repo, 'out.json'), 'utf8')) as Record<string, string>;
       expect(outputs.version).toBe('1.2.3');
-      expect(outputs.tags.split('\n')).toEqual(
-        expect.arrayContaining([
-          '127.0.0.1:5000/dry/app:1.2.3',
-          '127.0.0.1:5000/dry/app:1.2',
-          '127.0.0.1:5000/dry/app:1',
-          `127.0.0.1:5000/dry/app:sha-${sha.slice(0, 7)}`
-        ])
-      );
+      expect(outputs.tags.split('\n')).toEqual([
+        '127.0.0.1:5000/dry/app:1.2.3',
+        '127.0.0.1:5000/dry/app:1.2',
+        '127.0.0.1:5000/dry/app:1',
+        `127.0.0.1:5000/dry/app:sha-${sha.slice(0, 7)}`,
+        '127.0.0.1:5000/dry/app:latest'
+      ]);
       expect(stdout.text).toContain('version=1.2.3');
     } finally {
       rmSync(repo, { recursive: true, force: true });

@@ -1,34 +1,9 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Edges } from '../../src/ports.js';
 import { post } from '../../src/pipeline/post.js';
 import { loadState, saveState, type SavedState } from '../../src/pipeline/state.js';
-
-/** Edges kept in memory: state in a Map, log lines in an array. */
-function memoryEdges(initial: Record<string, string> = {}): {
-  edges: Edges;
-  state: Map<string, string>;
-  lines: string[];
-} {
-  const state = new Map(Object.entries(initial));
-  const lines: string[] = [];
-  const edges: Edges = {
-    log: {
-      info: (m) => lines.push(m),
-      warning: (m) => lines.push(`warning: ${m}`),
-      debug: () => undefined,
-      group: (_name, fn) => fn(),
-      setSecret: () => undefined
-    },
-    input: () => '',
-    setOutput: () => undefined,
-    saveState: (name, value) => void state.set(name, value),
-    getState: (name) => state.get(name) ?? '',
-    summary: async () => undefined
-  };
-  return { edges, state, lines };
-}
+import { memoryEdges } from '../helpers/edges.js';
 
 describe('saveState / loadState', () => {
   test.each<{ name: string; saved: SavedState }>([
@@ -53,19 +28,19 @@ describe('saveState / loadState', () => {
       saved: { builder: '', buildx: undefined, tempDir: '/tmp/multiarch-2' }
     }
   ])('round trip: $name', ({ saved }) => {
-    const { edges } = memoryEdges();
+    const edges = memoryEdges();
     saveState(edges, saved);
     expect(loadState(edges)).toEqual(saved);
   });
 
   test('saved as one JSON record under "cleanup"', () => {
-    const { edges, state } = memoryEdges();
+    const edges = memoryEdges();
     saveState(edges, { builder: 'b1', buildx: undefined, tempDir: '/tmp/t' });
-    expect([...state.entries()]).toEqual([['cleanup', '{"builder":"b1","tempDir":"/tmp/t"}']]);
+    expect([...edges.state.entries()]).toEqual([['cleanup', '{"builder":"b1","tempDir":"/tmp/t"}']]);
   });
 
   test('the last save wins (main saves again once the builder exists)', () => {
-    const { edges } = memoryEdges();
+    const edges = memoryEdges();
     saveState(edges, { builder: '', buildx: undefined, tempDir: '/tmp/t' });
     saveState(edges, {
       builder: 'b2',
@@ -82,7 +57,7 @@ describe('saveState / loadState', () => {
     { name: 'plain text', raw: 'multiarch-7001-1-a1b2c3' },
     { name: 'JSON null', raw: 'null' }
   ])('garbage is nothing to clean: $name', ({ raw }) => {
-    const { edges } = memoryEdges(raw === undefined ? {} : { cleanup: raw });
+    const edges = memoryEdges({}, raw === undefined ? {} : { cleanup: raw });
     expect(loadState(edges)).toBeUndefined();
   });
 
@@ -92,7 +67,7 @@ describe('saveState / loadState', () => {
     { name: 'an array', raw: '[]' },
     { name: 'a number', raw: '42' }
   ])('a record of the wrong shape names no builder and no directory: $name', ({ raw }) => {
-    const { edges } = memoryEdges({ cleanup: raw });
+    const edges = memoryEdges({}, { cleanup: raw });
     const state = loadState(edges);
     expect([state?.builder ?? '', state?.tempDir ?? '']).toEqual(['', '']);
   });
@@ -116,16 +91,16 @@ describe('post: cleans only what the state names', () => {
     const temp = path.join(dir, 'multiarch-t');
     mkdirSync(temp);
     writeFileSync(path.join(temp, 'secret-npm'), 'value');
-    const { edges, lines } = memoryEdges();
+    const edges = memoryEdges();
     saveState(edges, { builder: '', buildx: { command: fakeBuildx, prefix: [], version: '0.36.1' }, tempDir: temp });
     await post(edges);
     expect(existsSync(calls)).toBe(false);
     expect(existsSync(temp)).toBe(false);
-    expect(lines.filter((l) => l.startsWith('[command]'))).toEqual([]);
+    expect(edges.log.lines.filter((l) => l.startsWith('[command]'))).toEqual([]);
   });
 
   test('a builder main created is removed with the buildx it used', async () => {
-    const { edges, lines } = memoryEdges();
+    const edges = memoryEdges();
     saveState(edges, {
       builder: 'multiarch-7001-1-a1b2c3',
       buildx: { command: fakeBuildx, prefix: ['buildx'], version: '0.36.1' },
@@ -133,13 +108,13 @@ describe('post: cleans only what the state names', () => {
     });
     await post(edges);
     expect(readFileSync(calls, 'utf8')).toBe('buildx rm --force multiarch-7001-1-a1b2c3\n');
-    expect(lines).toContain('removed builder multiarch-7001-1-a1b2c3');
+    expect(edges.log.lines).toContain('removed builder multiarch-7001-1-a1b2c3');
   });
 
   test('garbage state: nothing run, nothing removed', async () => {
-    const { edges, lines } = memoryEdges({ cleanup: '{"builder":' });
+    const edges = memoryEdges({}, { cleanup: '{"builder":' });
     await post(edges);
     expect(existsSync(calls)).toBe(false);
-    expect(lines).toEqual(['nothing to clean up']);
+    expect(edges.log.lines).toEqual(['nothing to clean up']);
   });
 });

@@ -18,7 +18,8 @@ import path from 'node:path';
 import * as tc from '@actions/tool-cache';
 import { createRunner } from '../../../src/tools/exec.js';
 import type { Runner } from '../../../src/ports.js';
-import { Masker, type Log } from '../../../src/ports.js';
+import { Masker } from '../../../src/ports.js';
+import { recordingLog, type RecordingLog } from '../../helpers/log.js';
 import { InputError } from '../../../src/plan/errors.js';
 import {
   findBuildx,
@@ -102,25 +103,6 @@ function publish(
 }
 
 // ---------------------------------------------------------------------------------------------
-
-interface RecordingLog extends Log {
-  infos: string[];
-  warnings: string[];
-}
-
-function recordingLog(): RecordingLog {
-  const infos: string[] = [];
-  const warnings: string[] = [];
-  return {
-    infos,
-    warnings,
-    info: (m) => void infos.push(m),
-    warning: (m) => void warnings.push(m),
-    debug: () => undefined,
-    group: (_name, fn) => fn(),
-    setSecret: () => undefined
-  };
-}
 
 /** Stands in for the GitHub cache service (which runs only on GitHub): entries are directories by key. */
 function directoryCache(
