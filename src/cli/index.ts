@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The command line's entry: the action's pipeline outside GitHub (see cli-main.ts). No logic here.
+// The command line's entry: the action's pipeline outside GitHub (see run.ts). No logic here.
 import { runCli } from './run.js';
 
 const interrupt = new AbortController();
