@@ -3,13 +3,14 @@
  * checkout of tag v1.2.3, two platforms through the remote driver, pushed to the local registry.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ROOT } from './support/runner.js';
 import { Registry, platformId } from './support/registry.js';
 import { waitForStack, type StackEnv } from './support/stack.js';
+import { processesMatching, waitFor } from './support/step-control.js';
 
 const CLI = path.join(ROOT, 'dist/cli/index.js');
 // jest reads testTimeout only from the top-level config, not from a project's: give each build its own.
@@ -22,11 +23,19 @@ interface CliRun {
   seconds: number;
 }
 
-/** Runs the bundle as a user would, with no GitHub variables, so the context comes from git. */
-function runCli(args: string[], cwd: string): Promise<CliRun> {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(GITHUB_|RUNNER_|INPUT_|STATE_|ACTIONS_)/.test(name))
-  );
+/** A user's environment: no GitHub variables, so the context comes from git. */
+function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !/^(GITHUB_|RUNNER_|INPUT_|STATE_|ACTIONS_)/.test(name))
+    ),
+    ...extra
+  };
+}
+
+/** Runs the bundle as a user would. */
+function runCli(args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  const env = userEnv(extraEnv);
   const start = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -43,10 +52,11 @@ function runCli(args: string[], cwd: string): Promise<CliRun> {
   });
 }
 
-/** A git repository holding one fixture project, checked out at tag v1.2.3. */
-function gitCheckout(project: string): { dir: string; sha: string } {
+/** A git repository holding one fixture project (its Dockerfile replaced if given), checked out at tag v1.2.3. */
+function gitCheckout(project: string, dockerfile?: string): { dir: string; sha: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'e2e-cli-'));
   cpSync(path.join(ROOT, '__tests__/fixtures/projects', project), dir, { recursive: true });
+  if (dockerfile !== undefined) writeFileSync(path.join(dir, 'Dockerfile'), dockerfile);
   const git = (...args: string[]): string =>
     execFileSync(
       'git',
@@ -174,6 +184,69 @@ describeStack('the bundled command line against the real stack', () => {
       const builder = /removed builder (\S+)/.exec(run.stdout)?.[1];
       expect(builder).toMatch(/^multiarch-/);
       expect(builders()).not.toContain(builder);
+    },
+    BUILD_TIMEOUT_MS
+  );
+});
+
+describeStack('the bundled command line killed outright', () => {
+  const env = stack.ok ? stack.env : ({} as StackEnv);
+  const registry = new Registry(env.registry);
+  const SLEEP_S = 25;
+
+  test(
+    'SIGKILL during a build: --clean-up stops the build it left running, so nothing is pushed, and removes the builder',
+    async () => {
+      const { dir } = gitCheckout(
+        'arch',
+        `ARG BASE\nFROM \${BASE}\nRUN echo slow-step-started && sleep ${SLEEP_S} && echo slow-step-done\n`
+      );
+      const stateFile = path.join(dir, 'state.json');
+      const repo = `e2e-cli/killed-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+      try {
+        const child = spawn(
+          process.execPath,
+          [
+            CLI,
+            ...['--images', `${env.registry}/${repo}`, '--platforms', 'linux/amd64'],
+            ...['--driver', 'remote', '--endpoint', env.buildkitHost, '--build-args', `BASE=${env.baseImage}`],
+            ...['--no-cache', '--cache', 'false', '--state-file', stateFile]
+          ],
+          { cwd: dir, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] }
+        );
+        let stdout = '';
+        child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+        child.stderr.on('data', (c: Buffer) => (stdout += c.toString()));
+        const exited = new Promise((resolve) => child.on('close', resolve));
+        await waitFor('the slow RUN step to start', () => /slow-step-started/.test(stdout), 120_000);
+        const startedAt = Date.now();
+        child.kill('SIGKILL');
+        await exited;
+
+        const builder = /--builder (multiarch-\S+)/.exec(stdout)?.[1] ?? '';
+        expect(builder).toMatch(/^multiarch-/);
+        const builds = (): string[] =>
+          processesMatching(builder)
+            .filter((p) => / build /.test(p.cmdline))
+            .map((p) => `${p.pid} ${p.cmdline.slice(0, 100)}`);
+        // What the clean-up is for: the build outlives the command line that started it.
+        expect(builds()).not.toEqual([]);
+
+        const cleanUp = await runCli(['--clean-up', '--state-file', stateFile], dir);
+        expect({ code: cleanUp.code, stderr: cleanUp.stderr }).toEqual({ code: 0, stderr: '' });
+        expect(cleanUp.stdout).toMatch(/stopped process group \d+ \(\S+\)/);
+        expect(cleanUp.stdout).toContain(`removed builder ${builder}`);
+        expect(builds()).toEqual([]);
+        expect(builders()).not.toContain(builder);
+
+        // Past the moment the RUN step would have finished and pushed: still no tag.
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.max(0, startedAt + (SLEEP_S + 10) * 1000 - Date.now()))
+        );
+        expect(await registry.tags(repo)).toEqual([]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
     BUILD_TIMEOUT_MS
   );

@@ -18,7 +18,7 @@ import { setupQemu } from '../tools/qemu.js';
 import { findBuildx, type BuildxBin } from '../tools/buildx/find.js';
 import * as buildx from '../tools/buildx/commands.js';
 import type { BuilderInfo } from '../tools/buildx/commands.js';
-import { saveState } from './state.js';
+import { saveState, trackProcesses } from './state.js';
 import { withRetry } from '../tools/retry.js';
 import {
   getManifest,
@@ -61,7 +61,9 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
       timings.push([name, (Date.now() - start) / 1000]);
     }
   };
-  const session: Session = { ...runEnv, log, masker, runner: createRunner(log, masker), timings, phase };
+  // Children are kept in the state while they run: a SIGKILLed run leaves them for post to stop.
+  const runner = createRunner(log, masker, trackProcesses(runEnv.edges));
+  const session: Session = { ...runEnv, log, masker, runner, timings, phase };
 
   const inputs = await phase('Inputs', async () => {
     const parsed = readInputs(runEnv.edges.input, runEnv.cwd);
