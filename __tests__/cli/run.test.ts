@@ -8,7 +8,15 @@ import { parse } from 'yaml';
 import { runCli } from '../../src/cli/run.js';
 import { acceptedFlags, parseCliArgs, UsageError } from '../../src/cli/args.js';
 import { usage } from '../../src/cli/help.js';
-import { cliEdges, formatOutputs, resultTable } from '../../src/cli/io.js';
+import {
+  cliEdges,
+  commandLineDirs,
+  divertWorkflowCommands,
+  formatOutputs,
+  parseWorkflowCommand,
+  resultTable
+} from '../../src/cli/io.js';
+import { recordingLog } from '../helpers/log.js';
 import { INPUTS } from '../../src/inputs/specs.js';
 import { DEFAULTS } from '../../src/inputs/read.js';
 
@@ -68,6 +76,13 @@ describe('parseCliArgs', () => {
     }
   ])('$name', ({ argv, inputs }) => {
     expect(Object.fromEntries(parseCliArgs(argv).inputs)).toEqual(inputs);
+  });
+
+  test('--mode platform with --run-id is accepted', () => {
+    expect(Object.fromEntries(parseCliArgs(['--mode', 'platform', '--run-id', 'nightly-42']).inputs)).toEqual({
+      mode: 'platform',
+      'run-id': 'nightly-42'
+    });
   });
 
   test.each([
@@ -130,7 +145,18 @@ describe('parseCliArgs', () => {
       argv: ['--output-file', 'a', '--output-file', 'b'],
       message: /--output-file was given 2 times/
     },
-    { name: '--clean-up without a state file', argv: ['--clean-up'], message: /--clean-up needs --state-file/ }
+    { name: '--clean-up without a state file', argv: ['--clean-up'], message: /--clean-up needs --state-file/ },
+    {
+      name: '--mode platform without --run-id',
+      argv: ['--mode', 'platform', '--images', 'r/app'],
+      message:
+        /^--mode platform needs --run-id ID: the merge \(--mode merge --run-id ID\) finds the legs by it; give every leg and the merge the same one$/
+    },
+    {
+      name: '--mode platform with an empty --run-id',
+      argv: ['--mode=platform', '--run-id='],
+      message: /^--mode platform needs --run-id ID/
+    }
   ])('rejects $name', ({ argv, message }) => {
     expect(() => parseCliArgs(argv)).toThrow(UsageError);
     expect(() => parseCliArgs(argv)).toThrow(message);
@@ -158,7 +184,10 @@ describe('--help', () => {
     expect(block('--context VALUE')).toContain('[default: .]');
     expect(help).toContain('--push, --no-push');
     expect(help).toContain('--output-file FILE');
-    expect(help).toContain('Exit status: 0 done, 1 the build or push failed');
+    expect(flat).toContain(
+      'Exit status: 0 done, 1 the build or push failed (the reason on stderr), 2 bad flags or input values, ' +
+        '130 interrupted (SIGINT or SIGTERM: what the run started is stopped and its builder removed first).'
+    );
   });
 
   test('no line is wider than 100 columns', () => {
@@ -290,6 +319,105 @@ describe('cliEdges', () => {
   });
 });
 
+describe('commandLineDirs: the tool cache and temporary directory outside Actions', () => {
+  test.each([
+    {
+      name: 'neither set: under ~/.cache',
+      env: {},
+      expected: {
+        RUNNER_TOOL_CACHE: '/home/ann/.cache/multiarch-publish/tool-cache',
+        RUNNER_TEMP: '/home/ann/.cache/multiarch-publish/tmp'
+      }
+    },
+    {
+      name: 'XDG_CACHE_HOME is honoured',
+      env: { XDG_CACHE_HOME: '/var/cache/ann' },
+      expected: {
+        RUNNER_TOOL_CACHE: '/var/cache/ann/multiarch-publish/tool-cache',
+        RUNNER_TEMP: '/var/cache/ann/multiarch-publish/tmp'
+      }
+    },
+    {
+      name: 'a relative XDG_CACHE_HOME is ignored, as the spec says',
+      env: { XDG_CACHE_HOME: 'cache' },
+      expected: {
+        RUNNER_TOOL_CACHE: '/home/ann/.cache/multiarch-publish/tool-cache',
+        RUNNER_TEMP: '/home/ann/.cache/multiarch-publish/tmp'
+      }
+    },
+    {
+      name: 'on a runner: both kept',
+      env: { RUNNER_TOOL_CACHE: '/opt/hostedtoolcache', RUNNER_TEMP: '/home/runner/work/_temp' },
+      expected: {}
+    },
+    {
+      name: 'only the temp dir set',
+      env: { RUNNER_TEMP: '/tmp/r' },
+      expected: { RUNNER_TOOL_CACHE: '/home/ann/.cache/multiarch-publish/tool-cache' }
+    }
+  ])('$name', ({ env, expected }) => {
+    expect(commandLineDirs(env, '/home/ann')).toEqual(expected);
+  });
+});
+
+describe('workflow commands printed by the @actions libraries', () => {
+  test.each([
+    {
+      name: 'debug',
+      line: '::debug::checking cache: /x',
+      expected: { command: 'debug', message: 'checking cache: /x' }
+    },
+    {
+      name: 'a warning with parameters',
+      line: '::warning file=a.ts,line=3::cache service down',
+      expected: { command: 'warning', message: 'cache service down' }
+    },
+    {
+      name: 'escaped newline and percent',
+      line: '::error::two%0Alines 100%25',
+      expected: { command: 'error', message: 'two\nlines 100%' }
+    },
+    { name: 'not a command', line: ':: not one', expected: undefined },
+    { name: 'build output', line: '#5 [linux/arm64 2/2] RUN make', expected: undefined }
+  ])('parseWorkflowCommand: $name', ({ line, expected }) => {
+    expect(parseWorkflowCommand(line)).toEqual(expected);
+  });
+
+  test('on the terminal stream: debug to the log, warnings as warnings, masks added, other text untouched', () => {
+    const out = new Capture();
+    const log = recordingLog();
+    const debugs: string[] = [];
+    log.debug = (message) => void debugs.push(message);
+    const restore = divertWorkflowCommands(out, log);
+    out.write('::debug::downloading http://127.0.0.1/x\n');
+    out.write(Buffer.from('::warning::slow mirror\n'));
+    out.write('::add-mask::t0ken-value\n');
+    out.write('::group::Caching\n');
+    out.write('plain line\n');
+    out.write('::debug::one\nthen text\n');
+    restore();
+    out.write('::debug::after restore\n');
+    expect(out.text).toBe('plain line\nthen text\n::debug::after restore\n');
+    expect(debugs).toEqual(['downloading http://127.0.0.1/x', '::group::Caching', 'one']);
+    expect(log.warnings).toEqual(['slow mirror']);
+    expect(log.secrets).toEqual(['t0ken-value']);
+  });
+
+  test("through the command line's edges: debug lines only with --verbose", () => {
+    for (const verbose of [false, true]) {
+      const out = new Capture();
+      const edges = cliEdges({ flags: new Map(), out, isTTY: false, verbose, now: () => 0 });
+      const restore = divertWorkflowCommands(out, edges.log);
+      out.write('::debug::isExplicit: 0.36.1\n');
+      restore();
+      expect({ verbose, text: out.text }).toEqual({
+        verbose,
+        text: verbose ? '[   0.0s] debug: isExplicit: 0.36.1\n' : ''
+      });
+    }
+  });
+});
+
 describe('the result', () => {
   const amd = `sha256:${'a'.repeat(64)}`;
   const arm = `sha256:${'b'.repeat(64)}`;
@@ -359,6 +487,13 @@ describe('runCli', () => {
     const { stdout, stderr, io: streams } = io();
     expect(await runCli(['--platform', 'linux/arm64'], streams)).toBe(2);
     expect(stderr.text).toMatch(/^multiarch-publish: unknown flag --platform \(did you mean --platforms\?\)/);
+    expect(stdout.text).toBe('');
+  });
+
+  test('--mode platform without --run-id: exit 2, asking for it, nothing run', async () => {
+    const { stdout, stderr, io: streams } = io();
+    expect(await runCli(['--mode', 'platform', '--images', 'r/app'], streams)).toBe(2);
+    expect(stderr.text).toMatch(/^multiarch-publish: --mode platform needs --run-id ID/);
     expect(stdout.text).toBe('');
   });
 

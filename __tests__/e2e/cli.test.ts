@@ -6,7 +6,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ROOT } from './support/runner.js';
 import { Registry, platformId } from './support/registry.js';
 import { waitForStack, type StackEnv } from './support/stack.js';
@@ -252,11 +254,103 @@ describeStack('the bundled command line killed outright', () => {
   );
 });
 
+describeStack('the bundled command line outside Actions, with --buildx-version', () => {
+  const env = stack.ok ? stack.env : ({} as StackEnv);
+  const registry = new Registry(env.registry);
+  let mirror: { origin: string; requests: string[]; close(): Promise<void> };
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    // A release host holding the stack's own buildx as a release, checksums.txt beside it.
+    const binary = readFileSync(env.buildx);
+    const tag = env.buildxVersion;
+    const asset = `buildx-${tag}.linux-amd64`;
+    const sums = `${createHash('sha256').update(binary).digest('hex')} *${asset}\n`;
+    const requests: string[] = [];
+    const server = http.createServer((req, res) => {
+      requests.push(`${req.method} ${req.url}`);
+      const body = req.url === `/${tag}/checksums.txt` ? sums : req.url === `/${tag}/${asset}` ? binary : undefined;
+      res.writeHead(body === undefined ? 404 : 200);
+      res.end(body ?? 'Not Found');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    mirror = {
+      origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      requests,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve()))
+    };
+  });
+  afterAll(async () => {
+    await mirror?.close();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test(
+    'installs buildx into its own tool cache (no RUNNER_TOOL_CACHE), builds, and prints no workflow command; --verbose shows them as debug lines',
+    async () => {
+      const { dir } = gitCheckout('arch');
+      const cache = mkdtempSync(path.join(os.tmpdir(), 'e2e-cli-xdg-'));
+      dirs.push(dir, cache);
+      const repo = `e2e-cli/buildx-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+      const args = [
+        ...['--images', `${env.registry}/${repo}`, '--platforms', 'linux/amd64'],
+        ...['--driver', 'remote', '--endpoint', env.buildkitHost, '--build-args', `BASE=${env.baseImage}`],
+        ...['--buildx-version', env.buildxVersion, '--buildx-mirror', mirror.origin, '--tags', 'type=raw,value=first']
+      ];
+
+      const first = await runCli(args, dir, { XDG_CACHE_HOME: cache });
+      expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(first.stdout.split('\n').filter((line) => line.includes('::'))).toEqual([]);
+      const installed = path.join(
+        cache,
+        'multiarch-publish/tool-cache/buildx',
+        env.buildxVersion.replace(/^v/, ''),
+        'amd64/docker-buildx'
+      );
+      expect(existsSync(installed)).toBe(true);
+      expect(first.stdout).toContain(`[command] ${installed} version`);
+      expect(mirror.requests).toEqual([
+        `GET /${env.buildxVersion}/checksums.txt`,
+        `GET /${env.buildxVersion}/buildx-${env.buildxVersion}.linux-amd64`
+      ]);
+      expect(await registry.tags(repo)).toEqual(['buildcache', 'first']);
+
+      // The second run finds it in the tool cache; what the libraries say is a debug line now.
+      const second = await runCli([...args.slice(0, -2), '--tags', 'type=raw,value=second', '--verbose'], dir, {
+        XDG_CACHE_HOME: cache
+      });
+      expect({ code: second.code, stderr: second.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(second.stdout.split('\n').filter((line) => line.includes('::'))).toEqual([]);
+      expect(second.stdout).toMatch(/^\[ +\d+\.\ds\] debug: checking cache: /m);
+      expect(second.stdout).toContain(`buildx ${env.buildxVersion} found in the tool cache`);
+      expect(mirror.requests).toHaveLength(2);
+    },
+    BUILD_TIMEOUT_MS
+  );
+});
+
 describe('the bundled command line', () => {
   test('is runnable as a program: a node shebang and the executable bit', () => {
     expect(readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     expect(statSync(CLI).mode & 0o111).not.toBe(0);
   });
+
+  test('--mode platform without --run-id: exit 2, asking for --run-id, before anything runs', async () => {
+    const run = await runCli(['--mode', 'platform', '--images', '127.0.0.1:5000/x/app'], ROOT);
+    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 2, stdout: '' });
+    expect(run.stderr).toBe(
+      'multiarch-publish: --mode platform needs --run-id ID: the merge (--mode merge --run-id ID) finds the legs ' +
+        'by it; give every leg and the merge the same one\n'
+    );
+  }, 60000);
+
+  test('--help lists every exit status, 130 (interrupted) included', async () => {
+    const run = await runCli(['--help'], ROOT);
+    expect(run.code).toBe(0);
+    expect(run.stdout.replace(/\s+/g, ' ')).toContain(
+      'Exit status: 0 done, 1 the build or push failed (the reason on stderr), 2 bad flags or input values, 130 interrupted'
+    );
+  }, 60000);
 
   test('a bad flag: exit 2 before anything runs', async () => {
     const run = await runCli(['--platform', 'linux/arm64'], ROOT);

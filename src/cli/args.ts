@@ -20,7 +20,7 @@ export const OWN_FLAGS = [
     flag: 'state-file',
     value: 'FILE',
     description:
-      'Also keep the clean-up record (the builder this run creates) in FILE; --clean-up --state-file FILE removes it after a run that was killed outright.'
+      'Also keep the clean-up record (the builder this run creates, the build processes it runs) in FILE; --clean-up --state-file FILE stops and removes them after a run that was killed outright.'
   },
   { flag: 'clean-up', value: '', description: 'Only remove what the run that wrote --state-file created, then exit.' },
   { flag: 'verbose', value: '', description: 'Print debug lines too.' },
@@ -109,6 +109,12 @@ export function parseCliArgs(argv: string[]): CliArgs {
   };
   if (args.cleanUp && !args.stateFile)
     throw new UsageError('--clean-up needs --state-file FILE: the record of what to remove');
+  // On Actions the run id comes from GITHUB_RUN_ID; here one made up would name legs no merge can find.
+  if (inputs.get('mode')?.trim().toLowerCase() === 'platform' && !inputs.get('run-id')?.trim())
+    throw new UsageError(
+      '--mode platform needs --run-id ID: the merge (--mode merge --run-id ID) finds the legs by it; ' +
+        'give every leg and the merge the same one'
+    );
   return args;
 }
 

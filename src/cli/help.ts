@@ -38,7 +38,8 @@ export function usage(): string {
     );
   lines.push(
     '',
-    'Exit status: 0 done, 1 the build or push failed (the reason on stderr), 2 bad flags or input values.',
+    'Exit status: 0 done, 1 the build or push failed (the reason on stderr), 2 bad flags or input values,',
+    '130 interrupted (SIGINT or SIGTERM: what the run started is stopped and its builder removed first).',
     '',
     'Example:',
     `  ${COMMAND} --images 127.0.0.1:5000/demo/hello --platforms linux/amd64,linux/arm64 \\`,

@@ -1,7 +1,7 @@
 /** The command line's run: flags → the pipeline → the clean-up → the result table, and the exit status. */
 import { writeFile } from 'node:fs/promises';
 import { InputError } from '../plan/errors.js';
-import { cliEdges, formatOutputs, resultTable } from './io.js';
+import { cliEdges, divertWorkflowCommands, formatOutputs, resultTable, type CliEdges } from './io.js';
 import { run } from '../pipeline/run.js';
 import { post } from '../pipeline/post.js';
 import { cancelAll } from '../tools/exec.js';
@@ -43,6 +43,15 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     stateFile: args.stateFile,
     verbose: args.verbose
   });
+  const restore = divertWorkflowCommands(io.stdout, edges.log);
+  try {
+    return await runPipeline(args, io, edges);
+  } finally {
+    restore();
+  }
+}
+
+async function runPipeline(args: CliArgs, io: CliIO, edges: CliEdges): Promise<number> {
   const cleanUp = (): Promise<void> =>
     post(edges).catch((error: Error) => edges.log.warning(`clean-up: ${error.message}`));
   if (args.cleanUp) {

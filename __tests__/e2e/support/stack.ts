@@ -14,6 +14,9 @@ export interface StackEnv {
   authDockerConfig: string;
   buildkitHost: string;
   buildctl: string;
+  /** The standalone buildx binary the stack built, and its version (`v0.36.1`). */
+  buildx: string;
+  buildxVersion: string;
   baseImage: string;
   authBaseImage: string;
 }
