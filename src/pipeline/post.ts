@@ -51,7 +51,8 @@ async function stopGroup(record: ProcessRecord, log: Log, proc: string): Promise
     log.info(`process ${pid} (${command}) has ended; pid ${pid} now belongs to another process, left alone`);
     return;
   }
-  if (!leader && groupMembers(pid, proc).length === 0) {
+  // A leader nobody reaped (its parent was killed) is a zombie: a group of zombies has ended too.
+  if (groupMembers(pid, proc).length === 0) {
     log.info(`process group ${pid} (${command}) had already ended`);
     return;
   }
