@@ -4,6 +4,7 @@ import path from 'node:path';
 import { readInputs } from '../../src/inputs/read.js';
 import type { Inputs } from '../../src/plan/inputs.js';
 import type { Context } from '../../src/plan/context.js';
+import { context } from '../helpers/context.js';
 import { InputError } from '../../src/plan/errors.js';
 import { makePlan, type Plan, type PlanIds } from '../../src/plan/plan.js';
 import { nativePlatform } from '../../src/plan/platforms.js';
@@ -19,15 +20,7 @@ const SHA = '860c1904a1ce19322e91ac35af1ab07466440c37';
 const NOW = new Date('2024-03-05T14:07:09.042Z');
 const AMD64_HOST = nativePlatform('x64', 'linux');
 
-const CONTEXT: Context = {
-  eventName: 'push',
-  ref: 'refs/heads/main',
-  sha: SHA,
-  repo: { fullName: 'octo/app', htmlUrl: 'https://github.com/octo/app', defaultBranch: 'main' },
-  commitDate: new Date('2024-03-01T09:30:00Z'),
-  runId: '7001',
-  runAttempt: '1'
-};
+const CONTEXT: Context = context({ commitDate: new Date('2024-03-01T09:30:00Z') });
 
 const IDS: PlanIds = {
   builderName: 'multiarch-7001-1-a1b2c3',

@@ -1,6 +1,7 @@
 import type { Edges, Log, Runner } from '../ports.js';
 import { Masker } from '../ports.js';
 import { createRunner } from '../tools/exec.js';
+import { trackProcesses } from './state.js';
 
 /** What a face (the action, the command line) hands the pipeline. */
 export interface RunEnv {
@@ -36,7 +37,8 @@ export function openSession(runEnv: RunEnv): Session {
     cwd: runEnv.cwd,
     log,
     masker,
-    runner: createRunner(log, masker),
+    // Children are kept in the state while they run: a SIGKILLed run leaves them for post to stop.
+    runner: createRunner(log, masker, trackProcesses(runEnv.edges)),
     now: runEnv.now ?? (() => new Date()),
     timings: [],
     current: '',
