@@ -31787,29 +31787,38 @@ function failure(error, images) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   b: () => (/* binding */ post)
 /* harmony export */ });
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _ports_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6467);
-/* harmony import */ var _tools_exec_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5902);
-/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8147);
-/* harmony import */ var _tools_buildx_builder_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2135);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var _ports_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6467);
+/* harmony import */ var _tools_exec_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5902);
+/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8147);
+/* harmony import */ var _tools_buildx_builder_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2135);
+
+
 
 
 
 
 
 /** Removes what main recorded it created, and nothing else. Never fails the job; safe to run twice. */
-async function post(edges) {
+async function post(edges, proc = '/proc') {
     const log = edges.log;
-    const state = (0,_state_js__WEBPACK_IMPORTED_MODULE_3__/* .loadState */ .C)(edges);
+    const state = (0,_state_js__WEBPACK_IMPORTED_MODULE_4__/* .loadState */ .C7)(edges);
     if (!state) {
         log.info('nothing to clean up');
         return;
     }
     await log.group('Clean up', async () => {
+        // First the processes: a build still running would go on pushing, and holds the builder.
+        for (const record of state.processes)
+            await stopGroup(record, log, proc);
         if (state.builder && state.buildx) {
             try {
-                const outcome = await (0,_tools_buildx_builder_js__WEBPACK_IMPORTED_MODULE_2__/* .removeBuilder */ .iq)({ bin: state.buildx, run: (0,_tools_exec_js__WEBPACK_IMPORTED_MODULE_1__/* .createRunner */ .ji)(log, new _ports_js__WEBPACK_IMPORTED_MODULE_4__/* .Masker */ .G()), log, retries: 0 }, state.builder);
+                const outcome = await (0,_tools_buildx_builder_js__WEBPACK_IMPORTED_MODULE_5__/* .removeBuilder */ .iq)({ bin: state.buildx, run: (0,_tools_exec_js__WEBPACK_IMPORTED_MODULE_3__/* .createRunner */ .ji)(log, new _ports_js__WEBPACK_IMPORTED_MODULE_6__/* .Masker */ .G()), log, retries: 0 }, state.builder);
                 log.info(outcome === 'removed' ? `removed builder ${state.builder}` : `builder ${state.builder} was already gone`);
             }
             catch (error) {
@@ -31817,8 +31826,72 @@ async function post(edges) {
             }
         }
         if (state.tempDir)
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rm)(state.tempDir, { recursive: true, force: true }).catch((e) => log.warning(`could not remove ${state.tempDir}: ${e.message}`));
+            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)(state.tempDir, { recursive: true, force: true }).catch((e) => log.warning(`could not remove ${state.tempDir}: ${e.message}`));
     });
+}
+/**
+ * Stops a process group main started, if it is still that group. Its leader must be the very
+ * process recorded (same start time, same boot): a pid reused by another program is never
+ * signalled. A group whose leader has exited is still ours while any member lives, because the
+ * kernel hands out no pid that is in use as a process group id.
+ */
+async function stopGroup(record, log, proc) {
+    const { pid, command } = record;
+    const leader = (0,_state_js__WEBPACK_IMPORTED_MODULE_4__/* .processIdentity */ .I9)(pid, proc);
+    if (leader && (leader.startTicks !== record.startTicks || leader.bootId !== record.bootId)) {
+        log.info(`process ${pid} (${command}) has ended; pid ${pid} now belongs to another process, left alone`);
+        return;
+    }
+    // A leader nobody reaped (its parent was killed) is a zombie: a group of zombies has ended too.
+    if (groupMembers(pid, proc).length === 0) {
+        log.info(`process group ${pid} (${command}) had already ended`);
+        return;
+    }
+    signalGroup(pid, 'SIGTERM');
+    const deadline = Date.now() + 10_000;
+    while (groupMembers(pid, proc).length > 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    if (groupMembers(pid, proc).length > 0) {
+        signalGroup(pid, 'SIGKILL');
+        log.info(`stopped process group ${pid} (${command}) with SIGKILL: it outlived SIGTERM by 10 s`);
+    }
+    else {
+        log.info(`stopped process group ${pid} (${command}), left running by a run that was killed`);
+    }
+}
+function signalGroup(pgid, signal) {
+    try {
+        process.kill(-pgid, signal);
+    }
+    catch {
+        // gone meanwhile
+    }
+}
+/** Live processes (zombies excluded) whose process group is `pgid`. */
+function groupMembers(pgid, proc) {
+    const members = [];
+    let entries;
+    try {
+        entries = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readdirSync)(proc);
+    }
+    catch {
+        return members;
+    }
+    for (const entry of entries) {
+        if (!/^\d+$/.test(entry))
+            continue;
+        try {
+            const stat = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(node_path__WEBPACK_IMPORTED_MODULE_2___default().join(proc, entry, 'stat'), 'utf8');
+            // Fields after the command name: state, ppid, pgrp, …
+            const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+            if (Number(pgrp) === pgid && state !== 'Z')
+                members.push(Number(entry));
+        }
+        catch {
+            // gone meanwhile
+        }
+    }
+    return members;
 }
 
 
@@ -35504,7 +35577,10 @@ function registryOptions(env, run, stallMs) {
 
 // EXTERNAL MODULE: ./src/ports.ts
 var ports = __nccwpck_require__(6467);
+// EXTERNAL MODULE: ./src/pipeline/state.ts
+var pipeline_state = __nccwpck_require__(8147);
 ;// CONCATENATED MODULE: ./src/pipeline/session.ts
+
 
 
 function openSession(runEnv) {
@@ -35516,7 +35592,8 @@ function openSession(runEnv) {
         cwd: runEnv.cwd,
         log,
         masker,
-        runner: (0,exec/* createRunner */.ji)(log, masker),
+        // Children are kept in the state while they run: a SIGKILLed run leaves them for post to stop.
+        runner: (0,exec/* createRunner */.ji)(log, masker, (0,pipeline_state/* trackProcesses */.x)(runEnv.edges)),
         now: runEnv.now ?? (() => new Date()),
         timings: [],
         current: '',
@@ -35534,8 +35611,6 @@ function openSession(runEnv) {
     return session;
 }
 
-// EXTERNAL MODULE: ./src/pipeline/state.ts
-var pipeline_state = __nccwpck_require__(8147);
 ;// CONCATENATED MODULE: ./src/pipeline/run.ts
 
 
@@ -35561,7 +35636,7 @@ async function run(runEnv) {
         const context = await session.phase('Context', () => readContext(session, inputs));
         const workspace = await makeWorkspace(session, inputs, context);
         const state = { builder: '', tempDir: workspace.tempDir };
-        (0,pipeline_state/* saveState */.L)(session.edges, state);
+        (0,pipeline_state/* saveState */.LZ)(session.edges, state);
         try {
             session.current = 'Plan';
             plan = makePlan(inputs, context, nativePlatform(), session.now(), workspace.ids);
@@ -35637,7 +35712,7 @@ async function runStep(session, plan, step, progress, bx, state, retries) {
             state.buildx = progress.bin;
             return;
         case 'builder':
-            progress.builder = await session.phase('Builder', () => runBuilder(bx(), step, plan.platforms.map((p) => p.id), () => (0,pipeline_state/* saveState */.L)(session.edges, Object.assign(state, { builder: step.name }))));
+            progress.builder = await session.phase('Builder', () => runBuilder(bx(), step, plan.platforms.map((p) => p.id), () => (0,pipeline_state/* saveState */.LZ)(session.edges, Object.assign(state, { builder: step.name }))));
             return;
         case 'build': {
             const name = `Build ${step.platforms.map((p) => p.id).join(', ')}`;
@@ -35668,28 +35743,129 @@ async function runStep(session, plan, step, progress, bx, state, retries) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   C: () => (/* binding */ loadState),
-/* harmony export */   L: () => (/* binding */ saveState)
+/* harmony export */   C7: () => (/* binding */ loadState),
+/* harmony export */   I9: () => (/* binding */ processIdentity),
+/* harmony export */   LZ: () => (/* binding */ saveState),
+/* harmony export */   x: () => (/* binding */ trackProcesses)
 /* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+
+
 function saveState(edges, state) {
     edges.saveState('cleanup', JSON.stringify(state));
 }
-/** Reads what main saved; a missing or unreadable record means there is nothing to clean. */
-function loadState(edges) {
-    const raw = edges.getState('cleanup');
-    if (!raw)
-        return undefined;
+/**
+ * The runner's child watcher for the pipeline: keeps the children that are running in the state
+ * (key `processes`), saved as each one starts and ends, so a post step or `--clean-up` after a
+ * SIGKILL can stop them. Where /proc is missing nothing is recorded: nothing could be verified.
+ */
+function trackProcesses(edges, proc = '/proc') {
+    const live = new Map();
+    return (pid, command, running) => {
+        if (running) {
+            const identity = processIdentity(pid, proc);
+            if (!identity)
+                return;
+            live.set(pid, { pid, ...identity, command: node_path__WEBPACK_IMPORTED_MODULE_1___default().basename(command) });
+        }
+        else if (!live.delete(pid)) {
+            return;
+        }
+        edges.saveState('processes', JSON.stringify([...live.values()]));
+    };
+}
+/** The start time and boot id of a live process, or undefined when it is gone (or there is no /proc). */
+function processIdentity(pid, proc = '/proc') {
     try {
-        const parsed = JSON.parse(raw);
-        return {
-            builder: typeof parsed.builder === 'string' ? parsed.builder : '',
-            buildx: parsed.buildx,
-            tempDir: typeof parsed.tempDir === 'string' ? parsed.tempDir : ''
-        };
+        const stat = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(node_path__WEBPACK_IMPORTED_MODULE_1___default().join(proc, String(pid), 'stat'), 'utf8');
+        // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
+        const startTicks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+        const bootId = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(node_path__WEBPACK_IMPORTED_MODULE_1___default().join(proc, 'sys/kernel/random/boot_id'), 'utf8').trim();
+        return startTicks && /^\d+$/.test(startTicks) ? { startTicks, bootId } : undefined;
     }
     catch {
         return undefined;
     }
+}
+/**
+ * Reads what main saved, every field checked: the record comes from a file or an environment
+ * variable, and what it names is run (buildx) or removed (a builder, a directory, a process group).
+ * A field that is not what main writes is dropped; a record that is not JSON is nothing to clean.
+ */
+function loadState(edges) {
+    const raw = edges.getState('cleanup');
+    const processes = loadProcesses(edges.getState('processes'));
+    const nothing = processes.length > 0 ? { builder: '', tempDir: '', processes } : undefined;
+    if (!raw)
+        return nothing;
+    let record;
+    try {
+        record = JSON.parse(raw);
+    }
+    catch {
+        return nothing;
+    }
+    if (!isObject(record))
+        return nothing;
+    return {
+        builder: typeof record.builder === 'string' && BUILDER_NAME.test(record.builder) ? record.builder : '',
+        buildx: buildxBin(record.buildx),
+        tempDir: tempDirectory(record.tempDir),
+        processes
+    };
+}
+// The names docker accepts for a builder; never one that buildx would read as a flag.
+const BUILDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** Only the two shapes findBuildx and installBuildx give: `docker buildx`, or a buildx binary itself. */
+function buildxBin(value) {
+    if (!isObject(value))
+        return undefined;
+    const { command, prefix, version } = value;
+    if (typeof command !== 'string' || typeof version !== 'string' || !Array.isArray(prefix))
+        return undefined;
+    if (!/^(unknown|\d+\.\d+\.\d+[-+0-9A-Za-z.]*)$/.test(version))
+        return undefined;
+    const plugin = command === 'docker' && prefix.length === 1 && prefix[0] === 'buildx';
+    const standalone = prefix.length === 0 &&
+        (command === 'buildx' || (node_path__WEBPACK_IMPORTED_MODULE_1___default().isAbsolute(command) && /^(docker-)?buildx(\.exe)?$/.test(node_path__WEBPACK_IMPORTED_MODULE_1___default().basename(command))));
+    if (!plugin && !standalone)
+        return undefined;
+    return { command, prefix: prefix, version };
+}
+/** Main's temporary directories are made by mkdtemp as <temp>/multiarch-XXXXXX. */
+function tempDirectory(value) {
+    if (typeof value !== 'string' || !node_path__WEBPACK_IMPORTED_MODULE_1___default().isAbsolute(value))
+        return '';
+    const normal = node_path__WEBPACK_IMPORTED_MODULE_1___default().normalize(value);
+    return normal === value && /^multiarch-[A-Za-z0-9]+$/.test(node_path__WEBPACK_IMPORTED_MODULE_1___default().basename(normal)) ? value : '';
+}
+function loadProcesses(raw) {
+    let parsed;
+    try {
+        parsed = raw ? JSON.parse(raw) : [];
+    }
+    catch {
+        return [];
+    }
+    if (!Array.isArray(parsed))
+        return [];
+    return parsed
+        .filter((p) => isObject(p) &&
+        Number.isSafeInteger(p.pid) &&
+        p.pid > 1 &&
+        typeof p.startTicks === 'string' &&
+        /^\d+$/.test(p.startTicks) &&
+        typeof p.bootId === 'string' &&
+        /^[0-9a-f-]{1,64}$/.test(p.bootId) &&
+        typeof p.command === 'string' &&
+        /^[\w.+-]{1,64}$/.test(p.command))
+        .map(({ pid, startTicks, bootId, command }) => ({ pid, startTicks, bootId, command }));
 }
 
 
@@ -38363,7 +38539,7 @@ function cancelAll() {
  * that goes quiet for `stallMs` while its `watch` (if any) says the timer runs (@actions/exec
  * gives no handle to cancel a child, hence spawn).
  */
-function createRunner(log, masker) {
+function createRunner(log, masker, watch) {
     return (command, args, options = {}) => new Promise((resolve, reject) => {
         const shown = masker.mask([command, ...args.map(quoteArg)].join(' '));
         log.info(`[command] ${shown}`);
@@ -38377,6 +38553,8 @@ function createRunner(log, masker) {
         });
         if (child.pid)
             running.add(child.pid);
+        if (child.pid)
+            watch?.(child.pid, command, true);
         let stdout = '';
         let stderr = '';
         let stalled = false;
@@ -38425,6 +38603,8 @@ function createRunner(log, masker) {
         child.on('error', (err) => {
             if (child.pid)
                 running.delete(child.pid);
+            if (child.pid)
+                watch?.(child.pid, command, false);
             if (timer)
                 clearTimeout(timer);
             reject(new ExecError(short, { code: -1, stdout, stderr: `${stderr}${err.message}` }));
@@ -38432,6 +38612,8 @@ function createRunner(log, masker) {
         child.on('close', (code) => {
             if (child.pid)
                 running.delete(child.pid);
+            if (child.pid)
+                watch?.(child.pid, command, false);
             if (timer)
                 clearTimeout(timer);
             for (const rest of [outBuf.rest, errBuf.rest])

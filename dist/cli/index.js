@@ -3245,15 +3245,22 @@ module.exports = validRange
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6694);
-// The command line's entry: the action's pipeline outside GitHub (see cli-main.ts). No logic here.
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _io_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1604);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5912);
+// The command line's entry: the action's pipeline outside GitHub (see run.ts). No logic here.
 
+
+
+// The tool cache and temporary directory the runner gives the action, here the command line's own.
+Object.assign(process.env, (0,_io_js__WEBPACK_IMPORTED_MODULE_1__/* .commandLineDirs */ .CK)(process.env, node_os__WEBPACK_IMPORTED_MODULE_0___default().homedir()));
 const interrupt = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM']) {
     // The first signal cleans up; a second one ends the process at once.
     process.once(signal, () => interrupt.abort());
 }
-const code = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .ak)(process.argv.slice(2), {
+const code = await (0,_run_js__WEBPACK_IMPORTED_MODULE_2__/* .runCli */ .a)(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
     isTTY: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
@@ -3271,273 +3278,420 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6694:
+/***/ 1604:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   AD: () => (/* binding */ resultTable),
+/* harmony export */   AH: () => (/* binding */ formatOutputs),
+/* harmony export */   CK: () => (/* binding */ commandLineDirs),
+/* harmony export */   Wv: () => (/* binding */ divertWorkflowCommands),
+/* harmony export */   zd: () => (/* binding */ cliEdges)
+/* harmony export */ });
+/* unused harmony export parseWorkflowCommand */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _ports_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6467);
+
+
+
+const COLOURS = {
+    bold: '\u001b[1m',
+    dim: '\u001b[2m',
+    red: '\u001b[31m',
+    green: '\u001b[32m',
+    yellow: '\u001b[33m',
+    reset: '\u001b[0m'
+};
+function cliEdges(options) {
+    const { flags, out, isTTY } = options;
+    const now = options.now ?? Date.now;
+    const masker = new _ports_js__WEBPACK_IMPORTED_MODULE_2__/* .Masker */ .G();
+    const outputs = new Map();
+    const state = new Map();
+    const paint = (colour, text) => isTTY ? `${COLOURS[colour]}${text}${COLOURS.reset}` : text;
+    const write = (text) => {
+        out.write(`${masker.mask(text)}\n`);
+    };
+    // Lines are stamped with the seconds since their phase began (or since the run began, between phases).
+    const phaseStarts = [now()];
+    const stamp = () => paint('dim', `[${seconds(now() - phaseStarts[phaseStarts.length - 1]).padStart(6)}s]`);
+    const lines = (message, decorate = (l) => l) => {
+        for (const line of message.split(/\r?\n/))
+            write(`${stamp()} ${decorate(line)}`);
+    };
+    const log = {
+        info: (message) => lines(message),
+        warning: (message) => lines(message, (line) => paint('yellow', `warning: ${line}`)),
+        debug: (message) => {
+            if (options.verbose)
+                lines(message, (line) => paint('dim', `debug: ${line}`));
+        },
+        group: async (name, fn) => {
+            write(paint('bold', `▶ ${name}`));
+            const start = now();
+            phaseStarts.push(start);
+            try {
+                const value = await fn();
+                phaseStarts.pop();
+                write(`${paint('green', '✔')} ${paint('bold', name)} (${seconds(now() - start)} s)`);
+                return value;
+            }
+            catch (error) {
+                phaseStarts.pop();
+                write(`${paint('red', '✖')} ${paint('bold', name)} failed after ${seconds(now() - start)} s`);
+                throw error;
+            }
+        },
+        setSecret: (value) => masker.add(value)
+    };
+    return {
+        log,
+        masker,
+        outputs,
+        print: (text) => write(text),
+        input: (name) => flags.get(name) ?? '',
+        setOutput: (name, value) => {
+            outputs.set(name, value);
+        },
+        saveState: (name, value) => {
+            state.set(name, value);
+            if (options.stateFile)
+                (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.writeFileSync)(options.stateFile, `${JSON.stringify(Object.fromEntries(state), null, 2)}\n`, { mode: 0o600 });
+        },
+        getState: (name) => state.get(name) ?? readStateFile(options.stateFile)[name] ?? '',
+        // The job summary has no place on a terminal: the command line prints its own result table.
+        summary: async () => undefined
+    };
+}
+function readStateFile(file) {
+    if (!file || !(0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(file))
+        return {};
+    try {
+        const parsed = JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(file, 'utf8'));
+        return parsed && typeof parsed === 'object' ? parsed : {};
+    }
+    catch {
+        return {};
+    }
+}
+function seconds(ms) {
+    return (Math.max(0, ms) / 1000).toFixed(1);
+}
+/**
+ * The result a person reads last: each platform's digest, the index digest and every tag pushed,
+ * from the pipeline's outputs (the same values the action sets).
+ */
+function resultTable(outputs) {
+    const digest = outputs.get('digest') ?? '';
+    const tags = (outputs.get('tags') ?? '').split('\n').filter(Boolean);
+    let platforms = {};
+    try {
+        platforms = JSON.parse(outputs.get('platform-digests') || '{}');
+    }
+    catch {
+        platforms = {};
+    }
+    const rows = Object.entries(platforms).map(([platform, d]) => [platform, d]);
+    rows.push(['index', digest || '(nothing pushed)']);
+    tags.forEach((tag, i) => rows.push([i === 0 ? 'tags' : '', tag]));
+    if (tags.length === 0)
+        rows.push(['tags', '(none)']);
+    const version = outputs.get('version');
+    if (version)
+        rows.push(['version', version]);
+    const width = Math.max(...rows.map(([left]) => left.length));
+    return ['Result', ...rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`)].join('\n');
+}
+/**
+ * Outputs as `name=value` lines, a multi-line value as `name<<DELIMITER … DELIMITER`: the format of
+ * the runner's $GITHUB_OUTPUT file, so scripts can read them the same way.
+ */
+function formatOutputs(outputs) {
+    const lines = [];
+    for (const [name, value] of outputs) {
+        if (!value.includes('\n')) {
+            lines.push(`${name}=${value}`);
+            continue;
+        }
+        let delimiter = 'EOF';
+        while (value.split('\n').includes(delimiter))
+            delimiter += '_';
+        lines.push(`${name}<<${delimiter}`, value, delimiter);
+    }
+    return lines.join('\n');
+}
+/**
+ * The directories the @actions libraries need (RUNNER_TOOL_CACHE for an installed buildx,
+ * RUNNER_TEMP for downloads), which only the Actions runner provides: outside it, the command
+ * line's own, under the user's cache directory. Only the variables that are unset are returned.
+ */
+function commandLineDirs(env, home) {
+    const cache = env.XDG_CACHE_HOME && node_path__WEBPACK_IMPORTED_MODULE_1___default().isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : node_path__WEBPACK_IMPORTED_MODULE_1___default().join(home, '.cache');
+    const root = node_path__WEBPACK_IMPORTED_MODULE_1___default().join(cache, 'multiarch-publish');
+    const dirs = {};
+    if (!env.RUNNER_TOOL_CACHE)
+        dirs.RUNNER_TOOL_CACHE = node_path__WEBPACK_IMPORTED_MODULE_1___default().join(root, 'tool-cache');
+    if (!env.RUNNER_TEMP)
+        dirs.RUNNER_TEMP = node_path__WEBPACK_IMPORTED_MODULE_1___default().join(root, 'tmp');
+    return dirs;
+}
+/** A workflow command (`::name params::message`, message escaped as @actions/core escapes it). */
+function parseWorkflowCommand(line) {
+    const match = /^::([A-Za-z-]+)(?: [^:]*)?::(.*)$/.exec(line);
+    if (!match)
+        return undefined;
+    const message = match[2].replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+    return { command: match[1], message };
+}
+/**
+ * The @actions libraries (tool cache, cache) speak to the Actions runner in workflow commands on
+ * stdout. On a terminal they are noise, so lines written to `stream` that are workflow commands
+ * are turned into what they mean here: `::debug::` a debug line (shown with --verbose), a warning
+ * or error a warning, `::add-mask::` a secret to mask, anything else a debug line. Returns the
+ * function that puts the stream back.
+ */
+function divertWorkflowCommands(stream, log) {
+    const original = stream.write;
+    const write = original.bind(stream);
+    stream.write = ((chunk, ...rest) => {
+        const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : undefined;
+        if (text === undefined || !text.startsWith('::'))
+            return write(chunk, ...rest);
+        const kept = [];
+        for (const line of text.split(/\r?\n/)) {
+            const command = parseWorkflowCommand(line);
+            if (!command)
+                kept.push(line);
+            else if (command.command === 'add-mask')
+                log.setSecret(command.message);
+            else if (['warning', 'error', 'notice'].includes(command.command))
+                log.warning(command.message);
+            else if (command.command === 'debug')
+                log.debug(command.message);
+            else
+                log.debug(line);
+        }
+        const passed = kept.join('\n');
+        const callback = rest.find((arg) => typeof arg === 'function');
+        if (passed)
+            return write(passed, ...rest);
+        callback?.();
+        return true;
+    });
+    return () => {
+        stream.write = original;
+    };
+}
+
+
+/***/ }),
+
+/***/ 5912:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  ak: () => (/* binding */ runCli)
+  a: () => (/* binding */ runCli)
 });
-
-// UNUSED EXPORTS: COMMAND, UsageError, acceptedFlags, parseCliArgs, usage
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:util"
-var external_node_util_ = __nccwpck_require__(7975);
-;// CONCATENATED MODULE: ./src/inputs/specs.ts
-const INPUTS = [
-    {
-        name: 'mode',
-        kind: 'string',
-        default: 'build',
-        description: "build: build every platform and publish the index (one job). platform: one leg of a matrix, pushed by digest for a later merge. merge: publish the legs' digests as one index."
-    },
-    {
-        name: 'images',
-        kind: 'list',
-        default: '',
-        description: 'Image names, one a line or comma separated (e.g. ghcr.io/owner/app). Lower-cased. The first one also holds the registry cache and the by-digest push.'
-    },
-    {
-        name: 'platforms',
-        kind: 'list',
-        default: '',
-        description: "Target platforms, comma or newline separated (linux/amd64, linux/arm64, linux/arm/v7, linux/riscv64, \u2026). Empty: linux/amd64,linux/arm64; with load, the runner's own platform."
-    },
-    {
-        name: 'tags',
-        kind: 'list',
-        default: '',
-        description: "Tag rules, one a line, in docker/metadata-action's syntax (type=semver,pattern={{version}}, type=ref,event=branch, type=sha, type=raw,value=…). Empty: branch, pull request, {{version}}, {{major}}.{{minor}}, {{major}} (not for 0.x) and sha."
-    },
-    {
-        name: 'flavor',
-        kind: 'list',
-        default: '',
-        description: 'Global tag options: latest=auto|true|false, prefix=, suffix= (each with ,onlatest=true|false).'
-    },
-    {
-        name: 'labels',
-        kind: 'list',
-        default: '',
-        description: 'Extra image labels, one key=value a line; they override the computed OCI labels.'
-    },
-    {
-        name: 'annotations',
-        kind: 'list',
-        default: '',
-        description: 'Extra annotations, one a line, in buildx form ([index:|manifest:]key=value); they override the computed ones.'
-    },
-    {
-        name: 'metadata-source',
-        kind: 'string',
-        default: 'auto',
-        description: 'Where the commit, ref and repository come from: workflow (the GitHub event), git (the local repository, for runs outside GitHub) or auto.'
-    },
-    {
-        name: 'context',
-        kind: 'string',
-        default: '.',
-        description: 'Build context: a path (relative to the workspace) or a git URL.'
-    },
-    {
-        name: 'file',
-        kind: 'string',
-        default: '',
-        description: 'Path to the Dockerfile. Default: Dockerfile in the context.'
-    },
-    { name: 'target', kind: 'string', default: '', description: 'Build stage to stop at.' },
-    { name: 'build-args', kind: 'list', default: '', description: 'Build arguments, one KEY=value a line.' },
-    {
-        name: 'build-contexts',
-        kind: 'list',
-        default: '',
-        description: 'Additional named build contexts, one name=path|url a line.'
-    },
-    {
-        name: 'secrets',
-        kind: 'list',
-        default: '',
-        description: 'Build secrets, one id=value a line. Written to a private file and passed by path: the value never reaches argv or the log.'
-    },
-    {
-        name: 'secret-envs',
-        kind: 'list',
-        default: '',
-        description: 'Build secrets from environment variables, id=ENV_NAME, comma or newline separated.'
-    },
-    { name: 'secret-files', kind: 'list', default: '', description: 'Build secrets from files, one id=path a line.' },
-    {
-        name: 'ssh',
-        kind: 'list',
-        default: '',
-        description: 'SSH agent sockets or keys to expose to the build, one default|id=path a line.'
-    },
-    { name: 'network', kind: 'string', default: '', description: 'Network mode for RUN steps (default, none, host).' },
-    {
-        name: 'add-hosts',
-        kind: 'list',
-        default: '',
-        description: 'Extra host:ip entries for RUN steps, comma or newline separated.'
-    },
-    { name: 'shm-size', kind: 'string', default: '', description: 'Size of /dev/shm for RUN steps (e.g. 2g).' },
-    { name: 'ulimit', kind: 'list', default: '', description: 'Ulimits for RUN steps, one type=soft:hard a line.' },
-    {
-        name: 'provenance',
-        kind: 'string',
-        default: '',
-        description: "Provenance attestation: false, true, mode=min, mode=max, or buildx's other options (e.g. mode=max,builder-id=\u2026). Empty: mode=min, or false with load. Attestations add an unknown/unknown entry to the index; false gives a plain index."
-    },
-    { name: 'sbom', kind: 'string', default: 'false', description: 'SBOM attestation: true or false.' },
-    {
-        name: 'push',
-        kind: 'boolean',
-        default: 'true',
-        description: 'Push the image and its tags. Platform images go first, then the index, tags last.'
-    },
-    {
-        name: 'load',
-        kind: 'boolean',
-        default: 'false',
-        description: "Load the single-platform result into the local Docker image store (the runner's platform unless platforms names one); with push, it is pushed as well."
-    },
-    { name: 'no-cache', kind: 'boolean', default: 'false', description: 'Build without any cache.' },
-    {
-        name: 'no-cache-filters',
-        kind: 'list',
-        default: '',
-        description: 'Stages to build without cache, comma separated.'
-    },
-    { name: 'pull', kind: 'boolean', default: 'false', description: 'Always pull newer versions of base images.' },
-    {
-        name: 'cache',
-        kind: 'string',
-        default: 'auto',
-        description: 'Registry layer cache at <first image>:<cache-tag>, mode=max: true (read and written), false, or auto (read whenever there is an image; written when pushing, except from a pull request of a fork). A cache that cannot be read or written warns and does not fail the build.'
-    },
-    { name: 'cache-tag', kind: 'string', default: 'buildcache', description: 'Tag of the registry cache ref.' },
-    {
-        name: 'cache-from',
-        kind: 'list',
-        default: '',
-        description: 'Explicit cache sources in buildx form, one a line; replaces the registry cache.'
-    },
-    {
-        name: 'cache-to',
-        kind: 'list',
-        default: '',
-        description: 'Explicit cache destinations in buildx form, one a line; replaces the registry cache.'
-    },
-    {
-        name: 'qemu',
-        kind: 'string',
-        default: 'auto',
-        description: "QEMU handlers for non-native platforms: auto (binfmt image when a Docker engine runs, else the host's qemu-user-static), binfmt-image, host, or false. Only missing handlers are installed; nothing is done when every platform is native."
-    },
-    {
-        name: 'qemu-image',
-        kind: 'string',
-        default: 'tonistiigi/binfmt:qemu-v9.2.2-52',
-        description: 'binfmt installer image, pinned to a known-good QEMU; point it at a mirror to avoid Docker Hub limits.'
-    },
-    {
-        name: 'buildx-version',
-        kind: 'string',
-        default: '',
-        description: "buildx release to install (e.g. v0.36.1), verified against the release's checksums and cached. Empty: use the installed buildx."
-    },
-    {
-        name: 'buildx-mirror',
-        kind: 'string',
-        default: 'https://github.com/docker/buildx/releases/download',
-        description: 'Base address of buildx release downloads.'
-    },
-    {
-        name: 'builder',
-        kind: 'string',
-        default: '',
-        description: 'Use this existing builder instead of creating one (it is not removed afterwards).'
-    },
-    {
-        name: 'driver',
-        kind: 'string',
-        default: 'docker-container',
-        description: 'Builder driver: docker-container, remote (with endpoint) or docker.'
-    },
-    {
-        name: 'driver-opts',
-        kind: 'list',
-        default: '',
-        description: 'Driver options, one key=value a line (e.g. network=host, image=…).'
-    },
-    {
-        name: 'endpoint',
-        kind: 'string',
-        default: '',
-        description: 'BuildKit address for the remote driver (tcp://host:1234, unix:///run/buildkit/buildkitd.sock).'
-    },
-    {
-        name: 'buildkit-image',
-        kind: 'string',
-        default: 'moby/buildkit:v0.32.2',
-        description: 'BuildKit image for the docker-container driver, pinned; point it at a mirror to avoid Docker Hub limits.'
-    },
-    { name: 'buildkitd-config', kind: 'string', default: '', description: 'Path to a buildkitd.toml for the builder.' },
-    {
-        name: 'buildkitd-config-inline',
-        kind: 'list',
-        default: '',
-        description: 'buildkitd.toml content for the builder.'
-    },
-    {
-        name: 'buildkitd-flags',
-        kind: 'string',
-        default: '',
-        description: 'Extra buildkitd flags (docker-container driver).'
-    },
-    {
-        name: 'retries',
-        kind: 'string',
-        default: '3',
-        description: 'Attempts after the first for steps that are safe to repeat (pulls, downloads, bootstrap, push, imagetools), on transient registry faults only.'
-    },
-    {
-        name: 'stall-timeout',
-        kind: 'string',
-        default: '600',
-        description: 'Seconds a build or push may print nothing before it is cancelled and retried (0: never).'
-    },
-    {
-        name: 'dry-run',
-        kind: 'boolean',
-        default: 'false',
-        description: 'Resolve platforms, tags, labels, cache refs and the exact commands, print them and set the outputs; build, push and install nothing.'
-    },
-    {
-        name: 'digests',
-        kind: 'list',
-        default: '',
-        description: 'merge mode: explicit image@digest references of the legs, overriding discovery.'
-    },
-    {
-        name: 'run-id',
-        kind: 'string',
-        default: '',
-        description: "Groups one run's matrix legs and its merge, so concurrent runs never mix. Default: GITHUB_RUN_ID (set it when running legs outside GitHub)."
-    }
-];
-/** Input name → its default, for the inputs that have one. */
-const DEFAULTS = Object.fromEntries(INPUTS.filter((input) => input.default !== '').map((input) => [input.name, input.default]));
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./src/plan/errors.ts
 var errors = __nccwpck_require__(9516);
+// EXTERNAL MODULE: ./src/cli/io.ts
+var cli_io = __nccwpck_require__(1604);
+// EXTERNAL MODULE: ./src/text.ts
+var src_text = __nccwpck_require__(8992);
+;// CONCATENATED MODULE: ./src/plan/platforms.ts
+
+
+const RULES = {
+    amd64: { variants: ['', 'v2', 'v3', 'v4'], dropped: ['v1'] },
+    '386': { variants: [''] },
+    arm64: { variants: [''], dropped: ['v8'] },
+    arm: { variants: ['v5', 'v6', 'v7'], defaultVariant: 'v7' },
+    ppc64le: { variants: [''] },
+    s390x: { variants: [''] },
+    riscv64: { variants: [''] },
+    mips64le: { variants: [''] },
+    loong64: { variants: [''] }
+};
+// Other names for the same machine, as uname, Debian and containerd spell them. An alias that
+// implies a variant (armhf is arm/v7) cannot be combined with another variant.
+const ALIASES = {
+    x86_64: { arch: 'amd64' },
+    'x86-64': { arch: 'amd64' },
+    i386: { arch: '386' },
+    aarch64: { arch: 'arm64' },
+    armhf: { arch: 'arm', variant: 'v7' },
+    armv7: { arch: 'arm', variant: 'v7' },
+    armv7l: { arch: 'arm', variant: 'v7' },
+    armel: { arch: 'arm', variant: 'v6' },
+    armv6: { arch: 'arm', variant: 'v6' },
+    armv6l: { arch: 'arm', variant: 'v6' },
+    armv5: { arch: 'arm', variant: 'v5' },
+    ppc64el: { arch: 'ppc64le' },
+    mips64el: { arch: 'mips64le' },
+    loongarch64: { arch: 'loong64' }
+};
+// The order the error message lists them in: most used first (an object cannot keep it: '386' sorts first).
+const ORDER = ['amd64', 'arm64', 'arm', '386', 'ppc64le', 's390x', 'riscv64', 'mips64le', 'loong64'];
+/** Every platform id accepted, in the order the error message lists them. */
+const ACCEPTED_PLATFORMS = ORDER.flatMap((arch) => RULES[arch].variants.map((variant) => formatId('linux', arch, variant || RULES[arch].defaultVariant)));
+/**
+ * Parses the `platforms` list into normalised platforms, in the order given. Rejects an empty
+ * list, anything not buildable here (with the closest accepted spelling when one is obvious)
+ * and the same platform twice under any spelling.
+ */
+function parsePlatforms(items, input = 'platforms') {
+    const given = items.map((item) => item.trim()).filter((item) => item !== '');
+    if (given.length === 0) {
+        throw new errors/* InputError */.d(input, items.join(','), 'at least one platform, e.g. linux/amd64,linux/arm64');
+    }
+    const seen = new Map();
+    const out = [];
+    for (const raw of given) {
+        const platform = normalise(raw);
+        if (!platform)
+            throw new errors/* InputError */.d(input, raw, acceptedText(raw));
+        const first = seen.get(platform.id);
+        if (first !== undefined) {
+            throw new errors/* InputError */.d(input, raw, `each platform once, but this is ${platform.id}, already given as "${first}"`);
+        }
+        seen.set(platform.id, raw);
+        out.push(platform);
+    }
+    return out;
+}
+/** The platform of the machine this process runs on, from Node's names for it. */
+function nativePlatform(nodeArch = process.arch, os = process.platform) {
+    const arch = NODE_ARCH[nodeArch];
+    if (!arch)
+        throw new Error(`unsupported host architecture "${nodeArch}": expected one of ${Object.keys(NODE_ARCH).join(', ')}`);
+    const hostOs = os === 'win32' ? 'windows' : os;
+    // Node does not tell arm v6 from v7 without process.config; v7 is what 32-bit arm runners are.
+    const variant = arch === 'arm' ? 'v7' : undefined;
+    return { os: hostOs, arch, variant, id: formatId(hostOs, arch, variant) };
+}
+const NODE_ARCH = {
+    x64: 'amd64',
+    ia32: '386',
+    arm64: 'arm64',
+    arm: 'arm',
+    ppc64: 'ppc64le',
+    s390x: 's390x',
+    riscv64: 'riscv64',
+    mips64el: 'mips64le',
+    loong64: 'loong64'
+};
+/** The binfmt_misc handler (as qemu-user-static and tonistiigi/binfmt name it) that runs this platform's binaries. */
+function emulatorFor(platform) {
+    return EMULATOR[platform.arch];
+}
+const EMULATOR = {
+    amd64: 'qemu-x86_64',
+    '386': 'qemu-i386',
+    arm64: 'qemu-aarch64',
+    arm: 'qemu-arm',
+    ppc64le: 'qemu-ppc64le',
+    s390x: 'qemu-s390x',
+    riscv64: 'qemu-riscv64',
+    mips64le: 'qemu-mips64el',
+    loong64: 'qemu-loongarch64'
+};
+/** The architecture name `tonistiigi/binfmt --install` accepts for this platform. */
+function binfmtName(platform) {
+    return platform.arch;
+}
+/**
+ * Whether the host's CPU runs this platform's binaries without an emulator. amd64 hosts run 386.
+ * arm64 hosts are not trusted with arm/v7: many arm64 server CPUs (and runners) lack AArch32, so
+ * arm/v7 there goes through qemu-arm like any other foreign platform (its handler check decides).
+ */
+function runsNatively(platform, native) {
+    if (platform.os !== native.os)
+        return false;
+    if (platform.arch === native.arch) {
+        if (platform.arch !== 'arm')
+            return true;
+        return armLevel(platform.variant) <= armLevel(native.variant);
+    }
+    return platform.arch === '386' && native.arch === 'amd64';
+}
+function armLevel(variant) {
+    return Number((variant ?? 'v7').slice(1));
+}
+function normalise(raw) {
+    const parts = raw.toLowerCase().split('/');
+    if (parts.length > 3 || parts.some((part) => part === ''))
+        return undefined;
+    // A bare architecture (`arm64`) means a Linux one, as buildx and containerd read it.
+    const [os, archName, variantName] = parts.length === 1 ? ['linux', parts[0], undefined] : parts;
+    if (os !== 'linux')
+        return undefined;
+    const alias = ALIASES[archName];
+    const arch = alias?.arch ?? archName;
+    if (!(arch in RULES))
+        return undefined;
+    const rule = RULES[arch];
+    if (alias?.variant && variantName !== undefined)
+        return undefined;
+    let variant = alias?.variant ?? variantName ?? '';
+    if (/^\d+$/.test(variant))
+        variant = `v${variant}`;
+    if (rule.dropped?.includes(variant))
+        variant = '';
+    if (variant === '' && rule.defaultVariant)
+        variant = rule.defaultVariant;
+    if (!rule.variants.includes(variant))
+        return undefined;
+    return { os, arch: arch, variant: variant || undefined, id: formatId(os, arch, variant) };
+}
+function formatId(os, arch, variant) {
+    return variant ? `${os}/${arch}/${variant}` : `${os}/${arch}`;
+}
+function acceptedText(raw) {
+    const hint = suggest(raw);
+    return `one of ${ACCEPTED_PLATFORMS.join(', ')}${hint ? `; did you mean ${hint}?` : ''}`;
+}
+// Every spelling that parses, with and without `linux/`, mapped to its canonical id: a typo is
+// compared with all of them so `linux/aarch46` finds linux/arm64 as readily as `linux/amd46` finds amd64.
+const SPELLINGS = (() => {
+    const names = [
+        ...ACCEPTED_PLATFORMS.map((id) => id.slice('linux/'.length)),
+        ...ORDER.flatMap((arch) => (RULES[arch].dropped ?? []).map((variant) => `${arch}/${variant}`)),
+        ...Object.keys(ALIASES)
+    ];
+    const out = [];
+    for (const name of names) {
+        const id = normalise(`linux/${name}`)?.id;
+        if (id)
+            out.push([name, id], [`linux/${name}`, id]);
+    }
+    return out;
+})();
+/** The one accepted platform within a couple of keystrokes of `raw`, if there is exactly one. */
+function suggest(raw) {
+    const text = raw.toLowerCase();
+    let best = Infinity;
+    let ids = new Set();
+    for (const [spelling, id] of SPELLINGS) {
+        const d = (0,src_text/* editDistance */.YC)(text, spelling);
+        if (d < best) {
+            best = d;
+            ids = new Set([id]);
+        }
+        else if (d === best) {
+            ids.add(id);
+        }
+    }
+    return best <= 2 && ids.size === 1 ? [...ids][0] : undefined;
+}
+
 ;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/CsvError.js
 class CsvError extends Error {
   constructor(code, message, options, ...contexts) {
@@ -5672,194 +5826,6 @@ function unquote(value) {
     return value;
 }
 
-// EXTERNAL MODULE: ./src/text.ts
-var src_text = __nccwpck_require__(8992);
-;// CONCATENATED MODULE: ./src/plan/platforms.ts
-
-
-const RULES = {
-    amd64: { variants: ['', 'v2', 'v3', 'v4'], dropped: ['v1'] },
-    '386': { variants: [''] },
-    arm64: { variants: [''], dropped: ['v8'] },
-    arm: { variants: ['v5', 'v6', 'v7'], defaultVariant: 'v7' },
-    ppc64le: { variants: [''] },
-    s390x: { variants: [''] },
-    riscv64: { variants: [''] },
-    mips64le: { variants: [''] },
-    loong64: { variants: [''] }
-};
-// Other names for the same machine, as uname, Debian and containerd spell them. An alias that
-// implies a variant (armhf is arm/v7) cannot be combined with another variant.
-const ALIASES = {
-    x86_64: { arch: 'amd64' },
-    'x86-64': { arch: 'amd64' },
-    i386: { arch: '386' },
-    aarch64: { arch: 'arm64' },
-    armhf: { arch: 'arm', variant: 'v7' },
-    armv7: { arch: 'arm', variant: 'v7' },
-    armv7l: { arch: 'arm', variant: 'v7' },
-    armel: { arch: 'arm', variant: 'v6' },
-    armv6: { arch: 'arm', variant: 'v6' },
-    armv6l: { arch: 'arm', variant: 'v6' },
-    armv5: { arch: 'arm', variant: 'v5' },
-    ppc64el: { arch: 'ppc64le' },
-    mips64el: { arch: 'mips64le' },
-    loongarch64: { arch: 'loong64' }
-};
-// The order the error message lists them in: most used first (an object cannot keep it: '386' sorts first).
-const ORDER = ['amd64', 'arm64', 'arm', '386', 'ppc64le', 's390x', 'riscv64', 'mips64le', 'loong64'];
-/** Every platform id accepted, in the order the error message lists them. */
-const ACCEPTED_PLATFORMS = ORDER.flatMap((arch) => RULES[arch].variants.map((variant) => formatId('linux', arch, variant || RULES[arch].defaultVariant)));
-/**
- * Parses the `platforms` list into normalised platforms, in the order given. Rejects an empty
- * list, anything not buildable here (with the closest accepted spelling when one is obvious)
- * and the same platform twice under any spelling.
- */
-function parsePlatforms(items, input = 'platforms') {
-    const given = items.map((item) => item.trim()).filter((item) => item !== '');
-    if (given.length === 0) {
-        throw new errors/* InputError */.d(input, items.join(','), 'at least one platform, e.g. linux/amd64,linux/arm64');
-    }
-    const seen = new Map();
-    const out = [];
-    for (const raw of given) {
-        const platform = normalise(raw);
-        if (!platform)
-            throw new errors/* InputError */.d(input, raw, acceptedText(raw));
-        const first = seen.get(platform.id);
-        if (first !== undefined) {
-            throw new errors/* InputError */.d(input, raw, `each platform once, but this is ${platform.id}, already given as "${first}"`);
-        }
-        seen.set(platform.id, raw);
-        out.push(platform);
-    }
-    return out;
-}
-/** The platform of the machine this process runs on, from Node's names for it. */
-function nativePlatform(nodeArch = process.arch, os = process.platform) {
-    const arch = NODE_ARCH[nodeArch];
-    if (!arch)
-        throw new Error(`unsupported host architecture "${nodeArch}": expected one of ${Object.keys(NODE_ARCH).join(', ')}`);
-    const hostOs = os === 'win32' ? 'windows' : os;
-    // Node does not tell arm v6 from v7 without process.config; v7 is what 32-bit arm runners are.
-    const variant = arch === 'arm' ? 'v7' : undefined;
-    return { os: hostOs, arch, variant, id: formatId(hostOs, arch, variant) };
-}
-const NODE_ARCH = {
-    x64: 'amd64',
-    ia32: '386',
-    arm64: 'arm64',
-    arm: 'arm',
-    ppc64: 'ppc64le',
-    s390x: 's390x',
-    riscv64: 'riscv64',
-    mips64el: 'mips64le',
-    loong64: 'loong64'
-};
-/** The binfmt_misc handler (as qemu-user-static and tonistiigi/binfmt name it) that runs this platform's binaries. */
-function emulatorFor(platform) {
-    return EMULATOR[platform.arch];
-}
-const EMULATOR = {
-    amd64: 'qemu-x86_64',
-    '386': 'qemu-i386',
-    arm64: 'qemu-aarch64',
-    arm: 'qemu-arm',
-    ppc64le: 'qemu-ppc64le',
-    s390x: 'qemu-s390x',
-    riscv64: 'qemu-riscv64',
-    mips64le: 'qemu-mips64el',
-    loong64: 'qemu-loongarch64'
-};
-/** The architecture name `tonistiigi/binfmt --install` accepts for this platform. */
-function binfmtName(platform) {
-    return platform.arch;
-}
-/**
- * Whether the host's CPU runs this platform's binaries without an emulator. amd64 hosts run 386.
- * arm64 hosts are not trusted with arm/v7: many arm64 server CPUs (and runners) lack AArch32, so
- * arm/v7 there goes through qemu-arm like any other foreign platform (its handler check decides).
- */
-function runsNatively(platform, native) {
-    if (platform.os !== native.os)
-        return false;
-    if (platform.arch === native.arch) {
-        if (platform.arch !== 'arm')
-            return true;
-        return armLevel(platform.variant) <= armLevel(native.variant);
-    }
-    return platform.arch === '386' && native.arch === 'amd64';
-}
-function armLevel(variant) {
-    return Number((variant ?? 'v7').slice(1));
-}
-function normalise(raw) {
-    const parts = raw.toLowerCase().split('/');
-    if (parts.length > 3 || parts.some((part) => part === ''))
-        return undefined;
-    // A bare architecture (`arm64`) means a Linux one, as buildx and containerd read it.
-    const [os, archName, variantName] = parts.length === 1 ? ['linux', parts[0], undefined] : parts;
-    if (os !== 'linux')
-        return undefined;
-    const alias = ALIASES[archName];
-    const arch = alias?.arch ?? archName;
-    if (!(arch in RULES))
-        return undefined;
-    const rule = RULES[arch];
-    if (alias?.variant && variantName !== undefined)
-        return undefined;
-    let variant = alias?.variant ?? variantName ?? '';
-    if (/^\d+$/.test(variant))
-        variant = `v${variant}`;
-    if (rule.dropped?.includes(variant))
-        variant = '';
-    if (variant === '' && rule.defaultVariant)
-        variant = rule.defaultVariant;
-    if (!rule.variants.includes(variant))
-        return undefined;
-    return { os, arch: arch, variant: variant || undefined, id: formatId(os, arch, variant) };
-}
-function formatId(os, arch, variant) {
-    return variant ? `${os}/${arch}/${variant}` : `${os}/${arch}`;
-}
-function acceptedText(raw) {
-    const hint = suggest(raw);
-    return `one of ${ACCEPTED_PLATFORMS.join(', ')}${hint ? `; did you mean ${hint}?` : ''}`;
-}
-// Every spelling that parses, with and without `linux/`, mapped to its canonical id: a typo is
-// compared with all of them so `linux/aarch46` finds linux/arm64 as readily as `linux/amd46` finds amd64.
-const SPELLINGS = (() => {
-    const names = [
-        ...ACCEPTED_PLATFORMS.map((id) => id.slice('linux/'.length)),
-        ...ORDER.flatMap((arch) => (RULES[arch].dropped ?? []).map((variant) => `${arch}/${variant}`)),
-        ...Object.keys(ALIASES)
-    ];
-    const out = [];
-    for (const name of names) {
-        const id = normalise(`linux/${name}`)?.id;
-        if (id)
-            out.push([name, id], [`linux/${name}`, id]);
-    }
-    return out;
-})();
-/** The one accepted platform within a couple of keystrokes of `raw`, if there is exactly one. */
-function suggest(raw) {
-    const text = raw.toLowerCase();
-    let best = Infinity;
-    let ids = new Set();
-    for (const [spelling, id] of SPELLINGS) {
-        const d = (0,src_text/* editDistance */.YC)(text, spelling);
-        if (d < best) {
-            best = d;
-            ids = new Set([id]);
-        }
-        else if (d === best) {
-            ids.add(id);
-        }
-    }
-    return best <= 2 && ids.size === 1 ? [...ids][0] : undefined;
-}
-
 ;// CONCATENATED MODULE: ./src/plan/image.ts
 
 
@@ -5977,51 +5943,6 @@ function validateTag(tag, input = 'tags') {
         throw new errors/* InputError */.d(input, tag, `a tag of 1 to ${TAG_MAX_LENGTH} characters from [A-Za-z0-9_.-], not starting with "." or "-"`);
     }
     return tag;
-}
-
-// EXTERNAL MODULE: ./src/plan/versions.ts
-var versions = __nccwpck_require__(3390);
-;// CONCATENATED MODULE: ./src/plan/matrix.ts
-
-
-/*
- * The hand-off between matrix legs and the merge job goes through the registry itself: each leg
- * tags its by-digest push with a name made of the commit, the run and the platform, so the merge
- * finds every leg from the image name alone, and two runs (of one commit or of two) never mix.
- */
-function platformSlug(platforms) {
-    return platforms.map((p) => p.id.replace(/\//g, '-')).join('_');
-}
-/** `leg-<sha7>-<run>-<platform>`: where a leg leaves its result for the merge. */
-function legTag(context, runId, platforms) {
-    return safeTag(`leg-${context.sha.slice(0, 7)}-${runId}-${platformSlug(platforms)}`);
-}
-/** Explicit `digests` (image@sha256:… or a bare sha256:…, which means the first image). */
-function parseDigestRefs(items, image) {
-    return items.map((item) => {
-        if (/^sha256:[0-9a-f]{64}$/.test(item))
-            return `${image}@${item}`;
-        if (/^[^@\s]+@sha256:[0-9a-f]{64}$/.test(item))
-            return item;
-        throw new errors/* InputError */.d('digests', item, 'image@sha256:<64 hex> or sha256:<64 hex> references, one a line');
-    });
-}
-/**
- * Which cache tags a build reads and writes. The default branch and releases write `<tag>`;
- * another branch or a pull request writes its own `<tag>-<branch>` and reads the default
- * branch's as a fallback, so it never evicts it. A matrix leg adds its platform, so legs never
- * overwrite each other's cache.
- */
-function cacheScope(context, tag, leg) {
-    const legPart = leg ? `-${platformSlug(leg)}` : '';
-    const base = safeTag(`${tag}${legPart}`);
-    const branch = /^refs\/heads\/(.+)$/.exec(context.ref)?.[1];
-    const pr = /^refs\/pull\/(\d+)\//.exec(context.ref)?.[1];
-    const onDefault = branch !== undefined && branch === (context.repo.defaultBranch ?? 'main');
-    if (context.ref.startsWith('refs/tags/') || onDefault || (!branch && !pr))
-        return { write: base, readOnly: [] };
-    const scope = pr ? `pr-${pr}` : branch;
-    return { write: safeTag(`${base}-${scope}`), readOnly: [base] };
 }
 
 ;// CONCATENATED MODULE: ./src/plan/dates.ts
@@ -6342,66 +6263,6 @@ function expandExpressions(text, context, now) {
     return render(text, globalResolver(context, now));
 }
 
-;// CONCATENATED MODULE: ./src/plan/tags/flavor.ts
-
-
-
-
-const ACCEPTED_FLAVOR = 'one setting a line: latest=auto|true|false, prefix=<text>[,onlatest=true|false], suffix=<text>[,onlatest=true|false]';
-/** Parses the `flavor` input (metadata-action syntax). Throws InputError('flavor', line, …). */
-function parseFlavor(raw) {
-    const flavor = { latest: 'auto', prefix: '', prefixLatest: false, suffix: '', suffixLatest: false };
-    for (const line of parseList(raw)) {
-        const fail = (why) => {
-            throw new errors/* InputError */.d('flavor', line, `${ACCEPTED_FLAVOR} (${why})`);
-        };
-        const pairs = parseKeyValues(line);
-        const [first, ...rest] = pairs;
-        if (!first)
-            continue;
-        const key = first[0].toLowerCase();
-        const value = first[1];
-        switch (key) {
-            case 'latest':
-                if (!['auto', 'true', 'false'].includes(value))
-                    fail(`latest must be auto, true or false, not "${value}"`);
-                if (rest.length > 0)
-                    fail('latest takes no other attribute');
-                flavor.latest = value;
-                break;
-            case 'prefix':
-            case 'suffix': {
-                try {
-                    checkTemplate(value, GLOBAL_EXPRESSIONS);
-                }
-                catch (err) {
-                    fail(err.message);
-                }
-                let onLatest = false;
-                for (const [k, v] of rest) {
-                    if (k.toLowerCase() !== 'onlatest')
-                        fail(`unknown attribute "${k}"`);
-                    if (!/^(true|false)$/i.test(v))
-                        fail(`onlatest must be true or false, not "${v}"`);
-                    onLatest = v.toLowerCase() === 'true';
-                }
-                if (key === 'prefix') {
-                    flavor.prefix = value;
-                    flavor.prefixLatest = onLatest;
-                }
-                else {
-                    flavor.suffix = value;
-                    flavor.suffixLatest = onLatest;
-                }
-                break;
-            }
-            default:
-                fail(`unknown setting "${first[0]}"`);
-        }
-    }
-    return flavor;
-}
-
 ;// CONCATENATED MODULE: ./src/plan/tags/rules.ts
 
 
@@ -6654,457 +6515,6 @@ function compileMatch(pattern) {
     catch (err) {
         throw new Error(`invalid regular expression: ${err.message}`);
     }
-}
-
-;// CONCATENATED MODULE: ./src/inputs/read.ts
-
-
-
-
-
-
-
-
-
-
-
-// The command line still imports the defaults from here; they live in the spec table.
-
-function rawInputs(read) {
-    const get = (name) => {
-        const value = read(name).trim();
-        return value === '' ? (DEFAULTS[name] ?? '') : value;
-    };
-    return {
-        get,
-        exact: (name) => read(name),
-        given: (name) => read(name).trim() !== '',
-        list: (name, comma = false) => parseList(get(name), { comma })
-    };
-}
-/** Reads and validates every input, secrets included. Throws InputError before anything is built or pushed. */
-function readInputs(read, cwd = process.cwd(), native = nativePlatform()) {
-    const raw = rawInputs(read);
-    const mode = oneOf(raw.get('mode'), 'mode', ['build', 'platform', 'merge']);
-    const push = bool(raw.get('push'), 'push');
-    const load = bool(raw.get('load'), 'load');
-    const builder = readBuilder(raw);
-    const images = readImages(raw, mode, push || load);
-    const { platforms, digests } = readPlatforms(raw, mode, images, load, native);
-    const { context, file } = readBuildSource(raw, mode, cwd);
-    return {
-        mode,
-        images,
-        platforms,
-        tagRules: parseTagRules(raw.get('tags')),
-        flavor: parseFlavor(raw.get('flavor')),
-        labels: raw.list('labels'),
-        annotations: raw.list('annotations'),
-        context,
-        file,
-        target: raw.get('target'),
-        buildArgs: raw.list('build-args'),
-        buildContexts: raw.list('build-contexts'),
-        ...readSecrets(raw, cwd),
-        ssh: raw.list('ssh'),
-        network: raw.get('network'),
-        addHosts: raw.list('add-hosts', true),
-        shmSize: raw.get('shm-size'),
-        ulimit: raw.list('ulimit'),
-        provenance: readProvenance(raw, load),
-        sbom: raw.get('sbom'),
-        push,
-        load,
-        noCache: bool(raw.get('no-cache'), 'no-cache'),
-        noCacheFilters: raw.list('no-cache-filters', true),
-        pull: bool(raw.get('pull'), 'pull'),
-        ...readCache(raw, push),
-        ...builder,
-        digests,
-        runId: runId(raw.get('run-id')),
-        ...readLimits(raw),
-        dryRun: bool(raw.get('dry-run'), 'dry-run'),
-        metadataSource: oneOf(raw.get('metadata-source'), 'metadata-source', ['auto', 'workflow', 'git'])
-    };
-}
-/** QEMU, buildx and the builder: the driver decides which of the others may be set. */
-function readBuilder(raw) {
-    const driver = oneOf(raw.get('driver'), 'driver', ['docker-container', 'remote', 'docker']);
-    const endpoint = raw.get('endpoint');
-    if (driver === 'remote' && endpoint === '')
-        throw new errors/* InputError */.d('endpoint', '', 'the BuildKit address (tcp://host:1234 or unix:///path) when driver is remote');
-    if (driver !== 'remote' && endpoint !== '')
-        throw new errors/* InputError */.d('endpoint', endpoint, 'empty unless driver is remote');
-    if (driver !== 'docker-container') {
-        // Only a builder the action starts itself can be given a buildkitd configuration.
-        for (const name of ['buildkitd-config', 'buildkitd-config-inline', 'buildkitd-flags']) {
-            if (raw.given(name))
-                throw new errors/* InputError */.d(name, raw.get(name).split('\n')[0], `empty with driver ${driver}: configure that BuildKit where it runs`);
-        }
-    }
-    const buildxVersion = raw.get('buildx-version');
-    if (buildxVersion !== '')
-        (0,versions/* releaseTag */.a)(buildxVersion);
-    return {
-        qemu: qemuMode(raw.get('qemu')),
-        qemuImage: raw.get('qemu-image'),
-        buildxVersion,
-        buildxMirror: raw.get('buildx-mirror'),
-        builder: raw.get('builder'),
-        driver,
-        driverOpts: raw.list('driver-opts'),
-        endpoint,
-        buildkitImage: raw.get('buildkit-image'),
-        buildkitdConfig: raw.get('buildkitd-config'),
-        buildkitdConfigInline: raw.exact('buildkitd-config-inline'),
-        buildkitdFlags: raw.get('buildkitd-flags')
-    };
-}
-function readImages(raw, mode, output) {
-    const images = parseImages(raw.get('images'));
-    if ((output || mode !== 'build') && images.length === 0) {
-        throw new errors/* InputError */.d('images', '', 'at least one image name (e.g. ghcr.io/owner/app) when push, load or mode platform/merge is set');
-    }
-    return images;
-}
-/** What `platforms` left empty builds, unless load asks for the native platform. */
-const DEFAULT_PLATFORMS = 'linux/amd64,linux/arm64';
-/**
- * The platforms to build (with load and none given: the native one, the only kind the local image
- * store takes), and the merge's explicit digests.
- */
-function readPlatforms(raw, mode, images, load, native) {
-    const digests = raw.list('digests', true);
-    if (mode === 'merge' && !raw.given('platforms') && digests.length === 0) {
-        // A default here would silently leave out a platform the matrix built: the half image users ship by accident.
-        throw new errors/* InputError */.d('platforms', '', 'in merge mode, the list of platforms every matrix leg built (or explicit digests)');
-    }
-    if (load && !raw.given('platforms'))
-        return { platforms: [native], digests };
-    const platformsRaw = raw.given('platforms') ? raw.get('platforms') : DEFAULT_PLATFORMS;
-    const items = parseList(platformsRaw, { comma: true });
-    if (items.length === 0)
-        throw new errors/* InputError */.d('platforms', platformsRaw, 'at least one platform, e.g. linux/amd64,linux/arm64');
-    const platforms = parsePlatforms(items);
-    if (digests.length > 0)
-        parseDigestRefs(digests, images[0]);
-    if (load && platforms.length > 1) {
-        throw new errors/* InputError */.d('platforms', platforms.map((p) => p.id).join(','), 'one platform when load is true (the local image store holds one platform per tag); leave platforms empty for the native one');
-    }
-    return { platforms, digests };
-}
-/** The context and Dockerfile must exist before a builder is started for them (a merge builds nothing). */
-function readBuildSource(raw, mode, cwd) {
-    const context = raw.get('context');
-    const file = raw.get('file');
-    const remoteContext = /^(https?:\/\/|git@|github\.com\/)|\.git(#.*)?$/.test(context);
-    if (mode !== 'merge' && !remoteContext) {
-        const dir = external_node_path_default().resolve(cwd, context);
-        if (!(0,external_node_fs_.existsSync)(dir) || !(0,external_node_fs_.statSync)(dir).isDirectory())
-            throw new errors/* InputError */.d('context', context, 'an existing directory (relative to the workspace) or a git URL');
-        const dockerfile = external_node_path_default().resolve(cwd, file || external_node_path_default().join(context, 'Dockerfile'));
-        if (file !== '-' && !(0,external_node_fs_.existsSync)(dockerfile))
-            throw new errors/* InputError */.d('file', file || external_node_path_default().join(context, 'Dockerfile'), 'an existing Dockerfile');
-    }
-    return { context, file };
-}
-const SECRET_ID = /^[A-Za-z0-9_.-]+$/;
-/** `secrets`, `secret-envs` and `secret-files`, each split into its id and what it names. */
-function readSecrets(raw, cwd) {
-    const secrets = secretItems(raw.exact('secrets')).map((item, index) => {
-        const eq = item.indexOf('=');
-        const id = eq > 0 ? item.slice(0, eq).trim() : '';
-        // Never echo the item: without a valid id, any of it may be the secret itself.
-        if (!SECRET_ID.test(id))
-            throw new errors/* InputError */.d('secrets', `item ${index + 1} (value not shown)`, 'lines of id=value, the id made of letters, digits, _ . -');
-        return { id, value: item.slice(eq + 1) };
-    });
-    const secretEnvs = raw.list('secret-envs', true).map((item) => {
-        const [id, env] = idPair('secret-envs', item);
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env))
-            throw new errors/* InputError */.d('secret-envs', item, 'id=ENV_NAME, the name made of letters, digits and _');
-        return { id, env };
-    });
-    const secretFiles = raw.list('secret-files').map((item) => {
-        const [id, file] = idPair('secret-files', item);
-        if (!(0,external_node_fs_.existsSync)(external_node_path_default().resolve(cwd, file)))
-            throw new errors/* InputError */.d('secret-files', item, 'id=path of an existing file (relative to the workspace)');
-        return { id, path: file };
-    });
-    return { secrets, secretEnvs, secretFiles };
-}
-/** `id=rest` of secret-envs and secret-files (they name a variable or a file, never a value, so the item may be shown). */
-function idPair(input, item) {
-    const eq = item.indexOf('=');
-    const id = eq > 0 ? item.slice(0, eq).trim() : '';
-    const rest = eq > 0 ? item.slice(eq + 1).trim() : '';
-    if (!SECRET_ID.test(id) || rest === '')
-        throw new errors/* InputError */.d(input, item, 'id=value pairs, the id made of letters, digits, _ . -');
-    return [id, rest];
-}
-/**
- * The `secrets` items as build-push-action reads them: one a line, commas belonging to the value
- * (`tok=user=alice,password=s3cret` is one secret). An item that starts with a double quote runs
- * to the closing quote at the end of a line, so it may span lines (a PEM key); `""` inside it is
- * one quote. Values are kept exactly; blank lines are dropped.
- */
-function secretItems(text) {
-    const lines = text.split(/\r?\n/);
-    const items = [];
-    for (let i = 0; i < lines.length; i++) {
-        const line = lines[i];
-        if (line.trim() === '')
-            continue;
-        if (!line.trimStart().startsWith('"')) {
-            items.push(line);
-            continue;
-        }
-        // A quoted item: gather lines until one ends with a quote that is not half of a `""`.
-        const start = i;
-        let quoted = line.trimStart().slice(1);
-        while (!closesQuote(quoted) && i + 1 < lines.length)
-            quoted += `\n${lines[++i]}`;
-        if (!closesQuote(quoted))
-            throw new errors/* InputError */.d('secrets', `item ${items.length + 1} (value not shown)`, `a closing " at the end of a line for the quoted item that starts on line ${start + 1}`);
-        items.push(quoted.trimEnd().slice(0, -1).replace(/""/g, '"'));
-    }
-    return items;
-}
-/** Whether a quoted item's text (after its opening quote) ends with its closing quote. */
-function closesQuote(text) {
-    const trailing = /"+$/.exec(text.trimEnd())?.[0].length ?? 0;
-    return trailing % 2 === 1;
-}
-/**
- * `provenance` as buildx takes it: true, false, or its attestation's key=value options. Empty:
- * mode=min, but off with load, as build-push-action leaves it: the local image store cannot take
- * the attestation's index ("docker exporter does not currently support exporting manifest lists").
- */
-function readProvenance(raw, load) {
-    if (!raw.given('provenance'))
-        return load ? 'false' : 'mode=min';
-    const value = raw.get('provenance');
-    const accepted = 'true, false, or key=value options, comma separated: mode=min|max, builder-id=<url>, version=v0.2|v1, inline-only=, reproducible=, disabled= (true|false)';
-    if (/^(true|false)$/i.test(value))
-        return String(bool(value, 'provenance', accepted));
-    const valid = value.split(',').every((pair) => {
-        const eq = pair.indexOf('=');
-        const key = pair.slice(0, eq).trim();
-        const option = pair.slice(eq + 1).trim();
-        switch (eq > 0 ? key : '') {
-            case 'mode':
-                return option === 'min' || option === 'max';
-            case 'builder-id':
-                return option !== '';
-            case 'version':
-                return option === 'v0.2' || option === 'v1';
-            case 'inline-only':
-            case 'reproducible':
-            case 'disabled':
-                return option === 'true' || option === 'false';
-            default:
-                return false;
-        }
-    });
-    if (!valid)
-        throw new errors/* InputError */.d('provenance', value, accepted);
-    return value;
-}
-function readCache(raw, push) {
-    const setting = raw.get('cache');
-    const cache = setting === 'auto' ? push : bool(setting, 'cache', 'true, false or auto');
-    const cacheTag = raw.get('cache-tag');
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/.test(cacheTag))
-        throw new errors/* InputError */.d('cache-tag', cacheTag, 'a tag name of letters, digits, _ . - (at most 101 characters)');
-    return { cache, cacheTag, cacheFrom: raw.list('cache-from'), cacheTo: raw.list('cache-to') };
-}
-function readLimits(raw) {
-    return {
-        retries: integer(raw.get('retries'), 'retries', 0, 10),
-        stallTimeoutMs: integer(raw.get('stall-timeout'), 'stall-timeout', 0, 24 * 3600) * 1000
-    };
-}
-// The YAML 1.2 core schema's booleans, as @actions/core's getBooleanInput accepts them: a typo fails.
-function bool(value, input, accepted = 'true or false') {
-    if (['true', 'True', 'TRUE'].includes(value))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(value))
-        return false;
-    throw new errors/* InputError */.d(input, value, accepted);
-}
-function oneOf(value, input, accepted) {
-    if (accepted.includes(value))
-        return value;
-    throw new errors/* InputError */.d(input, value, `one of ${accepted.join(', ')}`);
-}
-function qemuMode(value) {
-    if (['true', 'True', 'TRUE'].includes(value))
-        return 'auto';
-    if (['false', 'False', 'FALSE'].includes(value))
-        return 'false';
-    return oneOf(value, 'qemu', ['auto', 'binfmt-image', 'host', 'false']);
-}
-function runId(value) {
-    if (value !== '' && !/^[A-Za-z0-9_.-]{1,40}$/.test(value))
-        throw new errors/* InputError */.d('run-id', value, 'letters, digits, _ . - (at most 40)');
-    return value;
-}
-function integer(value, input, min, max) {
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
-        throw new errors/* InputError */.d(input, value, `a whole number from ${min} to ${max}`);
-    return Number(value);
-}
-
-;// CONCATENATED MODULE: ./src/ports.ts
-/** Collects secrets and masks them in any text before it is printed, whatever prints it. */
-class Masker {
-    secrets = new Set();
-    add(value) {
-        if (!value)
-            return;
-        for (const part of [value, ...value.split(/\r?\n/)]) {
-            // Masking one or two characters would shred the whole log and hide nothing worth hiding.
-            if (part.trim().length >= 3)
-                this.secrets.add(part.trim());
-        }
-    }
-    mask(text) {
-        let out = text;
-        for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
-            out = out.split(secret).join('***');
-        }
-        return out;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/cli/io.ts
-
-
-const COLOURS = {
-    bold: '\u001b[1m',
-    dim: '\u001b[2m',
-    red: '\u001b[31m',
-    green: '\u001b[32m',
-    yellow: '\u001b[33m',
-    reset: '\u001b[0m'
-};
-function cliEdges(options) {
-    const { flags, out, isTTY } = options;
-    const now = options.now ?? Date.now;
-    const masker = new Masker();
-    const outputs = new Map();
-    const state = new Map();
-    const paint = (colour, text) => isTTY ? `${COLOURS[colour]}${text}${COLOURS.reset}` : text;
-    const write = (text) => {
-        out.write(`${masker.mask(text)}\n`);
-    };
-    // Lines are stamped with the seconds since their phase began (or since the run began, between phases).
-    const phaseStarts = [now()];
-    const stamp = () => paint('dim', `[${seconds(now() - phaseStarts[phaseStarts.length - 1]).padStart(6)}s]`);
-    const lines = (message, decorate = (l) => l) => {
-        for (const line of message.split(/\r?\n/))
-            write(`${stamp()} ${decorate(line)}`);
-    };
-    const log = {
-        info: (message) => lines(message),
-        warning: (message) => lines(message, (line) => paint('yellow', `warning: ${line}`)),
-        debug: (message) => {
-            if (options.verbose)
-                lines(message, (line) => paint('dim', `debug: ${line}`));
-        },
-        group: async (name, fn) => {
-            write(paint('bold', `▶ ${name}`));
-            const start = now();
-            phaseStarts.push(start);
-            try {
-                const value = await fn();
-                phaseStarts.pop();
-                write(`${paint('green', '✔')} ${paint('bold', name)} (${seconds(now() - start)} s)`);
-                return value;
-            }
-            catch (error) {
-                phaseStarts.pop();
-                write(`${paint('red', '✖')} ${paint('bold', name)} failed after ${seconds(now() - start)} s`);
-                throw error;
-            }
-        },
-        setSecret: (value) => masker.add(value)
-    };
-    return {
-        log,
-        masker,
-        outputs,
-        print: (text) => write(text),
-        input: (name) => flags.get(name) ?? '',
-        setOutput: (name, value) => {
-            outputs.set(name, value);
-        },
-        saveState: (name, value) => {
-            state.set(name, value);
-            if (options.stateFile)
-                (0,external_node_fs_.writeFileSync)(options.stateFile, `${JSON.stringify(Object.fromEntries(state), null, 2)}\n`, { mode: 0o600 });
-        },
-        getState: (name) => state.get(name) ?? readStateFile(options.stateFile)[name] ?? '',
-        // The job summary has no place on a terminal: the command line prints its own result table.
-        summary: async () => undefined
-    };
-}
-function readStateFile(file) {
-    if (!file || !(0,external_node_fs_.existsSync)(file))
-        return {};
-    try {
-        const parsed = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
-        return parsed && typeof parsed === 'object' ? parsed : {};
-    }
-    catch {
-        return {};
-    }
-}
-function seconds(ms) {
-    return (Math.max(0, ms) / 1000).toFixed(1);
-}
-/**
- * The result a person reads last: each platform's digest, the index digest and every tag pushed,
- * from the pipeline's outputs (the same values the action sets).
- */
-function resultTable(outputs) {
-    const digest = outputs.get('digest') ?? '';
-    const tags = (outputs.get('tags') ?? '').split('\n').filter(Boolean);
-    let platforms = {};
-    try {
-        platforms = JSON.parse(outputs.get('platform-digests') || '{}');
-    }
-    catch {
-        platforms = {};
-    }
-    const rows = Object.entries(platforms).map(([platform, d]) => [platform, d]);
-    rows.push(['index', digest || '(nothing pushed)']);
-    tags.forEach((tag, i) => rows.push([i === 0 ? 'tags' : '', tag]));
-    if (tags.length === 0)
-        rows.push(['tags', '(none)']);
-    const version = outputs.get('version');
-    if (version)
-        rows.push(['version', version]);
-    const width = Math.max(...rows.map(([left]) => left.length));
-    return ['Result', ...rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`)].join('\n');
-}
-/**
- * Outputs as `name=value` lines, a multi-line value as `name<<DELIMITER … DELIMITER`: the format of
- * the runner's $GITHUB_OUTPUT file, so scripts can read them the same way.
- */
-function formatOutputs(outputs) {
-    const lines = [];
-    for (const [name, value] of outputs) {
-        if (!value.includes('\n')) {
-            lines.push(`${name}=${value}`);
-            continue;
-        }
-        let delimiter = 'EOF';
-        while (value.split('\n').includes(delimiter))
-            delimiter += '_';
-        lines.push(`${name}<<${delimiter}`, value, delimiter);
-    }
-    return lines.join('\n');
 }
 
 // EXTERNAL MODULE: ./node_modules/semver/index.js
@@ -7569,6 +6979,49 @@ function createBuilderArgv(spec) {
     return argv;
 }
 
+;// CONCATENATED MODULE: ./src/plan/matrix.ts
+
+
+/*
+ * The hand-off between matrix legs and the merge job goes through the registry itself: each leg
+ * tags its by-digest push with a name made of the commit, the run and the platform, so the merge
+ * finds every leg from the image name alone, and two runs (of one commit or of two) never mix.
+ */
+function platformSlug(platforms) {
+    return platforms.map((p) => p.id.replace(/\//g, '-')).join('_');
+}
+/** `leg-<sha7>-<run>-<platform>`: where a leg leaves its result for the merge. */
+function legTag(context, runId, platforms) {
+    return safeTag(`leg-${context.sha.slice(0, 7)}-${runId}-${platformSlug(platforms)}`);
+}
+/** Explicit `digests` (image@sha256:… or a bare sha256:…, which means the first image). */
+function parseDigestRefs(items, image) {
+    return items.map((item) => {
+        if (/^sha256:[0-9a-f]{64}$/.test(item))
+            return `${image}@${item}`;
+        if (/^[^@\s]+@sha256:[0-9a-f]{64}$/.test(item))
+            return item;
+        throw new errors/* InputError */.d('digests', item, 'image@sha256:<64 hex> or sha256:<64 hex> references, one a line');
+    });
+}
+/**
+ * Which cache tags a build reads and writes. The default branch and releases write `<tag>`;
+ * another branch or a pull request writes its own `<tag>-<branch>` and reads the default
+ * branch's as a fallback, so it never evicts it. A matrix leg adds its platform, so legs never
+ * overwrite each other's cache.
+ */
+function cacheScope(context, tag, leg) {
+    const legPart = leg ? `-${platformSlug(leg)}` : '';
+    const base = safeTag(`${tag}${legPart}`);
+    const branch = /^refs\/heads\/(.+)$/.exec(context.ref)?.[1];
+    const pr = /^refs\/pull\/(\d+)\//.exec(context.ref)?.[1];
+    const onDefault = branch !== undefined && branch === (context.repo.defaultBranch ?? 'main');
+    if (context.ref.startsWith('refs/tags/') || onDefault || (!branch && !pr))
+        return { write: base, readOnly: [] };
+    const scope = pr ? `pr-${pr}` : branch;
+    return { write: safeTag(`${base}-${scope}`), readOnly: [base] };
+}
+
 ;// CONCATENATED MODULE: ./src/plan/steps.ts
 /** `--builder NAME` when a builder is in use; imagetools also works without one. */
 function builderFlag(builder) {
@@ -7788,6 +7241,9 @@ function secretSpecs(inputs, paths) {
     ];
 }
 
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./src/tools/retry.ts
 var retry = __nccwpck_require__(2765);
 ;// CONCATENATED MODULE: ./src/tools/qemu.ts
@@ -8711,6 +8167,614 @@ function timeTable(timings) {
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: ./src/plan/versions.ts
+var versions = __nccwpck_require__(3390);
+;// CONCATENATED MODULE: ./src/plan/tags/flavor.ts
+
+
+
+
+const ACCEPTED_FLAVOR = 'one setting a line: latest=auto|true|false, prefix=<text>[,onlatest=true|false], suffix=<text>[,onlatest=true|false]';
+/** Parses the `flavor` input (metadata-action syntax). Throws InputError('flavor', line, …). */
+function parseFlavor(raw) {
+    const flavor = { latest: 'auto', prefix: '', prefixLatest: false, suffix: '', suffixLatest: false };
+    for (const line of parseList(raw)) {
+        const fail = (why) => {
+            throw new errors/* InputError */.d('flavor', line, `${ACCEPTED_FLAVOR} (${why})`);
+        };
+        const pairs = parseKeyValues(line);
+        const [first, ...rest] = pairs;
+        if (!first)
+            continue;
+        const key = first[0].toLowerCase();
+        const value = first[1];
+        switch (key) {
+            case 'latest':
+                if (!['auto', 'true', 'false'].includes(value))
+                    fail(`latest must be auto, true or false, not "${value}"`);
+                if (rest.length > 0)
+                    fail('latest takes no other attribute');
+                flavor.latest = value;
+                break;
+            case 'prefix':
+            case 'suffix': {
+                try {
+                    checkTemplate(value, GLOBAL_EXPRESSIONS);
+                }
+                catch (err) {
+                    fail(err.message);
+                }
+                let onLatest = false;
+                for (const [k, v] of rest) {
+                    if (k.toLowerCase() !== 'onlatest')
+                        fail(`unknown attribute "${k}"`);
+                    if (!/^(true|false)$/i.test(v))
+                        fail(`onlatest must be true or false, not "${v}"`);
+                    onLatest = v.toLowerCase() === 'true';
+                }
+                if (key === 'prefix') {
+                    flavor.prefix = value;
+                    flavor.prefixLatest = onLatest;
+                }
+                else {
+                    flavor.suffix = value;
+                    flavor.suffixLatest = onLatest;
+                }
+                break;
+            }
+            default:
+                fail(`unknown setting "${first[0]}"`);
+        }
+    }
+    return flavor;
+}
+
+;// CONCATENATED MODULE: ./src/inputs/specs.ts
+const INPUTS = [
+    {
+        name: 'mode',
+        kind: 'string',
+        default: 'build',
+        description: "build: build every platform and publish the index (one job). platform: one leg of a matrix, pushed by digest for a later merge. merge: publish the legs' digests as one index."
+    },
+    {
+        name: 'images',
+        kind: 'list',
+        default: '',
+        description: 'Image names, one a line or comma separated (e.g. ghcr.io/owner/app). Lower-cased. The first one also holds the registry cache and the by-digest push.'
+    },
+    {
+        name: 'platforms',
+        kind: 'list',
+        default: '',
+        description: "Target platforms, comma or newline separated (linux/amd64, linux/arm64, linux/arm/v7, linux/riscv64, \u2026). Empty: linux/amd64,linux/arm64; with load, the runner's own platform."
+    },
+    {
+        name: 'tags',
+        kind: 'list',
+        default: '',
+        description: "Tag rules, one a line, in docker/metadata-action's syntax (type=semver,pattern={{version}}, type=ref,event=branch, type=sha, type=raw,value=…). Empty: branch, pull request, {{version}}, {{major}}.{{minor}}, {{major}} (not for 0.x) and sha."
+    },
+    {
+        name: 'flavor',
+        kind: 'list',
+        default: '',
+        description: 'Global tag options: latest=auto|true|false, prefix=, suffix= (each with ,onlatest=true|false).'
+    },
+    {
+        name: 'labels',
+        kind: 'list',
+        default: '',
+        description: 'Extra image labels, one key=value a line; they override the computed OCI labels.'
+    },
+    {
+        name: 'annotations',
+        kind: 'list',
+        default: '',
+        description: 'Extra annotations, one a line, in buildx form ([index:|manifest:]key=value); they override the computed ones.'
+    },
+    {
+        name: 'metadata-source',
+        kind: 'string',
+        default: 'auto',
+        description: 'Where the commit, ref and repository come from: workflow (the GitHub event), git (the local repository, for runs outside GitHub) or auto.'
+    },
+    {
+        name: 'context',
+        kind: 'string',
+        default: '.',
+        description: 'Build context: a path (relative to the workspace) or a git URL.'
+    },
+    {
+        name: 'file',
+        kind: 'string',
+        default: '',
+        description: 'Path to the Dockerfile. Default: Dockerfile in the context.'
+    },
+    { name: 'target', kind: 'string', default: '', description: 'Build stage to stop at.' },
+    { name: 'build-args', kind: 'list', default: '', description: 'Build arguments, one KEY=value a line.' },
+    {
+        name: 'build-contexts',
+        kind: 'list',
+        default: '',
+        description: 'Additional named build contexts, one name=path|url a line.'
+    },
+    {
+        name: 'secrets',
+        kind: 'list',
+        default: '',
+        description: 'Build secrets, one id=value a line. Written to a private file and passed by path: the value never reaches argv or the log.'
+    },
+    {
+        name: 'secret-envs',
+        kind: 'list',
+        default: '',
+        description: 'Build secrets from environment variables, id=ENV_NAME, comma or newline separated.'
+    },
+    { name: 'secret-files', kind: 'list', default: '', description: 'Build secrets from files, one id=path a line.' },
+    {
+        name: 'ssh',
+        kind: 'list',
+        default: '',
+        description: 'SSH agent sockets or keys to expose to the build, one default|id=path a line.'
+    },
+    { name: 'network', kind: 'string', default: '', description: 'Network mode for RUN steps (default, none, host).' },
+    {
+        name: 'add-hosts',
+        kind: 'list',
+        default: '',
+        description: 'Extra host:ip entries for RUN steps, comma or newline separated.'
+    },
+    { name: 'shm-size', kind: 'string', default: '', description: 'Size of /dev/shm for RUN steps (e.g. 2g).' },
+    { name: 'ulimit', kind: 'list', default: '', description: 'Ulimits for RUN steps, one type=soft:hard a line.' },
+    {
+        name: 'provenance',
+        kind: 'string',
+        default: '',
+        description: "Provenance attestation: false, true, mode=min, mode=max, or buildx's other options (e.g. mode=max,builder-id=\u2026). Empty: mode=min, or false with load. Attestations add an unknown/unknown entry to the index; false gives a plain index."
+    },
+    { name: 'sbom', kind: 'string', default: 'false', description: 'SBOM attestation: true or false.' },
+    {
+        name: 'push',
+        kind: 'boolean',
+        default: 'true',
+        description: 'Push the image and its tags. Platform images go first, then the index, tags last.'
+    },
+    {
+        name: 'load',
+        kind: 'boolean',
+        default: 'false',
+        description: "Load the single-platform result into the local Docker image store (the runner's platform unless platforms names one); with push, it is pushed as well."
+    },
+    { name: 'no-cache', kind: 'boolean', default: 'false', description: 'Build without any cache.' },
+    {
+        name: 'no-cache-filters',
+        kind: 'list',
+        default: '',
+        description: 'Stages to build without cache, comma separated.'
+    },
+    { name: 'pull', kind: 'boolean', default: 'false', description: 'Always pull newer versions of base images.' },
+    {
+        name: 'cache',
+        kind: 'string',
+        default: 'auto',
+        description: 'Registry layer cache at <first image>:<cache-tag>, mode=max: true (read and written), false, or auto (read whenever there is an image; written when pushing, except from a pull request of a fork). A cache that cannot be read or written warns and does not fail the build.'
+    },
+    { name: 'cache-tag', kind: 'string', default: 'buildcache', description: 'Tag of the registry cache ref.' },
+    {
+        name: 'cache-from',
+        kind: 'list',
+        default: '',
+        description: 'Explicit cache sources in buildx form, one a line; replaces the registry cache.'
+    },
+    {
+        name: 'cache-to',
+        kind: 'list',
+        default: '',
+        description: 'Explicit cache destinations in buildx form, one a line; replaces the registry cache.'
+    },
+    {
+        name: 'qemu',
+        kind: 'string',
+        default: 'auto',
+        description: "QEMU handlers for non-native platforms: auto (binfmt image when a Docker engine runs, else the host's qemu-user-static), binfmt-image, host, or false. Only missing handlers are installed; nothing is done when every platform is native."
+    },
+    {
+        name: 'qemu-image',
+        kind: 'string',
+        default: 'tonistiigi/binfmt:qemu-v9.2.2-52',
+        description: 'binfmt installer image, pinned to a known-good QEMU; point it at a mirror to avoid Docker Hub limits.'
+    },
+    {
+        name: 'buildx-version',
+        kind: 'string',
+        default: '',
+        description: "buildx release to install (e.g. v0.36.1), verified against the release's checksums and cached. Empty: use the installed buildx."
+    },
+    {
+        name: 'buildx-mirror',
+        kind: 'string',
+        default: 'https://github.com/docker/buildx/releases/download',
+        description: 'Base address of buildx release downloads.'
+    },
+    {
+        name: 'builder',
+        kind: 'string',
+        default: '',
+        description: 'Use this existing builder instead of creating one (it is not removed afterwards).'
+    },
+    {
+        name: 'driver',
+        kind: 'string',
+        default: 'docker-container',
+        description: 'Builder driver: docker-container, remote (with endpoint) or docker.'
+    },
+    {
+        name: 'driver-opts',
+        kind: 'list',
+        default: '',
+        description: 'Driver options, one key=value a line (e.g. network=host, image=…).'
+    },
+    {
+        name: 'endpoint',
+        kind: 'string',
+        default: '',
+        description: 'BuildKit address for the remote driver (tcp://host:1234, unix:///run/buildkit/buildkitd.sock).'
+    },
+    {
+        name: 'buildkit-image',
+        kind: 'string',
+        default: 'moby/buildkit:v0.32.2',
+        description: 'BuildKit image for the docker-container driver, pinned; point it at a mirror to avoid Docker Hub limits.'
+    },
+    { name: 'buildkitd-config', kind: 'string', default: '', description: 'Path to a buildkitd.toml for the builder.' },
+    {
+        name: 'buildkitd-config-inline',
+        kind: 'list',
+        default: '',
+        description: 'buildkitd.toml content for the builder.'
+    },
+    {
+        name: 'buildkitd-flags',
+        kind: 'string',
+        default: '',
+        description: 'Extra buildkitd flags (docker-container driver).'
+    },
+    {
+        name: 'retries',
+        kind: 'string',
+        default: '3',
+        description: 'Attempts after the first for steps that are safe to repeat (pulls, downloads, bootstrap, push, imagetools), on transient registry faults only.'
+    },
+    {
+        name: 'stall-timeout',
+        kind: 'string',
+        default: '600',
+        description: 'Seconds a build or push may print nothing before it is cancelled and retried (0: never).'
+    },
+    {
+        name: 'dry-run',
+        kind: 'boolean',
+        default: 'false',
+        description: 'Resolve platforms, tags, labels, cache refs and the exact commands, print them and set the outputs; build, push and install nothing.'
+    },
+    {
+        name: 'digests',
+        kind: 'list',
+        default: '',
+        description: 'merge mode: explicit image@digest references of the legs, overriding discovery.'
+    },
+    {
+        name: 'run-id',
+        kind: 'string',
+        default: '',
+        description: "Groups one run's matrix legs and its merge, so concurrent runs never mix. Default: GITHUB_RUN_ID (set it when running legs outside GitHub)."
+    }
+];
+/** Input name → its default, for the inputs that have one. */
+const DEFAULTS = Object.fromEntries(INPUTS.filter((input) => input.default !== '').map((input) => [input.name, input.default]));
+
+;// CONCATENATED MODULE: ./src/inputs/read.ts
+
+
+
+
+
+
+
+
+
+
+
+// The command line still imports the defaults from here; they live in the spec table.
+
+function rawInputs(read) {
+    const get = (name) => {
+        const value = read(name).trim();
+        return value === '' ? (DEFAULTS[name] ?? '') : value;
+    };
+    return {
+        get,
+        exact: (name) => read(name),
+        given: (name) => read(name).trim() !== '',
+        list: (name, comma = false) => parseList(get(name), { comma })
+    };
+}
+/** Reads and validates every input, secrets included. Throws InputError before anything is built or pushed. */
+function readInputs(read, cwd = process.cwd(), native = nativePlatform()) {
+    const raw = rawInputs(read);
+    const mode = oneOf(raw.get('mode'), 'mode', ['build', 'platform', 'merge']);
+    const push = bool(raw.get('push'), 'push');
+    const load = bool(raw.get('load'), 'load');
+    const builder = readBuilder(raw);
+    const images = readImages(raw, mode, push || load);
+    const { platforms, digests } = readPlatforms(raw, mode, images, load, native);
+    const { context, file } = readBuildSource(raw, mode, cwd);
+    return {
+        mode,
+        images,
+        platforms,
+        tagRules: parseTagRules(raw.get('tags')),
+        flavor: parseFlavor(raw.get('flavor')),
+        labels: raw.list('labels'),
+        annotations: raw.list('annotations'),
+        context,
+        file,
+        target: raw.get('target'),
+        buildArgs: raw.list('build-args'),
+        buildContexts: raw.list('build-contexts'),
+        ...readSecrets(raw, cwd),
+        ssh: raw.list('ssh'),
+        network: raw.get('network'),
+        addHosts: raw.list('add-hosts', true),
+        shmSize: raw.get('shm-size'),
+        ulimit: raw.list('ulimit'),
+        provenance: readProvenance(raw, load),
+        sbom: raw.get('sbom'),
+        push,
+        load,
+        noCache: bool(raw.get('no-cache'), 'no-cache'),
+        noCacheFilters: raw.list('no-cache-filters', true),
+        pull: bool(raw.get('pull'), 'pull'),
+        ...readCache(raw, push),
+        ...builder,
+        digests,
+        runId: runId(raw.get('run-id')),
+        ...readLimits(raw),
+        dryRun: bool(raw.get('dry-run'), 'dry-run'),
+        metadataSource: oneOf(raw.get('metadata-source'), 'metadata-source', ['auto', 'workflow', 'git'])
+    };
+}
+/** QEMU, buildx and the builder: the driver decides which of the others may be set. */
+function readBuilder(raw) {
+    const driver = oneOf(raw.get('driver'), 'driver', ['docker-container', 'remote', 'docker']);
+    const endpoint = raw.get('endpoint');
+    if (driver === 'remote' && endpoint === '')
+        throw new errors/* InputError */.d('endpoint', '', 'the BuildKit address (tcp://host:1234 or unix:///path) when driver is remote');
+    if (driver !== 'remote' && endpoint !== '')
+        throw new errors/* InputError */.d('endpoint', endpoint, 'empty unless driver is remote');
+    if (driver !== 'docker-container') {
+        // Only a builder the action starts itself can be given a buildkitd configuration.
+        for (const name of ['buildkitd-config', 'buildkitd-config-inline', 'buildkitd-flags']) {
+            if (raw.given(name))
+                throw new errors/* InputError */.d(name, raw.get(name).split('\n')[0], `empty with driver ${driver}: configure that BuildKit where it runs`);
+        }
+    }
+    const buildxVersion = raw.get('buildx-version');
+    if (buildxVersion !== '')
+        (0,versions/* releaseTag */.a)(buildxVersion);
+    return {
+        qemu: qemuMode(raw.get('qemu')),
+        qemuImage: raw.get('qemu-image'),
+        buildxVersion,
+        buildxMirror: raw.get('buildx-mirror'),
+        builder: raw.get('builder'),
+        driver,
+        driverOpts: raw.list('driver-opts'),
+        endpoint,
+        buildkitImage: raw.get('buildkit-image'),
+        buildkitdConfig: raw.get('buildkitd-config'),
+        buildkitdConfigInline: raw.exact('buildkitd-config-inline'),
+        buildkitdFlags: raw.get('buildkitd-flags')
+    };
+}
+function readImages(raw, mode, output) {
+    const images = parseImages(raw.get('images'));
+    if ((output || mode !== 'build') && images.length === 0) {
+        throw new errors/* InputError */.d('images', '', 'at least one image name (e.g. ghcr.io/owner/app) when push, load or mode platform/merge is set');
+    }
+    return images;
+}
+/** What `platforms` left empty builds, unless load asks for the native platform. */
+const DEFAULT_PLATFORMS = 'linux/amd64,linux/arm64';
+/**
+ * The platforms to build (with load and none given: the native one, the only kind the local image
+ * store takes), and the merge's explicit digests.
+ */
+function readPlatforms(raw, mode, images, load, native) {
+    const digests = raw.list('digests', true);
+    if (mode === 'merge' && !raw.given('platforms') && digests.length === 0) {
+        // A default here would silently leave out a platform the matrix built: the half image users ship by accident.
+        throw new errors/* InputError */.d('platforms', '', 'in merge mode, the list of platforms every matrix leg built (or explicit digests)');
+    }
+    if (load && !raw.given('platforms'))
+        return { platforms: [native], digests };
+    const platformsRaw = raw.given('platforms') ? raw.get('platforms') : DEFAULT_PLATFORMS;
+    const items = parseList(platformsRaw, { comma: true });
+    if (items.length === 0)
+        throw new errors/* InputError */.d('platforms', platformsRaw, 'at least one platform, e.g. linux/amd64,linux/arm64');
+    const platforms = parsePlatforms(items);
+    if (digests.length > 0)
+        parseDigestRefs(digests, images[0]);
+    if (load && platforms.length > 1) {
+        throw new errors/* InputError */.d('platforms', platforms.map((p) => p.id).join(','), 'one platform when load is true (the local image store holds one platform per tag); leave platforms empty for the native one');
+    }
+    return { platforms, digests };
+}
+/** The context and Dockerfile must exist before a builder is started for them (a merge builds nothing). */
+function readBuildSource(raw, mode, cwd) {
+    const context = raw.get('context');
+    const file = raw.get('file');
+    const remoteContext = /^(https?:\/\/|git@|github\.com\/)|\.git(#.*)?$/.test(context);
+    if (mode !== 'merge' && !remoteContext) {
+        const dir = external_node_path_default().resolve(cwd, context);
+        if (!(0,external_node_fs_.existsSync)(dir) || !(0,external_node_fs_.statSync)(dir).isDirectory())
+            throw new errors/* InputError */.d('context', context, 'an existing directory (relative to the workspace) or a git URL');
+        const dockerfile = external_node_path_default().resolve(cwd, file || external_node_path_default().join(context, 'Dockerfile'));
+        if (file !== '-' && !(0,external_node_fs_.existsSync)(dockerfile))
+            throw new errors/* InputError */.d('file', file || external_node_path_default().join(context, 'Dockerfile'), 'an existing Dockerfile');
+    }
+    return { context, file };
+}
+const SECRET_ID = /^[A-Za-z0-9_.-]+$/;
+/** `secrets`, `secret-envs` and `secret-files`, each split into its id and what it names. */
+function readSecrets(raw, cwd) {
+    const secrets = secretItems(raw.exact('secrets')).map((item, index) => {
+        const eq = item.indexOf('=');
+        const id = eq > 0 ? item.slice(0, eq).trim() : '';
+        // Never echo the item: without a valid id, any of it may be the secret itself.
+        if (!SECRET_ID.test(id))
+            throw new errors/* InputError */.d('secrets', `item ${index + 1} (value not shown)`, 'lines of id=value, the id made of letters, digits, _ . -');
+        return { id, value: item.slice(eq + 1) };
+    });
+    const secretEnvs = raw.list('secret-envs', true).map((item) => {
+        const [id, env] = idPair('secret-envs', item);
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env))
+            throw new errors/* InputError */.d('secret-envs', item, 'id=ENV_NAME, the name made of letters, digits and _');
+        return { id, env };
+    });
+    const secretFiles = raw.list('secret-files').map((item) => {
+        const [id, file] = idPair('secret-files', item);
+        if (!(0,external_node_fs_.existsSync)(external_node_path_default().resolve(cwd, file)))
+            throw new errors/* InputError */.d('secret-files', item, 'id=path of an existing file (relative to the workspace)');
+        return { id, path: file };
+    });
+    return { secrets, secretEnvs, secretFiles };
+}
+/** `id=rest` of secret-envs and secret-files (they name a variable or a file, never a value, so the item may be shown). */
+function idPair(input, item) {
+    const eq = item.indexOf('=');
+    const id = eq > 0 ? item.slice(0, eq).trim() : '';
+    const rest = eq > 0 ? item.slice(eq + 1).trim() : '';
+    if (!SECRET_ID.test(id) || rest === '')
+        throw new errors/* InputError */.d(input, item, 'id=value pairs, the id made of letters, digits, _ . -');
+    return [id, rest];
+}
+/**
+ * The `secrets` items as build-push-action reads them: one a line, commas belonging to the value
+ * (`tok=user=alice,password=s3cret` is one secret). An item that starts with a double quote runs
+ * to the closing quote at the end of a line, so it may span lines (a PEM key); `""` inside it is
+ * one quote. Values are kept exactly; blank lines are dropped.
+ */
+function secretItems(text) {
+    const lines = text.split(/\r?\n/);
+    const items = [];
+    for (let i = 0; i < lines.length; i++) {
+        const line = lines[i];
+        if (line.trim() === '')
+            continue;
+        if (!line.trimStart().startsWith('"')) {
+            items.push(line);
+            continue;
+        }
+        // A quoted item: gather lines until one ends with a quote that is not half of a `""`.
+        const start = i;
+        let quoted = line.trimStart().slice(1);
+        while (!closesQuote(quoted) && i + 1 < lines.length)
+            quoted += `\n${lines[++i]}`;
+        if (!closesQuote(quoted))
+            throw new errors/* InputError */.d('secrets', `item ${items.length + 1} (value not shown)`, `a closing " at the end of a line for the quoted item that starts on line ${start + 1}`);
+        items.push(quoted.trimEnd().slice(0, -1).replace(/""/g, '"'));
+    }
+    return items;
+}
+/** Whether a quoted item's text (after its opening quote) ends with its closing quote. */
+function closesQuote(text) {
+    const trailing = /"+$/.exec(text.trimEnd())?.[0].length ?? 0;
+    return trailing % 2 === 1;
+}
+/**
+ * `provenance` as buildx takes it: true, false, or its attestation's key=value options. Empty:
+ * mode=min, but off with load, as build-push-action leaves it: the local image store cannot take
+ * the attestation's index ("docker exporter does not currently support exporting manifest lists").
+ */
+function readProvenance(raw, load) {
+    if (!raw.given('provenance'))
+        return load ? 'false' : 'mode=min';
+    const value = raw.get('provenance');
+    const accepted = 'true, false, or key=value options, comma separated: mode=min|max, builder-id=<url>, version=v0.2|v1, inline-only=, reproducible=, disabled= (true|false)';
+    if (/^(true|false)$/i.test(value))
+        return String(bool(value, 'provenance', accepted));
+    const valid = value.split(',').every((pair) => {
+        const eq = pair.indexOf('=');
+        const key = pair.slice(0, eq).trim();
+        const option = pair.slice(eq + 1).trim();
+        switch (eq > 0 ? key : '') {
+            case 'mode':
+                return option === 'min' || option === 'max';
+            case 'builder-id':
+                return option !== '';
+            case 'version':
+                return option === 'v0.2' || option === 'v1';
+            case 'inline-only':
+            case 'reproducible':
+            case 'disabled':
+                return option === 'true' || option === 'false';
+            default:
+                return false;
+        }
+    });
+    if (!valid)
+        throw new errors/* InputError */.d('provenance', value, accepted);
+    return value;
+}
+function readCache(raw, push) {
+    const setting = raw.get('cache');
+    const cache = setting === 'auto' ? push : bool(setting, 'cache', 'true, false or auto');
+    const cacheTag = raw.get('cache-tag');
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/.test(cacheTag))
+        throw new errors/* InputError */.d('cache-tag', cacheTag, 'a tag name of letters, digits, _ . - (at most 101 characters)');
+    return { cache, cacheTag, cacheFrom: raw.list('cache-from'), cacheTo: raw.list('cache-to') };
+}
+function readLimits(raw) {
+    return {
+        retries: integer(raw.get('retries'), 'retries', 0, 10),
+        stallTimeoutMs: integer(raw.get('stall-timeout'), 'stall-timeout', 0, 24 * 3600) * 1000
+    };
+}
+// The YAML 1.2 core schema's booleans, as @actions/core's getBooleanInput accepts them: a typo fails.
+function bool(value, input, accepted = 'true or false') {
+    if (['true', 'True', 'TRUE'].includes(value))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(value))
+        return false;
+    throw new errors/* InputError */.d(input, value, accepted);
+}
+function oneOf(value, input, accepted) {
+    if (accepted.includes(value))
+        return value;
+    throw new errors/* InputError */.d(input, value, `one of ${accepted.join(', ')}`);
+}
+function qemuMode(value) {
+    if (['true', 'True', 'TRUE'].includes(value))
+        return 'auto';
+    if (['false', 'False', 'FALSE'].includes(value))
+        return 'false';
+    return oneOf(value, 'qemu', ['auto', 'binfmt-image', 'host', 'false']);
+}
+function runId(value) {
+    if (value !== '' && !/^[A-Za-z0-9_.-]{1,40}$/.test(value))
+        throw new errors/* InputError */.d('run-id', value, 'letters, digits, _ . - (at most 40)');
+    return value;
+}
+function integer(value, input, min, max) {
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
+        throw new errors/* InputError */.d(input, value, `a whole number from ${min} to ${max}`);
+    return Number(value);
+}
+
 ;// CONCATENATED MODULE: ./src/inputs/git.ts
 
 
@@ -9515,19 +9579,140 @@ function registryOptions(env, run, stallMs) {
     return { env, run, timeoutMs: stallMs || undefined };
 }
 
+// EXTERNAL MODULE: ./src/ports.ts
+var ports = __nccwpck_require__(6467);
+;// CONCATENATED MODULE: ./src/pipeline/state.ts
+
+
+function saveState(edges, state) {
+    edges.saveState('cleanup', JSON.stringify(state));
+}
+/**
+ * The runner's child watcher for the pipeline: keeps the children that are running in the state
+ * (key `processes`), saved as each one starts and ends, so a post step or `--clean-up` after a
+ * SIGKILL can stop them. Where /proc is missing nothing is recorded: nothing could be verified.
+ */
+function trackProcesses(edges, proc = '/proc') {
+    const live = new Map();
+    return (pid, command, running) => {
+        if (running) {
+            const identity = processIdentity(pid, proc);
+            if (!identity)
+                return;
+            live.set(pid, { pid, ...identity, command: external_node_path_default().basename(command) });
+        }
+        else if (!live.delete(pid)) {
+            return;
+        }
+        edges.saveState('processes', JSON.stringify([...live.values()]));
+    };
+}
+/** The start time and boot id of a live process, or undefined when it is gone (or there is no /proc). */
+function processIdentity(pid, proc = '/proc') {
+    try {
+        const stat = (0,external_node_fs_.readFileSync)(external_node_path_default().join(proc, String(pid), 'stat'), 'utf8');
+        // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
+        const startTicks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+        const bootId = (0,external_node_fs_.readFileSync)(external_node_path_default().join(proc, 'sys/kernel/random/boot_id'), 'utf8').trim();
+        return startTicks && /^\d+$/.test(startTicks) ? { startTicks, bootId } : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * Reads what main saved, every field checked: the record comes from a file or an environment
+ * variable, and what it names is run (buildx) or removed (a builder, a directory, a process group).
+ * A field that is not what main writes is dropped; a record that is not JSON is nothing to clean.
+ */
+function loadState(edges) {
+    const raw = edges.getState('cleanup');
+    const processes = loadProcesses(edges.getState('processes'));
+    const nothing = processes.length > 0 ? { builder: '', tempDir: '', processes } : undefined;
+    if (!raw)
+        return nothing;
+    let record;
+    try {
+        record = JSON.parse(raw);
+    }
+    catch {
+        return nothing;
+    }
+    if (!isObject(record))
+        return nothing;
+    return {
+        builder: typeof record.builder === 'string' && BUILDER_NAME.test(record.builder) ? record.builder : '',
+        buildx: buildxBin(record.buildx),
+        tempDir: tempDirectory(record.tempDir),
+        processes
+    };
+}
+// The names docker accepts for a builder; never one that buildx would read as a flag.
+const BUILDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** Only the two shapes findBuildx and installBuildx give: `docker buildx`, or a buildx binary itself. */
+function buildxBin(value) {
+    if (!isObject(value))
+        return undefined;
+    const { command, prefix, version } = value;
+    if (typeof command !== 'string' || typeof version !== 'string' || !Array.isArray(prefix))
+        return undefined;
+    if (!/^(unknown|\d+\.\d+\.\d+[-+0-9A-Za-z.]*)$/.test(version))
+        return undefined;
+    const plugin = command === 'docker' && prefix.length === 1 && prefix[0] === 'buildx';
+    const standalone = prefix.length === 0 &&
+        (command === 'buildx' || (external_node_path_default().isAbsolute(command) && /^(docker-)?buildx(\.exe)?$/.test(external_node_path_default().basename(command))));
+    if (!plugin && !standalone)
+        return undefined;
+    return { command, prefix: prefix, version };
+}
+/** Main's temporary directories are made by mkdtemp as <temp>/multiarch-XXXXXX. */
+function tempDirectory(value) {
+    if (typeof value !== 'string' || !external_node_path_default().isAbsolute(value))
+        return '';
+    const normal = external_node_path_default().normalize(value);
+    return normal === value && /^multiarch-[A-Za-z0-9]+$/.test(external_node_path_default().basename(normal)) ? value : '';
+}
+function loadProcesses(raw) {
+    let parsed;
+    try {
+        parsed = raw ? JSON.parse(raw) : [];
+    }
+    catch {
+        return [];
+    }
+    if (!Array.isArray(parsed))
+        return [];
+    return parsed
+        .filter((p) => isObject(p) &&
+        Number.isSafeInteger(p.pid) &&
+        p.pid > 1 &&
+        typeof p.startTicks === 'string' &&
+        /^\d+$/.test(p.startTicks) &&
+        typeof p.bootId === 'string' &&
+        /^[0-9a-f-]{1,64}$/.test(p.bootId) &&
+        typeof p.command === 'string' &&
+        /^[\w.+-]{1,64}$/.test(p.command))
+        .map(({ pid, startTicks, bootId, command }) => ({ pid, startTicks, bootId, command }));
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/session.ts
+
 
 
 function openSession(runEnv) {
     const log = runEnv.edges.log;
-    const masker = runEnv.masker ?? new Masker();
+    const masker = runEnv.masker ?? new ports/* Masker */.G();
     const session = {
         edges: runEnv.edges,
         env: runEnv.env,
         cwd: runEnv.cwd,
         log,
         masker,
-        runner: (0,tools_exec/* createRunner */.ji)(log, masker),
+        // Children are kept in the state while they run: a SIGKILLed run leaves them for post to stop.
+        runner: (0,tools_exec/* createRunner */.ji)(log, masker, trackProcesses(runEnv.edges)),
         now: runEnv.now ?? (() => new Date()),
         timings: [],
         current: '',
@@ -9543,28 +9728,6 @@ function openSession(runEnv) {
         }
     };
     return session;
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/state.ts
-function saveState(edges, state) {
-    edges.saveState('cleanup', JSON.stringify(state));
-}
-/** Reads what main saved; a missing or unreadable record means there is nothing to clean. */
-function loadState(edges) {
-    const raw = edges.getState('cleanup');
-    if (!raw)
-        return undefined;
-    try {
-        const parsed = JSON.parse(raw);
-        return {
-            builder: typeof parsed.builder === 'string' ? parsed.builder : '',
-            buildx: parsed.buildx,
-            tempDir: typeof parsed.tempDir === 'string' ? parsed.tempDir : ''
-        };
-    }
-    catch {
-        return undefined;
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/run.ts
@@ -9698,8 +9861,10 @@ async function runStep(session, plan, step, progress, bx, state, retries) {
 
 
 
+
+
 /** Removes what main recorded it created, and nothing else. Never fails the job; safe to run twice. */
-async function post(edges) {
+async function post(edges, proc = '/proc') {
     const log = edges.log;
     const state = loadState(edges);
     if (!state) {
@@ -9707,9 +9872,12 @@ async function post(edges) {
         return;
     }
     await log.group('Clean up', async () => {
+        // First the processes: a build still running would go on pushing, and holds the builder.
+        for (const record of state.processes)
+            await stopGroup(record, log, proc);
         if (state.builder && state.buildx) {
             try {
-                const outcome = await removeBuilder({ bin: state.buildx, run: (0,tools_exec/* createRunner */.ji)(log, new Masker()), log, retries: 0 }, state.builder);
+                const outcome = await removeBuilder({ bin: state.buildx, run: (0,tools_exec/* createRunner */.ji)(log, new ports/* Masker */.G()), log, retries: 0 }, state.builder);
                 log.info(outcome === 'removed' ? `removed builder ${state.builder}` : `builder ${state.builder} was already gone`);
             }
             catch (error) {
@@ -9720,15 +9888,75 @@ async function post(edges) {
             await (0,promises_.rm)(state.tempDir, { recursive: true, force: true }).catch((e) => log.warning(`could not remove ${state.tempDir}: ${e.message}`));
     });
 }
+/**
+ * Stops a process group main started, if it is still that group. Its leader must be the very
+ * process recorded (same start time, same boot): a pid reused by another program is never
+ * signalled. A group whose leader has exited is still ours while any member lives, because the
+ * kernel hands out no pid that is in use as a process group id.
+ */
+async function stopGroup(record, log, proc) {
+    const { pid, command } = record;
+    const leader = processIdentity(pid, proc);
+    if (leader && (leader.startTicks !== record.startTicks || leader.bootId !== record.bootId)) {
+        log.info(`process ${pid} (${command}) has ended; pid ${pid} now belongs to another process, left alone`);
+        return;
+    }
+    // A leader nobody reaped (its parent was killed) is a zombie: a group of zombies has ended too.
+    if (groupMembers(pid, proc).length === 0) {
+        log.info(`process group ${pid} (${command}) had already ended`);
+        return;
+    }
+    signalGroup(pid, 'SIGTERM');
+    const deadline = Date.now() + 10_000;
+    while (groupMembers(pid, proc).length > 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    if (groupMembers(pid, proc).length > 0) {
+        signalGroup(pid, 'SIGKILL');
+        log.info(`stopped process group ${pid} (${command}) with SIGKILL: it outlived SIGTERM by 10 s`);
+    }
+    else {
+        log.info(`stopped process group ${pid} (${command}), left running by a run that was killed`);
+    }
+}
+function signalGroup(pgid, signal) {
+    try {
+        process.kill(-pgid, signal);
+    }
+    catch {
+        // gone meanwhile
+    }
+}
+/** Live processes (zombies excluded) whose process group is `pgid`. */
+function groupMembers(pgid, proc) {
+    const members = [];
+    let entries;
+    try {
+        entries = (0,external_node_fs_.readdirSync)(proc);
+    }
+    catch {
+        return members;
+    }
+    for (const entry of entries) {
+        if (!/^\d+$/.test(entry))
+            continue;
+        try {
+            const stat = (0,external_node_fs_.readFileSync)(external_node_path_default().join(proc, entry, 'stat'), 'utf8');
+            // Fields after the command name: state, ppid, pgrp, …
+            const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+            if (Number(pgrp) === pgid && state !== 'Z')
+                members.push(Number(entry));
+        }
+        catch {
+            // gone meanwhile
+        }
+    }
+    return members;
+}
 
-;// CONCATENATED MODULE: ./src/cli/run.ts
-
-
-
-
-
-
-
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
+;// CONCATENATED MODULE: ./src/cli/args.ts
+/** The command line's flags: every input of the action, plus a few of its own; strict parsing. */
 
 
 const COMMAND = 'multiarch-publish';
@@ -9747,7 +9975,7 @@ const OWN_FLAGS = [
     {
         flag: 'state-file',
         value: 'FILE',
-        description: 'Also keep the clean-up record (the builder this run creates) in FILE; --clean-up --state-file FILE removes it after a run that was killed outright.'
+        description: 'Also keep the clean-up record (the builder this run creates, the build processes it runs) in FILE; --clean-up --state-file FILE stops and removes them after a run that was killed outright.'
     },
     { flag: 'clean-up', value: '', description: 'Only remove what the run that wrote --state-file created, then exit.' },
     { flag: 'verbose', value: '', description: 'Print debug lines too.' },
@@ -9822,6 +10050,10 @@ function parseCliArgs(argv) {
     };
     if (args.cleanUp && !args.stateFile)
         throw new UsageError('--clean-up needs --state-file FILE: the record of what to remove');
+    // On Actions the run id comes from GITHUB_RUN_ID; here one made up would name legs no merge can find.
+    if (inputs.get('mode')?.trim().toLowerCase() === 'platform' && !inputs.get('run-id')?.trim())
+        throw new UsageError('--mode platform needs --run-id ID: the merge (--mode merge --run-id ID) finds the legs by it; ' +
+            'give every leg and the merge the same one');
     return args;
 }
 /**
@@ -9880,6 +10112,7 @@ function closest(flag, accepted) {
     }
     return best?.flag;
 }
+/** Levenshtein distance; the one place the flag suggestions measure it. */
 function editDistance(a, b) {
     let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
     for (let i = 1; i <= a.length; i++) {
@@ -9890,6 +10123,12 @@ function editDistance(a, b) {
     }
     return previous[b.length];
 }
+
+;// CONCATENATED MODULE: ./src/cli/help.ts
+/** --help, generated from the input specs, so every input of the action is listed with its description. */
+
+
+
 /** --help: generated from the input list, so every input of the action is there with its description. */
 function usage() {
     const lines = [
@@ -9919,7 +10158,7 @@ function usage() {
     lines.push('', 'Command line:');
     for (const own of OWN_FLAGS)
         lines.push(`  ${own.flag === 'help' ? '-h, ' : ''}--${own.flag}${own.value ? ` ${own.value}` : ''}`, ...wrap(own.description, 6, 100));
-    lines.push('', 'Exit status: 0 done, 1 the build or push failed (the reason on stderr), 2 bad flags or input values.', '', 'Example:', `  ${COMMAND} --images 127.0.0.1:5000/demo/hello --platforms linux/amd64,linux/arm64 \\`, '    --driver remote --endpoint unix:///run/buildkit/buildkitd.sock \\', '    --tags type=sha --tags type=raw,value=latest', '');
+    lines.push('', 'Exit status: 0 done, 1 the build or push failed (the reason on stderr), 2 bad flags or input values,', '130 interrupted (SIGINT or SIGTERM: what the run started is stopped and its builder removed first).', '', 'Example:', `  ${COMMAND} --images 127.0.0.1:5000/demo/hello --platforms linux/amd64,linux/arm64 \\`, '    --driver remote --endpoint unix:///run/buildkit/buildkitd.sock \\', '    --tags type=sha --tags type=raw,value=latest', '');
     return lines.join('\n');
 }
 function wrap(text, indent, width) {
@@ -9938,6 +10177,17 @@ function wrap(text, indent, width) {
         out.push(' '.repeat(indent) + line);
     return out;
 }
+
+;// CONCATENATED MODULE: ./src/cli/run.ts
+/** The command line's run: flags → the pipeline → the clean-up → the result table, and the exit status. */
+
+
+
+
+
+
+
+
 /**
  * The command line: flags → the action's pipeline (main's run, then post's clean-up, always, in this
  * process) → the result table. Returns the exit status.
@@ -9957,13 +10207,22 @@ async function runCli(argv, io) {
         io.stdout.write(usage());
         return 0;
     }
-    const edges = cliEdges({
+    const edges = (0,cli_io/* cliEdges */.zd)({
         flags: args.inputs,
         out: io.stdout,
         isTTY: io.isTTY,
         stateFile: args.stateFile,
         verbose: args.verbose
     });
+    const restore = (0,cli_io/* divertWorkflowCommands */.Wv)(io.stdout, edges.log);
+    try {
+        return await runPipeline(args, io, edges);
+    }
+    finally {
+        restore();
+    }
+}
+async function runPipeline(args, io, edges) {
     const cleanUp = () => post(edges).catch((error) => edges.log.warning(`clean-up: ${error.message}`));
     if (args.cleanUp) {
         await cleanUp();
@@ -9988,9 +10247,9 @@ async function runCli(argv, io) {
             return 130;
         return failure instanceof errors/* InputError */.d ? 2 : 1;
     }
-    edges.print(resultTable(edges.outputs));
+    edges.print((0,cli_io/* resultTable */.AD)(edges.outputs));
     if (args.printOutputs)
-        edges.print(formatOutputs(edges.outputs));
+        edges.print((0,cli_io/* formatOutputs */.AH)(edges.outputs));
     if (args.outputFile)
         await (0,promises_.writeFile)(args.outputFile, `${edges.masker.mask(JSON.stringify(Object.fromEntries(edges.outputs), null, 2))}\n`);
     return 0;
@@ -10061,6 +10320,36 @@ function releaseTag(value) {
     if (!match)
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d('buildx-version', value, 'a release version like v0.36.1');
     return `v${match[1]}`;
+}
+
+
+/***/ }),
+
+/***/ 6467:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   G: () => (/* binding */ Masker)
+/* harmony export */ });
+/** Collects secrets and masks them in any text before it is printed, whatever prints it. */
+class Masker {
+    secrets = new Set();
+    add(value) {
+        if (!value)
+            return;
+        for (const part of [value, ...value.split(/\r?\n/)]) {
+            // Masking one or two characters would shred the whole log and hide nothing worth hiding.
+            if (part.trim().length >= 3)
+                this.secrets.add(part.trim());
+        }
+    }
+    mask(text) {
+        let out = text;
+        for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
+            out = out.split(secret).join('***');
+        }
+        return out;
+    }
 }
 
 
@@ -10239,7 +10528,7 @@ function cancelAll() {
  * that goes quiet for `stallMs` while its `watch` (if any) says the timer runs (@actions/exec
  * gives no handle to cancel a child, hence spawn).
  */
-function createRunner(log, masker) {
+function createRunner(log, masker, watch) {
     return (command, args, options = {}) => new Promise((resolve, reject) => {
         const shown = masker.mask([command, ...args.map(quoteArg)].join(' '));
         log.info(`[command] ${shown}`);
@@ -10253,6 +10542,8 @@ function createRunner(log, masker) {
         });
         if (child.pid)
             running.add(child.pid);
+        if (child.pid)
+            watch?.(child.pid, command, true);
         let stdout = '';
         let stderr = '';
         let stalled = false;
@@ -10301,6 +10592,8 @@ function createRunner(log, masker) {
         child.on('error', (err) => {
             if (child.pid)
                 running.delete(child.pid);
+            if (child.pid)
+                watch?.(child.pid, command, false);
             if (timer)
                 clearTimeout(timer);
             reject(new ExecError(short, { code: -1, stdout, stderr: `${stderr}${err.message}` }));
@@ -10308,6 +10601,8 @@ function createRunner(log, masker) {
         child.on('close', (code) => {
             if (child.pid)
                 running.delete(child.pid);
+            if (child.pid)
+                watch?.(child.pid, command, false);
             if (timer)
                 clearTimeout(timer);
             for (const rest of [outBuf.rest, errBuf.rest])
