@@ -246,7 +246,15 @@ describe('makePlan: builder', () => {
 describe('makePlan: merge mode', () => {
   test('no build, no builder, one leg per platform, one new index with the index annotations', () => {
     const p = plan({ images: 'ghcr.io/octo/app', mode: 'merge', platforms: 'linux/amd64,linux/arm64,linux/arm/v7' });
-    expect(p.steps.map((s) => s.kind)).toEqual(['buildx', 'find-legs', 'publish']);
+    expect(p.steps.map((s) => s.kind)).toEqual(['buildx', 'find-legs', 'publish', 'remove-legs']);
+    expect(stepOf(p, 'remove-legs')).toEqual({
+      kind: 'remove-legs',
+      legs: [
+        'ghcr.io/octo/app:leg-860c190-7001-linux-amd64',
+        'ghcr.io/octo/app:leg-860c190-7001-linux-arm64',
+        'ghcr.io/octo/app:leg-860c190-7001-linux-arm-v7'
+      ]
+    });
     expect(p.builder).toBe('');
     expect(p.cache).toEqual({ from: [], to: [], refs: [] });
     expect(stepOf(p, 'find-legs')?.legs.map((l) => [l.platform.id, l.ref])).toEqual([
@@ -277,6 +285,8 @@ describe('makePlan: merge mode', () => {
       refs: [`ghcr.io/octo/app@${digest}`]
     });
     expect(stepOf(p, 'publish')?.source).toBe('digests');
+    // The given digests are the user's: nothing is removed after the merge.
+    expect(p.steps.map((s) => s.kind)).toEqual(['buildx', 'check-digests', 'publish']);
   });
 
   test('legs are looked for under the run id given', () => {

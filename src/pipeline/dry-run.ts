@@ -1,6 +1,7 @@
 import type { Log } from '../ports.js';
 import type { Plan } from '../plan/plan.js';
 import {
+  deleteRequest,
   getRequest,
   imagetoolsCreateArgv,
   inspectRawArgv,
@@ -59,6 +60,10 @@ export function stepLines(step: Step, steps: Step[]): string[] {
       if (step.source !== 'build' && refs.length > 0) lines.push(cli(inspectRawArgv(step.builder, refs[0])));
       return lines;
     }
+    case 'remove-legs':
+      return step.legs.map(
+        (ref) => `[request] ${deleteRequest(`${ref.slice(0, ref.lastIndexOf(':'))}@<digest of ${ref}>`)}`
+      );
   }
 }
 

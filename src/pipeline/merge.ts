@@ -1,4 +1,6 @@
-import type { CheckDigestsStep, FindLegsStep } from '../plan/steps.js';
+import { deleteRequest, type CheckDigestsStep, type FindLegsStep, type RemoveLegsStep } from '../plan/steps.js';
+import { withRetry } from '../tools/retry.js';
+import { deleteManifest, requestRetry, type RegistryOptions } from '../tools/registry/client.js';
 import type { Buildx } from '../tools/buildx/handle.js';
 import * as imagetools from '../tools/buildx/imagetools.js';
 
@@ -68,4 +70,51 @@ export async function checkDigests(bx: Buildx, step: CheckDigestsStep): Promise<
   }
   for (const o of offered) bx.log.info(`${o.platform}: ${o.ref}`);
   return step.refs;
+}
+
+export interface LegRemoval {
+  ref: string;
+  outcome: 'removed' | 'kept' | 'unsupported';
+}
+
+/**
+ * Deletes each leg's own index by digest once the merged index is published: its hand-off tag
+ * goes with it. A leg the published index lists itself is kept, and a registry that allows no
+ * deletes (GHCR and Docker Hub have their own APIs for it) leaves the tag, said once.
+ */
+export async function removeLegs(
+  bx: Buildx,
+  step: RemoveLegsStep,
+  sources: string[],
+  children: string[],
+  registry: RegistryOptions
+): Promise<LegRemoval[]> {
+  const removals: LegRemoval[] = [];
+  for (const [i, ref] of step.legs.entries()) {
+    const source = sources[i];
+    if (!source || children.includes(source.slice(source.indexOf('@') + 1))) {
+      removals.push({ ref, outcome: 'kept' });
+      continue;
+    }
+    bx.log.info(`[request] ${deleteRequest(source)}`);
+    const outcome = await withRetry(() => deleteManifest(source, registry), {
+      ...requestRetry(bx.retries),
+      what: `removing ${ref}`,
+      log: bx.log
+    });
+    removals.push({ ref, outcome: outcome === 'deleted' ? 'removed' : 'unsupported' });
+  }
+  for (const r of removals) bx.log.info(`${r.ref}: ${removalNote(r.outcome)}`);
+  return removals;
+}
+
+export function removalNote(outcome: LegRemoval['outcome']): string {
+  switch (outcome) {
+    case 'removed':
+      return 'removed (the leg index it pointed at was deleted)';
+    case 'kept':
+      return 'kept: the published index lists the image it points at';
+    case 'unsupported':
+      return 'kept: the registry does not allow deleting manifests (on GHCR and Docker Hub, delete it with their own API)';
+  }
 }

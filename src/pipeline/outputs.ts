@@ -3,6 +3,7 @@ import type { Plan } from '../plan/plan.js';
 import { publishedRefs } from '../plan/steps.js';
 import type { HeldTag } from '../plan/tags/hold-back.js';
 import type { Result } from './result.js';
+import { removalNote } from './merge.js';
 
 type Outputs = Pick<Result, 'digest' | 'platformDigests' | 'tags' | 'metadata'>;
 
@@ -63,6 +64,10 @@ export function summaryMarkdown(result: Result): string {
     for (const [platform, digest] of Object.entries(result.platformDigests)) {
       lines.push(`| \`${platform}\` | \`${digest}\` |`);
     }
+  }
+  if (result.removals.length > 0) {
+    lines.push('', '### Hand-off tags', '');
+    for (const r of result.removals) lines.push(`- \`${r.ref}\`: ${removalNote(r.outcome)}`);
   }
   lines.push(...timeTable(result.timings));
   return `${lines.join('\n')}\n`;

@@ -12,6 +12,8 @@ export interface Published {
   platformDigests: Record<string, string>;
   /** The refs that moved. */
   refs: string[];
+  /** Every manifest the published index lists (platform images and attestations). */
+  children: string[];
   held: HeldTag[];
 }
 
@@ -46,7 +48,8 @@ export async function publish(
     ? imagetools.platformDigests(index.manifest)
     : { [platforms[0]]: index.digest };
   for (const ref of refs) bx.log.info(`${ref} → ${index.digest}`);
-  return { digest: index.digest, platformDigests, refs, held };
+  const children = (index.manifest.manifests ?? []).map((m) => m.digest);
+  return { digest: index.digest, platformDigests, refs, held, children };
 }
 
 /** The floating tags (latest, 1, 1.2) that would move backwards: they stay where they are. */

@@ -1,6 +1,7 @@
 import type { Plan } from '../plan/plan.js';
 import type { HeldTag } from '../plan/tags/hold-back.js';
 import type { BuilderInfo } from '../tools/buildx/builder.js';
+import type { LegRemoval } from './merge.js';
 
 /** What a run did, for the outputs, the job summary and the command line's result table. */
 export interface Result {
@@ -13,5 +14,7 @@ export interface Result {
   held: HeldTag[];
   metadata: Record<string, unknown>;
   builder: BuilderInfo;
+  /** merge: what became of each leg's hand-off tag. */
+  removals: LegRemoval[];
   timings: Array<[string, number]>;
 }

@@ -10,7 +10,7 @@ import type { BuilderInfo } from '../tools/buildx/builder.js';
 import { runBuild, runBuilder, runBuildx, runQemu, type Built } from './build.js';
 import { printPlan, stepLines } from './dry-run.js';
 import { failure } from './failure.js';
-import { checkDigests, findLegs } from './merge.js';
+import { checkDigests, findLegs, removeLegs, type LegRemoval } from './merge.js';
 import { dryRunMarkdown, failureMarkdown, setOutputs, summaryMarkdown, tagsOutput } from './outputs.js';
 import { makeWorkspace, readAndMask, readContext } from './prepare.js';
 import { publish, registryOptions, type Published } from './publish.js';
@@ -68,6 +68,7 @@ async function report(session: Session, result: Result): Promise<void> {
 /** What the steps have produced so far: each step reads what the ones before it left. */
 interface Progress {
   bin?: BuildxBin;
+  removals: LegRemoval[];
   builder: BuilderInfo;
   built: Built;
   sources: string[];
@@ -80,7 +81,8 @@ async function runSteps(session: Session, plan: Plan, inputs: Inputs, state: Sav
   const progress: Progress = {
     builder: { name: plan.builder, driver: 'not used (merge)', platforms: [], buildkitVersion: '-' },
     built: { metadata: {}, digest: '' },
-    sources: []
+    sources: [],
+    removals: []
   };
   const bx = (): Buildx => ({
     bin: progress.bin!,
@@ -103,6 +105,7 @@ async function runSteps(session: Session, plan: Plan, inputs: Inputs, state: Sav
     held: published?.held ?? [],
     metadata: built.metadata,
     builder: progress.builder,
+    removals: progress.removals,
     timings: session.timings
   };
 }
@@ -151,6 +154,14 @@ async function runStep(
       const name = step.handOff ? 'Hand off to the merge' : 'Publish tags';
       progress.published = await session.phase(name, () =>
         publish(bx(), step, plan.tags, progress.sources, registry, platforms)
+      );
+      return;
+    }
+    case 'remove-legs': {
+      const registry = registryOptions(session.env, session.runner, bx().stallMs ?? 0);
+      const children = progress.published?.children ?? [];
+      progress.removals = await session.phase('Remove hand-off tags', () =>
+        removeLegs(bx(), step, progress.sources, children, registry)
       );
       return;
     }

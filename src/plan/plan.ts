@@ -15,6 +15,7 @@ import {
   type CheckDigestsStep,
   type FindLegsStep,
   type PublishStep,
+  type RemoveLegsStep,
   type Step
 } from './steps.js';
 
@@ -75,11 +76,17 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
   };
   const buildxStep: BuildxStep = { kind: 'buildx', version: inputs.buildxVersion, mirror: inputs.buildxMirror };
   if (inputs.mode === 'merge') {
+    const sources = mergeSources(inputs, context, ids, builder);
     return {
       ...common,
       emulated: [],
       cache: { from: [], to: [], refs: [] },
-      steps: [buildxStep, mergeSources(inputs, context, ids, builder), publishStep(inputs, tags, builder, annotations)]
+      steps: [
+        buildxStep,
+        sources,
+        publishStep(inputs, tags, builder, annotations),
+        ...(sources.kind === 'find-legs' ? [removeLegs(sources)] : [])
+      ]
     };
   }
 
@@ -181,6 +188,11 @@ function mergeSources(
     builder,
     legs: inputs.platforms.map((platform) => ({ platform, ref: `${image}:${legTag(context, ids.runId, [platform])}` }))
   };
+}
+
+/** The hand-off tags this merge consumed; explicit `digests` belong to the user and are never removed. */
+function removeLegs(found: FindLegsStep): RemoveLegsStep {
+  return { kind: 'remove-legs', legs: found.legs.map((leg) => leg.ref) };
 }
 
 /**

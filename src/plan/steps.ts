@@ -78,7 +78,18 @@ export interface PublishStep {
   handOff: boolean;
 }
 
-export type Step = QemuStep | BuildxStep | BuilderStep | BuildStep | FindLegsStep | CheckDigestsStep | PublishStep;
+/**
+ * After a merge, each leg's own index (what its hand-off tag points at) is deleted by digest, so
+ * hand-off tags do not pile up. A leg the published index references itself (a single manifest,
+ * not an index) is kept: the index must never lose a child.
+ */
+export interface RemoveLegsStep {
+  kind: 'remove-legs';
+  legs: string[];
+}
+
+export type Step =
+  QemuStep | BuildxStep | BuilderStep | BuildStep | FindLegsStep | CheckDigestsStep | PublishStep | RemoveLegsStep;
 
 /** `--builder NAME` when a builder is in use; imagetools also works without one. */
 function builderFlag(builder: string): Argv {
@@ -118,6 +129,10 @@ export function getRequest(source: string): string {
 
 export function putRequest(ref: string, source: string): string {
   return `PUT ${ref} (the bytes of ${source})`;
+}
+
+export function deleteRequest(source: string): string {
+  return `DELETE ${source}`;
 }
 
 /** The publish step less the refs whose tag is held back (a floating tag that would move backwards). */
