@@ -9,6 +9,8 @@ export interface RunEnv {
   cwd: string;
   masker?: Masker;
   now?: () => Date;
+  /** The process seam; by default the real one (tools/exec.ts). Tests hand in a fake buildx here. */
+  runner?: Runner;
 }
 
 /** One run's I/O: the edges, the process seam, the masker, and phase timing for the summary. */
@@ -36,7 +38,7 @@ export function openSession(runEnv: RunEnv): Session {
     cwd: runEnv.cwd,
     log,
     masker,
-    runner: createRunner(log, masker),
+    runner: runEnv.runner ?? createRunner(log, masker),
     now: runEnv.now ?? (() => new Date()),
     timings: [],
     current: '',
