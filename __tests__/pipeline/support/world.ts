@@ -75,12 +75,12 @@ export class World {
   }
 
   /** Runs the whole pipeline with these inputs (qemu false and retries 0 unless given). */
-  async run(inputs: Record<string, string>, ref?: string): Promise<Outcome> {
+  async run(inputs: Record<string, string>, ref?: string, env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
     const mem = memoryEdges({ qemu: 'false', retries: '0', images: this.image, ...inputs });
     try {
       const result = await run({
         edges: mem.edges,
-        env: this.env(ref),
+        env: { ...this.env(ref), ...env },
         cwd: this.dir,
         now: () => NOW,
         runner: this.buildx.runner
@@ -91,9 +91,11 @@ export class World {
     }
   }
 
-  /** Lines as the test compares them: the builder's random suffix and the run's temp directory named. */
+  /** Text as the test compares it: the registry's port, the builder's random suffix and the run's temp directory named. */
   normalise(text: string): string {
     return text
+      .split(this.registry.host)
+      .join('<registry>')
       .replace(/multiarch-7001-1-[0-9a-f]{6}/g, '<builder>')
       .split(this.temp)
       .join('<temp>')
@@ -103,6 +105,11 @@ export class World {
   /** The buildx calls so far, normalised. */
   commands(): string[] {
     return this.buildx.lines.map((l) => this.normalise(l));
+  }
+
+  /** Each output, normalised. */
+  outputs(mem: MemoryEdges): Record<string, string> {
+    return Object.fromEntries(Object.entries(mem.outputs).map(([k, v]) => [k, this.normalise(v)]));
   }
 
   /** The registry requests so far, as `METHOD path`. */
