@@ -25,7 +25,7 @@ function lines(given: Record<string, string>, ref?: string): Array<[Step['kind']
   return plan.steps.map((step) => [step.kind, stepLines(step, plan.steps)]);
 }
 
-test.each([
+test.each<{ name: string; inputs: Record<string, string>; expected: unknown[] }>([
   {
     name: 'build and push, a builder it creates, QEMU for arm64',
     inputs: {

@@ -57,7 +57,7 @@ describe('findLegs', () => {
 });
 
 describe('a merge that does not add up fails before any tag moves, naming every problem', () => {
-  test.each([
+  test.each<{ name: string; inputs: Record<string, string>; setup: () => Record<string, string>; message: string }>([
     {
       name: 'a missing leg',
       inputs: { platforms: 'linux/amd64,linux/arm64' },
@@ -127,15 +127,14 @@ describe('a merge that does not add up fails before any tag moves, naming every 
     const digests: Record<string, string> = setup();
     const before = w.store.tags(w.image);
     // The digests input names digests by these names; each stands for its digest in the first image.
-    const given =
-      'digests' in inputs
-        ? {
-            digests: inputs.digests
-              .split(' ')
-              .map((n) => digests[n])
-              .join('\n')
-          }
-        : {};
+    const given: Record<string, string> = inputs.digests
+      ? {
+          digests: inputs.digests
+            .split(' ')
+            .map((n) => digests[n])
+            .join('\n')
+        }
+      : {};
 
     const { error } = await w.run({ mode: 'merge', ...inputs, ...given });
 

@@ -77,7 +77,7 @@ test('setOutputs: every output, from the plan and what the run did', () => {
   });
 });
 
-test.each([
+test.each<{ name: string; given: Record<string, string>; moved?: string[]; expected: string[] }>([
   {
     name: 'a build, nothing moved yet: what the rules computed',
     given: { tags: 'type=sha\ntype=raw,value=edge' },

@@ -49,7 +49,16 @@ function platformDigests(digest: string): Record<string, string> {
 }
 
 describe('run: one build', () => {
-  test.each([
+  test.each<{
+    name: string;
+    inputs: Record<string, string>;
+    commands: string[];
+    requests: (digest: string) => string[];
+    groups: string[];
+    pushed: boolean;
+    tags: string[];
+    registryTags: string[];
+  }>([
     {
       name: 'push: the build pushes by digest, then one GET and a PUT per tag; the floating tags are read first',
       inputs: { platforms: 'linux/amd64,linux/arm64' },
@@ -400,7 +409,17 @@ describe('run: a failure in each phase writes the failure summary, naming the ph
     ...refs(TAGS).map((r) => `- \`${r}\``)
   ];
 
-  test.each([
+  test.each<{
+    name: string;
+    inputs: Record<string, string>;
+    env: NodeJS.ProcessEnv;
+    setup: () => void;
+    type: new (...args: never[]) => Error;
+    phase: string;
+    message: string;
+    planned: boolean;
+    phases: string[];
+  }>([
     {
       name: 'Inputs: a bad input keeps its type (the command line exits 2 for it)',
       inputs: { mode: 'nope' },
