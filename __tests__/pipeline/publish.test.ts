@@ -131,6 +131,22 @@ describe('publish after a build', () => {
     expect(published.digest).toBe(digest);
   });
 
+  test('a source read through imagetools that names no media type: every tag through imagetools create', async () => {
+    const raw = '{"schemaVersion":2,"manifests":[]}';
+    const digest = w.store.put(w.image, raw, '');
+    w.registry.once = [(_q, res) => void res.writeHead(401, { 'WWW-Authenticate': 'Negotiate' }).end()];
+    const plan = planFor(w.dir, { images: w.image, tags: 'type=sha' });
+
+    await publishPlan(plan, [`${w.image}@${digest}`]);
+
+    expect(w.requests()).toEqual([`GET /v2/acme/app/manifests/${digest}`]);
+    expect(w.commands()).toEqual([
+      `buildx imagetools inspect --builder <builder> --raw <registry>/acme/app@${digest}`,
+      `buildx imagetools create --builder <builder> --tag <registry>/acme/app:sha-860c190 <registry>/acme/app@${digest}`
+    ]);
+    expect(w.store.tags(w.image)).toEqual({ 'sha-860c190': digest });
+  });
+
   test('a 503 with Retry-After, then the PUT again', async () => {
     const { digest, source } = built();
     w.registry.once = [w.registry.fromStore, (_q, res) => void res.writeHead(503, { 'Retry-After': '0' }).end()];

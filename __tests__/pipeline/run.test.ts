@@ -136,6 +136,47 @@ describe('run: one build', () => {
     );
   });
 
+  test('load: the image store gets every tag the rules computed', async () => {
+    await w.run({ push: 'false', load: 'true', platforms: 'linux/amd64' });
+
+    expect(w.buildx.loaded.map((r) => w.normalise(r))).toEqual(refs(TAGS));
+  });
+
+  test('a push that buildx reports a 503 for is built again, and the retry is in the log', async () => {
+    w.buildx.fail(
+      'build',
+      'ERROR: failed to push 127.0.0.1:5000/acme/app: unexpected status from PUT request to http://127.0.0.1:5000/v2/acme/app/blobs/uploads/x: 503 Service Unavailable\n'
+    );
+
+    const { error, mem } = await w.run({ platforms: 'linux/amd64', retries: '1' });
+
+    expect(error).toBeUndefined();
+    expect(commands().filter((c) => c.startsWith('buildx build'))).toEqual([
+      `buildx build --platform linux/amd64 ${PUSH}`,
+      `buildx build --platform linux/amd64 ${PUSH}`
+    ]);
+    expect(mem.warnings.map((m) => m.replace(/retrying in \d+\.\d s/, 'retrying in n s'))).toEqual([
+      'build and push: attempt 1 of 2 failed (registry server error (5xx): ERROR: failed to push 127.0.0.1:5000/acme/app: unexpected status from PUT request to http://127.0.0.1:5000/v2/acme/app/blobs/uploads/x: 503 Service Unavailable); retrying in n s'
+    ]);
+    expect(w.store.tags(w.image)['1.2.3']).toBe(w.buildx.pushed[0].digest);
+  });
+
+  test('a push buildx is refused with 401 fails at once, saying where to log in', async () => {
+    w.buildx.fail(
+      'build',
+      'ERROR: failed to push 127.0.0.1:5001/acme/app: unexpected status from HEAD request to http://127.0.0.1:5001/v2/acme/app/blobs/sha256:abc: 401 Unauthorized\n',
+      { times: 'always' }
+    );
+
+    const { error } = await w.run({ platforms: 'linux/amd64', retries: '3' });
+
+    expect(w.commands().filter((c) => c.startsWith('buildx build'))).toHaveLength(1);
+    expect((error as Error).message).toBe(
+      '127.0.0.1:5001 refused the credentials (401 Unauthorized). Log in to 127.0.0.1:5001 before this step (docker/login-action on GitHub; docker login or a DOCKER_CONFIG holding credentials elsewhere).\n' +
+        'ERROR: failed to push 127.0.0.1:5001/acme/app: unexpected status from HEAD request to http://127.0.0.1:5001/v2/acme/app/blobs/sha256:abc: 401 Unauthorized'
+    );
+  });
+
   test('push: the summary says what was pushed, where, and where the time went', async () => {
     const { mem } = await w.run({ platforms: 'linux/amd64,linux/arm64' });
     const digest = w.buildx.pushed[0].digest;
