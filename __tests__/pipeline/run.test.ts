@@ -605,3 +605,76 @@ describe('run: a failure in each phase writes the failure summary, naming the ph
     expect([(error as Failure).file, (error as Failure).line]).toEqual(['Dockerfile', 3]);
   });
 });
+
+describe('the dry run prints what a real run of the same inputs starts, argument for argument', () => {
+  /** Splits a line the dry run printed as a POSIX shell would (it quotes with single quotes only). */
+  function shellWords(line: string): string[] {
+    const words: string[] = [];
+    let word: string | undefined;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (c === ' ') {
+        if (word !== undefined) words.push(word);
+        word = undefined;
+      } else if (c === "'") {
+        const end = line.indexOf("'", i + 1);
+        word = (word ?? '') + line.slice(i + 1, end);
+        i = end;
+      } else if (c === '\\') {
+        word = (word ?? '') + line[++i];
+      } else {
+        word = (word ?? '') + c;
+      }
+    }
+    if (word !== undefined) words.push(word);
+    return words;
+  }
+
+  /** The dry run's commands (as `buildx …`) and requests, placeholders replaced by what the real run found. */
+  function dryRunSteps(summary: string, digests: Record<string, string>): { commands: string[]; requests: string[] } {
+    const steps = summary
+      .slice(summary.indexOf('```sh\n') + 6, summary.lastIndexOf('```'))
+      .trimEnd()
+      .split('\n');
+    const real = (line: string) =>
+      Object.entries(digests).reduce((text, [placeholder, digest]) => text.split(placeholder).join(digest), line);
+    return {
+      commands: steps
+        .filter((l) => l.startsWith('docker buildx '))
+        .map((l) => w.normalise(['buildx', ...shellWords(real(l)).slice(2)].join(' '))),
+      requests: steps.filter((l) => l.startsWith('[request] ')).map((l) => w.normalise(real(l)))
+    };
+  }
+
+  test.each<{ name: string; inputs: Record<string, string>; legs: boolean }>([
+    {
+      name: 'build and push, to two repositories',
+      inputs: { images: '', platforms: 'linux/amd64,linux/arm64' },
+      legs: false
+    },
+    { name: 'a platform leg', inputs: { mode: 'platform', platforms: 'linux/arm64' }, legs: false },
+    { name: 'merge by legs', inputs: { mode: 'merge', platforms: 'linux/amd64,linux/arm64' }, legs: true }
+  ])('$name', async ({ inputs, legs }) => {
+    const given = { ...inputs, images: inputs.images === '' ? `${w.image}\n${w.registry.host}/mirror/app` : w.image };
+    const digests: Record<string, string> = {};
+    if (legs) {
+      for (const platform of ['linux/amd64', 'linux/arm64']) {
+        await w.run({ mode: 'platform', platforms: platform });
+        const ref = `${w.image}:leg-860c190-7001-${platform.replace('/', '-')}`;
+        digests[`<digest of ${ref}>`] = w.store.get(ref)!.digest;
+      }
+    }
+    const dry = await w.run({ ...given, 'dry-run': 'true' });
+    w.buildx.calls.length = 0;
+
+    const real = await w.run(given);
+
+    expect(real.error).toBeUndefined();
+    if (!legs) digests['<digest of the build>'] = w.buildx.pushed.at(-1)!.digest;
+    const printed = dryRunSteps(dry.mem.summaries[0], digests);
+    expect(printed.commands).toEqual(w.commands().filter((c) => c !== 'buildx version'));
+    expect(printed.requests).toEqual(
+      real.mem.lines.filter((l) => l.startsWith('[request] ')).map((l) => w.normalise(l))
+    );
+  });
+});
