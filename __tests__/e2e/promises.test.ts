@@ -35,7 +35,12 @@ function push(ref: string, sha: string): StepOptions['event'] {
       ref,
       after: sha,
       head_commit: { id: sha, message: 'Change', timestamp: '2024-03-01T12:00:00Z' },
-      repository: { name: 'app', full_name: 'acme/app', html_url: 'https://github.com/acme/app', default_branch: 'main' }
+      repository: {
+        name: 'app',
+        full_name: 'acme/app',
+        html_url: 'https://github.com/acme/app',
+        default_branch: 'main'
+      }
     }
   };
 }
@@ -48,7 +53,12 @@ function pullRequest(sha: string): StepOptions['event'] {
     payload: {
       number: 42,
       pull_request: { number: 42, head: { sha, ref: 'fix' }, base: { ref: 'main' } },
-      repository: { name: 'app', full_name: 'acme/app', html_url: 'https://github.com/acme/app', default_branch: 'main' }
+      repository: {
+        name: 'app',
+        full_name: 'acme/app',
+        html_url: 'https://github.com/acme/app',
+        default_branch: 'main'
+      }
     }
   };
 }
@@ -107,7 +117,9 @@ describeStack('promises on everyday paths', () => {
       });
       expect(merged.code).not.toBe(0);
       expect(log(merged)).toContain('linux/arm/v7 is in platforms but in none of the digests');
-      expect(log(merged)).toContain(`${image}@${legs[1].outputs.digest} holds linux/arm64, which platforms does not list`);
+      expect(log(merged)).toContain(
+        `${image}@${legs[1].outputs.digest} holds linux/arm64, which platforms does not list`
+      );
       // Only the hand-off tags of the legs are there: main and sha-… never moved.
       expect((await registry.tags(repo)).filter((t) => !t.startsWith('leg-') && !t.startsWith('buildcache'))).toEqual(
         []

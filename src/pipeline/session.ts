@@ -10,6 +10,8 @@ export interface RunEnv {
   cwd: string;
   masker?: Masker;
   now?: () => Date;
+  /** The process seam; by default the real one (tools/exec.ts). Tests hand in a fake buildx here. */
+  runner?: Runner;
 }
 
 /** One run's I/O: the edges, the process seam, the masker, and phase timing for the summary. */
@@ -38,7 +40,7 @@ export function openSession(runEnv: RunEnv): Session {
     log,
     masker,
     // Children are kept in the state while they run: a SIGKILLed run leaves them for post to stop.
-    runner: createRunner(log, masker, trackProcesses(runEnv.edges)),
+    runner: runEnv.runner ?? createRunner(log, masker, trackProcesses(runEnv.edges)),
     now: runEnv.now ?? (() => new Date()),
     timings: [],
     current: '',

@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http, { type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Masker, type Log } from '../../../src/ports.js';
+import { Masker } from '../../../src/ports.js';
 import { createRunner } from '../../../src/tools/exec.js';
 import {
   deleteManifest,
@@ -16,53 +16,18 @@ import {
   type RegistryOptions
 } from '../../../src/tools/registry/client.js';
 import { PermanentError, RetriesExhausted, TransientError, withRetry } from '../../../src/tools/retry.js';
+import { recordingLog } from '../../support/log.js';
+import { startRegistry, type Answer, type LoopbackRegistry } from '../../support/registry-server.js';
 
-// A registry on loopback, played by a node:http server whose answers each test scripts. Loopback
-// hosts are spoken to over plain HTTP, as the client does for 127.0.0.1.
-
-interface Seen {
-  method: string;
-  url: string;
-  authorization?: string;
-  accept?: string;
-  contentType?: string;
-  body: string;
-}
-
-type Answer = (req: IncomingMessage, res: ServerResponse, seen: Seen) => void;
-
-interface FakeRegistry {
-  /** host:port, as an image name starts. */
-  host: string;
-  seen: Seen[];
-  answer: Answer;
-}
-
-const registry: FakeRegistry = { host: '', seen: [], answer: (_q, res) => res.writeHead(500).end() };
-let server: http.Server;
+// A registry on loopback (../../support/registry-server.ts) whose answers each test scripts.
+const server500: Answer = (_q, res) => res.writeHead(500).end();
+let registry: LoopbackRegistry;
 let tmp: string;
 let bin: string;
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => (body += c));
-    req.on('end', () => {
-      const seen: Seen = {
-        method: req.method ?? '',
-        url: req.url ?? '',
-        authorization: req.headers.authorization,
-        accept: req.headers.accept,
-        contentType: req.headers['content-type'],
-        body
-      };
-      registry.seen.push(seen);
-      registry.answer(req, res, seen);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  registry.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  registry = await startRegistry();
+  registry.answer = server500;
   tmp = mkdtempSync(path.join(os.tmpdir(), 'registry-client-'));
   bin = path.join(tmp, 'bin');
   mkdirSync(bin);
@@ -77,14 +42,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await registry.close();
   rmSync(tmp, { recursive: true, force: true });
 });
 
 afterEach(() => {
-  registry.seen = [];
-  registry.answer = (_q, res) => res.writeHead(500).end();
+  registry.reset();
+  registry.answer = server500;
 });
 
 function helper(name: string, script: string): void {
@@ -100,19 +64,6 @@ function dockerConfig(config: unknown): string {
   mkdirSync(dir);
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
   return dir;
-}
-
-function recordingLog(): { log: Log; lines: string[]; warnings: string[] } {
-  const lines: string[] = [];
-  const warnings: string[] = [];
-  const log: Log = {
-    info: (m) => lines.push(m),
-    warning: (m) => void warnings.push(m),
-    debug: () => undefined,
-    group: (_name, fn) => fn(),
-    setSecret: () => undefined
-  };
-  return { log, lines, warnings };
 }
 
 interface Options extends RegistryOptions {

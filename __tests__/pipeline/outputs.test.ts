@@ -1,0 +1,221 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  dryRunMarkdown,
+  failureMarkdown,
+  setOutputs,
+  summaryMarkdown,
+  tagsOutput
+} from '../../src/pipeline/outputs.js';
+import type { Result } from '../../src/pipeline/result.js';
+import { memoryEdges } from './support/edges.js';
+import { planFor } from './support/plans.js';
+
+// The outputs and the three summaries, literal.
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'outputs-'));
+  writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\n');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const IMAGE = 'registry.test/acme/app';
+const INDEX = `sha256:${'a'.repeat(64)}`;
+const AMD64 = `sha256:${'b'.repeat(64)}`;
+const plan = (given: Record<string, string>, ref?: string) =>
+  planFor(
+    dir,
+    { images: IMAGE, platforms: 'linux/amd64', labels: 'org.opencontainers.image.title=app', ...given },
+    ref
+  );
+
+test('setOutputs: every output, from the plan and what the run did', () => {
+  const p = plan({ tags: 'type=semver,pattern={{version}}', annotations: 'com.example.team=core' });
+  const mem = memoryEdges();
+
+  setOutputs(mem.edges, p, {
+    digest: INDEX,
+    platformDigests: { 'linux/amd64': AMD64 },
+    tags: [`${IMAGE}:1.2.3`],
+    metadata: { 'containerimage.digest': INDEX }
+  });
+
+  const labels = {
+    'org.opencontainers.image.created': '2024-02-01T10:00:00.000Z',
+    'org.opencontainers.image.description': 'An app',
+    'org.opencontainers.image.revision': '860c1904a1ce19322e91ac35af1ab07466440c37',
+    'org.opencontainers.image.source': 'https://github.com/octo/app',
+    'org.opencontainers.image.title': 'app',
+    'org.opencontainers.image.url': 'https://github.com/octo/app',
+    'org.opencontainers.image.version': '1.2.3'
+  };
+  const annotations = [
+    'manifest:com.example.team=core',
+    ...Object.entries(labels).map(([k, v]) => `manifest:${k}=${v}`)
+  ];
+  expect(mem.outputs).toEqual({
+    digest: INDEX,
+    tags: `${IMAGE}:1.2.3`,
+    version: '1.2.3',
+    'platform-digests': `{"linux/amd64":"${AMD64}"}`,
+    metadata: `{"containerimage.digest":"${INDEX}"}`,
+    builder: 'multiarch-7001-1-a1b2c3',
+    labels: Object.entries(labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n'),
+    annotations: annotations.join('\n'),
+    json: JSON.stringify({
+      tags: [`${IMAGE}:1.2.3`],
+      labels,
+      annotations,
+      version: '1.2.3',
+      digest: INDEX,
+      'platform-digests': { 'linux/amd64': AMD64 }
+    })
+  });
+});
+
+test.each<{ name: string; given: Record<string, string>; moved?: string[]; expected: string[] }>([
+  {
+    name: 'a build, nothing moved yet: what the rules computed',
+    given: { tags: 'type=sha\ntype=raw,value=edge' },
+    moved: undefined,
+    expected: [`${IMAGE}:edge`, `${IMAGE}:sha-860c190`]
+  },
+  {
+    name: 'a build that held a tag back: the tags that moved',
+    given: { tags: 'type=sha\ntype=raw,value=edge' },
+    moved: [`${IMAGE}:sha-860c190`],
+    expected: [`${IMAGE}:sha-860c190`]
+  },
+  { name: 'a matrix leg: no tags', given: { mode: 'platform' }, moved: [`${IMAGE}:leg`], expected: [] }
+])('tagsOutput: $name', ({ given, moved, expected }) => {
+  expect(tagsOutput(plan(given), moved)).toEqual(expected);
+});
+
+test('summaryMarkdown: nothing pushed, no cache, a pre-release held from latest', () => {
+  const p = plan({ push: 'false', flavor: 'latest=true' }, 'refs/tags/v2.0.0-rc.1');
+  const result: Result = {
+    plan: p,
+    digest: '',
+    platformDigests: {},
+    tags: [],
+    held: [{ tag: 'latest', current: undefined, ours: '2.0.0-rc.1', reason: 'prerelease' }],
+    removals: [],
+    metadata: {},
+    builder: { name: 'shared', driver: 'remote', platforms: [], buildkitVersion: 'v0.32.2' },
+    timings: [
+      ['Inputs', 0.04],
+      ['Build linux/amd64', 12.25]
+    ]
+  };
+
+  expect(summaryMarkdown(result)).toBe(
+    [
+      '## Multi-arch image',
+      '',
+      '| | |',
+      '|---|---|',
+      '| Platforms | `linux/amd64` |',
+      '| Emulated | none |',
+      '| Index digest | `not pushed` |',
+      '| Version | `2.0.0-rc.1` |',
+      '| Cache | off |',
+      '| Builder | `shared` (remote, BuildKit v0.32.2) |',
+      '',
+      '### Tags',
+      '',
+      'none pushed',
+      '- `latest` not moved (pre-release)',
+      '',
+      '### Time',
+      '',
+      '| Phase | Seconds |',
+      '|---|---|',
+      '| Inputs | 0.0 |',
+      '| Build linux/amd64 | 12.3 |',
+      ''
+    ].join('\n')
+  );
+});
+
+test('dryRunMarkdown: push false moves no tag', () => {
+  expect(dryRunMarkdown(plan({ push: 'false', tags: 'type=sha' }), ['# the installed buildx'])).toBe(
+    [
+      '## Multi-arch image (dry run: nothing was built or pushed)',
+      '',
+      '| | |',
+      '|---|---|',
+      '| Mode | build |',
+      '| Platforms | `linux/amd64` |',
+      '| Version | `sha-860c190` |',
+      '| Cache | off |',
+      '',
+      '### Tags it would move',
+      '',
+      'none',
+      '',
+      '### Steps',
+      '',
+      '```sh',
+      '# the installed buildx',
+      '```',
+      ''
+    ].join('\n')
+  );
+});
+
+test.each([
+  {
+    name: 'before any phase, with no plan',
+    phase: '',
+    plan: undefined,
+    expected: [
+      '## Multi-arch image: failed',
+      '',
+      '**Start** failed:',
+      '',
+      '```',
+      'boom',
+      '```',
+      '',
+      '### Time',
+      '',
+      '| Phase | Seconds |',
+      '|---|---|',
+      ''
+    ]
+  },
+  {
+    name: 'a leg: the hand-off tag it was to move',
+    phase: 'Build linux/arm64',
+    plan: () => plan({ mode: 'platform', platforms: 'linux/arm64' }),
+    expected: [
+      '## Multi-arch image: failed',
+      '',
+      '**Build linux/arm64** failed:',
+      '',
+      '```',
+      'boom',
+      '```',
+      '',
+      '### Tags it was to move',
+      '',
+      'A tag only ever moves onto a complete index; none of these moved unless the log shows it.',
+      '',
+      `- \`${IMAGE}:leg-860c190-7001-linux-arm64\``,
+      '',
+      '### Time',
+      '',
+      '| Phase | Seconds |',
+      '|---|---|',
+      '| Inputs | 1.0 |',
+      ''
+    ]
+  }
+])('failureMarkdown: $name', ({ phase, plan: p, expected }) => {
+  const timings: Array<[string, number]> = p ? [['Inputs', 1]] : [];
+  expect(failureMarkdown(phase, 'boom', p?.(), timings)).toBe(expected.join('\n'));
+});
