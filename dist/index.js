@@ -33208,11 +33208,17 @@ function makePlan(inputs, context, native, now, ids) {
     };
     const buildxStep = { kind: 'buildx', version: inputs.buildxVersion, mirror: inputs.buildxMirror };
     if (inputs.mode === 'merge') {
+        const sources = mergeSources(inputs, context, ids, builder);
         return {
             ...common,
             emulated: [],
             cache: { from: [], to: [], refs: [] },
-            steps: [buildxStep, mergeSources(inputs, context, ids, builder), publishStep(inputs, tags, builder, annotations)]
+            steps: [
+                buildxStep,
+                sources,
+                publishStep(inputs, tags, builder, annotations),
+                ...(sources.kind === 'find-legs' ? [removeLegs(sources)] : [])
+            ]
         };
     }
     const leg = inputs.mode === 'platform' ? inputs.platforms : undefined;
@@ -33305,6 +33311,10 @@ function mergeSources(inputs, context, ids, builder) {
         builder,
         legs: inputs.platforms.map((platform) => ({ platform, ref: `${image}:${legTag(context, ids.runId, [platform])}` }))
     };
+}
+/** The hand-off tags this merge consumed; explicit `digests` belong to the user and are never removed. */
+function removeLegs(found) {
+    return { kind: 'remove-legs', legs: found.legs.map((leg) => leg.ref) };
 }
 /**
  * The tags of a one-step build or a merge. A build has one source in the first image's
@@ -33899,6 +33909,8 @@ function stepLines(step, steps) {
                 lines.push(cli((0,plan_steps/* inspectRawArgv */.jJ)(step.builder, refs[0])));
             return lines;
         }
+        case 'remove-legs':
+            return step.legs.map((ref) => `[request] ${(0,plan_steps/* deleteRequest */.Fb)(`${ref.slice(0, ref.lastIndexOf(':'))}@<digest of ${ref}>`)}`);
     }
 }
 /** The sources a merge would publish: the given digests, or each leg's digest once found. */
@@ -33920,6 +33932,329 @@ function dryRunTags(plan) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/tools/registry/credentials.ts
+/**
+ * The credentials `docker login` left for a registry: `auths` in the docker config.json, or a
+ * credential helper (`docker-credential-<name> get`). Everything comes from the environment and
+ * runner passed in: the config's place from its DOCKER_CONFIG or HOME, and helpers through the one
+ * process seam, the key on stdin, so no secret is in argv or in the `[command]` line logged.
+ */
+
+
+/** The keys `docker login` may have stored a host under, the one it writes first. */
+function configKeys(host) {
+    return host === 'registry-1.docker.io'
+        ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', host]
+        : [host, `https://${host}`, `http://${host}`];
+}
+/** The credentials for `host`, or undefined when none are configured (or the config cannot be read). */
+async function credentialsFor(host, source) {
+    const dir = source.env.DOCKER_CONFIG || (source.env.HOME ? external_node_path_default().join(source.env.HOME, '.docker') : undefined);
+    if (!dir)
+        return undefined;
+    let config;
+    try {
+        config = JSON.parse(await (0,promises_.readFile)(external_node_path_default().join(dir, 'config.json'), 'utf8'));
+    }
+    catch {
+        return undefined;
+    }
+    for (const key of configKeys(host)) {
+        const helper = config.credHelpers?.[key];
+        if (helper)
+            return helperGet(helper, key, source);
+        const entry = config.auths?.[key];
+        if (entry?.identitytoken)
+            return { username: '<token>', password: entry.identitytoken };
+        if (entry?.auth) {
+            const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+            const colon = decoded.indexOf(':');
+            if (colon > 0)
+                return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+        }
+        if (entry?.username && entry.password)
+            return { username: entry.username, password: entry.password };
+    }
+    return config.credsStore ? helperGet(config.credsStore, configKeys(host)[0], source) : undefined;
+}
+/**
+ * Asks a credential helper, as the docker CLI does: `get`, the server key on stdin, JSON on stdout.
+ * A helper that is missing, fails or knows nothing for the key leaves the request without
+ * credentials; the registry's refusal then says what is wrong.
+ */
+async function helperGet(helper, key, source) {
+    let stdout;
+    try {
+        const result = await source.run(`docker-credential-${helper}`, ['get'], {
+            env: source.env,
+            input: key,
+            quiet: true,
+            allowFailure: true
+        });
+        if (result.code !== 0)
+            return undefined;
+        stdout = result.stdout;
+    }
+    catch {
+        return undefined;
+    }
+    try {
+        const parsed = JSON.parse(stdout);
+        return parsed.Secret ? { username: parsed.Username ?? '', password: parsed.Secret } : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/tools/registry/refs.ts
+/** Image references as the registry API needs them: the host, the repository, the tag or digest. */
+
+/** `host[:port]/path` (Docker Hub names too) → the registry host and repository the API uses. */
+function parseName(name) {
+    let host = (0,plan_image/* registryHost */.U$)(name);
+    let repository = name.startsWith(`${host}/`) ? name.slice(host.length + 1) : name;
+    if (host === 'docker.io' || host === 'index.docker.io') {
+        host = 'registry-1.docker.io';
+        if (!repository.includes('/'))
+            repository = `library/${repository}`;
+    }
+    return { host, repository };
+}
+/** `name:tag` → name and tag; `name@sha256:…` → name and digest. */
+function splitRef(ref) {
+    const at = ref.indexOf('@');
+    if (at >= 0)
+        return { name: ref.slice(0, at), digest: ref.slice(at + 1) };
+    const colon = ref.lastIndexOf(':');
+    if (colon < 0 || ref.lastIndexOf('/') > colon)
+        return { name: ref };
+    return { name: ref.slice(0, colon), tag: ref.slice(colon + 1) };
+}
+/** `host/repo:tag` and `host/repo@sha256:…` name the same repository. */
+function sameRepository(tagRef, digestRef) {
+    return splitRef(tagRef).name === splitRef(digestRef).name;
+}
+
+;// CONCATENATED MODULE: ./src/tools/registry/client.ts
+/**
+ * Reads the index the build pushed and points tags at it with one request each: a GET of its exact
+ * bytes by digest, then a PUT of those bytes under every tag. `buildx imagetools create` does the
+ * same with ~30 requests (it walks every child manifest and blob first) and gives up on the first
+ * dropped connection, and `imagetools inspect` fails on a dropped HEAD; under registry faults the
+ * publishing step, not the build, is what failed. Each call makes one attempt and says by the type
+ * of its error whether another may help (TransientError, with the server's Retry-After) or not;
+ * the caller's withRetry is the one retry policy. Anything this cannot do (an unsupported auth
+ * scheme, a registry reachable only through BuildKit's configuration, another repository) is a
+ * RegistryRefused, and the caller falls back to imagetools.
+ */
+
+
+
+
+/** A refusal trying again cannot fix (auth, a bad manifest, an unsupported scheme): fall back to imagetools. */
+class RegistryRefused extends retry/* PermanentError */.Dr {
+    constructor(message) {
+        super(message);
+        this.name = 'RegistryRefused';
+    }
+}
+/**
+ * The one retry policy for one registry request, given the `retries` a step is allowed. BuildKit
+ * tries each of its own registry requests up to three times inside every attempt of a build step;
+ * a request of ours is a step of one request, so it gets the same budget in one policy (three
+ * tries for every attempt of a step), with a shorter back-off to match.
+ */
+function requestRetry(retries) {
+    return { retries: (retries + 1) * 3 - 1, baseDelayMs: 250, maxDelayMs: 4000 };
+}
+const INDEX_TYPES = [
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json',
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.v2+json'
+];
+/** The manifest `ref` (`name@sha256:…`) points at, its exact bytes checked against the digest. */
+async function getManifest(ref, options) {
+    const { name, digest } = splitRef(ref);
+    if (!digest)
+        throw new RegistryRefused(`${ref} is not a digest reference`);
+    const res = await request(parseName(name), 'GET', `manifests/${digest}`, { headers: { Accept: INDEX_TYPES.join(', ') } }, options);
+    const bytes = await body(res, `GET ${ref}`, async (r) => Buffer.from(await r.arrayBuffer()));
+    const actual = `sha256:${(0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex')}`;
+    // Bytes that do not hash to the digest asked for are a read cut short: another GET may get them all.
+    if (actual !== digest)
+        throw new retry/* TransientError */.N_(`GET ${ref}: the body read (${bytes.length} bytes) hashes to ${actual}, not to its digest`);
+    const raw = bytes.toString('utf8');
+    let mediaType;
+    try {
+        mediaType = JSON.parse(raw).mediaType ?? res.headers.get('content-type') ?? '';
+    }
+    catch {
+        throw new RegistryRefused(`${ref} is not a JSON manifest`);
+    }
+    if (!INDEX_TYPES.includes(mediaType))
+        throw new RegistryRefused(`${ref} has media type "${mediaType}"`);
+    return { raw, digest, mediaType };
+}
+/** PUTs `raw` (a manifest's exact bytes, whose digest is `digest`) under `ref`'s tag. */
+async function putTag(ref, raw, mediaType, digest, options) {
+    const { name, tag } = splitRef(ref);
+    if (!tag)
+        throw new RegistryRefused(`${ref} is not a tag reference`);
+    const res = await request(parseName(name), 'PUT', `manifests/${encodeURIComponent(tag)}`, { headers: { 'Content-Type': mediaType }, body: raw }, options);
+    await res.body?.cancel();
+    const stored = res.headers.get('docker-content-digest');
+    if (stored && stored !== digest)
+        throw new RegistryRefused(`PUT ${ref} stored ${stored}, not ${digest}`);
+}
+/**
+ * Deletes the manifest `ref` (`name@sha256:…`) names. 'unsupported' when the registry does not
+ * allow deletes (405, or its UNSUPPORTED error code): the caller leaves the manifest in place.
+ */
+async function deleteManifest(ref, options) {
+    const { name, digest } = splitRef(ref);
+    if (!digest)
+        throw new RegistryRefused(`${ref} is not a digest reference`);
+    const target = parseName(name);
+    const url = apiUrl(target, `manifests/${digest}`);
+    const res = await exchange(target, url, 'DELETE', { headers: {} }, options);
+    if (res.ok) {
+        await res.body?.cancel();
+        return 'deleted';
+    }
+    if (res.status === 405) {
+        await res.body?.cancel();
+        return 'unsupported';
+    }
+    const text = await res.text().catch(() => '');
+    if (res.status < 500 && res.status !== 429 && /"code"\s*:\s*"UNSUPPORTED"/.test(text))
+        return 'unsupported';
+    throw answerError(res, `DELETE ${url}`, text);
+}
+/** Loopback registries speak plain HTTP, as Docker and buildx allow without configuration. */
+function scheme(host) {
+    const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    return name === 'localhost' || name === '::1' || /^127\./.test(name) ? 'http' : 'https';
+}
+function apiUrl(target, suffix) {
+    return `${scheme(target.host)}://${target.host}/v2/${target.repository}/${suffix}`;
+}
+/**
+ * One registry API request with the credentials `docker login` left. Returns a 2xx response; a
+ * dropped connection, a timeout, a 5xx or a 429 is a TransientError (with Retry-After), any other
+ * answer a RegistryRefused.
+ */
+async function request(target, method, suffix, init, options) {
+    const url = apiUrl(target, suffix);
+    const res = await exchange(target, url, method, init, options);
+    if (res.ok)
+        return res;
+    throw answerError(res, `${method} ${url}`, await res.text().catch(() => ''));
+}
+/**
+ * Sends the request and returns whatever the registry answers. A 401 is met by sending it once
+ * more with credentials, as the challenge asks: that is authentication, not a retry.
+ */
+async function exchange(target, url, method, init, options) {
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const res = await send(url, { method, headers: init.headers, body: init.body }, timeoutMs);
+    if (res.status !== 401)
+        return res;
+    await res.body?.cancel();
+    const auth = await authorization(res.headers.get('www-authenticate') ?? '', target, options, timeoutMs);
+    return send(url, { method, headers: { ...init.headers, Authorization: auth }, body: init.body }, timeoutMs);
+}
+/** The error for a non-2xx answer: transient for a 5xx or a 429 (with the wait it asked for), else a refusal. */
+function answerError(res, what, text) {
+    const said = text.trim().slice(0, 300);
+    const message = `${what} answered ${res.status} ${res.statusText}${said ? `: ${said}` : ''}`;
+    if (res.status === 429 || res.status >= 500)
+        return new retry/* TransientError */.N_(message, retryAfterMs(res.headers.get('retry-after')));
+    return new RegistryRefused(message);
+}
+/** Retry-After: delay-seconds or an HTTP date. */
+function retryAfterMs(header) {
+    const value = header?.trim();
+    if (!value)
+        return undefined;
+    if (/^\d+$/.test(value))
+        return Number(value) * 1000;
+    const at = Date.parse(value);
+    return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+/** Sends one request. A dropped connection or a timeout is transient; a TLS failure is not. */
+async function send(url, init, timeoutMs) {
+    try {
+        return await fetch(url, { ...init, redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
+    }
+    catch (error) {
+        throw failedTransfer(error, `${init.method} ${url}`, timeoutMs);
+    }
+}
+/** Reads a response body; the connection can still drop or time out here, after the headers. */
+async function body(res, what, read) {
+    try {
+        return await read(res);
+    }
+    catch (error) {
+        throw failedTransfer(error, what);
+    }
+}
+function failedTransfer(error, what, timeoutMs) {
+    const cause = error.cause;
+    const why = cause?.code ?? cause?.message ?? error.message;
+    if (error.name === 'TimeoutError')
+        return new retry/* TransientError */.N_(`${what}: request timed out${timeoutMs ? ` after ${timeoutMs / 1000} s` : ''}`, undefined, {
+            cause: error
+        });
+    if (/CERT|TLS|SSL|self.signed|EPROTO/i.test(why))
+        return new RegistryRefused(`${what}: ${why}`);
+    return new retry/* TransientError */.N_(`${what}: connection dropped (${why})`, undefined, { cause: error });
+}
+function challengeParams(header) {
+    const space = header.indexOf(' ');
+    const params = {};
+    for (const m of header.slice(space + 1).matchAll(/(\w+)="([^"]*)"/g))
+        params[m[1].toLowerCase()] = m[2];
+    return { scheme: header.slice(0, space < 0 ? undefined : space).toLowerCase(), params };
+}
+/** The Authorization header a 401's challenge asks for: Basic from the credentials, or a Bearer token for them. */
+async function authorization(challenge, target, options, timeoutMs) {
+    const credentials = await credentialsFor(target.host, options);
+    const basic = credentials
+        ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
+        : undefined;
+    const { scheme: kind, params } = challengeParams(challenge);
+    if (kind === 'basic') {
+        if (!basic)
+            throw new RegistryRefused(`${target.host} asks for credentials and none are configured for it`);
+        return basic;
+    }
+    if (kind !== 'bearer' || !params.realm)
+        throw new RegistryRefused(`${target.host} asks for an unsupported authentication (${challenge.split(' ')[0] || 'none'})`);
+    const url = new URL(params.realm);
+    if (params.service)
+        url.searchParams.set('service', params.service);
+    url.searchParams.set('scope', `repository:${target.repository}:pull,push`);
+    const what = `GET ${url.origin}${url.pathname}`;
+    const res = await send(url.toString(), { method: 'GET', headers: basic ? { Authorization: basic } : {} }, timeoutMs);
+    const text = await body(res, what, (r) => r.text());
+    if (!res.ok)
+        throw answerError(res, `the token service (${what})`, text);
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        throw new RegistryRefused(`the token service (${what}) answered something other than JSON`);
+    }
+    const token = parsed.token ?? parsed.access_token;
+    if (!token)
+        throw new RegistryRefused(`the token service (${what}) gave no token`);
+    return `Bearer ${token}`;
+}
+
 ;// CONCATENATED MODULE: ./src/tools/buildx/imagetools.ts
 
 
@@ -34006,6 +34341,9 @@ async function imagePlatform(bx, builder, ref) {
 
 ;// CONCATENATED MODULE: ./src/pipeline/merge.ts
 
+
+
+
 /**
  * The digest every matrix leg left for this run, one hand-off tag per platform. A missing leg,
  * or one that holds another platform, fails the merge before anything is published: no half
@@ -34066,8 +34404,44 @@ async function checkDigests(bx, step) {
         bx.log.info(`${o.platform}: ${o.ref}`);
     return step.refs;
 }
+/**
+ * Deletes each leg's own index by digest once the merged index is published: its hand-off tag
+ * goes with it. A leg the published index lists itself is kept, and a registry that allows no
+ * deletes (GHCR and Docker Hub have their own APIs for it) leaves the tag, said once.
+ */
+async function merge_removeLegs(bx, step, sources, children, registry) {
+    const removals = [];
+    for (const [i, ref] of step.legs.entries()) {
+        const source = sources[i];
+        if (!source || children.includes(source.slice(source.indexOf('@') + 1))) {
+            removals.push({ ref, outcome: 'kept' });
+            continue;
+        }
+        bx.log.info(`[request] ${(0,plan_steps/* deleteRequest */.Fb)(source)}`);
+        const outcome = await (0,retry/* withRetry */.bD)(() => deleteManifest(source, registry), {
+            ...requestRetry(bx.retries),
+            what: `removing ${ref}`,
+            log: bx.log
+        });
+        removals.push({ ref, outcome: outcome === 'deleted' ? 'removed' : 'unsupported' });
+    }
+    for (const r of removals)
+        bx.log.info(`${r.ref}: ${removalNote(r.outcome)}`);
+    return removals;
+}
+function removalNote(outcome) {
+    switch (outcome) {
+        case 'removed':
+            return 'removed (the leg index it pointed at was deleted)';
+        case 'kept':
+            return 'kept: the published index lists the image it points at';
+        case 'unsupported':
+            return 'kept: the registry does not allow deleting manifests (on GHCR and Docker Hub, delete it with their own API)';
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/pipeline/outputs.ts
+
 
 /** Every output, set on success and on a dry run alike; never silently empty (see the README). */
 function setOutputs(edges, plan, result) {
@@ -34120,6 +34494,11 @@ function summaryMarkdown(result) {
         for (const [platform, digest] of Object.entries(result.platformDigests)) {
             lines.push(`| \`${platform}\` | \`${digest}\` |`);
         }
+    }
+    if (result.removals.length > 0) {
+        lines.push('', '### Hand-off tags', '');
+        for (const r of result.removals)
+            lines.push(`- \`${r.ref}\`: ${removalNote(r.outcome)}`);
     }
     lines.push(...timeTable(result.timings));
     return `${lines.join('\n')}\n`;
@@ -35148,329 +35527,6 @@ function holdBackFloating(result, current) {
     return { tags, held };
 }
 
-;// CONCATENATED MODULE: ./src/tools/registry/credentials.ts
-/**
- * The credentials `docker login` left for a registry: `auths` in the docker config.json, or a
- * credential helper (`docker-credential-<name> get`). Everything comes from the environment and
- * runner passed in: the config's place from its DOCKER_CONFIG or HOME, and helpers through the one
- * process seam, the key on stdin, so no secret is in argv or in the `[command]` line logged.
- */
-
-
-/** The keys `docker login` may have stored a host under, the one it writes first. */
-function configKeys(host) {
-    return host === 'registry-1.docker.io'
-        ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', host]
-        : [host, `https://${host}`, `http://${host}`];
-}
-/** The credentials for `host`, or undefined when none are configured (or the config cannot be read). */
-async function credentialsFor(host, source) {
-    const dir = source.env.DOCKER_CONFIG || (source.env.HOME ? external_node_path_default().join(source.env.HOME, '.docker') : undefined);
-    if (!dir)
-        return undefined;
-    let config;
-    try {
-        config = JSON.parse(await (0,promises_.readFile)(external_node_path_default().join(dir, 'config.json'), 'utf8'));
-    }
-    catch {
-        return undefined;
-    }
-    for (const key of configKeys(host)) {
-        const helper = config.credHelpers?.[key];
-        if (helper)
-            return helperGet(helper, key, source);
-        const entry = config.auths?.[key];
-        if (entry?.identitytoken)
-            return { username: '<token>', password: entry.identitytoken };
-        if (entry?.auth) {
-            const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-            const colon = decoded.indexOf(':');
-            if (colon > 0)
-                return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-        }
-        if (entry?.username && entry.password)
-            return { username: entry.username, password: entry.password };
-    }
-    return config.credsStore ? helperGet(config.credsStore, configKeys(host)[0], source) : undefined;
-}
-/**
- * Asks a credential helper, as the docker CLI does: `get`, the server key on stdin, JSON on stdout.
- * A helper that is missing, fails or knows nothing for the key leaves the request without
- * credentials; the registry's refusal then says what is wrong.
- */
-async function helperGet(helper, key, source) {
-    let stdout;
-    try {
-        const result = await source.run(`docker-credential-${helper}`, ['get'], {
-            env: source.env,
-            input: key,
-            quiet: true,
-            allowFailure: true
-        });
-        if (result.code !== 0)
-            return undefined;
-        stdout = result.stdout;
-    }
-    catch {
-        return undefined;
-    }
-    try {
-        const parsed = JSON.parse(stdout);
-        return parsed.Secret ? { username: parsed.Username ?? '', password: parsed.Secret } : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/tools/registry/refs.ts
-/** Image references as the registry API needs them: the host, the repository, the tag or digest. */
-
-/** `host[:port]/path` (Docker Hub names too) → the registry host and repository the API uses. */
-function refs_parseName(name) {
-    let host = (0,plan_image/* registryHost */.U$)(name);
-    let repository = name.startsWith(`${host}/`) ? name.slice(host.length + 1) : name;
-    if (host === 'docker.io' || host === 'index.docker.io') {
-        host = 'registry-1.docker.io';
-        if (!repository.includes('/'))
-            repository = `library/${repository}`;
-    }
-    return { host, repository };
-}
-/** `name:tag` → name and tag; `name@sha256:…` → name and digest. */
-function refs_splitRef(ref) {
-    const at = ref.indexOf('@');
-    if (at >= 0)
-        return { name: ref.slice(0, at), digest: ref.slice(at + 1) };
-    const colon = ref.lastIndexOf(':');
-    if (colon < 0 || ref.lastIndexOf('/') > colon)
-        return { name: ref };
-    return { name: ref.slice(0, colon), tag: ref.slice(colon + 1) };
-}
-/** `host/repo:tag` and `host/repo@sha256:…` name the same repository. */
-function sameRepository(tagRef, digestRef) {
-    return refs_splitRef(tagRef).name === refs_splitRef(digestRef).name;
-}
-
-;// CONCATENATED MODULE: ./src/tools/registry/client.ts
-/**
- * Reads the index the build pushed and points tags at it with one request each: a GET of its exact
- * bytes by digest, then a PUT of those bytes under every tag. `buildx imagetools create` does the
- * same with ~30 requests (it walks every child manifest and blob first) and gives up on the first
- * dropped connection, and `imagetools inspect` fails on a dropped HEAD; under registry faults the
- * publishing step, not the build, is what failed. Each call makes one attempt and says by the type
- * of its error whether another may help (TransientError, with the server's Retry-After) or not;
- * the caller's withRetry is the one retry policy. Anything this cannot do (an unsupported auth
- * scheme, a registry reachable only through BuildKit's configuration, another repository) is a
- * RegistryRefused, and the caller falls back to imagetools.
- */
-
-
-
-
-/** A refusal trying again cannot fix (auth, a bad manifest, an unsupported scheme): fall back to imagetools. */
-class RegistryRefused extends retry/* PermanentError */.Dr {
-    constructor(message) {
-        super(message);
-        this.name = 'RegistryRefused';
-    }
-}
-/**
- * The one retry policy for one registry request, given the `retries` a step is allowed. BuildKit
- * tries each of its own registry requests up to three times inside every attempt of a build step;
- * a request of ours is a step of one request, so it gets the same budget in one policy (three
- * tries for every attempt of a step), with a shorter back-off to match.
- */
-function requestRetry(retries) {
-    return { retries: (retries + 1) * 3 - 1, baseDelayMs: 250, maxDelayMs: 4000 };
-}
-const INDEX_TYPES = [
-    'application/vnd.oci.image.index.v1+json',
-    'application/vnd.docker.distribution.manifest.list.v2+json',
-    'application/vnd.oci.image.manifest.v1+json',
-    'application/vnd.docker.distribution.manifest.v2+json'
-];
-/** The manifest `ref` (`name@sha256:…`) points at, its exact bytes checked against the digest. */
-async function getManifest(ref, options) {
-    const { name, digest } = refs_splitRef(ref);
-    if (!digest)
-        throw new RegistryRefused(`${ref} is not a digest reference`);
-    const res = await request(refs_parseName(name), 'GET', `manifests/${digest}`, { headers: { Accept: INDEX_TYPES.join(', ') } }, options);
-    const bytes = await body(res, `GET ${ref}`, async (r) => Buffer.from(await r.arrayBuffer()));
-    const actual = `sha256:${(0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex')}`;
-    // Bytes that do not hash to the digest asked for are a read cut short: another GET may get them all.
-    if (actual !== digest)
-        throw new retry/* TransientError */.N_(`GET ${ref}: the body read (${bytes.length} bytes) hashes to ${actual}, not to its digest`);
-    const raw = bytes.toString('utf8');
-    let mediaType;
-    try {
-        mediaType = JSON.parse(raw).mediaType ?? res.headers.get('content-type') ?? '';
-    }
-    catch {
-        throw new RegistryRefused(`${ref} is not a JSON manifest`);
-    }
-    if (!INDEX_TYPES.includes(mediaType))
-        throw new RegistryRefused(`${ref} has media type "${mediaType}"`);
-    return { raw, digest, mediaType };
-}
-/** PUTs `raw` (a manifest's exact bytes, whose digest is `digest`) under `ref`'s tag. */
-async function putTag(ref, raw, mediaType, digest, options) {
-    const { name, tag } = refs_splitRef(ref);
-    if (!tag)
-        throw new RegistryRefused(`${ref} is not a tag reference`);
-    const res = await request(refs_parseName(name), 'PUT', `manifests/${encodeURIComponent(tag)}`, { headers: { 'Content-Type': mediaType }, body: raw }, options);
-    await res.body?.cancel();
-    const stored = res.headers.get('docker-content-digest');
-    if (stored && stored !== digest)
-        throw new RegistryRefused(`PUT ${ref} stored ${stored}, not ${digest}`);
-}
-/**
- * Deletes the manifest `ref` (`name@sha256:…`) names. 'unsupported' when the registry does not
- * allow deletes (405, or its UNSUPPORTED error code): the caller leaves the manifest in place.
- */
-async function deleteManifest(ref, options) {
-    const { name, digest } = splitRef(ref);
-    if (!digest)
-        throw new RegistryRefused(`${ref} is not a digest reference`);
-    const target = parseName(name);
-    const url = apiUrl(target, `manifests/${digest}`);
-    const res = await exchange(target, url, 'DELETE', { headers: {} }, options);
-    if (res.ok) {
-        await res.body?.cancel();
-        return 'deleted';
-    }
-    if (res.status === 405) {
-        await res.body?.cancel();
-        return 'unsupported';
-    }
-    const text = await res.text().catch(() => '');
-    if (res.status < 500 && res.status !== 429 && /"code"\s*:\s*"UNSUPPORTED"/.test(text))
-        return 'unsupported';
-    throw answerError(res, `DELETE ${url}`, text);
-}
-/** Loopback registries speak plain HTTP, as Docker and buildx allow without configuration. */
-function scheme(host) {
-    const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    return name === 'localhost' || name === '::1' || /^127\./.test(name) ? 'http' : 'https';
-}
-function apiUrl(target, suffix) {
-    return `${scheme(target.host)}://${target.host}/v2/${target.repository}/${suffix}`;
-}
-/**
- * One registry API request with the credentials `docker login` left. Returns a 2xx response; a
- * dropped connection, a timeout, a 5xx or a 429 is a TransientError (with Retry-After), any other
- * answer a RegistryRefused.
- */
-async function request(target, method, suffix, init, options) {
-    const url = apiUrl(target, suffix);
-    const res = await exchange(target, url, method, init, options);
-    if (res.ok)
-        return res;
-    throw answerError(res, `${method} ${url}`, await res.text().catch(() => ''));
-}
-/**
- * Sends the request and returns whatever the registry answers. A 401 is met by sending it once
- * more with credentials, as the challenge asks: that is authentication, not a retry.
- */
-async function exchange(target, url, method, init, options) {
-    const timeoutMs = options.timeoutMs ?? 60_000;
-    const res = await send(url, { method, headers: init.headers, body: init.body }, timeoutMs);
-    if (res.status !== 401)
-        return res;
-    await res.body?.cancel();
-    const auth = await authorization(res.headers.get('www-authenticate') ?? '', target, options, timeoutMs);
-    return send(url, { method, headers: { ...init.headers, Authorization: auth }, body: init.body }, timeoutMs);
-}
-/** The error for a non-2xx answer: transient for a 5xx or a 429 (with the wait it asked for), else a refusal. */
-function answerError(res, what, text) {
-    const said = text.trim().slice(0, 300);
-    const message = `${what} answered ${res.status} ${res.statusText}${said ? `: ${said}` : ''}`;
-    if (res.status === 429 || res.status >= 500)
-        return new retry/* TransientError */.N_(message, retryAfterMs(res.headers.get('retry-after')));
-    return new RegistryRefused(message);
-}
-/** Retry-After: delay-seconds or an HTTP date. */
-function retryAfterMs(header) {
-    const value = header?.trim();
-    if (!value)
-        return undefined;
-    if (/^\d+$/.test(value))
-        return Number(value) * 1000;
-    const at = Date.parse(value);
-    return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-/** Sends one request. A dropped connection or a timeout is transient; a TLS failure is not. */
-async function send(url, init, timeoutMs) {
-    try {
-        return await fetch(url, { ...init, redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
-    }
-    catch (error) {
-        throw failedTransfer(error, `${init.method} ${url}`, timeoutMs);
-    }
-}
-/** Reads a response body; the connection can still drop or time out here, after the headers. */
-async function body(res, what, read) {
-    try {
-        return await read(res);
-    }
-    catch (error) {
-        throw failedTransfer(error, what);
-    }
-}
-function failedTransfer(error, what, timeoutMs) {
-    const cause = error.cause;
-    const why = cause?.code ?? cause?.message ?? error.message;
-    if (error.name === 'TimeoutError')
-        return new retry/* TransientError */.N_(`${what}: request timed out${timeoutMs ? ` after ${timeoutMs / 1000} s` : ''}`, undefined, {
-            cause: error
-        });
-    if (/CERT|TLS|SSL|self.signed|EPROTO/i.test(why))
-        return new RegistryRefused(`${what}: ${why}`);
-    return new retry/* TransientError */.N_(`${what}: connection dropped (${why})`, undefined, { cause: error });
-}
-function challengeParams(header) {
-    const space = header.indexOf(' ');
-    const params = {};
-    for (const m of header.slice(space + 1).matchAll(/(\w+)="([^"]*)"/g))
-        params[m[1].toLowerCase()] = m[2];
-    return { scheme: header.slice(0, space < 0 ? undefined : space).toLowerCase(), params };
-}
-/** The Authorization header a 401's challenge asks for: Basic from the credentials, or a Bearer token for them. */
-async function authorization(challenge, target, options, timeoutMs) {
-    const credentials = await credentialsFor(target.host, options);
-    const basic = credentials
-        ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
-        : undefined;
-    const { scheme: kind, params } = challengeParams(challenge);
-    if (kind === 'basic') {
-        if (!basic)
-            throw new RegistryRefused(`${target.host} asks for credentials and none are configured for it`);
-        return basic;
-    }
-    if (kind !== 'bearer' || !params.realm)
-        throw new RegistryRefused(`${target.host} asks for an unsupported authentication (${challenge.split(' ')[0] || 'none'})`);
-    const url = new URL(params.realm);
-    if (params.service)
-        url.searchParams.set('service', params.service);
-    url.searchParams.set('scope', `repository:${target.repository}:pull,push`);
-    const what = `GET ${url.origin}${url.pathname}`;
-    const res = await send(url.toString(), { method: 'GET', headers: basic ? { Authorization: basic } : {} }, timeoutMs);
-    const text = await body(res, what, (r) => r.text());
-    if (!res.ok)
-        throw answerError(res, `the token service (${what})`, text);
-    let parsed;
-    try {
-        parsed = JSON.parse(text);
-    }
-    catch {
-        throw new RegistryRefused(`the token service (${what}) answered something other than JSON`);
-    }
-    const token = parsed.token ?? parsed.access_token;
-    if (!token)
-        throw new RegistryRefused(`the token service (${what}) gave no token`);
-    return `Bearer ${token}`;
-}
-
 ;// CONCATENATED MODULE: ./src/pipeline/publish.ts
 
 
@@ -35498,7 +35554,8 @@ async function publish(bx, planned, tags, sources, registry, platforms) {
         : { [platforms[0]]: index.digest };
     for (const ref of refs)
         bx.log.info(`${ref} → ${index.digest}`);
-    return { digest: index.digest, platformDigests, refs, held };
+    const children = (index.manifest.manifests ?? []).map((m) => m.digest);
+    return { digest: index.digest, platformDigests, refs, held, children };
 }
 /** The floating tags (latest, 1, 1.2) that would move backwards: they stay where they are. */
 async function heldBack(bx, step, tags) {
@@ -35593,7 +35650,7 @@ function openSession(runEnv) {
         log,
         masker,
         // Children are kept in the state while they run: a SIGKILLed run leaves them for post to stop.
-        runner: (0,exec/* createRunner */.ji)(log, masker, (0,pipeline_state/* trackProcesses */.x)(runEnv.edges)),
+        runner: runEnv.runner ?? (0,exec/* createRunner */.ji)(log, masker, (0,pipeline_state/* trackProcesses */.x)(runEnv.edges)),
         now: runEnv.now ?? (() => new Date()),
         timings: [],
         current: '',
@@ -35676,7 +35733,8 @@ async function runSteps(session, plan, inputs, state) {
     const progress = {
         builder: { name: plan.builder, driver: 'not used (merge)', platforms: [], buildkitVersion: '-' },
         built: { metadata: {}, digest: '' },
-        sources: []
+        sources: [],
+        removals: []
     };
     const bx = () => ({
         bin: progress.bin,
@@ -35700,6 +35758,7 @@ async function runSteps(session, plan, inputs, state) {
         held: published?.held ?? [],
         metadata: built.metadata,
         builder: progress.builder,
+        removals: progress.removals,
         timings: session.timings
     };
 }
@@ -35731,6 +35790,12 @@ async function runStep(session, plan, step, progress, bx, state, retries) {
             const platforms = plan.platforms.map((p) => p.id);
             const name = step.handOff ? 'Hand off to the merge' : 'Publish tags';
             progress.published = await session.phase(name, () => publish(bx(), step, plan.tags, progress.sources, registry, platforms));
+            return;
+        }
+        case 'remove-legs': {
+            const registry = registryOptions(session.env, session.runner, bx().stallMs ?? 0);
+            const children = progress.published?.children ?? [];
+            progress.removals = await session.phase('Remove hand-off tags', () => merge_removeLegs(bx(), step, progress.sources, children, registry));
             return;
         }
     }
@@ -38184,6 +38249,7 @@ function unquote(value) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   $W: () => (/* binding */ bootstrapArgv),
 /* harmony export */   Cm: () => (/* binding */ withoutHeld),
+/* harmony export */   Fb: () => (/* binding */ deleteRequest),
 /* harmony export */   R3: () => (/* binding */ publishedRefs),
 /* harmony export */   R5: () => (/* binding */ imagetoolsCreateArgv),
 /* harmony export */   iq: () => (/* binding */ getRequest),
@@ -38225,6 +38291,9 @@ function getRequest(source) {
 }
 function putRequest(ref, source) {
     return `PUT ${ref} (the bytes of ${source})`;
+}
+function deleteRequest(source) {
+    return `DELETE ${source}`;
 }
 /** The publish step less the refs whose tag is held back (a floating tag that would move backwards). */
 function withoutHeld(step, held) {
