@@ -447,3 +447,31 @@ describe('contextFromGit', () => {
     }
   });
 });
+
+describe('contextFromGitHub: a pull request from a fork', () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(path.join(tmpdir(), 'context-fork-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test.each([
+    { name: 'head in another repository', head: { full_name: 'mallory/app' }, fork: true },
+    { name: 'head in the same repository', head: { full_name: 'octo/app' }, fork: false },
+    { name: 'head repository deleted', head: null, fork: true },
+    { name: 'payload without the head repository', head: undefined, fork: undefined }
+  ])('$name → fork $fork', ({ head, fork }) => {
+    const file = path.join(dir, `${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        pull_request: {
+          number: 5,
+          base: { ref: 'main', repo: { full_name: 'octo/app' } },
+          head: { ref: 'fix', sha: SHA, ...(head === undefined ? {} : { repo: head }) }
+        },
+        repository: { full_name: 'octo/app', default_branch: 'main' }
+      })
+    );
+    const context = contextFromGitHub(actionsEnv('pull_request', 'unused', { GITHUB_EVENT_PATH: file }));
+    expect(context.pr?.fork).toBe(fork);
+  });
+});

@@ -22,7 +22,13 @@ export interface Context {
   sha: string;
   repo: RepoInfo;
   /** pull request number, base and head branches, when the event is a pull request */
-  pr?: { number: number; baseRef: string; headRef: string };
+  pr?: {
+    number: number;
+    baseRef: string;
+    headRef: string;
+    /** The head branch lives in another repository (its token cannot write packages); absent when the payload does not say. */
+    fork?: boolean;
+  };
   /** commit time of `sha`: labels' `created` and `{{commit_date}}` use it so every rebuild agrees */
   commitDate?: Date;
   /** `SOURCE_DATE_EPOCH` when set: every date the action computes is taken from it */
