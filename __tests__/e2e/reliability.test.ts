@@ -519,11 +519,18 @@ describeStack('reliability of the bundled action against the real stack', () => 
         accepted: /empty unless driver is remote/
       },
       {
-        name: 'push and load both true',
+        name: 'push and load with two platforms',
         inputs: { push: 'true', load: 'true' },
-        input: 'load',
-        value: 'true',
-        accepted: /false when push is true/
+        input: 'platforms',
+        value: 'linux/amd64,linux/arm64',
+        accepted: /one platform when load is true/
+      },
+      {
+        name: 'provenance: maybe',
+        inputs: { provenance: 'maybe' },
+        input: 'provenance',
+        value: 'maybe',
+        accepted: /true, false, or key=value options/
       },
       {
         name: 'load with two platforms',
