@@ -1,7 +1,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 5869:
+/***/ 9379:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -141,17 +141,17 @@ class Comparator {
 
 module.exports = Comparator
 
-const parseOptions = __nccwpck_require__(4630)
-const { safeRe: re, t } = __nccwpck_require__(7929)
-const cmp = __nccwpck_require__(3428)
-const debug = __nccwpck_require__(8705)
-const SemVer = __nccwpck_require__(1861)
-const Range = __nccwpck_require__(6900)
+const parseOptions = __nccwpck_require__(356)
+const { safeRe: re, t } = __nccwpck_require__(5471)
+const cmp = __nccwpck_require__(8646)
+const debug = __nccwpck_require__(1159)
+const SemVer = __nccwpck_require__(7163)
+const Range = __nccwpck_require__(6782)
 
 
 /***/ }),
 
-/***/ 6900:
+/***/ 6782:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -373,22 +373,22 @@ class Range {
 
 module.exports = Range
 
-const LRU = __nccwpck_require__(8873)
+const LRU = __nccwpck_require__(1383)
 const cache = new LRU()
 
-const parseOptions = __nccwpck_require__(4630)
-const Comparator = __nccwpck_require__(5869)
-const debug = __nccwpck_require__(8705)
-const SemVer = __nccwpck_require__(1861)
-const trimComparatorWhitespace = __nccwpck_require__(8283)
+const parseOptions = __nccwpck_require__(356)
+const Comparator = __nccwpck_require__(9379)
+const debug = __nccwpck_require__(1159)
+const SemVer = __nccwpck_require__(7163)
+const trimComparatorWhitespace = __nccwpck_require__(9737)
 const {
   safeRe: re,
   src,
   t,
   tildeTrimReplace,
   caretTrimReplace,
-} = __nccwpck_require__(7929)
-const { FLAG_INCLUDE_PRERELEASE, FLAG_LOOSE } = __nccwpck_require__(3847)
+} = __nccwpck_require__(5471)
+const { FLAG_INCLUDE_PRERELEASE, FLAG_LOOSE } = __nccwpck_require__(5101)
 
 // unbounded global build-metadata stripper used by parseRange
 const BUILDSTRIPRE = new RegExp(src[t.BUILD], 'g')
@@ -735,17 +735,17 @@ const testSet = (set, version, options) => {
 
 /***/ }),
 
-/***/ 1861:
+/***/ 7163:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const debug = __nccwpck_require__(8705)
-const { MAX_LENGTH, MAX_SAFE_INTEGER } = __nccwpck_require__(3847)
-const { safeRe: re, t } = __nccwpck_require__(7929)
+const debug = __nccwpck_require__(1159)
+const { MAX_LENGTH, MAX_SAFE_INTEGER } = __nccwpck_require__(5101)
+const { safeRe: re, t } = __nccwpck_require__(5471)
 
-const parseOptions = __nccwpck_require__(4630)
-const { compareIdentifiers } = __nccwpck_require__(5054)
+const parseOptions = __nccwpck_require__(356)
+const { compareIdentifiers } = __nccwpck_require__(3348)
 
 const isPrereleaseIdentifier = (prerelease, identifier) => {
   const identifiers = identifier.split('.')
@@ -1092,12 +1092,12 @@ module.exports = SemVer
 
 /***/ }),
 
-/***/ 7881:
+/***/ 1799:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(9555)
+const parse = __nccwpck_require__(6353)
 const clean = (version, options) => {
   const s = parse(version.trim().replace(/^[=v]+/, ''), options)
   return s ? s.version : null
@@ -1107,17 +1107,17 @@ module.exports = clean
 
 /***/ }),
 
-/***/ 3428:
+/***/ 8646:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const eq = __nccwpck_require__(5184)
-const neq = __nccwpck_require__(1292)
-const gt = __nccwpck_require__(6097)
-const gte = __nccwpck_require__(1810)
-const lt = __nccwpck_require__(5217)
-const lte = __nccwpck_require__(9063)
+const eq = __nccwpck_require__(5082)
+const neq = __nccwpck_require__(4974)
+const gt = __nccwpck_require__(6599)
+const gte = __nccwpck_require__(1236)
+const lt = __nccwpck_require__(3872)
+const lte = __nccwpck_require__(6717)
 
 const cmp = (a, op, b, loose) => {
   switch (op) {
@@ -1168,14 +1168,14 @@ module.exports = cmp
 
 /***/ }),
 
-/***/ 7279:
+/***/ 5385:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1861)
-const parse = __nccwpck_require__(9555)
-const { safeRe: re, t } = __nccwpck_require__(7929)
+const SemVer = __nccwpck_require__(7163)
+const parse = __nccwpck_require__(6353)
+const { safeRe: re, t } = __nccwpck_require__(5471)
 
 const coerce = (version, options) => {
   if (version instanceof SemVer) {
@@ -1237,12 +1237,12 @@ module.exports = coerce
 
 /***/ }),
 
-/***/ 3322:
+/***/ 7648:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1861)
+const SemVer = __nccwpck_require__(7163)
 const compareBuild = (a, b, loose) => {
   const versionA = new SemVer(a, loose)
   const versionB = new SemVer(b, loose)
@@ -1253,24 +1253,24 @@ module.exports = compareBuild
 
 /***/ }),
 
-/***/ 9348:
+/***/ 6874:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(4123)
+const compare = __nccwpck_require__(8469)
 const compareLoose = (a, b) => compare(a, b, true)
 module.exports = compareLoose
 
 
 /***/ }),
 
-/***/ 4123:
+/***/ 8469:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1861)
+const SemVer = __nccwpck_require__(7163)
 const compare = (a, b, loose) =>
   new SemVer(a, loose).compare(new SemVer(b, loose))
 
@@ -1279,12 +1279,12 @@ module.exports = compare
 
 /***/ }),
 
-/***/ 613:
+/***/ 711:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(9555)
+const parse = __nccwpck_require__(6353)
 
 const diff = (version1, version2) => {
   const v1 = parse(version1, null, true)
@@ -1346,48 +1346,48 @@ module.exports = diff
 
 /***/ }),
 
-/***/ 5184:
+/***/ 5082:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(4123)
+const compare = __nccwpck_require__(8469)
 const eq = (a, b, loose) => compare(a, b, loose) === 0
 module.exports = eq
 
 
 /***/ }),
 
-/***/ 6097:
+/***/ 6599:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(4123)
+const compare = __nccwpck_require__(8469)
 const gt = (a, b, loose) => compare(a, b, loose) > 0
 module.exports = gt
 
 
 /***/ }),
 
-/***/ 1810:
+/***/ 1236:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(4123)
+const compare = __nccwpck_require__(8469)
 const gte = (a, b, loose) => compare(a, b, loose) >= 0
 module.exports = gte
 
 
 /***/ }),
 
-/***/ 1940:
+/***/ 2338:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1861)
+const SemVer = __nccwpck_require__(7163)
 
 const inc = (version, release, options, identifier, identifierBase) => {
   if (typeof (options) === 'string') {
@@ -1410,72 +1410,72 @@ module.exports = inc
 
 /***/ }),
 
-/***/ 5217:
+/***/ 3872:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(4123)
+const compare = __nccwpck_require__(8469)
 const lt = (a, b, loose) => compare(a, b, loose) < 0
 module.exports = lt
 
 
 /***/ }),
 
-/***/ 9063:
+/***/ 6717:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(4123)
+const compare = __nccwpck_require__(8469)
 const lte = (a, b, loose) => compare(a, b, loose) <= 0
 module.exports = lte
 
 
 /***/ }),
 
-/***/ 1981:
+/***/ 8511:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1861)
+const SemVer = __nccwpck_require__(7163)
 const major = (a, loose) => new SemVer(a, loose).major
 module.exports = major
 
 
 /***/ }),
 
-/***/ 6953:
+/***/ 2603:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1861)
+const SemVer = __nccwpck_require__(7163)
 const minor = (a, loose) => new SemVer(a, loose).minor
 module.exports = minor
 
 
 /***/ }),
 
-/***/ 1292:
+/***/ 4974:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(4123)
+const compare = __nccwpck_require__(8469)
 const neq = (a, b, loose) => compare(a, b, loose) !== 0
 module.exports = neq
 
 
 /***/ }),
 
-/***/ 9555:
+/***/ 6353:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1861)
+const SemVer = __nccwpck_require__(7163)
 const parse = (version, options, throwErrors = false) => {
   if (version instanceof SemVer) {
     return version
@@ -1495,24 +1495,24 @@ module.exports = parse
 
 /***/ }),
 
-/***/ 8034:
+/***/ 8756:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1861)
+const SemVer = __nccwpck_require__(7163)
 const patch = (a, loose) => new SemVer(a, loose).patch
 module.exports = patch
 
 
 /***/ }),
 
-/***/ 676:
+/***/ 5714:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(9555)
+const parse = __nccwpck_require__(6353)
 const prerelease = (version, options) => {
   const parsed = parse(version, options)
   return (parsed && parsed.prerelease.length) ? parsed.prerelease : null
@@ -1522,36 +1522,36 @@ module.exports = prerelease
 
 /***/ }),
 
-/***/ 5507:
+/***/ 2173:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(4123)
+const compare = __nccwpck_require__(8469)
 const rcompare = (a, b, loose) => compare(b, a, loose)
 module.exports = rcompare
 
 
 /***/ }),
 
-/***/ 9410:
+/***/ 7192:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compareBuild = __nccwpck_require__(3322)
+const compareBuild = __nccwpck_require__(7648)
 const rsort = (list, loose) => list.sort((a, b) => compareBuild(b, a, loose))
 module.exports = rsort
 
 
 /***/ }),
 
-/***/ 6749:
+/***/ 8011:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(6900)
+const Range = __nccwpck_require__(6782)
 const satisfies = (version, range, options) => {
   try {
     range = new Range(range, options)
@@ -1565,26 +1565,26 @@ module.exports = satisfies
 
 /***/ }),
 
-/***/ 1386:
+/***/ 9872:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compareBuild = __nccwpck_require__(3322)
+const compareBuild = __nccwpck_require__(7648)
 const sort = (list, loose) => list.sort((a, b) => compareBuild(a, b, loose))
 module.exports = sort
 
 
 /***/ }),
 
-/***/ 6620:
+/***/ 6114:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(9555)
-const constants = __nccwpck_require__(3847)
-const SemVer = __nccwpck_require__(1861)
+const parse = __nccwpck_require__(6353)
+const constants = __nccwpck_require__(5101)
+const SemVer = __nccwpck_require__(7163)
 
 const truncate = (version, truncation, options) => {
   if (!constants.RELEASE_TYPES.includes(truncation)) {
@@ -1632,12 +1632,12 @@ module.exports = truncate
 
 /***/ }),
 
-/***/ 426:
+/***/ 8780:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(9555)
+const parse = __nccwpck_require__(6353)
 const valid = (version, options) => {
   const v = parse(version, options)
   return v ? v.version : null
@@ -1647,54 +1647,54 @@ module.exports = valid
 
 /***/ }),
 
-/***/ 6626:
+/***/ 2088:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 // just pre-load all the stuff that index.js lazily exports
-const internalRe = __nccwpck_require__(7929)
-const constants = __nccwpck_require__(3847)
-const SemVer = __nccwpck_require__(1861)
-const identifiers = __nccwpck_require__(5054)
-const parse = __nccwpck_require__(9555)
-const valid = __nccwpck_require__(426)
-const clean = __nccwpck_require__(7881)
-const inc = __nccwpck_require__(1940)
-const diff = __nccwpck_require__(613)
-const major = __nccwpck_require__(1981)
-const minor = __nccwpck_require__(6953)
-const patch = __nccwpck_require__(8034)
-const prerelease = __nccwpck_require__(676)
-const compare = __nccwpck_require__(4123)
-const rcompare = __nccwpck_require__(5507)
-const compareLoose = __nccwpck_require__(9348)
-const compareBuild = __nccwpck_require__(3322)
-const sort = __nccwpck_require__(1386)
-const rsort = __nccwpck_require__(9410)
-const gt = __nccwpck_require__(6097)
-const lt = __nccwpck_require__(5217)
-const eq = __nccwpck_require__(5184)
-const neq = __nccwpck_require__(1292)
-const gte = __nccwpck_require__(1810)
-const lte = __nccwpck_require__(9063)
-const cmp = __nccwpck_require__(3428)
-const coerce = __nccwpck_require__(7279)
-const truncate = __nccwpck_require__(6620)
-const Comparator = __nccwpck_require__(5869)
-const Range = __nccwpck_require__(6900)
-const satisfies = __nccwpck_require__(6749)
-const toComparators = __nccwpck_require__(7900)
-const maxSatisfying = __nccwpck_require__(6575)
-const minSatisfying = __nccwpck_require__(6893)
-const minVersion = __nccwpck_require__(9232)
-const validRange = __nccwpck_require__(3739)
-const outside = __nccwpck_require__(6198)
-const gtr = __nccwpck_require__(7722)
-const ltr = __nccwpck_require__(7679)
-const intersects = __nccwpck_require__(4895)
-const simplifyRange = __nccwpck_require__(2086)
-const subset = __nccwpck_require__(3655)
+const internalRe = __nccwpck_require__(5471)
+const constants = __nccwpck_require__(5101)
+const SemVer = __nccwpck_require__(7163)
+const identifiers = __nccwpck_require__(3348)
+const parse = __nccwpck_require__(6353)
+const valid = __nccwpck_require__(8780)
+const clean = __nccwpck_require__(1799)
+const inc = __nccwpck_require__(2338)
+const diff = __nccwpck_require__(711)
+const major = __nccwpck_require__(8511)
+const minor = __nccwpck_require__(2603)
+const patch = __nccwpck_require__(8756)
+const prerelease = __nccwpck_require__(5714)
+const compare = __nccwpck_require__(8469)
+const rcompare = __nccwpck_require__(2173)
+const compareLoose = __nccwpck_require__(6874)
+const compareBuild = __nccwpck_require__(7648)
+const sort = __nccwpck_require__(9872)
+const rsort = __nccwpck_require__(7192)
+const gt = __nccwpck_require__(6599)
+const lt = __nccwpck_require__(3872)
+const eq = __nccwpck_require__(5082)
+const neq = __nccwpck_require__(4974)
+const gte = __nccwpck_require__(1236)
+const lte = __nccwpck_require__(6717)
+const cmp = __nccwpck_require__(8646)
+const coerce = __nccwpck_require__(5385)
+const truncate = __nccwpck_require__(6114)
+const Comparator = __nccwpck_require__(9379)
+const Range = __nccwpck_require__(6782)
+const satisfies = __nccwpck_require__(8011)
+const toComparators = __nccwpck_require__(4750)
+const maxSatisfying = __nccwpck_require__(5574)
+const minSatisfying = __nccwpck_require__(8595)
+const minVersion = __nccwpck_require__(1866)
+const validRange = __nccwpck_require__(4737)
+const outside = __nccwpck_require__(280)
+const gtr = __nccwpck_require__(2276)
+const ltr = __nccwpck_require__(5213)
+const intersects = __nccwpck_require__(3465)
+const simplifyRange = __nccwpck_require__(2028)
+const subset = __nccwpck_require__(1489)
 module.exports = {
   parse,
   valid,
@@ -1747,7 +1747,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3847:
+/***/ 5101:
 /***/ ((module) => {
 
 
@@ -1821,7 +1821,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8705:
+/***/ 1159:
 /***/ ((module) => {
 
 
@@ -1839,7 +1839,7 @@ module.exports = debug
 
 /***/ }),
 
-/***/ 5054:
+/***/ 3348:
 /***/ ((module) => {
 
 
@@ -1875,7 +1875,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8873:
+/***/ 1383:
 /***/ ((module) => {
 
 
@@ -1924,7 +1924,7 @@ module.exports = LRUCache
 
 /***/ }),
 
-/***/ 4630:
+/***/ 356:
 /***/ ((module) => {
 
 
@@ -1948,7 +1948,7 @@ module.exports = parseOptions
 
 /***/ }),
 
-/***/ 7929:
+/***/ 5471:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 
@@ -1957,8 +1957,8 @@ const {
   MAX_SAFE_COMPONENT_LENGTH,
   MAX_SAFE_BUILD_LENGTH,
   MAX_LENGTH,
-} = __nccwpck_require__(3847)
-const debug = __nccwpck_require__(8705)
+} = __nccwpck_require__(5101)
+const debug = __nccwpck_require__(1159)
 exports = module.exports = {}
 
 // The actual regexps go on exports.re
@@ -2178,7 +2178,7 @@ createToken('GTE0PRE', '^\\s*>=\\s*0\\.0\\.0-0\\s*$')
 
 /***/ }),
 
-/***/ 8283:
+/***/ 9737:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -2193,7 +2193,7 @@ const {
   MAX_LENGTH,
   MAX_SAFE_BUILD_LENGTH,
   WHITESPACE_CHARACTERS,
-} = __nccwpck_require__(3847)
+} = __nccwpck_require__(5101)
 
 /**
  * Remembers the last two rows of digits so their characters need not be reread.
@@ -2623,25 +2623,25 @@ module.exports = trimComparatorWhitespace
 
 /***/ }),
 
-/***/ 7722:
+/***/ 2276:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 // Determine if version is greater than all the versions possible in the range.
-const outside = __nccwpck_require__(6198)
+const outside = __nccwpck_require__(280)
 const gtr = (version, range, options) => outside(version, range, '>', options)
 module.exports = gtr
 
 
 /***/ }),
 
-/***/ 4895:
+/***/ 3465:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(6900)
+const Range = __nccwpck_require__(6782)
 const intersects = (r1, r2, options) => {
   r1 = new Range(r1, options)
   r2 = new Range(r2, options)
@@ -2652,12 +2652,12 @@ module.exports = intersects
 
 /***/ }),
 
-/***/ 7679:
+/***/ 5213:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const outside = __nccwpck_require__(6198)
+const outside = __nccwpck_require__(280)
 // Determine if version is less than all the versions possible in the range
 const ltr = (version, range, options) => outside(version, range, '<', options)
 module.exports = ltr
@@ -2665,13 +2665,13 @@ module.exports = ltr
 
 /***/ }),
 
-/***/ 6575:
+/***/ 5574:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1861)
-const Range = __nccwpck_require__(6900)
+const SemVer = __nccwpck_require__(7163)
+const Range = __nccwpck_require__(6782)
 
 const maxSatisfying = (versions, range, options) => {
   let max = null
@@ -2699,13 +2699,13 @@ module.exports = maxSatisfying
 
 /***/ }),
 
-/***/ 6893:
+/***/ 8595:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1861)
-const Range = __nccwpck_require__(6900)
+const SemVer = __nccwpck_require__(7163)
+const Range = __nccwpck_require__(6782)
 const minSatisfying = (versions, range, options) => {
   let min = null
   let minSV = null
@@ -2732,14 +2732,14 @@ module.exports = minSatisfying
 
 /***/ }),
 
-/***/ 9232:
+/***/ 1866:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1861)
-const Range = __nccwpck_require__(6900)
-const gt = __nccwpck_require__(6097)
+const SemVer = __nccwpck_require__(7163)
+const Range = __nccwpck_require__(6782)
+const gt = __nccwpck_require__(6599)
 
 const minVersion = (range, loose) => {
   range = new Range(range, loose)
@@ -2802,20 +2802,20 @@ module.exports = minVersion
 
 /***/ }),
 
-/***/ 6198:
+/***/ 280:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1861)
-const Comparator = __nccwpck_require__(5869)
+const SemVer = __nccwpck_require__(7163)
+const Comparator = __nccwpck_require__(9379)
 const { ANY } = Comparator
-const Range = __nccwpck_require__(6900)
-const satisfies = __nccwpck_require__(6749)
-const gt = __nccwpck_require__(6097)
-const lt = __nccwpck_require__(5217)
-const lte = __nccwpck_require__(9063)
-const gte = __nccwpck_require__(1810)
+const Range = __nccwpck_require__(6782)
+const satisfies = __nccwpck_require__(8011)
+const gt = __nccwpck_require__(6599)
+const lt = __nccwpck_require__(3872)
+const lte = __nccwpck_require__(6717)
+const gte = __nccwpck_require__(1236)
 
 const outside = (version, range, hilo, options) => {
   version = new SemVer(version, options)
@@ -2891,7 +2891,7 @@ module.exports = outside
 
 /***/ }),
 
-/***/ 2086:
+/***/ 2028:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -2899,8 +2899,8 @@ module.exports = outside
 // given a set of versions and a range, create a "simplified" range
 // that includes the same versions that the original range does
 // If the original range is shorter than the simplified one, return that.
-const satisfies = __nccwpck_require__(6749)
-const compare = __nccwpck_require__(4123)
+const satisfies = __nccwpck_require__(8011)
+const compare = __nccwpck_require__(8469)
 module.exports = (versions, range, options) => {
   const set = []
   let first = null
@@ -2947,16 +2947,16 @@ module.exports = (versions, range, options) => {
 
 /***/ }),
 
-/***/ 3655:
+/***/ 1489:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(6900)
-const Comparator = __nccwpck_require__(5869)
+const Range = __nccwpck_require__(6782)
+const Comparator = __nccwpck_require__(9379)
 const { ANY } = Comparator
-const satisfies = __nccwpck_require__(6749)
-const compare = __nccwpck_require__(4123)
+const satisfies = __nccwpck_require__(8011)
+const compare = __nccwpck_require__(8469)
 
 // Complex range `r1 || r2 || ...` is a subset of `R1 || R2 || ...` iff:
 // - Every simple range `r1, r2, ...` is a null set, OR
@@ -3203,12 +3203,12 @@ module.exports = subset
 
 /***/ }),
 
-/***/ 7900:
+/***/ 4750:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(6900)
+const Range = __nccwpck_require__(6782)
 
 // Mostly just for testing and legacy API reasons
 const toComparators = (range, options) =>
@@ -3220,12 +3220,12 @@ module.exports = toComparators
 
 /***/ }),
 
-/***/ 3739:
+/***/ 4737:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(6900)
+const Range = __nccwpck_require__(6782)
 const validRange = (range, options) => {
   try {
     // Return '*' instead of '' so that truthiness works.
@@ -3240,15 +3240,15 @@ module.exports = validRange
 
 /***/ }),
 
-/***/ 408:
+/***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(376);
+module.exports = __nccwpck_require__(7837);
 
 
 /***/ }),
 
-/***/ 376:
+/***/ 7837:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
@@ -3520,34 +3520,34 @@ __webpack_unused_export__ = debug; // for test
 
 /***/ }),
 
-/***/ 4718:
+/***/ 6752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-const Client = __nccwpck_require__(271)
-const Dispatcher = __nccwpck_require__(2377)
-const Pool = __nccwpck_require__(8014)
-const BalancedPool = __nccwpck_require__(3207)
-const Agent = __nccwpck_require__(5539)
-const ProxyAgent = __nccwpck_require__(9710)
-const EnvHttpProxyAgent = __nccwpck_require__(6699)
-const RetryAgent = __nccwpck_require__(9176)
-const errors = __nccwpck_require__(6593)
-const util = __nccwpck_require__(5386)
+const Client = __nccwpck_require__(3701)
+const Dispatcher = __nccwpck_require__(883)
+const Pool = __nccwpck_require__(628)
+const BalancedPool = __nccwpck_require__(837)
+const Agent = __nccwpck_require__(7405)
+const ProxyAgent = __nccwpck_require__(6672)
+const EnvHttpProxyAgent = __nccwpck_require__(3137)
+const RetryAgent = __nccwpck_require__(50)
+const errors = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(5889)
-const buildConnector = __nccwpck_require__(5106)
-const MockClient = __nccwpck_require__(2839)
-const MockAgent = __nccwpck_require__(587)
-const MockPool = __nccwpck_require__(3926)
-const mockErrors = __nccwpck_require__(5347)
-const RetryHandler = __nccwpck_require__(3174)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(4743)
-const DecoratorHandler = __nccwpck_require__(6949)
-const RedirectHandler = __nccwpck_require__(3216)
-const createRedirectInterceptor = __nccwpck_require__(5306)
+const api = __nccwpck_require__(6615)
+const buildConnector = __nccwpck_require__(9136)
+const MockClient = __nccwpck_require__(7365)
+const MockAgent = __nccwpck_require__(7501)
+const MockPool = __nccwpck_require__(4004)
+const mockErrors = __nccwpck_require__(2429)
+const RetryHandler = __nccwpck_require__(7816)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
+const DecoratorHandler = __nccwpck_require__(8155)
+const RedirectHandler = __nccwpck_require__(8754)
+const createRedirectInterceptor = __nccwpck_require__(5092)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -3565,10 +3565,10 @@ __webpack_unused_export__ = DecoratorHandler
 __webpack_unused_export__ = RedirectHandler
 __webpack_unused_export__ = createRedirectInterceptor
 __webpack_unused_export__ = {
-  redirect: __nccwpck_require__(1068),
-  retry: __nccwpck_require__(9636),
-  dump: __nccwpck_require__(5786),
-  dns: __nccwpck_require__(6149)
+  redirect: __nccwpck_require__(1514),
+  retry: __nccwpck_require__(2026),
+  dump: __nccwpck_require__(8060),
+  dns: __nccwpck_require__(379)
 }
 
 __webpack_unused_export__ = buildConnector
@@ -3630,7 +3630,7 @@ function makeDispatcher (fn) {
 __webpack_unused_export__ = setGlobalDispatcher
 __webpack_unused_export__ = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(6860).fetch)
+const fetchImpl = (__nccwpck_require__(4398).fetch)
 __webpack_unused_export__ = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
@@ -3642,39 +3642,39 @@ __webpack_unused_export__ = async function fetch (init, options = undefined) {
     throw err
   }
 }
-/* unused reexport */ __nccwpck_require__(5662).Headers
-/* unused reexport */ __nccwpck_require__(9317).Response
-/* unused reexport */ __nccwpck_require__(3713).Request
-/* unused reexport */ __nccwpck_require__(8440).FormData
+/* unused reexport */ __nccwpck_require__(660).Headers
+/* unused reexport */ __nccwpck_require__(9051).Response
+/* unused reexport */ __nccwpck_require__(9967).Request
+/* unused reexport */ __nccwpck_require__(5910).FormData
 __webpack_unused_export__ = globalThis.File ?? (__nccwpck_require__(4573).File)
-/* unused reexport */ __nccwpck_require__(4881).FileReader
+/* unused reexport */ __nccwpck_require__(8355).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(8709)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
 
 __webpack_unused_export__ = setGlobalOrigin
 __webpack_unused_export__ = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(7403)
-const { kConstruct } = __nccwpck_require__(8271)
+const { CacheStorage } = __nccwpck_require__(3245)
+const { kConstruct } = __nccwpck_require__(109)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
 __webpack_unused_export__ = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(8495)
+const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9061)
 
 __webpack_unused_export__ = deleteCookie
 __webpack_unused_export__ = getCookies
 __webpack_unused_export__ = getSetCookies
 __webpack_unused_export__ = setCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(782)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
 
 __webpack_unused_export__ = parseMIMEType
 __webpack_unused_export__ = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(6814)
-/* unused reexport */ __nccwpck_require__(3435).WebSocket
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
+/* unused reexport */ __nccwpck_require__(3726).WebSocket
 __webpack_unused_export__ = CloseEvent
 __webpack_unused_export__ = ErrorEvent
 __webpack_unused_export__ = MessageEvent
@@ -3690,18 +3690,18 @@ __webpack_unused_export__ = MockPool
 __webpack_unused_export__ = MockAgent
 __webpack_unused_export__ = mockErrors
 
-const { EventSource } = __nccwpck_require__(6376)
+const { EventSource } = __nccwpck_require__(1238)
 
 __webpack_unused_export__ = EventSource
 
 
 /***/ }),
 
-/***/ 6128:
+/***/ 158:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(5386)
-const { RequestAbortedError } = __nccwpck_require__(6593)
+const { addAbortListener } = __nccwpck_require__(3440)
+const { RequestAbortedError } = __nccwpck_require__(8707)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -3761,16 +3761,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2574:
+/***/ 2279:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(6593)
-const util = __nccwpck_require__(5386)
-const { addSignal, removeSignal } = __nccwpck_require__(6128)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -3876,7 +3876,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 884:
+/***/ 6862:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -3890,10 +3890,10 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(6593)
-const util = __nccwpck_require__(5386)
+} = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(6128)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
 
 const kResume = Symbol('resume')
@@ -4134,16 +4134,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 865:
+/***/ 4043:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(3897)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(6593)
-const util = __nccwpck_require__(5386)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(6425)
+const { Readable } = __nccwpck_require__(9927)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
 const { AsyncResource } = __nccwpck_require__(6698)
 
 class RequestHandler extends AsyncResource {
@@ -4355,18 +4355,18 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 4754:
+/***/ 3560:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(6593)
-const util = __nccwpck_require__(5386)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(6425)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(6128)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -4582,15 +4582,15 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 3408:
+/***/ 1882:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(6593)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
 const { AsyncResource } = __nccwpck_require__(6698)
-const util = __nccwpck_require__(5386)
-const { addSignal, removeSignal } = __nccwpck_require__(6128)
+const util = __nccwpck_require__(3440)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
 
 class UpgradeHandler extends AsyncResource {
@@ -4697,21 +4697,21 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 5889:
+/***/ 6615:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(865)
-module.exports.stream = __nccwpck_require__(4754)
-module.exports.pipeline = __nccwpck_require__(884)
-module.exports.upgrade = __nccwpck_require__(3408)
-module.exports.connect = __nccwpck_require__(2574)
+module.exports.request = __nccwpck_require__(4043)
+module.exports.stream = __nccwpck_require__(3560)
+module.exports.pipeline = __nccwpck_require__(6862)
+module.exports.upgrade = __nccwpck_require__(1882)
+module.exports.connect = __nccwpck_require__(2279)
 
 
 /***/ }),
 
-/***/ 3897:
+/***/ 9927:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Ported from https://github.com/nodejs/undici/pull/907
@@ -4720,9 +4720,9 @@ module.exports.connect = __nccwpck_require__(2574)
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(6593)
-const util = __nccwpck_require__(5386)
-const { ReadableStreamFrom } = __nccwpck_require__(5386)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { ReadableStreamFrom } = __nccwpck_require__(3440)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -5103,15 +5103,15 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 6425:
+/***/ 7655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(4589)
 const {
   ResponseStatusCodeError
-} = __nccwpck_require__(6593)
+} = __nccwpck_require__(8707)
 
-const { chunksDecode } = __nccwpck_require__(3897)
+const { chunksDecode } = __nccwpck_require__(9927)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -5203,16 +5203,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5106:
+/***/ 9136:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(5386)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(6593)
-const timers = __nccwpck_require__(5929)
+const util = __nccwpck_require__(3440)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
+const timers = __nccwpck_require__(6603)
 
 function noop () {}
 
@@ -5450,7 +5450,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 4037:
+/***/ 735:
 /***/ ((module) => {
 
 
@@ -5575,7 +5575,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6644:
+/***/ 2414:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -5784,7 +5784,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6593:
+/***/ 8707:
 /***/ ((module) => {
 
 
@@ -6216,7 +6216,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8957:
+/***/ 4655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -6224,7 +6224,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(6593)
+} = __nccwpck_require__(8707)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -6239,9 +6239,9 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __nccwpck_require__(5386)
-const { channels } = __nccwpck_require__(6644)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(4037)
+} = __nccwpck_require__(3440)
+const { channels } = __nccwpck_require__(2414)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -6705,7 +6705,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 3377:
+/***/ 6443:
 /***/ ((module) => {
 
 module.exports = {
@@ -6779,7 +6779,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3838:
+/***/ 7752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -6787,7 +6787,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(4037)
+} = __nccwpck_require__(735)
 
 class TstNode {
   /** @type {any} */
@@ -6938,13 +6938,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5386:
+/***/ 3440:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(3377)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6443)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
@@ -6952,9 +6952,9 @@ const { Blob } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const { InvalidArgumentError } = __nccwpck_require__(6593)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(4037)
-const { tree } = __nccwpck_require__(3838)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
+const { tree } = __nccwpck_require__(7752)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -7664,18 +7664,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5539:
+/***/ 7405:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(6593)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(3377)
-const DispatcherBase = __nccwpck_require__(803)
-const Pool = __nccwpck_require__(8014)
-const Client = __nccwpck_require__(271)
-const util = __nccwpck_require__(5386)
-const createRedirectInterceptor = __nccwpck_require__(5306)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+const DispatcherBase = __nccwpck_require__(1841)
+const Pool = __nccwpck_require__(628)
+const Client = __nccwpck_require__(3701)
+const util = __nccwpck_require__(3440)
+const createRedirectInterceptor = __nccwpck_require__(5092)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -7804,7 +7804,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 3207:
+/***/ 837:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -7812,7 +7812,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(6593)
+} = __nccwpck_require__(8707)
 const {
   PoolBase,
   kClients,
@@ -7820,10 +7820,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(1278)
-const Pool = __nccwpck_require__(8014)
-const { kUrl, kInterceptors } = __nccwpck_require__(3377)
-const { parseOrigin } = __nccwpck_require__(5386)
+} = __nccwpck_require__(2128)
+const Pool = __nccwpck_require__(628)
+const { kUrl, kInterceptors } = __nccwpck_require__(6443)
+const { parseOrigin } = __nccwpck_require__(3440)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -8020,7 +8020,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 8939:
+/***/ 637:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8028,9 +8028,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(5386)
-const { channels } = __nccwpck_require__(6644)
-const timers = __nccwpck_require__(5929)
+const util = __nccwpck_require__(3440)
+const { channels } = __nccwpck_require__(2414)
+const timers = __nccwpck_require__(6603)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -8043,7 +8043,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(6593)
+} = __nccwpck_require__(8707)
 const {
   kUrl,
   kReset,
@@ -8076,9 +8076,9 @@ const {
   kOnError,
   kResume,
   kHTTPContext
-} = __nccwpck_require__(3377)
+} = __nccwpck_require__(6443)
 
-const constants = __nccwpck_require__(6402)
+const constants = __nccwpck_require__(2824)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const addListener = util.addListener
@@ -8090,11 +8090,11 @@ const kSocketUsed = Symbol('kSocketUsed')
 let extractBody
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(9240) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3870) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(__nccwpck_require__(9968))
+    mod = await WebAssembly.compile(__nccwpck_require__(3434))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -8102,7 +8102,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(9240))
+    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(3870))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -9017,7 +9017,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(6962).extractBody)
+      extractBody = (__nccwpck_require__(4492).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -9540,7 +9540,7 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 7726:
+/***/ 8788:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -9548,13 +9548,13 @@ module.exports = connectH1
 const assert = __nccwpck_require__(4589)
 const { errorMonitor } = __nccwpck_require__(8474)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(5386)
+const util = __nccwpck_require__(3440)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
   SocketError,
   InformationalError
-} = __nccwpck_require__(6593)
+} = __nccwpck_require__(8707)
 const {
   kUrl,
   kReset,
@@ -9573,7 +9573,7 @@ const {
   kResume,
   kSize,
   kHTTPContext
-} = __nccwpck_require__(3377)
+} = __nccwpck_require__(6443)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -9979,7 +9979,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(6962).extractBody)
+    extractBody ??= (__nccwpck_require__(4492).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -10339,7 +10339,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 271:
+/***/ 3701:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -10349,16 +10349,16 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(5386)
-const { channels } = __nccwpck_require__(6644)
-const Request = __nccwpck_require__(8957)
-const DispatcherBase = __nccwpck_require__(803)
+const util = __nccwpck_require__(3440)
+const { channels } = __nccwpck_require__(2414)
+const Request = __nccwpck_require__(4655)
+const DispatcherBase = __nccwpck_require__(1841)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(6593)
-const buildConnector = __nccwpck_require__(5106)
+} = __nccwpck_require__(8707)
+const buildConnector = __nccwpck_require__(9136)
 const {
   kUrl,
   kServerName,
@@ -10400,9 +10400,9 @@ const {
   kHTTPContext,
   kMaxConcurrentStreams,
   kResume
-} = __nccwpck_require__(3377)
-const connectH1 = __nccwpck_require__(8939)
-const connectH2 = __nccwpck_require__(7726)
+} = __nccwpck_require__(6443)
+const connectH1 = __nccwpck_require__(637)
+const connectH2 = __nccwpck_require__(8788)
 let deprecatedInterceptorWarned = false
 
 const kClosedResolve = Symbol('kClosedResolve')
@@ -10710,7 +10710,7 @@ class Client extends DispatcherBase {
   }
 }
 
-const createRedirectInterceptor = __nccwpck_require__(5306)
+const createRedirectInterceptor = __nccwpck_require__(5092)
 
 function onError (client, err) {
   if (
@@ -10970,19 +10970,19 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 803:
+/***/ 1841:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(2377)
+const Dispatcher = __nccwpck_require__(883)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(6593)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(3377)
+} = __nccwpck_require__(8707)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(6443)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -11185,7 +11185,7 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 2377:
+/***/ 883:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -11257,15 +11257,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 6699:
+/***/ 3137:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(803)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(3377)
-const ProxyAgent = __nccwpck_require__(9710)
-const Agent = __nccwpck_require__(5539)
+const DispatcherBase = __nccwpck_require__(1841)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6443)
+const ProxyAgent = __nccwpck_require__(6672)
+const Agent = __nccwpck_require__(7405)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -11424,7 +11424,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 2190:
+/***/ 4660:
 /***/ ((module) => {
 
 /* eslint-disable */
@@ -11548,15 +11548,15 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 1278:
+/***/ 2128:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(803)
-const FixedQueue = __nccwpck_require__(2190)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(3377)
-const PoolStats = __nccwpck_require__(1680)
+const DispatcherBase = __nccwpck_require__(1841)
+const FixedQueue = __nccwpck_require__(4660)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
+const PoolStats = __nccwpck_require__(3246)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -11749,10 +11749,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1680:
+/***/ 3246:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(3377)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(6443)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -11790,7 +11790,7 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 8014:
+/***/ 628:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -11801,14 +11801,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __nccwpck_require__(1278)
-const Client = __nccwpck_require__(271)
+} = __nccwpck_require__(2128)
+const Client = __nccwpck_require__(3701)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(6593)
-const util = __nccwpck_require__(5386)
-const { kUrl, kInterceptors } = __nccwpck_require__(3377)
-const buildConnector = __nccwpck_require__(5106)
+} = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { kUrl, kInterceptors } = __nccwpck_require__(6443)
+const buildConnector = __nccwpck_require__(9136)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -11904,19 +11904,19 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 9710:
+/***/ 6672:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(3377)
+const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
 const { URL } = __nccwpck_require__(3136)
-const Agent = __nccwpck_require__(5539)
-const Pool = __nccwpck_require__(8014)
-const DispatcherBase = __nccwpck_require__(803)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(6593)
-const buildConnector = __nccwpck_require__(5106)
-const Client = __nccwpck_require__(271)
+const Agent = __nccwpck_require__(7405)
+const Pool = __nccwpck_require__(628)
+const DispatcherBase = __nccwpck_require__(1841)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8707)
+const buildConnector = __nccwpck_require__(9136)
+const Client = __nccwpck_require__(3701)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -12185,13 +12185,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 9176:
+/***/ 50:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(2377)
-const RetryHandler = __nccwpck_require__(3174)
+const Dispatcher = __nccwpck_require__(883)
+const RetryHandler = __nccwpck_require__(7816)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -12227,7 +12227,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 4743:
+/***/ 2581:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -12235,8 +12235,8 @@ module.exports = RetryAgent
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(6593)
-const Agent = __nccwpck_require__(5539)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const Agent = __nccwpck_require__(7405)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -12266,7 +12266,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6949:
+/***/ 8155:
 /***/ ((module) => {
 
 
@@ -12317,15 +12317,15 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 3216:
+/***/ 8754:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(5386)
-const { kBodyUsed } = __nccwpck_require__(3377)
+const util = __nccwpck_require__(3440)
+const { kBodyUsed } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(6593)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 const EE = __nccwpck_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -12556,20 +12556,20 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 3174:
+/***/ 7816:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(3377)
-const { RequestRetryError } = __nccwpck_require__(6593)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6443)
+const { RequestRetryError } = __nccwpck_require__(8707)
 const {
   isDisturbed,
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(5386)
+} = __nccwpck_require__(3440)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -13000,14 +13000,14 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 6149:
+/***/ 379:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const { isIP } = __nccwpck_require__(7030)
 const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(6949)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(6593)
+const DecoratorHandler = __nccwpck_require__(8155)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8707)
 const maxInt = Math.pow(2, 31) - 1
 
 class DNSInstance {
@@ -13382,14 +13382,14 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 5786:
+/***/ 8060:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(5386)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(6593)
-const DecoratorHandler = __nccwpck_require__(6949)
+const util = __nccwpck_require__(3440)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
+const DecoratorHandler = __nccwpck_require__(8155)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -13512,12 +13512,12 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 5306:
+/***/ 5092:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const RedirectHandler = __nccwpck_require__(3216)
+const RedirectHandler = __nccwpck_require__(8754)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections }) {
   return (dispatch) => {
@@ -13540,11 +13540,11 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 1068:
+/***/ 1514:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RedirectHandler = __nccwpck_require__(3216)
+const RedirectHandler = __nccwpck_require__(8754)
 
 module.exports = opts => {
   const globalMaxRedirections = opts?.maxRedirections
@@ -13571,11 +13571,11 @@ module.exports = opts => {
 
 /***/ }),
 
-/***/ 9636:
+/***/ 2026:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(3174)
+const RetryHandler = __nccwpck_require__(7816)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -13597,13 +13597,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 6402:
+/***/ 2824:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(6650);
+const utils_1 = __nccwpck_require__(172);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -13881,7 +13881,7 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 9240:
+/***/ 3870:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -13893,7 +13893,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 9968:
+/***/ 3434:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -13905,7 +13905,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 6650:
+/***/ 172:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -13926,13 +13926,13 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 587:
+/***/ 7501:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(3377)
-const Agent = __nccwpck_require__(5539)
+const { kClients } = __nccwpck_require__(6443)
+const Agent = __nccwpck_require__(7405)
 const {
   kAgent,
   kMockAgentSet,
@@ -13943,14 +13943,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __nccwpck_require__(2539)
-const MockClient = __nccwpck_require__(2839)
-const MockPool = __nccwpck_require__(3926)
-const { matchValue, buildMockOptions } = __nccwpck_require__(463)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(6593)
-const Dispatcher = __nccwpck_require__(2377)
-const Pluralizer = __nccwpck_require__(39)
-const PendingInterceptorsFormatter = __nccwpck_require__(2708)
+} = __nccwpck_require__(1117)
+const MockClient = __nccwpck_require__(7365)
+const MockPool = __nccwpck_require__(4004)
+const { matchValue, buildMockOptions } = __nccwpck_require__(3397)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
+const Dispatcher = __nccwpck_require__(883)
+const Pluralizer = __nccwpck_require__(1529)
+const PendingInterceptorsFormatter = __nccwpck_require__(6142)
 
 class MockAgent extends Dispatcher {
   constructor (opts) {
@@ -14093,14 +14093,14 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 2839:
+/***/ 7365:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(271)
-const { buildMockDispatch } = __nccwpck_require__(463)
+const Client = __nccwpck_require__(3701)
+const { buildMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kMockAgent,
@@ -14109,10 +14109,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(2539)
-const { MockInterceptor } = __nccwpck_require__(7073)
-const Symbols = __nccwpck_require__(3377)
-const { InvalidArgumentError } = __nccwpck_require__(6593)
+} = __nccwpck_require__(1117)
+const { MockInterceptor } = __nccwpck_require__(1511)
+const Symbols = __nccwpck_require__(6443)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -14159,12 +14159,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 5347:
+/***/ 2429:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(6593)
+const { UndiciError } = __nccwpck_require__(8707)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -14194,12 +14194,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7073:
+/***/ 1511:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(463)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kDispatchKey,
@@ -14207,9 +14207,9 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __nccwpck_require__(2539)
-const { InvalidArgumentError } = __nccwpck_require__(6593)
-const { buildURL } = __nccwpck_require__(5386)
+} = __nccwpck_require__(1117)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { buildURL } = __nccwpck_require__(3440)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -14408,14 +14408,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 3926:
+/***/ 4004:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(8014)
-const { buildMockDispatch } = __nccwpck_require__(463)
+const Pool = __nccwpck_require__(628)
+const { buildMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kMockAgent,
@@ -14424,10 +14424,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(2539)
-const { MockInterceptor } = __nccwpck_require__(7073)
-const Symbols = __nccwpck_require__(3377)
-const { InvalidArgumentError } = __nccwpck_require__(6593)
+} = __nccwpck_require__(1117)
+const { MockInterceptor } = __nccwpck_require__(1511)
+const Symbols = __nccwpck_require__(6443)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -14474,7 +14474,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 2539:
+/***/ 1117:
 /***/ ((module) => {
 
 
@@ -14504,20 +14504,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 463:
+/***/ 3397:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(5347)
+const { MockNotMatchedError } = __nccwpck_require__(2429)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __nccwpck_require__(2539)
-const { buildURL } = __nccwpck_require__(5386)
+} = __nccwpck_require__(1117)
+const { buildURL } = __nccwpck_require__(3440)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
@@ -14878,7 +14878,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2708:
+/***/ 6142:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -14928,7 +14928,7 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 39:
+/***/ 1529:
 /***/ ((module) => {
 
 
@@ -14964,7 +14964,7 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 5929:
+/***/ 6603:
 /***/ ((module) => {
 
 
@@ -15394,20 +15394,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3892:
+/***/ 9634:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(8271)
-const { urlEquals, getFieldValues } = __nccwpck_require__(2012)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(5386)
-const { webidl } = __nccwpck_require__(6083)
-const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9317)
-const { Request, fromInnerRequest } = __nccwpck_require__(3713)
-const { kState } = __nccwpck_require__(6970)
-const { fetching } = __nccwpck_require__(6860)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(1118)
+const { kConstruct } = __nccwpck_require__(109)
+const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
+const { webidl } = __nccwpck_require__(5893)
+const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9051)
+const { Request, fromInnerRequest } = __nccwpck_require__(9967)
+const { kState } = __nccwpck_require__(3627)
+const { fetching } = __nccwpck_require__(4398)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(3168)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -16260,15 +16260,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7403:
+/***/ 3245:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(8271)
-const { Cache } = __nccwpck_require__(3892)
-const { webidl } = __nccwpck_require__(6083)
-const { kEnumerableProperty } = __nccwpck_require__(5386)
+const { kConstruct } = __nccwpck_require__(109)
+const { Cache } = __nccwpck_require__(9634)
+const { webidl } = __nccwpck_require__(5893)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 class CacheStorage {
   /**
@@ -16419,26 +16419,26 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8271:
+/***/ 109:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 module.exports = {
-  kConstruct: (__nccwpck_require__(3377).kConstruct)
+  kConstruct: (__nccwpck_require__(6443).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 2012:
+/***/ 6798:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(782)
-const { isValidHeaderName } = __nccwpck_require__(1118)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { isValidHeaderName } = __nccwpck_require__(3168)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -16483,7 +16483,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9922:
+/***/ 1276:
 /***/ ((module) => {
 
 
@@ -16502,15 +16502,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8495:
+/***/ 9061:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(5816)
-const { stringify } = __nccwpck_require__(2095)
-const { webidl } = __nccwpck_require__(6083)
-const { Headers } = __nccwpck_require__(5662)
+const { parseSetCookie } = __nccwpck_require__(1978)
+const { stringify } = __nccwpck_require__(7797)
+const { webidl } = __nccwpck_require__(5893)
+const { Headers } = __nccwpck_require__(660)
 
 /**
  * @typedef {Object} Cookie
@@ -16693,14 +16693,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5816:
+/***/ 1978:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(9922)
-const { isCTLExcludingHtab } = __nccwpck_require__(2095)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(782)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(1276)
+const { isCTLExcludingHtab } = __nccwpck_require__(7797)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(1900)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -17010,7 +17010,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2095:
+/***/ 7797:
 /***/ ((module) => {
 
 
@@ -17369,13 +17369,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6301:
+/***/ 4031:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
 const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(625)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(4811)
 
 /**
  * @type {number[]} BOM
@@ -17950,23 +17950,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6376:
+/***/ 1238:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(6860)
-const { makeRequest } = __nccwpck_require__(3713)
-const { webidl } = __nccwpck_require__(6083)
-const { EventSourceStream } = __nccwpck_require__(6301)
-const { parseMIMEType } = __nccwpck_require__(782)
-const { createFastMessageEvent } = __nccwpck_require__(6814)
-const { isNetworkError } = __nccwpck_require__(9317)
-const { delay } = __nccwpck_require__(625)
-const { kEnumerableProperty } = __nccwpck_require__(5386)
-const { environmentSettingsObject } = __nccwpck_require__(1118)
-const { getGlobalDispatcher } = __nccwpck_require__(4743)
+const { fetching } = __nccwpck_require__(4398)
+const { makeRequest } = __nccwpck_require__(9967)
+const { webidl } = __nccwpck_require__(5893)
+const { EventSourceStream } = __nccwpck_require__(4031)
+const { parseMIMEType } = __nccwpck_require__(1900)
+const { createFastMessageEvent } = __nccwpck_require__(5188)
+const { isNetworkError } = __nccwpck_require__(9051)
+const { delay } = __nccwpck_require__(4811)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { environmentSettingsObject } = __nccwpck_require__(3168)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
 
 let experimentalWarned = false
 
@@ -18440,7 +18440,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 625:
+/***/ 4811:
 /***/ ((module) => {
 
 
@@ -18484,12 +18484,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6962:
+/***/ 4492:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(5386)
+const util = __nccwpck_require__(3440)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -18499,16 +18499,16 @@ const {
   fullyReadBody,
   extractMimeType,
   utf8DecodeBytes
-} = __nccwpck_require__(1118)
-const { FormData } = __nccwpck_require__(8440)
-const { kState } = __nccwpck_require__(6970)
-const { webidl } = __nccwpck_require__(6083)
+} = __nccwpck_require__(3168)
+const { FormData } = __nccwpck_require__(5910)
+const { kState } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
 const { Blob } = __nccwpck_require__(4573)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isArrayBuffer } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(782)
-const { multipartFormDataParser } = __nccwpck_require__(4646)
+const { serializeAMimeType } = __nccwpck_require__(1900)
+const { multipartFormDataParser } = __nccwpck_require__(116)
 let random
 
 try {
@@ -19020,7 +19020,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6833:
+/***/ 4495:
 /***/ ((module) => {
 
 
@@ -19151,7 +19151,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 782:
+/***/ 1900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -19902,12 +19902,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9255:
+/***/ 6653:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConnected, kSize } = __nccwpck_require__(3377)
+const { kConnected, kSize } = __nccwpck_require__(6443)
 
 class CompatWeakRef {
   constructor (value) {
@@ -19955,14 +19955,14 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 1508:
+/***/ 7114:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Blob, File } = __nccwpck_require__(4573)
-const { kState } = __nccwpck_require__(6970)
-const { webidl } = __nccwpck_require__(6083)
+const { kState } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
 
 // TODO(@KhafraDev): remove
 class FileLike {
@@ -20088,16 +20088,16 @@ module.exports = { FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 4646:
+/***/ 116:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(5386)
-const { utf8DecodeBytes } = __nccwpck_require__(1118)
-const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(782)
-const { isFileLike } = __nccwpck_require__(1508)
-const { makeEntry } = __nccwpck_require__(8440)
+const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
+const { utf8DecodeBytes } = __nccwpck_require__(3168)
+const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(1900)
+const { isFileLike } = __nccwpck_require__(7114)
+const { makeEntry } = __nccwpck_require__(5910)
 const assert = __nccwpck_require__(4589)
 const { File: NodeFile } = __nccwpck_require__(4573)
 
@@ -20569,16 +20569,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8440:
+/***/ 5910:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isBlobLike, iteratorMixin } = __nccwpck_require__(1118)
-const { kState } = __nccwpck_require__(6970)
-const { kEnumerableProperty } = __nccwpck_require__(5386)
-const { FileLike, isFileLike } = __nccwpck_require__(1508)
-const { webidl } = __nccwpck_require__(6083)
+const { isBlobLike, iteratorMixin } = __nccwpck_require__(3168)
+const { kState } = __nccwpck_require__(3627)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { FileLike, isFileLike } = __nccwpck_require__(7114)
+const { webidl } = __nccwpck_require__(5893)
 const { File: NativeFile } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 
@@ -20828,7 +20828,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 8709:
+/***/ 1059:
 /***/ ((module) => {
 
 
@@ -20875,21 +20875,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5662:
+/***/ 660:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(3377)
-const { kEnumerableProperty } = __nccwpck_require__(5386)
+const { kConstruct } = __nccwpck_require__(6443)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(1118)
-const { webidl } = __nccwpck_require__(6083)
+} = __nccwpck_require__(3168)
+const { webidl } = __nccwpck_require__(5893)
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(7975)
 
@@ -21569,7 +21569,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6860:
+/***/ 4398:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -21582,9 +21582,9 @@ const {
   filterResponse,
   makeResponse,
   fromInnerResponse
-} = __nccwpck_require__(9317)
-const { HeadersList } = __nccwpck_require__(5662)
-const { Request, cloneRequest } = __nccwpck_require__(3713)
+} = __nccwpck_require__(9051)
+const { HeadersList } = __nccwpck_require__(660)
+const { Request, cloneRequest } = __nccwpck_require__(9967)
 const zlib = __nccwpck_require__(8522)
 const {
   bytesMatch,
@@ -21620,23 +21620,23 @@ const {
   buildContentRange,
   createInflate,
   extractMimeType
-} = __nccwpck_require__(1118)
-const { kState, kDispatcher } = __nccwpck_require__(6970)
+} = __nccwpck_require__(3168)
+const { kState, kDispatcher } = __nccwpck_require__(3627)
 const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(6962)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(4492)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(6833)
+} = __nccwpck_require__(4495)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished } = __nccwpck_require__(7075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(5386)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(782)
-const { getGlobalDispatcher } = __nccwpck_require__(4743)
-const { webidl } = __nccwpck_require__(6083)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { webidl } = __nccwpck_require__(5893)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
@@ -23846,23 +23846,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3713:
+/***/ 9967:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(6962)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(5662)
-const { FinalizationRegistry } = __nccwpck_require__(9255)()
-const util = __nccwpck_require__(5386)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
+const { FinalizationRegistry } = __nccwpck_require__(6653)()
+const util = __nccwpck_require__(3440)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(1118)
+} = __nccwpck_require__(3168)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -23872,12 +23872,12 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(6833)
+} = __nccwpck_require__(4495)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(6970)
-const { webidl } = __nccwpck_require__(6083)
-const { URLSerializer } = __nccwpck_require__(782)
-const { kConstruct } = __nccwpck_require__(3377)
+const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { kConstruct } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
 const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(8474)
 
@@ -24890,14 +24890,14 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 /***/ }),
 
-/***/ 9317:
+/***/ 9051:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(5662)
-const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(6962)
-const util = __nccwpck_require__(5386)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
+const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
+const util = __nccwpck_require__(3440)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -24909,16 +24909,16 @@ const {
   isErrorLike,
   isomorphicEncode,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(1118)
+} = __nccwpck_require__(3168)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(6833)
-const { kState, kHeaders } = __nccwpck_require__(6970)
-const { webidl } = __nccwpck_require__(6083)
-const { FormData } = __nccwpck_require__(8440)
-const { URLSerializer } = __nccwpck_require__(782)
-const { kConstruct } = __nccwpck_require__(3377)
+} = __nccwpck_require__(4495)
+const { kState, kHeaders } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
+const { FormData } = __nccwpck_require__(5910)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { kConstruct } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
 const { types } = __nccwpck_require__(7975)
 
@@ -25507,7 +25507,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6970:
+/***/ 3627:
 /***/ ((module) => {
 
 
@@ -25523,21 +25523,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1118:
+/***/ 3168:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(6833)
-const { getGlobalOrigin } = __nccwpck_require__(8709)
-const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(782)
+const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
+const { getGlobalOrigin } = __nccwpck_require__(1059)
+const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(1900)
 const { performance } = __nccwpck_require__(643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(5386)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(6083)
+const { webidl } = __nccwpck_require__(5893)
 
 let supportedHashes = []
 
@@ -27162,14 +27162,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6083:
+/***/ 5893:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { types, inspect } = __nccwpck_require__(7975)
 const { markAsUncloneable } = __nccwpck_require__(5919)
-const { toUSVString } = __nccwpck_require__(5386)
+const { toUSVString } = __nccwpck_require__(3440)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -27864,7 +27864,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2685:
+/***/ 2607:
 /***/ ((module) => {
 
 
@@ -28161,7 +28161,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4881:
+/***/ 8355:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -28170,16 +28170,16 @@ const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __nccwpck_require__(5860)
+} = __nccwpck_require__(3610)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __nccwpck_require__(8391)
-const { webidl } = __nccwpck_require__(6083)
-const { kEnumerableProperty } = __nccwpck_require__(5386)
+} = __nccwpck_require__(961)
+const { webidl } = __nccwpck_require__(5893)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -28512,12 +28512,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 699:
+/***/ 8573:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(6083)
+const { webidl } = __nccwpck_require__(5893)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -28597,7 +28597,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8391:
+/***/ 961:
 /***/ ((module) => {
 
 
@@ -28614,7 +28614,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5860:
+/***/ 3610:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -28625,10 +28625,10 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __nccwpck_require__(8391)
-const { ProgressEvent } = __nccwpck_require__(699)
-const { getEncoding } = __nccwpck_require__(2685)
-const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(782)
+} = __nccwpck_require__(961)
+const { ProgressEvent } = __nccwpck_require__(8573)
+const { getEncoding } = __nccwpck_require__(2607)
+const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(1900)
 const { types } = __nccwpck_require__(7975)
 const { StringDecoder } = __nccwpck_require__(3193)
 const { btoa } = __nccwpck_require__(4573)
@@ -29012,27 +29012,27 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3403:
+/***/ 6897:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(9322)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(736)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose,
   kResponse
-} = __nccwpck_require__(7610)
-const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(3479)
-const { channels } = __nccwpck_require__(6644)
-const { CloseEvent } = __nccwpck_require__(6814)
-const { makeRequest } = __nccwpck_require__(3713)
-const { fetching } = __nccwpck_require__(6860)
-const { Headers, getHeadersList } = __nccwpck_require__(5662)
-const { getDecodeSplit } = __nccwpck_require__(1118)
-const { WebsocketFrameSend } = __nccwpck_require__(4226)
+} = __nccwpck_require__(1216)
+const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(8625)
+const { channels } = __nccwpck_require__(2414)
+const { CloseEvent } = __nccwpck_require__(5188)
+const { makeRequest } = __nccwpck_require__(9967)
+const { fetching } = __nccwpck_require__(4398)
+const { Headers, getHeadersList } = __nccwpck_require__(660)
+const { getDecodeSplit } = __nccwpck_require__(3168)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
 
 /** @type {import('crypto')} */
 let crypto
@@ -29390,7 +29390,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9322:
+/***/ 736:
 /***/ ((module) => {
 
 
@@ -29463,14 +29463,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6814:
+/***/ 5188:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(6083)
-const { kEnumerableProperty } = __nccwpck_require__(5386)
-const { kConstruct } = __nccwpck_require__(3377)
+const { webidl } = __nccwpck_require__(5893)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(6443)
 const { MessagePort } = __nccwpck_require__(5919)
 
 /**
@@ -29799,12 +29799,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4226:
+/***/ 3264:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxUnsigned16Bit } = __nccwpck_require__(9322)
+const { maxUnsigned16Bit } = __nccwpck_require__(736)
 
 const BUFFER_SIZE = 16386
 
@@ -29902,14 +29902,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6495:
+/***/ 9469:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(3479)
-const { MessageSizeExceededError } = __nccwpck_require__(6593)
+const { isValidClientWindowBits } = __nccwpck_require__(8625)
+const { MessageSizeExceededError } = __nccwpck_require__(8707)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -30014,16 +30014,16 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 1298:
+/***/ 1652:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(9322)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(7610)
-const { channels } = __nccwpck_require__(6644)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(736)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(1216)
+const { channels } = __nccwpck_require__(2414)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -30033,11 +30033,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(3479)
-const { WebsocketFrameSend } = __nccwpck_require__(4226)
-const { closeWebSocketConnection } = __nccwpck_require__(3403)
-const { PerMessageDeflate } = __nccwpck_require__(6495)
-const { MessageSizeExceededError } = __nccwpck_require__(6593)
+} = __nccwpck_require__(8625)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
+const { closeWebSocketConnection } = __nccwpck_require__(6897)
+const { PerMessageDeflate } = __nccwpck_require__(9469)
+const { MessageSizeExceededError } = __nccwpck_require__(8707)
 
 function failWebsocketConnectionWithCode (ws, code, reason) {
   closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason))
@@ -30548,14 +30548,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8470:
+/***/ 3900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(4226)
-const { opcodes, sendHints } = __nccwpck_require__(9322)
-const FixedQueue = __nccwpck_require__(2190)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
+const { opcodes, sendHints } = __nccwpck_require__(736)
+const FixedQueue = __nccwpck_require__(4660)
 
 /** @type {typeof Uint8Array} */
 const FastBuffer = Buffer[Symbol.species]
@@ -30659,7 +30659,7 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 7610:
+/***/ 1216:
 /***/ ((module) => {
 
 
@@ -30678,16 +30678,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3479:
+/***/ 8625:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(7610)
-const { states, opcodes } = __nccwpck_require__(9322)
-const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(6814)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(1216)
+const { states, opcodes } = __nccwpck_require__(736)
+const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(5188)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(782)
+const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(1900)
 
 /* globals Blob */
 
@@ -31007,15 +31007,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3435:
+/***/ 3726:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(6083)
-const { URLSerializer } = __nccwpck_require__(782)
-const { environmentSettingsObject } = __nccwpck_require__(1118)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(9322)
+const { webidl } = __nccwpck_require__(5893)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { environmentSettingsObject } = __nccwpck_require__(3168)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(736)
 const {
   kWebSocketURL,
   kReadyState,
@@ -31024,21 +31024,21 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __nccwpck_require__(7610)
+} = __nccwpck_require__(1216)
 const {
   isConnecting,
   isEstablished,
   isClosing,
   isValidSubprotocol,
   fireEvent
-} = __nccwpck_require__(3479)
-const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(3403)
-const { ByteParser } = __nccwpck_require__(1298)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(5386)
-const { getGlobalDispatcher } = __nccwpck_require__(4743)
+} = __nccwpck_require__(8625)
+const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
+const { ByteParser } = __nccwpck_require__(1652)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
 const { types } = __nccwpck_require__(7975)
-const { ErrorEvent, CloseEvent } = __nccwpck_require__(6814)
-const { SendQueue } = __nccwpck_require__(8470)
+const { ErrorEvent, CloseEvent } = __nccwpck_require__(5188)
+const { SendQueue } = __nccwpck_require__(3900)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -31609,15 +31609,17 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3627:
+/***/ 218:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7864);
-/* harmony import */ var _io_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6727);
-/* harmony import */ var _pipeline_run_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2780);
-/* harmony import */ var _pipeline_post_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7909);
-/* harmony import */ var _tools_exec_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(335);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3838);
+/* harmony import */ var _io_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3152);
+/* harmony import */ var _pipeline_run_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5079);
+/* harmony import */ var _pipeline_failure_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2948);
+/* harmony import */ var _pipeline_post_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7026);
+/* harmony import */ var _tools_exec_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5902);
+
 
 
 
@@ -31626,14 +31628,14 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 // The runner starts this file for both `main` and `post`; main marks its own run in the state.
 const edges = (0,_io_js__WEBPACK_IMPORTED_MODULE_1__/* .actionEdges */ .j)();
 if (_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu('isPost') === 'true') {
-    await (0,_pipeline_post_js__WEBPACK_IMPORTED_MODULE_3__/* .post */ .b)(edges).catch((error) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`clean-up: ${error.message}`));
+    await (0,_pipeline_post_js__WEBPACK_IMPORTED_MODULE_4__/* .post */ .b)(edges).catch((error) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`clean-up: ${error.message}`));
 }
 else {
     // The runner cancels a job with SIGINT, then SIGTERM. Every process this step started runs in a
     // process group of its own, so without this a cancelled build would go on (and push) on its own.
     for (const signal of ['SIGINT', 'SIGTERM']) {
         process.once(signal, () => {
-            (0,_tools_exec_js__WEBPACK_IMPORTED_MODULE_4__/* .cancelAll */ ._X)();
+            (0,_tools_exec_js__WEBPACK_IMPORTED_MODULE_5__/* .cancelAll */ ._X)();
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`cancelled (${signal}): stopped the commands this step had started`);
             process.exit(signal === 'SIGINT' ? 130 : 143);
         });
@@ -31643,7 +31645,15 @@ else {
         await (0,_pipeline_run_js__WEBPACK_IMPORTED_MODULE_2__/* .run */ .e)({ edges, env: process.env, cwd: process.env.GITHUB_WORKSPACE || process.cwd() });
     }
     catch (error) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(error instanceof Error ? error.message : String(error));
+        const message = error instanceof Error ? error.message : String(error);
+        if (error instanceof _pipeline_failure_js__WEBPACK_IMPORTED_MODULE_3__/* .Failure */ .HR && error.file) {
+            // A Dockerfile error is annotated on its line, as setFailed would annotate the step.
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(message, { file: error.file, startLine: error.line });
+            process.exitCode = 1;
+        }
+        else {
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(message);
+        }
     }
 }
 
@@ -31652,14 +31662,14 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6727:
+/***/ 3152:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   j: () => (/* binding */ actionEdges)
 /* harmony export */ });
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7864);
-/* harmony import */ var _tools_exec_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(335);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3838);
+/* harmony import */ var _tools_exec_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5902);
 
 
 /** The action's edges: inputs, outputs, state, log groups and the summary through @actions/core. */
@@ -31688,35 +31698,127 @@ function actionEdges() {
 
 /***/ }),
 
-/***/ 7909:
+/***/ 2948:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   HR: () => (/* binding */ Failure),
+/* harmony export */   UQ: () => (/* binding */ BuildFailed),
+/* harmony export */   V2: () => (/* binding */ failure)
+/* harmony export */ });
+/* unused harmony export explainFailure */
+/* harmony import */ var _tools_exec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5902);
+/* harmony import */ var _plan_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9516);
+/* harmony import */ var _plan_image_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9710);
+/* harmony import */ var _tools_retry_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2765);
+
+
+
+
+const AUTH = /\b401\b|unauthorized|authentication required|invalid username\/password|incorrect username or password/i;
+const DENIED = /\b403\b|forbidden|denied: /i;
+/**
+ * One message a user can act on: what failed, where, why, and what to do. Bad input is already
+ * phrased; registry refusals and exhausted retries name the registry and the last error.
+ */
+function explainFailure(error, images) {
+    if (error instanceof _plan_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .d)
+        return error.message;
+    const message = error instanceof Error ? error.message : String(error);
+    const exec = error instanceof BuildFailed ? error.exec : error instanceof _tools_exec_js__WEBPACK_IMPORTED_MODULE_0__/* .ExecError */ .cI ? error : undefined;
+    const text = exec ? `${exec.result.stderr}\n${exec.result.stdout}` : message;
+    // The registry that answered is in the failing request's URL (it may be a base image's, not ours).
+    const registry = /https?:\/\/([^/\s]+)\/v2\//.exec(text)?.[1] ?? (images.length > 0 ? (0,_plan_image_js__WEBPACK_IMPORTED_MODULE_2__/* .registryHost */ .U$)(images[0]) : 'the registry');
+    if (AUTH.test(text)) {
+        return `${registry} refused the credentials (401 Unauthorized). Log in to ${registry} before this step (docker/login-action on GitHub; docker login or a DOCKER_CONFIG holding credentials elsewhere).\n${lineMatching(text, AUTH)}`;
+    }
+    if (DENIED.test(text)) {
+        return `${registry} denied access (403): the credentials were accepted but may not push to ${images[0] ?? 'this repository'} (on GHCR, give the workflow packages: write).\n${lineMatching(text, DENIED)}`;
+    }
+    if (error instanceof BuildFailed)
+        return message;
+    if (error instanceof _tools_retry_js__WEBPACK_IMPORTED_MODULE_3__/* .RetriesExhausted */ .w1) {
+        const last = error.last instanceof Error ? error.last.message : String(error.last);
+        return `${error.what} against ${registry} failed ${error.attempts} times; last error: ${error.lastCause}. No tag was moved unless it points at a complete index.\n${last}`;
+    }
+    return message;
+}
+/** The line that says what went wrong, without the build's surrounding output. */
+function lineMatching(text, re) {
+    return (text.split('\n').find((line) => re.test(line)) ?? '').trim();
+}
+/**
+ * A `buildx build` that failed, with what its output says: the message's first line names the
+ * platform, the Dockerfile location and the cause; the command's own error follows.
+ */
+class BuildFailed extends Error {
+    exec;
+    described;
+    constructor(exec, described) {
+        super(`${described.headline}\n${exec.message}`);
+        this.exec = exec;
+        this.described = described;
+        this.name = 'BuildFailed';
+    }
+}
+/** What the run failed with: the message, and where in the Dockerfile when a build step failed there. */
+class Failure extends Error {
+    file;
+    line;
+    constructor(message, file, line) {
+        super(message);
+        this.file = file;
+        this.line = line;
+        this.name = 'Failure';
+    }
+}
+/** One `Failure` for any error a run ends with. */
+function failure(error, images) {
+    const where = error instanceof BuildFailed ? error.described : undefined;
+    return new Failure(explainFailure(error, images), where?.file, where?.line);
+}
+
+
+/***/ }),
+
+/***/ 7026:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   b: () => (/* binding */ post)
 /* harmony export */ });
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _ports_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6795);
-/* harmony import */ var _tools_exec_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(335);
-/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9678);
-/* harmony import */ var _tools_buildx_commands_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2600);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var _ports_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6467);
+/* harmony import */ var _tools_exec_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5902);
+/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8147);
+/* harmony import */ var _tools_buildx_builder_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2135);
+
+
 
 
 
 
 
 /** Removes what main recorded it created, and nothing else. Never fails the job; safe to run twice. */
-async function post(edges) {
+async function post(edges, proc = '/proc') {
     const log = edges.log;
-    const state = (0,_state_js__WEBPACK_IMPORTED_MODULE_3__/* .loadState */ .C)(edges);
+    const state = (0,_state_js__WEBPACK_IMPORTED_MODULE_4__/* .loadState */ .C7)(edges);
     if (!state) {
         log.info('nothing to clean up');
         return;
     }
     await log.group('Clean up', async () => {
+        // First the processes: a build still running would go on pushing, and holds the builder.
+        for (const record of state.processes)
+            await stopGroup(record, log, proc);
         if (state.builder && state.buildx) {
             try {
-                const outcome = await (0,_tools_buildx_commands_js__WEBPACK_IMPORTED_MODULE_2__/* .removeBuilder */ .iq)({ bin: state.buildx, run: (0,_tools_exec_js__WEBPACK_IMPORTED_MODULE_1__/* .createRunner */ .ji)(log, new _ports_js__WEBPACK_IMPORTED_MODULE_4__/* .Masker */ .G()), log, retries: 0 }, state.builder);
+                const outcome = await (0,_tools_buildx_builder_js__WEBPACK_IMPORTED_MODULE_5__/* .removeBuilder */ .iq)({ bin: state.buildx, run: (0,_tools_exec_js__WEBPACK_IMPORTED_MODULE_3__/* .createRunner */ .ji)(log, new _ports_js__WEBPACK_IMPORTED_MODULE_6__/* .Masker */ .G()), log, retries: 0 }, state.builder);
                 log.info(outcome === 'removed' ? `removed builder ${state.builder}` : `builder ${state.builder} was already gone`);
             }
             catch (error) {
@@ -31724,14 +31826,78 @@ async function post(edges) {
             }
         }
         if (state.tempDir)
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rm)(state.tempDir, { recursive: true, force: true }).catch((e) => log.warning(`could not remove ${state.tempDir}: ${e.message}`));
+            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)(state.tempDir, { recursive: true, force: true }).catch((e) => log.warning(`could not remove ${state.tempDir}: ${e.message}`));
     });
+}
+/**
+ * Stops a process group main started, if it is still that group. Its leader must be the very
+ * process recorded (same start time, same boot): a pid reused by another program is never
+ * signalled. A group whose leader has exited is still ours while any member lives, because the
+ * kernel hands out no pid that is in use as a process group id.
+ */
+async function stopGroup(record, log, proc) {
+    const { pid, command } = record;
+    const leader = (0,_state_js__WEBPACK_IMPORTED_MODULE_4__/* .processIdentity */ .I9)(pid, proc);
+    if (leader && (leader.startTicks !== record.startTicks || leader.bootId !== record.bootId)) {
+        log.info(`process ${pid} (${command}) has ended; pid ${pid} now belongs to another process, left alone`);
+        return;
+    }
+    // A leader nobody reaped (its parent was killed) is a zombie: a group of zombies has ended too.
+    if (groupMembers(pid, proc).length === 0) {
+        log.info(`process group ${pid} (${command}) had already ended`);
+        return;
+    }
+    signalGroup(pid, 'SIGTERM');
+    const deadline = Date.now() + 10_000;
+    while (groupMembers(pid, proc).length > 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    if (groupMembers(pid, proc).length > 0) {
+        signalGroup(pid, 'SIGKILL');
+        log.info(`stopped process group ${pid} (${command}) with SIGKILL: it outlived SIGTERM by 10 s`);
+    }
+    else {
+        log.info(`stopped process group ${pid} (${command}), left running by a run that was killed`);
+    }
+}
+function signalGroup(pgid, signal) {
+    try {
+        process.kill(-pgid, signal);
+    }
+    catch {
+        // gone meanwhile
+    }
+}
+/** Live processes (zombies excluded) whose process group is `pgid`. */
+function groupMembers(pgid, proc) {
+    const members = [];
+    let entries;
+    try {
+        entries = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readdirSync)(proc);
+    }
+    catch {
+        return members;
+    }
+    for (const entry of entries) {
+        if (!/^\d+$/.test(entry))
+            continue;
+        try {
+            const stat = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(node_path__WEBPACK_IMPORTED_MODULE_2___default().join(proc, entry, 'stat'), 'utf8');
+            // Fields after the command name: state, ppid, pgrp, …
+            const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+            if (Number(pgrp) === pgid && state !== 'Z')
+                members.push(Number(entry));
+        }
+        catch {
+            // gone meanwhile
+        }
+    }
+    return members;
 }
 
 
 /***/ }),
 
-/***/ 2780:
+/***/ 5079:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31742,23 +31908,4140 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
+// EXTERNAL MODULE: ./src/plan/errors.ts
+var errors = __nccwpck_require__(9516);
+// EXTERNAL MODULE: ./src/text.ts
+var src_text = __nccwpck_require__(8992);
+;// CONCATENATED MODULE: ./src/plan/platforms.ts
+
+
+const RULES = {
+    amd64: { variants: ['', 'v2', 'v3', 'v4'], dropped: ['v1'] },
+    '386': { variants: [''] },
+    arm64: { variants: [''], dropped: ['v8'] },
+    arm: { variants: ['v5', 'v6', 'v7'], defaultVariant: 'v7' },
+    ppc64le: { variants: [''] },
+    s390x: { variants: [''] },
+    riscv64: { variants: [''] },
+    mips64le: { variants: [''] },
+    loong64: { variants: [''] }
+};
+// Other names for the same machine, as uname, Debian and containerd spell them. An alias that
+// implies a variant (armhf is arm/v7) cannot be combined with another variant.
+const ALIASES = {
+    x86_64: { arch: 'amd64' },
+    'x86-64': { arch: 'amd64' },
+    i386: { arch: '386' },
+    aarch64: { arch: 'arm64' },
+    armhf: { arch: 'arm', variant: 'v7' },
+    armv7: { arch: 'arm', variant: 'v7' },
+    armv7l: { arch: 'arm', variant: 'v7' },
+    armel: { arch: 'arm', variant: 'v6' },
+    armv6: { arch: 'arm', variant: 'v6' },
+    armv6l: { arch: 'arm', variant: 'v6' },
+    armv5: { arch: 'arm', variant: 'v5' },
+    ppc64el: { arch: 'ppc64le' },
+    mips64el: { arch: 'mips64le' },
+    loongarch64: { arch: 'loong64' }
+};
+// The order the error message lists them in: most used first (an object cannot keep it: '386' sorts first).
+const ORDER = ['amd64', 'arm64', 'arm', '386', 'ppc64le', 's390x', 'riscv64', 'mips64le', 'loong64'];
+/** Every platform id accepted, in the order the error message lists them. */
+const ACCEPTED_PLATFORMS = ORDER.flatMap((arch) => RULES[arch].variants.map((variant) => formatId('linux', arch, variant || RULES[arch].defaultVariant)));
+/**
+ * Parses the `platforms` list into normalised platforms, in the order given. Rejects an empty
+ * list, anything not buildable here (with the closest accepted spelling when one is obvious)
+ * and the same platform twice under any spelling.
+ */
+function parsePlatforms(items, input = 'platforms') {
+    const given = items.map((item) => item.trim()).filter((item) => item !== '');
+    if (given.length === 0) {
+        throw new errors/* InputError */.d(input, items.join(','), 'at least one platform, e.g. linux/amd64,linux/arm64');
+    }
+    const seen = new Map();
+    const out = [];
+    for (const raw of given) {
+        const platform = normalise(raw);
+        if (!platform)
+            throw new errors/* InputError */.d(input, raw, acceptedText(raw));
+        const first = seen.get(platform.id);
+        if (first !== undefined) {
+            throw new errors/* InputError */.d(input, raw, `each platform once, but this is ${platform.id}, already given as "${first}"`);
+        }
+        seen.set(platform.id, raw);
+        out.push(platform);
+    }
+    return out;
+}
+/** The platform of the machine this process runs on, from Node's names for it. */
+function nativePlatform(nodeArch = process.arch, os = process.platform) {
+    const arch = NODE_ARCH[nodeArch];
+    if (!arch)
+        throw new Error(`unsupported host architecture "${nodeArch}": expected one of ${Object.keys(NODE_ARCH).join(', ')}`);
+    const hostOs = os === 'win32' ? 'windows' : os;
+    // Node does not tell arm v6 from v7 without process.config; v7 is what 32-bit arm runners are.
+    const variant = arch === 'arm' ? 'v7' : undefined;
+    return { os: hostOs, arch, variant, id: formatId(hostOs, arch, variant) };
+}
+const NODE_ARCH = {
+    x64: 'amd64',
+    ia32: '386',
+    arm64: 'arm64',
+    arm: 'arm',
+    ppc64: 'ppc64le',
+    s390x: 's390x',
+    riscv64: 'riscv64',
+    mips64el: 'mips64le',
+    loong64: 'loong64'
+};
+/** The binfmt_misc handler (as qemu-user-static and tonistiigi/binfmt name it) that runs this platform's binaries. */
+function emulatorFor(platform) {
+    return EMULATOR[platform.arch];
+}
+const EMULATOR = {
+    amd64: 'qemu-x86_64',
+    '386': 'qemu-i386',
+    arm64: 'qemu-aarch64',
+    arm: 'qemu-arm',
+    ppc64le: 'qemu-ppc64le',
+    s390x: 'qemu-s390x',
+    riscv64: 'qemu-riscv64',
+    mips64le: 'qemu-mips64el',
+    loong64: 'qemu-loongarch64'
+};
+/** The architecture name `tonistiigi/binfmt --install` accepts for this platform. */
+function binfmtName(platform) {
+    return platform.arch;
+}
+/**
+ * Whether the host's CPU runs this platform's binaries without an emulator. amd64 hosts run 386.
+ * arm64 hosts are not trusted with arm/v7: many arm64 server CPUs (and runners) lack AArch32, so
+ * arm/v7 there goes through qemu-arm like any other foreign platform (its handler check decides).
+ */
+function runsNatively(platform, native) {
+    if (platform.os !== native.os)
+        return false;
+    if (platform.arch === native.arch) {
+        if (platform.arch !== 'arm')
+            return true;
+        return armLevel(platform.variant) <= armLevel(native.variant);
+    }
+    return platform.arch === '386' && native.arch === 'amd64';
+}
+function armLevel(variant) {
+    return Number((variant ?? 'v7').slice(1));
+}
+function normalise(raw) {
+    const parts = raw.toLowerCase().split('/');
+    if (parts.length > 3 || parts.some((part) => part === ''))
+        return undefined;
+    // A bare architecture (`arm64`) means a Linux one, as buildx and containerd read it.
+    const [os, archName, variantName] = parts.length === 1 ? ['linux', parts[0], undefined] : parts;
+    if (os !== 'linux')
+        return undefined;
+    const alias = ALIASES[archName];
+    const arch = alias?.arch ?? archName;
+    if (!(arch in RULES))
+        return undefined;
+    const rule = RULES[arch];
+    if (alias?.variant && variantName !== undefined)
+        return undefined;
+    let variant = alias?.variant ?? variantName ?? '';
+    if (/^\d+$/.test(variant))
+        variant = `v${variant}`;
+    if (rule.dropped?.includes(variant))
+        variant = '';
+    if (variant === '' && rule.defaultVariant)
+        variant = rule.defaultVariant;
+    if (!rule.variants.includes(variant))
+        return undefined;
+    return { os, arch: arch, variant: variant || undefined, id: formatId(os, arch, variant) };
+}
+function formatId(os, arch, variant) {
+    return variant ? `${os}/${arch}/${variant}` : `${os}/${arch}`;
+}
+function acceptedText(raw) {
+    const hint = suggest(raw);
+    return `one of ${ACCEPTED_PLATFORMS.join(', ')}${hint ? `; did you mean ${hint}?` : ''}`;
+}
+// Every spelling that parses, with and without `linux/`, mapped to its canonical id: a typo is
+// compared with all of them so `linux/aarch46` finds linux/arm64 as readily as `linux/amd46` finds amd64.
+const SPELLINGS = (() => {
+    const names = [
+        ...ACCEPTED_PLATFORMS.map((id) => id.slice('linux/'.length)),
+        ...ORDER.flatMap((arch) => (RULES[arch].dropped ?? []).map((variant) => `${arch}/${variant}`)),
+        ...Object.keys(ALIASES)
+    ];
+    const out = [];
+    for (const name of names) {
+        const id = normalise(`linux/${name}`)?.id;
+        if (id)
+            out.push([name, id], [`linux/${name}`, id]);
+    }
+    return out;
+})();
+/** The one accepted platform within a couple of keystrokes of `raw`, if there is exactly one. */
+function suggest(raw) {
+    const text = raw.toLowerCase();
+    let best = Infinity;
+    let ids = new Set();
+    for (const [spelling, id] of SPELLINGS) {
+        const d = (0,src_text/* editDistance */.YC)(text, spelling);
+        if (d < best) {
+            best = d;
+            ids = new Set([id]);
+        }
+        else if (d === best) {
+            ids.add(id);
+        }
+    }
+    return best <= 2 && ids.size === 1 ? [...ids][0] : undefined;
+}
+
+// EXTERNAL MODULE: ./src/plan/image.ts
+var plan_image = __nccwpck_require__(9710);
+;// CONCATENATED MODULE: ./src/plan/dates.ts
+/**
+ * Date rendering for tag and label expressions (`{{date 'YYYYMMDD' tz='Asia/Tokyo'}}`), with the
+ * common moment.js format tokens, so that patterns written for docker/metadata-action keep working.
+ * Built on Intl only: no date library in the bundle.
+ */
+const MONTHS = [
+    'January',
+    'February',
+    'March',
+    'April',
+    'May',
+    'June',
+    'July',
+    'August',
+    'September',
+    'October',
+    'November',
+    'December'
+];
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+/** moment's default format, used when an expression gives none */
+const DEFAULT_DATE_FORMAT = 'YYYY-MM-DDTHH:mm:ssZ';
+// Longest tokens first so that `YYYY` is not read as two `YY`; `[...]` is moment's literal escape.
+const TOKENS = /\[([^\]]*)\]|YYYY|YY|Q|MMMM|MMM|MM|M|Do|DD|D|dddd|ddd|d|HH|H|hh|h|mm|m|ss|s|SSS|SS|S|A|a|ZZ|Z|X|x/g;
+/** Whether Intl knows the IANA time zone (`UTC`, `Europe/Paris`, `Asia/Tokyo`, …). */
+function isValidTimeZone(timeZone) {
+    try {
+        new Intl.DateTimeFormat('en-US', { timeZone });
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+function fieldsIn(date, timeZone) {
+    const parts = new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+        weekday: 'long'
+    }).formatToParts(date);
+    const get = (type) => parts.find((p) => p.type === type)?.value ?? '0';
+    const year = Number(get('year'));
+    const month = Number(get('month'));
+    const day = Number(get('day'));
+    const hour = Number(get('hour')) % 24;
+    const minute = Number(get('minute'));
+    const second = Number(get('second'));
+    const millisecond = date.getUTCMilliseconds();
+    const wall = Date.UTC(year, month - 1, day, hour, minute, second, millisecond);
+    return {
+        year,
+        month,
+        day,
+        weekday: WEEKDAYS.indexOf(get('weekday')),
+        hour,
+        minute,
+        second,
+        millisecond,
+        offsetMinutes: Math.round((wall - date.getTime()) / 60000)
+    };
+}
+function pad(value, width) {
+    return String(value).padStart(width, '0');
+}
+function ordinal(n) {
+    const tens = n % 100;
+    if (tens >= 11 && tens <= 13)
+        return `${n}th`;
+    return `${n}${['th', 'st', 'nd', 'rd'][n % 10] ?? 'th'}`;
+}
+function offset(minutes, colon) {
+    const sign = minutes < 0 ? '-' : '+';
+    const abs = Math.abs(minutes);
+    return `${sign}${pad(Math.floor(abs / 60), 2)}${colon ? ':' : ''}${pad(abs % 60, 2)}`;
+}
+/**
+ * Renders `date` in `timeZone` (default UTC) with moment-style tokens: YYYY YY Q MMMM MMM MM M Do DD D
+ * dddd ddd d HH H hh h mm m ss s SSS SS S A a ZZ Z X x, and `[literal]` text. Other characters are kept.
+ * Throws a RangeError for an unknown time zone.
+ */
+function formatDate(date, format = DEFAULT_DATE_FORMAT, timeZone = 'UTC') {
+    const f = fieldsIn(date, timeZone);
+    const hour12 = f.hour % 12 === 0 ? 12 : f.hour % 12;
+    return format.replace(TOKENS, (token, literal) => {
+        if (literal !== undefined)
+            return literal;
+        switch (token) {
+            case 'YYYY':
+                return pad(f.year, 4);
+            case 'YY':
+                return pad(f.year % 100, 2);
+            case 'Q':
+                return String(Math.floor((f.month - 1) / 3) + 1);
+            case 'MMMM':
+                return MONTHS[f.month - 1];
+            case 'MMM':
+                return MONTHS[f.month - 1].slice(0, 3);
+            case 'MM':
+                return pad(f.month, 2);
+            case 'M':
+                return String(f.month);
+            case 'Do':
+                return ordinal(f.day);
+            case 'DD':
+                return pad(f.day, 2);
+            case 'D':
+                return String(f.day);
+            case 'dddd':
+                return WEEKDAYS[f.weekday];
+            case 'ddd':
+                return WEEKDAYS[f.weekday].slice(0, 3);
+            case 'd':
+                return String(f.weekday);
+            case 'HH':
+                return pad(f.hour, 2);
+            case 'H':
+                return String(f.hour);
+            case 'hh':
+                return pad(hour12, 2);
+            case 'h':
+                return String(hour12);
+            case 'mm':
+                return pad(f.minute, 2);
+            case 'm':
+                return String(f.minute);
+            case 'ss':
+                return pad(f.second, 2);
+            case 's':
+                return String(f.second);
+            case 'SSS':
+                return pad(f.millisecond, 3);
+            case 'SS':
+                return pad(Math.floor(f.millisecond / 10), 2);
+            case 'S':
+                return String(Math.floor(f.millisecond / 100));
+            case 'A':
+                return f.hour < 12 ? 'AM' : 'PM';
+            case 'a':
+                return f.hour < 12 ? 'am' : 'pm';
+            case 'ZZ':
+                return offset(f.offsetMinutes, false);
+            case 'Z':
+                return offset(f.offsetMinutes, true);
+            case 'X':
+                return String(Math.floor(date.getTime() / 1000));
+            case 'x':
+                return String(date.getTime());
+            default:
+                return token;
+        }
+    });
+}
+
+;// CONCATENATED MODULE: ./src/plan/tags/template.ts
+
+/** The expressions that take a format and a `tz=` (all others take no argument). */
+const DATE_EXPRESSIONS = ['date', 'commit_date'];
+function parseTemplate(text) {
+    const parts = [];
+    let rest = text;
+    for (;;) {
+        const open = rest.indexOf('{{');
+        if (open < 0)
+            break;
+        const close = rest.indexOf('}}', open + 2);
+        if (close < 0)
+            throw new Error(`"{{" without "}}" in ${JSON.stringify(text)}`);
+        if (open > 0)
+            parts.push(rest.slice(0, open));
+        parts.push(parseExpression(rest.slice(open + 2, close)));
+        rest = rest.slice(close + 2);
+    }
+    if (rest !== '')
+        parts.push(rest);
+    return parts;
+}
+function parseExpression(body) {
+    const tokens = body.match(/[A-Za-z_][\w-]*='[^']*'|[A-Za-z_][\w-]*="[^"]*"|[A-Za-z_][\w-]*=\S+|'[^']*'|"[^"]*"|\S+/g) ?? [];
+    const [name, ...rest] = tokens;
+    if (!name || !/^[A-Za-z_]\w*$/.test(name))
+        throw new Error(`empty or malformed expression {{${body}}}`);
+    const args = [];
+    const hash = {};
+    for (const token of rest) {
+        const eq = /^([A-Za-z_][\w-]*)=(.*)$/.exec(token);
+        if (eq)
+            hash[eq[1]] = unquote(eq[2]);
+        else
+            args.push(unquote(token));
+    }
+    return { name, args, hash };
+}
+function unquote(token) {
+    return /^'.*'$|^".*"$/.test(token) ? token.slice(1, -1) : token;
+}
+/** Checks names and arguments without rendering, so a bad rule fails while inputs are read. */
+function checkTemplate(text, allowed) {
+    for (const part of parseTemplate(text)) {
+        if (typeof part === 'string')
+            continue;
+        if (!allowed.includes(part.name))
+            throw new Error(`unknown expression {{${part.name}}}; known here: ${allowed.join(', ')}`);
+        const isDate = DATE_EXPRESSIONS.includes(part.name);
+        if (!isDate && (part.args.length > 0 || Object.keys(part.hash).length > 0))
+            throw new Error(`{{${part.name}}} takes no arguments`);
+        if (isDate) {
+            if (part.args.length > 1)
+                throw new Error(`{{${part.name}}} takes one format, e.g. {{${part.name} 'YYYYMMDD'}}`);
+            for (const [key, value] of Object.entries(part.hash)) {
+                if (key !== 'tz')
+                    throw new Error(`{{${part.name}}} knows only tz=, not ${key}=`);
+                if (!isValidTimeZone(value))
+                    throw new Error(`unknown time zone ${JSON.stringify(value)}`);
+            }
+        }
+    }
+}
+function render(text, resolve) {
+    return parseTemplate(text)
+        .map((part) => (typeof part === 'string' ? part : resolve(part)))
+        .join('');
+}
+/** Which names a template uses, e.g. to tell `{{major}}.{{minor}}` from `{{version}}`. */
+function usedNames(text) {
+    return new Set(parseTemplate(text).flatMap((part) => (typeof part === 'string' ? [] : [part.name])));
+}
+
+;// CONCATENATED MODULE: ./src/plan/tags/expressions.ts
+
+
+/*
+ * The expressions every template may use ({{branch}}, {{sha}}, {{date …}}, …): in tag rules, in the
+ * flavor, and in labels and annotations.
+ */
+const GLOBAL_EXPRESSIONS = [
+    'branch',
+    'tag',
+    'sha',
+    'base_ref',
+    'is_default_branch',
+    'is_not_default_branch',
+    'date',
+    'commit_date'
+];
+const SHORT_SHA = 7;
+/** `refs/heads/main` → `main` for kind `heads`; '' when the ref is of another kind. */
+function refName(ref, kind) {
+    const prefix = `refs/${kind}/`;
+    return ref.startsWith(prefix) ? ref.slice(prefix.length) : '';
+}
+function prNumber(context) {
+    const fromRef = /^refs\/pull\/(\d+)\//.exec(context.ref);
+    if (fromRef)
+        return fromRef[1];
+    return context.pr ? String(context.pr.number) : '';
+}
+// Events that always run on the default branch's last commit (as metadata-action).
+const DEFAULT_BRANCH_EVENTS = /^(schedule|create|issues|issue_comment|discussion|discussion_comment)$/;
+function isDefaultBranch(context) {
+    const branch = refName(context.ref, 'heads');
+    if (branch === '')
+        return false;
+    if (context.repo.defaultBranch !== undefined && branch === context.repo.defaultBranch)
+        return true;
+    return DEFAULT_BRANCH_EVENTS.test(context.eventName);
+}
+/** The build's clock: SOURCE_DATE_EPOCH when set, as reproducible builds expect; else `now`. */
+function buildDate(context, now) {
+    return context.sourceDateEpoch ?? now;
+}
+/** The commit's time (SOURCE_DATE_EPOCH wins), falling back to `now` when unknown. */
+function commitDate(context, now) {
+    return context.sourceDateEpoch ?? context.commitDate ?? now;
+}
+function globalResolver(context, now) {
+    return (e) => {
+        switch (e.name) {
+            case 'branch':
+                return refName(context.ref, 'heads');
+            case 'tag':
+                return refName(context.ref, 'tags');
+            case 'sha':
+                return context.sha.slice(0, SHORT_SHA);
+            case 'base_ref':
+                // A tag push knows its branch only from the payload's base_ref (as metadata-action reads it).
+                if (refName(context.ref, 'tags') !== '' && context.baseRef)
+                    return context.baseRef;
+                return context.pr?.baseRef ?? '';
+            case 'is_default_branch':
+                return String(isDefaultBranch(context));
+            case 'is_not_default_branch':
+                return String(!isDefaultBranch(context));
+            case 'date':
+                return formatDate(buildDate(context, now), e.args[0] ?? DEFAULT_DATE_FORMAT, e.hash.tz ?? 'UTC');
+            case 'commit_date':
+                return formatDate(commitDate(context, now), e.args[0] ?? DEFAULT_DATE_FORMAT, e.hash.tz ?? 'UTC');
+            default:
+                throw new Error(`unknown expression {{${e.name}}}`);
+        }
+    };
+}
+/**
+ * Expands the global expressions ({{branch}}, {{tag}}, {{sha}}, {{base_ref}}, {{is_default_branch}},
+ * {{is_not_default_branch}}, {{date 'fmt' tz='…'}}, {{commit_date 'fmt'}}) in a label or annotation value. Throws an Error naming
+ * the bad expression; callers wrap it in an InputError for their input.
+ */
+function expandExpressions(text, context, now) {
+    checkTemplate(text, GLOBAL_EXPRESSIONS);
+    return render(text, globalResolver(context, now));
+}
+
+// EXTERNAL MODULE: ./src/plan/list.ts + 10 modules
+var list = __nccwpck_require__(7333);
+;// CONCATENATED MODULE: ./src/plan/tags/rules.ts
+
+
+
+
+
+const DEFAULT_PRIORITIES = {
+    schedule: 1000,
+    semver: 900,
+    pep440: 900,
+    match: 800,
+    edge: 700,
+    ref: 600,
+    raw: 200,
+    sha: 100
+};
+const REF_PRIORITIES = { branch: 600, tag: 500, pr: 400 };
+const ACCEPTED_RULE = 'one rule a line: type=semver|pep440,pattern=…[,match=…][,value=…] | type=match,pattern=…[,group=N] | type=ref,event=branch|tag|pr | type=sha[,format=short|long] | type=raw,value=… | type=edge[,branch=…] | type=schedule[,pattern=…], with enable=true|false, priority=<integer>, prefix=, suffix=; or a bare tag; or a full image reference such as ghcr.io/acme/app:1.2.3';
+const COMMON_ATTRS = ['type', 'enable', 'priority', 'prefix', 'suffix'];
+const TYPE_ATTRS = {
+    schedule: ['pattern'],
+    semver: ['pattern', 'value', 'match'],
+    pep440: ['pattern', 'value', 'match'],
+    match: ['pattern', 'group', 'value'],
+    edge: ['branch'],
+    ref: ['event'],
+    raw: ['value'],
+    sha: ['format']
+};
+const VERSION_EXPRESSIONS = ['raw', 'version', 'major', 'minor', 'patch'];
+/**
+ * The rules used when `tags` is empty: metadata-action's defaults (schedule, branch, tag, pull request)
+ * plus the semver expansions of a release tag and the sha.
+ */
+function defaultTagRules() {
+    return [
+        makeRule('type=schedule', { type: 'schedule', pattern: 'nightly' }),
+        makeRule('type=ref,event=branch', { type: 'ref', event: 'branch' }),
+        makeRule('type=ref,event=tag', { type: 'ref', event: 'tag', unlessVersion: true }),
+        makeRule('type=ref,event=pr', { type: 'ref', event: 'pr', prefix: 'pr-' }),
+        makeRule('type=semver,pattern={{version}}', { type: 'semver', pattern: '{{version}}' }),
+        makeRule('type=semver,pattern={{major}}.{{minor}}', { type: 'semver', pattern: '{{major}}.{{minor}}' }),
+        makeRule('type=semver,pattern={{major}}', { type: 'semver', pattern: '{{major}}', skipMajorZero: true }),
+        makeRule('type=sha', { type: 'sha', prefix: 'sha-', format: 'short' })
+    ];
+}
+function makeRule(raw, rule) {
+    const priority = rule.type === 'ref' && rule.event ? REF_PRIORITIES[rule.event] : DEFAULT_PRIORITIES[rule.type];
+    return { raw, enable: 'true', priority, ...rule };
+}
+/**
+ * Parses the `tags` input: one metadata-action rule a line (real CSV: quote a field that holds a
+ * comma, e.g. `"pattern=\d{1,3}"`); a line without `type=` is a raw tag. Empty input gives the
+ * defaults. Throws InputError('tags', line, …) for an unknown type or attribute, a missing or bad value.
+ */
+function parseTagRules(raw) {
+    const lines = (0,list/* parseList */.E)(raw);
+    if (lines.length === 0)
+        return defaultTagRules();
+    return lines.map(parseTagRule);
+}
+/**
+ * A tag written out literally must already be valid: a typo is reported, not silently rewritten.
+ * Values with `{{…}}` expressions are made safe when computed, as their result is not known yet.
+ */
+function literalTag(value) {
+    return value.includes('{{') ? value : (0,plan_image/* validateTag */.z7)(value, 'tags');
+}
+const ACCEPTED_REFERENCE = 'a full image reference [registry[:port]/]name[:tag] such as ghcr.io/acme/app:1.2.3 (the name lower-case, the tag 1 to 128 characters from [A-Za-z0-9_.-]; no digest), a bare tag, or a rule with type=';
+/**
+ * `ghcr.io/acme/app:latest` is that one reference, as build-push-action reads `tags`. The tag must be
+ * written (`release/1.0` stays a refused tag, not the image docker.io/release/1.0:latest). The name is
+ * checked as the `images` input is, not lower-cased: a reference written out must already be right.
+ */
+function parseReference(line) {
+    const fail = (why) => {
+        throw new errors/* InputError */.d('tags', line, `${ACCEPTED_REFERENCE} (${why})`);
+    };
+    if (line.includes('@'))
+        fail('a digest cannot be a tag');
+    const slash = line.lastIndexOf('/');
+    const colon = line.lastIndexOf(':');
+    if (colon < slash)
+        fail('a reference needs its tag, e.g. ghcr.io/acme/app:latest');
+    const name = line.slice(0, colon);
+    const tag = line.slice(colon + 1);
+    if (name !== name.toLowerCase())
+        fail(`"${name}" must be lower-case`);
+    const valid = (check) => {
+        try {
+            check();
+            return true;
+        }
+        catch {
+            return false;
+        }
+    };
+    if (!valid(() => (0,plan_image/* parseImage */.zZ)(name, 'tags')))
+        fail(`"${name}" is not a valid image name`);
+    if (!valid(() => (0,plan_image/* validateTag */.z7)(tag, 'tags')))
+        fail(`"${tag}" is not a valid tag`);
+    return makeRule(line, { type: 'raw', value: tag, image: name });
+}
+function parseTagRule(line) {
+    const fail = (why) => {
+        throw new errors/* InputError */.d('tags', line, `${ACCEPTED_RULE} (${why})`);
+    };
+    // A line without `=` is a tag as is (`foo` ≡ `type=raw,value=foo`), or a full image reference when it
+    // holds a `:` or `@` (no tag may); a line without `type=` is raw too.
+    if (!line.includes('=')) {
+        if (/[:@]/.test(line))
+            return parseReference(line);
+        return makeRule(line, { type: 'raw', value: literalTag(line) });
+    }
+    const pairs = (0,list/* parseKeyValues */.H)(line);
+    const typePair = pairs.find(([key]) => key.toLowerCase() === 'type');
+    const type = typePair ? typePair[1].toLowerCase() : 'raw';
+    if (!(type in TYPE_ATTRS))
+        fail(`unknown type "${typePair?.[1]}"`);
+    const rule = makeRule(line, { type: type });
+    const allowed = [...COMMON_ATTRS, ...TYPE_ATTRS[rule.type]];
+    const seen = new Set();
+    for (const [rawKey, rawValue] of pairs) {
+        let key = rawKey.toLowerCase();
+        let value = rawValue;
+        // `type=raw,foo`: a field without `=` is the value, as metadata-action reads it.
+        if (rule.type === 'raw' && !allowed.includes(key) && value === '' && !line.includes(`${rawKey}=`)) {
+            key = 'value';
+            value = rawKey;
+        }
+        if (!allowed.includes(key))
+            fail(`unknown attribute "${rawKey}" for type=${rule.type}; known: ${allowed.join(', ')}`);
+        if (seen.has(key))
+            fail(`"${key}" given twice`);
+        seen.add(key);
+        try {
+            switch (key) {
+                case 'type':
+                    break;
+                case 'enable':
+                    if (value.includes('{{'))
+                        checkTemplate(value, GLOBAL_EXPRESSIONS);
+                    else if (!/^(true|false)$/i.test(value))
+                        fail(`enable must be true, false or an expression such as {{is_default_branch}}, not "${value}"`);
+                    rule.enable = value;
+                    break;
+                case 'priority':
+                    if (!/^-?\d+$/.test(value))
+                        fail(`priority must be an integer, not "${value}"`);
+                    rule.priority = Number(value);
+                    break;
+                case 'prefix':
+                case 'suffix':
+                case 'value':
+                    checkTemplate(value, GLOBAL_EXPRESSIONS);
+                    rule[key] = value;
+                    break;
+                case 'pattern':
+                    rule.pattern = value;
+                    break;
+                case 'event':
+                    if (!['branch', 'tag', 'pr'].includes(value))
+                        fail(`event must be branch, tag or pr, not "${value}"`);
+                    rule.event = value;
+                    break;
+                case 'format':
+                    if (value !== 'short' && value !== 'long')
+                        fail(`format must be short or long, not "${value}"`);
+                    rule.format = value;
+                    break;
+                case 'branch':
+                    rule.branch = value;
+                    break;
+                case 'match':
+                    rule.match = value;
+                    break;
+                case 'group':
+                    if (!/^\d+$/.test(value))
+                        fail(`group must be a capture group number, not "${value}"`);
+                    rule.group = Number(value);
+                    break;
+            }
+        }
+        catch (err) {
+            if (err instanceof errors/* InputError */.d)
+                throw err;
+            fail(err.message);
+        }
+    }
+    try {
+        finishRule(rule, seen);
+    }
+    catch (err) {
+        if (err instanceof errors/* InputError */.d)
+            throw err;
+        fail(err.message);
+    }
+    return rule;
+}
+/** Per-type defaults and required attributes, once every field is read. */
+function finishRule(rule, seen) {
+    switch (rule.type) {
+        case 'schedule':
+            rule.pattern ??= 'nightly';
+            checkTemplate(rule.pattern, GLOBAL_EXPRESSIONS);
+            break;
+        case 'semver':
+        case 'pep440':
+            if (!rule.pattern)
+                throw new Error(`type=${rule.type} needs pattern=, e.g. pattern={{version}}`);
+            checkTemplate(rule.pattern, [...VERSION_EXPRESSIONS, ...GLOBAL_EXPRESSIONS]);
+            if (rule.match !== undefined)
+                compileMatch(rule.match);
+            break;
+        case 'match':
+            if (!rule.pattern)
+                throw new Error('type=match needs pattern=<regular expression>');
+            compileMatch(rule.pattern);
+            // A group the pattern lacks is not refused here: as in metadata-action, that rule then gives no tag.
+            rule.group ??= 0;
+            break;
+        case 'ref':
+            if (!rule.event)
+                throw new Error('type=ref needs event=branch, event=tag or event=pr');
+            if (!seen.has('priority'))
+                rule.priority = REF_PRIORITIES[rule.event];
+            if (rule.event === 'pr' && !seen.has('prefix'))
+                rule.prefix = 'pr-';
+            break;
+        case 'raw':
+            if (rule.value === undefined || rule.value === '')
+                throw new Error('type=raw needs value=<tag>');
+            literalTag(rule.value);
+            break;
+        case 'sha':
+            rule.format ??= 'short';
+            if (!seen.has('prefix'))
+                rule.prefix = 'sha-';
+            break;
+        case 'edge':
+            break;
+    }
+}
+/** `/regex/flags` or a plain pattern, as metadata-action; a bad regex is an input error. */
+function compileMatch(pattern) {
+    const literal = /^\/(.+)\/([a-z]*)$/.exec(pattern);
+    try {
+        return literal ? new RegExp(literal[1], literal[2]) : new RegExp(pattern);
+    }
+    catch (err) {
+        throw new Error(`invalid regular expression: ${err.message}`);
+    }
+}
+
+// EXTERNAL MODULE: ./node_modules/semver/index.js
+var semver = __nccwpck_require__(2088);
+var semver_default = /*#__PURE__*/__nccwpck_require__.n(semver);
+;// CONCATENATED MODULE: ./src/plan/tags/versions.ts
+
+/** PEP 440, as the spec's appendix defines it (case-insensitive, optional leading v). */
+const PEP440 = /^\s*v?(?:(?:(\d+)!)?(\d+(?:\.\d+)*)(?:[-_.]?(a|b|c|rc|alpha|beta|pre|preview)[-_.]?(\d+)?)?(?:-(\d+)|[-_.]?(post|rev|r)[-_.]?(\d+)?)?(?:[-_.]?(dev)[-_.]?(\d+)?)?)(?:\+([a-z0-9]+(?:[-_.][a-z0-9]+)*))?\s*$/i;
+/** Parses and normalizes a PEP 440 version; undefined when it does not conform. */
+function parsePep440(text) {
+    const m = PEP440.exec(text);
+    if (!m)
+        return undefined;
+    const epoch = m[1] ? Number(m[1]) : 0;
+    const release = m[2].split('.').map(Number);
+    const preLabel = m[3]?.toLowerCase();
+    const pre = preLabel
+        ? {
+            label: { a: 'a', alpha: 'a', b: 'b', beta: 'b' }[preLabel] ?? 'rc',
+            number: Number(m[4] ?? 0)
+        }
+        : undefined;
+    const post = m[5] !== undefined ? Number(m[5]) : m[6] !== undefined ? Number(m[7] ?? 0) : undefined;
+    const dev = m[8] !== undefined ? Number(m[9] ?? 0) : undefined;
+    const local = m[10]?.toLowerCase().replace(/[-_]/g, '.');
+    let normalized = `${epoch ? `${epoch}!` : ''}${release.join('.')}`;
+    if (pre)
+        normalized += `${pre.label}${pre.number}`;
+    if (post !== undefined)
+        normalized += `.post${post}`;
+    if (dev !== undefined)
+        normalized += `.dev${dev}`;
+    if (local)
+        normalized += `+${local}`;
+    return { epoch, release, pre, post, dev, local, normalized };
+}
+function semverInfo(raw) {
+    if (!semver_default().valid(raw))
+        return undefined;
+    const v = semver_default().parse(raw, { loose: true });
+    if (!v)
+        return undefined;
+    return { version: v.version, major: v.major, minor: v.minor, patch: v.patch, prerelease: v.prerelease.join('.') };
+}
+function pep440Info(raw) {
+    const v = parsePep440(raw);
+    if (!v)
+        return undefined;
+    const prerelease = [
+        v.pre ? `${v.pre.label}${v.pre.number}` : '',
+        v.post !== undefined ? `post${v.post}` : '',
+        v.dev !== undefined ? `dev${v.dev}` : ''
+    ]
+        .filter((s) => s !== '')
+        .join('.');
+    return { version: v.normalized, major: v.release[0], minor: v.release[1] ?? 0, patch: v.release[2] ?? 0, prerelease };
+}
+/** A git tag or value that names a pre-release (semver `-rc.1`, PEP 440 `rc1`/`dev1`) must not become latest. */
+function isPreRelease(text) {
+    const sv = semver_default().parse(text, { loose: true });
+    if (sv)
+        return sv.prerelease.length > 0;
+    const pv = parsePep440(text);
+    return pv !== undefined && (pv.pre !== undefined || pv.dev !== undefined);
+}
+
+;// CONCATENATED MODULE: ./src/plan/tags/compute.ts
+
+
+
+
+
+
+/**
+ * Applies the rules to the context: the tags in priority order (ties keep the input order), once
+ * each, `latest` when the flavor asks for it; plus the full references for every image.
+ * Throws InputError('tags', …) only for an enable= expression that does not give true/false.
+ */
+function computeTags(input) {
+    const { context, flavor, now } = input;
+    const globals = globalResolver(context, now);
+    // One commit published under several refs (a local branch tip that is also tagged) gets the tags of
+    // each ref, rule by rule, so priorities still order the union and the version comes from the tag.
+    const sources = [context, ...(context.extraRefs ?? []).map((ref) => ({ ...context, ref, extraRefs: undefined }))].map((ctx) => ({ ctx, globals: ctx === context ? globals : globalResolver(ctx, now) }));
+    const rules = input.rules
+        .map((rule, index) => ({ rule, index }))
+        .sort((a, b) => b.rule.priority - a.rule.priority || a.index - b.index)
+        .map(({ rule }) => rule);
+    const warnings = [];
+    const order = [];
+    // Tags that go on every image; a tag only a literal reference gave goes on that reference alone.
+    const everyImage = new Set();
+    const literalRefs = [];
+    const floating = new Set();
+    let wantsLatest = false;
+    let versionInfo;
+    for (const rule of rules) {
+        for (const { ctx, globals: resolve } of sources) {
+            const enable = render(rule.enable, resolve).trim().toLowerCase();
+            if (enable !== 'true' && enable !== 'false') {
+                throw new errors/* InputError */.d('tags', rule.raw, `enable= to give true or false; it gave "${enable}"`);
+            }
+            if (enable === 'false')
+                continue;
+            const out = applyRule(rule, ctx, resolve, warnings);
+            if (out.versionInfo && !versionInfo)
+                versionInfo = out.versionInfo;
+            for (const produced of out.produced) {
+                if (rule.image !== undefined) {
+                    // A full reference the user wrote is published as written: no flavor prefix or suffix.
+                    if (!order.includes(produced.tag))
+                        order.push(produced.tag);
+                    literalRefs.push(`${rule.image}:${produced.tag}`);
+                    continue;
+                }
+                const prefix = rule.prefix ?? flavor.prefix;
+                const suffix = rule.suffix ?? flavor.suffix;
+                const tag = (0,plan_image/* safeTag */.eg)(`${render(prefix, resolve)}${produced.tag}${render(suffix, resolve)}`);
+                if (tag === '')
+                    continue;
+                if (!order.includes(tag))
+                    order.push(tag);
+                everyImage.add(tag);
+                if (produced.floating)
+                    floating.add(tag);
+                if (produced.wantsLatest)
+                    wantsLatest = true;
+            }
+        }
+    }
+    // Like metadata-action: no rule produced a tag, so there is no version and no `latest` either.
+    const isLatest = order.length > 0 && (flavor.latest === 'true' || (flavor.latest === 'auto' && wantsLatest));
+    let latestTag;
+    if (isLatest) {
+        latestTag = (0,plan_image/* safeTag */.eg)(`${flavor.prefixLatest ? render(flavor.prefix, globals) : ''}latest${flavor.suffixLatest ? render(flavor.suffix, globals) : ''}`);
+        if (!order.includes(latestTag))
+            order.push(latestTag);
+        everyImage.add(latestTag);
+        floating.add(latestTag);
+    }
+    return {
+        version: order[0] ?? '',
+        tags: order,
+        refs: [
+            ...new Set([
+                ...input.images.flatMap((image) => order.filter((tag) => everyImage.has(tag)).map((tag) => `${image}:${tag}`)),
+                ...literalRefs
+            ])
+        ],
+        floating: order.filter((tag) => floating.has(tag)),
+        isLatest,
+        latestTag,
+        versionInfo,
+        warnings: [...new Set(warnings)]
+    };
+}
+function applyRule(rule, context, globals, warnings) {
+    const tagName = refName(context.ref, 'tags');
+    const branchName = refName(context.ref, 'heads');
+    const plain = (tag, latest = false) => ({
+        produced: tag === '' ? [] : [{ tag, floating: false, wantsLatest: latest }]
+    });
+    const none = { produced: [] };
+    switch (rule.type) {
+        case 'schedule':
+            if (context.eventName !== 'schedule')
+                return none;
+            return plain(render(rule.pattern ?? 'nightly', globals));
+        case 'semver':
+        case 'pep440': {
+            const given = rule.value ? render(rule.value, globals) : tagName;
+            if (given === '')
+                return none;
+            const source = versionPart(rule, given, warnings).replace(/\//g, '-');
+            const info = rule.type === 'semver' ? semverInfo(source) : pep440Info(source);
+            if (!info) {
+                warnings.push(`${rule.raw}: "${source}" is not a ${rule.type === 'semver' ? 'semantic version (https://semver.org)' : 'PEP 440 version'}; no tag`);
+                return none;
+            }
+            const pattern = rule.pattern ?? '{{version}}';
+            if (info.prerelease !== '') {
+                // A pre-release gets only its full version, whatever the pattern, as metadata-action gives it;
+                // a pattern of exactly {{raw}} keeps the version as written.
+                const tag = pattern.trim() === '{{raw}}' ? source : info.version;
+                return { produced: [{ tag, floating: false, wantsLatest: false }], versionInfo: info };
+            }
+            const names = usedNames(pattern);
+            const partial = names.has('major') || names.has('minor') || names.has('patch');
+            if (rule.skipMajorZero && info.major === 0)
+                return { produced: [], versionInfo: info };
+            const tag = render(pattern, (e) => {
+                switch (e.name) {
+                    case 'raw':
+                        return source;
+                    case 'version':
+                        return info.version;
+                    case 'major':
+                        return String(info.major);
+                    case 'minor':
+                        return String(info.minor);
+                    case 'patch':
+                        return String(info.patch);
+                    default:
+                        return globals(e);
+                }
+            });
+            const isFloating = partial && !names.has('patch') && !names.has('version') && !names.has('raw');
+            return {
+                produced: tag === '' ? [] : [{ tag, floating: isFloating, wantsLatest: info.prerelease === '' }],
+                versionInfo: info
+            };
+        }
+        case 'match': {
+            const source = rule.value ? render(rule.value, globals) : tagName;
+            if (source === '')
+                return none;
+            const match = compileMatch(rule.pattern ?? '').exec(source);
+            if (!match) {
+                warnings.push(`${rule.raw}: no match in "${source}"; no tag`);
+                return none;
+            }
+            const group = rule.group ?? 0;
+            if (group >= match.length) {
+                warnings.push(`${rule.raw}: the pattern has no group ${group}; no tag`);
+                return none;
+            }
+            const value = match[group];
+            if (value === undefined || value === '') {
+                warnings.push(`${rule.raw}: no match in "${source}"; no tag`);
+                return none;
+            }
+            return plain(value, !isPreRelease(source) && !isPreRelease(value));
+        }
+        case 'ref':
+            if (rule.event === 'branch')
+                return plain(branchName);
+            if (rule.event === 'tag') {
+                if (rule.unlessVersion && semverInfo(tagName.replace(/\//g, '-')))
+                    return none;
+                return plain(tagName, tagName !== '' && !isPreRelease(tagName));
+            }
+            return plain(prNumber(context));
+        case 'edge': {
+            const edgeBranch = rule.branch || context.repo.defaultBranch;
+            return branchName !== '' && branchName === edgeBranch ? plain('edge') : none;
+        }
+        case 'raw':
+            return plain(render(rule.value ?? '', globals));
+        case 'sha':
+            if (!context.sha)
+                return none;
+            return plain(rule.format === 'long' ? context.sha : context.sha.slice(0, SHORT_SHA));
+    }
+}
+/** semver/pep440 `match=`: its first group (else the whole match) is the version; no match keeps the value. */
+function versionPart(rule, given, warnings) {
+    if (rule.match === undefined)
+        return given;
+    const match = compileMatch(rule.match).exec(given);
+    if (!match) {
+        warnings.push(`${rule.raw}: match= does not match "${given}"`);
+        return given;
+    }
+    return match[1] ?? match[0];
+}
+
+;// CONCATENATED MODULE: ./src/plan/labels.ts
+
+
+const OCI = 'org.opencontainers.image';
+const KEY = /^[^\s=]+$/;
+// buildx --annotation's own level syntax: type[platform]:key=value
+const LEVEL_PREFIX = /^((?:index|manifest|index-descriptor|manifest-descriptor)(?:\[[^\]]*\])?):(.+)$/;
+function splitPair(line, input, given = line) {
+    const eq = line.indexOf('=');
+    const key = eq < 0 ? '' : line.slice(0, eq).trim();
+    if (!KEY.test(key))
+        throw new errors/* InputError */.d(input, given, 'one key=value a line, the key without spaces (e.g. org.opencontainers.image.vendor=ACME)');
+    return [key, line.slice(eq + 1)];
+}
+/**
+ * The OCI labels: title (repository name), description, url and source (repository web address),
+ * version (the `version` output), created (the commit's time; SOURCE_DATE_EPOCH wins; `now` when
+ * unknown), revision (sha) and licenses (SPDX id). `userLabels` (`key=value` a line, with the same
+ * expressions as tags, e.g. `{{commit_date 'YYYY'}}`) override them; `key=` with nothing after the `=`
+ * removes a label. Labels with no value are left out. Keys are sorted.
+ */
+function computeLabels(context, version, userLabels, now = new Date()) {
+    const { repo } = context;
+    const merged = {
+        [`${OCI}.title`]: repo.fullName.split('/').pop() ?? '',
+        [`${OCI}.description`]: repo.description ?? '',
+        [`${OCI}.url`]: repo.htmlUrl,
+        [`${OCI}.source`]: repo.htmlUrl,
+        [`${OCI}.version`]: version,
+        [`${OCI}.created`]: commitDate(context, now).toISOString(),
+        [`${OCI}.revision`]: context.sha,
+        [`${OCI}.licenses`]: repo.license ?? ''
+    };
+    for (const line of userLabels) {
+        const [key, value] = splitPair(line, 'labels');
+        try {
+            merged[key] = expandExpressions(value, context, now);
+        }
+        catch (err) {
+            throw new errors/* InputError */.d('labels', line, `key=value with known expressions (${err.message})`);
+        }
+    }
+    return sortedNonEmpty(merged);
+}
+function sortedNonEmpty(record) {
+    const out = {};
+    for (const key of Object.keys(record).sort())
+        if (record[key] !== '')
+            out[key] = record[key];
+    return out;
+}
+/**
+ * buildx `--annotation` values: every label at each requested level (`index:key=value`,
+ * `manifest:key=value`), then `userAnnotations` (`key=value` a line) over them. A user annotation
+ * may name its own level as buildx does (`index:key=value`, `manifest[linux/amd64]:key=value`); it then
+ * applies there only. `key=` removes an annotation. Output: level by level, keys sorted.
+ */
+function computeAnnotations(labels, userAnnotations, levels) {
+    const byLevel = new Map();
+    const levelOf = (level) => {
+        if (!byLevel.has(level))
+            byLevel.set(level, {});
+        return byLevel.get(level);
+    };
+    for (const level of levels)
+        Object.assign(levelOf(level), labels);
+    const explicit = [];
+    for (const line of userAnnotations) {
+        const scoped = LEVEL_PREFIX.exec(line);
+        if (scoped) {
+            const [key, value] = splitPair(scoped[2], 'annotations', line);
+            explicit.push([scoped[1], key, value]);
+        }
+        else {
+            const [key, value] = splitPair(line, 'annotations');
+            for (const level of levels)
+                levelOf(level)[key] = value;
+        }
+    }
+    // A level named in the annotation beats the unscoped form, whatever the line order.
+    for (const [level, key, value] of explicit)
+        levelOf(level)[key] = value;
+    const out = [];
+    for (const [level, record] of byLevel) {
+        for (const [key, value] of Object.entries(sortedNonEmpty(record)))
+            out.push(`${level}:${key}=${value}`);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/plan/cache.ts
+function planCache(options) {
+    if (options.cacheFrom.length > 0 || options.cacheTo.length > 0) {
+        const from = options.cacheFrom.map((spec) => (spec.includes('=') ? spec : `type=registry,ref=${spec}`));
+        const to = options.cacheTo.map(ignoreErrors);
+        const refs = [...from, ...to].map(refOf).filter((r) => !!r);
+        return { from, to, refs: [...new Set(refs)] };
+    }
+    if (!options.enabled || !options.image)
+        return { from: [], to: [], refs: [] };
+    const ref = `${options.image}:${options.tag}`;
+    const readOnly = (options.readOnlyTags ?? []).map((t) => `${options.image}:${t}`);
+    const from = [`type=registry,ref=${ref}`, ...readOnly.map((r) => `type=registry,ref=${r}`)];
+    // image-manifest + oci-mediatypes: registries that reject the older cache manifest list (ECR among them) accept this.
+    const to = [`type=registry,ref=${ref},mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true`];
+    return { from, to, refs: [ref, ...readOnly] };
+}
+function refOf(spec) {
+    const m = /(?:^|,)ref=([^,]+)/.exec(spec);
+    return m?.[1];
+}
+/** A cache export that fails must warn, not fail the build: add ignore-error unless the user chose. */
+function ignoreErrors(spec) {
+    const full = spec.includes('=') ? spec : `type=registry,ref=${spec}`;
+    if (/(^|,)ignore-error=/.test(full) || /(^|,)type=inline\b/.test(full))
+        return full;
+    return `${full},ignore-error=true`;
+}
+
+;// CONCATENATED MODULE: ./src/plan/build.ts
+/** The `buildx build` argv, as a pure function of the plan. */
+function buildArgv(spec) {
+    const argv = ['build', '--builder', spec.builder, '--progress', 'plain', '--metadata-file', spec.metadataFile];
+    argv.push('--platform', spec.platforms.join(','));
+    if (spec.file)
+        argv.push('--file', spec.file);
+    if (spec.target)
+        argv.push('--target', spec.target);
+    for (const arg of spec.buildArgs)
+        argv.push('--build-arg', arg);
+    for (const ctx of spec.buildContexts)
+        argv.push('--build-context', ctx);
+    for (const [key, value] of Object.entries(spec.labels))
+        argv.push('--label', `${key}=${value}`);
+    for (const annotation of spec.annotations)
+        argv.push('--annotation', annotation);
+    for (const secret of spec.secrets)
+        argv.push('--secret', secret);
+    for (const ssh of spec.ssh)
+        argv.push('--ssh', ssh);
+    if (spec.network)
+        argv.push('--network', spec.network);
+    for (const host of spec.addHosts)
+        argv.push('--add-host', host);
+    if (spec.shmSize)
+        argv.push('--shm-size', spec.shmSize);
+    for (const limit of spec.ulimit)
+        argv.push('--ulimit', limit);
+    if (spec.provenance)
+        argv.push(`--provenance=${spec.provenance}`);
+    if (spec.sbom)
+        argv.push(`--sbom=${spec.sbom}`);
+    if (spec.noCache)
+        argv.push('--no-cache');
+    if (spec.noCacheFilters.length > 0)
+        argv.push('--no-cache-filter', spec.noCacheFilters.join(','));
+    if (spec.pull)
+        argv.push('--pull');
+    for (const from of spec.cacheFrom)
+        argv.push('--cache-from', from);
+    for (const to of spec.cacheTo)
+        argv.push('--cache-to', to);
+    switch (spec.output.kind) {
+        case 'push-by-digest':
+            // Pushed by digest only: no tag moves until the whole index is in the registry.
+            argv.push('--output', `type=image,name=${spec.output.image},push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true`);
+            // Named on its own exporter: --tag would name the pushed image too, which a by-digest push refuses.
+            if (spec.output.load)
+                argv.push('--output', spec.output.load.length > 0 ? `type=docker,"name=${spec.output.load.join(',')}"` : 'type=docker');
+            break;
+        case 'load':
+            for (const tag of spec.output.tags)
+                argv.push('--tag', tag);
+            argv.push('--load');
+            break;
+        case 'none':
+            break;
+    }
+    argv.push(spec.context);
+    return argv;
+}
+function createBuilderArgv(spec) {
+    const argv = ['create', '--name', spec.name, '--driver', spec.driver];
+    const opts = [...spec.driverOpts];
+    if (spec.driver === 'docker-container' && !opts.some((o) => o.startsWith('image=')))
+        opts.unshift(`image=${spec.buildkitImage}`);
+    for (const opt of opts)
+        argv.push('--driver-opt', opt);
+    if (spec.buildkitdConfig && spec.driver !== 'remote')
+        argv.push('--buildkitd-config', spec.buildkitdConfig);
+    if (spec.buildkitdFlags && spec.driver !== 'remote')
+        argv.push('--buildkitd-flags', spec.buildkitdFlags);
+    if (spec.driver === 'remote')
+        argv.push(spec.endpoint);
+    return argv;
+}
+
+;// CONCATENATED MODULE: ./src/plan/matrix.ts
+
+
+/*
+ * The hand-off between matrix legs and the merge job goes through the registry itself: each leg
+ * tags its by-digest push with a name made of the commit, the run and the platform, so the merge
+ * finds every leg from the image name alone, and two runs (of one commit or of two) never mix.
+ */
+function platformSlug(platforms) {
+    return platforms.map((p) => p.id.replace(/\//g, '-')).join('_');
+}
+/** `leg-<sha7>-<run>-<platform>`: where a leg leaves its result for the merge. */
+function legTag(context, runId, platforms) {
+    return (0,plan_image/* safeTag */.eg)(`leg-${context.sha.slice(0, 7)}-${runId}-${platformSlug(platforms)}`);
+}
+/** Explicit `digests` (image@sha256:… or a bare sha256:…, which means the first image). */
+function parseDigestRefs(items, image) {
+    return items.map((item) => {
+        if (/^sha256:[0-9a-f]{64}$/.test(item))
+            return `${image}@${item}`;
+        if (/^[^@\s]+@sha256:[0-9a-f]{64}$/.test(item))
+            return item;
+        throw new errors/* InputError */.d('digests', item, 'image@sha256:<64 hex> or sha256:<64 hex> references, one a line');
+    });
+}
+/**
+ * Which cache tags a build reads and writes. The default branch and releases write `<tag>`;
+ * another branch or a pull request writes its own `<tag>-<branch>` and reads the default
+ * branch's as a fallback, so it never evicts it. A matrix leg adds its platform, so legs never
+ * overwrite each other's cache.
+ */
+function cacheScope(context, tag, leg) {
+    const legPart = leg ? `-${platformSlug(leg)}` : '';
+    const base = (0,plan_image/* safeTag */.eg)(`${tag}${legPart}`);
+    const branch = /^refs\/heads\/(.+)$/.exec(context.ref)?.[1];
+    const pr = /^refs\/pull\/(\d+)\//.exec(context.ref)?.[1];
+    const onDefault = branch !== undefined && branch === (context.repo.defaultBranch ?? 'main');
+    if (context.ref.startsWith('refs/tags/') || onDefault || (!branch && !pr))
+        return { write: base, readOnly: [] };
+    const scope = pr ? `pr-${pr}` : branch;
+    return { write: (0,plan_image/* safeTag */.eg)(`${base}-${scope}`), readOnly: [base] };
+}
+
+// EXTERNAL MODULE: ./src/plan/steps.ts
+var plan_steps = __nccwpck_require__(2960);
+;// CONCATENATED MODULE: ./src/plan/plan.ts
+
+
+
+
+
+
+
+
+function makePlan(inputs, context, native, now, ids) {
+    const tags = computeTags({ images: inputs.images, rules: inputs.tagRules, flavor: inputs.flavor, context, now });
+    if (inputs.push && inputs.mode !== 'platform' && tags.tags.length === 0) {
+        throw new errors/* InputError */.d('tags', inputs.tagRules.map((r) => r.raw).join('\n') || '(defaults)', `rules that give at least one tag for a ${context.eventName} event on ${context.ref}`);
+    }
+    const labels = computeLabels(context, tags.version, inputs.labels, now);
+    const annotations = computeAnnotations(labels, inputs.annotations, inputs.platforms.length > 1 ? ['index', 'manifest'] : ['manifest']);
+    const builder = inputs.builder || (inputs.mode === 'merge' ? '' : inputs.driver === 'docker' ? 'default' : ids.builderName);
+    const common = {
+        mode: inputs.mode,
+        platforms: inputs.platforms,
+        tags,
+        labels,
+        annotations,
+        builder
+    };
+    const buildxStep = { kind: 'buildx', version: inputs.buildxVersion, mirror: inputs.buildxMirror };
+    if (inputs.mode === 'merge') {
+        return {
+            ...common,
+            emulated: [],
+            cache: { from: [], to: [], refs: [] },
+            steps: [buildxStep, mergeSources(inputs, context, ids, builder), publishStep(inputs, tags, builder, annotations)]
+        };
+    }
+    const leg = inputs.mode === 'platform' ? inputs.platforms : undefined;
+    const scope = cacheScope(context, inputs.cacheTag, leg);
+    const cache = planCache({
+        enabled: inputs.cache,
+        image: inputs.images[0],
+        tag: scope.write,
+        readOnlyTags: scope.readOnly,
+        cacheFrom: inputs.cacheFrom,
+        cacheTo: inputs.cacheTo
+    });
+    const emulated = inputs.platforms.filter((p) => !runsNatively(p, native));
+    const output = inputs.push
+        ? { kind: 'push-by-digest', image: inputs.images[0], ...(inputs.load ? { load: tags.refs } : {}) }
+        : inputs.load
+            ? { kind: 'load', tags: tags.refs }
+            : { kind: 'none' };
+    const steps = [];
+    // A remote BuildKit runs its builds on its own kernel: the host's handlers are not its concern
+    // unless `qemu` names a method explicitly.
+    const remote = !inputs.builder && inputs.driver === 'remote';
+    if (emulated.length > 0 && inputs.qemu !== 'false' && !(remote && inputs.qemu === 'auto')) {
+        steps.push({ kind: 'qemu', mode: inputs.qemu, image: inputs.qemuImage, platforms: emulated });
+    }
+    steps.push(buildxStep, builderStep(inputs, ids, builder));
+    steps.push({
+        kind: 'build',
+        argv: buildArgv({
+            builder,
+            platforms: inputs.platforms.map((p) => p.id),
+            context: inputs.context,
+            file: inputs.file,
+            target: inputs.target,
+            buildArgs: inputs.buildArgs,
+            buildContexts: inputs.buildContexts,
+            labels,
+            annotations: inputs.push ? annotations : [],
+            secrets: secretSpecs(inputs, ids.secretPaths),
+            ssh: inputs.ssh,
+            network: inputs.network,
+            addHosts: inputs.addHosts,
+            shmSize: inputs.shmSize,
+            ulimit: inputs.ulimit,
+            provenance: inputs.provenance,
+            sbom: inputs.sbom,
+            noCache: inputs.noCache,
+            noCacheFilters: inputs.noCacheFilters,
+            pull: inputs.pull,
+            cacheFrom: cache.from,
+            cacheTo: cache.to,
+            output,
+            metadataFile: ids.metadataFile
+        }),
+        metadataFile: ids.metadataFile,
+        platforms: inputs.platforms,
+        pushTo: output.kind === 'push-by-digest' ? output.image : undefined
+    });
+    if (inputs.push) {
+        steps.push(inputs.mode === 'platform'
+            ? handOffStep(inputs.images[0], legTag(context, ids.runId, inputs.platforms), builder)
+            : publishStep(inputs, tags, builder, []));
+    }
+    return { ...common, emulated, cache, steps };
+}
+/** The builder this run creates (unless one is given or the docker driver's own is used), then bootstraps. */
+function builderStep(inputs, ids, name) {
+    if (inputs.builder || inputs.driver === 'docker')
+        return { kind: 'builder', name, bootstrap: (0,plan_steps/* bootstrapArgv */.$W)(name) };
+    const create = createBuilderArgv({
+        name,
+        driver: inputs.driver,
+        endpoint: inputs.endpoint,
+        buildkitImage: inputs.buildkitImage,
+        driverOpts: inputs.driverOpts,
+        buildkitdConfig: ids.inlineBuildkitdConfig ?? inputs.buildkitdConfig,
+        buildkitdFlags: inputs.buildkitdFlags
+    });
+    return { kind: 'builder', name, create, bootstrap: (0,plan_steps/* bootstrapArgv */.$W)(name), remove: (0,plan_steps/* removeBuilderArgv */.mX)(name) };
+}
+/** merge: the legs this run's matrix left (one hand-off tag per platform), or the explicit digests. */
+function mergeSources(inputs, context, ids, builder) {
+    const image = inputs.images[0];
+    if (inputs.digests.length > 0) {
+        const refs = parseDigestRefs(inputs.digests, image);
+        return { kind: 'check-digests', builder, platforms: inputs.platforms, refs };
+    }
+    return {
+        kind: 'find-legs',
+        builder,
+        legs: inputs.platforms.map((platform) => ({ platform, ref: `${image}:${legTag(context, ids.runId, [platform])}` }))
+    };
+}
+/**
+ * The tags of a one-step build or a merge. A build has one source in the first image's
+ * repository: each tag there is a PUT of its bytes, the other images' tags an imagetools copy. A
+ * merge makes a new index, with the index annotations the legs' indexes carried.
+ */
+function publishStep(inputs, tags, builder, annotations) {
+    const image = inputs.images[0];
+    const merge = inputs.mode === 'merge';
+    const direct = merge ? [] : tags.refs.filter((ref) => ref.startsWith(`${image}:`));
+    return {
+        kind: 'publish',
+        builder,
+        image,
+        source: merge ? (inputs.digests.length > 0 ? 'digests' : 'legs') : 'build',
+        put: direct,
+        imagetools: {
+            refs: tags.refs.filter((ref) => !direct.includes(ref)),
+            annotations: merge ? annotations.filter((a) => a.startsWith('index:')) : []
+        },
+        floating: tags.floating.map((tag) => ({ tag, ref: `${image}:${tag}` })),
+        handOff: false
+    };
+}
+/** A matrix leg tags its push with the hand-off tag only, where the merge will look for it. */
+function handOffStep(image, tag, builder) {
+    return {
+        kind: 'publish',
+        builder,
+        image,
+        source: 'build',
+        put: [`${image}:${tag}`],
+        imagetools: { refs: [], annotations: [] },
+        floating: [],
+        handOff: true
+    };
+}
+/** buildx `--secret` specs: `secrets` by the private file each value was written to, the others as given. */
+function secretSpecs(inputs, paths) {
+    return [
+        ...inputs.secrets.map(({ id }) => `id=${id},src=${paths[id]}`),
+        ...inputs.secretEnvs.map(({ id, env }) => `id=${id},env=${env}`),
+        ...inputs.secretFiles.map(({ id, path }) => `id=${id},src=${path}`)
+    ];
+}
+
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+// EXTERNAL MODULE: ./src/tools/retry.ts
+var retry = __nccwpck_require__(2765);
+;// CONCATENATED MODULE: ./src/tools/qemu.ts
+
+
+
+
+/**
+ * Pinned, never `latest`: `latest` moved to QEMU 9.2.0 (deploy/v9.2.0-51) in February 2025 and
+ * emulated arm64 builds segfaulted in libc-bin/ldconfig (docker/setup-qemu-action#198, #201,
+ * tonistiigi/binfmt#240). QEMU 9.2.2 carries the upstream fix (tonistiigi/binfmt#243) and is what
+ * BuildKit itself bundles (moby/buildkit#5808); the 10.1.3 image has an open libc-bin segfault
+ * report (tonistiigi/binfmt#298). Override with the `qemu-image` input, e.g. for a mirror.
+ */
+const DEFAULT_BINFMT_IMAGE = 'tonistiigi/binfmt:qemu-v9.2.2-52';
+const BINFMT_MISC_DIR = '/proc/sys/fs/binfmt_misc';
+/** Where qemu-user-static (Debian, Ubuntu, Fedora) puts its handler definitions. */
+const BINFMT_CONF_DIR = '/usr/lib/binfmt.d';
+/**
+ * Makes sure every platform this host cannot run natively has an enabled binfmt_misc handler,
+ * installing only the missing ones, then checks the kernel really has them. Does nothing at all
+ * (no process, no file read) when every platform is native or `mode` is false.
+ */
+async function setupQemu(options) {
+    const { log } = options;
+    const dir = options.binfmtDir ?? BINFMT_MISC_DIR;
+    const foreign = options.platforms.filter((p) => !runsNatively(p, options.native));
+    if (options.mode === 'false') {
+        if (foreign.length > 0) {
+            log.info(`qemu is false: ${ids(foreign)} must run on builder nodes of that architecture (no emulation is set up)`);
+        }
+        return { installed: [], present: [], skipped: 'qemu: false' };
+    }
+    if (foreign.length === 0)
+        return { installed: [], present: [], skipped: 'all platforms native' };
+    if (options.native.os !== 'linux') {
+        // Docker Desktop's Linux VM registers its own emulators; there is no binfmt_misc to touch here.
+        log.info(`${options.native.os} host: emulation for ${ids(foreign)} is left to the Docker engine's VM`);
+        return { installed: [], present: [], skipped: `${options.native.os} host` };
+    }
+    // One representative platform per handler: arm/v6 and arm/v7 both need qemu-arm.
+    const needed = new Map();
+    for (const platform of foreign)
+        if (!needed.has(emulatorFor(platform)))
+            needed.set(emulatorFor(platform), platform);
+    const present = [];
+    const missing = [];
+    for (const handler of needed.keys()) {
+        const state = await readHandler(dir, handler);
+        if (state?.enabled) {
+            present.push(handler);
+            if (!state.flags.includes('F')) {
+                log.warning(`${handler} is registered without the F flag (interpreter ${state.interpreter ?? '?'}): builds in containers may fail ` +
+                    `with "exec format error". Remove it (echo -1 > ${external_node_path_default().join(dir, handler)}) to let this action register a fixed one.`);
+            }
+        }
+        else {
+            missing.push(handler);
+        }
+    }
+    if (present.length > 0)
+        log.info(`QEMU handlers already registered: ${present.join(', ')}`);
+    if (missing.length === 0)
+        return { installed: [], present };
+    const method = options.mode === 'auto' ? await chooseMethod(options) : options.mode;
+    log.info(`registering ${missing.join(', ')} for ${ids(missing.map((h) => needed.get(h)))} (${method})`);
+    let reported;
+    if (method === 'binfmt-image') {
+        reported = await installWithImage(options, missing.map((h) => needed.get(h)));
+    }
+    else {
+        await installFromHost(options, dir, missing);
+    }
+    // tonistiigi/binfmt exits 0 even when a registration failed, so only the kernel's word counts.
+    const failed = await stillMissing(dir, missing, reported);
+    if (failed.length > 0) {
+        throw new Error(`QEMU handlers ${failed.join(', ')} are still not enabled in ${dir} after installing them with ${method}; ` +
+            `the build of ${ids(failed.map((h) => needed.get(h)))} would fail with "exec format error". ` +
+            (method === 'binfmt-image'
+                ? 'Check that the job may run privileged containers, or use qemu: host with qemu-user-static installed.'
+                : 'Check that the job runs as root, or use qemu: binfmt-image on a host with Docker.'));
+    }
+    log.info(`installed QEMU handlers: ${missing.join(', ')}`);
+    return { installed: missing, present, method };
+}
+/** The exact command that installs emulators for `platforms` from the binfmt image. */
+function binfmtImageCommand(image, platforms) {
+    const names = [...new Set(platforms.map(binfmtName))];
+    return ['docker', 'run', '--privileged', '--rm', image, '--install', names.join(',')];
+}
+/** The handler's state, or undefined when the kernel has no such handler (or binfmt_misc is not mounted). */
+async function readHandler(binfmtDir, handler) {
+    let text;
+    try {
+        text = await (0,promises_.readFile)(external_node_path_default().join(binfmtDir, handler), 'utf8');
+    }
+    catch {
+        return undefined;
+    }
+    const lines = text.split('\n').map((line) => line.trim());
+    const field = (key) => lines.find((line) => line.startsWith(`${key} `) || line.startsWith(`${key}:`))?.replace(/^[^ :]+:? */, '');
+    // The first line is the state itself: "enabled" or "disabled".
+    return { enabled: lines[0] === 'enabled', interpreter: field('interpreter'), flags: field('flags') ?? '' };
+}
+/** Registers one rule the way the kernel takes it: the whole line in one write to `register`. */
+async function writeRegister(binfmtDir, line) {
+    const register = external_node_path_default().join(binfmtDir, 'register');
+    try {
+        await (0,promises_.writeFile)(register, line);
+    }
+    catch (error) {
+        const code = error.code;
+        // Someone registered the same name meanwhile; the check afterwards says whether it is usable.
+        if (code === 'EEXIST')
+            return;
+        const hint = code === 'EACCES' || code === 'EPERM'
+            ? ': registering handlers needs root; run the job as root or use qemu: binfmt-image'
+            : '';
+        throw new Error(`cannot write ${register} (${code ?? String(error)})${hint}`);
+    }
+}
+async function chooseMethod(options) {
+    const engine = options.dockerEngine ?? (() => dockerEngineAnswers(options.run));
+    if (await engine())
+        return 'binfmt-image';
+    const confDir = options.confDir ?? BINFMT_CONF_DIR;
+    const binDir = options.binDir ?? '/usr/bin';
+    if (await hostHasQemu(confDir, binDir))
+        return 'host';
+    throw new Error(`qemu: auto found no way to install emulators: no Docker engine answers \`docker info\` (for the binfmt image), ` +
+        `and the host has no qemu-user-static (no ${confDir}/qemu-*.conf, no ${binDir}/qemu-*-static). ` +
+        'Install qemu-user-static, run on a host with Docker, or set qemu: false when every platform has a native builder node.');
+}
+async function dockerEngineAnswers(run) {
+    try {
+        const result = await run('docker', ['info', '--format', '{{.ServerVersion}}'], {
+            quiet: true,
+            allowFailure: true,
+            stallMs: 20_000
+        });
+        return result.code === 0 && result.stdout.trim() !== '';
+    }
+    catch {
+        // No docker CLI, or a DOCKER_HOST that never answers.
+        return false;
+    }
+}
+async function hostHasQemu(confDir, binDir) {
+    const list = async (dir) => (0,promises_.readdir)(dir).catch(() => []);
+    if ((await list(confDir)).some((name) => /^qemu-.+\.conf$/.test(name)))
+        return true;
+    return (await list(binDir)).some((name) => /^qemu-.+-static$/.test(name));
+}
+async function installWithImage(options, platforms) {
+    const image = options.binfmtImage ?? DEFAULT_BINFMT_IMAGE;
+    const { run, log } = options;
+    // Pull only what is not here yet: every pull counts against Docker Hub's anonymous limit.
+    const local = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', image], {
+        quiet: true,
+        allowFailure: true
+    });
+    if (local.code !== 0) {
+        await (0,retry/* withRetry */.bD)(() => run('docker', ['pull', image]), {
+            retries: options.retries,
+            what: `docker pull ${image}`,
+            log
+        });
+    }
+    const [command, ...args] = binfmtImageCommand(image, platforms);
+    const result = await run(command, args);
+    return emulatorsReported(result.stdout);
+}
+async function installFromHost(options, dir, handlers) {
+    const confDir = options.confDir ?? BINFMT_CONF_DIR;
+    // Every rule and interpreter is checked before the kernel is touched, so a failure changes nothing.
+    const rules = [];
+    for (const handler of handlers)
+        rules.push(await hostRule(confDir, handler));
+    if (!(await exists(external_node_path_default().join(dir, 'register')))) {
+        try {
+            await options.run('mount', ['-t', 'binfmt_misc', 'binfmt_misc', dir]);
+        }
+        catch (error) {
+            throw new Error(`binfmt_misc is not mounted at ${dir} and mounting it failed (it needs root): ${error.message}`);
+        }
+    }
+    const register = options.register ?? writeRegister;
+    for (const rule of rules) {
+        options.log.info(`registering ${rule.name} from ${rule.file} (interpreter ${rule.interpreter})`);
+        await register(dir, rule.line);
+    }
+}
+async function hostRule(confDir, handler) {
+    // Debian and Ubuntu name the file after the handler; Fedora adds -static.
+    const candidates = [`${handler}.conf`, `${handler}-static.conf`].map((name) => external_node_path_default().join(confDir, name));
+    for (const file of candidates) {
+        let text;
+        try {
+            text = await (0,promises_.readFile)(file, 'utf8');
+        }
+        catch {
+            continue;
+        }
+        const line = text
+            .split('\n')
+            .map((l) => l.trim())
+            .find((l) => l !== '' && !l.startsWith('#'));
+        // The first character is the field separator, `:` in practice.
+        const fields = line ? line.slice(1).split(line[0]) : [];
+        if (!line || fields.length < 7 || !fields[5])
+            throw new Error(`${file} is not a binfmt_misc rule (":name:type:offset:magic:mask:interpreter:flags")`);
+        const rule = { file, line, name: fields[0], interpreter: fields[5] };
+        if (rule.name !== handler)
+            throw new Error(`${file} registers ${rule.name}, not ${handler}`);
+        await checkInterpreter(rule);
+        return rule;
+    }
+    throw new Error(`${handler} is needed but the host has no rule for it (looked for ${candidates.join(', ')}): install qemu-user-static or use qemu: binfmt-image`);
+}
+async function checkInterpreter(rule) {
+    try {
+        await (0,promises_.access)(rule.interpreter, promises_.constants.X_OK);
+    }
+    catch {
+        // Debian's rules point at /usr/libexec/qemu-binfmt/*-binfmt-P, a link to /usr/bin/qemu-*-static.
+        const target = await (0,promises_.lstat)(rule.interpreter)
+            .then((s) => (s.isSymbolicLink() ? (0,promises_.readlink)(rule.interpreter) : undefined))
+            .catch(() => undefined);
+        throw new Error(`${rule.name}: interpreter ${rule.interpreter}${target ? ` (-> ${target})` : ''} named in ${rule.file} is missing or not executable: ` +
+            'install qemu-user-static or use qemu: binfmt-image');
+    }
+}
+async function stillMissing(dir, handlers, reported) {
+    // When binfmt_misc is not mounted on this side, the binfmt container mounted its own view of
+    // the same kernel table; its status report is then the only witness.
+    if (!(await exists(external_node_path_default().join(dir, 'status'))) && !(await exists(external_node_path_default().join(dir, 'register'))) && reported) {
+        return handlers.filter((h) => !reported.includes(h));
+    }
+    const out = [];
+    for (const handler of handlers)
+        if (!(await readHandler(dir, handler))?.enabled)
+            out.push(handler);
+    return out;
+}
+/** The `emulators` list tonistiigi/binfmt prints as JSON on stdout after installing. */
+function emulatorsReported(stdout) {
+    const start = stdout.indexOf('{');
+    if (start < 0)
+        return undefined;
+    try {
+        const status = JSON.parse(stdout.slice(start));
+        return Array.isArray(status.emulators)
+            ? status.emulators.filter((e) => typeof e === 'string')
+            : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+async function exists(file) {
+    return (0,promises_.access)(file).then(() => true, () => false);
+}
+function ids(platforms) {
+    return platforms.map((p) => p.id).join(', ');
+}
+
+// EXTERNAL MODULE: ./src/tools/buildx/find.ts
+var find = __nccwpck_require__(7709);
+// EXTERNAL MODULE: ./src/tools/buildx/builder.ts
+var builder = __nccwpck_require__(2135);
+// EXTERNAL MODULE: ./src/tools/buildx/handle.ts
+var handle = __nccwpck_require__(6688);
+;// CONCATENATED MODULE: ./src/tools/buildx/progress.ts
+/**
+ * What a `buildx build --progress plain` is doing, from its lines, for the stall timer: a stall
+ * is no progress, not silence. BuildKit prints nothing while a RUN step works quietly (a compile,
+ * `pip -q`, a link under QEMU), so the timer must not run then; it runs while nothing but
+ * transfers are in progress (pulls, cache import and export, pushes), where silence does mean a
+ * connection that hangs.
+ *
+ * The plain format: `#N [stage 2/5] RUN …` starts a Dockerfile step (headers repeat when the
+ * output of several steps interleaves), `#N exporting to image` and the like start other
+ * vertices, `#N DONE 0.3s`, `#N CACHED`, `#N ERROR: …` and `#N CANCELED` end one, and
+ * `#N 1.234 text` is a step's output.
+ */
+const STEP = /^#(\d+) \[[^\]]*?\d+\/\d+\] (\S+)/;
+const END = /^#(\d+) (DONE\b|CACHED$|ERROR\b|CANCELED$)/;
+class BuildProgress {
+    /** Vertices started and not yet ended that do work of their own (a RUN, a COPY). */
+    working = new Set();
+    ended = new Set();
+    /** Takes one line of plain progress; returns whether the stall timer runs now. */
+    watch = (text) => {
+        const line = text.trim();
+        const end = END.exec(line);
+        if (end) {
+            this.working.delete(end[1]);
+            this.ended.add(end[1]);
+            return this.timing;
+        }
+        const step = STEP.exec(line);
+        // A FROM step pulls the base image: a transfer. Every other step works on the builder. Other
+        // vertices (exporting, pushing, importing cache, load metadata) are transfers too. A header
+        // repeated for a step that ended (a cache hit whose layers are fetched later) is a transfer.
+        if (step && step[2] !== 'FROM' && !this.ended.has(step[1]))
+            this.working.add(step[1]);
+        return this.timing;
+    };
+    /** True while nothing but transfers (or nothing at all) are in progress. */
+    get timing() {
+        return this.working.size === 0;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/tools/buildx/build.ts
+
+
+
+
+/** Runs one build; a stalled or transiently failed push is tried again (BuildKit's cache makes the rerun cheap). */
+async function build(bx, argv, metadataFile, stallMs) {
+    // The stall timer watches the build's progress: a step working silently is not a stall.
+    const result = await (0,retry/* withRetry */.bD)(() => (0,handle/* runBuildx */.A)(bx, argv, { stallMs: stallMs || undefined, watch: new BuildProgress().watch }), { retries: bx.retries, what: 'build and push', log: bx.log });
+    try {
+        return {
+            metadata: JSON.parse(await (0,promises_.readFile)(metadataFile, 'utf8')),
+            output: `${result.stdout}\n${result.stderr}`
+        };
+    }
+    catch (error) {
+        throw new Error(`buildx wrote no readable metadata file at ${metadataFile}: ${error.message}`);
+    }
+}
+/**
+ * Cache steps that failed in a build that went on (BuildKit ignores cache import errors, and
+ * export errors with ignore-error=true): read from buildx's plain progress, where a step's
+ * `#N importing cache manifest from REF` / `#N exporting cache to …` is followed by `#N ERROR: …`.
+ */
+function cacheProblems(output) {
+    const steps = new Map();
+    const problems = [];
+    for (const line of output.split('\n')) {
+        const m = /^#(\d+) (.*)$/.exec(line.trim());
+        if (!m)
+            continue;
+        const [, id, text] = m;
+        const imported = /^importing cache manifest from (\S+)/.exec(text);
+        if (imported)
+            steps.set(id, { direction: 'read', ref: imported[1] });
+        else if (/^exporting cache to /.test(text))
+            steps.set(id, { direction: 'write', ref: '' });
+        else if (text.startsWith('ERROR: ') && steps.has(id))
+            problems.push({ ...steps.get(id), error: text.slice('ERROR: '.length) });
+    }
+    return problems;
+}
+
+// EXTERNAL MODULE: ./src/tools/exec.ts + 1 modules
+var exec = __nccwpck_require__(5902);
+;// CONCATENATED MODULE: ./src/tools/buildx/errors.ts
+function describeBuildFailure(output) {
+    const lines = output.split('\n').map((l) => l.trimEnd());
+    const final = [...lines].reverse().find((l) => /^ERROR: /.test(l));
+    // The step that failed the build: the one whose error the final line repeats. Others (a cache
+    // that could not be imported) are errors BuildKit went on after.
+    const steps = lines.flatMap((l, i) => (/^#\d+ ERROR: /.test(l) ? [i] : []));
+    const repeated = steps.find((i) => final?.includes(lines[i].replace(/^#\d+ ERROR: /, '')));
+    const errorAt = repeated ?? steps.at(-1) ?? -1;
+    if (errorAt < 0 && !final)
+        return undefined;
+    let platform;
+    let step;
+    let cause = final ? stripPrefixes(final.slice('ERROR: '.length)) : '';
+    if (errorAt >= 0) {
+        const id = /^#(\d+) /.exec(lines[errorAt])[1];
+        cause = lines[errorAt].slice(`#${id} ERROR: `.length);
+        const vertex = lines.find((l) => l.startsWith(`#${id} [`));
+        const m = vertex ? /^#\d+ \[(?:(\S+\/\S+) )?[^\]]*\] (.*)$/.exec(vertex) : null;
+        if (m) {
+            platform = m[1] && /^[a-z0-9]+\/[a-z0-9]+/.test(m[1]) ? m[1] : undefined;
+            step = m[2];
+        }
+    }
+    // The Dockerfile excerpt: `path:line` above a rule of dashes.
+    let file;
+    let line;
+    for (let i = 0; i + 1 < lines.length; i++) {
+        const loc = /^(\S+):(\d+)$/.exec(lines[i]);
+        if (loc && /^-{8,}$/.test(lines[i + 1])) {
+            file = loc[1];
+            line = Number(loc[2]);
+            break;
+        }
+    }
+    const exit = /did not complete successfully: exit code: (\d+)/.exec(cause);
+    const why = exit ? `exit code ${exit[1]}` : cause;
+    const where = file && line ? `${file}:${line}: ` : '';
+    const what = step ? `${step} failed: ${why}` : why;
+    return { headline: `${platform ? `${platform}: ` : ''}${where}${what}`, platform, file, line };
+}
+/** `failed to build: failed to solve: X` says X. */
+function stripPrefixes(text) {
+    return text.replace(/^(failed to (build|solve|compute cache key)[^:]*: )+/, '');
+}
+
+// EXTERNAL MODULE: ./src/pipeline/failure.ts
+var failure = __nccwpck_require__(2948);
+;// CONCATENATED MODULE: ./src/pipeline/build.ts
+
+
+
+
+
+
+
+
+/** Registers the QEMU handlers the step names that the kernel does not have yet. */
+async function runQemu(session, step, retries) {
+    const result = await setupQemu({
+        mode: step.mode,
+        platforms: step.platforms,
+        native: nativePlatform(),
+        binfmtImage: step.image,
+        run: session.runner,
+        log: session.log,
+        retries
+    });
+    if (result.skipped)
+        session.log.info(`no QEMU set-up: ${result.skipped}`);
+}
+/** The installed buildx, or the asked-for release, verified and cached. */
+async function runBuildx(session, step, retries) {
+    // The installer (tool cache, Actions cache) is loaded only when a version is asked for: it is
+    // most of the bundle, and the action starts faster without it.
+    const found = step.version
+        ? await (await Promise.all(/* import() */[__nccwpck_require__.e(415), __nccwpck_require__.e(567)]).then(__nccwpck_require__.bind(__nccwpck_require__, 8567))).installBuildx({ version: step.version, base: step.mirror, run: session.runner, log: session.log, retries })
+        : await (0,find/* findBuildx */.a)(session.runner, session.env);
+    session.log.info(`buildx ${found.version} (${[found.command, ...found.prefix].join(' ')})`);
+    return found;
+}
+/** Creates the builder (calling `created` at once, for clean-up), bootstraps it, says what it offers. */
+async function runBuilder(bx, step, platforms, created) {
+    if (step.create) {
+        await (0,builder/* createBuilder */.Ij)(bx, step.create, step.name);
+        created();
+    }
+    const info = await (0,builder/* bootstrapBuilder */.S0)(bx, step.name);
+    bx.log.info(`builder ${info.name}: driver ${info.driver}, BuildKit ${info.buildkitVersion}`);
+    bx.log.info(`platforms: ${info.platforms.join(', ') || '(none listed)'}`);
+    const missing = platforms.filter((p) => info.platforms.length > 0 && !info.platforms.includes(p));
+    if (missing.length > 0) {
+        bx.log.warning(`builder ${info.name} does not list ${missing.join(', ')}; the build may fail for them`);
+    }
+    return info;
+}
+/** The one build of every platform; a cache that could not be used is a warning, never a failure. */
+async function runBuild(bx, step, cacheRefs) {
+    const { metadata, output } = await build(bx, step.argv, step.metadataFile, bx.stallMs ?? 0).catch((error) => Promise.reject(buildFailed(error, step)));
+    for (const problem of cacheProblems(output)) {
+        const ref = problem.ref || cacheRefs.join(', ');
+        // The first run of a branch, a platform or a new image has no cache yet: that is no fault.
+        if (problem.direction === 'read' && /: not found$/.test(problem.error)) {
+            bx.log.info(`no cache yet at ${ref}`);
+            continue;
+        }
+        const verb = problem.direction === 'read' ? 'read' : 'written';
+        bx.log.warning(`the registry cache ${ref} could not be ${verb}; the build went on without it: ${problem.error}`);
+    }
+    const digest = String(metadata['containerimage.digest'] ?? '');
+    if (!step.pushTo)
+        return { metadata, digest };
+    if (!/^sha256:[0-9a-f]{64}$/.test(digest)) {
+        const keys = Object.keys(metadata).join(', ') || 'empty';
+        throw new Error(`the build finished but buildx reported no image digest in its metadata (${keys})`);
+    }
+    return { metadata, digest, source: `${step.pushTo}@${digest}` };
+}
+/** A failed build, described by its output; the platform named even when only one was built. */
+function buildFailed(error, step) {
+    if (!(error instanceof exec/* ExecError */.cI))
+        return error;
+    const described = describeBuildFailure(`${error.result.stdout}\n${error.result.stderr}`);
+    if (!described)
+        return error;
+    const only = step.platforms.length === 1 ? step.platforms[0].id : undefined;
+    const platform = described.platform ?? only;
+    const headline = described.platform || !platform ? described.headline : `${platform}: ${described.headline}`;
+    return new failure/* BuildFailed */.UQ(error, { ...described, platform, headline });
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/dry-run.ts
+
+
+/**
+ * The dry run: the plan's values, then each step's commands and requests in the order a real run
+ * would start them, shell-quoted so they can be pasted. Every line comes from the plan's own
+ * argv functions; nothing here builds a command of its own.
+ */
+function printPlan(plan, log) {
+    log.info(`mode: ${plan.mode}`);
+    const emulated = plan.emulated.map((p) => p.id).join(', ') || 'none';
+    log.info(`platforms: ${plan.platforms.map((p) => p.id).join(', ')} (emulated: ${emulated})`);
+    log.info(`version: ${plan.tags.version || '(none)'}`);
+    log.info(`tags:\n  ${dryRunTags(plan).join('\n  ') || '(none)'}`);
+    log.info(`cache: ${plan.cache.refs.join(', ') || 'off'}`);
+    for (const step of plan.steps)
+        for (const line of stepLines(step, plan.steps))
+            log.info(line);
+}
+/** What a step would run: `docker buildx …` commands, registry requests, or a sentence for the rest. */
+function stepLines(step, steps) {
+    const cli = (argv) => ['docker', 'buildx', ...argv].map(exec/* quoteArg */.X1).join(' ');
+    switch (step.kind) {
+        case 'qemu':
+            return [`# QEMU (${step.mode}): register the missing handlers for ${step.platforms.map((p) => p.id).join(', ')}`];
+        case 'buildx':
+            return [
+                step.version ? `# buildx ${step.version}, verified against its release checksums` : '# the installed buildx'
+            ];
+        case 'builder':
+            return [
+                ...(step.create ? [cli(step.create)] : []),
+                cli(step.bootstrap),
+                ...(step.remove ? [`# clean-up, in the post step: ${cli(step.remove)}`] : [])
+            ];
+        case 'build':
+            return [cli(step.argv)];
+        case 'find-legs':
+            return step.legs.map((leg) => cli((0,plan_steps/* inspectRawArgv */.jJ)(step.builder, leg.ref)));
+        case 'check-digests':
+            return step.refs.map((ref) => cli((0,plan_steps/* inspectRawArgv */.jJ)(step.builder, ref)));
+        case 'publish': {
+            const sources = dry_run_mergeSources(steps) ?? [`${step.image}@<digest of the build>`];
+            const lines = step.floating.map((f) => cli((0,plan_steps/* inspectRawArgv */.jJ)(step.builder, f.ref)));
+            if (step.source === 'build')
+                lines.unshift(`[request] ${(0,plan_steps/* getRequest */.iq)(sources[0])}`);
+            lines.push(...step.put.map((ref) => `[request] ${(0,plan_steps/* putRequest */.zi)(ref, sources[0])}`));
+            const { refs, annotations } = step.imagetools;
+            if (refs.length > 0)
+                lines.push(cli((0,plan_steps/* imagetoolsCreateArgv */.R5)(step.builder, refs, sources, annotations)));
+            // A new index is read back so that the outputs describe what the registry holds.
+            if (step.source !== 'build' && refs.length > 0)
+                lines.push(cli((0,plan_steps/* inspectRawArgv */.jJ)(step.builder, refs[0])));
+            return lines;
+        }
+    }
+}
+/** The sources a merge would publish: the given digests, or each leg's digest once found. */
+function dry_run_mergeSources(steps) {
+    for (const step of steps) {
+        if (step.kind === 'check-digests')
+            return step.refs;
+        if (step.kind === 'find-legs') {
+            return step.legs.map((leg) => `${leg.ref.slice(0, leg.ref.lastIndexOf(':'))}@<digest of ${leg.ref}>`);
+        }
+    }
+    return undefined;
+}
+/** The refs a run would move: a leg moves only its hand-off tag, and outputs no tags. */
+function dryRunTags(plan) {
+    const publish = plan.steps.find((s) => s.kind === 'publish');
+    return publish ? (0,plan_steps/* publishedRefs */.R3)(publish) : plan.tags.refs;
+}
+
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./src/ports.ts
-var ports = __nccwpck_require__(6795);
-// EXTERNAL MODULE: ./src/tools/exec.ts
-var exec = __nccwpck_require__(335);
+;// CONCATENATED MODULE: ./src/tools/buildx/imagetools.ts
+
+
+
+
+/** The manifest or index a reference points at, with its digest, or undefined when it does not exist. */
+async function inspectRaw(bx, builder, ref) {
+    try {
+        const out = await (0,retry/* withRetry */.bD)(() => (0,handle/* runBuildx */.A)(bx, (0,plan_steps/* inspectRawArgv */.jJ)(builder, ref), {
+            quiet: true,
+            stallMs: bx.stallMs || undefined
+        }), {
+            retries: bx.retries,
+            what: `reading ${ref}`,
+            log: bx.log
+        });
+        // --raw prints the registry's bytes unchanged, so their hash is the manifest's digest.
+        return {
+            manifest: JSON.parse(out.stdout),
+            digest: `sha256:${(0,external_node_crypto_.createHash)('sha256').update(out.stdout).digest('hex')}`,
+            raw: out.stdout
+        };
+    }
+    catch (error) {
+        if (/not found|manifest unknown|404/i.test(String(error.message)))
+            return undefined;
+        throw error;
+    }
+}
+/**
+ * The version label of the image a tag points to: the index annotation when there is one (one
+ * request), else the `org.opencontainers.image.version` label of its image config.
+ */
+async function publishedVersion(bx, builder, ref) {
+    const found = await inspectRaw(bx, builder, ref);
+    if (!found)
+        return undefined;
+    const annotated = found.manifest.annotations?.['org.opencontainers.image.version'];
+    if (annotated)
+        return annotated;
+    const out = await (0,retry/* withRetry */.bD)(() => (0,handle/* runBuildx */.A)(bx, (0,plan_steps/* inspectConfigArgv */.lv)(builder, ref), {
+        quiet: true,
+        stallMs: bx.stallMs || undefined
+    }), {
+        retries: bx.retries,
+        what: `reading the labels of ${ref}`,
+        log: bx.log
+    });
+    const parsed = JSON.parse(out.stdout);
+    const configs = 'config' in parsed ? [parsed] : Object.values(parsed);
+    return configs.map((c) => c.config?.Labels?.['org.opencontainers.image.version']).find((v) => !!v);
+}
+/** Platform → manifest digest of an index, attestation manifests left out. */
+function imagetools_platformDigests(index) {
+    const out = {};
+    for (const m of index.manifests ?? []) {
+        if (!m.platform || m.platform.os === 'unknown')
+            continue;
+        if (m.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest')
+            continue;
+        const id = [m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join('/');
+        out[id] = m.digest;
+    }
+    return out;
+}
+/**
+ * Points every tag at the index made of `sources` (digest references): the last step, after every
+ * image is in the registry. One source is copied as it is; several are merged into one index.
+ */
+async function tagIndex(bx, builder, refs, sources, annotations = []) {
+    const argv = (0,plan_steps/* imagetoolsCreateArgv */.R5)(builder, refs, sources, annotations);
+    await (0,retry/* withRetry */.bD)(() => (0,handle/* runBuildx */.A)(bx, argv, { quiet: true, stallMs: bx.stallMs || undefined }), {
+        retries: bx.retries,
+        what: 'tagging the index',
+        log: bx.log
+    });
+}
+/** The platform of a single image manifest (it names none itself): its config's os/architecture/variant. */
+async function imagePlatform(bx, builder, ref) {
+    const out = await (0,retry/* withRetry */.bD)(() => (0,handle/* runBuildx */.A)(bx, (0,plan_steps/* inspectConfigArgv */.lv)(builder, ref), { quiet: true, stallMs: bx.stallMs || undefined }), { retries: bx.retries, what: `reading the platform of ${ref}`, log: bx.log });
+    const config = JSON.parse(out.stdout);
+    return [config.os, config.architecture, config.variant].filter(Boolean).join('/') || 'unknown';
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/merge.ts
+
+/**
+ * The digest every matrix leg left for this run, one hand-off tag per platform. A missing leg,
+ * or one that holds another platform, fails the merge before anything is published: no half
+ * image ships.
+ */
+async function findLegs(bx, step) {
+    const found = await Promise.all(step.legs.map((leg) => inspectRaw(bx, step.builder, leg.ref)));
+    const sources = [];
+    const missing = [];
+    step.legs.forEach((leg, i) => {
+        const got = found[i];
+        const id = leg.platform.id;
+        if (!got)
+            return void missing.push(`${id} (no ${leg.ref})`);
+        const offers = got.manifest.manifests ? Object.keys(imagetools_platformDigests(got.manifest)) : [id];
+        if (!offers.includes(id))
+            return void missing.push(`${id} (${leg.ref} holds ${offers.join(', ') || 'no platform'})`);
+        const source = `${leg.ref.slice(0, leg.ref.lastIndexOf(':'))}@${got.digest}`;
+        bx.log.info(`${id}: ${source}`);
+        sources.push(source);
+    });
+    if (missing.length > 0) {
+        throw new Error(`merge: no leg result for ${missing.join('; ')}. Did every matrix leg run with mode: platform for this commit and run? Nothing was published.`);
+    }
+    return sources;
+}
+/**
+ * Explicit `digests`: each must exist, and together they must hold exactly the requested
+ * platforms, each once. Anything else fails, naming every platform missing or not asked for,
+ * before a tag moves.
+ */
+async function checkDigests(bx, step) {
+    const found = await Promise.all(step.refs.map((ref) => inspectRaw(bx, step.builder, ref)));
+    const absent = step.refs.filter((_, i) => !found[i]);
+    if (absent.length > 0) {
+        throw new Error(`merge: ${absent.join(', ')} (from the digests input) not in the registry; nothing was published`);
+    }
+    const platforms = await Promise.all(found.map((got, i) => got.manifest.manifests
+        ? Object.keys(imagetools_platformDigests(got.manifest))
+        : imagePlatform(bx, step.builder, step.refs[i]).then((p) => [p])));
+    const offered = platforms.flatMap((list, i) => list.map((platform) => ({ platform, ref: step.refs[i] })));
+    const wanted = step.platforms.map((p) => p.id);
+    const problems = [
+        ...wanted
+            .filter((id) => !offered.some((o) => o.platform === id))
+            .map((id) => `${id} is in platforms but in none of the digests`),
+        ...offered
+            .filter((o) => !wanted.includes(o.platform))
+            .map((o) => `${o.ref} holds ${o.platform}, which platforms does not list`),
+        ...wanted
+            .filter((id) => offered.filter((o) => o.platform === id).length > 1)
+            .map((id) => `${id} is in more than one digest`)
+    ];
+    if (problems.length > 0) {
+        throw new Error(`merge: the digests do not match platforms (${wanted.join(', ')}): ${problems.join('; ')}. Nothing was published.`);
+    }
+    for (const o of offered)
+        bx.log.info(`${o.platform}: ${o.ref}`);
+    return step.refs;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/outputs.ts
+
+/** Every output, set on success and on a dry run alike; never silently empty (see the README). */
+function setOutputs(edges, plan, result) {
+    edges.setOutput('digest', result.digest);
+    edges.setOutput('tags', result.tags.join('\n'));
+    edges.setOutput('version', plan.tags.version);
+    edges.setOutput('platform-digests', JSON.stringify(result.platformDigests));
+    edges.setOutput('metadata', JSON.stringify(result.metadata));
+    edges.setOutput('builder', plan.builder);
+    edges.setOutput('labels', Object.entries(plan.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n'));
+    edges.setOutput('annotations', plan.annotations.join('\n'));
+    edges.setOutput('json', JSON.stringify({
+        tags: result.tags,
+        labels: plan.labels,
+        annotations: plan.annotations,
+        version: plan.tags.version,
+        digest: result.digest,
+        'platform-digests': result.platformDigests
+    }));
+}
+/**
+ * The `tags` output: what the rules computed, whether or not anything was pushed (as
+ * metadata-action's output), less the floating tags held back; a matrix leg publishes no tags.
+ */
+function tagsOutput(plan, moved) {
+    const publish = plan.steps.find((s) => s.kind === 'publish');
+    if (publish?.handOff)
+        return [];
+    return moved ?? plan.tags.refs;
+}
+/** The job summary of a run that published (or built): what, where, and where the time went. */
+function summaryMarkdown(result) {
+    const { plan } = result;
+    const lines = ['## Multi-arch image', '', '| | |', '|---|---|'];
+    lines.push(`| Platforms | ${plan.platforms.map((p) => `\`${p.id}\``).join(' ')} |`);
+    lines.push(`| Emulated | ${plan.emulated.map((p) => `\`${p.id}\``).join(' ') || 'none'} |`);
+    lines.push(`| Index digest | \`${result.digest || 'not pushed'}\` |`);
+    lines.push(`| Version | \`${plan.tags.version || '-'}\` |`);
+    lines.push(`| Cache | ${plan.cache.refs.map((r) => `\`${r}\``).join('<br>') || 'off'} |`);
+    const b = result.builder;
+    lines.push(`| Builder | \`${b.name}\` (${b.driver}, BuildKit ${b.buildkitVersion}) |`);
+    lines.push('', '### Tags', '');
+    lines.push(...(result.tags.length ? result.tags.map((t) => `- \`${t}\``) : ['none pushed']));
+    for (const h of result.held)
+        lines.push(`- \`${h.tag}\` not moved (${heldNote(h)})`);
+    if (Object.keys(result.platformDigests).length) {
+        lines.push('', '### Platform digests', '', '| Platform | Digest |', '|---|---|');
+        for (const [platform, digest] of Object.entries(result.platformDigests)) {
+            lines.push(`| \`${platform}\` | \`${digest}\` |`);
+        }
+    }
+    lines.push(...timeTable(result.timings));
+    return `${lines.join('\n')}\n`;
+}
+/** The summary of a dry run: the plan, and the commands a real run would start. */
+function dryRunMarkdown(plan, commands) {
+    const lines = ['## Multi-arch image (dry run: nothing was built or pushed)', '', '| | |', '|---|---|'];
+    lines.push(`| Mode | ${plan.mode} |`);
+    lines.push(`| Platforms | ${plan.platforms.map((p) => `\`${p.id}\``).join(' ')} |`);
+    lines.push(`| Version | \`${plan.tags.version || '-'}\` |`);
+    lines.push(`| Cache | ${plan.cache.refs.map((r) => `\`${r}\``).join('<br>') || 'off'} |`);
+    lines.push('', '### Tags it would move', '');
+    const publish = plan.steps.find((s) => s.kind === 'publish');
+    const refs = publish ? (0,plan_steps/* publishedRefs */.R3)(publish) : [];
+    lines.push(...(refs.length ? refs.map((t) => `- \`${t}\``) : ['none']));
+    lines.push('', '### Steps', '', '```sh', ...commands, '```');
+    return `${lines.join('\n')}\n`;
+}
+/** The summary of a failed run: what failed, in which phase, and which tags it was to move. */
+function failureMarkdown(phase, message, plan, timings) {
+    const lines = ['## Multi-arch image: failed', '', `**${phase || 'Start'}** failed:`, '', '```', message, '```'];
+    const publish = plan?.steps.find((s) => s.kind === 'publish');
+    if (publish) {
+        lines.push('', '### Tags it was to move', '');
+        lines.push('A tag only ever moves onto a complete index; none of these moved unless the log shows it.', '');
+        lines.push(...(0,plan_steps/* publishedRefs */.R3)(publish).map((t) => `- \`${t}\``));
+    }
+    lines.push(...timeTable(timings));
+    return `${lines.join('\n')}\n`;
+}
+function heldNote(h) {
+    return h.reason === 'prerelease' ? 'pre-release' : `stays on ${h.current}, newer than ${h.ours}`;
+}
+function timeTable(timings) {
+    const lines = ['', '### Time', '', '| Phase | Seconds |', '|---|---|'];
+    for (const [phase, seconds] of timings)
+        lines.push(`| ${phase} | ${seconds.toFixed(1)} |`);
+    return lines;
+}
+
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: ./src/plan/errors.ts
-var errors = __nccwpck_require__(9167);
-;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/api/CsvError.js
+// EXTERNAL MODULE: ./src/plan/versions.ts
+var versions = __nccwpck_require__(3390);
+;// CONCATENATED MODULE: ./src/plan/tags/flavor.ts
+
+
+
+
+const ACCEPTED_FLAVOR = 'one setting a line: latest=auto|true|false, prefix=<text>[,onlatest=true|false], suffix=<text>[,onlatest=true|false]';
+/** Parses the `flavor` input (metadata-action syntax). Throws InputError('flavor', line, …). */
+function parseFlavor(raw) {
+    const flavor = { latest: 'auto', prefix: '', prefixLatest: false, suffix: '', suffixLatest: false };
+    for (const line of (0,list/* parseList */.E)(raw)) {
+        const fail = (why) => {
+            throw new errors/* InputError */.d('flavor', line, `${ACCEPTED_FLAVOR} (${why})`);
+        };
+        const pairs = (0,list/* parseKeyValues */.H)(line);
+        const [first, ...rest] = pairs;
+        if (!first)
+            continue;
+        const key = first[0].toLowerCase();
+        const value = first[1];
+        switch (key) {
+            case 'latest':
+                if (!['auto', 'true', 'false'].includes(value))
+                    fail(`latest must be auto, true or false, not "${value}"`);
+                if (rest.length > 0)
+                    fail('latest takes no other attribute');
+                flavor.latest = value;
+                break;
+            case 'prefix':
+            case 'suffix': {
+                try {
+                    checkTemplate(value, GLOBAL_EXPRESSIONS);
+                }
+                catch (err) {
+                    fail(err.message);
+                }
+                let onLatest = false;
+                for (const [k, v] of rest) {
+                    if (k.toLowerCase() !== 'onlatest')
+                        fail(`unknown attribute "${k}"`);
+                    if (!/^(true|false)$/i.test(v))
+                        fail(`onlatest must be true or false, not "${v}"`);
+                    onLatest = v.toLowerCase() === 'true';
+                }
+                if (key === 'prefix') {
+                    flavor.prefix = value;
+                    flavor.prefixLatest = onLatest;
+                }
+                else {
+                    flavor.suffix = value;
+                    flavor.suffixLatest = onLatest;
+                }
+                break;
+            }
+            default:
+                fail(`unknown setting "${first[0]}"`);
+        }
+    }
+    return flavor;
+}
+
+;// CONCATENATED MODULE: ./src/inputs/specs.ts
+const INPUTS = [
+    {
+        name: 'mode',
+        kind: 'string',
+        default: 'build',
+        description: "build: build every platform and publish the index (one job). platform: one leg of a matrix, pushed by digest for a later merge. merge: publish the legs' digests as one index."
+    },
+    {
+        name: 'images',
+        kind: 'list',
+        default: '',
+        description: 'Image names, one a line or comma separated (e.g. ghcr.io/owner/app). Lower-cased. The first one also holds the registry cache and the by-digest push.'
+    },
+    {
+        name: 'platforms',
+        kind: 'list',
+        default: '',
+        description: "Target platforms, comma or newline separated (linux/amd64, linux/arm64, linux/arm/v7, linux/riscv64, \u2026). Empty: linux/amd64,linux/arm64; with load, the runner's own platform."
+    },
+    {
+        name: 'tags',
+        kind: 'list',
+        default: '',
+        description: "Tag rules, one a line, in docker/metadata-action's syntax (type=semver,pattern={{version}}, type=ref,event=branch, type=sha, type=raw,value=…). Empty: branch, pull request, {{version}}, {{major}}.{{minor}}, {{major}} (not for 0.x) and sha."
+    },
+    {
+        name: 'flavor',
+        kind: 'list',
+        default: '',
+        description: 'Global tag options: latest=auto|true|false, prefix=, suffix= (each with ,onlatest=true|false).'
+    },
+    {
+        name: 'labels',
+        kind: 'list',
+        default: '',
+        description: 'Extra image labels, one key=value a line; they override the computed OCI labels.'
+    },
+    {
+        name: 'annotations',
+        kind: 'list',
+        default: '',
+        description: 'Extra annotations, one a line, in buildx form ([index:|manifest:]key=value); they override the computed ones.'
+    },
+    {
+        name: 'metadata-source',
+        kind: 'string',
+        default: 'auto',
+        description: 'Where the commit, ref and repository come from: workflow (the GitHub event), git (the local repository, for runs outside GitHub) or auto.'
+    },
+    {
+        name: 'context',
+        kind: 'string',
+        default: '.',
+        description: 'Build context: a path (relative to the workspace) or a git URL.'
+    },
+    {
+        name: 'file',
+        kind: 'string',
+        default: '',
+        description: 'Path to the Dockerfile. Default: Dockerfile in the context.'
+    },
+    { name: 'target', kind: 'string', default: '', description: 'Build stage to stop at.' },
+    { name: 'build-args', kind: 'list', default: '', description: 'Build arguments, one KEY=value a line.' },
+    {
+        name: 'build-contexts',
+        kind: 'list',
+        default: '',
+        description: 'Additional named build contexts, one name=path|url a line.'
+    },
+    {
+        name: 'secrets',
+        kind: 'list',
+        default: '',
+        description: 'Build secrets, one id=value a line. Written to a private file and passed by path: the value never reaches argv or the log.'
+    },
+    {
+        name: 'secret-envs',
+        kind: 'list',
+        default: '',
+        description: 'Build secrets from environment variables, id=ENV_NAME, comma or newline separated.'
+    },
+    { name: 'secret-files', kind: 'list', default: '', description: 'Build secrets from files, one id=path a line.' },
+    {
+        name: 'ssh',
+        kind: 'list',
+        default: '',
+        description: 'SSH agent sockets or keys to expose to the build, one default|id=path a line.'
+    },
+    { name: 'network', kind: 'string', default: '', description: 'Network mode for RUN steps (default, none, host).' },
+    {
+        name: 'add-hosts',
+        kind: 'list',
+        default: '',
+        description: 'Extra host:ip entries for RUN steps, comma or newline separated.'
+    },
+    { name: 'shm-size', kind: 'string', default: '', description: 'Size of /dev/shm for RUN steps (e.g. 2g).' },
+    { name: 'ulimit', kind: 'list', default: '', description: 'Ulimits for RUN steps, one type=soft:hard a line.' },
+    {
+        name: 'provenance',
+        kind: 'string',
+        default: '',
+        description: "Provenance attestation: false, true, mode=min, mode=max, or buildx's other options (e.g. mode=max,builder-id=\u2026). Empty: mode=min, or false with load. Attestations add an unknown/unknown entry to the index; false gives a plain index."
+    },
+    { name: 'sbom', kind: 'string', default: 'false', description: 'SBOM attestation: true or false.' },
+    {
+        name: 'push',
+        kind: 'boolean',
+        default: 'true',
+        description: 'Push the image and its tags. Platform images go first, then the index, tags last.'
+    },
+    {
+        name: 'load',
+        kind: 'boolean',
+        default: 'false',
+        description: "Load the single-platform result into the local Docker image store (the runner's platform unless platforms names one); with push, it is pushed as well."
+    },
+    { name: 'no-cache', kind: 'boolean', default: 'false', description: 'Build without any cache.' },
+    {
+        name: 'no-cache-filters',
+        kind: 'list',
+        default: '',
+        description: 'Stages to build without cache, comma separated.'
+    },
+    { name: 'pull', kind: 'boolean', default: 'false', description: 'Always pull newer versions of base images.' },
+    {
+        name: 'cache',
+        kind: 'string',
+        default: 'auto',
+        description: 'Registry layer cache at <first image>:<cache-tag>, mode=max: true (read and written), false, or auto (read whenever there is an image; written when pushing, except from a pull request of a fork). A cache that cannot be read or written warns and does not fail the build.'
+    },
+    { name: 'cache-tag', kind: 'string', default: 'buildcache', description: 'Tag of the registry cache ref.' },
+    {
+        name: 'cache-from',
+        kind: 'list',
+        default: '',
+        description: 'Explicit cache sources in buildx form, one a line; replaces the registry cache.'
+    },
+    {
+        name: 'cache-to',
+        kind: 'list',
+        default: '',
+        description: 'Explicit cache destinations in buildx form, one a line; replaces the registry cache.'
+    },
+    {
+        name: 'qemu',
+        kind: 'string',
+        default: 'auto',
+        description: "QEMU handlers for non-native platforms: auto (binfmt image when a Docker engine runs, else the host's qemu-user-static), binfmt-image, host, or false. Only missing handlers are installed; nothing is done when every platform is native."
+    },
+    {
+        name: 'qemu-image',
+        kind: 'string',
+        default: 'tonistiigi/binfmt:qemu-v9.2.2-52',
+        description: 'binfmt installer image, pinned to a known-good QEMU; point it at a mirror to avoid Docker Hub limits.'
+    },
+    {
+        name: 'buildx-version',
+        kind: 'string',
+        default: '',
+        description: "buildx release to install (e.g. v0.36.1), verified against the release's checksums and cached. Empty: use the installed buildx."
+    },
+    {
+        name: 'buildx-mirror',
+        kind: 'string',
+        default: 'https://github.com/docker/buildx/releases/download',
+        description: 'Base address of buildx release downloads.'
+    },
+    {
+        name: 'builder',
+        kind: 'string',
+        default: '',
+        description: 'Use this existing builder instead of creating one (it is not removed afterwards).'
+    },
+    {
+        name: 'driver',
+        kind: 'string',
+        default: 'docker-container',
+        description: 'Builder driver: docker-container, remote (with endpoint) or docker.'
+    },
+    {
+        name: 'driver-opts',
+        kind: 'list',
+        default: '',
+        description: 'Driver options, one key=value a line (e.g. network=host, image=…).'
+    },
+    {
+        name: 'endpoint',
+        kind: 'string',
+        default: '',
+        description: 'BuildKit address for the remote driver (tcp://host:1234, unix:///run/buildkit/buildkitd.sock).'
+    },
+    {
+        name: 'buildkit-image',
+        kind: 'string',
+        default: 'moby/buildkit:v0.32.2',
+        description: 'BuildKit image for the docker-container driver, pinned; point it at a mirror to avoid Docker Hub limits.'
+    },
+    { name: 'buildkitd-config', kind: 'string', default: '', description: 'Path to a buildkitd.toml for the builder.' },
+    {
+        name: 'buildkitd-config-inline',
+        kind: 'list',
+        default: '',
+        description: 'buildkitd.toml content for the builder.'
+    },
+    {
+        name: 'buildkitd-flags',
+        kind: 'string',
+        default: '',
+        description: 'Extra buildkitd flags (docker-container driver).'
+    },
+    {
+        name: 'retries',
+        kind: 'string',
+        default: '3',
+        description: 'Attempts after the first for steps that are safe to repeat (pulls, downloads, bootstrap, push, imagetools), on transient registry faults only.'
+    },
+    {
+        name: 'stall-timeout',
+        kind: 'string',
+        default: '600',
+        description: 'Seconds a build or push may print nothing before it is cancelled and retried (0: never).'
+    },
+    {
+        name: 'dry-run',
+        kind: 'boolean',
+        default: 'false',
+        description: 'Resolve platforms, tags, labels, cache refs and the exact commands, print them and set the outputs; build, push and install nothing.'
+    },
+    {
+        name: 'digests',
+        kind: 'list',
+        default: '',
+        description: 'merge mode: explicit image@digest references of the legs, overriding discovery.'
+    },
+    {
+        name: 'run-id',
+        kind: 'string',
+        default: '',
+        description: "Groups one run's matrix legs and its merge, so concurrent runs never mix. Default: GITHUB_RUN_ID (set it when running legs outside GitHub)."
+    }
+];
+/** Input name → its default, for the inputs that have one. */
+const DEFAULTS = Object.fromEntries(INPUTS.filter((input) => input.default !== '').map((input) => [input.name, input.default]));
+
+;// CONCATENATED MODULE: ./src/inputs/read.ts
+
+
+
+
+
+
+
+
+
+
+
+// The command line still imports the defaults from here; they live in the spec table.
+
+function rawInputs(read) {
+    const get = (name) => {
+        const value = read(name).trim();
+        return value === '' ? (DEFAULTS[name] ?? '') : value;
+    };
+    return {
+        get,
+        exact: (name) => read(name),
+        given: (name) => read(name).trim() !== '',
+        list: (name, comma = false) => (0,list/* parseList */.E)(get(name), { comma })
+    };
+}
+/** Reads and validates every input, secrets included. Throws InputError before anything is built or pushed. */
+function readInputs(read, cwd = process.cwd(), native = nativePlatform()) {
+    const raw = rawInputs(read);
+    const mode = oneOf(raw.get('mode'), 'mode', ['build', 'platform', 'merge']);
+    const push = bool(raw.get('push'), 'push');
+    const load = bool(raw.get('load'), 'load');
+    const builder = readBuilder(raw);
+    const images = readImages(raw, mode, push || load);
+    const { platforms, digests } = readPlatforms(raw, mode, images, load, native);
+    const { context, file } = readBuildSource(raw, mode, cwd);
+    return {
+        mode,
+        images,
+        platforms,
+        tagRules: parseTagRules(raw.get('tags')),
+        flavor: parseFlavor(raw.get('flavor')),
+        labels: raw.list('labels'),
+        annotations: raw.list('annotations'),
+        context,
+        file,
+        target: raw.get('target'),
+        buildArgs: raw.list('build-args'),
+        buildContexts: raw.list('build-contexts'),
+        ...readSecrets(raw, cwd),
+        ssh: raw.list('ssh'),
+        network: raw.get('network'),
+        addHosts: raw.list('add-hosts', true),
+        shmSize: raw.get('shm-size'),
+        ulimit: raw.list('ulimit'),
+        provenance: readProvenance(raw, load),
+        sbom: raw.get('sbom'),
+        push,
+        load,
+        noCache: bool(raw.get('no-cache'), 'no-cache'),
+        noCacheFilters: raw.list('no-cache-filters', true),
+        pull: bool(raw.get('pull'), 'pull'),
+        ...readCache(raw, push),
+        ...builder,
+        digests,
+        runId: runId(raw.get('run-id')),
+        ...readLimits(raw),
+        dryRun: bool(raw.get('dry-run'), 'dry-run'),
+        metadataSource: oneOf(raw.get('metadata-source'), 'metadata-source', ['auto', 'workflow', 'git'])
+    };
+}
+/** QEMU, buildx and the builder: the driver decides which of the others may be set. */
+function readBuilder(raw) {
+    const driver = oneOf(raw.get('driver'), 'driver', ['docker-container', 'remote', 'docker']);
+    const endpoint = raw.get('endpoint');
+    if (driver === 'remote' && endpoint === '')
+        throw new errors/* InputError */.d('endpoint', '', 'the BuildKit address (tcp://host:1234 or unix:///path) when driver is remote');
+    if (driver !== 'remote' && endpoint !== '')
+        throw new errors/* InputError */.d('endpoint', endpoint, 'empty unless driver is remote');
+    if (driver !== 'docker-container') {
+        // Only a builder the action starts itself can be given a buildkitd configuration.
+        for (const name of ['buildkitd-config', 'buildkitd-config-inline', 'buildkitd-flags']) {
+            if (raw.given(name))
+                throw new errors/* InputError */.d(name, raw.get(name).split('\n')[0], `empty with driver ${driver}: configure that BuildKit where it runs`);
+        }
+    }
+    const buildxVersion = raw.get('buildx-version');
+    if (buildxVersion !== '')
+        (0,versions/* releaseTag */.a)(buildxVersion);
+    return {
+        qemu: qemuMode(raw.get('qemu')),
+        qemuImage: raw.get('qemu-image'),
+        buildxVersion,
+        buildxMirror: raw.get('buildx-mirror'),
+        builder: raw.get('builder'),
+        driver,
+        driverOpts: raw.list('driver-opts'),
+        endpoint,
+        buildkitImage: raw.get('buildkit-image'),
+        buildkitdConfig: raw.get('buildkitd-config'),
+        buildkitdConfigInline: raw.exact('buildkitd-config-inline'),
+        buildkitdFlags: raw.get('buildkitd-flags')
+    };
+}
+function readImages(raw, mode, output) {
+    const images = (0,plan_image/* parseImages */.eb)(raw.get('images'));
+    if ((output || mode !== 'build') && images.length === 0) {
+        throw new errors/* InputError */.d('images', '', 'at least one image name (e.g. ghcr.io/owner/app) when push, load or mode platform/merge is set');
+    }
+    return images;
+}
+/** What `platforms` left empty builds, unless load asks for the native platform. */
+const DEFAULT_PLATFORMS = 'linux/amd64,linux/arm64';
+/**
+ * The platforms to build (with load and none given: the native one, the only kind the local image
+ * store takes), and the merge's explicit digests.
+ */
+function readPlatforms(raw, mode, images, load, native) {
+    const digests = raw.list('digests', true);
+    if (mode === 'merge' && !raw.given('platforms') && digests.length === 0) {
+        // A default here would silently leave out a platform the matrix built: the half image users ship by accident.
+        throw new errors/* InputError */.d('platforms', '', 'in merge mode, the list of platforms every matrix leg built (or explicit digests)');
+    }
+    if (load && !raw.given('platforms'))
+        return { platforms: [native], digests };
+    const platformsRaw = raw.given('platforms') ? raw.get('platforms') : DEFAULT_PLATFORMS;
+    const items = (0,list/* parseList */.E)(platformsRaw, { comma: true });
+    if (items.length === 0)
+        throw new errors/* InputError */.d('platforms', platformsRaw, 'at least one platform, e.g. linux/amd64,linux/arm64');
+    const platforms = parsePlatforms(items);
+    if (digests.length > 0)
+        parseDigestRefs(digests, images[0]);
+    if (load && platforms.length > 1) {
+        throw new errors/* InputError */.d('platforms', platforms.map((p) => p.id).join(','), 'one platform when load is true (the local image store holds one platform per tag); leave platforms empty for the native one');
+    }
+    return { platforms, digests };
+}
+/** The context and Dockerfile must exist before a builder is started for them (a merge builds nothing). */
+function readBuildSource(raw, mode, cwd) {
+    const context = raw.get('context');
+    const file = raw.get('file');
+    const remoteContext = /^(https?:\/\/|git@|github\.com\/)|\.git(#.*)?$/.test(context);
+    if (mode !== 'merge' && !remoteContext) {
+        const dir = external_node_path_default().resolve(cwd, context);
+        if (!(0,external_node_fs_.existsSync)(dir) || !(0,external_node_fs_.statSync)(dir).isDirectory())
+            throw new errors/* InputError */.d('context', context, 'an existing directory (relative to the workspace) or a git URL');
+        const dockerfile = external_node_path_default().resolve(cwd, file || external_node_path_default().join(context, 'Dockerfile'));
+        if (file !== '-' && !(0,external_node_fs_.existsSync)(dockerfile))
+            throw new errors/* InputError */.d('file', file || external_node_path_default().join(context, 'Dockerfile'), 'an existing Dockerfile');
+    }
+    return { context, file };
+}
+const SECRET_ID = /^[A-Za-z0-9_.-]+$/;
+/** `secrets`, `secret-envs` and `secret-files`, each split into its id and what it names. */
+function readSecrets(raw, cwd) {
+    const secrets = secretItems(raw.exact('secrets')).map((item, index) => {
+        const eq = item.indexOf('=');
+        const id = eq > 0 ? item.slice(0, eq).trim() : '';
+        // Never echo the item: without a valid id, any of it may be the secret itself.
+        if (!SECRET_ID.test(id))
+            throw new errors/* InputError */.d('secrets', `item ${index + 1} (value not shown)`, 'lines of id=value, the id made of letters, digits, _ . -');
+        return { id, value: item.slice(eq + 1) };
+    });
+    const secretEnvs = raw.list('secret-envs', true).map((item) => {
+        const [id, env] = idPair('secret-envs', item);
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env))
+            throw new errors/* InputError */.d('secret-envs', item, 'id=ENV_NAME, the name made of letters, digits and _');
+        return { id, env };
+    });
+    const secretFiles = raw.list('secret-files').map((item) => {
+        const [id, file] = idPair('secret-files', item);
+        if (!(0,external_node_fs_.existsSync)(external_node_path_default().resolve(cwd, file)))
+            throw new errors/* InputError */.d('secret-files', item, 'id=path of an existing file (relative to the workspace)');
+        return { id, path: file };
+    });
+    return { secrets, secretEnvs, secretFiles };
+}
+/** `id=rest` of secret-envs and secret-files (they name a variable or a file, never a value, so the item may be shown). */
+function idPair(input, item) {
+    const eq = item.indexOf('=');
+    const id = eq > 0 ? item.slice(0, eq).trim() : '';
+    const rest = eq > 0 ? item.slice(eq + 1).trim() : '';
+    if (!SECRET_ID.test(id) || rest === '')
+        throw new errors/* InputError */.d(input, item, 'id=value pairs, the id made of letters, digits, _ . -');
+    return [id, rest];
+}
+/**
+ * The `secrets` items as build-push-action reads them: one a line, commas belonging to the value
+ * (`tok=user=alice,password=s3cret` is one secret). An item that starts with a double quote runs
+ * to the closing quote at the end of a line, so it may span lines (a PEM key); `""` inside it is
+ * one quote. Values are kept exactly; blank lines are dropped.
+ */
+function secretItems(text) {
+    const lines = text.split(/\r?\n/);
+    const items = [];
+    for (let i = 0; i < lines.length; i++) {
+        const line = lines[i];
+        if (line.trim() === '')
+            continue;
+        if (!line.trimStart().startsWith('"')) {
+            items.push(line);
+            continue;
+        }
+        // A quoted item: gather lines until one ends with a quote that is not half of a `""`.
+        const start = i;
+        let quoted = line.trimStart().slice(1);
+        while (!closesQuote(quoted) && i + 1 < lines.length)
+            quoted += `\n${lines[++i]}`;
+        if (!closesQuote(quoted))
+            throw new errors/* InputError */.d('secrets', `item ${items.length + 1} (value not shown)`, `a closing " at the end of a line for the quoted item that starts on line ${start + 1}`);
+        items.push(quoted.trimEnd().slice(0, -1).replace(/""/g, '"'));
+    }
+    return items;
+}
+/** Whether a quoted item's text (after its opening quote) ends with its closing quote. */
+function closesQuote(text) {
+    const trailing = /"+$/.exec(text.trimEnd())?.[0].length ?? 0;
+    return trailing % 2 === 1;
+}
+/**
+ * `provenance` as buildx takes it: true, false, or its attestation's key=value options. Empty:
+ * mode=min, but off with load, as build-push-action leaves it: the local image store cannot take
+ * the attestation's index ("docker exporter does not currently support exporting manifest lists").
+ */
+function readProvenance(raw, load) {
+    if (!raw.given('provenance'))
+        return load ? 'false' : 'mode=min';
+    const value = raw.get('provenance');
+    const accepted = 'true, false, or key=value options, comma separated: mode=min|max, builder-id=<url>, version=v0.2|v1, inline-only=, reproducible=, disabled= (true|false)';
+    if (/^(true|false)$/i.test(value))
+        return String(bool(value, 'provenance', accepted));
+    const valid = value.split(',').every((pair) => {
+        const eq = pair.indexOf('=');
+        const key = pair.slice(0, eq).trim();
+        const option = pair.slice(eq + 1).trim();
+        switch (eq > 0 ? key : '') {
+            case 'mode':
+                return option === 'min' || option === 'max';
+            case 'builder-id':
+                return option !== '';
+            case 'version':
+                return option === 'v0.2' || option === 'v1';
+            case 'inline-only':
+            case 'reproducible':
+            case 'disabled':
+                return option === 'true' || option === 'false';
+            default:
+                return false;
+        }
+    });
+    if (!valid)
+        throw new errors/* InputError */.d('provenance', value, accepted);
+    return value;
+}
+function readCache(raw, push) {
+    const setting = raw.get('cache');
+    const cache = setting === 'auto' ? push : bool(setting, 'cache', 'true, false or auto');
+    const cacheTag = raw.get('cache-tag');
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/.test(cacheTag))
+        throw new errors/* InputError */.d('cache-tag', cacheTag, 'a tag name of letters, digits, _ . - (at most 101 characters)');
+    return { cache, cacheTag, cacheFrom: raw.list('cache-from'), cacheTo: raw.list('cache-to') };
+}
+function readLimits(raw) {
+    return {
+        retries: integer(raw.get('retries'), 'retries', 0, 10),
+        stallTimeoutMs: integer(raw.get('stall-timeout'), 'stall-timeout', 0, 24 * 3600) * 1000
+    };
+}
+// The YAML 1.2 core schema's booleans, as @actions/core's getBooleanInput accepts them: a typo fails.
+function bool(value, input, accepted = 'true or false') {
+    if (['true', 'True', 'TRUE'].includes(value))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(value))
+        return false;
+    throw new errors/* InputError */.d(input, value, accepted);
+}
+function oneOf(value, input, accepted) {
+    if (accepted.includes(value))
+        return value;
+    throw new errors/* InputError */.d(input, value, `one of ${accepted.join(', ')}`);
+}
+function qemuMode(value) {
+    if (['true', 'True', 'TRUE'].includes(value))
+        return 'auto';
+    if (['false', 'False', 'FALSE'].includes(value))
+        return 'false';
+    return oneOf(value, 'qemu', ['auto', 'binfmt-image', 'host', 'false']);
+}
+function runId(value) {
+    if (value !== '' && !/^[A-Za-z0-9_.-]{1,40}$/.test(value))
+        throw new errors/* InputError */.d('run-id', value, 'letters, digits, _ . - (at most 40)');
+    return value;
+}
+function integer(value, input, min, max) {
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
+        throw new errors/* InputError */.d(input, value, `a whole number from ${min} to ${max}`);
+    return Number(value);
+}
+
+;// CONCATENATED MODULE: ./src/inputs/git.ts
+
+
+
+/*
+ * Where the build runs when it runs outside GitHub: read from the local git checkout, through the
+ * process seam (the pipeline passes its runner; nothing here starts a process of its own).
+ */
+/** `SOURCE_DATE_EPOCH` (whole seconds since 1970, https://reproducible-builds.org/specs/source-date-epoch/). */
+function parseSourceDateEpoch(value) {
+    if (value === undefined || value.trim() === '')
+        return undefined;
+    if (!/^\d+$/.test(value.trim()))
+        throw new errors/* InputError */.d('SOURCE_DATE_EPOCH', value, 'a whole number of seconds since 1970-01-01T00:00:00Z');
+    return new Date(Number(value.trim()) * 1000);
+}
+/** An ISO date as git or an event payload prints it; undefined when absent or unreadable. */
+function parseDate(value) {
+    if (typeof value !== 'string' || value === '')
+        return undefined;
+    const parsed = new Date(value);
+    return Number.isNaN(parsed.getTime()) ? undefined : parsed;
+}
+/** One git command in `dir`, quiet; its trimmed output, or undefined when it fails or prints nothing. */
+async function gitMaybe(run, dir, args) {
+    const result = await run('git', ['-C', dir, ...args], { quiet: true, allowFailure: true });
+    const out = result.stdout.trim();
+    return result.code === 0 && out !== '' ? out : undefined;
+}
+/** The commit's date from a checkout, or undefined when git or the commit is not there (shallow clones). */
+async function gitCommitDate(run, dir, sha) {
+    return parseDate(await gitMaybe(run, dir, ['log', '-1', '--format=%cI', sha, '--']));
+}
+/**
+ * A remote's web address: `git@host:o/r.git`, `ssh://git@host:22/o/r.git` and
+ * `https://user:token@host/o/r.git` all give `https://host/o/r` (credentials are never kept).
+ * Undefined for local paths and unknown forms.
+ */
+function remoteToHttps(url) {
+    const trimmed = url.trim();
+    let host;
+    let repoPath;
+    const scp = /^(?:[^@/]+@)?([^:/]+):(?!\/)(.+)$/.exec(trimmed);
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
+        let parsed;
+        try {
+            parsed = new URL(trimmed);
+        }
+        catch {
+            return undefined;
+        }
+        if (parsed.protocol === 'file:')
+            return undefined;
+        const web = parsed.protocol === 'http:' || parsed.protocol === 'https:';
+        host = web ? parsed.host : parsed.hostname;
+        repoPath = parsed.pathname;
+    }
+    else if (scp) {
+        host = scp[1];
+        repoPath = scp[2];
+    }
+    else {
+        return undefined;
+    }
+    repoPath = repoPath
+        .replace(/^\/+/, '')
+        .replace(/\/+$/, '')
+        .replace(/\.git$/, '');
+    if (!host || !repoPath)
+        return undefined;
+    return `https://${host.toLowerCase()}/${repoPath}`;
+}
+/** Picks the tag a tag push would have built: the highest semver tag, else the first by name. */
+function pickTag(tags) {
+    const versions = tags.filter((t) => semver_default().valid(t) !== null).sort((a, b) => semver_default().rcompare(a, b));
+    return versions[0] ?? [...tags].sort()[0];
+}
+const lines = (text) => text?.split('\n').filter((line) => line !== '') ?? [];
+/**
+ * The context of a local checkout, for builds outside GitHub, shaped like the matching GitHub event:
+ * - on a branch: `refs/heads/<branch>` (as a push to that branch);
+ * - detached at a tagged commit (`git checkout v1.2.3`): `refs/tags/<tag>` (as the tag push),
+ *   the highest semver tag when several point there;
+ * - detached elsewhere: the branch whose tip is HEAD (local, then origin/*), else no ref (sha tag only).
+ * A commit that is both a local branch's tip and tagged gets both refs (`ref` and `extraRefs`): the
+ * natural release on a laptop (commit on main, `git tag v3.0.1`, run) publishes what the branch push
+ * and the tag push would have published together.
+ * GITHUB_REF in `env` overrides the ref (and no other ref is added) for CI systems that check out
+ * detached commits. `dirty` says whether the work tree has changes git would not build from HEAD.
+ * Repository name and web address from `remote.origin.url`; default branch from
+ * `refs/remotes/origin/HEAD`, else `main`. Throws when `dir` is not a git work tree.
+ */
+async function contextFromGit(dir, env, run) {
+    const head = await run('git', ['-C', dir, 'rev-parse', '--verify', 'HEAD^{commit}'], {
+        quiet: true,
+        allowFailure: true
+    });
+    const sha = head.stdout.trim();
+    if (head.code !== 0 || sha === '') {
+        const why = head.stderr.trim().split('\n')[0] || `exit code ${head.code}`;
+        throw new Error(`${dir} is not a git checkout with a commit (git rev-parse HEAD failed: ${why})`);
+    }
+    const given = env.GITHUB_REF ?? '';
+    let ref = given;
+    const extraRefs = [];
+    if (!ref) {
+        const branch = await gitMaybe(run, dir, ['symbolic-ref', '--quiet', 'HEAD']);
+        const tag = pickTag(lines(await gitMaybe(run, dir, ['tag', '--points-at', 'HEAD'])));
+        const tips = lines(await gitMaybe(run, dir, [
+            'for-each-ref',
+            '--points-at',
+            'HEAD',
+            '--format=%(refname)',
+            'refs/heads',
+            'refs/remotes/origin'
+        ]));
+        const localTip = tips.find((h) => h.startsWith('refs/heads/'));
+        if (branch) {
+            ref = branch;
+            if (tag)
+                extraRefs.push(`refs/tags/${tag}`);
+        }
+        else if (tag) {
+            ref = `refs/tags/${tag}`;
+            if (localTip)
+                extraRefs.push(localTip);
+        }
+        else {
+            const remote = tips.find((h) => h.startsWith('refs/remotes/origin/') && h !== 'refs/remotes/origin/HEAD');
+            if (localTip)
+                ref = localTip;
+            else if (remote)
+                ref = `refs/heads/${remote.slice('refs/remotes/origin/'.length)}`;
+        }
+    }
+    const remoteUrl = await gitMaybe(run, dir, ['config', '--get', 'remote.origin.url']);
+    const htmlUrl = remoteUrl ? remoteToHttps(remoteUrl) : undefined;
+    const fullName = htmlUrl ? new URL(htmlUrl).pathname.replace(/^\//, '') : external_node_path_default().basename(external_node_path_default().resolve(dir));
+    const originHead = await gitMaybe(run, dir, ['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD']);
+    const defaultBranch = originHead ? originHead.replace(/^refs\/remotes\/origin\//, '') : 'main';
+    const commitDate = await gitCommitDate(run, dir, 'HEAD');
+    // Untracked files count: a build context with `COPY . .` takes them in.
+    const dirty = (await gitMaybe(run, dir, ['status', '--porcelain', '--untracked-files=normal'])) !== undefined;
+    return {
+        eventName: 'git',
+        ref,
+        ...(extraRefs.length > 0 ? { extraRefs } : {}),
+        sha,
+        repo: { fullName, htmlUrl: htmlUrl ?? '', defaultBranch },
+        commitDate,
+        sourceDateEpoch: parseSourceDateEpoch(env.SOURCE_DATE_EPOCH),
+        runId: env.GITHUB_RUN_ID ?? `local-${Date.now().toString(36)}`,
+        runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
+        dirty
+    };
+}
+
+;// CONCATENATED MODULE: ./src/inputs/github.ts
+
+
+function readPayload(file) {
+    if (!file)
+        return {};
+    try {
+        const parsed = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
+        return parsed !== null && typeof parsed === 'object' ? parsed : {};
+    }
+    catch (err) {
+        throw new Error(`cannot read the event payload GITHUB_EVENT_PATH=${file}: ${err.message}`);
+    }
+}
+function str(value) {
+    return typeof value === 'string' && value !== '' ? value : undefined;
+}
+/** `NOASSERTION` and `other` are GitHub's "unknown licence", not an SPDX id worth a label. */
+function spdx(value) {
+    const id = str(value);
+    return id && !/^(NOASSERTION|other)$/i.test(id) ? id : undefined;
+}
+/**
+ * The context of a GitHub Actions run: GITHUB_EVENT_NAME, GITHUB_REF, GITHUB_SHA, GITHUB_REPOSITORY,
+ * GITHUB_SERVER_URL, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT, SOURCE_DATE_EPOCH and the payload at
+ * GITHUB_EVENT_PATH. For pull requests the ref is `refs/pull/<n>/merge` (pull_request_target runs on
+ * the base branch's ref, which must not give the base branch's tags) and the sha GITHUB_SHA, the head
+ * commit's with DOCKER_METADATA_PR_HEAD_SHA=true.
+ * The commit date comes from the push payload, else from the checkout in GITHUB_WORKSPACE when it has
+ * the commit (for a pull request whose head is not fetched: the merge commit GITHUB_SHA).
+ */
+async function contextFromGitHub(env, run) {
+    const payload = readPayload(env.GITHUB_EVENT_PATH);
+    const eventName = env.GITHUB_EVENT_NAME ?? '';
+    const repository = payload.repository ?? {};
+    const fullName = str(env.GITHUB_REPOSITORY) ?? str(repository.full_name) ?? '';
+    const server = (str(env.GITHUB_SERVER_URL) ?? 'https://github.com').replace(/\/+$/, '');
+    const repo = {
+        fullName,
+        htmlUrl: str(repository.html_url) ?? (fullName ? `${server}/${fullName}` : ''),
+        description: str(repository.description),
+        license: spdx(repository.license?.spdx_id),
+        defaultBranch: str(repository.default_branch)
+    };
+    let ref = env.GITHUB_REF ?? '';
+    let sha = env.GITHUB_SHA ?? '';
+    let pr;
+    const pull = payload.pull_request;
+    if (pull && typeof pull.number === 'number') {
+        pr = { number: pull.number, baseRef: str(pull.base?.ref) ?? '', headRef: str(pull.head?.ref) ?? '' };
+        if (!ref.startsWith('refs/pull/'))
+            ref = `refs/pull/${pull.number}/merge`;
+        // GITHUB_SHA (the merge commit) as metadata-action, unless the user asks for the head commit.
+        if (/^true$/i.test(env.DOCKER_METADATA_PR_HEAD_SHA ?? ''))
+            sha = str(pull.head?.sha) ?? sha;
+    }
+    // A tag push names the branch it came from in the payload's base_ref: {{base_ref}} reads it.
+    const baseRef = ref.startsWith('refs/tags/') ? str(payload.base_ref)?.replace(/^refs\/heads\//, '') : undefined;
+    const release = payload.release;
+    if (ref === '' && str(release?.tag_name))
+        ref = `refs/tags/${release.tag_name}`;
+    const headCommit = payload.head_commit;
+    let commitDate = headCommit && (!sha || headCommit.id === sha || !headCommit.id) ? parseDate(headCommit.timestamp) : undefined;
+    if (!commitDate && env.GITHUB_WORKSPACE) {
+        // A pull request's checkout is the merge commit, often without the head's history: its date
+        // still agrees across matrix legs, which is what `created` needs.
+        for (const candidate of new Set([sha, env.GITHUB_SHA ?? ''])) {
+            if (candidate && !commitDate)
+                commitDate = await gitCommitDate(run, env.GITHUB_WORKSPACE, candidate);
+        }
+    }
+    return {
+        eventName,
+        ref,
+        sha,
+        repo,
+        pr,
+        ...(baseRef ? { baseRef } : {}),
+        commitDate,
+        sourceDateEpoch: parseSourceDateEpoch(env.SOURCE_DATE_EPOCH),
+        runId: env.GITHUB_RUN_ID ?? '',
+        runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1'
+    };
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/secrets.ts
+
+
+/**
+ * Hides every secret value from everything the process prints, before anything is printed:
+ * the `secrets` values, the variables `secret-envs` name and the contents of `secret-files`
+ * (a RUN step can print any of them). Our own log goes through the Masker; the runner's mask
+ * covers the rest.
+ */
+async function maskSecrets(inputs, sources, masker, log) {
+    for (const { value } of inputs.secrets)
+        hide(value, masker, log);
+    for (const { env } of inputs.secretEnvs)
+        hide(sources.env[env] ?? '', masker, log);
+    for (const file of inputs.secretFiles)
+        hide(await (0,promises_.readFile)(external_node_path_default().resolve(sources.cwd, file.path), 'utf8'), masker, log);
+}
+/** Writes each `secrets` value to a private file in `dir` (0600) and returns id → path, for `--secret id=…,src=…`. */
+async function writeSecrets(inputs, dir) {
+    const paths = {};
+    for (const { id, value } of inputs.secrets) {
+        const file = external_node_path_default().join(dir, `secret-${id}`);
+        await (0,promises_.writeFile)(file, value, { mode: 0o600 });
+        paths[id] = file;
+    }
+    return paths;
+}
+/**
+ * The runner masks line by line, so a multi-line secret (a key) is registered a line at a time,
+ * as is the whole value; lines shorter than 3 characters are left alone (masking `}` or a blank
+ * would shred the log and hide nothing).
+ */
+function hide(value, masker, log) {
+    masker.add(value);
+    const parts = new Set([value, ...value.split(/\r?\n/)].map((part) => part.trim()));
+    for (const part of parts)
+        if (part.length >= 3)
+            log.setSecret(part);
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/prepare.ts
+
+
+
+
+
+
+
+
+/** Every input, read and validated once; secret values are masked before anything can print them. */
+async function readAndMask(session) {
+    const inputs = readInputs(session.edges.input, session.cwd);
+    await maskSecrets(inputs, { env: session.env, cwd: session.cwd }, session.masker, session.log);
+    return inputs;
+}
+/** The commit, ref and repository: from the GitHub event, or from the local checkout. */
+async function readContext(session, inputs) {
+    const { env, cwd, log, runner } = session;
+    const source = inputs.metadataSource === 'auto' ? (env.GITHUB_EVENT_PATH ? 'workflow' : 'git') : inputs.metadataSource;
+    const context = source === 'workflow'
+        ? await contextFromGitHub(env, runner)
+        : await contextFromGit(external_node_path_default().resolve(cwd, env.GITHUB_WORKSPACE || '.'), env, runner);
+    // Which refs the tags come from: two when a local commit is both a branch tip and tagged.
+    const refs = [context.ref, ...(context.extraRefs ?? [])].join(' + ');
+    log.info(`${context.eventName} ${refs} at ${context.sha.slice(0, 12)} (${source})`);
+    if (context.dirty) {
+        log.warning(`the working tree has uncommitted changes: the image is tagged sha-${context.sha.slice(0, 7)} but is not that commit`);
+    }
+    return context;
+}
+async function makeWorkspace(session, inputs, context) {
+    const tempRoot = session.env.RUNNER_TEMP || external_node_os_default().tmpdir();
+    await (0,promises_.mkdir)(tempRoot, { recursive: true });
+    const tempDir = await (0,promises_.mkdtemp)(external_node_path_default().join(tempRoot, 'multiarch-'));
+    const suffix = (0,external_node_crypto_.randomBytes)(3).toString('hex');
+    const builderName = `multiarch-${context.runId || 'local'}-${context.runAttempt || '1'}-${suffix}`;
+    let inlineBuildkitdConfig;
+    if (inputs.buildkitdConfigInline) {
+        inlineBuildkitdConfig = external_node_path_default().join(tempDir, 'buildkitd.toml');
+        await (0,promises_.writeFile)(inlineBuildkitdConfig, inputs.buildkitdConfigInline);
+    }
+    const secretPaths = await writeSecrets(inputs, tempDir);
+    return {
+        tempDir,
+        ids: {
+            builderName,
+            metadataFile: external_node_path_default().join(tempDir, 'metadata.json'),
+            secretPaths,
+            runId: inputs.runId || context.runId,
+            inlineBuildkitdConfig
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/plan/tags/hold-back.ts
+
+function comparable(version) {
+    return semver_default().parse(version, { loose: true }) ?? semver_default().coerce(version, { includePrerelease: true });
+}
+/**
+ * Keeps floating tags (`latest`, `1`, `1.2`) from moving backwards: given the version each tag points
+ * to now (the `org.opencontainers.image.version` the registry holds for it), drops the floating tags
+ * whose current version is higher than ours: releasing v1.1.9 after 1.2.3 leaves `1` and `latest` on
+ * 1.2.3 and still moves `1.1`. A pre-release never becomes `latest`, even with flavor latest=true.
+ * Tags absent from `current`, or whose version does not read as a version, move as computed.
+ */
+function holdBackFloating(result, current) {
+    // Compare like with like: `current` holds earlier `version` outputs, so ours is our `version` output
+    // when it reads as a version (it may carry the flavor's prefix/suffix), else the parsed rule version.
+    const ours = semver_default().parse(result.version, { loose: true })
+        ? result.version
+        : (result.versionInfo?.version ?? result.version);
+    const oursParsed = result.versionInfo ? comparable(ours) : null;
+    const preRelease = result.versionInfo !== undefined && result.versionInfo.prerelease !== '';
+    const held = [];
+    const tags = result.tags.filter((tag) => {
+        if (!result.floating.includes(tag))
+            return true;
+        const theirs = current.get(tag);
+        if (tag === result.latestTag && preRelease) {
+            held.push({ tag, current: theirs, ours, reason: 'prerelease' });
+            return false;
+        }
+        if (theirs === undefined || !oursParsed)
+            return true;
+        const theirsParsed = comparable(theirs);
+        if (theirsParsed && semver_default().gt(theirsParsed, oursParsed)) {
+            held.push({ tag, current: theirs, ours, reason: 'newer' });
+            return false;
+        }
+        return true;
+    });
+    return { tags, held };
+}
+
+;// CONCATENATED MODULE: ./src/tools/registry/credentials.ts
+/**
+ * The credentials `docker login` left for a registry: `auths` in the docker config.json, or a
+ * credential helper (`docker-credential-<name> get`). Everything comes from the environment and
+ * runner passed in: the config's place from its DOCKER_CONFIG or HOME, and helpers through the one
+ * process seam, the key on stdin, so no secret is in argv or in the `[command]` line logged.
+ */
+
+
+/** The keys `docker login` may have stored a host under, the one it writes first. */
+function configKeys(host) {
+    return host === 'registry-1.docker.io'
+        ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', host]
+        : [host, `https://${host}`, `http://${host}`];
+}
+/** The credentials for `host`, or undefined when none are configured (or the config cannot be read). */
+async function credentialsFor(host, source) {
+    const dir = source.env.DOCKER_CONFIG || (source.env.HOME ? external_node_path_default().join(source.env.HOME, '.docker') : undefined);
+    if (!dir)
+        return undefined;
+    let config;
+    try {
+        config = JSON.parse(await (0,promises_.readFile)(external_node_path_default().join(dir, 'config.json'), 'utf8'));
+    }
+    catch {
+        return undefined;
+    }
+    for (const key of configKeys(host)) {
+        const helper = config.credHelpers?.[key];
+        if (helper)
+            return helperGet(helper, key, source);
+        const entry = config.auths?.[key];
+        if (entry?.identitytoken)
+            return { username: '<token>', password: entry.identitytoken };
+        if (entry?.auth) {
+            const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+            const colon = decoded.indexOf(':');
+            if (colon > 0)
+                return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+        }
+        if (entry?.username && entry.password)
+            return { username: entry.username, password: entry.password };
+    }
+    return config.credsStore ? helperGet(config.credsStore, configKeys(host)[0], source) : undefined;
+}
+/**
+ * Asks a credential helper, as the docker CLI does: `get`, the server key on stdin, JSON on stdout.
+ * A helper that is missing, fails or knows nothing for the key leaves the request without
+ * credentials; the registry's refusal then says what is wrong.
+ */
+async function helperGet(helper, key, source) {
+    let stdout;
+    try {
+        const result = await source.run(`docker-credential-${helper}`, ['get'], {
+            env: source.env,
+            input: key,
+            quiet: true,
+            allowFailure: true
+        });
+        if (result.code !== 0)
+            return undefined;
+        stdout = result.stdout;
+    }
+    catch {
+        return undefined;
+    }
+    try {
+        const parsed = JSON.parse(stdout);
+        return parsed.Secret ? { username: parsed.Username ?? '', password: parsed.Secret } : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/tools/registry/refs.ts
+/** Image references as the registry API needs them: the host, the repository, the tag or digest. */
+
+/** `host[:port]/path` (Docker Hub names too) → the registry host and repository the API uses. */
+function refs_parseName(name) {
+    let host = (0,plan_image/* registryHost */.U$)(name);
+    let repository = name.startsWith(`${host}/`) ? name.slice(host.length + 1) : name;
+    if (host === 'docker.io' || host === 'index.docker.io') {
+        host = 'registry-1.docker.io';
+        if (!repository.includes('/'))
+            repository = `library/${repository}`;
+    }
+    return { host, repository };
+}
+/** `name:tag` → name and tag; `name@sha256:…` → name and digest. */
+function refs_splitRef(ref) {
+    const at = ref.indexOf('@');
+    if (at >= 0)
+        return { name: ref.slice(0, at), digest: ref.slice(at + 1) };
+    const colon = ref.lastIndexOf(':');
+    if (colon < 0 || ref.lastIndexOf('/') > colon)
+        return { name: ref };
+    return { name: ref.slice(0, colon), tag: ref.slice(colon + 1) };
+}
+/** `host/repo:tag` and `host/repo@sha256:…` name the same repository. */
+function sameRepository(tagRef, digestRef) {
+    return refs_splitRef(tagRef).name === refs_splitRef(digestRef).name;
+}
+
+;// CONCATENATED MODULE: ./src/tools/registry/client.ts
+/**
+ * Reads the index the build pushed and points tags at it with one request each: a GET of its exact
+ * bytes by digest, then a PUT of those bytes under every tag. `buildx imagetools create` does the
+ * same with ~30 requests (it walks every child manifest and blob first) and gives up on the first
+ * dropped connection, and `imagetools inspect` fails on a dropped HEAD; under registry faults the
+ * publishing step, not the build, is what failed. Each call makes one attempt and says by the type
+ * of its error whether another may help (TransientError, with the server's Retry-After) or not;
+ * the caller's withRetry is the one retry policy. Anything this cannot do (an unsupported auth
+ * scheme, a registry reachable only through BuildKit's configuration, another repository) is a
+ * RegistryRefused, and the caller falls back to imagetools.
+ */
+
+
+
+
+/** A refusal trying again cannot fix (auth, a bad manifest, an unsupported scheme): fall back to imagetools. */
+class RegistryRefused extends retry/* PermanentError */.Dr {
+    constructor(message) {
+        super(message);
+        this.name = 'RegistryRefused';
+    }
+}
+/**
+ * The one retry policy for one registry request, given the `retries` a step is allowed. BuildKit
+ * tries each of its own registry requests up to three times inside every attempt of a build step;
+ * a request of ours is a step of one request, so it gets the same budget in one policy (three
+ * tries for every attempt of a step), with a shorter back-off to match.
+ */
+function requestRetry(retries) {
+    return { retries: (retries + 1) * 3 - 1, baseDelayMs: 250, maxDelayMs: 4000 };
+}
+const INDEX_TYPES = [
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json',
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.v2+json'
+];
+/** The manifest `ref` (`name@sha256:…`) points at, its exact bytes checked against the digest. */
+async function getManifest(ref, options) {
+    const { name, digest } = refs_splitRef(ref);
+    if (!digest)
+        throw new RegistryRefused(`${ref} is not a digest reference`);
+    const res = await request(refs_parseName(name), 'GET', `manifests/${digest}`, { headers: { Accept: INDEX_TYPES.join(', ') } }, options);
+    const bytes = await body(res, `GET ${ref}`, async (r) => Buffer.from(await r.arrayBuffer()));
+    const actual = `sha256:${(0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex')}`;
+    // Bytes that do not hash to the digest asked for are a read cut short: another GET may get them all.
+    if (actual !== digest)
+        throw new retry/* TransientError */.N_(`GET ${ref}: the body read (${bytes.length} bytes) hashes to ${actual}, not to its digest`);
+    const raw = bytes.toString('utf8');
+    let mediaType;
+    try {
+        mediaType = JSON.parse(raw).mediaType ?? res.headers.get('content-type') ?? '';
+    }
+    catch {
+        throw new RegistryRefused(`${ref} is not a JSON manifest`);
+    }
+    if (!INDEX_TYPES.includes(mediaType))
+        throw new RegistryRefused(`${ref} has media type "${mediaType}"`);
+    return { raw, digest, mediaType };
+}
+/** PUTs `raw` (a manifest's exact bytes, whose digest is `digest`) under `ref`'s tag. */
+async function putTag(ref, raw, mediaType, digest, options) {
+    const { name, tag } = refs_splitRef(ref);
+    if (!tag)
+        throw new RegistryRefused(`${ref} is not a tag reference`);
+    const res = await request(refs_parseName(name), 'PUT', `manifests/${encodeURIComponent(tag)}`, { headers: { 'Content-Type': mediaType }, body: raw }, options);
+    await res.body?.cancel();
+    const stored = res.headers.get('docker-content-digest');
+    if (stored && stored !== digest)
+        throw new RegistryRefused(`PUT ${ref} stored ${stored}, not ${digest}`);
+}
+/**
+ * Deletes the manifest `ref` (`name@sha256:…`) names. 'unsupported' when the registry does not
+ * allow deletes (405, or its UNSUPPORTED error code): the caller leaves the manifest in place.
+ */
+async function deleteManifest(ref, options) {
+    const { name, digest } = splitRef(ref);
+    if (!digest)
+        throw new RegistryRefused(`${ref} is not a digest reference`);
+    const target = parseName(name);
+    const url = apiUrl(target, `manifests/${digest}`);
+    const res = await exchange(target, url, 'DELETE', { headers: {} }, options);
+    if (res.ok) {
+        await res.body?.cancel();
+        return 'deleted';
+    }
+    if (res.status === 405) {
+        await res.body?.cancel();
+        return 'unsupported';
+    }
+    const text = await res.text().catch(() => '');
+    if (res.status < 500 && res.status !== 429 && /"code"\s*:\s*"UNSUPPORTED"/.test(text))
+        return 'unsupported';
+    throw answerError(res, `DELETE ${url}`, text);
+}
+/** Loopback registries speak plain HTTP, as Docker and buildx allow without configuration. */
+function scheme(host) {
+    const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    return name === 'localhost' || name === '::1' || /^127\./.test(name) ? 'http' : 'https';
+}
+function apiUrl(target, suffix) {
+    return `${scheme(target.host)}://${target.host}/v2/${target.repository}/${suffix}`;
+}
+/**
+ * One registry API request with the credentials `docker login` left. Returns a 2xx response; a
+ * dropped connection, a timeout, a 5xx or a 429 is a TransientError (with Retry-After), any other
+ * answer a RegistryRefused.
+ */
+async function request(target, method, suffix, init, options) {
+    const url = apiUrl(target, suffix);
+    const res = await exchange(target, url, method, init, options);
+    if (res.ok)
+        return res;
+    throw answerError(res, `${method} ${url}`, await res.text().catch(() => ''));
+}
+/**
+ * Sends the request and returns whatever the registry answers. A 401 is met by sending it once
+ * more with credentials, as the challenge asks: that is authentication, not a retry.
+ */
+async function exchange(target, url, method, init, options) {
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const res = await send(url, { method, headers: init.headers, body: init.body }, timeoutMs);
+    if (res.status !== 401)
+        return res;
+    await res.body?.cancel();
+    const auth = await authorization(res.headers.get('www-authenticate') ?? '', target, options, timeoutMs);
+    return send(url, { method, headers: { ...init.headers, Authorization: auth }, body: init.body }, timeoutMs);
+}
+/** The error for a non-2xx answer: transient for a 5xx or a 429 (with the wait it asked for), else a refusal. */
+function answerError(res, what, text) {
+    const said = text.trim().slice(0, 300);
+    const message = `${what} answered ${res.status} ${res.statusText}${said ? `: ${said}` : ''}`;
+    if (res.status === 429 || res.status >= 500)
+        return new retry/* TransientError */.N_(message, retryAfterMs(res.headers.get('retry-after')));
+    return new RegistryRefused(message);
+}
+/** Retry-After: delay-seconds or an HTTP date. */
+function retryAfterMs(header) {
+    const value = header?.trim();
+    if (!value)
+        return undefined;
+    if (/^\d+$/.test(value))
+        return Number(value) * 1000;
+    const at = Date.parse(value);
+    return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+/** Sends one request. A dropped connection or a timeout is transient; a TLS failure is not. */
+async function send(url, init, timeoutMs) {
+    try {
+        return await fetch(url, { ...init, redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
+    }
+    catch (error) {
+        throw failedTransfer(error, `${init.method} ${url}`, timeoutMs);
+    }
+}
+/** Reads a response body; the connection can still drop or time out here, after the headers. */
+async function body(res, what, read) {
+    try {
+        return await read(res);
+    }
+    catch (error) {
+        throw failedTransfer(error, what);
+    }
+}
+function failedTransfer(error, what, timeoutMs) {
+    const cause = error.cause;
+    const why = cause?.code ?? cause?.message ?? error.message;
+    if (error.name === 'TimeoutError')
+        return new retry/* TransientError */.N_(`${what}: request timed out${timeoutMs ? ` after ${timeoutMs / 1000} s` : ''}`, undefined, {
+            cause: error
+        });
+    if (/CERT|TLS|SSL|self.signed|EPROTO/i.test(why))
+        return new RegistryRefused(`${what}: ${why}`);
+    return new retry/* TransientError */.N_(`${what}: connection dropped (${why})`, undefined, { cause: error });
+}
+function challengeParams(header) {
+    const space = header.indexOf(' ');
+    const params = {};
+    for (const m of header.slice(space + 1).matchAll(/(\w+)="([^"]*)"/g))
+        params[m[1].toLowerCase()] = m[2];
+    return { scheme: header.slice(0, space < 0 ? undefined : space).toLowerCase(), params };
+}
+/** The Authorization header a 401's challenge asks for: Basic from the credentials, or a Bearer token for them. */
+async function authorization(challenge, target, options, timeoutMs) {
+    const credentials = await credentialsFor(target.host, options);
+    const basic = credentials
+        ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
+        : undefined;
+    const { scheme: kind, params } = challengeParams(challenge);
+    if (kind === 'basic') {
+        if (!basic)
+            throw new RegistryRefused(`${target.host} asks for credentials and none are configured for it`);
+        return basic;
+    }
+    if (kind !== 'bearer' || !params.realm)
+        throw new RegistryRefused(`${target.host} asks for an unsupported authentication (${challenge.split(' ')[0] || 'none'})`);
+    const url = new URL(params.realm);
+    if (params.service)
+        url.searchParams.set('service', params.service);
+    url.searchParams.set('scope', `repository:${target.repository}:pull,push`);
+    const what = `GET ${url.origin}${url.pathname}`;
+    const res = await send(url.toString(), { method: 'GET', headers: basic ? { Authorization: basic } : {} }, timeoutMs);
+    const text = await body(res, what, (r) => r.text());
+    if (!res.ok)
+        throw answerError(res, `the token service (${what})`, text);
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        throw new RegistryRefused(`the token service (${what}) answered something other than JSON`);
+    }
+    const token = parsed.token ?? parsed.access_token;
+    if (!token)
+        throw new RegistryRefused(`the token service (${what}) gave no token`);
+    return `Bearer ${token}`;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/publish.ts
+
+
+
+
+
+/**
+ * Runs a publish step: reads the one source (one request) and the floating tags, drops the
+ * floating tags that would move backwards, then moves the rest, tags last. The outputs describe
+ * what the registry now holds.
+ */
+async function publish(bx, planned, tags, sources, registry, platforms) {
+    const [source, held] = await Promise.all([
+        planned.source === 'build' ? readSource(bx, planned.builder, sources[0], registry) : undefined,
+        heldBack(bx, planned, tags)
+    ]);
+    const step = (0,plan_steps/* withoutHeld */.Cm)(planned, held.map((h) => h.tag));
+    await moveTags(bx, step, sources, source, registry);
+    const refs = (0,plan_steps/* publishedRefs */.R3)(step);
+    const index = source ?? (refs.length > 0 ? await inspectRaw(bx, step.builder, refs[0]) : undefined);
+    if (!index)
+        throw new Error(`${refs[0] ?? sources[0]} is not in the registry after publishing`);
+    const platformDigests = index.manifest.manifests
+        ? imagetools_platformDigests(index.manifest)
+        : { [platforms[0]]: index.digest };
+    for (const ref of refs)
+        bx.log.info(`${ref} → ${index.digest}`);
+    return { digest: index.digest, platformDigests, refs, held };
+}
+/** The floating tags (latest, 1, 1.2) that would move backwards: they stay where they are. */
+async function heldBack(bx, step, tags) {
+    if (step.floating.length === 0)
+        return [];
+    const versions = await Promise.all(step.floating.map((f) => publishedVersion(bx, step.builder, f.ref)));
+    const current = new Map(step.floating.map((f, i) => [f.tag, versions[i]]));
+    const { held } = holdBackFloating(tags, current);
+    for (const h of held)
+        bx.log.warning(`${h.tag} not moved: ${heldReason(h)}`);
+    return held;
+}
+function heldReason(h) {
+    return h.reason === 'prerelease' ? `${h.ours} is a pre-release` : `it points to ${h.current}, newer than ${h.ours}`;
+}
+/**
+ * The index the build pushed, read by one GET of its digest; through imagetools when the registry
+ * needs what only buildx knows (its auth scheme, BuildKit's registry configuration).
+ */
+async function readSource(bx, builder, ref, registry) {
+    try {
+        bx.log.info(`[request] ${(0,plan_steps/* getRequest */.iq)(ref)}`);
+        const got = await (0,retry/* withRetry */.bD)(() => getManifest(ref, registry), {
+            ...requestRetry(bx.retries),
+            what: `reading ${ref}`,
+            log: bx.log
+        });
+        return { manifest: JSON.parse(got.raw), digest: got.digest, raw: got.raw };
+    }
+    catch (error) {
+        if (!(error instanceof RegistryRefused))
+            throw error;
+        bx.log.info(`reading ${ref} through buildx imagetools (${error.message})`);
+        return inspectRaw(bx, builder, ref);
+    }
+}
+/**
+ * `put` refs: one PUT of the source's exact bytes each, retried on its own (imagetools create
+ * makes ~30 requests for the same and gives up on the first dropped one). What the registry
+ * refuses to take that way, and `imagetools` refs, go through imagetools create.
+ */
+async function moveTags(bx, step, sources, source, registry) {
+    const mediaType = source?.manifest.mediaType;
+    let fallback = [];
+    if (step.put.length > 0) {
+        if (!source || !mediaType) {
+            fallback = step.put;
+        }
+        else {
+            for (const [i, ref] of step.put.entries()) {
+                try {
+                    bx.log.info(`[request] ${(0,plan_steps/* putRequest */.zi)(ref, sources[0])}`);
+                    await (0,retry/* withRetry */.bD)(() => putTag(ref, source.raw, mediaType, source.digest, registry), {
+                        ...requestRetry(bx.retries),
+                        what: `tagging ${ref}`,
+                        log: bx.log
+                    });
+                }
+                catch (error) {
+                    if (!(error instanceof RegistryRefused))
+                        throw error;
+                    bx.log.warning(`could not tag by a direct PUT (${error.message}); using buildx imagetools create`);
+                    fallback = step.put.slice(i);
+                    break;
+                }
+            }
+        }
+    }
+    const rest = [...fallback, ...step.imagetools.refs];
+    if (rest.length > 0)
+        await tagIndex(bx, step.builder, rest, sources, step.imagetools.annotations);
+}
+function registryOptions(env, run, stallMs) {
+    return { env, run, timeoutMs: stallMs || undefined };
+}
+
+// EXTERNAL MODULE: ./src/ports.ts
+var ports = __nccwpck_require__(6467);
+// EXTERNAL MODULE: ./src/pipeline/state.ts
+var pipeline_state = __nccwpck_require__(8147);
+;// CONCATENATED MODULE: ./src/pipeline/session.ts
+
+
+
+function openSession(runEnv) {
+    const log = runEnv.edges.log;
+    const masker = runEnv.masker ?? new ports/* Masker */.G();
+    const session = {
+        edges: runEnv.edges,
+        env: runEnv.env,
+        cwd: runEnv.cwd,
+        log,
+        masker,
+        // Children are kept in the state while they run: a SIGKILLed run leaves them for post to stop.
+        runner: (0,exec/* createRunner */.ji)(log, masker, (0,pipeline_state/* trackProcesses */.x)(runEnv.edges)),
+        now: runEnv.now ?? (() => new Date()),
+        timings: [],
+        current: '',
+        async phase(name, fn) {
+            const start = Date.now();
+            session.current = name;
+            try {
+                return await log.group(name, fn);
+            }
+            finally {
+                session.timings.push([name, (Date.now() - start) / 1000]);
+            }
+        }
+    };
+    return session;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/run.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** The whole pipeline: inputs → context → plan → its steps, in order → outputs and summary. */
+async function run(runEnv) {
+    const session = openSession(runEnv);
+    let images = [];
+    let plan;
+    try {
+        const inputs = await session.phase('Inputs', () => readAndMask(session));
+        images = inputs.images;
+        const context = await session.phase('Context', () => readContext(session, inputs));
+        const workspace = await makeWorkspace(session, inputs, context);
+        const state = { builder: '', tempDir: workspace.tempDir };
+        (0,pipeline_state/* saveState */.LZ)(session.edges, state);
+        try {
+            session.current = 'Plan';
+            plan = makePlan(inputs, context, nativePlatform(), session.now(), workspace.ids);
+            if (inputs.dryRun)
+                return await dryRun(session, plan);
+            const result = await runSteps(session, plan, inputs, state);
+            await report(session, result);
+            return result;
+        }
+        finally {
+            // Secret files must not outlive the build; post removes the directory too if this is cut short.
+            await (0,promises_.rm)(workspace.tempDir, { recursive: true, force: true });
+        }
+    }
+    catch (error) {
+        const failed = (0,failure/* failure */.V2)(error, images);
+        const summary = failureMarkdown(session.current, failed.message, plan, session.timings);
+        await session.edges.summary(session.masker.mask(summary));
+        // Bad input keeps its type: the command line exits 2 for it.
+        throw error instanceof errors/* InputError */.d ? error : failed;
+    }
+}
+async function dryRun(session, plan) {
+    await session.phase('Plan (dry run)', async () => printPlan(plan, session.log));
+    const commands = plan.steps.flatMap((step) => stepLines(step, plan.steps));
+    setOutputs(session.edges, plan, { digest: '', platformDigests: {}, tags: tagsOutput(plan), metadata: {} });
+    await session.edges.summary(session.masker.mask(dryRunMarkdown(plan, commands)));
+    return undefined;
+}
+async function report(session, result) {
+    setOutputs(session.edges, result.plan, result);
+    await session.edges.summary(session.masker.mask(summaryMarkdown(result)));
+}
+/** Runs the plan's steps in order, each one call in a named phase. */
+async function runSteps(session, plan, inputs, state) {
+    const merging = plan.mode === 'merge';
+    const progress = {
+        builder: { name: plan.builder, driver: 'not used (merge)', platforms: [], buildkitVersion: '-' },
+        built: { metadata: {}, digest: '' },
+        sources: []
+    };
+    const bx = () => ({
+        bin: progress.bin,
+        run: session.runner,
+        log: session.log,
+        retries: inputs.retries,
+        cwd: session.cwd,
+        stallMs: inputs.stallTimeoutMs
+    });
+    for (const step of plan.steps)
+        await runStep(session, plan, step, progress, bx, state, inputs.retries);
+    if (!plan.steps.some((s) => s.kind === 'publish') && !merging) {
+        session.log.info('nothing pushed (push is false): the tags and version outputs are what the rules computed');
+    }
+    const { built, published } = progress;
+    return {
+        plan,
+        digest: published?.digest ?? built.digest,
+        platformDigests: published?.platformDigests ?? {},
+        tags: tagsOutput(plan, published?.refs),
+        held: published?.held ?? [],
+        metadata: built.metadata,
+        builder: progress.builder,
+        timings: session.timings
+    };
+}
+async function runStep(session, plan, step, progress, bx, state, retries) {
+    switch (step.kind) {
+        case 'qemu':
+            return session.phase('QEMU', () => runQemu(session, step, retries));
+        case 'buildx':
+            progress.bin = await session.phase('Buildx', () => runBuildx(session, step, retries));
+            state.buildx = progress.bin;
+            return;
+        case 'builder':
+            progress.builder = await session.phase('Builder', () => runBuilder(bx(), step, plan.platforms.map((p) => p.id), () => (0,pipeline_state/* saveState */.LZ)(session.edges, Object.assign(state, { builder: step.name }))));
+            return;
+        case 'build': {
+            const name = `Build ${step.platforms.map((p) => p.id).join(', ')}`;
+            progress.built = await session.phase(name, () => runBuild(bx(), step, plan.cache.refs));
+            progress.sources = progress.built.source ? [progress.built.source] : [];
+            return;
+        }
+        case 'find-legs':
+            progress.sources = await session.phase('Find legs', () => findLegs(bx(), step));
+            return;
+        case 'check-digests':
+            progress.sources = await session.phase('Find legs', () => checkDigests(bx(), step));
+            return;
+        case 'publish': {
+            const registry = registryOptions(session.env, session.runner, bx().stallMs ?? 0);
+            const platforms = plan.platforms.map((p) => p.id);
+            const name = step.handOff ? 'Hand off to the merge' : 'Publish tags';
+            progress.published = await session.phase(name, () => publish(bx(), step, plan.tags, progress.sources, registry, platforms));
+            return;
+        }
+    }
+}
+
+
+/***/ }),
+
+/***/ 8147:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   C7: () => (/* binding */ loadState),
+/* harmony export */   I9: () => (/* binding */ processIdentity),
+/* harmony export */   LZ: () => (/* binding */ saveState),
+/* harmony export */   x: () => (/* binding */ trackProcesses)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+
+
+function saveState(edges, state) {
+    edges.saveState('cleanup', JSON.stringify(state));
+}
+/**
+ * The runner's child watcher for the pipeline: keeps the children that are running in the state
+ * (key `processes`), saved as each one starts and ends, so a post step or `--clean-up` after a
+ * SIGKILL can stop them. Where /proc is missing nothing is recorded: nothing could be verified.
+ */
+function trackProcesses(edges, proc = '/proc') {
+    const live = new Map();
+    return (pid, command, running) => {
+        if (running) {
+            const identity = processIdentity(pid, proc);
+            if (!identity)
+                return;
+            live.set(pid, { pid, ...identity, command: node_path__WEBPACK_IMPORTED_MODULE_1___default().basename(command) });
+        }
+        else if (!live.delete(pid)) {
+            return;
+        }
+        edges.saveState('processes', JSON.stringify([...live.values()]));
+    };
+}
+/** The start time and boot id of a live process, or undefined when it is gone (or there is no /proc). */
+function processIdentity(pid, proc = '/proc') {
+    try {
+        const stat = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(node_path__WEBPACK_IMPORTED_MODULE_1___default().join(proc, String(pid), 'stat'), 'utf8');
+        // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
+        const startTicks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+        const bootId = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(node_path__WEBPACK_IMPORTED_MODULE_1___default().join(proc, 'sys/kernel/random/boot_id'), 'utf8').trim();
+        return startTicks && /^\d+$/.test(startTicks) ? { startTicks, bootId } : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * Reads what main saved, every field checked: the record comes from a file or an environment
+ * variable, and what it names is run (buildx) or removed (a builder, a directory, a process group).
+ * A field that is not what main writes is dropped; a record that is not JSON is nothing to clean.
+ */
+function loadState(edges) {
+    const raw = edges.getState('cleanup');
+    const processes = loadProcesses(edges.getState('processes'));
+    const nothing = processes.length > 0 ? { builder: '', tempDir: '', processes } : undefined;
+    if (!raw)
+        return nothing;
+    let record;
+    try {
+        record = JSON.parse(raw);
+    }
+    catch {
+        return nothing;
+    }
+    if (!isObject(record))
+        return nothing;
+    return {
+        builder: typeof record.builder === 'string' && BUILDER_NAME.test(record.builder) ? record.builder : '',
+        buildx: buildxBin(record.buildx),
+        tempDir: tempDirectory(record.tempDir),
+        processes
+    };
+}
+// The names docker accepts for a builder; never one that buildx would read as a flag.
+const BUILDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** Only the two shapes findBuildx and installBuildx give: `docker buildx`, or a buildx binary itself. */
+function buildxBin(value) {
+    if (!isObject(value))
+        return undefined;
+    const { command, prefix, version } = value;
+    if (typeof command !== 'string' || typeof version !== 'string' || !Array.isArray(prefix))
+        return undefined;
+    if (!/^(unknown|\d+\.\d+\.\d+[-+0-9A-Za-z.]*)$/.test(version))
+        return undefined;
+    const plugin = command === 'docker' && prefix.length === 1 && prefix[0] === 'buildx';
+    const standalone = prefix.length === 0 &&
+        (command === 'buildx' || (node_path__WEBPACK_IMPORTED_MODULE_1___default().isAbsolute(command) && /^(docker-)?buildx(\.exe)?$/.test(node_path__WEBPACK_IMPORTED_MODULE_1___default().basename(command))));
+    if (!plugin && !standalone)
+        return undefined;
+    return { command, prefix: prefix, version };
+}
+/** Main's temporary directories are made by mkdtemp as <temp>/multiarch-XXXXXX. */
+function tempDirectory(value) {
+    if (typeof value !== 'string' || !node_path__WEBPACK_IMPORTED_MODULE_1___default().isAbsolute(value))
+        return '';
+    const normal = node_path__WEBPACK_IMPORTED_MODULE_1___default().normalize(value);
+    return normal === value && /^multiarch-[A-Za-z0-9]+$/.test(node_path__WEBPACK_IMPORTED_MODULE_1___default().basename(normal)) ? value : '';
+}
+function loadProcesses(raw) {
+    let parsed;
+    try {
+        parsed = raw ? JSON.parse(raw) : [];
+    }
+    catch {
+        return [];
+    }
+    if (!Array.isArray(parsed))
+        return [];
+    return parsed
+        .filter((p) => isObject(p) &&
+        Number.isSafeInteger(p.pid) &&
+        p.pid > 1 &&
+        typeof p.startTicks === 'string' &&
+        /^\d+$/.test(p.startTicks) &&
+        typeof p.bootId === 'string' &&
+        /^[0-9a-f-]{1,64}$/.test(p.bootId) &&
+        typeof p.command === 'string' &&
+        /^[\w.+-]{1,64}$/.test(p.command))
+        .map(({ pid, startTicks, bootId, command }) => ({ pid, startTicks, bootId, command }));
+}
+
+
+/***/ }),
+
+/***/ 9516:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   d: () => (/* binding */ InputError)
+/* harmony export */ });
+/**
+ * A bad input value, caught before any build or push. The message always names the input,
+ * the value given and what is accepted, so a user can fix the workflow without reading code.
+ */
+class InputError extends Error {
+    input;
+    value;
+    accepted;
+    constructor(input, value, accepted) {
+        super(`input "${input}": ${JSON.stringify(value)} is not accepted; expected ${accepted}`);
+        this.input = input;
+        this.value = value;
+        this.accepted = accepted;
+        this.name = 'InputError';
+    }
+}
+
+
+/***/ }),
+
+/***/ 9710:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   U$: () => (/* binding */ registryHost),
+/* harmony export */   eb: () => (/* binding */ parseImages),
+/* harmony export */   eg: () => (/* binding */ safeTag),
+/* harmony export */   z7: () => (/* binding */ validateTag),
+/* harmony export */   zZ: () => (/* binding */ parseImage)
+/* harmony export */ });
+/* unused harmony exports TAG_MAX_LENGTH, NAME_MAX_LENGTH */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9516);
+/* harmony import */ var _list_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7333);
+
+
+/** Registries refuse longer tags (distribution reference grammar). */
+const TAG_MAX_LENGTH = 128;
+/** Registries refuse longer repository names, domain included. */
+const NAME_MAX_LENGTH = 255;
+const ACCEPTED_IMAGE = 'an image name without tag or digest: [registry[:port]/]path, path components of lower-case letters, digits and separators (. _ __ -), e.g. ghcr.io/owner/app or owner/app';
+// distribution/reference grammar (after lower-casing)
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const DOMAIN_COMPONENT = '(?:[a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])';
+const DOMAIN = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-f:.]+\\])(?::[0-9]+)?$`);
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/**
+ * The registry host of an image name, by Docker's rule: the first path component when it looks like
+ * a host (has a dot or a port, or is localhost), else docker.io. The one home of this rule.
+ */
+function registryHost(name) {
+    const slash = name.indexOf('/');
+    const first = slash < 0 ? '' : name.slice(0, slash);
+    return slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
+}
+/**
+ * Validates and normalizes one image name from the `images` input: lower-cased (registries refuse
+ * upper-case owners, the most common push error), checked against the reference grammar, and
+ * refused when it carries a tag or digest (tags come from the `tags` input). Accepts `name=<ref>`.
+ */
+function parseImage(value, input = 'images') {
+    const given = value.trim();
+    const raw = given.startsWith('name=') ? given.slice('name='.length).trim() : given;
+    const fail = (why) => {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, given, `${ACCEPTED_IMAGE} (${why})`);
+    };
+    if (raw === '')
+        fail('empty name');
+    if (raw.includes('@'))
+        fail('a digest is not accepted in an image name');
+    const name = raw.toLowerCase();
+    const host = registryHost(name);
+    const hasDomain = name.startsWith(`${host}/`);
+    const domain = hasDomain ? host : '';
+    const path = hasDomain ? name.slice(host.length + 1) : name;
+    const components = path.split('/');
+    if (components[components.length - 1].includes(':'))
+        fail('a tag is not accepted in an image name; put tags in the "tags" input');
+    if (hasDomain && !DOMAIN.test(domain))
+        fail(`"${domain}" is not a valid registry host`);
+    for (const component of components) {
+        if (!PATH_COMPONENT.test(component))
+            fail(`"${component}" is not a valid path component`);
+    }
+    if (name.length > NAME_MAX_LENGTH)
+        fail(`longer than ${NAME_MAX_LENGTH} characters`);
+    return name;
+}
+/**
+ * Parses the whole `images` input: one image a line (or comma separated), or metadata-action's
+ * csv form `name=ghcr.io/owner/app,enable=false`, where `name=` may be left out
+ * (`ghcr.io/owner/app,enable=false`). Returns the enabled names, normalized, once each.
+ */
+function parseImages(raw, input = 'images') {
+    const names = [];
+    for (const line of (0,_list_js__WEBPACK_IMPORTED_MODULE_1__/* .parseList */ .E)(raw)) {
+        if (!line.includes('=')) {
+            for (const item of (0,_list_js__WEBPACK_IMPORTED_MODULE_1__/* .parseList */ .E)(line, { comma: true }))
+                names.push(parseImage(item, input));
+            continue;
+        }
+        let name;
+        let enable = true;
+        for (const [key, value] of (0,_list_js__WEBPACK_IMPORTED_MODULE_1__/* .parseKeyValues */ .H)(line)) {
+            // A field without `=` is the name, as metadata-action reads `ghcr.io/owner/app,enable=false`.
+            if (value === '' && !/^(name|enable)$/i.test(key) && !line.includes(`${key}=`)) {
+                if (name !== undefined)
+                    throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, line, 'one image a line: [name=]<image>[,enable=true|false]');
+                name = parseImage(key, input);
+                continue;
+            }
+            switch (key.toLowerCase()) {
+                case 'name':
+                    if (name !== undefined)
+                        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, line, 'one image a line: [name=]<image>[,enable=true|false]');
+                    name = parseImage(value, input);
+                    break;
+                case 'enable':
+                    if (!/^(true|false)$/i.test(value))
+                        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, line, 'enable=true or enable=false');
+                    enable = value.toLowerCase() === 'true';
+                    break;
+                default:
+                    throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, line, '[name=]<image>[,enable=true|false]');
+            }
+        }
+        if (name === undefined)
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, line, '[name=]<image>[,enable=true|false]');
+        if (enable)
+            names.push(name);
+    }
+    return [...new Set(names)];
+}
+/**
+ * Turns any text into a tag a registry accepts: runs of characters outside [A-Za-z0-9_.-] (slashes
+ * included) become one `-`, leading `.` and `-` are dropped, and the result is cut to 128 characters.
+ * May return '' when nothing usable is left.
+ */
+function safeTag(value) {
+    return value
+        .replace(/[^A-Za-z0-9_.-]+/g, '-')
+        .replace(/^[.-]+/, '')
+        .slice(0, TAG_MAX_LENGTH);
+}
+/** Checks a tag the user wrote verbatim; returns it unchanged or throws naming the input. */
+function validateTag(tag, input = 'tags') {
+    if (!TAG.test(tag)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, tag, `a tag of 1 to ${TAG_MAX_LENGTH} characters from [A-Za-z0-9_.-], not starting with "." or "-"`);
+    }
+    return tag;
+}
+
+
+/***/ }),
+
+/***/ 7333:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  H: () => (/* binding */ parseKeyValues),
+  E: () => (/* binding */ parseList)
+});
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/CsvError.js
 class CsvError extends Error {
   constructor(code, message, options, ...contexts) {
     if (Array.isArray(message)) message = message.join(" ").trim();
@@ -31782,14 +36065,14 @@ class CsvError extends Error {
 
 
 
-;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/utils/is_object.js
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/is_object.js
 const is_object = function (obj) {
   return typeof obj === "object" && obj !== null && !Array.isArray(obj);
 };
 
 
 
-;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/api/normalize_columns_array.js
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_columns_array.js
 
 
 
@@ -31823,7 +36106,7 @@ const normalize_columns_array = function (columns) {
 
 
 
-;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/utils/ResizeableBuffer.js
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/ResizeableBuffer.js
 class ResizeableBuffer {
   constructor(size = 100) {
     this.size = size;
@@ -31888,7 +36171,7 @@ class ResizeableBuffer {
 
 /* harmony default export */ const utils_ResizeableBuffer = (ResizeableBuffer);
 
-;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/api/init_state.js
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/init_state.js
 
 
 const init_state = function (options) {
@@ -32004,7 +36287,7 @@ const init_state = function (options) {
 
 
 
-;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/utils/underscore.js
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/underscore.js
 const underscore = function (str) {
   return str.replace(/([A-Z])/g, function (_, match) {
     return "_" + match.toLowerCase();
@@ -32013,7 +36296,7 @@ const underscore = function (str) {
 
 
 
-;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/api/normalize_options.js
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_options.js
 
 
 
@@ -32777,7 +37060,7 @@ const normalize_options = function (opts) {
 
 
 
-;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/utils/delimiter_discover.js
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/delimiter_discover.js
 
 
 
@@ -32844,7 +37127,7 @@ const std = function (array) {
 
 
 
-;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/api/index.js
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/index.js
 
 
 
@@ -33814,7 +38097,7 @@ const transform = function (original_options = {}) {
 
 
 
-;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/sync.js
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/sync.js
 
 
 
@@ -33892,3015 +38175,81 @@ function unquote(value) {
     return value;
 }
 
-;// CONCATENATED MODULE: ./src/plan/platforms.ts
 
-const RULES = {
-    amd64: { variants: ['', 'v2', 'v3', 'v4'], dropped: ['v1'] },
-    '386': { variants: [''] },
-    arm64: { variants: [''], dropped: ['v8'] },
-    arm: { variants: ['v5', 'v6', 'v7'], defaultVariant: 'v7' },
-    ppc64le: { variants: [''] },
-    s390x: { variants: [''] },
-    riscv64: { variants: [''] },
-    mips64le: { variants: [''] },
-    loong64: { variants: [''] }
-};
-// Other names for the same machine, as uname, Debian and containerd spell them. An alias that
-// implies a variant (armhf is arm/v7) cannot be combined with another variant.
-const ALIASES = {
-    x86_64: { arch: 'amd64' },
-    'x86-64': { arch: 'amd64' },
-    i386: { arch: '386' },
-    aarch64: { arch: 'arm64' },
-    armhf: { arch: 'arm', variant: 'v7' },
-    armv7: { arch: 'arm', variant: 'v7' },
-    armv7l: { arch: 'arm', variant: 'v7' },
-    armel: { arch: 'arm', variant: 'v6' },
-    armv6: { arch: 'arm', variant: 'v6' },
-    armv6l: { arch: 'arm', variant: 'v6' },
-    armv5: { arch: 'arm', variant: 'v5' },
-    ppc64el: { arch: 'ppc64le' },
-    mips64el: { arch: 'mips64le' },
-    loongarch64: { arch: 'loong64' }
-};
-// The order the error message lists them in: most used first (an object cannot keep it: '386' sorts first).
-const ORDER = ['amd64', 'arm64', 'arm', '386', 'ppc64le', 's390x', 'riscv64', 'mips64le', 'loong64'];
-/** Every platform id accepted, in the order the error message lists them. */
-const ACCEPTED_PLATFORMS = ORDER.flatMap((arch) => RULES[arch].variants.map((variant) => formatId('linux', arch, variant || RULES[arch].defaultVariant)));
-/**
- * Parses the `platforms` list into normalised platforms, in the order given. Rejects an empty
- * list, anything not buildable here (with the closest accepted spelling when one is obvious)
- * and the same platform twice under any spelling.
- */
-function parsePlatforms(items, input = 'platforms') {
-    const given = items.map((item) => item.trim()).filter((item) => item !== '');
-    if (given.length === 0) {
-        throw new errors/* InputError */.d(input, items.join(','), 'at least one platform, e.g. linux/amd64,linux/arm64');
-    }
-    const seen = new Map();
-    const out = [];
-    for (const raw of given) {
-        const platform = normalise(raw);
-        if (!platform)
-            throw new errors/* InputError */.d(input, raw, acceptedText(raw));
-        const first = seen.get(platform.id);
-        if (first !== undefined) {
-            throw new errors/* InputError */.d(input, raw, `each platform once, but this is ${platform.id}, already given as "${first}"`);
-        }
-        seen.set(platform.id, raw);
-        out.push(platform);
-    }
-    return out;
-}
-/** The platform of the machine this process runs on, from Node's names for it. */
-function nativePlatform(nodeArch = process.arch, os = process.platform) {
-    const arch = NODE_ARCH[nodeArch];
-    if (!arch)
-        throw new Error(`unsupported host architecture "${nodeArch}": expected one of ${Object.keys(NODE_ARCH).join(', ')}`);
-    const hostOs = os === 'win32' ? 'windows' : os;
-    // Node does not tell arm v6 from v7 without process.config; v7 is what 32-bit arm runners are.
-    const variant = arch === 'arm' ? 'v7' : undefined;
-    return { os: hostOs, arch, variant, id: formatId(hostOs, arch, variant) };
-}
-const NODE_ARCH = {
-    x64: 'amd64',
-    ia32: '386',
-    arm64: 'arm64',
-    arm: 'arm',
-    ppc64: 'ppc64le',
-    s390x: 's390x',
-    riscv64: 'riscv64',
-    mips64el: 'mips64le',
-    loong64: 'loong64'
-};
-/** The binfmt_misc handler (as qemu-user-static and tonistiigi/binfmt name it) that runs this platform's binaries. */
-function emulatorFor(platform) {
-    return EMULATOR[platform.arch];
-}
-const EMULATOR = {
-    amd64: 'qemu-x86_64',
-    '386': 'qemu-i386',
-    arm64: 'qemu-aarch64',
-    arm: 'qemu-arm',
-    ppc64le: 'qemu-ppc64le',
-    s390x: 'qemu-s390x',
-    riscv64: 'qemu-riscv64',
-    mips64le: 'qemu-mips64el',
-    loong64: 'qemu-loongarch64'
-};
-/** The architecture name `tonistiigi/binfmt --install` accepts for this platform. */
-function binfmtName(platform) {
-    return platform.arch;
-}
-/**
- * Whether the host's CPU runs this platform's binaries without an emulator. amd64 hosts run 386.
- * arm64 hosts are not trusted with arm/v7: many arm64 server CPUs (and runners) lack AArch32, so
- * arm/v7 there goes through qemu-arm like any other foreign platform (its handler check decides).
- */
-function runsNatively(platform, native) {
-    if (platform.os !== native.os)
-        return false;
-    if (platform.arch === native.arch) {
-        if (platform.arch !== 'arm')
-            return true;
-        return armLevel(platform.variant) <= armLevel(native.variant);
-    }
-    return platform.arch === '386' && native.arch === 'amd64';
-}
-function armLevel(variant) {
-    return Number((variant ?? 'v7').slice(1));
-}
-function normalise(raw) {
-    const parts = raw.toLowerCase().split('/');
-    if (parts.length > 3 || parts.some((part) => part === ''))
-        return undefined;
-    // A bare architecture (`arm64`) means a Linux one, as buildx and containerd read it.
-    const [os, archName, variantName] = parts.length === 1 ? ['linux', parts[0], undefined] : parts;
-    if (os !== 'linux')
-        return undefined;
-    const alias = ALIASES[archName];
-    const arch = alias?.arch ?? archName;
-    if (!(arch in RULES))
-        return undefined;
-    const rule = RULES[arch];
-    if (alias?.variant && variantName !== undefined)
-        return undefined;
-    let variant = alias?.variant ?? variantName ?? '';
-    if (/^\d+$/.test(variant))
-        variant = `v${variant}`;
-    if (rule.dropped?.includes(variant))
-        variant = '';
-    if (variant === '' && rule.defaultVariant)
-        variant = rule.defaultVariant;
-    if (!rule.variants.includes(variant))
-        return undefined;
-    return { os, arch: arch, variant: variant || undefined, id: formatId(os, arch, variant) };
-}
-function formatId(os, arch, variant) {
-    return variant ? `${os}/${arch}/${variant}` : `${os}/${arch}`;
-}
-function acceptedText(raw) {
-    const hint = suggest(raw);
-    return `one of ${ACCEPTED_PLATFORMS.join(', ')}${hint ? `; did you mean ${hint}?` : ''}`;
-}
-// Every spelling that parses, with and without `linux/`, mapped to its canonical id: a typo is
-// compared with all of them so `linux/aarch46` finds linux/arm64 as readily as `linux/amd46` finds amd64.
-const SPELLINGS = (() => {
-    const names = [
-        ...ACCEPTED_PLATFORMS.map((id) => id.slice('linux/'.length)),
-        ...ORDER.flatMap((arch) => (RULES[arch].dropped ?? []).map((variant) => `${arch}/${variant}`)),
-        ...Object.keys(ALIASES)
-    ];
-    const out = [];
-    for (const name of names) {
-        const id = normalise(`linux/${name}`)?.id;
-        if (id)
-            out.push([name, id], [`linux/${name}`, id]);
-    }
-    return out;
-})();
-/** The one accepted platform within a couple of keystrokes of `raw`, if there is exactly one. */
-function suggest(raw) {
-    const text = raw.toLowerCase();
-    let best = Infinity;
-    let ids = new Set();
-    for (const [spelling, id] of SPELLINGS) {
-        const d = editDistance(text, spelling);
-        if (d < best) {
-            best = d;
-            ids = new Set([id]);
-        }
-        else if (d === best) {
-            ids.add(id);
-        }
-    }
-    return best <= 2 && ids.size === 1 ? [...ids][0] : undefined;
-}
-/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps cost 1. */
-function editDistance(a, b) {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)]);
-    for (let j = 1; j <= b.length; j++)
-        d[0][j] = j;
-    for (let i = 1; i <= a.length; i++) {
-        for (let j = 1; j <= b.length; j++) {
-            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-                d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-        }
-    }
-    return d[a.length][b.length];
-}
+/***/ }),
 
-;// CONCATENATED MODULE: ./src/plan/image.ts
+/***/ 2960:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-/** Registries refuse longer tags (distribution reference grammar). */
-const TAG_MAX_LENGTH = 128;
-/** Registries refuse longer repository names, domain included. */
-const NAME_MAX_LENGTH = 255;
-const ACCEPTED_IMAGE = 'an image name without tag or digest: [registry[:port]/]path, path components of lower-case letters, digits and separators (. _ __ -), e.g. ghcr.io/owner/app or owner/app';
-// distribution/reference grammar (after lower-casing)
-const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const DOMAIN_COMPONENT = '(?:[a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])';
-const DOMAIN = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-f:.]+\\])(?::[0-9]+)?$`);
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-/**
- * Validates and normalizes one image name from the `images` input: lower-cased (registries refuse
- * upper-case owners, the most common push error), checked against the reference grammar, and
- * refused when it carries a tag or digest (tags come from the `tags` input). Accepts `name=<ref>`.
- */
-function parseImage(value, input = 'images') {
-    const given = value.trim();
-    const raw = given.startsWith('name=') ? given.slice('name='.length).trim() : given;
-    const fail = (why) => {
-        throw new errors/* InputError */.d(input, given, `${ACCEPTED_IMAGE} (${why})`);
-    };
-    if (raw === '')
-        fail('empty name');
-    if (raw.includes('@'))
-        fail('a digest is not accepted in an image name');
-    const name = raw.toLowerCase();
-    const slash = name.indexOf('/');
-    const first = slash < 0 ? '' : name.slice(0, slash);
-    // Docker's rule: the first component is a registry when it looks like a host.
-    const hasDomain = slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
-    const domain = hasDomain ? first : '';
-    const path = hasDomain ? name.slice(slash + 1) : name;
-    const components = path.split('/');
-    if (components[components.length - 1].includes(':'))
-        fail('a tag is not accepted in an image name; put tags in the "tags" input');
-    if (hasDomain && !DOMAIN.test(domain))
-        fail(`"${domain}" is not a valid registry host`);
-    for (const component of components) {
-        if (!PATH_COMPONENT.test(component))
-            fail(`"${component}" is not a valid path component`);
-    }
-    if (name.length > NAME_MAX_LENGTH)
-        fail(`longer than ${NAME_MAX_LENGTH} characters`);
-    return name;
-}
-/**
- * Parses the whole `images` input: one image a line (or comma separated), or metadata-action's
- * csv form `name=ghcr.io/owner/app,enable=false`. Returns the enabled names, normalized, once each.
- */
-function parseImages(raw, input = 'images') {
-    const names = [];
-    for (const line of parseList(raw)) {
-        if (!line.includes('=')) {
-            for (const item of parseList(line, { comma: true }))
-                names.push(parseImage(item, input));
-            continue;
-        }
-        let name;
-        let enable = true;
-        for (const [key, value] of parseKeyValues(line)) {
-            switch (key.toLowerCase()) {
-                case 'name':
-                    name = parseImage(value, input);
-                    break;
-                case 'enable':
-                    if (!/^(true|false)$/i.test(value))
-                        throw new errors/* InputError */.d(input, line, 'enable=true or enable=false');
-                    enable = value.toLowerCase() === 'true';
-                    break;
-                default:
-                    throw new errors/* InputError */.d(input, line, 'name=<image>[,enable=true|false]');
-            }
-        }
-        if (name === undefined)
-            throw new errors/* InputError */.d(input, line, 'name=<image>[,enable=true|false]');
-        if (enable)
-            names.push(name);
-    }
-    return [...new Set(names)];
-}
-/**
- * Turns any text into a tag a registry accepts: runs of characters outside [A-Za-z0-9_.-] (slashes
- * included) become one `-`, leading `.` and `-` are dropped, and the result is cut to 128 characters.
- * May return '' when nothing usable is left.
- */
-function safeTag(value) {
-    return value
-        .replace(/[^A-Za-z0-9_.-]+/g, '-')
-        .replace(/^[.-]+/, '')
-        .slice(0, TAG_MAX_LENGTH);
-}
-/** Checks a tag the user wrote verbatim; returns it unchanged or throws naming the input. */
-function validateTag(tag, input = 'tags') {
-    if (!TAG.test(tag)) {
-        throw new errors/* InputError */.d(input, tag, `a tag of 1 to ${TAG_MAX_LENGTH} characters from [A-Za-z0-9_.-], not starting with "." or "-"`);
-    }
-    return tag;
-}
-
-// EXTERNAL MODULE: ./src/plan/versions.ts
-var versions = __nccwpck_require__(4413);
-;// CONCATENATED MODULE: ./src/plan/matrix.ts
-
-
-/*
- * The hand-off between matrix legs and the merge job goes through the registry itself: each leg
- * tags its by-digest push with a name made of the commit, the run and the platform, so the merge
- * finds every leg from the image name alone, and two runs (of one commit or of two) never mix.
- */
-function platformSlug(platforms) {
-    return platforms.map((p) => p.id.replace(/\//g, '-')).join('_');
-}
-/** `leg-<sha7>-<run>-<platform>`: where a leg leaves its result for the merge. */
-function legTag(context, runId, platforms) {
-    return safeTag(`leg-${context.sha.slice(0, 7)}-${runId}-${platformSlug(platforms)}`);
-}
-/** Explicit `digests` (image@sha256:… or a bare sha256:…, which means the first image). */
-function parseDigestRefs(items, image) {
-    return items.map((item) => {
-        if (/^sha256:[0-9a-f]{64}$/.test(item))
-            return `${image}@${item}`;
-        if (/^[^@\s]+@sha256:[0-9a-f]{64}$/.test(item))
-            return item;
-        throw new errors/* InputError */.d('digests', item, 'image@sha256:<64 hex> or sha256:<64 hex> references, one a line');
-    });
-}
-/**
- * Which cache tags a build reads and writes. The default branch and releases write `<tag>`;
- * another branch or a pull request writes its own `<tag>-<branch>` and reads the default
- * branch's as a fallback, so it never evicts it. A matrix leg adds its platform, so legs never
- * overwrite each other's cache.
- */
-function cacheScope(context, tag, leg) {
-    const legPart = leg ? `-${platformSlug(leg)}` : '';
-    const base = safeTag(`${tag}${legPart}`);
-    const branch = /^refs\/heads\/(.+)$/.exec(context.ref)?.[1];
-    const pr = /^refs\/pull\/(\d+)\//.exec(context.ref)?.[1];
-    const onDefault = branch !== undefined && branch === (context.repo.defaultBranch ?? 'main');
-    if (context.ref.startsWith('refs/tags/') || onDefault || (!branch && !pr))
-        return { write: base, readOnly: [] };
-    const scope = pr ? `pr-${pr}` : branch;
-    return { write: safeTag(`${base}-${scope}`), readOnly: [base] };
-}
-
-// EXTERNAL MODULE: ../../main/node_modules/semver/index.js
-var semver = __nccwpck_require__(6626);
-var semver_default = /*#__PURE__*/__nccwpck_require__.n(semver);
-;// CONCATENATED MODULE: ./src/plan/dates.ts
-/**
- * Date rendering for tag and label expressions (`{{date 'YYYYMMDD' tz='Asia/Tokyo'}}`), with the
- * common moment.js format tokens, so that patterns written for docker/metadata-action keep working.
- * Built on Intl only: no date library in the bundle.
- */
-const MONTHS = [
-    'January',
-    'February',
-    'March',
-    'April',
-    'May',
-    'June',
-    'July',
-    'August',
-    'September',
-    'October',
-    'November',
-    'December'
-];
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-/** moment's default format, used when an expression gives none */
-const DEFAULT_DATE_FORMAT = 'YYYY-MM-DDTHH:mm:ssZ';
-// Longest tokens first so that `YYYY` is not read as two `YY`; `[...]` is moment's literal escape.
-const TOKENS = /\[([^\]]*)\]|YYYY|YY|Q|MMMM|MMM|MM|M|Do|DD|D|dddd|ddd|d|HH|H|hh|h|mm|m|ss|s|SSS|SS|S|A|a|ZZ|Z|X|x/g;
-/** Whether Intl knows the IANA time zone (`UTC`, `Europe/Paris`, `Asia/Tokyo`, …). */
-function isValidTimeZone(timeZone) {
-    try {
-        new Intl.DateTimeFormat('en-US', { timeZone });
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-function fieldsIn(date, timeZone) {
-    const parts = new Intl.DateTimeFormat('en-US', {
-        timeZone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: 'numeric',
-        second: 'numeric',
-        weekday: 'long'
-    }).formatToParts(date);
-    const get = (type) => parts.find((p) => p.type === type)?.value ?? '0';
-    const year = Number(get('year'));
-    const month = Number(get('month'));
-    const day = Number(get('day'));
-    const hour = Number(get('hour')) % 24;
-    const minute = Number(get('minute'));
-    const second = Number(get('second'));
-    const millisecond = date.getUTCMilliseconds();
-    const wall = Date.UTC(year, month - 1, day, hour, minute, second, millisecond);
-    return {
-        year,
-        month,
-        day,
-        weekday: WEEKDAYS.indexOf(get('weekday')),
-        hour,
-        minute,
-        second,
-        millisecond,
-        offsetMinutes: Math.round((wall - date.getTime()) / 60000)
-    };
-}
-function pad(value, width) {
-    return String(value).padStart(width, '0');
-}
-function ordinal(n) {
-    const tens = n % 100;
-    if (tens >= 11 && tens <= 13)
-        return `${n}th`;
-    return `${n}${['th', 'st', 'nd', 'rd'][n % 10] ?? 'th'}`;
-}
-function offset(minutes, colon) {
-    const sign = minutes < 0 ? '-' : '+';
-    const abs = Math.abs(minutes);
-    return `${sign}${pad(Math.floor(abs / 60), 2)}${colon ? ':' : ''}${pad(abs % 60, 2)}`;
-}
-/**
- * Renders `date` in `timeZone` (default UTC) with moment-style tokens: YYYY YY Q MMMM MMM MM M Do DD D
- * dddd ddd d HH H hh h mm m ss s SSS SS S A a ZZ Z X x, and `[literal]` text. Other characters are kept.
- * Throws a RangeError for an unknown time zone.
- */
-function formatDate(date, format = DEFAULT_DATE_FORMAT, timeZone = 'UTC') {
-    const f = fieldsIn(date, timeZone);
-    const hour12 = f.hour % 12 === 0 ? 12 : f.hour % 12;
-    return format.replace(TOKENS, (token, literal) => {
-        if (literal !== undefined)
-            return literal;
-        switch (token) {
-            case 'YYYY':
-                return pad(f.year, 4);
-            case 'YY':
-                return pad(f.year % 100, 2);
-            case 'Q':
-                return String(Math.floor((f.month - 1) / 3) + 1);
-            case 'MMMM':
-                return MONTHS[f.month - 1];
-            case 'MMM':
-                return MONTHS[f.month - 1].slice(0, 3);
-            case 'MM':
-                return pad(f.month, 2);
-            case 'M':
-                return String(f.month);
-            case 'Do':
-                return ordinal(f.day);
-            case 'DD':
-                return pad(f.day, 2);
-            case 'D':
-                return String(f.day);
-            case 'dddd':
-                return WEEKDAYS[f.weekday];
-            case 'ddd':
-                return WEEKDAYS[f.weekday].slice(0, 3);
-            case 'd':
-                return String(f.weekday);
-            case 'HH':
-                return pad(f.hour, 2);
-            case 'H':
-                return String(f.hour);
-            case 'hh':
-                return pad(hour12, 2);
-            case 'h':
-                return String(hour12);
-            case 'mm':
-                return pad(f.minute, 2);
-            case 'm':
-                return String(f.minute);
-            case 'ss':
-                return pad(f.second, 2);
-            case 's':
-                return String(f.second);
-            case 'SSS':
-                return pad(f.millisecond, 3);
-            case 'SS':
-                return pad(Math.floor(f.millisecond / 10), 2);
-            case 'S':
-                return String(Math.floor(f.millisecond / 100));
-            case 'A':
-                return f.hour < 12 ? 'AM' : 'PM';
-            case 'a':
-                return f.hour < 12 ? 'am' : 'pm';
-            case 'ZZ':
-                return offset(f.offsetMinutes, false);
-            case 'Z':
-                return offset(f.offsetMinutes, true);
-            case 'X':
-                return String(Math.floor(date.getTime() / 1000));
-            case 'x':
-                return String(date.getTime());
-            default:
-                return token;
-        }
-    });
-}
-
-;// CONCATENATED MODULE: ./src/plan/tags.ts
-
-
-
-
-
-const DEFAULT_PRIORITIES = {
-    schedule: 1000,
-    semver: 900,
-    pep440: 900,
-    match: 800,
-    edge: 700,
-    ref: 600,
-    raw: 200,
-    sha: 100
-};
-const REF_PRIORITIES = { branch: 600, tag: 500, pr: 400 };
-const SHORT_SHA = 7;
-const ACCEPTED_RULE = 'one rule a line: type=semver|pep440,pattern=… | type=match,pattern=…[,group=N] | type=ref,event=branch|tag|pr | type=sha[,format=short|long] | type=raw,value=… | type=edge[,branch=…] | type=schedule[,pattern=…], with enable=true|false, priority=<integer>, prefix=, suffix=; or a bare tag';
-const COMMON_ATTRS = ['type', 'enable', 'priority', 'prefix', 'suffix'];
-const TYPE_ATTRS = {
-    schedule: ['pattern'],
-    semver: ['pattern', 'value'],
-    pep440: ['pattern', 'value'],
-    match: ['pattern', 'group', 'value'],
-    edge: ['branch'],
-    ref: ['event'],
-    raw: ['value'],
-    sha: ['format']
-};
-const GLOBAL_EXPRESSIONS = ['branch', 'tag', 'sha', 'base_ref', 'is_default_branch', 'date', 'commit_date'];
-const VERSION_EXPRESSIONS = ['raw', 'version', 'major', 'minor', 'patch'];
-const DATE_EXPRESSIONS = ['date', 'commit_date'];
-function parseTemplate(text) {
-    const parts = [];
-    let rest = text;
-    for (;;) {
-        const open = rest.indexOf('{{');
-        if (open < 0)
-            break;
-        const close = rest.indexOf('}}', open + 2);
-        if (close < 0)
-            throw new Error(`"{{" without "}}" in ${JSON.stringify(text)}`);
-        if (open > 0)
-            parts.push(rest.slice(0, open));
-        parts.push(parseExpression(rest.slice(open + 2, close)));
-        rest = rest.slice(close + 2);
-    }
-    if (rest !== '')
-        parts.push(rest);
-    return parts;
-}
-function parseExpression(body) {
-    const tokens = body.match(/[A-Za-z_][\w-]*='[^']*'|[A-Za-z_][\w-]*="[^"]*"|[A-Za-z_][\w-]*=\S+|'[^']*'|"[^"]*"|\S+/g) ?? [];
-    const [name, ...rest] = tokens;
-    if (!name || !/^[A-Za-z_]\w*$/.test(name))
-        throw new Error(`empty or malformed expression {{${body}}}`);
-    const args = [];
-    const hash = {};
-    for (const token of rest) {
-        const eq = /^([A-Za-z_][\w-]*)=(.*)$/.exec(token);
-        if (eq)
-            hash[eq[1]] = tags_unquote(eq[2]);
-        else
-            args.push(tags_unquote(token));
-    }
-    return { name, args, hash };
-}
-function tags_unquote(token) {
-    return /^'.*'$|^".*"$/.test(token) ? token.slice(1, -1) : token;
-}
-/** Checks names and arguments without rendering, so a bad rule fails while inputs are read. */
-function checkTemplate(text, allowed) {
-    for (const part of parseTemplate(text)) {
-        if (typeof part === 'string')
-            continue;
-        if (!allowed.includes(part.name))
-            throw new Error(`unknown expression {{${part.name}}}; known here: ${allowed.join(', ')}`);
-        const isDate = DATE_EXPRESSIONS.includes(part.name);
-        if (!isDate && (part.args.length > 0 || Object.keys(part.hash).length > 0))
-            throw new Error(`{{${part.name}}} takes no arguments`);
-        if (isDate) {
-            if (part.args.length > 1)
-                throw new Error(`{{${part.name}}} takes one format, e.g. {{${part.name} 'YYYYMMDD'}}`);
-            for (const [key, value] of Object.entries(part.hash)) {
-                if (key !== 'tz')
-                    throw new Error(`{{${part.name}}} knows only tz=, not ${key}=`);
-                if (!isValidTimeZone(value))
-                    throw new Error(`unknown time zone ${JSON.stringify(value)}`);
-            }
-        }
-    }
-}
-function render(text, resolve) {
-    return parseTemplate(text)
-        .map((part) => (typeof part === 'string' ? part : resolve(part)))
-        .join('');
-}
-/** Which names a template uses, e.g. to tell `{{major}}.{{minor}}` from `{{version}}`. */
-function usedNames(text) {
-    return new Set(parseTemplate(text).flatMap((part) => (typeof part === 'string' ? [] : [part.name])));
-}
-// ---------------------------------------------------------------------------------------------
-// Global expressions ({{branch}}, {{sha}}, {{date …}}, …), also used for labels and annotations.
-function refName(ref, kind) {
-    const prefix = `refs/${kind}/`;
-    return ref.startsWith(prefix) ? ref.slice(prefix.length) : '';
-}
-function prNumber(context) {
-    const fromRef = /^refs\/pull\/(\d+)\//.exec(context.ref);
-    if (fromRef)
-        return fromRef[1];
-    return context.pr ? String(context.pr.number) : '';
-}
-// Events that always run on the default branch's last commit (as metadata-action).
-const DEFAULT_BRANCH_EVENTS = /^(schedule|create|issues|issue_comment|discussion|discussion_comment)$/;
-function isDefaultBranch(context) {
-    const branch = refName(context.ref, 'heads');
-    if (branch === '')
-        return false;
-    if (context.repo.defaultBranch !== undefined && branch === context.repo.defaultBranch)
-        return true;
-    return DEFAULT_BRANCH_EVENTS.test(context.eventName);
-}
-/** The build's clock: SOURCE_DATE_EPOCH when set, as reproducible builds expect; else `now`. */
-function buildDate(context, now) {
-    return context.sourceDateEpoch ?? now;
-}
-/** The commit's time (SOURCE_DATE_EPOCH wins), falling back to `now` when unknown. */
-function commitDate(context, now) {
-    return context.sourceDateEpoch ?? context.commitDate ?? now;
-}
-function globalResolver(context, now) {
-    return (e) => {
-        switch (e.name) {
-            case 'branch':
-                return refName(context.ref, 'heads');
-            case 'tag':
-                return refName(context.ref, 'tags');
-            case 'sha':
-                return context.sha.slice(0, SHORT_SHA);
-            case 'base_ref':
-                return context.pr?.baseRef ?? '';
-            case 'is_default_branch':
-                return String(isDefaultBranch(context));
-            case 'date':
-                return formatDate(buildDate(context, now), e.args[0] ?? DEFAULT_DATE_FORMAT, e.hash.tz ?? 'UTC');
-            case 'commit_date':
-                return formatDate(commitDate(context, now), e.args[0] ?? DEFAULT_DATE_FORMAT, e.hash.tz ?? 'UTC');
-            default:
-                throw new Error(`unknown expression {{${e.name}}}`);
-        }
-    };
-}
-/**
- * Expands the global expressions ({{branch}}, {{tag}}, {{sha}}, {{base_ref}}, {{is_default_branch}},
- * {{date 'fmt' tz='…'}}, {{commit_date 'fmt'}}) in a label or annotation value. Throws an Error naming
- * the bad expression; callers wrap it in an InputError for their input.
- */
-function expandExpressions(text, context, now) {
-    checkTemplate(text, GLOBAL_EXPRESSIONS);
-    return render(text, globalResolver(context, now));
-}
-// ---------------------------------------------------------------------------------------------
-// Versions
-/** PEP 440, as the spec's appendix defines it (case-insensitive, optional leading v). */
-const PEP440 = /^\s*v?(?:(?:(\d+)!)?(\d+(?:\.\d+)*)(?:[-_.]?(a|b|c|rc|alpha|beta|pre|preview)[-_.]?(\d+)?)?(?:-(\d+)|[-_.]?(post|rev|r)[-_.]?(\d+)?)?(?:[-_.]?(dev)[-_.]?(\d+)?)?)(?:\+([a-z0-9]+(?:[-_.][a-z0-9]+)*))?\s*$/i;
-/** Parses and normalizes a PEP 440 version; undefined when it does not conform. */
-function parsePep440(text) {
-    const m = PEP440.exec(text);
-    if (!m)
-        return undefined;
-    const epoch = m[1] ? Number(m[1]) : 0;
-    const release = m[2].split('.').map(Number);
-    const preLabel = m[3]?.toLowerCase();
-    const pre = preLabel
-        ? {
-            label: { a: 'a', alpha: 'a', b: 'b', beta: 'b' }[preLabel] ?? 'rc',
-            number: Number(m[4] ?? 0)
-        }
-        : undefined;
-    const post = m[5] !== undefined ? Number(m[5]) : m[6] !== undefined ? Number(m[7] ?? 0) : undefined;
-    const dev = m[8] !== undefined ? Number(m[9] ?? 0) : undefined;
-    const local = m[10]?.toLowerCase().replace(/[-_]/g, '.');
-    let normalized = `${epoch ? `${epoch}!` : ''}${release.join('.')}`;
-    if (pre)
-        normalized += `${pre.label}${pre.number}`;
-    if (post !== undefined)
-        normalized += `.post${post}`;
-    if (dev !== undefined)
-        normalized += `.dev${dev}`;
-    if (local)
-        normalized += `+${local}`;
-    return { epoch, release, pre, post, dev, local, normalized };
-}
-function semverInfo(raw) {
-    if (!semver_default().valid(raw))
-        return undefined;
-    const v = semver_default().parse(raw, { loose: true });
-    if (!v)
-        return undefined;
-    return { version: v.version, major: v.major, minor: v.minor, patch: v.patch, prerelease: v.prerelease.join('.') };
-}
-function pep440Info(raw) {
-    const v = parsePep440(raw);
-    if (!v)
-        return undefined;
-    const prerelease = [
-        v.pre ? `${v.pre.label}${v.pre.number}` : '',
-        v.post !== undefined ? `post${v.post}` : '',
-        v.dev !== undefined ? `dev${v.dev}` : ''
-    ]
-        .filter((s) => s !== '')
-        .join('.');
-    return { version: v.normalized, major: v.release[0], minor: v.release[1] ?? 0, patch: v.release[2] ?? 0, prerelease };
-}
-/** A git tag or value that names a pre-release (semver `-rc.1`, PEP 440 `rc1`/`dev1`) must not become latest. */
-function looksPreRelease(text) {
-    const sv = semver_default().parse(text, { loose: true });
-    if (sv)
-        return sv.prerelease.length > 0;
-    const pv = parsePep440(text);
-    return pv !== undefined && (pv.pre !== undefined || pv.dev !== undefined);
-}
-// ---------------------------------------------------------------------------------------------
-// Parsing the inputs
-/** The rules used when `tags` is empty: branch, PR, semver release tags and the sha. */
-function defaultTagRules() {
-    return [
-        makeRule('type=ref,event=branch', { type: 'ref', event: 'branch' }),
-        makeRule('type=ref,event=pr', { type: 'ref', event: 'pr', prefix: 'pr-' }),
-        makeRule('type=semver,pattern={{version}}', { type: 'semver', pattern: '{{version}}' }),
-        makeRule('type=semver,pattern={{major}}.{{minor}}', { type: 'semver', pattern: '{{major}}.{{minor}}' }),
-        makeRule('type=semver,pattern={{major}}', { type: 'semver', pattern: '{{major}}', skipMajorZero: true }),
-        makeRule('type=sha', { type: 'sha', prefix: 'sha-', format: 'short' })
-    ];
-}
-function makeRule(raw, rule) {
-    const priority = rule.type === 'ref' && rule.event ? REF_PRIORITIES[rule.event] : DEFAULT_PRIORITIES[rule.type];
-    return { raw, enable: 'true', priority, ...rule };
-}
-/**
- * Parses the `tags` input: one metadata-action rule a line (real CSV: quote a field that holds a
- * comma, e.g. `"pattern=\d{1,3}"`); a line without `type=` is a raw tag. Empty input gives the
- * defaults. Throws InputError('tags', line, …) for an unknown type or attribute, a missing or bad value.
- */
-function parseTagRules(raw) {
-    const lines = parseList(raw);
-    if (lines.length === 0)
-        return defaultTagRules();
-    return lines.map(parseTagRule);
-}
-/**
- * A tag written out literally must already be valid: a typo is reported, not silently rewritten.
- * Values with `{{…}}` expressions are made safe when computed, as their result is not known yet.
- */
-function literalTag(value) {
-    return value.includes('{{') ? value : validateTag(value, 'tags');
-}
-function parseTagRule(line) {
-    const fail = (why) => {
-        throw new errors/* InputError */.d('tags', line, `${ACCEPTED_RULE} (${why})`);
-    };
-    // A line without `=` is a tag as is (`foo` ≡ `type=raw,value=foo`); a line without `type=` is raw too.
-    if (!line.includes('='))
-        return makeRule(line, { type: 'raw', value: literalTag(line) });
-    const pairs = parseKeyValues(line);
-    const typePair = pairs.find(([key]) => key.toLowerCase() === 'type');
-    const type = typePair ? typePair[1].toLowerCase() : 'raw';
-    if (!(type in TYPE_ATTRS))
-        fail(`unknown type "${typePair?.[1]}"`);
-    const rule = makeRule(line, { type: type });
-    const allowed = [...COMMON_ATTRS, ...TYPE_ATTRS[rule.type]];
-    const seen = new Set();
-    for (const [rawKey, rawValue] of pairs) {
-        let key = rawKey.toLowerCase();
-        let value = rawValue;
-        // `type=raw,foo`: a field without `=` is the value, as metadata-action reads it.
-        if (rule.type === 'raw' && !allowed.includes(key) && value === '' && !line.includes(`${rawKey}=`)) {
-            key = 'value';
-            value = rawKey;
-        }
-        if (!allowed.includes(key))
-            fail(`unknown attribute "${rawKey}" for type=${rule.type}; known: ${allowed.join(', ')}`);
-        if (seen.has(key))
-            fail(`"${key}" given twice`);
-        seen.add(key);
-        try {
-            switch (key) {
-                case 'type':
-                    break;
-                case 'enable':
-                    if (value.includes('{{'))
-                        checkTemplate(value, GLOBAL_EXPRESSIONS);
-                    else if (!/^(true|false)$/i.test(value))
-                        fail(`enable must be true, false or an expression such as {{is_default_branch}}, not "${value}"`);
-                    rule.enable = value;
-                    break;
-                case 'priority':
-                    if (!/^-?\d+$/.test(value))
-                        fail(`priority must be an integer, not "${value}"`);
-                    rule.priority = Number(value);
-                    break;
-                case 'prefix':
-                case 'suffix':
-                case 'value':
-                    checkTemplate(value, GLOBAL_EXPRESSIONS);
-                    rule[key] = value;
-                    break;
-                case 'pattern':
-                    rule.pattern = value;
-                    break;
-                case 'event':
-                    if (!['branch', 'tag', 'pr'].includes(value))
-                        fail(`event must be branch, tag or pr, not "${value}"`);
-                    rule.event = value;
-                    break;
-                case 'format':
-                    if (value !== 'short' && value !== 'long')
-                        fail(`format must be short or long, not "${value}"`);
-                    rule.format = value;
-                    break;
-                case 'branch':
-                    rule.branch = value;
-                    break;
-                case 'group':
-                    if (!/^\d+$/.test(value))
-                        fail(`group must be a capture group number, not "${value}"`);
-                    rule.group = Number(value);
-                    break;
-            }
-        }
-        catch (err) {
-            if (err instanceof errors/* InputError */.d)
-                throw err;
-            fail(err.message);
-        }
-    }
-    try {
-        finishRule(rule, seen);
-    }
-    catch (err) {
-        if (err instanceof errors/* InputError */.d)
-            throw err;
-        fail(err.message);
-    }
-    return rule;
-}
-/** Per-type defaults and required attributes, once every field is read. */
-function finishRule(rule, seen) {
-    switch (rule.type) {
-        case 'schedule':
-            rule.pattern ??= 'nightly';
-            checkTemplate(rule.pattern, GLOBAL_EXPRESSIONS);
-            break;
-        case 'semver':
-        case 'pep440':
-            if (!rule.pattern)
-                throw new Error(`type=${rule.type} needs pattern=, e.g. pattern={{version}}`);
-            checkTemplate(rule.pattern, [...VERSION_EXPRESSIONS, ...GLOBAL_EXPRESSIONS]);
-            break;
-        case 'match': {
-            if (!rule.pattern)
-                throw new Error('type=match needs pattern=<regular expression>');
-            const regex = compileMatch(rule.pattern);
-            rule.group ??= 0;
-            // An always-matching alternative reveals how many groups the pattern has.
-            const groups = new RegExp(`${regex.source}|`, regex.flags).exec('').length - 1;
-            if (rule.group > groups)
-                throw new Error(`group ${rule.group} does not exist: the pattern has ${groups} capture group(s)`);
-            break;
-        }
-        case 'ref':
-            if (!rule.event)
-                throw new Error('type=ref needs event=branch, event=tag or event=pr');
-            if (!seen.has('priority'))
-                rule.priority = REF_PRIORITIES[rule.event];
-            if (rule.event === 'pr' && !seen.has('prefix'))
-                rule.prefix = 'pr-';
-            break;
-        case 'raw':
-            if (rule.value === undefined || rule.value === '')
-                throw new Error('type=raw needs value=<tag>');
-            literalTag(rule.value);
-            break;
-        case 'sha':
-            rule.format ??= 'short';
-            if (!seen.has('prefix'))
-                rule.prefix = 'sha-';
-            break;
-        case 'edge':
-            break;
-    }
-}
-/** `/regex/flags` or a plain pattern, as metadata-action; a bad regex is an input error. */
-function compileMatch(pattern) {
-    const literal = /^\/(.+)\/([a-z]*)$/.exec(pattern);
-    try {
-        return literal ? new RegExp(literal[1], literal[2]) : new RegExp(pattern);
-    }
-    catch (err) {
-        throw new Error(`invalid regular expression: ${err.message}`);
-    }
-}
-const ACCEPTED_FLAVOR = 'one setting a line: latest=auto|true|false, prefix=<text>[,onlatest=true|false], suffix=<text>[,onlatest=true|false]';
-/** Parses the `flavor` input (metadata-action syntax). Throws InputError('flavor', line, …). */
-function parseFlavor(raw) {
-    const flavor = { latest: 'auto', prefix: '', prefixLatest: false, suffix: '', suffixLatest: false };
-    for (const line of parseList(raw)) {
-        const fail = (why) => {
-            throw new errors/* InputError */.d('flavor', line, `${ACCEPTED_FLAVOR} (${why})`);
-        };
-        const pairs = parseKeyValues(line);
-        const [first, ...rest] = pairs;
-        if (!first)
-            continue;
-        const key = first[0].toLowerCase();
-        const value = first[1];
-        switch (key) {
-            case 'latest':
-                if (!['auto', 'true', 'false'].includes(value))
-                    fail(`latest must be auto, true or false, not "${value}"`);
-                if (rest.length > 0)
-                    fail('latest takes no other attribute');
-                flavor.latest = value;
-                break;
-            case 'prefix':
-            case 'suffix': {
-                try {
-                    checkTemplate(value, GLOBAL_EXPRESSIONS);
-                }
-                catch (err) {
-                    fail(err.message);
-                }
-                let onLatest = false;
-                for (const [k, v] of rest) {
-                    if (k.toLowerCase() !== 'onlatest')
-                        fail(`unknown attribute "${k}"`);
-                    if (!/^(true|false)$/i.test(v))
-                        fail(`onlatest must be true or false, not "${v}"`);
-                    onLatest = v.toLowerCase() === 'true';
-                }
-                if (key === 'prefix') {
-                    flavor.prefix = value;
-                    flavor.prefixLatest = onLatest;
-                }
-                else {
-                    flavor.suffix = value;
-                    flavor.suffixLatest = onLatest;
-                }
-                break;
-            }
-            default:
-                fail(`unknown setting "${first[0]}"`);
-        }
-    }
-    return flavor;
-}
-/**
- * Applies the rules to the context: the tags in priority order (ties keep the input order), once
- * each, `latest` when the flavor asks for it; plus the full references for every image.
- * Throws InputError('tags', …) only for an enable= expression that does not give true/false.
- */
-function computeTags(input) {
-    const { context, flavor, now } = input;
-    const globals = globalResolver(context, now);
-    const rules = input.rules
-        .map((rule, index) => ({ rule, index }))
-        .sort((a, b) => b.rule.priority - a.rule.priority || a.index - b.index)
-        .map(({ rule }) => rule);
-    const warnings = [];
-    const order = [];
-    const floating = new Set();
-    let wantsLatest = false;
-    let versionInfo;
-    for (const rule of rules) {
-        const enable = render(rule.enable, globals).trim().toLowerCase();
-        if (enable !== 'true' && enable !== 'false') {
-            throw new errors/* InputError */.d('tags', rule.raw, `enable= to give true or false; it gave "${enable}"`);
-        }
-        if (enable === 'false')
-            continue;
-        const out = applyRule(rule, context, globals, warnings);
-        if (out.versionInfo && !versionInfo)
-            versionInfo = out.versionInfo;
-        for (const produced of out.produced) {
-            const prefix = rule.prefix ?? flavor.prefix;
-            const suffix = rule.suffix ?? flavor.suffix;
-            const tag = safeTag(`${render(prefix, globals)}${produced.tag}${render(suffix, globals)}`);
-            if (tag === '')
-                continue;
-            if (!order.includes(tag))
-                order.push(tag);
-            if (produced.floating)
-                floating.add(tag);
-            if (produced.wantsLatest)
-                wantsLatest = true;
-        }
-    }
-    // Like metadata-action: no rule produced a tag, so there is no version and no `latest` either.
-    const isLatest = order.length > 0 && (flavor.latest === 'true' || (flavor.latest === 'auto' && wantsLatest));
-    let latestTag;
-    if (isLatest) {
-        latestTag = safeTag(`${flavor.prefixLatest ? render(flavor.prefix, globals) : ''}latest${flavor.suffixLatest ? render(flavor.suffix, globals) : ''}`);
-        if (!order.includes(latestTag))
-            order.push(latestTag);
-        floating.add(latestTag);
-    }
-    return {
-        version: order[0] ?? '',
-        tags: order,
-        refs: input.images.flatMap((image) => order.map((tag) => `${image}:${tag}`)),
-        floating: order.filter((tag) => floating.has(tag)),
-        isLatest,
-        latestTag,
-        versionInfo,
-        warnings
-    };
-}
-function applyRule(rule, context, globals, warnings) {
-    const tagName = refName(context.ref, 'tags');
-    const branchName = refName(context.ref, 'heads');
-    const plain = (tag, latest = false) => ({
-        produced: tag === '' ? [] : [{ tag, floating: false, wantsLatest: latest }]
-    });
-    const none = { produced: [] };
-    switch (rule.type) {
-        case 'schedule':
-            if (context.eventName !== 'schedule')
-                return none;
-            return plain(render(rule.pattern ?? 'nightly', globals));
-        case 'semver':
-        case 'pep440': {
-            const source = rule.value ? render(rule.value, globals) : tagName.replace(/\//g, '-');
-            if (source === '')
-                return none;
-            const info = rule.type === 'semver' ? semverInfo(source) : pep440Info(source);
-            if (!info) {
-                warnings.push(`${rule.raw}: "${source}" is not a ${rule.type === 'semver' ? 'semantic version (https://semver.org)' : 'PEP 440 version'}; no tag`);
-                return none;
-            }
-            const pattern = rule.pattern ?? '{{version}}';
-            const names = usedNames(pattern);
-            const partial = names.has('major') || names.has('minor') || names.has('patch');
-            if (info.prerelease !== '' && partial)
-                return { produced: [], versionInfo: info }; // pre-releases get only their full version
-            if (rule.skipMajorZero && info.major === 0)
-                return { produced: [], versionInfo: info };
-            const tag = render(pattern, (e) => {
-                switch (e.name) {
-                    case 'raw':
-                        return source;
-                    case 'version':
-                        return info.version;
-                    case 'major':
-                        return String(info.major);
-                    case 'minor':
-                        return String(info.minor);
-                    case 'patch':
-                        return String(info.patch);
-                    default:
-                        return globals(e);
-                }
-            });
-            const isFloating = partial && !names.has('patch') && !names.has('version') && !names.has('raw');
-            return {
-                produced: tag === '' ? [] : [{ tag, floating: isFloating, wantsLatest: info.prerelease === '' }],
-                versionInfo: info
-            };
-        }
-        case 'match': {
-            const source = rule.value ? render(rule.value, globals) : tagName;
-            if (source === '')
-                return none;
-            const match = compileMatch(rule.pattern ?? '').exec(source);
-            const value = match?.[rule.group ?? 0];
-            if (value === undefined || value === '') {
-                warnings.push(`${rule.raw}: no match in "${source}"; no tag`);
-                return none;
-            }
-            return plain(value, !looksPreRelease(source) && !looksPreRelease(value));
-        }
-        case 'ref':
-            if (rule.event === 'branch')
-                return plain(branchName);
-            if (rule.event === 'tag')
-                return plain(tagName, tagName !== '' && !looksPreRelease(tagName));
-            return plain(prNumber(context));
-        case 'edge': {
-            const edgeBranch = rule.branch || context.repo.defaultBranch;
-            return branchName !== '' && branchName === edgeBranch ? plain('edge') : none;
-        }
-        case 'raw':
-            return plain(render(rule.value ?? '', globals));
-        case 'sha':
-            if (!context.sha)
-                return none;
-            return plain(rule.format === 'long' ? context.sha : context.sha.slice(0, SHORT_SHA));
-    }
-}
-function comparable(version) {
-    return semver_default().parse(version, { loose: true }) ?? semver_default().coerce(version, { includePrerelease: true });
-}
-/**
- * Keeps floating tags (`latest`, `1`, `1.2`) from moving backwards: given the version each tag points
- * to now (the `org.opencontainers.image.version` the registry holds for it), drops the floating tags
- * whose current version is higher than ours: releasing v1.1.9 after 1.2.3 leaves `1` and `latest` on
- * 1.2.3 and still moves `1.1`. A pre-release never becomes `latest`, even with flavor latest=true.
- * Tags absent from `current`, or whose version does not read as a version, move as computed.
- */
-function holdBackFloating(result, current) {
-    // Compare like with like: `current` holds earlier `version` outputs, so ours is our `version` output
-    // when it reads as a version (it may carry the flavor's prefix/suffix), else the parsed rule version.
-    const ours = semver_default().parse(result.version, { loose: true })
-        ? result.version
-        : (result.versionInfo?.version ?? result.version);
-    const oursParsed = result.versionInfo ? comparable(ours) : null;
-    const preRelease = result.versionInfo !== undefined && result.versionInfo.prerelease !== '';
-    const held = [];
-    const tags = result.tags.filter((tag) => {
-        if (!result.floating.includes(tag))
-            return true;
-        const theirs = current.get(tag);
-        if (tag === result.latestTag && preRelease) {
-            held.push({ tag, current: theirs, ours, reason: 'prerelease' });
-            return false;
-        }
-        if (theirs === undefined || !oursParsed)
-            return true;
-        const theirsParsed = comparable(theirs);
-        if (theirsParsed && semver_default().gt(theirsParsed, oursParsed)) {
-            held.push({ tag, current: theirs, ours, reason: 'newer' });
-            return false;
-        }
-        return true;
-    });
-    return { tags, held };
-}
-
-;// CONCATENATED MODULE: ./src/inputs/specs.ts
-const INPUTS = [
-    {
-        name: 'mode',
-        kind: 'string',
-        default: 'build',
-        description: "build: build every platform and publish the index (one job). platform: one leg of a matrix, pushed by digest for a later merge. merge: publish the legs' digests as one index."
-    },
-    {
-        name: 'images',
-        kind: 'list',
-        default: '',
-        description: 'Image names, one a line or comma separated (e.g. ghcr.io/owner/app). Lower-cased. The first one also holds the registry cache and the by-digest push.'
-    },
-    {
-        name: 'platforms',
-        kind: 'list',
-        default: 'linux/amd64,linux/arm64',
-        description: 'Target platforms, comma or newline separated (linux/amd64, linux/arm64, linux/arm/v7, linux/riscv64, …).'
-    },
-    {
-        name: 'tags',
-        kind: 'list',
-        default: '',
-        description: "Tag rules, one a line, in docker/metadata-action's syntax (type=semver,pattern={{version}}, type=ref,event=branch, type=sha, type=raw,value=…). Empty: branch, pull request, {{version}}, {{major}}.{{minor}}, {{major}} (not for 0.x) and sha."
-    },
-    {
-        name: 'flavor',
-        kind: 'list',
-        default: '',
-        description: 'Global tag options: latest=auto|true|false, prefix=, suffix= (each with ,onlatest=true|false).'
-    },
-    {
-        name: 'labels',
-        kind: 'list',
-        default: '',
-        description: 'Extra image labels, one key=value a line; they override the computed OCI labels.'
-    },
-    {
-        name: 'annotations',
-        kind: 'list',
-        default: '',
-        description: 'Extra annotations, one a line, in buildx form ([index:|manifest:]key=value); they override the computed ones.'
-    },
-    {
-        name: 'metadata-source',
-        kind: 'string',
-        default: 'auto',
-        description: 'Where the commit, ref and repository come from: workflow (the GitHub event), git (the local repository, for runs outside GitHub) or auto.'
-    },
-    {
-        name: 'context',
-        kind: 'string',
-        default: '.',
-        description: 'Build context: a path (relative to the workspace) or a git URL.'
-    },
-    {
-        name: 'file',
-        kind: 'string',
-        default: '',
-        description: 'Path to the Dockerfile. Default: Dockerfile in the context.'
-    },
-    { name: 'target', kind: 'string', default: '', description: 'Build stage to stop at.' },
-    { name: 'build-args', kind: 'list', default: '', description: 'Build arguments, one KEY=value a line.' },
-    {
-        name: 'build-contexts',
-        kind: 'list',
-        default: '',
-        description: 'Additional named build contexts, one name=path|url a line.'
-    },
-    {
-        name: 'secrets',
-        kind: 'list',
-        default: '',
-        description: 'Build secrets, one id=value a line. Written to a private file and passed by path: the value never reaches argv or the log.'
-    },
-    {
-        name: 'secret-envs',
-        kind: 'list',
-        default: '',
-        description: 'Build secrets from environment variables, id=ENV_NAME, comma or newline separated.'
-    },
-    { name: 'secret-files', kind: 'list', default: '', description: 'Build secrets from files, one id=path a line.' },
-    {
-        name: 'ssh',
-        kind: 'list',
-        default: '',
-        description: 'SSH agent sockets or keys to expose to the build, one default|id=path a line.'
-    },
-    { name: 'network', kind: 'string', default: '', description: 'Network mode for RUN steps (default, none, host).' },
-    {
-        name: 'add-hosts',
-        kind: 'list',
-        default: '',
-        description: 'Extra host:ip entries for RUN steps, comma or newline separated.'
-    },
-    { name: 'shm-size', kind: 'string', default: '', description: 'Size of /dev/shm for RUN steps (e.g. 2g).' },
-    { name: 'ulimit', kind: 'list', default: '', description: 'Ulimits for RUN steps, one type=soft:hard a line.' },
-    {
-        name: 'provenance',
-        kind: 'string',
-        default: 'mode=min',
-        description: 'Provenance attestation: false, true, mode=min or mode=max. Attestations add an unknown/unknown entry to the index; false gives a plain index.'
-    },
-    { name: 'sbom', kind: 'string', default: 'false', description: 'SBOM attestation: true or false.' },
-    {
-        name: 'push',
-        kind: 'boolean',
-        default: 'true',
-        description: 'Push the image and its tags. Platform images go first, then the index, tags last.'
-    },
-    {
-        name: 'load',
-        kind: 'boolean',
-        default: 'false',
-        description: 'Load the single-platform result into the local Docker image store instead of pushing.'
-    },
-    { name: 'no-cache', kind: 'boolean', default: 'false', description: 'Build without any cache.' },
-    {
-        name: 'no-cache-filters',
-        kind: 'list',
-        default: '',
-        description: 'Stages to build without cache, comma separated.'
-    },
-    { name: 'pull', kind: 'boolean', default: 'false', description: 'Always pull newer versions of base images.' },
-    {
-        name: 'cache',
-        kind: 'string',
-        default: 'auto',
-        description: 'Registry layer cache at <first image>:<cache-tag>, mode=max, read and written: true, false, or auto (on when pushing). A cache that cannot be read or written warns and does not fail the build.'
-    },
-    { name: 'cache-tag', kind: 'string', default: 'buildcache', description: 'Tag of the registry cache ref.' },
-    {
-        name: 'cache-from',
-        kind: 'list',
-        default: '',
-        description: 'Explicit cache sources in buildx form, one a line; replaces the registry cache.'
-    },
-    {
-        name: 'cache-to',
-        kind: 'list',
-        default: '',
-        description: 'Explicit cache destinations in buildx form, one a line; replaces the registry cache.'
-    },
-    {
-        name: 'qemu',
-        kind: 'string',
-        default: 'auto',
-        description: "QEMU handlers for non-native platforms: auto (binfmt image when a Docker engine runs, else the host's qemu-user-static), binfmt-image, host, or false. Only missing handlers are installed; nothing is done when every platform is native."
-    },
-    {
-        name: 'qemu-image',
-        kind: 'string',
-        default: 'tonistiigi/binfmt:qemu-v9.2.2-52',
-        description: 'binfmt installer image, pinned to a known-good QEMU; point it at a mirror to avoid Docker Hub limits.'
-    },
-    {
-        name: 'buildx-version',
-        kind: 'string',
-        default: '',
-        description: "buildx release to install (e.g. v0.36.1), verified against the release's checksums and cached. Empty: use the installed buildx."
-    },
-    {
-        name: 'buildx-mirror',
-        kind: 'string',
-        default: 'https://github.com/docker/buildx/releases/download',
-        description: 'Base address of buildx release downloads.'
-    },
-    {
-        name: 'builder',
-        kind: 'string',
-        default: '',
-        description: 'Use this existing builder instead of creating one (it is not removed afterwards).'
-    },
-    {
-        name: 'driver',
-        kind: 'string',
-        default: 'docker-container',
-        description: 'Builder driver: docker-container, remote (with endpoint) or docker.'
-    },
-    {
-        name: 'driver-opts',
-        kind: 'list',
-        default: '',
-        description: 'Driver options, one key=value a line (e.g. network=host, image=…).'
-    },
-    {
-        name: 'endpoint',
-        kind: 'string',
-        default: '',
-        description: 'BuildKit address for the remote driver (tcp://host:1234, unix:///run/buildkit/buildkitd.sock).'
-    },
-    {
-        name: 'buildkit-image',
-        kind: 'string',
-        default: 'moby/buildkit:v0.32.2',
-        description: 'BuildKit image for the docker-container driver, pinned; point it at a mirror to avoid Docker Hub limits.'
-    },
-    { name: 'buildkitd-config', kind: 'string', default: '', description: 'Path to a buildkitd.toml for the builder.' },
-    {
-        name: 'buildkitd-config-inline',
-        kind: 'list',
-        default: '',
-        description: 'buildkitd.toml content for the builder.'
-    },
-    {
-        name: 'buildkitd-flags',
-        kind: 'string',
-        default: '',
-        description: 'Extra buildkitd flags (docker-container driver).'
-    },
-    {
-        name: 'retries',
-        kind: 'string',
-        default: '3',
-        description: 'Attempts after the first for steps that are safe to repeat (pulls, downloads, bootstrap, push, imagetools), on transient registry faults only.'
-    },
-    {
-        name: 'stall-timeout',
-        kind: 'string',
-        default: '600',
-        description: 'Seconds a build or push may print nothing before it is cancelled and retried (0: never).'
-    },
-    {
-        name: 'dry-run',
-        kind: 'boolean',
-        default: 'false',
-        description: 'Resolve platforms, tags, labels, cache refs and the exact commands, print them and set the outputs; build, push and install nothing.'
-    },
-    {
-        name: 'digests',
-        kind: 'list',
-        default: '',
-        description: 'merge mode: explicit image@digest references of the legs, overriding discovery.'
-    },
-    {
-        name: 'run-id',
-        kind: 'string',
-        default: '',
-        description: "Groups one run's matrix legs and its merge, so concurrent runs never mix. Default: GITHUB_RUN_ID (set it when running legs outside GitHub)."
-    }
-];
-/** Input name → its default, for the inputs that have one. */
-const DEFAULTS = Object.fromEntries(INPUTS.filter((input) => input.default !== '').map((input) => [input.name, input.default]));
-
-;// CONCATENATED MODULE: ./src/inputs/read.ts
-
-
-
-
-
-
-
-
-
-
-// The command line still imports the defaults from here; they live in the spec table.
-
-function rawInputs(read) {
-    const get = (name) => {
-        const value = read(name).trim();
-        return value === '' ? (DEFAULTS[name] ?? '') : value;
-    };
-    return {
-        get,
-        exact: (name) => read(name),
-        given: (name) => read(name).trim() !== '',
-        list: (name, comma = false) => parseList(get(name), { comma })
-    };
-}
-/** Reads and validates every input, secrets included. Throws InputError before anything is built or pushed. */
-function readInputs(read, cwd = process.cwd()) {
-    const raw = rawInputs(read);
-    const mode = oneOf(raw.get('mode'), 'mode', ['build', 'platform', 'merge']);
-    const { push, load } = readOutputs(raw);
-    const builder = readBuilder(raw);
-    const images = readImages(raw, mode, push || load);
-    const { platforms, digests } = readPlatforms(raw, mode, images, load);
-    const { context, file } = readBuildSource(raw, mode, cwd);
-    return {
-        mode,
-        images,
-        platforms,
-        tagRules: parseTagRules(raw.get('tags')),
-        flavor: parseFlavor(raw.get('flavor')),
-        labels: raw.list('labels'),
-        annotations: raw.list('annotations'),
-        context,
-        file,
-        target: raw.get('target'),
-        buildArgs: raw.list('build-args'),
-        buildContexts: raw.list('build-contexts'),
-        ...readSecrets(raw, cwd),
-        ssh: raw.list('ssh'),
-        network: raw.get('network'),
-        addHosts: raw.list('add-hosts', true),
-        shmSize: raw.get('shm-size'),
-        ulimit: raw.list('ulimit'),
-        provenance: raw.get('provenance'),
-        sbom: raw.get('sbom'),
-        push,
-        load,
-        noCache: bool(raw.get('no-cache'), 'no-cache'),
-        noCacheFilters: raw.list('no-cache-filters', true),
-        pull: bool(raw.get('pull'), 'pull'),
-        ...readCache(raw, push),
-        ...builder,
-        digests,
-        runId: runId(raw.get('run-id')),
-        ...readLimits(raw),
-        dryRun: bool(raw.get('dry-run'), 'dry-run'),
-        metadataSource: oneOf(raw.get('metadata-source'), 'metadata-source', ['auto', 'workflow', 'git'])
-    };
-}
-function readOutputs(raw) {
-    const push = bool(raw.get('push'), 'push');
-    const load = bool(raw.get('load'), 'load');
-    if (push && load)
-        throw new errors/* InputError */.d('load', 'true', 'false when push is true: a multi-platform image cannot be pushed and loaded in one build; use two steps');
-    return { push, load };
-}
-/** QEMU, buildx and the builder: the driver decides which of the others may be set. */
-function readBuilder(raw) {
-    const driver = oneOf(raw.get('driver'), 'driver', ['docker-container', 'remote', 'docker']);
-    const endpoint = raw.get('endpoint');
-    if (driver === 'remote' && endpoint === '')
-        throw new errors/* InputError */.d('endpoint', '', 'the BuildKit address (tcp://host:1234 or unix:///path) when driver is remote');
-    if (driver !== 'remote' && endpoint !== '')
-        throw new errors/* InputError */.d('endpoint', endpoint, 'empty unless driver is remote');
-    if (driver !== 'docker-container') {
-        // Only a builder the action starts itself can be given a buildkitd configuration.
-        for (const name of ['buildkitd-config', 'buildkitd-config-inline', 'buildkitd-flags']) {
-            if (raw.given(name))
-                throw new errors/* InputError */.d(name, raw.get(name).split('\n')[0], `empty with driver ${driver}: configure that BuildKit where it runs`);
-        }
-    }
-    const buildxVersion = raw.get('buildx-version');
-    if (buildxVersion !== '')
-        (0,versions/* releaseTag */.a)(buildxVersion);
-    return {
-        qemu: qemuMode(raw.get('qemu')),
-        qemuImage: raw.get('qemu-image'),
-        buildxVersion,
-        buildxMirror: raw.get('buildx-mirror'),
-        builder: raw.get('builder'),
-        driver,
-        driverOpts: raw.list('driver-opts'),
-        endpoint,
-        buildkitImage: raw.get('buildkit-image'),
-        buildkitdConfig: raw.get('buildkitd-config'),
-        buildkitdConfigInline: raw.exact('buildkitd-config-inline'),
-        buildkitdFlags: raw.get('buildkitd-flags')
-    };
-}
-function readImages(raw, mode, output) {
-    const images = parseImages(raw.get('images'));
-    if ((output || mode !== 'build') && images.length === 0) {
-        throw new errors/* InputError */.d('images', '', 'at least one image name (e.g. ghcr.io/owner/app) when push, load or mode platform/merge is set');
-    }
-    return images;
-}
-function readPlatforms(raw, mode, images, load) {
-    const digests = raw.list('digests', true);
-    if (mode === 'merge' && !raw.given('platforms') && digests.length === 0) {
-        // A default here would silently leave out a platform the matrix built: the half image users ship by accident.
-        throw new errors/* InputError */.d('platforms', '', 'in merge mode, the list of platforms every matrix leg built (or explicit digests)');
-    }
-    const platformsRaw = raw.get('platforms');
-    const items = parseList(platformsRaw, { comma: true });
-    if (items.length === 0)
-        throw new errors/* InputError */.d('platforms', platformsRaw, 'at least one platform, e.g. linux/amd64,linux/arm64');
-    const platforms = parsePlatforms(items);
-    if (digests.length > 0)
-        parseDigestRefs(digests, images[0]);
-    if (load && platforms.length > 1) {
-        throw new errors/* InputError */.d('platforms', platforms.map((p) => p.id).join(','), 'one platform when load is true (the local image store holds one platform per tag)');
-    }
-    return { platforms, digests };
-}
-/** The context and Dockerfile must exist before a builder is started for them (a merge builds nothing). */
-function readBuildSource(raw, mode, cwd) {
-    const context = raw.get('context');
-    const file = raw.get('file');
-    const remoteContext = /^(https?:\/\/|git@|github\.com\/)|\.git(#.*)?$/.test(context);
-    if (mode !== 'merge' && !remoteContext) {
-        const dir = external_node_path_default().resolve(cwd, context);
-        if (!(0,external_node_fs_.existsSync)(dir) || !(0,external_node_fs_.statSync)(dir).isDirectory())
-            throw new errors/* InputError */.d('context', context, 'an existing directory (relative to the workspace) or a git URL');
-        const dockerfile = external_node_path_default().resolve(cwd, file || external_node_path_default().join(context, 'Dockerfile'));
-        if (file !== '-' && !(0,external_node_fs_.existsSync)(dockerfile))
-            throw new errors/* InputError */.d('file', file || external_node_path_default().join(context, 'Dockerfile'), 'an existing Dockerfile');
-    }
-    return { context, file };
-}
-const SECRET_ID = /^[A-Za-z0-9_.-]+$/;
-/** `secrets`, `secret-envs` and `secret-files`, each split into its id and what it names. */
-function readSecrets(raw, cwd) {
-    const secrets = secretItems(raw.exact('secrets')).map((item, index) => {
-        const eq = item.indexOf('=');
-        const id = eq > 0 ? item.slice(0, eq).trim() : '';
-        // Never echo the item: without a valid id, any of it may be the secret itself.
-        if (!SECRET_ID.test(id))
-            throw new errors/* InputError */.d('secrets', `item ${index + 1} (value not shown)`, 'lines of id=value, the id made of letters, digits, _ . -');
-        return { id, value: item.slice(eq + 1) };
-    });
-    const secretEnvs = raw.list('secret-envs', true).map((item) => {
-        const [id, env] = idPair('secret-envs', item);
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env))
-            throw new errors/* InputError */.d('secret-envs', item, 'id=ENV_NAME, the name made of letters, digits and _');
-        return { id, env };
-    });
-    const secretFiles = raw.list('secret-files').map((item) => {
-        const [id, file] = idPair('secret-files', item);
-        if (!(0,external_node_fs_.existsSync)(external_node_path_default().resolve(cwd, file)))
-            throw new errors/* InputError */.d('secret-files', item, 'id=path of an existing file (relative to the workspace)');
-        return { id, path: file };
-    });
-    return { secrets, secretEnvs, secretFiles };
-}
-/** `id=rest` of secret-envs and secret-files (they name a variable or a file, never a value, so the item may be shown). */
-function idPair(input, item) {
-    const eq = item.indexOf('=');
-    const id = eq > 0 ? item.slice(0, eq).trim() : '';
-    const rest = eq > 0 ? item.slice(eq + 1).trim() : '';
-    if (!SECRET_ID.test(id) || rest === '')
-        throw new errors/* InputError */.d(input, item, 'id=value pairs, the id made of letters, digits, _ . -');
-    return [id, rest];
-}
-/**
- * The `secrets` items as build-push-action reads them: one a line, commas belonging to the value
- * (`tok=user=alice,password=s3cret` is one secret). An item that starts with a double quote runs
- * to the closing quote at the end of a line, so it may span lines (a PEM key); `""` inside it is
- * one quote. Values are kept exactly; blank lines are dropped.
- */
-function secretItems(text) {
-    const lines = text.split(/\r?\n/);
-    const items = [];
-    for (let i = 0; i < lines.length; i++) {
-        const line = lines[i];
-        if (line.trim() === '')
-            continue;
-        if (!line.trimStart().startsWith('"')) {
-            items.push(line);
-            continue;
-        }
-        // A quoted item: gather lines until one ends with a quote that is not half of a `""`.
-        const start = i;
-        let quoted = line.trimStart().slice(1);
-        while (!closesQuote(quoted) && i + 1 < lines.length)
-            quoted += `\n${lines[++i]}`;
-        if (!closesQuote(quoted))
-            throw new errors/* InputError */.d('secrets', `item ${items.length + 1} (value not shown)`, `a closing " at the end of a line for the quoted item that starts on line ${start + 1}`);
-        items.push(quoted.trimEnd().slice(0, -1).replace(/""/g, '"'));
-    }
-    return items;
-}
-/** Whether a quoted item's text (after its opening quote) ends with its closing quote. */
-function closesQuote(text) {
-    const trailing = /"+$/.exec(text.trimEnd())?.[0].length ?? 0;
-    return trailing % 2 === 1;
-}
-function readCache(raw, push) {
-    const setting = raw.get('cache');
-    const cache = setting === 'auto' ? push : bool(setting, 'cache', 'true, false or auto');
-    const cacheTag = raw.get('cache-tag');
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/.test(cacheTag))
-        throw new errors/* InputError */.d('cache-tag', cacheTag, 'a tag name of letters, digits, _ . - (at most 101 characters)');
-    return { cache, cacheTag, cacheFrom: raw.list('cache-from'), cacheTo: raw.list('cache-to') };
-}
-function readLimits(raw) {
-    return {
-        retries: integer(raw.get('retries'), 'retries', 0, 10),
-        stallTimeoutMs: integer(raw.get('stall-timeout'), 'stall-timeout', 0, 24 * 3600) * 1000
-    };
-}
-// The YAML 1.2 core schema's booleans, as @actions/core's getBooleanInput accepts them: a typo fails.
-function bool(value, input, accepted = 'true or false') {
-    if (['true', 'True', 'TRUE'].includes(value))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(value))
-        return false;
-    throw new errors/* InputError */.d(input, value, accepted);
-}
-function oneOf(value, input, accepted) {
-    if (accepted.includes(value))
-        return value;
-    throw new errors/* InputError */.d(input, value, `one of ${accepted.join(', ')}`);
-}
-function qemuMode(value) {
-    if (['true', 'True', 'TRUE'].includes(value))
-        return 'auto';
-    if (['false', 'False', 'FALSE'].includes(value))
-        return 'false';
-    return oneOf(value, 'qemu', ['auto', 'binfmt-image', 'host', 'false']);
-}
-function runId(value) {
-    if (value !== '' && !/^[A-Za-z0-9_.-]{1,40}$/.test(value))
-        throw new errors/* InputError */.d('run-id', value, 'letters, digits, _ . - (at most 40)');
-    return value;
-}
-function integer(value, input, min, max) {
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
-        throw new errors/* InputError */.d(input, value, `a whole number from ${min} to ${max}`);
-    return Number(value);
-}
-
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
-// EXTERNAL MODULE: external "node:util"
-var external_node_util_ = __nccwpck_require__(7975);
-;// CONCATENATED MODULE: ./src/inputs/context.ts
-
-
-
-
-
-
-/*
- * Where the build runs, read once into a plain Context value: from the GitHub Actions environment and
- * event payload (no API calls), or from a local git checkout for builds outside GitHub.
- */
-const execFileAsync = (0,external_node_util_.promisify)(external_node_child_process_.execFile);
-/** `SOURCE_DATE_EPOCH` (whole seconds since 1970, https://reproducible-builds.org/specs/source-date-epoch/). */
-function parseSourceDateEpoch(value) {
-    if (value === undefined || value.trim() === '')
-        return undefined;
-    if (!/^\d+$/.test(value.trim()))
-        throw new errors/* InputError */.d('SOURCE_DATE_EPOCH', value, 'a whole number of seconds since 1970-01-01T00:00:00Z');
-    return new Date(Number(value.trim()) * 1000);
-}
-function readPayload(file) {
-    if (!file)
-        return {};
-    try {
-        const parsed = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
-        return parsed !== null && typeof parsed === 'object' ? parsed : {};
-    }
-    catch (err) {
-        throw new Error(`cannot read the event payload GITHUB_EVENT_PATH=${file}: ${err.message}`);
-    }
-}
-function str(value) {
-    return typeof value === 'string' && value !== '' ? value : undefined;
-}
-function date(value) {
-    const text = str(value);
-    if (!text)
-        return undefined;
-    const parsed = new Date(text);
-    return Number.isNaN(parsed.getTime()) ? undefined : parsed;
-}
-/** `NOASSERTION` and `other` are GitHub's "unknown licence", not an SPDX id worth a label. */
-function spdx(value) {
-    const id = str(value);
-    return id && !/^(NOASSERTION|other)$/i.test(id) ? id : undefined;
-}
-/**
- * The context of a GitHub Actions run: GITHUB_EVENT_NAME, GITHUB_REF, GITHUB_SHA, GITHUB_REPOSITORY,
- * GITHUB_SERVER_URL, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT, SOURCE_DATE_EPOCH and the payload at
- * GITHUB_EVENT_PATH. For pull requests the ref is `refs/pull/<n>/merge` (pull_request_target runs on
- * the base branch's ref, which must not give the base branch's tags) and the sha the head commit's.
- * The commit date comes from the push payload, else from the checkout in GITHUB_WORKSPACE when it has
- * the commit (for a pull request whose head is not fetched: the merge commit GITHUB_SHA).
- */
-function contextFromGitHub(env) {
-    const payload = readPayload(env.GITHUB_EVENT_PATH);
-    const eventName = env.GITHUB_EVENT_NAME ?? '';
-    const repository = payload.repository ?? {};
-    const fullName = str(env.GITHUB_REPOSITORY) ?? str(repository.full_name) ?? '';
-    const server = (str(env.GITHUB_SERVER_URL) ?? 'https://github.com').replace(/\/+$/, '');
-    const repo = {
-        fullName,
-        htmlUrl: str(repository.html_url) ?? (fullName ? `${server}/${fullName}` : ''),
-        description: str(repository.description),
-        license: spdx(repository.license?.spdx_id),
-        defaultBranch: str(repository.default_branch)
-    };
-    let ref = env.GITHUB_REF ?? '';
-    let sha = env.GITHUB_SHA ?? '';
-    let pr;
-    const pull = payload.pull_request;
-    if (pull && typeof pull.number === 'number') {
-        pr = { number: pull.number, baseRef: str(pull.base?.ref) ?? '', headRef: str(pull.head?.ref) ?? '' };
-        if (!ref.startsWith('refs/pull/'))
-            ref = `refs/pull/${pull.number}/merge`;
-        sha = str(pull.head?.sha) ?? sha;
-    }
-    const release = payload.release;
-    if (ref === '' && str(release?.tag_name))
-        ref = `refs/tags/${release.tag_name}`;
-    const headCommit = payload.head_commit;
-    let commitDate = headCommit && (!sha || headCommit.id === sha || !headCommit.id) ? date(headCommit.timestamp) : undefined;
-    if (!commitDate && env.GITHUB_WORKSPACE) {
-        // A pull request's checkout is the merge commit, often without the head's history: its date
-        // still agrees across matrix legs, which is what `created` needs.
-        for (const candidate of new Set([sha, env.GITHUB_SHA ?? ''])) {
-            commitDate ??= candidate ? gitCommitDateSync(env.GITHUB_WORKSPACE, candidate) : undefined;
-        }
-    }
-    return {
-        eventName,
-        ref,
-        sha,
-        repo,
-        pr,
-        commitDate,
-        sourceDateEpoch: parseSourceDateEpoch(env.SOURCE_DATE_EPOCH),
-        runId: env.GITHUB_RUN_ID ?? '',
-        runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1'
-    };
-}
-/** The commit's date from a checkout, or undefined when git or the commit is not there (shallow clones). */
-function gitCommitDateSync(dir, sha) {
-    try {
-        const out = (0,external_node_child_process_.execFileSync)('git', ['-C', dir, 'log', '-1', '--format=%cI', sha, '--'], {
-            encoding: 'utf8',
-            stdio: ['ignore', 'pipe', 'ignore']
-        });
-        return date(out.trim());
-    }
-    catch {
-        return undefined;
-    }
-}
-async function git(dir, args) {
-    const { stdout } = await execFileAsync('git', ['-C', dir, ...args], {
-        encoding: 'utf8',
-        maxBuffer: 16 * 1024 * 1024
-    });
-    return stdout.trim();
-}
-async function gitMaybe(dir, args) {
-    try {
-        const out = await git(dir, args);
-        return out === '' ? undefined : out;
-    }
-    catch {
-        return undefined;
-    }
-}
-/**
- * A remote's web address: `git@host:o/r.git`, `ssh://git@host:22/o/r.git` and
- * `https://user:token@host/o/r.git` all give `https://host/o/r` (credentials are never kept).
- * Undefined for local paths and unknown forms.
- */
-function remoteToHttps(url) {
-    const trimmed = url.trim();
-    let host;
-    let repoPath;
-    const scp = /^(?:[^@/]+@)?([^:/]+):(?!\/)(.+)$/.exec(trimmed);
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
-        let parsed;
-        try {
-            parsed = new URL(trimmed);
-        }
-        catch {
-            return undefined;
-        }
-        if (parsed.protocol === 'file:')
-            return undefined;
-        const web = parsed.protocol === 'http:' || parsed.protocol === 'https:';
-        host = web ? parsed.host : parsed.hostname;
-        repoPath = parsed.pathname;
-    }
-    else if (scp) {
-        host = scp[1];
-        repoPath = scp[2];
-    }
-    else {
-        return undefined;
-    }
-    repoPath = repoPath
-        .replace(/^\/+/, '')
-        .replace(/\/+$/, '')
-        .replace(/\.git$/, '');
-    if (!host || !repoPath)
-        return undefined;
-    return `https://${host.toLowerCase()}/${repoPath}`;
-}
-/** Picks the tag a tag push would have built: the highest semver tag, else the first by name. */
-function pickTag(tags) {
-    const versions = tags.filter((t) => semver_default().valid(t) !== null).sort((a, b) => semver_default().rcompare(a, b));
-    return versions[0] ?? [...tags].sort()[0];
-}
-/**
- * The context of a local checkout, for builds outside GitHub, shaped like the matching GitHub event:
- * - on a branch: `refs/heads/<branch>` (as a push to that branch);
- * - detached at a tagged commit (`git checkout v1.2.3`): `refs/tags/<tag>` (as the tag push),
- *   the highest semver tag when several point there;
- * - detached elsewhere: the branch whose tip is HEAD (local, then origin/*), else no ref (sha tag only).
- * GITHUB_REF in `env` overrides the ref for CI systems that check out detached commits.
- * Repository name and web address from `remote.origin.url`; default branch from
- * `refs/remotes/origin/HEAD`, else `main`. Throws when `dir` is not a git work tree.
- */
-async function contextFromGit(dir, env = {}) {
-    let sha;
-    try {
-        sha = await git(dir, ['rev-parse', '--verify', 'HEAD^{commit}']);
-    }
-    catch (err) {
-        throw new Error(`${dir} is not a git checkout with a commit (git rev-parse HEAD failed: ${err.message.split('\n')[0]})`);
-    }
-    let ref = str(env.GITHUB_REF) ?? '';
-    if (!ref) {
-        const branch = await gitMaybe(dir, ['symbolic-ref', '--quiet', 'HEAD']);
-        if (branch) {
-            ref = branch;
-        }
-        else {
-            const tags = (await gitMaybe(dir, ['tag', '--points-at', 'HEAD']))?.split('\n') ?? [];
-            const tag = pickTag(tags);
-            if (tag) {
-                ref = `refs/tags/${tag}`;
-            }
-            else {
-                const heads = (await gitMaybe(dir, [
-                    'for-each-ref',
-                    '--points-at',
-                    'HEAD',
-                    '--format=%(refname)',
-                    'refs/heads',
-                    'refs/remotes/origin'
-                ]))?.split('\n') ?? [];
-                const local = heads.find((h) => h.startsWith('refs/heads/'));
-                const remote = heads.find((h) => h.startsWith('refs/remotes/origin/') && h !== 'refs/remotes/origin/HEAD');
-                if (local)
-                    ref = local;
-                else if (remote)
-                    ref = `refs/heads/${remote.slice('refs/remotes/origin/'.length)}`;
-            }
-        }
-    }
-    const remoteUrl = await gitMaybe(dir, ['config', '--get', 'remote.origin.url']);
-    const htmlUrl = remoteUrl ? remoteToHttps(remoteUrl) : undefined;
-    const fullName = htmlUrl ? new URL(htmlUrl).pathname.replace(/^\//, '') : external_node_path_default().basename(external_node_path_default().resolve(dir));
-    const originHead = await gitMaybe(dir, ['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD']);
-    const defaultBranch = originHead ? originHead.replace(/^refs\/remotes\/origin\//, '') : 'main';
-    const commitDate = date(await gitMaybe(dir, ['log', '-1', '--format=%cI', 'HEAD']));
-    return {
-        eventName: 'git',
-        ref,
-        sha,
-        repo: { fullName, htmlUrl: htmlUrl ?? '', defaultBranch },
-        commitDate,
-        sourceDateEpoch: parseSourceDateEpoch(env.SOURCE_DATE_EPOCH),
-        runId: env.GITHUB_RUN_ID ?? `local-${Date.now().toString(36)}`,
-        runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1'
-    };
-}
-
-;// CONCATENATED MODULE: ./src/plan/labels.ts
-
-
-const OCI = 'org.opencontainers.image';
-const KEY = /^[^\s=]+$/;
-// buildx --annotation's own level syntax: type[platform]:key=value
-const LEVEL_PREFIX = /^((?:index|manifest|index-descriptor|manifest-descriptor)(?:\[[^\]]*\])?):(.+)$/;
-function splitPair(line, input, given = line) {
-    const eq = line.indexOf('=');
-    const key = eq < 0 ? '' : line.slice(0, eq).trim();
-    if (!KEY.test(key))
-        throw new errors/* InputError */.d(input, given, 'one key=value a line, the key without spaces (e.g. org.opencontainers.image.vendor=ACME)');
-    return [key, line.slice(eq + 1)];
-}
-/**
- * The OCI labels: title (repository name), description, url and source (repository web address),
- * version (the `version` output), created (the commit's time; SOURCE_DATE_EPOCH wins; `now` when
- * unknown), revision (sha) and licenses (SPDX id). `userLabels` (`key=value` a line, with the same
- * expressions as tags, e.g. `{{commit_date 'YYYY'}}`) override them; `key=` with nothing after the `=`
- * removes a label. Labels with no value are left out. Keys are sorted.
- */
-function computeLabels(context, version, userLabels, now = new Date()) {
-    const { repo } = context;
-    const merged = {
-        [`${OCI}.title`]: repo.fullName.split('/').pop() ?? '',
-        [`${OCI}.description`]: repo.description ?? '',
-        [`${OCI}.url`]: repo.htmlUrl,
-        [`${OCI}.source`]: repo.htmlUrl,
-        [`${OCI}.version`]: version,
-        [`${OCI}.created`]: commitDate(context, now).toISOString(),
-        [`${OCI}.revision`]: context.sha,
-        [`${OCI}.licenses`]: repo.license ?? ''
-    };
-    for (const line of userLabels) {
-        const [key, value] = splitPair(line, 'labels');
-        try {
-            merged[key] = expandExpressions(value, context, now);
-        }
-        catch (err) {
-            throw new errors/* InputError */.d('labels', line, `key=value with known expressions (${err.message})`);
-        }
-    }
-    return sortedNonEmpty(merged);
-}
-function sortedNonEmpty(record) {
-    const out = {};
-    for (const key of Object.keys(record).sort())
-        if (record[key] !== '')
-            out[key] = record[key];
-    return out;
-}
-/**
- * buildx `--annotation` values: every label at each requested level (`index:key=value`,
- * `manifest:key=value`), then `userAnnotations` (`key=value` a line) over them. A user annotation
- * may name its own level as buildx does (`index:key=value`, `manifest[linux/amd64]:key=value`); it then
- * applies there only. `key=` removes an annotation. Output: level by level, keys sorted.
- */
-function computeAnnotations(labels, userAnnotations, levels) {
-    const byLevel = new Map();
-    const levelOf = (level) => {
-        if (!byLevel.has(level))
-            byLevel.set(level, {});
-        return byLevel.get(level);
-    };
-    for (const level of levels)
-        Object.assign(levelOf(level), labels);
-    const explicit = [];
-    for (const line of userAnnotations) {
-        const scoped = LEVEL_PREFIX.exec(line);
-        if (scoped) {
-            const [key, value] = splitPair(scoped[2], 'annotations', line);
-            explicit.push([scoped[1], key, value]);
-        }
-        else {
-            const [key, value] = splitPair(line, 'annotations');
-            for (const level of levels)
-                levelOf(level)[key] = value;
-        }
-    }
-    // A level named in the annotation beats the unscoped form, whatever the line order.
-    for (const [level, key, value] of explicit)
-        levelOf(level)[key] = value;
-    const out = [];
-    for (const [level, record] of byLevel) {
-        for (const [key, value] of Object.entries(sortedNonEmpty(record)))
-            out.push(`${level}:${key}=${value}`);
-    }
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/plan/cache.ts
-function planCache(options) {
-    if (options.cacheFrom.length > 0 || options.cacheTo.length > 0) {
-        const from = options.cacheFrom.map((spec) => (spec.includes('=') ? spec : `type=registry,ref=${spec}`));
-        const to = options.cacheTo.map(ignoreErrors);
-        const refs = [...from, ...to].map(refOf).filter((r) => !!r);
-        return { from, to, refs: [...new Set(refs)] };
-    }
-    if (!options.enabled || !options.image)
-        return { from: [], to: [], refs: [] };
-    const ref = `${options.image}:${options.tag}`;
-    const readOnly = (options.readOnlyTags ?? []).map((t) => `${options.image}:${t}`);
-    const from = [`type=registry,ref=${ref}`, ...readOnly.map((r) => `type=registry,ref=${r}`)];
-    // image-manifest + oci-mediatypes: registries that reject the older cache manifest list (ECR among them) accept this.
-    const to = [`type=registry,ref=${ref},mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true`];
-    return { from, to, refs: [ref, ...readOnly] };
-}
-function refOf(spec) {
-    const m = /(?:^|,)ref=([^,]+)/.exec(spec);
-    return m?.[1];
-}
-/** A cache export that fails must warn, not fail the build: add ignore-error unless the user chose. */
-function ignoreErrors(spec) {
-    const full = spec.includes('=') ? spec : `type=registry,ref=${spec}`;
-    if (/(^|,)ignore-error=/.test(full) || /(^|,)type=inline\b/.test(full))
-        return full;
-    return `${full},ignore-error=true`;
-}
-
-;// CONCATENATED MODULE: ./src/plan/build.ts
-/** The `buildx build` argv, as a pure function of the plan. */
-function buildArgv(spec) {
-    const argv = ['build', '--builder', spec.builder, '--progress', 'plain', '--metadata-file', spec.metadataFile];
-    argv.push('--platform', spec.platforms.join(','));
-    if (spec.file)
-        argv.push('--file', spec.file);
-    if (spec.target)
-        argv.push('--target', spec.target);
-    for (const arg of spec.buildArgs)
-        argv.push('--build-arg', arg);
-    for (const ctx of spec.buildContexts)
-        argv.push('--build-context', ctx);
-    for (const [key, value] of Object.entries(spec.labels))
-        argv.push('--label', `${key}=${value}`);
-    for (const annotation of spec.annotations)
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $W: () => (/* binding */ bootstrapArgv),
+/* harmony export */   Cm: () => (/* binding */ withoutHeld),
+/* harmony export */   R3: () => (/* binding */ publishedRefs),
+/* harmony export */   R5: () => (/* binding */ imagetoolsCreateArgv),
+/* harmony export */   iq: () => (/* binding */ getRequest),
+/* harmony export */   jJ: () => (/* binding */ inspectRawArgv),
+/* harmony export */   lv: () => (/* binding */ inspectConfigArgv),
+/* harmony export */   mX: () => (/* binding */ removeBuilderArgv),
+/* harmony export */   zi: () => (/* binding */ putRequest)
+/* harmony export */ });
+/** `--builder NAME` when a builder is in use; imagetools also works without one. */
+function builderFlag(builder) {
+    return builder ? ['--builder', builder] : [];
+}
+function bootstrapArgv(name) {
+    return ['inspect', '--bootstrap', '--builder', name];
+}
+function removeBuilderArgv(name) {
+    return ['rm', '--force', name];
+}
+/** The manifest or index a reference points at, exactly as the registry stores it. */
+function inspectRawArgv(builder, ref) {
+    return ['imagetools', 'inspect', ...builderFlag(builder), '--raw', ref];
+}
+/** The image config(s) of a reference: where a version label is when the index carries no annotation. */
+function inspectConfigArgv(builder, ref) {
+    return ['imagetools', 'inspect', ...builderFlag(builder), '--format', '{{json .Image}}', ref];
+}
+/** Points `refs` at `sources` (one copied as it is; several merged into one new index). */
+function imagetoolsCreateArgv(builder, refs, sources, annotations) {
+    const argv = ['imagetools', 'create', ...builderFlag(builder)];
+    for (const annotation of annotations)
         argv.push('--annotation', annotation);
-    for (const secret of spec.secrets)
-        argv.push('--secret', secret);
-    for (const ssh of spec.ssh)
-        argv.push('--ssh', ssh);
-    if (spec.network)
-        argv.push('--network', spec.network);
-    for (const host of spec.addHosts)
-        argv.push('--add-host', host);
-    if (spec.shmSize)
-        argv.push('--shm-size', spec.shmSize);
-    for (const limit of spec.ulimit)
-        argv.push('--ulimit', limit);
-    if (spec.provenance)
-        argv.push(`--provenance=${spec.provenance}`);
-    if (spec.sbom)
-        argv.push(`--sbom=${spec.sbom}`);
-    if (spec.noCache)
-        argv.push('--no-cache');
-    if (spec.noCacheFilters.length > 0)
-        argv.push('--no-cache-filter', spec.noCacheFilters.join(','));
-    if (spec.pull)
-        argv.push('--pull');
-    for (const from of spec.cacheFrom)
-        argv.push('--cache-from', from);
-    for (const to of spec.cacheTo)
-        argv.push('--cache-to', to);
-    switch (spec.output.kind) {
-        case 'push-by-digest':
-            // Pushed by digest only: no tag moves until the whole index is in the registry.
-            argv.push('--output', `type=image,name=${spec.output.image},push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true`);
-            break;
-        case 'load':
-            for (const tag of spec.output.tags)
-                argv.push('--tag', tag);
-            argv.push('--load');
-            break;
-        case 'none':
-            break;
-    }
-    argv.push(spec.context);
-    return argv;
+    for (const ref of refs)
+        argv.push('--tag', ref);
+    return [...argv, ...sources];
 }
-function createBuilderArgv(spec) {
-    const argv = ['create', '--name', spec.name, '--driver', spec.driver];
-    const opts = [...spec.driverOpts];
-    if (spec.driver === 'docker-container' && !opts.some((o) => o.startsWith('image=')))
-        opts.unshift(`image=${spec.buildkitImage}`);
-    for (const opt of opts)
-        argv.push('--driver-opt', opt);
-    if (spec.buildkitdConfig && spec.driver !== 'remote')
-        argv.push('--buildkitd-config', spec.buildkitdConfig);
-    if (spec.buildkitdFlags && spec.driver !== 'remote')
-        argv.push('--buildkitd-flags', spec.buildkitdFlags);
-    if (spec.driver === 'remote')
-        argv.push(spec.endpoint);
-    return argv;
+/** The registry requests that move `put` refs, as the log shows them. */
+function getRequest(source) {
+    return `GET ${source}`;
 }
-
-;// CONCATENATED MODULE: ./src/plan/plan.ts
-
-
-
-
-
-
-
-function makePlan(inputs, context, native, now, ids) {
-    const tags = computeTags({ images: inputs.images, rules: inputs.tagRules, flavor: inputs.flavor, context, now });
-    if (inputs.push && inputs.mode !== 'platform' && tags.tags.length === 0) {
-        throw new errors/* InputError */.d('tags', inputs.tagRules.map((r) => r.raw).join('\n') || '(defaults)', `rules that give at least one tag for a ${context.eventName} event on ${context.ref}`);
-    }
-    const labels = computeLabels(context, tags.version, inputs.labels, now);
-    const annotations = computeAnnotations(labels, inputs.annotations, inputs.platforms.length > 1 ? ['index', 'manifest'] : ['manifest']);
-    const leg = inputs.mode === 'platform' ? inputs.platforms : undefined;
-    const scope = cacheScope(context, inputs.cacheTag, leg);
-    const cache = inputs.mode === 'merge'
-        ? { from: [], to: [], refs: [] }
-        : planCache({
-            enabled: inputs.cache,
-            image: inputs.images[0],
-            tag: scope.write,
-            readOnlyTags: scope.readOnly,
-            cacheFrom: inputs.cacheFrom,
-            cacheTo: inputs.cacheTo
-        });
-    const legs = inputs.mode === 'platform'
-        ? [{ platforms: inputs.platforms, tag: legTag(context, ids.runId, inputs.platforms) }]
-        : inputs.mode === 'merge'
-            ? inputs.platforms.map((p) => ({ platforms: [p], tag: legTag(context, ids.runId, [p]) }))
-            : [];
-    const output = inputs.push
-        ? { kind: 'push-by-digest', image: inputs.images[0] }
-        : inputs.load
-            ? { kind: 'load', tags: tags.refs }
-            : { kind: 'none' };
-    const create = inputs.builder || inputs.mode === 'merge'
-        ? undefined
-        : inputs.driver === 'docker'
-            ? undefined
-            : createBuilderArgv({
-                name: ids.builderName,
-                driver: inputs.driver,
-                endpoint: inputs.endpoint,
-                buildkitImage: inputs.buildkitImage,
-                driverOpts: inputs.driverOpts,
-                buildkitdConfig: ids.inlineBuildkitdConfig ?? inputs.buildkitdConfig,
-                buildkitdFlags: inputs.buildkitdFlags
-            });
-    const builderName = inputs.builder || (inputs.mode === 'merge' ? '' : inputs.driver === 'docker' ? 'default' : ids.builderName);
-    const build = inputs.mode === 'merge'
-        ? []
-        : buildArgv({
-            builder: builderName,
-            platforms: inputs.platforms.map((p) => p.id),
-            context: inputs.context,
-            file: inputs.file,
-            target: inputs.target,
-            buildArgs: inputs.buildArgs,
-            buildContexts: inputs.buildContexts,
-            labels,
-            annotations: inputs.push ? annotations : [],
-            secrets: secretSpecs(inputs, ids.secretPaths),
-            ssh: inputs.ssh,
-            network: inputs.network,
-            addHosts: inputs.addHosts,
-            shmSize: inputs.shmSize,
-            ulimit: inputs.ulimit,
-            provenance: inputs.provenance,
-            sbom: inputs.sbom,
-            noCache: inputs.noCache,
-            noCacheFilters: inputs.noCacheFilters,
-            pull: inputs.pull,
-            cacheFrom: cache.from,
-            cacheTo: cache.to,
-            output,
-            metadataFile: ids.metadataFile
-        });
+function putRequest(ref, source) {
+    return `PUT ${ref} (the bytes of ${source})`;
+}
+/** The publish step less the refs whose tag is held back (a floating tag that would move backwards). */
+function withoutHeld(step, held) {
+    const keep = (ref) => !held.includes(ref.slice(ref.lastIndexOf(':') + 1));
     return {
-        platforms: inputs.platforms,
-        emulated: inputs.mode === 'merge' ? [] : inputs.platforms.filter((p) => !runsNatively(p, native)),
-        tags,
-        labels,
-        annotations,
-        cache,
-        builder: { name: builderName, create },
-        build,
-        output,
-        legs
+        ...step,
+        put: step.put.filter(keep),
+        imagetools: { ...step.imagetools, refs: step.imagetools.refs.filter(keep) }
     };
 }
-/** buildx `--secret` specs: `secrets` by the private file each value was written to, the others as given. */
-function secretSpecs(inputs, paths) {
-    return [
-        ...inputs.secrets.map(({ id }) => `id=${id},src=${paths[id]}`),
-        ...inputs.secretEnvs.map(({ id, env }) => `id=${id},env=${env}`),
-        ...inputs.secretFiles.map(({ id, path }) => `id=${id},src=${path}`)
-    ];
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/secrets.ts
-
-
-/**
- * Hides every secret value from everything the process prints, before anything is printed:
- * the `secrets` values, the variables `secret-envs` name and the contents of `secret-files`
- * (a RUN step can print any of them). Our own log goes through the Masker; the runner's mask
- * covers the rest.
- */
-async function maskSecrets(inputs, sources, masker, log) {
-    for (const { value } of inputs.secrets)
-        hide(value, masker, log);
-    for (const { env } of inputs.secretEnvs)
-        hide(sources.env[env] ?? '', masker, log);
-    for (const file of inputs.secretFiles)
-        hide(await (0,promises_.readFile)(external_node_path_default().resolve(sources.cwd, file.path), 'utf8'), masker, log);
-}
-/** Writes each `secrets` value to a private file in `dir` (0600) and returns id → path, for `--secret id=…,src=…`. */
-async function writeSecrets(inputs, dir) {
-    const paths = {};
-    for (const { id, value } of inputs.secrets) {
-        const file = external_node_path_default().join(dir, `secret-${id}`);
-        await (0,promises_.writeFile)(file, value, { mode: 0o600 });
-        paths[id] = file;
-    }
-    return paths;
-}
-/**
- * The runner masks line by line, so a multi-line secret (a key) is registered a line at a time,
- * as is the whole value; lines shorter than 3 characters are left alone (masking `}` or a blank
- * would shred the log and hide nothing).
- */
-function hide(value, masker, log) {
-    masker.add(value);
-    const parts = new Set([value, ...value.split(/\r?\n/)].map((part) => part.trim()));
-    for (const part of parts)
-        if (part.length >= 3)
-            log.setSecret(part);
-}
-
-// EXTERNAL MODULE: ./src/tools/retry.ts
-var retry = __nccwpck_require__(2482);
-;// CONCATENATED MODULE: ./src/tools/qemu.ts
-
-
-
-
-/**
- * Pinned, never `latest`: `latest` moved to QEMU 9.2.0 (deploy/v9.2.0-51) in February 2025 and
- * emulated arm64 builds segfaulted in libc-bin/ldconfig (docker/setup-qemu-action#198, #201,
- * tonistiigi/binfmt#240). QEMU 9.2.2 carries the upstream fix (tonistiigi/binfmt#243) and is what
- * BuildKit itself bundles (moby/buildkit#5808); the 10.1.3 image has an open libc-bin segfault
- * report (tonistiigi/binfmt#298). Override with the `qemu-image` input, e.g. for a mirror.
- */
-const DEFAULT_BINFMT_IMAGE = 'tonistiigi/binfmt:qemu-v9.2.2-52';
-const BINFMT_MISC_DIR = '/proc/sys/fs/binfmt_misc';
-/** Where qemu-user-static (Debian, Ubuntu, Fedora) puts its handler definitions. */
-const BINFMT_CONF_DIR = '/usr/lib/binfmt.d';
-/**
- * Makes sure every platform this host cannot run natively has an enabled binfmt_misc handler,
- * installing only the missing ones, then checks the kernel really has them. Does nothing at all
- * (no process, no file read) when every platform is native or `mode` is false.
- */
-async function setupQemu(options) {
-    const { log } = options;
-    const dir = options.binfmtDir ?? BINFMT_MISC_DIR;
-    const foreign = options.platforms.filter((p) => !runsNatively(p, options.native));
-    if (options.mode === 'false') {
-        if (foreign.length > 0) {
-            log.info(`qemu is false: ${ids(foreign)} must run on builder nodes of that architecture (no emulation is set up)`);
-        }
-        return { installed: [], present: [], skipped: 'qemu: false' };
-    }
-    if (foreign.length === 0)
-        return { installed: [], present: [], skipped: 'all platforms native' };
-    if (options.native.os !== 'linux') {
-        // Docker Desktop's Linux VM registers its own emulators; there is no binfmt_misc to touch here.
-        log.info(`${options.native.os} host: emulation for ${ids(foreign)} is left to the Docker engine's VM`);
-        return { installed: [], present: [], skipped: `${options.native.os} host` };
-    }
-    // One representative platform per handler: arm/v6 and arm/v7 both need qemu-arm.
-    const needed = new Map();
-    for (const platform of foreign)
-        if (!needed.has(emulatorFor(platform)))
-            needed.set(emulatorFor(platform), platform);
-    const present = [];
-    const missing = [];
-    for (const handler of needed.keys()) {
-        const state = await readHandler(dir, handler);
-        if (state?.enabled) {
-            present.push(handler);
-            if (!state.flags.includes('F')) {
-                log.warning(`${handler} is registered without the F flag (interpreter ${state.interpreter ?? '?'}): builds in containers may fail ` +
-                    `with "exec format error". Remove it (echo -1 > ${external_node_path_default().join(dir, handler)}) to let this action register a fixed one.`);
-            }
-        }
-        else {
-            missing.push(handler);
-        }
-    }
-    if (present.length > 0)
-        log.info(`QEMU handlers already registered: ${present.join(', ')}`);
-    if (missing.length === 0)
-        return { installed: [], present };
-    const method = options.mode === 'auto' ? await chooseMethod(options) : options.mode;
-    log.info(`registering ${missing.join(', ')} for ${ids(missing.map((h) => needed.get(h)))} (${method})`);
-    let reported;
-    if (method === 'binfmt-image') {
-        reported = await installWithImage(options, missing.map((h) => needed.get(h)));
-    }
-    else {
-        await installFromHost(options, dir, missing);
-    }
-    // tonistiigi/binfmt exits 0 even when a registration failed, so only the kernel's word counts.
-    const failed = await stillMissing(dir, missing, reported);
-    if (failed.length > 0) {
-        throw new Error(`QEMU handlers ${failed.join(', ')} are still not enabled in ${dir} after installing them with ${method}; ` +
-            `the build of ${ids(failed.map((h) => needed.get(h)))} would fail with "exec format error". ` +
-            (method === 'binfmt-image'
-                ? 'Check that the job may run privileged containers, or use qemu: host with qemu-user-static installed.'
-                : 'Check that the job runs as root, or use qemu: binfmt-image on a host with Docker.'));
-    }
-    log.info(`installed QEMU handlers: ${missing.join(', ')}`);
-    return { installed: missing, present, method };
-}
-/** The exact command that installs emulators for `platforms` from the binfmt image. */
-function binfmtImageCommand(image, platforms) {
-    const names = [...new Set(platforms.map(binfmtName))];
-    return ['docker', 'run', '--privileged', '--rm', image, '--install', names.join(',')];
-}
-/** The handler's state, or undefined when the kernel has no such handler (or binfmt_misc is not mounted). */
-async function readHandler(binfmtDir, handler) {
-    let text;
-    try {
-        text = await (0,promises_.readFile)(external_node_path_default().join(binfmtDir, handler), 'utf8');
-    }
-    catch {
-        return undefined;
-    }
-    const lines = text.split('\n').map((line) => line.trim());
-    const field = (key) => lines.find((line) => line.startsWith(`${key} `) || line.startsWith(`${key}:`))?.replace(/^[^ :]+:? */, '');
-    // The first line is the state itself: "enabled" or "disabled".
-    return { enabled: lines[0] === 'enabled', interpreter: field('interpreter'), flags: field('flags') ?? '' };
-}
-/** Registers one rule the way the kernel takes it: the whole line in one write to `register`. */
-async function writeRegister(binfmtDir, line) {
-    const register = external_node_path_default().join(binfmtDir, 'register');
-    try {
-        await (0,promises_.writeFile)(register, line);
-    }
-    catch (error) {
-        const code = error.code;
-        // Someone registered the same name meanwhile; the check afterwards says whether it is usable.
-        if (code === 'EEXIST')
-            return;
-        const hint = code === 'EACCES' || code === 'EPERM'
-            ? ': registering handlers needs root; run the job as root or use qemu: binfmt-image'
-            : '';
-        throw new Error(`cannot write ${register} (${code ?? String(error)})${hint}`);
-    }
-}
-async function chooseMethod(options) {
-    const engine = options.dockerEngine ?? (() => dockerEngineAnswers(options.run));
-    if (await engine())
-        return 'binfmt-image';
-    const confDir = options.confDir ?? BINFMT_CONF_DIR;
-    const binDir = options.binDir ?? '/usr/bin';
-    if (await hostHasQemu(confDir, binDir))
-        return 'host';
-    throw new Error(`qemu: auto found no way to install emulators: no Docker engine answers \`docker info\` (for the binfmt image), ` +
-        `and the host has no qemu-user-static (no ${confDir}/qemu-*.conf, no ${binDir}/qemu-*-static). ` +
-        'Install qemu-user-static, run on a host with Docker, or set qemu: false when every platform has a native builder node.');
-}
-async function dockerEngineAnswers(run) {
-    try {
-        const result = await run('docker', ['info', '--format', '{{.ServerVersion}}'], {
-            quiet: true,
-            allowFailure: true,
-            stallMs: 20_000
-        });
-        return result.code === 0 && result.stdout.trim() !== '';
-    }
-    catch {
-        // No docker CLI, or a DOCKER_HOST that never answers.
-        return false;
-    }
-}
-async function hostHasQemu(confDir, binDir) {
-    const list = async (dir) => (0,promises_.readdir)(dir).catch(() => []);
-    if ((await list(confDir)).some((name) => /^qemu-.+\.conf$/.test(name)))
-        return true;
-    return (await list(binDir)).some((name) => /^qemu-.+-static$/.test(name));
-}
-async function installWithImage(options, platforms) {
-    const image = options.binfmtImage ?? DEFAULT_BINFMT_IMAGE;
-    const { run, log } = options;
-    // Pull only what is not here yet: every pull counts against Docker Hub's anonymous limit.
-    const local = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', image], {
-        quiet: true,
-        allowFailure: true
-    });
-    if (local.code !== 0) {
-        await (0,retry/* withRetry */.bD)(() => run('docker', ['pull', image]), {
-            retries: options.retries,
-            what: `docker pull ${image}`,
-            log
-        });
-    }
-    const [command, ...args] = binfmtImageCommand(image, platforms);
-    const result = await run(command, args);
-    return emulatorsReported(result.stdout);
-}
-async function installFromHost(options, dir, handlers) {
-    const confDir = options.confDir ?? BINFMT_CONF_DIR;
-    // Every rule and interpreter is checked before the kernel is touched, so a failure changes nothing.
-    const rules = [];
-    for (const handler of handlers)
-        rules.push(await hostRule(confDir, handler));
-    if (!(await exists(external_node_path_default().join(dir, 'register')))) {
-        try {
-            await options.run('mount', ['-t', 'binfmt_misc', 'binfmt_misc', dir]);
-        }
-        catch (error) {
-            throw new Error(`binfmt_misc is not mounted at ${dir} and mounting it failed (it needs root): ${error.message}`);
-        }
-    }
-    const register = options.register ?? writeRegister;
-    for (const rule of rules) {
-        options.log.info(`registering ${rule.name} from ${rule.file} (interpreter ${rule.interpreter})`);
-        await register(dir, rule.line);
-    }
-}
-async function hostRule(confDir, handler) {
-    // Debian and Ubuntu name the file after the handler; Fedora adds -static.
-    const candidates = [`${handler}.conf`, `${handler}-static.conf`].map((name) => external_node_path_default().join(confDir, name));
-    for (const file of candidates) {
-        let text;
-        try {
-            text = await (0,promises_.readFile)(file, 'utf8');
-        }
-        catch {
-            continue;
-        }
-        const line = text
-            .split('\n')
-            .map((l) => l.trim())
-            .find((l) => l !== '' && !l.startsWith('#'));
-        // The first character is the field separator, `:` in practice.
-        const fields = line ? line.slice(1).split(line[0]) : [];
-        if (!line || fields.length < 7 || !fields[5])
-            throw new Error(`${file} is not a binfmt_misc rule (":name:type:offset:magic:mask:interpreter:flags")`);
-        const rule = { file, line, name: fields[0], interpreter: fields[5] };
-        if (rule.name !== handler)
-            throw new Error(`${file} registers ${rule.name}, not ${handler}`);
-        await checkInterpreter(rule);
-        return rule;
-    }
-    throw new Error(`${handler} is needed but the host has no rule for it (looked for ${candidates.join(', ')}): install qemu-user-static or use qemu: binfmt-image`);
-}
-async function checkInterpreter(rule) {
-    try {
-        await (0,promises_.access)(rule.interpreter, promises_.constants.X_OK);
-    }
-    catch {
-        // Debian's rules point at /usr/libexec/qemu-binfmt/*-binfmt-P, a link to /usr/bin/qemu-*-static.
-        const target = await (0,promises_.lstat)(rule.interpreter)
-            .then((s) => (s.isSymbolicLink() ? (0,promises_.readlink)(rule.interpreter) : undefined))
-            .catch(() => undefined);
-        throw new Error(`${rule.name}: interpreter ${rule.interpreter}${target ? ` (-> ${target})` : ''} named in ${rule.file} is missing or not executable: ` +
-            'install qemu-user-static or use qemu: binfmt-image');
-    }
-}
-async function stillMissing(dir, handlers, reported) {
-    // When binfmt_misc is not mounted on this side, the binfmt container mounted its own view of
-    // the same kernel table; its status report is then the only witness.
-    if (!(await exists(external_node_path_default().join(dir, 'status'))) && !(await exists(external_node_path_default().join(dir, 'register'))) && reported) {
-        return handlers.filter((h) => !reported.includes(h));
-    }
-    const out = [];
-    for (const handler of handlers)
-        if (!(await readHandler(dir, handler))?.enabled)
-            out.push(handler);
-    return out;
-}
-/** The `emulators` list tonistiigi/binfmt prints as JSON on stdout after installing. */
-function emulatorsReported(stdout) {
-    const start = stdout.indexOf('{');
-    if (start < 0)
-        return undefined;
-    try {
-        const status = JSON.parse(stdout.slice(start));
-        return Array.isArray(status.emulators)
-            ? status.emulators.filter((e) => typeof e === 'string')
-            : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-async function exists(file) {
-    return (0,promises_.access)(file).then(() => true, () => false);
-}
-function ids(platforms) {
-    return platforms.map((p) => p.id).join(', ');
-}
-
-// EXTERNAL MODULE: ./src/tools/buildx/find.ts
-var find = __nccwpck_require__(78);
-// EXTERNAL MODULE: ./src/tools/buildx/commands.ts + 1 modules
-var commands = __nccwpck_require__(2600);
-// EXTERNAL MODULE: ./src/pipeline/state.ts
-var pipeline_state = __nccwpck_require__(9678);
-// EXTERNAL MODULE: ./src/tools/registry/client.ts
-var client = __nccwpck_require__(5283);
-;// CONCATENATED MODULE: ./src/pipeline/failure.ts
-
-
-
-/** The registry host of an image reference (`docker.io` when the name has none). */
-function registryOf(image) {
-    const first = image.split('/')[0];
-    return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')
-        ? first
-        : 'docker.io';
-}
-const AUTH = /\b401\b|unauthorized|authentication required|invalid username\/password|incorrect username or password/i;
-const DENIED = /\b403\b|forbidden|denied: /i;
-/**
- * One message a user can act on: what failed, where, why, and what to do. Bad input is already
- * phrased; registry refusals and exhausted retries name the registry and the last error.
- */
-function explainFailure(error, images) {
-    if (error instanceof errors/* InputError */.d)
-        return error.message;
-    const message = error instanceof Error ? error.message : String(error);
-    const text = error instanceof exec/* ExecError */.cI ? `${error.result.stderr}\n${error.result.stdout}` : message;
-    // The registry that answered is in the failing request's URL (it may be a base image's, not ours).
-    const registry = /https?:\/\/([^/\s]+)\/v2\//.exec(text)?.[1] ?? (images.length > 0 ? registryOf(images[0]) : 'the registry');
-    if (AUTH.test(text)) {
-        return `${registry} refused the credentials (401 Unauthorized). Log in to ${registry} before this step (docker/login-action on GitHub; docker login or a DOCKER_CONFIG holding credentials elsewhere).\n${lineMatching(text, AUTH)}`;
-    }
-    if (DENIED.test(text)) {
-        return `${registry} denied access (403): the credentials were accepted but may not push to ${images[0] ?? 'this repository'} (on GHCR, give the workflow packages: write).\n${lineMatching(text, DENIED)}`;
-    }
-    if (error instanceof retry/* RetriesExhausted */.w1) {
-        const last = error.last instanceof Error ? error.last.message : String(error.last);
-        return `${error.what} against ${registry} failed ${error.attempts} times; last error: ${error.lastCause}. No tag was moved unless it points at a complete index.\n${last}`;
-    }
-    return message;
-}
-/** The line that says what went wrong, without the build's surrounding output. */
-function lineMatching(text, re) {
-    return (text.split('\n').find((line) => re.test(line)) ?? '').trim();
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/summary.ts
-/** The job summary: what was built, where it went, and where the time went. */
-function summaryMarkdown(result, builder) {
-    const lines = ['## Multi-arch image', ''];
-    lines.push(`| | |`, `|---|---|`);
-    lines.push(`| Platforms | ${result.plan.platforms.map((p) => `\`${p.id}\``).join(' ')} |`);
-    lines.push(`| Emulated | ${result.plan.emulated.map((p) => `\`${p.id}\``).join(' ') || 'none'} |`);
-    lines.push(`| Index digest | \`${result.digest || 'not pushed'}\` |`);
-    lines.push(`| Version | \`${result.plan.tags.version || '-'}\` |`);
-    lines.push(`| Cache | ${result.plan.cache.refs.map((r) => `\`${r}\``).join('<br>') || 'off'} |`);
-    lines.push(`| Builder | \`${builder.name}\` (${builder.driver}, BuildKit ${builder.buildkitVersion}) |`);
-    lines.push('', '### Tags', '');
-    lines.push(...(result.tags.length ? result.tags.map((t) => `- \`${t}\``) : ['none pushed']));
-    for (const h of result.held)
-        lines.push(`- \`${h.tag}\` not moved (${h.reason === 'prerelease' ? 'pre-release' : `stays on ${h.current}, newer than ${h.ours}`})`);
-    if (Object.keys(result.platformDigests).length) {
-        lines.push('', '### Platform digests', '', '| Platform | Digest |', '|---|---|');
-        for (const [platform, digest] of Object.entries(result.platformDigests))
-            lines.push(`| \`${platform}\` | \`${digest}\` |`);
-    }
-    lines.push('', '### Time', '', '| Phase | Seconds |', '|---|---|');
-    for (const [phase, seconds] of result.timings)
-        lines.push(`| ${phase} | ${seconds.toFixed(1)} |`);
-    return `${lines.join('\n')}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/run.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** The whole pipeline: inputs → plan → QEMU → buildx → builder → build → tags → outputs. */
-async function run(runEnv) {
-    const log = runEnv.edges.log;
-    const masker = runEnv.masker ?? new ports/* Masker */.G();
-    const timings = [];
-    const phase = async (name, fn) => {
-        const start = Date.now();
-        try {
-            return await log.group(name, fn);
-        }
-        finally {
-            timings.push([name, (Date.now() - start) / 1000]);
-        }
-    };
-    const session = { ...runEnv, log, masker, runner: (0,exec/* createRunner */.ji)(log, masker), timings, phase };
-    const inputs = await phase('Inputs', async () => {
-        const parsed = readInputs(runEnv.edges.input, runEnv.cwd);
-        await maskSecrets(parsed, { env: runEnv.env, cwd: runEnv.cwd }, masker, log);
-        return parsed;
-    });
-    try {
-        return await pipeline(session, inputs);
-    }
-    catch (error) {
-        throw new Error(explainFailure(error, inputs.images));
-    }
-}
-async function pipeline(session, inputs) {
-    const { edges, env, cwd, log, masker, runner, timings, phase } = session;
-    const context = await phase('Context', () => readContext(inputs, env, cwd, log));
-    const now = (session.now ?? (() => new Date()))();
-    const tempRoot = env.RUNNER_TEMP || external_node_os_default().tmpdir();
-    await (0,promises_.mkdir)(tempRoot, { recursive: true });
-    const tempDir = await (0,promises_.mkdtemp)(external_node_path_default().join(tempRoot, 'multiarch-'));
-    const builderName = `multiarch-${context.runId || 'local'}-${context.runAttempt || '1'}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
-    const state = { builder: '', buildx: undefined, tempDir };
-    (0,pipeline_state/* saveState */.L)(edges, state);
-    try {
-        const secretPaths = await writeSecrets(inputs, tempDir);
-        const native = nativePlatform();
-        const metadataFile = external_node_path_default().join(tempDir, 'metadata.json');
-        const runId = inputs.runId || context.runId;
-        let inlineBuildkitdConfig;
-        if (inputs.buildkitdConfigInline) {
-            inlineBuildkitdConfig = external_node_path_default().join(tempDir, 'buildkitd.toml');
-            await (0,promises_.writeFile)(inlineBuildkitdConfig, inputs.buildkitdConfigInline);
-        }
-        const ids = { builderName, metadataFile, secretPaths, runId, inlineBuildkitdConfig };
-        const plan = makePlan(inputs, context, native, now, ids);
-        if (inputs.dryRun) {
-            await phase('Plan (dry run)', async () => printPlan(plan, inputs, log));
-            setOutputs(edges, plan, {
-                digest: '',
-                platformDigests: {},
-                tags: inputs.mode === 'platform' ? [] : plan.tags.refs,
-                metadata: {}
-            });
-            return undefined;
-        }
-        if (inputs.mode !== 'merge') {
-            await phase('QEMU', async () => {
-                const result = await setupQemu({
-                    mode: inputs.qemu,
-                    platforms: plan.platforms,
-                    native,
-                    binfmtImage: inputs.qemuImage,
-                    run: runner,
-                    log,
-                    retries: inputs.retries
-                });
-                if (result.skipped)
-                    log.info(`no QEMU set-up: ${result.skipped}`);
-            });
-        }
-        const bin = await phase('Buildx', async () => {
-            // The installer (tool cache, Actions cache) is loaded only when a version is asked for: it is
-            // most of the bundle, and the action starts faster without it.
-            const found = inputs.buildxVersion
-                ? await (await Promise.all(/* import() */[__nccwpck_require__.e(619), __nccwpck_require__.e(190)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5190))).installBuildx({
-                    version: inputs.buildxVersion,
-                    base: inputs.buildxMirror,
-                    run: runner,
-                    log,
-                    retries: inputs.retries
-                })
-                : await (0,find/* findBuildx */.a)(runner, env);
-            log.info(`buildx ${found.version} (${[found.command, ...found.prefix].join(' ')})`);
-            return found;
-        });
-        const bx = { bin, run: runner, log, retries: inputs.retries, cwd, stallMs: inputs.stallTimeoutMs };
-        state.buildx = bin;
-        // A merge only copies manifests: a builder named for it gives imagetools its registry settings, no bootstrap needed.
-        const builder = plan.builder.name && inputs.mode !== 'merge'
-            ? await phase('Builder', () => startBuilder(bx, plan, () => {
-                state.builder = plan.builder.name;
-                (0,pipeline_state/* saveState */.L)(edges, state);
-            }))
-            : { name: plan.builder.name, driver: 'not used (merge)', platforms: [], buildkitVersion: '-' };
-        let digest = '';
-        let platformDigests = {};
-        let tags = [];
-        let held = [];
-        let metadata = {};
-        let sources = [];
-        if (inputs.mode === 'merge') {
-            sources = await phase('Find legs', () => findLegs(bx, plan, inputs));
-        }
-        else {
-            const built = await phase(`Build ${plan.platforms.map((p) => p.id).join(', ')}`, () => buildImages(bx, plan, metadataFile, inputs.stallTimeoutMs));
-            ({ metadata, digest, sources } = built);
-            if (plan.output.kind === 'load')
-                tags = plan.tags.refs;
-        }
-        if (sources.length > 0) {
-            const published = await phase(inputs.mode === 'platform' ? 'Hand off to the merge' : 'Publish tags', () => publish(bx, builder.name, plan, inputs, sources));
-            ({ digest, platformDigests, held } = published);
-            tags = inputs.mode === 'platform' ? [] : published.refs;
-        }
-        const result = { plan, digest, platformDigests, tags, held, metadata, timings };
-        setOutputs(edges, plan, result);
-        await edges.summary(masker.mask(summaryMarkdown(result, builder)));
-        return result;
-    }
-    finally {
-        // Secret files must not outlive the build; post removes the directory too if this is cut short.
-        await (0,promises_.rm)(tempDir, { recursive: true, force: true });
-    }
-}
-/** Creates the builder the plan names (recording it for clean-up at once), bootstraps it, says what it offers. */
-async function startBuilder(bx, plan, created) {
-    if (plan.builder.create) {
-        await commands/* createBuilder */.Ij(bx, plan.builder.create, plan.builder.name);
-        created();
-    }
-    const info = await commands/* bootstrapBuilder */.S0(bx, plan.builder.name);
-    bx.log.info(`builder ${info.name}: driver ${info.driver}, BuildKit ${info.buildkitVersion}`);
-    bx.log.info(`platforms: ${info.platforms.join(', ') || '(none listed)'}`);
-    const missing = plan.platforms.filter((p) => info.platforms.length > 0 && !info.platforms.includes(p.id));
-    if (missing.length > 0)
-        bx.log.warning(`builder ${info.name} does not list ${missing.map((p) => p.id).join(', ')}; the build may fail for them`);
-    return info;
-}
-/** The one build of every platform; what it pushed by digest becomes the source of the tags. */
-async function buildImages(bx, plan, metadataFile, stallMs) {
-    const { metadata, output } = await commands/* build */.jq(bx, plan.build, metadataFile, stallMs);
-    for (const problem of commands/* cacheProblems */.J_(output)) {
-        const ref = problem.ref || plan.cache.refs.join(', ');
-        bx.log.warning(`the registry cache ${ref} could not be ${problem.direction === 'read' ? 'read' : 'written'}; the build went on without it: ${problem.error}`);
-    }
-    const digest = String(metadata['containerimage.digest'] ?? '');
-    if (plan.output.kind !== 'push-by-digest')
-        return { metadata, digest, sources: [] };
-    if (!/^sha256:[0-9a-f]{64}$/.test(digest))
-        throw new Error(`the build finished but buildx reported no image digest in its metadata (${Object.keys(metadata).join(', ') || 'empty'})`);
-    return { metadata, digest, sources: [`${plan.output.image}@${digest}`] };
-}
-async function readContext(inputs, env, cwd, log) {
-    const source = inputs.metadataSource === 'auto' ? (env.GITHUB_EVENT_PATH ? 'workflow' : 'git') : inputs.metadataSource;
-    const context = source === 'workflow'
-        ? contextFromGitHub(env)
-        : await contextFromGit(external_node_path_default().resolve(cwd, env.GITHUB_WORKSPACE || '.'), env);
-    log.info(`${context.eventName} ${context.ref} at ${context.sha.slice(0, 12)} (${source})`);
-    return context;
-}
-/**
- * Moves the tags onto what was pushed by digest. One source (a one-step build or a leg) is copied
- * as it is, so its digest is known; several (a merge) make a new index, read back afterwards so
- * the outputs describe the registry. Reads run in parallel: each is a process start and a round trip.
- */
-async function publish(bx, builder, plan, inputs, sources) {
-    const image = inputs.images[0];
-    // A merged index is new: it gets the index annotations the legs' indexes carried.
-    const annotations = sources.length > 1 ? plan.annotations.filter((a) => a.startsWith('index:')) : [];
-    // The one source is read first (one request): a tag in its repository is a PUT of its exact bytes.
-    const [source, movable] = await Promise.all([
-        sources.length === 1 ? readSource(bx, builder, sources[0]) : undefined,
-        inputs.mode === 'platform'
-            ? { refs: [`${image}:${plan.legs[0].tag}`], held: [] }
-            : movableRefs(bx, builder, plan, image, bx.log)
-    ]);
-    if (movable.refs.length > 0)
-        await moveTags(bx, builder, movable.refs, sources, annotations, source);
-    const index = source ?? (movable.refs.length > 0 ? await commands/* inspectRaw */.hD(bx, builder, movable.refs[0]) : undefined);
-    if (!index)
-        throw new Error(`${movable.refs[0] ?? sources[0]} is not in the registry after publishing`);
-    const platformDigests = index.manifest.manifests
-        ? commands/* platformDigests */.Hm(index.manifest)
-        : { [plan.platforms[0].id]: index.digest };
-    for (const ref of movable.refs)
-        bx.log.info(`${ref} → ${index.digest}`);
-    return { digest: index.digest, platformDigests, refs: movable.refs, held: movable.held };
-}
-/**
- * The index the build pushed, read by one GET of its digest (retried on its own); through
- * imagetools when the registry needs what only buildx knows (see registry-tag.ts).
- */
-async function readSource(bx, builder, ref) {
-    try {
-        const got = await (0,retry/* withRetry */.bD)(() => (0,client/* getManifest */.c2)(ref, registryOptions(bx)), {
-            retries: bx.retries,
-            what: `reading ${ref}`,
-            log: bx.log
-        });
-        return { manifest: JSON.parse(got.raw), digest: got.digest, raw: got.raw };
-    }
-    catch (error) {
-        if (!(error instanceof client/* RegistryRefused */.AK))
-            throw error;
-        bx.log.info(`reading ${ref} through buildx imagetools (${error.message})`);
-        return commands/* inspectRaw */.hD(bx, builder, ref);
-    }
-}
-function registryOptions(bx) {
-    return { env: process.env, timeoutMs: bx.stallMs || undefined, log: bx.log };
-}
-/**
- * Points the tags at the index, last. A tag in the repository the index was pushed to is one PUT of
- * the index's exact bytes, each tag retried on its own; buildx imagetools create makes ~30 requests
- * for the same (it walks every child manifest and blob) and gives up on the first dropped one.
- * Other repositories, a merge of several sources, and whatever the PUT cannot do (an auth scheme,
- * a registry reachable only through BuildKit's configuration) go through imagetools create.
- */
-async function moveTags(bx, builder, refs, sources, annotations, source) {
-    const mediaType = source?.manifest.mediaType;
-    let direct = source && mediaType && sources.length === 1 && annotations.length === 0
-        ? refs.filter((ref) => (0,client/* sameRepository */.RB)(ref, sources[0]))
-        : [];
-    try {
-        for (const ref of direct) {
-            await (0,retry/* withRetry */.bD)(() => (0,client/* putTag */.go)(ref, source.raw, mediaType, source.digest, registryOptions(bx)), {
-                retries: bx.retries,
-                what: `tagging ${ref}`,
-                log: bx.log
-            });
-        }
-    }
-    catch (error) {
-        if (!(error instanceof client/* RegistryRefused */.AK))
-            throw error;
-        bx.log.warning(`could not tag by a direct PUT (${error.message}); using buildx imagetools create`);
-        direct = [];
-    }
-    const rest = refs.filter((ref) => !direct.includes(ref));
-    if (rest.length > 0)
-        await commands/* tagIndex */.XV(bx, builder, rest, sources, annotations);
-}
-/** The refs to move: every computed one, less floating tags (latest, 1, 1.2) that would move backwards. */
-async function movableRefs(bx, builder, plan, image, log) {
-    const versions = await Promise.all(plan.tags.floating.map((tag) => commands/* publishedVersion */.xJ(bx, builder, `${image}:${tag}`)));
-    const current = new Map(plan.tags.floating.map((tag, i) => [tag, versions[i]]));
-    const keep = holdBackFloating(plan.tags, current);
-    for (const h of keep.held)
-        log.warning(`${h.tag} not moved: ${h.reason === 'prerelease' ? `${h.ours} is a pre-release` : `it points to ${h.current}, newer than ${h.ours}`}`);
-    return {
-        refs: plan.tags.refs.filter((ref) => keep.tags.includes(ref.slice(ref.lastIndexOf(':') + 1))),
-        held: keep.held
-    };
-}
-/**
- * merge mode: the digest every leg left for this run, or the explicit `digests`. A missing
- * platform fails the merge before anything is published: no half image ships.
- */
-async function findLegs(bx, plan, inputs) {
-    const image = inputs.images[0];
-    const builder = plan.builder.name;
-    if (inputs.digests.length > 0) {
-        const refs = parseDigestRefs(inputs.digests, image);
-        const found = await Promise.all(refs.map((ref) => commands/* inspectRaw */.hD(bx, builder, ref)));
-        const absent = refs.filter((_, i) => !found[i]);
-        if (absent.length > 0)
-            throw new Error(`merge: ${absent.join(', ')} (from the digests input) not in the registry; nothing was published`);
-        return refs;
-    }
-    const legs = await Promise.all(plan.legs.map((leg) => commands/* inspectRaw */.hD(bx, builder, `${image}:${leg.tag}`)));
-    const found = [];
-    const missing = [];
-    plan.legs.forEach((leg, i) => {
-        const ref = `${image}:${leg.tag}`;
-        const id = leg.platforms[0].id;
-        const got = legs[i];
-        if (!got)
-            return void missing.push(`${id} (no ${ref})`);
-        const offers = got.manifest.manifests ? Object.keys(commands/* platformDigests */.Hm(got.manifest)) : [id];
-        if (!offers.includes(id))
-            return void missing.push(`${id} (${ref} holds ${offers.join(', ') || 'no platform'})`);
-        bx.log.info(`${id}: ${image}@${got.digest}`);
-        found.push(`${image}@${got.digest}`);
-    });
-    if (missing.length > 0)
-        throw new Error(`merge: no leg result for ${missing.join('; ')}. Did every matrix leg run with mode: platform for this commit and run? Nothing was published.`);
-    return found;
-}
-/** dry-run: what each mode would do, with the exact commands quoted so they can be pasted into a shell. */
-function printPlan(plan, inputs, log) {
-    const cli = (argv) => ['docker', 'buildx', ...argv].map(exec/* quoteArg */.X1).join(' ');
-    const image = inputs.images[0];
-    const builder = plan.builder.name ? ['--builder', plan.builder.name] : [];
-    const tagFlags = (refs) => refs.flatMap((r) => ['--tag', r]);
-    log.info(`mode: ${inputs.mode}`);
-    log.info(`platforms: ${plan.platforms.map((p) => p.id).join(', ')} (emulated: ${plan.emulated.map((p) => p.id).join(', ') || 'none'})`);
-    log.info(`version: ${plan.tags.version || '(none)'}`);
-    log.info(`tags:\n  ${dryRunTags(plan, inputs).join('\n  ') || '(none)'}`);
-    log.info(`cache: ${plan.cache.refs.join(', ') || 'off'}`);
-    if (plan.builder.create)
-        log.info(cli(plan.builder.create));
-    if (plan.build.length > 0)
-        log.info(cli(plan.build));
-    if (inputs.mode === 'merge') {
-        const sources = inputs.digests.length > 0
-            ? parseDigestRefs(inputs.digests, image)
-            : plan.legs.map((leg) => `${image}:${leg.tag}`);
-        const annotations = plan.annotations.filter((a) => a.startsWith('index:')).flatMap((a) => ['--annotation', a]);
-        log.info(cli(['imagetools', 'create', ...builder, ...annotations, ...tagFlags(plan.tags.refs), ...sources]));
-    }
-    else if (inputs.push) {
-        const refs = dryRunTags(plan, inputs);
-        if (refs.length > 0)
-            log.info(cli(['imagetools', 'create', ...builder, ...tagFlags(refs), `${image}@<digest of the build>`]));
-    }
-}
-/** The refs a run would move: a leg moves only its hand-off tag, and outputs no tags. */
-function dryRunTags(plan, inputs) {
-    return inputs.mode === 'platform' ? [`${inputs.images[0]}:${plan.legs[0].tag}`] : plan.tags.refs;
-}
-function setOutputs(edges, plan, result) {
-    edges.setOutput('digest', result.digest);
-    edges.setOutput('tags', result.tags.join('\n'));
-    edges.setOutput('version', plan.tags.version);
-    edges.setOutput('platform-digests', JSON.stringify(result.platformDigests));
-    edges.setOutput('metadata', JSON.stringify(result.metadata));
-    edges.setOutput('builder', plan.builder.name);
-    edges.setOutput('labels', Object.entries(plan.labels)
-        .map(([k, v]) => `${k}=${v}`)
-        .join('\n'));
-    edges.setOutput('annotations', plan.annotations.join('\n'));
-    edges.setOutput('json', JSON.stringify({
-        tags: result.tags,
-        labels: plan.labels,
-        annotations: plan.annotations,
-        version: plan.tags.version,
-        digest: result.digest,
-        'platform-digests': result.platformDigests
-    }));
+/** Every ref a publish step moves, in the order it moves them. */
+function publishedRefs(step) {
+    return [...step.put, ...step.imagetools.refs];
 }
 
 
 /***/ }),
 
-/***/ 9678:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   C: () => (/* binding */ loadState),
-/* harmony export */   L: () => (/* binding */ saveState)
-/* harmony export */ });
-function saveState(edges, state) {
-    edges.saveState('cleanup', JSON.stringify(state));
-}
-/** Reads what main saved; a missing or unreadable record means there is nothing to clean. */
-function loadState(edges) {
-    const raw = edges.getState('cleanup');
-    if (!raw)
-        return undefined;
-    try {
-        const parsed = JSON.parse(raw);
-        return {
-            builder: typeof parsed.builder === 'string' ? parsed.builder : '',
-            buildx: parsed.buildx,
-            tempDir: typeof parsed.tempDir === 'string' ? parsed.tempDir : ''
-        };
-    }
-    catch {
-        return undefined;
-    }
-}
-
-
-/***/ }),
-
-/***/ 9167:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   d: () => (/* binding */ InputError)
-/* harmony export */ });
-/**
- * A bad input value, caught before any build or push. The message always names the input,
- * the value given and what is accepted, so a user can fix the workflow without reading code.
- */
-class InputError extends Error {
-    input;
-    value;
-    accepted;
-    constructor(input, value, accepted) {
-        super(`input "${input}": ${JSON.stringify(value)} is not accepted; expected ${accepted}`);
-        this.input = input;
-        this.value = value;
-        this.accepted = accepted;
-        this.name = 'InputError';
-    }
-}
-
-
-/***/ }),
-
-/***/ 4413:
+/***/ 3390:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   a: () => (/* binding */ releaseTag)
 /* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9167);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9516);
 
 /** `v0.36.1` or `0.36.1` (pre-releases too) → the release tag `v0.36.1`. Anything else, `latest` included, is refused. */
 function releaseTag(value) {
@@ -36914,7 +38263,7 @@ function releaseTag(value) {
 
 /***/ }),
 
-/***/ 6795:
+/***/ 6467:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -36944,91 +38293,67 @@ class Masker {
 
 /***/ }),
 
-/***/ 2600:
+/***/ 8992:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  S0: () => (/* binding */ bootstrapBuilder),
-  jq: () => (/* binding */ build),
-  J_: () => (/* binding */ cacheProblems),
-  Ij: () => (/* binding */ createBuilder),
-  hD: () => (/* binding */ inspectRaw),
-  Hm: () => (/* binding */ platformDigests),
-  xJ: () => (/* binding */ publishedVersion),
-  iq: () => (/* binding */ removeBuilder),
-  XV: () => (/* binding */ tagIndex)
-});
-
-// UNUSED EXPORTS: parseInspect
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: ./src/tools/retry.ts
-var retry = __nccwpck_require__(2482);
-;// CONCATENATED MODULE: ./src/tools/buildx/progress.ts
-/**
- * What a `buildx build --progress plain` is doing, from its lines, for the stall timer: a stall
- * is no progress, not silence. BuildKit prints nothing while a RUN step works quietly (a compile,
- * `pip -q`, a link under QEMU), so the timer must not run then; it runs while nothing but
- * transfers are in progress (pulls, cache import and export, pushes), where silence does mean a
- * connection that hangs.
- *
- * The plain format: `#N [stage 2/5] RUN …` starts a Dockerfile step (headers repeat when the
- * output of several steps interleaves), `#N exporting to image` and the like start other
- * vertices, `#N DONE 0.3s`, `#N CACHED`, `#N ERROR: …` and `#N CANCELED` end one, and
- * `#N 1.234 text` is a step's output.
- */
-const STEP = /^#(\d+) \[[^\]]*?\d+\/\d+\] (\S+)/;
-const END = /^#(\d+) (DONE\b|CACHED$|ERROR\b|CANCELED$)/;
-class BuildProgress {
-    /** Vertices started and not yet ended that do work of their own (a RUN, a COPY). */
-    working = new Set();
-    ended = new Set();
-    /** Takes one line of plain progress; returns whether the stall timer runs now. */
-    watch = (text) => {
-        const line = text.trim();
-        const end = END.exec(line);
-        if (end) {
-            this.working.delete(end[1]);
-            this.ended.add(end[1]);
-            return this.timing;
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   YC: () => (/* binding */ editDistance),
+/* harmony export */   kc: () => (/* binding */ errorText),
+/* harmony export */   w$: () => (/* binding */ lastLines)
+/* harmony export */ });
+/** Small text helpers shared by every layer: pure, no I/O. */
+/** The message of anything thrown: an Error's message, else the value as text. */
+function errorText(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+/** The last `n` lines of `text`, trailing blank lines left out. */
+function lastLines(text, n) {
+    return text.trimEnd().split('\n').slice(-n).join('\n');
+}
+/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps cost 1. */
+function editDistance(a, b) {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++)
+        d[0][j] = j;
+    for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+                d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
         }
-        const step = STEP.exec(line);
-        // A FROM step pulls the base image: a transfer. Every other step works on the builder. Other
-        // vertices (exporting, pushing, importing cache, load metadata) are transfers too. A header
-        // repeated for a step that ended (a cache hit whose layers are fetched later) is a transfer.
-        if (step && step[2] !== 'FROM' && !this.ended.has(step[1]))
-            this.working.add(step[1]);
-        return this.timing;
-    };
-    /** True while nothing but transfers (or nothing at all) are in progress. */
-    get timing() {
-        return this.working.size === 0;
     }
+    return d[a.length][b.length];
 }
 
-;// CONCATENATED MODULE: ./src/tools/buildx/commands.ts
+
+/***/ }),
+
+/***/ 2135:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ij: () => (/* binding */ createBuilder),
+/* harmony export */   S0: () => (/* binding */ bootstrapBuilder),
+/* harmony export */   iq: () => (/* binding */ removeBuilder)
+/* harmony export */ });
+/* unused harmony export parseInspect */
+/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2765);
+/* harmony import */ var _plan_steps_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2960);
+/* harmony import */ var _handle_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6688);
 
 
 
-
-function call(bx, args, options = {}) {
-    return bx.run(bx.bin.command, [...bx.bin.prefix, ...args], { cwd: bx.cwd, ...options });
-}
 /** Creates (already done by the caller's argv) and bootstraps a builder, returning what it offers. */
 async function createBuilder(bx, createArgv, name) {
-    await (0,retry/* withRetry */.bD)(() => call(bx, createArgv, { quiet: true }), {
+    await (0,_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .withRetry */ .bD)(() => (0,_handle_js__WEBPACK_IMPORTED_MODULE_1__/* .runBuildx */ .A)(bx, createArgv, { quiet: true }), {
         retries: bx.retries,
         what: `creating builder ${name}`,
         log: bx.log
     });
 }
 async function bootstrapBuilder(bx, name) {
-    const out = await (0,retry/* withRetry */.bD)(() => call(bx, ['inspect', '--bootstrap', '--builder', name], { quiet: true }), {
+    const out = await (0,_retry_js__WEBPACK_IMPORTED_MODULE_0__/* .withRetry */ .bD)(() => (0,_handle_js__WEBPACK_IMPORTED_MODULE_1__/* .runBuildx */ .A)(bx, (0,_plan_steps_js__WEBPACK_IMPORTED_MODULE_2__/* .bootstrapArgv */ .$W)(name), { quiet: true }), {
         retries: bx.retries,
         what: `starting builder ${name}`,
         log: bx.log
@@ -37053,140 +38378,18 @@ function parseInspect(text, name) {
     };
 }
 async function removeBuilder(bx, name) {
-    const result = await call(bx, ['rm', '--force', name], { allowFailure: true, quiet: true });
+    const result = await (0,_handle_js__WEBPACK_IMPORTED_MODULE_1__/* .runBuildx */ .A)(bx, (0,_plan_steps_js__WEBPACK_IMPORTED_MODULE_2__/* .removeBuilderArgv */ .mX)(name), { allowFailure: true, quiet: true });
     if (result.code === 0)
         return 'removed';
     if (/not found|no builder|does not exist/i.test(result.stderr))
         return 'absent';
     throw new Error(`removing builder ${name} failed: ${result.stderr.trim()}`);
 }
-/** Runs one build; a stalled or transiently failed push is tried again (BuildKit's cache makes the rerun cheap). */
-async function build(bx, argv, metadataFile, stallMs) {
-    // The stall timer watches the build's progress: a step working silently is not a stall.
-    const result = await (0,retry/* withRetry */.bD)(() => call(bx, argv, { stallMs: stallMs || undefined, watch: new BuildProgress().watch }), {
-        retries: bx.retries,
-        what: 'build and push',
-        log: bx.log
-    });
-    try {
-        return {
-            metadata: JSON.parse(await (0,promises_.readFile)(metadataFile, 'utf8')),
-            output: `${result.stdout}\n${result.stderr}`
-        };
-    }
-    catch (error) {
-        throw new Error(`buildx wrote no readable metadata file at ${metadataFile}: ${error.message}`);
-    }
-}
-/**
- * Cache steps that failed in a build that went on (BuildKit ignores cache import errors, and
- * export errors with ignore-error=true): read from buildx's plain progress, where a step's
- * `#N importing cache manifest from REF` / `#N exporting cache to …` is followed by `#N ERROR: …`.
- */
-function cacheProblems(output) {
-    const steps = new Map();
-    const problems = [];
-    for (const line of output.split('\n')) {
-        const m = /^#(\d+) (.*)$/.exec(line.trim());
-        if (!m)
-            continue;
-        const [, id, text] = m;
-        const imported = /^importing cache manifest from (\S+)/.exec(text);
-        if (imported)
-            steps.set(id, { direction: 'read', ref: imported[1] });
-        else if (/^exporting cache to /.test(text))
-            steps.set(id, { direction: 'write', ref: '' });
-        else if (text.startsWith('ERROR: ') && steps.has(id))
-            problems.push({ ...steps.get(id), error: text.slice('ERROR: '.length) });
-    }
-    return problems;
-}
-/** `--builder NAME` when a builder is in use; imagetools also works without one. */
-function builderFlag(builder) {
-    return builder ? ['--builder', builder] : [];
-}
-/** The manifest or index a reference points at, with its digest, or undefined when it does not exist. */
-async function inspectRaw(bx, builder, ref) {
-    try {
-        const out = await (0,retry/* withRetry */.bD)(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--raw', ref], {
-            quiet: true,
-            stallMs: bx.stallMs || undefined
-        }), {
-            retries: bx.retries,
-            what: `reading ${ref}`,
-            log: bx.log
-        });
-        // --raw prints the registry's bytes unchanged, so their hash is the manifest's digest.
-        return {
-            manifest: JSON.parse(out.stdout),
-            digest: `sha256:${(0,external_node_crypto_.createHash)('sha256').update(out.stdout).digest('hex')}`,
-            raw: out.stdout
-        };
-    }
-    catch (error) {
-        if (/not found|manifest unknown|404/i.test(String(error.message)))
-            return undefined;
-        throw error;
-    }
-}
-/**
- * The version label of the image a tag points to: the index annotation when there is one (one
- * request), else the `org.opencontainers.image.version` label of its image config.
- */
-async function publishedVersion(bx, builder, ref) {
-    const found = await inspectRaw(bx, builder, ref);
-    if (!found)
-        return undefined;
-    const annotated = found.manifest.annotations?.['org.opencontainers.image.version'];
-    if (annotated)
-        return annotated;
-    const out = await (0,retry/* withRetry */.bD)(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--format', '{{json .Image}}', ref], {
-        quiet: true,
-        stallMs: bx.stallMs || undefined
-    }), {
-        retries: bx.retries,
-        what: `reading the labels of ${ref}`,
-        log: bx.log
-    });
-    const parsed = JSON.parse(out.stdout);
-    const configs = 'config' in parsed ? [parsed] : Object.values(parsed);
-    return configs.map((c) => c.config?.Labels?.['org.opencontainers.image.version']).find((v) => !!v);
-}
-/** Platform → manifest digest of an index, attestation manifests left out. */
-function platformDigests(index) {
-    const out = {};
-    for (const m of index.manifests ?? []) {
-        if (!m.platform || m.platform.os === 'unknown')
-            continue;
-        if (m.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest')
-            continue;
-        const id = [m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join('/');
-        out[id] = m.digest;
-    }
-    return out;
-}
-/**
- * Points every tag at the index made of `sources` (digest references): the last step, after every
- * image is in the registry. One source is copied as it is; several are merged into one index.
- */
-async function tagIndex(bx, builder, refs, sources, annotations = []) {
-    const argv = ['imagetools', 'create', ...builderFlag(builder)];
-    for (const annotation of annotations)
-        argv.push('--annotation', annotation);
-    for (const ref of refs)
-        argv.push('--tag', ref);
-    argv.push(...sources);
-    await (0,retry/* withRetry */.bD)(() => call(bx, argv, { quiet: true, stallMs: bx.stallMs || undefined }), {
-        retries: bx.retries,
-        what: 'tagging the index',
-        log: bx.log
-    });
-}
 
 
 /***/ }),
 
-/***/ 78:
+/***/ 7709:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -37197,6 +38400,8 @@ async function tagIndex(bx, builder, refs, sources, annotations = []) {
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8992);
+
 
 
 /**
@@ -37220,7 +38425,7 @@ function parseBuildxVersion(output) {
 async function findBuildx(run, env) {
     const candidates = [
         // The plugin binary run directly is buildx standalone, and skips ~0.3 s of docker CLI start-up per call.
-        ...pluginPaths(env ?? process.env).map((command) => ({ command, prefix: [] })),
+        ...pluginPaths(env).map((command) => ({ command, prefix: [] })),
         { command: 'docker', prefix: ['buildx'] },
         { command: 'buildx', prefix: [] }
     ];
@@ -37238,7 +38443,7 @@ async function findBuildx(run, env) {
             tried.push(`\`${shown}\` exited with code ${result.code}${tail(result.stderr || result.stdout)}`);
         }
         catch (error) {
-            tried.push(`\`${shown}\` could not start${tail(errorText(error))}`);
+            tried.push(`\`${shown}\` could not start${tail((0,_text_js__WEBPACK_IMPORTED_MODULE_2__/* .errorText */ .kc)(error))}`);
         }
     }
     throw new Error(`buildx is not installed: ${tried.join('; ')}. Set the buildx-version input (for example buildx-version: v0.36.1) ` +
@@ -37266,29 +38471,44 @@ function pluginPaths(env) {
         }
     });
 }
-function errorText(error) {
-    return error instanceof Error ? error.message : String(error);
-}
 function tail(text) {
-    const last = text.trimEnd().split('\n').pop()?.trim();
+    const last = (0,_text_js__WEBPACK_IMPORTED_MODULE_2__/* .lastLines */ .w$)(text, 1).trim();
     return last ? ` (${last.slice(0, 200)})` : '';
 }
 
 
 /***/ }),
 
-/***/ 335:
+/***/ 6688:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $B: () => (/* binding */ neutraliseCommands),
-/* harmony export */   X1: () => (/* binding */ quoteArg),
-/* harmony export */   _X: () => (/* binding */ cancelAll),
-/* harmony export */   cI: () => (/* binding */ ExecError),
-/* harmony export */   ji: () => (/* binding */ createRunner)
+/* harmony export */   A: () => (/* binding */ runBuildx)
 /* harmony export */ });
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
+/** Runs `buildx <args>` through the process seam, in the workspace. */
+function runBuildx(bx, args, options = {}) {
+    return bx.run(bx.bin.command, [...bx.bin.prefix, ...args], { cwd: bx.cwd, ...options });
+}
+
+
+/***/ }),
+
+/***/ 5902:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  cI: () => (/* binding */ ExecError),
+  _X: () => (/* binding */ cancelAll),
+  ji: () => (/* binding */ createRunner),
+  $B: () => (/* binding */ neutraliseCommands),
+  X1: () => (/* binding */ quoteArg)
+});
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/tools/exec.ts
 
 /** A process that exited non-zero, or was killed for making no progress. */
 class ExecError extends Error {
@@ -37319,13 +38539,13 @@ function cancelAll() {
  * that goes quiet for `stallMs` while its `watch` (if any) says the timer runs (@actions/exec
  * gives no handle to cancel a child, hence spawn).
  */
-function createRunner(log, masker) {
+function createRunner(log, masker, watch) {
     return (command, args, options = {}) => new Promise((resolve, reject) => {
         const shown = masker.mask([command, ...args.map(quoteArg)].join(' '));
         log.info(`[command] ${shown}`);
         // Errors name the command by its verbs; the full line is already in the log above.
         const short = verbs(command, args);
-        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(command, args, {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
             cwd: options.cwd,
             env: options.env ?? process.env,
             stdio: ['pipe', 'pipe', 'pipe'],
@@ -37333,6 +38553,8 @@ function createRunner(log, masker) {
         });
         if (child.pid)
             running.add(child.pid);
+        if (child.pid)
+            watch?.(child.pid, command, true);
         let stdout = '';
         let stderr = '';
         let stalled = false;
@@ -37381,6 +38603,8 @@ function createRunner(log, masker) {
         child.on('error', (err) => {
             if (child.pid)
                 running.delete(child.pid);
+            if (child.pid)
+                watch?.(child.pid, command, false);
             if (timer)
                 clearTimeout(timer);
             reject(new ExecError(short, { code: -1, stdout, stderr: `${stderr}${err.message}` }));
@@ -37388,6 +38612,8 @@ function createRunner(log, masker) {
         child.on('close', (code) => {
             if (child.pid)
                 running.delete(child.pid);
+            if (child.pid)
+                watch?.(child.pid, command, false);
             if (timer)
                 clearTimeout(timer);
             for (const rest of [outBuf.rest, errBuf.rest])
@@ -37461,272 +38687,43 @@ function lastLines(text, n) {
 
 /***/ }),
 
-/***/ 5283:
+/***/ 2765:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   AK: () => (/* binding */ RegistryRefused),
-/* harmony export */   RB: () => (/* binding */ sameRepository),
-/* harmony export */   c2: () => (/* binding */ getManifest),
-/* harmony export */   go: () => (/* binding */ putTag)
-/* harmony export */ });
-/* unused harmony exports parseName, splitRef */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1421);
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8161);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_3__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_4___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_4__);
-/**
- * Reads the index the build pushed and points tags at it with one request each: a GET of its exact
- * bytes by digest, then a PUT of those bytes under every tag. `buildx imagetools create` does the
- * same with ~30 requests (it walks every child manifest and blob first) and gives up on the first
- * dropped connection, and `imagetools inspect` fails on a dropped HEAD; under registry faults the
- * publishing step, not the build, is what failed. Each request here is tried up to three times, as
- * BuildKit and containerd do for their own requests, before the caller's retry sees the failure.
- * Anything this cannot do (an unsupported auth scheme, a registry reachable only through BuildKit's
- * configuration, another repository) is a RegistryRefused, and the caller falls back to imagetools.
- */
-
-
-
-
-
-/** `host[:port]/path` (Docker Hub names too) → the registry host and repository the API uses. */
-function parseName(name) {
-    const slash = name.indexOf('/');
-    const first = slash < 0 ? '' : name.slice(0, slash);
-    const hasHost = slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
-    let host = hasHost ? first : 'docker.io';
-    let repository = hasHost ? name.slice(slash + 1) : name;
-    if (host === 'docker.io' || host === 'index.docker.io') {
-        host = 'registry-1.docker.io';
-        if (!repository.includes('/'))
-            repository = `library/${repository}`;
-    }
-    return { host, repository };
-}
-/** `name:tag` → name and tag; `name@sha256:…` → name and digest. */
-function splitRef(ref) {
-    const at = ref.indexOf('@');
-    if (at >= 0)
-        return { name: ref.slice(0, at), digest: ref.slice(at + 1) };
-    const colon = ref.lastIndexOf(':');
-    if (colon < 0 || ref.lastIndexOf('/') > colon)
-        return { name: ref };
-    return { name: ref.slice(0, colon), tag: ref.slice(colon + 1) };
-}
-/** `host/repo:tag` and `host/repo@sha256:…` name the same repository. */
-function sameRepository(tagRef, digestRef) {
-    return splitRef(tagRef).name === splitRef(digestRef).name;
-}
-/** A refusal trying again cannot fix (auth, a bad manifest, an unsupported scheme): fall back to imagetools. */
-class RegistryRefused extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'RegistryRefused';
-    }
-}
-const INDEX_TYPES = [
-    'application/vnd.oci.image.index.v1+json',
-    'application/vnd.docker.distribution.manifest.list.v2+json',
-    'application/vnd.oci.image.manifest.v1+json',
-    'application/vnd.docker.distribution.manifest.v2+json'
-];
-/** The manifest `ref` (`name@sha256:…`) points at, its exact bytes checked against the digest. */
-async function getManifest(ref, options) {
-    const { name, digest } = splitRef(ref);
-    if (!digest)
-        throw new RegistryRefused(`${ref} is not a digest reference`);
-    const target = parseName(name);
-    const res = await request(target, 'GET', `manifests/${digest}`, { headers: { Accept: INDEX_TYPES.join(', ') } }, options);
-    const raw = Buffer.from(await res.arrayBuffer()).toString('utf8');
-    const actual = `sha256:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(raw).digest('hex')}`;
-    // A short read is a dropped connection: transient.
-    if (actual !== digest)
-        throw new Error(`GET ${ref}: connection reset (got ${raw.length} bytes hashing to ${actual})`);
-    const mediaType = JSON.parse(raw).mediaType ?? res.headers.get('content-type') ?? '';
-    if (!INDEX_TYPES.includes(mediaType))
-        throw new RegistryRefused(`${ref} has media type "${mediaType}"`);
-    return { raw, digest, mediaType };
-}
-/** PUTs `raw` (a manifest's exact bytes, whose digest is `digest`) under `ref`'s tag. */
-async function putTag(ref, raw, mediaType, digest, options) {
-    const { name, tag } = splitRef(ref);
-    if (!tag)
-        throw new RegistryRefused(`${ref} is not a tag reference`);
-    const res = await request(parseName(name), 'PUT', `manifests/${encodeURIComponent(tag)}`, { headers: { 'Content-Type': mediaType }, body: raw }, options);
-    await res.body?.cancel();
-    const stored = res.headers.get('docker-content-digest');
-    if (stored && stored !== digest)
-        throw new RegistryRefused(`PUT ${ref} stored ${stored}, not ${digest}`);
-}
-/** Loopback registries speak plain HTTP, as Docker and buildx allow without configuration. */
-function scheme(host) {
-    const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    return name === 'localhost' || name === '::1' || /^127\./.test(name) ? 'http' : 'https';
-}
-/**
- * One registry API request with the credentials `docker login` left, tried up to three times on a
- * dropped connection, a timeout, a 5xx or a 429 (waiting Retry-After). Returns a 2xx response.
- */
-async function request(target, method, suffix, init, options) {
-    const sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-    const timeoutMs = options.timeoutMs ?? 60_000;
-    const url = `${scheme(target.host)}://${target.host}/v2/${target.repository}/${suffix}`;
-    let auth;
-    for (let attempt = 0;; attempt++) {
-        try {
-            let res = await send(url, { method, headers: { ...init.headers, ...(auth ? { Authorization: auth } : {}) }, body: init.body }, timeoutMs);
-            if (res.status === 401) {
-                await res.body?.cancel();
-                auth = await authorization(res.headers.get('www-authenticate') ?? '', target, options.env, timeoutMs);
-                res = await send(url, { method, headers: { ...init.headers, Authorization: auth }, body: init.body }, timeoutMs);
-            }
-            if (res.ok)
-                return res;
-            const text = (await res.text()).slice(0, 300);
-            if (res.status === 429 || res.status >= 500) {
-                const after = res.headers.get('retry-after');
-                throw new Error(`${method} ${url} answered ${res.status} ${res.statusText}${after ? ` (Retry-After: ${after})` : ''}: ${text}`);
-            }
-            throw new RegistryRefused(`${method} ${url} answered ${res.status} ${res.statusText}: ${text}`);
-        }
-        catch (error) {
-            if (error instanceof RegistryRefused || attempt >= 2)
-                throw error;
-            const after = /Retry-After: (\d+)/.exec(error.message);
-            const delay = after ? Math.min(10, Number(after[1])) * 1000 : 500 * 2 ** attempt;
-            options.log?.info(`${error.message.split('\n')[0]}; trying again in ${(delay / 1000).toFixed(1)} s`);
-            await sleep(delay);
-        }
-    }
-}
-/** Sends one request; a dropped connection becomes an error the retry classifier reads as transient. */
-async function send(url, init, timeoutMs) {
-    try {
-        return await fetch(url, { ...init, redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
-    }
-    catch (error) {
-        const cause = error.cause;
-        const why = cause?.code ?? cause?.message ?? error.message;
-        if (error.name === 'TimeoutError')
-            throw new Error(`${init.method} ${url}: request timed out after ${timeoutMs / 1000} s`);
-        if (/CERT|TLS|SSL|self.signed|EPROTO/i.test(why))
-            throw new RegistryRefused(`${init.method} ${url}: ${why}`);
-        throw new Error(`${init.method} ${url}: connection reset (${why})`);
-    }
-}
-function configKeys(host) {
-    return host === 'registry-1.docker.io'
-        ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', host]
-        : [host, `https://${host}`, `http://${host}`];
-}
-/** The credentials `docker login` left for `host`: config.json `auths`, or a credential helper. */
-async function credentialsFor(host, env) {
-    const dir = env.DOCKER_CONFIG || node_path__WEBPACK_IMPORTED_MODULE_4___default().join(env.HOME || node_os__WEBPACK_IMPORTED_MODULE_3___default().homedir(), '.docker');
-    let config;
-    try {
-        config = JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_2__.readFileSync)(node_path__WEBPACK_IMPORTED_MODULE_4___default().join(dir, 'config.json'), 'utf8'));
-    }
-    catch {
-        return undefined;
-    }
-    for (const key of configKeys(host)) {
-        const helper = config.credHelpers?.[key];
-        if (helper)
-            return helperGet(helper, key, env);
-        const entry = config.auths?.[key];
-        if (entry?.identitytoken)
-            return { username: '<token>', password: entry.identitytoken };
-        if (entry?.auth) {
-            const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-            const colon = decoded.indexOf(':');
-            if (colon > 0)
-                return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-        }
-        if (entry?.username && entry.password)
-            return { username: entry.username, password: entry.password };
-    }
-    return config.credsStore ? helperGet(config.credsStore, configKeys(host)[0], env) : undefined;
-}
-function helperGet(helper, key, env) {
-    return new Promise((resolve) => {
-        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_1__.spawn)(`docker-credential-${helper}`, ['get'], { env, stdio: ['pipe', 'pipe', 'ignore'] });
-        let out = '';
-        child.stdout.on('data', (c) => (out += c.toString()));
-        child.on('error', () => resolve(undefined));
-        child.on('close', (code) => {
-            if (code !== 0)
-                return resolve(undefined);
-            try {
-                const parsed = JSON.parse(out);
-                resolve(parsed.Secret ? { username: parsed.Username ?? '', password: parsed.Secret } : undefined);
-            }
-            catch {
-                resolve(undefined);
-            }
-        });
-        child.stdin.end(key);
-    });
-}
-function challengeParams(header) {
-    const space = header.indexOf(' ');
-    const params = {};
-    for (const m of header.slice(space + 1).matchAll(/(\w+)="([^"]*)"/g))
-        params[m[1].toLowerCase()] = m[2];
-    return { scheme: header.slice(0, space < 0 ? undefined : space).toLowerCase(), params };
-}
-async function authorization(challenge, target, env, timeoutMs) {
-    const credentials = await credentialsFor(target.host, env);
-    const basic = credentials
-        ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
-        : undefined;
-    const { scheme: kind, params } = challengeParams(challenge);
-    if (kind === 'basic') {
-        if (!basic)
-            throw new RegistryRefused(`${target.host} asks for credentials and none are configured for it`);
-        return basic;
-    }
-    if (kind !== 'bearer' || !params.realm)
-        throw new RegistryRefused(`${target.host} asks for an unsupported authentication (${challenge.split(' ')[0] || 'none'})`);
-    const url = new URL(params.realm);
-    if (params.service)
-        url.searchParams.set('service', params.service);
-    url.searchParams.set('scope', `repository:${target.repository}:pull,push`);
-    const res = await send(url.toString(), { method: 'GET', headers: basic ? { Authorization: basic } : {} }, timeoutMs);
-    if (res.status === 429 || res.status >= 500)
-        throw new Error(`GET ${url.origin}${url.pathname} answered ${res.status} ${res.statusText}`);
-    if (!res.ok)
-        throw new RegistryRefused(`the token service ${url.origin}${url.pathname} answered ${res.status} ${res.statusText}`);
-    const body = (await res.json());
-    const token = body.token ?? body.access_token;
-    if (!token)
-        throw new RegistryRefused(`the token service ${url.origin}${url.pathname} gave no token`);
-    return `Bearer ${token}`;
-}
-
-
-/***/ }),
-
-/***/ 2482:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Dr: () => (/* binding */ PermanentError),
+/* harmony export */   N_: () => (/* binding */ TransientError),
 /* harmony export */   bD: () => (/* binding */ withRetry),
 /* harmony export */   w1: () => (/* binding */ RetriesExhausted)
 /* harmony export */ });
 /* unused harmony export classify */
-/* harmony import */ var _exec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(335);
-/* harmony import */ var _registry_client_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5283);
+/* harmony import */ var _exec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5902);
+/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8992);
 
 
-// What a registry or BuildKit says when trying again can help: server errors, throttling, dropped
-// or stalled connections. Anything else (auth, a missing image, a Dockerfile error) is permanent.
+/**
+ * A failure of our own code that another attempt may fix: a dropped connection, a timeout, a 5xx
+ * or a 429. The message is the cause the retry log shows; `retryAfterMs` is the wait the server
+ * asked for (Retry-After), if it asked.
+ */
+class TransientError extends Error {
+    retryAfterMs;
+    constructor(message, retryAfterMs, options) {
+        super(message, options);
+        this.retryAfterMs = retryAfterMs;
+        this.name = 'TransientError';
+    }
+}
+/** A failure of our own code that trying again cannot fix (a refusal, a bad answer). */
+class PermanentError extends Error {
+    constructor(message, options) {
+        super(message, options);
+        this.name = 'PermanentError';
+    }
+}
+// Foreign output only: what buildx and BuildKit print when trying again can help (server errors,
+// throttling, dropped or stalled connections). Anything else (auth, a missing image, a Dockerfile
+// error) is permanent. Our own code says which it is by the type it throws.
 const PERMANENT = [
     /\b(401|403)\b.*(unauthorized|forbidden)/i,
     /unauthorized: /i,
@@ -37762,15 +38759,22 @@ const TRANSIENT = [
         'upload interrupted'
     ]
 ];
-/** Decides whether a failure is worth another attempt, and names its cause for the log. */
+/**
+ * Decides whether a failure is worth another attempt, and names its cause for the log: by type for
+ * our own errors, by the words of buildx's and BuildKit's output for a failed command.
+ */
 function classify(error) {
     if (error instanceof RetriesExhausted)
         return { transient: false, cause: error.lastCause };
-    if (error instanceof _registry_client_js__WEBPACK_IMPORTED_MODULE_1__/* .RegistryRefused */ .AK)
-        return { transient: false, cause: error.message };
-    if (error instanceof _exec_js__WEBPACK_IMPORTED_MODULE_0__/* .ExecError */ .cI && error.stalled)
+    if (error instanceof TransientError)
+        return { transient: true, cause: firstLine(error.message), retryAfterMs: error.retryAfterMs };
+    if (error instanceof PermanentError)
+        return { transient: false, cause: firstLine(error.message) };
+    if (!(error instanceof _exec_js__WEBPACK_IMPORTED_MODULE_0__/* .ExecError */ .cI))
+        return { transient: false, cause: firstLine(String(error)) };
+    if (error.stalled)
         return { transient: true, cause: 'no progress (stalled)' };
-    const text = error instanceof _exec_js__WEBPACK_IMPORTED_MODULE_0__/* .ExecError */ .cI ? failurePart(`${error.result.stdout}\n${error.result.stderr}`) : String(error);
+    const text = failurePart(`${error.result.stdout}\n${error.result.stderr}`);
     for (const re of PERMANENT)
         if (re.test(text))
             return { transient: false, cause: firstMatchLine(text, re) };
@@ -37787,13 +38791,13 @@ function classify(error) {
     return { transient: false, cause: lastLine(text) };
 }
 /** A transient fault that outlasted every retry: says how often it was tried and what failed last. */
-class RetriesExhausted extends Error {
+class RetriesExhausted extends PermanentError {
     what;
     attempts;
     lastCause;
     last;
     constructor(what, attempts, lastCause, last) {
-        super(`${what} failed ${attempts} time${attempts === 1 ? '' : 's'}; last error: ${lastCause}\n${last instanceof Error ? last.message : String(last)}`);
+        super(`${what} failed ${attempts} time${attempts === 1 ? '' : 's'}; last error: ${lastCause}\n${(0,_text_js__WEBPACK_IMPORTED_MODULE_1__/* .errorText */ .kc)(last)}`);
         this.what = what;
         this.attempts = attempts;
         this.lastCause = lastCause;
@@ -37818,7 +38822,8 @@ async function withRetry(fn, options) {
             if (attempt >= options.retries)
                 throw new RetriesExhausted(options.what, attempt + 1, verdict.cause, error);
             const backoff = Math.min(max, base * 2 ** attempt);
-            const delay = Math.max(verdict.retryAfterMs ?? 0, Math.round(backoff / 2 + (random() * backoff) / 2));
+            const asked = Math.min(verdict.retryAfterMs ?? 0, options.maxRetryAfterMs ?? 60_000);
+            const delay = Math.max(asked, Math.round(backoff / 2 + (random() * backoff) / 2));
             options.log.warning(`${options.what}: attempt ${attempt + 1} of ${options.retries + 1} failed (${verdict.cause}); retrying in ${(delay / 1000).toFixed(1)} s`);
             await sleep(delay);
         }
@@ -37837,8 +38842,11 @@ function firstMatchLine(text, re) {
     const line = text.split('\n').find((l) => re.test(l)) ?? '';
     return line.trim().slice(0, 300);
 }
+function firstLine(text) {
+    return text.trim().split('\n')[0].trim().slice(0, 300);
+}
 function lastLine(text) {
-    return text.trimEnd().split('\n').pop()?.trim().slice(0, 300) ?? '';
+    return (0,_text_js__WEBPACK_IMPORTED_MODULE_1__/* .lastLines */ .w$)(text, 1).trim().slice(0, 300);
 }
 
 
@@ -37925,13 +38933,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_h
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
-
-/***/ }),
-
-/***/ 1421:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 
 /***/ }),
 
@@ -38159,7 +39160,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 7864:
+/***/ 3838:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38184,7 +39185,7 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/core/lib/utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
@@ -38220,7 +39221,7 @@ function utils_toCommandProperties(annotationProperties) {
     };
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/core/lib/command.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
 
 
 /**
@@ -38316,7 +39317,7 @@ function escapeProperty(s) {
 var external_crypto_ = __nccwpck_require__(6982);
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/core/lib/file-command.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -38353,11 +39354,11 @@ function file_command_prepareKeyValueMessage(key, value) {
 //# sourceMappingURL=file-command.js.map
 // EXTERNAL MODULE: external "path"
 var external_path_ = __nccwpck_require__(6928);
-// EXTERNAL MODULE: ../../main/node_modules/@actions/http-client/lib/index.js + 1 modules
-var lib = __nccwpck_require__(8316);
-// EXTERNAL MODULE: ../../main/node_modules/@actions/http-client/lib/auth.js
-var auth = __nccwpck_require__(5711);
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/core/lib/oidc-utils.js
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
+var lib = __nccwpck_require__(4942);
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/auth.js
+var auth = __nccwpck_require__(2145);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -38431,7 +39432,7 @@ class oidc_utils_OidcClient {
     }
 }
 //# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/core/lib/summary.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
 var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -38712,7 +39713,7 @@ const _summary = new Summary();
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
 const summary = _summary;
 //# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/core/lib/path-utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
 
 /**
  * toPosixPath converts the given path to the posix form. On Windows, \\ will be
@@ -38746,9 +39747,9 @@ function toPlatformPath(pth) {
     return pth.replace(/[/\\]/g, path.sep);
 }
 //# sourceMappingURL=path-utils.js.map
-// EXTERNAL MODULE: ../../main/node_modules/@actions/exec/lib/exec.js + 2 modules
-var lib_exec = __nccwpck_require__(8358);
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/core/lib/platform.js
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 2 modules
+var lib_exec = __nccwpck_require__(5260);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
 var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -38813,7 +39814,7 @@ function getDetails() {
     });
 }
 //# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/core/lib/core.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
 var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -39134,7 +40135,7 @@ function getIDToken(aud) {
 
 /***/ }),
 
-/***/ 8358:
+/***/ 5260:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39155,13 +40156,13 @@ var external_events_ = __nccwpck_require__(4434);
 var external_child_process_ = __nccwpck_require__(5317);
 // EXTERNAL MODULE: external "path"
 var external_path_ = __nccwpck_require__(6928);
-// EXTERNAL MODULE: ../../main/node_modules/@actions/io/lib/io.js
-var io = __nccwpck_require__(6823);
-// EXTERNAL MODULE: ../../main/node_modules/@actions/io/lib/io-util.js
-var io_util = __nccwpck_require__(6568);
+// EXTERNAL MODULE: ./node_modules/@actions/io/lib/io.js
+var io = __nccwpck_require__(8701);
+// EXTERNAL MODULE: ./node_modules/@actions/io/lib/io-util.js
+var io_util = __nccwpck_require__(90);
 ;// CONCATENATED MODULE: external "timers"
 const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/exec/lib/toolrunner.js
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -39749,7 +40750,7 @@ class ExecState extends external_events_.EventEmitter {
     }
 }
 //# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/exec/lib/exec.js
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
 var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -39832,7 +40833,7 @@ function getExecOutput(commandLine, args, options) {
 
 /***/ }),
 
-/***/ 5711:
+/***/ 2145:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -39917,7 +40918,7 @@ class PersonalAccessTokenCredentialHandler {
 
 /***/ }),
 
-/***/ 8316:
+/***/ 4942:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39936,7 +40937,7 @@ var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_
 // EXTERNAL MODULE: external "https"
 var external_https_ = __nccwpck_require__(5692);
 var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/http-client/lib/proxy.js
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
 function getProxyUrl(reqUrl) {
     const usingSsl = reqUrl.protocol === 'https:';
     if (checkBypass(reqUrl)) {
@@ -40027,11 +41028,11 @@ class DecodedURL extends URL {
     }
 }
 //# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ../../main/node_modules/tunnel/index.js
-var tunnel = __nccwpck_require__(408);
-// EXTERNAL MODULE: ../../main/node_modules/undici/index.js
-var undici = __nccwpck_require__(4718);
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/http-client/lib/index.js
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var tunnel = __nccwpck_require__(770);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
 /* eslint-disable @typescript-eslint/no-explicit-any */
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -40731,7 +41732,7 @@ const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCa
 
 /***/ }),
 
-/***/ 6568:
+/***/ 90:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -40935,7 +41936,7 @@ function getCmdPath() {
 
 /***/ }),
 
-/***/ 6823:
+/***/ 8701:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -40947,7 +41948,7 @@ function getCmdPath() {
 /* unused harmony exports mv, findInPath */
 /* harmony import */ var assert__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2613);
 /* harmony import */ var path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6928);
-/* harmony import */ var _io_util_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6568);
+/* harmony import */ var _io_util_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(90);
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -41490,6 +42491,6 @@ function copyFile(srcFile, destFile, force) {
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(3627);
+/******/ var __webpack_exports__ = __nccwpck_require__(218);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Stands up the real build stack the end-to-end tests drive, with nothing pulled from a public
 # container registry: QEMU user emulation (binfmt_misc), two local OCI registries (plain and
-# htpasswd-protected), a BuildKit daemon, buildx as a docker CLI plugin, and a multi-arch busybox
-# base image in both registries.
+# htpasswd-protected), a BuildKit daemon, buildx as a docker CLI plugin, a multi-arch busybox
+# base image in both registries, and three single-platform BuildKit daemons (nodes for
+# multi-node builders: linux/amd64, linux/arm64 under QEMU, linux/386) with a base image that
+# adds linux/386.
 #
 #   bash scripts/stack.sh up       install/start whatever is missing (idempotent; quick when all is up)
 #   bash scripts/stack.sh down     stop the daemons this script started, remove its builder
@@ -21,6 +23,7 @@ export LC_ALL=C
 STACK_DIR=${STACK_DIR:-/var/tmp/multiarch-stack}
 BUILDKIT_VERSION=${BUILDKIT_VERSION:-v0.32.2}
 BUILDX_VERSION=${BUILDX_VERSION:-v0.36.1}
+COSIGN_VERSION=${COSIGN_VERSION:-v2.6.1}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 BIN=$STACK_DIR/bin
@@ -146,8 +149,15 @@ start_bg() {
   shift
   mkdir -p "$RUN" "$LOGS"
   printf '\n==== %s starting %s\n' "$(date -Is)" "$*" >>"$LOGS/$name.log"
-  # 9>&-: the daemon must not inherit the lock fd, or the lock would outlive this run.
-  setsid nohup "$@" >>"$LOGS/$name.log" 2>&1 </dev/null 9>&- &
+  # The daemon must inherit no descriptor above 2: neither our lock (fd 9) nor one a caller holds
+  # (`flock /tmp/x.lock stack.sh up` passes its lock on fd 3), or that lock would outlive this run.
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      if ((fd > 2)); then exec {fd}>&- || true; fi
+    done 2>/dev/null
+    exec setsid nohup "$@" >>"$LOGS/$name.log" 2>&1 </dev/null
+  ) &
   echo $! >"$RUN/$name.pid"
 }
 
@@ -425,6 +435,43 @@ tools() {
   log "$(docker buildx version)"
 }
 
+# ---------------------------------------------------------------------------------------------
+# cosign, for signing and verifying what the tests push (key pairs only: no transparency log or
+# OIDC here). Its module has no exclude/replace directives, so a plain `go install` builds it;
+# the version goes in through release-utils' variables, which `cosign version` prints.
+COSIGN_MODULE=github.com/sigstore/cosign/v2
+COSIGN_VPKG=sigs.k8s.io/release-utils/version
+COSIGN_BUILT=
+
+cosign_version() { "$BIN/cosign" version 2>/dev/null | awk '$1 == "GitVersion:" { print $2 }'; }
+
+cosign_install() {
+  local rev out ldflags
+  COSIGN_BUILT=$(cosign_version || true)
+  if [[ $COSIGN_BUILT == "$COSIGN_VERSION" ]]; then
+    log "cosign $COSIGN_VERSION already built"
+    return 0
+  fi
+  rev=$(go mod download -json "$COSIGN_MODULE@$COSIGN_VERSION" 2>>"$LOGS/go.log" |
+    node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+      const j = JSON.parse(s); console.log((j.Origin && j.Origin.Hash) || ""); });') ||
+    die "cannot download $COSIGN_MODULE@$COSIGN_VERSION from the Go module proxy (see $LOGS/go.log)"
+  # One build into a scratch GOBIN, moved into place only once it reports the right version.
+  out=$STACK_DIR/cosign-build
+  rm -rf "$out"
+  mkdir -p "$out"
+  log "compiling cosign $COSIGN_VERSION (minutes on a cold Go cache; log: $LOGS/go.log)"
+  ldflags="-s -w -X $COSIGN_VPKG.gitVersion=$COSIGN_VERSION -X $COSIGN_VPKG.gitCommit=$rev"
+  ldflags+=" -X $COSIGN_VPKG.gitTreeState=clean"
+  GOBIN=$out go install -ldflags "$ldflags" "$COSIGN_MODULE/cmd/cosign@$COSIGN_VERSION" >>"$LOGS/go.log" 2>&1 ||
+    die "building cosign $COSIGN_VERSION failed (see $LOGS/go.log)"
+  mv -f "$out/cosign" "$BIN/cosign"
+  rm -rf "$out"
+  COSIGN_BUILT=$(cosign_version || true)
+  [[ $COSIGN_BUILT == "$COSIGN_VERSION" ]] || die "the cosign just built reports '$COSIGN_BUILT', not $COSIGN_VERSION"
+  log "cosign $COSIGN_BUILT at $BIN/cosign"
+}
+
 registry_config() { # NAME PORT [htpasswd-file]
   local name=$1 port=$2 htpasswd=${3:-}
   mkdir -p "$STACK_DIR/registry-$name/data"
@@ -672,8 +719,190 @@ verify() {
   log "imagetools lists ${BASE_PLATFORMS[*]} in both registries"
 }
 
+# ---------------------------------------------------------------------------------------------
+# Extra BuildKit nodes: one daemon per platform, each on its own socket, root and config, each
+# declaring exactly one platform, so a multi-node buildx builder routes every platform to its
+# own daemon and each daemon's build history shows what it built. arm64 executes under QEMU
+# here but is declared arm64; 386 executes natively, so amd64 + 386 are two truly native nodes.
+
+NODES=(amd64=linux/amd64 arm64=linux/arm64 386=linux/386)
+NODES_DIR=$STACK_DIR/nodes
+
+node_sock() { echo "$NODES_DIR/$1/buildkitd.sock"; }
+node_addr() { echo "unix://$(node_sock "$1")"; }
+
+node_platforms() {
+  "$BIN/buildctl" --addr "$(node_addr "$1")" debug workers 2>/dev/null | awk 'NR > 1 { print $2 }' | tr ',' '\n'
+}
+
+# node_ready NAME PLATFORM: answers, and its worker declares PLATFORM first (BuildKit lists the
+# platforms it could emulate after the declared one; buildx pins each node to its --platform).
+node_ready() {
+  [[ $(node_platforms "$1" | head -n 1) == "$2" ]]
+}
+
+# node_config NAME SNAPSHOTTER: the main daemon's registry settings, its own root and trace socket
+# (the default trace socket is one fixed path that two daemons would both claim).
+node_config() {
+  local name=$1 snapshotter=$2 dir=$NODES_DIR/$1 port
+  mkdir -p "$dir"
+  {
+    cat <<EOF
+# Generated by scripts/stack.sh: BuildKit node "$name"
+root = "$dir/root"
+
+[otel]
+  socketPath = "$dir/otel-grpc.sock"
+
+[worker.oci]
+  enabled = true
+  binary = "runc"
+  snapshotter = "$snapshotter"
+
+[worker.containerd]
+  enabled = false
+
+EOF
+    for port in 5000 5001 5002 5003 5004 5005 5006 5007 5008 5009; do
+      printf '[registry."127.0.0.1:%s"]\n  http = true\n  insecure = true\n\n' "$port"
+    done
+  } | write_if_changed "$dir/buildkitd.toml"
+}
+
+# nodes_up: starts the missing nodes all at once, then waits for each (a daemon needs about a
+# second; waiting for each in turn would add those seconds up).
+nodes_up() {
+  local snapshotter=overlayfs entry name platform changed exe started=() i
+  [[ -s $STACK_DIR/buildkitd.snapshotter ]] && snapshotter=$(<"$STACK_DIR/buildkitd.snapshotter")
+  for entry in "${NODES[@]}"; do
+    name=${entry%%=*} platform=${entry#*=} changed=0
+    node_config "$name" "$snapshotter" && changed=1
+    if running "node-$name"; then
+      exe=$(readlink "/proc/$(<"$RUN/node-$name.pid")/exe" || true)
+      if ((changed)) || [[ $exe == *" (deleted)" ]]; then
+        log "node $name: config or binary changed; restarting"
+      elif node_ready "$name" "$platform"; then
+        log "node $name already running (pid $(<"$RUN/node-$name.pid"))"
+        continue
+      else
+        log "node $name is running but does not declare $platform first; restarting"
+      fi
+      stop_bg "node-$name"
+    fi
+    rm -f "$(node_sock "$name")"
+    start_bg "node-$name" buildkitd --addr "$(node_addr "$name")" --root "$NODES_DIR/$name/root" \
+      --config "$NODES_DIR/$name/buildkitd.toml" --oci-worker-platform "$platform"
+    started+=("$entry")
+  done
+  for entry in "${started[@]}"; do
+    name=${entry%%=*} platform=${entry#*=}
+    for ((i = 0; i < 300; i++)); do
+      node_ready "$name" "$platform" && break
+      running "node-$name" || break
+      sleep 0.2
+    done
+    if ! node_ready "$name" "$platform"; then
+      tail -n 15 "$LOGS/node-$name.log" >&2
+      die "BuildKit node $name did not come up declaring $platform (see $LOGS/node-$name.log)"
+    fi
+    log "node $name up (pid $(<"$RUN/node-$name.pid")): $platform at $(node_addr "$name")"
+  done
+}
+
+nodes_down() {
+  local entry names=()
+  for entry in "${NODES[@]}"; do names+=("node-${entry%%=*}"); done
+  stop_bg "${names[@]}"
+  for entry in "${NODES[@]}"; do rm -f "$(node_sock "${entry%%=*}")"; done
+}
+
+# nodes_status: one line per node; status 1 when any is not up as declared.
+nodes_status() {
+  local entry name platform bad=0 pid
+  for entry in "${NODES[@]}"; do
+    name=${entry%%=*} platform=${entry#*=}
+    if ! running "node-$name"; then
+      printf '%-22s %s\n' "node $name" "stopped"
+      bad=1
+      continue
+    fi
+    pid=$(<"$RUN/node-$name.pid")
+    if node_ready "$name" "$platform"; then
+      printf '%-22s %s\n' "node $name" "running (pid $pid), $platform at $(node_addr "$name")"
+    else
+      printf '%-22s %s\n' "node $name" "running (pid $pid) but NOT declaring $platform first"
+      bad=1
+    fi
+  done
+  return $bad
+}
+
+# A base image for multi-node builds: the stack's base plus linux/386, so amd64 + 386 (two
+# natively executing nodes) can run the same RUN steps. A separate repository: the main base
+# keeps exactly its three platforms for the suites that count them.
+NODES_BASE_REPO=base/busybox-nodes:latest
+NODES_BASE_PLATFORMS=(linux/amd64 linux/arm64 linux/arm/v7 linux/386)
+
+# Before `packages`: on a fresh machine its one apt-get update then fetches the i386 index too.
+nodes_arch() {
+  dpkg --print-foreign-architectures | grep -qx i386 || dpkg --add-architecture i386
+}
+
+# nodes_busybox: Debian's static busybox for i386, beside the others in $BB.
+nodes_busybox() {
+  [[ -x $BB/busybox-386 ]] && return 0
+  nodes_arch
+  if [[ $(apt-cache policy busybox-static:i386 2>/dev/null | grep -c 'Candidate: [0-9]') != 1 ]]; then apt_update; fi
+  local deb tmp
+  mkdir -p "$STACK_DIR/debs"
+  (cd "$STACK_DIR/debs" && rm -f busybox-static_*_i386.deb &&
+    apt-get download -q -o APT::Sandbox::User=root busybox-static:i386 >>"$LOGS/apt.log" 2>&1) ||
+    die "apt-get download busybox-static:i386 failed (see $LOGS/apt.log)"
+  deb=$(ls "$STACK_DIR"/debs/busybox-static_*_i386.deb)
+  tmp=$(mktemp -d)
+  dpkg-deb -x "$deb" "$tmp"
+  install -m 0755 "$tmp/bin/busybox" "$BB/busybox-386"
+  rm -rf "$tmp"
+  log "busybox-386 from $(basename "$deb")"
+}
+
+nodes_base_present() {
+  local out p
+  out=$(curl -sf --max-time 10 \
+    -H 'Accept: application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json' \
+    "http://$REG_PLAIN/v2/${NODES_BASE_REPO%:*}/manifests/${NODES_BASE_REPO##*:}" | index_platforms 2>/dev/null) || return 1
+  for p in "${NODES_BASE_PLATFORMS[@]}"; do grep -qx "$p" <<<"$out" || return 1; done
+}
+
+nodes_base_image() {
+  if nodes_base_present; then
+    log "$NODES_BASE_REPO already in $REG_PLAIN"
+    return 0
+  fi
+  nodes_busybox
+  local ctx=$STACK_DIR/nodes-base-context t
+  mkdir -p "$ctx"
+  for t in amd64 arm64 armv7 386; do cmp -s "$BB/busybox-$t" "$ctx/busybox-$t" || cp "$BB/busybox-$t" "$ctx/busybox-$t"; done
+  log "building and pushing $REG_PLAIN/$NODES_BASE_REPO"
+  docker buildx build --builder "$BUILDER" \
+    --platform "$(IFS=,; echo "${NODES_BASE_PLATFORMS[*]}")" --provenance=false --sbom=false \
+    -f "$HERE/stack/base.Dockerfile" --tag "$REG_PLAIN/$NODES_BASE_REPO" --push --progress=plain \
+    "$ctx" >>"$LOGS/nodes-base-image.log" 2>&1 || { tail -n 20 "$LOGS/nodes-base-image.log" >&2; die "nodes base image build failed"; }
+  nodes_base_present || die "$REG_PLAIN/$NODES_BASE_REPO lacks one of ${NODES_BASE_PLATFORMS[*]} after the push"
+}
+
+# For env.json: {"amd64": "unix:///…", …}.
+nodes_json() {
+  local entry sep='' out='{'
+  for entry in "${NODES[@]}"; do
+    out+="$sep\"${entry%%=*}\": \"$(node_addr "${entry%%=*}")\""
+    sep=', '
+  done
+  echo "$out}"
+}
+
 write_env() {
-  WORKER_PLATFORMS=$(worker_platforms | paste -sd, -) \
+  WORKER_PLATFORMS=$(worker_platforms | paste -sd, -) NODES_JSON=$(nodes_json) NODES_BASE_IMAGE=$REG_PLAIN/$NODES_BASE_REPO \
     node -e '
     const e = process.env, fs = require("fs");
     const env = {
@@ -690,10 +919,14 @@ write_env() {
       builder: e.BUILDER,
       buildkitVersion: e.BUILDKIT_BUILT,
       buildxVersion: e.BUILDX_BUILT,
+      cosign: e.BIN + "/cosign",
+      cosignVersion: e.COSIGN_BUILT,
       baseImage: e.REG_PLAIN + "/" + e.BASE_REPO,
       authBaseImage: e.REG_AUTH + "/" + e.BASE_REPO,
       platforms: e.BASE_PLATFORMS_STR.split(" "),
       workerPlatforms: e.WORKER_PLATFORMS.split(",").filter(Boolean),
+      nodes: JSON.parse(e.NODES_JSON || "{}"),
+      nodesBaseImage: e.NODES_BASE_IMAGE,
     };
     fs.writeFileSync(e.STACK_DIR + "/env.json", JSON.stringify(env, null, 2) + "\n");
   '
@@ -706,16 +939,21 @@ up() {
   phase preflight preflight
   take_lock 1800
   write_status "starting"
+  nodes_arch
   phase packages packages
   phase qemu qemu
   phase tools tools
+  phase cosign cosign_install
   phase registries registries
   phase buildkitd buildkitd_up
+  phase nodes nodes_up
   phase builder builder
   phase base-image base_image
+  phase nodes-base nodes_base_image
   phase verify verify
   export REG_PLAIN REG_AUTH AUTH_USER AUTH_PASSWORD_FILE AUTH_DOCKER_CONFIG BUILDKIT_HOST \
     BUILDKITD_CONFIG BIN PLUGIN BUILDER BUILDKIT_BUILT BUILDX_BUILT BASE_REPO STACK_DIR
+  export COSIGN_BUILT
   export BASE_PLATFORMS_STR="${BASE_PLATFORMS[*]}"
   phase env write_env
   write_status ok
@@ -732,6 +970,7 @@ up() {
 down() {
   [[ -d $STACK_DIR ]] || { log "nothing to stop ($STACK_DIR does not exist)"; return 0; }
   take_lock 300
+  nodes_down
   stop_bg buildkitd
   # buildkitd unmounts on SIGTERM; after a SIGKILL some mounts could linger under its root.
   local m
@@ -760,6 +999,9 @@ status() {
   done
   line buildkitd-bin "$("$BIN/buildkitd" --version 2>/dev/null || echo missing)"
   line buildx-plugin "$(docker buildx version 2>/dev/null || echo missing)"
+  h=$(cosign_version || true)
+  line cosign "${h:-missing} ($BIN/cosign)"
+  [[ $h == "$COSIGN_VERSION" ]] || bad=1
   for h in registry-plain:5000:200 registry-auth:5001:401 buildkitd; do
     local name=${h%%:*}
     if running "$name"; then
@@ -775,6 +1017,9 @@ status() {
       line "$name" "stopped"; bad=1
     fi
   done
+  nodes_status || bad=1
+  if nodes_base_present; then line "nodes base image" "$REG_PLAIN/$NODES_BASE_REPO (${NODES_BASE_PLATFORMS[*]})"
+  else line "nodes base image" "missing in $REG_PLAIN"; bad=1; fi
   if base_present "$REG_PLAIN"; then line "base image" "$REG_PLAIN/$BASE_REPO (${BASE_PLATFORMS[*]})"
   else line "base image" "missing in $REG_PLAIN"; bad=1; fi
   if [[ -s $AUTH_PASSWORD_FILE ]] && base_present "$REG_AUTH" auth; then line "auth base image" "$REG_AUTH/$BASE_REPO"

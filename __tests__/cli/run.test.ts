@@ -2,339 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
-import { acceptedFlags, parseCliArgs, runCli, usage, UsageError } from '../../src/cli/run.js';
-import { cliEdges, formatOutputs, resultTable } from '../../src/cli/io.js';
-import { INPUTS } from '../../src/inputs/specs.js';
-import { DEFAULTS } from '../../src/inputs/read.js';
+import { runCli } from '../../src/cli/run.js';
+import { usage } from '../../src/cli/help.js';
+import { Capture } from '../helpers/capture.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-describe('parseCliArgs', () => {
-  test.each([
-    { name: 'no flags: every input empty', argv: [], inputs: {} },
-    {
-      name: 'a value after the flag',
-      argv: ['--platforms', 'linux/amd64,linux/arm64'],
-      inputs: { platforms: 'linux/amd64,linux/arm64' }
-    },
-    {
-      name: 'a value after =',
-      argv: ['--images=127.0.0.1:5000/demo/hello'],
-      inputs: { images: '127.0.0.1:5000/demo/hello' }
-    },
-    {
-      name: 'a repeated list flag: one line each',
-      argv: ['--tags', 'type=sha', '--tags', 'type=raw,value=latest'],
-      inputs: { tags: 'type=sha\ntype=raw,value=latest' }
-    },
-    {
-      name: 'build-args repeated',
-      argv: ['--build-args', 'A=1', '--build-args=B=2'],
-      inputs: { 'build-args': 'A=1\nB=2' }
-    },
-    { name: '--dry-run alone is true', argv: ['--dry-run'], inputs: { 'dry-run': 'true' } },
-    { name: '--no-push is push false', argv: ['--no-push'], inputs: { push: 'false' } },
-    { name: '--push=false', argv: ['--push=false'], inputs: { push: 'false' } },
-    { name: '--no-cache is the no-cache input, true', argv: ['--no-cache'], inputs: { 'no-cache': 'true' } },
-    { name: '--no-cache=false', argv: ['--no-cache=false'], inputs: { 'no-cache': 'false' } },
-    { name: 'cache is a value, not a switch', argv: ['--cache', 'auto'], inputs: { cache: 'auto' } },
-    { name: 'the same switch twice', argv: ['--push', '--push'], inputs: { push: 'true' } },
-    { name: 'a value that starts with a dash, after =', argv: ['--target=--push'], inputs: { target: '--push' } },
-    {
-      name: 'remote driver',
-      argv: [
-        '--driver',
-        'remote',
-        '--endpoint',
-        'unix:///run/buildkit/buildkitd.sock',
-        '--builder=',
-        '--mode',
-        'build'
-      ],
-      inputs: { driver: 'remote', endpoint: 'unix:///run/buildkit/buildkitd.sock', builder: '', mode: 'build' }
-    }
-  ])('$name', ({ argv, inputs }) => {
-    expect(Object.fromEntries(parseCliArgs(argv).inputs)).toEqual(inputs);
-  });
-
-  test.each([
-    {
-      name: 'nothing',
-      argv: [],
-      expected: {
-        help: false,
-        printOutputs: false,
-        verbose: false,
-        cleanUp: false,
-        outputFile: undefined,
-        stateFile: undefined
-      }
-    },
-    { name: '-h', argv: ['-h'], expected: { help: true } },
-    { name: '--help', argv: ['--help'], expected: { help: true } },
-    {
-      name: 'outputs to a file and printed',
-      argv: ['--output-file', 'out.json', '--print-outputs'],
-      expected: { outputFile: 'out.json', printOutputs: true }
-    },
-    {
-      name: 'clean up from a state file',
-      argv: ['--clean-up', '--state-file=s.json'],
-      expected: { cleanUp: true, stateFile: 's.json' }
-    }
-  ])('own flags: $name', ({ argv, expected }) => {
-    expect(parseCliArgs(argv)).toMatchObject(expected);
-  });
-
-  test.each([
-    {
-      name: 'an unknown flag lists the accepted ones',
-      argv: ['--colour'],
-      message:
-        /^unknown flag --colour\. Accepted flags: --mode --images .*--no-push .*--output-file .*\(see --help\)\.$/
-    },
-    {
-      name: 'a near miss is named',
-      argv: ['--platform', 'linux/arm64'],
-      message: /unknown flag --platform \(did you mean --platforms\?\)/
-    },
-    { name: 'a negated value input', argv: ['--no-mode'], message: /unknown flag --no-mode/ },
-    { name: 'a word without a flag', argv: ['.'], message: /unexpected argument "\."/ },
-    { name: 'a flag without its value', argv: ['--images'], message: /--images <value>' argument missing/ },
-    {
-      name: 'a flag whose value is missing before the next flag',
-      argv: ['--images', '--push'],
-      message: /'--images' argument is ambiguous/
-    },
-    {
-      name: 'a one-value input given twice',
-      argv: ['--driver', 'remote', '--driver', 'docker'],
-      message: /--driver was given 2 times \("remote", "docker"\); it takes one value/
-    },
-    { name: 'a switch given both ways', argv: ['--push', '--no-push'], message: /--push was given 2 times/ },
-    {
-      name: '--output-file twice',
-      argv: ['--output-file', 'a', '--output-file', 'b'],
-      message: /--output-file was given 2 times/
-    },
-    { name: '--clean-up without a state file', argv: ['--clean-up'], message: /--clean-up needs --state-file/ }
-  ])('rejects $name', ({ argv, message }) => {
-    expect(() => parseCliArgs(argv)).toThrow(UsageError);
-    expect(() => parseCliArgs(argv)).toThrow(message);
-  });
-});
-
-describe('--help', () => {
-  const help = usage();
-  const flat = help.replace(/\s+/g, ' ');
-
-  test.each(INPUTS.map((input) => ({ name: input.name, input })))('lists --$name with its description', ({ input }) => {
-    expect(help).toMatch(new RegExp(`^  --${input.name}\\b`, 'm'));
-    expect(flat).toContain(input.description.replace(/\s+/g, ' '));
-  });
-
-  test('says which flags repeat, how switches are negated, and the defaults', () => {
-    const block = (flag: string) =>
-      help
-        .slice(help.indexOf(`\n  ${flag}`) + 1)
-        .split(/\n {2}(?=-)/)[0]
-        .replace(/\s+/g, ' ');
-    expect(block('--tags VALUE')).toContain('Repeatable: each occurrence is one line.');
-    expect(block('--mode VALUE')).not.toContain('Repeatable');
-    expect(block('--platforms VALUE')).toContain('Empty: linux/amd64,linux/arm64;');
-    expect(block('--context VALUE')).toContain('[default: .]');
-    expect(help).toContain('--push, --no-push');
-    expect(help).toContain('--output-file FILE');
-    expect(help).toContain('Exit status: 0 done, 1 the build or push failed');
-  });
-
-  test('no line is wider than 100 columns', () => {
-    const wide = help.split('\n').filter((line) => line.length > 100);
-    expect(wide).toEqual([]);
-  });
-});
-
-describe('action.yml and the command line', () => {
-  const action = parse(readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as {
-    inputs: Record<string, { description: string; default?: string }>;
-  };
-
-  test('every input of action.yml is a flag, and every input flag is in action.yml, in the same order', () => {
-    expect(INPUTS.map((input) => input.name)).toEqual(Object.keys(action.inputs));
-  });
-
-  test.each(Object.entries(action.inputs).map(([name, spec]) => ({ name, spec })))(
-    '$name: same description and default',
-    ({ name, spec }) => {
-      const input = INPUTS.find((i) => i.name === name);
-      expect(input?.description).toBe(spec.description);
-      expect(DEFAULTS[name] ?? '').toBe(spec.default ?? '');
-    }
-  );
-
-  test('every input is accepted by the parser', () => {
-    for (const input of INPUTS) expect(acceptedFlags()).toContain(`--${input.name}`);
-    const argv = INPUTS.flatMap((input) =>
-      input.kind === 'boolean' ? [`--${input.name}=false`] : [`--${input.name}`, 'x']
-    );
-    expect([...parseCliArgs(argv).inputs.keys()]).toEqual(INPUTS.map((i) => i.name));
-  });
-});
-
-describe('cliEdges', () => {
-  const make = (options: { verbose?: boolean; isTTY?: boolean; stateFile?: string } = {}) => {
-    const out = new Capture();
-    let clock = 1000;
-    const edges = cliEdges({
-      flags: new Map([['platforms', 'linux/arm64']]),
-      out,
-      isTTY: options.isTTY ?? false,
-      now: () => clock,
-      ...options
-    });
-    return { edges, out, tick: (ms: number) => (clock += ms) };
-  };
-
-  test('inputs read the flags; a flag not given reads as empty', () => {
-    const { edges } = make();
-    expect(edges.input('platforms')).toBe('linux/arm64');
-    expect(edges.input('tags')).toBe('');
-  });
-
-  test('a phase is headed, its lines stamped with seconds since it began, and closed with its time', async () => {
-    const { edges, out, tick } = make();
-    await edges.log.group('Build linux/amd64, linux/arm64', async () => {
-      tick(1500);
-      edges.log.info('#5 [linux/arm64 2/2] RUN uname -m\n#5 DONE 0.3s');
-      tick(10800);
-      edges.log.warning('cache export failed');
-    });
-    expect(out.text).toBe(
-      [
-        '▶ Build linux/amd64, linux/arm64',
-        '[   1.5s] #5 [linux/arm64 2/2] RUN uname -m',
-        '[   1.5s] #5 DONE 0.3s',
-        '[  12.3s] warning: cache export failed',
-        '✔ Build linux/amd64, linux/arm64 (12.3 s)',
-        ''
-      ].join('\n')
-    );
-  });
-
-  test('a failed phase says so and the error goes on', async () => {
-    const { edges, out, tick } = make();
-    await expect(
-      edges.log.group('Builder', async () => {
-        tick(2000);
-        throw new Error('no buildkitd');
-      })
-    ).rejects.toThrow('no buildkitd');
-    expect(out.text).toBe('▶ Builder\n✖ Builder failed after 2.0 s\n');
-  });
-
-  test('colour only on a terminal', async () => {
-    const tty = make({ isTTY: true });
-    await tty.edges.log.group('QEMU', async () => undefined);
-    expect(tty.out.text).toContain('\u001b[');
-    const plain = make();
-    await plain.edges.log.group('QEMU', async () => undefined);
-    expect(plain.out.text).not.toContain('\u001b[');
-  });
-
-  test('debug lines only when verbose', () => {
-    const quiet = make();
-    quiet.edges.log.debug('hidden');
-    expect(quiet.out.text).toBe('');
-    const verbose = make({ verbose: true });
-    verbose.edges.log.debug('shown');
-    expect(verbose.out.text).toContain('debug: shown');
-  });
-
-  test('setSecret masks the value in everything printed afterwards', () => {
-    const { edges, out } = make();
-    edges.log.setSecret('s3cr3t-token');
-    edges.log.info('password=s3cr3t-token');
-    edges.log.warning('s3cr3t-token leaked?');
-    edges.print('table s3cr3t-token');
-    expect(out.text).not.toContain('s3cr3t-token');
-    expect(out.text).toContain('password=***');
-    expect(edges.masker.mask('s3cr3t-token')).toBe('***');
-  });
-
-  test('state is kept in memory, and in the state file when one is named', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'cli-state-'));
-    try {
-      const file = path.join(dir, 'state.json');
-      const { edges } = make({ stateFile: file });
-      expect(edges.getState('cleanup')).toBe('');
-      edges.saveState('cleanup', '{"builder":"b1"}');
-      expect(edges.getState('cleanup')).toBe('{"builder":"b1"}');
-      const later = cliEdges({ flags: new Map(), out: new Capture(), isTTY: false, stateFile: file });
-      expect(later.getState('cleanup')).toBe('{"builder":"b1"}');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
-
-describe('the result', () => {
-  const amd = `sha256:${'a'.repeat(64)}`;
-  const arm = `sha256:${'b'.repeat(64)}`;
-  const index = `sha256:${'c'.repeat(64)}`;
-
-  test('a table of platform digests, the index digest and the tags', () => {
-    const outputs = new Map([
-      ['digest', index],
-      ['tags', 'r/app:1.2.3\nr/app:latest'],
-      ['version', '1.2.3'],
-      ['platform-digests', JSON.stringify({ 'linux/amd64': amd, 'linux/arm64': arm })]
-    ]);
-    expect(resultTable(outputs)).toBe(
-      [
-        'Result',
-        `  linux/amd64  ${amd}`,
-        `  linux/arm64  ${arm}`,
-        `  index        ${index}`,
-        '  tags         r/app:1.2.3',
-        '               r/app:latest',
-        '  version      1.2.3'
-      ].join('\n')
-    );
-  });
-
-  test('a dry run: nothing pushed', () => {
-    const table = resultTable(
-      new Map([
-        ['digest', ''],
-        ['tags', ''],
-        ['platform-digests', '{}']
-      ])
-    );
-    expect(table).toBe(['Result', '  index  (nothing pushed)', '  tags   (none)'].join('\n'));
-  });
-
-  test('outputs as name=value, multi-line values in the $GITHUB_OUTPUT form', () => {
-    const outputs = new Map([
-      ['digest', index],
-      ['tags', 'r/app:1\nEOF'],
-      ['version', '']
-    ]);
-    expect(formatOutputs(outputs)).toBe(
-      [`digest=${index}`, 'tags<<EOF_', 'r/app:1', 'EOF', 'EOF_', 'version='].join('\n')
-    );
-  });
-});
 
 describe('runCli', () => {
   const io = (cwd = ROOT) => {
@@ -357,6 +30,13 @@ describe('runCli', () => {
     const { stdout, stderr, io: streams } = io();
     expect(await runCli(['--platform', 'linux/arm64'], streams)).toBe(2);
     expect(stderr.text).toMatch(/^multiarch-publish: unknown flag --platform \(did you mean --platforms\?\)/);
+    expect(stdout.text).toBe('');
+  });
+
+  test('--mode platform without --run-id: exit 2, asking for it, nothing run', async () => {
+    const { stdout, stderr, io: streams } = io();
+    expect(await runCli(['--mode', 'platform', '--images', 'r/app'], streams)).toBe(2);
+    expect(stderr.text).toMatch(/^multiarch-publish: --mode platform needs --run-id ID/);
     expect(stdout.text).toBe('');
   });
 
@@ -401,14 +81,15 @@ describe('runCli', () => {
       expect(stdout.text).toContain('  index    (nothing pushed)');
       const outputs = JSON.parse(readFileSync(path.join(repo, 'out.json'), 'utf8')) as Record<string, string>;
       expect(outputs.version).toBe('1.2.3');
-      expect(outputs.tags.split('\n')).toEqual(
-        expect.arrayContaining([
-          '127.0.0.1:5000/dry/app:1.2.3',
-          '127.0.0.1:5000/dry/app:1.2',
-          '127.0.0.1:5000/dry/app:1',
-          `127.0.0.1:5000/dry/app:sha-${sha.slice(0, 7)}`
-        ])
-      );
+      expect(outputs.tags.split('\n')).toEqual([
+        '127.0.0.1:5000/dry/app:1.2.3',
+        '127.0.0.1:5000/dry/app:1.2',
+        '127.0.0.1:5000/dry/app:1',
+        // HEAD is main's tip too: a local run publishes what both pushes would have.
+        '127.0.0.1:5000/dry/app:main',
+        `127.0.0.1:5000/dry/app:sha-${sha.slice(0, 7)}`,
+        '127.0.0.1:5000/dry/app:latest'
+      ]);
       expect(stdout.text).toContain('version=1.2.3');
     } finally {
       rmSync(repo, { recursive: true, force: true });

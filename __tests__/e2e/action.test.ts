@@ -401,6 +401,18 @@ describeStack('the bundled action against the real stack', () => {
       expect(log(result)).toMatch(/exit code: 42|about to fail on purpose/);
       // The annotation is what a person sees first on GitHub: it must carry the reason too.
       expect(errorAnnotations(result).join('\n')).toMatch(/exit code: 42|about to fail on purpose/);
+      // Its first line names the platforms' step and cause, and it is placed on the Dockerfile's line.
+      const annotation = log(result)
+        .split('\n')
+        .filter((l) => l.startsWith('::error'));
+      expect(annotation.length).toBe(1);
+      expect(annotation[0]).toMatch(
+        /^::error file=Dockerfile,line=4::linux\/(amd64|arm64): Dockerfile:4: RUN .* failed: exit code 42%0A/
+      );
+      // The job summary says what failed, in which phase, and which tags it was to move.
+      expect(result.summary).toMatch(/## Multi-arch image: failed/);
+      expect(result.summary).toMatch(/\*\*Build linux\/amd64, linux\/arm64\*\* failed/);
+      expect(result.summary).toContain(`- \`${env.registry}/${repo}:main\``);
       expect(await registry.tags(repo)).toEqual([]);
       expect(result.outputs.digest ?? '').toBe('');
     },

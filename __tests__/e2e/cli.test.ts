@@ -3,31 +3,20 @@
  * checkout of tag v1.2.3, two platforms through the remote driver, pushed to the local registry.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ROOT } from './support/runner.js';
 import { Registry, platformId } from './support/registry.js';
+import { waitForStack, type StackEnv } from './support/stack.js';
+import { processesMatching, waitFor } from './support/step-control.js';
 
 const CLI = path.join(ROOT, 'dist/cli/index.js');
-const STACK_DIR = process.env.STACK_DIR ?? '/var/tmp/multiarch-stack';
 // jest reads testTimeout only from the top-level config, not from a project's: give each build its own.
 const BUILD_TIMEOUT_MS = 300000;
-
-interface StackEnv {
-  registry: string;
-  buildkitHost: string;
-  baseImage: string;
-}
-
-function stackStatus(): { ok: true; env: StackEnv } | { ok: false; reason: string } {
-  const statusFile = path.join(STACK_DIR, 'status');
-  if (!existsSync(statusFile)) return { ok: false, reason: `${statusFile} is missing: run bash scripts/stack.sh up` };
-  const status = readFileSync(statusFile, 'utf8').trim();
-  if (status !== 'ok') return { ok: false, reason: `the build stack is not up (${status})` };
-  return { ok: true, env: JSON.parse(readFileSync(path.join(STACK_DIR, 'env.json'), 'utf8')) as StackEnv };
-}
 
 interface CliRun {
   code: number;
@@ -36,11 +25,19 @@ interface CliRun {
   seconds: number;
 }
 
-/** Runs the bundle as a user would, with no GitHub variables, so the context comes from git. */
-function runCli(args: string[], cwd: string): Promise<CliRun> {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(GITHUB_|RUNNER_|INPUT_|STATE_|ACTIONS_)/.test(name))
-  );
+/** A user's environment: no GitHub variables, so the context comes from git. */
+function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !/^(GITHUB_|RUNNER_|INPUT_|STATE_|ACTIONS_)/.test(name))
+    ),
+    ...extra
+  };
+}
+
+/** Runs the bundle as a user would. */
+function runCli(args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  const env = userEnv(extraEnv);
   const start = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -57,10 +54,11 @@ function runCli(args: string[], cwd: string): Promise<CliRun> {
   });
 }
 
-/** A git repository holding one fixture project, checked out at tag v1.2.3. */
-function gitCheckout(project: string): { dir: string; sha: string } {
+/** A git repository holding one fixture project (its Dockerfile replaced if given), checked out at tag v1.2.3. */
+function gitCheckout(project: string, dockerfile?: string): { dir: string; sha: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'e2e-cli-'));
   cpSync(path.join(ROOT, '__tests__/fixtures/projects', project), dir, { recursive: true });
+  if (dockerfile !== undefined) writeFileSync(path.join(dir, 'Dockerfile'), dockerfile);
   const git = (...args: string[]): string =>
     execFileSync(
       'git',
@@ -81,7 +79,7 @@ function builders(): string {
   return execFileSync('docker', ['buildx', 'ls'], { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 }
 
-const stack = stackStatus();
+const stack = await waitForStack();
 if (!stack.ok) console.log(`skipping the command line's end-to-end tests: ${stack.reason}`);
 const describeStack = stack.ok ? describe : describe.skip;
 
@@ -181,7 +179,12 @@ describeStack('the bundled command line against the real stack', () => {
       );
       console.log(`failing command line run: exit ${run.code} in ${run.seconds.toFixed(1)} s`);
       expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/^multiarch-publish: .*buildx.* build .*failed with exit code/m);
+      // The first line names the platform, the Dockerfile line, the step and its exit code; the
+      // command's own error follows.
+      expect(run.stderr.split('\n')[0]).toBe(
+        'multiarch-publish: linux/amd64: Dockerfile:4: RUN echo "about to fail on purpose" && exit 42 failed: exit code 42'
+      );
+      expect(run.stderr).toMatch(/^.*buildx.* build failed with exit code 1:$/m);
       expect(run.stdout).toMatch(/^✖ Build linux\/amd64 failed after \d+\.\d s$/m);
       expect(await registry.tags(repo)).toEqual([]);
 
@@ -193,11 +196,166 @@ describeStack('the bundled command line against the real stack', () => {
   );
 });
 
+describeStack('the bundled command line killed outright', () => {
+  const env = stack.ok ? stack.env : ({} as StackEnv);
+  const registry = new Registry(env.registry);
+  const SLEEP_S = 25;
+
+  test(
+    'SIGKILL during a build: --clean-up stops the build it left running, so nothing is pushed, and removes the builder',
+    async () => {
+      const { dir } = gitCheckout(
+        'arch',
+        `ARG BASE\nFROM \${BASE}\nRUN echo slow-step-started && sleep ${SLEEP_S} && echo slow-step-done\n`
+      );
+      const stateFile = path.join(dir, 'state.json');
+      const repo = `e2e-cli/killed-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+      try {
+        const child = spawn(
+          process.execPath,
+          [
+            CLI,
+            ...['--images', `${env.registry}/${repo}`, '--platforms', 'linux/amd64'],
+            ...['--driver', 'remote', '--endpoint', env.buildkitHost, '--build-args', `BASE=${env.baseImage}`],
+            ...['--no-cache', '--cache', 'false', '--state-file', stateFile]
+          ],
+          { cwd: dir, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] }
+        );
+        let stdout = '';
+        child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+        child.stderr.on('data', (c: Buffer) => (stdout += c.toString()));
+        const exited = new Promise((resolve) => child.on('close', resolve));
+        await waitFor('the slow RUN step to start', () => /slow-step-started/.test(stdout), 120_000);
+        const startedAt = Date.now();
+        child.kill('SIGKILL');
+        await exited;
+
+        const builder = /--builder (multiarch-\S+)/.exec(stdout)?.[1] ?? '';
+        expect(builder).toMatch(/^multiarch-/);
+        const builds = (): string[] =>
+          processesMatching(builder)
+            .filter((p) => / build /.test(p.cmdline))
+            .map((p) => `${p.pid} ${p.cmdline.slice(0, 100)}`);
+        // What the clean-up is for: the build outlives the command line that started it.
+        expect(builds()).not.toEqual([]);
+
+        const cleanUp = await runCli(['--clean-up', '--state-file', stateFile], dir);
+        expect({ code: cleanUp.code, stderr: cleanUp.stderr }).toEqual({ code: 0, stderr: '' });
+        expect(cleanUp.stdout).toMatch(/stopped process group \d+ \(\S+\)/);
+        expect(cleanUp.stdout).toContain(`removed builder ${builder}`);
+        expect(builds()).toEqual([]);
+        expect(builders()).not.toContain(builder);
+
+        // Past the moment the RUN step would have finished and pushed: still no tag.
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.max(0, startedAt + (SLEEP_S + 10) * 1000 - Date.now()))
+        );
+        expect(await registry.tags(repo)).toEqual([]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    BUILD_TIMEOUT_MS
+  );
+});
+
+describeStack('the bundled command line outside Actions, with --buildx-version', () => {
+  const env = stack.ok ? stack.env : ({} as StackEnv);
+  const registry = new Registry(env.registry);
+  let mirror: { origin: string; requests: string[]; close(): Promise<void> };
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    // A release host holding the stack's own buildx as a release, checksums.txt beside it.
+    const binary = readFileSync(env.buildx);
+    const tag = env.buildxVersion;
+    const asset = `buildx-${tag}.linux-amd64`;
+    const sums = `${createHash('sha256').update(binary).digest('hex')} *${asset}\n`;
+    const requests: string[] = [];
+    const server = http.createServer((req, res) => {
+      requests.push(`${req.method} ${req.url}`);
+      const body = req.url === `/${tag}/checksums.txt` ? sums : req.url === `/${tag}/${asset}` ? binary : undefined;
+      res.writeHead(body === undefined ? 404 : 200);
+      res.end(body ?? 'Not Found');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    mirror = {
+      origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      requests,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve()))
+    };
+  });
+  afterAll(async () => {
+    await mirror?.close();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test(
+    'installs buildx into its own tool cache (no RUNNER_TOOL_CACHE), builds, and prints no workflow command; --verbose shows them as debug lines',
+    async () => {
+      const { dir } = gitCheckout('arch');
+      const cache = mkdtempSync(path.join(os.tmpdir(), 'e2e-cli-xdg-'));
+      dirs.push(dir, cache);
+      const repo = `e2e-cli/buildx-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+      const args = [
+        ...['--images', `${env.registry}/${repo}`, '--platforms', 'linux/amd64'],
+        ...['--driver', 'remote', '--endpoint', env.buildkitHost, '--build-args', `BASE=${env.baseImage}`],
+        ...['--buildx-version', env.buildxVersion, '--buildx-mirror', mirror.origin, '--tags', 'type=raw,value=first']
+      ];
+
+      const first = await runCli(args, dir, { XDG_CACHE_HOME: cache });
+      expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(first.stdout.split('\n').filter((line) => line.includes('::'))).toEqual([]);
+      const installed = path.join(
+        cache,
+        'multiarch-publish/tool-cache/buildx',
+        env.buildxVersion.replace(/^v/, ''),
+        'amd64/docker-buildx'
+      );
+      expect(existsSync(installed)).toBe(true);
+      expect(first.stdout).toContain(`[command] ${installed} version`);
+      expect(mirror.requests).toEqual([
+        `GET /${env.buildxVersion}/checksums.txt`,
+        `GET /${env.buildxVersion}/buildx-${env.buildxVersion}.linux-amd64`
+      ]);
+      expect(await registry.tags(repo)).toEqual(['buildcache', 'first']);
+
+      // The second run finds it in the tool cache; what the libraries say is a debug line now.
+      const second = await runCli([...args.slice(0, -2), '--tags', 'type=raw,value=second', '--verbose'], dir, {
+        XDG_CACHE_HOME: cache
+      });
+      expect({ code: second.code, stderr: second.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(second.stdout.split('\n').filter((line) => line.includes('::'))).toEqual([]);
+      expect(second.stdout).toMatch(/^\[ +\d+\.\ds\] debug: checking cache: /m);
+      expect(second.stdout).toContain(`buildx ${env.buildxVersion} found in the tool cache`);
+      expect(mirror.requests).toHaveLength(2);
+    },
+    BUILD_TIMEOUT_MS
+  );
+});
+
 describe('the bundled command line', () => {
   test('is runnable as a program: a node shebang and the executable bit', () => {
     expect(readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     expect(statSync(CLI).mode & 0o111).not.toBe(0);
   });
+
+  test('--mode platform without --run-id: exit 2, asking for --run-id, before anything runs', async () => {
+    const run = await runCli(['--mode', 'platform', '--images', '127.0.0.1:5000/x/app'], ROOT);
+    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 2, stdout: '' });
+    expect(run.stderr).toBe(
+      'multiarch-publish: --mode platform needs --run-id ID: the merge (--mode merge --run-id ID) finds the legs ' +
+        'by it; give every leg and the merge the same one\n'
+    );
+  }, 60000);
+
+  test('--help lists every exit status, 130 (interrupted) included', async () => {
+    const run = await runCli(['--help'], ROOT);
+    expect(run.code).toBe(0);
+    expect(run.stdout.replace(/\s+/g, ' ')).toContain(
+      'Exit status: 0 done, 1 the build or push failed (the reason on stderr), 2 bad flags or input values, 130 interrupted'
+    );
+  }, 60000);
 
   test('a bad flag: exit 2 before anything runs', async () => {
     const run = await runCli(['--platform', 'linux/arm64'], ROOT);

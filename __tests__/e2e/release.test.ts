@@ -322,12 +322,17 @@ describeStack('releases, branches and dry runs against the real stack', () => {
       expect(after('--annotation')).toContain('index:org.opencontainers.image.version=1.2.3');
       expect(build.at(-1)).toBe('.');
 
+      // The first image's tags are PUTs of the pushed index's bytes; the second image's are one
+      // imagetools copy.
       const tagging = lines.filter((l) => l.startsWith('docker buildx imagetools create '));
       expect(tagging.length).toBe(1);
       const words = shellWords(tagging[0]);
       expect(words.flatMap((w, i) => (w === '--tag' ? [words[i + 1]] : [])).sort()).toEqual(
-        result.outputs.tags.split('\n').sort()
+        tags.map((t) => `${image}:${t}`).sort()
       );
+      expect(words.at(-1)).toBe(`${trapped}@<digest of the build>`);
+      const puts = lines.filter((l) => l.startsWith('[request] PUT '));
+      expect(puts.map((l) => l.split(' ')[2]).sort()).toEqual(tags.map((t) => `${trapped}:${t}`).sort());
 
       // Nothing was read or written: no connection to the first image's registry, nothing in the second.
       expect(trap.connections()).toBe(0);

@@ -1,5 +1,6 @@
 import { cacheUse, planCache, type CacheOptions, type CachePlan } from '../../src/plan/cache.js';
 import type { Context } from '../../src/plan/context.js';
+import { context } from '../helpers/context.js';
 import { cacheScope } from '../../src/plan/matrix.js';
 import { parsePlatforms } from '../../src/plan/platforms.js';
 
@@ -7,18 +8,6 @@ const IMAGE = 'ghcr.io/octo/app';
 
 function options(over: Partial<CacheOptions> = {}): CacheOptions {
   return { read: true, write: true, image: IMAGE, tag: 'buildcache', cacheFrom: [], cacheTo: [], ...over };
-}
-
-function context(over: Partial<Context> = {}): Context {
-  return {
-    eventName: 'push',
-    ref: 'refs/heads/main',
-    sha: '860c1904a1ce19322e91ac35af1ab07466440c37',
-    repo: { fullName: 'octo/app', htmlUrl: 'https://github.com/octo/app', defaultBranch: 'main' },
-    runId: '7001',
-    runAttempt: '1',
-    ...over
-  };
 }
 
 /** What the action does: the scope decides the tags, planCache the refs. */

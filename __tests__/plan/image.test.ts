@@ -65,6 +65,16 @@ describe('parseImages', () => {
       expected: ['ghcr.io/owner/app']
     },
     {
+      name: 'name first without name=, disabled (metadata-action form)',
+      raw: 'ghcr.io/user/app,enable=false\nowner/app',
+      expected: ['owner/app']
+    },
+    {
+      name: 'name first without name=, enabled',
+      raw: 'ghcr.io/User/app,enable=true',
+      expected: ['ghcr.io/user/app']
+    },
+    {
       name: 'duplicates after lower-casing',
       raw: 'ghcr.io/Owner/app\nghcr.io/owner/app',
       expected: ['ghcr.io/owner/app']
@@ -81,6 +91,15 @@ describe('parseImages', () => {
     { name: 'no name', raw: 'enable=true' }
   ])('rejects $name', ({ raw }) => {
     expect(() => parseImages(raw)).toThrow(InputError);
+  });
+
+  test.each([
+    { name: 'two bare names', raw: 'owner/app,other/app,enable=true' },
+    { name: 'a bare name and name=', raw: 'owner/app,name=other/app' }
+  ])('rejects $name on one line', ({ raw }) => {
+    expect(() => parseImages(raw)).toThrow(
+      new InputError('images', raw, 'one image a line: [name=]<image>[,enable=true|false]')
+    );
   });
 });
 

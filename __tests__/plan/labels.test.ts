@@ -1,15 +1,15 @@
 import type { Context } from '../../src/plan/context.js';
+import { context as baseContext } from '../helpers/context.js';
 import { InputError } from '../../src/plan/errors.js';
 import { computeAnnotations, computeLabels } from '../../src/plan/labels.js';
 
 const SHA = '860c1904a1ce19322e91ac35af1ab07466440c37';
 const NOW = new Date('2024-03-05T14:07:09.042Z');
 
+/** A tag push of a repository that has a description and a licence. */
 function context(over: Partial<Context> = {}): Context {
-  return {
-    eventName: 'push',
+  return baseContext({
     ref: 'refs/tags/v1.2.3',
-    sha: SHA,
     repo: {
       fullName: 'octo/app',
       htmlUrl: 'https://github.com/octo/app',
@@ -19,9 +19,8 @@ function context(over: Partial<Context> = {}): Context {
     },
     commitDate: new Date('2024-02-01T10:00:00Z'),
     runId: '42',
-    runAttempt: '1',
     ...over
-  };
+  });
 }
 
 describe('computeLabels', () => {
@@ -117,7 +116,7 @@ describe('computeLabels', () => {
       name: 'unknown expression',
       line: 'x={{version}}',
       accepted:
-        'key=value with known expressions (unknown expression {{version}}; known here: branch, tag, sha, base_ref, is_default_branch, date, commit_date)'
+        'key=value with known expressions (unknown expression {{version}}; known here: branch, tag, sha, base_ref, is_default_branch, is_not_default_branch, date, commit_date)'
     }
   ])('rejects $name', ({ line, accepted }) => {
     expect(() => computeLabels(context(), '1.2.3', [line], NOW)).toThrow(new InputError('labels', line, accepted));

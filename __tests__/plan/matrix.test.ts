@@ -1,23 +1,10 @@
-import type { Context } from '../../src/plan/context.js';
+import { context } from '../helpers/context.js';
 import { InputError } from '../../src/plan/errors.js';
 import { cacheScope, legTag, parseDigestRefs, platformSlug } from '../../src/plan/matrix.js';
 import { parsePlatforms } from '../../src/plan/platforms.js';
 
-const SHA = '860c1904a1ce19322e91ac35af1ab07466440c37';
 const OTHER_SHA = '0a1b2c3d4e5f60718293a4b5c6d7e8f901234567';
 const DIGEST = `sha256:${'a1'.repeat(32)}`;
-
-function context(over: Partial<Context> = {}): Context {
-  return {
-    eventName: 'push',
-    ref: 'refs/heads/main',
-    sha: SHA,
-    repo: { fullName: 'octo/app', htmlUrl: 'https://github.com/octo/app', defaultBranch: 'main' },
-    runId: '7001',
-    runAttempt: '1',
-    ...over
-  };
-}
 
 const p = (list: string) => parsePlatforms(list.split(','));
 

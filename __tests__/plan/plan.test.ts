@@ -4,23 +4,23 @@ import path from 'node:path';
 import { readInputs } from '../../src/inputs/read.js';
 import type { Inputs } from '../../src/plan/inputs.js';
 import type { Context } from '../../src/plan/context.js';
+import { context } from '../helpers/context.js';
 import { InputError } from '../../src/plan/errors.js';
 import { makePlan, type Plan, type PlanIds } from '../../src/plan/plan.js';
 import { nativePlatform } from '../../src/plan/platforms.js';
+import type { Step } from '../../src/plan/steps.js';
+
+/** The plan's step of one kind (each appears at most once in these plans). */
+function stepOf<K extends Step['kind']>(p: Plan, kind: K): Extract<Step, { kind: K }> | undefined {
+  return p.steps.find((s): s is Extract<Step, { kind: K }> => s.kind === kind);
+}
+const argvOf = (p: Plan): string[] => stepOf(p, 'build')?.argv ?? [];
 
 const SHA = '860c1904a1ce19322e91ac35af1ab07466440c37';
 const NOW = new Date('2024-03-05T14:07:09.042Z');
 const AMD64_HOST = nativePlatform('x64', 'linux');
 
-const CONTEXT: Context = {
-  eventName: 'push',
-  ref: 'refs/heads/main',
-  sha: SHA,
-  repo: { fullName: 'octo/app', htmlUrl: 'https://github.com/octo/app', defaultBranch: 'main' },
-  commitDate: new Date('2024-03-01T09:30:00Z'),
-  runId: '7001',
-  runAttempt: '1'
-};
+const CONTEXT: Context = context({ commitDate: new Date('2024-03-01T09:30:00Z') });
 
 const IDS: PlanIds = {
   builderName: 'multiarch-7001-1-a1b2c3',
@@ -94,7 +94,7 @@ describe('makePlan: build mode', () => {
   const result = (): Plan => plan({ images: 'ghcr.io/octo/app' });
 
   test('one build of every platform, pushed by digest, with the registry cache', () => {
-    expect(result().build).toEqual([
+    expect(argvOf(result())).toEqual([
       ...HEAD,
       '--platform',
       'linux/amd64,linux/arm64',
@@ -120,8 +120,21 @@ describe('makePlan: build mode', () => {
     expect(p.labels).toEqual(LABELS);
     expect(p.annotations).toEqual([...INDEX_ANNOTATIONS, ...MANIFEST_ANNOTATIONS]);
     expect(p.cache.refs).toEqual(['ghcr.io/octo/app:buildcache']);
-    expect(p.output).toEqual({ kind: 'push-by-digest', image: 'ghcr.io/octo/app' });
-    expect(p.builder).toEqual({
+    expect(p.builder).toBe('multiarch-7001-1-a1b2c3');
+    expect(p.steps.map((s) => s.kind)).toEqual(['qemu', 'buildx', 'builder', 'build', 'publish']);
+    expect(stepOf(p, 'qemu')).toEqual({
+      kind: 'qemu',
+      mode: 'auto',
+      image: 'tonistiigi/binfmt:qemu-v9.2.2-52',
+      platforms: [expect.objectContaining({ id: 'linux/arm64' })]
+    });
+    expect(stepOf(p, 'buildx')).toEqual({
+      kind: 'buildx',
+      version: '',
+      mirror: 'https://github.com/docker/buildx/releases/download'
+    });
+    expect(stepOf(p, 'builder')).toEqual({
+      kind: 'builder',
       name: 'multiarch-7001-1-a1b2c3',
       create: [
         'create',
@@ -131,9 +144,46 @@ describe('makePlan: build mode', () => {
         'docker-container',
         '--driver-opt',
         'image=moby/buildkit:v0.32.2'
-      ]
+      ],
+      bootstrap: ['inspect', '--bootstrap', '--builder', 'multiarch-7001-1-a1b2c3'],
+      remove: ['rm', '--force', 'multiarch-7001-1-a1b2c3']
     });
-    expect(p.legs).toEqual([]);
+    expect(stepOf(p, 'build')?.pushTo).toBe('ghcr.io/octo/app');
+    expect(stepOf(p, 'publish')).toEqual({
+      kind: 'publish',
+      builder: 'multiarch-7001-1-a1b2c3',
+      image: 'ghcr.io/octo/app',
+      source: 'build',
+      put: ['ghcr.io/octo/app:main', 'ghcr.io/octo/app:sha-860c190'],
+      imagetools: { refs: [], annotations: [] },
+      floating: [],
+      handOff: false
+    });
+  });
+
+  test('tags of a second image are copied by imagetools; floating tags are read first', () => {
+    const release: Context = { ...CONTEXT, ref: 'refs/tags/v1.2.3' };
+    const p = plan({ images: 'ghcr.io/octo/app\nquay.io/octo/app' }, release);
+    expect(stepOf(p, 'publish')).toEqual({
+      kind: 'publish',
+      builder: 'multiarch-7001-1-a1b2c3',
+      image: 'ghcr.io/octo/app',
+      source: 'build',
+      put: ['1.2.3', '1.2', '1', 'sha-860c190', 'latest'].map((t) => `ghcr.io/octo/app:${t}`),
+      imagetools: {
+        refs: ['1.2.3', '1.2', '1', 'sha-860c190', 'latest'].map((t) => `quay.io/octo/app:${t}`),
+        annotations: []
+      },
+      floating: ['1.2', '1', 'latest'].map((tag) => ({ tag, ref: `ghcr.io/octo/app:${tag}` })),
+      handOff: false
+    });
+  });
+
+  test('a remote builder gets no QEMU step unless qemu names a method', () => {
+    const remote = { images: 'ghcr.io/octo/app', driver: 'remote', endpoint: 'tcp://buildkit:1234' };
+    expect(stepOf(plan(remote), 'qemu')).toBeUndefined();
+    expect(stepOf(plan({ ...remote, qemu: 'host' }), 'qemu')?.mode).toBe('host');
+    expect(stepOf(plan({ images: 'ghcr.io/octo/app', qemu: 'false' }), 'qemu')).toBeUndefined();
   });
 });
 
@@ -173,32 +223,70 @@ describe('makePlan: builder', () => {
     {
       name: 'docker driver: the default builder, nothing created',
       given: { driver: 'docker' },
-      expected: { name: 'default', create: undefined }
+      expected: { name: 'default' }
     },
     {
       name: 'an existing builder: used, nothing created',
       given: { builder: 'shared' },
-      expected: { name: 'shared', create: undefined }
+      expected: { name: 'shared' }
     }
   ])('$name', ({ given, expected }) => {
     const p = plan({ images: 'ghcr.io/octo/app', ...given });
-    expect(p.builder).toEqual(expected);
-    expect(p.build.slice(0, 3)).toEqual(['build', '--builder', expected.name]);
+    const owned = 'create' in expected;
+    expect(stepOf(p, 'builder')).toEqual({
+      kind: 'builder',
+      ...expected,
+      bootstrap: ['inspect', '--bootstrap', '--builder', expected.name],
+      ...(owned ? { remove: ['rm', '--force', expected.name] } : {})
+    });
+    expect(argvOf(p).slice(0, 3)).toEqual(['build', '--builder', expected.name]);
   });
 });
 
 describe('makePlan: merge mode', () => {
-  test('no build, no builder, one leg per platform', () => {
+  test('no build, no builder, one leg per platform, one new index with the index annotations', () => {
     const p = plan({ images: 'ghcr.io/octo/app', mode: 'merge', platforms: 'linux/amd64,linux/arm64,linux/arm/v7' });
-    expect(p.build).toEqual([]);
-    expect(p.builder).toEqual({ name: '', create: undefined });
+    expect(p.steps.map((s) => s.kind)).toEqual(['buildx', 'find-legs', 'publish', 'remove-legs']);
+    expect(stepOf(p, 'remove-legs')).toEqual({
+      kind: 'remove-legs',
+      legs: [
+        'ghcr.io/octo/app:leg-860c190-7001-linux-amd64',
+        'ghcr.io/octo/app:leg-860c190-7001-linux-arm64',
+        'ghcr.io/octo/app:leg-860c190-7001-linux-arm-v7'
+      ]
+    });
+    expect(p.builder).toBe('');
     expect(p.cache).toEqual({ from: [], to: [], refs: [] });
-    expect(p.legs.map((l) => [l.platforms.map((x) => x.id), l.tag])).toEqual([
-      [['linux/amd64'], 'leg-860c190-7001-linux-amd64'],
-      [['linux/arm64'], 'leg-860c190-7001-linux-arm64'],
-      [['linux/arm/v7'], 'leg-860c190-7001-linux-arm-v7']
+    expect(stepOf(p, 'find-legs')?.legs.map((l) => [l.platform.id, l.ref])).toEqual([
+      ['linux/amd64', 'ghcr.io/octo/app:leg-860c190-7001-linux-amd64'],
+      ['linux/arm64', 'ghcr.io/octo/app:leg-860c190-7001-linux-arm64'],
+      ['linux/arm/v7', 'ghcr.io/octo/app:leg-860c190-7001-linux-arm-v7']
     ]);
     expect(p.tags.refs).toEqual(['ghcr.io/octo/app:main', 'ghcr.io/octo/app:sha-860c190']);
+    expect(stepOf(p, 'publish')).toEqual({
+      kind: 'publish',
+      builder: '',
+      image: 'ghcr.io/octo/app',
+      source: 'legs',
+      put: [],
+      imagetools: { refs: ['ghcr.io/octo/app:main', 'ghcr.io/octo/app:sha-860c190'], annotations: INDEX_ANNOTATIONS },
+      floating: [],
+      handOff: false
+    });
+  });
+
+  test('explicit digests are checked against the platforms, not looked for', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const p = plan({ images: 'ghcr.io/octo/app', mode: 'merge', platforms: 'linux/amd64', digests: digest });
+    expect(stepOf(p, 'check-digests')).toEqual({
+      kind: 'check-digests',
+      builder: '',
+      platforms: [expect.objectContaining({ id: 'linux/amd64' })],
+      refs: [`ghcr.io/octo/app@${digest}`]
+    });
+    expect(stepOf(p, 'publish')?.source).toBe('digests');
+    // The given digests are the user's: nothing is removed after the merge.
+    expect(p.steps.map((s) => s.kind)).toEqual(['buildx', 'check-digests', 'publish']);
   });
 
   test('legs are looked for under the run id given', () => {
@@ -206,22 +294,31 @@ describe('makePlan: merge mode', () => {
       ...IDS,
       runId: 'release-42'
     });
-    expect(p.legs.map((l) => l.tag)).toEqual(['leg-860c190-release-42-linux-riscv64']);
+    expect(stepOf(p, 'find-legs')?.legs.map((l) => l.ref)).toEqual([
+      'ghcr.io/octo/app:leg-860c190-release-42-linux-riscv64'
+    ]);
   });
 });
 
 describe('makePlan: platform mode (one matrix leg)', () => {
   test('one leg, its own cache, pushed by digest', () => {
     const p = plan({ images: 'ghcr.io/octo/app', mode: 'platform', platforms: 'linux/arm64' });
-    expect(p.legs.map((l) => [l.platforms.map((x) => x.id), l.tag])).toEqual([
-      [['linux/arm64'], 'leg-860c190-7001-linux-arm64']
-    ]);
+    expect(stepOf(p, 'publish')).toEqual({
+      kind: 'publish',
+      builder: 'multiarch-7001-1-a1b2c3',
+      image: 'ghcr.io/octo/app',
+      source: 'build',
+      put: ['ghcr.io/octo/app:leg-860c190-7001-linux-arm64'],
+      imagetools: { refs: [], annotations: [] },
+      floating: [],
+      handOff: true
+    });
     expect(p.cache).toEqual({
       from: ['type=registry,ref=ghcr.io/octo/app:buildcache-linux-arm64'],
       to: [`type=registry,ref=ghcr.io/octo/app:buildcache-linux-arm64,${WRITE}`],
       refs: ['ghcr.io/octo/app:buildcache-linux-arm64']
     });
-    expect(p.build).toEqual([
+    expect(argvOf(p)).toEqual([
       ...HEAD,
       '--platform',
       'linux/arm64',
@@ -279,15 +376,16 @@ describe('makePlan: platform mode (one matrix leg)', () => {
       tags: 'type=ref,event=tag'
     });
     expect(p.tags.refs).toEqual([]);
-    expect(p.legs.map((l) => l.tag)).toEqual(['leg-860c190-7001-linux-arm64']);
+    expect(stepOf(p, 'publish')?.put).toEqual(['ghcr.io/octo/app:leg-860c190-7001-linux-arm64']);
   });
 });
 
 describe('makePlan: load mode', () => {
   test('loaded with every tag, no annotations, the cache read and not written', () => {
     const p = plan({ images: 'octo/app', push: 'false', load: 'true', platforms: 'linux/arm64' });
-    expect(p.output).toEqual({ kind: 'load', tags: ['octo/app:main', 'octo/app:sha-860c190'] });
-    expect(p.build).toEqual([
+    expect(p.steps.map((s) => s.kind)).toEqual(['qemu', 'buildx', 'builder', 'build']);
+    expect(stepOf(p, 'build')?.pushTo).toBeUndefined();
+    expect(argvOf(p)).toEqual([
       ...HEAD,
       '--platform',
       'linux/arm64',
@@ -307,12 +405,8 @@ describe('makePlan: load mode', () => {
 
   test('pushed by digest and loaded: the tags name the loaded image only', () => {
     const p = plan({ images: 'octo/app', push: 'true', load: 'true', platforms: 'linux/arm64' });
-    expect(p.output).toEqual({
-      kind: 'push-by-digest',
-      image: 'octo/app',
-      load: ['octo/app:main', 'octo/app:sha-860c190']
-    });
-    expect(p.build.slice(p.build.indexOf('--provenance=false'))).toEqual([
+    expect(stepOf(p, 'build')?.pushTo).toBe('octo/app');
+    expect(argvOf(p).slice(argvOf(p).indexOf('--provenance=false'))).toEqual([
       '--provenance=false',
       '--sbom=false',
       '--cache-from',
@@ -325,13 +419,13 @@ describe('makePlan: load mode', () => {
       'type=docker,"name=octo/app:main,octo/app:sha-860c190"',
       '.'
     ]);
-    expect(p.build).not.toContain('--tag');
+    expect(argvOf(p)).not.toContain('--tag');
   });
 
   test('build only: no output at all', () => {
     const p = plan({ push: 'false', platforms: 'linux/amd64', provenance: 'false' });
-    expect(p.output).toEqual({ kind: 'none' });
-    expect(p.build).toEqual([
+    expect(p.steps.map((s) => s.kind)).toEqual(['buildx', 'builder', 'build']);
+    expect(argvOf(p)).toEqual([
       ...HEAD,
       '--platform',
       'linux/amd64',
@@ -360,7 +454,7 @@ describe('makePlan: secrets and options reach the argv', () => {
       CONTEXT,
       { ...IDS, secretPaths: { npm: '/tmp/multiarch-x/secret-npm' } }
     );
-    expect(p.build).toEqual([
+    expect(argvOf(p)).toEqual([
       ...HEAD,
       '--platform',
       'linux/amd64',

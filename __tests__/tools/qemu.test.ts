@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRunner, ExecError } from '../../src/tools/exec.js';
 import type { RunOptions, RunResult, Runner } from '../../src/ports.js';
-import { Masker, type Log } from '../../src/ports.js';
+import { Masker } from '../../src/ports.js';
+import { recordingLog } from '../helpers/log.js';
 import { nativePlatform, parsePlatforms } from '../../src/plan/platforms.js';
 import {
   binfmtImageCommand,
@@ -24,23 +25,6 @@ const AARCH64_RULE =
 /** What the kernel shows for a registered handler. */
 function handlerFile(name: string, state = 'enabled', flags = 'PF'): string {
   return `${state}\ninterpreter /usr/bin/${name}-static\nflags: ${flags}\noffset 0\nmagic 7f454c46\nmask ffffffff\n`;
-}
-
-interface Recorder {
-  log: Log;
-  lines: string[];
-}
-
-function recordingLog(): Recorder {
-  const lines: string[] = [];
-  const log: Log = {
-    info: (m) => lines.push(`info: ${m}`),
-    warning: (m) => lines.push(`warning: ${m}`),
-    debug: () => undefined,
-    group: (_name, fn) => fn(),
-    setSecret: () => undefined
-  };
-  return { log, lines };
 }
 
 type DockerReply = (args: string[]) => Promise<RunResult> | RunResult;
@@ -130,7 +114,7 @@ function options(over: Partial<QemuOptions> & Pick<QemuOptions, 'run'>): QemuOpt
     binfmtDir,
     confDir,
     binDir: interpDir,
-    log: recordingLog().log,
+    log: recordingLog(),
     retries: 2,
     ...over
   };
@@ -200,12 +184,12 @@ describe('setupQemu does no QEMU work when none is needed', () => {
 
   test('qemu: false does nothing, even for foreign platforms, and says why', async () => {
     const { run, calls } = dockerStub(binfmtDir);
-    const { log, lines } = recordingLog();
+    const log = recordingLog();
     const result = await setupQemu(options({ run, log, mode: 'false' }));
     expect(result).toEqual({ installed: [], present: [], skipped: 'qemu: false' });
     expect(calls).toEqual([]);
-    expect(lines).toEqual([
-      'info: qemu is false: linux/arm64 must run on builder nodes of that architecture (no emulation is set up)'
+    expect(log.lines).toEqual([
+      'qemu is false: linux/arm64 must run on builder nodes of that architecture (no emulation is set up)'
     ]);
   });
 
@@ -229,7 +213,7 @@ describe('setupQemu with the binfmt image', () => {
   test('installs only the missing arm64 when arm is present, with the exact argv', async () => {
     await present('qemu-arm');
     const { run, calls } = dockerStub(binfmtDir);
-    const { log, lines } = recordingLog();
+    const log = recordingLog();
     const result = await setupQemu(
       options({ run, log, platforms: parsePlatforms(['linux/amd64', 'linux/arm64', 'linux/arm/v7']) })
     );
@@ -239,8 +223,8 @@ describe('setupQemu with the binfmt image', () => {
       ['docker', 'pull', 'tonistiigi/binfmt:qemu-v9.2.2-52'],
       ['docker', 'run', '--privileged', '--rm', 'tonistiigi/binfmt:qemu-v9.2.2-52', '--install', 'arm64']
     ]);
-    expect(lines).toContain('info: installed QEMU handlers: qemu-aarch64');
-    expect(lines).toContain('info: QEMU handlers already registered: qemu-arm');
+    expect(log.infos).toContain('installed QEMU handlers: qemu-aarch64');
+    expect(log.infos).toContain('QEMU handlers already registered: qemu-arm');
   });
 
   test('a mirror image is pulled and run instead of Docker Hub', async () => {
@@ -267,12 +251,12 @@ describe('setupQemu with the binfmt image', () => {
           ? { code: 1, stdout: '', stderr: 'received unexpected HTTP status: 503 Service Unavailable' }
           : { code: 0, stdout: '', stderr: '' }
     });
-    const { log, lines } = recordingLog();
+    const log = recordingLog();
     const result = await setupQemu(options({ run, log }));
     expect(result.installed).toEqual(['qemu-aarch64']);
     expect(calls.filter((c) => c[1] === 'pull')).toHaveLength(2);
     expect(
-      lines.some((l) => l.startsWith('warning: docker pull tonistiigi/binfmt:qemu-v9.2.2-52: attempt 1 of 3 failed'))
+      log.warnings.some((l) => l.startsWith('docker pull tonistiigi/binfmt:qemu-v9.2.2-52: attempt 1 of 3 failed'))
     ).toBe(true);
   });
 
@@ -320,12 +304,12 @@ describe('setupQemu with the binfmt image', () => {
   test('a handler without the F flag is kept but warned about', async () => {
     await writeFile(path.join(binfmtDir, 'qemu-aarch64'), handlerFile('qemu-aarch64', 'enabled', 'P'));
     const { run, calls } = dockerStub(binfmtDir);
-    const { log, lines } = recordingLog();
+    const log = recordingLog();
     const result = await setupQemu(options({ run, log }));
     expect(result).toEqual({ installed: [], present: ['qemu-aarch64'] });
     expect(calls).toEqual([]);
-    expect(lines.filter((l) => l.startsWith('warning:'))).toEqual([
-      `warning: qemu-aarch64 is registered without the F flag (interpreter /usr/bin/qemu-aarch64-static): builds in containers may fail ` +
+    expect(log.warnings).toEqual([
+      `qemu-aarch64 is registered without the F flag (interpreter /usr/bin/qemu-aarch64-static): builds in containers may fail ` +
         `with "exec format error". Remove it (echo -1 > ${path.join(binfmtDir, 'qemu-aarch64')}) to let this action register a fixed one.`
     ]);
   });
@@ -489,7 +473,7 @@ describe('the real binfmt_misc', () => {
   (realSkip ? test.skip : test)(
     'qemu-aarch64 is detected as present (registered from qemu-user-static first if needed)',
     async () => {
-      const { log, lines } = recordingLog();
+      const log = recordingLog();
       const run = createRunner(log, new Masker());
       const result = await setupQemu({
         mode: 'host',
@@ -505,7 +489,7 @@ describe('the real binfmt_misc', () => {
       expect(state?.flags).toContain('F');
       // Nothing else is claimed: a name the kernel does not have reads as absent.
       expect(await readHandler(REAL_DIR, 'qemu-no-such-handler')).toBeUndefined();
-      if (result.installed.length > 0) console.log(`registered qemu-aarch64 on this machine:\n${lines.join('\n')}`);
+      if (result.installed.length > 0) console.log(`registered qemu-aarch64 on this machine:\n${log.lines.join('\n')}`);
     }
   );
 });

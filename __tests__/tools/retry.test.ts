@@ -1,6 +1,6 @@
 import { ExecError } from '../../src/tools/exec.js';
 import type { Log } from '../../src/ports.js';
-import { classify, RetriesExhausted, withRetry } from '../../src/tools/retry.js';
+import { classify, PermanentError, RetriesExhausted, TransientError, withRetry } from '../../src/tools/retry.js';
 
 const DIGEST = 'sha256:3f1a9c2b7d4e5f60718293a4b5c6d7e8f90123456789abcdef0123456789abcd';
 
@@ -87,9 +87,24 @@ describe('classify', () => {
       retryAfterMs: undefined
     },
     {
-      name: 'ECONNREFUSED from Node (not an ExecError)',
-      error: new Error('connect ECONNREFUSED 127.0.0.1:5000'),
-      cause: 'connection dropped: Error: connect ECONNREFUSED 127.0.0.1:5000',
+      name: 'our own TransientError: its message, first line',
+      error: new TransientError(
+        'GET http://127.0.0.1:5000/v2/app/manifests/latest: connection dropped (ECONNRESET)\nmore'
+      ),
+      cause: 'GET http://127.0.0.1:5000/v2/app/manifests/latest: connection dropped (ECONNRESET)',
+      retryAfterMs: undefined
+    },
+    {
+      name: 'our own TransientError with the Retry-After the registry gave',
+      error: new TransientError('PUT http://127.0.0.1:5000/v2/app/manifests/1 answered 429 Too Many Requests', 7000),
+      cause: 'PUT http://127.0.0.1:5000/v2/app/manifests/1 answered 429 Too Many Requests',
+      retryAfterMs: 7000
+    },
+    {
+      // The type decides, not the words: a 401 named in a TransientError's text does not make it permanent.
+      name: 'a TransientError whose text reads like a refusal',
+      error: new TransientError('token service answered 503; earlier: 401 unauthorized: denied: '),
+      cause: 'token service answered 503; earlier: 401 unauthorized: denied:',
       retryAfterMs: undefined
     },
     {
@@ -172,14 +187,25 @@ describe('classify', () => {
       name: 'a plain Error with no known text',
       error: new Error('metadata file is empty'),
       cause: 'Error: metadata file is empty'
+    },
+    {
+      // Only foreign output (a failed command) is read for words; our own errors say it by their type.
+      name: 'a plain Error that names a dropped connection',
+      error: new Error('connect ECONNREFUSED 127.0.0.1:5000'),
+      cause: 'Error: connect ECONNREFUSED 127.0.0.1:5000'
+    },
+    {
+      name: 'our own PermanentError whose text reads like a 503',
+      error: new PermanentError('PUT http://127.0.0.1:5000/v2/app/manifests/1 stored another digest (503 bytes)'),
+      cause: 'PUT http://127.0.0.1:5000/v2/app/manifests/1 stored another digest (503 bytes)'
     }
   ])('permanent: $name', ({ error, cause }) => {
     expect(classify(error)).toEqual({ transient: false, cause });
   });
 
-  // The transient patterns are matched against the whole build log (stderr + stdout), progress
-  // included: `RUN <<EOF` (a heredoc) matches \bEOF\b and a size such as "502.3MB" matches \b50[0234]\b,
-  // so a build that fails for a permanent reason is retried `retries` times. Remove `.failing` once fixed.
+  // Build progress before buildx's ERROR line must not look like a fault: `RUN <<EOF` (a heredoc)
+  // would match \bEOF\b and a size such as "502.3MB" \b50[0234]\b, and a permanent failure would be
+  // retried `retries` times.
   test.each([
     {
       name: 'a heredoc in the log',
@@ -193,7 +219,7 @@ describe('classify', () => {
         `#9 ${DIGEST} 502.3MB / 502.3MB 12.1s done\nERROR: failed to solve: write /var/lib/buildkit/x: no space left on device`
       )
     }
-  ])('BUG: a permanent failure with $name is classified transient', ({ error }) => {
+  ])('a permanent failure with $name in the progress stays permanent', ({ error }) => {
     expect(classify(error).transient).toBe(false);
   });
 });
@@ -366,6 +392,42 @@ describe('withRetry', () => {
     });
     // 30 s asked for beats the 1 s back-off; 1 s asked for loses to the 2 s back-off.
     expect(slept).toEqual([30000, 2000]);
+  });
+
+  test("honours a TransientError's retryAfterMs, capped at maxRetryAfterMs", async () => {
+    const { fn, attempts } = failing([
+      new TransientError('GET …/manifests/x answered 429 Too Many Requests', 5000),
+      new TransientError('GET …/manifests/x answered 503 Service Unavailable', 3_600_000),
+      new TransientError('GET …/manifests/x: connection dropped (ECONNRESET)')
+    ]);
+    const slept: number[] = [];
+    const { log, warnings } = recordingLog();
+    await expect(
+      withRetry(fn, {
+        retries: 3,
+        what: 'reading x',
+        log,
+        sleep: async (ms) => void slept.push(ms),
+        random: () => 0,
+        maxRetryAfterMs: 20_000
+      })
+    ).resolves.toBe('pushed');
+    expect(attempts).toEqual([0, 1, 2, 3]);
+    // 5 s asked beats the 0.5 s back-off; an hour asked is cut to 20 s; none asked: the 2 s back-off.
+    expect(slept).toEqual([5000, 20000, 2000]);
+    expect(warnings).toEqual([
+      'reading x: attempt 1 of 4 failed (GET …/manifests/x answered 429 Too Many Requests); retrying in 5.0 s',
+      'reading x: attempt 2 of 4 failed (GET …/manifests/x answered 503 Service Unavailable); retrying in 20.0 s',
+      'reading x: attempt 3 of 4 failed (GET …/manifests/x: connection dropped (ECONNRESET)); retrying in 2.0 s'
+    ]);
+  });
+
+  test('a PermanentError is not retried', async () => {
+    const error = new PermanentError('PUT …/manifests/1 answered 400 Bad Request');
+    const { fn, attempts } = failing([error]);
+    const { log } = recordingLog();
+    await expect(withRetry(fn, { retries: 3, what: 'tagging', log, sleep: async () => undefined })).rejects.toBe(error);
+    expect(attempts).toEqual([0]);
   });
 
   test.each([

@@ -2,7 +2,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 5869:
+/***/ 9379:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -142,17 +142,17 @@ class Comparator {
 
 module.exports = Comparator
 
-const parseOptions = __nccwpck_require__(4630)
-const { safeRe: re, t } = __nccwpck_require__(7929)
-const cmp = __nccwpck_require__(3428)
-const debug = __nccwpck_require__(8705)
-const SemVer = __nccwpck_require__(1861)
-const Range = __nccwpck_require__(6900)
+const parseOptions = __nccwpck_require__(356)
+const { safeRe: re, t } = __nccwpck_require__(5471)
+const cmp = __nccwpck_require__(8646)
+const debug = __nccwpck_require__(1159)
+const SemVer = __nccwpck_require__(7163)
+const Range = __nccwpck_require__(6782)
 
 
 /***/ }),
 
-/***/ 6900:
+/***/ 6782:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -374,22 +374,22 @@ class Range {
 
 module.exports = Range
 
-const LRU = __nccwpck_require__(8873)
+const LRU = __nccwpck_require__(1383)
 const cache = new LRU()
 
-const parseOptions = __nccwpck_require__(4630)
-const Comparator = __nccwpck_require__(5869)
-const debug = __nccwpck_require__(8705)
-const SemVer = __nccwpck_require__(1861)
-const trimComparatorWhitespace = __nccwpck_require__(8283)
+const parseOptions = __nccwpck_require__(356)
+const Comparator = __nccwpck_require__(9379)
+const debug = __nccwpck_require__(1159)
+const SemVer = __nccwpck_require__(7163)
+const trimComparatorWhitespace = __nccwpck_require__(9737)
 const {
   safeRe: re,
   src,
   t,
   tildeTrimReplace,
   caretTrimReplace,
-} = __nccwpck_require__(7929)
-const { FLAG_INCLUDE_PRERELEASE, FLAG_LOOSE } = __nccwpck_require__(3847)
+} = __nccwpck_require__(5471)
+const { FLAG_INCLUDE_PRERELEASE, FLAG_LOOSE } = __nccwpck_require__(5101)
 
 // unbounded global build-metadata stripper used by parseRange
 const BUILDSTRIPRE = new RegExp(src[t.BUILD], 'g')
@@ -736,17 +736,17 @@ const testSet = (set, version, options) => {
 
 /***/ }),
 
-/***/ 1861:
+/***/ 7163:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const debug = __nccwpck_require__(8705)
-const { MAX_LENGTH, MAX_SAFE_INTEGER } = __nccwpck_require__(3847)
-const { safeRe: re, t } = __nccwpck_require__(7929)
+const debug = __nccwpck_require__(1159)
+const { MAX_LENGTH, MAX_SAFE_INTEGER } = __nccwpck_require__(5101)
+const { safeRe: re, t } = __nccwpck_require__(5471)
 
-const parseOptions = __nccwpck_require__(4630)
-const { compareIdentifiers } = __nccwpck_require__(5054)
+const parseOptions = __nccwpck_require__(356)
+const { compareIdentifiers } = __nccwpck_require__(3348)
 
 const isPrereleaseIdentifier = (prerelease, identifier) => {
   const identifiers = identifier.split('.')
@@ -1093,12 +1093,12 @@ module.exports = SemVer
 
 /***/ }),
 
-/***/ 7881:
+/***/ 1799:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(9555)
+const parse = __nccwpck_require__(6353)
 const clean = (version, options) => {
   const s = parse(version.trim().replace(/^[=v]+/, ''), options)
   return s ? s.version : null
@@ -1108,17 +1108,17 @@ module.exports = clean
 
 /***/ }),
 
-/***/ 3428:
+/***/ 8646:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const eq = __nccwpck_require__(5184)
-const neq = __nccwpck_require__(1292)
-const gt = __nccwpck_require__(6097)
-const gte = __nccwpck_require__(1810)
-const lt = __nccwpck_require__(7598)
-const lte = __nccwpck_require__(9063)
+const eq = __nccwpck_require__(5082)
+const neq = __nccwpck_require__(4974)
+const gt = __nccwpck_require__(6599)
+const gte = __nccwpck_require__(1236)
+const lt = __nccwpck_require__(3872)
+const lte = __nccwpck_require__(6717)
 
 const cmp = (a, op, b, loose) => {
   switch (op) {
@@ -1169,14 +1169,14 @@ module.exports = cmp
 
 /***/ }),
 
-/***/ 7279:
+/***/ 5385:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1861)
-const parse = __nccwpck_require__(9555)
-const { safeRe: re, t } = __nccwpck_require__(7929)
+const SemVer = __nccwpck_require__(7163)
+const parse = __nccwpck_require__(6353)
+const { safeRe: re, t } = __nccwpck_require__(5471)
 
 const coerce = (version, options) => {
   if (version instanceof SemVer) {
@@ -1238,12 +1238,12 @@ module.exports = coerce
 
 /***/ }),
 
-/***/ 3322:
+/***/ 7648:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1861)
+const SemVer = __nccwpck_require__(7163)
 const compareBuild = (a, b, loose) => {
   const versionA = new SemVer(a, loose)
   const versionB = new SemVer(b, loose)
@@ -1254,24 +1254,24 @@ module.exports = compareBuild
 
 /***/ }),
 
-/***/ 9348:
+/***/ 6874:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(4123)
+const compare = __nccwpck_require__(8469)
 const compareLoose = (a, b) => compare(a, b, true)
 module.exports = compareLoose
 
 
 /***/ }),
 
-/***/ 4123:
+/***/ 8469:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1861)
+const SemVer = __nccwpck_require__(7163)
 const compare = (a, b, loose) =>
   new SemVer(a, loose).compare(new SemVer(b, loose))
 
@@ -1280,12 +1280,12 @@ module.exports = compare
 
 /***/ }),
 
-/***/ 613:
+/***/ 711:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(9555)
+const parse = __nccwpck_require__(6353)
 
 const diff = (version1, version2) => {
   const v1 = parse(version1, null, true)
@@ -1347,48 +1347,48 @@ module.exports = diff
 
 /***/ }),
 
-/***/ 5184:
+/***/ 5082:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(4123)
+const compare = __nccwpck_require__(8469)
 const eq = (a, b, loose) => compare(a, b, loose) === 0
 module.exports = eq
 
 
 /***/ }),
 
-/***/ 6097:
+/***/ 6599:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(4123)
+const compare = __nccwpck_require__(8469)
 const gt = (a, b, loose) => compare(a, b, loose) > 0
 module.exports = gt
 
 
 /***/ }),
 
-/***/ 1810:
+/***/ 1236:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(4123)
+const compare = __nccwpck_require__(8469)
 const gte = (a, b, loose) => compare(a, b, loose) >= 0
 module.exports = gte
 
 
 /***/ }),
 
-/***/ 1940:
+/***/ 2338:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1861)
+const SemVer = __nccwpck_require__(7163)
 
 const inc = (version, release, options, identifier, identifierBase) => {
   if (typeof (options) === 'string') {
@@ -1411,72 +1411,72 @@ module.exports = inc
 
 /***/ }),
 
-/***/ 7598:
+/***/ 3872:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(4123)
+const compare = __nccwpck_require__(8469)
 const lt = (a, b, loose) => compare(a, b, loose) < 0
 module.exports = lt
 
 
 /***/ }),
 
-/***/ 9063:
+/***/ 6717:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(4123)
+const compare = __nccwpck_require__(8469)
 const lte = (a, b, loose) => compare(a, b, loose) <= 0
 module.exports = lte
 
 
 /***/ }),
 
-/***/ 1981:
+/***/ 8511:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1861)
+const SemVer = __nccwpck_require__(7163)
 const major = (a, loose) => new SemVer(a, loose).major
 module.exports = major
 
 
 /***/ }),
 
-/***/ 6953:
+/***/ 2603:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1861)
+const SemVer = __nccwpck_require__(7163)
 const minor = (a, loose) => new SemVer(a, loose).minor
 module.exports = minor
 
 
 /***/ }),
 
-/***/ 1292:
+/***/ 4974:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(4123)
+const compare = __nccwpck_require__(8469)
 const neq = (a, b, loose) => compare(a, b, loose) !== 0
 module.exports = neq
 
 
 /***/ }),
 
-/***/ 9555:
+/***/ 6353:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1861)
+const SemVer = __nccwpck_require__(7163)
 const parse = (version, options, throwErrors = false) => {
   if (version instanceof SemVer) {
     return version
@@ -1496,24 +1496,24 @@ module.exports = parse
 
 /***/ }),
 
-/***/ 8034:
+/***/ 8756:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1861)
+const SemVer = __nccwpck_require__(7163)
 const patch = (a, loose) => new SemVer(a, loose).patch
 module.exports = patch
 
 
 /***/ }),
 
-/***/ 676:
+/***/ 5714:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(9555)
+const parse = __nccwpck_require__(6353)
 const prerelease = (version, options) => {
   const parsed = parse(version, options)
   return (parsed && parsed.prerelease.length) ? parsed.prerelease : null
@@ -1523,36 +1523,36 @@ module.exports = prerelease
 
 /***/ }),
 
-/***/ 5507:
+/***/ 2173:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(4123)
+const compare = __nccwpck_require__(8469)
 const rcompare = (a, b, loose) => compare(b, a, loose)
 module.exports = rcompare
 
 
 /***/ }),
 
-/***/ 9410:
+/***/ 7192:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compareBuild = __nccwpck_require__(3322)
+const compareBuild = __nccwpck_require__(7648)
 const rsort = (list, loose) => list.sort((a, b) => compareBuild(b, a, loose))
 module.exports = rsort
 
 
 /***/ }),
 
-/***/ 6749:
+/***/ 8011:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(6900)
+const Range = __nccwpck_require__(6782)
 const satisfies = (version, range, options) => {
   try {
     range = new Range(range, options)
@@ -1566,26 +1566,26 @@ module.exports = satisfies
 
 /***/ }),
 
-/***/ 1386:
+/***/ 9872:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compareBuild = __nccwpck_require__(3322)
+const compareBuild = __nccwpck_require__(7648)
 const sort = (list, loose) => list.sort((a, b) => compareBuild(a, b, loose))
 module.exports = sort
 
 
 /***/ }),
 
-/***/ 6620:
+/***/ 6114:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(9555)
-const constants = __nccwpck_require__(3847)
-const SemVer = __nccwpck_require__(1861)
+const parse = __nccwpck_require__(6353)
+const constants = __nccwpck_require__(5101)
+const SemVer = __nccwpck_require__(7163)
 
 const truncate = (version, truncation, options) => {
   if (!constants.RELEASE_TYPES.includes(truncation)) {
@@ -1633,12 +1633,12 @@ module.exports = truncate
 
 /***/ }),
 
-/***/ 426:
+/***/ 8780:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(9555)
+const parse = __nccwpck_require__(6353)
 const valid = (version, options) => {
   const v = parse(version, options)
   return v ? v.version : null
@@ -1648,54 +1648,54 @@ module.exports = valid
 
 /***/ }),
 
-/***/ 6626:
+/***/ 2088:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 // just pre-load all the stuff that index.js lazily exports
-const internalRe = __nccwpck_require__(7929)
-const constants = __nccwpck_require__(3847)
-const SemVer = __nccwpck_require__(1861)
-const identifiers = __nccwpck_require__(5054)
-const parse = __nccwpck_require__(9555)
-const valid = __nccwpck_require__(426)
-const clean = __nccwpck_require__(7881)
-const inc = __nccwpck_require__(1940)
-const diff = __nccwpck_require__(613)
-const major = __nccwpck_require__(1981)
-const minor = __nccwpck_require__(6953)
-const patch = __nccwpck_require__(8034)
-const prerelease = __nccwpck_require__(676)
-const compare = __nccwpck_require__(4123)
-const rcompare = __nccwpck_require__(5507)
-const compareLoose = __nccwpck_require__(9348)
-const compareBuild = __nccwpck_require__(3322)
-const sort = __nccwpck_require__(1386)
-const rsort = __nccwpck_require__(9410)
-const gt = __nccwpck_require__(6097)
-const lt = __nccwpck_require__(7598)
-const eq = __nccwpck_require__(5184)
-const neq = __nccwpck_require__(1292)
-const gte = __nccwpck_require__(1810)
-const lte = __nccwpck_require__(9063)
-const cmp = __nccwpck_require__(3428)
-const coerce = __nccwpck_require__(7279)
-const truncate = __nccwpck_require__(6620)
-const Comparator = __nccwpck_require__(5869)
-const Range = __nccwpck_require__(6900)
-const satisfies = __nccwpck_require__(6749)
-const toComparators = __nccwpck_require__(7900)
-const maxSatisfying = __nccwpck_require__(6575)
-const minSatisfying = __nccwpck_require__(6893)
-const minVersion = __nccwpck_require__(9232)
-const validRange = __nccwpck_require__(3739)
-const outside = __nccwpck_require__(6198)
-const gtr = __nccwpck_require__(7722)
-const ltr = __nccwpck_require__(7679)
-const intersects = __nccwpck_require__(4895)
-const simplifyRange = __nccwpck_require__(2086)
-const subset = __nccwpck_require__(3655)
+const internalRe = __nccwpck_require__(5471)
+const constants = __nccwpck_require__(5101)
+const SemVer = __nccwpck_require__(7163)
+const identifiers = __nccwpck_require__(3348)
+const parse = __nccwpck_require__(6353)
+const valid = __nccwpck_require__(8780)
+const clean = __nccwpck_require__(1799)
+const inc = __nccwpck_require__(2338)
+const diff = __nccwpck_require__(711)
+const major = __nccwpck_require__(8511)
+const minor = __nccwpck_require__(2603)
+const patch = __nccwpck_require__(8756)
+const prerelease = __nccwpck_require__(5714)
+const compare = __nccwpck_require__(8469)
+const rcompare = __nccwpck_require__(2173)
+const compareLoose = __nccwpck_require__(6874)
+const compareBuild = __nccwpck_require__(7648)
+const sort = __nccwpck_require__(9872)
+const rsort = __nccwpck_require__(7192)
+const gt = __nccwpck_require__(6599)
+const lt = __nccwpck_require__(3872)
+const eq = __nccwpck_require__(5082)
+const neq = __nccwpck_require__(4974)
+const gte = __nccwpck_require__(1236)
+const lte = __nccwpck_require__(6717)
+const cmp = __nccwpck_require__(8646)
+const coerce = __nccwpck_require__(5385)
+const truncate = __nccwpck_require__(6114)
+const Comparator = __nccwpck_require__(9379)
+const Range = __nccwpck_require__(6782)
+const satisfies = __nccwpck_require__(8011)
+const toComparators = __nccwpck_require__(4750)
+const maxSatisfying = __nccwpck_require__(3193)
+const minSatisfying = __nccwpck_require__(8595)
+const minVersion = __nccwpck_require__(1866)
+const validRange = __nccwpck_require__(4737)
+const outside = __nccwpck_require__(280)
+const gtr = __nccwpck_require__(2276)
+const ltr = __nccwpck_require__(5213)
+const intersects = __nccwpck_require__(3465)
+const simplifyRange = __nccwpck_require__(2028)
+const subset = __nccwpck_require__(1489)
 module.exports = {
   parse,
   valid,
@@ -1748,7 +1748,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3847:
+/***/ 5101:
 /***/ ((module) => {
 
 
@@ -1822,7 +1822,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8705:
+/***/ 1159:
 /***/ ((module) => {
 
 
@@ -1840,7 +1840,7 @@ module.exports = debug
 
 /***/ }),
 
-/***/ 5054:
+/***/ 3348:
 /***/ ((module) => {
 
 
@@ -1876,7 +1876,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8873:
+/***/ 1383:
 /***/ ((module) => {
 
 
@@ -1925,7 +1925,7 @@ module.exports = LRUCache
 
 /***/ }),
 
-/***/ 4630:
+/***/ 356:
 /***/ ((module) => {
 
 
@@ -1949,7 +1949,7 @@ module.exports = parseOptions
 
 /***/ }),
 
-/***/ 7929:
+/***/ 5471:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 
@@ -1958,8 +1958,8 @@ const {
   MAX_SAFE_COMPONENT_LENGTH,
   MAX_SAFE_BUILD_LENGTH,
   MAX_LENGTH,
-} = __nccwpck_require__(3847)
-const debug = __nccwpck_require__(8705)
+} = __nccwpck_require__(5101)
+const debug = __nccwpck_require__(1159)
 exports = module.exports = {}
 
 // The actual regexps go on exports.re
@@ -2179,7 +2179,7 @@ createToken('GTE0PRE', '^\\s*>=\\s*0\\.0\\.0-0\\s*$')
 
 /***/ }),
 
-/***/ 8283:
+/***/ 9737:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -2194,7 +2194,7 @@ const {
   MAX_LENGTH,
   MAX_SAFE_BUILD_LENGTH,
   WHITESPACE_CHARACTERS,
-} = __nccwpck_require__(3847)
+} = __nccwpck_require__(5101)
 
 /**
  * Remembers the last two rows of digits so their characters need not be reread.
@@ -2624,25 +2624,25 @@ module.exports = trimComparatorWhitespace
 
 /***/ }),
 
-/***/ 7722:
+/***/ 2276:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 // Determine if version is greater than all the versions possible in the range.
-const outside = __nccwpck_require__(6198)
+const outside = __nccwpck_require__(280)
 const gtr = (version, range, options) => outside(version, range, '>', options)
 module.exports = gtr
 
 
 /***/ }),
 
-/***/ 4895:
+/***/ 3465:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(6900)
+const Range = __nccwpck_require__(6782)
 const intersects = (r1, r2, options) => {
   r1 = new Range(r1, options)
   r2 = new Range(r2, options)
@@ -2653,12 +2653,12 @@ module.exports = intersects
 
 /***/ }),
 
-/***/ 7679:
+/***/ 5213:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const outside = __nccwpck_require__(6198)
+const outside = __nccwpck_require__(280)
 // Determine if version is less than all the versions possible in the range
 const ltr = (version, range, options) => outside(version, range, '<', options)
 module.exports = ltr
@@ -2666,13 +2666,13 @@ module.exports = ltr
 
 /***/ }),
 
-/***/ 6575:
+/***/ 3193:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1861)
-const Range = __nccwpck_require__(6900)
+const SemVer = __nccwpck_require__(7163)
+const Range = __nccwpck_require__(6782)
 
 const maxSatisfying = (versions, range, options) => {
   let max = null
@@ -2700,13 +2700,13 @@ module.exports = maxSatisfying
 
 /***/ }),
 
-/***/ 6893:
+/***/ 8595:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1861)
-const Range = __nccwpck_require__(6900)
+const SemVer = __nccwpck_require__(7163)
+const Range = __nccwpck_require__(6782)
 const minSatisfying = (versions, range, options) => {
   let min = null
   let minSV = null
@@ -2733,14 +2733,14 @@ module.exports = minSatisfying
 
 /***/ }),
 
-/***/ 9232:
+/***/ 1866:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1861)
-const Range = __nccwpck_require__(6900)
-const gt = __nccwpck_require__(6097)
+const SemVer = __nccwpck_require__(7163)
+const Range = __nccwpck_require__(6782)
+const gt = __nccwpck_require__(6599)
 
 const minVersion = (range, loose) => {
   range = new Range(range, loose)
@@ -2803,20 +2803,20 @@ module.exports = minVersion
 
 /***/ }),
 
-/***/ 6198:
+/***/ 280:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1861)
-const Comparator = __nccwpck_require__(5869)
+const SemVer = __nccwpck_require__(7163)
+const Comparator = __nccwpck_require__(9379)
 const { ANY } = Comparator
-const Range = __nccwpck_require__(6900)
-const satisfies = __nccwpck_require__(6749)
-const gt = __nccwpck_require__(6097)
-const lt = __nccwpck_require__(7598)
-const lte = __nccwpck_require__(9063)
-const gte = __nccwpck_require__(1810)
+const Range = __nccwpck_require__(6782)
+const satisfies = __nccwpck_require__(8011)
+const gt = __nccwpck_require__(6599)
+const lt = __nccwpck_require__(3872)
+const lte = __nccwpck_require__(6717)
+const gte = __nccwpck_require__(1236)
 
 const outside = (version, range, hilo, options) => {
   version = new SemVer(version, options)
@@ -2892,7 +2892,7 @@ module.exports = outside
 
 /***/ }),
 
-/***/ 2086:
+/***/ 2028:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -2900,8 +2900,8 @@ module.exports = outside
 // given a set of versions and a range, create a "simplified" range
 // that includes the same versions that the original range does
 // If the original range is shorter than the simplified one, return that.
-const satisfies = __nccwpck_require__(6749)
-const compare = __nccwpck_require__(4123)
+const satisfies = __nccwpck_require__(8011)
+const compare = __nccwpck_require__(8469)
 module.exports = (versions, range, options) => {
   const set = []
   let first = null
@@ -2948,16 +2948,16 @@ module.exports = (versions, range, options) => {
 
 /***/ }),
 
-/***/ 3655:
+/***/ 1489:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(6900)
-const Comparator = __nccwpck_require__(5869)
+const Range = __nccwpck_require__(6782)
+const Comparator = __nccwpck_require__(9379)
 const { ANY } = Comparator
-const satisfies = __nccwpck_require__(6749)
-const compare = __nccwpck_require__(4123)
+const satisfies = __nccwpck_require__(8011)
+const compare = __nccwpck_require__(8469)
 
 // Complex range `r1 || r2 || ...` is a subset of `R1 || R2 || ...` iff:
 // - Every simple range `r1, r2, ...` is a null set, OR
@@ -3204,12 +3204,12 @@ module.exports = subset
 
 /***/ }),
 
-/***/ 7900:
+/***/ 4750:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(6900)
+const Range = __nccwpck_require__(6782)
 
 // Mostly just for testing and legacy API reasons
 const toComparators = (range, options) =>
@@ -3221,12 +3221,12 @@ module.exports = toComparators
 
 /***/ }),
 
-/***/ 3739:
+/***/ 4737:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(6900)
+const Range = __nccwpck_require__(6782)
 const validRange = (range, options) => {
   try {
     // Return '*' instead of '' so that truthiness works.
@@ -3241,19 +3241,26 @@ module.exports = validRange
 
 /***/ }),
 
-/***/ 4081:
+/***/ 486:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9602);
-// The command line's entry: the action's pipeline outside GitHub (see cli-main.ts). No logic here.
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _io_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1604);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5912);
+// The command line's entry: the action's pipeline outside GitHub (see run.ts). No logic here.
 
+
+
+// The tool cache and temporary directory the runner gives the action, here the command line's own.
+Object.assign(process.env, (0,_io_js__WEBPACK_IMPORTED_MODULE_1__/* .commandLineDirs */ .CK)(process.env, node_os__WEBPACK_IMPORTED_MODULE_0___default().homedir()));
 const interrupt = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM']) {
     // The first signal cleans up; a second one ends the process at once.
     process.once(signal, () => interrupt.abort());
 }
-const code = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .ak)(process.argv.slice(2), {
+const code = await (0,_run_js__WEBPACK_IMPORTED_MODULE_2__/* .runCli */ .a)(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
     isTTY: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
@@ -3271,274 +3278,421 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9602:
+/***/ 1604:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   AD: () => (/* binding */ resultTable),
+/* harmony export */   AH: () => (/* binding */ formatOutputs),
+/* harmony export */   CK: () => (/* binding */ commandLineDirs),
+/* harmony export */   Wv: () => (/* binding */ divertWorkflowCommands),
+/* harmony export */   zd: () => (/* binding */ cliEdges)
+/* harmony export */ });
+/* unused harmony export parseWorkflowCommand */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _ports_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6467);
+
+
+
+const COLOURS = {
+    bold: '\u001b[1m',
+    dim: '\u001b[2m',
+    red: '\u001b[31m',
+    green: '\u001b[32m',
+    yellow: '\u001b[33m',
+    reset: '\u001b[0m'
+};
+function cliEdges(options) {
+    const { flags, out, isTTY } = options;
+    const now = options.now ?? Date.now;
+    const masker = new _ports_js__WEBPACK_IMPORTED_MODULE_2__/* .Masker */ .G();
+    const outputs = new Map();
+    const state = new Map();
+    const paint = (colour, text) => isTTY ? `${COLOURS[colour]}${text}${COLOURS.reset}` : text;
+    const write = (text) => {
+        out.write(`${masker.mask(text)}\n`);
+    };
+    // Lines are stamped with the seconds since their phase began (or since the run began, between phases).
+    const phaseStarts = [now()];
+    const stamp = () => paint('dim', `[${seconds(now() - phaseStarts[phaseStarts.length - 1]).padStart(6)}s]`);
+    const lines = (message, decorate = (l) => l) => {
+        for (const line of message.split(/\r?\n/))
+            write(`${stamp()} ${decorate(line)}`);
+    };
+    const log = {
+        info: (message) => lines(message),
+        warning: (message) => lines(message, (line) => paint('yellow', `warning: ${line}`)),
+        debug: (message) => {
+            if (options.verbose)
+                lines(message, (line) => paint('dim', `debug: ${line}`));
+        },
+        group: async (name, fn) => {
+            write(paint('bold', `▶ ${name}`));
+            const start = now();
+            phaseStarts.push(start);
+            try {
+                const value = await fn();
+                phaseStarts.pop();
+                write(`${paint('green', '✔')} ${paint('bold', name)} (${seconds(now() - start)} s)`);
+                return value;
+            }
+            catch (error) {
+                phaseStarts.pop();
+                write(`${paint('red', '✖')} ${paint('bold', name)} failed after ${seconds(now() - start)} s`);
+                throw error;
+            }
+        },
+        setSecret: (value) => masker.add(value)
+    };
+    return {
+        log,
+        masker,
+        outputs,
+        print: (text) => write(text),
+        input: (name) => flags.get(name) ?? '',
+        setOutput: (name, value) => {
+            outputs.set(name, value);
+        },
+        saveState: (name, value) => {
+            state.set(name, value);
+            if (options.stateFile)
+                (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.writeFileSync)(options.stateFile, `${JSON.stringify(Object.fromEntries(state), null, 2)}\n`, { mode: 0o600 });
+        },
+        getState: (name) => state.get(name) ?? readStateFile(options.stateFile)[name] ?? '',
+        // The job summary has no place on a terminal: the command line prints its own result table.
+        summary: async () => undefined
+    };
+}
+function readStateFile(file) {
+    if (!file || !(0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(file))
+        return {};
+    try {
+        const parsed = JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(file, 'utf8'));
+        return parsed && typeof parsed === 'object' ? parsed : {};
+    }
+    catch {
+        return {};
+    }
+}
+function seconds(ms) {
+    return (Math.max(0, ms) / 1000).toFixed(1);
+}
+/**
+ * The result a person reads last: each platform's digest, the index digest and every tag pushed,
+ * from the pipeline's outputs (the same values the action sets).
+ */
+function resultTable(outputs) {
+    const digest = outputs.get('digest') ?? '';
+    const tags = (outputs.get('tags') ?? '').split('\n').filter(Boolean);
+    let platforms = {};
+    try {
+        platforms = JSON.parse(outputs.get('platform-digests') || '{}');
+    }
+    catch {
+        platforms = {};
+    }
+    const rows = Object.entries(platforms).map(([platform, d]) => [platform, d]);
+    rows.push(['index', digest || '(nothing pushed)']);
+    tags.forEach((tag, i) => rows.push([i === 0 ? 'tags' : '', tag]));
+    if (tags.length === 0)
+        rows.push(['tags', '(none)']);
+    const version = outputs.get('version');
+    if (version)
+        rows.push(['version', version]);
+    const width = Math.max(...rows.map(([left]) => left.length));
+    return ['Result', ...rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`)].join('\n');
+}
+/**
+ * Outputs as `name=value` lines, a multi-line value as `name<<DELIMITER … DELIMITER`: the format of
+ * the runner's $GITHUB_OUTPUT file, so scripts can read them the same way.
+ */
+function formatOutputs(outputs) {
+    const lines = [];
+    for (const [name, value] of outputs) {
+        if (!value.includes('\n')) {
+            lines.push(`${name}=${value}`);
+            continue;
+        }
+        let delimiter = 'EOF';
+        while (value.split('\n').includes(delimiter))
+            delimiter += '_';
+        lines.push(`${name}<<${delimiter}`, value, delimiter);
+    }
+    return lines.join('\n');
+}
+/**
+ * The directories the @actions libraries need (RUNNER_TOOL_CACHE for an installed buildx,
+ * RUNNER_TEMP for downloads), which only the Actions runner provides: outside it, the command
+ * line's own, under the user's cache directory. Only the variables that are unset are returned.
+ */
+function commandLineDirs(env, home) {
+    const cache = env.XDG_CACHE_HOME && node_path__WEBPACK_IMPORTED_MODULE_1___default().isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : node_path__WEBPACK_IMPORTED_MODULE_1___default().join(home, '.cache');
+    const root = node_path__WEBPACK_IMPORTED_MODULE_1___default().join(cache, 'multiarch-publish');
+    const dirs = {};
+    if (!env.RUNNER_TOOL_CACHE)
+        dirs.RUNNER_TOOL_CACHE = node_path__WEBPACK_IMPORTED_MODULE_1___default().join(root, 'tool-cache');
+    if (!env.RUNNER_TEMP)
+        dirs.RUNNER_TEMP = node_path__WEBPACK_IMPORTED_MODULE_1___default().join(root, 'tmp');
+    return dirs;
+}
+/** A workflow command (`::name params::message`, message escaped as @actions/core escapes it). */
+function parseWorkflowCommand(line) {
+    const match = /^::([A-Za-z-]+)(?: [^:]*)?::(.*)$/.exec(line);
+    if (!match)
+        return undefined;
+    const message = match[2].replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+    return { command: match[1], message };
+}
+/**
+ * The @actions libraries (tool cache, cache) speak to the Actions runner in workflow commands on
+ * stdout. On a terminal they are noise, so lines written to `stream` that are workflow commands
+ * are turned into what they mean here: `::debug::` a debug line (shown with --verbose), a warning
+ * or error a warning, `::add-mask::` a secret to mask, anything else a debug line. Returns the
+ * function that puts the stream back.
+ */
+function divertWorkflowCommands(stream, log) {
+    const original = stream.write;
+    const write = original.bind(stream);
+    stream.write = ((chunk, ...rest) => {
+        const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : undefined;
+        if (text === undefined || !text.startsWith('::'))
+            return write(chunk, ...rest);
+        const kept = [];
+        for (const line of text.split(/\r?\n/)) {
+            const command = parseWorkflowCommand(line);
+            if (!command)
+                kept.push(line);
+            else if (command.command === 'add-mask')
+                log.setSecret(command.message);
+            else if (['warning', 'error', 'notice'].includes(command.command))
+                log.warning(command.message);
+            else if (command.command === 'debug')
+                log.debug(command.message);
+            else
+                log.debug(line);
+        }
+        const passed = kept.join('\n');
+        const callback = rest.find((arg) => typeof arg === 'function');
+        if (passed)
+            return write(passed, ...rest);
+        callback?.();
+        return true;
+    });
+    return () => {
+        stream.write = original;
+    };
+}
+
+
+/***/ }),
+
+/***/ 5912:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  ak: () => (/* binding */ runCli)
+  a: () => (/* binding */ runCli)
 });
-
-// UNUSED EXPORTS: COMMAND, UsageError, acceptedFlags, parseCliArgs, usage
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:util"
-var external_node_util_ = __nccwpck_require__(7975);
-;// CONCATENATED MODULE: ./src/inputs/specs.ts
-const INPUTS = [
-    {
-        name: 'mode',
-        kind: 'string',
-        default: 'build',
-        description: "build: build every platform and publish the index (one job). platform: one leg of a matrix, pushed by digest for a later merge. merge: publish the legs' digests as one index."
-    },
-    {
-        name: 'images',
-        kind: 'list',
-        default: '',
-        description: 'Image names, one a line or comma separated (e.g. ghcr.io/owner/app). Lower-cased. The first one also holds the registry cache and the by-digest push.'
-    },
-    {
-        name: 'platforms',
-        kind: 'list',
-        default: 'linux/amd64,linux/arm64',
-        description: 'Target platforms, comma or newline separated (linux/amd64, linux/arm64, linux/arm/v7, linux/riscv64, …).'
-    },
-    {
-        name: 'tags',
-        kind: 'list',
-        default: '',
-        description: "Tag rules, one a line, in docker/metadata-action's syntax (type=semver,pattern={{version}}, type=ref,event=branch, type=sha, type=raw,value=…). Empty: branch, pull request, {{version}}, {{major}}.{{minor}}, {{major}} (not for 0.x) and sha."
-    },
-    {
-        name: 'flavor',
-        kind: 'list',
-        default: '',
-        description: 'Global tag options: latest=auto|true|false, prefix=, suffix= (each with ,onlatest=true|false).'
-    },
-    {
-        name: 'labels',
-        kind: 'list',
-        default: '',
-        description: 'Extra image labels, one key=value a line; they override the computed OCI labels.'
-    },
-    {
-        name: 'annotations',
-        kind: 'list',
-        default: '',
-        description: 'Extra annotations, one a line, in buildx form ([index:|manifest:]key=value); they override the computed ones.'
-    },
-    {
-        name: 'metadata-source',
-        kind: 'string',
-        default: 'auto',
-        description: 'Where the commit, ref and repository come from: workflow (the GitHub event), git (the local repository, for runs outside GitHub) or auto.'
-    },
-    {
-        name: 'context',
-        kind: 'string',
-        default: '.',
-        description: 'Build context: a path (relative to the workspace) or a git URL.'
-    },
-    {
-        name: 'file',
-        kind: 'string',
-        default: '',
-        description: 'Path to the Dockerfile. Default: Dockerfile in the context.'
-    },
-    { name: 'target', kind: 'string', default: '', description: 'Build stage to stop at.' },
-    { name: 'build-args', kind: 'list', default: '', description: 'Build arguments, one KEY=value a line.' },
-    {
-        name: 'build-contexts',
-        kind: 'list',
-        default: '',
-        description: 'Additional named build contexts, one name=path|url a line.'
-    },
-    {
-        name: 'secrets',
-        kind: 'list',
-        default: '',
-        description: 'Build secrets, one id=value a line. Written to a private file and passed by path: the value never reaches argv or the log.'
-    },
-    {
-        name: 'secret-envs',
-        kind: 'list',
-        default: '',
-        description: 'Build secrets from environment variables, id=ENV_NAME, comma or newline separated.'
-    },
-    { name: 'secret-files', kind: 'list', default: '', description: 'Build secrets from files, one id=path a line.' },
-    {
-        name: 'ssh',
-        kind: 'list',
-        default: '',
-        description: 'SSH agent sockets or keys to expose to the build, one default|id=path a line.'
-    },
-    { name: 'network', kind: 'string', default: '', description: 'Network mode for RUN steps (default, none, host).' },
-    {
-        name: 'add-hosts',
-        kind: 'list',
-        default: '',
-        description: 'Extra host:ip entries for RUN steps, comma or newline separated.'
-    },
-    { name: 'shm-size', kind: 'string', default: '', description: 'Size of /dev/shm for RUN steps (e.g. 2g).' },
-    { name: 'ulimit', kind: 'list', default: '', description: 'Ulimits for RUN steps, one type=soft:hard a line.' },
-    {
-        name: 'provenance',
-        kind: 'string',
-        default: 'mode=min',
-        description: 'Provenance attestation: false, true, mode=min or mode=max. Attestations add an unknown/unknown entry to the index; false gives a plain index.'
-    },
-    { name: 'sbom', kind: 'string', default: 'false', description: 'SBOM attestation: true or false.' },
-    {
-        name: 'push',
-        kind: 'boolean',
-        default: 'true',
-        description: 'Push the image and its tags. Platform images go first, then the index, tags last.'
-    },
-    {
-        name: 'load',
-        kind: 'boolean',
-        default: 'false',
-        description: 'Load the single-platform result into the local Docker image store instead of pushing.'
-    },
-    { name: 'no-cache', kind: 'boolean', default: 'false', description: 'Build without any cache.' },
-    {
-        name: 'no-cache-filters',
-        kind: 'list',
-        default: '',
-        description: 'Stages to build without cache, comma separated.'
-    },
-    { name: 'pull', kind: 'boolean', default: 'false', description: 'Always pull newer versions of base images.' },
-    {
-        name: 'cache',
-        kind: 'string',
-        default: 'auto',
-        description: 'Registry layer cache at <first image>:<cache-tag>, mode=max, read and written: true, false, or auto (on when pushing). A cache that cannot be read or written warns and does not fail the build.'
-    },
-    { name: 'cache-tag', kind: 'string', default: 'buildcache', description: 'Tag of the registry cache ref.' },
-    {
-        name: 'cache-from',
-        kind: 'list',
-        default: '',
-        description: 'Explicit cache sources in buildx form, one a line; replaces the registry cache.'
-    },
-    {
-        name: 'cache-to',
-        kind: 'list',
-        default: '',
-        description: 'Explicit cache destinations in buildx form, one a line; replaces the registry cache.'
-    },
-    {
-        name: 'qemu',
-        kind: 'string',
-        default: 'auto',
-        description: "QEMU handlers for non-native platforms: auto (binfmt image when a Docker engine runs, else the host's qemu-user-static), binfmt-image, host, or false. Only missing handlers are installed; nothing is done when every platform is native."
-    },
-    {
-        name: 'qemu-image',
-        kind: 'string',
-        default: 'tonistiigi/binfmt:qemu-v9.2.2-52',
-        description: 'binfmt installer image, pinned to a known-good QEMU; point it at a mirror to avoid Docker Hub limits.'
-    },
-    {
-        name: 'buildx-version',
-        kind: 'string',
-        default: '',
-        description: "buildx release to install (e.g. v0.36.1), verified against the release's checksums and cached. Empty: use the installed buildx."
-    },
-    {
-        name: 'buildx-mirror',
-        kind: 'string',
-        default: 'https://github.com/docker/buildx/releases/download',
-        description: 'Base address of buildx release downloads.'
-    },
-    {
-        name: 'builder',
-        kind: 'string',
-        default: '',
-        description: 'Use this existing builder instead of creating one (it is not removed afterwards).'
-    },
-    {
-        name: 'driver',
-        kind: 'string',
-        default: 'docker-container',
-        description: 'Builder driver: docker-container, remote (with endpoint) or docker.'
-    },
-    {
-        name: 'driver-opts',
-        kind: 'list',
-        default: '',
-        description: 'Driver options, one key=value a line (e.g. network=host, image=…).'
-    },
-    {
-        name: 'endpoint',
-        kind: 'string',
-        default: '',
-        description: 'BuildKit address for the remote driver (tcp://host:1234, unix:///run/buildkit/buildkitd.sock).'
-    },
-    {
-        name: 'buildkit-image',
-        kind: 'string',
-        default: 'moby/buildkit:v0.32.2',
-        description: 'BuildKit image for the docker-container driver, pinned; point it at a mirror to avoid Docker Hub limits.'
-    },
-    { name: 'buildkitd-config', kind: 'string', default: '', description: 'Path to a buildkitd.toml for the builder.' },
-    {
-        name: 'buildkitd-config-inline',
-        kind: 'list',
-        default: '',
-        description: 'buildkitd.toml content for the builder.'
-    },
-    {
-        name: 'buildkitd-flags',
-        kind: 'string',
-        default: '',
-        description: 'Extra buildkitd flags (docker-container driver).'
-    },
-    {
-        name: 'retries',
-        kind: 'string',
-        default: '3',
-        description: 'Attempts after the first for steps that are safe to repeat (pulls, downloads, bootstrap, push, imagetools), on transient registry faults only.'
-    },
-    {
-        name: 'stall-timeout',
-        kind: 'string',
-        default: '600',
-        description: 'Seconds a build or push may print nothing before it is cancelled and retried (0: never).'
-    },
-    {
-        name: 'dry-run',
-        kind: 'boolean',
-        default: 'false',
-        description: 'Resolve platforms, tags, labels, cache refs and the exact commands, print them and set the outputs; build, push and install nothing.'
-    },
-    {
-        name: 'digests',
-        kind: 'list',
-        default: '',
-        description: 'merge mode: explicit image@digest references of the legs, overriding discovery.'
-    },
-    {
-        name: 'run-id',
-        kind: 'string',
-        default: '',
-        description: "Groups one run's matrix legs and its merge, so concurrent runs never mix. Default: GITHUB_RUN_ID (set it when running legs outside GitHub)."
-    }
-];
-/** Input name → its default, for the inputs that have one. */
-const DEFAULTS = Object.fromEntries(INPUTS.filter((input) => input.default !== '').map((input) => [input.name, input.default]));
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./src/plan/errors.ts
-var errors = __nccwpck_require__(9167);
-;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/api/CsvError.js
+var errors = __nccwpck_require__(9516);
+// EXTERNAL MODULE: ./src/cli/io.ts
+var cli_io = __nccwpck_require__(1604);
+// EXTERNAL MODULE: ./src/text.ts
+var src_text = __nccwpck_require__(8992);
+;// CONCATENATED MODULE: ./src/plan/platforms.ts
+
+
+const RULES = {
+    amd64: { variants: ['', 'v2', 'v3', 'v4'], dropped: ['v1'] },
+    '386': { variants: [''] },
+    arm64: { variants: [''], dropped: ['v8'] },
+    arm: { variants: ['v5', 'v6', 'v7'], defaultVariant: 'v7' },
+    ppc64le: { variants: [''] },
+    s390x: { variants: [''] },
+    riscv64: { variants: [''] },
+    mips64le: { variants: [''] },
+    loong64: { variants: [''] }
+};
+// Other names for the same machine, as uname, Debian and containerd spell them. An alias that
+// implies a variant (armhf is arm/v7) cannot be combined with another variant.
+const ALIASES = {
+    x86_64: { arch: 'amd64' },
+    'x86-64': { arch: 'amd64' },
+    i386: { arch: '386' },
+    aarch64: { arch: 'arm64' },
+    armhf: { arch: 'arm', variant: 'v7' },
+    armv7: { arch: 'arm', variant: 'v7' },
+    armv7l: { arch: 'arm', variant: 'v7' },
+    armel: { arch: 'arm', variant: 'v6' },
+    armv6: { arch: 'arm', variant: 'v6' },
+    armv6l: { arch: 'arm', variant: 'v6' },
+    armv5: { arch: 'arm', variant: 'v5' },
+    ppc64el: { arch: 'ppc64le' },
+    mips64el: { arch: 'mips64le' },
+    loongarch64: { arch: 'loong64' }
+};
+// The order the error message lists them in: most used first (an object cannot keep it: '386' sorts first).
+const ORDER = ['amd64', 'arm64', 'arm', '386', 'ppc64le', 's390x', 'riscv64', 'mips64le', 'loong64'];
+/** Every platform id accepted, in the order the error message lists them. */
+const ACCEPTED_PLATFORMS = ORDER.flatMap((arch) => RULES[arch].variants.map((variant) => formatId('linux', arch, variant || RULES[arch].defaultVariant)));
+/**
+ * Parses the `platforms` list into normalised platforms, in the order given. Rejects an empty
+ * list, anything not buildable here (with the closest accepted spelling when one is obvious)
+ * and the same platform twice under any spelling.
+ */
+function parsePlatforms(items, input = 'platforms') {
+    const given = items.map((item) => item.trim()).filter((item) => item !== '');
+    if (given.length === 0) {
+        throw new errors/* InputError */.d(input, items.join(','), 'at least one platform, e.g. linux/amd64,linux/arm64');
+    }
+    const seen = new Map();
+    const out = [];
+    for (const raw of given) {
+        const platform = normalise(raw);
+        if (!platform)
+            throw new errors/* InputError */.d(input, raw, acceptedText(raw));
+        const first = seen.get(platform.id);
+        if (first !== undefined) {
+            throw new errors/* InputError */.d(input, raw, `each platform once, but this is ${platform.id}, already given as "${first}"`);
+        }
+        seen.set(platform.id, raw);
+        out.push(platform);
+    }
+    return out;
+}
+/** The platform of the machine this process runs on, from Node's names for it. */
+function nativePlatform(nodeArch = process.arch, os = process.platform) {
+    const arch = NODE_ARCH[nodeArch];
+    if (!arch)
+        throw new Error(`unsupported host architecture "${nodeArch}": expected one of ${Object.keys(NODE_ARCH).join(', ')}`);
+    const hostOs = os === 'win32' ? 'windows' : os;
+    // Node does not tell arm v6 from v7 without process.config; v7 is what 32-bit arm runners are.
+    const variant = arch === 'arm' ? 'v7' : undefined;
+    return { os: hostOs, arch, variant, id: formatId(hostOs, arch, variant) };
+}
+const NODE_ARCH = {
+    x64: 'amd64',
+    ia32: '386',
+    arm64: 'arm64',
+    arm: 'arm',
+    ppc64: 'ppc64le',
+    s390x: 's390x',
+    riscv64: 'riscv64',
+    mips64el: 'mips64le',
+    loong64: 'loong64'
+};
+/** The binfmt_misc handler (as qemu-user-static and tonistiigi/binfmt name it) that runs this platform's binaries. */
+function emulatorFor(platform) {
+    return EMULATOR[platform.arch];
+}
+const EMULATOR = {
+    amd64: 'qemu-x86_64',
+    '386': 'qemu-i386',
+    arm64: 'qemu-aarch64',
+    arm: 'qemu-arm',
+    ppc64le: 'qemu-ppc64le',
+    s390x: 'qemu-s390x',
+    riscv64: 'qemu-riscv64',
+    mips64le: 'qemu-mips64el',
+    loong64: 'qemu-loongarch64'
+};
+/** The architecture name `tonistiigi/binfmt --install` accepts for this platform. */
+function binfmtName(platform) {
+    return platform.arch;
+}
+/**
+ * Whether the host's CPU runs this platform's binaries without an emulator. amd64 hosts run 386.
+ * arm64 hosts are not trusted with arm/v7: many arm64 server CPUs (and runners) lack AArch32, so
+ * arm/v7 there goes through qemu-arm like any other foreign platform (its handler check decides).
+ */
+function runsNatively(platform, native) {
+    if (platform.os !== native.os)
+        return false;
+    if (platform.arch === native.arch) {
+        if (platform.arch !== 'arm')
+            return true;
+        return armLevel(platform.variant) <= armLevel(native.variant);
+    }
+    return platform.arch === '386' && native.arch === 'amd64';
+}
+function armLevel(variant) {
+    return Number((variant ?? 'v7').slice(1));
+}
+function normalise(raw) {
+    const parts = raw.toLowerCase().split('/');
+    if (parts.length > 3 || parts.some((part) => part === ''))
+        return undefined;
+    // A bare architecture (`arm64`) means a Linux one, as buildx and containerd read it.
+    const [os, archName, variantName] = parts.length === 1 ? ['linux', parts[0], undefined] : parts;
+    if (os !== 'linux')
+        return undefined;
+    const alias = ALIASES[archName];
+    const arch = alias?.arch ?? archName;
+    if (!(arch in RULES))
+        return undefined;
+    const rule = RULES[arch];
+    if (alias?.variant && variantName !== undefined)
+        return undefined;
+    let variant = alias?.variant ?? variantName ?? '';
+    if (/^\d+$/.test(variant))
+        variant = `v${variant}`;
+    if (rule.dropped?.includes(variant))
+        variant = '';
+    if (variant === '' && rule.defaultVariant)
+        variant = rule.defaultVariant;
+    if (!rule.variants.includes(variant))
+        return undefined;
+    return { os, arch: arch, variant: variant || undefined, id: formatId(os, arch, variant) };
+}
+function formatId(os, arch, variant) {
+    return variant ? `${os}/${arch}/${variant}` : `${os}/${arch}`;
+}
+function acceptedText(raw) {
+    const hint = suggest(raw);
+    return `one of ${ACCEPTED_PLATFORMS.join(', ')}${hint ? `; did you mean ${hint}?` : ''}`;
+}
+// Every spelling that parses, with and without `linux/`, mapped to its canonical id: a typo is
+// compared with all of them so `linux/aarch46` finds linux/arm64 as readily as `linux/amd46` finds amd64.
+const SPELLINGS = (() => {
+    const names = [
+        ...ACCEPTED_PLATFORMS.map((id) => id.slice('linux/'.length)),
+        ...ORDER.flatMap((arch) => (RULES[arch].dropped ?? []).map((variant) => `${arch}/${variant}`)),
+        ...Object.keys(ALIASES)
+    ];
+    const out = [];
+    for (const name of names) {
+        const id = normalise(`linux/${name}`)?.id;
+        if (id)
+            out.push([name, id], [`linux/${name}`, id]);
+    }
+    return out;
+})();
+/** The one accepted platform within a couple of keystrokes of `raw`, if there is exactly one. */
+function suggest(raw) {
+    const text = raw.toLowerCase();
+    let best = Infinity;
+    let ids = new Set();
+    for (const [spelling, id] of SPELLINGS) {
+        const d = (0,src_text/* editDistance */.YC)(text, spelling);
+        if (d < best) {
+            best = d;
+            ids = new Set([id]);
+        }
+        else if (d === best) {
+            ids.add(id);
+        }
+    }
+    return best <= 2 && ids.size === 1 ? [...ids][0] : undefined;
+}
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/CsvError.js
 class CsvError extends Error {
   constructor(code, message, options, ...contexts) {
     if (Array.isArray(message)) message = message.join(" ").trim();
@@ -3562,14 +3716,14 @@ class CsvError extends Error {
 
 
 
-;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/utils/is_object.js
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/is_object.js
 const is_object = function (obj) {
   return typeof obj === "object" && obj !== null && !Array.isArray(obj);
 };
 
 
 
-;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/api/normalize_columns_array.js
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_columns_array.js
 
 
 
@@ -3603,7 +3757,7 @@ const normalize_columns_array = function (columns) {
 
 
 
-;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/utils/ResizeableBuffer.js
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/ResizeableBuffer.js
 class ResizeableBuffer {
   constructor(size = 100) {
     this.size = size;
@@ -3668,7 +3822,7 @@ class ResizeableBuffer {
 
 /* harmony default export */ const utils_ResizeableBuffer = (ResizeableBuffer);
 
-;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/api/init_state.js
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/init_state.js
 
 
 const init_state = function (options) {
@@ -3784,7 +3938,7 @@ const init_state = function (options) {
 
 
 
-;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/utils/underscore.js
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/underscore.js
 const underscore = function (str) {
   return str.replace(/([A-Z])/g, function (_, match) {
     return "_" + match.toLowerCase();
@@ -3793,7 +3947,7 @@ const underscore = function (str) {
 
 
 
-;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/api/normalize_options.js
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_options.js
 
 
 
@@ -4557,7 +4711,7 @@ const normalize_options = function (opts) {
 
 
 
-;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/utils/delimiter_discover.js
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/delimiter_discover.js
 
 
 
@@ -4624,7 +4778,7 @@ const std = function (array) {
 
 
 
-;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/api/index.js
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/index.js
 
 
 
@@ -5594,7 +5748,7 @@ const transform = function (original_options = {}) {
 
 
 
-;// CONCATENATED MODULE: ../../main/node_modules/csv-parse/lib/sync.js
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/sync.js
 
 
 
@@ -5672,206 +5826,6 @@ function unquote(value) {
     return value;
 }
 
-;// CONCATENATED MODULE: ./src/plan/platforms.ts
-
-const RULES = {
-    amd64: { variants: ['', 'v2', 'v3', 'v4'], dropped: ['v1'] },
-    '386': { variants: [''] },
-    arm64: { variants: [''], dropped: ['v8'] },
-    arm: { variants: ['v5', 'v6', 'v7'], defaultVariant: 'v7' },
-    ppc64le: { variants: [''] },
-    s390x: { variants: [''] },
-    riscv64: { variants: [''] },
-    mips64le: { variants: [''] },
-    loong64: { variants: [''] }
-};
-// Other names for the same machine, as uname, Debian and containerd spell them. An alias that
-// implies a variant (armhf is arm/v7) cannot be combined with another variant.
-const ALIASES = {
-    x86_64: { arch: 'amd64' },
-    'x86-64': { arch: 'amd64' },
-    i386: { arch: '386' },
-    aarch64: { arch: 'arm64' },
-    armhf: { arch: 'arm', variant: 'v7' },
-    armv7: { arch: 'arm', variant: 'v7' },
-    armv7l: { arch: 'arm', variant: 'v7' },
-    armel: { arch: 'arm', variant: 'v6' },
-    armv6: { arch: 'arm', variant: 'v6' },
-    armv6l: { arch: 'arm', variant: 'v6' },
-    armv5: { arch: 'arm', variant: 'v5' },
-    ppc64el: { arch: 'ppc64le' },
-    mips64el: { arch: 'mips64le' },
-    loongarch64: { arch: 'loong64' }
-};
-// The order the error message lists them in: most used first (an object cannot keep it: '386' sorts first).
-const ORDER = ['amd64', 'arm64', 'arm', '386', 'ppc64le', 's390x', 'riscv64', 'mips64le', 'loong64'];
-/** Every platform id accepted, in the order the error message lists them. */
-const ACCEPTED_PLATFORMS = ORDER.flatMap((arch) => RULES[arch].variants.map((variant) => formatId('linux', arch, variant || RULES[arch].defaultVariant)));
-/**
- * Parses the `platforms` list into normalised platforms, in the order given. Rejects an empty
- * list, anything not buildable here (with the closest accepted spelling when one is obvious)
- * and the same platform twice under any spelling.
- */
-function parsePlatforms(items, input = 'platforms') {
-    const given = items.map((item) => item.trim()).filter((item) => item !== '');
-    if (given.length === 0) {
-        throw new errors/* InputError */.d(input, items.join(','), 'at least one platform, e.g. linux/amd64,linux/arm64');
-    }
-    const seen = new Map();
-    const out = [];
-    for (const raw of given) {
-        const platform = normalise(raw);
-        if (!platform)
-            throw new errors/* InputError */.d(input, raw, acceptedText(raw));
-        const first = seen.get(platform.id);
-        if (first !== undefined) {
-            throw new errors/* InputError */.d(input, raw, `each platform once, but this is ${platform.id}, already given as "${first}"`);
-        }
-        seen.set(platform.id, raw);
-        out.push(platform);
-    }
-    return out;
-}
-/** The platform of the machine this process runs on, from Node's names for it. */
-function nativePlatform(nodeArch = process.arch, os = process.platform) {
-    const arch = NODE_ARCH[nodeArch];
-    if (!arch)
-        throw new Error(`unsupported host architecture "${nodeArch}": expected one of ${Object.keys(NODE_ARCH).join(', ')}`);
-    const hostOs = os === 'win32' ? 'windows' : os;
-    // Node does not tell arm v6 from v7 without process.config; v7 is what 32-bit arm runners are.
-    const variant = arch === 'arm' ? 'v7' : undefined;
-    return { os: hostOs, arch, variant, id: formatId(hostOs, arch, variant) };
-}
-const NODE_ARCH = {
-    x64: 'amd64',
-    ia32: '386',
-    arm64: 'arm64',
-    arm: 'arm',
-    ppc64: 'ppc64le',
-    s390x: 's390x',
-    riscv64: 'riscv64',
-    mips64el: 'mips64le',
-    loong64: 'loong64'
-};
-/** The binfmt_misc handler (as qemu-user-static and tonistiigi/binfmt name it) that runs this platform's binaries. */
-function emulatorFor(platform) {
-    return EMULATOR[platform.arch];
-}
-const EMULATOR = {
-    amd64: 'qemu-x86_64',
-    '386': 'qemu-i386',
-    arm64: 'qemu-aarch64',
-    arm: 'qemu-arm',
-    ppc64le: 'qemu-ppc64le',
-    s390x: 'qemu-s390x',
-    riscv64: 'qemu-riscv64',
-    mips64le: 'qemu-mips64el',
-    loong64: 'qemu-loongarch64'
-};
-/** The architecture name `tonistiigi/binfmt --install` accepts for this platform. */
-function binfmtName(platform) {
-    return platform.arch;
-}
-/**
- * Whether the host's CPU runs this platform's binaries without an emulator. amd64 hosts run 386.
- * arm64 hosts are not trusted with arm/v7: many arm64 server CPUs (and runners) lack AArch32, so
- * arm/v7 there goes through qemu-arm like any other foreign platform (its handler check decides).
- */
-function runsNatively(platform, native) {
-    if (platform.os !== native.os)
-        return false;
-    if (platform.arch === native.arch) {
-        if (platform.arch !== 'arm')
-            return true;
-        return armLevel(platform.variant) <= armLevel(native.variant);
-    }
-    return platform.arch === '386' && native.arch === 'amd64';
-}
-function armLevel(variant) {
-    return Number((variant ?? 'v7').slice(1));
-}
-function normalise(raw) {
-    const parts = raw.toLowerCase().split('/');
-    if (parts.length > 3 || parts.some((part) => part === ''))
-        return undefined;
-    // A bare architecture (`arm64`) means a Linux one, as buildx and containerd read it.
-    const [os, archName, variantName] = parts.length === 1 ? ['linux', parts[0], undefined] : parts;
-    if (os !== 'linux')
-        return undefined;
-    const alias = ALIASES[archName];
-    const arch = alias?.arch ?? archName;
-    if (!(arch in RULES))
-        return undefined;
-    const rule = RULES[arch];
-    if (alias?.variant && variantName !== undefined)
-        return undefined;
-    let variant = alias?.variant ?? variantName ?? '';
-    if (/^\d+$/.test(variant))
-        variant = `v${variant}`;
-    if (rule.dropped?.includes(variant))
-        variant = '';
-    if (variant === '' && rule.defaultVariant)
-        variant = rule.defaultVariant;
-    if (!rule.variants.includes(variant))
-        return undefined;
-    return { os, arch: arch, variant: variant || undefined, id: formatId(os, arch, variant) };
-}
-function formatId(os, arch, variant) {
-    return variant ? `${os}/${arch}/${variant}` : `${os}/${arch}`;
-}
-function acceptedText(raw) {
-    const hint = suggest(raw);
-    return `one of ${ACCEPTED_PLATFORMS.join(', ')}${hint ? `; did you mean ${hint}?` : ''}`;
-}
-// Every spelling that parses, with and without `linux/`, mapped to its canonical id: a typo is
-// compared with all of them so `linux/aarch46` finds linux/arm64 as readily as `linux/amd46` finds amd64.
-const SPELLINGS = (() => {
-    const names = [
-        ...ACCEPTED_PLATFORMS.map((id) => id.slice('linux/'.length)),
-        ...ORDER.flatMap((arch) => (RULES[arch].dropped ?? []).map((variant) => `${arch}/${variant}`)),
-        ...Object.keys(ALIASES)
-    ];
-    const out = [];
-    for (const name of names) {
-        const id = normalise(`linux/${name}`)?.id;
-        if (id)
-            out.push([name, id], [`linux/${name}`, id]);
-    }
-    return out;
-})();
-/** The one accepted platform within a couple of keystrokes of `raw`, if there is exactly one. */
-function suggest(raw) {
-    const text = raw.toLowerCase();
-    let best = Infinity;
-    let ids = new Set();
-    for (const [spelling, id] of SPELLINGS) {
-        const d = editDistance(text, spelling);
-        if (d < best) {
-            best = d;
-            ids = new Set([id]);
-        }
-        else if (d === best) {
-            ids.add(id);
-        }
-    }
-    return best <= 2 && ids.size === 1 ? [...ids][0] : undefined;
-}
-/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps cost 1. */
-function editDistance(a, b) {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)]);
-    for (let j = 1; j <= b.length; j++)
-        d[0][j] = j;
-    for (let i = 1; i <= a.length; i++) {
-        for (let j = 1; j <= b.length; j++) {
-            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-                d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-        }
-    }
-    return d[a.length][b.length];
-}
-
 ;// CONCATENATED MODULE: ./src/plan/image.ts
 
 
@@ -5885,6 +5839,15 @@ const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const DOMAIN_COMPONENT = '(?:[a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])';
 const DOMAIN = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-f:.]+\\])(?::[0-9]+)?$`);
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/**
+ * The registry host of an image name, by Docker's rule: the first path component when it looks like
+ * a host (has a dot or a port, or is localhost), else docker.io. The one home of this rule.
+ */
+function registryHost(name) {
+    const slash = name.indexOf('/');
+    const first = slash < 0 ? '' : name.slice(0, slash);
+    return slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
+}
 /**
  * Validates and normalizes one image name from the `images` input: lower-cased (registries refuse
  * upper-case owners, the most common push error), checked against the reference grammar, and
@@ -5901,12 +5864,10 @@ function parseImage(value, input = 'images') {
     if (raw.includes('@'))
         fail('a digest is not accepted in an image name');
     const name = raw.toLowerCase();
-    const slash = name.indexOf('/');
-    const first = slash < 0 ? '' : name.slice(0, slash);
-    // Docker's rule: the first component is a registry when it looks like a host.
-    const hasDomain = slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
-    const domain = hasDomain ? first : '';
-    const path = hasDomain ? name.slice(slash + 1) : name;
+    const host = registryHost(name);
+    const hasDomain = name.startsWith(`${host}/`);
+    const domain = hasDomain ? host : '';
+    const path = hasDomain ? name.slice(host.length + 1) : name;
     const components = path.split('/');
     if (components[components.length - 1].includes(':'))
         fail('a tag is not accepted in an image name; put tags in the "tags" input');
@@ -5922,7 +5883,8 @@ function parseImage(value, input = 'images') {
 }
 /**
  * Parses the whole `images` input: one image a line (or comma separated), or metadata-action's
- * csv form `name=ghcr.io/owner/app,enable=false`. Returns the enabled names, normalized, once each.
+ * csv form `name=ghcr.io/owner/app,enable=false`, where `name=` may be left out
+ * (`ghcr.io/owner/app,enable=false`). Returns the enabled names, normalized, once each.
  */
 function parseImages(raw, input = 'images') {
     const names = [];
@@ -5935,8 +5897,17 @@ function parseImages(raw, input = 'images') {
         let name;
         let enable = true;
         for (const [key, value] of parseKeyValues(line)) {
+            // A field without `=` is the name, as metadata-action reads `ghcr.io/owner/app,enable=false`.
+            if (value === '' && !/^(name|enable)$/i.test(key) && !line.includes(`${key}=`)) {
+                if (name !== undefined)
+                    throw new errors/* InputError */.d(input, line, 'one image a line: [name=]<image>[,enable=true|false]');
+                name = parseImage(key, input);
+                continue;
+            }
             switch (key.toLowerCase()) {
                 case 'name':
+                    if (name !== undefined)
+                        throw new errors/* InputError */.d(input, line, 'one image a line: [name=]<image>[,enable=true|false]');
                     name = parseImage(value, input);
                     break;
                 case 'enable':
@@ -5945,11 +5916,11 @@ function parseImages(raw, input = 'images') {
                     enable = value.toLowerCase() === 'true';
                     break;
                 default:
-                    throw new errors/* InputError */.d(input, line, 'name=<image>[,enable=true|false]');
+                    throw new errors/* InputError */.d(input, line, '[name=]<image>[,enable=true|false]');
             }
         }
         if (name === undefined)
-            throw new errors/* InputError */.d(input, line, 'name=<image>[,enable=true|false]');
+            throw new errors/* InputError */.d(input, line, '[name=]<image>[,enable=true|false]');
         if (enable)
             names.push(name);
     }
@@ -5974,54 +5945,6 @@ function validateTag(tag, input = 'tags') {
     return tag;
 }
 
-// EXTERNAL MODULE: ./src/plan/versions.ts
-var versions = __nccwpck_require__(4413);
-;// CONCATENATED MODULE: ./src/plan/matrix.ts
-
-
-/*
- * The hand-off between matrix legs and the merge job goes through the registry itself: each leg
- * tags its by-digest push with a name made of the commit, the run and the platform, so the merge
- * finds every leg from the image name alone, and two runs (of one commit or of two) never mix.
- */
-function platformSlug(platforms) {
-    return platforms.map((p) => p.id.replace(/\//g, '-')).join('_');
-}
-/** `leg-<sha7>-<run>-<platform>`: where a leg leaves its result for the merge. */
-function legTag(context, runId, platforms) {
-    return safeTag(`leg-${context.sha.slice(0, 7)}-${runId}-${platformSlug(platforms)}`);
-}
-/** Explicit `digests` (image@sha256:… or a bare sha256:…, which means the first image). */
-function parseDigestRefs(items, image) {
-    return items.map((item) => {
-        if (/^sha256:[0-9a-f]{64}$/.test(item))
-            return `${image}@${item}`;
-        if (/^[^@\s]+@sha256:[0-9a-f]{64}$/.test(item))
-            return item;
-        throw new errors/* InputError */.d('digests', item, 'image@sha256:<64 hex> or sha256:<64 hex> references, one a line');
-    });
-}
-/**
- * Which cache tags a build reads and writes. The default branch and releases write `<tag>`;
- * another branch or a pull request writes its own `<tag>-<branch>` and reads the default
- * branch's as a fallback, so it never evicts it. A matrix leg adds its platform, so legs never
- * overwrite each other's cache.
- */
-function cacheScope(context, tag, leg) {
-    const legPart = leg ? `-${platformSlug(leg)}` : '';
-    const base = safeTag(`${tag}${legPart}`);
-    const branch = /^refs\/heads\/(.+)$/.exec(context.ref)?.[1];
-    const pr = /^refs\/pull\/(\d+)\//.exec(context.ref)?.[1];
-    const onDefault = branch !== undefined && branch === (context.repo.defaultBranch ?? 'main');
-    if (context.ref.startsWith('refs/tags/') || onDefault || (!branch && !pr))
-        return { write: base, readOnly: [] };
-    const scope = pr ? `pr-${pr}` : branch;
-    return { write: safeTag(`${base}-${scope}`), readOnly: [base] };
-}
-
-// EXTERNAL MODULE: ../../main/node_modules/semver/index.js
-var semver = __nccwpck_require__(6626);
-var semver_default = /*#__PURE__*/__nccwpck_require__.n(semver);
 ;// CONCATENATED MODULE: ./src/plan/dates.ts
 /**
  * Date rendering for tag and label expressions (`{{date 'YYYYMMDD' tz='Asia/Tokyo'}}`), with the
@@ -6182,38 +6105,9 @@ function formatDate(date, format = DEFAULT_DATE_FORMAT, timeZone = 'UTC') {
     });
 }
 
-;// CONCATENATED MODULE: ./src/plan/tags.ts
+;// CONCATENATED MODULE: ./src/plan/tags/template.ts
 
-
-
-
-
-const DEFAULT_PRIORITIES = {
-    schedule: 1000,
-    semver: 900,
-    pep440: 900,
-    match: 800,
-    edge: 700,
-    ref: 600,
-    raw: 200,
-    sha: 100
-};
-const REF_PRIORITIES = { branch: 600, tag: 500, pr: 400 };
-const SHORT_SHA = 7;
-const ACCEPTED_RULE = 'one rule a line: type=semver|pep440,pattern=… | type=match,pattern=…[,group=N] | type=ref,event=branch|tag|pr | type=sha[,format=short|long] | type=raw,value=… | type=edge[,branch=…] | type=schedule[,pattern=…], with enable=true|false, priority=<integer>, prefix=, suffix=; or a bare tag';
-const COMMON_ATTRS = ['type', 'enable', 'priority', 'prefix', 'suffix'];
-const TYPE_ATTRS = {
-    schedule: ['pattern'],
-    semver: ['pattern', 'value'],
-    pep440: ['pattern', 'value'],
-    match: ['pattern', 'group', 'value'],
-    edge: ['branch'],
-    ref: ['event'],
-    raw: ['value'],
-    sha: ['format']
-};
-const GLOBAL_EXPRESSIONS = ['branch', 'tag', 'sha', 'base_ref', 'is_default_branch', 'date', 'commit_date'];
-const VERSION_EXPRESSIONS = ['raw', 'version', 'major', 'minor', 'patch'];
+/** The expressions that take a format and a `tz=` (all others take no argument). */
 const DATE_EXPRESSIONS = ['date', 'commit_date'];
 function parseTemplate(text) {
     const parts = [];
@@ -6244,13 +6138,13 @@ function parseExpression(body) {
     for (const token of rest) {
         const eq = /^([A-Za-z_][\w-]*)=(.*)$/.exec(token);
         if (eq)
-            hash[eq[1]] = tags_unquote(eq[2]);
+            hash[eq[1]] = template_unquote(eq[2]);
         else
-            args.push(tags_unquote(token));
+            args.push(template_unquote(token));
     }
     return { name, args, hash };
 }
-function tags_unquote(token) {
+function template_unquote(token) {
     return /^'.*'$|^".*"$/.test(token) ? token.slice(1, -1) : token;
 }
 /** Checks names and arguments without rendering, so a bad rule fails while inputs are read. */
@@ -6284,8 +6178,26 @@ function render(text, resolve) {
 function usedNames(text) {
     return new Set(parseTemplate(text).flatMap((part) => (typeof part === 'string' ? [] : [part.name])));
 }
-// ---------------------------------------------------------------------------------------------
-// Global expressions ({{branch}}, {{sha}}, {{date …}}, …), also used for labels and annotations.
+
+;// CONCATENATED MODULE: ./src/plan/tags/expressions.ts
+
+
+/*
+ * The expressions every template may use ({{branch}}, {{sha}}, {{date …}}, …): in tag rules, in the
+ * flavor, and in labels and annotations.
+ */
+const GLOBAL_EXPRESSIONS = [
+    'branch',
+    'tag',
+    'sha',
+    'base_ref',
+    'is_default_branch',
+    'is_not_default_branch',
+    'date',
+    'commit_date'
+];
+const SHORT_SHA = 7;
+/** `refs/heads/main` → `main` for kind `heads`; '' when the ref is of another kind. */
 function refName(ref, kind) {
     const prefix = `refs/${kind}/`;
     return ref.startsWith(prefix) ? ref.slice(prefix.length) : '';
@@ -6324,9 +6236,14 @@ function globalResolver(context, now) {
             case 'sha':
                 return context.sha.slice(0, SHORT_SHA);
             case 'base_ref':
+                // A tag push knows its branch only from the payload's base_ref (as metadata-action reads it).
+                if (refName(context.ref, 'tags') !== '' && context.baseRef)
+                    return context.baseRef;
                 return context.pr?.baseRef ?? '';
             case 'is_default_branch':
                 return String(isDefaultBranch(context));
+            case 'is_not_default_branch':
+                return String(!isDefaultBranch(context));
             case 'date':
                 return formatDate(buildDate(context, now), e.args[0] ?? DEFAULT_DATE_FORMAT, e.hash.tz ?? 'UTC');
             case 'commit_date':
@@ -6338,80 +6255,53 @@ function globalResolver(context, now) {
 }
 /**
  * Expands the global expressions ({{branch}}, {{tag}}, {{sha}}, {{base_ref}}, {{is_default_branch}},
- * {{date 'fmt' tz='…'}}, {{commit_date 'fmt'}}) in a label or annotation value. Throws an Error naming
+ * {{is_not_default_branch}}, {{date 'fmt' tz='…'}}, {{commit_date 'fmt'}}) in a label or annotation value. Throws an Error naming
  * the bad expression; callers wrap it in an InputError for their input.
  */
 function expandExpressions(text, context, now) {
     checkTemplate(text, GLOBAL_EXPRESSIONS);
     return render(text, globalResolver(context, now));
 }
-// ---------------------------------------------------------------------------------------------
-// Versions
-/** PEP 440, as the spec's appendix defines it (case-insensitive, optional leading v). */
-const PEP440 = /^\s*v?(?:(?:(\d+)!)?(\d+(?:\.\d+)*)(?:[-_.]?(a|b|c|rc|alpha|beta|pre|preview)[-_.]?(\d+)?)?(?:-(\d+)|[-_.]?(post|rev|r)[-_.]?(\d+)?)?(?:[-_.]?(dev)[-_.]?(\d+)?)?)(?:\+([a-z0-9]+(?:[-_.][a-z0-9]+)*))?\s*$/i;
-/** Parses and normalizes a PEP 440 version; undefined when it does not conform. */
-function parsePep440(text) {
-    const m = PEP440.exec(text);
-    if (!m)
-        return undefined;
-    const epoch = m[1] ? Number(m[1]) : 0;
-    const release = m[2].split('.').map(Number);
-    const preLabel = m[3]?.toLowerCase();
-    const pre = preLabel
-        ? {
-            label: { a: 'a', alpha: 'a', b: 'b', beta: 'b' }[preLabel] ?? 'rc',
-            number: Number(m[4] ?? 0)
-        }
-        : undefined;
-    const post = m[5] !== undefined ? Number(m[5]) : m[6] !== undefined ? Number(m[7] ?? 0) : undefined;
-    const dev = m[8] !== undefined ? Number(m[9] ?? 0) : undefined;
-    const local = m[10]?.toLowerCase().replace(/[-_]/g, '.');
-    let normalized = `${epoch ? `${epoch}!` : ''}${release.join('.')}`;
-    if (pre)
-        normalized += `${pre.label}${pre.number}`;
-    if (post !== undefined)
-        normalized += `.post${post}`;
-    if (dev !== undefined)
-        normalized += `.dev${dev}`;
-    if (local)
-        normalized += `+${local}`;
-    return { epoch, release, pre, post, dev, local, normalized };
-}
-function semverInfo(raw) {
-    if (!semver_default().valid(raw))
-        return undefined;
-    const v = semver_default().parse(raw, { loose: true });
-    if (!v)
-        return undefined;
-    return { version: v.version, major: v.major, minor: v.minor, patch: v.patch, prerelease: v.prerelease.join('.') };
-}
-function pep440Info(raw) {
-    const v = parsePep440(raw);
-    if (!v)
-        return undefined;
-    const prerelease = [
-        v.pre ? `${v.pre.label}${v.pre.number}` : '',
-        v.post !== undefined ? `post${v.post}` : '',
-        v.dev !== undefined ? `dev${v.dev}` : ''
-    ]
-        .filter((s) => s !== '')
-        .join('.');
-    return { version: v.normalized, major: v.release[0], minor: v.release[1] ?? 0, patch: v.release[2] ?? 0, prerelease };
-}
-/** A git tag or value that names a pre-release (semver `-rc.1`, PEP 440 `rc1`/`dev1`) must not become latest. */
-function looksPreRelease(text) {
-    const sv = semver_default().parse(text, { loose: true });
-    if (sv)
-        return sv.prerelease.length > 0;
-    const pv = parsePep440(text);
-    return pv !== undefined && (pv.pre !== undefined || pv.dev !== undefined);
-}
-// ---------------------------------------------------------------------------------------------
-// Parsing the inputs
-/** The rules used when `tags` is empty: branch, PR, semver release tags and the sha. */
+
+;// CONCATENATED MODULE: ./src/plan/tags/rules.ts
+
+
+
+
+
+const DEFAULT_PRIORITIES = {
+    schedule: 1000,
+    semver: 900,
+    pep440: 900,
+    match: 800,
+    edge: 700,
+    ref: 600,
+    raw: 200,
+    sha: 100
+};
+const REF_PRIORITIES = { branch: 600, tag: 500, pr: 400 };
+const ACCEPTED_RULE = 'one rule a line: type=semver|pep440,pattern=…[,match=…][,value=…] | type=match,pattern=…[,group=N] | type=ref,event=branch|tag|pr | type=sha[,format=short|long] | type=raw,value=… | type=edge[,branch=…] | type=schedule[,pattern=…], with enable=true|false, priority=<integer>, prefix=, suffix=; or a bare tag; or a full image reference such as ghcr.io/acme/app:1.2.3';
+const COMMON_ATTRS = ['type', 'enable', 'priority', 'prefix', 'suffix'];
+const TYPE_ATTRS = {
+    schedule: ['pattern'],
+    semver: ['pattern', 'value', 'match'],
+    pep440: ['pattern', 'value', 'match'],
+    match: ['pattern', 'group', 'value'],
+    edge: ['branch'],
+    ref: ['event'],
+    raw: ['value'],
+    sha: ['format']
+};
+const VERSION_EXPRESSIONS = ['raw', 'version', 'major', 'minor', 'patch'];
+/**
+ * The rules used when `tags` is empty: metadata-action's defaults (schedule, branch, tag, pull request)
+ * plus the semver expansions of a release tag and the sha.
+ */
 function defaultTagRules() {
     return [
+        makeRule('type=schedule', { type: 'schedule', pattern: 'nightly' }),
         makeRule('type=ref,event=branch', { type: 'ref', event: 'branch' }),
+        makeRule('type=ref,event=tag', { type: 'ref', event: 'tag', unlessVersion: true }),
         makeRule('type=ref,event=pr', { type: 'ref', event: 'pr', prefix: 'pr-' }),
         makeRule('type=semver,pattern={{version}}', { type: 'semver', pattern: '{{version}}' }),
         makeRule('type=semver,pattern={{major}}.{{minor}}', { type: 'semver', pattern: '{{major}}.{{minor}}' }),
@@ -6441,13 +6331,52 @@ function parseTagRules(raw) {
 function literalTag(value) {
     return value.includes('{{') ? value : validateTag(value, 'tags');
 }
+const ACCEPTED_REFERENCE = 'a full image reference [registry[:port]/]name[:tag] such as ghcr.io/acme/app:1.2.3 (the name lower-case, the tag 1 to 128 characters from [A-Za-z0-9_.-]; no digest), a bare tag, or a rule with type=';
+/**
+ * `ghcr.io/acme/app:latest` is that one reference, as build-push-action reads `tags`. The tag must be
+ * written (`release/1.0` stays a refused tag, not the image docker.io/release/1.0:latest). The name is
+ * checked as the `images` input is, not lower-cased: a reference written out must already be right.
+ */
+function parseReference(line) {
+    const fail = (why) => {
+        throw new errors/* InputError */.d('tags', line, `${ACCEPTED_REFERENCE} (${why})`);
+    };
+    if (line.includes('@'))
+        fail('a digest cannot be a tag');
+    const slash = line.lastIndexOf('/');
+    const colon = line.lastIndexOf(':');
+    if (colon < slash)
+        fail('a reference needs its tag, e.g. ghcr.io/acme/app:latest');
+    const name = line.slice(0, colon);
+    const tag = line.slice(colon + 1);
+    if (name !== name.toLowerCase())
+        fail(`"${name}" must be lower-case`);
+    const valid = (check) => {
+        try {
+            check();
+            return true;
+        }
+        catch {
+            return false;
+        }
+    };
+    if (!valid(() => parseImage(name, 'tags')))
+        fail(`"${name}" is not a valid image name`);
+    if (!valid(() => validateTag(tag, 'tags')))
+        fail(`"${tag}" is not a valid tag`);
+    return makeRule(line, { type: 'raw', value: tag, image: name });
+}
 function parseTagRule(line) {
     const fail = (why) => {
         throw new errors/* InputError */.d('tags', line, `${ACCEPTED_RULE} (${why})`);
     };
-    // A line without `=` is a tag as is (`foo` ≡ `type=raw,value=foo`); a line without `type=` is raw too.
-    if (!line.includes('='))
+    // A line without `=` is a tag as is (`foo` ≡ `type=raw,value=foo`), or a full image reference when it
+    // holds a `:` or `@` (no tag may); a line without `type=` is raw too.
+    if (!line.includes('=')) {
+        if (/[:@]/.test(line))
+            return parseReference(line);
         return makeRule(line, { type: 'raw', value: literalTag(line) });
+    }
     const pairs = parseKeyValues(line);
     const typePair = pairs.find(([key]) => key.toLowerCase() === 'type');
     const type = typePair ? typePair[1].toLowerCase() : 'raw';
@@ -6507,6 +6436,9 @@ function parseTagRule(line) {
                 case 'branch':
                     rule.branch = value;
                     break;
+                case 'match':
+                    rule.match = value;
+                    break;
                 case 'group':
                     if (!/^\d+$/.test(value))
                         fail(`group must be a capture group number, not "${value}"`);
@@ -6542,18 +6474,16 @@ function finishRule(rule, seen) {
             if (!rule.pattern)
                 throw new Error(`type=${rule.type} needs pattern=, e.g. pattern={{version}}`);
             checkTemplate(rule.pattern, [...VERSION_EXPRESSIONS, ...GLOBAL_EXPRESSIONS]);
+            if (rule.match !== undefined)
+                compileMatch(rule.match);
             break;
-        case 'match': {
+        case 'match':
             if (!rule.pattern)
                 throw new Error('type=match needs pattern=<regular expression>');
-            const regex = compileMatch(rule.pattern);
+            compileMatch(rule.pattern);
+            // A group the pattern lacks is not refused here: as in metadata-action, that rule then gives no tag.
             rule.group ??= 0;
-            // An always-matching alternative reveals how many groups the pattern has.
-            const groups = new RegExp(`${regex.source}|`, regex.flags).exec('').length - 1;
-            if (rule.group > groups)
-                throw new Error(`group ${rule.group} does not exist: the pattern has ${groups} capture group(s)`);
             break;
-        }
         case 'ref':
             if (!rule.event)
                 throw new Error('type=ref needs event=branch, event=tag or event=pr');
@@ -6586,60 +6516,79 @@ function compileMatch(pattern) {
         throw new Error(`invalid regular expression: ${err.message}`);
     }
 }
-const ACCEPTED_FLAVOR = 'one setting a line: latest=auto|true|false, prefix=<text>[,onlatest=true|false], suffix=<text>[,onlatest=true|false]';
-/** Parses the `flavor` input (metadata-action syntax). Throws InputError('flavor', line, …). */
-function parseFlavor(raw) {
-    const flavor = { latest: 'auto', prefix: '', prefixLatest: false, suffix: '', suffixLatest: false };
-    for (const line of parseList(raw)) {
-        const fail = (why) => {
-            throw new errors/* InputError */.d('flavor', line, `${ACCEPTED_FLAVOR} (${why})`);
-        };
-        const pairs = parseKeyValues(line);
-        const [first, ...rest] = pairs;
-        if (!first)
-            continue;
-        const key = first[0].toLowerCase();
-        const value = first[1];
-        switch (key) {
-            case 'latest':
-                if (!['auto', 'true', 'false'].includes(value))
-                    fail(`latest must be auto, true or false, not "${value}"`);
-                if (rest.length > 0)
-                    fail('latest takes no other attribute');
-                flavor.latest = value;
-                break;
-            case 'prefix':
-            case 'suffix': {
-                try {
-                    checkTemplate(value, GLOBAL_EXPRESSIONS);
-                }
-                catch (err) {
-                    fail(err.message);
-                }
-                let onLatest = false;
-                for (const [k, v] of rest) {
-                    if (k.toLowerCase() !== 'onlatest')
-                        fail(`unknown attribute "${k}"`);
-                    if (!/^(true|false)$/i.test(v))
-                        fail(`onlatest must be true or false, not "${v}"`);
-                    onLatest = v.toLowerCase() === 'true';
-                }
-                if (key === 'prefix') {
-                    flavor.prefix = value;
-                    flavor.prefixLatest = onLatest;
-                }
-                else {
-                    flavor.suffix = value;
-                    flavor.suffixLatest = onLatest;
-                }
-                break;
-            }
-            default:
-                fail(`unknown setting "${first[0]}"`);
+
+// EXTERNAL MODULE: ./node_modules/semver/index.js
+var semver = __nccwpck_require__(2088);
+var semver_default = /*#__PURE__*/__nccwpck_require__.n(semver);
+;// CONCATENATED MODULE: ./src/plan/tags/versions.ts
+
+/** PEP 440, as the spec's appendix defines it (case-insensitive, optional leading v). */
+const PEP440 = /^\s*v?(?:(?:(\d+)!)?(\d+(?:\.\d+)*)(?:[-_.]?(a|b|c|rc|alpha|beta|pre|preview)[-_.]?(\d+)?)?(?:-(\d+)|[-_.]?(post|rev|r)[-_.]?(\d+)?)?(?:[-_.]?(dev)[-_.]?(\d+)?)?)(?:\+([a-z0-9]+(?:[-_.][a-z0-9]+)*))?\s*$/i;
+/** Parses and normalizes a PEP 440 version; undefined when it does not conform. */
+function parsePep440(text) {
+    const m = PEP440.exec(text);
+    if (!m)
+        return undefined;
+    const epoch = m[1] ? Number(m[1]) : 0;
+    const release = m[2].split('.').map(Number);
+    const preLabel = m[3]?.toLowerCase();
+    const pre = preLabel
+        ? {
+            label: { a: 'a', alpha: 'a', b: 'b', beta: 'b' }[preLabel] ?? 'rc',
+            number: Number(m[4] ?? 0)
         }
-    }
-    return flavor;
+        : undefined;
+    const post = m[5] !== undefined ? Number(m[5]) : m[6] !== undefined ? Number(m[7] ?? 0) : undefined;
+    const dev = m[8] !== undefined ? Number(m[9] ?? 0) : undefined;
+    const local = m[10]?.toLowerCase().replace(/[-_]/g, '.');
+    let normalized = `${epoch ? `${epoch}!` : ''}${release.join('.')}`;
+    if (pre)
+        normalized += `${pre.label}${pre.number}`;
+    if (post !== undefined)
+        normalized += `.post${post}`;
+    if (dev !== undefined)
+        normalized += `.dev${dev}`;
+    if (local)
+        normalized += `+${local}`;
+    return { epoch, release, pre, post, dev, local, normalized };
 }
+function semverInfo(raw) {
+    if (!semver_default().valid(raw))
+        return undefined;
+    const v = semver_default().parse(raw, { loose: true });
+    if (!v)
+        return undefined;
+    return { version: v.version, major: v.major, minor: v.minor, patch: v.patch, prerelease: v.prerelease.join('.') };
+}
+function pep440Info(raw) {
+    const v = parsePep440(raw);
+    if (!v)
+        return undefined;
+    const prerelease = [
+        v.pre ? `${v.pre.label}${v.pre.number}` : '',
+        v.post !== undefined ? `post${v.post}` : '',
+        v.dev !== undefined ? `dev${v.dev}` : ''
+    ]
+        .filter((s) => s !== '')
+        .join('.');
+    return { version: v.normalized, major: v.release[0], minor: v.release[1] ?? 0, patch: v.release[2] ?? 0, prerelease };
+}
+/** A git tag or value that names a pre-release (semver `-rc.1`, PEP 440 `rc1`/`dev1`) must not become latest. */
+function isPreRelease(text) {
+    const sv = semver_default().parse(text, { loose: true });
+    if (sv)
+        return sv.prerelease.length > 0;
+    const pv = parsePep440(text);
+    return pv !== undefined && (pv.pre !== undefined || pv.dev !== undefined);
+}
+
+;// CONCATENATED MODULE: ./src/plan/tags/compute.ts
+
+
+
+
+
+
 /**
  * Applies the rules to the context: the tags in priority order (ties keep the input order), once
  * each, `latest` when the flavor asks for it; plus the full references for every image.
@@ -6648,37 +6597,53 @@ function parseFlavor(raw) {
 function computeTags(input) {
     const { context, flavor, now } = input;
     const globals = globalResolver(context, now);
+    // One commit published under several refs (a local branch tip that is also tagged) gets the tags of
+    // each ref, rule by rule, so priorities still order the union and the version comes from the tag.
+    const sources = [context, ...(context.extraRefs ?? []).map((ref) => ({ ...context, ref, extraRefs: undefined }))].map((ctx) => ({ ctx, globals: ctx === context ? globals : globalResolver(ctx, now) }));
     const rules = input.rules
         .map((rule, index) => ({ rule, index }))
         .sort((a, b) => b.rule.priority - a.rule.priority || a.index - b.index)
         .map(({ rule }) => rule);
     const warnings = [];
     const order = [];
+    // Tags that go on every image; a tag only a literal reference gave goes on that reference alone.
+    const everyImage = new Set();
+    const literalRefs = [];
     const floating = new Set();
     let wantsLatest = false;
     let versionInfo;
     for (const rule of rules) {
-        const enable = render(rule.enable, globals).trim().toLowerCase();
-        if (enable !== 'true' && enable !== 'false') {
-            throw new errors/* InputError */.d('tags', rule.raw, `enable= to give true or false; it gave "${enable}"`);
-        }
-        if (enable === 'false')
-            continue;
-        const out = applyRule(rule, context, globals, warnings);
-        if (out.versionInfo && !versionInfo)
-            versionInfo = out.versionInfo;
-        for (const produced of out.produced) {
-            const prefix = rule.prefix ?? flavor.prefix;
-            const suffix = rule.suffix ?? flavor.suffix;
-            const tag = safeTag(`${render(prefix, globals)}${produced.tag}${render(suffix, globals)}`);
-            if (tag === '')
+        for (const { ctx, globals: resolve } of sources) {
+            const enable = render(rule.enable, resolve).trim().toLowerCase();
+            if (enable !== 'true' && enable !== 'false') {
+                throw new errors/* InputError */.d('tags', rule.raw, `enable= to give true or false; it gave "${enable}"`);
+            }
+            if (enable === 'false')
                 continue;
-            if (!order.includes(tag))
-                order.push(tag);
-            if (produced.floating)
-                floating.add(tag);
-            if (produced.wantsLatest)
-                wantsLatest = true;
+            const out = applyRule(rule, ctx, resolve, warnings);
+            if (out.versionInfo && !versionInfo)
+                versionInfo = out.versionInfo;
+            for (const produced of out.produced) {
+                if (rule.image !== undefined) {
+                    // A full reference the user wrote is published as written: no flavor prefix or suffix.
+                    if (!order.includes(produced.tag))
+                        order.push(produced.tag);
+                    literalRefs.push(`${rule.image}:${produced.tag}`);
+                    continue;
+                }
+                const prefix = rule.prefix ?? flavor.prefix;
+                const suffix = rule.suffix ?? flavor.suffix;
+                const tag = safeTag(`${render(prefix, resolve)}${produced.tag}${render(suffix, resolve)}`);
+                if (tag === '')
+                    continue;
+                if (!order.includes(tag))
+                    order.push(tag);
+                everyImage.add(tag);
+                if (produced.floating)
+                    floating.add(tag);
+                if (produced.wantsLatest)
+                    wantsLatest = true;
+            }
         }
     }
     // Like metadata-action: no rule produced a tag, so there is no version and no `latest` either.
@@ -6688,17 +6653,23 @@ function computeTags(input) {
         latestTag = safeTag(`${flavor.prefixLatest ? render(flavor.prefix, globals) : ''}latest${flavor.suffixLatest ? render(flavor.suffix, globals) : ''}`);
         if (!order.includes(latestTag))
             order.push(latestTag);
+        everyImage.add(latestTag);
         floating.add(latestTag);
     }
     return {
         version: order[0] ?? '',
         tags: order,
-        refs: input.images.flatMap((image) => order.map((tag) => `${image}:${tag}`)),
+        refs: [
+            ...new Set([
+                ...input.images.flatMap((image) => order.filter((tag) => everyImage.has(tag)).map((tag) => `${image}:${tag}`)),
+                ...literalRefs
+            ])
+        ],
         floating: order.filter((tag) => floating.has(tag)),
         isLatest,
         latestTag,
         versionInfo,
-        warnings
+        warnings: [...new Set(warnings)]
     };
 }
 function applyRule(rule, context, globals, warnings) {
@@ -6715,19 +6686,24 @@ function applyRule(rule, context, globals, warnings) {
             return plain(render(rule.pattern ?? 'nightly', globals));
         case 'semver':
         case 'pep440': {
-            const source = rule.value ? render(rule.value, globals) : tagName.replace(/\//g, '-');
-            if (source === '')
+            const given = rule.value ? render(rule.value, globals) : tagName;
+            if (given === '')
                 return none;
+            const source = versionPart(rule, given, warnings).replace(/\//g, '-');
             const info = rule.type === 'semver' ? semverInfo(source) : pep440Info(source);
             if (!info) {
                 warnings.push(`${rule.raw}: "${source}" is not a ${rule.type === 'semver' ? 'semantic version (https://semver.org)' : 'PEP 440 version'}; no tag`);
                 return none;
             }
             const pattern = rule.pattern ?? '{{version}}';
+            if (info.prerelease !== '') {
+                // A pre-release gets only its full version, whatever the pattern, as metadata-action gives it;
+                // a pattern of exactly {{raw}} keeps the version as written.
+                const tag = pattern.trim() === '{{raw}}' ? source : info.version;
+                return { produced: [{ tag, floating: false, wantsLatest: false }], versionInfo: info };
+            }
             const names = usedNames(pattern);
             const partial = names.has('major') || names.has('minor') || names.has('patch');
-            if (info.prerelease !== '' && partial)
-                return { produced: [], versionInfo: info }; // pre-releases get only their full version
             if (rule.skipMajorZero && info.major === 0)
                 return { produced: [], versionInfo: info };
             const tag = render(pattern, (e) => {
@@ -6757,18 +6733,30 @@ function applyRule(rule, context, globals, warnings) {
             if (source === '')
                 return none;
             const match = compileMatch(rule.pattern ?? '').exec(source);
-            const value = match?.[rule.group ?? 0];
+            if (!match) {
+                warnings.push(`${rule.raw}: no match in "${source}"; no tag`);
+                return none;
+            }
+            const group = rule.group ?? 0;
+            if (group >= match.length) {
+                warnings.push(`${rule.raw}: the pattern has no group ${group}; no tag`);
+                return none;
+            }
+            const value = match[group];
             if (value === undefined || value === '') {
                 warnings.push(`${rule.raw}: no match in "${source}"; no tag`);
                 return none;
             }
-            return plain(value, !looksPreRelease(source) && !looksPreRelease(value));
+            return plain(value, !isPreRelease(source) && !isPreRelease(value));
         }
         case 'ref':
             if (rule.event === 'branch')
                 return plain(branchName);
-            if (rule.event === 'tag')
-                return plain(tagName, tagName !== '' && !looksPreRelease(tagName));
+            if (rule.event === 'tag') {
+                if (rule.unlessVersion && semverInfo(tagName.replace(/\//g, '-')))
+                    return none;
+                return plain(tagName, tagName !== '' && !isPreRelease(tagName));
+            }
             return plain(prNumber(context));
         case 'edge': {
             const edgeBranch = rule.branch || context.repo.defaultBranch;
@@ -6782,705 +6770,16 @@ function applyRule(rule, context, globals, warnings) {
             return plain(rule.format === 'long' ? context.sha : context.sha.slice(0, SHORT_SHA));
     }
 }
-function comparable(version) {
-    return semver_default().parse(version, { loose: true }) ?? semver_default().coerce(version, { includePrerelease: true });
-}
-/**
- * Keeps floating tags (`latest`, `1`, `1.2`) from moving backwards: given the version each tag points
- * to now (the `org.opencontainers.image.version` the registry holds for it), drops the floating tags
- * whose current version is higher than ours: releasing v1.1.9 after 1.2.3 leaves `1` and `latest` on
- * 1.2.3 and still moves `1.1`. A pre-release never becomes `latest`, even with flavor latest=true.
- * Tags absent from `current`, or whose version does not read as a version, move as computed.
- */
-function holdBackFloating(result, current) {
-    // Compare like with like: `current` holds earlier `version` outputs, so ours is our `version` output
-    // when it reads as a version (it may carry the flavor's prefix/suffix), else the parsed rule version.
-    const ours = semver_default().parse(result.version, { loose: true })
-        ? result.version
-        : (result.versionInfo?.version ?? result.version);
-    const oursParsed = result.versionInfo ? comparable(ours) : null;
-    const preRelease = result.versionInfo !== undefined && result.versionInfo.prerelease !== '';
-    const held = [];
-    const tags = result.tags.filter((tag) => {
-        if (!result.floating.includes(tag))
-            return true;
-        const theirs = current.get(tag);
-        if (tag === result.latestTag && preRelease) {
-            held.push({ tag, current: theirs, ours, reason: 'prerelease' });
-            return false;
-        }
-        if (theirs === undefined || !oursParsed)
-            return true;
-        const theirsParsed = comparable(theirs);
-        if (theirsParsed && semver_default().gt(theirsParsed, oursParsed)) {
-            held.push({ tag, current: theirs, ours, reason: 'newer' });
-            return false;
-        }
-        return true;
-    });
-    return { tags, held };
-}
-
-;// CONCATENATED MODULE: ./src/inputs/read.ts
-
-
-
-
-
-
-
-
-
-
-// The command line still imports the defaults from here; they live in the spec table.
-
-function rawInputs(read) {
-    const get = (name) => {
-        const value = read(name).trim();
-        return value === '' ? (DEFAULTS[name] ?? '') : value;
-    };
-    return {
-        get,
-        exact: (name) => read(name),
-        given: (name) => read(name).trim() !== '',
-        list: (name, comma = false) => parseList(get(name), { comma })
-    };
-}
-/** Reads and validates every input, secrets included. Throws InputError before anything is built or pushed. */
-function readInputs(read, cwd = process.cwd()) {
-    const raw = rawInputs(read);
-    const mode = oneOf(raw.get('mode'), 'mode', ['build', 'platform', 'merge']);
-    const { push, load } = readOutputs(raw);
-    const builder = readBuilder(raw);
-    const images = readImages(raw, mode, push || load);
-    const { platforms, digests } = readPlatforms(raw, mode, images, load);
-    const { context, file } = readBuildSource(raw, mode, cwd);
-    return {
-        mode,
-        images,
-        platforms,
-        tagRules: parseTagRules(raw.get('tags')),
-        flavor: parseFlavor(raw.get('flavor')),
-        labels: raw.list('labels'),
-        annotations: raw.list('annotations'),
-        context,
-        file,
-        target: raw.get('target'),
-        buildArgs: raw.list('build-args'),
-        buildContexts: raw.list('build-contexts'),
-        ...readSecrets(raw, cwd),
-        ssh: raw.list('ssh'),
-        network: raw.get('network'),
-        addHosts: raw.list('add-hosts', true),
-        shmSize: raw.get('shm-size'),
-        ulimit: raw.list('ulimit'),
-        provenance: raw.get('provenance'),
-        sbom: raw.get('sbom'),
-        push,
-        load,
-        noCache: bool(raw.get('no-cache'), 'no-cache'),
-        noCacheFilters: raw.list('no-cache-filters', true),
-        pull: bool(raw.get('pull'), 'pull'),
-        ...readCache(raw, push),
-        ...builder,
-        digests,
-        runId: runId(raw.get('run-id')),
-        ...readLimits(raw),
-        dryRun: bool(raw.get('dry-run'), 'dry-run'),
-        metadataSource: oneOf(raw.get('metadata-source'), 'metadata-source', ['auto', 'workflow', 'git'])
-    };
-}
-function readOutputs(raw) {
-    const push = bool(raw.get('push'), 'push');
-    const load = bool(raw.get('load'), 'load');
-    if (push && load)
-        throw new errors/* InputError */.d('load', 'true', 'false when push is true: a multi-platform image cannot be pushed and loaded in one build; use two steps');
-    return { push, load };
-}
-/** QEMU, buildx and the builder: the driver decides which of the others may be set. */
-function readBuilder(raw) {
-    const driver = oneOf(raw.get('driver'), 'driver', ['docker-container', 'remote', 'docker']);
-    const endpoint = raw.get('endpoint');
-    if (driver === 'remote' && endpoint === '')
-        throw new errors/* InputError */.d('endpoint', '', 'the BuildKit address (tcp://host:1234 or unix:///path) when driver is remote');
-    if (driver !== 'remote' && endpoint !== '')
-        throw new errors/* InputError */.d('endpoint', endpoint, 'empty unless driver is remote');
-    if (driver !== 'docker-container') {
-        // Only a builder the action starts itself can be given a buildkitd configuration.
-        for (const name of ['buildkitd-config', 'buildkitd-config-inline', 'buildkitd-flags']) {
-            if (raw.given(name))
-                throw new errors/* InputError */.d(name, raw.get(name).split('\n')[0], `empty with driver ${driver}: configure that BuildKit where it runs`);
-        }
+/** semver/pep440 `match=`: its first group (else the whole match) is the version; no match keeps the value. */
+function versionPart(rule, given, warnings) {
+    if (rule.match === undefined)
+        return given;
+    const match = compileMatch(rule.match).exec(given);
+    if (!match) {
+        warnings.push(`${rule.raw}: match= does not match "${given}"`);
+        return given;
     }
-    const buildxVersion = raw.get('buildx-version');
-    if (buildxVersion !== '')
-        (0,versions/* releaseTag */.a)(buildxVersion);
-    return {
-        qemu: qemuMode(raw.get('qemu')),
-        qemuImage: raw.get('qemu-image'),
-        buildxVersion,
-        buildxMirror: raw.get('buildx-mirror'),
-        builder: raw.get('builder'),
-        driver,
-        driverOpts: raw.list('driver-opts'),
-        endpoint,
-        buildkitImage: raw.get('buildkit-image'),
-        buildkitdConfig: raw.get('buildkitd-config'),
-        buildkitdConfigInline: raw.exact('buildkitd-config-inline'),
-        buildkitdFlags: raw.get('buildkitd-flags')
-    };
-}
-function readImages(raw, mode, output) {
-    const images = parseImages(raw.get('images'));
-    if ((output || mode !== 'build') && images.length === 0) {
-        throw new errors/* InputError */.d('images', '', 'at least one image name (e.g. ghcr.io/owner/app) when push, load or mode platform/merge is set');
-    }
-    return images;
-}
-function readPlatforms(raw, mode, images, load) {
-    const digests = raw.list('digests', true);
-    if (mode === 'merge' && !raw.given('platforms') && digests.length === 0) {
-        // A default here would silently leave out a platform the matrix built: the half image users ship by accident.
-        throw new errors/* InputError */.d('platforms', '', 'in merge mode, the list of platforms every matrix leg built (or explicit digests)');
-    }
-    const platformsRaw = raw.get('platforms');
-    const items = parseList(platformsRaw, { comma: true });
-    if (items.length === 0)
-        throw new errors/* InputError */.d('platforms', platformsRaw, 'at least one platform, e.g. linux/amd64,linux/arm64');
-    const platforms = parsePlatforms(items);
-    if (digests.length > 0)
-        parseDigestRefs(digests, images[0]);
-    if (load && platforms.length > 1) {
-        throw new errors/* InputError */.d('platforms', platforms.map((p) => p.id).join(','), 'one platform when load is true (the local image store holds one platform per tag)');
-    }
-    return { platforms, digests };
-}
-/** The context and Dockerfile must exist before a builder is started for them (a merge builds nothing). */
-function readBuildSource(raw, mode, cwd) {
-    const context = raw.get('context');
-    const file = raw.get('file');
-    const remoteContext = /^(https?:\/\/|git@|github\.com\/)|\.git(#.*)?$/.test(context);
-    if (mode !== 'merge' && !remoteContext) {
-        const dir = external_node_path_default().resolve(cwd, context);
-        if (!(0,external_node_fs_.existsSync)(dir) || !(0,external_node_fs_.statSync)(dir).isDirectory())
-            throw new errors/* InputError */.d('context', context, 'an existing directory (relative to the workspace) or a git URL');
-        const dockerfile = external_node_path_default().resolve(cwd, file || external_node_path_default().join(context, 'Dockerfile'));
-        if (file !== '-' && !(0,external_node_fs_.existsSync)(dockerfile))
-            throw new errors/* InputError */.d('file', file || external_node_path_default().join(context, 'Dockerfile'), 'an existing Dockerfile');
-    }
-    return { context, file };
-}
-const SECRET_ID = /^[A-Za-z0-9_.-]+$/;
-/** `secrets`, `secret-envs` and `secret-files`, each split into its id and what it names. */
-function readSecrets(raw, cwd) {
-    const secrets = secretItems(raw.exact('secrets')).map((item, index) => {
-        const eq = item.indexOf('=');
-        const id = eq > 0 ? item.slice(0, eq).trim() : '';
-        // Never echo the item: without a valid id, any of it may be the secret itself.
-        if (!SECRET_ID.test(id))
-            throw new errors/* InputError */.d('secrets', `item ${index + 1} (value not shown)`, 'lines of id=value, the id made of letters, digits, _ . -');
-        return { id, value: item.slice(eq + 1) };
-    });
-    const secretEnvs = raw.list('secret-envs', true).map((item) => {
-        const [id, env] = idPair('secret-envs', item);
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env))
-            throw new errors/* InputError */.d('secret-envs', item, 'id=ENV_NAME, the name made of letters, digits and _');
-        return { id, env };
-    });
-    const secretFiles = raw.list('secret-files').map((item) => {
-        const [id, file] = idPair('secret-files', item);
-        if (!(0,external_node_fs_.existsSync)(external_node_path_default().resolve(cwd, file)))
-            throw new errors/* InputError */.d('secret-files', item, 'id=path of an existing file (relative to the workspace)');
-        return { id, path: file };
-    });
-    return { secrets, secretEnvs, secretFiles };
-}
-/** `id=rest` of secret-envs and secret-files (they name a variable or a file, never a value, so the item may be shown). */
-function idPair(input, item) {
-    const eq = item.indexOf('=');
-    const id = eq > 0 ? item.slice(0, eq).trim() : '';
-    const rest = eq > 0 ? item.slice(eq + 1).trim() : '';
-    if (!SECRET_ID.test(id) || rest === '')
-        throw new errors/* InputError */.d(input, item, 'id=value pairs, the id made of letters, digits, _ . -');
-    return [id, rest];
-}
-/**
- * The `secrets` items as build-push-action reads them: one a line, commas belonging to the value
- * (`tok=user=alice,password=s3cret` is one secret). An item that starts with a double quote runs
- * to the closing quote at the end of a line, so it may span lines (a PEM key); `""` inside it is
- * one quote. Values are kept exactly; blank lines are dropped.
- */
-function secretItems(text) {
-    const lines = text.split(/\r?\n/);
-    const items = [];
-    for (let i = 0; i < lines.length; i++) {
-        const line = lines[i];
-        if (line.trim() === '')
-            continue;
-        if (!line.trimStart().startsWith('"')) {
-            items.push(line);
-            continue;
-        }
-        // A quoted item: gather lines until one ends with a quote that is not half of a `""`.
-        const start = i;
-        let quoted = line.trimStart().slice(1);
-        while (!closesQuote(quoted) && i + 1 < lines.length)
-            quoted += `\n${lines[++i]}`;
-        if (!closesQuote(quoted))
-            throw new errors/* InputError */.d('secrets', `item ${items.length + 1} (value not shown)`, `a closing " at the end of a line for the quoted item that starts on line ${start + 1}`);
-        items.push(quoted.trimEnd().slice(0, -1).replace(/""/g, '"'));
-    }
-    return items;
-}
-/** Whether a quoted item's text (after its opening quote) ends with its closing quote. */
-function closesQuote(text) {
-    const trailing = /"+$/.exec(text.trimEnd())?.[0].length ?? 0;
-    return trailing % 2 === 1;
-}
-function readCache(raw, push) {
-    const setting = raw.get('cache');
-    const cache = setting === 'auto' ? push : bool(setting, 'cache', 'true, false or auto');
-    const cacheTag = raw.get('cache-tag');
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/.test(cacheTag))
-        throw new errors/* InputError */.d('cache-tag', cacheTag, 'a tag name of letters, digits, _ . - (at most 101 characters)');
-    return { cache, cacheTag, cacheFrom: raw.list('cache-from'), cacheTo: raw.list('cache-to') };
-}
-function readLimits(raw) {
-    return {
-        retries: integer(raw.get('retries'), 'retries', 0, 10),
-        stallTimeoutMs: integer(raw.get('stall-timeout'), 'stall-timeout', 0, 24 * 3600) * 1000
-    };
-}
-// The YAML 1.2 core schema's booleans, as @actions/core's getBooleanInput accepts them: a typo fails.
-function bool(value, input, accepted = 'true or false') {
-    if (['true', 'True', 'TRUE'].includes(value))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(value))
-        return false;
-    throw new errors/* InputError */.d(input, value, accepted);
-}
-function oneOf(value, input, accepted) {
-    if (accepted.includes(value))
-        return value;
-    throw new errors/* InputError */.d(input, value, `one of ${accepted.join(', ')}`);
-}
-function qemuMode(value) {
-    if (['true', 'True', 'TRUE'].includes(value))
-        return 'auto';
-    if (['false', 'False', 'FALSE'].includes(value))
-        return 'false';
-    return oneOf(value, 'qemu', ['auto', 'binfmt-image', 'host', 'false']);
-}
-function runId(value) {
-    if (value !== '' && !/^[A-Za-z0-9_.-]{1,40}$/.test(value))
-        throw new errors/* InputError */.d('run-id', value, 'letters, digits, _ . - (at most 40)');
-    return value;
-}
-function integer(value, input, min, max) {
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
-        throw new errors/* InputError */.d(input, value, `a whole number from ${min} to ${max}`);
-    return Number(value);
-}
-
-;// CONCATENATED MODULE: ./src/ports.ts
-/** Collects secrets and masks them in any text before it is printed, whatever prints it. */
-class Masker {
-    secrets = new Set();
-    add(value) {
-        if (!value)
-            return;
-        for (const part of [value, ...value.split(/\r?\n/)]) {
-            // Masking one or two characters would shred the whole log and hide nothing worth hiding.
-            if (part.trim().length >= 3)
-                this.secrets.add(part.trim());
-        }
-    }
-    mask(text) {
-        let out = text;
-        for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
-            out = out.split(secret).join('***');
-        }
-        return out;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/cli/io.ts
-
-
-const COLOURS = {
-    bold: '\u001b[1m',
-    dim: '\u001b[2m',
-    red: '\u001b[31m',
-    green: '\u001b[32m',
-    yellow: '\u001b[33m',
-    reset: '\u001b[0m'
-};
-function cliEdges(options) {
-    const { flags, out, isTTY } = options;
-    const now = options.now ?? Date.now;
-    const masker = new Masker();
-    const outputs = new Map();
-    const state = new Map();
-    const paint = (colour, text) => isTTY ? `${COLOURS[colour]}${text}${COLOURS.reset}` : text;
-    const write = (text) => {
-        out.write(`${masker.mask(text)}\n`);
-    };
-    // Lines are stamped with the seconds since their phase began (or since the run began, between phases).
-    const phaseStarts = [now()];
-    const stamp = () => paint('dim', `[${seconds(now() - phaseStarts[phaseStarts.length - 1]).padStart(6)}s]`);
-    const lines = (message, decorate = (l) => l) => {
-        for (const line of message.split(/\r?\n/))
-            write(`${stamp()} ${decorate(line)}`);
-    };
-    const log = {
-        info: (message) => lines(message),
-        warning: (message) => lines(message, (line) => paint('yellow', `warning: ${line}`)),
-        debug: (message) => {
-            if (options.verbose)
-                lines(message, (line) => paint('dim', `debug: ${line}`));
-        },
-        group: async (name, fn) => {
-            write(paint('bold', `▶ ${name}`));
-            const start = now();
-            phaseStarts.push(start);
-            try {
-                const value = await fn();
-                phaseStarts.pop();
-                write(`${paint('green', '✔')} ${paint('bold', name)} (${seconds(now() - start)} s)`);
-                return value;
-            }
-            catch (error) {
-                phaseStarts.pop();
-                write(`${paint('red', '✖')} ${paint('bold', name)} failed after ${seconds(now() - start)} s`);
-                throw error;
-            }
-        },
-        setSecret: (value) => masker.add(value)
-    };
-    return {
-        log,
-        masker,
-        outputs,
-        print: (text) => write(text),
-        input: (name) => flags.get(name) ?? '',
-        setOutput: (name, value) => {
-            outputs.set(name, value);
-        },
-        saveState: (name, value) => {
-            state.set(name, value);
-            if (options.stateFile)
-                (0,external_node_fs_.writeFileSync)(options.stateFile, `${JSON.stringify(Object.fromEntries(state), null, 2)}\n`, { mode: 0o600 });
-        },
-        getState: (name) => state.get(name) ?? readStateFile(options.stateFile)[name] ?? '',
-        // The job summary has no place on a terminal: the command line prints its own result table.
-        summary: async () => undefined
-    };
-}
-function readStateFile(file) {
-    if (!file || !(0,external_node_fs_.existsSync)(file))
-        return {};
-    try {
-        const parsed = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
-        return parsed && typeof parsed === 'object' ? parsed : {};
-    }
-    catch {
-        return {};
-    }
-}
-function seconds(ms) {
-    return (Math.max(0, ms) / 1000).toFixed(1);
-}
-/**
- * The result a person reads last: each platform's digest, the index digest and every tag pushed,
- * from the pipeline's outputs (the same values the action sets).
- */
-function resultTable(outputs) {
-    const digest = outputs.get('digest') ?? '';
-    const tags = (outputs.get('tags') ?? '').split('\n').filter(Boolean);
-    let platforms = {};
-    try {
-        platforms = JSON.parse(outputs.get('platform-digests') || '{}');
-    }
-    catch {
-        platforms = {};
-    }
-    const rows = Object.entries(platforms).map(([platform, d]) => [platform, d]);
-    rows.push(['index', digest || '(nothing pushed)']);
-    tags.forEach((tag, i) => rows.push([i === 0 ? 'tags' : '', tag]));
-    if (tags.length === 0)
-        rows.push(['tags', '(none)']);
-    const version = outputs.get('version');
-    if (version)
-        rows.push(['version', version]);
-    const width = Math.max(...rows.map(([left]) => left.length));
-    return ['Result', ...rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`)].join('\n');
-}
-/**
- * Outputs as `name=value` lines, a multi-line value as `name<<DELIMITER … DELIMITER`: the format of
- * the runner's $GITHUB_OUTPUT file, so scripts can read them the same way.
- */
-function formatOutputs(outputs) {
-    const lines = [];
-    for (const [name, value] of outputs) {
-        if (!value.includes('\n')) {
-            lines.push(`${name}=${value}`);
-            continue;
-        }
-        let delimiter = 'EOF';
-        while (value.split('\n').includes(delimiter))
-            delimiter += '_';
-        lines.push(`${name}<<${delimiter}`, value, delimiter);
-    }
-    return lines.join('\n');
-}
-
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(5217);
-// EXTERNAL MODULE: ./src/tools/exec.ts
-var exec = __nccwpck_require__(335);
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
-;// CONCATENATED MODULE: ./src/inputs/context.ts
-
-
-
-
-
-
-/*
- * Where the build runs, read once into a plain Context value: from the GitHub Actions environment and
- * event payload (no API calls), or from a local git checkout for builds outside GitHub.
- */
-const execFileAsync = (0,external_node_util_.promisify)(external_node_child_process_.execFile);
-/** `SOURCE_DATE_EPOCH` (whole seconds since 1970, https://reproducible-builds.org/specs/source-date-epoch/). */
-function parseSourceDateEpoch(value) {
-    if (value === undefined || value.trim() === '')
-        return undefined;
-    if (!/^\d+$/.test(value.trim()))
-        throw new errors/* InputError */.d('SOURCE_DATE_EPOCH', value, 'a whole number of seconds since 1970-01-01T00:00:00Z');
-    return new Date(Number(value.trim()) * 1000);
-}
-function readPayload(file) {
-    if (!file)
-        return {};
-    try {
-        const parsed = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
-        return parsed !== null && typeof parsed === 'object' ? parsed : {};
-    }
-    catch (err) {
-        throw new Error(`cannot read the event payload GITHUB_EVENT_PATH=${file}: ${err.message}`);
-    }
-}
-function str(value) {
-    return typeof value === 'string' && value !== '' ? value : undefined;
-}
-function date(value) {
-    const text = str(value);
-    if (!text)
-        return undefined;
-    const parsed = new Date(text);
-    return Number.isNaN(parsed.getTime()) ? undefined : parsed;
-}
-/** `NOASSERTION` and `other` are GitHub's "unknown licence", not an SPDX id worth a label. */
-function spdx(value) {
-    const id = str(value);
-    return id && !/^(NOASSERTION|other)$/i.test(id) ? id : undefined;
-}
-/**
- * The context of a GitHub Actions run: GITHUB_EVENT_NAME, GITHUB_REF, GITHUB_SHA, GITHUB_REPOSITORY,
- * GITHUB_SERVER_URL, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT, SOURCE_DATE_EPOCH and the payload at
- * GITHUB_EVENT_PATH. For pull requests the ref is `refs/pull/<n>/merge` (pull_request_target runs on
- * the base branch's ref, which must not give the base branch's tags) and the sha the head commit's.
- * The commit date comes from the push payload, else from the checkout in GITHUB_WORKSPACE when it has
- * the commit (for a pull request whose head is not fetched: the merge commit GITHUB_SHA).
- */
-function contextFromGitHub(env) {
-    const payload = readPayload(env.GITHUB_EVENT_PATH);
-    const eventName = env.GITHUB_EVENT_NAME ?? '';
-    const repository = payload.repository ?? {};
-    const fullName = str(env.GITHUB_REPOSITORY) ?? str(repository.full_name) ?? '';
-    const server = (str(env.GITHUB_SERVER_URL) ?? 'https://github.com').replace(/\/+$/, '');
-    const repo = {
-        fullName,
-        htmlUrl: str(repository.html_url) ?? (fullName ? `${server}/${fullName}` : ''),
-        description: str(repository.description),
-        license: spdx(repository.license?.spdx_id),
-        defaultBranch: str(repository.default_branch)
-    };
-    let ref = env.GITHUB_REF ?? '';
-    let sha = env.GITHUB_SHA ?? '';
-    let pr;
-    const pull = payload.pull_request;
-    if (pull && typeof pull.number === 'number') {
-        pr = { number: pull.number, baseRef: str(pull.base?.ref) ?? '', headRef: str(pull.head?.ref) ?? '' };
-        if (!ref.startsWith('refs/pull/'))
-            ref = `refs/pull/${pull.number}/merge`;
-        sha = str(pull.head?.sha) ?? sha;
-    }
-    const release = payload.release;
-    if (ref === '' && str(release?.tag_name))
-        ref = `refs/tags/${release.tag_name}`;
-    const headCommit = payload.head_commit;
-    let commitDate = headCommit && (!sha || headCommit.id === sha || !headCommit.id) ? date(headCommit.timestamp) : undefined;
-    if (!commitDate && env.GITHUB_WORKSPACE) {
-        // A pull request's checkout is the merge commit, often without the head's history: its date
-        // still agrees across matrix legs, which is what `created` needs.
-        for (const candidate of new Set([sha, env.GITHUB_SHA ?? ''])) {
-            commitDate ??= candidate ? gitCommitDateSync(env.GITHUB_WORKSPACE, candidate) : undefined;
-        }
-    }
-    return {
-        eventName,
-        ref,
-        sha,
-        repo,
-        pr,
-        commitDate,
-        sourceDateEpoch: parseSourceDateEpoch(env.SOURCE_DATE_EPOCH),
-        runId: env.GITHUB_RUN_ID ?? '',
-        runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1'
-    };
-}
-/** The commit's date from a checkout, or undefined when git or the commit is not there (shallow clones). */
-function gitCommitDateSync(dir, sha) {
-    try {
-        const out = (0,external_node_child_process_.execFileSync)('git', ['-C', dir, 'log', '-1', '--format=%cI', sha, '--'], {
-            encoding: 'utf8',
-            stdio: ['ignore', 'pipe', 'ignore']
-        });
-        return date(out.trim());
-    }
-    catch {
-        return undefined;
-    }
-}
-async function git(dir, args) {
-    const { stdout } = await execFileAsync('git', ['-C', dir, ...args], {
-        encoding: 'utf8',
-        maxBuffer: 16 * 1024 * 1024
-    });
-    return stdout.trim();
-}
-async function gitMaybe(dir, args) {
-    try {
-        const out = await git(dir, args);
-        return out === '' ? undefined : out;
-    }
-    catch {
-        return undefined;
-    }
-}
-/**
- * A remote's web address: `git@host:o/r.git`, `ssh://git@host:22/o/r.git` and
- * `https://user:token@host/o/r.git` all give `https://host/o/r` (credentials are never kept).
- * Undefined for local paths and unknown forms.
- */
-function remoteToHttps(url) {
-    const trimmed = url.trim();
-    let host;
-    let repoPath;
-    const scp = /^(?:[^@/]+@)?([^:/]+):(?!\/)(.+)$/.exec(trimmed);
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
-        let parsed;
-        try {
-            parsed = new URL(trimmed);
-        }
-        catch {
-            return undefined;
-        }
-        if (parsed.protocol === 'file:')
-            return undefined;
-        const web = parsed.protocol === 'http:' || parsed.protocol === 'https:';
-        host = web ? parsed.host : parsed.hostname;
-        repoPath = parsed.pathname;
-    }
-    else if (scp) {
-        host = scp[1];
-        repoPath = scp[2];
-    }
-    else {
-        return undefined;
-    }
-    repoPath = repoPath
-        .replace(/^\/+/, '')
-        .replace(/\/+$/, '')
-        .replace(/\.git$/, '');
-    if (!host || !repoPath)
-        return undefined;
-    return `https://${host.toLowerCase()}/${repoPath}`;
-}
-/** Picks the tag a tag push would have built: the highest semver tag, else the first by name. */
-function pickTag(tags) {
-    const versions = tags.filter((t) => semver_default().valid(t) !== null).sort((a, b) => semver_default().rcompare(a, b));
-    return versions[0] ?? [...tags].sort()[0];
-}
-/**
- * The context of a local checkout, for builds outside GitHub, shaped like the matching GitHub event:
- * - on a branch: `refs/heads/<branch>` (as a push to that branch);
- * - detached at a tagged commit (`git checkout v1.2.3`): `refs/tags/<tag>` (as the tag push),
- *   the highest semver tag when several point there;
- * - detached elsewhere: the branch whose tip is HEAD (local, then origin/*), else no ref (sha tag only).
- * GITHUB_REF in `env` overrides the ref for CI systems that check out detached commits.
- * Repository name and web address from `remote.origin.url`; default branch from
- * `refs/remotes/origin/HEAD`, else `main`. Throws when `dir` is not a git work tree.
- */
-async function contextFromGit(dir, env = {}) {
-    let sha;
-    try {
-        sha = await git(dir, ['rev-parse', '--verify', 'HEAD^{commit}']);
-    }
-    catch (err) {
-        throw new Error(`${dir} is not a git checkout with a commit (git rev-parse HEAD failed: ${err.message.split('\n')[0]})`);
-    }
-    let ref = str(env.GITHUB_REF) ?? '';
-    if (!ref) {
-        const branch = await gitMaybe(dir, ['symbolic-ref', '--quiet', 'HEAD']);
-        if (branch) {
-            ref = branch;
-        }
-        else {
-            const tags = (await gitMaybe(dir, ['tag', '--points-at', 'HEAD']))?.split('\n') ?? [];
-            const tag = pickTag(tags);
-            if (tag) {
-                ref = `refs/tags/${tag}`;
-            }
-            else {
-                const heads = (await gitMaybe(dir, [
-                    'for-each-ref',
-                    '--points-at',
-                    'HEAD',
-                    '--format=%(refname)',
-                    'refs/heads',
-                    'refs/remotes/origin'
-                ]))?.split('\n') ?? [];
-                const local = heads.find((h) => h.startsWith('refs/heads/'));
-                const remote = heads.find((h) => h.startsWith('refs/remotes/origin/') && h !== 'refs/remotes/origin/HEAD');
-                if (local)
-                    ref = local;
-                else if (remote)
-                    ref = `refs/heads/${remote.slice('refs/remotes/origin/'.length)}`;
-            }
-        }
-    }
-    const remoteUrl = await gitMaybe(dir, ['config', '--get', 'remote.origin.url']);
-    const htmlUrl = remoteUrl ? remoteToHttps(remoteUrl) : undefined;
-    const fullName = htmlUrl ? new URL(htmlUrl).pathname.replace(/^\//, '') : external_node_path_default().basename(external_node_path_default().resolve(dir));
-    const originHead = await gitMaybe(dir, ['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD']);
-    const defaultBranch = originHead ? originHead.replace(/^refs\/remotes\/origin\//, '') : 'main';
-    const commitDate = date(await gitMaybe(dir, ['log', '-1', '--format=%cI', 'HEAD']));
-    return {
-        eventName: 'git',
-        ref,
-        sha,
-        repo: { fullName, htmlUrl: htmlUrl ?? '', defaultBranch },
-        commitDate,
-        sourceDateEpoch: parseSourceDateEpoch(env.SOURCE_DATE_EPOCH),
-        runId: env.GITHUB_RUN_ID ?? `local-${Date.now().toString(36)}`,
-        runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1'
-    };
+    return match[1] ?? match[0];
 }
 
 ;// CONCATENATED MODULE: ./src/plan/labels.ts
@@ -7649,6 +6948,9 @@ function buildArgv(spec) {
         case 'push-by-digest':
             // Pushed by digest only: no tag moves until the whole index is in the registry.
             argv.push('--output', `type=image,name=${spec.output.image},push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true`);
+            // Named on its own exporter: --tag would name the pushed image too, which a by-digest push refuses.
+            if (spec.output.load)
+                argv.push('--output', spec.output.load.length > 0 ? `type=docker,"name=${spec.output.load.join(',')}"` : 'type=docker');
             break;
         case 'load':
             for (const tag of spec.output.tags)
@@ -7677,7 +6979,100 @@ function createBuilderArgv(spec) {
     return argv;
 }
 
+;// CONCATENATED MODULE: ./src/plan/matrix.ts
+
+
+/*
+ * The hand-off between matrix legs and the merge job goes through the registry itself: each leg
+ * tags its by-digest push with a name made of the commit, the run and the platform, so the merge
+ * finds every leg from the image name alone, and two runs (of one commit or of two) never mix.
+ */
+function platformSlug(platforms) {
+    return platforms.map((p) => p.id.replace(/\//g, '-')).join('_');
+}
+/** `leg-<sha7>-<run>-<platform>`: where a leg leaves its result for the merge. */
+function legTag(context, runId, platforms) {
+    return safeTag(`leg-${context.sha.slice(0, 7)}-${runId}-${platformSlug(platforms)}`);
+}
+/** Explicit `digests` (image@sha256:… or a bare sha256:…, which means the first image). */
+function parseDigestRefs(items, image) {
+    return items.map((item) => {
+        if (/^sha256:[0-9a-f]{64}$/.test(item))
+            return `${image}@${item}`;
+        if (/^[^@\s]+@sha256:[0-9a-f]{64}$/.test(item))
+            return item;
+        throw new errors/* InputError */.d('digests', item, 'image@sha256:<64 hex> or sha256:<64 hex> references, one a line');
+    });
+}
+/**
+ * Which cache tags a build reads and writes. The default branch and releases write `<tag>`;
+ * another branch or a pull request writes its own `<tag>-<branch>` and reads the default
+ * branch's as a fallback, so it never evicts it. A matrix leg adds its platform, so legs never
+ * overwrite each other's cache.
+ */
+function cacheScope(context, tag, leg) {
+    const legPart = leg ? `-${platformSlug(leg)}` : '';
+    const base = safeTag(`${tag}${legPart}`);
+    const branch = /^refs\/heads\/(.+)$/.exec(context.ref)?.[1];
+    const pr = /^refs\/pull\/(\d+)\//.exec(context.ref)?.[1];
+    const onDefault = branch !== undefined && branch === (context.repo.defaultBranch ?? 'main');
+    if (context.ref.startsWith('refs/tags/') || onDefault || (!branch && !pr))
+        return { write: base, readOnly: [] };
+    const scope = pr ? `pr-${pr}` : branch;
+    return { write: safeTag(`${base}-${scope}`), readOnly: [base] };
+}
+
+;// CONCATENATED MODULE: ./src/plan/steps.ts
+/** `--builder NAME` when a builder is in use; imagetools also works without one. */
+function builderFlag(builder) {
+    return builder ? ['--builder', builder] : [];
+}
+function bootstrapArgv(name) {
+    return ['inspect', '--bootstrap', '--builder', name];
+}
+function removeBuilderArgv(name) {
+    return ['rm', '--force', name];
+}
+/** The manifest or index a reference points at, exactly as the registry stores it. */
+function inspectRawArgv(builder, ref) {
+    return ['imagetools', 'inspect', ...builderFlag(builder), '--raw', ref];
+}
+/** The image config(s) of a reference: where a version label is when the index carries no annotation. */
+function inspectConfigArgv(builder, ref) {
+    return ['imagetools', 'inspect', ...builderFlag(builder), '--format', '{{json .Image}}', ref];
+}
+/** Points `refs` at `sources` (one copied as it is; several merged into one new index). */
+function imagetoolsCreateArgv(builder, refs, sources, annotations) {
+    const argv = ['imagetools', 'create', ...builderFlag(builder)];
+    for (const annotation of annotations)
+        argv.push('--annotation', annotation);
+    for (const ref of refs)
+        argv.push('--tag', ref);
+    return [...argv, ...sources];
+}
+/** The registry requests that move `put` refs, as the log shows them. */
+function getRequest(source) {
+    return `GET ${source}`;
+}
+function putRequest(ref, source) {
+    return `PUT ${ref} (the bytes of ${source})`;
+}
+/** The publish step less the refs whose tag is held back (a floating tag that would move backwards). */
+function withoutHeld(step, held) {
+    const keep = (ref) => !held.includes(ref.slice(ref.lastIndexOf(':') + 1));
+    return {
+        ...step,
+        put: step.put.filter(keep),
+        imagetools: { ...step.imagetools, refs: step.imagetools.refs.filter(keep) }
+    };
+}
+/** Every ref a publish step moves, in the order it moves them. */
+function publishedRefs(step) {
+    return [...step.put, ...step.imagetools.refs];
+}
+
 ;// CONCATENATED MODULE: ./src/plan/plan.ts
+
 
 
 
@@ -7692,46 +7087,52 @@ function makePlan(inputs, context, native, now, ids) {
     }
     const labels = computeLabels(context, tags.version, inputs.labels, now);
     const annotations = computeAnnotations(labels, inputs.annotations, inputs.platforms.length > 1 ? ['index', 'manifest'] : ['manifest']);
+    const builder = inputs.builder || (inputs.mode === 'merge' ? '' : inputs.driver === 'docker' ? 'default' : ids.builderName);
+    const common = {
+        mode: inputs.mode,
+        platforms: inputs.platforms,
+        tags,
+        labels,
+        annotations,
+        builder
+    };
+    const buildxStep = { kind: 'buildx', version: inputs.buildxVersion, mirror: inputs.buildxMirror };
+    if (inputs.mode === 'merge') {
+        return {
+            ...common,
+            emulated: [],
+            cache: { from: [], to: [], refs: [] },
+            steps: [buildxStep, mergeSources(inputs, context, ids, builder), publishStep(inputs, tags, builder, annotations)]
+        };
+    }
     const leg = inputs.mode === 'platform' ? inputs.platforms : undefined;
     const scope = cacheScope(context, inputs.cacheTag, leg);
-    const cache = inputs.mode === 'merge'
-        ? { from: [], to: [], refs: [] }
-        : planCache({
-            enabled: inputs.cache,
-            image: inputs.images[0],
-            tag: scope.write,
-            readOnlyTags: scope.readOnly,
-            cacheFrom: inputs.cacheFrom,
-            cacheTo: inputs.cacheTo
-        });
-    const legs = inputs.mode === 'platform'
-        ? [{ platforms: inputs.platforms, tag: legTag(context, ids.runId, inputs.platforms) }]
-        : inputs.mode === 'merge'
-            ? inputs.platforms.map((p) => ({ platforms: [p], tag: legTag(context, ids.runId, [p]) }))
-            : [];
+    const cache = planCache({
+        enabled: inputs.cache,
+        image: inputs.images[0],
+        tag: scope.write,
+        readOnlyTags: scope.readOnly,
+        cacheFrom: inputs.cacheFrom,
+        cacheTo: inputs.cacheTo
+    });
+    const emulated = inputs.platforms.filter((p) => !runsNatively(p, native));
     const output = inputs.push
-        ? { kind: 'push-by-digest', image: inputs.images[0] }
+        ? { kind: 'push-by-digest', image: inputs.images[0], ...(inputs.load ? { load: tags.refs } : {}) }
         : inputs.load
             ? { kind: 'load', tags: tags.refs }
             : { kind: 'none' };
-    const create = inputs.builder || inputs.mode === 'merge'
-        ? undefined
-        : inputs.driver === 'docker'
-            ? undefined
-            : createBuilderArgv({
-                name: ids.builderName,
-                driver: inputs.driver,
-                endpoint: inputs.endpoint,
-                buildkitImage: inputs.buildkitImage,
-                driverOpts: inputs.driverOpts,
-                buildkitdConfig: ids.inlineBuildkitdConfig ?? inputs.buildkitdConfig,
-                buildkitdFlags: inputs.buildkitdFlags
-            });
-    const builderName = inputs.builder || (inputs.mode === 'merge' ? '' : inputs.driver === 'docker' ? 'default' : ids.builderName);
-    const build = inputs.mode === 'merge'
-        ? []
-        : buildArgv({
-            builder: builderName,
+    const steps = [];
+    // A remote BuildKit runs its builds on its own kernel: the host's handlers are not its concern
+    // unless `qemu` names a method explicitly.
+    const remote = !inputs.builder && inputs.driver === 'remote';
+    if (emulated.length > 0 && inputs.qemu !== 'false' && !(remote && inputs.qemu === 'auto')) {
+        steps.push({ kind: 'qemu', mode: inputs.qemu, image: inputs.qemuImage, platforms: emulated });
+    }
+    steps.push(buildxStep, builderStep(inputs, ids, builder));
+    steps.push({
+        kind: 'build',
+        argv: buildArgv({
+            builder,
             platforms: inputs.platforms.map((p) => p.id),
             context: inputs.context,
             file: inputs.file,
@@ -7755,18 +7156,80 @@ function makePlan(inputs, context, native, now, ids) {
             cacheTo: cache.to,
             output,
             metadataFile: ids.metadataFile
-        });
-    return {
+        }),
+        metadataFile: ids.metadataFile,
         platforms: inputs.platforms,
-        emulated: inputs.mode === 'merge' ? [] : inputs.platforms.filter((p) => !runsNatively(p, native)),
-        tags,
-        labels,
-        annotations,
-        cache,
-        builder: { name: builderName, create },
-        build,
-        output,
-        legs
+        pushTo: output.kind === 'push-by-digest' ? output.image : undefined
+    });
+    if (inputs.push) {
+        steps.push(inputs.mode === 'platform'
+            ? handOffStep(inputs.images[0], legTag(context, ids.runId, inputs.platforms), builder)
+            : publishStep(inputs, tags, builder, []));
+    }
+    return { ...common, emulated, cache, steps };
+}
+/** The builder this run creates (unless one is given or the docker driver's own is used), then bootstraps. */
+function builderStep(inputs, ids, name) {
+    if (inputs.builder || inputs.driver === 'docker')
+        return { kind: 'builder', name, bootstrap: bootstrapArgv(name) };
+    const create = createBuilderArgv({
+        name,
+        driver: inputs.driver,
+        endpoint: inputs.endpoint,
+        buildkitImage: inputs.buildkitImage,
+        driverOpts: inputs.driverOpts,
+        buildkitdConfig: ids.inlineBuildkitdConfig ?? inputs.buildkitdConfig,
+        buildkitdFlags: inputs.buildkitdFlags
+    });
+    return { kind: 'builder', name, create, bootstrap: bootstrapArgv(name), remove: removeBuilderArgv(name) };
+}
+/** merge: the legs this run's matrix left (one hand-off tag per platform), or the explicit digests. */
+function mergeSources(inputs, context, ids, builder) {
+    const image = inputs.images[0];
+    if (inputs.digests.length > 0) {
+        const refs = parseDigestRefs(inputs.digests, image);
+        return { kind: 'check-digests', builder, platforms: inputs.platforms, refs };
+    }
+    return {
+        kind: 'find-legs',
+        builder,
+        legs: inputs.platforms.map((platform) => ({ platform, ref: `${image}:${legTag(context, ids.runId, [platform])}` }))
+    };
+}
+/**
+ * The tags of a one-step build or a merge. A build has one source in the first image's
+ * repository: each tag there is a PUT of its bytes, the other images' tags an imagetools copy. A
+ * merge makes a new index, with the index annotations the legs' indexes carried.
+ */
+function publishStep(inputs, tags, builder, annotations) {
+    const image = inputs.images[0];
+    const merge = inputs.mode === 'merge';
+    const direct = merge ? [] : tags.refs.filter((ref) => ref.startsWith(`${image}:`));
+    return {
+        kind: 'publish',
+        builder,
+        image,
+        source: merge ? (inputs.digests.length > 0 ? 'digests' : 'legs') : 'build',
+        put: direct,
+        imagetools: {
+            refs: tags.refs.filter((ref) => !direct.includes(ref)),
+            annotations: merge ? annotations.filter((a) => a.startsWith('index:')) : []
+        },
+        floating: tags.floating.map((tag) => ({ tag, ref: `${image}:${tag}` })),
+        handOff: false
+    };
+}
+/** A matrix leg tags its push with the hand-off tag only, where the merge will look for it. */
+function handOffStep(image, tag, builder) {
+    return {
+        kind: 'publish',
+        builder,
+        image,
+        source: 'build',
+        put: [`${image}:${tag}`],
+        imagetools: { refs: [], annotations: [] },
+        floating: [],
+        handOff: true
     };
 }
 /** buildx `--secret` specs: `secrets` by the private file each value was written to, the others as given. */
@@ -7778,48 +7241,11 @@ function secretSpecs(inputs, paths) {
     ];
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/secrets.ts
-
-
-/**
- * Hides every secret value from everything the process prints, before anything is printed:
- * the `secrets` values, the variables `secret-envs` name and the contents of `secret-files`
- * (a RUN step can print any of them). Our own log goes through the Masker; the runner's mask
- * covers the rest.
- */
-async function maskSecrets(inputs, sources, masker, log) {
-    for (const { value } of inputs.secrets)
-        hide(value, masker, log);
-    for (const { env } of inputs.secretEnvs)
-        hide(sources.env[env] ?? '', masker, log);
-    for (const file of inputs.secretFiles)
-        hide(await (0,promises_.readFile)(external_node_path_default().resolve(sources.cwd, file.path), 'utf8'), masker, log);
-}
-/** Writes each `secrets` value to a private file in `dir` (0600) and returns id → path, for `--secret id=…,src=…`. */
-async function writeSecrets(inputs, dir) {
-    const paths = {};
-    for (const { id, value } of inputs.secrets) {
-        const file = external_node_path_default().join(dir, `secret-${id}`);
-        await (0,promises_.writeFile)(file, value, { mode: 0o600 });
-        paths[id] = file;
-    }
-    return paths;
-}
-/**
- * The runner masks line by line, so a multi-line secret (a key) is registered a line at a time,
- * as is the whole value; lines shorter than 3 characters are left alone (masking `}` or a blank
- * would shred the log and hide nothing).
- */
-function hide(value, masker, log) {
-    masker.add(value);
-    const parts = new Set([value, ...value.split(/\r?\n/)].map((part) => part.trim()));
-    for (const part of parts)
-        if (part.length >= 3)
-            log.setSecret(part);
-}
-
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./src/tools/retry.ts
-var retry = __nccwpck_require__(2482);
+var retry = __nccwpck_require__(2765);
 ;// CONCATENATED MODULE: ./src/tools/qemu.ts
 
 
@@ -8085,7 +7511,59 @@ function ids(platforms) {
 }
 
 // EXTERNAL MODULE: ./src/tools/buildx/find.ts
-var find = __nccwpck_require__(78);
+var find = __nccwpck_require__(7709);
+;// CONCATENATED MODULE: ./src/tools/buildx/handle.ts
+/** Runs `buildx <args>` through the process seam, in the workspace. */
+function runBuildx(bx, args, options = {}) {
+    return bx.run(bx.bin.command, [...bx.bin.prefix, ...args], { cwd: bx.cwd, ...options });
+}
+
+;// CONCATENATED MODULE: ./src/tools/buildx/builder.ts
+
+
+
+/** Creates (already done by the caller's argv) and bootstraps a builder, returning what it offers. */
+async function createBuilder(bx, createArgv, name) {
+    await (0,retry/* withRetry */.bD)(() => runBuildx(bx, createArgv, { quiet: true }), {
+        retries: bx.retries,
+        what: `creating builder ${name}`,
+        log: bx.log
+    });
+}
+async function bootstrapBuilder(bx, name) {
+    const out = await (0,retry/* withRetry */.bD)(() => runBuildx(bx, bootstrapArgv(name), { quiet: true }), {
+        retries: bx.retries,
+        what: `starting builder ${name}`,
+        log: bx.log
+    });
+    return parseInspect(out.stdout, name);
+}
+/** Reads `buildx inspect` text: the driver, the platforms the nodes offer, the BuildKit version. */
+function parseInspect(text, name) {
+    const field = (label) => text
+        .split('\n')
+        .filter((line) => line.trimStart().startsWith(`${label}:`))
+        .map((line) => line.slice(line.indexOf(':') + 1).trim());
+    const platforms = field('Platforms')
+        .flatMap((line) => line.split(','))
+        .map((p) => p.replace(/\*$/, '').trim())
+        .filter(Boolean);
+    return {
+        name,
+        driver: field('Driver')[0] ?? 'unknown',
+        platforms: [...new Set(platforms)],
+        buildkitVersion: field('BuildKit version')[0] ?? field('Buildkit')[0] ?? 'unknown'
+    };
+}
+async function removeBuilder(bx, name) {
+    const result = await runBuildx(bx, removeBuilderArgv(name), { allowFailure: true, quiet: true });
+    if (result.code === 0)
+        return 'removed';
+    if (/not found|no builder|does not exist/i.test(result.stderr))
+        return 'absent';
+    throw new Error(`removing builder ${name} failed: ${result.stderr.trim()}`);
+}
+
 ;// CONCATENATED MODULE: ./src/tools/buildx/progress.ts
 /**
  * What a `buildx build --progress plain` is doing, from its lines, for the stall timer: a stall
@@ -8128,63 +7606,15 @@ class BuildProgress {
     }
 }
 
-;// CONCATENATED MODULE: ./src/tools/buildx/commands.ts
+;// CONCATENATED MODULE: ./src/tools/buildx/build.ts
 
 
 
 
-function call(bx, args, options = {}) {
-    return bx.run(bx.bin.command, [...bx.bin.prefix, ...args], { cwd: bx.cwd, ...options });
-}
-/** Creates (already done by the caller's argv) and bootstraps a builder, returning what it offers. */
-async function createBuilder(bx, createArgv, name) {
-    await (0,retry/* withRetry */.bD)(() => call(bx, createArgv, { quiet: true }), {
-        retries: bx.retries,
-        what: `creating builder ${name}`,
-        log: bx.log
-    });
-}
-async function bootstrapBuilder(bx, name) {
-    const out = await (0,retry/* withRetry */.bD)(() => call(bx, ['inspect', '--bootstrap', '--builder', name], { quiet: true }), {
-        retries: bx.retries,
-        what: `starting builder ${name}`,
-        log: bx.log
-    });
-    return parseInspect(out.stdout, name);
-}
-/** Reads `buildx inspect` text: the driver, the platforms the nodes offer, the BuildKit version. */
-function parseInspect(text, name) {
-    const field = (label) => text
-        .split('\n')
-        .filter((line) => line.trimStart().startsWith(`${label}:`))
-        .map((line) => line.slice(line.indexOf(':') + 1).trim());
-    const platforms = field('Platforms')
-        .flatMap((line) => line.split(','))
-        .map((p) => p.replace(/\*$/, '').trim())
-        .filter(Boolean);
-    return {
-        name,
-        driver: field('Driver')[0] ?? 'unknown',
-        platforms: [...new Set(platforms)],
-        buildkitVersion: field('BuildKit version')[0] ?? field('Buildkit')[0] ?? 'unknown'
-    };
-}
-async function removeBuilder(bx, name) {
-    const result = await call(bx, ['rm', '--force', name], { allowFailure: true, quiet: true });
-    if (result.code === 0)
-        return 'removed';
-    if (/not found|no builder|does not exist/i.test(result.stderr))
-        return 'absent';
-    throw new Error(`removing builder ${name} failed: ${result.stderr.trim()}`);
-}
 /** Runs one build; a stalled or transiently failed push is tried again (BuildKit's cache makes the rerun cheap). */
 async function build(bx, argv, metadataFile, stallMs) {
     // The stall timer watches the build's progress: a step working silently is not a stall.
-    const result = await (0,retry/* withRetry */.bD)(() => call(bx, argv, { stallMs: stallMs || undefined, watch: new BuildProgress().watch }), {
-        retries: bx.retries,
-        what: 'build and push',
-        log: bx.log
-    });
+    const result = await (0,retry/* withRetry */.bD)(() => runBuildx(bx, argv, { stallMs: stallMs || undefined, watch: new BuildProgress().watch }), { retries: bx.retries, what: 'build and push', log: bx.log });
     try {
         return {
             metadata: JSON.parse(await (0,promises_.readFile)(metadataFile, 'utf8')),
@@ -8218,14 +7648,291 @@ function cacheProblems(output) {
     }
     return problems;
 }
-/** `--builder NAME` when a builder is in use; imagetools also works without one. */
-function builderFlag(builder) {
-    return builder ? ['--builder', builder] : [];
+
+// EXTERNAL MODULE: ./src/tools/exec.ts + 1 modules
+var tools_exec = __nccwpck_require__(5902);
+;// CONCATENATED MODULE: ./src/tools/buildx/errors.ts
+function describeBuildFailure(output) {
+    const lines = output.split('\n').map((l) => l.trimEnd());
+    const final = [...lines].reverse().find((l) => /^ERROR: /.test(l));
+    // The step that failed the build: the one whose error the final line repeats. Others (a cache
+    // that could not be imported) are errors BuildKit went on after.
+    const steps = lines.flatMap((l, i) => (/^#\d+ ERROR: /.test(l) ? [i] : []));
+    const repeated = steps.find((i) => final?.includes(lines[i].replace(/^#\d+ ERROR: /, '')));
+    const errorAt = repeated ?? steps.at(-1) ?? -1;
+    if (errorAt < 0 && !final)
+        return undefined;
+    let platform;
+    let step;
+    let cause = final ? stripPrefixes(final.slice('ERROR: '.length)) : '';
+    if (errorAt >= 0) {
+        const id = /^#(\d+) /.exec(lines[errorAt])[1];
+        cause = lines[errorAt].slice(`#${id} ERROR: `.length);
+        const vertex = lines.find((l) => l.startsWith(`#${id} [`));
+        const m = vertex ? /^#\d+ \[(?:(\S+\/\S+) )?[^\]]*\] (.*)$/.exec(vertex) : null;
+        if (m) {
+            platform = m[1] && /^[a-z0-9]+\/[a-z0-9]+/.test(m[1]) ? m[1] : undefined;
+            step = m[2];
+        }
+    }
+    // The Dockerfile excerpt: `path:line` above a rule of dashes.
+    let file;
+    let line;
+    for (let i = 0; i + 1 < lines.length; i++) {
+        const loc = /^(\S+):(\d+)$/.exec(lines[i]);
+        if (loc && /^-{8,}$/.test(lines[i + 1])) {
+            file = loc[1];
+            line = Number(loc[2]);
+            break;
+        }
+    }
+    const exit = /did not complete successfully: exit code: (\d+)/.exec(cause);
+    const why = exit ? `exit code ${exit[1]}` : cause;
+    const where = file && line ? `${file}:${line}: ` : '';
+    const what = step ? `${step} failed: ${why}` : why;
+    return { headline: `${platform ? `${platform}: ` : ''}${where}${what}`, platform, file, line };
 }
+/** `failed to build: failed to solve: X` says X. */
+function stripPrefixes(text) {
+    return text.replace(/^(failed to (build|solve|compute cache key)[^:]*: )+/, '');
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/failure.ts
+
+
+
+
+const AUTH = /\b401\b|unauthorized|authentication required|invalid username\/password|incorrect username or password/i;
+const DENIED = /\b403\b|forbidden|denied: /i;
+/**
+ * One message a user can act on: what failed, where, why, and what to do. Bad input is already
+ * phrased; registry refusals and exhausted retries name the registry and the last error.
+ */
+function explainFailure(error, images) {
+    if (error instanceof errors/* InputError */.d)
+        return error.message;
+    const message = error instanceof Error ? error.message : String(error);
+    const exec = error instanceof BuildFailed ? error.exec : error instanceof tools_exec/* ExecError */.cI ? error : undefined;
+    const text = exec ? `${exec.result.stderr}\n${exec.result.stdout}` : message;
+    // The registry that answered is in the failing request's URL (it may be a base image's, not ours).
+    const registry = /https?:\/\/([^/\s]+)\/v2\//.exec(text)?.[1] ?? (images.length > 0 ? registryHost(images[0]) : 'the registry');
+    if (AUTH.test(text)) {
+        return `${registry} refused the credentials (401 Unauthorized). Log in to ${registry} before this step (docker/login-action on GitHub; docker login or a DOCKER_CONFIG holding credentials elsewhere).\n${lineMatching(text, AUTH)}`;
+    }
+    if (DENIED.test(text)) {
+        return `${registry} denied access (403): the credentials were accepted but may not push to ${images[0] ?? 'this repository'} (on GHCR, give the workflow packages: write).\n${lineMatching(text, DENIED)}`;
+    }
+    if (error instanceof BuildFailed)
+        return message;
+    if (error instanceof retry/* RetriesExhausted */.w1) {
+        const last = error.last instanceof Error ? error.last.message : String(error.last);
+        return `${error.what} against ${registry} failed ${error.attempts} times; last error: ${error.lastCause}. No tag was moved unless it points at a complete index.\n${last}`;
+    }
+    return message;
+}
+/** The line that says what went wrong, without the build's surrounding output. */
+function lineMatching(text, re) {
+    return (text.split('\n').find((line) => re.test(line)) ?? '').trim();
+}
+/**
+ * A `buildx build` that failed, with what its output says: the message's first line names the
+ * platform, the Dockerfile location and the cause; the command's own error follows.
+ */
+class BuildFailed extends Error {
+    exec;
+    described;
+    constructor(exec, described) {
+        super(`${described.headline}\n${exec.message}`);
+        this.exec = exec;
+        this.described = described;
+        this.name = 'BuildFailed';
+    }
+}
+/** What the run failed with: the message, and where in the Dockerfile when a build step failed there. */
+class Failure extends Error {
+    file;
+    line;
+    constructor(message, file, line) {
+        super(message);
+        this.file = file;
+        this.line = line;
+        this.name = 'Failure';
+    }
+}
+/** One `Failure` for any error a run ends with. */
+function failure(error, images) {
+    const where = error instanceof BuildFailed ? error.described : undefined;
+    return new Failure(explainFailure(error, images), where?.file, where?.line);
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/build.ts
+
+
+
+
+
+
+
+
+/** Registers the QEMU handlers the step names that the kernel does not have yet. */
+async function runQemu(session, step, retries) {
+    const result = await setupQemu({
+        mode: step.mode,
+        platforms: step.platforms,
+        native: nativePlatform(),
+        binfmtImage: step.image,
+        run: session.runner,
+        log: session.log,
+        retries
+    });
+    if (result.skipped)
+        session.log.info(`no QEMU set-up: ${result.skipped}`);
+}
+/** The installed buildx, or the asked-for release, verified and cached. */
+async function build_runBuildx(session, step, retries) {
+    // The installer (tool cache, Actions cache) is loaded only when a version is asked for: it is
+    // most of the bundle, and the action starts faster without it.
+    const found = step.version
+        ? await (await Promise.all(/* import() */[__nccwpck_require__.e(415), __nccwpck_require__.e(567)]).then(__nccwpck_require__.bind(__nccwpck_require__, 8567))).installBuildx({ version: step.version, base: step.mirror, run: session.runner, log: session.log, retries })
+        : await (0,find/* findBuildx */.a)(session.runner, session.env);
+    session.log.info(`buildx ${found.version} (${[found.command, ...found.prefix].join(' ')})`);
+    return found;
+}
+/** Creates the builder (calling `created` at once, for clean-up), bootstraps it, says what it offers. */
+async function runBuilder(bx, step, platforms, created) {
+    if (step.create) {
+        await createBuilder(bx, step.create, step.name);
+        created();
+    }
+    const info = await bootstrapBuilder(bx, step.name);
+    bx.log.info(`builder ${info.name}: driver ${info.driver}, BuildKit ${info.buildkitVersion}`);
+    bx.log.info(`platforms: ${info.platforms.join(', ') || '(none listed)'}`);
+    const missing = platforms.filter((p) => info.platforms.length > 0 && !info.platforms.includes(p));
+    if (missing.length > 0) {
+        bx.log.warning(`builder ${info.name} does not list ${missing.join(', ')}; the build may fail for them`);
+    }
+    return info;
+}
+/** The one build of every platform; a cache that could not be used is a warning, never a failure. */
+async function runBuild(bx, step, cacheRefs) {
+    const { metadata, output } = await build(bx, step.argv, step.metadataFile, bx.stallMs ?? 0).catch((error) => Promise.reject(buildFailed(error, step)));
+    for (const problem of cacheProblems(output)) {
+        const ref = problem.ref || cacheRefs.join(', ');
+        // The first run of a branch, a platform or a new image has no cache yet: that is no fault.
+        if (problem.direction === 'read' && /: not found$/.test(problem.error)) {
+            bx.log.info(`no cache yet at ${ref}`);
+            continue;
+        }
+        const verb = problem.direction === 'read' ? 'read' : 'written';
+        bx.log.warning(`the registry cache ${ref} could not be ${verb}; the build went on without it: ${problem.error}`);
+    }
+    const digest = String(metadata['containerimage.digest'] ?? '');
+    if (!step.pushTo)
+        return { metadata, digest };
+    if (!/^sha256:[0-9a-f]{64}$/.test(digest)) {
+        const keys = Object.keys(metadata).join(', ') || 'empty';
+        throw new Error(`the build finished but buildx reported no image digest in its metadata (${keys})`);
+    }
+    return { metadata, digest, source: `${step.pushTo}@${digest}` };
+}
+/** A failed build, described by its output; the platform named even when only one was built. */
+function buildFailed(error, step) {
+    if (!(error instanceof tools_exec/* ExecError */.cI))
+        return error;
+    const described = describeBuildFailure(`${error.result.stdout}\n${error.result.stderr}`);
+    if (!described)
+        return error;
+    const only = step.platforms.length === 1 ? step.platforms[0].id : undefined;
+    const platform = described.platform ?? only;
+    const headline = described.platform || !platform ? described.headline : `${platform}: ${described.headline}`;
+    return new BuildFailed(error, { ...described, platform, headline });
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/dry-run.ts
+
+
+/**
+ * The dry run: the plan's values, then each step's commands and requests in the order a real run
+ * would start them, shell-quoted so they can be pasted. Every line comes from the plan's own
+ * argv functions; nothing here builds a command of its own.
+ */
+function printPlan(plan, log) {
+    log.info(`mode: ${plan.mode}`);
+    const emulated = plan.emulated.map((p) => p.id).join(', ') || 'none';
+    log.info(`platforms: ${plan.platforms.map((p) => p.id).join(', ')} (emulated: ${emulated})`);
+    log.info(`version: ${plan.tags.version || '(none)'}`);
+    log.info(`tags:\n  ${dryRunTags(plan).join('\n  ') || '(none)'}`);
+    log.info(`cache: ${plan.cache.refs.join(', ') || 'off'}`);
+    for (const step of plan.steps)
+        for (const line of stepLines(step, plan.steps))
+            log.info(line);
+}
+/** What a step would run: `docker buildx …` commands, registry requests, or a sentence for the rest. */
+function stepLines(step, steps) {
+    const cli = (argv) => ['docker', 'buildx', ...argv].map(tools_exec/* quoteArg */.X1).join(' ');
+    switch (step.kind) {
+        case 'qemu':
+            return [`# QEMU (${step.mode}): register the missing handlers for ${step.platforms.map((p) => p.id).join(', ')}`];
+        case 'buildx':
+            return [
+                step.version ? `# buildx ${step.version}, verified against its release checksums` : '# the installed buildx'
+            ];
+        case 'builder':
+            return [
+                ...(step.create ? [cli(step.create)] : []),
+                cli(step.bootstrap),
+                ...(step.remove ? [`# clean-up, in the post step: ${cli(step.remove)}`] : [])
+            ];
+        case 'build':
+            return [cli(step.argv)];
+        case 'find-legs':
+            return step.legs.map((leg) => cli(inspectRawArgv(step.builder, leg.ref)));
+        case 'check-digests':
+            return step.refs.map((ref) => cli(inspectRawArgv(step.builder, ref)));
+        case 'publish': {
+            const sources = dry_run_mergeSources(steps) ?? [`${step.image}@<digest of the build>`];
+            const lines = step.floating.map((f) => cli(inspectRawArgv(step.builder, f.ref)));
+            if (step.source === 'build')
+                lines.unshift(`[request] ${getRequest(sources[0])}`);
+            lines.push(...step.put.map((ref) => `[request] ${putRequest(ref, sources[0])}`));
+            const { refs, annotations } = step.imagetools;
+            if (refs.length > 0)
+                lines.push(cli(imagetoolsCreateArgv(step.builder, refs, sources, annotations)));
+            // A new index is read back so that the outputs describe what the registry holds.
+            if (step.source !== 'build' && refs.length > 0)
+                lines.push(cli(inspectRawArgv(step.builder, refs[0])));
+            return lines;
+        }
+    }
+}
+/** The sources a merge would publish: the given digests, or each leg's digest once found. */
+function dry_run_mergeSources(steps) {
+    for (const step of steps) {
+        if (step.kind === 'check-digests')
+            return step.refs;
+        if (step.kind === 'find-legs') {
+            return step.legs.map((leg) => `${leg.ref.slice(0, leg.ref.lastIndexOf(':'))}@<digest of ${leg.ref}>`);
+        }
+    }
+    return undefined;
+}
+/** The refs a run would move: a leg moves only its hand-off tag, and outputs no tags. */
+function dryRunTags(plan) {
+    const publish = plan.steps.find((s) => s.kind === 'publish');
+    return publish ? publishedRefs(publish) : plan.tags.refs;
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/tools/buildx/imagetools.ts
+
+
+
+
 /** The manifest or index a reference points at, with its digest, or undefined when it does not exist. */
 async function inspectRaw(bx, builder, ref) {
     try {
-        const out = await (0,retry/* withRetry */.bD)(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--raw', ref], {
+        const out = await (0,retry/* withRetry */.bD)(() => runBuildx(bx, inspectRawArgv(builder, ref), {
             quiet: true,
             stallMs: bx.stallMs || undefined
         }), {
@@ -8257,7 +7964,7 @@ async function publishedVersion(bx, builder, ref) {
     const annotated = found.manifest.annotations?.['org.opencontainers.image.version'];
     if (annotated)
         return annotated;
-    const out = await (0,retry/* withRetry */.bD)(() => call(bx, ['imagetools', 'inspect', ...builderFlag(builder), '--format', '{{json .Image}}', ref], {
+    const out = await (0,retry/* withRetry */.bD)(() => runBuildx(bx, inspectConfigArgv(builder, ref), {
         quiet: true,
         stallMs: bx.stallMs || undefined
     }), {
@@ -8270,7 +7977,7 @@ async function publishedVersion(bx, builder, ref) {
     return configs.map((c) => c.config?.Labels?.['org.opencontainers.image.version']).find((v) => !!v);
 }
 /** Platform → manifest digest of an index, attestation manifests left out. */
-function commands_platformDigests(index) {
+function imagetools_platformDigests(index) {
     const out = {};
     for (const m of index.manifests ?? []) {
         if (!m.platform || m.platform.os === 'unknown')
@@ -8287,108 +7994,1740 @@ function commands_platformDigests(index) {
  * image is in the registry. One source is copied as it is; several are merged into one index.
  */
 async function tagIndex(bx, builder, refs, sources, annotations = []) {
-    const argv = ['imagetools', 'create', ...builderFlag(builder)];
-    for (const annotation of annotations)
-        argv.push('--annotation', annotation);
-    for (const ref of refs)
-        argv.push('--tag', ref);
-    argv.push(...sources);
-    await (0,retry/* withRetry */.bD)(() => call(bx, argv, { quiet: true, stallMs: bx.stallMs || undefined }), {
+    const argv = imagetoolsCreateArgv(builder, refs, sources, annotations);
+    await (0,retry/* withRetry */.bD)(() => runBuildx(bx, argv, { quiet: true, stallMs: bx.stallMs || undefined }), {
         retries: bx.retries,
         what: 'tagging the index',
         log: bx.log
     });
 }
-
-;// CONCATENATED MODULE: ./src/pipeline/state.ts
-function saveState(edges, state) {
-    edges.saveState('cleanup', JSON.stringify(state));
+/** The platform of a single image manifest (it names none itself): its config's os/architecture/variant. */
+async function imagePlatform(bx, builder, ref) {
+    const out = await (0,retry/* withRetry */.bD)(() => runBuildx(bx, inspectConfigArgv(builder, ref), { quiet: true, stallMs: bx.stallMs || undefined }), { retries: bx.retries, what: `reading the platform of ${ref}`, log: bx.log });
+    const config = JSON.parse(out.stdout);
+    return [config.os, config.architecture, config.variant].filter(Boolean).join('/') || 'unknown';
 }
-/** Reads what main saved; a missing or unreadable record means there is nothing to clean. */
-function loadState(edges) {
-    const raw = edges.getState('cleanup');
-    if (!raw)
-        return undefined;
-    try {
-        const parsed = JSON.parse(raw);
-        return {
-            builder: typeof parsed.builder === 'string' ? parsed.builder : '',
-            buildx: parsed.buildx,
-            tempDir: typeof parsed.tempDir === 'string' ? parsed.tempDir : ''
+
+;// CONCATENATED MODULE: ./src/pipeline/merge.ts
+
+/**
+ * The digest every matrix leg left for this run, one hand-off tag per platform. A missing leg,
+ * or one that holds another platform, fails the merge before anything is published: no half
+ * image ships.
+ */
+async function findLegs(bx, step) {
+    const found = await Promise.all(step.legs.map((leg) => inspectRaw(bx, step.builder, leg.ref)));
+    const sources = [];
+    const missing = [];
+    step.legs.forEach((leg, i) => {
+        const got = found[i];
+        const id = leg.platform.id;
+        if (!got)
+            return void missing.push(`${id} (no ${leg.ref})`);
+        const offers = got.manifest.manifests ? Object.keys(imagetools_platformDigests(got.manifest)) : [id];
+        if (!offers.includes(id))
+            return void missing.push(`${id} (${leg.ref} holds ${offers.join(', ') || 'no platform'})`);
+        const source = `${leg.ref.slice(0, leg.ref.lastIndexOf(':'))}@${got.digest}`;
+        bx.log.info(`${id}: ${source}`);
+        sources.push(source);
+    });
+    if (missing.length > 0) {
+        throw new Error(`merge: no leg result for ${missing.join('; ')}. Did every matrix leg run with mode: platform for this commit and run? Nothing was published.`);
+    }
+    return sources;
+}
+/**
+ * Explicit `digests`: each must exist, and together they must hold exactly the requested
+ * platforms, each once. Anything else fails, naming every platform missing or not asked for,
+ * before a tag moves.
+ */
+async function checkDigests(bx, step) {
+    const found = await Promise.all(step.refs.map((ref) => inspectRaw(bx, step.builder, ref)));
+    const absent = step.refs.filter((_, i) => !found[i]);
+    if (absent.length > 0) {
+        throw new Error(`merge: ${absent.join(', ')} (from the digests input) not in the registry; nothing was published`);
+    }
+    const platforms = await Promise.all(found.map((got, i) => got.manifest.manifests
+        ? Object.keys(imagetools_platformDigests(got.manifest))
+        : imagePlatform(bx, step.builder, step.refs[i]).then((p) => [p])));
+    const offered = platforms.flatMap((list, i) => list.map((platform) => ({ platform, ref: step.refs[i] })));
+    const wanted = step.platforms.map((p) => p.id);
+    const problems = [
+        ...wanted
+            .filter((id) => !offered.some((o) => o.platform === id))
+            .map((id) => `${id} is in platforms but in none of the digests`),
+        ...offered
+            .filter((o) => !wanted.includes(o.platform))
+            .map((o) => `${o.ref} holds ${o.platform}, which platforms does not list`),
+        ...wanted
+            .filter((id) => offered.filter((o) => o.platform === id).length > 1)
+            .map((id) => `${id} is in more than one digest`)
+    ];
+    if (problems.length > 0) {
+        throw new Error(`merge: the digests do not match platforms (${wanted.join(', ')}): ${problems.join('; ')}. Nothing was published.`);
+    }
+    for (const o of offered)
+        bx.log.info(`${o.platform}: ${o.ref}`);
+    return step.refs;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/outputs.ts
+
+/** Every output, set on success and on a dry run alike; never silently empty (see the README). */
+function setOutputs(edges, plan, result) {
+    edges.setOutput('digest', result.digest);
+    edges.setOutput('tags', result.tags.join('\n'));
+    edges.setOutput('version', plan.tags.version);
+    edges.setOutput('platform-digests', JSON.stringify(result.platformDigests));
+    edges.setOutput('metadata', JSON.stringify(result.metadata));
+    edges.setOutput('builder', plan.builder);
+    edges.setOutput('labels', Object.entries(plan.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n'));
+    edges.setOutput('annotations', plan.annotations.join('\n'));
+    edges.setOutput('json', JSON.stringify({
+        tags: result.tags,
+        labels: plan.labels,
+        annotations: plan.annotations,
+        version: plan.tags.version,
+        digest: result.digest,
+        'platform-digests': result.platformDigests
+    }));
+}
+/**
+ * The `tags` output: what the rules computed, whether or not anything was pushed (as
+ * metadata-action's output), less the floating tags held back; a matrix leg publishes no tags.
+ */
+function tagsOutput(plan, moved) {
+    const publish = plan.steps.find((s) => s.kind === 'publish');
+    if (publish?.handOff)
+        return [];
+    return moved ?? plan.tags.refs;
+}
+/** The job summary of a run that published (or built): what, where, and where the time went. */
+function summaryMarkdown(result) {
+    const { plan } = result;
+    const lines = ['## Multi-arch image', '', '| | |', '|---|---|'];
+    lines.push(`| Platforms | ${plan.platforms.map((p) => `\`${p.id}\``).join(' ')} |`);
+    lines.push(`| Emulated | ${plan.emulated.map((p) => `\`${p.id}\``).join(' ') || 'none'} |`);
+    lines.push(`| Index digest | \`${result.digest || 'not pushed'}\` |`);
+    lines.push(`| Version | \`${plan.tags.version || '-'}\` |`);
+    lines.push(`| Cache | ${plan.cache.refs.map((r) => `\`${r}\``).join('<br>') || 'off'} |`);
+    const b = result.builder;
+    lines.push(`| Builder | \`${b.name}\` (${b.driver}, BuildKit ${b.buildkitVersion}) |`);
+    lines.push('', '### Tags', '');
+    lines.push(...(result.tags.length ? result.tags.map((t) => `- \`${t}\``) : ['none pushed']));
+    for (const h of result.held)
+        lines.push(`- \`${h.tag}\` not moved (${heldNote(h)})`);
+    if (Object.keys(result.platformDigests).length) {
+        lines.push('', '### Platform digests', '', '| Platform | Digest |', '|---|---|');
+        for (const [platform, digest] of Object.entries(result.platformDigests)) {
+            lines.push(`| \`${platform}\` | \`${digest}\` |`);
+        }
+    }
+    lines.push(...timeTable(result.timings));
+    return `${lines.join('\n')}\n`;
+}
+/** The summary of a dry run: the plan, and the commands a real run would start. */
+function dryRunMarkdown(plan, commands) {
+    const lines = ['## Multi-arch image (dry run: nothing was built or pushed)', '', '| | |', '|---|---|'];
+    lines.push(`| Mode | ${plan.mode} |`);
+    lines.push(`| Platforms | ${plan.platforms.map((p) => `\`${p.id}\``).join(' ')} |`);
+    lines.push(`| Version | \`${plan.tags.version || '-'}\` |`);
+    lines.push(`| Cache | ${plan.cache.refs.map((r) => `\`${r}\``).join('<br>') || 'off'} |`);
+    lines.push('', '### Tags it would move', '');
+    const publish = plan.steps.find((s) => s.kind === 'publish');
+    const refs = publish ? publishedRefs(publish) : [];
+    lines.push(...(refs.length ? refs.map((t) => `- \`${t}\``) : ['none']));
+    lines.push('', '### Steps', '', '```sh', ...commands, '```');
+    return `${lines.join('\n')}\n`;
+}
+/** The summary of a failed run: what failed, in which phase, and which tags it was to move. */
+function failureMarkdown(phase, message, plan, timings) {
+    const lines = ['## Multi-arch image: failed', '', `**${phase || 'Start'}** failed:`, '', '```', message, '```'];
+    const publish = plan?.steps.find((s) => s.kind === 'publish');
+    if (publish) {
+        lines.push('', '### Tags it was to move', '');
+        lines.push('A tag only ever moves onto a complete index; none of these moved unless the log shows it.', '');
+        lines.push(...publishedRefs(publish).map((t) => `- \`${t}\``));
+    }
+    lines.push(...timeTable(timings));
+    return `${lines.join('\n')}\n`;
+}
+function heldNote(h) {
+    return h.reason === 'prerelease' ? 'pre-release' : `stays on ${h.current}, newer than ${h.ours}`;
+}
+function timeTable(timings) {
+    const lines = ['', '### Time', '', '| Phase | Seconds |', '|---|---|'];
+    for (const [phase, seconds] of timings)
+        lines.push(`| ${phase} | ${seconds.toFixed(1)} |`);
+    return lines;
+}
+
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: ./src/plan/versions.ts
+var versions = __nccwpck_require__(3390);
+;// CONCATENATED MODULE: ./src/plan/tags/flavor.ts
+
+
+
+
+const ACCEPTED_FLAVOR = 'one setting a line: latest=auto|true|false, prefix=<text>[,onlatest=true|false], suffix=<text>[,onlatest=true|false]';
+/** Parses the `flavor` input (metadata-action syntax). Throws InputError('flavor', line, …). */
+function parseFlavor(raw) {
+    const flavor = { latest: 'auto', prefix: '', prefixLatest: false, suffix: '', suffixLatest: false };
+    for (const line of parseList(raw)) {
+        const fail = (why) => {
+            throw new errors/* InputError */.d('flavor', line, `${ACCEPTED_FLAVOR} (${why})`);
         };
+        const pairs = parseKeyValues(line);
+        const [first, ...rest] = pairs;
+        if (!first)
+            continue;
+        const key = first[0].toLowerCase();
+        const value = first[1];
+        switch (key) {
+            case 'latest':
+                if (!['auto', 'true', 'false'].includes(value))
+                    fail(`latest must be auto, true or false, not "${value}"`);
+                if (rest.length > 0)
+                    fail('latest takes no other attribute');
+                flavor.latest = value;
+                break;
+            case 'prefix':
+            case 'suffix': {
+                try {
+                    checkTemplate(value, GLOBAL_EXPRESSIONS);
+                }
+                catch (err) {
+                    fail(err.message);
+                }
+                let onLatest = false;
+                for (const [k, v] of rest) {
+                    if (k.toLowerCase() !== 'onlatest')
+                        fail(`unknown attribute "${k}"`);
+                    if (!/^(true|false)$/i.test(v))
+                        fail(`onlatest must be true or false, not "${v}"`);
+                    onLatest = v.toLowerCase() === 'true';
+                }
+                if (key === 'prefix') {
+                    flavor.prefix = value;
+                    flavor.prefixLatest = onLatest;
+                }
+                else {
+                    flavor.suffix = value;
+                    flavor.suffixLatest = onLatest;
+                }
+                break;
+            }
+            default:
+                fail(`unknown setting "${first[0]}"`);
+        }
+    }
+    return flavor;
+}
+
+;// CONCATENATED MODULE: ./src/inputs/specs.ts
+const INPUTS = [
+    {
+        name: 'mode',
+        kind: 'string',
+        default: 'build',
+        description: "build: build every platform and publish the index (one job). platform: one leg of a matrix, pushed by digest for a later merge. merge: publish the legs' digests as one index."
+    },
+    {
+        name: 'images',
+        kind: 'list',
+        default: '',
+        description: 'Image names, one a line or comma separated (e.g. ghcr.io/owner/app). Lower-cased. The first one also holds the registry cache and the by-digest push.'
+    },
+    {
+        name: 'platforms',
+        kind: 'list',
+        default: '',
+        description: "Target platforms, comma or newline separated (linux/amd64, linux/arm64, linux/arm/v7, linux/riscv64, \u2026). Empty: linux/amd64,linux/arm64; with load, the runner's own platform."
+    },
+    {
+        name: 'tags',
+        kind: 'list',
+        default: '',
+        description: "Tag rules, one a line, in docker/metadata-action's syntax (type=semver,pattern={{version}}, type=ref,event=branch, type=sha, type=raw,value=…). Empty: branch, pull request, {{version}}, {{major}}.{{minor}}, {{major}} (not for 0.x) and sha."
+    },
+    {
+        name: 'flavor',
+        kind: 'list',
+        default: '',
+        description: 'Global tag options: latest=auto|true|false, prefix=, suffix= (each with ,onlatest=true|false).'
+    },
+    {
+        name: 'labels',
+        kind: 'list',
+        default: '',
+        description: 'Extra image labels, one key=value a line; they override the computed OCI labels.'
+    },
+    {
+        name: 'annotations',
+        kind: 'list',
+        default: '',
+        description: 'Extra annotations, one a line, in buildx form ([index:|manifest:]key=value); they override the computed ones.'
+    },
+    {
+        name: 'metadata-source',
+        kind: 'string',
+        default: 'auto',
+        description: 'Where the commit, ref and repository come from: workflow (the GitHub event), git (the local repository, for runs outside GitHub) or auto.'
+    },
+    {
+        name: 'context',
+        kind: 'string',
+        default: '.',
+        description: 'Build context: a path (relative to the workspace) or a git URL.'
+    },
+    {
+        name: 'file',
+        kind: 'string',
+        default: '',
+        description: 'Path to the Dockerfile. Default: Dockerfile in the context.'
+    },
+    { name: 'target', kind: 'string', default: '', description: 'Build stage to stop at.' },
+    { name: 'build-args', kind: 'list', default: '', description: 'Build arguments, one KEY=value a line.' },
+    {
+        name: 'build-contexts',
+        kind: 'list',
+        default: '',
+        description: 'Additional named build contexts, one name=path|url a line.'
+    },
+    {
+        name: 'secrets',
+        kind: 'list',
+        default: '',
+        description: 'Build secrets, one id=value a line. Written to a private file and passed by path: the value never reaches argv or the log.'
+    },
+    {
+        name: 'secret-envs',
+        kind: 'list',
+        default: '',
+        description: 'Build secrets from environment variables, id=ENV_NAME, comma or newline separated.'
+    },
+    { name: 'secret-files', kind: 'list', default: '', description: 'Build secrets from files, one id=path a line.' },
+    {
+        name: 'ssh',
+        kind: 'list',
+        default: '',
+        description: 'SSH agent sockets or keys to expose to the build, one default|id=path a line.'
+    },
+    { name: 'network', kind: 'string', default: '', description: 'Network mode for RUN steps (default, none, host).' },
+    {
+        name: 'add-hosts',
+        kind: 'list',
+        default: '',
+        description: 'Extra host:ip entries for RUN steps, comma or newline separated.'
+    },
+    { name: 'shm-size', kind: 'string', default: '', description: 'Size of /dev/shm for RUN steps (e.g. 2g).' },
+    { name: 'ulimit', kind: 'list', default: '', description: 'Ulimits for RUN steps, one type=soft:hard a line.' },
+    {
+        name: 'provenance',
+        kind: 'string',
+        default: '',
+        description: "Provenance attestation: false, true, mode=min, mode=max, or buildx's other options (e.g. mode=max,builder-id=\u2026). Empty: mode=min, or false with load. Attestations add an unknown/unknown entry to the index; false gives a plain index."
+    },
+    { name: 'sbom', kind: 'string', default: 'false', description: 'SBOM attestation: true or false.' },
+    {
+        name: 'push',
+        kind: 'boolean',
+        default: 'true',
+        description: 'Push the image and its tags. Platform images go first, then the index, tags last.'
+    },
+    {
+        name: 'load',
+        kind: 'boolean',
+        default: 'false',
+        description: "Load the single-platform result into the local Docker image store (the runner's platform unless platforms names one); with push, it is pushed as well."
+    },
+    { name: 'no-cache', kind: 'boolean', default: 'false', description: 'Build without any cache.' },
+    {
+        name: 'no-cache-filters',
+        kind: 'list',
+        default: '',
+        description: 'Stages to build without cache, comma separated.'
+    },
+    { name: 'pull', kind: 'boolean', default: 'false', description: 'Always pull newer versions of base images.' },
+    {
+        name: 'cache',
+        kind: 'string',
+        default: 'auto',
+        description: 'Registry layer cache at <first image>:<cache-tag>, mode=max: true (read and written), false, or auto (read whenever there is an image; written when pushing, except from a pull request of a fork). A cache that cannot be read or written warns and does not fail the build.'
+    },
+    { name: 'cache-tag', kind: 'string', default: 'buildcache', description: 'Tag of the registry cache ref.' },
+    {
+        name: 'cache-from',
+        kind: 'list',
+        default: '',
+        description: 'Explicit cache sources in buildx form, one a line; replaces the registry cache.'
+    },
+    {
+        name: 'cache-to',
+        kind: 'list',
+        default: '',
+        description: 'Explicit cache destinations in buildx form, one a line; replaces the registry cache.'
+    },
+    {
+        name: 'qemu',
+        kind: 'string',
+        default: 'auto',
+        description: "QEMU handlers for non-native platforms: auto (binfmt image when a Docker engine runs, else the host's qemu-user-static), binfmt-image, host, or false. Only missing handlers are installed; nothing is done when every platform is native."
+    },
+    {
+        name: 'qemu-image',
+        kind: 'string',
+        default: 'tonistiigi/binfmt:qemu-v9.2.2-52',
+        description: 'binfmt installer image, pinned to a known-good QEMU; point it at a mirror to avoid Docker Hub limits.'
+    },
+    {
+        name: 'buildx-version',
+        kind: 'string',
+        default: '',
+        description: "buildx release to install (e.g. v0.36.1), verified against the release's checksums and cached. Empty: use the installed buildx."
+    },
+    {
+        name: 'buildx-mirror',
+        kind: 'string',
+        default: 'https://github.com/docker/buildx/releases/download',
+        description: 'Base address of buildx release downloads.'
+    },
+    {
+        name: 'builder',
+        kind: 'string',
+        default: '',
+        description: 'Use this existing builder instead of creating one (it is not removed afterwards).'
+    },
+    {
+        name: 'driver',
+        kind: 'string',
+        default: 'docker-container',
+        description: 'Builder driver: docker-container, remote (with endpoint) or docker.'
+    },
+    {
+        name: 'driver-opts',
+        kind: 'list',
+        default: '',
+        description: 'Driver options, one key=value a line (e.g. network=host, image=…).'
+    },
+    {
+        name: 'endpoint',
+        kind: 'string',
+        default: '',
+        description: 'BuildKit address for the remote driver (tcp://host:1234, unix:///run/buildkit/buildkitd.sock).'
+    },
+    {
+        name: 'buildkit-image',
+        kind: 'string',
+        default: 'moby/buildkit:v0.32.2',
+        description: 'BuildKit image for the docker-container driver, pinned; point it at a mirror to avoid Docker Hub limits.'
+    },
+    { name: 'buildkitd-config', kind: 'string', default: '', description: 'Path to a buildkitd.toml for the builder.' },
+    {
+        name: 'buildkitd-config-inline',
+        kind: 'list',
+        default: '',
+        description: 'buildkitd.toml content for the builder.'
+    },
+    {
+        name: 'buildkitd-flags',
+        kind: 'string',
+        default: '',
+        description: 'Extra buildkitd flags (docker-container driver).'
+    },
+    {
+        name: 'retries',
+        kind: 'string',
+        default: '3',
+        description: 'Attempts after the first for steps that are safe to repeat (pulls, downloads, bootstrap, push, imagetools), on transient registry faults only.'
+    },
+    {
+        name: 'stall-timeout',
+        kind: 'string',
+        default: '600',
+        description: 'Seconds a build or push may print nothing before it is cancelled and retried (0: never).'
+    },
+    {
+        name: 'dry-run',
+        kind: 'boolean',
+        default: 'false',
+        description: 'Resolve platforms, tags, labels, cache refs and the exact commands, print them and set the outputs; build, push and install nothing.'
+    },
+    {
+        name: 'digests',
+        kind: 'list',
+        default: '',
+        description: 'merge mode: explicit image@digest references of the legs, overriding discovery.'
+    },
+    {
+        name: 'run-id',
+        kind: 'string',
+        default: '',
+        description: "Groups one run's matrix legs and its merge, so concurrent runs never mix. Default: GITHUB_RUN_ID (set it when running legs outside GitHub)."
+    }
+];
+/** Input name → its default, for the inputs that have one. */
+const DEFAULTS = Object.fromEntries(INPUTS.filter((input) => input.default !== '').map((input) => [input.name, input.default]));
+
+;// CONCATENATED MODULE: ./src/inputs/read.ts
+
+
+
+
+
+
+
+
+
+
+
+// The command line still imports the defaults from here; they live in the spec table.
+
+function rawInputs(read) {
+    const get = (name) => {
+        const value = read(name).trim();
+        return value === '' ? (DEFAULTS[name] ?? '') : value;
+    };
+    return {
+        get,
+        exact: (name) => read(name),
+        given: (name) => read(name).trim() !== '',
+        list: (name, comma = false) => parseList(get(name), { comma })
+    };
+}
+/** Reads and validates every input, secrets included. Throws InputError before anything is built or pushed. */
+function readInputs(read, cwd = process.cwd(), native = nativePlatform()) {
+    const raw = rawInputs(read);
+    const mode = oneOf(raw.get('mode'), 'mode', ['build', 'platform', 'merge']);
+    const push = bool(raw.get('push'), 'push');
+    const load = bool(raw.get('load'), 'load');
+    const builder = readBuilder(raw);
+    const images = readImages(raw, mode, push || load);
+    const { platforms, digests } = readPlatforms(raw, mode, images, load, native);
+    const { context, file } = readBuildSource(raw, mode, cwd);
+    return {
+        mode,
+        images,
+        platforms,
+        tagRules: parseTagRules(raw.get('tags')),
+        flavor: parseFlavor(raw.get('flavor')),
+        labels: raw.list('labels'),
+        annotations: raw.list('annotations'),
+        context,
+        file,
+        target: raw.get('target'),
+        buildArgs: raw.list('build-args'),
+        buildContexts: raw.list('build-contexts'),
+        ...readSecrets(raw, cwd),
+        ssh: raw.list('ssh'),
+        network: raw.get('network'),
+        addHosts: raw.list('add-hosts', true),
+        shmSize: raw.get('shm-size'),
+        ulimit: raw.list('ulimit'),
+        provenance: readProvenance(raw, load),
+        sbom: raw.get('sbom'),
+        push,
+        load,
+        noCache: bool(raw.get('no-cache'), 'no-cache'),
+        noCacheFilters: raw.list('no-cache-filters', true),
+        pull: bool(raw.get('pull'), 'pull'),
+        ...readCache(raw, push),
+        ...builder,
+        digests,
+        runId: runId(raw.get('run-id')),
+        ...readLimits(raw),
+        dryRun: bool(raw.get('dry-run'), 'dry-run'),
+        metadataSource: oneOf(raw.get('metadata-source'), 'metadata-source', ['auto', 'workflow', 'git'])
+    };
+}
+/** QEMU, buildx and the builder: the driver decides which of the others may be set. */
+function readBuilder(raw) {
+    const driver = oneOf(raw.get('driver'), 'driver', ['docker-container', 'remote', 'docker']);
+    const endpoint = raw.get('endpoint');
+    if (driver === 'remote' && endpoint === '')
+        throw new errors/* InputError */.d('endpoint', '', 'the BuildKit address (tcp://host:1234 or unix:///path) when driver is remote');
+    if (driver !== 'remote' && endpoint !== '')
+        throw new errors/* InputError */.d('endpoint', endpoint, 'empty unless driver is remote');
+    if (driver !== 'docker-container') {
+        // Only a builder the action starts itself can be given a buildkitd configuration.
+        for (const name of ['buildkitd-config', 'buildkitd-config-inline', 'buildkitd-flags']) {
+            if (raw.given(name))
+                throw new errors/* InputError */.d(name, raw.get(name).split('\n')[0], `empty with driver ${driver}: configure that BuildKit where it runs`);
+        }
+    }
+    const buildxVersion = raw.get('buildx-version');
+    if (buildxVersion !== '')
+        (0,versions/* releaseTag */.a)(buildxVersion);
+    return {
+        qemu: qemuMode(raw.get('qemu')),
+        qemuImage: raw.get('qemu-image'),
+        buildxVersion,
+        buildxMirror: raw.get('buildx-mirror'),
+        builder: raw.get('builder'),
+        driver,
+        driverOpts: raw.list('driver-opts'),
+        endpoint,
+        buildkitImage: raw.get('buildkit-image'),
+        buildkitdConfig: raw.get('buildkitd-config'),
+        buildkitdConfigInline: raw.exact('buildkitd-config-inline'),
+        buildkitdFlags: raw.get('buildkitd-flags')
+    };
+}
+function readImages(raw, mode, output) {
+    const images = parseImages(raw.get('images'));
+    if ((output || mode !== 'build') && images.length === 0) {
+        throw new errors/* InputError */.d('images', '', 'at least one image name (e.g. ghcr.io/owner/app) when push, load or mode platform/merge is set');
+    }
+    return images;
+}
+/** What `platforms` left empty builds, unless load asks for the native platform. */
+const DEFAULT_PLATFORMS = 'linux/amd64,linux/arm64';
+/**
+ * The platforms to build (with load and none given: the native one, the only kind the local image
+ * store takes), and the merge's explicit digests.
+ */
+function readPlatforms(raw, mode, images, load, native) {
+    const digests = raw.list('digests', true);
+    if (mode === 'merge' && !raw.given('platforms') && digests.length === 0) {
+        // A default here would silently leave out a platform the matrix built: the half image users ship by accident.
+        throw new errors/* InputError */.d('platforms', '', 'in merge mode, the list of platforms every matrix leg built (or explicit digests)');
+    }
+    if (load && !raw.given('platforms'))
+        return { platforms: [native], digests };
+    const platformsRaw = raw.given('platforms') ? raw.get('platforms') : DEFAULT_PLATFORMS;
+    const items = parseList(platformsRaw, { comma: true });
+    if (items.length === 0)
+        throw new errors/* InputError */.d('platforms', platformsRaw, 'at least one platform, e.g. linux/amd64,linux/arm64');
+    const platforms = parsePlatforms(items);
+    if (digests.length > 0)
+        parseDigestRefs(digests, images[0]);
+    if (load && platforms.length > 1) {
+        throw new errors/* InputError */.d('platforms', platforms.map((p) => p.id).join(','), 'one platform when load is true (the local image store holds one platform per tag); leave platforms empty for the native one');
+    }
+    return { platforms, digests };
+}
+/** The context and Dockerfile must exist before a builder is started for them (a merge builds nothing). */
+function readBuildSource(raw, mode, cwd) {
+    const context = raw.get('context');
+    const file = raw.get('file');
+    const remoteContext = /^(https?:\/\/|git@|github\.com\/)|\.git(#.*)?$/.test(context);
+    if (mode !== 'merge' && !remoteContext) {
+        const dir = external_node_path_default().resolve(cwd, context);
+        if (!(0,external_node_fs_.existsSync)(dir) || !(0,external_node_fs_.statSync)(dir).isDirectory())
+            throw new errors/* InputError */.d('context', context, 'an existing directory (relative to the workspace) or a git URL');
+        const dockerfile = external_node_path_default().resolve(cwd, file || external_node_path_default().join(context, 'Dockerfile'));
+        if (file !== '-' && !(0,external_node_fs_.existsSync)(dockerfile))
+            throw new errors/* InputError */.d('file', file || external_node_path_default().join(context, 'Dockerfile'), 'an existing Dockerfile');
+    }
+    return { context, file };
+}
+const SECRET_ID = /^[A-Za-z0-9_.-]+$/;
+/** `secrets`, `secret-envs` and `secret-files`, each split into its id and what it names. */
+function readSecrets(raw, cwd) {
+    const secrets = secretItems(raw.exact('secrets')).map((item, index) => {
+        const eq = item.indexOf('=');
+        const id = eq > 0 ? item.slice(0, eq).trim() : '';
+        // Never echo the item: without a valid id, any of it may be the secret itself.
+        if (!SECRET_ID.test(id))
+            throw new errors/* InputError */.d('secrets', `item ${index + 1} (value not shown)`, 'lines of id=value, the id made of letters, digits, _ . -');
+        return { id, value: item.slice(eq + 1) };
+    });
+    const secretEnvs = raw.list('secret-envs', true).map((item) => {
+        const [id, env] = idPair('secret-envs', item);
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env))
+            throw new errors/* InputError */.d('secret-envs', item, 'id=ENV_NAME, the name made of letters, digits and _');
+        return { id, env };
+    });
+    const secretFiles = raw.list('secret-files').map((item) => {
+        const [id, file] = idPair('secret-files', item);
+        if (!(0,external_node_fs_.existsSync)(external_node_path_default().resolve(cwd, file)))
+            throw new errors/* InputError */.d('secret-files', item, 'id=path of an existing file (relative to the workspace)');
+        return { id, path: file };
+    });
+    return { secrets, secretEnvs, secretFiles };
+}
+/** `id=rest` of secret-envs and secret-files (they name a variable or a file, never a value, so the item may be shown). */
+function idPair(input, item) {
+    const eq = item.indexOf('=');
+    const id = eq > 0 ? item.slice(0, eq).trim() : '';
+    const rest = eq > 0 ? item.slice(eq + 1).trim() : '';
+    if (!SECRET_ID.test(id) || rest === '')
+        throw new errors/* InputError */.d(input, item, 'id=value pairs, the id made of letters, digits, _ . -');
+    return [id, rest];
+}
+/**
+ * The `secrets` items as build-push-action reads them: one a line, commas belonging to the value
+ * (`tok=user=alice,password=s3cret` is one secret). An item that starts with a double quote runs
+ * to the closing quote at the end of a line, so it may span lines (a PEM key); `""` inside it is
+ * one quote. Values are kept exactly; blank lines are dropped.
+ */
+function secretItems(text) {
+    const lines = text.split(/\r?\n/);
+    const items = [];
+    for (let i = 0; i < lines.length; i++) {
+        const line = lines[i];
+        if (line.trim() === '')
+            continue;
+        if (!line.trimStart().startsWith('"')) {
+            items.push(line);
+            continue;
+        }
+        // A quoted item: gather lines until one ends with a quote that is not half of a `""`.
+        const start = i;
+        let quoted = line.trimStart().slice(1);
+        while (!closesQuote(quoted) && i + 1 < lines.length)
+            quoted += `\n${lines[++i]}`;
+        if (!closesQuote(quoted))
+            throw new errors/* InputError */.d('secrets', `item ${items.length + 1} (value not shown)`, `a closing " at the end of a line for the quoted item that starts on line ${start + 1}`);
+        items.push(quoted.trimEnd().slice(0, -1).replace(/""/g, '"'));
+    }
+    return items;
+}
+/** Whether a quoted item's text (after its opening quote) ends with its closing quote. */
+function closesQuote(text) {
+    const trailing = /"+$/.exec(text.trimEnd())?.[0].length ?? 0;
+    return trailing % 2 === 1;
+}
+/**
+ * `provenance` as buildx takes it: true, false, or its attestation's key=value options. Empty:
+ * mode=min, but off with load, as build-push-action leaves it: the local image store cannot take
+ * the attestation's index ("docker exporter does not currently support exporting manifest lists").
+ */
+function readProvenance(raw, load) {
+    if (!raw.given('provenance'))
+        return load ? 'false' : 'mode=min';
+    const value = raw.get('provenance');
+    const accepted = 'true, false, or key=value options, comma separated: mode=min|max, builder-id=<url>, version=v0.2|v1, inline-only=, reproducible=, disabled= (true|false)';
+    if (/^(true|false)$/i.test(value))
+        return String(bool(value, 'provenance', accepted));
+    const valid = value.split(',').every((pair) => {
+        const eq = pair.indexOf('=');
+        const key = pair.slice(0, eq).trim();
+        const option = pair.slice(eq + 1).trim();
+        switch (eq > 0 ? key : '') {
+            case 'mode':
+                return option === 'min' || option === 'max';
+            case 'builder-id':
+                return option !== '';
+            case 'version':
+                return option === 'v0.2' || option === 'v1';
+            case 'inline-only':
+            case 'reproducible':
+            case 'disabled':
+                return option === 'true' || option === 'false';
+            default:
+                return false;
+        }
+    });
+    if (!valid)
+        throw new errors/* InputError */.d('provenance', value, accepted);
+    return value;
+}
+function readCache(raw, push) {
+    const setting = raw.get('cache');
+    const cache = setting === 'auto' ? push : bool(setting, 'cache', 'true, false or auto');
+    const cacheTag = raw.get('cache-tag');
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/.test(cacheTag))
+        throw new errors/* InputError */.d('cache-tag', cacheTag, 'a tag name of letters, digits, _ . - (at most 101 characters)');
+    return { cache, cacheTag, cacheFrom: raw.list('cache-from'), cacheTo: raw.list('cache-to') };
+}
+function readLimits(raw) {
+    return {
+        retries: integer(raw.get('retries'), 'retries', 0, 10),
+        stallTimeoutMs: integer(raw.get('stall-timeout'), 'stall-timeout', 0, 24 * 3600) * 1000
+    };
+}
+// The YAML 1.2 core schema's booleans, as @actions/core's getBooleanInput accepts them: a typo fails.
+function bool(value, input, accepted = 'true or false') {
+    if (['true', 'True', 'TRUE'].includes(value))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(value))
+        return false;
+    throw new errors/* InputError */.d(input, value, accepted);
+}
+function oneOf(value, input, accepted) {
+    if (accepted.includes(value))
+        return value;
+    throw new errors/* InputError */.d(input, value, `one of ${accepted.join(', ')}`);
+}
+function qemuMode(value) {
+    if (['true', 'True', 'TRUE'].includes(value))
+        return 'auto';
+    if (['false', 'False', 'FALSE'].includes(value))
+        return 'false';
+    return oneOf(value, 'qemu', ['auto', 'binfmt-image', 'host', 'false']);
+}
+function runId(value) {
+    if (value !== '' && !/^[A-Za-z0-9_.-]{1,40}$/.test(value))
+        throw new errors/* InputError */.d('run-id', value, 'letters, digits, _ . - (at most 40)');
+    return value;
+}
+function integer(value, input, min, max) {
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
+        throw new errors/* InputError */.d(input, value, `a whole number from ${min} to ${max}`);
+    return Number(value);
+}
+
+;// CONCATENATED MODULE: ./src/inputs/git.ts
+
+
+
+/*
+ * Where the build runs when it runs outside GitHub: read from the local git checkout, through the
+ * process seam (the pipeline passes its runner; nothing here starts a process of its own).
+ */
+/** `SOURCE_DATE_EPOCH` (whole seconds since 1970, https://reproducible-builds.org/specs/source-date-epoch/). */
+function parseSourceDateEpoch(value) {
+    if (value === undefined || value.trim() === '')
+        return undefined;
+    if (!/^\d+$/.test(value.trim()))
+        throw new errors/* InputError */.d('SOURCE_DATE_EPOCH', value, 'a whole number of seconds since 1970-01-01T00:00:00Z');
+    return new Date(Number(value.trim()) * 1000);
+}
+/** An ISO date as git or an event payload prints it; undefined when absent or unreadable. */
+function parseDate(value) {
+    if (typeof value !== 'string' || value === '')
+        return undefined;
+    const parsed = new Date(value);
+    return Number.isNaN(parsed.getTime()) ? undefined : parsed;
+}
+/** One git command in `dir`, quiet; its trimmed output, or undefined when it fails or prints nothing. */
+async function gitMaybe(run, dir, args) {
+    const result = await run('git', ['-C', dir, ...args], { quiet: true, allowFailure: true });
+    const out = result.stdout.trim();
+    return result.code === 0 && out !== '' ? out : undefined;
+}
+/** The commit's date from a checkout, or undefined when git or the commit is not there (shallow clones). */
+async function gitCommitDate(run, dir, sha) {
+    return parseDate(await gitMaybe(run, dir, ['log', '-1', '--format=%cI', sha, '--']));
+}
+/**
+ * A remote's web address: `git@host:o/r.git`, `ssh://git@host:22/o/r.git` and
+ * `https://user:token@host/o/r.git` all give `https://host/o/r` (credentials are never kept).
+ * Undefined for local paths and unknown forms.
+ */
+function remoteToHttps(url) {
+    const trimmed = url.trim();
+    let host;
+    let repoPath;
+    const scp = /^(?:[^@/]+@)?([^:/]+):(?!\/)(.+)$/.exec(trimmed);
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
+        let parsed;
+        try {
+            parsed = new URL(trimmed);
+        }
+        catch {
+            return undefined;
+        }
+        if (parsed.protocol === 'file:')
+            return undefined;
+        const web = parsed.protocol === 'http:' || parsed.protocol === 'https:';
+        host = web ? parsed.host : parsed.hostname;
+        repoPath = parsed.pathname;
+    }
+    else if (scp) {
+        host = scp[1];
+        repoPath = scp[2];
+    }
+    else {
+        return undefined;
+    }
+    repoPath = repoPath
+        .replace(/^\/+/, '')
+        .replace(/\/+$/, '')
+        .replace(/\.git$/, '');
+    if (!host || !repoPath)
+        return undefined;
+    return `https://${host.toLowerCase()}/${repoPath}`;
+}
+/** Picks the tag a tag push would have built: the highest semver tag, else the first by name. */
+function pickTag(tags) {
+    const versions = tags.filter((t) => semver_default().valid(t) !== null).sort((a, b) => semver_default().rcompare(a, b));
+    return versions[0] ?? [...tags].sort()[0];
+}
+const lines = (text) => text?.split('\n').filter((line) => line !== '') ?? [];
+/**
+ * The context of a local checkout, for builds outside GitHub, shaped like the matching GitHub event:
+ * - on a branch: `refs/heads/<branch>` (as a push to that branch);
+ * - detached at a tagged commit (`git checkout v1.2.3`): `refs/tags/<tag>` (as the tag push),
+ *   the highest semver tag when several point there;
+ * - detached elsewhere: the branch whose tip is HEAD (local, then origin/*), else no ref (sha tag only).
+ * A commit that is both a local branch's tip and tagged gets both refs (`ref` and `extraRefs`): the
+ * natural release on a laptop (commit on main, `git tag v3.0.1`, run) publishes what the branch push
+ * and the tag push would have published together.
+ * GITHUB_REF in `env` overrides the ref (and no other ref is added) for CI systems that check out
+ * detached commits. `dirty` says whether the work tree has changes git would not build from HEAD.
+ * Repository name and web address from `remote.origin.url`; default branch from
+ * `refs/remotes/origin/HEAD`, else `main`. Throws when `dir` is not a git work tree.
+ */
+async function contextFromGit(dir, env, run) {
+    const head = await run('git', ['-C', dir, 'rev-parse', '--verify', 'HEAD^{commit}'], {
+        quiet: true,
+        allowFailure: true
+    });
+    const sha = head.stdout.trim();
+    if (head.code !== 0 || sha === '') {
+        const why = head.stderr.trim().split('\n')[0] || `exit code ${head.code}`;
+        throw new Error(`${dir} is not a git checkout with a commit (git rev-parse HEAD failed: ${why})`);
+    }
+    const given = env.GITHUB_REF ?? '';
+    let ref = given;
+    const extraRefs = [];
+    if (!ref) {
+        const branch = await gitMaybe(run, dir, ['symbolic-ref', '--quiet', 'HEAD']);
+        const tag = pickTag(lines(await gitMaybe(run, dir, ['tag', '--points-at', 'HEAD'])));
+        const tips = lines(await gitMaybe(run, dir, [
+            'for-each-ref',
+            '--points-at',
+            'HEAD',
+            '--format=%(refname)',
+            'refs/heads',
+            'refs/remotes/origin'
+        ]));
+        const localTip = tips.find((h) => h.startsWith('refs/heads/'));
+        if (branch) {
+            ref = branch;
+            if (tag)
+                extraRefs.push(`refs/tags/${tag}`);
+        }
+        else if (tag) {
+            ref = `refs/tags/${tag}`;
+            if (localTip)
+                extraRefs.push(localTip);
+        }
+        else {
+            const remote = tips.find((h) => h.startsWith('refs/remotes/origin/') && h !== 'refs/remotes/origin/HEAD');
+            if (localTip)
+                ref = localTip;
+            else if (remote)
+                ref = `refs/heads/${remote.slice('refs/remotes/origin/'.length)}`;
+        }
+    }
+    const remoteUrl = await gitMaybe(run, dir, ['config', '--get', 'remote.origin.url']);
+    const htmlUrl = remoteUrl ? remoteToHttps(remoteUrl) : undefined;
+    const fullName = htmlUrl ? new URL(htmlUrl).pathname.replace(/^\//, '') : external_node_path_default().basename(external_node_path_default().resolve(dir));
+    const originHead = await gitMaybe(run, dir, ['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD']);
+    const defaultBranch = originHead ? originHead.replace(/^refs\/remotes\/origin\//, '') : 'main';
+    const commitDate = await gitCommitDate(run, dir, 'HEAD');
+    // Untracked files count: a build context with `COPY . .` takes them in.
+    const dirty = (await gitMaybe(run, dir, ['status', '--porcelain', '--untracked-files=normal'])) !== undefined;
+    return {
+        eventName: 'git',
+        ref,
+        ...(extraRefs.length > 0 ? { extraRefs } : {}),
+        sha,
+        repo: { fullName, htmlUrl: htmlUrl ?? '', defaultBranch },
+        commitDate,
+        sourceDateEpoch: parseSourceDateEpoch(env.SOURCE_DATE_EPOCH),
+        runId: env.GITHUB_RUN_ID ?? `local-${Date.now().toString(36)}`,
+        runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
+        dirty
+    };
+}
+
+;// CONCATENATED MODULE: ./src/inputs/github.ts
+
+
+function readPayload(file) {
+    if (!file)
+        return {};
+    try {
+        const parsed = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
+        return parsed !== null && typeof parsed === 'object' ? parsed : {};
+    }
+    catch (err) {
+        throw new Error(`cannot read the event payload GITHUB_EVENT_PATH=${file}: ${err.message}`);
+    }
+}
+function str(value) {
+    return typeof value === 'string' && value !== '' ? value : undefined;
+}
+/** `NOASSERTION` and `other` are GitHub's "unknown licence", not an SPDX id worth a label. */
+function spdx(value) {
+    const id = str(value);
+    return id && !/^(NOASSERTION|other)$/i.test(id) ? id : undefined;
+}
+/**
+ * The context of a GitHub Actions run: GITHUB_EVENT_NAME, GITHUB_REF, GITHUB_SHA, GITHUB_REPOSITORY,
+ * GITHUB_SERVER_URL, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT, SOURCE_DATE_EPOCH and the payload at
+ * GITHUB_EVENT_PATH. For pull requests the ref is `refs/pull/<n>/merge` (pull_request_target runs on
+ * the base branch's ref, which must not give the base branch's tags) and the sha GITHUB_SHA, the head
+ * commit's with DOCKER_METADATA_PR_HEAD_SHA=true.
+ * The commit date comes from the push payload, else from the checkout in GITHUB_WORKSPACE when it has
+ * the commit (for a pull request whose head is not fetched: the merge commit GITHUB_SHA).
+ */
+async function contextFromGitHub(env, run) {
+    const payload = readPayload(env.GITHUB_EVENT_PATH);
+    const eventName = env.GITHUB_EVENT_NAME ?? '';
+    const repository = payload.repository ?? {};
+    const fullName = str(env.GITHUB_REPOSITORY) ?? str(repository.full_name) ?? '';
+    const server = (str(env.GITHUB_SERVER_URL) ?? 'https://github.com').replace(/\/+$/, '');
+    const repo = {
+        fullName,
+        htmlUrl: str(repository.html_url) ?? (fullName ? `${server}/${fullName}` : ''),
+        description: str(repository.description),
+        license: spdx(repository.license?.spdx_id),
+        defaultBranch: str(repository.default_branch)
+    };
+    let ref = env.GITHUB_REF ?? '';
+    let sha = env.GITHUB_SHA ?? '';
+    let pr;
+    const pull = payload.pull_request;
+    if (pull && typeof pull.number === 'number') {
+        pr = { number: pull.number, baseRef: str(pull.base?.ref) ?? '', headRef: str(pull.head?.ref) ?? '' };
+        if (!ref.startsWith('refs/pull/'))
+            ref = `refs/pull/${pull.number}/merge`;
+        // GITHUB_SHA (the merge commit) as metadata-action, unless the user asks for the head commit.
+        if (/^true$/i.test(env.DOCKER_METADATA_PR_HEAD_SHA ?? ''))
+            sha = str(pull.head?.sha) ?? sha;
+    }
+    // A tag push names the branch it came from in the payload's base_ref: {{base_ref}} reads it.
+    const baseRef = ref.startsWith('refs/tags/') ? str(payload.base_ref)?.replace(/^refs\/heads\//, '') : undefined;
+    const release = payload.release;
+    if (ref === '' && str(release?.tag_name))
+        ref = `refs/tags/${release.tag_name}`;
+    const headCommit = payload.head_commit;
+    let commitDate = headCommit && (!sha || headCommit.id === sha || !headCommit.id) ? parseDate(headCommit.timestamp) : undefined;
+    if (!commitDate && env.GITHUB_WORKSPACE) {
+        // A pull request's checkout is the merge commit, often without the head's history: its date
+        // still agrees across matrix legs, which is what `created` needs.
+        for (const candidate of new Set([sha, env.GITHUB_SHA ?? ''])) {
+            if (candidate && !commitDate)
+                commitDate = await gitCommitDate(run, env.GITHUB_WORKSPACE, candidate);
+        }
+    }
+    return {
+        eventName,
+        ref,
+        sha,
+        repo,
+        pr,
+        ...(baseRef ? { baseRef } : {}),
+        commitDate,
+        sourceDateEpoch: parseSourceDateEpoch(env.SOURCE_DATE_EPOCH),
+        runId: env.GITHUB_RUN_ID ?? '',
+        runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1'
+    };
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/secrets.ts
+
+
+/**
+ * Hides every secret value from everything the process prints, before anything is printed:
+ * the `secrets` values, the variables `secret-envs` name and the contents of `secret-files`
+ * (a RUN step can print any of them). Our own log goes through the Masker; the runner's mask
+ * covers the rest.
+ */
+async function maskSecrets(inputs, sources, masker, log) {
+    for (const { value } of inputs.secrets)
+        hide(value, masker, log);
+    for (const { env } of inputs.secretEnvs)
+        hide(sources.env[env] ?? '', masker, log);
+    for (const file of inputs.secretFiles)
+        hide(await (0,promises_.readFile)(external_node_path_default().resolve(sources.cwd, file.path), 'utf8'), masker, log);
+}
+/** Writes each `secrets` value to a private file in `dir` (0600) and returns id → path, for `--secret id=…,src=…`. */
+async function writeSecrets(inputs, dir) {
+    const paths = {};
+    for (const { id, value } of inputs.secrets) {
+        const file = external_node_path_default().join(dir, `secret-${id}`);
+        await (0,promises_.writeFile)(file, value, { mode: 0o600 });
+        paths[id] = file;
+    }
+    return paths;
+}
+/**
+ * The runner masks line by line, so a multi-line secret (a key) is registered a line at a time,
+ * as is the whole value; lines shorter than 3 characters are left alone (masking `}` or a blank
+ * would shred the log and hide nothing).
+ */
+function hide(value, masker, log) {
+    masker.add(value);
+    const parts = new Set([value, ...value.split(/\r?\n/)].map((part) => part.trim()));
+    for (const part of parts)
+        if (part.length >= 3)
+            log.setSecret(part);
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/prepare.ts
+
+
+
+
+
+
+
+
+/** Every input, read and validated once; secret values are masked before anything can print them. */
+async function readAndMask(session) {
+    const inputs = readInputs(session.edges.input, session.cwd);
+    await maskSecrets(inputs, { env: session.env, cwd: session.cwd }, session.masker, session.log);
+    return inputs;
+}
+/** The commit, ref and repository: from the GitHub event, or from the local checkout. */
+async function readContext(session, inputs) {
+    const { env, cwd, log, runner } = session;
+    const source = inputs.metadataSource === 'auto' ? (env.GITHUB_EVENT_PATH ? 'workflow' : 'git') : inputs.metadataSource;
+    const context = source === 'workflow'
+        ? await contextFromGitHub(env, runner)
+        : await contextFromGit(external_node_path_default().resolve(cwd, env.GITHUB_WORKSPACE || '.'), env, runner);
+    // Which refs the tags come from: two when a local commit is both a branch tip and tagged.
+    const refs = [context.ref, ...(context.extraRefs ?? [])].join(' + ');
+    log.info(`${context.eventName} ${refs} at ${context.sha.slice(0, 12)} (${source})`);
+    if (context.dirty) {
+        log.warning(`the working tree has uncommitted changes: the image is tagged sha-${context.sha.slice(0, 7)} but is not that commit`);
+    }
+    return context;
+}
+async function makeWorkspace(session, inputs, context) {
+    const tempRoot = session.env.RUNNER_TEMP || external_node_os_default().tmpdir();
+    await (0,promises_.mkdir)(tempRoot, { recursive: true });
+    const tempDir = await (0,promises_.mkdtemp)(external_node_path_default().join(tempRoot, 'multiarch-'));
+    const suffix = (0,external_node_crypto_.randomBytes)(3).toString('hex');
+    const builderName = `multiarch-${context.runId || 'local'}-${context.runAttempt || '1'}-${suffix}`;
+    let inlineBuildkitdConfig;
+    if (inputs.buildkitdConfigInline) {
+        inlineBuildkitdConfig = external_node_path_default().join(tempDir, 'buildkitd.toml');
+        await (0,promises_.writeFile)(inlineBuildkitdConfig, inputs.buildkitdConfigInline);
+    }
+    const secretPaths = await writeSecrets(inputs, tempDir);
+    return {
+        tempDir,
+        ids: {
+            builderName,
+            metadataFile: external_node_path_default().join(tempDir, 'metadata.json'),
+            secretPaths,
+            runId: inputs.runId || context.runId,
+            inlineBuildkitdConfig
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/plan/tags/hold-back.ts
+
+function comparable(version) {
+    return semver_default().parse(version, { loose: true }) ?? semver_default().coerce(version, { includePrerelease: true });
+}
+/**
+ * Keeps floating tags (`latest`, `1`, `1.2`) from moving backwards: given the version each tag points
+ * to now (the `org.opencontainers.image.version` the registry holds for it), drops the floating tags
+ * whose current version is higher than ours: releasing v1.1.9 after 1.2.3 leaves `1` and `latest` on
+ * 1.2.3 and still moves `1.1`. A pre-release never becomes `latest`, even with flavor latest=true.
+ * Tags absent from `current`, or whose version does not read as a version, move as computed.
+ */
+function holdBackFloating(result, current) {
+    // Compare like with like: `current` holds earlier `version` outputs, so ours is our `version` output
+    // when it reads as a version (it may carry the flavor's prefix/suffix), else the parsed rule version.
+    const ours = semver_default().parse(result.version, { loose: true })
+        ? result.version
+        : (result.versionInfo?.version ?? result.version);
+    const oursParsed = result.versionInfo ? comparable(ours) : null;
+    const preRelease = result.versionInfo !== undefined && result.versionInfo.prerelease !== '';
+    const held = [];
+    const tags = result.tags.filter((tag) => {
+        if (!result.floating.includes(tag))
+            return true;
+        const theirs = current.get(tag);
+        if (tag === result.latestTag && preRelease) {
+            held.push({ tag, current: theirs, ours, reason: 'prerelease' });
+            return false;
+        }
+        if (theirs === undefined || !oursParsed)
+            return true;
+        const theirsParsed = comparable(theirs);
+        if (theirsParsed && semver_default().gt(theirsParsed, oursParsed)) {
+            held.push({ tag, current: theirs, ours, reason: 'newer' });
+            return false;
+        }
+        return true;
+    });
+    return { tags, held };
+}
+
+;// CONCATENATED MODULE: ./src/tools/registry/credentials.ts
+/**
+ * The credentials `docker login` left for a registry: `auths` in the docker config.json, or a
+ * credential helper (`docker-credential-<name> get`). Everything comes from the environment and
+ * runner passed in: the config's place from its DOCKER_CONFIG or HOME, and helpers through the one
+ * process seam, the key on stdin, so no secret is in argv or in the `[command]` line logged.
+ */
+
+
+/** The keys `docker login` may have stored a host under, the one it writes first. */
+function configKeys(host) {
+    return host === 'registry-1.docker.io'
+        ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', host]
+        : [host, `https://${host}`, `http://${host}`];
+}
+/** The credentials for `host`, or undefined when none are configured (or the config cannot be read). */
+async function credentialsFor(host, source) {
+    const dir = source.env.DOCKER_CONFIG || (source.env.HOME ? external_node_path_default().join(source.env.HOME, '.docker') : undefined);
+    if (!dir)
+        return undefined;
+    let config;
+    try {
+        config = JSON.parse(await (0,promises_.readFile)(external_node_path_default().join(dir, 'config.json'), 'utf8'));
+    }
+    catch {
+        return undefined;
+    }
+    for (const key of configKeys(host)) {
+        const helper = config.credHelpers?.[key];
+        if (helper)
+            return helperGet(helper, key, source);
+        const entry = config.auths?.[key];
+        if (entry?.identitytoken)
+            return { username: '<token>', password: entry.identitytoken };
+        if (entry?.auth) {
+            const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+            const colon = decoded.indexOf(':');
+            if (colon > 0)
+                return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+        }
+        if (entry?.username && entry.password)
+            return { username: entry.username, password: entry.password };
+    }
+    return config.credsStore ? helperGet(config.credsStore, configKeys(host)[0], source) : undefined;
+}
+/**
+ * Asks a credential helper, as the docker CLI does: `get`, the server key on stdin, JSON on stdout.
+ * A helper that is missing, fails or knows nothing for the key leaves the request without
+ * credentials; the registry's refusal then says what is wrong.
+ */
+async function helperGet(helper, key, source) {
+    let stdout;
+    try {
+        const result = await source.run(`docker-credential-${helper}`, ['get'], {
+            env: source.env,
+            input: key,
+            quiet: true,
+            allowFailure: true
+        });
+        if (result.code !== 0)
+            return undefined;
+        stdout = result.stdout;
+    }
+    catch {
+        return undefined;
+    }
+    try {
+        const parsed = JSON.parse(stdout);
+        return parsed.Secret ? { username: parsed.Username ?? '', password: parsed.Secret } : undefined;
     }
     catch {
         return undefined;
     }
 }
 
-// EXTERNAL MODULE: ./src/tools/registry/client.ts
-var client = __nccwpck_require__(5283);
-;// CONCATENATED MODULE: ./src/pipeline/failure.ts
+;// CONCATENATED MODULE: ./src/tools/registry/refs.ts
+/** Image references as the registry API needs them: the host, the repository, the tag or digest. */
 
-
-
-/** The registry host of an image reference (`docker.io` when the name has none). */
-function registryOf(image) {
-    const first = image.split('/')[0];
-    return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')
-        ? first
-        : 'docker.io';
+/** `host[:port]/path` (Docker Hub names too) → the registry host and repository the API uses. */
+function refs_parseName(name) {
+    let host = registryHost(name);
+    let repository = name.startsWith(`${host}/`) ? name.slice(host.length + 1) : name;
+    if (host === 'docker.io' || host === 'index.docker.io') {
+        host = 'registry-1.docker.io';
+        if (!repository.includes('/'))
+            repository = `library/${repository}`;
+    }
+    return { host, repository };
 }
-const AUTH = /\b401\b|unauthorized|authentication required|invalid username\/password|incorrect username or password/i;
-const DENIED = /\b403\b|forbidden|denied: /i;
+/** `name:tag` → name and tag; `name@sha256:…` → name and digest. */
+function refs_splitRef(ref) {
+    const at = ref.indexOf('@');
+    if (at >= 0)
+        return { name: ref.slice(0, at), digest: ref.slice(at + 1) };
+    const colon = ref.lastIndexOf(':');
+    if (colon < 0 || ref.lastIndexOf('/') > colon)
+        return { name: ref };
+    return { name: ref.slice(0, colon), tag: ref.slice(colon + 1) };
+}
+/** `host/repo:tag` and `host/repo@sha256:…` name the same repository. */
+function sameRepository(tagRef, digestRef) {
+    return refs_splitRef(tagRef).name === refs_splitRef(digestRef).name;
+}
+
+;// CONCATENATED MODULE: ./src/tools/registry/client.ts
 /**
- * One message a user can act on: what failed, where, why, and what to do. Bad input is already
- * phrased; registry refusals and exhausted retries name the registry and the last error.
+ * Reads the index the build pushed and points tags at it with one request each: a GET of its exact
+ * bytes by digest, then a PUT of those bytes under every tag. `buildx imagetools create` does the
+ * same with ~30 requests (it walks every child manifest and blob first) and gives up on the first
+ * dropped connection, and `imagetools inspect` fails on a dropped HEAD; under registry faults the
+ * publishing step, not the build, is what failed. Each call makes one attempt and says by the type
+ * of its error whether another may help (TransientError, with the server's Retry-After) or not;
+ * the caller's withRetry is the one retry policy. Anything this cannot do (an unsupported auth
+ * scheme, a registry reachable only through BuildKit's configuration, another repository) is a
+ * RegistryRefused, and the caller falls back to imagetools.
  */
-function explainFailure(error, images) {
-    if (error instanceof errors/* InputError */.d)
-        return error.message;
-    const message = error instanceof Error ? error.message : String(error);
-    const text = error instanceof exec/* ExecError */.cI ? `${error.result.stderr}\n${error.result.stdout}` : message;
-    // The registry that answered is in the failing request's URL (it may be a base image's, not ours).
-    const registry = /https?:\/\/([^/\s]+)\/v2\//.exec(text)?.[1] ?? (images.length > 0 ? registryOf(images[0]) : 'the registry');
-    if (AUTH.test(text)) {
-        return `${registry} refused the credentials (401 Unauthorized). Log in to ${registry} before this step (docker/login-action on GitHub; docker login or a DOCKER_CONFIG holding credentials elsewhere).\n${lineMatching(text, AUTH)}`;
+
+
+
+
+/** A refusal trying again cannot fix (auth, a bad manifest, an unsupported scheme): fall back to imagetools. */
+class RegistryRefused extends retry/* PermanentError */.Dr {
+    constructor(message) {
+        super(message);
+        this.name = 'RegistryRefused';
     }
-    if (DENIED.test(text)) {
-        return `${registry} denied access (403): the credentials were accepted but may not push to ${images[0] ?? 'this repository'} (on GHCR, give the workflow packages: write).\n${lineMatching(text, DENIED)}`;
-    }
-    if (error instanceof retry/* RetriesExhausted */.w1) {
-        const last = error.last instanceof Error ? error.last.message : String(error.last);
-        return `${error.what} against ${registry} failed ${error.attempts} times; last error: ${error.lastCause}. No tag was moved unless it points at a complete index.\n${last}`;
-    }
-    return message;
 }
-/** The line that says what went wrong, without the build's surrounding output. */
-function lineMatching(text, re) {
-    return (text.split('\n').find((line) => re.test(line)) ?? '').trim();
+/**
+ * The one retry policy for one registry request, given the `retries` a step is allowed. BuildKit
+ * tries each of its own registry requests up to three times inside every attempt of a build step;
+ * a request of ours is a step of one request, so it gets the same budget in one policy (three
+ * tries for every attempt of a step), with a shorter back-off to match.
+ */
+function requestRetry(retries) {
+    return { retries: (retries + 1) * 3 - 1, baseDelayMs: 250, maxDelayMs: 4000 };
+}
+const INDEX_TYPES = [
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json',
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.v2+json'
+];
+/** The manifest `ref` (`name@sha256:…`) points at, its exact bytes checked against the digest. */
+async function getManifest(ref, options) {
+    const { name, digest } = refs_splitRef(ref);
+    if (!digest)
+        throw new RegistryRefused(`${ref} is not a digest reference`);
+    const res = await request(refs_parseName(name), 'GET', `manifests/${digest}`, { headers: { Accept: INDEX_TYPES.join(', ') } }, options);
+    const bytes = await body(res, `GET ${ref}`, async (r) => Buffer.from(await r.arrayBuffer()));
+    const actual = `sha256:${(0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex')}`;
+    // Bytes that do not hash to the digest asked for are a read cut short: another GET may get them all.
+    if (actual !== digest)
+        throw new retry/* TransientError */.N_(`GET ${ref}: the body read (${bytes.length} bytes) hashes to ${actual}, not to its digest`);
+    const raw = bytes.toString('utf8');
+    let mediaType;
+    try {
+        mediaType = JSON.parse(raw).mediaType ?? res.headers.get('content-type') ?? '';
+    }
+    catch {
+        throw new RegistryRefused(`${ref} is not a JSON manifest`);
+    }
+    if (!INDEX_TYPES.includes(mediaType))
+        throw new RegistryRefused(`${ref} has media type "${mediaType}"`);
+    return { raw, digest, mediaType };
+}
+/** PUTs `raw` (a manifest's exact bytes, whose digest is `digest`) under `ref`'s tag. */
+async function putTag(ref, raw, mediaType, digest, options) {
+    const { name, tag } = refs_splitRef(ref);
+    if (!tag)
+        throw new RegistryRefused(`${ref} is not a tag reference`);
+    const res = await request(refs_parseName(name), 'PUT', `manifests/${encodeURIComponent(tag)}`, { headers: { 'Content-Type': mediaType }, body: raw }, options);
+    await res.body?.cancel();
+    const stored = res.headers.get('docker-content-digest');
+    if (stored && stored !== digest)
+        throw new RegistryRefused(`PUT ${ref} stored ${stored}, not ${digest}`);
+}
+/**
+ * Deletes the manifest `ref` (`name@sha256:…`) names. 'unsupported' when the registry does not
+ * allow deletes (405, or its UNSUPPORTED error code): the caller leaves the manifest in place.
+ */
+async function deleteManifest(ref, options) {
+    const { name, digest } = splitRef(ref);
+    if (!digest)
+        throw new RegistryRefused(`${ref} is not a digest reference`);
+    const target = parseName(name);
+    const url = apiUrl(target, `manifests/${digest}`);
+    const res = await exchange(target, url, 'DELETE', { headers: {} }, options);
+    if (res.ok) {
+        await res.body?.cancel();
+        return 'deleted';
+    }
+    if (res.status === 405) {
+        await res.body?.cancel();
+        return 'unsupported';
+    }
+    const text = await res.text().catch(() => '');
+    if (res.status < 500 && res.status !== 429 && /"code"\s*:\s*"UNSUPPORTED"/.test(text))
+        return 'unsupported';
+    throw answerError(res, `DELETE ${url}`, text);
+}
+/** Loopback registries speak plain HTTP, as Docker and buildx allow without configuration. */
+function scheme(host) {
+    const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    return name === 'localhost' || name === '::1' || /^127\./.test(name) ? 'http' : 'https';
+}
+function apiUrl(target, suffix) {
+    return `${scheme(target.host)}://${target.host}/v2/${target.repository}/${suffix}`;
+}
+/**
+ * One registry API request with the credentials `docker login` left. Returns a 2xx response; a
+ * dropped connection, a timeout, a 5xx or a 429 is a TransientError (with Retry-After), any other
+ * answer a RegistryRefused.
+ */
+async function request(target, method, suffix, init, options) {
+    const url = apiUrl(target, suffix);
+    const res = await exchange(target, url, method, init, options);
+    if (res.ok)
+        return res;
+    throw answerError(res, `${method} ${url}`, await res.text().catch(() => ''));
+}
+/**
+ * Sends the request and returns whatever the registry answers. A 401 is met by sending it once
+ * more with credentials, as the challenge asks: that is authentication, not a retry.
+ */
+async function exchange(target, url, method, init, options) {
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const res = await send(url, { method, headers: init.headers, body: init.body }, timeoutMs);
+    if (res.status !== 401)
+        return res;
+    await res.body?.cancel();
+    const auth = await authorization(res.headers.get('www-authenticate') ?? '', target, options, timeoutMs);
+    return send(url, { method, headers: { ...init.headers, Authorization: auth }, body: init.body }, timeoutMs);
+}
+/** The error for a non-2xx answer: transient for a 5xx or a 429 (with the wait it asked for), else a refusal. */
+function answerError(res, what, text) {
+    const said = text.trim().slice(0, 300);
+    const message = `${what} answered ${res.status} ${res.statusText}${said ? `: ${said}` : ''}`;
+    if (res.status === 429 || res.status >= 500)
+        return new retry/* TransientError */.N_(message, retryAfterMs(res.headers.get('retry-after')));
+    return new RegistryRefused(message);
+}
+/** Retry-After: delay-seconds or an HTTP date. */
+function retryAfterMs(header) {
+    const value = header?.trim();
+    if (!value)
+        return undefined;
+    if (/^\d+$/.test(value))
+        return Number(value) * 1000;
+    const at = Date.parse(value);
+    return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+/** Sends one request. A dropped connection or a timeout is transient; a TLS failure is not. */
+async function send(url, init, timeoutMs) {
+    try {
+        return await fetch(url, { ...init, redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
+    }
+    catch (error) {
+        throw failedTransfer(error, `${init.method} ${url}`, timeoutMs);
+    }
+}
+/** Reads a response body; the connection can still drop or time out here, after the headers. */
+async function body(res, what, read) {
+    try {
+        return await read(res);
+    }
+    catch (error) {
+        throw failedTransfer(error, what);
+    }
+}
+function failedTransfer(error, what, timeoutMs) {
+    const cause = error.cause;
+    const why = cause?.code ?? cause?.message ?? error.message;
+    if (error.name === 'TimeoutError')
+        return new retry/* TransientError */.N_(`${what}: request timed out${timeoutMs ? ` after ${timeoutMs / 1000} s` : ''}`, undefined, {
+            cause: error
+        });
+    if (/CERT|TLS|SSL|self.signed|EPROTO/i.test(why))
+        return new RegistryRefused(`${what}: ${why}`);
+    return new retry/* TransientError */.N_(`${what}: connection dropped (${why})`, undefined, { cause: error });
+}
+function challengeParams(header) {
+    const space = header.indexOf(' ');
+    const params = {};
+    for (const m of header.slice(space + 1).matchAll(/(\w+)="([^"]*)"/g))
+        params[m[1].toLowerCase()] = m[2];
+    return { scheme: header.slice(0, space < 0 ? undefined : space).toLowerCase(), params };
+}
+/** The Authorization header a 401's challenge asks for: Basic from the credentials, or a Bearer token for them. */
+async function authorization(challenge, target, options, timeoutMs) {
+    const credentials = await credentialsFor(target.host, options);
+    const basic = credentials
+        ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
+        : undefined;
+    const { scheme: kind, params } = challengeParams(challenge);
+    if (kind === 'basic') {
+        if (!basic)
+            throw new RegistryRefused(`${target.host} asks for credentials and none are configured for it`);
+        return basic;
+    }
+    if (kind !== 'bearer' || !params.realm)
+        throw new RegistryRefused(`${target.host} asks for an unsupported authentication (${challenge.split(' ')[0] || 'none'})`);
+    const url = new URL(params.realm);
+    if (params.service)
+        url.searchParams.set('service', params.service);
+    url.searchParams.set('scope', `repository:${target.repository}:pull,push`);
+    const what = `GET ${url.origin}${url.pathname}`;
+    const res = await send(url.toString(), { method: 'GET', headers: basic ? { Authorization: basic } : {} }, timeoutMs);
+    const text = await body(res, what, (r) => r.text());
+    if (!res.ok)
+        throw answerError(res, `the token service (${what})`, text);
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        throw new RegistryRefused(`the token service (${what}) answered something other than JSON`);
+    }
+    const token = parsed.token ?? parsed.access_token;
+    if (!token)
+        throw new RegistryRefused(`the token service (${what}) gave no token`);
+    return `Bearer ${token}`;
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/summary.ts
-/** The job summary: what was built, where it went, and where the time went. */
-function summaryMarkdown(result, builder) {
-    const lines = ['## Multi-arch image', ''];
-    lines.push(`| | |`, `|---|---|`);
-    lines.push(`| Platforms | ${result.plan.platforms.map((p) => `\`${p.id}\``).join(' ')} |`);
-    lines.push(`| Emulated | ${result.plan.emulated.map((p) => `\`${p.id}\``).join(' ') || 'none'} |`);
-    lines.push(`| Index digest | \`${result.digest || 'not pushed'}\` |`);
-    lines.push(`| Version | \`${result.plan.tags.version || '-'}\` |`);
-    lines.push(`| Cache | ${result.plan.cache.refs.map((r) => `\`${r}\``).join('<br>') || 'off'} |`);
-    lines.push(`| Builder | \`${builder.name}\` (${builder.driver}, BuildKit ${builder.buildkitVersion}) |`);
-    lines.push('', '### Tags', '');
-    lines.push(...(result.tags.length ? result.tags.map((t) => `- \`${t}\``) : ['none pushed']));
-    for (const h of result.held)
-        lines.push(`- \`${h.tag}\` not moved (${h.reason === 'prerelease' ? 'pre-release' : `stays on ${h.current}, newer than ${h.ours}`})`);
-    if (Object.keys(result.platformDigests).length) {
-        lines.push('', '### Platform digests', '', '| Platform | Digest |', '|---|---|');
-        for (const [platform, digest] of Object.entries(result.platformDigests))
-            lines.push(`| \`${platform}\` | \`${digest}\` |`);
+;// CONCATENATED MODULE: ./src/pipeline/publish.ts
+
+
+
+
+
+/**
+ * Runs a publish step: reads the one source (one request) and the floating tags, drops the
+ * floating tags that would move backwards, then moves the rest, tags last. The outputs describe
+ * what the registry now holds.
+ */
+async function publish(bx, planned, tags, sources, registry, platforms) {
+    const [source, held] = await Promise.all([
+        planned.source === 'build' ? readSource(bx, planned.builder, sources[0], registry) : undefined,
+        heldBack(bx, planned, tags)
+    ]);
+    const step = withoutHeld(planned, held.map((h) => h.tag));
+    await moveTags(bx, step, sources, source, registry);
+    const refs = publishedRefs(step);
+    const index = source ?? (refs.length > 0 ? await inspectRaw(bx, step.builder, refs[0]) : undefined);
+    if (!index)
+        throw new Error(`${refs[0] ?? sources[0]} is not in the registry after publishing`);
+    const platformDigests = index.manifest.manifests
+        ? imagetools_platformDigests(index.manifest)
+        : { [platforms[0]]: index.digest };
+    for (const ref of refs)
+        bx.log.info(`${ref} → ${index.digest}`);
+    return { digest: index.digest, platformDigests, refs, held };
+}
+/** The floating tags (latest, 1, 1.2) that would move backwards: they stay where they are. */
+async function heldBack(bx, step, tags) {
+    if (step.floating.length === 0)
+        return [];
+    const versions = await Promise.all(step.floating.map((f) => publishedVersion(bx, step.builder, f.ref)));
+    const current = new Map(step.floating.map((f, i) => [f.tag, versions[i]]));
+    const { held } = holdBackFloating(tags, current);
+    for (const h of held)
+        bx.log.warning(`${h.tag} not moved: ${heldReason(h)}`);
+    return held;
+}
+function heldReason(h) {
+    return h.reason === 'prerelease' ? `${h.ours} is a pre-release` : `it points to ${h.current}, newer than ${h.ours}`;
+}
+/**
+ * The index the build pushed, read by one GET of its digest; through imagetools when the registry
+ * needs what only buildx knows (its auth scheme, BuildKit's registry configuration).
+ */
+async function readSource(bx, builder, ref, registry) {
+    try {
+        bx.log.info(`[request] ${getRequest(ref)}`);
+        const got = await (0,retry/* withRetry */.bD)(() => getManifest(ref, registry), {
+            ...requestRetry(bx.retries),
+            what: `reading ${ref}`,
+            log: bx.log
+        });
+        return { manifest: JSON.parse(got.raw), digest: got.digest, raw: got.raw };
     }
-    lines.push('', '### Time', '', '| Phase | Seconds |', '|---|---|');
-    for (const [phase, seconds] of result.timings)
-        lines.push(`| ${phase} | ${seconds.toFixed(1)} |`);
-    return `${lines.join('\n')}\n`;
+    catch (error) {
+        if (!(error instanceof RegistryRefused))
+            throw error;
+        bx.log.info(`reading ${ref} through buildx imagetools (${error.message})`);
+        return inspectRaw(bx, builder, ref);
+    }
+}
+/**
+ * `put` refs: one PUT of the source's exact bytes each, retried on its own (imagetools create
+ * makes ~30 requests for the same and gives up on the first dropped one). What the registry
+ * refuses to take that way, and `imagetools` refs, go through imagetools create.
+ */
+async function moveTags(bx, step, sources, source, registry) {
+    const mediaType = source?.manifest.mediaType;
+    let fallback = [];
+    if (step.put.length > 0) {
+        if (!source || !mediaType) {
+            fallback = step.put;
+        }
+        else {
+            for (const [i, ref] of step.put.entries()) {
+                try {
+                    bx.log.info(`[request] ${putRequest(ref, sources[0])}`);
+                    await (0,retry/* withRetry */.bD)(() => putTag(ref, source.raw, mediaType, source.digest, registry), {
+                        ...requestRetry(bx.retries),
+                        what: `tagging ${ref}`,
+                        log: bx.log
+                    });
+                }
+                catch (error) {
+                    if (!(error instanceof RegistryRefused))
+                        throw error;
+                    bx.log.warning(`could not tag by a direct PUT (${error.message}); using buildx imagetools create`);
+                    fallback = step.put.slice(i);
+                    break;
+                }
+            }
+        }
+    }
+    const rest = [...fallback, ...step.imagetools.refs];
+    if (rest.length > 0)
+        await tagIndex(bx, step.builder, rest, sources, step.imagetools.annotations);
+}
+function registryOptions(env, run, stallMs) {
+    return { env, run, timeoutMs: stallMs || undefined };
+}
+
+// EXTERNAL MODULE: ./src/ports.ts
+var ports = __nccwpck_require__(6467);
+;// CONCATENATED MODULE: ./src/pipeline/state.ts
+
+
+function saveState(edges, state) {
+    edges.saveState('cleanup', JSON.stringify(state));
+}
+/**
+ * The runner's child watcher for the pipeline: keeps the children that are running in the state
+ * (key `processes`), saved as each one starts and ends, so a post step or `--clean-up` after a
+ * SIGKILL can stop them. Where /proc is missing nothing is recorded: nothing could be verified.
+ */
+function trackProcesses(edges, proc = '/proc') {
+    const live = new Map();
+    return (pid, command, running) => {
+        if (running) {
+            const identity = processIdentity(pid, proc);
+            if (!identity)
+                return;
+            live.set(pid, { pid, ...identity, command: external_node_path_default().basename(command) });
+        }
+        else if (!live.delete(pid)) {
+            return;
+        }
+        edges.saveState('processes', JSON.stringify([...live.values()]));
+    };
+}
+/** The start time and boot id of a live process, or undefined when it is gone (or there is no /proc). */
+function processIdentity(pid, proc = '/proc') {
+    try {
+        const stat = (0,external_node_fs_.readFileSync)(external_node_path_default().join(proc, String(pid), 'stat'), 'utf8');
+        // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
+        const startTicks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+        const bootId = (0,external_node_fs_.readFileSync)(external_node_path_default().join(proc, 'sys/kernel/random/boot_id'), 'utf8').trim();
+        return startTicks && /^\d+$/.test(startTicks) ? { startTicks, bootId } : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * Reads what main saved, every field checked: the record comes from a file or an environment
+ * variable, and what it names is run (buildx) or removed (a builder, a directory, a process group).
+ * A field that is not what main writes is dropped; a record that is not JSON is nothing to clean.
+ */
+function loadState(edges) {
+    const raw = edges.getState('cleanup');
+    const processes = loadProcesses(edges.getState('processes'));
+    const nothing = processes.length > 0 ? { builder: '', tempDir: '', processes } : undefined;
+    if (!raw)
+        return nothing;
+    let record;
+    try {
+        record = JSON.parse(raw);
+    }
+    catch {
+        return nothing;
+    }
+    if (!isObject(record))
+        return nothing;
+    return {
+        builder: typeof record.builder === 'string' && BUILDER_NAME.test(record.builder) ? record.builder : '',
+        buildx: buildxBin(record.buildx),
+        tempDir: tempDirectory(record.tempDir),
+        processes
+    };
+}
+// The names docker accepts for a builder; never one that buildx would read as a flag.
+const BUILDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** Only the two shapes findBuildx and installBuildx give: `docker buildx`, or a buildx binary itself. */
+function buildxBin(value) {
+    if (!isObject(value))
+        return undefined;
+    const { command, prefix, version } = value;
+    if (typeof command !== 'string' || typeof version !== 'string' || !Array.isArray(prefix))
+        return undefined;
+    if (!/^(unknown|\d+\.\d+\.\d+[-+0-9A-Za-z.]*)$/.test(version))
+        return undefined;
+    const plugin = command === 'docker' && prefix.length === 1 && prefix[0] === 'buildx';
+    const standalone = prefix.length === 0 &&
+        (command === 'buildx' || (external_node_path_default().isAbsolute(command) && /^(docker-)?buildx(\.exe)?$/.test(external_node_path_default().basename(command))));
+    if (!plugin && !standalone)
+        return undefined;
+    return { command, prefix: prefix, version };
+}
+/** Main's temporary directories are made by mkdtemp as <temp>/multiarch-XXXXXX. */
+function tempDirectory(value) {
+    if (typeof value !== 'string' || !external_node_path_default().isAbsolute(value))
+        return '';
+    const normal = external_node_path_default().normalize(value);
+    return normal === value && /^multiarch-[A-Za-z0-9]+$/.test(external_node_path_default().basename(normal)) ? value : '';
+}
+function loadProcesses(raw) {
+    let parsed;
+    try {
+        parsed = raw ? JSON.parse(raw) : [];
+    }
+    catch {
+        return [];
+    }
+    if (!Array.isArray(parsed))
+        return [];
+    return parsed
+        .filter((p) => isObject(p) &&
+        Number.isSafeInteger(p.pid) &&
+        p.pid > 1 &&
+        typeof p.startTicks === 'string' &&
+        /^\d+$/.test(p.startTicks) &&
+        typeof p.bootId === 'string' &&
+        /^[0-9a-f-]{1,64}$/.test(p.bootId) &&
+        typeof p.command === 'string' &&
+        /^[\w.+-]{1,64}$/.test(p.command))
+        .map(({ pid, startTicks, bootId, command }) => ({ pid, startTicks, bootId, command }));
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/session.ts
+
+
+
+function openSession(runEnv) {
+    const log = runEnv.edges.log;
+    const masker = runEnv.masker ?? new ports/* Masker */.G();
+    const session = {
+        edges: runEnv.edges,
+        env: runEnv.env,
+        cwd: runEnv.cwd,
+        log,
+        masker,
+        // Children are kept in the state while they run: a SIGKILLed run leaves them for post to stop.
+        runner: (0,tools_exec/* createRunner */.ji)(log, masker, trackProcesses(runEnv.edges)),
+        now: runEnv.now ?? (() => new Date()),
+        timings: [],
+        current: '',
+        async phase(name, fn) {
+            const start = Date.now();
+            session.current = name;
+            try {
+                return await log.group(name, fn);
+            }
+            finally {
+                session.timings.push([name, (Date.now() - start) / 1000]);
+            }
+        }
+    };
+    return session;
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/run.ts
@@ -8405,357 +9744,115 @@ function summaryMarkdown(result, builder) {
 
 
 
-
-
-
-
-
-
-
-
-/** The whole pipeline: inputs → plan → QEMU → buildx → builder → build → tags → outputs. */
+/** The whole pipeline: inputs → context → plan → its steps, in order → outputs and summary. */
 async function run(runEnv) {
-    const log = runEnv.edges.log;
-    const masker = runEnv.masker ?? new Masker();
-    const timings = [];
-    const phase = async (name, fn) => {
-        const start = Date.now();
+    const session = openSession(runEnv);
+    let images = [];
+    let plan;
+    try {
+        const inputs = await session.phase('Inputs', () => readAndMask(session));
+        images = inputs.images;
+        const context = await session.phase('Context', () => readContext(session, inputs));
+        const workspace = await makeWorkspace(session, inputs, context);
+        const state = { builder: '', tempDir: workspace.tempDir };
+        saveState(session.edges, state);
         try {
-            return await log.group(name, fn);
+            session.current = 'Plan';
+            plan = makePlan(inputs, context, nativePlatform(), session.now(), workspace.ids);
+            if (inputs.dryRun)
+                return await dryRun(session, plan);
+            const result = await runSteps(session, plan, inputs, state);
+            await report(session, result);
+            return result;
         }
         finally {
-            timings.push([name, (Date.now() - start) / 1000]);
+            // Secret files must not outlive the build; post removes the directory too if this is cut short.
+            await (0,promises_.rm)(workspace.tempDir, { recursive: true, force: true });
         }
+    }
+    catch (error) {
+        const failed = failure(error, images);
+        const summary = failureMarkdown(session.current, failed.message, plan, session.timings);
+        await session.edges.summary(session.masker.mask(summary));
+        // Bad input keeps its type: the command line exits 2 for it.
+        throw error instanceof errors/* InputError */.d ? error : failed;
+    }
+}
+async function dryRun(session, plan) {
+    await session.phase('Plan (dry run)', async () => printPlan(plan, session.log));
+    const commands = plan.steps.flatMap((step) => stepLines(step, plan.steps));
+    setOutputs(session.edges, plan, { digest: '', platformDigests: {}, tags: tagsOutput(plan), metadata: {} });
+    await session.edges.summary(session.masker.mask(dryRunMarkdown(plan, commands)));
+    return undefined;
+}
+async function report(session, result) {
+    setOutputs(session.edges, result.plan, result);
+    await session.edges.summary(session.masker.mask(summaryMarkdown(result)));
+}
+/** Runs the plan's steps in order, each one call in a named phase. */
+async function runSteps(session, plan, inputs, state) {
+    const merging = plan.mode === 'merge';
+    const progress = {
+        builder: { name: plan.builder, driver: 'not used (merge)', platforms: [], buildkitVersion: '-' },
+        built: { metadata: {}, digest: '' },
+        sources: []
     };
-    const session = { ...runEnv, log, masker, runner: (0,exec/* createRunner */.ji)(log, masker), timings, phase };
-    const inputs = await phase('Inputs', async () => {
-        const parsed = readInputs(runEnv.edges.input, runEnv.cwd);
-        await maskSecrets(parsed, { env: runEnv.env, cwd: runEnv.cwd }, masker, log);
-        return parsed;
+    const bx = () => ({
+        bin: progress.bin,
+        run: session.runner,
+        log: session.log,
+        retries: inputs.retries,
+        cwd: session.cwd,
+        stallMs: inputs.stallTimeoutMs
     });
-    try {
-        return await pipeline(session, inputs);
+    for (const step of plan.steps)
+        await runStep(session, plan, step, progress, bx, state, inputs.retries);
+    if (!plan.steps.some((s) => s.kind === 'publish') && !merging) {
+        session.log.info('nothing pushed (push is false): the tags and version outputs are what the rules computed');
     }
-    catch (error) {
-        throw new Error(explainFailure(error, inputs.images));
-    }
-}
-async function pipeline(session, inputs) {
-    const { edges, env, cwd, log, masker, runner, timings, phase } = session;
-    const context = await phase('Context', () => readContext(inputs, env, cwd, log));
-    const now = (session.now ?? (() => new Date()))();
-    const tempRoot = env.RUNNER_TEMP || external_node_os_default().tmpdir();
-    await (0,promises_.mkdir)(tempRoot, { recursive: true });
-    const tempDir = await (0,promises_.mkdtemp)(external_node_path_default().join(tempRoot, 'multiarch-'));
-    const builderName = `multiarch-${context.runId || 'local'}-${context.runAttempt || '1'}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
-    const state = { builder: '', buildx: undefined, tempDir };
-    saveState(edges, state);
-    try {
-        const secretPaths = await writeSecrets(inputs, tempDir);
-        const native = nativePlatform();
-        const metadataFile = external_node_path_default().join(tempDir, 'metadata.json');
-        const runId = inputs.runId || context.runId;
-        let inlineBuildkitdConfig;
-        if (inputs.buildkitdConfigInline) {
-            inlineBuildkitdConfig = external_node_path_default().join(tempDir, 'buildkitd.toml');
-            await (0,promises_.writeFile)(inlineBuildkitdConfig, inputs.buildkitdConfigInline);
-        }
-        const ids = { builderName, metadataFile, secretPaths, runId, inlineBuildkitdConfig };
-        const plan = makePlan(inputs, context, native, now, ids);
-        if (inputs.dryRun) {
-            await phase('Plan (dry run)', async () => printPlan(plan, inputs, log));
-            setOutputs(edges, plan, {
-                digest: '',
-                platformDigests: {},
-                tags: inputs.mode === 'platform' ? [] : plan.tags.refs,
-                metadata: {}
-            });
-            return undefined;
-        }
-        if (inputs.mode !== 'merge') {
-            await phase('QEMU', async () => {
-                const result = await setupQemu({
-                    mode: inputs.qemu,
-                    platforms: plan.platforms,
-                    native,
-                    binfmtImage: inputs.qemuImage,
-                    run: runner,
-                    log,
-                    retries: inputs.retries
-                });
-                if (result.skipped)
-                    log.info(`no QEMU set-up: ${result.skipped}`);
-            });
-        }
-        const bin = await phase('Buildx', async () => {
-            // The installer (tool cache, Actions cache) is loaded only when a version is asked for: it is
-            // most of the bundle, and the action starts faster without it.
-            const found = inputs.buildxVersion
-                ? await (await Promise.all(/* import() */[__nccwpck_require__.e(619), __nccwpck_require__.e(190)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5190))).installBuildx({
-                    version: inputs.buildxVersion,
-                    base: inputs.buildxMirror,
-                    run: runner,
-                    log,
-                    retries: inputs.retries
-                })
-                : await (0,find/* findBuildx */.a)(runner, env);
-            log.info(`buildx ${found.version} (${[found.command, ...found.prefix].join(' ')})`);
-            return found;
-        });
-        const bx = { bin, run: runner, log, retries: inputs.retries, cwd, stallMs: inputs.stallTimeoutMs };
-        state.buildx = bin;
-        // A merge only copies manifests: a builder named for it gives imagetools its registry settings, no bootstrap needed.
-        const builder = plan.builder.name && inputs.mode !== 'merge'
-            ? await phase('Builder', () => startBuilder(bx, plan, () => {
-                state.builder = plan.builder.name;
-                saveState(edges, state);
-            }))
-            : { name: plan.builder.name, driver: 'not used (merge)', platforms: [], buildkitVersion: '-' };
-        let digest = '';
-        let platformDigests = {};
-        let tags = [];
-        let held = [];
-        let metadata = {};
-        let sources = [];
-        if (inputs.mode === 'merge') {
-            sources = await phase('Find legs', () => findLegs(bx, plan, inputs));
-        }
-        else {
-            const built = await phase(`Build ${plan.platforms.map((p) => p.id).join(', ')}`, () => buildImages(bx, plan, metadataFile, inputs.stallTimeoutMs));
-            ({ metadata, digest, sources } = built);
-            if (plan.output.kind === 'load')
-                tags = plan.tags.refs;
-        }
-        if (sources.length > 0) {
-            const published = await phase(inputs.mode === 'platform' ? 'Hand off to the merge' : 'Publish tags', () => publish(bx, builder.name, plan, inputs, sources));
-            ({ digest, platformDigests, held } = published);
-            tags = inputs.mode === 'platform' ? [] : published.refs;
-        }
-        const result = { plan, digest, platformDigests, tags, held, metadata, timings };
-        setOutputs(edges, plan, result);
-        await edges.summary(masker.mask(summaryMarkdown(result, builder)));
-        return result;
-    }
-    finally {
-        // Secret files must not outlive the build; post removes the directory too if this is cut short.
-        await (0,promises_.rm)(tempDir, { recursive: true, force: true });
-    }
-}
-/** Creates the builder the plan names (recording it for clean-up at once), bootstraps it, says what it offers. */
-async function startBuilder(bx, plan, created) {
-    if (plan.builder.create) {
-        await createBuilder(bx, plan.builder.create, plan.builder.name);
-        created();
-    }
-    const info = await bootstrapBuilder(bx, plan.builder.name);
-    bx.log.info(`builder ${info.name}: driver ${info.driver}, BuildKit ${info.buildkitVersion}`);
-    bx.log.info(`platforms: ${info.platforms.join(', ') || '(none listed)'}`);
-    const missing = plan.platforms.filter((p) => info.platforms.length > 0 && !info.platforms.includes(p.id));
-    if (missing.length > 0)
-        bx.log.warning(`builder ${info.name} does not list ${missing.map((p) => p.id).join(', ')}; the build may fail for them`);
-    return info;
-}
-/** The one build of every platform; what it pushed by digest becomes the source of the tags. */
-async function buildImages(bx, plan, metadataFile, stallMs) {
-    const { metadata, output } = await build(bx, plan.build, metadataFile, stallMs);
-    for (const problem of cacheProblems(output)) {
-        const ref = problem.ref || plan.cache.refs.join(', ');
-        bx.log.warning(`the registry cache ${ref} could not be ${problem.direction === 'read' ? 'read' : 'written'}; the build went on without it: ${problem.error}`);
-    }
-    const digest = String(metadata['containerimage.digest'] ?? '');
-    if (plan.output.kind !== 'push-by-digest')
-        return { metadata, digest, sources: [] };
-    if (!/^sha256:[0-9a-f]{64}$/.test(digest))
-        throw new Error(`the build finished but buildx reported no image digest in its metadata (${Object.keys(metadata).join(', ') || 'empty'})`);
-    return { metadata, digest, sources: [`${plan.output.image}@${digest}`] };
-}
-async function readContext(inputs, env, cwd, log) {
-    const source = inputs.metadataSource === 'auto' ? (env.GITHUB_EVENT_PATH ? 'workflow' : 'git') : inputs.metadataSource;
-    const context = source === 'workflow'
-        ? contextFromGitHub(env)
-        : await contextFromGit(external_node_path_default().resolve(cwd, env.GITHUB_WORKSPACE || '.'), env);
-    log.info(`${context.eventName} ${context.ref} at ${context.sha.slice(0, 12)} (${source})`);
-    return context;
-}
-/**
- * Moves the tags onto what was pushed by digest. One source (a one-step build or a leg) is copied
- * as it is, so its digest is known; several (a merge) make a new index, read back afterwards so
- * the outputs describe the registry. Reads run in parallel: each is a process start and a round trip.
- */
-async function publish(bx, builder, plan, inputs, sources) {
-    const image = inputs.images[0];
-    // A merged index is new: it gets the index annotations the legs' indexes carried.
-    const annotations = sources.length > 1 ? plan.annotations.filter((a) => a.startsWith('index:')) : [];
-    // The one source is read first (one request): a tag in its repository is a PUT of its exact bytes.
-    const [source, movable] = await Promise.all([
-        sources.length === 1 ? readSource(bx, builder, sources[0]) : undefined,
-        inputs.mode === 'platform'
-            ? { refs: [`${image}:${plan.legs[0].tag}`], held: [] }
-            : movableRefs(bx, builder, plan, image, bx.log)
-    ]);
-    if (movable.refs.length > 0)
-        await moveTags(bx, builder, movable.refs, sources, annotations, source);
-    const index = source ?? (movable.refs.length > 0 ? await inspectRaw(bx, builder, movable.refs[0]) : undefined);
-    if (!index)
-        throw new Error(`${movable.refs[0] ?? sources[0]} is not in the registry after publishing`);
-    const platformDigests = index.manifest.manifests
-        ? commands_platformDigests(index.manifest)
-        : { [plan.platforms[0].id]: index.digest };
-    for (const ref of movable.refs)
-        bx.log.info(`${ref} → ${index.digest}`);
-    return { digest: index.digest, platformDigests, refs: movable.refs, held: movable.held };
-}
-/**
- * The index the build pushed, read by one GET of its digest (retried on its own); through
- * imagetools when the registry needs what only buildx knows (see registry-tag.ts).
- */
-async function readSource(bx, builder, ref) {
-    try {
-        const got = await (0,retry/* withRetry */.bD)(() => (0,client/* getManifest */.c2)(ref, registryOptions(bx)), {
-            retries: bx.retries,
-            what: `reading ${ref}`,
-            log: bx.log
-        });
-        return { manifest: JSON.parse(got.raw), digest: got.digest, raw: got.raw };
-    }
-    catch (error) {
-        if (!(error instanceof client/* RegistryRefused */.AK))
-            throw error;
-        bx.log.info(`reading ${ref} through buildx imagetools (${error.message})`);
-        return inspectRaw(bx, builder, ref);
-    }
-}
-function registryOptions(bx) {
-    return { env: process.env, timeoutMs: bx.stallMs || undefined, log: bx.log };
-}
-/**
- * Points the tags at the index, last. A tag in the repository the index was pushed to is one PUT of
- * the index's exact bytes, each tag retried on its own; buildx imagetools create makes ~30 requests
- * for the same (it walks every child manifest and blob) and gives up on the first dropped one.
- * Other repositories, a merge of several sources, and whatever the PUT cannot do (an auth scheme,
- * a registry reachable only through BuildKit's configuration) go through imagetools create.
- */
-async function moveTags(bx, builder, refs, sources, annotations, source) {
-    const mediaType = source?.manifest.mediaType;
-    let direct = source && mediaType && sources.length === 1 && annotations.length === 0
-        ? refs.filter((ref) => (0,client/* sameRepository */.RB)(ref, sources[0]))
-        : [];
-    try {
-        for (const ref of direct) {
-            await (0,retry/* withRetry */.bD)(() => (0,client/* putTag */.go)(ref, source.raw, mediaType, source.digest, registryOptions(bx)), {
-                retries: bx.retries,
-                what: `tagging ${ref}`,
-                log: bx.log
-            });
-        }
-    }
-    catch (error) {
-        if (!(error instanceof client/* RegistryRefused */.AK))
-            throw error;
-        bx.log.warning(`could not tag by a direct PUT (${error.message}); using buildx imagetools create`);
-        direct = [];
-    }
-    const rest = refs.filter((ref) => !direct.includes(ref));
-    if (rest.length > 0)
-        await tagIndex(bx, builder, rest, sources, annotations);
-}
-/** The refs to move: every computed one, less floating tags (latest, 1, 1.2) that would move backwards. */
-async function movableRefs(bx, builder, plan, image, log) {
-    const versions = await Promise.all(plan.tags.floating.map((tag) => publishedVersion(bx, builder, `${image}:${tag}`)));
-    const current = new Map(plan.tags.floating.map((tag, i) => [tag, versions[i]]));
-    const keep = holdBackFloating(plan.tags, current);
-    for (const h of keep.held)
-        log.warning(`${h.tag} not moved: ${h.reason === 'prerelease' ? `${h.ours} is a pre-release` : `it points to ${h.current}, newer than ${h.ours}`}`);
+    const { built, published } = progress;
     return {
-        refs: plan.tags.refs.filter((ref) => keep.tags.includes(ref.slice(ref.lastIndexOf(':') + 1))),
-        held: keep.held
+        plan,
+        digest: published?.digest ?? built.digest,
+        platformDigests: published?.platformDigests ?? {},
+        tags: tagsOutput(plan, published?.refs),
+        held: published?.held ?? [],
+        metadata: built.metadata,
+        builder: progress.builder,
+        timings: session.timings
     };
 }
-/**
- * merge mode: the digest every leg left for this run, or the explicit `digests`. A missing
- * platform fails the merge before anything is published: no half image ships.
- */
-async function findLegs(bx, plan, inputs) {
-    const image = inputs.images[0];
-    const builder = plan.builder.name;
-    if (inputs.digests.length > 0) {
-        const refs = parseDigestRefs(inputs.digests, image);
-        const found = await Promise.all(refs.map((ref) => inspectRaw(bx, builder, ref)));
-        const absent = refs.filter((_, i) => !found[i]);
-        if (absent.length > 0)
-            throw new Error(`merge: ${absent.join(', ')} (from the digests input) not in the registry; nothing was published`);
-        return refs;
+async function runStep(session, plan, step, progress, bx, state, retries) {
+    switch (step.kind) {
+        case 'qemu':
+            return session.phase('QEMU', () => runQemu(session, step, retries));
+        case 'buildx':
+            progress.bin = await session.phase('Buildx', () => build_runBuildx(session, step, retries));
+            state.buildx = progress.bin;
+            return;
+        case 'builder':
+            progress.builder = await session.phase('Builder', () => runBuilder(bx(), step, plan.platforms.map((p) => p.id), () => saveState(session.edges, Object.assign(state, { builder: step.name }))));
+            return;
+        case 'build': {
+            const name = `Build ${step.platforms.map((p) => p.id).join(', ')}`;
+            progress.built = await session.phase(name, () => runBuild(bx(), step, plan.cache.refs));
+            progress.sources = progress.built.source ? [progress.built.source] : [];
+            return;
+        }
+        case 'find-legs':
+            progress.sources = await session.phase('Find legs', () => findLegs(bx(), step));
+            return;
+        case 'check-digests':
+            progress.sources = await session.phase('Find legs', () => checkDigests(bx(), step));
+            return;
+        case 'publish': {
+            const registry = registryOptions(session.env, session.runner, bx().stallMs ?? 0);
+            const platforms = plan.platforms.map((p) => p.id);
+            const name = step.handOff ? 'Hand off to the merge' : 'Publish tags';
+            progress.published = await session.phase(name, () => publish(bx(), step, plan.tags, progress.sources, registry, platforms));
+            return;
+        }
     }
-    const legs = await Promise.all(plan.legs.map((leg) => inspectRaw(bx, builder, `${image}:${leg.tag}`)));
-    const found = [];
-    const missing = [];
-    plan.legs.forEach((leg, i) => {
-        const ref = `${image}:${leg.tag}`;
-        const id = leg.platforms[0].id;
-        const got = legs[i];
-        if (!got)
-            return void missing.push(`${id} (no ${ref})`);
-        const offers = got.manifest.manifests ? Object.keys(commands_platformDigests(got.manifest)) : [id];
-        if (!offers.includes(id))
-            return void missing.push(`${id} (${ref} holds ${offers.join(', ') || 'no platform'})`);
-        bx.log.info(`${id}: ${image}@${got.digest}`);
-        found.push(`${image}@${got.digest}`);
-    });
-    if (missing.length > 0)
-        throw new Error(`merge: no leg result for ${missing.join('; ')}. Did every matrix leg run with mode: platform for this commit and run? Nothing was published.`);
-    return found;
-}
-/** dry-run: what each mode would do, with the exact commands quoted so they can be pasted into a shell. */
-function printPlan(plan, inputs, log) {
-    const cli = (argv) => ['docker', 'buildx', ...argv].map(exec/* quoteArg */.X1).join(' ');
-    const image = inputs.images[0];
-    const builder = plan.builder.name ? ['--builder', plan.builder.name] : [];
-    const tagFlags = (refs) => refs.flatMap((r) => ['--tag', r]);
-    log.info(`mode: ${inputs.mode}`);
-    log.info(`platforms: ${plan.platforms.map((p) => p.id).join(', ')} (emulated: ${plan.emulated.map((p) => p.id).join(', ') || 'none'})`);
-    log.info(`version: ${plan.tags.version || '(none)'}`);
-    log.info(`tags:\n  ${dryRunTags(plan, inputs).join('\n  ') || '(none)'}`);
-    log.info(`cache: ${plan.cache.refs.join(', ') || 'off'}`);
-    if (plan.builder.create)
-        log.info(cli(plan.builder.create));
-    if (plan.build.length > 0)
-        log.info(cli(plan.build));
-    if (inputs.mode === 'merge') {
-        const sources = inputs.digests.length > 0
-            ? parseDigestRefs(inputs.digests, image)
-            : plan.legs.map((leg) => `${image}:${leg.tag}`);
-        const annotations = plan.annotations.filter((a) => a.startsWith('index:')).flatMap((a) => ['--annotation', a]);
-        log.info(cli(['imagetools', 'create', ...builder, ...annotations, ...tagFlags(plan.tags.refs), ...sources]));
-    }
-    else if (inputs.push) {
-        const refs = dryRunTags(plan, inputs);
-        if (refs.length > 0)
-            log.info(cli(['imagetools', 'create', ...builder, ...tagFlags(refs), `${image}@<digest of the build>`]));
-    }
-}
-/** The refs a run would move: a leg moves only its hand-off tag, and outputs no tags. */
-function dryRunTags(plan, inputs) {
-    return inputs.mode === 'platform' ? [`${inputs.images[0]}:${plan.legs[0].tag}`] : plan.tags.refs;
-}
-function setOutputs(edges, plan, result) {
-    edges.setOutput('digest', result.digest);
-    edges.setOutput('tags', result.tags.join('\n'));
-    edges.setOutput('version', plan.tags.version);
-    edges.setOutput('platform-digests', JSON.stringify(result.platformDigests));
-    edges.setOutput('metadata', JSON.stringify(result.metadata));
-    edges.setOutput('builder', plan.builder.name);
-    edges.setOutput('labels', Object.entries(plan.labels)
-        .map(([k, v]) => `${k}=${v}`)
-        .join('\n'));
-    edges.setOutput('annotations', plan.annotations.join('\n'));
-    edges.setOutput('json', JSON.stringify({
-        tags: result.tags,
-        labels: plan.labels,
-        annotations: plan.annotations,
-        version: plan.tags.version,
-        digest: result.digest,
-        'platform-digests': result.platformDigests
-    }));
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/post.ts
@@ -8764,8 +9861,10 @@ function setOutputs(edges, plan, result) {
 
 
 
+
+
 /** Removes what main recorded it created, and nothing else. Never fails the job; safe to run twice. */
-async function post(edges) {
+async function post(edges, proc = '/proc') {
     const log = edges.log;
     const state = loadState(edges);
     if (!state) {
@@ -8773,9 +9872,12 @@ async function post(edges) {
         return;
     }
     await log.group('Clean up', async () => {
+        // First the processes: a build still running would go on pushing, and holds the builder.
+        for (const record of state.processes)
+            await stopGroup(record, log, proc);
         if (state.builder && state.buildx) {
             try {
-                const outcome = await removeBuilder({ bin: state.buildx, run: (0,exec/* createRunner */.ji)(log, new Masker()), log, retries: 0 }, state.builder);
+                const outcome = await removeBuilder({ bin: state.buildx, run: (0,tools_exec/* createRunner */.ji)(log, new ports/* Masker */.G()), log, retries: 0 }, state.builder);
                 log.info(outcome === 'removed' ? `removed builder ${state.builder}` : `builder ${state.builder} was already gone`);
             }
             catch (error) {
@@ -8786,15 +9888,75 @@ async function post(edges) {
             await (0,promises_.rm)(state.tempDir, { recursive: true, force: true }).catch((e) => log.warning(`could not remove ${state.tempDir}: ${e.message}`));
     });
 }
+/**
+ * Stops a process group main started, if it is still that group. Its leader must be the very
+ * process recorded (same start time, same boot): a pid reused by another program is never
+ * signalled. A group whose leader has exited is still ours while any member lives, because the
+ * kernel hands out no pid that is in use as a process group id.
+ */
+async function stopGroup(record, log, proc) {
+    const { pid, command } = record;
+    const leader = processIdentity(pid, proc);
+    if (leader && (leader.startTicks !== record.startTicks || leader.bootId !== record.bootId)) {
+        log.info(`process ${pid} (${command}) has ended; pid ${pid} now belongs to another process, left alone`);
+        return;
+    }
+    // A leader nobody reaped (its parent was killed) is a zombie: a group of zombies has ended too.
+    if (groupMembers(pid, proc).length === 0) {
+        log.info(`process group ${pid} (${command}) had already ended`);
+        return;
+    }
+    signalGroup(pid, 'SIGTERM');
+    const deadline = Date.now() + 10_000;
+    while (groupMembers(pid, proc).length > 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    if (groupMembers(pid, proc).length > 0) {
+        signalGroup(pid, 'SIGKILL');
+        log.info(`stopped process group ${pid} (${command}) with SIGKILL: it outlived SIGTERM by 10 s`);
+    }
+    else {
+        log.info(`stopped process group ${pid} (${command}), left running by a run that was killed`);
+    }
+}
+function signalGroup(pgid, signal) {
+    try {
+        process.kill(-pgid, signal);
+    }
+    catch {
+        // gone meanwhile
+    }
+}
+/** Live processes (zombies excluded) whose process group is `pgid`. */
+function groupMembers(pgid, proc) {
+    const members = [];
+    let entries;
+    try {
+        entries = (0,external_node_fs_.readdirSync)(proc);
+    }
+    catch {
+        return members;
+    }
+    for (const entry of entries) {
+        if (!/^\d+$/.test(entry))
+            continue;
+        try {
+            const stat = (0,external_node_fs_.readFileSync)(external_node_path_default().join(proc, entry, 'stat'), 'utf8');
+            // Fields after the command name: state, ppid, pgrp, …
+            const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+            if (Number(pgrp) === pgid && state !== 'Z')
+                members.push(Number(entry));
+        }
+        catch {
+            // gone meanwhile
+        }
+    }
+    return members;
+}
 
-;// CONCATENATED MODULE: ./src/cli/run.ts
-
-
-
-
-
-
-
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
+;// CONCATENATED MODULE: ./src/cli/args.ts
+/** The command line's flags: every input of the action, plus a few of its own; strict parsing. */
 
 
 const COMMAND = 'multiarch-publish';
@@ -8813,7 +9975,7 @@ const OWN_FLAGS = [
     {
         flag: 'state-file',
         value: 'FILE',
-        description: 'Also keep the clean-up record (the builder this run creates) in FILE; --clean-up --state-file FILE removes it after a run that was killed outright.'
+        description: 'Also keep the clean-up record (the builder this run creates, the build processes it runs) in FILE; --clean-up --state-file FILE stops and removes them after a run that was killed outright.'
     },
     { flag: 'clean-up', value: '', description: 'Only remove what the run that wrote --state-file created, then exit.' },
     { flag: 'verbose', value: '', description: 'Print debug lines too.' },
@@ -8888,6 +10050,10 @@ function parseCliArgs(argv) {
     };
     if (args.cleanUp && !args.stateFile)
         throw new UsageError('--clean-up needs --state-file FILE: the record of what to remove');
+    // On Actions the run id comes from GITHUB_RUN_ID; here one made up would name legs no merge can find.
+    if (inputs.get('mode')?.trim().toLowerCase() === 'platform' && !inputs.get('run-id')?.trim())
+        throw new UsageError('--mode platform needs --run-id ID: the merge (--mode merge --run-id ID) finds the legs by it; ' +
+            'give every leg and the merge the same one');
     return args;
 }
 /**
@@ -8940,13 +10106,14 @@ function explainParseError(error) {
 function closest(flag, accepted) {
     let best;
     for (const candidate of accepted) {
-        const distance = run_editDistance(flag, candidate);
+        const distance = editDistance(flag, candidate);
         if (distance <= 2 && (!best || distance < best.distance))
             best = { flag: candidate, distance };
     }
     return best?.flag;
 }
-function run_editDistance(a, b) {
+/** Levenshtein distance; the one place the flag suggestions measure it. */
+function editDistance(a, b) {
     let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
     for (let i = 1; i <= a.length; i++) {
         const current = [i];
@@ -8956,6 +10123,12 @@ function run_editDistance(a, b) {
     }
     return previous[b.length];
 }
+
+;// CONCATENATED MODULE: ./src/cli/help.ts
+/** --help, generated from the input specs, so every input of the action is listed with its description. */
+
+
+
 /** --help: generated from the input list, so every input of the action is there with its description. */
 function usage() {
     const lines = [
@@ -8985,7 +10158,7 @@ function usage() {
     lines.push('', 'Command line:');
     for (const own of OWN_FLAGS)
         lines.push(`  ${own.flag === 'help' ? '-h, ' : ''}--${own.flag}${own.value ? ` ${own.value}` : ''}`, ...wrap(own.description, 6, 100));
-    lines.push('', 'Exit status: 0 done, 1 the build or push failed (the reason on stderr), 2 bad flags or input values.', '', 'Example:', `  ${COMMAND} --images 127.0.0.1:5000/demo/hello --platforms linux/amd64,linux/arm64 \\`, '    --driver remote --endpoint unix:///run/buildkit/buildkitd.sock \\', '    --tags type=sha --tags type=raw,value=latest', '');
+    lines.push('', 'Exit status: 0 done, 1 the build or push failed (the reason on stderr), 2 bad flags or input values,', '130 interrupted (SIGINT or SIGTERM: what the run started is stopped and its builder removed first).', '', 'Example:', `  ${COMMAND} --images 127.0.0.1:5000/demo/hello --platforms linux/amd64,linux/arm64 \\`, '    --driver remote --endpoint unix:///run/buildkit/buildkitd.sock \\', '    --tags type=sha --tags type=raw,value=latest', '');
     return lines.join('\n');
 }
 function wrap(text, indent, width) {
@@ -9004,6 +10177,17 @@ function wrap(text, indent, width) {
         out.push(' '.repeat(indent) + line);
     return out;
 }
+
+;// CONCATENATED MODULE: ./src/cli/run.ts
+/** The command line's run: flags → the pipeline → the clean-up → the result table, and the exit status. */
+
+
+
+
+
+
+
+
 /**
  * The command line: flags → the action's pipeline (main's run, then post's clean-up, always, in this
  * process) → the result table. Returns the exit status.
@@ -9023,13 +10207,22 @@ async function runCli(argv, io) {
         io.stdout.write(usage());
         return 0;
     }
-    const edges = cliEdges({
+    const edges = (0,cli_io/* cliEdges */.zd)({
         flags: args.inputs,
         out: io.stdout,
         isTTY: io.isTTY,
         stateFile: args.stateFile,
         verbose: args.verbose
     });
+    const restore = (0,cli_io/* divertWorkflowCommands */.Wv)(io.stdout, edges.log);
+    try {
+        return await runPipeline(args, io, edges);
+    }
+    finally {
+        restore();
+    }
+}
+async function runPipeline(args, io, edges) {
     const cleanUp = () => post(edges).catch((error) => edges.log.warning(`clean-up: ${error.message}`));
     if (args.cleanUp) {
         await cleanUp();
@@ -9043,7 +10236,7 @@ async function runCli(argv, io) {
         failure = error;
         // An interrupted build would go on in its own process group: stop it before removing its builder.
         if (error instanceof Interrupted)
-            (0,exec/* cancelAll */._X)();
+            (0,tools_exec/* cancelAll */._X)();
     }
     finally {
         await cleanUp();
@@ -9054,9 +10247,9 @@ async function runCli(argv, io) {
             return 130;
         return failure instanceof errors/* InputError */.d ? 2 : 1;
     }
-    edges.print(resultTable(edges.outputs));
+    edges.print((0,cli_io/* resultTable */.AD)(edges.outputs));
     if (args.printOutputs)
-        edges.print(formatOutputs(edges.outputs));
+        edges.print((0,cli_io/* formatOutputs */.AH)(edges.outputs));
     if (args.outputFile)
         await (0,promises_.writeFile)(args.outputFile, `${edges.masker.mask(JSON.stringify(Object.fromEntries(edges.outputs), null, 2))}\n`);
     return 0;
@@ -9086,7 +10279,7 @@ function describe(error) {
 
 /***/ }),
 
-/***/ 9167:
+/***/ 9516:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -9112,13 +10305,13 @@ class InputError extends Error {
 
 /***/ }),
 
-/***/ 4413:
+/***/ 3390:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   a: () => (/* binding */ releaseTag)
 /* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9167);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9516);
 
 /** `v0.36.1` or `0.36.1` (pre-releases too) → the release tag `v0.36.1`. Anything else, `latest` included, is refused. */
 function releaseTag(value) {
@@ -9132,7 +10325,73 @@ function releaseTag(value) {
 
 /***/ }),
 
-/***/ 78:
+/***/ 6467:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   G: () => (/* binding */ Masker)
+/* harmony export */ });
+/** Collects secrets and masks them in any text before it is printed, whatever prints it. */
+class Masker {
+    secrets = new Set();
+    add(value) {
+        if (!value)
+            return;
+        for (const part of [value, ...value.split(/\r?\n/)]) {
+            // Masking one or two characters would shred the whole log and hide nothing worth hiding.
+            if (part.trim().length >= 3)
+                this.secrets.add(part.trim());
+        }
+    }
+    mask(text) {
+        let out = text;
+        for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
+            out = out.split(secret).join('***');
+        }
+        return out;
+    }
+}
+
+
+/***/ }),
+
+/***/ 8992:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   YC: () => (/* binding */ editDistance),
+/* harmony export */   kc: () => (/* binding */ errorText),
+/* harmony export */   w$: () => (/* binding */ lastLines)
+/* harmony export */ });
+/** Small text helpers shared by every layer: pure, no I/O. */
+/** The message of anything thrown: an Error's message, else the value as text. */
+function errorText(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+/** The last `n` lines of `text`, trailing blank lines left out. */
+function lastLines(text, n) {
+    return text.trimEnd().split('\n').slice(-n).join('\n');
+}
+/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps cost 1. */
+function editDistance(a, b) {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++)
+        d[0][j] = j;
+    for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+                d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    }
+    return d[a.length][b.length];
+}
+
+
+/***/ }),
+
+/***/ 7709:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -9143,6 +10402,8 @@ function releaseTag(value) {
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8992);
+
 
 
 /**
@@ -9166,7 +10427,7 @@ function parseBuildxVersion(output) {
 async function findBuildx(run, env) {
     const candidates = [
         // The plugin binary run directly is buildx standalone, and skips ~0.3 s of docker CLI start-up per call.
-        ...pluginPaths(env ?? process.env).map((command) => ({ command, prefix: [] })),
+        ...pluginPaths(env).map((command) => ({ command, prefix: [] })),
         { command: 'docker', prefix: ['buildx'] },
         { command: 'buildx', prefix: [] }
     ];
@@ -9184,7 +10445,7 @@ async function findBuildx(run, env) {
             tried.push(`\`${shown}\` exited with code ${result.code}${tail(result.stderr || result.stdout)}`);
         }
         catch (error) {
-            tried.push(`\`${shown}\` could not start${tail(errorText(error))}`);
+            tried.push(`\`${shown}\` could not start${tail((0,_text_js__WEBPACK_IMPORTED_MODULE_2__/* .errorText */ .kc)(error))}`);
         }
     }
     throw new Error(`buildx is not installed: ${tried.join('; ')}. Set the buildx-version input (for example buildx-version: v0.36.1) ` +
@@ -9212,29 +10473,31 @@ function pluginPaths(env) {
         }
     });
 }
-function errorText(error) {
-    return error instanceof Error ? error.message : String(error);
-}
 function tail(text) {
-    const last = text.trimEnd().split('\n').pop()?.trim();
+    const last = (0,_text_js__WEBPACK_IMPORTED_MODULE_2__/* .lastLines */ .w$)(text, 1).trim();
     return last ? ` (${last.slice(0, 200)})` : '';
 }
 
 
 /***/ }),
 
-/***/ 335:
+/***/ 5902:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   X1: () => (/* binding */ quoteArg),
-/* harmony export */   _X: () => (/* binding */ cancelAll),
-/* harmony export */   cI: () => (/* binding */ ExecError),
-/* harmony export */   ji: () => (/* binding */ createRunner)
-/* harmony export */ });
-/* unused harmony export neutraliseCommands */
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  cI: () => (/* binding */ ExecError),
+  _X: () => (/* binding */ cancelAll),
+  ji: () => (/* binding */ createRunner),
+  X1: () => (/* binding */ quoteArg)
+});
+
+// UNUSED EXPORTS: neutraliseCommands
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/tools/exec.ts
 
 /** A process that exited non-zero, or was killed for making no progress. */
 class ExecError extends Error {
@@ -9265,13 +10528,13 @@ function cancelAll() {
  * that goes quiet for `stallMs` while its `watch` (if any) says the timer runs (@actions/exec
  * gives no handle to cancel a child, hence spawn).
  */
-function createRunner(log, masker) {
+function createRunner(log, masker, watch) {
     return (command, args, options = {}) => new Promise((resolve, reject) => {
         const shown = masker.mask([command, ...args.map(quoteArg)].join(' '));
         log.info(`[command] ${shown}`);
         // Errors name the command by its verbs; the full line is already in the log above.
         const short = verbs(command, args);
-        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(command, args, {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
             cwd: options.cwd,
             env: options.env ?? process.env,
             stdio: ['pipe', 'pipe', 'pipe'],
@@ -9279,6 +10542,8 @@ function createRunner(log, masker) {
         });
         if (child.pid)
             running.add(child.pid);
+        if (child.pid)
+            watch?.(child.pid, command, true);
         let stdout = '';
         let stderr = '';
         let stalled = false;
@@ -9327,6 +10592,8 @@ function createRunner(log, masker) {
         child.on('error', (err) => {
             if (child.pid)
                 running.delete(child.pid);
+            if (child.pid)
+                watch?.(child.pid, command, false);
             if (timer)
                 clearTimeout(timer);
             reject(new ExecError(short, { code: -1, stdout, stderr: `${stderr}${err.message}` }));
@@ -9334,6 +10601,8 @@ function createRunner(log, masker) {
         child.on('close', (code) => {
             if (child.pid)
                 running.delete(child.pid);
+            if (child.pid)
+                watch?.(child.pid, command, false);
             if (timer)
                 clearTimeout(timer);
             for (const rest of [outBuf.rest, errBuf.rest])
@@ -9407,272 +10676,43 @@ function lastLines(text, n) {
 
 /***/ }),
 
-/***/ 5283:
+/***/ 2765:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   AK: () => (/* binding */ RegistryRefused),
-/* harmony export */   RB: () => (/* binding */ sameRepository),
-/* harmony export */   c2: () => (/* binding */ getManifest),
-/* harmony export */   go: () => (/* binding */ putTag)
-/* harmony export */ });
-/* unused harmony exports parseName, splitRef */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5217);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1421);
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8161);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_3__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_4___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_4__);
-/**
- * Reads the index the build pushed and points tags at it with one request each: a GET of its exact
- * bytes by digest, then a PUT of those bytes under every tag. `buildx imagetools create` does the
- * same with ~30 requests (it walks every child manifest and blob first) and gives up on the first
- * dropped connection, and `imagetools inspect` fails on a dropped HEAD; under registry faults the
- * publishing step, not the build, is what failed. Each request here is tried up to three times, as
- * BuildKit and containerd do for their own requests, before the caller's retry sees the failure.
- * Anything this cannot do (an unsupported auth scheme, a registry reachable only through BuildKit's
- * configuration, another repository) is a RegistryRefused, and the caller falls back to imagetools.
- */
-
-
-
-
-
-/** `host[:port]/path` (Docker Hub names too) → the registry host and repository the API uses. */
-function parseName(name) {
-    const slash = name.indexOf('/');
-    const first = slash < 0 ? '' : name.slice(0, slash);
-    const hasHost = slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
-    let host = hasHost ? first : 'docker.io';
-    let repository = hasHost ? name.slice(slash + 1) : name;
-    if (host === 'docker.io' || host === 'index.docker.io') {
-        host = 'registry-1.docker.io';
-        if (!repository.includes('/'))
-            repository = `library/${repository}`;
-    }
-    return { host, repository };
-}
-/** `name:tag` → name and tag; `name@sha256:…` → name and digest. */
-function splitRef(ref) {
-    const at = ref.indexOf('@');
-    if (at >= 0)
-        return { name: ref.slice(0, at), digest: ref.slice(at + 1) };
-    const colon = ref.lastIndexOf(':');
-    if (colon < 0 || ref.lastIndexOf('/') > colon)
-        return { name: ref };
-    return { name: ref.slice(0, colon), tag: ref.slice(colon + 1) };
-}
-/** `host/repo:tag` and `host/repo@sha256:…` name the same repository. */
-function sameRepository(tagRef, digestRef) {
-    return splitRef(tagRef).name === splitRef(digestRef).name;
-}
-/** A refusal trying again cannot fix (auth, a bad manifest, an unsupported scheme): fall back to imagetools. */
-class RegistryRefused extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'RegistryRefused';
-    }
-}
-const INDEX_TYPES = [
-    'application/vnd.oci.image.index.v1+json',
-    'application/vnd.docker.distribution.manifest.list.v2+json',
-    'application/vnd.oci.image.manifest.v1+json',
-    'application/vnd.docker.distribution.manifest.v2+json'
-];
-/** The manifest `ref` (`name@sha256:…`) points at, its exact bytes checked against the digest. */
-async function getManifest(ref, options) {
-    const { name, digest } = splitRef(ref);
-    if (!digest)
-        throw new RegistryRefused(`${ref} is not a digest reference`);
-    const target = parseName(name);
-    const res = await request(target, 'GET', `manifests/${digest}`, { headers: { Accept: INDEX_TYPES.join(', ') } }, options);
-    const raw = Buffer.from(await res.arrayBuffer()).toString('utf8');
-    const actual = `sha256:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(raw).digest('hex')}`;
-    // A short read is a dropped connection: transient.
-    if (actual !== digest)
-        throw new Error(`GET ${ref}: connection reset (got ${raw.length} bytes hashing to ${actual})`);
-    const mediaType = JSON.parse(raw).mediaType ?? res.headers.get('content-type') ?? '';
-    if (!INDEX_TYPES.includes(mediaType))
-        throw new RegistryRefused(`${ref} has media type "${mediaType}"`);
-    return { raw, digest, mediaType };
-}
-/** PUTs `raw` (a manifest's exact bytes, whose digest is `digest`) under `ref`'s tag. */
-async function putTag(ref, raw, mediaType, digest, options) {
-    const { name, tag } = splitRef(ref);
-    if (!tag)
-        throw new RegistryRefused(`${ref} is not a tag reference`);
-    const res = await request(parseName(name), 'PUT', `manifests/${encodeURIComponent(tag)}`, { headers: { 'Content-Type': mediaType }, body: raw }, options);
-    await res.body?.cancel();
-    const stored = res.headers.get('docker-content-digest');
-    if (stored && stored !== digest)
-        throw new RegistryRefused(`PUT ${ref} stored ${stored}, not ${digest}`);
-}
-/** Loopback registries speak plain HTTP, as Docker and buildx allow without configuration. */
-function scheme(host) {
-    const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    return name === 'localhost' || name === '::1' || /^127\./.test(name) ? 'http' : 'https';
-}
-/**
- * One registry API request with the credentials `docker login` left, tried up to three times on a
- * dropped connection, a timeout, a 5xx or a 429 (waiting Retry-After). Returns a 2xx response.
- */
-async function request(target, method, suffix, init, options) {
-    const sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-    const timeoutMs = options.timeoutMs ?? 60_000;
-    const url = `${scheme(target.host)}://${target.host}/v2/${target.repository}/${suffix}`;
-    let auth;
-    for (let attempt = 0;; attempt++) {
-        try {
-            let res = await send(url, { method, headers: { ...init.headers, ...(auth ? { Authorization: auth } : {}) }, body: init.body }, timeoutMs);
-            if (res.status === 401) {
-                await res.body?.cancel();
-                auth = await authorization(res.headers.get('www-authenticate') ?? '', target, options.env, timeoutMs);
-                res = await send(url, { method, headers: { ...init.headers, Authorization: auth }, body: init.body }, timeoutMs);
-            }
-            if (res.ok)
-                return res;
-            const text = (await res.text()).slice(0, 300);
-            if (res.status === 429 || res.status >= 500) {
-                const after = res.headers.get('retry-after');
-                throw new Error(`${method} ${url} answered ${res.status} ${res.statusText}${after ? ` (Retry-After: ${after})` : ''}: ${text}`);
-            }
-            throw new RegistryRefused(`${method} ${url} answered ${res.status} ${res.statusText}: ${text}`);
-        }
-        catch (error) {
-            if (error instanceof RegistryRefused || attempt >= 2)
-                throw error;
-            const after = /Retry-After: (\d+)/.exec(error.message);
-            const delay = after ? Math.min(10, Number(after[1])) * 1000 : 500 * 2 ** attempt;
-            options.log?.info(`${error.message.split('\n')[0]}; trying again in ${(delay / 1000).toFixed(1)} s`);
-            await sleep(delay);
-        }
-    }
-}
-/** Sends one request; a dropped connection becomes an error the retry classifier reads as transient. */
-async function send(url, init, timeoutMs) {
-    try {
-        return await fetch(url, { ...init, redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
-    }
-    catch (error) {
-        const cause = error.cause;
-        const why = cause?.code ?? cause?.message ?? error.message;
-        if (error.name === 'TimeoutError')
-            throw new Error(`${init.method} ${url}: request timed out after ${timeoutMs / 1000} s`);
-        if (/CERT|TLS|SSL|self.signed|EPROTO/i.test(why))
-            throw new RegistryRefused(`${init.method} ${url}: ${why}`);
-        throw new Error(`${init.method} ${url}: connection reset (${why})`);
-    }
-}
-function configKeys(host) {
-    return host === 'registry-1.docker.io'
-        ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', host]
-        : [host, `https://${host}`, `http://${host}`];
-}
-/** The credentials `docker login` left for `host`: config.json `auths`, or a credential helper. */
-async function credentialsFor(host, env) {
-    const dir = env.DOCKER_CONFIG || node_path__WEBPACK_IMPORTED_MODULE_4___default().join(env.HOME || node_os__WEBPACK_IMPORTED_MODULE_3___default().homedir(), '.docker');
-    let config;
-    try {
-        config = JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_2__.readFileSync)(node_path__WEBPACK_IMPORTED_MODULE_4___default().join(dir, 'config.json'), 'utf8'));
-    }
-    catch {
-        return undefined;
-    }
-    for (const key of configKeys(host)) {
-        const helper = config.credHelpers?.[key];
-        if (helper)
-            return helperGet(helper, key, env);
-        const entry = config.auths?.[key];
-        if (entry?.identitytoken)
-            return { username: '<token>', password: entry.identitytoken };
-        if (entry?.auth) {
-            const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-            const colon = decoded.indexOf(':');
-            if (colon > 0)
-                return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-        }
-        if (entry?.username && entry.password)
-            return { username: entry.username, password: entry.password };
-    }
-    return config.credsStore ? helperGet(config.credsStore, configKeys(host)[0], env) : undefined;
-}
-function helperGet(helper, key, env) {
-    return new Promise((resolve) => {
-        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_1__.spawn)(`docker-credential-${helper}`, ['get'], { env, stdio: ['pipe', 'pipe', 'ignore'] });
-        let out = '';
-        child.stdout.on('data', (c) => (out += c.toString()));
-        child.on('error', () => resolve(undefined));
-        child.on('close', (code) => {
-            if (code !== 0)
-                return resolve(undefined);
-            try {
-                const parsed = JSON.parse(out);
-                resolve(parsed.Secret ? { username: parsed.Username ?? '', password: parsed.Secret } : undefined);
-            }
-            catch {
-                resolve(undefined);
-            }
-        });
-        child.stdin.end(key);
-    });
-}
-function challengeParams(header) {
-    const space = header.indexOf(' ');
-    const params = {};
-    for (const m of header.slice(space + 1).matchAll(/(\w+)="([^"]*)"/g))
-        params[m[1].toLowerCase()] = m[2];
-    return { scheme: header.slice(0, space < 0 ? undefined : space).toLowerCase(), params };
-}
-async function authorization(challenge, target, env, timeoutMs) {
-    const credentials = await credentialsFor(target.host, env);
-    const basic = credentials
-        ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
-        : undefined;
-    const { scheme: kind, params } = challengeParams(challenge);
-    if (kind === 'basic') {
-        if (!basic)
-            throw new RegistryRefused(`${target.host} asks for credentials and none are configured for it`);
-        return basic;
-    }
-    if (kind !== 'bearer' || !params.realm)
-        throw new RegistryRefused(`${target.host} asks for an unsupported authentication (${challenge.split(' ')[0] || 'none'})`);
-    const url = new URL(params.realm);
-    if (params.service)
-        url.searchParams.set('service', params.service);
-    url.searchParams.set('scope', `repository:${target.repository}:pull,push`);
-    const res = await send(url.toString(), { method: 'GET', headers: basic ? { Authorization: basic } : {} }, timeoutMs);
-    if (res.status === 429 || res.status >= 500)
-        throw new Error(`GET ${url.origin}${url.pathname} answered ${res.status} ${res.statusText}`);
-    if (!res.ok)
-        throw new RegistryRefused(`the token service ${url.origin}${url.pathname} answered ${res.status} ${res.statusText}`);
-    const body = (await res.json());
-    const token = body.token ?? body.access_token;
-    if (!token)
-        throw new RegistryRefused(`the token service ${url.origin}${url.pathname} gave no token`);
-    return `Bearer ${token}`;
-}
-
-
-/***/ }),
-
-/***/ 2482:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Dr: () => (/* binding */ PermanentError),
+/* harmony export */   N_: () => (/* binding */ TransientError),
 /* harmony export */   bD: () => (/* binding */ withRetry),
 /* harmony export */   w1: () => (/* binding */ RetriesExhausted)
 /* harmony export */ });
 /* unused harmony export classify */
-/* harmony import */ var _exec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(335);
-/* harmony import */ var _registry_client_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5283);
+/* harmony import */ var _exec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5902);
+/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8992);
 
 
-// What a registry or BuildKit says when trying again can help: server errors, throttling, dropped
-// or stalled connections. Anything else (auth, a missing image, a Dockerfile error) is permanent.
+/**
+ * A failure of our own code that another attempt may fix: a dropped connection, a timeout, a 5xx
+ * or a 429. The message is the cause the retry log shows; `retryAfterMs` is the wait the server
+ * asked for (Retry-After), if it asked.
+ */
+class TransientError extends Error {
+    retryAfterMs;
+    constructor(message, retryAfterMs, options) {
+        super(message, options);
+        this.retryAfterMs = retryAfterMs;
+        this.name = 'TransientError';
+    }
+}
+/** A failure of our own code that trying again cannot fix (a refusal, a bad answer). */
+class PermanentError extends Error {
+    constructor(message, options) {
+        super(message, options);
+        this.name = 'PermanentError';
+    }
+}
+// Foreign output only: what buildx and BuildKit print when trying again can help (server errors,
+// throttling, dropped or stalled connections). Anything else (auth, a missing image, a Dockerfile
+// error) is permanent. Our own code says which it is by the type it throws.
 const PERMANENT = [
     /\b(401|403)\b.*(unauthorized|forbidden)/i,
     /unauthorized: /i,
@@ -9708,15 +10748,22 @@ const TRANSIENT = [
         'upload interrupted'
     ]
 ];
-/** Decides whether a failure is worth another attempt, and names its cause for the log. */
+/**
+ * Decides whether a failure is worth another attempt, and names its cause for the log: by type for
+ * our own errors, by the words of buildx's and BuildKit's output for a failed command.
+ */
 function classify(error) {
     if (error instanceof RetriesExhausted)
         return { transient: false, cause: error.lastCause };
-    if (error instanceof _registry_client_js__WEBPACK_IMPORTED_MODULE_1__/* .RegistryRefused */ .AK)
-        return { transient: false, cause: error.message };
-    if (error instanceof _exec_js__WEBPACK_IMPORTED_MODULE_0__/* .ExecError */ .cI && error.stalled)
+    if (error instanceof TransientError)
+        return { transient: true, cause: firstLine(error.message), retryAfterMs: error.retryAfterMs };
+    if (error instanceof PermanentError)
+        return { transient: false, cause: firstLine(error.message) };
+    if (!(error instanceof _exec_js__WEBPACK_IMPORTED_MODULE_0__/* .ExecError */ .cI))
+        return { transient: false, cause: firstLine(String(error)) };
+    if (error.stalled)
         return { transient: true, cause: 'no progress (stalled)' };
-    const text = error instanceof _exec_js__WEBPACK_IMPORTED_MODULE_0__/* .ExecError */ .cI ? failurePart(`${error.result.stdout}\n${error.result.stderr}`) : String(error);
+    const text = failurePart(`${error.result.stdout}\n${error.result.stderr}`);
     for (const re of PERMANENT)
         if (re.test(text))
             return { transient: false, cause: firstMatchLine(text, re) };
@@ -9733,13 +10780,13 @@ function classify(error) {
     return { transient: false, cause: lastLine(text) };
 }
 /** A transient fault that outlasted every retry: says how often it was tried and what failed last. */
-class RetriesExhausted extends Error {
+class RetriesExhausted extends PermanentError {
     what;
     attempts;
     lastCause;
     last;
     constructor(what, attempts, lastCause, last) {
-        super(`${what} failed ${attempts} time${attempts === 1 ? '' : 's'}; last error: ${lastCause}\n${last instanceof Error ? last.message : String(last)}`);
+        super(`${what} failed ${attempts} time${attempts === 1 ? '' : 's'}; last error: ${lastCause}\n${(0,_text_js__WEBPACK_IMPORTED_MODULE_1__/* .errorText */ .kc)(last)}`);
         this.what = what;
         this.attempts = attempts;
         this.lastCause = lastCause;
@@ -9764,7 +10811,8 @@ async function withRetry(fn, options) {
             if (attempt >= options.retries)
                 throw new RetriesExhausted(options.what, attempt + 1, verdict.cause, error);
             const backoff = Math.min(max, base * 2 ** attempt);
-            const delay = Math.max(verdict.retryAfterMs ?? 0, Math.round(backoff / 2 + (random() * backoff) / 2));
+            const asked = Math.min(verdict.retryAfterMs ?? 0, options.maxRetryAfterMs ?? 60_000);
+            const delay = Math.max(asked, Math.round(backoff / 2 + (random() * backoff) / 2));
             options.log.warning(`${options.what}: attempt ${attempt + 1} of ${options.retries + 1} failed (${verdict.cause}); retrying in ${(delay / 1000).toFixed(1)} s`);
             await sleep(delay);
         }
@@ -9783,8 +10831,11 @@ function firstMatchLine(text, re) {
     const line = text.split('\n').find((l) => re.test(l)) ?? '';
     return line.trim().slice(0, 300);
 }
+function firstLine(text) {
+    return text.trim().split('\n')[0].trim().slice(0, 300);
+}
 function lastLine(text) {
-    return text.trimEnd().split('\n').pop()?.trim().slice(0, 300) ?? '';
+    return (0,_text_js__WEBPACK_IMPORTED_MODULE_1__/* .lastLines */ .w$)(text, 1).trim().slice(0, 300);
 }
 
 
@@ -9874,13 +10925,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer"
 
 /***/ }),
 
-/***/ 1421:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-
-/***/ }),
-
 /***/ 7540:
 /***/ ((module) => {
 
@@ -9888,7 +10932,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console
 
 /***/ }),
 
-/***/ 5217:
+/***/ 7598:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
@@ -10070,7 +11114,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
 
 /***/ }),
 
-/***/ 3193:
+/***/ 5574:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
@@ -10380,6 +11424,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(4081);
+/******/ var __webpack_exports__ = __nccwpck_require__(486);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 

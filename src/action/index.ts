@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { actionEdges } from './io.js';
 import { run } from '../pipeline/run.js';
+import { Failure } from '../pipeline/failure.js';
 import { post } from '../pipeline/post.js';
 import { cancelAll } from '../tools/exec.js';
 
@@ -22,6 +23,13 @@ if (core.getState('isPost') === 'true') {
   try {
     await run({ edges, env: process.env, cwd: process.env.GITHUB_WORKSPACE || process.cwd() });
   } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error));
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof Failure && error.file) {
+      // A Dockerfile error is annotated on its line, as setFailed would annotate the step.
+      core.error(message, { file: error.file, startLine: error.line });
+      process.exitCode = 1;
+    } else {
+      core.setFailed(message);
+    }
   }
 }

@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// The command line's entry: the action's pipeline outside GitHub (see cli-main.ts). No logic here.
+// The command line's entry: the action's pipeline outside GitHub (see run.ts). No logic here.
+import os from 'node:os';
+import { commandLineDirs } from './io.js';
 import { runCli } from './run.js';
+
+// The tool cache and temporary directory the runner gives the action, here the command line's own.
+Object.assign(process.env, commandLineDirs(process.env, os.homedir()));
 
 const interrupt = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

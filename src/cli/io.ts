@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Edges, Log } from '../ports.js';
 import { Masker } from '../ports.js';
 
@@ -151,4 +152,60 @@ export function formatOutputs(outputs: Map<string, string>): string {
     lines.push(`${name}<<${delimiter}`, value, delimiter);
   }
   return lines.join('\n');
+}
+
+/**
+ * The directories the @actions libraries need (RUNNER_TOOL_CACHE for an installed buildx,
+ * RUNNER_TEMP for downloads), which only the Actions runner provides: outside it, the command
+ * line's own, under the user's cache directory. Only the variables that are unset are returned.
+ */
+export function commandLineDirs(env: NodeJS.ProcessEnv, home: string): Record<string, string> {
+  const cache =
+    env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(home, '.cache');
+  const root = path.join(cache, 'multiarch-publish');
+  const dirs: Record<string, string> = {};
+  if (!env.RUNNER_TOOL_CACHE) dirs.RUNNER_TOOL_CACHE = path.join(root, 'tool-cache');
+  if (!env.RUNNER_TEMP) dirs.RUNNER_TEMP = path.join(root, 'tmp');
+  return dirs;
+}
+
+/** A workflow command (`::name params::message`, message escaped as @actions/core escapes it). */
+export function parseWorkflowCommand(line: string): { command: string; message: string } | undefined {
+  const match = /^::([A-Za-z-]+)(?: [^:]*)?::(.*)$/.exec(line);
+  if (!match) return undefined;
+  const message = match[2].replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+  return { command: match[1], message };
+}
+
+/**
+ * The @actions libraries (tool cache, cache) speak to the Actions runner in workflow commands on
+ * stdout. On a terminal they are noise, so lines written to `stream` that are workflow commands
+ * are turned into what they mean here: `::debug::` a debug line (shown with --verbose), a warning
+ * or error a warning, `::add-mask::` a secret to mask, anything else a debug line. Returns the
+ * function that puts the stream back.
+ */
+export function divertWorkflowCommands(stream: NodeJS.WritableStream, log: Log): () => void {
+  const original = stream.write;
+  const write = original.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  stream.write = ((chunk: unknown, ...rest: unknown[]): boolean => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : undefined;
+    if (text === undefined || !text.startsWith('::')) return write(chunk, ...rest);
+    const kept: string[] = [];
+    for (const line of text.split(/\r?\n/)) {
+      const command = parseWorkflowCommand(line);
+      if (!command) kept.push(line);
+      else if (command.command === 'add-mask') log.setSecret(command.message);
+      else if (['warning', 'error', 'notice'].includes(command.command)) log.warning(command.message);
+      else if (command.command === 'debug') log.debug(command.message);
+      else log.debug(line);
+    }
+    const passed = kept.join('\n');
+    const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+    if (passed) return write(passed, ...rest);
+    callback?.();
+    return true;
+  }) as typeof stream.write;
+  return () => {
+    stream.write = original;
+  };
 }

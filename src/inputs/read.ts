@@ -7,7 +7,8 @@ import { nativePlatform, parsePlatforms, type Platform } from '../plan/platforms
 import { parseImages } from '../plan/image.js';
 import { releaseTag } from '../plan/versions.js';
 import { parseDigestRefs } from '../plan/matrix.js';
-import { parseTagRules, parseFlavor } from '../plan/tags.js';
+import { parseFlavor } from '../plan/tags/flavor.js';
+import { parseTagRules } from '../plan/tags/rules.js';
 import { DEFAULTS } from './specs.js';
 
 // The command line still imports the defaults from here; they live in the spec table.

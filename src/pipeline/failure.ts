@@ -1,14 +1,8 @@
 import { ExecError } from '../tools/exec.js';
 import { InputError } from '../plan/errors.js';
+import { registryHost } from '../plan/image.js';
 import { RetriesExhausted } from '../tools/retry.js';
-
-/** The registry host of an image reference (`docker.io` when the name has none). */
-export function registryOf(image: string): string {
-  const first = image.split('/')[0];
-  return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')
-    ? first
-    : 'docker.io';
-}
+import type { BuildFailure } from '../tools/buildx/errors.js';
 
 const AUTH = /\b401\b|unauthorized|authentication required|invalid username\/password|incorrect username or password/i;
 const DENIED = /\b403\b|forbidden|denied: /i;
@@ -20,16 +14,18 @@ const DENIED = /\b403\b|forbidden|denied: /i;
 export function explainFailure(error: unknown, images: string[]): string {
   if (error instanceof InputError) return error.message;
   const message = error instanceof Error ? error.message : String(error);
-  const text = error instanceof ExecError ? `${error.result.stderr}\n${error.result.stdout}` : message;
+  const exec = error instanceof BuildFailed ? error.exec : error instanceof ExecError ? error : undefined;
+  const text = exec ? `${exec.result.stderr}\n${exec.result.stdout}` : message;
   // The registry that answered is in the failing request's URL (it may be a base image's, not ours).
   const registry =
-    /https?:\/\/([^/\s]+)\/v2\//.exec(text)?.[1] ?? (images.length > 0 ? registryOf(images[0]) : 'the registry');
+    /https?:\/\/([^/\s]+)\/v2\//.exec(text)?.[1] ?? (images.length > 0 ? registryHost(images[0]) : 'the registry');
   if (AUTH.test(text)) {
     return `${registry} refused the credentials (401 Unauthorized). Log in to ${registry} before this step (docker/login-action on GitHub; docker login or a DOCKER_CONFIG holding credentials elsewhere).\n${lineMatching(text, AUTH)}`;
   }
   if (DENIED.test(text)) {
     return `${registry} denied access (403): the credentials were accepted but may not push to ${images[0] ?? 'this repository'} (on GHCR, give the workflow packages: write).\n${lineMatching(text, DENIED)}`;
   }
+  if (error instanceof BuildFailed) return message;
   if (error instanceof RetriesExhausted) {
     const last = error.last instanceof Error ? error.last.message : String(error.last);
     return `${error.what} against ${registry} failed ${error.attempts} times; last error: ${error.lastCause}. No tag was moved unless it points at a complete index.\n${last}`;
@@ -40,4 +36,36 @@ export function explainFailure(error: unknown, images: string[]): string {
 /** The line that says what went wrong, without the build's surrounding output. */
 function lineMatching(text: string, re: RegExp): string {
   return (text.split('\n').find((line) => re.test(line)) ?? '').trim();
+}
+
+/**
+ * A `buildx build` that failed, with what its output says: the message's first line names the
+ * platform, the Dockerfile location and the cause; the command's own error follows.
+ */
+export class BuildFailed extends Error {
+  constructor(
+    readonly exec: ExecError,
+    readonly described: BuildFailure
+  ) {
+    super(`${described.headline}\n${exec.message}`);
+    this.name = 'BuildFailed';
+  }
+}
+
+/** What the run failed with: the message, and where in the Dockerfile when a build step failed there. */
+export class Failure extends Error {
+  constructor(
+    message: string,
+    readonly file?: string,
+    readonly line?: number
+  ) {
+    super(message);
+    this.name = 'Failure';
+  }
+}
+
+/** One `Failure` for any error a run ends with. */
+export function failure(error: unknown, images: string[]): Failure {
+  const where = error instanceof BuildFailed ? error.described : undefined;
+  return new Failure(explainFailure(error, images), where?.file, where?.line);
 }

@@ -16,6 +16,16 @@ const DOMAIN = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 /**
+ * The registry host of an image name, by Docker's rule: the first path component when it looks like
+ * a host (has a dot or a port, or is localhost), else docker.io. The one home of this rule.
+ */
+export function registryHost(name: string): string {
+  const slash = name.indexOf('/');
+  const first = slash < 0 ? '' : name.slice(0, slash);
+  return slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
+}
+
+/**
  * Validates and normalizes one image name from the `images` input: lower-cased (registries refuse
  * upper-case owners, the most common push error), checked against the reference grammar, and
  * refused when it carries a tag or digest (tags come from the `tags` input). Accepts `name=<ref>`.
@@ -29,12 +39,10 @@ export function parseImage(value: string, input = 'images'): string {
   if (raw === '') fail('empty name');
   if (raw.includes('@')) fail('a digest is not accepted in an image name');
   const name = raw.toLowerCase();
-  const slash = name.indexOf('/');
-  const first = slash < 0 ? '' : name.slice(0, slash);
-  // Docker's rule: the first component is a registry when it looks like a host.
-  const hasDomain = slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
-  const domain = hasDomain ? first : '';
-  const path = hasDomain ? name.slice(slash + 1) : name;
+  const host = registryHost(name);
+  const hasDomain = name.startsWith(`${host}/`);
+  const domain = hasDomain ? host : '';
+  const path = hasDomain ? name.slice(host.length + 1) : name;
   const components = path.split('/');
   if (components[components.length - 1].includes(':'))
     fail('a tag is not accepted in an image name; put tags in the "tags" input');
@@ -48,7 +56,8 @@ export function parseImage(value: string, input = 'images'): string {
 
 /**
  * Parses the whole `images` input: one image a line (or comma separated), or metadata-action's
- * csv form `name=ghcr.io/owner/app,enable=false`. Returns the enabled names, normalized, once each.
+ * csv form `name=ghcr.io/owner/app,enable=false`, where `name=` may be left out
+ * (`ghcr.io/owner/app,enable=false`). Returns the enabled names, normalized, once each.
  */
 export function parseImages(raw: string, input = 'images'): string[] {
   const names: string[] = [];
@@ -60,8 +69,17 @@ export function parseImages(raw: string, input = 'images'): string[] {
     let name: string | undefined;
     let enable = true;
     for (const [key, value] of parseKeyValues(line)) {
+      // A field without `=` is the name, as metadata-action reads `ghcr.io/owner/app,enable=false`.
+      if (value === '' && !/^(name|enable)$/i.test(key) && !line.includes(`${key}=`)) {
+        if (name !== undefined)
+          throw new InputError(input, line, 'one image a line: [name=]<image>[,enable=true|false]');
+        name = parseImage(key, input);
+        continue;
+      }
       switch (key.toLowerCase()) {
         case 'name':
+          if (name !== undefined)
+            throw new InputError(input, line, 'one image a line: [name=]<image>[,enable=true|false]');
           name = parseImage(value, input);
           break;
         case 'enable':
@@ -69,10 +87,10 @@ export function parseImages(raw: string, input = 'images'): string[] {
           enable = value.toLowerCase() === 'true';
           break;
         default:
-          throw new InputError(input, line, 'name=<image>[,enable=true|false]');
+          throw new InputError(input, line, '[name=]<image>[,enable=true|false]');
       }
     }
-    if (name === undefined) throw new InputError(input, line, 'name=<image>[,enable=true|false]');
+    if (name === undefined) throw new InputError(input, line, '[name=]<image>[,enable=true|false]');
     if (enable) names.push(name);
   }
   return [...new Set(names)];

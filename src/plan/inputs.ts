@@ -1,5 +1,6 @@
 import type { Platform } from './platforms.js';
-import type { TagRule, Flavor } from './tags.js';
+import type { Flavor } from './tags/flavor.js';
+import type { TagRule } from './tags/rules.js';
 
 export type QemuMode = 'auto' | 'binfmt-image' | 'host' | 'false';
 export type Mode = 'build' | 'platform' | 'merge';

@@ -1,6 +1,6 @@
 import type { Context } from './context.js';
 import { InputError } from './errors.js';
-import { commitDate, expandExpressions } from './tags.js';
+import { commitDate, expandExpressions } from './tags/expressions.js';
 
 /*
  * OCI image labels and annotations (https://github.com/opencontainers/image-spec/blob/main/annotations.md),

@@ -1,15 +1,31 @@
-import type { Inputs } from './inputs.js';
+import type { Inputs, Mode } from './inputs.js';
 import type { Context } from './context.js';
 import { runsNatively, type Platform } from './platforms.js';
-import { computeTags, type TagResult } from './tags.js';
+import { computeTags, type TagResult } from './tags/compute.js';
 import { computeLabels, computeAnnotations } from './labels.js';
 import { cacheUse, planCache, type CachePlan } from './cache.js';
 import { buildArgv, createBuilderArgv, type BuildOutput } from './build.js';
 import { InputError } from './errors.js';
-import { cacheScope, legTag } from './matrix.js';
+import { cacheScope, legTag, parseDigestRefs } from './matrix.js';
+import {
+  bootstrapArgv,
+  removeBuilderArgv,
+  type BuilderStep,
+  type BuildxStep,
+  type CheckDigestsStep,
+  type FindLegsStep,
+  type PublishStep,
+  type RemoveLegsStep,
+  type Step
+} from './steps.js';
 
-/** Everything the action will do, decided before it does any of it. Printed as is by dry-run. */
+/**
+ * Everything the action will do, decided before it does any of it: the values it computed (tags,
+ * labels, cache refs) and the steps, in order, each with its exact command or request. The
+ * pipeline runs the steps; the dry run prints them.
+ */
 export interface Plan {
+  mode: Mode;
   platforms: Platform[];
   /** Platforms that need an emulator on this runner. */
   emulated: Platform[];
@@ -17,12 +33,9 @@ export interface Plan {
   labels: Record<string, string>;
   annotations: string[];
   cache: CachePlan;
-  builder: { name: string; create?: string[] };
-  /** `buildx build` argv; empty in merge mode, which builds nothing. */
-  build: string[];
-  output: BuildOutput;
-  /** platform mode: the tag the leg leaves for the merge; merge mode: the tag it looks for, per platform. */
-  legs: Array<{ platforms: Platform[]; tag: string }>;
+  /** The builder the steps name ('' for a merge given none: imagetools needs no builder). */
+  builder: string;
+  steps: Step[];
 }
 
 export interface PlanIds {
@@ -51,90 +64,176 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
     inputs.annotations,
     inputs.platforms.length > 1 ? ['index', 'manifest'] : ['manifest']
   );
+  const builder =
+    inputs.builder || (inputs.mode === 'merge' ? '' : inputs.driver === 'docker' ? 'default' : ids.builderName);
+  const common = {
+    mode: inputs.mode,
+    platforms: inputs.platforms,
+    tags,
+    labels,
+    annotations,
+    builder
+  };
+  const buildxStep: BuildxStep = { kind: 'buildx', version: inputs.buildxVersion, mirror: inputs.buildxMirror };
+  if (inputs.mode === 'merge') {
+    const sources = mergeSources(inputs, context, ids, builder);
+    return {
+      ...common,
+      emulated: [],
+      cache: { from: [], to: [], refs: [] },
+      steps: [
+        buildxStep,
+        sources,
+        publishStep(inputs, tags, builder, annotations),
+        ...(sources.kind === 'find-legs' ? [removeLegs(sources)] : [])
+      ]
+    };
+  }
+
   const leg = inputs.mode === 'platform' ? inputs.platforms : undefined;
   const scope = cacheScope(context, inputs.cacheTag, leg);
-  const cache =
-    inputs.mode === 'merge'
-      ? { from: [], to: [], refs: [] }
-      : planCache({
-          ...cacheUse(inputs.cache, {
-            image: inputs.images.length > 0,
-            push: inputs.push,
-            forkPullRequest: context.pr?.fork === true
-          }),
-          image: inputs.images[0],
-          tag: scope.write,
-          readOnlyTags: scope.readOnly,
-          cacheFrom: inputs.cacheFrom,
-          cacheTo: inputs.cacheTo
-        });
-  const legs =
-    inputs.mode === 'platform'
-      ? [{ platforms: inputs.platforms, tag: legTag(context, ids.runId, inputs.platforms) }]
-      : inputs.mode === 'merge'
-        ? inputs.platforms.map((p) => ({ platforms: [p], tag: legTag(context, ids.runId, [p]) }))
-        : [];
+  const cache = planCache({
+    ...cacheUse(inputs.cache, {
+      image: inputs.images.length > 0,
+      push: inputs.push,
+      forkPullRequest: context.pr?.fork === true
+    }),
+    image: inputs.images[0],
+    tag: scope.write,
+    readOnlyTags: scope.readOnly,
+    cacheFrom: inputs.cacheFrom,
+    cacheTo: inputs.cacheTo
+  });
+  const emulated = inputs.platforms.filter((p) => !runsNatively(p, native));
   const output: BuildOutput = inputs.push
     ? { kind: 'push-by-digest', image: inputs.images[0], ...(inputs.load ? { load: tags.refs } : {}) }
     : inputs.load
       ? { kind: 'load', tags: tags.refs }
       : { kind: 'none' };
-  const create =
-    inputs.builder || inputs.mode === 'merge'
-      ? undefined
-      : inputs.driver === 'docker'
-        ? undefined
-        : createBuilderArgv({
-            name: ids.builderName,
-            driver: inputs.driver,
-            endpoint: inputs.endpoint,
-            buildkitImage: inputs.buildkitImage,
-            driverOpts: inputs.driverOpts,
-            buildkitdConfig: ids.inlineBuildkitdConfig ?? inputs.buildkitdConfig,
-            buildkitdFlags: inputs.buildkitdFlags
-          });
-  const builderName =
-    inputs.builder || (inputs.mode === 'merge' ? '' : inputs.driver === 'docker' ? 'default' : ids.builderName);
-  const build =
-    inputs.mode === 'merge'
-      ? []
-      : buildArgv({
-          builder: builderName,
-          platforms: inputs.platforms.map((p) => p.id),
-          context: inputs.context,
-          file: inputs.file,
-          target: inputs.target,
-          buildArgs: inputs.buildArgs,
-          buildContexts: inputs.buildContexts,
-          labels,
-          annotations: inputs.push ? annotations : [],
-          secrets: secretSpecs(inputs, ids.secretPaths),
-          ssh: inputs.ssh,
-          network: inputs.network,
-          addHosts: inputs.addHosts,
-          shmSize: inputs.shmSize,
-          ulimit: inputs.ulimit,
-          provenance: inputs.provenance,
-          sbom: inputs.sbom,
-          noCache: inputs.noCache,
-          noCacheFilters: inputs.noCacheFilters,
-          pull: inputs.pull,
-          cacheFrom: cache.from,
-          cacheTo: cache.to,
-          output,
-          metadataFile: ids.metadataFile
-        });
-  return {
+  const steps: Step[] = [];
+  // A remote BuildKit runs its builds on its own kernel: the host's handlers are not its concern
+  // unless `qemu` names a method explicitly.
+  const remote = !inputs.builder && inputs.driver === 'remote';
+  if (emulated.length > 0 && inputs.qemu !== 'false' && !(remote && inputs.qemu === 'auto')) {
+    steps.push({ kind: 'qemu', mode: inputs.qemu, image: inputs.qemuImage, platforms: emulated });
+  }
+  steps.push(buildxStep, builderStep(inputs, ids, builder));
+  steps.push({
+    kind: 'build',
+    argv: buildArgv({
+      builder,
+      platforms: inputs.platforms.map((p) => p.id),
+      context: inputs.context,
+      file: inputs.file,
+      target: inputs.target,
+      buildArgs: inputs.buildArgs,
+      buildContexts: inputs.buildContexts,
+      labels,
+      annotations: inputs.push ? annotations : [],
+      secrets: secretSpecs(inputs, ids.secretPaths),
+      ssh: inputs.ssh,
+      network: inputs.network,
+      addHosts: inputs.addHosts,
+      shmSize: inputs.shmSize,
+      ulimit: inputs.ulimit,
+      provenance: inputs.provenance,
+      sbom: inputs.sbom,
+      noCache: inputs.noCache,
+      noCacheFilters: inputs.noCacheFilters,
+      pull: inputs.pull,
+      cacheFrom: cache.from,
+      cacheTo: cache.to,
+      output,
+      metadataFile: ids.metadataFile
+    }),
+    metadataFile: ids.metadataFile,
     platforms: inputs.platforms,
-    emulated: inputs.mode === 'merge' ? [] : inputs.platforms.filter((p) => !runsNatively(p, native)),
-    tags,
-    labels,
-    annotations,
-    cache,
-    builder: { name: builderName, create },
-    build,
-    output,
-    legs
+    pushTo: output.kind === 'push-by-digest' ? output.image : undefined
+  });
+  if (inputs.push) {
+    steps.push(
+      inputs.mode === 'platform'
+        ? handOffStep(inputs.images[0], legTag(context, ids.runId, inputs.platforms), builder)
+        : publishStep(inputs, tags, builder, [])
+    );
+  }
+  return { ...common, emulated, cache, steps };
+}
+
+/** The builder this run creates (unless one is given or the docker driver's own is used), then bootstraps. */
+function builderStep(inputs: Inputs, ids: PlanIds, name: string): BuilderStep {
+  if (inputs.builder || inputs.driver === 'docker') return { kind: 'builder', name, bootstrap: bootstrapArgv(name) };
+  const create = createBuilderArgv({
+    name,
+    driver: inputs.driver,
+    endpoint: inputs.endpoint,
+    buildkitImage: inputs.buildkitImage,
+    driverOpts: inputs.driverOpts,
+    buildkitdConfig: ids.inlineBuildkitdConfig ?? inputs.buildkitdConfig,
+    buildkitdFlags: inputs.buildkitdFlags
+  });
+  return { kind: 'builder', name, create, bootstrap: bootstrapArgv(name), remove: removeBuilderArgv(name) };
+}
+
+/** merge: the legs this run's matrix left (one hand-off tag per platform), or the explicit digests. */
+function mergeSources(
+  inputs: Inputs,
+  context: Context,
+  ids: PlanIds,
+  builder: string
+): FindLegsStep | CheckDigestsStep {
+  const image = inputs.images[0];
+  if (inputs.digests.length > 0) {
+    const refs = parseDigestRefs(inputs.digests, image);
+    return { kind: 'check-digests', builder, platforms: inputs.platforms, refs };
+  }
+  return {
+    kind: 'find-legs',
+    builder,
+    legs: inputs.platforms.map((platform) => ({ platform, ref: `${image}:${legTag(context, ids.runId, [platform])}` }))
+  };
+}
+
+/** The hand-off tags this merge consumed; explicit `digests` belong to the user and are never removed. */
+function removeLegs(found: FindLegsStep): RemoveLegsStep {
+  return { kind: 'remove-legs', legs: found.legs.map((leg) => leg.ref) };
+}
+
+/**
+ * The tags of a one-step build or a merge. A build has one source in the first image's
+ * repository: each tag there is a PUT of its bytes, the other images' tags an imagetools copy. A
+ * merge makes a new index, with the index annotations the legs' indexes carried.
+ */
+function publishStep(inputs: Inputs, tags: TagResult, builder: string, annotations: string[]): PublishStep {
+  const image = inputs.images[0];
+  const merge = inputs.mode === 'merge';
+  const direct = merge ? [] : tags.refs.filter((ref) => ref.startsWith(`${image}:`));
+  return {
+    kind: 'publish',
+    builder,
+    image,
+    source: merge ? (inputs.digests.length > 0 ? 'digests' : 'legs') : 'build',
+    put: direct,
+    imagetools: {
+      refs: tags.refs.filter((ref) => !direct.includes(ref)),
+      annotations: merge ? annotations.filter((a) => a.startsWith('index:')) : []
+    },
+    floating: tags.floating.map((tag) => ({ tag, ref: `${image}:${tag}` })),
+    handOff: false
+  };
+}
+
+/** A matrix leg tags its push with the hand-off tag only, where the merge will look for it. */
+function handOffStep(image: string, tag: string, builder: string): PublishStep {
+  return {
+    kind: 'publish',
+    builder,
+    image,
+    source: 'build',
+    put: [`${image}:${tag}`],
+    imagetools: { refs: [], annotations: [] },
+    floating: [],
+    handOff: true
   };
 }
 

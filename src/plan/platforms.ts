@@ -1,4 +1,5 @@
 import { InputError } from './errors.js';
+import { editDistance } from '../text.js';
 
 /** The CPU architectures an image can be built for here, by their OCI names. */
 export type Arch = 'amd64' | '386' | 'arm64' | 'arm' | 'ppc64le' | 's390x' | 'riscv64' | 'mips64le' | 'loong64';
@@ -211,19 +212,4 @@ function suggest(raw: string): string | undefined {
     }
   }
   return best <= 2 && ids.size === 1 ? [...ids][0] : undefined;
-}
-
-/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps cost 1. */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
 }

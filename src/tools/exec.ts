@@ -26,13 +26,16 @@ export function cancelAll(): void {
   for (const pid of running) killGroup(pid);
 }
 
+/** Told when a child has started and when it has ended (`running` false): a pid is its process group's id. */
+export type ChildWatcher = (pid: number, command: string, running: boolean) => void;
+
 /**
  * The one place that starts processes. It logs the command with secrets masked, streams the
  * child's output through the mask, judges success by the exit code alone, and cancels a child
  * that goes quiet for `stallMs` while its `watch` (if any) says the timer runs (@actions/exec
  * gives no handle to cancel a child, hence spawn).
  */
-export function createRunner(log: Log, masker: Masker): Runner {
+export function createRunner(log: Log, masker: Masker, watch?: ChildWatcher): Runner {
   return (command, args, options = {}) =>
     new Promise<RunResult>((resolve, reject) => {
       const shown = masker.mask([command, ...args.map(quoteArg)].join(' '));
@@ -46,6 +49,7 @@ export function createRunner(log: Log, masker: Masker): Runner {
         detached: true
       });
       if (child.pid) running.add(child.pid);
+      if (child.pid) watch?.(child.pid, command, true);
       let stdout = '';
       let stderr = '';
       let stalled = false;
@@ -87,11 +91,13 @@ export function createRunner(log: Log, masker: Masker): Runner {
       });
       child.on('error', (err) => {
         if (child.pid) running.delete(child.pid);
+        if (child.pid) watch?.(child.pid, command, false);
         if (timer) clearTimeout(timer);
         reject(new ExecError(short, { code: -1, stdout, stderr: `${stderr}${err.message}` }));
       });
       child.on('close', (code) => {
         if (child.pid) running.delete(child.pid);
+        if (child.pid) watch?.(child.pid, command, false);
         if (timer) clearTimeout(timer);
         for (const rest of [outBuf.rest, errBuf.rest])
           if (rest && !options.quiet) log.info(neutraliseCommands(masker.mask(rest)));

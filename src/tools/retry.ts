@@ -1,11 +1,36 @@
 import { ExecError } from './exec.js';
-import { RegistryRefused } from './registry/client.js';
 import type { Log } from '../ports.js';
+import { errorText, lastLines } from '../text.js';
 
 export type Verdict = { transient: true; retryAfterMs?: number; cause: string } | { transient: false; cause: string };
 
-// What a registry or BuildKit says when trying again can help: server errors, throttling, dropped
-// or stalled connections. Anything else (auth, a missing image, a Dockerfile error) is permanent.
+/**
+ * A failure of our own code that another attempt may fix: a dropped connection, a timeout, a 5xx
+ * or a 429. The message is the cause the retry log shows; `retryAfterMs` is the wait the server
+ * asked for (Retry-After), if it asked.
+ */
+export class TransientError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+    options?: ErrorOptions
+  ) {
+    super(message, options);
+    this.name = 'TransientError';
+  }
+}
+
+/** A failure of our own code that trying again cannot fix (a refusal, a bad answer). */
+export class PermanentError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PermanentError';
+  }
+}
+
+// Foreign output only: what buildx and BuildKit print when trying again can help (server errors,
+// throttling, dropped or stalled connections). Anything else (auth, a missing image, a Dockerfile
+// error) is permanent. Our own code says which it is by the type it throws.
 const PERMANENT = [
   /\b(401|403)\b.*(unauthorized|forbidden)/i,
   /unauthorized: /i,
@@ -42,13 +67,18 @@ const TRANSIENT: Array<[RegExp, string]> = [
   ]
 ];
 
-/** Decides whether a failure is worth another attempt, and names its cause for the log. */
+/**
+ * Decides whether a failure is worth another attempt, and names its cause for the log: by type for
+ * our own errors, by the words of buildx's and BuildKit's output for a failed command.
+ */
 export function classify(error: unknown): Verdict {
   if (error instanceof RetriesExhausted) return { transient: false, cause: error.lastCause };
-  if (error instanceof RegistryRefused) return { transient: false, cause: error.message };
-  if (error instanceof ExecError && error.stalled) return { transient: true, cause: 'no progress (stalled)' };
-  const text =
-    error instanceof ExecError ? failurePart(`${error.result.stdout}\n${error.result.stderr}`) : String(error);
+  if (error instanceof TransientError)
+    return { transient: true, cause: firstLine(error.message), retryAfterMs: error.retryAfterMs };
+  if (error instanceof PermanentError) return { transient: false, cause: firstLine(error.message) };
+  if (!(error instanceof ExecError)) return { transient: false, cause: firstLine(String(error)) };
+  if (error.stalled) return { transient: true, cause: 'no progress (stalled)' };
+  const text = failurePart(`${error.result.stdout}\n${error.result.stderr}`);
   for (const re of PERMANENT) if (re.test(text)) return { transient: false, cause: firstMatchLine(text, re) };
   for (const [re, cause] of TRANSIENT) {
     if (re.test(text)) {
@@ -64,16 +94,14 @@ export function classify(error: unknown): Verdict {
 }
 
 /** A transient fault that outlasted every retry: says how often it was tried and what failed last. */
-export class RetriesExhausted extends Error {
+export class RetriesExhausted extends PermanentError {
   constructor(
     readonly what: string,
     readonly attempts: number,
     readonly lastCause: string,
     readonly last: unknown
   ) {
-    super(
-      `${what} failed ${attempts} time${attempts === 1 ? '' : 's'}; last error: ${lastCause}\n${last instanceof Error ? last.message : String(last)}`
-    );
+    super(`${what} failed ${attempts} time${attempts === 1 ? '' : 's'}; last error: ${lastCause}\n${errorText(last)}`);
     this.name = 'RetriesExhausted';
   }
 }
@@ -84,6 +112,8 @@ export interface RetryOptions {
   /** First back-off; doubles each attempt, with full jitter, capped at maxDelayMs. */
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** The longest Retry-After honoured: a registry asking for an hour must not hold the job that long. Default 60 s. */
+  maxRetryAfterMs?: number;
   what: string;
   log: Log;
   sleep?: (ms: number) => Promise<void>;
@@ -104,7 +134,8 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
       if (!verdict.transient) throw error;
       if (attempt >= options.retries) throw new RetriesExhausted(options.what, attempt + 1, verdict.cause, error);
       const backoff = Math.min(max, base * 2 ** attempt);
-      const delay = Math.max(verdict.retryAfterMs ?? 0, Math.round(backoff / 2 + (random() * backoff) / 2));
+      const asked = Math.min(verdict.retryAfterMs ?? 0, options.maxRetryAfterMs ?? 60_000);
+      const delay = Math.max(asked, Math.round(backoff / 2 + (random() * backoff) / 2));
       options.log.warning(
         `${options.what}: attempt ${attempt + 1} of ${options.retries + 1} failed (${verdict.cause}); retrying in ${(delay / 1000).toFixed(1)} s`
       );
@@ -128,6 +159,10 @@ function firstMatchLine(text: string, re: RegExp): string {
   return line.trim().slice(0, 300);
 }
 
+function firstLine(text: string): string {
+  return text.trim().split('\n')[0].trim().slice(0, 300);
+}
+
 function lastLine(text: string): string {
-  return text.trimEnd().split('\n').pop()?.trim().slice(0, 300) ?? '';
+  return lastLines(text, 1).trim().slice(0, 300);
 }

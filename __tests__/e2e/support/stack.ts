@@ -14,13 +14,19 @@ export interface StackEnv {
   authDockerConfig: string;
   buildkitHost: string;
   buildctl: string;
+  /** The standalone buildx binary the stack built, and its version (`v0.36.1`). */
+  buildx: string;
+  buildxVersion: string;
   baseImage: string;
   authBaseImage: string;
 }
 
 export type Stack = { ok: true; env: StackEnv } | { ok: false; reason: string };
 
-/** Reads $STACK_DIR/status and env.json; anything but `ok` is a reason to skip, never to fail. */
+/**
+ * Reads $STACK_DIR/status and env.json. Anything but `ok` is a reason to skip on a developer's
+ * machine; in CI waitForStack turns it into a failure.
+ */
 export function readStack(dir = STACK_DIR): Stack {
   const statusFile = path.join(dir, 'status');
   if (!existsSync(statusFile)) return { ok: false, reason: `${statusFile} is missing: run bash scripts/stack.sh up` };
@@ -30,6 +36,16 @@ export function readStack(dir = STACK_DIR): Stack {
   if (!existsSync(envFile))
     return { ok: false, reason: `the stack says ok but ${envFile} is missing: run bash scripts/stack.sh up` };
   return { ok: true, env: JSON.parse(readFileSync(envFile, 'utf8')) as StackEnv };
+}
+
+/**
+ * In CI (CI=true) an end-to-end suite that skips is a failure: a green run with no end-to-end test
+ * proves nothing. Every suite reads the stack through waitForStack, so this is the one gate.
+ */
+export function requireStackInCi(stack: Stack, env: NodeJS.ProcessEnv = process.env): Stack {
+  if (!stack.ok && env.CI === 'true')
+    throw new Error(`CI=true and the build stack is unavailable, so no end-to-end test can run: ${stack.reason}`);
+  return stack;
 }
 
 /**
@@ -46,5 +62,5 @@ export async function waitForStack(timeoutMs = 300_000, dir = STACK_DIR): Promis
     await new Promise((resolve) => setTimeout(resolve, 1000));
     stack = readStack(dir);
   }
-  return stack;
+  return requireStackInCi(stack);
 }

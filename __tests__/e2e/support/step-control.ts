@@ -3,17 +3,24 @@
  * step has ended), the processes a killed step left running, and a release host that has nothing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
-import { DIST, parseCommandFile, type StepOptions, type StepResult } from './runner.js';
+import { DIST } from './runner.js';
+import {
+  parseCommandFile,
+  stepEnv,
+  stepResult,
+  type CommandFiles,
+  type StepOptions,
+  type StepResult
+} from './step-env.js';
 
 export interface RunningStep {
   child: ChildProcess;
   /** The runner's command files, readable while the step runs. */
-  files: Record<'GITHUB_OUTPUT' | 'GITHUB_STATE' | 'GITHUB_ENV' | 'GITHUB_PATH' | 'GITHUB_STEP_SUMMARY', string>;
+  files: CommandFiles;
   /** What the step has printed so far. */
   stdout(): string;
   /** The STATE_* values the step has saved so far, as the runner would hand them to post. */
@@ -24,68 +31,23 @@ export interface RunningStep {
 
 /** runStep's environment and files, but the process is handed back while it runs. */
 export function startStep(options: StepOptions): RunningStep {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'e2e-runner-'));
-  const files = {
-    GITHUB_OUTPUT: path.join(dir, 'output'),
-    GITHUB_STATE: path.join(dir, 'state'),
-    GITHUB_ENV: path.join(dir, 'env'),
-    GITHUB_PATH: path.join(dir, 'path'),
-    GITHUB_STEP_SUMMARY: path.join(dir, 'summary')
-  };
-  for (const file of Object.values(files)) writeFileSync(file, '');
-  const event = options.event ?? {};
-  const payload = event.payload ?? {
-    repository: { default_branch: 'main', html_url: 'https://github.com/acme/app', full_name: 'acme/app', name: 'app' }
-  };
-  const eventPath = path.join(dir, 'event.json');
-  writeFileSync(eventPath, JSON.stringify(payload));
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '/root',
-    ...(process.env.DOCKER_CONFIG ? { DOCKER_CONFIG: process.env.DOCKER_CONFIG } : {}),
-    ...files,
-    GITHUB_ACTIONS: 'true',
-    RUNNER_TEMP: path.join(dir, 'temp'),
-    RUNNER_TOOL_CACHE: path.join(dir, 'toolcache'),
-    GITHUB_WORKSPACE: options.workspace,
-    GITHUB_EVENT_NAME: event.name ?? 'push',
-    GITHUB_EVENT_PATH: eventPath,
-    GITHUB_REF: event.ref ?? 'refs/heads/main',
-    GITHUB_SHA: event.sha ?? '0123456789abcdef0123456789abcdef01234567',
-    GITHUB_REPOSITORY: 'acme/app',
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_RUN_ID: String(Date.now()),
-    GITHUB_RUN_ATTEMPT: '1',
-    ...(options.env ?? {})
-  };
-  for (const [name, value] of Object.entries(options.inputs))
-    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
-  for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value;
-  mkdirSync(env.RUNNER_TEMP, { recursive: true });
-
+  const { files, env } = stepEnv(options);
   const child = spawn(process.execPath, [DIST], { cwd: options.workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const read = (file: string): string => (existsSync(file) ? readFileSync(file, 'utf8') : '');
   const done = new Promise<StepResult>((resolve, reject) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 300_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({
-        code: code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : -1),
-        stdout: out,
-        stderr: err,
-        outputs: parseCommandFile(read(files.GITHUB_OUTPUT)),
-        state: parseCommandFile(read(files.GITHUB_STATE)),
-        summary: read(files.GITHUB_STEP_SUMMARY),
-        files: Object.fromEntries(Object.entries(files).map(([k, f]) => [k, read(f)]))
-      });
+      resolve(stepResult(files, code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : -1), out, err));
     });
   });
-  return { child, files, stdout: () => out, state: () => parseCommandFile(read(files.GITHUB_STATE)), done };
+  const state = (): Record<string, string> =>
+    existsSync(files.GITHUB_STATE) ? parseCommandFile(readFileSync(files.GITHUB_STATE, 'utf8')) : {};
+  return { child, files, stdout: () => out, state, done };
 }
 
 /** Polls `check` every `everyMs` until it gives a truthy value, or throws after `timeoutMs` saying what it waited for. */

@@ -18,19 +18,19 @@ import path from 'node:path';
 import * as tc from '@actions/tool-cache';
 import { createRunner } from '../../../src/tools/exec.js';
 import type { Runner } from '../../../src/ports.js';
-import { Masker, type Log } from '../../../src/ports.js';
+import { Masker } from '../../../src/ports.js';
+import { recordingLog, type RecordingLog } from '../../helpers/log.js';
 import { InputError } from '../../../src/plan/errors.js';
 import {
-  findBuildx,
   hostPlatform,
   installBuildx,
-  parseBuildxVersion,
   parseChecksums,
   releaseAsset,
-  releaseTag,
   type ActionsCache,
   type InstallOptions
 } from '../../../src/tools/buildx/install.js';
+import { findBuildx, parseBuildxVersion } from '../../../src/tools/buildx/find.js';
+import { releaseTag } from '../../../src/plan/versions.js';
 
 // ---------------------------------------------------------------------------------------------
 // A release host on loopback, laid out like buildx's: /<tag>/buildx-<tag>.<os>-<arch>, /<tag>/checksums.txt
@@ -102,25 +102,6 @@ function publish(
 }
 
 // ---------------------------------------------------------------------------------------------
-
-interface RecordingLog extends Log {
-  infos: string[];
-  warnings: string[];
-}
-
-function recordingLog(): RecordingLog {
-  const infos: string[] = [];
-  const warnings: string[] = [];
-  return {
-    infos,
-    warnings,
-    info: (m) => void infos.push(m),
-    warning: (m) => void warnings.push(m),
-    debug: () => undefined,
-    group: (_name, fn) => fn(),
-    setSecret: () => undefined
-  };
-}
 
 /** Stands in for the GitHub cache service (which runs only on GitHub): entries are directories by key. */
 function directoryCache(
@@ -419,6 +400,35 @@ describe('installBuildx with the Actions cache', () => {
     expect(log.warnings).toEqual([
       expect.stringContaining(`has sha256 ${sha256('not the release')}, not ${sha256(binary)}`)
     ]);
+  });
+
+  test('a cache service that fails on restore only warns, and the binary is downloaded', async () => {
+    publish(host, TAG, { [ASSET]: binary });
+    const store: ActionsCache = {
+      ...directoryCache(path.join(root, 'store')),
+      restoreCache: async () => {
+        throw new Error('cache service answered 502');
+      }
+    };
+
+    const bin = await installBuildx(options({ cache: store }));
+
+    expect(bin.source).toBe('download');
+    expect(log.warnings).toEqual([
+      'Could not restore buildx from the Actions cache (cache service answered 502); downloading it instead'
+    ]);
+  });
+
+  test('a release host that refuses connections is a transient failure, retried, then named', async () => {
+    const closed = await startHost();
+    const base = closed.base;
+    await closed.close();
+
+    const error = await installBuildx(options({ base, retries: 1 })).catch((e: Error) => e);
+
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/ECONNREFUSED/);
+    expect(sleeps.length).toBe(1);
   });
 
   test('a failing cache save only warns', async () => {

@@ -1,6 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import type { Runner } from '../../ports.js';
+import { errorText, lastLines } from '../../text.js';
 
 /**
  * How to invoke buildx: `command ...prefix <subcommand>`. As a docker CLI plugin that is
@@ -37,10 +38,10 @@ export function parseBuildxVersion(output: string): string {
  * The buildx already on the machine: the docker CLI plugin if `docker buildx version` answers,
  * else a standalone `buildx` on PATH. Throws, saying what to set, when neither is there.
  */
-export async function findBuildx(run: Runner, env?: NodeJS.ProcessEnv): Promise<InstalledBuildx> {
+export async function findBuildx(run: Runner, env: NodeJS.ProcessEnv): Promise<InstalledBuildx> {
   const candidates: Array<Omit<BuildxBin, 'version'>> = [
     // The plugin binary run directly is buildx standalone, and skips ~0.3 s of docker CLI start-up per call.
-    ...pluginPaths(env ?? process.env).map((command) => ({ command, prefix: [] })),
+    ...pluginPaths(env).map((command) => ({ command, prefix: [] })),
     { command: 'docker', prefix: ['buildx'] },
     { command: 'buildx', prefix: [] }
   ];
@@ -87,11 +88,7 @@ function pluginPaths(env: NodeJS.ProcessEnv): string[] {
     });
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 function tail(text: string): string {
-  const last = text.trimEnd().split('\n').pop()?.trim();
+  const last = lastLines(text, 1).trim();
   return last ? ` (${last.slice(0, 200)})` : '';
 }

@@ -8,13 +8,10 @@ import * as tc from '@actions/tool-cache';
 import type { Runner } from '../../ports.js';
 import type { Log } from '../../ports.js';
 import { InputError } from '../../plan/errors.js';
-import { withRetry } from '../retry.js';
-import type { BuildxSource, InstalledBuildx } from './find.js';
+import { errorText } from '../../text.js';
+import { PermanentError, TransientError, withRetry } from '../retry.js';
+import { parseBuildxVersion, type BuildxSource, type InstalledBuildx } from './find.js';
 import { releaseTag } from '../../plan/versions.js';
-
-export { releaseTag };
-export { findBuildx, parseBuildxVersion, type BuildxSource, type InstalledBuildx } from './find.js';
-import { parseBuildxVersion } from './find.js';
 
 export const DEFAULT_BUILDX_BASE = 'https://github.com/docker/buildx/releases/download';
 
@@ -188,10 +185,9 @@ async function restore(
   return false;
 }
 
-class NotFoundError extends Error {
+class NotFoundError extends PermanentError {
   constructor(readonly url: string) {
-    // Kept free of words the retry classifier reads as transient: a 404 is final.
-    super('HTTP 404');
+    super(`GET ${url} answered 404 Not Found`);
     this.name = 'NotFoundError';
   }
 }
@@ -205,9 +201,7 @@ async function download(url: string, dest: string, options: InstallOptions): Pro
         try {
           await tc.downloadTool(url, dest);
         } catch (error) {
-          if (error instanceof tc.HTTPError && error.httpStatusCode === 404) throw new NotFoundError(url);
-          if (error instanceof tc.HTTPError) throw new Error(`GET ${url} answered HTTP ${error.httpStatusCode}`);
-          throw error;
+          throw downloadError(url, error);
         }
       },
       { retries: options.retries ?? 2, what: `Downloading ${url}`, log: options.log, sleep: options.sleep }
@@ -218,6 +212,22 @@ async function download(url: string, dest: string, options: InstallOptions): Pro
     }
     throw new Error(`Could not download ${url}: ${errorText(error)}`, { cause: error });
   }
+}
+
+/** tool-cache's error as retry reads it: a 5xx, 429 or 408, or a dropped connection, is worth another try. */
+function downloadError(url: string, error: unknown): Error {
+  if (error instanceof tc.HTTPError) {
+    const status = error.httpStatusCode ?? 0;
+    if (status === 404) return new NotFoundError(url);
+    const message = `GET ${url} answered HTTP ${status}`;
+    return status >= 500 || status === 429 || status === 408
+      ? new TransientError(message, undefined, { cause: error })
+      : new PermanentError(message, { cause: error });
+  }
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  if (/^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|ECONNABORTED|UND_ERR_\w+)$/.test(code))
+    return new TransientError(`GET ${url}: ${code}`, undefined, { cause: error });
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 async function confirm(
@@ -249,8 +259,4 @@ function sha256File(file: string): Promise<string> {
       .on('data', (chunk) => hash.update(chunk))
       .on('end', () => resolve(hash.digest('hex')));
   });
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -3,52 +3,20 @@
  * bytes by digest, then a PUT of those bytes under every tag. `buildx imagetools create` does the
  * same with ~30 requests (it walks every child manifest and blob first) and gives up on the first
  * dropped connection, and `imagetools inspect` fails on a dropped HEAD; under registry faults the
- * publishing step, not the build, is what failed. Each request here is tried up to three times, as
- * BuildKit and containerd do for their own requests, before the caller's retry sees the failure.
- * Anything this cannot do (an unsupported auth scheme, a registry reachable only through BuildKit's
- * configuration, another repository) is a RegistryRefused, and the caller falls back to imagetools.
+ * publishing step, not the build, is what failed. Each call makes one attempt and says by the type
+ * of its error whether another may help (TransientError, with the server's Retry-After) or not;
+ * the caller's withRetry is the one retry policy. Anything this cannot do (an unsupported auth
+ * scheme, a registry reachable only through BuildKit's configuration, another repository) is a
+ * RegistryRefused, and the caller falls back to imagetools.
  */
 import { createHash } from 'node:crypto';
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-
-export interface RegistryTarget {
-  host: string;
-  repository: string;
-}
-
-/** `host[:port]/path` (Docker Hub names too) → the registry host and repository the API uses. */
-export function parseName(name: string): RegistryTarget {
-  const slash = name.indexOf('/');
-  const first = slash < 0 ? '' : name.slice(0, slash);
-  const hasHost = slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
-  let host = hasHost ? first : 'docker.io';
-  let repository = hasHost ? name.slice(slash + 1) : name;
-  if (host === 'docker.io' || host === 'index.docker.io') {
-    host = 'registry-1.docker.io';
-    if (!repository.includes('/')) repository = `library/${repository}`;
-  }
-  return { host, repository };
-}
-
-/** `name:tag` → name and tag; `name@sha256:…` → name and digest. */
-export function splitRef(ref: string): { name: string; tag?: string; digest?: string } {
-  const at = ref.indexOf('@');
-  if (at >= 0) return { name: ref.slice(0, at), digest: ref.slice(at + 1) };
-  const colon = ref.lastIndexOf(':');
-  if (colon < 0 || ref.lastIndexOf('/') > colon) return { name: ref };
-  return { name: ref.slice(0, colon), tag: ref.slice(colon + 1) };
-}
-
-/** `host/repo:tag` and `host/repo@sha256:…` name the same repository. */
-export function sameRepository(tagRef: string, digestRef: string): boolean {
-  return splitRef(tagRef).name === splitRef(digestRef).name;
-}
+import type { Runner } from '../../ports.js';
+import { PermanentError, TransientError } from '../retry.js';
+import { credentialsFor } from './credentials.js';
+import { parseName, splitRef, type RegistryTarget } from './refs.js';
 
 /** A refusal trying again cannot fix (auth, a bad manifest, an unsupported scheme): fall back to imagetools. */
-export class RegistryRefused extends Error {
+export class RegistryRefused extends PermanentError {
   constructor(message: string) {
     super(message);
     this.name = 'RegistryRefused';
@@ -56,11 +24,22 @@ export class RegistryRefused extends Error {
 }
 
 export interface RegistryOptions {
+  /** Where credentials are found (DOCKER_CONFIG, HOME, PATH for helpers); process.env is never read. */
   env: NodeJS.ProcessEnv;
+  /** Runs docker credential helpers: the one process seam. */
+  run: Runner;
   /** Per request: the stall-timeout. Default 60 s. */
   timeoutMs?: number;
-  log?: { info(message: string): void };
-  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * The one retry policy for one registry request, given the `retries` a step is allowed. BuildKit
+ * tries each of its own registry requests up to three times inside every attempt of a build step;
+ * a request of ours is a step of one request, so it gets the same budget in one policy (three
+ * tries for every attempt of a step), with a shorter back-off to match.
+ */
+export function requestRetry(retries: number): { retries: number; baseDelayMs: number; maxDelayMs: number } {
+  return { retries: (retries + 1) * 3 - 1, baseDelayMs: 250, maxDelayMs: 4000 };
 }
 
 const INDEX_TYPES = [
@@ -77,19 +56,27 @@ export async function getManifest(
 ): Promise<{ raw: string; digest: string; mediaType: string }> {
   const { name, digest } = splitRef(ref);
   if (!digest) throw new RegistryRefused(`${ref} is not a digest reference`);
-  const target = parseName(name);
   const res = await request(
-    target,
+    parseName(name),
     'GET',
     `manifests/${digest}`,
     { headers: { Accept: INDEX_TYPES.join(', ') } },
     options
   );
-  const raw = Buffer.from(await res.arrayBuffer()).toString('utf8');
-  const actual = `sha256:${createHash('sha256').update(raw).digest('hex')}`;
-  // A short read is a dropped connection: transient.
-  if (actual !== digest) throw new Error(`GET ${ref}: connection reset (got ${raw.length} bytes hashing to ${actual})`);
-  const mediaType = (JSON.parse(raw) as { mediaType?: string }).mediaType ?? res.headers.get('content-type') ?? '';
+  const bytes = await body(res, `GET ${ref}`, async (r) => Buffer.from(await r.arrayBuffer()));
+  const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  // Bytes that do not hash to the digest asked for are a read cut short: another GET may get them all.
+  if (actual !== digest)
+    throw new TransientError(
+      `GET ${ref}: the body read (${bytes.length} bytes) hashes to ${actual}, not to its digest`
+    );
+  const raw = bytes.toString('utf8');
+  let mediaType: string;
+  try {
+    mediaType = (JSON.parse(raw) as { mediaType?: string }).mediaType ?? res.headers.get('content-type') ?? '';
+  } catch {
+    throw new RegistryRefused(`${ref} is not a JSON manifest`);
+  }
   if (!INDEX_TYPES.includes(mediaType)) throw new RegistryRefused(`${ref} has media type "${mediaType}"`);
   return { raw, digest, mediaType };
 }
@@ -116,134 +103,130 @@ export async function putTag(
   if (stored && stored !== digest) throw new RegistryRefused(`PUT ${ref} stored ${stored}, not ${digest}`);
 }
 
+/**
+ * Deletes the manifest `ref` (`name@sha256:…`) names. 'unsupported' when the registry does not
+ * allow deletes (405, or its UNSUPPORTED error code): the caller leaves the manifest in place.
+ */
+export async function deleteManifest(ref: string, options: RegistryOptions): Promise<'deleted' | 'unsupported'> {
+  const { name, digest } = splitRef(ref);
+  if (!digest) throw new RegistryRefused(`${ref} is not a digest reference`);
+  const target = parseName(name);
+  const url = apiUrl(target, `manifests/${digest}`);
+  const res = await exchange(target, url, 'DELETE', { headers: {} }, options);
+  if (res.ok) {
+    await res.body?.cancel();
+    return 'deleted';
+  }
+  if (res.status === 405) {
+    await res.body?.cancel();
+    return 'unsupported';
+  }
+  const text = await res.text().catch(() => '');
+  if (res.status < 500 && res.status !== 429 && /"code"\s*:\s*"UNSUPPORTED"/.test(text)) return 'unsupported';
+  throw answerError(res, `DELETE ${url}`, text);
+}
+
 /** Loopback registries speak plain HTTP, as Docker and buildx allow without configuration. */
 function scheme(host: string): 'http' | 'https' {
   const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   return name === 'localhost' || name === '::1' || /^127\./.test(name) ? 'http' : 'https';
 }
 
+function apiUrl(target: RegistryTarget, suffix: string): string {
+  return `${scheme(target.host)}://${target.host}/v2/${target.repository}/${suffix}`;
+}
+
+interface ApiRequest {
+  headers: Record<string, string>;
+  body?: string;
+}
+
 /**
- * One registry API request with the credentials `docker login` left, tried up to three times on a
- * dropped connection, a timeout, a 5xx or a 429 (waiting Retry-After). Returns a 2xx response.
+ * One registry API request with the credentials `docker login` left. Returns a 2xx response; a
+ * dropped connection, a timeout, a 5xx or a 429 is a TransientError (with Retry-After), any other
+ * answer a RegistryRefused.
  */
 async function request(
   target: RegistryTarget,
   method: string,
   suffix: string,
-  init: { headers: Record<string, string>; body?: string },
+  init: ApiRequest,
   options: RegistryOptions
 ): Promise<Response> {
-  const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  const url = `${scheme(target.host)}://${target.host}/v2/${target.repository}/${suffix}`;
-  let auth: string | undefined;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      let res = await send(
-        url,
-        { method, headers: { ...init.headers, ...(auth ? { Authorization: auth } : {}) }, body: init.body },
-        timeoutMs
-      );
-      if (res.status === 401) {
-        await res.body?.cancel();
-        auth = await authorization(res.headers.get('www-authenticate') ?? '', target, options.env, timeoutMs);
-        res = await send(
-          url,
-          { method, headers: { ...init.headers, Authorization: auth }, body: init.body },
-          timeoutMs
-        );
-      }
-      if (res.ok) return res;
-      const text = (await res.text()).slice(0, 300);
-      if (res.status === 429 || res.status >= 500) {
-        const after = res.headers.get('retry-after');
-        throw new Error(
-          `${method} ${url} answered ${res.status} ${res.statusText}${after ? ` (Retry-After: ${after})` : ''}: ${text}`
-        );
-      }
-      throw new RegistryRefused(`${method} ${url} answered ${res.status} ${res.statusText}: ${text}`);
-    } catch (error) {
-      if (error instanceof RegistryRefused || attempt >= 2) throw error;
-      const after = /Retry-After: (\d+)/.exec((error as Error).message);
-      const delay = after ? Math.min(10, Number(after[1])) * 1000 : 500 * 2 ** attempt;
-      options.log?.info(`${(error as Error).message.split('\n')[0]}; trying again in ${(delay / 1000).toFixed(1)} s`);
-      await sleep(delay);
-    }
-  }
+  const url = apiUrl(target, suffix);
+  const res = await exchange(target, url, method, init, options);
+  if (res.ok) return res;
+  throw answerError(res, `${method} ${url}`, await res.text().catch(() => ''));
 }
 
-/** Sends one request; a dropped connection becomes an error the retry classifier reads as transient. */
+/**
+ * Sends the request and returns whatever the registry answers. A 401 is met by sending it once
+ * more with credentials, as the challenge asks: that is authentication, not a retry.
+ */
+async function exchange(
+  target: RegistryTarget,
+  url: string,
+  method: string,
+  init: ApiRequest,
+  options: RegistryOptions
+): Promise<Response> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const res = await send(url, { method, headers: init.headers, body: init.body }, timeoutMs);
+  if (res.status !== 401) return res;
+  await res.body?.cancel();
+  const auth = await authorization(res.headers.get('www-authenticate') ?? '', target, options, timeoutMs);
+  return send(url, { method, headers: { ...init.headers, Authorization: auth }, body: init.body }, timeoutMs);
+}
+
+/** The error for a non-2xx answer: transient for a 5xx or a 429 (with the wait it asked for), else a refusal. */
+function answerError(res: Response, what: string, text: string): Error {
+  const said = text.trim().slice(0, 300);
+  const message = `${what} answered ${res.status} ${res.statusText}${said ? `: ${said}` : ''}`;
+  if (res.status === 429 || res.status >= 500)
+    return new TransientError(message, retryAfterMs(res.headers.get('retry-after')));
+  return new RegistryRefused(message);
+}
+
+/** Retry-After: delay-seconds or an HTTP date. */
+function retryAfterMs(header: string | null): number | undefined {
+  const value = header?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+/** Sends one request. A dropped connection or a timeout is transient; a TLS failure is not. */
 async function send(url: string, init: RequestInit, timeoutMs: number): Promise<Response> {
   try {
     return await fetch(url, { ...init, redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const why = cause?.code ?? cause?.message ?? (error as Error).message;
-    if ((error as Error).name === 'TimeoutError')
-      throw new Error(`${init.method} ${url}: request timed out after ${timeoutMs / 1000} s`);
-    if (/CERT|TLS|SSL|self.signed|EPROTO/i.test(why)) throw new RegistryRefused(`${init.method} ${url}: ${why}`);
-    throw new Error(`${init.method} ${url}: connection reset (${why})`);
+    throw failedTransfer(error, `${init.method} ${url}`, timeoutMs);
   }
 }
 
-interface Credentials {
-  username: string;
-  password: string;
-}
-
-interface DockerConfig {
-  auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string }>;
-  credsStore?: string;
-  credHelpers?: Record<string, string>;
-}
-
-function configKeys(host: string): string[] {
-  return host === 'registry-1.docker.io'
-    ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', host]
-    : [host, `https://${host}`, `http://${host}`];
-}
-
-/** The credentials `docker login` left for `host`: config.json `auths`, or a credential helper. */
-async function credentialsFor(host: string, env: NodeJS.ProcessEnv): Promise<Credentials | undefined> {
-  const dir = env.DOCKER_CONFIG || path.join(env.HOME || os.homedir(), '.docker');
-  let config: DockerConfig;
+/** Reads a response body; the connection can still drop or time out here, after the headers. */
+async function body<T>(res: Response, what: string, read: (res: Response) => Promise<T>): Promise<T> {
   try {
-    config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as DockerConfig;
-  } catch {
-    return undefined;
+    return await read(res);
+  } catch (error) {
+    throw failedTransfer(error, what);
   }
-  for (const key of configKeys(host)) {
-    const helper = config.credHelpers?.[key];
-    if (helper) return helperGet(helper, key, env);
-    const entry = config.auths?.[key];
-    if (entry?.identitytoken) return { username: '<token>', password: entry.identitytoken };
-    if (entry?.auth) {
-      const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      if (colon > 0) return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-    }
-    if (entry?.username && entry.password) return { username: entry.username, password: entry.password };
-  }
-  return config.credsStore ? helperGet(config.credsStore, configKeys(host)[0], env) : undefined;
 }
 
-function helperGet(helper: string, key: string, env: NodeJS.ProcessEnv): Promise<Credentials | undefined> {
-  return new Promise((resolve) => {
-    const child = spawn(`docker-credential-${helper}`, ['get'], { env, stdio: ['pipe', 'pipe', 'ignore'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('error', () => resolve(undefined));
-    child.on('close', (code) => {
-      if (code !== 0) return resolve(undefined);
-      try {
-        const parsed = JSON.parse(out) as { Username?: string; Secret?: string };
-        resolve(parsed.Secret ? { username: parsed.Username ?? '', password: parsed.Secret } : undefined);
-      } catch {
-        resolve(undefined);
+function failedTransfer(error: unknown, what: string, timeoutMs?: number): Error {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  const why = cause?.code ?? cause?.message ?? (error as Error).message;
+  if ((error as Error).name === 'TimeoutError')
+    return new TransientError(
+      `${what}: request timed out${timeoutMs ? ` after ${timeoutMs / 1000} s` : ''}`,
+      undefined,
+      {
+        cause: error
       }
-    });
-    child.stdin.end(key);
-  });
+    );
+  if (/CERT|TLS|SSL|self.signed|EPROTO/i.test(why)) return new RegistryRefused(`${what}: ${why}`);
+  return new TransientError(`${what}: connection dropped (${why})`, undefined, { cause: error });
 }
 
 function challengeParams(header: string): { scheme: string; params: Record<string, string> } {
@@ -253,13 +236,14 @@ function challengeParams(header: string): { scheme: string; params: Record<strin
   return { scheme: header.slice(0, space < 0 ? undefined : space).toLowerCase(), params };
 }
 
+/** The Authorization header a 401's challenge asks for: Basic from the credentials, or a Bearer token for them. */
 async function authorization(
   challenge: string,
   target: RegistryTarget,
-  env: NodeJS.ProcessEnv,
+  options: RegistryOptions,
   timeoutMs: number
 ): Promise<string> {
-  const credentials = await credentialsFor(target.host, env);
+  const credentials = await credentialsFor(target.host, options);
   const basic = credentials
     ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
     : undefined;
@@ -275,15 +259,17 @@ async function authorization(
   const url = new URL(params.realm);
   if (params.service) url.searchParams.set('service', params.service);
   url.searchParams.set('scope', `repository:${target.repository}:pull,push`);
+  const what = `GET ${url.origin}${url.pathname}`;
   const res = await send(url.toString(), { method: 'GET', headers: basic ? { Authorization: basic } : {} }, timeoutMs);
-  if (res.status === 429 || res.status >= 500)
-    throw new Error(`GET ${url.origin}${url.pathname} answered ${res.status} ${res.statusText}`);
-  if (!res.ok)
-    throw new RegistryRefused(
-      `the token service ${url.origin}${url.pathname} answered ${res.status} ${res.statusText}`
-    );
-  const body = (await res.json()) as { token?: string; access_token?: string };
-  const token = body.token ?? body.access_token;
-  if (!token) throw new RegistryRefused(`the token service ${url.origin}${url.pathname} gave no token`);
+  const text = await body(res, what, (r) => r.text());
+  if (!res.ok) throw answerError(res, `the token service (${what})`, text);
+  let parsed: { token?: string; access_token?: string };
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch {
+    throw new RegistryRefused(`the token service (${what}) answered something other than JSON`);
+  }
+  const token = parsed.token ?? parsed.access_token;
+  if (!token) throw new RegistryRefused(`the token service (${what}) gave no token`);
   return `Bearer ${token}`;
 }

@@ -1,0 +1,158 @@
+import path from 'node:path';
+import semver from 'semver';
+import type { Context } from '../plan/context.js';
+import { InputError } from '../plan/errors.js';
+import type { Runner } from '../ports.js';
+
+/*
+ * Where the build runs when it runs outside GitHub: read from the local git checkout, through the
+ * process seam (the pipeline passes its runner; nothing here starts a process of its own).
+ */
+
+/** `SOURCE_DATE_EPOCH` (whole seconds since 1970, https://reproducible-builds.org/specs/source-date-epoch/). */
+export function parseSourceDateEpoch(value: string | undefined): Date | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (!/^\d+$/.test(value.trim()))
+    throw new InputError('SOURCE_DATE_EPOCH', value, 'a whole number of seconds since 1970-01-01T00:00:00Z');
+  return new Date(Number(value.trim()) * 1000);
+}
+
+/** An ISO date as git or an event payload prints it; undefined when absent or unreadable. */
+export function parseDate(value: unknown): Date | undefined {
+  if (typeof value !== 'string' || value === '') return undefined;
+  const parsed = new Date(value);
+  return Number.isNaN(parsed.getTime()) ? undefined : parsed;
+}
+
+/** One git command in `dir`, quiet; its trimmed output, or undefined when it fails or prints nothing. */
+async function gitMaybe(run: Runner, dir: string, args: string[]): Promise<string | undefined> {
+  const result = await run('git', ['-C', dir, ...args], { quiet: true, allowFailure: true });
+  const out = result.stdout.trim();
+  return result.code === 0 && out !== '' ? out : undefined;
+}
+
+/** The commit's date from a checkout, or undefined when git or the commit is not there (shallow clones). */
+export async function gitCommitDate(run: Runner, dir: string, sha: string): Promise<Date | undefined> {
+  return parseDate(await gitMaybe(run, dir, ['log', '-1', '--format=%cI', sha, '--']));
+}
+
+/**
+ * A remote's web address: `git@host:o/r.git`, `ssh://git@host:22/o/r.git` and
+ * `https://user:token@host/o/r.git` all give `https://host/o/r` (credentials are never kept).
+ * Undefined for local paths and unknown forms.
+ */
+export function remoteToHttps(url: string): string | undefined {
+  const trimmed = url.trim();
+  let host: string;
+  let repoPath: string;
+  const scp = /^(?:[^@/]+@)?([^:/]+):(?!\/)(.+)$/.exec(trimmed);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
+    let parsed: URL;
+    try {
+      parsed = new URL(trimmed);
+    } catch {
+      return undefined;
+    }
+    if (parsed.protocol === 'file:') return undefined;
+    const web = parsed.protocol === 'http:' || parsed.protocol === 'https:';
+    host = web ? parsed.host : parsed.hostname;
+    repoPath = parsed.pathname;
+  } else if (scp) {
+    host = scp[1];
+    repoPath = scp[2];
+  } else {
+    return undefined;
+  }
+  repoPath = repoPath
+    .replace(/^\/+/, '')
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '');
+  if (!host || !repoPath) return undefined;
+  return `https://${host.toLowerCase()}/${repoPath}`;
+}
+
+/** Picks the tag a tag push would have built: the highest semver tag, else the first by name. */
+function pickTag(tags: string[]): string | undefined {
+  const versions = tags.filter((t) => semver.valid(t) !== null).sort((a, b) => semver.rcompare(a, b));
+  return versions[0] ?? [...tags].sort()[0];
+}
+
+const lines = (text: string | undefined): string[] => text?.split('\n').filter((line) => line !== '') ?? [];
+
+/**
+ * The context of a local checkout, for builds outside GitHub, shaped like the matching GitHub event:
+ * - on a branch: `refs/heads/<branch>` (as a push to that branch);
+ * - detached at a tagged commit (`git checkout v1.2.3`): `refs/tags/<tag>` (as the tag push),
+ *   the highest semver tag when several point there;
+ * - detached elsewhere: the branch whose tip is HEAD (local, then origin/*), else no ref (sha tag only).
+ * A commit that is both a local branch's tip and tagged gets both refs (`ref` and `extraRefs`): the
+ * natural release on a laptop (commit on main, `git tag v3.0.1`, run) publishes what the branch push
+ * and the tag push would have published together.
+ * GITHUB_REF in `env` overrides the ref (and no other ref is added) for CI systems that check out
+ * detached commits. `dirty` says whether the work tree has changes git would not build from HEAD.
+ * Repository name and web address from `remote.origin.url`; default branch from
+ * `refs/remotes/origin/HEAD`, else `main`. Throws when `dir` is not a git work tree.
+ */
+export async function contextFromGit(dir: string, env: NodeJS.ProcessEnv, run: Runner): Promise<Context> {
+  const head = await run('git', ['-C', dir, 'rev-parse', '--verify', 'HEAD^{commit}'], {
+    quiet: true,
+    allowFailure: true
+  });
+  const sha = head.stdout.trim();
+  if (head.code !== 0 || sha === '') {
+    const why = head.stderr.trim().split('\n')[0] || `exit code ${head.code}`;
+    throw new Error(`${dir} is not a git checkout with a commit (git rev-parse HEAD failed: ${why})`);
+  }
+
+  const given = env.GITHUB_REF ?? '';
+  let ref = given;
+  const extraRefs: string[] = [];
+  if (!ref) {
+    const branch = await gitMaybe(run, dir, ['symbolic-ref', '--quiet', 'HEAD']);
+    const tag = pickTag(lines(await gitMaybe(run, dir, ['tag', '--points-at', 'HEAD'])));
+    const tips = lines(
+      await gitMaybe(run, dir, [
+        'for-each-ref',
+        '--points-at',
+        'HEAD',
+        '--format=%(refname)',
+        'refs/heads',
+        'refs/remotes/origin'
+      ])
+    );
+    const localTip = tips.find((h) => h.startsWith('refs/heads/'));
+    if (branch) {
+      ref = branch;
+      if (tag) extraRefs.push(`refs/tags/${tag}`);
+    } else if (tag) {
+      ref = `refs/tags/${tag}`;
+      if (localTip) extraRefs.push(localTip);
+    } else {
+      const remote = tips.find((h) => h.startsWith('refs/remotes/origin/') && h !== 'refs/remotes/origin/HEAD');
+      if (localTip) ref = localTip;
+      else if (remote) ref = `refs/heads/${remote.slice('refs/remotes/origin/'.length)}`;
+    }
+  }
+
+  const remoteUrl = await gitMaybe(run, dir, ['config', '--get', 'remote.origin.url']);
+  const htmlUrl = remoteUrl ? remoteToHttps(remoteUrl) : undefined;
+  const fullName = htmlUrl ? new URL(htmlUrl).pathname.replace(/^\//, '') : path.basename(path.resolve(dir));
+  const originHead = await gitMaybe(run, dir, ['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD']);
+  const defaultBranch = originHead ? originHead.replace(/^refs\/remotes\/origin\//, '') : 'main';
+  const commitDate = await gitCommitDate(run, dir, 'HEAD');
+  // Untracked files count: a build context with `COPY . .` takes them in.
+  const dirty = (await gitMaybe(run, dir, ['status', '--porcelain', '--untracked-files=normal'])) !== undefined;
+
+  return {
+    eventName: 'git',
+    ref,
+    ...(extraRefs.length > 0 ? { extraRefs } : {}),
+    sha,
+    repo: { fullName, htmlUrl: htmlUrl ?? '', defaultBranch },
+    commitDate,
+    sourceDateEpoch: parseSourceDateEpoch(env.SOURCE_DATE_EPOCH),
+    runId: env.GITHUB_RUN_ID ?? `local-${Date.now().toString(36)}`,
+    runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
+    dirty
+  };
+}

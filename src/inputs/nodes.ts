@@ -1,0 +1,42 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { driverOptFields, NodeInputError, parseNodes, TLS_FILE_OPTS, type NodeSpec } from '../plan/nodes.js';
+
+/**
+ * Reads the `nodes` input: parsed and validated by plan/nodes.ts, then checked against this
+ * machine: every TLS file a remote node names (cacert, cert, key) must be a readable file here,
+ * since buildx reads them only when it first dials the node, long after the run has started.
+ */
+export function readNodes(text: string, input = 'nodes'): NodeSpec[] {
+  const nodes = parseNodes(text, input);
+  for (const node of nodes) {
+    if (node.driver !== 'remote') continue;
+    for (const { opt, key, value: file } of node.driverOpts.flatMap((o) => driverOptFields(o) ?? [])) {
+      if (!(TLS_FILE_OPTS as readonly string[]).includes(key)) continue;
+      const problem = fileProblem(file);
+      if (problem)
+        throw new NodeInputError(
+          input,
+          `"${node.name}"`,
+          opt,
+          `${key}= a readable file on this machine (${file} ${problem})`
+        );
+    }
+  }
+  return nodes;
+}
+
+function fileProblem(file: string): string | undefined {
+  let isFile: boolean;
+  try {
+    isFile = statSync(file).isFile();
+  } catch {
+    return 'does not exist';
+  }
+  if (!isFile) return 'is not a file';
+  try {
+    accessSync(file, constants.R_OK);
+  } catch {
+    return 'is not readable';
+  }
+  return undefined;
+}

@@ -1,0 +1,101 @@
+import type { BuilderStep, BuildStep, BuildxStep, QemuStep } from '../plan/steps.js';
+import { nativePlatform } from '../plan/platforms.js';
+import { setupQemu } from '../tools/qemu.js';
+import { findBuildx, type BuildxBin } from '../tools/buildx/find.js';
+import type { Buildx } from '../tools/buildx/handle.js';
+import { bootstrapBuilder, createBuilder, type BuilderInfo } from '../tools/buildx/builder.js';
+import { build, cacheProblems } from '../tools/buildx/build.js';
+import { ExecError } from '../tools/exec.js';
+import { describeBuildFailure } from '../tools/buildx/errors.js';
+import { BuildFailed } from './failure.js';
+import type { Session } from './session.js';
+
+/** Registers the QEMU handlers the step names that the kernel does not have yet. */
+export async function runQemu(session: Session, step: QemuStep, retries: number): Promise<void> {
+  const result = await setupQemu({
+    mode: step.mode,
+    platforms: step.platforms,
+    native: nativePlatform(),
+    binfmtImage: step.image,
+    run: session.runner,
+    log: session.log,
+    retries
+  });
+  if (result.skipped) session.log.info(`no QEMU set-up: ${result.skipped}`);
+}
+
+/** The installed buildx, or the asked-for release, verified and cached. */
+export async function runBuildx(session: Session, step: BuildxStep, retries: number): Promise<BuildxBin> {
+  // The installer (tool cache, Actions cache) is loaded only when a version is asked for: it is
+  // most of the bundle, and the action starts faster without it.
+  const found = step.version
+    ? await (
+        await import('../tools/buildx/install.js')
+      ).installBuildx({ version: step.version, base: step.mirror, run: session.runner, log: session.log, retries })
+    : await findBuildx(session.runner, session.env);
+  session.log.info(`buildx ${found.version} (${[found.command, ...found.prefix].join(' ')})`);
+  return found;
+}
+
+/** Creates the builder (calling `created` at once, for clean-up), bootstraps it, says what it offers. */
+export async function runBuilder(
+  bx: Buildx,
+  step: BuilderStep,
+  platforms: string[],
+  created: () => void
+): Promise<BuilderInfo> {
+  if (step.create) {
+    await createBuilder(bx, step.create, step.name);
+    created();
+  }
+  const info = await bootstrapBuilder(bx, step.name);
+  bx.log.info(`builder ${info.name}: driver ${info.driver}, BuildKit ${info.buildkitVersion}`);
+  bx.log.info(`platforms: ${info.platforms.join(', ') || '(none listed)'}`);
+  const missing = platforms.filter((p) => info.platforms.length > 0 && !info.platforms.includes(p));
+  if (missing.length > 0) {
+    bx.log.warning(`builder ${info.name} does not list ${missing.join(', ')}; the build may fail for them`);
+  }
+  return info;
+}
+
+export interface Built {
+  metadata: Record<string, unknown>;
+  digest: string;
+  /** `image@digest` of the by-digest push: what the tags will point at. */
+  source?: string;
+}
+
+/** The one build of every platform; a cache that could not be used is a warning, never a failure. */
+export async function runBuild(bx: Buildx, step: BuildStep, cacheRefs: string[]): Promise<Built> {
+  const { metadata, output } = await build(bx, step.argv, step.metadataFile, bx.stallMs ?? 0).catch((error: unknown) =>
+    Promise.reject(buildFailed(error, step))
+  );
+  for (const problem of cacheProblems(output)) {
+    const ref = problem.ref || cacheRefs.join(', ');
+    // The first run of a branch, a platform or a new image has no cache yet: that is no fault.
+    if (problem.direction === 'read' && /: not found$/.test(problem.error)) {
+      bx.log.info(`no cache yet at ${ref}`);
+      continue;
+    }
+    const verb = problem.direction === 'read' ? 'read' : 'written';
+    bx.log.warning(`the registry cache ${ref} could not be ${verb}; the build went on without it: ${problem.error}`);
+  }
+  const digest = String(metadata['containerimage.digest'] ?? '');
+  if (!step.pushTo) return { metadata, digest };
+  if (!/^sha256:[0-9a-f]{64}$/.test(digest)) {
+    const keys = Object.keys(metadata).join(', ') || 'empty';
+    throw new Error(`the build finished but buildx reported no image digest in its metadata (${keys})`);
+  }
+  return { metadata, digest, source: `${step.pushTo}@${digest}` };
+}
+
+/** A failed build, described by its output; the platform named even when only one was built. */
+function buildFailed(error: unknown, step: BuildStep): unknown {
+  if (!(error instanceof ExecError)) return error;
+  const described = describeBuildFailure(`${error.result.stdout}\n${error.result.stderr}`);
+  if (!described) return error;
+  const only = step.platforms.length === 1 ? step.platforms[0].id : undefined;
+  const platform = described.platform ?? only;
+  const headline = described.platform || !platform ? described.headline : `${platform}: ${described.headline}`;
+  return new BuildFailed(error, { ...described, platform, headline });
+}

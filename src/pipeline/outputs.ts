@@ -1,0 +1,117 @@
+import type { Edges } from '../ports.js';
+import type { Plan } from '../plan/plan.js';
+import { publishedRefs } from '../plan/steps.js';
+import type { HeldTag } from '../plan/tags/hold-back.js';
+import type { Result } from './result.js';
+import { removalNote } from './merge.js';
+
+type Outputs = Pick<Result, 'digest' | 'platformDigests' | 'tags' | 'metadata'>;
+
+/** Every output, set on success and on a dry run alike; never silently empty (see the README). */
+export function setOutputs(edges: Edges, plan: Plan, result: Outputs): void {
+  edges.setOutput('digest', result.digest);
+  edges.setOutput('tags', result.tags.join('\n'));
+  edges.setOutput('version', plan.tags.version);
+  edges.setOutput('platform-digests', JSON.stringify(result.platformDigests));
+  edges.setOutput('metadata', JSON.stringify(result.metadata));
+  edges.setOutput('builder', plan.builder);
+  edges.setOutput(
+    'labels',
+    Object.entries(plan.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n')
+  );
+  edges.setOutput('annotations', plan.annotations.join('\n'));
+  edges.setOutput(
+    'json',
+    JSON.stringify({
+      tags: result.tags,
+      labels: plan.labels,
+      annotations: plan.annotations,
+      version: plan.tags.version,
+      digest: result.digest,
+      'platform-digests': result.platformDigests
+    })
+  );
+}
+
+/**
+ * The `tags` output: what the rules computed, whether or not anything was pushed (as
+ * metadata-action's output), less the floating tags held back; a matrix leg publishes no tags.
+ */
+export function tagsOutput(plan: Plan, moved?: string[]): string[] {
+  const publish = plan.steps.find((s) => s.kind === 'publish');
+  if (publish?.handOff) return [];
+  return moved ?? plan.tags.refs;
+}
+
+/** The job summary of a run that published (or built): what, where, and where the time went. */
+export function summaryMarkdown(result: Result): string {
+  const { plan } = result;
+  const lines = ['## Multi-arch image', '', '| | |', '|---|---|'];
+  lines.push(`| Platforms | ${plan.platforms.map((p) => `\`${p.id}\``).join(' ')} |`);
+  lines.push(`| Emulated | ${plan.emulated.map((p) => `\`${p.id}\``).join(' ') || 'none'} |`);
+  lines.push(`| Index digest | \`${result.digest || 'not pushed'}\` |`);
+  lines.push(`| Version | \`${plan.tags.version || '-'}\` |`);
+  lines.push(`| Cache | ${plan.cache.refs.map((r) => `\`${r}\``).join('<br>') || 'off'} |`);
+  const b = result.builder;
+  lines.push(`| Builder | \`${b.name}\` (${b.driver}, BuildKit ${b.buildkitVersion}) |`);
+  lines.push('', '### Tags', '');
+  lines.push(...(result.tags.length ? result.tags.map((t) => `- \`${t}\``) : ['none pushed']));
+  for (const h of result.held) lines.push(`- \`${h.tag}\` not moved (${heldNote(h)})`);
+  if (Object.keys(result.platformDigests).length) {
+    lines.push('', '### Platform digests', '', '| Platform | Digest |', '|---|---|');
+    for (const [platform, digest] of Object.entries(result.platformDigests)) {
+      lines.push(`| \`${platform}\` | \`${digest}\` |`);
+    }
+  }
+  if (result.removals.length > 0) {
+    lines.push('', '### Hand-off tags', '');
+    for (const r of result.removals) lines.push(`- \`${r.ref}\`: ${removalNote(r.outcome)}`);
+  }
+  lines.push(...timeTable(result.timings));
+  return `${lines.join('\n')}\n`;
+}
+
+/** The summary of a dry run: the plan, and the commands a real run would start. */
+export function dryRunMarkdown(plan: Plan, commands: string[]): string {
+  const lines = ['## Multi-arch image (dry run: nothing was built or pushed)', '', '| | |', '|---|---|'];
+  lines.push(`| Mode | ${plan.mode} |`);
+  lines.push(`| Platforms | ${plan.platforms.map((p) => `\`${p.id}\``).join(' ')} |`);
+  lines.push(`| Version | \`${plan.tags.version || '-'}\` |`);
+  lines.push(`| Cache | ${plan.cache.refs.map((r) => `\`${r}\``).join('<br>') || 'off'} |`);
+  lines.push('', '### Tags it would move', '');
+  const publish = plan.steps.find((s) => s.kind === 'publish');
+  const refs = publish ? publishedRefs(publish) : [];
+  lines.push(...(refs.length ? refs.map((t) => `- \`${t}\``) : ['none']));
+  lines.push('', '### Steps', '', '```sh', ...commands, '```');
+  return `${lines.join('\n')}\n`;
+}
+
+/** The summary of a failed run: what failed, in which phase, and which tags it was to move. */
+export function failureMarkdown(
+  phase: string,
+  message: string,
+  plan: Plan | undefined,
+  timings: Array<[string, number]>
+): string {
+  const lines = ['## Multi-arch image: failed', '', `**${phase || 'Start'}** failed:`, '', '```', message, '```'];
+  const publish = plan?.steps.find((s) => s.kind === 'publish');
+  if (publish) {
+    lines.push('', '### Tags it was to move', '');
+    lines.push('A tag only ever moves onto a complete index; none of these moved unless the log shows it.', '');
+    lines.push(...publishedRefs(publish).map((t) => `- \`${t}\``));
+  }
+  lines.push(...timeTable(timings));
+  return `${lines.join('\n')}\n`;
+}
+
+function heldNote(h: HeldTag): string {
+  return h.reason === 'prerelease' ? 'pre-release' : `stays on ${h.current}, newer than ${h.ours}`;
+}
+
+function timeTable(timings: Array<[string, number]>): string[] {
+  const lines = ['', '### Time', '', '| Phase | Seconds |', '|---|---|'];
+  for (const [phase, seconds] of timings) lines.push(`| ${phase} | ${seconds.toFixed(1)} |`);
+  return lines;
+}

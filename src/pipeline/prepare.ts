@@ -1,0 +1,69 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { readInputs } from '../inputs/read.js';
+import { contextFromGitHub } from '../inputs/github.js';
+import { contextFromGit } from '../inputs/git.js';
+import type { Context } from '../plan/context.js';
+import type { Inputs } from '../plan/inputs.js';
+import type { PlanIds } from '../plan/plan.js';
+import { maskSecrets, writeSecrets } from './secrets.js';
+import type { Session } from './session.js';
+
+/** Every input, read and validated once; secret values are masked before anything can print them. */
+export async function readAndMask(session: Session): Promise<Inputs> {
+  const inputs = readInputs(session.edges.input, session.cwd);
+  await maskSecrets(inputs, { env: session.env, cwd: session.cwd }, session.masker, session.log);
+  return inputs;
+}
+
+/** The commit, ref and repository: from the GitHub event, or from the local checkout. */
+export async function readContext(session: Session, inputs: Inputs): Promise<Context> {
+  const { env, cwd, log, runner } = session;
+  const source =
+    inputs.metadataSource === 'auto' ? (env.GITHUB_EVENT_PATH ? 'workflow' : 'git') : inputs.metadataSource;
+  const context =
+    source === 'workflow'
+      ? await contextFromGitHub(env, runner)
+      : await contextFromGit(path.resolve(cwd, env.GITHUB_WORKSPACE || '.'), env, runner);
+  // Which refs the tags come from: two when a local commit is both a branch tip and tagged.
+  const refs = [context.ref, ...(context.extraRefs ?? [])].join(' + ');
+  log.info(`${context.eventName} ${refs} at ${context.sha.slice(0, 12)} (${source})`);
+  if (context.dirty) {
+    log.warning(
+      `the working tree has uncommitted changes: the image is tagged sha-${context.sha.slice(0, 7)} but is not that commit`
+    );
+  }
+  return context;
+}
+
+/** A private directory for this run (secret files, the metadata file) and the names the plan uses. */
+export interface Workspace {
+  tempDir: string;
+  ids: PlanIds;
+}
+
+export async function makeWorkspace(session: Session, inputs: Inputs, context: Context): Promise<Workspace> {
+  const tempRoot = session.env.RUNNER_TEMP || os.tmpdir();
+  await mkdir(tempRoot, { recursive: true });
+  const tempDir = await mkdtemp(path.join(tempRoot, 'multiarch-'));
+  const suffix = randomBytes(3).toString('hex');
+  const builderName = `multiarch-${context.runId || 'local'}-${context.runAttempt || '1'}-${suffix}`;
+  let inlineBuildkitdConfig: string | undefined;
+  if (inputs.buildkitdConfigInline) {
+    inlineBuildkitdConfig = path.join(tempDir, 'buildkitd.toml');
+    await writeFile(inlineBuildkitdConfig, inputs.buildkitdConfigInline);
+  }
+  const secretPaths = await writeSecrets(inputs, tempDir);
+  return {
+    tempDir,
+    ids: {
+      builderName,
+      metadataFile: path.join(tempDir, 'metadata.json'),
+      secretPaths,
+      runId: inputs.runId || context.runId,
+      inlineBuildkitdConfig
+    }
+  };
+}

@@ -1,0 +1,20 @@
+import type { Plan } from '../plan/plan.js';
+import type { HeldTag } from '../plan/tags/hold-back.js';
+import type { BuilderInfo } from '../tools/buildx/builder.js';
+import type { LegRemoval } from './merge.js';
+
+/** What a run did, for the outputs, the job summary and the command line's result table. */
+export interface Result {
+  plan: Plan;
+  /** The pushed index (or the loaded image's id); '' when nothing was pushed or loaded. */
+  digest: string;
+  platformDigests: Record<string, string>;
+  /** The refs the rules computed and, when pushing, the ones that moved. */
+  tags: string[];
+  held: HeldTag[];
+  metadata: Record<string, unknown>;
+  builder: BuilderInfo;
+  /** merge: what became of each leg's hand-off tag. */
+  removals: LegRemoval[];
+  timings: Array<[string, number]>;
+}

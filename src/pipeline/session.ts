@@ -1,0 +1,56 @@
+import type { Edges, Log, Runner } from '../ports.js';
+import { Masker } from '../ports.js';
+import { createRunner } from '../tools/exec.js';
+import { trackProcesses } from './state.js';
+
+/** What a face (the action, the command line) hands the pipeline. */
+export interface RunEnv {
+  edges: Edges;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  masker?: Masker;
+  now?: () => Date;
+}
+
+/** One run's I/O: the edges, the process seam, the masker, and phase timing for the summary. */
+export interface Session {
+  edges: Edges;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  log: Log;
+  masker: Masker;
+  runner: Runner;
+  now: () => Date;
+  timings: Array<[string, number]>;
+  /** The name of the phase running now, for a failure's summary. */
+  current: string;
+  /** Runs `fn` as a named, timed group of the log. */
+  phase<T>(name: string, fn: () => Promise<T>): Promise<T>;
+}
+
+export function openSession(runEnv: RunEnv): Session {
+  const log = runEnv.edges.log;
+  const masker = runEnv.masker ?? new Masker();
+  const session: Session = {
+    edges: runEnv.edges,
+    env: runEnv.env,
+    cwd: runEnv.cwd,
+    log,
+    masker,
+    // Children are kept in the state while they run: a SIGKILLed run leaves them for post to stop.
+    runner: createRunner(log, masker, trackProcesses(runEnv.edges)),
+    now: runEnv.now ?? (() => new Date()),
+    timings: [],
+    current: '',
+    async phase(name, fn) {
+      const start = Date.now();
+      session.current = name;
+      try {
+        return await log.group(name, fn);
+      } finally {
+        session.timings.push([name, (Date.now() - start) / 1000]);
+      }
+    }
+  };
+  return session;
+}

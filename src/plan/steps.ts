@@ -1,0 +1,151 @@
+/**
+ * The steps a plan is made of, each with the exact buildx arguments or registry request it
+ * stands for. The pipeline runs them and the dry run prints them; both take the argv from the
+ * functions here, so what is printed is what runs.
+ */
+import type { QemuMode } from './inputs.js';
+import type { Platform } from './platforms.js';
+
+/** buildx's own arguments; the binary (docker CLI plugin or standalone) is found at run time. */
+export type Argv = string[];
+
+/** Register QEMU handlers for the platforms this host cannot run, only those still missing. */
+export interface QemuStep {
+  kind: 'qemu';
+  mode: QemuMode;
+  image: string;
+  platforms: Platform[];
+}
+
+/** The installed buildx, or `version` installed and verified against its release checksums. */
+export interface BuildxStep {
+  kind: 'buildx';
+  version: string;
+  mirror: string;
+}
+
+/** Create (when the run owns it) and bootstrap the builder. */
+export interface BuilderStep {
+  kind: 'builder';
+  name: string;
+  create?: Argv;
+  bootstrap: Argv;
+  /** The post step's clean-up; only for a builder this run created. */
+  remove?: Argv;
+}
+
+/** One `buildx build`; with `pushTo`, everything is pushed by digest and no tag moves yet. */
+export interface BuildStep {
+  kind: 'build';
+  argv: Argv;
+  metadataFile: string;
+  platforms: Platform[];
+  pushTo?: string;
+}
+
+/** merge: the hand-off tag each matrix leg left, one per platform, each read by one inspect. */
+export interface FindLegsStep {
+  kind: 'find-legs';
+  builder: string;
+  legs: Array<{ platform: Platform; ref: string }>;
+}
+
+/** merge with explicit `digests`: each is read, and the platforms they hold must be exactly the requested ones. */
+export interface CheckDigestsStep {
+  kind: 'check-digests';
+  builder: string;
+  platforms: Platform[];
+  refs: string[];
+}
+
+/**
+ * Tags move last. With one source in the first image's repository, each ref there is one PUT of
+ * the source's exact bytes (`put`); other repositories and a merge of several sources go through
+ * `imagetools create` (`imagetools`: its refs and index annotations; the argv once sources are
+ * known comes from `imagetoolsCreateArgv`). Floating tags are read first (`inspectRawArgv` of each
+ * `floating` ref) and move only forward; `withoutHeld` drops the ones that would move back.
+ */
+export interface PublishStep {
+  kind: 'publish';
+  builder: string;
+  /** Where the sources were pushed (the first image). */
+  image: string;
+  source: 'build' | 'legs' | 'digests';
+  put: string[];
+  imagetools: { refs: string[]; annotations: string[] };
+  floating: Array<{ tag: string; ref: string }>;
+  /** A matrix leg: the only ref is the hand-off tag, and no tag is an output. */
+  handOff: boolean;
+}
+
+/**
+ * After a merge, each leg's own index (what its hand-off tag points at) is deleted by digest, so
+ * hand-off tags do not pile up. A leg the published index references itself (a single manifest,
+ * not an index) is kept: the index must never lose a child.
+ */
+export interface RemoveLegsStep {
+  kind: 'remove-legs';
+  legs: string[];
+}
+
+export type Step =
+  QemuStep | BuildxStep | BuilderStep | BuildStep | FindLegsStep | CheckDigestsStep | PublishStep | RemoveLegsStep;
+
+/** `--builder NAME` when a builder is in use; imagetools also works without one. */
+function builderFlag(builder: string): Argv {
+  return builder ? ['--builder', builder] : [];
+}
+
+export function bootstrapArgv(name: string): Argv {
+  return ['inspect', '--bootstrap', '--builder', name];
+}
+
+export function removeBuilderArgv(name: string): Argv {
+  return ['rm', '--force', name];
+}
+
+/** The manifest or index a reference points at, exactly as the registry stores it. */
+export function inspectRawArgv(builder: string, ref: string): Argv {
+  return ['imagetools', 'inspect', ...builderFlag(builder), '--raw', ref];
+}
+
+/** The image config(s) of a reference: where a version label is when the index carries no annotation. */
+export function inspectConfigArgv(builder: string, ref: string): Argv {
+  return ['imagetools', 'inspect', ...builderFlag(builder), '--format', '{{json .Image}}', ref];
+}
+
+/** Points `refs` at `sources` (one copied as it is; several merged into one new index). */
+export function imagetoolsCreateArgv(builder: string, refs: string[], sources: string[], annotations: string[]): Argv {
+  const argv = ['imagetools', 'create', ...builderFlag(builder)];
+  for (const annotation of annotations) argv.push('--annotation', annotation);
+  for (const ref of refs) argv.push('--tag', ref);
+  return [...argv, ...sources];
+}
+
+/** The registry requests that move `put` refs, as the log shows them. */
+export function getRequest(source: string): string {
+  return `GET ${source}`;
+}
+
+export function putRequest(ref: string, source: string): string {
+  return `PUT ${ref} (the bytes of ${source})`;
+}
+
+export function deleteRequest(source: string): string {
+  return `DELETE ${source}`;
+}
+
+/** The publish step less the refs whose tag is held back (a floating tag that would move backwards). */
+export function withoutHeld(step: PublishStep, held: string[]): PublishStep {
+  const keep = (ref: string) => !held.includes(ref.slice(ref.lastIndexOf(':') + 1));
+  return {
+    ...step,
+    put: step.put.filter(keep),
+    imagetools: { ...step.imagetools, refs: step.imagetools.refs.filter(keep) }
+  };
+}
+
+/** Every ref a publish step moves, in the order it moves them. */
+export function publishedRefs(step: PublishStep): string[] {
+  return [...step.put, ...step.imagetools.refs];
+}

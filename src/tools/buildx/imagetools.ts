@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import { imagetoolsCreateArgv, inspectConfigArgv, inspectRawArgv } from '../../plan/steps.js';
+import { withRetry } from '../retry.js';
+import { runBuildx, type Buildx } from './handle.js';
+
+export interface Manifest {
+  mediaType?: string;
+  manifests?: Array<{
+    digest: string;
+    mediaType?: string;
+    platform?: { os: string; architecture: string; variant?: string };
+    annotations?: Record<string, string>;
+  }>;
+  annotations?: Record<string, string>;
+}
+
+/** The manifest or index a reference points at, with its digest, or undefined when it does not exist. */
+export async function inspectRaw(
+  bx: Buildx,
+  builder: string,
+  ref: string
+): Promise<{ manifest: Manifest; digest: string; raw: string } | undefined> {
+  try {
+    const out = await withRetry(
+      () =>
+        runBuildx(bx, inspectRawArgv(builder, ref), {
+          quiet: true,
+          stallMs: bx.stallMs || undefined
+        }),
+      {
+        retries: bx.retries,
+        what: `reading ${ref}`,
+        log: bx.log
+      }
+    );
+    // --raw prints the registry's bytes unchanged, so their hash is the manifest's digest.
+    return {
+      manifest: JSON.parse(out.stdout) as Manifest,
+      digest: `sha256:${createHash('sha256').update(out.stdout).digest('hex')}`,
+      raw: out.stdout
+    };
+  } catch (error) {
+    if (/not found|manifest unknown|404/i.test(String((error as Error).message))) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The version label of the image a tag points to: the index annotation when there is one (one
+ * request), else the `org.opencontainers.image.version` label of its image config.
+ */
+export async function publishedVersion(bx: Buildx, builder: string, ref: string): Promise<string | undefined> {
+  const found = await inspectRaw(bx, builder, ref);
+  if (!found) return undefined;
+  const annotated = found.manifest.annotations?.['org.opencontainers.image.version'];
+  if (annotated) return annotated;
+  const out = await withRetry(
+    () =>
+      runBuildx(bx, inspectConfigArgv(builder, ref), {
+        quiet: true,
+        stallMs: bx.stallMs || undefined
+      }),
+    {
+      retries: bx.retries,
+      what: `reading the labels of ${ref}`,
+      log: bx.log
+    }
+  );
+  type Config = { config?: { Labels?: Record<string, string> } };
+  const parsed = JSON.parse(out.stdout) as Config | Record<string, Config>;
+  const configs: Config[] = 'config' in parsed ? [parsed as Config] : Object.values(parsed as Record<string, Config>);
+  return configs.map((c) => c.config?.Labels?.['org.opencontainers.image.version']).find((v) => !!v);
+}
+
+/** Platform → manifest digest of an index, attestation manifests left out. */
+export function platformDigests(index: Manifest): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of index.manifests ?? []) {
+    if (!m.platform || m.platform.os === 'unknown') continue;
+    if (m.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest') continue;
+    const id = [m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join('/');
+    out[id] = m.digest;
+  }
+  return out;
+}
+
+/**
+ * Points every tag at the index made of `sources` (digest references): the last step, after every
+ * image is in the registry. One source is copied as it is; several are merged into one index.
+ */
+export async function tagIndex(
+  bx: Buildx,
+  builder: string,
+  refs: string[],
+  sources: string[],
+  annotations: string[] = []
+): Promise<void> {
+  const argv = imagetoolsCreateArgv(builder, refs, sources, annotations);
+  await withRetry(() => runBuildx(bx, argv, { quiet: true, stallMs: bx.stallMs || undefined }), {
+    retries: bx.retries,
+    what: 'tagging the index',
+    log: bx.log
+  });
+}
+
+/** The platform of a single image manifest (it names none itself): its config's os/architecture/variant. */
+export async function imagePlatform(bx: Buildx, builder: string, ref: string): Promise<string> {
+  const out = await withRetry(
+    () => runBuildx(bx, inspectConfigArgv(builder, ref), { quiet: true, stallMs: bx.stallMs || undefined }),
+    { retries: bx.retries, what: `reading the platform of ${ref}`, log: bx.log }
+  );
+  const config = JSON.parse(out.stdout) as { os?: string; architecture?: string; variant?: string };
+  return [config.os, config.architecture, config.variant].filter(Boolean).join('/') || 'unknown';
+}
