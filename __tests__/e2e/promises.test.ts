@@ -73,13 +73,14 @@ describeStack('promises on everyday paths', () => {
     async () => {
       const repo = uniqueRepo('no-push');
       const image = `${env.registry}/${repo}`;
+      const sha = randomSha();
       const result = await h.main('pull request, push false', {
         workspace: h.workspace('arch'),
         inputs: h.inputs(image, { push: 'false', platforms: 'linux/amd64' }),
-        event: pullRequest(randomSha())
+        event: pullRequest(sha)
       });
       expectSucceeded(result, 'the pull request build');
-      expect(result.outputs.tags.split('\n')).toEqual([`${image}:pr-42`]);
+      expect(result.outputs.tags.split('\n')).toEqual([`${image}:pr-42`, `${image}:sha-${sha.slice(0, 7)}`]);
       expect(result.outputs.version).toBe('pr-42');
       expect(result.outputs.digest).toBe('');
       expect(log(result).match(/nothing pushed/g)).toEqual(['nothing pushed']);

@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { contextFromGitHub } from '../../src/inputs/github.js';
@@ -249,5 +250,33 @@ describe('contextFromGitHub', () => {
     } finally {
       rmSync(repo, { recursive: true, force: true });
     }
+  });
+});
+
+describe('contextFromGitHub: a pull request from a fork', () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(path.join(tmpdir(), 'context-fork-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test.each([
+    { name: 'head in another repository', head: { full_name: 'mallory/app' }, fork: true },
+    { name: 'head in the same repository', head: { full_name: 'octo/app' }, fork: false },
+    { name: 'head repository deleted', head: null, fork: true },
+    { name: 'payload without the head repository', head: undefined, fork: undefined }
+  ])('$name → fork $fork', async ({ head, fork }) => {
+    const file = path.join(dir, `${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        pull_request: {
+          number: 5,
+          base: { ref: 'main', repo: { full_name: 'octo/app' } },
+          head: { ref: 'fix', sha: SHA, ...(head === undefined ? {} : { repo: head }) }
+        },
+        repository: { full_name: 'octo/app', default_branch: 'main' }
+      })
+    );
+    const context = await contextFromGitHub(actionsEnv('pull_request', 'unused', { GITHUB_EVENT_PATH: file }), run);
+    expect(context.pr?.fork).toBe(fork);
   });
 });

@@ -43,7 +43,7 @@ const IMAGE = { images: 'ghcr.io/octo/app' };
 const LOCAL = { push: 'false' };
 
 describe('readInputs: good inputs', () => {
-  test('defaults: build mode, two platforms, push, cache on, qemu auto', () => {
+  test('defaults: build mode, two platforms, push, cache auto, qemu auto', () => {
     expect(read(IMAGE)).toEqual({
       mode: 'build',
       images: ['ghcr.io/octo/app'],
@@ -103,7 +103,7 @@ describe('readInputs: good inputs', () => {
       noCache: false,
       noCacheFilters: [],
       pull: false,
-      cache: true,
+      cache: 'auto',
       cacheTag: 'buildcache',
       cacheFrom: [],
       cacheTo: [],
@@ -150,7 +150,12 @@ describe('readInputs: good inputs', () => {
       pick: (i: Inputs) => i.platforms.map((p) => p.id),
       expected: ['linux/amd64', 'linux/arm/v7', 'linux/arm64']
     },
-    { name: 'cache auto is off without push', given: { ...LOCAL }, pick: (i: Inputs) => i.cache, expected: false },
+    {
+      name: 'cache auto stays auto (the plan decides)',
+      given: { ...LOCAL },
+      pick: (i: Inputs) => i.cache,
+      expected: 'auto'
+    },
     {
       name: 'cache true without push',
       given: { ...LOCAL, cache: 'true' },

@@ -191,7 +191,15 @@ test.each<{ name: string; inputs: Record<string, string>; expected: unknown[] }>
     expected: [
       ['buildx', ['# the installed buildx']],
       ['builder', ['docker buildx inspect --bootstrap --builder default']],
-      ['build', [expect.stringMatching(/^docker buildx build --builder default .* --sbom=false \.$/)]]
+      // cache: auto reads the registry cache whenever there is an image, and writes only when pushing.
+      [
+        'build',
+        [
+          expect.stringMatching(
+            /^docker buildx build --builder default .* --sbom=false --cache-from type=registry,ref=registry\.test\/acme\/app:buildcache \.$/
+          )
+        ]
+      ]
     ]
   }
 ])('$name', ({ inputs, expected }) => {
@@ -255,6 +263,6 @@ test('printPlan: a leg lists its hand-off tag; no tag rule gives a tag without p
     'platforms: linux/amd64 (emulated: none)',
     'version: (none)',
     'tags:\n  (none)',
-    'cache: off'
+    'cache: registry.test/acme/app:buildcache'
   ]);
 });

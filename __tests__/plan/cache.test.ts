@@ -1,4 +1,4 @@
-import { planCache, type CacheOptions, type CachePlan } from '../../src/plan/cache.js';
+import { cacheUse, planCache, type CacheOptions, type CachePlan } from '../../src/plan/cache.js';
 import type { Context } from '../../src/plan/context.js';
 import { context } from '../helpers/context.js';
 import { cacheScope } from '../../src/plan/matrix.js';
@@ -7,7 +7,7 @@ import { parsePlatforms } from '../../src/plan/platforms.js';
 const IMAGE = 'ghcr.io/octo/app';
 
 function options(over: Partial<CacheOptions> = {}): CacheOptions {
-  return { enabled: true, image: IMAGE, tag: 'buildcache', cacheFrom: [], cacheTo: [], ...over };
+  return { read: true, write: true, image: IMAGE, tag: 'buildcache', cacheFrom: [], cacheTo: [], ...over };
 }
 
 /** What the action does: the scope decides the tags, planCache the refs. */
@@ -97,11 +97,15 @@ describe('planCache by where the build runs', () => {
 
 describe('planCache options', () => {
   test.each([
-    { name: 'disabled: nothing', options: options({ enabled: false }), expected: { from: [], to: [], refs: [] } },
+    {
+      name: 'disabled: nothing',
+      options: options({ read: false, write: false }),
+      expected: { from: [], to: [], refs: [] }
+    },
     { name: 'no image: nothing', options: options({ image: undefined }), expected: { from: [], to: [], refs: [] } },
     {
       name: 'disabled with read-only tags: still nothing',
-      options: options({ enabled: false, readOnlyTags: ['buildcache'] }),
+      options: options({ read: false, write: false, readOnlyTags: ['buildcache'] }),
       expected: { from: [], to: [], refs: [] }
     },
     {
@@ -137,7 +141,7 @@ describe('planCache options', () => {
     },
     {
       name: 'explicit cache applies even when the registry cache is off',
-      options: options({ enabled: false, cacheFrom: ['type=local,src=/tmp/cache'] }),
+      options: options({ read: false, write: false, cacheFrom: ['type=local,src=/tmp/cache'] }),
       expected: { from: ['type=local,src=/tmp/cache'], to: [], refs: [] }
     },
     {
@@ -182,5 +186,69 @@ describe('planCache options', () => {
     expect(
       planCache(options({ cacheFrom: ['ghcr.io/octo/cache:main'], cacheTo: ['ghcr.io/octo/cache:main'] })).refs
     ).toEqual(['ghcr.io/octo/cache:main']);
+  });
+});
+
+describe('cacheUse: the cache input as a read and a write decision', () => {
+  const where = { image: true, push: true, forkPullRequest: false };
+  test.each([
+    {
+      name: 'auto, pushing: read and write',
+      setting: 'auto' as const,
+      over: {},
+      expected: { read: true, write: true }
+    },
+    {
+      name: 'auto, not pushing (a pull request of the quick start): read only',
+      setting: 'auto' as const,
+      over: { push: false },
+      expected: { read: true, write: false }
+    },
+    {
+      name: "auto, pushing from a fork's pull request: read only",
+      setting: 'auto' as const,
+      over: { forkPullRequest: true },
+      expected: { read: true, write: false }
+    },
+    {
+      name: 'auto without an image: nothing',
+      setting: 'auto' as const,
+      over: { image: false, push: false },
+      expected: { read: false, write: false }
+    },
+    {
+      name: 'true, not pushing: read and write',
+      setting: true,
+      over: { push: false },
+      expected: { read: true, write: true }
+    },
+    { name: 'false: nothing', setting: false, over: {}, expected: { read: false, write: false } }
+  ])('$name', ({ setting, over, expected }) => {
+    expect(cacheUse(setting, { ...where, ...over })).toEqual(expected);
+  });
+});
+
+describe('planCache: read without writing', () => {
+  test.each([
+    {
+      name: "a pull request reads the default branch's cache only (its own scope is never written)",
+      options: options({ write: false, tag: 'buildcache-pr-42', readOnlyTags: ['buildcache'] }),
+      expected: {
+        from: ['type=registry,ref=ghcr.io/octo/app:buildcache'],
+        to: [],
+        refs: ['ghcr.io/octo/app:buildcache']
+      }
+    },
+    {
+      name: 'the default branch without pushing reads its own cache',
+      options: options({ write: false }),
+      expected: {
+        from: ['type=registry,ref=ghcr.io/octo/app:buildcache'],
+        to: [],
+        refs: ['ghcr.io/octo/app:buildcache']
+      }
+    }
+  ])('$name', ({ options: given, expected }) => {
+    expect(planCache(given)).toEqual(expected);
   });
 });

@@ -350,6 +350,24 @@ describe('makePlan: platform mode (one matrix leg)', () => {
     expect(p.cache.to).toEqual([`type=registry,ref=ghcr.io/octo/app:buildcache-linux-amd64-pr-12,${WRITE}`]);
   });
 
+  test.each([
+    { name: 'a pull request that does not push', push: 'false', fork: false },
+    { name: "a fork's pull request, even pushing", push: 'true', fork: true }
+  ])("$name reads the default branch's cache and writes none", ({ push, fork }) => {
+    const pr: Context = {
+      ...CONTEXT,
+      eventName: 'pull_request',
+      ref: 'refs/pull/12/merge',
+      pr: { number: 12, baseRef: 'main', headRef: 'fix', fork }
+    };
+    const p = plan({ images: 'ghcr.io/octo/app', push, tags: 'type=ref,event=pr' }, pr);
+    expect(p.cache).toEqual({
+      from: ['type=registry,ref=ghcr.io/octo/app:buildcache'],
+      to: [],
+      refs: ['ghcr.io/octo/app:buildcache']
+    });
+  });
+
   test('a leg needs no tag of its own', () => {
     const p = plan({
       images: 'ghcr.io/octo/app',
@@ -363,7 +381,7 @@ describe('makePlan: platform mode (one matrix leg)', () => {
 });
 
 describe('makePlan: load mode', () => {
-  test('loaded with every tag, no annotations, no cache', () => {
+  test('loaded with every tag, no annotations, the cache read and not written', () => {
     const p = plan({ images: 'octo/app', push: 'false', load: 'true', platforms: 'linux/arm64' });
     expect(p.steps.map((s) => s.kind)).toEqual(['qemu', 'buildx', 'builder', 'build']);
     expect(stepOf(p, 'build')?.pushTo).toBeUndefined();
@@ -374,6 +392,8 @@ describe('makePlan: load mode', () => {
       ...LABEL_ARGS,
       '--provenance=false',
       '--sbom=false',
+      '--cache-from',
+      'type=registry,ref=octo/app:buildcache',
       '--tag',
       'octo/app:main',
       '--tag',

@@ -60,6 +60,9 @@ export async function contextFromGitHub(env: NodeJS.ProcessEnv, run: Runner): Pr
   const pull: Payload | undefined = payload.pull_request;
   if (pull && typeof pull.number === 'number') {
     pr = { number: pull.number, baseRef: str(pull.base?.ref) ?? '', headRef: str(pull.head?.ref) ?? '' };
+    // A fork's head repository differs from the base's (null when the fork was deleted).
+    const head = pull.head?.repo === null ? null : str(pull.head?.repo?.full_name);
+    if (head !== undefined) pr.fork = head !== (str(pull.base?.repo?.full_name) ?? fullName);
     if (!ref.startsWith('refs/pull/')) ref = `refs/pull/${pull.number}/merge`;
     // GITHUB_SHA (the merge commit) as metadata-action, unless the user asks for the head commit.
     if (/^true$/i.test(env.DOCKER_METADATA_PR_HEAD_SHA ?? '')) sha = str(pull.head?.sha) ?? sha;

@@ -79,7 +79,7 @@ export function readInputs(
     noCache: bool(raw.get('no-cache'), 'no-cache'),
     noCacheFilters: raw.list('no-cache-filters', true),
     pull: bool(raw.get('pull'), 'pull'),
-    ...readCache(raw, push),
+    ...readCache(raw),
     ...builder,
     digests,
     runId: runId(raw.get('run-id')),
@@ -326,9 +326,9 @@ function readProvenance(raw: Raw, load: boolean): string {
   return value;
 }
 
-function readCache(raw: Raw, push: boolean): Pick<Inputs, 'cache' | 'cacheTag' | 'cacheFrom' | 'cacheTo'> {
+function readCache(raw: Raw): Pick<Inputs, 'cache' | 'cacheTag' | 'cacheFrom' | 'cacheTo'> {
   const setting = raw.get('cache');
-  const cache = setting === 'auto' ? push : bool(setting, 'cache', 'true, false or auto');
+  const cache = setting === 'auto' ? 'auto' : bool(setting, 'cache', 'true, false or auto');
   const cacheTag = raw.get('cache-tag');
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/.test(cacheTag))
     throw new InputError('cache-tag', cacheTag, 'a tag name of letters, digits, _ . - (at most 101 characters)');

@@ -11,14 +11,34 @@ export interface CachePlan {
   refs: string[];
 }
 
-export interface CacheOptions {
-  enabled: boolean;
+/** Whether the registry cache is read and whether it is written: two decisions, not one. */
+export interface CacheUse {
+  read: boolean;
+  write: boolean;
+}
+
+export interface CacheOptions extends CacheUse {
   image: string | undefined;
   tag: string;
   cacheFrom: string[];
   cacheTo: string[];
   /** Extra tags read but never written (e.g. the default branch's cache for a branch build). */
   readOnlyTags?: string[];
+}
+
+/**
+ * The `cache` input as two decisions. `auto` reads whenever there is an image to hold the cache
+ * (a pull request that does not push still starts from the default branch's layers) and writes
+ * only where it can: when pushing, and not from a fork's pull request, whose token cannot write
+ * to the repository's packages.
+ */
+export function cacheUse(
+  setting: 'auto' | boolean,
+  where: { image: boolean; push: boolean; forkPullRequest: boolean }
+): CacheUse {
+  if (!where.image || setting === false) return { read: false, write: false };
+  if (setting === true) return { read: true, write: true };
+  return { read: true, write: where.push && !where.forkPullRequest };
 }
 
 export function planCache(options: CacheOptions): CachePlan {
@@ -28,13 +48,18 @@ export function planCache(options: CacheOptions): CachePlan {
     const refs = [...from, ...to].map(refOf).filter((r): r is string => !!r);
     return { from, to, refs: [...new Set(refs)] };
   }
-  if (!options.enabled || !options.image) return { from: [], to: [], refs: [] };
+  if ((!options.read && !options.write) || !options.image) return { from: [], to: [], refs: [] };
   const ref = `${options.image}:${options.tag}`;
   const readOnly = (options.readOnlyTags ?? []).map((t) => `${options.image}:${t}`);
-  const from = [`type=registry,ref=${ref}`, ...readOnly.map((r) => `type=registry,ref=${r}`)];
+  // A scope this build does not write (a pull request that does not push) is read only when there
+  // is nothing else to read: nothing may ever have written it, and a missing cache warns.
+  const read = !options.read ? [] : options.write || readOnly.length === 0 ? [ref, ...readOnly] : readOnly;
+  const from = read.map((r) => `type=registry,ref=${r}`);
   // image-manifest + oci-mediatypes: registries that reject the older cache manifest list (ECR among them) accept this.
-  const to = [`type=registry,ref=${ref},mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true`];
-  return { from, to, refs: [ref, ...readOnly] };
+  const to = options.write
+    ? [`type=registry,ref=${ref},mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true`]
+    : [];
+  return { from, to, refs: [...new Set([...(options.write ? [ref] : []), ...read])] };
 }
 
 function refOf(spec: string): string | undefined {

@@ -31,7 +31,13 @@ export interface Context {
   sha: string;
   repo: RepoInfo;
   /** pull request number, base and head branches, when the event is a pull request */
-  pr?: { number: number; baseRef: string; headRef: string };
+  pr?: {
+    number: number;
+    baseRef: string;
+    headRef: string;
+    /** The head branch lives in another repository (its token cannot write packages); absent when the payload does not say. */
+    fork?: boolean;
+  };
   /** a tag push's branch, from the payload's `base_ref` (refs/heads/ removed), for `{{base_ref}}` */
   baseRef?: string;
   /** commit time of `sha`: labels' `created` and `{{commit_date}}` use it so every rebuild agrees */

@@ -35,7 +35,8 @@ export interface Inputs {
   noCache: boolean;
   noCacheFilters: string[];
   pull: boolean;
-  cache: boolean;
+  /** true, false or auto: plan/cache.ts decides reading and writing from it. */
+  cache: 'auto' | boolean;
   cacheTag: string;
   cacheFrom: string[];
   cacheTo: string[];

@@ -3,7 +3,7 @@ import type { Context } from './context.js';
 import { runsNatively, type Platform } from './platforms.js';
 import { computeTags, type TagResult } from './tags/compute.js';
 import { computeLabels, computeAnnotations } from './labels.js';
-import { planCache, type CachePlan } from './cache.js';
+import { cacheUse, planCache, type CachePlan } from './cache.js';
 import { buildArgv, createBuilderArgv, type BuildOutput } from './build.js';
 import { InputError } from './errors.js';
 import { cacheScope, legTag, parseDigestRefs } from './matrix.js';
@@ -93,7 +93,11 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
   const leg = inputs.mode === 'platform' ? inputs.platforms : undefined;
   const scope = cacheScope(context, inputs.cacheTag, leg);
   const cache = planCache({
-    enabled: inputs.cache,
+    ...cacheUse(inputs.cache, {
+      image: inputs.images.length > 0,
+      push: inputs.push,
+      forkPullRequest: context.pr?.fork === true
+    }),
     image: inputs.images[0],
     tag: scope.write,
     readOnlyTags: scope.readOnly,
