@@ -53,3 +53,21 @@ describe('the README documents the action as it is', () => {
     expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js', post: 'dist/index.js' });
   });
 });
+
+describe('every promise of the README names a test that exists', () => {
+  const section = readme.split('\n## Promises and the tests that prove them\n')[1]?.split('\n## ')[0] ?? '';
+  const rows = section
+    .split('\n')
+    .map((line) => line.split('|').map((c) => c.trim()))
+    .filter((cells) => cells.length === 5 && cells[2].startsWith('`'))
+    .map((cells) => ({ promise: cells[1], file: cells[2].replace(/`/g, ''), title: cells[3] }));
+
+  test('the section lists the promises', () => {
+    expect(rows.length).toBeGreaterThanOrEqual(20);
+  });
+
+  test.each(rows)('$promise: $file has a test titled "$title…"', ({ file, title }) => {
+    const source = readFileSync(path.join(root, '__tests__/e2e', file), 'utf8');
+    expect(source).toContain(title);
+  });
+});
