@@ -68,8 +68,9 @@ function ran(result: TimedStep): string[] {
       if (command) return command[1] === 'version' ? [] : [command[1]];
       return l.startsWith('[request] ') ? [l] : [];
     })
-    .map(normalise)
+    // A repeat of the very same line is a retry; two lines that differ only in a digest are two requests.
     .filter((l, i, all) => all.indexOf(l) === i)
+    .map(normalise)
     .sort();
 }
 
