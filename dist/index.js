@@ -33030,6 +33030,19 @@ function computeAnnotations(labels, userAnnotations, levels) {
 }
 
 ;// CONCATENATED MODULE: ./src/plan/cache.ts
+/**
+ * The `cache` input as two decisions. `auto` reads whenever there is an image to hold the cache
+ * (a pull request that does not push still starts from the default branch's layers) and writes
+ * only where it can: when pushing, and not from a fork's pull request, whose token cannot write
+ * to the repository's packages.
+ */
+function cacheUse(setting, where) {
+    if (!where.image || setting === false)
+        return { read: false, write: false };
+    if (setting === true)
+        return { read: true, write: true };
+    return { read: true, write: where.push && !where.forkPullRequest };
+}
 function planCache(options) {
     if (options.cacheFrom.length > 0 || options.cacheTo.length > 0) {
         const from = options.cacheFrom.map((spec) => (spec.includes('=') ? spec : `type=registry,ref=${spec}`));
@@ -33037,14 +33050,19 @@ function planCache(options) {
         const refs = [...from, ...to].map(refOf).filter((r) => !!r);
         return { from, to, refs: [...new Set(refs)] };
     }
-    if (!options.enabled || !options.image)
+    if ((!options.read && !options.write) || !options.image)
         return { from: [], to: [], refs: [] };
     const ref = `${options.image}:${options.tag}`;
     const readOnly = (options.readOnlyTags ?? []).map((t) => `${options.image}:${t}`);
-    const from = [`type=registry,ref=${ref}`, ...readOnly.map((r) => `type=registry,ref=${r}`)];
+    // A scope this build does not write (a pull request that does not push) is read only when there
+    // is nothing else to read: nothing may ever have written it, and a missing cache warns.
+    const read = !options.read ? [] : options.write || readOnly.length === 0 ? [ref, ...readOnly] : readOnly;
+    const from = read.map((r) => `type=registry,ref=${r}`);
     // image-manifest + oci-mediatypes: registries that reject the older cache manifest list (ECR among them) accept this.
-    const to = [`type=registry,ref=${ref},mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true`];
-    return { from, to, refs: [ref, ...readOnly] };
+    const to = options.write
+        ? [`type=registry,ref=${ref},mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true`]
+        : [];
+    return { from, to, refs: [...new Set([...(options.write ? [ref] : []), ...read])] };
 }
 function refOf(spec) {
     const m = /(?:^|,)ref=([^,]+)/.exec(spec);
@@ -33224,7 +33242,11 @@ function makePlan(inputs, context, native, now, ids) {
     const leg = inputs.mode === 'platform' ? inputs.platforms : undefined;
     const scope = cacheScope(context, inputs.cacheTag, leg);
     const cache = planCache({
-        enabled: inputs.cache,
+        ...cacheUse(inputs.cache, {
+            image: inputs.images.length > 0,
+            push: inputs.push,
+            forkPullRequest: context.pr?.fork === true
+        }),
         image: inputs.images[0],
         tag: scope.write,
         readOnlyTags: scope.readOnly,
@@ -34913,7 +34935,7 @@ function readInputs(read, cwd = process.cwd(), native = nativePlatform()) {
         noCache: bool(raw.get('no-cache'), 'no-cache'),
         noCacheFilters: raw.list('no-cache-filters', true),
         pull: bool(raw.get('pull'), 'pull'),
-        ...readCache(raw, push),
+        ...readCache(raw),
         ...builder,
         digests,
         runId: runId(raw.get('run-id')),
@@ -35105,9 +35127,9 @@ function readProvenance(raw, load) {
         throw new errors/* InputError */.d('provenance', value, accepted);
     return value;
 }
-function readCache(raw, push) {
+function readCache(raw) {
     const setting = raw.get('cache');
-    const cache = setting === 'auto' ? push : bool(setting, 'cache', 'true, false or auto');
+    const cache = setting === 'auto' ? 'auto' : bool(setting, 'cache', 'true, false or auto');
     const cacheTag = raw.get('cache-tag');
     if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/.test(cacheTag))
         throw new errors/* InputError */.d('cache-tag', cacheTag, 'a tag name of letters, digits, _ . - (at most 101 characters)');
@@ -35357,6 +35379,10 @@ async function contextFromGitHub(env, run) {
     const pull = payload.pull_request;
     if (pull && typeof pull.number === 'number') {
         pr = { number: pull.number, baseRef: str(pull.base?.ref) ?? '', headRef: str(pull.head?.ref) ?? '' };
+        // A fork's head repository differs from the base's (null when the fork was deleted).
+        const head = pull.head?.repo === null ? null : str(pull.head?.repo?.full_name);
+        if (head !== undefined)
+            pr.fork = head !== (str(pull.base?.repo?.full_name) ?? fullName);
         if (!ref.startsWith('refs/pull/'))
             ref = `refs/pull/${pull.number}/merge`;
         // GITHUB_SHA (the merge commit) as metadata-action, unless the user asks for the head commit.
