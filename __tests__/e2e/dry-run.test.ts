@@ -61,17 +61,19 @@ function planned(result: TimedStep): string[] {
 
 /** The real run's buildx commands (the binary left out, as the dry run names it `docker buildx`) and requests. */
 function ran(result: TimedStep): string[] {
-  return result.stdout
-    .split('\n')
-    .flatMap((l) => {
-      const command = /^\[command\] (?:docker buildx|\S*docker-buildx|\S*\/buildx) (.*)$/.exec(l);
-      if (command) return command[1] === 'version' ? [] : [command[1]];
-      return l.startsWith('[request] ') ? [l] : [];
-    })
-    // A repeat of the very same line is a retry; two lines that differ only in a digest are two requests.
-    .filter((l, i, all) => all.indexOf(l) === i)
-    .map(normalise)
-    .sort();
+  return (
+    result.stdout
+      .split('\n')
+      .flatMap((l) => {
+        const command = /^\[command\] (?:docker buildx|\S*docker-buildx|\S*\/buildx) (.*)$/.exec(l);
+        if (command) return command[1] === 'version' ? [] : [command[1]];
+        return l.startsWith('[request] ') ? [l] : [];
+      })
+      // A repeat of the very same line is a retry; two lines that differ only in a digest are two requests.
+      .filter((l, i, all) => all.indexOf(l) === i)
+      .map(normalise)
+      .sort()
+  );
 }
 
 describeStack('the dry run prints what a real run does', () => {
