@@ -167,4 +167,37 @@ describeStack('promises on everyday paths', () => {
     },
     CASE_TIMEOUT_MS
   );
+  test(
+    'platform-tags: true: every tag gets one tag per platform, each on that platform’s own manifest in the index',
+    async () => {
+      const repo = uniqueRepo('platform-tags');
+      const image = `${env.registry}/${repo}`;
+      const sha = randomSha();
+      const result = await h.main('platform tags', {
+        workspace: h.workspace('arch'),
+        inputs: h.inputs(image, { platforms: 'linux/amd64,linux/arm64,linux/arm/v7', 'platform-tags': 'true' }),
+        event: push('refs/heads/main', sha)
+      });
+      expectSucceeded(result, 'the build with platform tags');
+      const own = JSON.parse(result.outputs['platform-digests']) as Record<string, string>;
+      const short = `sha-${sha.slice(0, 7)}`;
+      const expected: Record<string, string> = { main: result.outputs.digest, [short]: result.outputs.digest };
+      for (const tag of ['main', short]) {
+        expected[`${tag}-amd64`] = own['linux/amd64'];
+        expected[`${tag}-arm64`] = own['linux/arm64'];
+        expected[`${tag}-arm-v7`] = own['linux/arm/v7'];
+      }
+      const published: Record<string, string> = {};
+      for (const tag of (await registry.tags(repo)).filter((t) => !t.startsWith('buildcache'))) {
+        published[tag] = (await registry.manifest(repo, tag))!.digest;
+      }
+      expect(published).toEqual(expected);
+      expect(result.outputs.tags.split('\n').sort()).toEqual(
+        Object.keys(expected)
+          .map((t) => `${image}:${t}`)
+          .sort()
+      );
+    },
+    CASE_TIMEOUT_MS
+  );
 });

@@ -99,6 +99,7 @@ describe('readInputs: good inputs', () => {
       provenance: 'mode=min',
       sbom: 'false',
       push: true,
+      platformTags: '',
       load: false,
       noCache: false,
       noCacheFilters: [],

@@ -266,3 +266,25 @@ test('printPlan: a leg lists its hand-off tag; no tag rule gives a tag without p
     'cache: registry.test/acme/app:buildcache'
   ]);
 });
+
+test('platform-tags: per platform, one GET of its manifest and a PUT per tag here, imagetools for another repository', () => {
+  const plan = planFor(dir, {
+    images: `${IMAGE}\nregistry.test/mirror/app`,
+    platforms: 'linux/amd64,linux/arm/v7',
+    tags: 'type=raw,value=v1',
+    flavor: 'latest=false',
+    'platform-tags': 'true'
+  });
+  const publish = plan.steps.find((s) => s.kind === 'publish')!;
+
+  expect(stepLines(publish, plan.steps).slice(-8)).toEqual([
+    `[request] PUT ${IMAGE}:v1 (the bytes of ${IMAGE}@<digest of the build>)`,
+    `docker buildx imagetools create --builder multiarch-7001-1-a1b2c3 --tag registry.test/mirror/app:v1 '${IMAGE}@<digest of the build>'`,
+    `[request] GET ${IMAGE}@<digest of linux/amd64 in the index>`,
+    `[request] PUT ${IMAGE}:v1-amd64 (the bytes of ${IMAGE}@<digest of linux/amd64 in the index>)`,
+    `docker buildx imagetools create --builder multiarch-7001-1-a1b2c3 --tag registry.test/mirror/app:v1-amd64 '${IMAGE}@<digest of linux/amd64 in the index>'`,
+    `[request] GET ${IMAGE}@<digest of linux/arm/v7 in the index>`,
+    `[request] PUT ${IMAGE}:v1-arm-v7 (the bytes of ${IMAGE}@<digest of linux/arm/v7 in the index>)`,
+    `docker buildx imagetools create --builder multiarch-7001-1-a1b2c3 --tag registry.test/mirror/app:v1-arm-v7 '${IMAGE}@<digest of linux/arm/v7 in the index>'`
+  ]);
+});

@@ -38,6 +38,94 @@ function built(version = '1.2.3'): { digest: string; source: string } {
 const other = () => `${w.registry.host}/mirror/app`;
 
 describe('publish after a build', () => {
+  test('platform-tags: each platform’s own manifest under every tag, PUT in the first repository, imagetools elsewhere, after the index’s tags', async () => {
+    const { digest, source } = built();
+    const index = JSON.parse(w.store.get(source)!.raw) as {
+      manifests: Array<{ digest: string; platform: { architecture: string } }>;
+    };
+    const own = (arch: string) => index.manifests.find((m) => m.platform.architecture === arch)!.digest;
+    const plan = planFor(w.dir, {
+      images: `${w.image}\n${other()}`,
+      tags: 'type=semver,pattern={{version}}',
+      flavor: 'latest=false',
+      platforms: 'linux/amd64,linux/arm64',
+      'platform-tags': 'true'
+    });
+
+    const { published } = await publishPlan(plan, [source]);
+
+    expect(w.requests()).toEqual([
+      `GET /v2/acme/app/manifests/${digest}`,
+      'PUT /v2/acme/app/manifests/1.2.3',
+      `GET /v2/acme/app/manifests/${own('amd64')}`,
+      'PUT /v2/acme/app/manifests/1.2.3-amd64',
+      `GET /v2/acme/app/manifests/${own('arm64')}`,
+      'PUT /v2/acme/app/manifests/1.2.3-arm64'
+    ]);
+    expect(w.commands()).toEqual([
+      `buildx imagetools create --builder <builder> --tag <registry>/mirror/app:1.2.3 <registry>/acme/app@${digest}`,
+      `buildx imagetools create --builder <builder> --tag <registry>/mirror/app:1.2.3-amd64 <registry>/acme/app@${own('amd64')}`,
+      `buildx imagetools create --builder <builder> --tag <registry>/mirror/app:1.2.3-arm64 <registry>/acme/app@${own('arm64')}`
+    ]);
+    expect(w.store.tags(w.image)).toEqual({
+      '1.2.3': digest,
+      '1.2.3-amd64': own('amd64'),
+      '1.2.3-arm64': own('arm64')
+    });
+    expect(published.refs.map((r) => w.normalise(r))).toEqual([
+      '<registry>/acme/app:1.2.3',
+      '<registry>/mirror/app:1.2.3',
+      '<registry>/acme/app:1.2.3-amd64',
+      '<registry>/acme/app:1.2.3-arm64',
+      '<registry>/mirror/app:1.2.3-amd64',
+      '<registry>/mirror/app:1.2.3-arm64'
+    ]);
+  });
+
+  test('platform-tags: a registry that refuses the PUT gets the platform’s tags through imagetools', async () => {
+    const { digest, source } = built();
+    const index = JSON.parse(w.store.get(source)!.raw) as {
+      manifests: Array<{ digest: string; platform: { architecture: string } }>;
+    };
+    const arm = index.manifests.find((m) => m.platform.architecture === 'arm64')!.digest;
+    w.registry.answer = (req, res, seen) =>
+      seen.method === 'PUT' && seen.url.endsWith('-arm64')
+        ? void res.writeHead(400).end('{"errors":[{"code":"MANIFEST_INVALID"}]}')
+        : w.registry.fromStore(req, res, seen);
+    const plan = planFor(w.dir, {
+      images: w.image,
+      tags: 'type=semver,pattern={{version}}',
+      flavor: 'latest=false',
+      platforms: 'linux/arm64',
+      'platform-tags': 'true'
+    });
+
+    const { rec } = await publishPlan(plan, [source]);
+
+    expect(w.commands()).toEqual([
+      `buildx imagetools create --builder <builder> --tag <registry>/acme/app:1.2.3-arm64 <registry>/acme/app@${arm}`
+    ]);
+    expect(rec.warnings.length).toBe(1);
+    expect(rec.warnings[0]).toMatch(/^could not tag linux\/arm64 by a direct PUT/);
+    expect(w.store.tags(w.image)).toEqual({ '1.2.3': digest, '1.2.3-arm64': arm });
+  });
+
+  test('platform-tags: a platform the index does not hold is an error, and no platform tag moves', async () => {
+    const digest = w.store.pushPlatforms(w.image, ['linux/amd64'], { [VERSION]: '1.2.3' });
+    const plan = planFor(w.dir, {
+      images: w.image,
+      tags: 'type=semver,pattern={{version}}',
+      flavor: 'latest=false',
+      platforms: 'linux/amd64,linux/arm64',
+      'platform-tags': 'true'
+    });
+
+    await expect(publishPlan(plan, [`${w.image}@${digest}`])).rejects.toThrow(
+      'platform-tags: linux/arm64 is not in the published index; no platform tag moved'
+    );
+    expect(Object.keys(w.store.tags(w.image))).toEqual(['1.2.3', '1.2.3-amd64']);
+  });
+
   test('each tag in the first image’s repository is one PUT of the pushed bytes; another repository’s through imagetools create', async () => {
     const { digest, source } = built();
     const plan = planFor(w.dir, {

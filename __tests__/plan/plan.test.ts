@@ -157,6 +157,7 @@ describe('makePlan: build mode', () => {
       put: ['ghcr.io/octo/app:main', 'ghcr.io/octo/app:sha-860c190'],
       imagetools: { refs: [], annotations: [] },
       floating: [],
+      platformTags: [],
       handOff: false
     });
   });
@@ -175,8 +176,42 @@ describe('makePlan: build mode', () => {
         annotations: []
       },
       floating: ['1.2', '1', 'latest'].map((tag) => ({ tag, ref: `ghcr.io/octo/app:${tag}` })),
+      platformTags: [],
       handOff: false
     });
+  });
+
+  test.each([
+    {
+      name: 'true: <tag>-<platform> for every tag and platform, each moving with its tag',
+      given: 'true',
+      expected: ['main-amd64', 'main-arm-v7', 'sha-860c190-amd64', 'sha-860c190-arm-v7']
+    },
+    {
+      name: 'a suffix of the user’s',
+      given: '_{{platform}}_img',
+      expected: ['main_amd64_img', 'main_arm-v7_img', 'sha-860c190_amd64_img', 'sha-860c190_arm-v7_img']
+    }
+  ])('platform-tags $name', ({ given, expected }) => {
+    const p = plan({ images: 'ghcr.io/octo/app', platforms: 'linux/amd64,linux/arm/v7', 'platform-tags': given });
+    const step = stepOf(p, 'publish')!;
+    expect(step.platformTags.map((t) => t.ref)).toEqual(expected.map((t) => `ghcr.io/octo/app:${t}`));
+    expect(step.platformTags.map((t) => [t.platform, t.of])).toEqual([
+      ['linux/amd64', 'ghcr.io/octo/app:main'],
+      ['linux/arm/v7', 'ghcr.io/octo/app:main'],
+      ['linux/amd64', 'ghcr.io/octo/app:sha-860c190'],
+      ['linux/arm/v7', 'ghcr.io/octo/app:sha-860c190']
+    ]);
+  });
+
+  test.each([
+    { given: 'maybe', message: /input "platform-tags": "maybe" is not accepted; expected true, false, or a suffix/ },
+    { given: '-arm64', message: /holding \{\{platform\}\}/ },
+    { given: '-{{platform}}' + 'x'.repeat(120), message: /input "platform-tags": "main-amd64x+" is not accepted/ }
+  ])('platform-tags $given is refused before anything runs', ({ given, message }) => {
+    expect(() => plan({ images: 'ghcr.io/octo/app', platforms: 'linux/amd64', 'platform-tags': given })).toThrow(
+      message
+    );
   });
 
   test('a remote builder gets no QEMU step unless qemu names a method', () => {
@@ -271,6 +306,7 @@ describe('makePlan: merge mode', () => {
       put: [],
       imagetools: { refs: ['ghcr.io/octo/app:main', 'ghcr.io/octo/app:sha-860c190'], annotations: INDEX_ANNOTATIONS },
       floating: [],
+      platformTags: [],
       handOff: false
     });
   });
@@ -311,6 +347,7 @@ describe('makePlan: platform mode (one matrix leg)', () => {
       put: ['ghcr.io/octo/app:leg-860c190-7001-linux-arm64'],
       imagetools: { refs: [], annotations: [] },
       floating: [],
+      platformTags: [],
       handOff: true
     });
     expect(p.cache).toEqual({

@@ -4,6 +4,7 @@ import {
   imagetoolsCreateArgv,
   inspectConfigArgv,
   inspectRawArgv,
+  platformTagName,
   publishedRefs,
   putRequest,
   removeBuilderArgv,
@@ -73,6 +74,11 @@ describe('withoutHeld: floating tags that would move backwards stay where they a
     put: ['1.1.9', '1.1', '1', 'latest'].map((t) => `${IMAGE}:${t}`),
     imagetools: { refs: ['1.1.9', '1', 'latest'].map((t) => `quay.io/octo/app:${t}`), annotations: [] },
     floating: ['1.1', '1', 'latest'].map((tag) => ({ tag, ref: `${IMAGE}:${tag}` })),
+    platformTags: ['1.1.9', 'latest'].map((tag) => ({
+      platform: 'linux/arm64',
+      ref: `${IMAGE}:${tag}-arm64`,
+      of: `${IMAGE}:${tag}`
+    })),
     handOff: false
   };
 
@@ -80,11 +86,25 @@ describe('withoutHeld: floating tags that would move backwards stay where they a
     const kept = withoutHeld(step, ['1', 'latest']);
     expect(kept.put).toEqual([`${IMAGE}:1.1.9`, `${IMAGE}:1.1`]);
     expect(kept.imagetools.refs).toEqual(['quay.io/octo/app:1.1.9']);
-    expect(publishedRefs(kept)).toEqual([`${IMAGE}:1.1.9`, `${IMAGE}:1.1`, 'quay.io/octo/app:1.1.9']);
+    expect(kept.platformTags.map((p) => p.ref)).toEqual([`${IMAGE}:1.1.9-arm64`]);
+    expect(publishedRefs(kept)).toEqual([
+      `${IMAGE}:1.1.9`,
+      `${IMAGE}:1.1`,
+      'quay.io/octo/app:1.1.9',
+      `${IMAGE}:1.1.9-arm64`
+    ]);
   });
 
   test('nothing held: the step as planned', () => {
     expect(withoutHeld(step, [])).toEqual(step);
-    expect(publishedRefs(step)).toEqual([...step.put, ...step.imagetools.refs]);
+    expect(publishedRefs(step)).toEqual([...step.put, ...step.imagetools.refs, ...step.platformTags.map((p) => p.ref)]);
   });
+});
+
+test.each([
+  { platform: 'linux/amd64', expected: 'amd64' },
+  { platform: 'linux/arm/v7', expected: 'arm-v7' },
+  { platform: 'windows/amd64', expected: 'windows-amd64' }
+])('platformTagName: $platform → $expected', ({ platform, expected }) => {
+  expect(platformTagName(platform)).toBe(expected);
 });

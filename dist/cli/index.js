@@ -7084,15 +7084,21 @@ function withoutHeld(step, held) {
     return {
         ...step,
         put: step.put.filter(keep),
-        imagetools: { ...step.imagetools, refs: step.imagetools.refs.filter(keep) }
+        imagetools: { ...step.imagetools, refs: step.imagetools.refs.filter(keep) },
+        platformTags: step.platformTags.filter((p) => keep(p.of))
     };
 }
 /** Every ref a publish step moves, in the order it moves them. */
 function publishedRefs(step) {
-    return [...step.put, ...step.imagetools.refs];
+    return [...step.put, ...step.imagetools.refs, ...step.platformTags.map((p) => p.ref)];
+}
+/** `linux/arm/v7` → `arm-v7`, `windows/amd64` → `windows-amd64`: a platform as a tag suffix names it. */
+function platformTagName(platform) {
+    return platform.replace(/^linux\//, '').replace(/\//g, '-');
 }
 
 ;// CONCATENATED MODULE: ./src/plan/plan.ts
+
 
 
 
@@ -7251,8 +7257,19 @@ function publishStep(inputs, tags, builder, annotations) {
             annotations: merge ? annotations.filter((a) => a.startsWith('index:')) : []
         },
         floating: tags.floating.map((tag) => ({ tag, ref: `${image}:${tag}` })),
+        platformTags: platformTags(inputs, tags.refs),
         handOff: false
     };
+}
+/** `platform-tags`: for every tag, one per platform (`1.2.3-arm64`), each a valid tag or an error naming the input. */
+function platformTags(inputs, refs) {
+    if (!inputs.platformTags)
+        return [];
+    return refs.flatMap((of) => inputs.platforms.map((p) => {
+        const colon = of.lastIndexOf(':');
+        const tag = of.slice(colon + 1) + inputs.platformTags.replace('{{platform}}', platformTagName(p.id));
+        return { platform: p.id, ref: `${of.slice(0, colon)}:${validateTag(tag, 'platform-tags')}`, of };
+    }));
 }
 /** A matrix leg tags its push with the hand-off tag only, where the merge will look for it. */
 function handOffStep(image, tag, builder) {
@@ -7264,6 +7281,7 @@ function handOffStep(image, tag, builder) {
         put: [`${image}:${tag}`],
         imagetools: { refs: [], annotations: [] },
         floating: [],
+        platformTags: [],
         handOff: true
     };
 }
@@ -7936,6 +7954,17 @@ function stepLines(step, steps) {
             // A new index is read back so that the outputs describe what the registry holds.
             if (step.source !== 'build' && refs.length > 0)
                 lines.push(cli(inspectRawArgv(step.builder, refs[0])));
+            for (const platform of [...new Set(step.platformTags.map((p) => p.platform))]) {
+                const source = `${step.image}@<digest of ${platform} in the index>`;
+                const tags = step.platformTags.filter((p) => p.platform === platform).map((p) => p.ref);
+                const direct = tags.filter((ref) => ref.startsWith(`${step.image}:`));
+                const others = tags.filter((ref) => !direct.includes(ref));
+                if (direct.length > 0)
+                    lines.push(`[request] ${getRequest(source)}`);
+                lines.push(...direct.map((ref) => `[request] ${putRequest(ref, source)}`));
+                if (others.length > 0)
+                    lines.push(cli(imagetoolsCreateArgv(step.builder, others, [source], [])));
+            }
             return lines;
         }
         case 'remove-legs':
@@ -8752,6 +8781,12 @@ const INPUTS = [
         default: 'false',
         description: "Load the single-platform result into the local Docker image store (the runner's platform unless platforms names one); with push, it is pushed as well."
     },
+    {
+        name: 'platform-tags',
+        kind: 'string',
+        default: 'false',
+        description: "Also tag every platform's own image under each tag, for clients that cannot read an index: true gives 1.2.3-amd64, 1.2.3-arm64, 1.2.3-arm-v7; a suffix containing {{platform}} (e.g. _{{platform}}) sets the form; false (default) adds none. Moved last, with the other tags."
+    },
     { name: 'no-cache', kind: 'boolean', default: 'false', description: 'Build without any cache.' },
     {
         name: 'no-cache-filters',
@@ -8938,6 +8973,7 @@ function readInputs(read, cwd = process.cwd(), native = nativePlatform()) {
         provenance: readProvenance(raw, load),
         sbom: raw.get('sbom'),
         push,
+        platformTags: readPlatformTags(raw.get('platform-tags')),
         load,
         noCache: bool(raw.get('no-cache'), 'no-cache'),
         noCacheFilters: raw.list('no-cache-filters', true),
@@ -9104,6 +9140,16 @@ function closesQuote(text) {
  * mode=min, but off with load, as build-push-action leaves it: the local image store cannot take
  * the attestation's index ("docker exporter does not currently support exporting manifest lists").
  */
+/** `platform-tags`: false, true (`-{{platform}}`), or a suffix of tag characters holding `{{platform}}`. */
+function readPlatformTags(value) {
+    if (['false', 'False', 'FALSE'].includes(value))
+        return '';
+    if (['true', 'True', 'TRUE'].includes(value))
+        return '-{{platform}}';
+    if (/^[A-Za-z0-9_.-]*\{\{platform\}\}[A-Za-z0-9_.-]*$/.test(value))
+        return value;
+    throw new errors/* InputError */.d('platform-tags', value, 'true, false, or a suffix of letters, digits, _ . - holding {{platform}} (e.g. -{{platform}})');
+}
 function readProvenance(raw, load) {
     if (!raw.given('provenance'))
         return load ? 'false' : 'mode=min';
@@ -9585,6 +9631,7 @@ async function publish(bx, planned, tags, sources, registry, platforms) {
     const platformDigests = index.manifest.manifests
         ? imagetools_platformDigests(index.manifest)
         : { [platforms[0]]: index.digest };
+    await movePlatformTags(bx, step, platformDigests, registry);
     for (const ref of refs)
         bx.log.info(`${ref} → ${index.digest}`);
     const children = (index.manifest.manifests ?? []).map((m) => m.digest);
@@ -9663,6 +9710,48 @@ async function moveTags(bx, step, sources, source, registry) {
 }
 function registryOptions(env, run, stallMs) {
     return { env, run, timeoutMs: stallMs || undefined };
+}
+/**
+ * `platform-tags`: each platform's own manifest under its tags (`1.2.3-arm64`), after the index's
+ * tags. In the pushed repository one GET of the manifest and a PUT of its bytes per tag; elsewhere
+ * (or when the registry refuses the PUT) imagetools create of that one manifest.
+ */
+async function movePlatformTags(bx, step, platformDigests, registry) {
+    for (const platform of [...new Set(step.platformTags.map((p) => p.platform))]) {
+        const digest = platformDigests[platform];
+        if (!digest)
+            throw new Error(`platform-tags: ${platform} is not in the published index; no platform tag moved`);
+        const source = `${step.image}@${digest}`;
+        const refs = step.platformTags.filter((p) => p.platform === platform).map((p) => p.ref);
+        let rest = refs.filter((ref) => !ref.startsWith(`${step.image}:`));
+        const direct = refs.filter((ref) => !rest.includes(ref));
+        if (direct.length > 0) {
+            try {
+                bx.log.info(`[request] ${getRequest(source)}`);
+                const got = await (0,retry/* withRetry */.bD)(() => getManifest(source, registry), {
+                    ...requestRetry(bx.retries),
+                    what: `reading ${source}`,
+                    log: bx.log
+                });
+                for (const ref of direct) {
+                    bx.log.info(`[request] ${putRequest(ref, source)}`);
+                    await (0,retry/* withRetry */.bD)(() => putTag(ref, got.raw, got.mediaType, got.digest, registry), {
+                        ...requestRetry(bx.retries),
+                        what: `tagging ${ref}`,
+                        log: bx.log
+                    });
+                }
+            }
+            catch (error) {
+                if (!(error instanceof RegistryRefused))
+                    throw error;
+                bx.log.warning(`could not tag ${platform} by a direct PUT (${error.message}); using buildx imagetools create`);
+                rest = refs;
+            }
+        }
+        if (rest.length > 0)
+            await tagIndex(bx, step.builder, rest, [source], []);
+    }
 }
 
 // EXTERNAL MODULE: ./src/ports.ts

@@ -75,6 +75,7 @@ export function readInputs(
     provenance: readProvenance(raw, load),
     sbom: raw.get('sbom'),
     push,
+    platformTags: readPlatformTags(raw.get('platform-tags')),
     load,
     noCache: bool(raw.get('no-cache'), 'no-cache'),
     noCacheFilters: raw.list('no-cache-filters', true),
@@ -297,6 +298,18 @@ function closesQuote(text: string): boolean {
  * mode=min, but off with load, as build-push-action leaves it: the local image store cannot take
  * the attestation's index ("docker exporter does not currently support exporting manifest lists").
  */
+/** `platform-tags`: false, true (`-{{platform}}`), or a suffix of tag characters holding `{{platform}}`. */
+function readPlatformTags(value: string): string {
+  if (['false', 'False', 'FALSE'].includes(value)) return '';
+  if (['true', 'True', 'TRUE'].includes(value)) return '-{{platform}}';
+  if (/^[A-Za-z0-9_.-]*\{\{platform\}\}[A-Za-z0-9_.-]*$/.test(value)) return value;
+  throw new InputError(
+    'platform-tags',
+    value,
+    'true, false, or a suffix of letters, digits, _ . - holding {{platform}} (e.g. -{{platform}})'
+  );
+}
+
 function readProvenance(raw: Raw, load: boolean): string {
   if (!raw.given('provenance')) return load ? 'false' : 'mode=min';
   const value = raw.get('provenance');

@@ -145,6 +145,13 @@ export const INPUTS: readonly InputSpec[] = [
     description:
       "Load the single-platform result into the local Docker image store (the runner's platform unless platforms names one); with push, it is pushed as well."
   },
+  {
+    name: 'platform-tags',
+    kind: 'string',
+    default: 'false',
+    description:
+      "Also tag every platform's own image under each tag, for clients that cannot read an index: true gives 1.2.3-amd64, 1.2.3-arm64, 1.2.3-arm-v7; a suffix containing {{platform}} (e.g. _{{platform}}) sets the form; false (default) adds none. Moved last, with the other tags."
+  },
   { name: 'no-cache', kind: 'boolean', default: 'false', description: 'Build without any cache.' },
   {
     name: 'no-cache-filters',

@@ -58,6 +58,15 @@ export function stepLines(step: Step, steps: Step[]): string[] {
       if (refs.length > 0) lines.push(cli(imagetoolsCreateArgv(step.builder, refs, sources, annotations)));
       // A new index is read back so that the outputs describe what the registry holds.
       if (step.source !== 'build' && refs.length > 0) lines.push(cli(inspectRawArgv(step.builder, refs[0])));
+      for (const platform of [...new Set(step.platformTags.map((p) => p.platform))]) {
+        const source = `${step.image}@<digest of ${platform} in the index>`;
+        const tags = step.platformTags.filter((p) => p.platform === platform).map((p) => p.ref);
+        const direct = tags.filter((ref) => ref.startsWith(`${step.image}:`));
+        const others = tags.filter((ref) => !direct.includes(ref));
+        if (direct.length > 0) lines.push(`[request] ${getRequest(source)}`);
+        lines.push(...direct.map((ref) => `[request] ${putRequest(ref, source)}`));
+        if (others.length > 0) lines.push(cli(imagetoolsCreateArgv(step.builder, others, [source], [])));
+      }
       return lines;
     }
     case 'remove-legs':

@@ -47,6 +47,7 @@ export async function publish(
   const platformDigests = index.manifest.manifests
     ? imagetools.platformDigests(index.manifest)
     : { [platforms[0]]: index.digest };
+  await movePlatformTags(bx, step, platformDigests, registry);
   for (const ref of refs) bx.log.info(`${ref} → ${index.digest}`);
   const children = (index.manifest.manifests ?? []).map((m) => m.digest);
   return { digest: index.digest, platformDigests, refs, held, children };
@@ -132,4 +133,48 @@ async function moveTags(
 
 export function registryOptions(env: NodeJS.ProcessEnv, run: Runner, stallMs: number): RegistryOptions {
   return { env, run, timeoutMs: stallMs || undefined };
+}
+
+/**
+ * `platform-tags`: each platform's own manifest under its tags (`1.2.3-arm64`), after the index's
+ * tags. In the pushed repository one GET of the manifest and a PUT of its bytes per tag; elsewhere
+ * (or when the registry refuses the PUT) imagetools create of that one manifest.
+ */
+async function movePlatformTags(
+  bx: Buildx,
+  step: PublishStep,
+  platformDigests: Record<string, string>,
+  registry: RegistryOptions
+): Promise<void> {
+  for (const platform of [...new Set(step.platformTags.map((p) => p.platform))]) {
+    const digest = platformDigests[platform];
+    if (!digest) throw new Error(`platform-tags: ${platform} is not in the published index; no platform tag moved`);
+    const source = `${step.image}@${digest}`;
+    const refs = step.platformTags.filter((p) => p.platform === platform).map((p) => p.ref);
+    let rest = refs.filter((ref) => !ref.startsWith(`${step.image}:`));
+    const direct = refs.filter((ref) => !rest.includes(ref));
+    if (direct.length > 0) {
+      try {
+        bx.log.info(`[request] ${getRequest(source)}`);
+        const got = await withRetry(() => getManifest(source, registry), {
+          ...requestRetry(bx.retries),
+          what: `reading ${source}`,
+          log: bx.log
+        });
+        for (const ref of direct) {
+          bx.log.info(`[request] ${putRequest(ref, source)}`);
+          await withRetry(() => putTag(ref, got.raw, got.mediaType, got.digest, registry), {
+            ...requestRetry(bx.retries),
+            what: `tagging ${ref}`,
+            log: bx.log
+          });
+        }
+      } catch (error) {
+        if (!(error instanceof RegistryRefused)) throw error;
+        bx.log.warning(`could not tag ${platform} by a direct PUT (${error.message}); using buildx imagetools create`);
+        rest = refs;
+      }
+    }
+    if (rest.length > 0) await imagetools.tagIndex(bx, step.builder, rest, [source], []);
+  }
 }

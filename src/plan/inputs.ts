@@ -31,6 +31,8 @@ export interface Inputs {
   provenance: string;
   sbom: string;
   push: boolean;
+  /** The suffix of each platform's own tag, `{{platform}}` in it; '' for none. */
+  platformTags: string;
   load: boolean;
   noCache: boolean;
   noCacheFilters: string[];

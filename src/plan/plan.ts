@@ -7,8 +7,10 @@ import { cacheUse, planCache, type CachePlan } from './cache.js';
 import { buildArgv, createBuilderArgv, type BuildOutput } from './build.js';
 import { InputError } from './errors.js';
 import { cacheScope, legTag, parseDigestRefs } from './matrix.js';
+import { validateTag } from './image.js';
 import {
   bootstrapArgv,
+  platformTagName,
   removeBuilderArgv,
   type BuilderStep,
   type BuildxStep,
@@ -219,8 +221,21 @@ function publishStep(inputs: Inputs, tags: TagResult, builder: string, annotatio
       annotations: merge ? annotations.filter((a) => a.startsWith('index:')) : []
     },
     floating: tags.floating.map((tag) => ({ tag, ref: `${image}:${tag}` })),
+    platformTags: platformTags(inputs, tags.refs),
     handOff: false
   };
+}
+
+/** `platform-tags`: for every tag, one per platform (`1.2.3-arm64`), each a valid tag or an error naming the input. */
+function platformTags(inputs: Inputs, refs: string[]): PublishStep['platformTags'] {
+  if (!inputs.platformTags) return [];
+  return refs.flatMap((of) =>
+    inputs.platforms.map((p) => {
+      const colon = of.lastIndexOf(':');
+      const tag = of.slice(colon + 1) + inputs.platformTags.replace('{{platform}}', platformTagName(p.id));
+      return { platform: p.id, ref: `${of.slice(0, colon)}:${validateTag(tag, 'platform-tags')}`, of };
+    })
+  );
 }
 
 /** A matrix leg tags its push with the hand-off tag only, where the merge will look for it. */
@@ -233,6 +248,7 @@ function handOffStep(image: string, tag: string, builder: string): PublishStep {
     put: [`${image}:${tag}`],
     imagetools: { refs: [], annotations: [] },
     floating: [],
+    platformTags: [],
     handOff: true
   };
 }

@@ -74,6 +74,8 @@ export interface PublishStep {
   put: string[];
   imagetools: { refs: string[]; annotations: string[] };
   floating: Array<{ tag: string; ref: string }>;
+  /** `platform-tags`: each platform's own image under `ref`; it moves and is held back with the tag `of`. */
+  platformTags: Array<{ platform: string; ref: string; of: string }>;
   /** A matrix leg: the only ref is the hand-off tag, and no tag is an output. */
   handOff: boolean;
 }
@@ -141,11 +143,17 @@ export function withoutHeld(step: PublishStep, held: string[]): PublishStep {
   return {
     ...step,
     put: step.put.filter(keep),
-    imagetools: { ...step.imagetools, refs: step.imagetools.refs.filter(keep) }
+    imagetools: { ...step.imagetools, refs: step.imagetools.refs.filter(keep) },
+    platformTags: step.platformTags.filter((p) => keep(p.of))
   };
 }
 
 /** Every ref a publish step moves, in the order it moves them. */
 export function publishedRefs(step: PublishStep): string[] {
-  return [...step.put, ...step.imagetools.refs];
+  return [...step.put, ...step.imagetools.refs, ...step.platformTags.map((p) => p.ref)];
+}
+
+/** `linux/arm/v7` → `arm-v7`, `windows/amd64` → `windows-amd64`: a platform as a tag suffix names it. */
+export function platformTagName(platform: string): string {
+  return platform.replace(/^linux\//, '').replace(/\//g, '-');
 }
