@@ -6,6 +6,7 @@ import { computeLabels, computeAnnotations } from './labels.js';
 import { planCache, type CachePlan } from './cache.js';
 import { buildArgv, createBuilderArgv, type BuildOutput } from './build.js';
 import { InputError } from './errors.js';
+import type { KeylessIdentity } from './sign.js';
 import { cacheScope, legTag, parseDigestRefs } from './matrix.js';
 import {
   bootstrapArgv,
@@ -46,6 +47,10 @@ export interface PlanIds {
   runId: string;
   /** Where buildkitd-config-inline was written, when given (it wins over buildkitd-config). */
   inlineBuildkitdConfig?: string;
+  /** A private directory (under the run's temp dir) where a PEM sign-key is written while cosign runs. */
+  cosignDir?: string;
+  /** sign: keyless: who signs (this workflow), for the verification of the signature. */
+  signer?: KeylessIdentity;
 }
 
 export function makePlan(inputs: Inputs, context: Context, native: Platform, now: Date, ids: PlanIds): Plan {
@@ -95,7 +100,12 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
   });
   const emulated = inputs.platforms.filter((p) => !runsNatively(p, native));
   const output: BuildOutput = inputs.push
-    ? { kind: 'push-by-digest', image: inputs.images[0], ...(inputs.load ? { load: tags.refs } : {}) }
+    ? {
+        kind: 'push-by-digest',
+        image: inputs.images[0],
+        ...(inputs.load ? { load: tags.refs } : {}),
+        ...(inputs.attestationFormat === 'reference' ? { attestationFormat: 'reference' as const } : {})
+      }
     : inputs.load
       ? { kind: 'load', tags: tags.refs }
       : { kind: 'none' };
