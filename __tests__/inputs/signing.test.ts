@@ -84,7 +84,9 @@ describe('signing inputs: good values', () => {
     }
   ])('$name', ({ given, expected }) => {
     const want =
-      'keyRef' in expected ? { ...expected, keyRef: expected.keyRef.replace('WORKSPACE', workspace) } : expected;
+      'keyRef' in expected
+        ? { ...expected, keyRef: String(expected.keyRef).replace('WORKSPACE', workspace) }
+        : expected;
     expect(read(given).signing).toEqual(want);
   });
 
