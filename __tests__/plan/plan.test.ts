@@ -128,7 +128,7 @@ describe('makePlan: build mode', () => {
     expect(p.annotations).toEqual([...INDEX_ANNOTATIONS, ...MANIFEST_ANNOTATIONS]);
     expect(p.cache.refs).toEqual(['ghcr.io/octo/app:buildcache']);
     expect(p.builder).toBe('multiarch-7001-1-a1b2c3');
-    expect(p.steps.map((s) => s.kind)).toEqual(['qemu', 'buildx', 'builder', 'build', 'publish']);
+    expect(p.steps.map((s) => s.kind)).toEqual(['qemu', 'buildx', 'builder', 'build', 'publish', 'verify']);
     expect(stepOf(p, 'qemu')).toEqual({
       kind: 'qemu',
       mode: 'auto',
@@ -253,7 +253,7 @@ describe('makePlan: builder', () => {
 describe('makePlan: merge mode', () => {
   test('no build, no builder, one leg per platform, one new index with the index annotations', () => {
     const p = plan({ images: 'ghcr.io/octo/app', mode: 'merge', platforms: 'linux/amd64,linux/arm64,linux/arm/v7' });
-    expect(p.steps.map((s) => s.kind)).toEqual(['buildx', 'find-legs', 'publish']);
+    expect(p.steps.map((s) => s.kind)).toEqual(['buildx', 'find-legs', 'publish', 'verify']);
     expect(p.builder).toBe('');
     expect(p.cache).toEqual({ from: [], to: [], refs: [] });
     expect(stepOf(p, 'find-legs')?.legs.map((l) => [l.platform.id, l.ref])).toEqual([

@@ -5,10 +5,14 @@ import {
   imagetoolsCreateArgv,
   inspectRawArgv,
   publishedRefs,
+  headRequest,
   putRequest,
   type Argv,
-  type Step
+  type SignStep,
+  type Step,
+  type VerifyStep
 } from '../plan/steps.js';
+import { INDEX_DIGEST } from '../plan/sign.js';
 import { quoteArg } from '../tools/exec.js';
 
 /**
@@ -59,7 +63,32 @@ export function stepLines(step: Step, steps: Step[]): string[] {
       if (step.source !== 'build' && refs.length > 0) lines.push(cli(inspectRawArgv(step.builder, refs[0])));
       return lines;
     }
+    case 'verify':
+      return verifyLines(step);
+    case 'sign':
+      return signLines(step);
   }
+}
+
+/** The index read back by digest, each manifest it lists, then each moved ref resolved. */
+function verifyLines(step: VerifyStep): string[] {
+  return [
+    `[request] ${getRequest(`${step.image}@${INDEX_DIGEST}`)}`,
+    `[request] ${getRequest(`${step.image}@<digest of each manifest the index lists>`)}`,
+    ...step.refs.map((ref) => `[request] ${headRequest(ref)}`)
+  ];
+}
+
+/** cosign found or installed, then its commands as the run starts them (the digest filled in). */
+function signLines(step: SignStep): string[] {
+  return [
+    `# cosign on the PATH, else ${step.cosignVersion} verified against its release checksums`,
+    ...(step.keyFile
+      ? [`# the sign-key PEM is written to ${step.keyFile} (0600) while cosign runs, then removed`]
+      : []),
+    ...step.commands.map((c) => ['cosign', ...c.args].map(quoteArg).join(' ')),
+    `# to verify: ${step.verifyCommand}`
+  ];
 }
 
 /** The sources a merge would publish: the given digests, or each leg's digest once found. */

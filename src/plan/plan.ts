@@ -6,7 +6,7 @@ import { computeLabels, computeAnnotations } from './labels.js';
 import { planCache, type CachePlan } from './cache.js';
 import { buildArgv, createBuilderArgv, type BuildOutput } from './build.js';
 import { InputError } from './errors.js';
-import type { KeylessIdentity } from './sign.js';
+import { INDEX_DIGEST, KMS_URI, signingSteps, verifyCommand, type KeylessIdentity } from './sign.js';
 import { cacheScope, legTag, parseDigestRefs } from './matrix.js';
 import {
   bootstrapArgv,
@@ -15,8 +15,11 @@ import {
   type BuildxStep,
   type CheckDigestsStep,
   type FindLegsStep,
+  publishedRefs,
   type PublishStep,
-  type Step
+  type SignStep,
+  type Step,
+  type VerifyStep
 } from './steps.js';
 
 /**
@@ -84,7 +87,11 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
       ...common,
       emulated: [],
       cache: { from: [], to: [], refs: [] },
-      steps: [buildxStep, mergeSources(inputs, context, ids, builder), publishStep(inputs, tags, builder, annotations)]
+      steps: verifyAndSign(inputs, ids, [
+        buildxStep,
+        mergeSources(inputs, context, ids, builder),
+        publishStep(inputs, tags, builder, annotations)
+      ])
     };
   }
 
@@ -156,7 +163,68 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
         : publishStep(inputs, tags, builder, [])
     );
   }
-  return { ...common, emulated, cache, steps };
+  return { ...common, emulated, cache, steps: verifyAndSign(inputs, ids, steps) };
+}
+
+/**
+ * A verify step after every publish (a leg's hand-off included: it checks its own platform), and
+ * after the final publish a sign step when `sign` asks for one. A leg does not sign: the merge
+ * signs the index and, recursively, the same platform manifests.
+ */
+function verifyAndSign(inputs: Inputs, ids: PlanIds, steps: Step[]): Step[] {
+  return steps.flatMap((step): Step[] => {
+    if (step.kind !== 'publish') return [step];
+    const verify: VerifyStep = {
+      kind: 'verify',
+      image: step.image,
+      platforms: inputs.platforms.map((p) => p.id),
+      attestations: { provenance: attestationOn(inputs.provenance), sbom: attestationOn(inputs.sbom) },
+      refs: publishedRefs(step),
+      handOff: step.handOff
+    };
+    if (step.handOff || inputs.signing.mode === 'false') return [step, verify];
+    return [step, verify, signStep(inputs, ids, step.image)];
+  });
+}
+
+/** provenance and sbom as buildx reads them: anything but false (or nothing) asks for an attestation. */
+function attestationOn(value: string): boolean {
+  return value !== '' && !/^false$/i.test(value);
+}
+
+/** The cosign commands that sign the index by digest and verify the signature, as the run will start them. */
+function signStep(inputs: Inputs, ids: PlanIds, image: string): SignStep {
+  const { signing } = inputs;
+  const mode = signing.mode === 'keyless' ? 'keyless' : 'key';
+  const workDir = ids.cosignDir ?? 'cosign';
+  const keyFile = signing.keyPem ? `${workDir}/cosign.key` : undefined;
+  const target = { image, digest: INDEX_DIGEST, tlog: signing.tlog };
+  if (mode === 'keyless' && !ids.signer)
+    throw new Error('sign: keyless needs the signing workflow (GITHUB_WORKFLOW_REF)');
+  const commands = signingSteps({
+    ...target,
+    mode,
+    keyFile: keyFile ?? signing.keyRef,
+    publicKeyFile: mode === 'key' ? `${workDir}/cosign.pub` : undefined,
+    identity: ids.signer
+  });
+  return {
+    kind: 'sign',
+    mode,
+    image,
+    cosignVersion: signing.cosignVersion,
+    commands,
+    ...(keyFile ? { keyFile } : {}),
+    workDir,
+    verifyCommand: verifyCommand({
+      ...target,
+      mode,
+      identity: ids.signer,
+      // Users verify with the public key they keep beside the private one.
+      publicKey:
+        mode === 'key' ? (signing.keyRef && KMS_URI.test(signing.keyRef) ? signing.keyRef : 'cosign.pub') : undefined
+    })
+  };
 }
 
 /** The builder this run creates (unless one is given or the docker driver's own is used), then bootstraps. */
