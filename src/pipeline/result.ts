@@ -14,4 +14,8 @@ export interface Result {
   metadata: Record<string, unknown>;
   builder: BuilderInfo;
   timings: Array<[string, number]>;
+  /** What the verify step read back: the `attestations` output and the summary's table. */
+  verification?: { attestations: string; table: string };
+  /** What the sign step did: the `signature` and `verify-command` outputs. */
+  signed?: { signatures: string[]; verifyCommand: string };
 }

@@ -4,21 +4,14 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as cache from '@actions/cache';
 import * as tc from '@actions/tool-cache';
 import type { Log, RunResult, Runner } from '../ports.js';
 import { InputError } from '../plan/errors.js';
-import {
-  signEnv,
-  signatureTag,
-  signingSteps,
-  verifyCommand,
-  type KeylessIdentity,
-  type SignMode
-} from '../plan/sign.js';
+import { isPemPrivateKey, type CosignStep } from '../plan/sign.js';
 import { withRetry } from './retry.js';
 import { hostPlatform, parseChecksums, type ActionsCache, type ReleasePlatform } from './buildx/install.js';
 
@@ -252,45 +245,33 @@ function sha256File(file: string): Promise<string> {
 // Key material
 
 export interface SigningKey {
-  /** What `--key` is given: a file path, or a KMS URI. */
+  /** The key file cosign is given. */
   ref: string;
-  /** Removes a key file written for this run; nothing for a key the user's path or URI names. */
+  /** Removes the key file and its directory. */
   dispose(): Promise<void>;
 }
 
-const KMS = /^(awskms|gcpkms|azurekms|hashivault|k8s|pkcs11):\/\//;
-
 /**
- * The `sign-key` input: the private key's PEM (from a secret), a path to it, or a KMS URI.
- * PEM text goes to a file only its owner can read, in a directory of its own under `tempDir`,
- * and is removed by dispose(). Errors never repeat key material.
+ * Writes a PEM private key (the `sign-key` input's text) to `file`, readable by its owner only, in
+ * a directory only its owner can enter; dispose() removes the directory. The key is masked first,
+ * whole and line by line, and no error repeats it.
  */
-export async function prepareKey(signKey: string, tempDir: string, log: Log, input = 'sign-key'): Promise<SigningKey> {
-  const value = signKey.trim();
-  if (value.includes('-----BEGIN') || value.includes('PRIVATE KEY') || value.includes('\n')) {
-    for (const line of value.split(/\r?\n/)) log.setSecret(line.trim());
-    log.setSecret(value);
-    if (!/^-----BEGIN [A-Z ]*PRIVATE KEY-----\r?\n[\s\S]+\r?\n-----END [A-Z ]*PRIVATE KEY-----$/.test(value)) {
-      throw new InputError(
-        input,
-        '(key material, not shown)',
-        'a PEM private key from `cosign generate-key-pair` (-----BEGIN … PRIVATE KEY----- … -----END … PRIVATE KEY-----), a path to one, or a KMS URI'
-      );
-    }
-    await mkdir(tempDir, { recursive: true });
-    const dir = await mkdtemp(path.join(tempDir, 'key-'));
-    await chmod(dir, 0o700);
-    const file = path.join(dir, 'cosign.key');
-    await writeFile(file, `${value}\n`, { mode: 0o600 });
-    return { ref: file, dispose: () => rm(dir, { recursive: true, force: true }) };
+export async function prepareKey(pem: string, file: string, log: Log, input = 'sign-key'): Promise<SigningKey> {
+  const value = pem.trim();
+  for (const line of value.split(/\r?\n/)) if (line.trim().length >= 3) log.setSecret(line.trim());
+  log.setSecret(value);
+  if (!isPemPrivateKey(value)) {
+    throw new InputError(
+      input,
+      '(key material, not shown)',
+      'a PEM private key from `cosign generate-key-pair` (-----BEGIN … PRIVATE KEY----- … -----END … PRIVATE KEY-----), a path to one, or a KMS URI'
+    );
   }
-  if (KMS.test(value)) return { ref: value, dispose: async () => undefined };
-  const file = path.resolve(value);
-  const info = await stat(file).catch(() => undefined);
-  if (!value || !info?.isFile()) {
-    throw new InputError(input, value, 'a PEM private key, the path of a key file that exists, or a KMS URI');
-  }
-  return { ref: file, dispose: async () => undefined };
+  const dir = path.dirname(file);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+  await writeFile(file, `${value}\n`, { mode: 0o600 });
+  return { ref: file, dispose: () => rm(dir, { recursive: true, force: true }) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -300,76 +281,42 @@ export interface SignOptions {
   cosign: Cosign;
   run: Runner;
   log: Log;
-  mode: SignMode;
-  /** The image repository (a tag in it is ignored) and the index digest. */
-  image: string;
-  digest: string;
-  tlog: boolean;
-  /** Key mode: the `sign-key` input (PEM text, path or KMS URI) and its password, if any. */
-  signKey?: string;
+  /** The plan's cosign commands, in order, with the index digest filled in. */
+  commands: CosignStep[];
+  /** The run's private directory for the key file and the derived public key: made 0700, removed after. */
+  workDir: string;
+  /** A PEM sign-key and where it is written while cosign runs. */
+  key?: { pem: string; file: string };
+  /** The key's password: given to cosign in COSIGN_PASSWORD, only for the commands that need it. */
   password?: string;
-  /** Keyless: who signs, for the verification that follows. */
-  identity?: KeylessIdentity;
-  /** Where a PEM key is written for the moment it is needed (the run's temp dir). */
-  tempDir: string;
-  /** The digests of the index's children, to say where each signature went. */
-  children?: string[];
   env?: NodeJS.ProcessEnv;
 }
 
-export interface SignResult {
-  /** The tags cosign stored the signatures under: the index's first, then its children's. */
-  signatures: string[];
-  /** The `cosign verify` command users can paste. */
-  verifyCommand: string;
-  /** What `cosign verify` printed (JSON, one line per signature). */
-  verified: string;
-}
-
 /**
- * Signs the index and every manifest in it, by digest; then verifies the signature just made
- * (with the public key derived from the private one, in key mode). The key file written for a
- * PEM input is removed before this returns, whatever happens.
+ * Runs the signing sequence (key check, recursive sign, verify of the signature just made) and
+ * returns what `cosign verify` printed. The key file and the whole work directory are removed
+ * before this returns, whatever happens.
  */
-export async function signAndVerify(options: SignOptions): Promise<SignResult> {
-  const { cosign, run, log, mode, image, digest, tlog } = options;
+export async function signAndVerify(options: SignOptions): Promise<{ verified: string }> {
+  const { cosign, run, log, commands } = options;
   const baseEnv = options.env ?? process.env;
   if (options.password) log.setSecret(options.password);
-  const env = { ...baseEnv, ...signEnv(mode, options.password) };
-  if (mode === 'key' && !options.signKey)
-    throw new InputError('sign-key', '', 'the private key (PEM text, a path or a KMS URI) when sign is key');
-
-  // One directory, only ours to read, for the key file and the public key derived from it.
-  await mkdir(options.tempDir, { recursive: true });
-  const work = await mkdtemp(path.join(options.tempDir, 'cosign-'));
+  const withPassword = { ...baseEnv, COSIGN_PASSWORD: options.password ?? '' };
   try {
-    await chmod(work, 0o700);
-    const keyFile = mode === 'key' ? (await prepareKey(options.signKey ?? '', work, log)).ref : undefined;
-    const publicKeyFile = keyFile ? path.join(work, 'cosign.pub') : undefined;
-    const steps = signingSteps({ mode, image, digest, tlog, keyFile, publicKeyFile, identity: options.identity });
-    let verified: RunResult | undefined;
-    for (const step of steps) {
+    await mkdir(options.workDir, { recursive: true, mode: 0o700 });
+    await chmod(options.workDir, 0o700);
+    if (options.key) await prepareKey(options.key.pem, options.key.file, log);
+    let verified = '';
+    for (const step of commands) {
       const result = await run(cosign.command, step.args, {
-        env: step.password ? env : baseEnv,
+        env: step.password ? withPassword : baseEnv,
         quiet: step.what !== 'sign'
       });
-      if (step.what === 'verify') verified = result;
+      if (step.what === 'verify') verified = result.stdout;
     }
-    log.info(`cosign verify: the signature of ${digest} checks out`);
-    return {
-      signatures: [digest, ...(options.children ?? [])].map((d) => signatureTag({ image, digest: d })),
-      verifyCommand: verifyCommand({
-        mode,
-        image,
-        digest,
-        tlog,
-        identity: options.identity,
-        publicKey: mode === 'key' ? 'cosign.pub' : undefined
-      }),
-      verified: verified?.stdout ?? ''
-    };
+    return { verified };
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await rm(options.workDir, { recursive: true, force: true });
   }
 }
 
