@@ -291,7 +291,7 @@ describe('installCosign', () => {
     publish(host, { [ASSET]: served }, { [ASSET]: listed });
 
     await expect(installCosign(options())).rejects.toThrow(
-      `${ASSET} from ${host.base}${BIN_PATH.slice('/releases'.length)} does not match ${host.base}${SUMS_PATH.slice('/releases'.length)}: expected sha256 ${sha256(listed)}, got ${sha256(served)}. It was not installed.`
+      `${ASSET} from ${host.base}${BIN_PATH.slice('/releases'.length)} does not match ${host.base}${SUMS_PATH.slice('/releases'.length)}: expected sha256 ${sha256(listed)}, got ${sha256(served)}. It was not installed; the download was corrupted or the release host serves a different file.`
     );
     expect(tc.find('cosign', TAG, 'amd64')).toBe('');
   });

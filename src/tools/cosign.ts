@@ -2,18 +2,19 @@
  * cosign: found on the machine or installed at a pinned version checked against the release's
  * checksums, then run to sign the published index and to verify the signature it made.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as cache from '@actions/cache';
-import * as tc from '@actions/tool-cache';
 import type { Log, RunResult, Runner } from '../ports.js';
 import { InputError } from '../plan/errors.js';
+import { errorText } from '../text.js';
 import { isPemPrivateKey, type CosignStep } from '../plan/sign.js';
-import { withRetry } from './retry.js';
-import { hostPlatform, parseChecksums, type ActionsCache, type ReleasePlatform } from './buildx/install.js';
+import {
+  hostPlatform,
+  installRelease,
+  type ActionsCache,
+  type ReleasePlatform,
+  type ReleaseSource
+} from './buildx/install.js';
 
 /** The version installed when none is on the PATH: the one the project is tested with. */
 export const DEFAULT_COSIGN_VERSION = 'v2.6.1';
@@ -21,7 +22,7 @@ export const DEFAULT_COSIGN_BASE = 'https://github.com/sigstore/cosign/releases/
 const TOOL = 'cosign';
 const CHECKSUMS = 'cosign_checksums.txt';
 
-export type CosignSource = 'path' | 'tool-cache' | 'actions-cache' | 'download';
+export type CosignSource = 'path' | ReleaseSource;
 
 export interface Cosign {
   command: string;
@@ -86,131 +87,32 @@ export async function setupCosign(options: CosignInstallOptions & { env?: NodeJS
 }
 
 /**
- * Installs a cosign release: the tool cache, then the Actions cache, then the release host.
- * Anything downloaded or restored must match the release's cosign_checksums.txt first; a binary
- * that cannot be verified is never installed.
+ * Installs a cosign release the way buildx is installed (tools/buildx/install.ts): the tool
+ * cache, then the Actions cache, then the release host; anything downloaded or restored must match
+ * the release's cosign_checksums.txt first, and a binary that cannot be verified is never installed.
  */
 export async function installCosign(options: CosignInstallOptions): Promise<Cosign> {
-  const { log } = options;
   const input = options.input ?? 'cosign-version';
   const match = /^v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$/.exec(options.version.trim());
   if (!match) throw new InputError(input, options.version, 'a cosign release version like v2.6.1');
   const tag = `v${match[1]}`;
   const platform = options.platform ?? hostPlatform();
-  const base = (options.base || DEFAULT_COSIGN_BASE).replace(/\/+$/, '');
-  const actionsCache = options.cache ?? cache;
-  const binName = platform.os === 'windows' ? 'cosign.exe' : 'cosign';
-
-  const cachedDir = tc.find(TOOL, tag, platform.arch);
-  if (cachedDir) {
-    log.info(`cosign ${tag} found in the tool cache at ${cachedDir}`);
-    return confirm(path.join(cachedDir, binName), tag, 'tool-cache', options);
-  }
-
   const asset = cosignAsset(platform);
-  const workDir = options.workDir ?? path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'cosign-install');
-  const stageDir = path.join(workDir, `${tag}-${platform.os}-${platform.arch}`);
-  const staged = path.join(stageDir, binName);
-  await mkdir(workDir, { recursive: true });
-
-  const sumsUrl = `${base}/${tag}/${CHECKSUMS}`;
-  const sumsFile = path.join(workDir, `${tag}-${CHECKSUMS}`);
-  await download(sumsUrl, sumsFile, input, options);
-  const expected = parseChecksums(await readFile(sumsFile, 'utf8')).get(asset);
-  await rm(sumsFile, { force: true });
-  if (!expected) {
-    throw new Error(
-      `${sumsUrl} has no checksum for ${asset}, so it cannot be verified and is not installed. ` +
-        `Install cosign on the PATH before this step, or pick a version whose release has ${asset}.`
-    );
-  }
-
-  const key = `cosign-${tag}-${platform.os}-${platform.arch}-${expected}`;
-  await rm(stageDir, { recursive: true, force: true });
-  await mkdir(stageDir, { recursive: true });
-  let source: CosignSource = 'download';
-  if (await restore(actionsCache, stageDir, staged, key, expected, log)) {
-    source = 'actions-cache';
-    log.info(`cosign ${tag} restored from the Actions cache (key ${key})`);
-  } else {
-    const url = `${base}/${tag}/${asset}`;
-    log.info(`Downloading cosign ${tag} from ${url}`);
-    await download(url, staged, input, options);
-    const actual = await sha256File(staged);
-    if (actual !== expected) {
-      await rm(stageDir, { recursive: true, force: true });
-      throw new Error(
-        `${asset} from ${url} does not match ${sumsUrl}: expected sha256 ${expected}, got ${actual}. It was not installed.`
-      );
-    }
-    log.info(`${asset}: sha256 ${actual} matches ${CHECKSUMS}`);
-  }
-
-  const toolDir = await tc.cacheFile(staged, binName, TOOL, tag, platform.arch);
-  const installed = path.join(toolDir, binName);
-  await chmod(installed, 0o755);
-  if (source === 'download' && actionsCache.isFeatureAvailable()) {
-    try {
-      await actionsCache.saveCache([stageDir], key);
-    } catch (error) {
-      log.warning(
-        `Could not save cosign ${tag} to the Actions cache (${errorText(error)}); the next run downloads it again`
-      );
-    }
-  }
-  return confirm(installed, tag, source, options);
-}
-
-async function restore(
-  actionsCache: ActionsCache,
-  stageDir: string,
-  staged: string,
-  key: string,
-  expected: string,
-  log: Log
-): Promise<boolean> {
-  if (!actionsCache.isFeatureAvailable()) return false;
-  try {
-    if (!(await actionsCache.restoreCache([stageDir], key))) return false;
-  } catch (error) {
-    log.warning(`Could not restore cosign from the Actions cache (${errorText(error)}); downloading it instead`);
-    return false;
-  }
-  const actual = await sha256File(staged).catch(() => 'missing');
-  if (actual === expected) return true;
-  log.warning(`cosign restored from the Actions cache has sha256 ${actual}, not ${expected}; downloading it instead`);
-  await rm(stageDir, { recursive: true, force: true });
-  await mkdir(stageDir, { recursive: true });
-  return false;
-}
-
-class NotFound extends Error {
-  constructor() {
-    // No word the retry classifier reads as transient: a 404 is final.
-    super('HTTP 404');
-  }
-}
-
-async function download(url: string, dest: string, input: string, options: CosignInstallOptions): Promise<void> {
-  try {
-    await withRetry(
-      async () => {
-        await rm(dest, { force: true });
-        try {
-          await tc.downloadTool(url, dest);
-        } catch (error) {
-          if (error instanceof tc.HTTPError && error.httpStatusCode === 404) throw new NotFound();
-          if (error instanceof tc.HTTPError) throw new Error(`GET ${url} answered HTTP ${error.httpStatusCode}`);
-          throw error;
-        }
-      },
-      { retries: options.retries ?? 2, what: `Downloading ${url}`, log: options.log, sleep: options.sleep }
-    );
-  } catch (error) {
-    if (error instanceof NotFound)
-      throw new InputError(input, options.version, `an existing cosign release (${url} answered 404 Not Found)`);
-    throw new Error(`Could not download ${url}: ${errorText(error)}`, { cause: error });
-  }
+  const { binary, source } = await installRelease(
+    {
+      tool: TOOL,
+      tag,
+      input,
+      version: options.version,
+      base: options.base || DEFAULT_COSIGN_BASE,
+      asset,
+      binName: platform.os === 'windows' ? 'cosign.exe' : 'cosign',
+      checksums: CHECKSUMS,
+      unlisted: `Install cosign on the PATH before this step, or pick a version whose release has ${asset}.`
+    },
+    { ...options, platform }
+  );
+  return confirm(binary, tag, source, options);
 }
 
 async function confirm(
@@ -229,16 +131,6 @@ async function confirm(
   if (version !== 'unknown' && `v${version}` !== tag)
     options.log.warning(`${binary} reports cosign ${version}, not the requested ${tag}`);
   return { command: binary, version, source };
-}
-
-function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('error', reject)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('end', () => resolve(hash.digest('hex')));
-  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -318,8 +210,4 @@ export async function signAndVerify(options: SignOptions): Promise<{ verified: s
   } finally {
     await rm(options.workDir, { recursive: true, force: true });
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
