@@ -51,18 +51,10 @@ export async function verify(
   moved: string[],
   registry: RegistryOptions
 ): Promise<Verified> {
-  let reader = clientReader(bx, registry);
+  const reader = fallingBack(clientReader(bx, registry), buildxReader(bx, builder), bx);
   const indexRef = `${step.image}@${digest}`;
   bx.log.info(`[request] ${getRequest(indexRef)}`);
-  let index: ManifestJson | undefined;
-  try {
-    index = await reader.manifest(indexRef);
-  } catch (error) {
-    if (!(error instanceof RegistryRefused)) throw error;
-    bx.log.info(`reading ${indexRef} through buildx imagetools (${error.message})`);
-    reader = buildxReader(bx, builder);
-    index = await reader.manifest(indexRef);
-  }
+  const index = await reader.manifest(indexRef);
   if (!index) throw new Error(`${indexRef} is not in the registry: the index just published cannot be read back`);
 
   const listed = (index.manifests ?? []).map((m) => m.digest);
@@ -100,6 +92,22 @@ export async function verify(
   for (const row of result.rows)
     bx.log.info(`${row.platform}: ${row.manifest}${row.attestation ? `, attestation ${row.attestation}` : ''}`);
   return { children: listed, rows: result.rows, attestations: attestationsOutput(result.rows), table };
+}
+
+/** Each read through our client; one the registry refuses it (not a 404) goes through buildx instead. */
+function fallingBack(client: Reader, buildx: Reader, bx: Buildx): Reader {
+  const either =
+    <T>(read: (r: Reader, ref: string) => Promise<T>) =>
+    async (ref: string): Promise<T> => {
+      try {
+        return await read(client, ref);
+      } catch (error) {
+        if (!(error instanceof RegistryRefused)) throw error;
+        bx.log.info(`reading ${ref} through buildx imagetools (${error.message})`);
+        return read(buildx, ref);
+      }
+    };
+  return { manifest: either((r, ref) => r.manifest(ref)), tag: either((r, ref) => r.tag(ref)) };
 }
 
 function clientReader(bx: Buildx, registry: RegistryOptions): Reader {

@@ -196,7 +196,8 @@ function attestationOn(value: string): boolean {
 function signStep(inputs: Inputs, ids: PlanIds, image: string): SignStep {
   const { signing } = inputs;
   const mode = signing.mode === 'keyless' ? 'keyless' : 'key';
-  const workDir = ids.cosignDir ?? 'cosign';
+  // Beside the metadata file, in the run's private temp dir, unless the workspace names one.
+  const workDir = ids.cosignDir ?? `${ids.metadataFile.slice(0, ids.metadataFile.lastIndexOf('/'))}/cosign`;
   const keyFile = signing.keyPem ? `${workDir}/cosign.key` : undefined;
   const target = { image, digest: INDEX_DIGEST, tlog: signing.tlog };
   if (mode === 'keyless' && !ids.signer)
