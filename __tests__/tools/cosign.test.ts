@@ -480,6 +480,17 @@ describe('signAndVerify', () => {
     );
   });
 
+  test('without sign-key-password, a COSIGN_PASSWORD of the environment is the one cosign gets (and it is masked)', async () => {
+    await signAndVerify(signOptions({ key: { pem: PEM, file: keyFile() } }, { COSIGN_PASSWORD: 'from-env-pass' }));
+
+    expect(
+      record()
+        .split('\n')
+        .filter((l) => l.startsWith('password:'))
+    ).toEqual(['password: from-env-pass', 'password: from-env-pass', 'password: from-env-pass']);
+    expect(log.masker.mask('x from-env-pass y')).toBe('x *** y');
+  });
+
   test('a failed signing still removes the key file and says why', async () => {
     const failure = signAndVerify(
       signOptions({ key: { pem: PEM, file: keyFile() }, password: 'pw-123' }, { FAIL_SIGN: '1' })

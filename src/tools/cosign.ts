@@ -192,8 +192,11 @@ export interface SignOptions {
 export async function signAndVerify(options: SignOptions): Promise<{ verified: string }> {
   const { cosign, run, log, commands } = options;
   const baseEnv = options.env ?? process.env;
-  if (options.password) log.setSecret(options.password);
-  const withPassword = { ...baseEnv, COSIGN_PASSWORD: options.password ?? '' };
+  // Without sign-key-password, a COSIGN_PASSWORD already in the environment is cosign's own way
+  // (the command line's, where a flag would show in the process list); else empty, so cosign never prompts.
+  const password = options.password || baseEnv.COSIGN_PASSWORD || '';
+  if (password) log.setSecret(password);
+  const withPassword = { ...baseEnv, COSIGN_PASSWORD: password };
   try {
     await mkdir(options.workDir, { recursive: true, mode: 0o700 });
     await chmod(options.workDir, 0o700);
