@@ -9,6 +9,7 @@
  * - a matrix (two legs, a merge) with provenance: each leg verifies its own platform, the merge
  *   verifies the index at the level of platform manifests (legs were indexes) and signs with a
  *   key file by path;
+ * - attestation-format reference writes the older form, and it verifies as well;
  * - a platform manifest deleted behind our back fails the verification, naming it.
  *
  * The deletion needs a moment between publishing and verifying: the registry refuses an index
@@ -194,6 +195,14 @@ describeStack('attestations verified and images signed, on the real stack', () =
       expect(Object.keys(expected).sort()).toEqual(PLATFORMS);
       expect(JSON.parse(real.outputs.attestations)).toEqual(expected);
       const platformDigests = JSON.parse(real.outputs['platform-digests']) as Record<string, string>;
+      // BuildKit 0.32's default form: each attestation is an OCI artifact whose subject is its platform manifest.
+      for (const platform of PLATFORMS) {
+        const att = await h.registry.manifest<{ subject?: { digest: string } }>(repo, expected[platform]);
+        expect({ platform, subject: att?.body.subject?.digest }).toEqual({
+          platform,
+          subject: platformDigests[platform]
+        });
+      }
       for (const platform of PLATFORMS) {
         expect(real.summary).toContain(
           `| ${platform} | \`${platformDigests[platform]}\` | \`${expected[platform]}\` |`
@@ -250,6 +259,38 @@ describeStack('attestations verified and images signed, on the real stack', () =
       const leftovers = sh('grep', ['-rlF', pemBody[1], path.dirname(tempDir)]);
       expect(leftovers.stdout).toBe('');
       expect(annotations(real, 'error')).toEqual([]);
+    },
+    CASE_TIMEOUT_MS
+  );
+
+  test(
+    'attestation-format reference: the older form (no subject, linked by the index annotation) verifies too',
+    async () => {
+      const image = `${env.registry}/${uniqueRepo('attest-reference')}`;
+      const repo = repoOf(image);
+      const result = await h.main('build, attestation-format reference', {
+        workspace: h.workspace('arch'),
+        inputs: h.inputs(image, {
+          platforms: 'linux/amd64',
+          tags: 'type=raw,value=v1',
+          'attestation-format': 'reference'
+        }),
+        event: { sha: randomSha() }
+      });
+      expectSucceeded(result, 'the build with attestation-format reference');
+      expect(result.stdout).toContain('oci-mediatypes=true,oci-artifact=false');
+      const index = await h.registry.manifest(repo, result.outputs.digest);
+      const expected = attestationsIn(index!.body.manifests ?? []);
+      expect(Object.keys(expected)).toEqual(['linux/amd64']);
+      expect(JSON.parse(result.outputs.attestations)).toEqual(expected);
+      const att = await h.registry.manifest<{ subject?: unknown; artifactType?: string }>(
+        repo,
+        expected['linux/amd64']
+      );
+      expect({ subject: att?.body.subject, artifactType: att?.body.artifactType }).toEqual({
+        subject: undefined,
+        artifactType: undefined
+      });
     },
     CASE_TIMEOUT_MS
   );
