@@ -23,7 +23,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Masker, type Log } from '../../src/ports.js';
 import { createRunner } from '../../src/tools/exec.js';
 import { findCosign, signAndVerify, type Cosign } from '../../src/tools/cosign.js';
-import { verifyArgs, signatureTag } from '../../src/plan/sign.js';
+import { signatureTag, signingSteps, verifyArgs, verifyCommand } from '../../src/plan/sign.js';
 import { verifyPublished, type ManifestJson, type Published } from '../../src/plan/verify.js';
 import { Registry } from './support/registry.js';
 import { STACK_DIR, waitForStack, type StackEnv } from './support/stack.js';
@@ -93,6 +93,37 @@ describeStack('cosign and published-index verification on the real stack', () =>
   let digest = '';
   const platformDigests: Record<string, string> = {};
   const attestationDigests: string[] = [];
+
+  /**
+   * Signs `digest` in `image` with a PEM key as the sign step does: the plan's cosign commands
+   * (key check, sign, verify), the key in a private file under `runTemp` while cosign runs.
+   */
+  async function signIndex(o: {
+    image: string;
+    digest: string;
+    pem: string;
+    children?: string[];
+    env: NodeJS.ProcessEnv;
+  }): Promise<{ signatures: string[]; verifyCommand: string }> {
+    const workDir = path.join(runTemp, 'cosign');
+    const keyFile = path.join(workDir, 'cosign.key');
+    const spec = { mode: 'key' as const, image: o.image, digest: o.digest, tlog: false };
+    const commands = signingSteps({ ...spec, keyFile, publicKeyFile: path.join(workDir, 'cosign.pub') });
+    await signAndVerify({
+      cosign,
+      run,
+      log,
+      commands,
+      workDir,
+      key: { pem: o.pem, file: keyFile },
+      password: PASSWORD,
+      env: o.env
+    });
+    return {
+      signatures: [o.digest, ...(o.children ?? [])].map((d) => signatureTag({ image: o.image, digest: d })),
+      verifyCommand: verifyCommand({ ...spec, publicKey: 'cosign.pub' })
+    };
+  }
 
   beforeAll(async () => {
     const found = await findCosign(run, cosignPath);
@@ -171,17 +202,10 @@ describeStack('cosign and published-index verification on the real stack', () =>
     const pemBody = pem.split('\n').filter((l) => l && !l.startsWith('-----'));
 
     // The private key goes in as a secret's PEM text would; signAndVerify verifies once itself.
-    const signed = await signAndVerify({
-      cosign,
-      run,
-      log,
-      mode: 'key',
+    const signed = await signIndex({
       image: `${image}:latest`,
       digest,
-      tlog: false,
-      signKey: pem,
-      password: PASSWORD,
-      tempDir: runTemp,
+      pem,
       children: [...Object.values(platformDigests), ...attestationDigests],
       env: process.env
     });
@@ -253,25 +277,14 @@ describeStack('cosign and published-index verification on the real stack', () =>
     const authDigest = (JSON.parse(readFileSync(metadata, 'utf8')) as Record<string, string>)['containerimage.digest'];
     const keys = path.join(work, 'keys');
     const pem = readFileSync(path.join(keys, 'cosign.key'), 'utf8');
-    const options = {
-      cosign,
-      run,
-      log,
-      mode: 'key' as const,
-      image: authImage,
-      digest: authDigest,
-      tlog: false,
-      signKey: pem,
-      password: PASSWORD,
-      tempDir: runTemp
-    };
+    const options = { image: authImage, digest: authDigest, pem };
 
     // Without the config the registry turns cosign away; with it, the signature lands and verifies.
     const noCredentials = { ...process.env, DOCKER_CONFIG: path.join(work, 'empty-docker-config') };
-    await expect(signAndVerify({ ...options, env: noCredentials })).rejects.toThrow(
+    await expect(signIndex({ ...options, env: noCredentials })).rejects.toThrow(
       /UNAUTHORIZED|authentication required|401/i
     );
-    const signed = await signAndVerify({ ...options, env: authEnv });
+    const signed = await signIndex({ ...options, env: authEnv });
     expect(signed.signatures).toEqual([signatureTag({ image: authImage, digest: authDigest })]);
 
     const password = readFileSync(env.authPasswordFile, 'utf8').trim();

@@ -52,11 +52,15 @@ function normalise(line: string): string {
 
 /** The dry run's commands and requests. */
 function planned(result: TimedStep): string[] {
-  return result.stdout
-    .split('\n')
-    .filter((l) => l.startsWith('docker buildx ') || l.startsWith('[request] '))
-    .map((l) => normalise(l.replace(/^docker buildx /, '')))
-    .sort();
+  return (
+    result.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('docker buildx ') || l.startsWith('[request] '))
+      .map((l) => normalise(l.replace(/^docker buildx /, '')))
+      // Reads by digest normalise alike (the build's index, then each manifest verify reads back): once each, as in ran().
+      .filter((l, i, all) => all.indexOf(l) === i)
+      .sort()
+  );
 }
 
 /** The real run's buildx commands (the binary left out, as the dry run names it `docker buildx`) and requests. */

@@ -125,7 +125,9 @@ describe('readInputs: good inputs', () => {
       dryRun: false,
       metadataSource: 'auto',
       digests: [],
-      runId: ''
+      runId: '',
+      attestationFormat: 'oci-artifact',
+      signing: { mode: 'false', password: '', tlog: true, cosignVersion: 'v2.6.1' }
     });
   });
 

@@ -121,7 +121,7 @@ describe('makePlan: build mode', () => {
     expect(p.annotations).toEqual([...INDEX_ANNOTATIONS, ...MANIFEST_ANNOTATIONS]);
     expect(p.cache.refs).toEqual(['ghcr.io/octo/app:buildcache']);
     expect(p.builder).toBe('multiarch-7001-1-a1b2c3');
-    expect(p.steps.map((s) => s.kind)).toEqual(['qemu', 'buildx', 'builder', 'build', 'publish']);
+    expect(p.steps.map((s) => s.kind)).toEqual(['qemu', 'buildx', 'builder', 'build', 'publish', 'verify']);
     expect(stepOf(p, 'qemu')).toEqual({
       kind: 'qemu',
       mode: 'auto',
@@ -281,7 +281,7 @@ describe('makePlan: builder', () => {
 describe('makePlan: merge mode', () => {
   test('no build, no builder, one leg per platform, one new index with the index annotations', () => {
     const p = plan({ images: 'ghcr.io/octo/app', mode: 'merge', platforms: 'linux/amd64,linux/arm64,linux/arm/v7' });
-    expect(p.steps.map((s) => s.kind)).toEqual(['buildx', 'find-legs', 'publish', 'remove-legs']);
+    expect(p.steps.map((s) => s.kind)).toEqual(['buildx', 'find-legs', 'publish', 'verify', 'remove-legs']);
     expect(stepOf(p, 'remove-legs')).toEqual({
       kind: 'remove-legs',
       legs: [

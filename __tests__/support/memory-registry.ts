@@ -114,7 +114,15 @@ export class MemoryRegistry {
 
   /** The provenance attestation buildx adds for an image (platform unknown/unknown). */
   pushAttestation(name: string, of: Descriptor): Descriptor {
-    const raw = JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, layers: [], subject: of.digest });
+    // As BuildKit writes it: one in-toto statement layer naming its predicate, and the image as subject.
+    const statement = {
+      mediaType: 'application/vnd.in-toto+json',
+      digest: `sha256:${'0'.repeat(64)}`,
+      size: 0,
+      annotations: { 'in-toto.io/predicate-type': 'https://slsa.dev/provenance/v0.2' }
+    };
+    const subject = { mediaType: of.mediaType, digest: of.digest, size: of.size };
+    const raw = JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, layers: [statement], subject });
     const digest = this.put(name, raw, OCI_MANIFEST);
     return {
       mediaType: OCI_MANIFEST,

@@ -20,6 +20,7 @@ import * as tc from '@actions/tool-cache';
 import { createRunner } from '../../src/tools/exec.js';
 import { Masker, type Log, type Runner } from '../../src/ports.js';
 import { InputError } from '../../src/plan/errors.js';
+import { signingSteps } from '../../src/plan/sign.js';
 import type { ActionsCache } from '../../src/tools/buildx/install.js';
 import {
   cosignAsset,
@@ -290,7 +291,7 @@ describe('installCosign', () => {
     publish(host, { [ASSET]: served }, { [ASSET]: listed });
 
     await expect(installCosign(options())).rejects.toThrow(
-      `${ASSET} from ${host.base}${BIN_PATH.slice('/releases'.length)} does not match ${host.base}${SUMS_PATH.slice('/releases'.length)}: expected sha256 ${sha256(listed)}, got ${sha256(served)}. It was not installed.`
+      `${ASSET} from ${host.base}${BIN_PATH.slice('/releases'.length)} does not match ${host.base}${SUMS_PATH.slice('/releases'.length)}: expected sha256 ${sha256(listed)}, got ${sha256(served)}. It was not installed; the download was corrupted or the release host serves a different file.`
     );
     expect(tc.find('cosign', TAG, 'amd64')).toBe('');
   });
@@ -337,57 +338,32 @@ const PEM = [
 ].join('\n');
 
 describe('prepareKey', () => {
-  test('PEM text goes to a 0600 file in a 0700 directory under the temp dir, removed by dispose', async () => {
-    const temp = path.join(root, 'run-temp');
-    const key = await prepareKey(`\n${PEM}\n`, temp, log);
+  test('PEM text goes to a 0600 file in a 0700 directory, masked line by line, removed by dispose', async () => {
+    const dir = path.join(root, 'run-temp', 'cosign');
+    const key = await prepareKey(`\n${PEM}\n`, path.join(dir, 'cosign.key'), log);
 
-    expect(path.dirname(path.dirname(key.ref))).toBe(temp);
+    expect(key.ref).toBe(path.join(dir, 'cosign.key'));
     expect(readFileSync(key.ref, 'utf8')).toBe(`${PEM}\n`);
     expect(statSync(key.ref).mode & 0o777).toBe(0o600);
-    expect(statSync(path.dirname(key.ref)).mode & 0o777).toBe(0o700);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(log.masker.mask(`x ${PEM.split('\n')[1]} y`)).toBe('x *** y');
 
     await key.dispose();
-    expect(readdirSync(temp)).toEqual([]);
-  });
-
-  test('a path to a key file is used where it is, and kept', async () => {
-    const file = path.join(root, 'my.key');
-    writeFileSync(file, PEM);
-    const key = await prepareKey(file, path.join(root, 't'), log);
-    expect(key.ref).toBe(file);
-    await key.dispose();
-    expect(existsSync(file)).toBe(true);
-  });
-
-  test('a KMS URI is passed through', async () => {
-    const key = await prepareKey('gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k', root, log);
-    expect(key.ref).toBe('gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k');
+    expect(readdirSync(path.join(root, 'run-temp'))).toEqual([]);
   });
 
   test.each([
-    {
-      name: 'a path that does not exist',
-      value: '/nowhere/cosign.key',
-      message:
-        'input "sign-key": "/nowhere/cosign.key" is not accepted; expected a PEM private key, the path of a key file that exists, or a KMS URI'
-    },
-    {
-      name: 'a PEM cut short, without repeating it',
-      value: PEM.split('\n').slice(0, 2).join('\n'),
-      message:
-        'input "sign-key": "(key material, not shown)" is not accepted; expected a PEM private key from `cosign generate-key-pair` (-----BEGIN … PRIVATE KEY----- … -----END … PRIVATE KEY-----), a path to one, or a KMS URI'
-    },
+    { name: 'a PEM cut short', value: PEM.split('\n').slice(0, 2).join('\n') },
     {
       name: 'a public key by mistake',
-      value: '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----',
-      message:
-        'input "sign-key": "(key material, not shown)" is not accepted; expected a PEM private key from `cosign generate-key-pair` (-----BEGIN … PRIVATE KEY----- … -----END … PRIVATE KEY-----), a path to one, or a KMS URI'
+      value: '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----'
     }
-  ])('refuses $name', async ({ value, message }) => {
-    const failure = prepareKey(value, path.join(root, 't'), log);
+  ])('refuses $name without repeating it or writing anything', async ({ value }) => {
+    const failure = prepareKey(value, path.join(root, 't', 'cosign.key'), log);
     await expect(failure).rejects.toThrow(InputError);
-    await expect(failure).rejects.toThrow(message);
+    await expect(failure).rejects.toThrow(
+      'input "sign-key": "(key material, not shown)" is not accepted; expected a PEM private key from `cosign generate-key-pair` (-----BEGIN … PRIVATE KEY----- … -----END … PRIVATE KEY-----), a path to one, or a KMS URI'
+    );
     expect(existsSync(path.join(root, 't'))).toBe(false);
   });
 });
@@ -396,7 +372,6 @@ describe('prepareKey', () => {
 // signAndVerify with a cosign that records how it was called: argv, password, the key file it saw.
 
 const DIGEST = 'sha256:383f18bf0518677cca73886181b2b6b65a16af8a3af0544608f33db9b6ebbf67';
-const CHILD = 'sha256:96c339e1e73216c602a99b6b7bdded48d449c831ab33da1bb720ad572f9dec13';
 
 function recordingCosign(dir: string): { command: string; record: string } {
   const record = path.join(dir, 'calls.log');
@@ -417,55 +392,47 @@ esac`
 }
 
 describe('signAndVerify', () => {
+  const work = () => path.join(root, 'run-temp', 'cosign');
+  const keyFile = () => path.join(work(), 'cosign.key');
   function signOptions(extra: Partial<SignOptions>, env: NodeJS.ProcessEnv = {}): SignOptions {
     const fake = recordingCosign(path.join(root, 'fake'));
     return {
       cosign: { command: fake.command, version: '2.6.1', source: 'path' },
       run,
       log,
-      mode: 'key',
-      image: '127.0.0.1:5000/e2e/app:main',
-      digest: DIGEST,
-      tlog: false,
-      tempDir: path.join(root, 'run-temp'),
-      children: [CHILD],
+      commands: signingSteps({
+        mode: 'key',
+        image: '127.0.0.1:5000/e2e/app',
+        digest: DIGEST,
+        tlog: false,
+        keyFile: keyFile(),
+        publicKeyFile: path.join(work(), 'cosign.pub')
+      }),
+      workDir: work(),
       env: { PATH: process.env.PATH, ...env },
       ...extra
     };
   }
   const record = () => readFileSync(path.join(root, 'fake', 'calls.log'), 'utf8');
 
-  test('key from PEM text with a password: signs, derives the public key, verifies, leaves nothing', async () => {
-    const options = signOptions({ signKey: PEM, password: 's3cret-pass' });
-    const result = await signAndVerify(options);
+  test('key from PEM text with a password: checks the key, signs, verifies, leaves nothing', async () => {
+    const result = await signAndVerify(signOptions({ key: { pem: PEM, file: keyFile() }, password: 's3cret-pass' }));
 
-    // The key file and the public key live in a fresh directory under the run's temp dir.
-    const keyFile = /^argv: public-key --key (\S+)/m.exec(record())![1];
-    const work = path.dirname(path.dirname(keyFile));
-    expect(path.relative(path.join(root, 'run-temp'), keyFile)).toMatch(/^cosign-\w+\/key-\w+\/cosign\.key$/);
     expect(record()).toBe(
       [
-        `argv: public-key --key ${keyFile} --outfile ${work}/cosign.pub`,
+        `argv: public-key --key ${keyFile()} --outfile ${work()}/cosign.pub`,
         'password: s3cret-pass',
         'key file: mode 600, first line -----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----',
-        `argv: sign --yes --recursive --key ${keyFile} --tlog-upload=false --allow-insecure-registry 127.0.0.1:5000/e2e/app@${DIGEST}`,
+        `argv: sign --yes --recursive --key ${keyFile()} --tlog-upload=false --allow-insecure-registry 127.0.0.1:5000/e2e/app@${DIGEST}`,
         'password: s3cret-pass',
         'key file: mode 600, first line -----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----',
-        `argv: verify --key ${work}/cosign.pub --insecure-ignore-tlog=true --allow-insecure-registry 127.0.0.1:5000/e2e/app@${DIGEST}`,
+        `argv: verify --key ${work()}/cosign.pub --insecure-ignore-tlog=true --allow-insecure-registry 127.0.0.1:5000/e2e/app@${DIGEST}`,
         'password: unset',
         'key file: mode 644, first line -----BEGIN PUBLIC KEY-----',
         ''
       ].join('\n')
     );
-    expect(path.dirname(work)).toBe(path.join(root, 'run-temp'));
-    expect(result).toEqual({
-      signatures: [
-        '127.0.0.1:5000/e2e/app:sha256-383f18bf0518677cca73886181b2b6b65a16af8a3af0544608f33db9b6ebbf67.sig',
-        '127.0.0.1:5000/e2e/app:sha256-96c339e1e73216c602a99b6b7bdded48d449c831ab33da1bb720ad572f9dec13.sig'
-      ],
-      verifyCommand: `cosign verify --key cosign.pub --insecure-ignore-tlog=true --allow-insecure-registry 127.0.0.1:5000/e2e/app@${DIGEST}`,
-      verified: `[{"critical":{"image":{"docker-manifest-digest":"${DIGEST}"}}}]\n`
-    });
+    expect(result).toEqual({ verified: `[{"critical":{"image":{"docker-manifest-digest":"${DIGEST}"}}}]\n` });
     expect(readdirSync(path.join(root, 'run-temp'))).toEqual([]);
     const logged = [...log.infos, ...log.warnings].join('\n');
     expect(logged).not.toContain('s3cret-pass');
@@ -476,8 +443,16 @@ describe('signAndVerify', () => {
     const file = path.join(root, 'keys', 'cosign.key');
     mkdirSync(path.dirname(file));
     writeFileSync(file, PEM, { mode: 0o600 });
+    const commands = signingSteps({
+      mode: 'key',
+      image: 'registry.example.com/app',
+      digest: DIGEST,
+      tlog: true,
+      keyFile: file,
+      publicKeyFile: path.join(work(), 'cosign.pub')
+    });
 
-    await signAndVerify(signOptions({ signKey: file, tlog: true, image: 'registry.example.com/app' }));
+    await signAndVerify(signOptions({ commands }));
 
     const lines = record().split('\n');
     expect(lines[3]).toBe(`argv: sign --yes --recursive --key ${file} registry.example.com/app@${DIGEST}`);
@@ -491,9 +466,8 @@ describe('signAndVerify', () => {
       identityRegexp: '^https://github\\.com/acme/app/\\.github/workflows/release\\.yml@refs/.+$',
       issuer: 'https://token.actions.githubusercontent.com'
     };
-    const result = await signAndVerify(
-      signOptions({ mode: 'keyless', image: 'ghcr.io/acme/app', tlog: true, identity, children: [] })
-    );
+    const commands = signingSteps({ mode: 'keyless', image: 'ghcr.io/acme/app', digest: DIGEST, tlog: true, identity });
+    await signAndVerify(signOptions({ commands }));
 
     expect(record()).toBe(
       [
@@ -504,23 +478,26 @@ describe('signAndVerify', () => {
         ''
       ].join('\n')
     );
-    expect(result.signatures).toEqual([
-      'ghcr.io/acme/app:sha256-383f18bf0518677cca73886181b2b6b65a16af8a3af0544608f33db9b6ebbf67.sig'
-    ]);
+  });
+
+  test('without sign-key-password, a COSIGN_PASSWORD of the environment is the one cosign gets (and it is masked)', async () => {
+    await signAndVerify(signOptions({ key: { pem: PEM, file: keyFile() } }, { COSIGN_PASSWORD: 'from-env-pass' }));
+
+    expect(
+      record()
+        .split('\n')
+        .filter((l) => l.startsWith('password:'))
+    ).toEqual(['password: from-env-pass', 'password: from-env-pass', 'password: from-env-pass']);
+    expect(log.masker.mask('x from-env-pass y')).toBe('x *** y');
   });
 
   test('a failed signing still removes the key file and says why', async () => {
-    const failure = signAndVerify(signOptions({ signKey: PEM, password: 'pw-123' }, { FAIL_SIGN: '1' }));
+    const failure = signAndVerify(
+      signOptions({ key: { pem: PEM, file: keyFile() }, password: 'pw-123' }, { FAIL_SIGN: '1' })
+    );
 
     await expect(failure).rejects.toThrow('Error: signing failed');
     expect(readdirSync(path.join(root, 'run-temp'))).toEqual([]);
-  });
-
-  test('key mode without a key names the input before running anything', async () => {
-    await expect(signAndVerify(signOptions({ signKey: '' }))).rejects.toThrow(
-      'input "sign-key": "" is not accepted; expected the private key (PEM text, a path or a KMS URI) when sign is key'
-    );
-    expect(existsSync(path.join(root, 'fake', 'calls.log'))).toBe(false);
   });
 });
 
@@ -543,7 +520,7 @@ describeReal('with the real cosign', () => {
     await run(STACK_COSIGN, ['generate-key-pair'], { env, cwd: keys, quiet: true });
     const pem = readFileSync(path.join(keys, 'cosign.key'), 'utf8');
 
-    const key = await prepareKey(pem, path.join(root, 'run-temp'), log);
+    const key = await prepareKey(pem, path.join(root, 'run-temp', 'cosign', 'cosign.key'), log);
     const derived = path.join(root, 'derived.pub');
     await run(STACK_COSIGN, ['public-key', '--key', key.ref, '--outfile', derived], { env, quiet: true });
     await key.dispose();
@@ -560,17 +537,22 @@ describeReal('with the real cosign', () => {
       cwd: keys,
       quiet: true
     });
+    const work = path.join(root, 'run-temp', 'cosign');
     const failure = signAndVerify({
       cosign: { command: STACK_COSIGN, version: '2.6.1', source: 'path' },
       run,
       log,
-      mode: 'key',
-      image: '127.0.0.1:9/never/reached',
-      digest: DIGEST,
-      tlog: false,
-      signKey: readFileSync(path.join(keys, 'cosign.key'), 'utf8'),
+      commands: signingSteps({
+        mode: 'key',
+        image: '127.0.0.1:9/never/reached',
+        digest: DIGEST,
+        tlog: false,
+        keyFile: path.join(work, 'cosign.key'),
+        publicKeyFile: path.join(work, 'cosign.pub')
+      }),
+      workDir: work,
+      key: { pem: readFileSync(path.join(keys, 'cosign.key'), 'utf8'), file: path.join(work, 'cosign.key') },
       password: 'wrong-pass',
-      tempDir: path.join(root, 'run-temp'),
       env: { ...process.env }
     });
 

@@ -26,6 +26,9 @@ export function usage(): string {
       DEFAULTS[input.name] ? `[default: ${DEFAULTS[input.name]}]` : '',
       input.name === 'secrets'
         ? 'On a shared machine prefer --secret-envs or --secret-files: flags are visible to other users.'
+        : '',
+      input.name === 'sign-key'
+        ? 'Give a key file path here, and the password in COSIGN_PASSWORD rather than --sign-key-password: flags are visible to other users.'
         : ''
     ].filter(Boolean);
     lines.push(`  ${spelling}`, ...wrap([input.description, ...extra].join(' '), 6, 100));

@@ -2,7 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../plan/errors.js';
 import { parseList } from '../plan/list.js';
-import type { Driver, Inputs, Mode, QemuMode, Secret, SecretEnv, SecretFile } from '../plan/inputs.js';
+import type { Driver, Inputs, Mode, QemuMode, Secret, SecretEnv, SecretFile, Signing } from '../plan/inputs.js';
+import { KMS_URI, isKeyMaterial, isPemPrivateKey } from '../plan/sign.js';
 import { nativePlatform, parsePlatforms, type Platform } from '../plan/platforms.js';
 import { parseImages } from '../plan/image.js';
 import { releaseTag } from '../plan/versions.js';
@@ -86,8 +87,50 @@ export function readInputs(
     runId: runId(raw.get('run-id')),
     ...readLimits(raw),
     dryRun: bool(raw.get('dry-run'), 'dry-run'),
-    metadataSource: oneOf(raw.get('metadata-source'), 'metadata-source', ['auto', 'workflow', 'git'] as const)
+    metadataSource: oneOf(raw.get('metadata-source'), 'metadata-source', ['auto', 'workflow', 'git'] as const),
+    attestationFormat: oneOf(raw.get('attestation-format'), 'attestation-format', [
+      'oci-artifact',
+      'reference'
+    ] as const),
+    signing: readSigning(raw, mode, push, cwd)
   };
+}
+
+const KEY_ACCEPTED =
+  'the PEM private key from `cosign generate-key-pair` (-----BEGIN … PRIVATE KEY----- … -----END … PRIVATE KEY-----, from a secret), the path of an existing key file, or a KMS URI (awskms://, gcpkms://, azurekms://, hashivault://)';
+
+/**
+ * `sign` and its companions. sign-key and sign-key-password are secrets: no error here repeats
+ * them (a value that is neither a path nor a URI may be a mangled key).
+ */
+function readSigning(raw: Raw, mode: Mode, push: boolean, cwd: string): Signing {
+  const signMode = oneOf(raw.get('sign'), 'sign', ['false', 'keyless', 'key'] as const);
+  const tlog = bool(raw.get('sign-tlog'), 'sign-tlog');
+  const cosignVersion = raw.get('cosign-version');
+  if (!/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(cosignVersion))
+    throw new InputError('cosign-version', cosignVersion, 'a cosign release version like v2.6.1');
+  const password = raw.exact('sign-key-password');
+  const signing: Signing = { mode: signMode, password, tlog, cosignVersion };
+  if (signMode === 'false') return signing;
+  // Signing is by the digest the registry holds: nothing pushed, nothing to sign.
+  if (!push && mode !== 'merge')
+    throw new InputError('sign', signMode, 'false when push is false (only a pushed image can be signed)');
+  const key = raw.exact('sign-key').trim();
+  if (signMode === 'keyless') {
+    if (key !== '')
+      throw new InputError('sign-key', '(not shown)', 'empty with sign: keyless (a key is used only with sign: key)');
+    return signing;
+  }
+  if (key === '') throw new InputError('sign-key', '', `with sign: key, ${KEY_ACCEPTED}`);
+  if (isKeyMaterial(key)) {
+    if (!isPemPrivateKey(key)) throw new InputError('sign-key', '(key material, not shown)', KEY_ACCEPTED);
+    return { ...signing, keyPem: key };
+  }
+  if (KMS_URI.test(key)) return { ...signing, keyRef: key };
+  const file = path.resolve(cwd, key);
+  if (!existsSync(file) || !statSync(file).isFile())
+    throw new InputError('sign-key', '(not shown: no such file, and not a PEM key or a KMS URI)', KEY_ACCEPTED);
+  return { ...signing, keyRef: file };
 }
 
 type BuilderInputs = Pick<

@@ -132,6 +132,49 @@ export const INPUTS: readonly InputSpec[] = [
       "Provenance attestation: false, true, mode=min, mode=max, or buildx's other options (e.g. mode=max,builder-id=\u2026). Empty: mode=min, or false with load. Attestations add an unknown/unknown entry to the index; false gives a plain index."
   },
   { name: 'sbom', kind: 'string', default: 'false', description: 'SBOM attestation: true or false.' },
+  // Attestations and signing: what users verify a release with.
+  {
+    name: 'attestation-format',
+    kind: 'string',
+    default: 'oci-artifact',
+    description:
+      "How BuildKit writes attestation manifests: oci-artifact (BuildKit 0.32's form, with an artifactType and a subject) or reference (the older form, for registries that reject OCI artifacts, such as GitLab's registry and Aliyun ACR's free tier)."
+  },
+  {
+    name: 'sign',
+    kind: 'string',
+    default: 'false',
+    description:
+      'Sign the published index and every platform manifest with cosign, by digest, after the tags move: false, keyless (GitHub OIDC through sigstore; the job needs permissions: id-token: write) or key (with sign-key). Needs push.'
+  },
+  {
+    name: 'sign-key',
+    kind: 'string',
+    default: '',
+    description:
+      "sign: key: the cosign private key's PEM (pass it from a secret), a path to the key file, or a KMS URI (awskms://, gcpkms://, azurekms://, hashivault://). Masked in the log; written only to a private file that is removed after signing."
+  },
+  {
+    name: 'sign-key-password',
+    kind: 'string',
+    default: '',
+    description:
+      'Password of sign-key, if it has one (from a secret). Passed to cosign in its environment, never on the command line.'
+  },
+  {
+    name: 'sign-tlog',
+    kind: 'boolean',
+    default: 'true',
+    description:
+      'Record the signature in the transparency log (Rekor). false for private setups without one: cosign verify then needs --insecure-ignore-tlog=true, as the verify-command output says.'
+  },
+  {
+    name: 'cosign-version',
+    kind: 'string',
+    default: 'v2.6.1',
+    description:
+      "cosign release installed when none is on the PATH, verified against the release's checksums and cached."
+  },
   {
     name: 'push',
     kind: 'boolean',

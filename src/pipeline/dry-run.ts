@@ -6,10 +6,14 @@ import {
   imagetoolsCreateArgv,
   inspectRawArgv,
   publishedRefs,
+  headRequest,
   putRequest,
   type Argv,
-  type Step
+  type SignStep,
+  type Step,
+  type VerifyStep
 } from '../plan/steps.js';
+import { INDEX_DIGEST } from '../plan/sign.js';
 import { quoteArg } from '../tools/exec.js';
 
 /**
@@ -69,11 +73,36 @@ export function stepLines(step: Step, steps: Step[]): string[] {
       }
       return lines;
     }
+    case 'verify':
+      return verifyLines(step);
+    case 'sign':
+      return signLines(step);
     case 'remove-legs':
       return step.legs.map(
         (ref) => `[request] ${deleteRequest(`${ref.slice(0, ref.lastIndexOf(':'))}@<digest of ${ref}>`)}`
       );
   }
+}
+
+/** The index read back by digest, each manifest it lists, then each moved ref resolved. */
+function verifyLines(step: VerifyStep): string[] {
+  return [
+    `[request] ${getRequest(`${step.image}@${INDEX_DIGEST}`)}`,
+    `[request] ${getRequest(`${step.image}@<digest of each manifest the index lists>`)}`,
+    ...step.refs.map((ref) => `[request] ${headRequest(ref)}`)
+  ];
+}
+
+/** cosign found or installed, then its commands as the run starts them (the digest filled in). */
+function signLines(step: SignStep): string[] {
+  return [
+    `# cosign on the PATH, else ${step.cosignVersion} verified against its release checksums`,
+    ...(step.keyFile
+      ? [`# the sign-key PEM is written to ${step.keyFile} (0600) while cosign runs, then removed`]
+      : []),
+    ...step.commands.map((c) => ['cosign', ...c.args].map(quoteArg).join(' ')),
+    `# to verify: ${step.verifyCommand}`
+  ];
 }
 
 /** The sources a merge would publish: the given digests, or each leg's digest once found. */

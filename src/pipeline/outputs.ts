@@ -5,7 +5,7 @@ import type { HeldTag } from '../plan/tags/hold-back.js';
 import type { Result } from './result.js';
 import { removalNote } from './merge.js';
 
-type Outputs = Pick<Result, 'digest' | 'platformDigests' | 'tags' | 'metadata'>;
+type Outputs = Pick<Result, 'digest' | 'platformDigests' | 'tags' | 'metadata' | 'verification' | 'signed'>;
 
 /** Every output, set on success and on a dry run alike; never silently empty (see the README). */
 export function setOutputs(edges: Edges, plan: Plan, result: Outputs): void {
@@ -33,6 +33,16 @@ export function setOutputs(edges: Edges, plan: Plan, result: Outputs): void {
       'platform-digests': result.platformDigests
     })
   );
+  setReleaseOutputs(edges, plan, result);
+}
+
+/** attestations, signature and verify-command: what users verify a release with. */
+function setReleaseOutputs(edges: Edges, plan: Plan, result: Outputs): void {
+  edges.setOutput('attestations', result.verification?.attestations ?? '{}');
+  edges.setOutput('signature', result.signed?.signatures.join('\n') ?? '');
+  // A dry run shows the command with the digest still to come.
+  const planned = plan.steps.find((s) => s.kind === 'sign');
+  edges.setOutput('verify-command', result.signed?.verifyCommand ?? planned?.verifyCommand ?? '');
 }
 
 /**
@@ -65,12 +75,27 @@ export function summaryMarkdown(result: Result): string {
       lines.push(`| \`${platform}\` | \`${digest}\` |`);
     }
   }
+  lines.push(...releaseSections(result));
   if (result.removals.length > 0) {
     lines.push('', '### Hand-off tags', '');
     for (const r of result.removals) lines.push(`- \`${r.ref}\`: ${removalNote(r.outcome)}`);
   }
   lines.push(...timeTable(result.timings));
   return `${lines.join('\n')}\n`;
+}
+
+/** What the verify step read back, and where the signatures are and how to check them. */
+function releaseSections(result: Result): string[] {
+  const lines: string[] = [];
+  if (result.verification) {
+    lines.push('', '### Verified in the registry', '', result.verification.table);
+  }
+  if (result.signed) {
+    lines.push('', '### Signature', '', 'Signed by digest, the index and every manifest in it:', '');
+    lines.push(...result.signed.signatures.map((s) => `- \`${s}\``));
+    lines.push('', 'Verify with:', '', '```sh', result.signed.verifyCommand, '```');
+  }
+  return lines;
 }
 
 /** The summary of a dry run: the plan, and the commands a real run would start. */

@@ -8,6 +8,8 @@ import { contextFromGit } from '../inputs/git.js';
 import type { Context } from '../plan/context.js';
 import type { Inputs } from '../plan/inputs.js';
 import type { PlanIds } from '../plan/plan.js';
+import { InputError } from '../plan/errors.js';
+import { keylessProblem, workflowIdentity } from '../plan/sign.js';
 import { maskSecrets, writeSecrets } from './secrets.js';
 import type { Session } from './session.js';
 
@@ -15,7 +17,21 @@ import type { Session } from './session.js';
 export async function readAndMask(session: Session): Promise<Inputs> {
   const inputs = readInputs(session.edges.input, session.cwd);
   await maskSecrets(inputs, { env: session.env, cwd: session.cwd }, session.masker, session.log);
+  checkKeyless(inputs, session.env);
   return inputs;
+}
+
+/** sign: keyless cannot work without the job's OIDC token: say so before anything is built. */
+function checkKeyless(inputs: Inputs, env: NodeJS.ProcessEnv): void {
+  if (inputs.signing.mode !== 'keyless') return;
+  const problem = keylessProblem(env);
+  if (problem) throw new InputError('sign', 'keyless', `key or false here, because ${problem}`);
+  if (!env.GITHUB_WORKFLOW_REF)
+    throw new InputError(
+      'sign',
+      'keyless',
+      'key or false here: GITHUB_WORKFLOW_REF is not set, so the signer cannot be named'
+    );
 }
 
 /** The commit, ref and repository: from the GitHub event, or from the local checkout. */
@@ -63,6 +79,10 @@ export async function makeWorkspace(session: Session, inputs: Inputs, context: C
       metadataFile: path.join(tempDir, 'metadata.json'),
       secretPaths,
       runId: inputs.runId || context.runId,
+      cosignDir: path.join(tempDir, 'cosign'),
+      ...(inputs.signing.mode === 'keyless'
+        ? { signer: workflowIdentity(session.env.GITHUB_WORKFLOW_REF ?? '', session.env.GITHUB_SERVER_URL) }
+        : {}),
       inlineBuildkitdConfig
     }
   };

@@ -17,4 +17,8 @@ export interface Result {
   /** merge: what became of each leg's hand-off tag. */
   removals: LegRemoval[];
   timings: Array<[string, number]>;
+  /** What the verify step read back: the `attestations` output and the summary's table. */
+  verification?: { attestations: string; table: string };
+  /** What the sign step did: the `signature` and `verify-command` outputs. */
+  signed?: { signatures: string[]; verifyCommand: string };
 }

@@ -17,6 +17,8 @@ import { publish, registryOptions, type Published } from './publish.js';
 import type { Result } from './result.js';
 import { openSession, type RunEnv, type Session } from './session.js';
 import { saveState, type SavedState } from './state.js';
+import { sign, type Signed } from './sign.js';
+import { verify, type Verified } from './verify.js';
 
 export type { RunEnv };
 
@@ -73,6 +75,8 @@ interface Progress {
   built: Built;
   sources: string[];
   published?: Published;
+  verified?: Verified;
+  signed?: Signed;
 }
 
 /** Runs the plan's steps in order, each one call in a named phase. */
@@ -92,7 +96,7 @@ async function runSteps(session: Session, plan: Plan, inputs: Inputs, state: Sav
     cwd: session.cwd,
     stallMs: inputs.stallTimeoutMs
   });
-  for (const step of plan.steps) await runStep(session, plan, step, progress, bx, state, inputs.retries);
+  for (const step of plan.steps) await runStep(session, plan, step, progress, bx, state, inputs);
   if (!plan.steps.some((s) => s.kind === 'publish') && !merging) {
     session.log.info('nothing pushed (push is false): the tags and version outputs are what the rules computed');
   }
@@ -106,7 +110,11 @@ async function runSteps(session: Session, plan: Plan, inputs: Inputs, state: Sav
     metadata: built.metadata,
     builder: progress.builder,
     removals: progress.removals,
-    timings: session.timings
+    timings: session.timings,
+    ...(progress.verified
+      ? { verification: { attestations: progress.verified.attestations, table: progress.verified.table } }
+      : {}),
+    ...(progress.signed ? { signed: progress.signed } : {})
   };
 }
 
@@ -117,8 +125,9 @@ async function runStep(
   progress: Progress,
   bx: () => Buildx,
   state: SavedState,
-  retries: number
+  inputs: Inputs
 ): Promise<void> {
+  const { retries } = inputs;
   switch (step.kind) {
     case 'qemu':
       return session.phase('QEMU', () => runQemu(session, step, retries));
@@ -154,6 +163,25 @@ async function runStep(
       const name = step.handOff ? 'Hand off to the merge' : 'Publish tags';
       progress.published = await session.phase(name, () =>
         publish(bx(), step, plan.tags, progress.sources, registry, platforms)
+      );
+      return;
+    }
+    case 'verify': {
+      const published = progress.published;
+      if (!published) throw new Error('verify needs the publish step before it');
+      const registry = registryOptions(session.env, session.runner, bx().stallMs ?? 0);
+      // The index's refs that moved (held-back floating tags stayed; platform tags name a platform's image).
+      const moved = published.refs.filter((ref) => step.refs.includes(ref));
+      progress.verified = await session.phase('Verify what was published', () =>
+        verify(bx(), step, plan.builder, published.digest, moved, registry)
+      );
+      return;
+    }
+    case 'sign': {
+      const { published, verified } = progress;
+      if (!published || !verified) throw new Error('sign needs the publish and verify steps before it');
+      progress.signed = await session.phase('Sign', () =>
+        sign(session, step, inputs.signing, published.digest, verified.children, retries)
       );
       return;
     }

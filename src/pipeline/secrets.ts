@@ -21,6 +21,9 @@ export async function maskSecrets(inputs: Inputs, sources: SecretSources, masker
   for (const { env } of inputs.secretEnvs) hide(sources.env[env] ?? '', masker, log);
   for (const file of inputs.secretFiles)
     hide(await readFile(path.resolve(sources.cwd, file.path), 'utf8'), masker, log);
+  // The signing key's PEM and its password: a path or a KMS URI names the key and stays readable.
+  if (inputs.signing.keyPem) hide(inputs.signing.keyPem, masker, log);
+  if (inputs.signing.password) hide(inputs.signing.password, masker, log);
 }
 
 /** Writes each `secrets` value to a private file in `dir` (0600) and returns id → path, for `--secret id=…,src=…`. */

@@ -2,7 +2,15 @@
 
 export type BuildOutput =
   /** `load`: also loaded into the local image store under these tags (one platform only). */
-  { kind: 'push-by-digest'; image: string; load?: string[] } | { kind: 'load'; tags: string[] } | { kind: 'none' };
+  | {
+      kind: 'push-by-digest';
+      image: string;
+      load?: string[];
+      /** reference: attestations in the older form (oci-artifact=false), for registries that reject OCI artifacts. */
+      attestationFormat?: 'oci-artifact' | 'reference';
+    }
+  | { kind: 'load'; tags: string[] }
+  | { kind: 'none' };
 
 export interface BuildSpec {
   builder: string;
@@ -59,7 +67,9 @@ export function buildArgv(spec: BuildSpec): string[] {
       // Pushed by digest only: no tag moves until the whole index is in the registry.
       argv.push(
         '--output',
-        `type=image,name=${spec.output.image},push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true`
+        `type=image,name=${spec.output.image},push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true${
+          spec.output.attestationFormat === 'reference' ? ',oci-artifact=false' : ''
+        }`
       );
       // Named on its own exporter: --tag would name the pushed image too, which a by-digest push refuses.
       if (spec.output.load)

@@ -60,6 +60,25 @@ export interface Inputs {
   metadataSource: 'auto' | 'workflow' | 'git';
   digests: string[];
   runId: string;
+  /** `attestation-format`: reference adds oci-artifact=false to the image output. */
+  attestationFormat: AttestationFormat;
+  /** `sign` and the inputs that go with it. */
+  signing: Signing;
+}
+
+export type AttestationFormat = 'oci-artifact' | 'reference';
+
+/** How the published index is signed: never, keylessly through GitHub's OIDC token, or with a key. */
+export interface Signing {
+  mode: 'false' | 'keyless' | 'key';
+  /** key: the private key's PEM from the input (a secret: written to a private file only while cosign runs). */
+  keyPem?: string;
+  /** key: the key file's absolute path, or a KMS URI. */
+  keyRef?: string;
+  /** The key's password (a secret: cosign gets it in COSIGN_PASSWORD). */
+  password: string;
+  tlog: boolean;
+  cosignVersion: string;
 }
 
 /** A `secrets` item: the value itself, which must reach neither argv nor a log. */

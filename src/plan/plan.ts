@@ -6,6 +6,7 @@ import { computeLabels, computeAnnotations } from './labels.js';
 import { cacheUse, planCache, type CachePlan } from './cache.js';
 import { buildArgv, createBuilderArgv, type BuildOutput } from './build.js';
 import { InputError } from './errors.js';
+import { INDEX_DIGEST, KMS_URI, signingSteps, verifyCommand, type KeylessIdentity } from './sign.js';
 import { cacheScope, legTag, parseDigestRefs } from './matrix.js';
 import { validateTag } from './image.js';
 import {
@@ -18,7 +19,9 @@ import {
   type FindLegsStep,
   type PublishStep,
   type RemoveLegsStep,
-  type Step
+  type SignStep,
+  type Step,
+  type VerifyStep
 } from './steps.js';
 
 /**
@@ -49,6 +52,10 @@ export interface PlanIds {
   runId: string;
   /** Where buildkitd-config-inline was written, when given (it wins over buildkitd-config). */
   inlineBuildkitdConfig?: string;
+  /** A private directory (under the run's temp dir) where a PEM sign-key is written while cosign runs. */
+  cosignDir?: string;
+  /** sign: keyless: who signs (this workflow), for the verification of the signature. */
+  signer?: KeylessIdentity;
 }
 
 export function makePlan(inputs: Inputs, context: Context, native: Platform, now: Date, ids: PlanIds): Plan {
@@ -84,9 +91,8 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
       emulated: [],
       cache: { from: [], to: [], refs: [] },
       steps: [
-        buildxStep,
-        sources,
-        publishStep(inputs, tags, builder, annotations),
+        ...verifyAndSign(inputs, ids, [buildxStep, sources, publishStep(inputs, tags, builder, annotations)]),
+        // The legs' own indexes go last, once the published index is verified (and signed).
         ...(sources.kind === 'find-legs' ? [removeLegs(sources)] : [])
       ]
     };
@@ -108,7 +114,12 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
   });
   const emulated = inputs.platforms.filter((p) => !runsNatively(p, native));
   const output: BuildOutput = inputs.push
-    ? { kind: 'push-by-digest', image: inputs.images[0], ...(inputs.load ? { load: tags.refs } : {}) }
+    ? {
+        kind: 'push-by-digest',
+        image: inputs.images[0],
+        ...(inputs.load ? { load: tags.refs } : {}),
+        ...(inputs.attestationFormat === 'reference' ? { attestationFormat: 'reference' as const } : {})
+      }
     : inputs.load
       ? { kind: 'load', tags: tags.refs }
       : { kind: 'none' };
@@ -159,7 +170,70 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
         : publishStep(inputs, tags, builder, [])
     );
   }
-  return { ...common, emulated, cache, steps };
+  return { ...common, emulated, cache, steps: verifyAndSign(inputs, ids, steps) };
+}
+
+/**
+ * A verify step after every publish (a leg's hand-off included: it checks its own platform), and
+ * after the final publish a sign step when `sign` asks for one. A leg does not sign: the merge
+ * signs the index and, recursively, the same platform manifests.
+ */
+function verifyAndSign(inputs: Inputs, ids: PlanIds, steps: Step[]): Step[] {
+  return steps.flatMap((step): Step[] => {
+    if (step.kind !== 'publish') return [step];
+    const verify: VerifyStep = {
+      kind: 'verify',
+      image: step.image,
+      platforms: inputs.platforms.map((p) => p.id),
+      attestations: { provenance: attestationOn(inputs.provenance), sbom: attestationOn(inputs.sbom) },
+      // The index's own refs: platform tags name a platform's manifest, not the index.
+      refs: [...step.put, ...step.imagetools.refs],
+      handOff: step.handOff
+    };
+    if (step.handOff || inputs.signing.mode === 'false') return [step, verify];
+    return [step, verify, signStep(inputs, ids, step.image)];
+  });
+}
+
+/** provenance and sbom as buildx reads them: anything but false (or nothing) asks for an attestation. */
+function attestationOn(value: string): boolean {
+  return value !== '' && !/^false$/i.test(value);
+}
+
+/** The cosign commands that sign the index by digest and verify the signature, as the run will start them. */
+function signStep(inputs: Inputs, ids: PlanIds, image: string): SignStep {
+  const { signing } = inputs;
+  const mode = signing.mode === 'keyless' ? 'keyless' : 'key';
+  // Beside the metadata file, in the run's private temp dir, unless the workspace names one.
+  const workDir = ids.cosignDir ?? `${ids.metadataFile.slice(0, ids.metadataFile.lastIndexOf('/'))}/cosign`;
+  const keyFile = signing.keyPem ? `${workDir}/cosign.key` : undefined;
+  const target = { image, digest: INDEX_DIGEST, tlog: signing.tlog };
+  if (mode === 'keyless' && !ids.signer)
+    throw new Error('sign: keyless needs the signing workflow (GITHUB_WORKFLOW_REF)');
+  const commands = signingSteps({
+    ...target,
+    mode,
+    keyFile: keyFile ?? signing.keyRef,
+    publicKeyFile: mode === 'key' ? `${workDir}/cosign.pub` : undefined,
+    identity: ids.signer
+  });
+  return {
+    kind: 'sign',
+    mode,
+    image,
+    cosignVersion: signing.cosignVersion,
+    commands,
+    ...(keyFile ? { keyFile } : {}),
+    workDir,
+    verifyCommand: verifyCommand({
+      ...target,
+      mode,
+      identity: ids.signer,
+      // Users verify with the public key they keep beside the private one.
+      publicKey:
+        mode === 'key' ? (signing.keyRef && KMS_URI.test(signing.keyRef) ? signing.keyRef : 'cosign.pub') : undefined
+    })
+  };
 }
 
 /** The builder this run creates (unless one is given or the docker driver's own is used), then bootstraps. */

@@ -40,9 +40,25 @@ export interface KeylessIdentity {
   issuer: string;
 }
 
+/** Stands for the index digest in a plan's cosign commands: the digest exists only once the build has pushed. */
+export const INDEX_DIGEST = '<digest of the index>';
+
+/** What a KMS key reference starts with: cosign reads the key from the service, never a file. */
+export const KMS_URI = /^(awskms|gcpkms|azurekms|hashivault|k8s|pkcs11):\/\//;
+
+/** Whether a `sign-key` value is the key itself (PEM text) rather than a path or a KMS URI. */
+export function isKeyMaterial(value: string): boolean {
+  return value.includes('-----BEGIN') || value.includes('PRIVATE KEY') || value.includes('\n');
+}
+
+/** A PEM private key as `cosign generate-key-pair` writes it (any label ending in PRIVATE KEY). */
+export function isPemPrivateKey(value: string): boolean {
+  return /^-----BEGIN [A-Z ]*PRIVATE KEY-----\r?\n[\s\S]+\r?\n-----END [A-Z ]*PRIVATE KEY-----$/.test(value.trim());
+}
+
 /** `registry/repo@sha256:…`: the reference cosign is given, with any tag dropped. */
 export function digestRef(target: SignTarget): string {
-  if (!/^sha256:[0-9a-f]{64}$/.test(target.digest)) {
+  if (target.digest !== INDEX_DIGEST && !/^sha256:[0-9a-f]{64}$/.test(target.digest)) {
     throw new Error(`cannot sign ${target.image}: "${target.digest}" is not a sha256 digest`);
   }
   return `${repository(target.image)}@${target.digest}`;

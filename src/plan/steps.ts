@@ -5,6 +5,7 @@
  */
 import type { QemuMode } from './inputs.js';
 import type { Platform } from './platforms.js';
+import type { CosignStep, SignMode } from './sign.js';
 
 /** buildx's own arguments; the binary (docker CLI plugin or standalone) is found at run time. */
 export type Argv = string[];
@@ -90,8 +91,57 @@ export interface RemoveLegsStep {
   legs: string[];
 }
 
+/**
+ * After every publish: the index read back from the registry by digest (one request, then one per
+ * manifest it lists) and checked at the level of platform manifests, and each moved ref resolved
+ * (one HEAD each) to the same digest.
+ */
+export interface VerifyStep {
+  kind: 'verify';
+  /** The repository the index was pushed to (the first image). */
+  image: string;
+  /** The platforms asked for, canonical (linux/arm/v7). */
+  platforms: string[];
+  /** Which attestations each platform manifest must carry. */
+  attestations: { provenance: boolean; sbom: boolean };
+  /** The refs the publish step moves, each of which must resolve to the index (held-back tags are left out at run time). */
+  refs: string[];
+  /** A matrix leg checks its own push (its platform, the hand-off tag). */
+  handOff: boolean;
+}
+
+/**
+ * After verify, when `sign` asks for it: cosign signs the index and every manifest in it, by
+ * digest, then verifies the signature it made. The index digest is known only at run time: the
+ * commands carry INDEX_DIGEST where it goes.
+ */
+export interface SignStep {
+  kind: 'sign';
+  mode: SignMode;
+  image: string;
+  /** The cosign release installed when none is on the PATH. */
+  cosignVersion: string;
+  /** cosign's arguments, in order: the key check (key mode), sign, verify. */
+  commands: CosignStep[];
+  /** A PEM sign-key is written here (0600, in a 0700 directory) while cosign runs, and removed after. */
+  keyFile?: string;
+  /** The directory the run's key material lives in, removed after signing. */
+  workDir: string;
+  /** The `cosign verify` command for users, with INDEX_DIGEST in it. */
+  verifyCommand: string;
+}
+
 export type Step =
-  QemuStep | BuildxStep | BuilderStep | BuildStep | FindLegsStep | CheckDigestsStep | PublishStep | RemoveLegsStep;
+  | QemuStep
+  | BuildxStep
+  | BuilderStep
+  | BuildStep
+  | FindLegsStep
+  | CheckDigestsStep
+  | PublishStep
+  | VerifyStep
+  | SignStep
+  | RemoveLegsStep;
 
 /** `--builder NAME` when a builder is in use; imagetools also works without one. */
 function builderFlag(builder: string): Argv {
@@ -156,4 +206,14 @@ export function publishedRefs(step: PublishStep): string[] {
 /** `linux/arm/v7` → `arm-v7`, `windows/amd64` → `windows-amd64`: a platform as a tag suffix names it. */
 export function platformTagName(platform: string): string {
   return platform.replace(/^linux\//, '').replace(/\//g, '-');
+}
+
+/** The registry requests of a verify step, as the log shows them. */
+export function headRequest(ref: string): string {
+  return `HEAD ${ref}`;
+}
+
+/** A sign step's cosign arguments with the index digest in place of INDEX_DIGEST. */
+export function withDigest(args: string[], placeholder: string, digest: string): string[] {
+  return args.map((arg) => arg.split(placeholder).join(digest));
 }

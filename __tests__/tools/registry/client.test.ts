@@ -10,7 +10,10 @@ import { createRunner } from '../../../src/tools/exec.js';
 import {
   deleteManifest,
   getManifest,
+  NotFound,
   putTag,
+  readManifest,
+  resolveTag,
   RegistryRefused,
   requestRetry,
   type RegistryOptions
@@ -689,5 +692,51 @@ describe('deleteManifest', () => {
     expect(error).toBeInstanceOf(RegistryRefused);
     expect(error.message).toBe(`${registry.host}/app:latest is not a digest reference`);
     expect(registry.seen).toEqual([]);
+  });
+});
+
+describe('readManifest and resolveTag: what verification reads', () => {
+  const MANIFEST_UNKNOWN = '{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}';
+
+  test('readManifest: the parsed manifest with its exact bytes, one GET by digest', async () => {
+    registry.answer = (_q, res) => res.writeHead(200, { 'Content-Type': OCI_INDEX }).end(INDEX_RAW);
+
+    await expect(readManifest(`${registry.host}/acme/app@${INDEX_DIGEST}`, options())).resolves.toEqual({
+      json: { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] },
+      raw: INDEX_RAW,
+      digest: INDEX_DIGEST
+    });
+    expect(registry.seen.map((s) => [s.method, s.url])).toEqual([['GET', `/v2/acme/app/manifests/${INDEX_DIGEST}`]]);
+  });
+
+  test('readManifest: a 404 is "absent", not an error', async () => {
+    registry.answer = (_q, res) => res.writeHead(404, { 'Content-Type': 'application/json' }).end(MANIFEST_UNKNOWN);
+
+    await expect(readManifest(`${registry.host}/acme/app@${OTHER_DIGEST}`, options())).resolves.toBe('absent');
+  });
+
+  test('readManifest: any other refusal is still an error', async () => {
+    registry.answer = (_q, res) => res.writeHead(403).end('denied');
+
+    const error = await caught(readManifest(`${registry.host}/acme/app@${OTHER_DIGEST}`, options()));
+    expect(error).toBeInstanceOf(RegistryRefused);
+    expect(error).not.toBeInstanceOf(NotFound);
+  });
+
+  test('resolveTag: one HEAD, the digest from Docker-Content-Digest', async () => {
+    registry.answer = (_q, res) => res.writeHead(200, { 'Docker-Content-Digest': INDEX_DIGEST }).end();
+
+    await expect(resolveTag(`${registry.host}/acme/app:v1.2.3`, options())).resolves.toBe(INDEX_DIGEST);
+    expect(registry.seen.map((s) => [s.method, s.url])).toEqual([['HEAD', '/v2/acme/app/manifests/v1.2.3']]);
+  });
+
+  test.each([
+    { name: 'a tag that is not there: undefined', status: 404, headers: {}, expected: undefined },
+    { name: 'a 200 without a digest: refused', status: 200, headers: {}, expected: RegistryRefused }
+  ])('resolveTag: $name', async ({ status, headers, expected }) => {
+    registry.answer = (_q, res) => res.writeHead(status, headers).end();
+    const result = resolveTag(`${registry.host}/acme/app:gone`, options());
+    if (expected === undefined) await expect(result).resolves.toBeUndefined();
+    else await expect(result).rejects.toBeInstanceOf(expected);
   });
 });

@@ -10,7 +10,7 @@ import type { Log } from '../../ports.js';
 import { InputError } from '../../plan/errors.js';
 import { errorText } from '../../text.js';
 import { PermanentError, TransientError, withRetry } from '../retry.js';
-import { parseBuildxVersion, type BuildxSource, type InstalledBuildx } from './find.js';
+import { parseBuildxVersion, type InstalledBuildx } from './find.js';
 import { releaseTag } from '../../plan/versions.js';
 
 export const DEFAULT_BUILDX_BASE = 'https://github.com/docker/buildx/releases/download';
@@ -89,49 +89,108 @@ export function parseChecksums(text: string): Map<string, string> {
  * release's checksums.txt first, and an unverifiable binary is never installed.
  */
 export async function installBuildx(options: InstallOptions): Promise<InstalledBuildx> {
-  const { version: versionInput, log } = options;
-  const tag = releaseTag(versionInput);
+  const tag = releaseTag(options.version);
   const platform = options.platform ?? hostPlatform();
-  const base = (options.base || DEFAULT_BUILDX_BASE).replace(/\/+$/, '');
-  const actionsCache = options.cache ?? cache;
-  const binName = platform.os === 'windows' ? 'docker-buildx.exe' : 'docker-buildx';
+  const { binary, source } = await installRelease(
+    {
+      tool: TOOL,
+      tag,
+      input: INPUT,
+      version: options.version,
+      base: options.base || DEFAULT_BUILDX_BASE,
+      asset: releaseAsset(tag, platform),
+      binName: platform.os === 'windows' ? 'docker-buildx.exe' : 'docker-buildx',
+      checksums: 'checksums.txt',
+      // buildx's release pipeline leaves darwin binaries out of checksums.txt.
+      unlisted: `Pick a version whose release lists ${platform.os}-${platform.arch}, or leave ${INPUT} empty and install buildx before this step.`
+    },
+    { ...options, platform }
+  );
+  return confirm(binary, tag, source, options);
+}
 
-  const cachedDir = tc.find(TOOL, tag, platform.arch);
+// ---------------------------------------------------------------------------------------------
+// The generic installer: any single-binary release with a sha256sum listing (buildx, cosign).
+
+/** One release of one tool: where its binary and checksum listing are, and what to call them. */
+export interface ReleaseSpec {
+  /** The tool-cache name, also what messages call the tool. */
+  tool: string;
+  /** The release tag, `v1.2.3`. */
+  tag: string;
+  /** The input the version came from and its value as given: a release that does not exist names them. */
+  input: string;
+  version: string;
+  /** Release host: `${base}/${tag}/${asset}`. */
+  base: string;
+  asset: string;
+  /** The installed file's name. */
+  binName: string;
+  /** The release's sha256sum listing. */
+  checksums: string;
+  /** What to do when the listing has no line for the asset. */
+  unlisted: string;
+}
+
+export type ReleaseSource = 'tool-cache' | 'actions-cache' | 'download';
+
+export interface ReleaseOptions {
+  log: Log;
+  platform: ReleasePlatform;
+  cache?: ActionsCache;
+  /** Where downloads are staged: the same path on every run, as the Actions cache restores to saved paths. Default: RUNNER_TEMP/<tool>-install. */
+  workDir?: string;
+  retries?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Installs a release's binary into the tool cache: found there, else restored from the Actions
+ * cache, else downloaded; anything restored or downloaded must match the release's checksums
+ * first. Returns the installed binary, executable, for the caller to confirm.
+ */
+export async function installRelease(
+  spec: ReleaseSpec,
+  options: ReleaseOptions
+): Promise<{ binary: string; source: ReleaseSource }> {
+  const { log, platform } = options;
+  const { tool, tag, asset, binName } = spec;
+  const base = spec.base.replace(/\/+$/, '');
+  const actionsCache = options.cache ?? cache;
+
+  const cachedDir = tc.find(tool, tag, platform.arch);
   if (cachedDir) {
-    log.info(`buildx ${tag} found in the tool cache at ${cachedDir}`);
-    return confirm(path.join(cachedDir, binName), tag, 'tool-cache', options);
+    log.info(`${tool} ${tag} found in the tool cache at ${cachedDir}`);
+    return { binary: path.join(cachedDir, binName), source: 'tool-cache' };
   }
 
-  const asset = releaseAsset(tag, platform);
-  const workDir = options.workDir ?? path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'buildx-install');
+  const workDir = options.workDir ?? path.join(process.env.RUNNER_TEMP || os.tmpdir(), `${tool}-install`);
   const stageDir = path.join(workDir, `${tag}-${platform.os}-${platform.arch}`);
   const staged = path.join(stageDir, binName);
   await mkdir(workDir, { recursive: true });
 
-  const sumsUrl = `${base}/${tag}/checksums.txt`;
-  const sumsFile = path.join(workDir, `${tag}-checksums.txt`);
-  await download(sumsUrl, sumsFile, options);
+  const sumsUrl = `${base}/${tag}/${spec.checksums}`;
+  const sumsFile = path.join(workDir, `${tag}-${spec.checksums}`);
+  await download(sumsUrl, sumsFile, spec, options);
   const expected = parseChecksums(await readFile(sumsFile, 'utf8')).get(asset);
   await rm(sumsFile, { force: true });
   if (!expected) {
-    // buildx's release pipeline leaves darwin binaries out of checksums.txt.
     throw new Error(
-      `${sumsUrl} has no checksum for ${asset}, so it cannot be verified and is not installed. ` +
-        `Pick a version whose release lists ${platform.os}-${platform.arch}, or leave ${INPUT} empty and install buildx before this step.`
+      `${sumsUrl} has no checksum for ${asset}, so it cannot be verified and is not installed. ${spec.unlisted}`
     );
   }
 
-  const key = `buildx-${tag}-${platform.os}-${platform.arch}-${expected}`;
+  const key = `${tool}-${tag}-${platform.os}-${platform.arch}-${expected}`;
   await rm(stageDir, { recursive: true, force: true });
   await mkdir(stageDir, { recursive: true });
-  let source: BuildxSource = 'download';
-  if (await restore(actionsCache, stageDir, staged, key, expected, log)) {
+  let source: ReleaseSource = 'download';
+  if (await restore(tool, actionsCache, stageDir, staged, key, expected, log)) {
     source = 'actions-cache';
-    log.info(`buildx ${tag} restored from the Actions cache (key ${key})`);
+    log.info(`${tool} ${tag} restored from the Actions cache (key ${key})`);
   } else {
     const url = `${base}/${tag}/${asset}`;
-    log.info(`Downloading buildx ${tag} from ${url}`);
-    await download(url, staged, options);
+    log.info(`Downloading ${tool} ${tag} from ${url}`);
+    await download(url, staged, spec, options);
     const actual = await sha256File(staged);
     if (actual !== expected) {
       await rm(stageDir, { recursive: true, force: true });
@@ -140,10 +199,10 @@ export async function installBuildx(options: InstallOptions): Promise<InstalledB
           'It was not installed; the download was corrupted or the release host serves a different file.'
       );
     }
-    log.info(`${asset}: sha256 ${actual} matches checksums.txt`);
+    log.info(`${asset}: sha256 ${actual} matches ${spec.checksums}`);
   }
 
-  const toolDir = await tc.cacheFile(staged, binName, TOOL, tag, platform.arch);
+  const toolDir = await tc.cacheFile(staged, binName, tool, tag, platform.arch);
   const installed = path.join(toolDir, binName);
   // Downloads arrive without the executable bit.
   await chmod(installed, 0o755);
@@ -153,14 +212,15 @@ export async function installBuildx(options: InstallOptions): Promise<InstalledB
       await actionsCache.saveCache([stageDir], key);
     } catch (error) {
       log.warning(
-        `Could not save buildx ${tag} to the Actions cache (${errorText(error)}); the next run downloads it again`
+        `Could not save ${tool} ${tag} to the Actions cache (${errorText(error)}); the next run downloads it again`
       );
     }
   }
-  return confirm(installed, tag, source, options);
+  return { binary: installed, source };
 }
 
 async function restore(
+  tool: string,
   actionsCache: ActionsCache,
   stageDir: string,
   staged: string,
@@ -172,13 +232,13 @@ async function restore(
   try {
     if (!(await actionsCache.restoreCache([stageDir], key))) return false;
   } catch (error) {
-    log.warning(`Could not restore buildx from the Actions cache (${errorText(error)}); downloading it instead`);
+    log.warning(`Could not restore ${tool} from the Actions cache (${errorText(error)}); downloading it instead`);
     return false;
   }
   const actual = await sha256File(staged).catch(() => 'missing');
   if (actual === expected) return true;
   log.warning(
-    `buildx restored from the Actions cache (key ${key}) has sha256 ${actual}, not ${expected}; downloading it instead`
+    `${tool} restored from the Actions cache (key ${key}) has sha256 ${actual}, not ${expected}; downloading it instead`
   );
   await rm(stageDir, { recursive: true, force: true });
   await mkdir(stageDir, { recursive: true });
@@ -193,7 +253,7 @@ class NotFoundError extends PermanentError {
 }
 
 /** Downloads `url` to `dest`, retrying transient failures. A 404 means the release or asset does not exist. */
-async function download(url: string, dest: string, options: InstallOptions): Promise<void> {
+async function download(url: string, dest: string, spec: ReleaseSpec, options: ReleaseOptions): Promise<void> {
   try {
     await withRetry(
       async () => {
@@ -208,7 +268,11 @@ async function download(url: string, dest: string, options: InstallOptions): Pro
     );
   } catch (error) {
     if (error instanceof NotFoundError) {
-      throw new InputError(INPUT, options.version, `an existing buildx release (${url} answered 404 Not Found)`);
+      throw new InputError(
+        spec.input,
+        spec.version,
+        `an existing ${spec.tool} release (${url} answered 404 Not Found)`
+      );
     }
     throw new Error(`Could not download ${url}: ${errorText(error)}`, { cause: error });
   }
@@ -233,7 +297,7 @@ function downloadError(url: string, error: unknown): Error {
 async function confirm(
   binary: string,
   tag: string,
-  source: BuildxSource,
+  source: ReleaseSource,
   options: InstallOptions
 ): Promise<InstalledBuildx> {
   let stdout: string;

@@ -23,6 +23,14 @@ export class RegistryRefused extends PermanentError {
   }
 }
 
+/** The registry answered 404: the manifest or tag is not there (a refusal like any other to callers that do not ask). */
+export class NotFound extends RegistryRefused {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotFound';
+  }
+}
+
 export interface RegistryOptions {
   /** Where credentials are found (DOCKER_CONFIG, HOME, PATH for helpers); process.env is never read. */
   env: NodeJS.ProcessEnv;
@@ -79,6 +87,45 @@ export async function getManifest(
   }
   if (!INDEX_TYPES.includes(mediaType)) throw new RegistryRefused(`${ref} has media type "${mediaType}"`);
   return { raw, digest, mediaType };
+}
+
+/**
+ * The manifest `ref` (`name@sha256:…`) points at, parsed, its bytes checked against the digest;
+ * 'absent' when the registry answers 404 (a manifest deleted, or never pushed).
+ */
+export async function readManifest(
+  ref: string,
+  options: RegistryOptions
+): Promise<{ json: unknown; raw: string; digest: string } | 'absent'> {
+  try {
+    const got = await getManifest(ref, options);
+    return { json: JSON.parse(got.raw) as unknown, raw: got.raw, digest: got.digest };
+  } catch (error) {
+    if (error instanceof NotFound) return 'absent';
+    throw error;
+  }
+}
+
+/** The digest a tag points at (one HEAD, Docker-Content-Digest), or undefined when the tag is not there. */
+export async function resolveTag(ref: string, options: RegistryOptions): Promise<string | undefined> {
+  const { name, tag } = splitRef(ref);
+  if (!tag) throw new RegistryRefused(`${ref} is not a tag reference`);
+  try {
+    const res = await request(
+      parseName(name),
+      'HEAD',
+      `manifests/${encodeURIComponent(tag)}`,
+      { headers: { Accept: INDEX_TYPES.join(', ') } },
+      options
+    );
+    await res.body?.cancel();
+    const digest = res.headers.get('docker-content-digest');
+    if (!digest) throw new RegistryRefused(`HEAD ${ref} gave no Docker-Content-Digest`);
+    return digest;
+  } catch (error) {
+    if (error instanceof NotFound) return undefined;
+    throw error;
+  }
 }
 
 /** PUTs `raw` (a manifest's exact bytes, whose digest is `digest`) under `ref`'s tag. */
@@ -184,6 +231,7 @@ function answerError(res: Response, what: string, text: string): Error {
   const message = `${what} answered ${res.status} ${res.statusText}${said ? `: ${said}` : ''}`;
   if (res.status === 429 || res.status >= 500)
     return new TransientError(message, retryAfterMs(res.headers.get('retry-after')));
+  if (res.status === 404) return new NotFound(message);
   return new RegistryRefused(message);
 }
 
