@@ -124,7 +124,10 @@ describe('readInputs: good inputs', () => {
       dryRun: false,
       metadataSource: 'auto',
       digests: [],
-      runId: ''
+      runId: '',
+      nodes: [],
+      emulate: true,
+      nodeFallback: 'fail'
     });
   });
 

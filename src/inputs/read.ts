@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../plan/errors.js';
 import { parseList } from '../plan/list.js';
-import type { Driver, Inputs, Mode, QemuMode, Secret, SecretEnv, SecretFile } from '../plan/inputs.js';
+import type { Driver, Inputs, Mode, NodeFallback, QemuMode, Secret, SecretEnv, SecretFile } from '../plan/inputs.js';
 import { nativePlatform, parsePlatforms, type Platform } from '../plan/platforms.js';
 import { parseImages } from '../plan/image.js';
 import { releaseTag } from '../plan/versions.js';
@@ -10,6 +10,7 @@ import { parseDigestRefs } from '../plan/matrix.js';
 import { parseFlavor } from '../plan/tags/flavor.js';
 import { parseTagRules } from '../plan/tags/rules.js';
 import { DEFAULTS } from './specs.js';
+import { readNodes } from './nodes.js';
 
 // The command line still imports the defaults from here; they live in the spec table.
 export { DEFAULTS };
@@ -49,6 +50,8 @@ export function readInputs(
   const mode = oneOf(raw.get('mode'), 'mode', ['build', 'platform', 'merge'] as const);
   const push = bool(raw.get('push'), 'push');
   const load = bool(raw.get('load'), 'load');
+  // Before the builder's own checks: a nodes run's conflicts are named as such.
+  const nodes = readNodeInputs(raw, mode);
   const builder = readBuilder(raw);
   const images = readImages(raw, mode, push || load);
   const { platforms, digests } = readPlatforms(raw, mode, images, load, native);
@@ -81,6 +84,7 @@ export function readInputs(
     pull: bool(raw.get('pull'), 'pull'),
     ...readCache(raw, push),
     ...builder,
+    ...nodes,
     digests,
     runId: runId(raw.get('run-id')),
     ...readLimits(raw),
@@ -144,6 +148,39 @@ function readBuilder(raw: Raw): BuilderInputs {
     buildkitdConfigInline: raw.exact('buildkitd-config-inline'),
     buildkitdFlags: raw.get('buildkitd-flags')
   };
+}
+
+/**
+ * `nodes` (read from its raw text: the YAML form spans lines), `emulate` and `node-fallback`. A
+ * nodes builder is made of the nodes alone, so the inputs that describe another builder are refused.
+ */
+function readNodeInputs(raw: Raw, mode: Mode): Pick<Inputs, 'nodes' | 'emulate' | 'nodeFallback'> {
+  const emulate = bool(raw.get('emulate'), 'emulate');
+  const nodeFallback = oneOf<NodeFallback>(raw.get('node-fallback'), 'node-fallback', ['fail', 'emulate']);
+  if (!raw.given('nodes')) return { nodes: [], emulate, nodeFallback };
+  const text = raw.exact('nodes');
+  const shown = text.trim().split('\n')[0];
+  if (mode !== 'build')
+    throw new InputError(
+      'nodes',
+      shown,
+      `empty with mode ${mode} (nodes build every platform in one step: mode build)`
+    );
+  for (const other of ['builder', 'endpoint', 'driver-opts', 'buildkitd-flags']) {
+    if (raw.given(other))
+      throw new InputError(
+        other,
+        raw.get(other).split('\n')[0],
+        'empty when nodes is set (the builder is made of the nodes; give endpoint, driver-opts and buildkitd-flags per node)'
+      );
+  }
+  if (raw.given('driver') && raw.get('driver') !== 'docker-container')
+    throw new InputError(
+      'driver',
+      raw.get('driver'),
+      'empty when nodes is set (each node names its driver, or its endpoint implies one)'
+    );
+  return { nodes: readNodes(text), emulate, nodeFallback };
 }
 
 function readImages(raw: Raw, mode: Mode, output: boolean): string[] {

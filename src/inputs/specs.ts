@@ -243,6 +243,28 @@ export const INPUTS: readonly InputSpec[] = [
     default: '',
     description: 'Extra buildkitd flags (docker-container driver).'
   },
+  // Multi-node builds: one BuildKit node per machine, each building its own platforms.
+  {
+    name: 'nodes',
+    kind: 'list',
+    default: '',
+    description:
+      'BuildKit nodes, one builder of them all, each building the platforms it declares natively: one PLATFORM[,PLATFORM\u2026]=ENDPOINT a line (linux/arm64=tcp://pi.lan:1234, linux/amd64=ssh://me@xeon), or a YAML list of name, endpoint, driver (remote, docker-container, kubernetes), driver-opts, buildkitd-flags, platforms. Each platform is built on its node, concurrently, with its own registry cache, then merged into one index. Not with builder, endpoint, driver-opts, buildkitd-flags or driver: docker.'
+  },
+  {
+    name: 'emulate',
+    kind: 'boolean',
+    default: 'true',
+    description:
+      'With nodes: a platform no node declares is built under QEMU on the first node (the summary says "emulated"). false refuses such a platform before anything starts.'
+  },
+  {
+    name: 'node-fallback',
+    kind: 'string',
+    default: 'fail',
+    description:
+      'With nodes, when a node fails after its retries: fail (the step fails naming the node, its endpoint and its platform; no tag moves), or emulate (that platform is built again under QEMU on another node).'
+  },
   {
     name: 'retries',
     kind: 'string',

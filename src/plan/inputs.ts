@@ -1,3 +1,4 @@
+import type { NodeSpec } from './nodes.js';
 import type { Platform } from './platforms.js';
 import type { Flavor } from './tags/flavor.js';
 import type { TagRule } from './tags/rules.js';
@@ -57,7 +58,15 @@ export interface Inputs {
   metadataSource: 'auto' | 'workflow' | 'git';
   digests: string[];
   runId: string;
+  /** Multi-node builds (empty: one builder as `driver` says). */
+  nodes: NodeSpec[];
+  /** With nodes: a platform no node declares is built under QEMU on the first node. */
+  emulate: boolean;
+  /** With nodes: what a node that still fails after its retries leads to. */
+  nodeFallback: NodeFallback;
 }
+
+export type NodeFallback = 'fail' | 'emulate';
 
 /** A `secrets` item: the value itself, which must reach neither argv nor a log. */
 export interface Secret {
