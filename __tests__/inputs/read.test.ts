@@ -127,7 +127,8 @@ describe('readInputs: good inputs', () => {
       runId: '',
       nodes: [],
       emulate: true,
-      nodeFallback: 'fail'
+      nodeFallback: 'fail',
+      perPlatform: {}
     });
   });
 

@@ -7,6 +7,7 @@ import { nativePlatform, parsePlatforms, type Platform } from '../plan/platforms
 import { parseImages } from '../plan/image.js';
 import { releaseTag } from '../plan/versions.js';
 import { parseDigestRefs } from '../plan/matrix.js';
+import { singlePerPlatform, splitByPlatform } from '../plan/per-platform.js';
 import { parseFlavor } from '../plan/tags/flavor.js';
 import { parseTagRules } from '../plan/tags/rules.js';
 import { DEFAULTS } from './specs.js';
@@ -55,7 +56,7 @@ export function readInputs(
   const builder = readBuilder(raw);
   const images = readImages(raw, mode, push || load);
   const { platforms, digests } = readPlatforms(raw, mode, images, load, native);
-  const { context, file } = readBuildSource(raw, mode, cwd);
+  const { context, file, target, buildArgs, perPlatform } = readBuildSource(raw, mode, cwd, platforms);
   return {
     mode,
     images,
@@ -66,8 +67,9 @@ export function readInputs(
     annotations: raw.list('annotations'),
     context,
     file,
-    target: raw.get('target'),
-    buildArgs: raw.list('build-args'),
+    target,
+    buildArgs,
+    perPlatform,
     buildContexts: raw.list('build-contexts'),
     ...readSecrets(raw, cwd),
     ssh: raw.list('ssh'),
@@ -235,20 +237,44 @@ function readPlatforms(
   return { platforms, digests };
 }
 
-/** The context and Dockerfile must exist before a builder is started for them (a merge builds nothing). */
-function readBuildSource(raw: Raw, mode: Mode, cwd: string): { context: string; file: string } {
+/**
+ * The context and every Dockerfile must exist before a builder is started for them (a merge
+ * builds nothing). `file`, `target` and `build-args` may name a platform line by line.
+ */
+function readBuildSource(
+  raw: Raw,
+  mode: Mode,
+  cwd: string,
+  platforms: Platform[]
+): Pick<Inputs, 'context' | 'file' | 'target' | 'buildArgs' | 'perPlatform'> {
   const context = raw.get('context');
-  const file = raw.get('file');
+  const files = singlePerPlatform(raw.list('file'), 'file', platforms);
+  const targets = singlePerPlatform(raw.list('target'), 'target', platforms);
+  const args = splitByPlatform(raw.list('build-args'), 'build-args', platforms);
+  const file = files.common;
   const remoteContext = /^(https?:\/\/|git@|github\.com\/)|\.git(#.*)?$/.test(context);
   if (mode !== 'merge' && !remoteContext) {
     const dir = path.resolve(cwd, context);
     if (!existsSync(dir) || !statSync(dir).isDirectory())
       throw new InputError('context', context, 'an existing directory (relative to the workspace) or a git URL');
-    const dockerfile = path.resolve(cwd, file || path.join(context, 'Dockerfile'));
-    if (file !== '-' && !existsSync(dockerfile))
-      throw new InputError('file', file || path.join(context, 'Dockerfile'), 'an existing Dockerfile');
+    const own = Object.entries(files.byPlatform).map(([id, f]) => ({ f, shown: `${id}=${f}` }));
+    for (const { f, shown } of [{ f: file, shown: file }, ...own]) {
+      const dockerfile = path.resolve(cwd, f || path.join(context, 'Dockerfile'));
+      if (f !== '-' && !existsSync(dockerfile))
+        throw new InputError('file', shown || path.join(context, 'Dockerfile'), 'an existing Dockerfile');
+    }
   }
-  return { context, file };
+  const perPlatform: Inputs['perPlatform'] = {};
+  for (const p of platforms) {
+    const values = {
+      ...(files.byPlatform[p.id] !== undefined ? { file: files.byPlatform[p.id] } : {}),
+      ...(targets.byPlatform[p.id] !== undefined ? { target: targets.byPlatform[p.id] } : {}),
+      buildArgs: args.byPlatform[p.id] ?? []
+    };
+    if (values.file !== undefined || values.target !== undefined || values.buildArgs.length > 0)
+      perPlatform[p.id] = values;
+  }
+  return { context, file, target: targets.common, buildArgs: args.common, perPlatform };
 }
 
 const SECRET_ID = /^[A-Za-z0-9_.-]+$/;

@@ -83,12 +83,25 @@ export const INPUTS: readonly InputSpec[] = [
   },
   {
     name: 'file',
-    kind: 'string',
+    kind: 'list',
     default: '',
-    description: 'Path to the Dockerfile. Default: Dockerfile in the context.'
+    description:
+      'Path to the Dockerfile. Default: Dockerfile in the context. A line PLATFORM=path (linux/arm/v6=Dockerfile.armv6) gives that platform its own; each platform is then built on its own.'
   },
-  { name: 'target', kind: 'string', default: '', description: 'Build stage to stop at.' },
-  { name: 'build-args', kind: 'list', default: '', description: 'Build arguments, one KEY=value a line.' },
+  {
+    name: 'target',
+    kind: 'list',
+    default: '',
+    description:
+      'Build stage to stop at. A line PLATFORM=stage (linux/arm64=runtime) gives that platform its own; each platform is then built on its own.'
+  },
+  {
+    name: 'build-args',
+    kind: 'list',
+    default: '',
+    description:
+      'Build arguments, one KEY=value a line. A line PLATFORM=KEY=value (linux/arm64=KEY=value) applies to that platform only; each platform is then built on its own.'
+  },
   {
     name: 'build-contexts',
     kind: 'list',

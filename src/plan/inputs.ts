@@ -1,4 +1,5 @@
 import type { NodeSpec } from './nodes.js';
+import type { PlatformValues } from './per-platform.js';
 import type { Platform } from './platforms.js';
 import type { Flavor } from './tags/flavor.js';
 import type { TagRule } from './tags/rules.js';
@@ -64,6 +65,8 @@ export interface Inputs {
   emulate: boolean;
   /** With nodes: what a node that still fails after its retries leads to. */
   nodeFallback: NodeFallback;
+  /** `file`, `target` and `build-args` lines that name a platform, by platform id (file, target, buildArgs hold the common ones). */
+  perPlatform: Record<string, PlatformValues>;
 }
 
 export type NodeFallback = 'fail' | 'emulate';
