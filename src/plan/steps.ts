@@ -29,9 +29,13 @@ export interface BuilderStep {
   kind: 'builder';
   name: string;
   create?: Argv;
+  /** A nodes builder: `create --append` of each node after the first (`create` makes the first). */
+  append?: Argv[];
   bootstrap: Argv;
   /** The post step's clean-up; only for a builder this run created. */
   remove?: Argv;
+  /** A nodes builder's nodes, as buildx names them: `buildx inspect` reports each. */
+  nodes?: Array<{ name: string; endpoint: string; platforms: string[] }>;
 }
 
 /** One `buildx build`; with `pushTo`, everything is pushed by digest and no tag moves yet. */
@@ -41,6 +45,43 @@ export interface BuildStep {
   metadataFile: string;
   platforms: Platform[];
   pushTo?: string;
+}
+
+/**
+ * One build per platform, run concurrently (nodes, or per-platform file/target/build-args): each
+ * on its node with its own registry cache, pushed by digest; the publish step merges them.
+ */
+export interface BuildsStep {
+  kind: 'builds';
+  builder: string;
+  builds: PlatformBuild[];
+}
+
+export interface PlatformBuild {
+  platform: Platform;
+  /** The node that builds it, as buildx names it ('' on a builder of one node). */
+  node: string;
+  /** That node's endpoint as given ('' for none). */
+  endpoint: string;
+  /** Built under QEMU: no node declares the platform. */
+  emulated: boolean;
+  argv: Argv;
+  metadataFile: string;
+  pushTo?: string;
+  cacheRefs: string[];
+  /** node-fallback: emulate: what builds it when its node still fails after its retries. */
+  fallback?: NodeFallbackPlan;
+}
+
+/** A one-node builder on another node's endpoint, made for this platform, used under QEMU, then removed. */
+export interface NodeFallbackPlan {
+  node: string;
+  endpoint: string;
+  builder: string;
+  create: Argv;
+  argv: Argv;
+  metadataFile: string;
+  remove: Argv;
 }
 
 /** merge: the hand-off tag each matrix leg left, one per platform, each read by one inspect. */
@@ -70,7 +111,8 @@ export interface PublishStep {
   builder: string;
   /** Where the sources were pushed (the first image). */
   image: string;
-  source: 'build' | 'legs' | 'digests';
+  /** build: one by-digest push; legs, digests, builds: several sources merged into one new index. */
+  source: 'build' | 'legs' | 'digests' | 'builds';
   put: string[];
   imagetools: { refs: string[]; annotations: string[] };
   floating: Array<{ tag: string; ref: string }>;
@@ -78,7 +120,8 @@ export interface PublishStep {
   handOff: boolean;
 }
 
-export type Step = QemuStep | BuildxStep | BuilderStep | BuildStep | FindLegsStep | CheckDigestsStep | PublishStep;
+export type Step =
+  QemuStep | BuildxStep | BuilderStep | BuildStep | BuildsStep | FindLegsStep | CheckDigestsStep | PublishStep;
 
 /** `--builder NAME` when a builder is in use; imagetools also works without one. */
 function builderFlag(builder: string): Argv {
