@@ -1,6 +1,7 @@
 import type { Plan } from '../plan/plan.js';
 import type { HeldTag } from '../plan/tags/hold-back.js';
 import type { BuilderInfo } from '../tools/buildx/builder.js';
+import type { Placement } from './builds.js';
 
 /** What a run did, for the outputs, the job summary and the command line's result table. */
 export interface Result {
@@ -14,4 +15,6 @@ export interface Result {
   metadata: Record<string, unknown>;
   builder: BuilderInfo;
   timings: Array<[string, number]>;
+  /** One build per platform (nodes): which node built which platform. */
+  placements?: Placement[];
 }

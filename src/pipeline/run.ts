@@ -9,6 +9,7 @@ import type { Buildx } from '../tools/buildx/handle.js';
 import type { BuilderInfo } from '../tools/buildx/builder.js';
 import { runBuild, runBuilder, runBuildx, runQemu, type Built } from './build.js';
 import { printPlan, stepLines } from './dry-run.js';
+import { runBuilds, type Placement } from './builds.js';
 import { failure } from './failure.js';
 import { checkDigests, findLegs } from './merge.js';
 import { dryRunMarkdown, failureMarkdown, setOutputs, summaryMarkdown, tagsOutput } from './outputs.js';
@@ -72,6 +73,8 @@ interface Progress {
   built: Built;
   sources: string[];
   published?: Published;
+  /** One build per platform: where each was built. */
+  placements?: Placement[];
 }
 
 /** Runs the plan's steps in order, each one call in a named phase. */
@@ -103,7 +106,8 @@ async function runSteps(session: Session, plan: Plan, inputs: Inputs, state: Sav
     held: published?.held ?? [],
     metadata: built.metadata,
     builder: progress.builder,
-    timings: session.timings
+    timings: session.timings,
+    ...(progress.placements ? { placements: progress.placements } : {})
   };
 }
 
@@ -137,6 +141,15 @@ async function runStep(
       const name = `Build ${step.platforms.map((p) => p.id).join(', ')}`;
       progress.built = await session.phase(name, () => runBuild(bx(), step, plan.cache.refs));
       progress.sources = progress.built.source ? [progress.built.source] : [];
+      return;
+    }
+    case 'builds': {
+      const all = await runBuilds(session, bx(), step, progress.builder, (name) =>
+        saveState(session.edges, Object.assign(state, { fallbackBuilders: [...(state.fallbackBuilders ?? []), name] }))
+      );
+      progress.built = all.built;
+      progress.sources = all.sources;
+      progress.placements = all.placements;
       return;
     }
     case 'find-legs':

@@ -5,6 +5,8 @@ import type { BuildxBin } from '../tools/buildx/find.js';
 export interface SavedState {
   /** Name of a builder main created, or '' when it used one that already existed. */
   builder: string;
+  /** One-node builders main made for node-fallback: emulate, removed by post too. */
+  fallbackBuilders?: string[];
   buildx?: BuildxBin;
   /** A temporary directory main made (secret files, metadata), removed by post if main could not. */
   tempDir: string;
@@ -22,6 +24,9 @@ export function loadState(edges: Edges): SavedState | undefined {
     const parsed = JSON.parse(raw) as Partial<SavedState>;
     return {
       builder: typeof parsed.builder === 'string' ? parsed.builder : '',
+      ...(Array.isArray(parsed.fallbackBuilders)
+        ? { fallbackBuilders: parsed.fallbackBuilders.filter((b): b is string => typeof b === 'string') }
+        : {}),
       buildx: parsed.buildx,
       tempDir: typeof parsed.tempDir === 'string' ? parsed.tempDir : ''
     };

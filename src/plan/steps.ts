@@ -132,6 +132,11 @@ export function bootstrapArgv(name: string): Argv {
   return ['inspect', '--bootstrap', '--builder', name];
 }
 
+/** Reads the builder's nodes without starting them: one that cannot be reached shows as inactive. */
+export function inspectBuilderArgv(name: string): Argv {
+  return ['inspect', '--builder', name];
+}
+
 export function removeBuilderArgv(name: string): Argv {
   return ['rm', '--force', name];
 }
