@@ -46,7 +46,10 @@ export async function runBuilds(
   const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ b: step.builds[i], error: r.reason }] : []));
   if (failed.length > 0) {
     const first = failed[0].error;
-    const lines = failed.map(({ b, error }) => `${b.platform.id} ${whereText(b)}: ${firstLine(error)}`);
+    const lines = failed.map(({ b, error }) => {
+      const text = firstLine(error);
+      return b.node && text.startsWith(`node ${b.node} `) ? text : `${b.platform.id} ${whereText(b)}: ${text}`;
+    });
     const message = `${lines.join('\n')}\nNothing was published: every platform must be built before a tag moves.`;
     // A build step's own failure keeps its Dockerfile location for the annotation.
     if (failed.length === 1 && first instanceof BuildFailed)
@@ -87,7 +90,10 @@ async function buildOne(
     return { built, placement };
   } catch (error) {
     const f = b.fallback;
-    if (!f || error instanceof BuildFailed) throw nodeFailure(error, b);
+    if (!f || error instanceof BuildFailed) {
+      own.log.info(`failed: ${firstLine(nodeFailure(error, b))}`);
+      throw nodeFailure(error, b);
+    }
     own.log.warning(
       `${b.platform.id} ${whereText(b)} failed (${firstLine(error)}); building it under QEMU on node ${f.node} instead`
     );
@@ -123,7 +129,7 @@ async function buildOne(
       await removeBuilder(fbx, f.builder).catch((e: Error) => own.log.warning(e.message));
     }
   } finally {
-    await session.log.group(`${title} (${((Date.now() - started) / 1000).toFixed(1)} s)`, async () => own.flush());
+    await session.log.group(title, async () => own.flush());
     session.timings.push([title, (Date.now() - started) / 1000]);
   }
 }
