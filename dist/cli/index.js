@@ -9327,7 +9327,10 @@ async function runBuilds(session, bx, step, builder, fallbackCreated) {
     const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ b: step.builds[i], error: r.reason }] : []));
     if (failed.length > 0) {
         const first = failed[0].error;
-        const lines = failed.map(({ b, error }) => `${b.platform.id} ${whereText(b)}: ${builds_firstLine(error)}`);
+        const lines = failed.map(({ b, error }) => {
+            const text = builds_firstLine(error);
+            return b.node && text.startsWith(`node ${b.node} `) ? text : `${b.platform.id} ${whereText(b)}: ${text}`;
+        });
         const message = `${lines.join('\n')}\nNothing was published: every platform must be built before a tag moves.`;
         // A build step's own failure keeps its Dockerfile location for the annotation.
         if (failed.length === 1 && first instanceof BuildFailed)
@@ -9362,8 +9365,10 @@ async function buildOne(session, bx, b, builder, fallbackCreated) {
     }
     catch (error) {
         const f = b.fallback;
-        if (!f || error instanceof BuildFailed)
+        if (!f || error instanceof BuildFailed) {
+            own.log.info(`failed: ${builds_firstLine(nodeFailure(error, b))}`);
             throw nodeFailure(error, b);
+        }
         own.log.warning(`${b.platform.id} ${whereText(b)} failed (${builds_firstLine(error)}); building it under QEMU on node ${f.node} instead`);
         const fbx = { ...bx, log: own.log, run: (0,tools_exec/* createRunner */.ji)(own.log, session.masker) };
         try {
@@ -9398,7 +9403,7 @@ async function buildOne(session, bx, b, builder, fallbackCreated) {
         }
     }
     finally {
-        await session.log.group(`${title} (${((Date.now() - started) / 1000).toFixed(1)} s)`, async () => own.flush());
+        await session.log.group(title, async () => own.flush());
         session.timings.push([title, (Date.now() - started) / 1000]);
     }
 }
