@@ -583,8 +583,8 @@ async function main(opts) {
     fs.mkdirSync(ws, { recursive: true });
     const dockerfile = (nonce) =>
       `FROM ${stack.nodesBaseImage}\nRUN echo ${nonce} >/nonce\n` +
-      'RUN i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; echo $i >/count\n' +
-      'RUN j=0; while [ $j -lt 300000 ]; do j=$((j+1)); done; uname -m >/arch\n';
+      'RUN i=0; while [ $i -lt 1000000 ]; do i=$((i+1)); done; echo $i >/count\n' +
+      'RUN j=0; while [ $j -lt 1000000 ]; do j=$((j+1)); done; uname -m >/arch\n';
     const layouts = {
       'two nodes': `linux/amd64=${sockets.amd64}\nlinux/386=${sockets['386']}`,
       'one node': `linux/amd64,linux/386=${sockets['386']}`
@@ -636,18 +636,18 @@ async function main(opts) {
       return by;
     };
     const groupCached = (result) => {
-      // The action prints each platform's build as its own group, whose steps carry no platform.
-      const by = {};
+      // The action prints each platform's build as its own group, whose steps carry no platform
+      // (and whose vertex numbers start again at 1): each group is counted on its own.
+      const groups = {};
       let platform = null;
-      const lines = [];
       for (const { text } of result.lines) {
         const g = /^::group::Build (\S+) on node/.exec(text);
         if (g) platform = g[1];
         else if (text === '::endgroup::') platform = null;
-        else if (platform) lines.push({ text: text.replace(/^#(\d+) \[(\d+\/\d+)\]/, `#$1 [${platform} $2]`) });
+        else if (platform)
+          (groups[platform] ??= []).push({ text: text.replace(/^#(\d+) \[(\d+\/\d+)\]/, `#$1 [${platform} $2]`) });
       }
-      Object.assign(by, perPlatformCached(lines));
-      return by;
+      return Object.fromEntries(Object.entries(groups).map(([p, lines]) => [p, perPlatformCached(lines)[p]]));
     };
     const builderName = `bench-nodes-${id}`;
     await run('docker', [
