@@ -3,7 +3,7 @@
  * on the stack's single-platform BuildKit nodes (scripts/stack.sh: amd64, arm64 under QEMU, 386).
  * Each daemon's own build history (`buildctl debug histories`) shows which one built what.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,6 +20,7 @@ const exec = promisify(execFile);
 const CASE_TIMEOUT_MS = 600_000;
 
 interface NodesEnv extends StackEnv {
+  buildkitdConfig: string;
   nodes?: Record<string, string>;
   nodesBaseImage?: string;
 }
@@ -188,6 +189,70 @@ describeStack('nodes: every platform on its own node, in one step', () => {
       expect(fallback.summary).toContain(
         `| \`linux/arm64\` | \`linux-amd64\` (\`${nodes.amd64}\`) | v0.32.2 | emulated; node linux-arm64 failed: rebuilt here under QEMU (node-fallback) |`
       );
+    },
+    CASE_TIMEOUT_MS
+  );
+
+  test(
+    'a node killed mid-build: the step fails naming node, endpoint and platform, and no tag moves',
+    async () => {
+      // A node of this case's own: a buildkitd declaring linux/386, killed while its build runs.
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'e2e-nodes-kill-'));
+      const endpoint = `unix://${dir}/buildkitd.sock`;
+      const daemon = spawn(
+        path.join(path.dirname(e.buildctl), 'buildkitd'),
+        ['--addr', endpoint, '--root', path.join(dir, 'root'), '--config', e.buildkitdConfig],
+        { detached: true, stdio: 'ignore' }
+      );
+      const kill = () => {
+        try {
+          process.kill(-daemon.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      };
+      h.cleanup(() => rmSync(dir, { recursive: true, force: true }));
+      h.cleanup(kill);
+      for (let i = 0; ; i++) {
+        const probe = spawnSync(e.buildctl, ['--addr', endpoint, 'debug', 'workers'], { encoding: 'utf8' });
+        if (probe.status === 0) break;
+        if (i > 150) throw new Error(`the case's own buildkitd did not answer: ${probe.stderr}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const ws = workspace();
+      writeFileSync(
+        path.join(ws, 'Dockerfile'),
+        `FROM ${e.nodesBaseImage}\nRUN echo ${randomBytes(6).toString('hex')} >/nonce && sleep 20\n`
+      );
+      const image = `${e.registry}/${uniqueRepo('nodes-killed')}`;
+      const repo = image.slice(e.registry.length + 1);
+      const sha = randomSha();
+      const running = h.main(
+        'node killed mid-build',
+        step(
+          ws,
+          image,
+          {
+            platforms: 'linux/amd64,linux/386',
+            nodes: `linux/amd64=${nodes.amd64}\nlinux/386=${endpoint}`,
+            retries: '0'
+          },
+          sha
+        )
+      );
+      // Killed once its build has started: its history lists it.
+      for (let i = 0; i < 300; i++) {
+        const r = spawnSync(e.buildctl, ['--addr', endpoint, 'debug', 'histories'], { encoding: 'utf8' });
+        if (r.status === 0 && r.stdout.trim().split('\n').length > 1) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await new Promise((r) => setTimeout(r, 1500));
+      kill();
+      const failed = await running;
+      expect(failed.code).not.toBe(0);
+      expect(log(failed)).toContain(`node linux-386 (${endpoint}) failed building linux/386`);
+      expect(log(failed)).toContain('Nothing was published');
+      expect(await h.registry.tags(repo).catch(() => [])).not.toContain(sha.slice(0, 7));
     },
     CASE_TIMEOUT_MS
   );
