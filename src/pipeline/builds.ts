@@ -86,7 +86,7 @@ async function buildOne(
     emulated: b.emulated
   };
   try {
-    const built = await buildOn({ ...bx, log: own.log, run: createRunner(own.log, session.masker) }, b, builder);
+    const built = await buildOn({ ...bx, log: own.log, run: runnerOf(session, own.log) }, b, builder);
     return { built, placement };
   } catch (error) {
     const f = b.fallback;
@@ -97,7 +97,7 @@ async function buildOne(
     own.log.warning(
       `${b.platform.id} ${whereText(b)} failed (${firstLine(error)}); building it under QEMU on node ${f.node} instead`
     );
-    const fbx = { ...bx, log: own.log, run: createRunner(own.log, session.masker) };
+    const fbx = { ...bx, log: own.log, run: runnerOf(session, own.log) };
     try {
       await createBuilder(fbx, f.create, f.builder);
       fallbackCreated(f.builder);
@@ -169,6 +169,10 @@ function whereText(b: PlatformBuild): string {
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.trim().split('\n')[0];
+}
+
+function runnerOf(session: Session, log: Log) {
+  return session.runnerFor ? session.runnerFor(log) : createRunner(log, session.masker);
 }
 
 /** A log that keeps its lines until `flush`, so concurrent builds each print as one group. */

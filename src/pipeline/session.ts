@@ -19,6 +19,8 @@ export interface Session {
   log: Log;
   masker: Masker;
   runner: Runner;
+  /** A runner that prints to another log (a concurrent build's own); the session's seam by default. */
+  runnerFor?: (log: Log) => Runner;
   now: () => Date;
   timings: Array<[string, number]>;
   /** The name of the phase running now, for a failure's summary. */
@@ -37,6 +39,7 @@ export function openSession(runEnv: RunEnv): Session {
     log,
     masker,
     runner: createRunner(log, masker),
+    runnerFor: (other) => createRunner(other, masker),
     now: runEnv.now ?? (() => new Date()),
     timings: [],
     current: '',
