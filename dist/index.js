@@ -34576,7 +34576,7 @@ async function buildOne(session, bx, b, builder, fallbackCreated) {
         emulated: b.emulated
     };
     try {
-        const built = await buildOn({ ...bx, log: own.log, run: (0,exec/* createRunner */.ji)(own.log, session.masker) }, b, builder);
+        const built = await buildOn({ ...bx, log: own.log, run: runnerOf(session, own.log) }, b, builder);
         return { built, placement };
     }
     catch (error) {
@@ -34586,7 +34586,7 @@ async function buildOne(session, bx, b, builder, fallbackCreated) {
             throw nodeFailure(error, b);
         }
         own.log.warning(`${b.platform.id} ${whereText(b)} failed (${builds_firstLine(error)}); building it under QEMU on node ${f.node} instead`);
-        const fbx = { ...bx, log: own.log, run: (0,exec/* createRunner */.ji)(own.log, session.masker) };
+        const fbx = { ...bx, log: own.log, run: runnerOf(session, own.log) };
         try {
             await (0,buildx_builder/* createBuilder */.Ij)(fbx, f.create, f.builder);
             fallbackCreated(f.builder);
@@ -34655,6 +34655,9 @@ function whereText(b) {
 function builds_firstLine(error) {
     const text = error instanceof Error ? error.message : String(error);
     return text.trim().split('\n')[0];
+}
+function runnerOf(session, log) {
+    return session.runnerFor ? session.runnerFor(log) : (0,exec/* createRunner */.ji)(log, session.masker);
 }
 /** A log that keeps its lines until `flush`, so concurrent builds each print as one group. */
 function bufferedLog(parent) {
@@ -36482,6 +36485,7 @@ function openSession(runEnv) {
         log,
         masker,
         runner: (0,exec/* createRunner */.ji)(log, masker),
+        runnerFor: (other) => (0,exec/* createRunner */.ji)(other, masker),
         now: runEnv.now ?? (() => new Date()),
         timings: [],
         current: '',

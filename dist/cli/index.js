@@ -9360,7 +9360,7 @@ async function buildOne(session, bx, b, builder, fallbackCreated) {
         emulated: b.emulated
     };
     try {
-        const built = await buildOn({ ...bx, log: own.log, run: (0,tools_exec/* createRunner */.ji)(own.log, session.masker) }, b, builder);
+        const built = await buildOn({ ...bx, log: own.log, run: runnerOf(session, own.log) }, b, builder);
         return { built, placement };
     }
     catch (error) {
@@ -9370,7 +9370,7 @@ async function buildOne(session, bx, b, builder, fallbackCreated) {
             throw nodeFailure(error, b);
         }
         own.log.warning(`${b.platform.id} ${whereText(b)} failed (${builds_firstLine(error)}); building it under QEMU on node ${f.node} instead`);
-        const fbx = { ...bx, log: own.log, run: (0,tools_exec/* createRunner */.ji)(own.log, session.masker) };
+        const fbx = { ...bx, log: own.log, run: runnerOf(session, own.log) };
         try {
             await createBuilder(fbx, f.create, f.builder);
             fallbackCreated(f.builder);
@@ -9439,6 +9439,9 @@ function whereText(b) {
 function builds_firstLine(error) {
     const text = error instanceof Error ? error.message : String(error);
     return text.trim().split('\n')[0];
+}
+function runnerOf(session, log) {
+    return session.runnerFor ? session.runnerFor(log) : (0,tools_exec/* createRunner */.ji)(log, session.masker);
 }
 /** A log that keeps its lines until `flush`, so concurrent builds each print as one group. */
 function bufferedLog(parent) {
@@ -10539,6 +10542,7 @@ function openSession(runEnv) {
         log,
         masker,
         runner: (0,tools_exec/* createRunner */.ji)(log, masker),
+        runnerFor: (other) => (0,tools_exec/* createRunner */.ji)(other, masker),
         now: runEnv.now ?? (() => new Date()),
         timings: [],
         current: '',

@@ -7,9 +7,8 @@ import { planCache, type CachePlan } from './cache.js';
 import { buildArgv, createBuilderArgv, type BuildOutput, type BuildSpec } from './build.js';
 import { assignPlatforms, buildxNodeName, createNodesArgv, type NodeSpec } from './nodes.js';
 import { hasPerPlatform } from './per-platform.js';
-import { platformSlug } from './matrix.js';
 import { InputError } from './errors.js';
-import { cacheScope, legTag, parseDigestRefs } from './matrix.js';
+import { cacheScope, legTag, parseDigestRefs, platformSlug } from './matrix.js';
 import {
   bootstrapArgv,
   removeBuilderArgv,
