@@ -20,7 +20,12 @@
  *   3. matrix cache: two legs at once, second run after a prune, per-leg cache refs vs one shared;
  *   4. QEMU set-up time, all native vs one emulated platform;
  *   5. the merge step for 2 and 4 platforms;
- *   6. the bundle's size and node start-up time.
+ *   6. the bundle's size and node start-up time;
+ *   7. multi-node builds (`nodes`) on the stack's own single-platform nodes (scripts/stack.sh:
+ *      amd64 and 386, both native here): amd64 + 386 on two nodes against both on one node, each
+ *      platform's build and the merge's own cost, and the second-run cached steps per platform of
+ *      per-platform refs against one `buildx build` over the same two nodes with one shared ref.
+ *      It prunes those two nodes: run it while nothing else uses them.
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -47,7 +52,7 @@ function parseArgs(argv) {
     logs: '',
     dist: path.join(ROOT, 'dist'),
     runs: 5,
-    only: new Set(['1', '2', '3', '4', '5', '6'])
+    only: new Set(['1', '2', '3', '4', '5', '6', '7'])
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -68,7 +73,7 @@ function parseArgs(argv) {
       );
     else if (arg === '-h' || arg === '--help') {
       process.stdout.write(
-        'usage: node scripts/bench.mjs [--out FILE] [--runs N (default 5, at least 1)] [--only 1,2,3,4,5,6] [--logs DIR (keep every action log)] [--dist DIR (another bundle; default dist/)]\n'
+        'usage: node scripts/bench.mjs [--out FILE] [--runs N (default 5, at least 1)] [--only 1,2,3,4,5,6,7] [--logs DIR (keep every action log)] [--dist DIR (another bundle; default dist/)]\n'
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${arg} (see --help)`);
@@ -555,6 +560,185 @@ async function main(opts) {
   if (opts.only.has('2')) results[2] = await benchRebuild();
   if (opts.only.has('3')) results[3] = await benchMatrix();
   if (opts.only.has('5')) results[5] = await benchMerge();
+  if (opts.only.has('7')) results[7] = await benchNodes();
+
+  /**
+   * 7. Multi-node. The two nodes are the stack's (their sockets in env.json under "nodes"), each a
+   * buildkitd of its own; "one node" is the 386 node declaring both platforms. The build has two
+   * CPU-bound RUN steps, so two daemons can use both cores where one shares them.
+   */
+  async function benchNodes() {
+    const sockets = stack.nodes ?? {};
+    if (!sockets.amd64 || !sockets['386'] || !stack.nodesBaseImage) {
+      note('7. nodes: skipped (env.json lists no amd64/386 nodes or no nodesBaseImage: run bash scripts/stack.sh up)');
+      return undefined;
+    }
+    const pruneNodes = () =>
+      Promise.all(
+        [sockets.amd64, sockets['386']].map((s) =>
+          run(BUILDCTL, ['--addr', s, 'prune', '--all'], { label: 'buildctl prune --all (node)' })
+        )
+      );
+    const ws = path.join(work, 'ws-nodes');
+    fs.mkdirSync(ws, { recursive: true });
+    const dockerfile = (nonce) =>
+      `FROM ${stack.nodesBaseImage}\nRUN echo ${nonce} >/nonce\n` +
+      'RUN i=0; while [ $i -lt 1000000 ]; do i=$((i+1)); done; echo $i >/count\n' +
+      'RUN j=0; while [ $j -lt 1000000 ]; do j=$((j+1)); done; uname -m >/arch\n';
+    const layouts = {
+      'two nodes': `linux/amd64=${sockets.amd64}\nlinux/386=${sockets['386']}`,
+      'one node': `linux/amd64,linux/386=${sockets['386']}`
+    };
+    const out = { wall: { 'two nodes': [], 'one node': [] }, phases: {}, cached: {} };
+    const addPhase = (name, ms) => (out.phases[name] ??= []).push(ms);
+    for (let i = 0; i < opts.runs; i++) {
+      for (const layout of i % 2 === 0 ? ['two nodes', 'one node'] : ['one node', 'two nodes']) {
+        const r = await attempt(`nodes ${layout} run ${i + 1}`, async (k) => {
+          fs.writeFileSync(
+            path.join(ws, 'Dockerfile'),
+            dockerfile(`${layout}-${i}-${k}-${randomBytes(4).toString('hex')}`)
+          );
+          await pruneNodes();
+          const image = repo(`nodes-${layout.replace(' ', '-')}-${i}-${k}`);
+          const res = await action(
+            { images: image, platforms: 'linux/amd64,linux/386', nodes: layouts[layout], cache: 'false' },
+            { workspace: ws, sha: sha(), runId: `7${i}${k}`, label: `nodes ${layout} run ${i + 1}` }
+          );
+          await post(res, ws);
+          return res;
+        });
+        out.wall[layout].push(r.ms);
+        if (layout === 'two nodes')
+          for (const [name, ms] of Object.entries(summaryPhases(r.summary)))
+            if (/^Build |^Publish/.test(name)) addPhase(name, ms);
+        note(`7. nodes ${layout} run ${i + 1}/${opts.runs}: ${sec(r.ms)}`);
+      }
+    }
+
+    // Second-run cached steps: the action's per-platform refs against one buildx build, one shared ref.
+    const perPlatformCached = (lines) => {
+      const by = {};
+      const marked = new Map();
+      const steps = new Map();
+      for (const { text } of lines) {
+        const m = /^#(\d+) \[(\S+) (\d+)\/(\d+)\] (\S+)/.exec(text);
+        if (m && !steps.has(m[1])) steps.set(m[1], { platform: m[2], from: m[5] === 'FROM' });
+        // CACHED, or (BuildKit does not always print it) a step whose only work was pulling its layers.
+        const c = /^#(\d+) (?:CACHED\s*$|(?:extracting )?sha256:[0-9a-f]{64})/.exec(text);
+        if (c) marked.set(c[1], true);
+      }
+      for (const [n, st] of steps) {
+        if (st.from) continue;
+        by[st.platform] ??= { cached: 0, total: 0 };
+        by[st.platform].total++;
+        if (marked.get(n)) by[st.platform].cached++;
+      }
+      return by;
+    };
+    const groupCached = (result) => {
+      // The action prints each platform's build as its own group, whose steps carry no platform
+      // (and whose vertex numbers start again at 1): each group is counted on its own.
+      const groups = {};
+      let platform = null;
+      for (const { text } of result.lines) {
+        const g = /^::group::Build (\S+) on node/.exec(text);
+        if (g) platform = g[1];
+        else if (text === '::endgroup::') platform = null;
+        else if (platform)
+          (groups[platform] ??= []).push({ text: text.replace(/^#(\d+) \[(\d+\/\d+)\]/, `#$1 [${platform} $2]`) });
+      }
+      return Object.fromEntries(Object.entries(groups).map(([p, lines]) => [p, perPlatformCached(lines)[p]]));
+    };
+    const builderName = `bench-nodes-${id}`;
+    await run('docker', [
+      'buildx',
+      'create',
+      '--name',
+      builderName,
+      '--driver',
+      'remote',
+      '--platform',
+      'linux/amd64',
+      '--node',
+      'na',
+      sockets.amd64
+    ]);
+    cleanups.push(() => run('docker', ['buildx', 'rm', '--force', builderName], { check: false }));
+    await run('docker', [
+      'buildx',
+      'create',
+      '--append',
+      '--name',
+      builderName,
+      '--driver',
+      'remote',
+      '--platform',
+      'linux/386',
+      '--node',
+      'nc',
+      sockets['386']
+    ]);
+    for (const variant of ['per-platform refs (nodes)', 'one shared ref (one buildx build)']) {
+      out.cached[variant] = { 'linux/amd64': [], 'linux/386': [], total: 0 };
+      for (let i = 0; i < opts.runs; i++) {
+        const got = await attempt(`nodes cache ${variant} run ${i + 1}`, async (k) => {
+          fs.writeFileSync(
+            path.join(ws, 'Dockerfile'),
+            dockerfile(`cache-${i}-${k}-${randomBytes(4).toString('hex')}`)
+          );
+          const image = repo(`nodes-cache-${variant.startsWith('per') ? 'per' : 'shared'}-${i}-${k}`);
+          const once = async (n) => {
+            await pruneNodes();
+            if (variant.startsWith('per')) {
+              const res = await action(
+                { images: image, platforms: 'linux/amd64,linux/386', nodes: layouts['two nodes'] },
+                {
+                  workspace: ws,
+                  sha: sha(),
+                  runId: `75${i}${k}${n}`,
+                  label: `nodes cache per-platform run ${i + 1}.${n}`
+                }
+              );
+              await post(res, ws);
+              return groupCached(res);
+            }
+            const ref = `${image}:buildcache-shared`;
+            const res = await run(
+              'docker',
+              [
+                'buildx',
+                'build',
+                '--builder',
+                builderName,
+                '--progress',
+                'plain',
+                '--platform',
+                'linux/amd64,linux/386',
+                '--cache-from',
+                `type=registry,ref=${ref}`,
+                '--cache-to',
+                `type=registry,ref=${ref},mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true`,
+                '--output',
+                `type=image,name=${image},push-by-digest=true,name-canonical=true,push=true`,
+                ws
+              ],
+              { label: `nodes cache shared run ${i + 1}.${n}` }
+            );
+            // buildx prints its progress on stderr.
+            return perPlatformCached(res.stderr.split('\n').map((text) => ({ text })));
+          };
+          await once(1);
+          return once(2);
+        });
+        for (const p of ['linux/amd64', 'linux/386']) out.cached[variant][p].push(got[p]?.cached ?? 0);
+        out.cached[variant].total = Math.max(out.cached[variant].total, got['linux/amd64']?.total ?? 0);
+        note(
+          `7. nodes cache ${variant} run ${i + 1}: amd64 ${got['linux/amd64']?.cached}/${got['linux/amd64']?.total}, 386 ${got['linux/386']?.cached}/${got['linux/386']?.total}`
+        );
+      }
+    }
+    return out;
+  }
 
   async function benchOverhead() {
     note('1. overhead: warming the builder');
@@ -1012,6 +1196,30 @@ async function main(opts) {
       'bundle load to first error: median(dist) − median(node -e "")',
       msec(median(r.toExit) - median(r.bareNode))
     );
+  }
+
+  if (results[7]) {
+    const r = results[7];
+    header('7. Multi-node builds (nodes): linux/amd64 + linux/386, two CPU-bound RUN steps, no cache');
+    row('two nodes (one per platform): action wall', r.wall['two nodes'], sec, 'each platform on its own buildkitd');
+    row('one node (declaring both): action wall', r.wall['one node'], sec, 'the same two builds, one buildkitd');
+    single(
+      'wall ratio one node / two nodes (medians)',
+      times(median(r.wall['one node']) / median(r.wall['two nodes'])),
+      '2 cores here: one daemon runs both platforms in parallel too'
+    );
+    for (const [name, values] of Object.entries(r.phases))
+      row(
+        `two nodes: ${name}`,
+        values,
+        sec,
+        /^Publish/.test(name)
+          ? 'the merge: imagetools create of the two digests, tags last'
+          : 'from the job summary (0.1 s)'
+      );
+    for (const [variant, c] of Object.entries(r.cached))
+      for (const p of ['linux/amd64', 'linux/386'])
+        row(`second run after pruning both nodes, ${variant}: ${p} steps from cache (of ${c.total})`, c[p], String);
   }
 
   const totalMs = performance.now() - totalStart;

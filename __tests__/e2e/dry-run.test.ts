@@ -105,6 +105,36 @@ describeStack('the dry run prints what a real run does', () => {
   );
 
   test(
+    'nodes: the builder of every node, one build per platform, the merge, as printed',
+    async () => {
+      const nodes = (env as StackEnv & { nodes?: Record<string, string> }).nodes;
+      if (!nodes?.amd64 || !nodes.arm64) return console.log('skipped: env.json lists no amd64/arm64 nodes');
+      const image = `${env.registry}/${uniqueRepo('dry-vs-real-nodes')}`;
+      const sha = randomSha();
+      const ws = h.workspace('arch');
+      const step = (extra: Record<string, string>): StepOptions => ({
+        workspace: ws,
+        // The nodes are the builder: none of the shared inputs' driver, endpoint or QEMU.
+        inputs: {
+          images: image,
+          platforms: PLATFORMS.join(','),
+          nodes: `linux/amd64=${nodes.amd64}\nlinux/arm64=${nodes.arm64}`,
+          'build-args': `BASE=${env.baseImage}`,
+          ...extra
+        },
+        event: push('refs/tags/v3.1.0', sha)
+      });
+      const dry = await h.main('dry: nodes', step({ 'dry-run': 'true' }));
+      expectSucceeded(dry, 'the dry run');
+      const real = await h.main('real: nodes', step({}));
+      expectSucceeded(real, 'the real run');
+      expect(planned(dry).length).toBeGreaterThan(8);
+      expect(ran(real)).toEqual(planned(dry));
+    },
+    CASE_TIMEOUT_MS
+  );
+
+  test(
     'platform and merge modes: each leg, then the merge, run what their dry runs print',
     async () => {
       const image = `${env.registry}/${uniqueRepo('dry-vs-real-matrix')}`;

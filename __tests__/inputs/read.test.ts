@@ -127,7 +127,11 @@ describe('readInputs: good inputs', () => {
       digests: [],
       runId: '',
       attestationFormat: 'oci-artifact',
-      signing: { mode: 'false', password: '', tlog: true, cosignVersion: 'v2.6.1' }
+      signing: { mode: 'false', password: '', tlog: true, cosignVersion: 'v2.6.1' },
+      nodes: [],
+      emulate: true,
+      nodeFallback: 'fail',
+      perPlatform: {}
     });
   });
 

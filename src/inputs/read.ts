@@ -2,15 +2,27 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../plan/errors.js';
 import { parseList } from '../plan/list.js';
-import type { Driver, Inputs, Mode, QemuMode, Secret, SecretEnv, SecretFile, Signing } from '../plan/inputs.js';
+import type {
+  Driver,
+  Inputs,
+  Mode,
+  NodeFallback,
+  QemuMode,
+  Secret,
+  SecretEnv,
+  SecretFile,
+  Signing
+} from '../plan/inputs.js';
 import { KMS_URI, isKeyMaterial, isPemPrivateKey } from '../plan/sign.js';
 import { nativePlatform, parsePlatforms, type Platform } from '../plan/platforms.js';
 import { parseImages } from '../plan/image.js';
 import { releaseTag } from '../plan/versions.js';
 import { parseDigestRefs } from '../plan/matrix.js';
+import { singlePerPlatform, splitByPlatform } from '../plan/per-platform.js';
 import { parseFlavor } from '../plan/tags/flavor.js';
 import { parseTagRules } from '../plan/tags/rules.js';
 import { DEFAULTS } from './specs.js';
+import { readNodes } from './nodes.js';
 
 // The command line still imports the defaults from here; they live in the spec table.
 export { DEFAULTS };
@@ -50,10 +62,12 @@ export function readInputs(
   const mode = oneOf(raw.get('mode'), 'mode', ['build', 'platform', 'merge'] as const);
   const push = bool(raw.get('push'), 'push');
   const load = bool(raw.get('load'), 'load');
+  // Before the builder's own checks: a nodes run's conflicts are named as such.
+  const nodes = readNodeInputs(raw, mode);
   const builder = readBuilder(raw);
   const images = readImages(raw, mode, push || load);
   const { platforms, digests } = readPlatforms(raw, mode, images, load, native);
-  const { context, file } = readBuildSource(raw, mode, cwd);
+  const { context, file, target, buildArgs, perPlatform } = readBuildSource(raw, mode, cwd, platforms);
   return {
     mode,
     images,
@@ -64,8 +78,9 @@ export function readInputs(
     annotations: raw.list('annotations'),
     context,
     file,
-    target: raw.get('target'),
-    buildArgs: raw.list('build-args'),
+    target,
+    buildArgs,
+    perPlatform,
     buildContexts: raw.list('build-contexts'),
     ...readSecrets(raw, cwd),
     ssh: raw.list('ssh'),
@@ -83,6 +98,7 @@ export function readInputs(
     pull: bool(raw.get('pull'), 'pull'),
     ...readCache(raw),
     ...builder,
+    ...nodes,
     digests,
     runId: runId(raw.get('run-id')),
     ...readLimits(raw),
@@ -190,6 +206,39 @@ function readBuilder(raw: Raw): BuilderInputs {
   };
 }
 
+/**
+ * `nodes` (read from its raw text: the YAML form spans lines), `emulate` and `node-fallback`. A
+ * nodes builder is made of the nodes alone, so the inputs that describe another builder are refused.
+ */
+function readNodeInputs(raw: Raw, mode: Mode): Pick<Inputs, 'nodes' | 'emulate' | 'nodeFallback'> {
+  const emulate = bool(raw.get('emulate'), 'emulate');
+  const nodeFallback = oneOf<NodeFallback>(raw.get('node-fallback'), 'node-fallback', ['fail', 'emulate']);
+  if (!raw.given('nodes')) return { nodes: [], emulate, nodeFallback };
+  const text = raw.exact('nodes');
+  const shown = text.trim().split('\n')[0];
+  if (mode !== 'build')
+    throw new InputError(
+      'nodes',
+      shown,
+      `empty with mode ${mode} (nodes build every platform in one step: mode build)`
+    );
+  for (const other of ['builder', 'endpoint', 'driver-opts', 'buildkitd-flags']) {
+    if (raw.given(other))
+      throw new InputError(
+        other,
+        raw.get(other).split('\n')[0],
+        'empty when nodes is set (the builder is made of the nodes; give endpoint, driver-opts and buildkitd-flags per node)'
+      );
+  }
+  if (raw.given('driver') && raw.get('driver') !== 'docker-container')
+    throw new InputError(
+      'driver',
+      raw.get('driver'),
+      'empty when nodes is set (each node names its driver, or its endpoint implies one)'
+    );
+  return { nodes: readNodes(text), emulate, nodeFallback };
+}
+
 function readImages(raw: Raw, mode: Mode, output: boolean): string[] {
   const images = parseImages(raw.get('images'));
   if ((output || mode !== 'build') && images.length === 0) {
@@ -242,20 +291,44 @@ function readPlatforms(
   return { platforms, digests };
 }
 
-/** The context and Dockerfile must exist before a builder is started for them (a merge builds nothing). */
-function readBuildSource(raw: Raw, mode: Mode, cwd: string): { context: string; file: string } {
+/**
+ * The context and every Dockerfile must exist before a builder is started for them (a merge
+ * builds nothing). `file`, `target` and `build-args` may name a platform line by line.
+ */
+function readBuildSource(
+  raw: Raw,
+  mode: Mode,
+  cwd: string,
+  platforms: Platform[]
+): Pick<Inputs, 'context' | 'file' | 'target' | 'buildArgs' | 'perPlatform'> {
   const context = raw.get('context');
-  const file = raw.get('file');
+  const files = singlePerPlatform(raw.list('file'), 'file', platforms);
+  const targets = singlePerPlatform(raw.list('target'), 'target', platforms);
+  const args = splitByPlatform(raw.list('build-args'), 'build-args', platforms);
+  const file = files.common;
   const remoteContext = /^(https?:\/\/|git@|github\.com\/)|\.git(#.*)?$/.test(context);
   if (mode !== 'merge' && !remoteContext) {
     const dir = path.resolve(cwd, context);
     if (!existsSync(dir) || !statSync(dir).isDirectory())
       throw new InputError('context', context, 'an existing directory (relative to the workspace) or a git URL');
-    const dockerfile = path.resolve(cwd, file || path.join(context, 'Dockerfile'));
-    if (file !== '-' && !existsSync(dockerfile))
-      throw new InputError('file', file || path.join(context, 'Dockerfile'), 'an existing Dockerfile');
+    const own = Object.entries(files.byPlatform).map(([id, f]) => ({ f, shown: `${id}=${f}` }));
+    for (const { f, shown } of [{ f: file, shown: file }, ...own]) {
+      const dockerfile = path.resolve(cwd, f || path.join(context, 'Dockerfile'));
+      if (f !== '-' && !existsSync(dockerfile))
+        throw new InputError('file', shown || path.join(context, 'Dockerfile'), 'an existing Dockerfile');
+    }
   }
-  return { context, file };
+  const perPlatform: Inputs['perPlatform'] = {};
+  for (const p of platforms) {
+    const values = {
+      ...(files.byPlatform[p.id] !== undefined ? { file: files.byPlatform[p.id] } : {}),
+      ...(targets.byPlatform[p.id] !== undefined ? { target: targets.byPlatform[p.id] } : {}),
+      buildArgs: args.byPlatform[p.id] ?? []
+    };
+    if (values.file !== undefined || values.target !== undefined || values.buildArgs.length > 0)
+      perPlatform[p.id] = values;
+  }
+  return { context, file, target: targets.common, buildArgs: args.common, perPlatform };
 }
 
 const SECRET_ID = /^[A-Za-z0-9_.-]+$/;

@@ -83,12 +83,25 @@ export const INPUTS: readonly InputSpec[] = [
   },
   {
     name: 'file',
-    kind: 'string',
+    kind: 'list',
     default: '',
-    description: 'Path to the Dockerfile. Default: Dockerfile in the context.'
+    description:
+      'Path to the Dockerfile. Default: Dockerfile in the context. A line PLATFORM=path (linux/arm/v6=Dockerfile.armv6) gives that platform its own; each platform is then built on its own.'
   },
-  { name: 'target', kind: 'string', default: '', description: 'Build stage to stop at.' },
-  { name: 'build-args', kind: 'list', default: '', description: 'Build arguments, one KEY=value a line.' },
+  {
+    name: 'target',
+    kind: 'list',
+    default: '',
+    description:
+      'Build stage to stop at. A line PLATFORM=stage (linux/arm64=runtime) gives that platform its own; each platform is then built on its own.'
+  },
+  {
+    name: 'build-args',
+    kind: 'list',
+    default: '',
+    description:
+      'Build arguments, one KEY=value a line. A line PLATFORM=KEY=value (linux/arm64=KEY=value) applies to that platform only; each platform is then built on its own.'
+  },
   {
     name: 'build-contexts',
     kind: 'list',
@@ -292,6 +305,28 @@ export const INPUTS: readonly InputSpec[] = [
     kind: 'string',
     default: '',
     description: 'Extra buildkitd flags (docker-container driver).'
+  },
+  // Multi-node builds: one BuildKit node per machine, each building its own platforms.
+  {
+    name: 'nodes',
+    kind: 'list',
+    default: '',
+    description:
+      'BuildKit nodes, one builder of them all, each building the platforms it declares natively: one PLATFORM[,PLATFORM\u2026]=ENDPOINT a line (linux/arm64=tcp://pi.lan:1234, linux/amd64=ssh://me@xeon), or a YAML list of name, endpoint, driver (remote, docker-container, kubernetes), driver-opts, buildkitd-flags, platforms. Each platform is built on its node, concurrently, with its own registry cache, then merged into one index. Not with builder, endpoint, driver-opts, buildkitd-flags or driver: docker.'
+  },
+  {
+    name: 'emulate',
+    kind: 'boolean',
+    default: 'true',
+    description:
+      'With nodes: a platform no node declares is built under QEMU on the first node (the summary says "emulated"). false refuses such a platform before anything starts.'
+  },
+  {
+    name: 'node-fallback',
+    kind: 'string',
+    default: 'fail',
+    description:
+      'With nodes, when a node fails after its retries: fail (the step fails naming the node, its endpoint and its platform; no tag moves), or emulate (that platform is built again under QEMU on another node).'
   },
   {
     name: 'retries',

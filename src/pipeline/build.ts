@@ -9,6 +9,7 @@ import { ExecError } from '../tools/exec.js';
 import { describeBuildFailure } from '../tools/buildx/errors.js';
 import { BuildFailed } from './failure.js';
 import type { Session } from './session.js';
+import { bootstrapNodes } from './nodes.js';
 
 /** Registers the QEMU handlers the step names that the kernel does not have yet. */
 export async function runQemu(session: Session, step: QemuStep, retries: number): Promise<void> {
@@ -47,8 +48,9 @@ export async function runBuilder(
   if (step.create) {
     await createBuilder(bx, step.create, step.name);
     created();
+    for (const append of step.append ?? []) await createBuilder(bx, append, step.name);
   }
-  const info = await bootstrapBuilder(bx, step.name);
+  const info = step.nodes ? await bootstrapNodes(bx, step) : await bootstrapBuilder(bx, step.name);
   bx.log.info(`builder ${info.name}: driver ${info.driver}, BuildKit ${info.buildkitVersion}`);
   bx.log.info(`platforms: ${info.platforms.join(', ') || '(none listed)'}`);
   const missing = platforms.filter((p) => info.platforms.length > 0 && !info.platforms.includes(p));

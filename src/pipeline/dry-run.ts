@@ -9,6 +9,7 @@ import {
   headRequest,
   putRequest,
   type Argv,
+  type BuildsStep,
   type SignStep,
   type Step,
   type VerifyStep
@@ -44,11 +45,14 @@ export function stepLines(step: Step, steps: Step[]): string[] {
     case 'builder':
       return [
         ...(step.create ? [cli(step.create)] : []),
+        ...(step.append ?? []).map(cli),
         cli(step.bootstrap),
         ...(step.remove ? [`# clean-up, in the post step: ${cli(step.remove)}`] : [])
       ];
     case 'build':
       return [cli(step.argv)];
+    case 'builds':
+      return buildsLines(step, cli);
     case 'find-legs':
       return step.legs.map((leg) => cli(inspectRawArgv(step.builder, leg.ref)));
     case 'check-digests':
@@ -105,10 +109,28 @@ function signLines(step: SignStep): string[] {
   ];
 }
 
+/** The concurrent builds, each with where it runs, and what a failed node's fallback would run. */
+function buildsLines(step: BuildsStep, cli: (argv: Argv) => string): string[] {
+  const lines: string[] = [];
+  for (const b of step.builds) {
+    const where = b.node ? ` on node ${b.node}${b.endpoint ? ` (${b.endpoint})` : ''}` : '';
+    lines.push(`# ${b.platform.id}${where}${b.emulated ? ', emulated' : ''}, concurrently with the others:`);
+    lines.push(cli(b.argv));
+    const f = b.fallback;
+    if (f) {
+      lines.push(`#   only if node ${b.node} still fails: under QEMU on node ${f.node}:`);
+      for (const argv of [f.create, f.argv, f.remove]) lines.push(`#   ${cli(argv)}`);
+    }
+  }
+  return lines;
+}
+
 /** The sources a merge would publish: the given digests, or each leg's digest once found. */
 function mergeSources(steps: Step[]): string[] | undefined {
   for (const step of steps) {
     if (step.kind === 'check-digests') return step.refs;
+    if (step.kind === 'builds')
+      return step.builds.map((b) => `${b.pushTo ?? ''}@<digest of the ${b.platform.id} build>`);
     if (step.kind === 'find-legs') {
       return step.legs.map((leg) => `${leg.ref.slice(0, leg.ref.lastIndexOf(':'))}@<digest of ${leg.ref}>`);
     }

@@ -66,6 +66,7 @@ export function summaryMarkdown(result: Result): string {
   lines.push(`| Cache | ${plan.cache.refs.map((r) => `\`${r}\``).join('<br>') || 'off'} |`);
   const b = result.builder;
   lines.push(`| Builder | \`${b.name}\` (${b.driver}, BuildKit ${b.buildkitVersion}) |`);
+  lines.push(...placementRows(result));
   lines.push('', '### Tags', '');
   lines.push(...(result.tags.length ? result.tags.map((t) => `- \`${t}\``) : ['none pushed']));
   for (const h of result.held) lines.push(`- \`${h.tag}\` not moved (${heldNote(h)})`);
@@ -129,6 +130,21 @@ export function failureMarkdown(
   }
   lines.push(...timeTable(timings));
   return `${lines.join('\n')}\n`;
+}
+
+/** One build per platform: which node built each, its BuildKit, and whether under QEMU or after a fallback. */
+function placementRows(result: Result): string[] {
+  if (!result.placements) return [];
+  const lines = ['', '### Builds', '', '| Platform | Node | BuildKit | |', '|---|---|---|---|'];
+  for (const p of result.placements) {
+    const node = p.node ? `\`${p.node}\`${p.endpoint ? ` (\`${p.endpoint}\`)` : ''}` : `\`${result.builder.name}\``;
+    const notes = [
+      ...(p.emulated ? ['emulated'] : []),
+      ...(p.fellBackFrom ? [`node ${p.fellBackFrom} failed: rebuilt here under QEMU (node-fallback)`] : [])
+    ];
+    lines.push(`| \`${p.platform}\` | ${node} | ${p.buildkitVersion} | ${notes.join('; ')} |`);
+  }
+  return lines;
 }
 
 function heldNote(h: HeldTag): string {

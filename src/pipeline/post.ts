@@ -18,17 +18,16 @@ export async function post(edges: Edges, proc = '/proc'): Promise<void> {
   await log.group('Clean up', async () => {
     // First the processes: a build still running would go on pushing, and holds the builder.
     for (const record of state.processes) await stopGroup(record, log, proc);
-    if (state.builder && state.buildx) {
+    for (const builder of [state.builder, ...(state.fallbackBuilders ?? [])]) {
+      if (!builder || !state.buildx) continue;
       try {
         const outcome = await removeBuilder(
           { bin: state.buildx, run: createRunner(log, new Masker()), log, retries: 0 },
-          state.builder
+          builder
         );
-        log.info(
-          outcome === 'removed' ? `removed builder ${state.builder}` : `builder ${state.builder} was already gone`
-        );
+        log.info(outcome === 'removed' ? `removed builder ${builder}` : `builder ${builder} was already gone`);
       } catch (error) {
-        log.warning(`could not remove builder ${state.builder}: ${(error as Error).message}`);
+        log.warning(`could not remove builder ${builder}: ${(error as Error).message}`);
       }
     }
     if (state.tempDir)

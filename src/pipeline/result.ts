@@ -2,6 +2,7 @@ import type { Plan } from '../plan/plan.js';
 import type { HeldTag } from '../plan/tags/hold-back.js';
 import type { BuilderInfo } from '../tools/buildx/builder.js';
 import type { LegRemoval } from './merge.js';
+import type { Placement } from './builds.js';
 
 /** What a run did, for the outputs, the job summary and the command line's result table. */
 export interface Result {
@@ -21,4 +22,6 @@ export interface Result {
   verification?: { attestations: string; table: string };
   /** What the sign step did: the `signature` and `verify-command` outputs. */
   signed?: { signatures: string[]; verifyCommand: string };
+  /** One build per platform (nodes): which node built which platform. */
+  placements?: Placement[];
 }

@@ -9,6 +9,7 @@ import type { Buildx } from '../tools/buildx/handle.js';
 import type { BuilderInfo } from '../tools/buildx/builder.js';
 import { runBuild, runBuilder, runBuildx, runQemu, type Built } from './build.js';
 import { printPlan, stepLines } from './dry-run.js';
+import { runBuilds, type Placement } from './builds.js';
 import { failure } from './failure.js';
 import { checkDigests, findLegs, removeLegs, type LegRemoval } from './merge.js';
 import { dryRunMarkdown, failureMarkdown, setOutputs, summaryMarkdown, tagsOutput } from './outputs.js';
@@ -77,6 +78,8 @@ interface Progress {
   published?: Published;
   verified?: Verified;
   signed?: Signed;
+  /** One build per platform: where each was built. */
+  placements?: Placement[];
 }
 
 /** Runs the plan's steps in order, each one call in a named phase. */
@@ -114,7 +117,8 @@ async function runSteps(session: Session, plan: Plan, inputs: Inputs, state: Sav
     ...(progress.verified
       ? { verification: { attestations: progress.verified.attestations, table: progress.verified.table } }
       : {}),
-    ...(progress.signed ? { signed: progress.signed } : {})
+    ...(progress.signed ? { signed: progress.signed } : {}),
+    ...(progress.placements ? { placements: progress.placements } : {})
   };
 }
 
@@ -149,6 +153,15 @@ async function runStep(
       const name = `Build ${step.platforms.map((p) => p.id).join(', ')}`;
       progress.built = await session.phase(name, () => runBuild(bx(), step, plan.cache.refs));
       progress.sources = progress.built.source ? [progress.built.source] : [];
+      return;
+    }
+    case 'builds': {
+      const all = await runBuilds(session, bx(), step, progress.builder, (name) =>
+        saveState(session.edges, Object.assign(state, { fallbackBuilders: [...(state.fallbackBuilders ?? []), name] }))
+      );
+      progress.built = all.built;
+      progress.sources = all.sources;
+      progress.placements = all.placements;
       return;
     }
     case 'find-legs':

@@ -22,6 +22,8 @@ export interface Session {
   log: Log;
   masker: Masker;
   runner: Runner;
+  /** A runner that prints to another log (a concurrent build's own); the session's seam by default. */
+  runnerFor?: (log: Log) => Runner;
   now: () => Date;
   timings: Array<[string, number]>;
   /** The name of the phase running now, for a failure's summary. */
@@ -41,6 +43,7 @@ export function openSession(runEnv: RunEnv): Session {
     masker,
     // Children are kept in the state while they run: a SIGKILLed run leaves them for post to stop.
     runner: runEnv.runner ?? createRunner(log, masker, trackProcesses(runEnv.edges)),
+    runnerFor: (other) => createRunner(other, masker, trackProcesses(runEnv.edges)),
     now: runEnv.now ?? (() => new Date()),
     timings: [],
     current: '',

@@ -8,6 +8,8 @@ import type { ChildWatcher } from '../tools/exec.js';
 export interface SavedState {
   /** Name of a builder main created, or '' when it used one that already existed. */
   builder: string;
+  /** One-node builders main made for node-fallback: emulate, removed by post too. */
+  fallbackBuilders?: string[];
   buildx?: BuildxBin;
   /** A temporary directory main made (secret files, metadata), removed by post if main could not. */
   tempDir: string;
@@ -90,6 +92,13 @@ export function loadState(edges: Edges): LoadedState | undefined {
   if (!isObject(record)) return nothing;
   return {
     builder: typeof record.builder === 'string' && BUILDER_NAME.test(record.builder) ? record.builder : '',
+    ...(Array.isArray(record.fallbackBuilders)
+      ? {
+          fallbackBuilders: record.fallbackBuilders.filter(
+            (b): b is string => typeof b === 'string' && BUILDER_NAME.test(b)
+          )
+        }
+      : {}),
     buildx: buildxBin(record.buildx),
     tempDir: tempDirectory(record.tempDir),
     processes

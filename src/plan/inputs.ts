@@ -1,3 +1,5 @@
+import type { NodeSpec } from './nodes.js';
+import type { PlatformValues } from './per-platform.js';
 import type { Platform } from './platforms.js';
 import type { Flavor } from './tags/flavor.js';
 import type { TagRule } from './tags/rules.js';
@@ -60,6 +62,14 @@ export interface Inputs {
   metadataSource: 'auto' | 'workflow' | 'git';
   digests: string[];
   runId: string;
+  /** Multi-node builds (empty: one builder as `driver` says). */
+  nodes: NodeSpec[];
+  /** With nodes: a platform no node declares is built under QEMU on the first node. */
+  emulate: boolean;
+  /** With nodes: what a node that still fails after its retries leads to. */
+  nodeFallback: NodeFallback;
+  /** `file`, `target` and `build-args` lines that name a platform, by platform id (file, target, buildArgs hold the common ones). */
+  perPlatform: Record<string, PlatformValues>;
   /** `attestation-format`: reference adds oci-artifact=false to the image output. */
   attestationFormat: AttestationFormat;
   /** `sign` and the inputs that go with it. */
@@ -80,6 +90,8 @@ export interface Signing {
   tlog: boolean;
   cosignVersion: string;
 }
+
+export type NodeFallback = 'fail' | 'emulate';
 
 /** A `secrets` item: the value itself, which must reach neither argv nor a log. */
 export interface Secret {

@@ -4,17 +4,22 @@ import { runsNatively, type Platform } from './platforms.js';
 import { computeTags, type TagResult } from './tags/compute.js';
 import { computeLabels, computeAnnotations } from './labels.js';
 import { cacheUse, planCache, type CachePlan } from './cache.js';
-import { buildArgv, createBuilderArgv, type BuildOutput } from './build.js';
+import { buildArgv, createBuilderArgv, type BuildOutput, type BuildSpec } from './build.js';
+import { assignPlatforms, buildxNodeName, createNodesArgv, type NodeSpec } from './nodes.js';
+import { hasPerPlatform } from './per-platform.js';
 import { InputError } from './errors.js';
 import { INDEX_DIGEST, KMS_URI, signingSteps, verifyCommand, type KeylessIdentity } from './sign.js';
-import { cacheScope, legTag, parseDigestRefs } from './matrix.js';
+import { cacheScope, legTag, parseDigestRefs, platformSlug } from './matrix.js';
 import { validateTag } from './image.js';
 import {
   bootstrapArgv,
   platformTagName,
   removeBuilderArgv,
   type BuilderStep,
+  type BuildsStep,
   type BuildxStep,
+  type NodeFallbackPlan,
+  type PlatformBuild,
   type CheckDigestsStep,
   type FindLegsStep,
   type PublishStep,
@@ -98,7 +103,13 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
     };
   }
 
+  if (inputs.mode === 'build' && (inputs.nodes.length > 0 || hasPerPlatform(inputs.perPlatform))) {
+    const planned = perPlatformPlan(inputs, context, native, ids, tags, labels, annotations, builder, buildxStep);
+    return { ...common, ...planned, steps: verifyAndSign(inputs, ids, planned.steps) };
+  }
   const leg = inputs.mode === 'platform' ? inputs.platforms : undefined;
+  // A matrix leg builds one platform: its own file, target and build-args apply.
+  const own = leg ? inputs.perPlatform[leg[0].id] : undefined;
   const scope = cacheScope(context, inputs.cacheTag, leg);
   const cache = planCache({
     ...cacheUse(inputs.cache, {
@@ -137,9 +148,9 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
       builder,
       platforms: inputs.platforms.map((p) => p.id),
       context: inputs.context,
-      file: inputs.file,
-      target: inputs.target,
-      buildArgs: inputs.buildArgs,
+      file: own?.file ?? inputs.file,
+      target: own?.target ?? inputs.target,
+      buildArgs: [...inputs.buildArgs, ...(own?.buildArgs ?? [])],
       buildContexts: inputs.buildContexts,
       labels,
       annotations: inputs.push ? annotations : [],
@@ -239,6 +250,7 @@ function signStep(inputs: Inputs, ids: PlanIds, image: string): SignStep {
 /** The builder this run creates (unless one is given or the docker driver's own is used), then bootstraps. */
 function builderStep(inputs: Inputs, ids: PlanIds, name: string): BuilderStep {
   if (inputs.builder || inputs.driver === 'docker') return { kind: 'builder', name, bootstrap: bootstrapArgv(name) };
+  if (inputs.nodes.length > 0) return nodesBuilderStep(inputs.nodes, name, inputs.buildkitImage);
   const create = createBuilderArgv({
     name,
     driver: inputs.driver,
@@ -280,15 +292,21 @@ function removeLegs(found: FindLegsStep): RemoveLegsStep {
  * repository: each tag there is a PUT of its bytes, the other images' tags an imagetools copy. A
  * merge makes a new index, with the index annotations the legs' indexes carried.
  */
-function publishStep(inputs: Inputs, tags: TagResult, builder: string, annotations: string[]): PublishStep {
+function publishStep(
+  inputs: Inputs,
+  tags: TagResult,
+  builder: string,
+  annotations: string[],
+  builds = false
+): PublishStep {
   const image = inputs.images[0];
-  const merge = inputs.mode === 'merge';
+  const merge = inputs.mode === 'merge' || builds;
   const direct = merge ? [] : tags.refs.filter((ref) => ref.startsWith(`${image}:`));
   return {
     kind: 'publish',
     builder,
     image,
-    source: merge ? (inputs.digests.length > 0 ? 'digests' : 'legs') : 'build',
+    source: builds ? 'builds' : merge ? (inputs.digests.length > 0 ? 'digests' : 'legs') : 'build',
     put: direct,
     imagetools: {
       refs: tags.refs.filter((ref) => !direct.includes(ref)),
@@ -334,4 +352,177 @@ function secretSpecs(inputs: Inputs, paths: Record<string, string>): string[] {
     ...inputs.secretEnvs.map(({ id, env }) => `id=${id},env=${env}`),
     ...inputs.secretFiles.map(({ id, path }) => `id=${id},src=${path}`)
   ];
+}
+
+/* ---- One build per platform: nodes, or per-platform file/target/build-args ---- */
+
+/** Every node in one builder: create the first, append the others, bootstrap once (buildx starts them in parallel). */
+function nodesBuilderStep(nodes: NodeSpec[], name: string, buildkitImage: string): BuilderStep {
+  const [create, ...append] = createNodesArgv(name, nodes, { buildkitImage });
+  return {
+    kind: 'builder',
+    name,
+    create,
+    append,
+    bootstrap: bootstrapArgv(name),
+    remove: removeBuilderArgv(name),
+    nodes: nodes.map((node) => ({
+      name: buildxNodeName(name, node),
+      endpoint: node.endpoint,
+      platforms: node.platforms.map((p) => p.id)
+    }))
+  };
+}
+
+/**
+ * One build per platform, concurrently, each with the per-platform cache ref a matrix leg of that
+ * platform uses (so the two warm each other's cache), each pushed by digest; then one merge of
+ * their digests into the index, as the merge job does. With nodes, each platform goes to the node
+ * that declares it; one no node declares, to the first node under QEMU.
+ */
+function perPlatformPlan(
+  inputs: Inputs,
+  context: Context,
+  native: Platform,
+  ids: PlanIds,
+  tags: TagResult,
+  labels: Record<string, string>,
+  annotations: string[],
+  builder: string,
+  buildxStep: BuildxStep
+): Pick<Plan, 'emulated' | 'cache' | 'steps'> {
+  const nodes = inputs.nodes;
+  const assignments =
+    nodes.length > 0
+      ? assignPlatforms(inputs.platforms, nodes, { emulate: inputs.emulate })
+      : inputs.platforms.map((platform) => ({ platform, node: undefined, emulated: !runsNatively(platform, native) }));
+  if (nodes.length > 0 && inputs.nodeFallback === 'emulate' && nodes.length < 2)
+    throw new InputError('node-fallback', 'emulate', 'fail when there is one node (a fallback needs another node)');
+  const emulated = assignments.filter((a) => a.emulated).map((a) => a.platform);
+  const output: BuildOutput = inputs.push
+    ? { kind: 'push-by-digest', image: inputs.images[0], ...(inputs.load ? { load: tags.refs } : {}) }
+    : inputs.load
+      ? { kind: 'load', tags: tags.refs }
+      : { kind: 'none' };
+  // The index annotations go on the merged index; each build carries its manifest's.
+  const buildAnnotations = inputs.push ? annotations.filter((a) => !/^index(-descriptor)?:/.test(a)) : [];
+  const all: CachePlan = { from: [], to: [], refs: [] };
+  const builds = assignments.map(({ platform, node, emulated: underQemu }): PlatformBuild => {
+    const scope = cacheScope(context, inputs.cacheTag, [platform]);
+    const cache = planCache({
+      ...cacheUse(inputs.cache, {
+        image: inputs.images.length > 0,
+        push: inputs.push,
+        forkPullRequest: context.pr?.fork === true
+      }),
+      image: inputs.images[0],
+      tag: scope.write,
+      readOnlyTags: scope.readOnly,
+      cacheFrom: inputs.cacheFrom,
+      cacheTo: inputs.cacheTo
+    });
+    for (const key of ['from', 'to', 'refs'] as const)
+      all[key].push(...cache[key].filter((r) => !all[key].includes(r)));
+    const metadataFile = perPlatformFile(ids.metadataFile, platform);
+    const spec = platformSpec(inputs, ids, platform, {
+      builder,
+      labels,
+      annotations: buildAnnotations,
+      cacheFrom: cache.from,
+      cacheTo: cache.to,
+      output,
+      metadataFile
+    });
+    const other = node && inputs.nodeFallback === 'emulate' ? nodes.find((n) => n !== node) : undefined;
+    return {
+      platform,
+      node: node ? buildxNodeName(builder, node) : '',
+      endpoint: node?.endpoint ?? '',
+      emulated: underQemu,
+      argv: buildArgv(spec),
+      metadataFile,
+      pushTo: output.kind === 'push-by-digest' ? output.image : undefined,
+      cacheRefs: cache.refs,
+      ...(other ? { fallback: fallbackPlan(builder, other, platform, spec) } : {})
+    };
+  });
+  const steps: Step[] = [];
+  const qemuNamed = inputs.qemu === 'binfmt-image' || inputs.qemu === 'host';
+  // Nodes run their builds on their own kernels: the runner's handlers are no concern of theirs
+  // unless qemu names a method. Without nodes, the local builder emulates as a one-step build does.
+  const wantQemu =
+    nodes.length > 0 ? qemuNamed : inputs.qemu !== 'false' && !(inputs.driver === 'remote' && inputs.qemu === 'auto');
+  if (emulated.length > 0 && wantQemu)
+    steps.push({ kind: 'qemu', mode: inputs.qemu, image: inputs.qemuImage, platforms: emulated });
+  steps.push(buildxStep, builderStep(inputs, ids, builder));
+  const buildsStep: BuildsStep = { kind: 'builds', builder, builds };
+  steps.push(buildsStep);
+  if (inputs.push)
+    steps.push(
+      publishStep(
+        inputs,
+        tags,
+        builder,
+        annotations.filter((a) => a.startsWith('index:')),
+        true
+      )
+    );
+  return { emulated, cache: all, steps };
+}
+
+/** The build of one platform, with its own file, target and build-args where it has them. */
+function platformSpec(
+  inputs: Inputs,
+  ids: PlanIds,
+  platform: Platform,
+  rest: Pick<BuildSpec, 'builder' | 'labels' | 'annotations' | 'cacheFrom' | 'cacheTo' | 'output' | 'metadataFile'>
+): BuildSpec {
+  const own = inputs.perPlatform[platform.id];
+  return {
+    ...rest,
+    platforms: [platform.id],
+    context: inputs.context,
+    file: own?.file ?? inputs.file,
+    target: own?.target ?? inputs.target,
+    buildArgs: [...inputs.buildArgs, ...(own?.buildArgs ?? [])],
+    buildContexts: inputs.buildContexts,
+    secrets: secretSpecs(inputs, ids.secretPaths),
+    ssh: inputs.ssh,
+    network: inputs.network,
+    addHosts: inputs.addHosts,
+    shmSize: inputs.shmSize,
+    ulimit: inputs.ulimit,
+    provenance: inputs.provenance,
+    sbom: inputs.sbom,
+    noCache: inputs.noCache,
+    noCacheFilters: inputs.noCacheFilters,
+    pull: inputs.pull
+  };
+}
+
+/**
+ * node-fallback: emulate. A builder of one node can only send a build to that node, so the
+ * platform of a failed node is built on `other` through a builder of `other` alone, declared for
+ * the platform too; it is created for this, and removed after.
+ */
+function fallbackPlan(builder: string, other: NodeSpec, platform: Platform, spec: BuildSpec): NodeFallbackPlan {
+  const name = `${builder}-fallback-${platformSlug([platform])}`;
+  const declared = { ...other, platforms: [...other.platforms, platform] };
+  const [create] = createNodesArgv(name, [declared]);
+  const metadataFile = spec.metadataFile.replace(/\.json$/, '-fallback.json');
+  return {
+    node: buildxNodeName(builder, other),
+    endpoint: other.endpoint,
+    builder: name,
+    create,
+    argv: buildArgv({ ...spec, builder: name, metadataFile }),
+    metadataFile,
+    remove: removeBuilderArgv(name)
+  };
+}
+
+/** Each concurrent build writes its own metadata file. */
+function perPlatformFile(file: string, platform: Platform): string {
+  const slug = platformSlug([platform]);
+  return /\.json$/.test(file) ? file.replace(/\.json$/, `-${slug}.json`) : `${file}-${slug}`;
 }

@@ -30,9 +30,13 @@ export interface BuilderStep {
   kind: 'builder';
   name: string;
   create?: Argv;
+  /** A nodes builder: `create --append` of each node after the first (`create` makes the first). */
+  append?: Argv[];
   bootstrap: Argv;
   /** The post step's clean-up; only for a builder this run created. */
   remove?: Argv;
+  /** A nodes builder's nodes, as buildx names them: `buildx inspect` reports each. */
+  nodes?: Array<{ name: string; endpoint: string; platforms: string[] }>;
 }
 
 /** One `buildx build`; with `pushTo`, everything is pushed by digest and no tag moves yet. */
@@ -42,6 +46,43 @@ export interface BuildStep {
   metadataFile: string;
   platforms: Platform[];
   pushTo?: string;
+}
+
+/**
+ * One build per platform, run concurrently (nodes, or per-platform file/target/build-args): each
+ * on its node with its own registry cache, pushed by digest; the publish step merges them.
+ */
+export interface BuildsStep {
+  kind: 'builds';
+  builder: string;
+  builds: PlatformBuild[];
+}
+
+export interface PlatformBuild {
+  platform: Platform;
+  /** The node that builds it, as buildx names it ('' on a builder of one node). */
+  node: string;
+  /** That node's endpoint as given ('' for none). */
+  endpoint: string;
+  /** Built under QEMU: no node declares the platform. */
+  emulated: boolean;
+  argv: Argv;
+  metadataFile: string;
+  pushTo?: string;
+  cacheRefs: string[];
+  /** node-fallback: emulate: what builds it when its node still fails after its retries. */
+  fallback?: NodeFallbackPlan;
+}
+
+/** A one-node builder on another node's endpoint, made for this platform, used under QEMU, then removed. */
+export interface NodeFallbackPlan {
+  node: string;
+  endpoint: string;
+  builder: string;
+  create: Argv;
+  argv: Argv;
+  metadataFile: string;
+  remove: Argv;
 }
 
 /** merge: the hand-off tag each matrix leg left, one per platform, each read by one inspect. */
@@ -71,7 +112,8 @@ export interface PublishStep {
   builder: string;
   /** Where the sources were pushed (the first image). */
   image: string;
-  source: 'build' | 'legs' | 'digests';
+  /** build: one by-digest push; legs, digests, builds: several sources merged into one new index. */
+  source: 'build' | 'legs' | 'digests' | 'builds';
   put: string[];
   imagetools: { refs: string[]; annotations: string[] };
   floating: Array<{ tag: string; ref: string }>;
@@ -136,6 +178,7 @@ export type Step =
   | BuildxStep
   | BuilderStep
   | BuildStep
+  | BuildsStep
   | FindLegsStep
   | CheckDigestsStep
   | PublishStep
@@ -150,6 +193,11 @@ function builderFlag(builder: string): Argv {
 
 export function bootstrapArgv(name: string): Argv {
   return ['inspect', '--bootstrap', '--builder', name];
+}
+
+/** Reads the builder's nodes without starting them: one that cannot be reached shows as inactive. */
+export function inspectBuilderArgv(name: string): Argv {
+  return ['inspect', '--builder', name];
 }
 
 export function removeBuilderArgv(name: string): Argv {

@@ -17,7 +17,16 @@ describe('parseInspect', () => {
       name: 'multiarch-1-1-abc123',
       driver: 'remote',
       platforms: ['linux/amd64', 'linux/amd64/v2', 'linux/arm64', 'linux/arm/v7'],
-      buildkitVersion: 'v0.32.2'
+      buildkitVersion: 'v0.32.2',
+      nodes: [
+        {
+          name: 'multiarch-1-1-abc1230',
+          endpoint: 'unix:///run/buildkit/buildkitd.sock',
+          status: 'running',
+          buildkitVersion: 'v0.32.2',
+          platforms: ['linux/amd64', 'linux/amd64/v2', 'linux/arm64', 'linux/arm/v7']
+        }
+      ]
     });
   });
 
@@ -26,7 +35,8 @@ describe('parseInspect', () => {
       name: 'x',
       driver: 'docker-container',
       platforms: [],
-      buildkitVersion: 'unknown'
+      buildkitVersion: 'unknown',
+      nodes: []
     });
   });
 });

@@ -1,5 +1,5 @@
 import { withRetry } from '../retry.js';
-import { bootstrapArgv, removeBuilderArgv } from '../../plan/steps.js';
+import { bootstrapArgv, inspectBuilderArgv, removeBuilderArgv } from '../../plan/steps.js';
 import { runBuildx, type Buildx } from './handle.js';
 
 export interface BuilderInfo {
@@ -7,6 +7,17 @@ export interface BuilderInfo {
   driver: string;
   platforms: string[];
   buildkitVersion: string;
+  /** Each node as `buildx inspect` reports it (a builder of several nodes). */
+  nodes?: NodeInfo[];
+}
+
+export interface NodeInfo {
+  name: string;
+  endpoint: string;
+  /** running, inactive, stopped, or buildx's error for it. */
+  status: string;
+  buildkitVersion: string;
+  platforms: string[];
 }
 
 /** Creates (already done by the caller's argv) and bootstraps a builder, returning what it offers. */
@@ -42,8 +53,47 @@ export function parseInspect(text: string, name: string): BuilderInfo {
     name,
     driver: field('Driver')[0] ?? 'unknown',
     platforms: [...new Set(platforms)],
-    buildkitVersion: field('BuildKit version')[0] ?? field('Buildkit')[0] ?? 'unknown'
+    buildkitVersion: field('BuildKit version')[0] ?? field('Buildkit')[0] ?? 'unknown',
+    nodes: parseInspectNodes(text)
   };
+}
+
+/**
+ * The nodes of `buildx inspect` text: after `Nodes:`, each starts at its `Name:` line and holds
+ * its Endpoint, Status (or Error), BuildKit version and Platforms (`*` marks the ones it was
+ * created for, and is dropped here).
+ */
+export function parseInspectNodes(text: string): NodeInfo[] {
+  const at = text.search(/^Nodes:\s*$/m);
+  if (at < 0) return [];
+  const nodes: NodeInfo[] = [];
+  for (const line of text.slice(at).split('\n').slice(1)) {
+    const m = /^([A-Za-z][A-Za-z ]*):\s*(.*)$/.exec(line);
+    if (!m) continue;
+    const [, label, value] = m;
+    if (label === 'Name') {
+      nodes.push({ name: value.trim(), endpoint: '', status: 'unknown', buildkitVersion: 'unknown', platforms: [] });
+      continue;
+    }
+    const node = nodes[nodes.length - 1];
+    if (!node) continue;
+    if (label === 'Endpoint') node.endpoint = value.trim();
+    else if (label === 'Status') node.status = value.trim();
+    else if (label === 'Error') node.status = `error: ${value.trim()}`;
+    else if (label === 'BuildKit version' || label === 'Buildkit') node.buildkitVersion = value.trim();
+    else if (label === 'Platforms')
+      node.platforms = value
+        .split(',')
+        .map((p) => p.replace(/\*$/, '').trim())
+        .filter(Boolean);
+  }
+  return nodes;
+}
+
+/** `buildx inspect` without bootstrapping: what each node's state is, even when one cannot be reached. */
+export async function inspectBuilder(bx: Buildx, name: string): Promise<BuilderInfo> {
+  const out = await runBuildx(bx, inspectBuilderArgv(name), { quiet: true });
+  return parseInspect(out.stdout, name);
 }
 
 export async function removeBuilder(bx: Buildx, name: string): Promise<'removed' | 'absent'> {
