@@ -108,7 +108,16 @@ describe('runBuilder', () => {
       name: 'multiarch-7001-1-a1b2c3',
       driver: 'docker-container',
       platforms: ['linux/amd64', 'linux/386'],
-      buildkitVersion: 'v0.32.2'
+      buildkitVersion: 'v0.32.2',
+      nodes: [
+        {
+          name: 'multiarch-7001-1-a1b2c30',
+          endpoint: 'unix:///var/run/docker.sock',
+          status: 'running',
+          platforms: ['linux/amd64', 'linux/386'],
+          buildkitVersion: 'v0.32.2'
+        }
+      ]
     });
     expect(rec.lines).toEqual([
       'builder multiarch-7001-1-a1b2c3: driver docker-container, BuildKit v0.32.2',

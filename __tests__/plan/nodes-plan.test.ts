@@ -56,7 +56,7 @@ describe('a nodes plan', () => {
   });
 
   test('steps: buildx, the builder of every node, the builds, one publish; no QEMU', () => {
-    expect(kinds(p)).toEqual(['buildx', 'builder', 'builds', 'publish']);
+    expect(kinds(p)).toEqual(['buildx', 'builder', 'builds', 'publish', 'verify']);
   });
 
   test('the builder creates the first node, appends the second, bootstraps once', () => {
@@ -230,7 +230,7 @@ describe('per-platform values without nodes', () => {
       'build-args': 'A=1\nlinux/arm64=B=2',
       target: 'linux/amd64=slim'
     });
-    expect(kinds(p)).toEqual(['qemu', 'buildx', 'builder', 'builds', 'publish']);
+    expect(kinds(p)).toEqual(['qemu', 'buildx', 'builder', 'builds', 'publish', 'verify']);
     const pick = (argv: string[]) =>
       argv.flatMap((a, i) =>
         ['--builder', '--file', '--target', '--build-arg'].includes(argv[i - 1]) ? [`${argv[i - 1]} ${a}`] : []
