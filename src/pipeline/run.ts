@@ -38,6 +38,8 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
     try {
       session.current = 'Plan';
       plan = makePlan(inputs, context, nativePlatform(), session.now(), workspace.ids);
+      // A rule that gave no tag (no match, a group the pattern lacks) says so, on both faces.
+      for (const warning of plan.tags.warnings) session.log.warning(`tags: ${warning}`);
       if (inputs.dryRun) return await dryRun(session, plan);
       const result = await runSteps(session, plan, inputs, state);
       await report(session, result);
