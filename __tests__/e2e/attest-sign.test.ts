@@ -305,11 +305,11 @@ describeStack('attestations verified and images signed, on the real stack', () =
       const sha = randomSha();
       const run = String(Date.now());
       const ws = h.workspace('arch');
-      const step = (images: string, extra: Record<string, string>): StepOptions => ({
+      const step = (images: string, extra: Record<string, string>, runId = run): StepOptions => ({
         workspace: ws,
         inputs: h.inputs(images, extra),
         event: { sha },
-        env: { GITHUB_RUN_ID: run, PATH: PATH_WITH_COSIGN }
+        env: { GITHUB_RUN_ID: runId, PATH: PATH_WITH_COSIGN }
       });
 
       const legs = await h.mainTogether(
@@ -347,15 +347,24 @@ describeStack('attestations verified and images signed, on the real stack', () =
       for (const d of [merge.outputs.digest, ...Object.values(platformDigests)])
         expect({ d, code: cosignVerify(`${image}@${d}`, keys.pub) }).toEqual({ d, code: 0 });
 
-      // The same legs merged again through the proxy, which deletes the arm64 manifest once the index is in.
+      // Legs of a second run (the merge above removed its legs' hand-off tags), merged through the
+      // proxy, which deletes the arm64 manifest once the index is in.
+      const again = `${run}2`;
+      const legs2 = await h.mainTogether(
+        PLATFORMS.map((platform) => [
+          `leg ${platform}, run 2`,
+          step(image, { mode: 'platform', platforms: platform }, again)
+        ])
+      );
+      legs2.forEach((leg, i) => expectSucceeded(leg, `the ${PLATFORMS[i]} leg of run 2`));
       const proxy = await deletingProxy(env.registry, repo);
       h.cleanup(() => proxy.close());
-      const arm64 = platformDigests['linux/arm64'];
+      const arm64 = (JSON.parse(legs2[1].outputs['platform-digests']) as Record<string, string>)['linux/arm64'];
       proxy.arm(arm64);
       const viaProxy = `${proxy.host}/${repo}`;
       const broken = await h.main(
         'merge, a platform deleted behind its back',
-        step(viaProxy, { mode: 'merge', platforms: PLATFORMS.join(','), tags: 'type=raw,value=v2' })
+        step(viaProxy, { mode: 'merge', platforms: PLATFORMS.join(','), tags: 'type=raw,value=v2' }, again)
       );
       expect(proxy.deleted()).toBe(true);
       expect(broken.code).not.toBe(0);
