@@ -11,7 +11,7 @@ import { run } from '../../../src/pipeline/run.js';
 import type { Result } from '../../../src/pipeline/result.js';
 import { MemoryRegistry } from '../../support/memory-registry.js';
 import { startRegistry, type LoopbackRegistry } from '../../support/registry-server.js';
-import { memoryEdges, type MemoryEdges } from './edges.js';
+import { memoryEdges, type MemoryEdges } from '../../helpers/edges.js';
 import { FakeBuildx } from './fake-buildx.js';
 
 export const SHA = '860c1904a1ce19322e91ac35af1ab07466440c37';
@@ -79,7 +79,7 @@ export class World {
     const mem = memoryEdges({ qemu: 'false', retries: '0', images: this.image, ...inputs });
     try {
       const result = await run({
-        edges: mem.edges,
+        edges: mem,
         env: { ...this.env(ref), ...env },
         cwd: this.dir,
         now: () => NOW,
