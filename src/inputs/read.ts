@@ -11,9 +11,6 @@ import { parseFlavor } from '../plan/tags/flavor.js';
 import { parseTagRules } from '../plan/tags/rules.js';
 import { DEFAULTS } from './specs.js';
 
-// The command line still imports the defaults from here; they live in the spec table.
-export { DEFAULTS };
-
 export type InputReader = (name: string) => string;
 
 /** The raw inputs with action.yml's defaults applied, and whether the user gave one at all. */
