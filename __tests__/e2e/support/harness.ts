@@ -67,6 +67,22 @@ export function annotations(result: StepResult, kind: 'error' | 'warning'): stri
     );
 }
 
+/** The `::error::` annotations, decoded as the runner shows them. */
+export function errorAnnotations(result: StepResult): string[] {
+  return annotations(result, 'error');
+}
+
+/** With E2E_LOG_DIR set, every step's log is kept there for reading after the run. */
+export function keepLog(what: string, result: StepResult): void {
+  const dir = process.env.E2E_LOG_DIR;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    path.join(dir, `${Date.now()}-${what.replace(/[^a-z0-9]+/gi, '-')}.log`),
+    `exit ${result.code}\n${log(result)}`
+  );
+}
+
 /** The lines printed inside `::group::<name>` … `::endgroup::` (undefined when there is no such group). */
 export function groupLines(result: StepResult, name: string): string[] | undefined {
   const lines = result.stdout.split('\n');
