@@ -67,6 +67,26 @@ export function annotations(result: StepResult, kind: 'error' | 'warning'): stri
     );
 }
 
+/** A push of `ref` at `sha`, as GitHub sends it: acme/app, with a head commit dated 2024-03-01. */
+export function pushEvent(ref: string, sha: string): StepOptions['event'] {
+  return {
+    name: 'push',
+    ref,
+    sha,
+    payload: {
+      ref,
+      after: sha,
+      head_commit: { id: sha, message: 'Change', timestamp: '2024-03-01T12:00:00Z' },
+      repository: {
+        name: 'app',
+        full_name: 'acme/app',
+        html_url: 'https://github.com/acme/app',
+        default_branch: 'main'
+      }
+    }
+  };
+}
+
 /** The `::error::` annotations, decoded as the runner shows them. */
 export function errorAnnotations(result: StepResult): string[] {
   return annotations(result, 'error');
