@@ -24,6 +24,7 @@ import { DIST, ROOT, runStep, type StepOptions, type StepResult } from './suppor
 import { Registry, platformId, type IndexEntry } from './support/registry.js';
 import { waitForStack, type StackEnv } from './support/stack.js';
 import { readFileFromImage, readImage } from './support/image.js';
+import { errorAnnotations, expectSucceeded, keepLog, log } from './support/harness.js';
 import { describeSteps, fromCache, parseSteps, stepsOf, type BuildStep } from './support/progress.js';
 
 const FIXTURES = path.join(ROOT, '__tests__/fixtures');
@@ -55,43 +56,6 @@ function docker(args: string[], extra: Record<string, string> = {}): { code: num
 }
 
 /** Everything the step printed, for searching. */
-function log(result: StepResult): string {
-  return `${result.stdout}\n${result.stderr}`;
-}
-
-/** Fails with the end of the step's log, which is what a person needs to see why. */
-function expectSucceeded(result: StepResult, what: string): void {
-  if (result.code !== 0)
-    throw new Error(
-      `${what} exited ${result.code}; last lines:\n${log(result).trim().split('\n').slice(-40).join('\n')}`
-    );
-}
-
-/** With E2E_LOG_DIR set, every step's log is kept there for reading after the run. */
-function keepLog(what: string, result: StepResult): void {
-  const dir = process.env.E2E_LOG_DIR;
-  if (!dir) return;
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    path.join(dir, `${Date.now()}-${what.replace(/[^a-z0-9]+/gi, '-')}.log`),
-    `exit ${result.code}\n${log(result)}`
-  );
-}
-
-/** The `::error::` annotations the step wrote, decoded as the runner shows them. */
-function errorAnnotations(result: StepResult): string[] {
-  return log(result)
-    .split('\n')
-    .filter((l) => l.startsWith('::error'))
-    .map((l) =>
-      l
-        .slice(l.indexOf('::', 2) + 2)
-        .replace(/%0A/g, '\n')
-        .replace(/%0D/g, '\r')
-        .replace(/%25/g, '%')
-    );
-}
-
 describeStack('the bundled action against the real stack', () => {
   // describe.skip still runs this body: read the stack only when it is up.
   const env = stack.ok ? stack.env : ({} as StackEnv);

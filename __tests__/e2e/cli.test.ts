@@ -10,63 +10,17 @@ import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ROOT } from './support/runner.js';
+import { BUILD_TIMEOUT_MS, CLI, gitIn, runCli, userEnv } from './support/cli.js';
 import { Registry, platformId } from './support/registry.js';
 import { waitForStack, type StackEnv } from './support/stack.js';
 import { processesMatching, waitFor } from './support/step-control.js';
-
-const CLI = path.join(ROOT, 'dist/cli/index.js');
-// jest reads testTimeout only from the top-level config, not from a project's: give each build its own.
-const BUILD_TIMEOUT_MS = 300000;
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-  seconds: number;
-}
-
-/** A user's environment: no GitHub variables, so the context comes from git. */
-function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return {
-    ...Object.fromEntries(
-      Object.entries(process.env).filter(([name]) => !/^(GITHUB_|RUNNER_|INPUT_|STATE_|ACTIONS_)/.test(name))
-    ),
-    ...extra
-  };
-}
-
-/** Runs the bundle as a user would. */
-function runCli(args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<CliRun> {
-  const env = userEnv(extraEnv);
-  const start = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), BUILD_TIMEOUT_MS - 10000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr, seconds: (Date.now() - start) / 1000 });
-    });
-  });
-}
 
 /** A git repository holding one fixture project (its Dockerfile replaced if given), checked out at tag v1.2.3. */
 function gitCheckout(project: string, dockerfile?: string): { dir: string; sha: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'e2e-cli-'));
   cpSync(path.join(ROOT, '__tests__/fixtures/projects', project), dir, { recursive: true });
   if (dockerfile !== undefined) writeFileSync(path.join(dir, 'Dockerfile'), dockerfile);
-  const git = (...args: string[]): string =>
-    execFileSync(
-      'git',
-      ['-c', 'user.name=e2e', '-c', 'user.email=e2e@example.com', '-c', 'init.defaultBranch=main', ...args],
-      { cwd: dir, stdio: 'pipe' }
-    )
-      .toString()
-      .trim();
+  const git = gitIn(dir);
   git('init', '-q');
   git('add', '.');
   git('commit', '-q', '-m', 'fixture');

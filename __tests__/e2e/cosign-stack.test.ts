@@ -20,7 +20,8 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { Masker, type Log } from '../../src/ports.js';
+import { Masker } from '../../src/ports.js';
+import { recordingLog } from '../helpers/log.js';
 import { createRunner } from '../../src/tools/exec.js';
 import { findCosign, signAndVerify, type Cosign } from '../../src/tools/cosign.js';
 import { signatureTag, signingSteps, verifyArgs, verifyCommand } from '../../src/plan/sign.js';
@@ -45,22 +46,6 @@ const skipReason = !stack.ok
     : undefined;
 if (skipReason) console.log(`skipping the cosign end-to-end tests: ${skipReason}`);
 const describeStack = skipReason ? describe.skip : describe;
-
-interface RecordingLog extends Log {
-  lines: string[];
-}
-
-function recordingLog(masker: Masker): RecordingLog {
-  const lines: string[] = [];
-  return {
-    lines,
-    info: (m) => void lines.push(m),
-    warning: (m) => void lines.push(`warning: ${m}`),
-    debug: (m) => void lines.push(`debug: ${m}`),
-    group: (_name, fn) => fn(),
-    setSecret: (value) => masker.add(value)
-  };
-}
 
 function sh(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
   const r = spawnSync(command, args, { encoding: 'utf8', env: options.env ?? process.env, cwd: options.cwd });
@@ -231,7 +216,7 @@ describeStack('cosign and published-index verification on the real stack', () =>
     }
 
     // Nothing secret was logged or passed on a command line, and nothing was left behind.
-    const logged = log.lines.join('\n');
+    const logged = log.transcript.join('\n');
     expect(logged).toContain(`[command] ${cosign.command} sign --yes --recursive --key ${runTemp}/`);
     expect(logged).not.toContain(PASSWORD);
     for (const line of pemBody) expect(logged).not.toContain(line);
@@ -288,7 +273,7 @@ describeStack('cosign and published-index verification on the real stack', () =>
     expect(signed.signatures).toEqual([signatureTag({ image: authImage, digest: authDigest })]);
 
     const password = readFileSync(env.authPasswordFile, 'utf8').trim();
-    expect(log.lines.join('\n')).not.toContain(password);
+    expect(log.transcript.join('\n')).not.toContain(password);
     expect(readdirSync(runTemp)).toEqual([]);
   });
 

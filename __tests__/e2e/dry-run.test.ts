@@ -12,7 +12,7 @@
 import { randomInt } from 'node:crypto';
 import type { StepOptions } from './support/runner.js';
 import { waitForStack, type StackEnv } from './support/stack.js';
-import { expectSucceeded, randomSha, uniqueRepo, useHarness, type TimedStep } from './support/harness.js';
+import { expectSucceeded, randomSha, uniqueRepo, useHarness, type TimedStep, pushEvent } from './support/harness.js';
 
 const CASE_TIMEOUT_MS = 600_000;
 const PLATFORMS = ['linux/amd64', 'linux/arm64'];
@@ -20,25 +20,6 @@ const PLATFORMS = ['linux/amd64', 'linux/arm64'];
 const stack = await waitForStack();
 if (!stack.ok) console.log(`skipping the dry-run end-to-end tests: ${stack.reason}`);
 const describeStack = stack.ok ? describe : describe.skip;
-
-function push(ref: string, sha: string): StepOptions['event'] {
-  return {
-    name: 'push',
-    ref,
-    sha,
-    payload: {
-      ref,
-      after: sha,
-      head_commit: { id: sha, message: 'Change', timestamp: '2024-03-01T12:00:00Z' },
-      repository: {
-        name: 'app',
-        full_name: 'acme/app',
-        html_url: 'https://github.com/acme/app',
-        default_branch: 'main'
-      }
-    }
-  };
-}
 
 /** One line, with what only the real run can know replaced by placeholders. */
 function normalise(line: string): string {
@@ -92,7 +73,7 @@ describeStack('the dry run prints what a real run does', () => {
       const step = (extra: Record<string, string>): StepOptions => ({
         workspace: h.workspace('arch'),
         inputs: h.inputs(image, { platforms: PLATFORMS.join(','), ...extra }),
-        event: push('refs/tags/v2.4.1', sha)
+        event: pushEvent('refs/tags/v2.4.1', sha)
       });
       const dry = await h.main('dry: build', step({ 'dry-run': 'true' }));
       expectSucceeded(dry, 'the dry run');
@@ -122,7 +103,7 @@ describeStack('the dry run prints what a real run does', () => {
           'build-args': `BASE=${env.baseImage}`,
           ...extra
         },
-        event: push('refs/tags/v3.1.0', sha)
+        event: pushEvent('refs/tags/v3.1.0', sha)
       });
       const dry = await h.main('dry: nodes', step({ 'dry-run': 'true' }));
       expectSucceeded(dry, 'the dry run');
@@ -144,7 +125,7 @@ describeStack('the dry run prints what a real run does', () => {
       const step = (extra: Record<string, string>): StepOptions => ({
         workspace: ws,
         inputs: h.inputs(image, extra),
-        event: push('refs/heads/main', sha),
+        event: pushEvent('refs/heads/main', sha),
         env: { GITHUB_RUN_ID: run }
       });
       for (const platform of PLATFORMS) {

@@ -22,7 +22,8 @@ import {
   tagDigests,
   uniqueRepo,
   useHarness,
-  type TimedStep
+  type TimedStep,
+  pushEvent
 } from './support/harness.js';
 
 // Per test: jest ignores testTimeout inside a project's config.
@@ -35,25 +36,6 @@ if (!stack.ok) console.log(`skipping the matrix end-to-end tests: ${stack.reason
 const describeStack = stack.ok ? describe : describe.skip;
 
 /** A push to the default branch at `sha`: tags `main` and `sha-<7>`, cache tags without a branch part. */
-function pushMain(sha: string): StepOptions['event'] {
-  return {
-    name: 'push',
-    ref: 'refs/heads/main',
-    sha,
-    payload: {
-      ref: 'refs/heads/main',
-      after: sha,
-      head_commit: { id: sha, message: 'Change', timestamp: '2024-03-01T12:00:00Z' },
-      repository: {
-        name: 'app',
-        full_name: 'acme/app',
-        html_url: 'https://github.com/acme/app',
-        default_branch: 'main'
-      }
-    }
-  };
-}
-
 /** A run id as GitHub gives them: a large number, different for every run of the suite. */
 function runId(): string {
   return String(randomInt(1_000_000_000, 9_000_000_000));
@@ -87,7 +69,7 @@ describeStack('matrix legs and their merge against the real stack', () => {
     return {
       workspace,
       inputs: h.inputs(image, { mode: 'platform', platforms: platform, ...extra }),
-      event: pushMain(sha),
+      event: pushEvent('refs/heads/main', sha),
       env: { GITHUB_RUN_ID: run }
     };
   }
@@ -102,7 +84,7 @@ describeStack('matrix legs and their merge against the real stack', () => {
     return {
       workspace,
       inputs: h.inputs(image, { mode: 'merge', platforms: PLATFORMS.join(','), ...extra }),
-      event: pushMain(sha),
+      event: pushEvent('refs/heads/main', sha),
       env: { GITHUB_RUN_ID: run }
     };
   }

@@ -18,32 +18,14 @@ import {
   randomSha,
   uniqueRepo,
   useHarness,
-  type TimedStep
+  type TimedStep,
+  pushEvent
 } from './support/harness.js';
 
 const CASE_TIMEOUT_MS = 600_000;
 
 const stack = await waitForStack();
 const describeStack = stack.ok ? describe : describe.skip;
-
-function push(ref: string, sha: string): StepOptions['event'] {
-  return {
-    name: 'push',
-    ref,
-    sha,
-    payload: {
-      ref,
-      after: sha,
-      head_commit: { id: sha, message: 'Change', timestamp: '2024-03-01T12:00:00Z' },
-      repository: {
-        name: 'app',
-        full_name: 'acme/app',
-        html_url: 'https://github.com/acme/app',
-        default_branch: 'main'
-      }
-    }
-  };
-}
 
 function pullRequest(sha: string): StepOptions['event'] {
   return {
@@ -100,7 +82,7 @@ describeStack('promises on everyday paths', () => {
       const leg = (platform: string): StepOptions => ({
         workspace: ws,
         inputs: h.inputs(image, { mode: 'platform', platforms: platform }),
-        event: push('refs/heads/main', sha),
+        event: pushEvent('refs/heads/main', sha),
         env: { GITHUB_RUN_ID: run }
       });
       const legs: TimedStep[] = [];
@@ -113,7 +95,7 @@ describeStack('promises on everyday paths', () => {
       const merged = await h.main('merge, wrong platforms', {
         workspace: ws,
         inputs: h.inputs(image, { mode: 'merge', platforms: 'linux/amd64,linux/arm/v7', digests }),
-        event: push('refs/heads/main', sha),
+        event: pushEvent('refs/heads/main', sha),
         env: { GITHUB_RUN_ID: run }
       });
       expect(merged.code).not.toBe(0);
@@ -138,7 +120,7 @@ describeStack('promises on everyday paths', () => {
       const result = await h.main('remote builder, qemu auto', {
         workspace: h.workspace('arch'),
         inputs: h.inputs(image, { qemu: 'auto', platforms: 'linux/amd64,linux/arm64' }),
-        event: push('refs/heads/main', randomSha())
+        event: pushEvent('refs/heads/main', randomSha())
       });
       expectSucceeded(result, 'the build on the remote builder');
       expect(groupLines(result, 'QEMU')).toBeUndefined();
@@ -156,7 +138,7 @@ describeStack('promises on everyday paths', () => {
       const result = await h.main('dry run', {
         workspace: h.workspace('arch'),
         inputs: h.inputs(image, { 'dry-run': 'true' }),
-        event: push('refs/heads/main', sha)
+        event: pushEvent('refs/heads/main', sha)
       });
       expectSucceeded(result, 'the dry run');
       expect(result.summary).toContain('## Multi-arch image (dry run: nothing was built or pushed)');
@@ -176,7 +158,7 @@ describeStack('promises on everyday paths', () => {
       const result = await h.main('platform tags', {
         workspace: h.workspace('arch'),
         inputs: h.inputs(image, { platforms: 'linux/amd64,linux/arm64,linux/arm/v7', 'platform-tags': 'true' }),
-        event: push('refs/heads/main', sha)
+        event: pushEvent('refs/heads/main', sha)
       });
       expectSucceeded(result, 'the build with platform tags');
       const own = JSON.parse(result.outputs['platform-digests']) as Record<string, string>;

@@ -3,52 +3,21 @@
  * line. The commit is both the branch tip and the tag, so the run publishes what the branch push and
  * the tag push would have published together, under one index, with the tag's version.
  */
-import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { tagDigests } from './support/harness.js';
 import { Registry } from './support/registry.js';
-import { ROOT } from './support/runner.js';
+import { BUILD_TIMEOUT_MS, CLI, gitIn, runCli } from './support/cli.js';
 import { readStack, type StackEnv } from './support/stack.js';
-
-const CLI = path.join(ROOT, 'dist/cli/index.js');
-const BUILD_TIMEOUT_MS = 300000;
-
-/** The bundle run as a user runs it, with no GitHub variables, so the context comes from git. */
-function runCli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(GITHUB_|RUNNER_|INPUT_|STATE_|ACTIONS_)/.test(name))
-  );
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), BUILD_TIMEOUT_MS - 10000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
-}
 
 /** A project as a laptop has it: committed on main, the commit tagged v3.0.1, HEAD still on main. */
 function releaseCheckout(): { dir: string; sha: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'e2e-laptop-'));
   writeFileSync(path.join(dir, 'Dockerfile'), 'ARG BASE\nFROM ${BASE}\nCOPY app.txt /app.txt\n');
   writeFileSync(path.join(dir, 'app.txt'), 'release 3.0.1\n');
-  const git = (...args: string[]): string =>
-    execFileSync(
-      'git',
-      ['-c', 'user.name=e2e', '-c', 'user.email=e2e@example.com', '-c', 'init.defaultBranch=main', ...args],
-      { cwd: dir, stdio: 'pipe' }
-    )
-      .toString()
-      .trim();
+  const git = gitIn(dir);
   git('init', '-q');
   git('add', '.');
   git('commit', '-q', '-m', 'release 3.0.1');

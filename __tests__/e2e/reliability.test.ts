@@ -10,7 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DIST, ROOT, runStep, type StepOptions, type StepResult } from './support/runner.js';
@@ -18,6 +18,7 @@ import { Registry, platformId, type IndexEntry } from './support/registry.js';
 import { waitForStack, type StackEnv } from './support/stack.js';
 import { readFileFromImage } from './support/image.js';
 import { processesMatching, startNotFoundServer, startStep, waitFor } from './support/step-control.js';
+import { annotations, errorAnnotations, expectSucceeded, keepLog, log, tail } from './support/harness.js';
 import { startFaultProxy, type FaultKind, type FaultProxy, type FaultProxyStats } from '../support/fault-proxy.js';
 
 const FIXTURES = path.join(ROOT, '__tests__/fixtures/projects');
@@ -33,38 +34,6 @@ function unique(name: string): string {
   return `e2e-faults/${name}-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 }
 
-function log(result: StepResult): string {
-  return `${result.stdout}\n${result.stderr}`;
-}
-
-function tail(result: StepResult, n = 40): string {
-  return log(result).trim().split('\n').slice(-n).join('\n');
-}
-
-function expectSucceeded(result: StepResult, what: string): void {
-  if (result.code !== 0) throw new Error(`${what} exited ${result.code}; last lines:\n${tail(result)}`);
-}
-
-/** The `::error::` annotations, decoded as the runner shows them. */
-function errorAnnotations(result: StepResult): string[] {
-  return annotations(result, 'error');
-}
-
-function annotations(result: StepResult, kind: 'error' | 'warning'): string[] {
-  return result.stdout
-    .split('\n')
-    .filter((l) => l.startsWith(`::${kind}`))
-    .map((l) =>
-      l
-        .slice(l.indexOf('::', 2) + 2)
-        .replace(/%0D/g, '\r')
-        .replace(/%0A/g, '\n')
-        .replace(/%3A/g, ':')
-        .replace(/%2C/g, ',')
-        .replace(/%25/g, '%')
-    );
-}
-
 /** The retry warnings withRetry prints: `<what>: attempt N of M failed (<cause>); retrying in …`. */
 function retryWarnings(result: StepResult): string[] {
   return annotations(result, 'warning').filter((w) => /: attempt \d+ of \d+ failed \(/.test(w));
@@ -73,16 +42,6 @@ function retryWarnings(result: StepResult): string[] {
 /** Reads tags from a ref list output: `host:port/repo:tag` → `tag`. */
 function tagOf(ref: string): string {
   return ref.slice(ref.lastIndexOf(':') + 1);
-}
-
-function keepLog(what: string, result: StepResult): void {
-  const dir = process.env.E2E_LOG_DIR;
-  if (!dir) return;
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    path.join(dir, `${Date.now()}-reliability-${what.replace(/[^a-z0-9]+/gi, '-')}.log`),
-    `exit ${result.code}\n${log(result)}`
-  );
 }
 
 function diffStats(
@@ -178,9 +137,9 @@ describeStack('reliability of the bundled action against the real stack', () => 
     const start = Date.now();
     const main = await runStep(options);
     const seconds = (Date.now() - start) / 1000;
-    keepLog(`${what} main`, main);
+    keepLog(`reliability ${what} main`, main);
     const post = await runStep({ ...options, state: main.state });
-    keepLog(`${what} post`, post);
+    keepLog(`reliability ${what} post`, post);
     expect({ what, post: post.code, errors: errorAnnotations(post) }).toEqual({ what, post: 0, errors: [] });
     return { main, post, seconds };
   }
@@ -246,8 +205,9 @@ describeStack('reliability of the bundled action against the real stack', () => 
       )
         .map(([k, v]) => `${k}×${v}`)
         .join(', ');
-      // Requests the action makes to the registry itself are tried again within one attempt, and say so.
-      const again = main.stdout.split('\n').filter((l) => /; trying again in \d/.test(l)).length;
+      // Of those, the action's own registry requests: withRetry retries them too, and their cause is
+      // the request itself (`PUT http://…/v2/…/manifests/… answered 503 …`, `GET …: connection dropped …`).
+      const again = warnings.filter((w) => / failed \((GET|HEAD|PUT|POST|DELETE) https?:\/\//.test(w)).length;
       rows.push({
         run: i,
         exit: main.code,
@@ -728,7 +688,7 @@ describeStack('reliability of the bundled action against the real stack', () => 
           env: { BUILDX_CONFIG: store },
           timeoutMs: 60_000
         });
-        keepLog(`D ${c.name}`, result);
+        keepLog(`reliability D ${c.name}`, result);
         const errors = errorAnnotations(result);
         const commands = result.stdout.split('\n').filter((l) => l.startsWith('[command]'));
         seen.push({ name: c.name, exit: result.code, commands: commands.length, error: errors.join(' | ') });
@@ -912,7 +872,7 @@ describeStack('reliability of the bundled action against the real stack', () => 
       store: string
     ): Promise<void> {
       const first = await runStep({ ...options, state });
-      keepLog(`${what} post 1`, first);
+      keepLog(`reliability ${what} post 1`, first);
       expect({ code: first.code, errors: errorAnnotations(first), warnings: annotations(first, 'warning') }).toEqual({
         code: 0,
         errors: [],
@@ -922,7 +882,7 @@ describeStack('reliability of the bundled action against the real stack', () => 
       expect(buildersIn(store)).toEqual([]);
       expect(buildxLs(store)).not.toContain(builder);
       const second = await runStep({ ...options, state });
-      keepLog(`${what} post 2`, second);
+      keepLog(`reliability ${what} post 2`, second);
       expect({ code: second.code, errors: errorAnnotations(second), warnings: annotations(second, 'warning') }).toEqual(
         { code: 0, errors: [], warnings: [] }
       );
@@ -939,7 +899,7 @@ describeStack('reliability of the bundled action against the real stack', () => 
         env: { BUILDX_CONFIG: store }
       };
       const main = await runStep(options);
-      keepLog('F broken main', main);
+      keepLog('reliability F broken main', main);
       expect(main.code).toBe(1);
       expect(errorAnnotations(main).join('\n')).toMatch(/exit code: 42|about to fail on purpose/);
       const builder = savedBuilder(main.state);
@@ -973,7 +933,7 @@ describeStack('reliability of the bundled action against the real stack', () => 
       expect(buildxLs(store)).toContain(builder);
       running.child.kill('SIGKILL');
       const killed = await running.done;
-      keepLog('F killed main', killed);
+      keepLog('reliability F killed main', killed);
       expect(killed.code).toBe(128 + 9);
       const state = running.state();
       const tempDir = (JSON.parse(state.cleanup) as { tempDir: string }).tempDir;
@@ -1020,7 +980,7 @@ describeStack('reliability of the bundled action against the real stack', () => 
       );
       running.child.kill('SIGTERM');
       const ended = await running.done;
-      keepLog('F SIGTERM main', ended);
+      keepLog('reliability F SIGTERM main', ended);
       await new Promise((resolve) => setTimeout(resolve, 6000));
       const orphans = processesMatching(builder);
       console.log(

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Masker, type Log, type Runner } from '../../src/ports.js';
+import { Masker, type Runner } from '../../src/ports.js';
+import { recordingLog } from '../helpers/log.js';
 import { createRunner } from '../../src/tools/exec.js';
 
 // Real repositories: git runs here, so the tests use it rather than a mock.
@@ -33,13 +34,6 @@ export function commit(dir: string, message: string, date: string): string {
 
 /** The real process seam, as the pipeline builds it; what it prints is kept for the test to read. */
 export function gitRunner(): { run: Runner; lines: string[] } {
-  const lines: string[] = [];
-  const log: Log = {
-    info: (m) => lines.push(m),
-    warning: (m) => lines.push(`warning: ${m}`),
-    debug: () => undefined,
-    group: (_name, fn) => fn(),
-    setSecret: () => undefined
-  };
-  return { run: createRunner(log, new Masker()), lines };
+  const log = recordingLog();
+  return { run: createRunner(log, new Masker()), lines: log.lines };
 }

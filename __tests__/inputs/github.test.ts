@@ -4,11 +4,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { contextFromGitHub } from '../../src/inputs/github.js';
 import type { Context } from '../../src/plan/context.js';
+import { SHA } from '../helpers/context.js';
 import { commit, gitRunner, makeRepo } from './git-repo.js';
 
 const { run } = gitRunner();
 const EVENTS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'events');
-const SHA = '860c1904a1ce19322e91ac35af1ab07466440c37';
 
 function actionsEnv(event: string, fixture: string, over: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readNodes } from '../../src/inputs/nodes.js';
 import { NodeInputError } from '../../src/plan/nodes.js';
+import { errorOf } from '../helpers/errors.js';
 
 /* certs/ with ca.pem, cert.pem, key.pem; a directory dir.pem. */
 let dir: string;
@@ -23,16 +24,6 @@ function pi(...opts: string[]): string {
     '  driver-opts:',
     ...opts.map((o) => `    - ${o.replaceAll('{dir}', dir)}`)
   ].join('\n');
-}
-
-function errorOf(fn: () => unknown): NodeInputError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof NodeInputError) return err;
-    throw new Error(`expected a NodeInputError, got ${String(err)}`);
-  }
-  throw new Error('expected a NodeInputError, nothing was thrown');
 }
 
 test('existing TLS files pass, and the nodes come back as parsed', () => {
@@ -72,7 +63,7 @@ test.each([
     accepted: 'cacert= a readable file on this machine ({dir}/dir.pem is not a file)'
   }
 ])('$name is refused, naming the node and the file', ({ opts, value, accepted }) => {
-  const err = errorOf(() => readNodes(pi(...opts)));
+  const err = errorOf(NodeInputError, () => readNodes(pi(...opts)));
   expect(err.node).toBe('"pi"');
   expect(err.value).toBe(value.replaceAll('{dir}', dir));
   expect(err.accepted).toBe(accepted.replaceAll('{dir}', dir));
@@ -89,7 +80,7 @@ test('an unreadable file is refused when this process cannot read it', () => {
   if (process.getuid?.() === 0) {
     expect(readNodes(pi(`cacert=${file}`)).length).toBe(1);
   } else {
-    expect(errorOf(() => readNodes(pi(`cacert=${file}`))).accepted).toBe(
+    expect(errorOf(NodeInputError, () => readNodes(pi(`cacert=${file}`))).accepted).toBe(
       `cacert= a readable file on this machine (${file} is not readable)`
     );
   }

@@ -5,6 +5,7 @@ import { readInputs } from '../../src/inputs/read.js';
 import { nativePlatform } from '../../src/plan/platforms.js';
 import type { Inputs } from '../../src/plan/inputs.js';
 import { InputError } from '../../src/plan/errors.js';
+import { errorOf } from '../helpers/errors.js';
 
 /*
  * A workspace with:  Dockerfile, app/Dockerfile, docker/Dockerfile.prod, empty/ (no Dockerfile),
@@ -26,16 +27,6 @@ afterAll(() => rmSync(workspace, { recursive: true, force: true }));
 /** The action's inputs as a workflow gives them: '' for anything not set. */
 function read(given: Record<string, string | undefined>): Inputs {
   return readInputs((name) => given[name] ?? '', workspace, nativePlatform('x64', 'linux'));
-}
-
-function errorOf(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InputError) return err;
-    throw new Error(`expected an InputError, got ${String(err)}`);
-  }
-  throw new Error('expected an InputError, nothing was thrown');
 }
 
 const IMAGE = { images: 'ghcr.io/octo/app' };
@@ -627,7 +618,7 @@ describe('readInputs: the bad-input table', () => {
       accepted: 'letters, digits, _ . - (at most 40)'
     }
   ])('$name', ({ given, input, value, accepted }) => {
-    const error = errorOf(() => read(given));
+    const error = errorOf(InputError, () => read(given));
     expect(error.input).toBe(input);
     expect(error.value).toBe(value);
     expect(error.message).toContain(`input "${input}"`);
@@ -636,14 +627,14 @@ describe('readInputs: the bad-input table', () => {
   });
 
   test('empty platforms (a comma only) is refused', () => {
-    const error = errorOf(() => read({ ...IMAGE, platforms: ',' }));
+    const error = errorOf(InputError, () => read({ ...IMAGE, platforms: ',' }));
     expect(error.input).toBe('platforms');
     expect(error.message).toContain('at least one platform, e.g. linux/amd64,linux/arm64');
   });
 
   // parsePlatforms is handed the parsed (empty) list, so the message shows "" rather than what was typed.
   test('empty platforms shows the value as given', () => {
-    expect(errorOf(() => read({ ...IMAGE, platforms: ',' })).value).toBe(',');
+    expect(errorOf(InputError, () => read({ ...IMAGE, platforms: ',' })).value).toBe(',');
   });
 
   // validateTag exists in plan/image.ts but the tag rules never call it: a raw value is passed
@@ -654,10 +645,10 @@ describe('readInputs: the bad-input table', () => {
     { name: 'over 128 characters', tags: `type=raw,value=${'v'.repeat(129)}` },
     { name: 'a bare tag with a slash', tags: 'release/1.0' }
   ])('a literal type=raw value with $name is refused', ({ tags }) => {
-    errorOf(() => read({ ...IMAGE, tags }));
+    errorOf(InputError, () => read({ ...IMAGE, tags }));
   });
 
   test('buildx-version latest is refused while inputs are read', () => {
-    errorOf(() => read({ ...IMAGE, 'buildx-version': 'latest' }));
+    errorOf(InputError, () => read({ ...IMAGE, 'buildx-version': 'latest' }));
   });
 });

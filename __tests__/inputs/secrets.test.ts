@@ -4,6 +4,7 @@ import path from 'node:path';
 import { readInputs } from '../../src/inputs/read.js';
 import type { Inputs } from '../../src/plan/inputs.js';
 import { InputError } from '../../src/plan/errors.js';
+import { errorOf } from '../helpers/errors.js';
 
 let workspace: string;
 beforeAll(() => {
@@ -17,16 +18,6 @@ const IMAGE = { images: 'ghcr.io/octo/app' };
 
 function read(given: Record<string, string | undefined>): Inputs {
   return readInputs((name) => given[name] ?? '', workspace);
-}
-
-function errorOf(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InputError) return err;
-    throw new Error(`expected an InputError, got ${String(err)}`);
-  }
-  throw new Error('expected an InputError, nothing was thrown');
 }
 
 describe('secrets: id and value', () => {
@@ -105,14 +96,14 @@ describe('secrets: id and value', () => {
     { name: 'a space in the id', secrets: 'my token=v' },
     { name: 'a slash in the id', secrets: 'a/b=v' }
   ])('rejects $name, naming the item but not its text', ({ secrets }) => {
-    const error = errorOf(() => read({ ...IMAGE, secrets }));
+    const error = errorOf(InputError, () => read({ ...IMAGE, secrets }));
     expect(error.input).toBe('secrets');
     expect(error.value).toMatch(/^item \d \(value not shown\)$/);
     expect(error.message).toContain('lines of id=value, the id made of letters, digits, _ . -');
   });
 
   test('rejects an unclosed quote, naming where it starts but not its text', () => {
-    const error = errorOf(() => read({ ...IMAGE, secrets: 'A=1\n"KEY=-----BEGIN KEY-----\nAAA' }));
+    const error = errorOf(InputError, () => read({ ...IMAGE, secrets: 'A=1\n"KEY=-----BEGIN KEY-----\nAAA' }));
     expect(error.message).toBe(
       'input "secrets": "item 2 (value not shown)" is not accepted; expected a closing " at the end of a line for the quoted item that starts on line 2'
     );
@@ -123,7 +114,7 @@ describe('secrets: id and value', () => {
     { name: 'no id before the =', secrets: '=ghp_R2d2C3poBb8Ig88Ackbar' },
     { name: 'a bad id', secrets: 'bad id=ghp_R2d2C3poBb8Ig88Ackbar' }
   ])('the error for $name never shows the secret', ({ secrets }) => {
-    const error = errorOf(() => read({ ...IMAGE, secrets }));
+    const error = errorOf(InputError, () => read({ ...IMAGE, secrets }));
     expect(error.message).toContain('input "secrets"');
     expect(error.message).not.toContain('R2d2');
   });
@@ -195,7 +186,7 @@ describe('secret-envs and secret-files', () => {
       accepted: 'id=path of an existing file'
     }
   ])('rejects $name', ({ given, input, value, accepted }) => {
-    const error = errorOf(() => read({ ...IMAGE, ...given }));
+    const error = errorOf(InputError, () => read({ ...IMAGE, ...given }));
     expect(error.input).toBe(input);
     expect(error.value).toBe(value);
     expect(error.message).toContain(accepted);

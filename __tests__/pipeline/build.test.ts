@@ -6,9 +6,9 @@ import { BuildFailed } from '../../src/pipeline/failure.js';
 import { openSession } from '../../src/pipeline/session.js';
 import type { BuildStep } from '../../src/plan/steps.js';
 import { ExecError } from '../../src/tools/exec.js';
-import { recordingLog } from '../support/log.js';
+import { recordingLog } from '../helpers/log.js';
 import { MemoryRegistry } from '../support/memory-registry.js';
-import { memoryEdges } from './support/edges.js';
+import { memoryEdges } from '../helpers/edges.js';
 import { FakeBuildx } from './support/fake-buildx.js';
 import { fakeHandle, planFor, stepOf } from './support/plans.js';
 
@@ -54,7 +54,7 @@ describe('runQemu', () => {
     }
   ])('$name', async ({ mode, platforms, lines }) => {
     const mem = memoryEdges();
-    const session = openSession({ edges: mem.edges, env: {}, cwd: dir, runner: buildx.runner });
+    const session = openSession({ edges: mem, env: {}, cwd: dir, runner: buildx.runner });
     const p = planFor(dir, { images: IMAGE, platforms, push: 'false' });
 
     await runQemu(
@@ -68,20 +68,20 @@ describe('runQemu', () => {
       0
     );
 
-    expect(mem.lines).toEqual(lines);
+    expect(mem.log.infos).toEqual(lines);
     expect(buildx.calls).toEqual([]);
   });
 });
 
 test('runBuildx: the installed buildx, found by its version', async () => {
   const mem = memoryEdges();
-  const session = openSession({ edges: mem.edges, env: { HOME: dir }, cwd: dir, runner: buildx.runner });
+  const session = openSession({ edges: mem, env: { HOME: dir }, cwd: dir, runner: buildx.runner });
 
   const found = await runBuildx(session, { kind: 'buildx', version: '', mirror: '' }, 0);
 
   expect(found).toEqual({ command: 'docker', prefix: ['buildx'], version: '0.36.1', source: 'installed' });
   expect(buildx.lines).toEqual(['buildx version']);
-  expect(mem.lines).toEqual(['buildx 0.36.1 (docker buildx)']);
+  expect(mem.log.infos).toEqual(['buildx 0.36.1 (docker buildx)']);
 });
 
 describe('runBuilder', () => {
@@ -92,7 +92,7 @@ describe('runBuilder', () => {
     const created: string[][] = [];
 
     const info = await runBuilder(
-      fakeHandle(buildx, rec.log),
+      fakeHandle(buildx, rec),
       stepOf(p, 'builder'),
       p.platforms.map((x) => x.id),
       () => created.push([...buildx.lines])
@@ -119,7 +119,7 @@ describe('runBuilder', () => {
         }
       ]
     });
-    expect(rec.lines).toEqual([
+    expect(rec.infos).toEqual([
       'builder multiarch-7001-1-a1b2c3: driver docker-container, BuildKit v0.32.2',
       'platforms: linux/amd64, linux/386'
     ]);
@@ -134,9 +134,9 @@ describe('runBuilder', () => {
     const rec = recordingLog();
     const p = planFor(dir, { images: IMAGE, builder: 'shared' });
 
-    await runBuilder(fakeHandle(buildx, rec.log), stepOf(p, 'builder'), ['linux/arm64'], () => undefined);
+    await runBuilder(fakeHandle(buildx, rec), stepOf(p, 'builder'), ['linux/arm64'], () => undefined);
 
-    expect([rec.lines.at(-1), rec.warnings]).toEqual(['platforms: (none listed)', []]);
+    expect([rec.infos.at(-1), rec.warnings]).toEqual(['platforms: (none listed)', []]);
   });
 });
 
@@ -144,7 +144,7 @@ describe('runBuild', () => {
   test('a push: the digest buildx reported, and the by-digest source the tags will point at', async () => {
     const step = buildStep({ platforms: 'linux/amd64' });
 
-    const built = await runBuild(fakeHandle(buildx, recordingLog().log), step, []);
+    const built = await runBuild(fakeHandle(buildx, recordingLog()), step, []);
 
     const digest = buildx.pushed[0].digest;
     expect(built).toEqual({
@@ -181,9 +181,9 @@ describe('runBuild', () => {
     buildx.buildProgress = progress;
     const rec = recordingLog();
 
-    await runBuild(fakeHandle(buildx, rec.log), buildStep({ push: 'false' }), ['registry.test/acme/app:buildcache']);
+    await runBuild(fakeHandle(buildx, rec), buildStep({ push: 'false' }), ['registry.test/acme/app:buildcache']);
 
-    expect([rec.lines, rec.warnings]).toEqual([lines, warnings]);
+    expect([rec.infos, rec.warnings]).toEqual([lines, warnings]);
   });
 
   test('a push whose metadata holds no digest fails, naming what it holds', async () => {
@@ -191,7 +191,7 @@ describe('runBuild', () => {
     writeFileSync(step.metadataFile, '{"buildx.build.ref":"shared/shared0/x"}');
     buildx.fail('build', '', { code: 0 });
 
-    await expect(runBuild(fakeHandle(buildx, recordingLog().log), step, [])).rejects.toThrow(
+    await expect(runBuild(fakeHandle(buildx, recordingLog()), step, [])).rejects.toThrow(
       'the build finished but buildx reported no image digest in its metadata (buildx.build.ref)'
     );
   });
@@ -200,7 +200,7 @@ describe('runBuild', () => {
     const step = buildStep({ push: 'false' });
     buildx.fail('build', '', { code: 0 });
 
-    await expect(runBuild(fakeHandle(buildx, recordingLog().log), step, [])).rejects.toThrow(
+    await expect(runBuild(fakeHandle(buildx, recordingLog()), step, [])).rejects.toThrow(
       `buildx wrote no readable metadata file at ${step.metadataFile}: ENOENT`
     );
     expect(existsSync(step.metadataFile)).toBe(false);
@@ -225,11 +225,9 @@ describe('runBuild', () => {
   ])('a failed build: $name', async ({ platforms, stderr, type, first }) => {
     buildx.fail('build', stderr, { code: stderr === 'Killed\n' ? 137 : 1 });
 
-    const error = await runBuild(
-      fakeHandle(buildx, recordingLog().log),
-      buildStep({ platforms, push: 'false' }),
-      []
-    ).catch((e: unknown) => e as Error);
+    const error = await runBuild(fakeHandle(buildx, recordingLog()), buildStep({ platforms, push: 'false' }), []).catch(
+      (e: unknown) => e as Error
+    );
 
     expect(error).toBeInstanceOf(type);
     expect((error as Error).message.split('\n')[0]).toBe(first);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { printPlan, stepLines } from '../../src/pipeline/dry-run.js';
 import type { Step } from '../../src/plan/steps.js';
-import { recordingLog } from '../support/log.js';
+import { recordingLog } from '../helpers/log.js';
 import { planFor } from './support/plans.js';
 
 // The dry run prints each step's commands from the plan's own argv functions: literal lines per step kind.
@@ -217,9 +217,9 @@ test('printPlan: the plan’s values, then every step’s lines', () => {
   });
   const rec = recordingLog();
 
-  printPlan(plan, rec.log);
+  printPlan(plan, rec);
 
-  expect(rec.lines).toEqual([
+  expect(rec.infos).toEqual([
     'mode: merge',
     'platforms: linux/amd64, linux/arm64 (emulated: none)',
     'version: sha-860c190',
@@ -248,17 +248,17 @@ test('printPlan: a leg lists its hand-off tag; no tag rule gives a tag without p
   });
   const [a, b] = [recordingLog(), recordingLog()];
 
-  printPlan(leg, a.log);
-  printPlan(none, b.log);
+  printPlan(leg, a);
+  printPlan(none, b);
 
-  expect(a.lines.slice(0, 5)).toEqual([
+  expect(a.infos.slice(0, 5)).toEqual([
     'mode: platform',
     'platforms: linux/arm64 (emulated: linux/arm64)',
     'version: 1.2.3',
     'tags:\n  registry.test/acme/app:leg-860c190-7001-linux-arm64',
     'cache: registry.test/acme/app:buildcache-linux-arm64'
   ]);
-  expect(b.lines.slice(0, 5)).toEqual([
+  expect(b.infos.slice(0, 5)).toEqual([
     'mode: build',
     'platforms: linux/amd64 (emulated: none)',
     'version: (none)',

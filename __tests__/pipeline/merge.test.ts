@@ -1,5 +1,5 @@
 import { checkDigests, findLegs } from '../../src/pipeline/merge.js';
-import { recordingLog } from '../support/log.js';
+import { recordingLog } from '../helpers/log.js';
 import { fakeHandle, planFor, stepOf } from './support/plans.js';
 import { World } from './support/world.js';
 
@@ -36,10 +36,10 @@ describe('findLegs', () => {
     const rec = recordingLog();
     const plan = planFor(w.dir, { images: w.image, mode: 'merge', platforms: 'linux/amd64,linux/arm64' });
 
-    const sources = await findLegs(fakeHandle(w.buildx, rec.log), stepOf(plan, 'find-legs'));
+    const sources = await findLegs(fakeHandle(w.buildx, rec), stepOf(plan, 'find-legs'));
 
     expect(sources).toEqual([`${w.image}@${amd64}`, `${w.image}@${arm64}`]);
-    expect(rec.lines.map((l) => named(l, { amd64, arm64 }))).toEqual([
+    expect(rec.infos.map((l) => named(l, { amd64, arm64 }))).toEqual([
       'linux/amd64: <registry>/acme/app@<amd64>',
       'linux/arm64: <registry>/acme/app@<arm64>'
     ]);
@@ -50,7 +50,7 @@ describe('findLegs', () => {
     w.store.tag(w.image, leg('linux/arm64'), image.digest);
     const plan = planFor(w.dir, { images: w.image, mode: 'merge', platforms: 'linux/arm64' });
 
-    await expect(findLegs(fakeHandle(w.buildx, recordingLog().log), stepOf(plan, 'find-legs'))).resolves.toEqual([
+    await expect(findLegs(fakeHandle(w.buildx, recordingLog()), stepOf(plan, 'find-legs'))).resolves.toEqual([
       `${w.image}@${image.digest}`
     ]);
   });
@@ -157,7 +157,7 @@ describe('checkDigests', () => {
       digests: `${index}\n${w.image}@${single}`
     });
 
-    const refs = await checkDigests(fakeHandle(w.buildx, rec.log), stepOf(plan, 'check-digests'));
+    const refs = await checkDigests(fakeHandle(w.buildx, rec), stepOf(plan, 'check-digests'));
 
     expect(refs).toEqual([`${w.image}@${index}`, `${w.image}@${single}`]);
     expect(w.commands().map((c) => named(c, { index, single }))).toEqual([
@@ -165,7 +165,7 @@ describe('checkDigests', () => {
       'buildx imagetools inspect --raw <registry>/acme/app@<single>',
       'buildx imagetools inspect --format {{json .Image}} <registry>/acme/app@<single>'
     ]);
-    expect(rec.lines.map((l) => named(l, { index, single }))).toEqual([
+    expect(rec.infos.map((l) => named(l, { index, single }))).toEqual([
       'linux/amd64: <registry>/acme/app@<index>',
       'linux/arm/v7: <registry>/acme/app@<single>'
     ]);

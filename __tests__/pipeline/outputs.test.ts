@@ -9,7 +9,7 @@ import {
   tagsOutput
 } from '../../src/pipeline/outputs.js';
 import type { Result } from '../../src/pipeline/result.js';
-import { memoryEdges } from './support/edges.js';
+import { memoryEdges } from '../helpers/edges.js';
 import { planFor } from './support/plans.js';
 
 // The outputs and the three summaries, literal.
@@ -35,7 +35,7 @@ test('setOutputs: every output, from the plan and what the run did', () => {
   const p = plan({ tags: 'type=semver,pattern={{version}}', annotations: 'com.example.team=core' });
   const mem = memoryEdges();
 
-  setOutputs(mem.edges, p, {
+  setOutputs(mem, p, {
     digest: INDEX,
     platformDigests: { 'linux/amd64': AMD64 },
     tags: [`${IMAGE}:1.2.3`],

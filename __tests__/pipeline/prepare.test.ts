@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { makeWorkspace, readAndMask, readContext } from '../../src/pipeline/prepare.js';
 import { openSession } from '../../src/pipeline/session.js';
-import { memoryEdges } from './support/edges.js';
+import { memoryEdges } from '../helpers/edges.js';
 import { CONTEXT } from './support/plans.js';
 import { recordingLog } from '../helpers/log.js';
 import { createRunner } from '../../src/tools/exec.js';
@@ -24,7 +24,7 @@ function session(inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}, ru
   return {
     mem,
     session: openSession({
-      edges: mem.edges,
+      edges: mem,
       env,
       cwd: dir,
       runner: runner ?? (async () => Promise.reject(new Error('no process expected')))
@@ -43,7 +43,7 @@ test('readAndMask: every secret value is masked, a multi-line one line by line, 
     { id: 'key', value: key },
     { id: 'short', value: 'ab' }
   ]);
-  expect(mem.secrets).toEqual(['s3cr3t-token', key, '-----BEGIN KEY-----', 'MIIEvQIBADANBg', '-----END KEY-----']);
+  expect(mem.log.secrets).toEqual(['s3cr3t-token', key, '-----BEGIN KEY-----', 'MIIEvQIBADANBg', '-----END KEY-----']);
   expect(s.masker.mask(`token s3cr3t-token and MIIEvQIBADANBg`)).toBe('token *** and ***');
 });
 
@@ -59,7 +59,7 @@ describe('readContext', () => {
     const context = await readContext(s, await readAndMask(s));
 
     expect([context.eventName, context.ref, context.sha]).toEqual(['push', 'refs/heads/main', CONTEXT.sha]);
-    expect(mem.lines).toEqual(['push refs/heads/main at 860c1904a1ce (workflow)']);
+    expect(mem.log.infos).toEqual(['push refs/heads/main at 860c1904a1ce (workflow)']);
   });
 
   test('from the local checkout with metadata-source git', async () => {
@@ -83,7 +83,7 @@ describe('readContext', () => {
     const context = await readContext(s, await readAndMask(s));
 
     expect([context.eventName, context.ref, context.sha, context.runId]).toEqual(['git', 'refs/heads/main', sha, '42']);
-    expect(mem.lines).toEqual([`git refs/heads/main at ${sha.slice(0, 12)} (git)`]);
+    expect(mem.log.infos).toEqual([`git refs/heads/main at ${sha.slice(0, 12)} (git)`]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { publish, registryOptions } from '../../src/pipeline/publish.js';
 import type { Plan } from '../../src/plan/plan.js';
-import { recordingLog } from '../support/log.js';
+import { recordingLog } from '../helpers/log.js';
 import { fakeHandle, planFor, stepOf } from './support/plans.js';
 import { World } from './support/world.js';
 
@@ -19,7 +19,7 @@ const VERSION = 'org.opencontainers.image.version';
 async function publishPlan(plan: Plan, sources: string[]) {
   const rec = recordingLog();
   const published = await publish(
-    fakeHandle(w.buildx, rec.log),
+    fakeHandle(w.buildx, rec),
     stepOf(plan, 'publish'),
     plan.tags,
     sources,
@@ -210,7 +210,7 @@ describe('publish after a build', () => {
 
     expect(w.commands()).toEqual([`buildx imagetools inspect --builder <builder> --raw <registry>/acme/app@${digest}`]);
     expect(w.requests()).toEqual([`GET /v2/acme/app/manifests/${digest}`, 'PUT /v2/acme/app/manifests/sha-860c190']);
-    expect(rec.lines.map((l) => w.normalise(l))).toEqual([
+    expect(rec.infos.map((l) => w.normalise(l))).toEqual([
       `[request] GET <registry>/acme/app@${digest}`,
       `reading <registry>/acme/app@${digest} through buildx imagetools (<registry> asks for an unsupported authentication (Negotiate))`,
       `[request] PUT <registry>/acme/app:sha-860c190 (the bytes of <registry>/acme/app@${digest})`,

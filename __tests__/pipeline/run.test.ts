@@ -119,7 +119,7 @@ describe('run: one build', () => {
     const digest = w.buildx.pushed[0]?.digest ?? '';
     expect(w.buildx.pushed.map((p) => p.image)).toEqual(pushed ? [w.image] : []);
     expect(w.requests()).toEqual(requests(digest));
-    expect(mem.groups).toEqual(groups);
+    expect(mem.log.groups).toEqual(groups);
     expect(w.store.tags(w.image)).toEqual(Object.fromEntries(registryTags.map((t) => [t, digest]).sort()));
     const outputs = w.outputs(mem);
     expect(outputs.tags).toBe(tags.join('\n'));
@@ -155,7 +155,7 @@ describe('run: one build', () => {
       `buildx build --platform linux/amd64 ${PUSH}`,
       `buildx build --platform linux/amd64 ${PUSH}`
     ]);
-    expect(mem.warnings.map((m) => m.replace(/retrying in \d+\.\d s/, 'retrying in n s'))).toEqual([
+    expect(mem.log.warnings.map((m) => m.replace(/retrying in \d+\.\d s/, 'retrying in n s'))).toEqual([
       'build and push: attempt 1 of 2 failed (registry server error (5xx): ERROR: failed to push 127.0.0.1:5000/acme/app: unexpected status from PUT request to http://127.0.0.1:5000/v2/acme/app/blobs/uploads/x: 503 Service Unavailable); retrying in n s'
     ]);
     expect(w.store.tags(w.image)['1.2.3']).toBe(w.buildx.pushed[0].digest);
@@ -259,7 +259,7 @@ describe('run: one build', () => {
       latest: newer,
       'sha-860c190': older
     });
-    expect(mem.warnings).toEqual([
+    expect(mem.log.warnings).toEqual([
       '1 not moved: it points to 1.2.3, newer than 1.1.0',
       'latest not moved: it points to 1.2.3, newer than 1.1.0'
     ]);
@@ -351,7 +351,7 @@ describe('run: merge', () => {
     expect(w.requests().map(named)).toEqual(
       mode === 'legs' ? ['DELETE /v2/acme/app/manifests/<amd64>', 'DELETE /v2/acme/app/manifests/<arm64>'] : []
     );
-    expect(mem.groups).toEqual(groups);
+    expect(mem.log.groups).toEqual(groups);
     const merged = w.store.get(`${w.image}:1.2.3`)!;
     const index = JSON.parse(merged.raw) as {
       manifests: Array<{ digest: string }>;
@@ -385,7 +385,7 @@ describe('run: dry run', () => {
     expect(result).toBeUndefined();
     expect(w.buildx.calls).toEqual([]);
     expect(w.requests()).toEqual([]);
-    expect(mem.groups).toEqual(['Inputs', 'Context', 'Plan (dry run)']);
+    expect(mem.log.groups).toEqual(['Inputs', 'Context', 'Plan (dry run)']);
     const outputs = w.outputs(mem);
     expect([outputs.digest, outputs.tags, outputs['platform-digests'], outputs.metadata]).toEqual([
       '',
@@ -679,7 +679,7 @@ describe('the dry run prints what a real run of the same inputs starts, argument
     const printed = dryRunSteps(dry.mem.summaries[0], digests);
     expect(printed.commands).toEqual(w.commands().filter((c) => c !== 'buildx version'));
     expect(printed.requests).toEqual(
-      real.mem.lines.filter((l) => l.startsWith('[request] ')).map((l) => w.normalise(l))
+      real.mem.log.infos.filter((l) => l.startsWith('[request] ')).map((l) => w.normalise(l))
     );
   });
 });

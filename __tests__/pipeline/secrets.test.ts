@@ -4,7 +4,8 @@ import path from 'node:path';
 import { maskSecrets, writeSecrets } from '../../src/pipeline/secrets.js';
 import { readInputs } from '../../src/inputs/read.js';
 import type { Inputs } from '../../src/plan/inputs.js';
-import { Masker, type Log } from '../../src/ports.js';
+import { Masker } from '../../src/ports.js';
+import { recordingLog } from '../helpers/log.js';
 
 const PEM = '-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD9\n-----END KEY-----\n';
 
@@ -18,18 +19,6 @@ afterAll(() => rmSync(workspace, { recursive: true, force: true }));
 
 function inputs(given: Record<string, string | undefined>): Inputs {
   return readInputs((name) => ({ images: 'ghcr.io/octo/app', ...given })[name] ?? '', workspace);
-}
-
-function recordingLog(): Log & { masked: string[] } {
-  const masked: string[] = [];
-  return {
-    masked,
-    info: () => undefined,
-    warning: () => undefined,
-    debug: () => undefined,
-    group: (_name, fn) => fn(),
-    setSecret: (value) => void masked.push(value)
-  };
 }
 
 describe('maskSecrets', () => {
@@ -74,7 +63,7 @@ describe('maskSecrets', () => {
     const log = recordingLog();
     const masker = new Masker();
     await maskSecrets(inputs(given), { env, cwd: workspace }, masker, log);
-    expect(log.masked).toEqual(masked);
+    expect(log.secrets).toEqual(masked);
     // Our own log hides every registered line too.
     for (const value of masked) expect(masker.mask(`x ${value} y`)).not.toContain(value);
   });

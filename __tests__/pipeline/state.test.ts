@@ -56,7 +56,7 @@ describe('saveState / loadState', () => {
   test('saved as one JSON record under "cleanup"', () => {
     const edges = memoryEdges();
     saveState(edges, { builder: 'b1', buildx: undefined, tempDir: '/tmp/t' });
-    expect([...edges.state.entries()]).toEqual([['cleanup', '{"builder":"b1","tempDir":"/tmp/t"}']]);
+    expect(Object.entries(edges.state)).toEqual([['cleanup', '{"builder":"b1","tempDir":"/tmp/t"}']]);
   });
 
   test('the last save wins (main saves again once the builder exists)', () => {
@@ -194,21 +194,21 @@ describe("trackProcesses: the runner's children in the state", () => {
     const runner = createRunner(recordingLog(), new Masker(), trackProcesses(edges));
     const seen: string[] = [];
     const done = runner('sh', ['-c', 'echo started; sleep 0.5'], { quiet: true });
-    await until(() => edges.state.has('processes'));
-    seen.push(edges.state.get('processes') ?? '');
+    await until(() => 'processes' in edges.state);
+    seen.push(edges.state.processes ?? '');
     await done;
     const [record] = JSON.parse(seen[0]) as ProcessRecord[];
     expect(record.command).toBe('sh');
     expect(processIdentity(record.pid)).toBeUndefined();
     expect(record.startTicks).toMatch(/^\d+$/);
-    expect(edges.state.get('processes')).toBe('[]');
+    expect(edges.state.processes).toBe('[]');
   });
 
   test('without /proc nothing is recorded (nothing could be verified later)', async () => {
     const edges = memoryEdges();
     const runner = createRunner(recordingLog(), new Masker(), trackProcesses(edges, '/nonexistent-proc'));
     await runner('true', [], { quiet: true });
-    expect(edges.state.has('processes')).toBe(false);
+    expect('processes' in edges.state).toBe(false);
   });
 });
 

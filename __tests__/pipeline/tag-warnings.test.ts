@@ -21,7 +21,7 @@ test('a match rule whose group the pattern lacks, and one that matches nothing: 
   );
 
   expect(error).toBeUndefined();
-  expect(mem.warnings).toEqual([
+  expect(mem.log.warnings).toEqual([
     'tags: type=match,pattern=v(\\d+),group=2: the pattern has no group 2; no tag',
     'tags: type=match,pattern=^release-(.*)$,group=1: no match in "v1.2.3"; no tag'
   ]);

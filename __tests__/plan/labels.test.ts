@@ -1,9 +1,8 @@
 import type { Context } from '../../src/plan/context.js';
-import { context as baseContext } from '../helpers/context.js';
+import { context as baseContext, SHA } from '../helpers/context.js';
 import { InputError } from '../../src/plan/errors.js';
 import { computeAnnotations, computeLabels } from '../../src/plan/labels.js';
 
-const SHA = '860c1904a1ce19322e91ac35af1ab07466440c37';
 const NOW = new Date('2024-03-05T14:07:09.042Z');
 
 /** A tag push of a repository that has a description and a licence. */

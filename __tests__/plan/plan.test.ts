@@ -4,7 +4,7 @@ import path from 'node:path';
 import { readInputs } from '../../src/inputs/read.js';
 import type { Inputs } from '../../src/plan/inputs.js';
 import type { Context } from '../../src/plan/context.js';
-import { context } from '../helpers/context.js';
+import { context, SHA } from '../helpers/context.js';
 import { InputError } from '../../src/plan/errors.js';
 import { makePlan, type Plan, type PlanIds } from '../../src/plan/plan.js';
 import { nativePlatform } from '../../src/plan/platforms.js';
@@ -16,7 +16,6 @@ function stepOf<K extends Step['kind']>(p: Plan, kind: K): Extract<Step, { kind:
 }
 const argvOf = (p: Plan): string[] => stepOf(p, 'build')?.argv ?? [];
 
-const SHA = '860c1904a1ce19322e91ac35af1ab07466440c37';
 const NOW = new Date('2024-03-05T14:07:09.042Z');
 const AMD64_HOST = nativePlatform('x64', 'linux');
 

@@ -232,6 +232,8 @@ describe('references', () => {
     { image: 'localhost/app', loopback: true },
     { image: '[::1]:5000/app', loopback: true },
     { image: '127.0.0.1.nip.io:5000/app', loopback: false },
+    { image: '127.example.com/app', loopback: false },
+    { image: 'localhostx/app', loopback: false },
     { image: '10.0.0.5:5000/app', loopback: false },
     { image: 'ghcr.io/acme/app', loopback: false },
     { image: 'localhost', loopback: false },

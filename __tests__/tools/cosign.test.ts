@@ -18,7 +18,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tc from '@actions/tool-cache';
 import { createRunner } from '../../src/tools/exec.js';
-import { Masker, type Log, type Runner } from '../../src/ports.js';
+import { Masker, type Runner } from '../../src/ports.js';
+import { recordingLog, type RecordingLog } from '../helpers/log.js';
 import { InputError } from '../../src/plan/errors.js';
 import { signingSteps } from '../../src/plan/sign.js';
 import type { ActionsCache } from '../../src/tools/buildx/install.js';
@@ -77,29 +78,8 @@ describe('cosignAsset', () => {
 // ---------------------------------------------------------------------------------------------
 // Shared fixtures: a recording log with a real masker, a real runner, temp directories.
 
-interface RecordingLog extends Log {
-  infos: string[];
-  warnings: string[];
-  masker: Masker;
-}
-
-function recordingLog(): RecordingLog {
-  const infos: string[] = [];
-  const warnings: string[] = [];
-  const masker = new Masker();
-  return {
-    infos,
-    warnings,
-    masker,
-    info: (m) => void infos.push(m),
-    warning: (m) => void warnings.push(m),
-    debug: () => undefined,
-    group: (_name, fn) => fn(),
-    setSecret: (value) => masker.add(value)
-  };
-}
-
 let root: string;
+let masker: Masker;
 let log: RecordingLog;
 let run: Runner;
 
@@ -107,8 +87,9 @@ beforeEach(() => {
   root = mkdtempSync(path.join(os.tmpdir(), 'cosign-test-'));
   process.env.RUNNER_TOOL_CACHE = path.join(root, 'tool-cache');
   process.env.RUNNER_TEMP = path.join(root, 'temp');
-  log = recordingLog();
-  run = createRunner(log, log.masker);
+  masker = new Masker();
+  log = recordingLog(masker);
+  run = createRunner(log, masker);
 });
 
 afterEach(() => {
@@ -346,7 +327,7 @@ describe('prepareKey', () => {
     expect(readFileSync(key.ref, 'utf8')).toBe(`${PEM}\n`);
     expect(statSync(key.ref).mode & 0o777).toBe(0o600);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
-    expect(log.masker.mask(`x ${PEM.split('\n')[1]} y`)).toBe('x *** y');
+    expect(masker.mask(`x ${PEM.split('\n')[1]} y`)).toBe('x *** y');
 
     await key.dispose();
     expect(readdirSync(path.join(root, 'run-temp'))).toEqual([]);
@@ -488,7 +469,7 @@ describe('signAndVerify', () => {
         .split('\n')
         .filter((l) => l.startsWith('password:'))
     ).toEqual(['password: from-env-pass', 'password: from-env-pass', 'password: from-env-pass']);
-    expect(log.masker.mask('x from-env-pass y')).toBe('x *** y');
+    expect(masker.mask('x from-env-pass y')).toBe('x *** y');
   });
 
   test('a failed signing still removes the key file and says why', async () => {

@@ -3,34 +3,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRunner, ExecError, neutraliseCommands } from '../../src/tools/exec.js';
 import type { Runner } from '../../src/ports.js';
-import { Masker, type Log } from '../../src/ports.js';
+import { Masker } from '../../src/ports.js';
+import { recordingLog } from '../helpers/log.js';
 
 // Real processes throughout: sh, cat, sleep are on every machine this runs on.
 
 const SECRET = 's3cr3t-Value_42';
 
-interface Recorder {
-  log: Log;
-  lines: string[];
-}
-
-function recordingLog(): Recorder {
-  const lines: string[] = [];
-  const log: Log = {
-    info: (m) => lines.push(m),
-    warning: (m) => lines.push(`warning: ${m}`),
-    debug: () => undefined,
-    group: (_name, fn) => fn(),
-    setSecret: () => undefined
-  };
-  return { log, lines };
-}
-
 function runner(secrets: string[] = []): { run: Runner; lines: string[] } {
-  const { log, lines } = recordingLog();
+  const log = recordingLog();
   const masker = new Masker();
   for (const s of secrets) masker.add(s);
-  return { run: createRunner(log, masker), lines };
+  return { run: createRunner(log, masker), lines: log.lines };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<ExecError> {

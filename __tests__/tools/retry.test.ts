@@ -1,5 +1,5 @@
 import { ExecError } from '../../src/tools/exec.js';
-import type { Log } from '../../src/ports.js';
+import { recordingLog } from '../helpers/log.js';
 import { classify, PermanentError, RetriesExhausted, TransientError, withRetry } from '../../src/tools/retry.js';
 
 const DIGEST = 'sha256:3f1a9c2b7d4e5f60718293a4b5c6d7e8f90123456789abcdef0123456789abcd';
@@ -224,23 +224,6 @@ describe('classify', () => {
   });
 });
 
-interface Recorder {
-  log: Log;
-  warnings: string[];
-}
-
-function recordingLog(): Recorder {
-  const warnings: string[] = [];
-  const log: Log = {
-    info: () => undefined,
-    warning: (m) => warnings.push(m),
-    debug: () => undefined,
-    group: (_name, fn) => fn(),
-    setSecret: () => undefined
-  };
-  return { log, warnings };
-}
-
 const E503 = 'ERROR: failed to push: 503 Service Unavailable';
 const E401 = 'ERROR: failed to authorize: 401 Unauthorized';
 
@@ -276,7 +259,7 @@ describe('withRetry', () => {
   ])('$name', async ({ errors, retries, attempts, sleeps }) => {
     const { fn, attempts: seen } = failing(errors);
     const slept: number[] = [];
-    const { log } = recordingLog();
+    const log = recordingLog();
     await expect(
       withRetry(fn, { retries, what: 'push', log, sleep: async (ms) => void slept.push(ms), random: () => 0 })
     ).resolves.toBe('pushed');
@@ -293,7 +276,7 @@ describe('withRetry', () => {
     ];
     const { fn, attempts } = failing(errors);
     const slept: number[] = [];
-    const { log } = recordingLog();
+    const log = recordingLog();
     let thrown: unknown;
     await withRetry(fn, {
       retries: 2,
@@ -328,19 +311,19 @@ describe('withRetry', () => {
   ])('does not retry $name', async ({ error }) => {
     const { fn, attempts } = failing([error]);
     const slept: number[] = [];
-    const { log, warnings } = recordingLog();
+    const log = recordingLog();
     await expect(
       withRetry(fn, { retries: 3, what: 'push', log, sleep: async (ms) => void slept.push(ms) })
     ).rejects.toBe(error);
     expect(attempts).toEqual([0]);
     expect(slept).toEqual([]);
-    expect(warnings).toEqual([]);
+    expect(log.warnings).toEqual([]);
   });
 
   test('retries 0: a transient failure ends it at once', async () => {
     const error = failed(E503);
     const { fn, attempts } = failing([error]);
-    const { log, warnings } = recordingLog();
+    const log = recordingLog();
     let thrown: unknown;
     await withRetry(fn, { retries: 0, what: 'push', log, sleep: async () => undefined }).catch(
       (e: unknown) => (thrown = e)
@@ -350,11 +333,11 @@ describe('withRetry', () => {
       'push failed 1 time; last error: registry server error (5xx): ERROR: failed to push: 503 Service Unavailable'
     );
     expect(attempts).toEqual([0]);
-    expect(warnings).toEqual([]);
+    expect(log.warnings).toEqual([]);
   });
 
   test('an exhausted inner retry is not retried again by an outer one', async () => {
-    const { log } = recordingLog();
+    const log = recordingLog();
     const slept: number[] = [];
     const options = { what: 'inspect', log, sleep: async (ms: number) => void slept.push(ms), random: () => 0 };
     const { fn, attempts } = failing([
@@ -381,7 +364,7 @@ describe('withRetry', () => {
       failed('429 Too Many Requests\nretry-after: 1')
     ]);
     const slept: number[] = [];
-    const { log } = recordingLog();
+    const log = recordingLog();
     await withRetry(fn, {
       retries: 3,
       what: 'pull',
@@ -401,7 +384,7 @@ describe('withRetry', () => {
       new TransientError('GET …/manifests/x: connection dropped (ECONNRESET)')
     ]);
     const slept: number[] = [];
-    const { log, warnings } = recordingLog();
+    const log = recordingLog();
     await expect(
       withRetry(fn, {
         retries: 3,
@@ -415,7 +398,7 @@ describe('withRetry', () => {
     expect(attempts).toEqual([0, 1, 2, 3]);
     // 5 s asked beats the 0.5 s back-off; an hour asked is cut to 20 s; none asked: the 2 s back-off.
     expect(slept).toEqual([5000, 20000, 2000]);
-    expect(warnings).toEqual([
+    expect(log.warnings).toEqual([
       'reading x: attempt 1 of 4 failed (GET …/manifests/x answered 429 Too Many Requests); retrying in 5.0 s',
       'reading x: attempt 2 of 4 failed (GET …/manifests/x answered 503 Service Unavailable); retrying in 20.0 s',
       'reading x: attempt 3 of 4 failed (GET …/manifests/x: connection dropped (ECONNRESET)); retrying in 2.0 s'
@@ -425,7 +408,7 @@ describe('withRetry', () => {
   test('a PermanentError is not retried', async () => {
     const error = new PermanentError('PUT …/manifests/1 answered 400 Bad Request');
     const { fn, attempts } = failing([error]);
-    const { log } = recordingLog();
+    const log = recordingLog();
     await expect(withRetry(fn, { retries: 3, what: 'tagging', log, sleep: async () => undefined })).rejects.toBe(error);
     expect(attempts).toEqual([0]);
   });
@@ -444,7 +427,7 @@ describe('withRetry', () => {
   ])('back-off grows: $name', async ({ random, base, max, sleeps }) => {
     const { fn } = failing([failed(E503), failed(E503), failed(E503), failed(E503), failed(E503)]);
     const slept: number[] = [];
-    const { log } = recordingLog();
+    const log = recordingLog();
     await withRetry(fn, {
       retries: 5,
       what: 'push',
@@ -463,7 +446,7 @@ describe('withRetry', () => {
       failed('ERROR: read tcp 10.1.0.4:51234->140.82.112.34:443: read: connection reset by peer'),
       new ExecError('docker buildx build', { code: -1, stdout: '', stderr: '' }, true)
     ]);
-    const { log, warnings } = recordingLog();
+    const log = recordingLog();
     await withRetry(fn, {
       retries: 3,
       what: 'build linux/amd64,linux/arm64',
@@ -471,7 +454,7 @@ describe('withRetry', () => {
       sleep: async () => undefined,
       random: () => 0
     });
-    expect(warnings).toEqual([
+    expect(log.warnings).toEqual([
       'build linux/amd64,linux/arm64: attempt 1 of 4 failed (registry server error (5xx): ERROR: failed to push: 503 Service Unavailable); retrying in 0.5 s',
       'build linux/amd64,linux/arm64: attempt 2 of 4 failed (connection dropped: ERROR: read tcp 10.1.0.4:51234->140.82.112.34:443: read: connection reset by peer); retrying in 1.0 s',
       'build linux/amd64,linux/arm64: attempt 3 of 4 failed (no progress (stalled)); retrying in 2.0 s'

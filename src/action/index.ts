@@ -4,6 +4,7 @@ import { run } from '../pipeline/run.js';
 import { Failure } from '../pipeline/failure.js';
 import { post } from '../pipeline/post.js';
 import { cancelAll } from '../tools/exec.js';
+import { errorText } from '../text.js';
 
 // The runner starts this file for both `main` and `post`; main marks its own run in the state.
 const edges = actionEdges();
@@ -23,7 +24,7 @@ if (core.getState('isPost') === 'true') {
   try {
     await run({ edges, env: process.env, cwd: process.env.GITHUB_WORKSPACE || process.cwd() });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorText(error);
     if (error instanceof Failure && error.file) {
       // A Dockerfile error is annotated on its line, as setFailed would annotate the step.
       core.error(message, { file: error.file, startLine: error.line });

@@ -1,6 +1,7 @@
 /** The command line's flags: every input of the action, plus a few of its own; strict parsing. */
 import { parseArgs } from 'node:util';
 import { INPUTS, type InputSpec } from '../inputs/specs.js';
+import { editDistance } from '../text.js';
 
 export const COMMAND = 'multiarch-publish';
 
@@ -173,16 +174,4 @@ function closest(flag: string, accepted: string[]): string | undefined {
     if (distance <= 2 && (!best || distance < best.distance)) best = { flag: candidate, distance };
   }
   return best?.flag;
-}
-
-/** Levenshtein distance; the one place the flag suggestions measure it. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++)
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = current;
-  }
-  return previous[b.length];
 }

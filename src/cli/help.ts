@@ -1,6 +1,5 @@
 /** --help, generated from the input specs, so every input of the action is listed with its description. */
-import { INPUTS } from '../inputs/specs.js';
-import { DEFAULTS } from '../inputs/read.js';
+import { DEFAULTS, INPUTS } from '../inputs/specs.js';
 import { COMMAND, OWN_FLAGS } from './args.js';
 
 /** --help: generated from the input list, so every input of the action is there with its description. */

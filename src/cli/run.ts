@@ -5,6 +5,7 @@ import { cliEdges, divertWorkflowCommands, formatOutputs, resultTable, type CliE
 import { run } from '../pipeline/run.js';
 import { post } from '../pipeline/post.js';
 import { cancelAll } from '../tools/exec.js';
+import { errorText } from '../text.js';
 import { COMMAND, parseCliArgs, UsageError, type CliArgs } from './args.js';
 import { usage } from './help.js';
 
@@ -104,5 +105,5 @@ function aborted(signal: AbortSignal | undefined): Promise<never> {
 function describe(error: unknown): string {
   if (error instanceof InputError)
     return `--${error.input}: ${JSON.stringify(error.value)} is not accepted; expected ${error.accepted}`;
-  return error instanceof Error ? error.message : String(error);
+  return errorText(error);
 }

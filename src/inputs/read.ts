@@ -24,9 +24,6 @@ import { parseTagRules } from '../plan/tags/rules.js';
 import { DEFAULTS } from './specs.js';
 import { readNodes } from './nodes.js';
 
-// The command line still imports the defaults from here; they live in the spec table.
-export { DEFAULTS };
-
 export type InputReader = (name: string) => string;
 
 /** The raw inputs with action.yml's defaults applied, and whether the user gave one at all. */

@@ -3,6 +3,7 @@ import { InputError } from '../plan/errors.js';
 import { registryHost } from '../plan/image.js';
 import { RetriesExhausted } from '../tools/retry.js';
 import type { BuildFailure } from '../tools/buildx/errors.js';
+import { errorText } from '../text.js';
 
 const AUTH = /\b401\b|unauthorized|authentication required|invalid username\/password|incorrect username or password/i;
 const DENIED = /\b403\b|forbidden|denied: /i;
@@ -13,7 +14,7 @@ const DENIED = /\b403\b|forbidden|denied: /i;
  */
 export function explainFailure(error: unknown, images: string[]): string {
   if (error instanceof InputError) return error.message;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorText(error);
   const exec = error instanceof BuildFailed ? error.exec : error instanceof ExecError ? error : undefined;
   const text = exec ? `${exec.result.stderr}\n${exec.result.stdout}` : message;
   // The registry that answered is in the failing request's URL (it may be a base image's, not ours).
@@ -27,7 +28,7 @@ export function explainFailure(error: unknown, images: string[]): string {
   }
   if (error instanceof BuildFailed) return message;
   if (error instanceof RetriesExhausted) {
-    const last = error.last instanceof Error ? error.last.message : String(error.last);
+    const last = errorText(error.last);
     return `${error.what} against ${registry} failed ${error.attempts} times; last error: ${error.lastCause}. No tag was moved unless it points at a complete index.\n${last}`;
   }
   return message;

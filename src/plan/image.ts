@@ -26,6 +26,15 @@ export function registryHost(name: string): string {
 }
 
 /**
+ * Whether a registry host (as registryHost gives it: a port, IPv6 in brackets) is this machine:
+ * localhost, 127.0.0.0/8 or ::1. Only such a registry is reached over plain HTTP or an unverified certificate.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d+$/, '');
+  return name === 'localhost' || name === '::1' || /^127(\.\d{1,3}){3}$/.test(name);
+}
+
+/**
  * Validates and normalizes one image name from the `images` input: lower-cased (registries refuse
  * upper-case owners, the most common push error), checked against the reference grammar, and
  * refused when it carries a tag or digest (tags come from the `tags` input). Accepts `name=<ref>`.

@@ -4,6 +4,7 @@
  * index and every platform manifest carry a signature: registries with an "only signed images"
  * policy judge the platform manifests a client actually pulls.
  */
+import { isLoopbackHost, registryHost } from './image.js';
 
 export type SignMode = 'keyless' | 'key';
 
@@ -73,17 +74,9 @@ export function repository(image: string): string {
   return colon > slash ? withoutDigest.slice(0, colon) : withoutDigest;
 }
 
-/**
- * Whether the image's registry is on this machine (localhost, 127.0.0.0/8, ::1): only such a
- * registry may be reached over plain HTTP or an unverified certificate.
- */
+/** Whether the image's registry is on this machine (see isLoopbackHost). */
 export function isLoopbackRegistry(image: string): boolean {
-  const first = image.split('/')[0];
-  // A first segment without a dot, colon or "localhost" is a Docker Hub namespace, not a host.
-  if (!image.includes('/') || !(first.includes('.') || first.includes(':') || first.startsWith('localhost')))
-    return false;
-  const host = first.startsWith('[') ? first.slice(1, first.indexOf(']')) : first.replace(/:\d+$/, '');
-  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+  return isLoopbackHost(registryHost(image));
 }
 
 function insecure(image: string): string[] {

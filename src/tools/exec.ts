@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Log, Masker, RunResult, Runner } from '../ports.js';
+import { lastLines } from '../text.js';
 
 /** A process that exited non-zero, or was killed for making no progress. */
 export class ExecError extends Error {
@@ -158,8 +159,4 @@ function verbs(command: string, args: string[]): string {
 /** An argument as a POSIX shell reads it back: bare when safe, else single-quoted. */
 export function quoteArg(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
-function lastLines(text: string, n: number): string {
-  return text.trimEnd().split('\n').slice(-n).join('\n');
 }

@@ -67,6 +67,42 @@ export function annotations(result: StepResult, kind: 'error' | 'warning'): stri
     );
 }
 
+/** A push of `ref` at `sha`, as GitHub sends it: acme/app, with a head commit dated 2024-03-01. */
+export function pushEvent(ref: string, sha: string): StepOptions['event'] {
+  return {
+    name: 'push',
+    ref,
+    sha,
+    payload: {
+      ref,
+      after: sha,
+      head_commit: { id: sha, message: 'Change', timestamp: '2024-03-01T12:00:00Z' },
+      repository: {
+        name: 'app',
+        full_name: 'acme/app',
+        html_url: 'https://github.com/acme/app',
+        default_branch: 'main'
+      }
+    }
+  };
+}
+
+/** The `::error::` annotations, decoded as the runner shows them. */
+export function errorAnnotations(result: StepResult): string[] {
+  return annotations(result, 'error');
+}
+
+/** With E2E_LOG_DIR set, every step's log is kept there for reading after the run. */
+export function keepLog(what: string, result: StepResult): void {
+  const dir = process.env.E2E_LOG_DIR;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    path.join(dir, `${Date.now()}-${what.replace(/[^a-z0-9]+/gi, '-')}.log`),
+    `exit ${result.code}\n${log(result)}`
+  );
+}
+
 /** The lines printed inside `::group::<name>` … `::endgroup::` (undefined when there is no such group). */
 export function groupLines(result: StepResult, name: string): string[] | undefined {
   const lines = result.stdout.split('\n');

@@ -7,19 +7,16 @@ import type { Step } from '../../../src/plan/steps.js';
 import type { Buildx } from '../../../src/tools/buildx/handle.js';
 import type { Log } from '../../../src/ports.js';
 import type { FakeBuildx } from './fake-buildx.js';
-import { NOW, SHA } from './world.js';
+import { context } from '../../helpers/context.js';
+import { NOW } from './world.js';
 
 export const BUILDER = 'multiarch-7001-1-a1b2c3';
 
-export const CONTEXT: Context = {
-  eventName: 'push',
+export const CONTEXT: Context = context({
   ref: 'refs/tags/v1.2.3',
-  sha: SHA,
   repo: { fullName: 'octo/app', htmlUrl: 'https://github.com/octo/app', description: 'An app', defaultBranch: 'main' },
-  commitDate: new Date('2024-02-01T10:00:00Z'),
-  runId: '7001',
-  runAttempt: '1'
-};
+  commitDate: new Date('2024-02-01T10:00:00Z')
+});
 
 export const IDS: PlanIds = {
   builderName: BUILDER,

@@ -11,10 +11,10 @@ import { run } from '../../../src/pipeline/run.js';
 import type { Result } from '../../../src/pipeline/result.js';
 import { MemoryRegistry } from '../../support/memory-registry.js';
 import { startRegistry, type LoopbackRegistry } from '../../support/registry-server.js';
-import { memoryEdges, type MemoryEdges } from './edges.js';
+import { SHA } from '../../helpers/context.js';
+import { memoryEdges, type MemoryEdges } from '../../helpers/edges.js';
 import { FakeBuildx } from './fake-buildx.js';
 
-export const SHA = '860c1904a1ce19322e91ac35af1ab07466440c37';
 export const NOW = new Date('2024-03-05T14:07:09.000Z');
 const EVENTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/events');
 
@@ -79,7 +79,7 @@ export class World {
     const mem = memoryEdges({ qemu: 'false', retries: '0', images: this.image, ...inputs });
     try {
       const result = await run({
-        edges: mem.edges,
+        edges: mem,
         env: { ...this.env(ref), ...env },
         cwd: this.dir,
         now: () => NOW,

@@ -1,5 +1,6 @@
 import { InputError } from '../../../src/plan/errors.js';
-import { context, run, SHA } from './support.js';
+import { context, SHA } from '../../helpers/context.js';
+import { run } from './support.js';
 
 describe('computeTags with the default rules', () => {
   test.each([

@@ -1,6 +1,7 @@
 import { InputError } from '../../../src/plan/errors.js';
 import { parseFlavor } from '../../../src/plan/tags/flavor.js';
-import { context, run } from './support.js';
+import { context } from '../../helpers/context.js';
+import { run } from './support.js';
 
 describe('flavor', () => {
   test.each([

@@ -1,6 +1,7 @@
 import type { TagResult } from '../../../src/plan/tags/compute.js';
 import { holdBackFloating } from '../../../src/plan/tags/hold-back.js';
-import { context, run } from './support.js';
+import { context } from '../../helpers/context.js';
+import { run } from './support.js';
 
 describe('holdBackFloating', () => {
   const release = (tag: string, flavor = ''): TagResult => run(context({ ref: `refs/tags/${tag}` }), '', flavor);

@@ -19,7 +19,7 @@ import {
   type RegistryOptions
 } from '../../../src/tools/registry/client.js';
 import { PermanentError, RetriesExhausted, TransientError, withRetry } from '../../../src/tools/retry.js';
-import { recordingLog } from '../../support/log.js';
+import { recordingLog } from '../../helpers/log.js';
 import { startRegistry, type Answer, type LoopbackRegistry } from '../../support/registry-server.js';
 
 // A registry on loopback (../../support/registry-server.ts) whose answers each test scripts.
@@ -75,12 +75,12 @@ interface Options extends RegistryOptions {
 
 /** Options with a real runner (the one process seam) logging into `lines`, and this environment only. */
 function options(env: NodeJS.ProcessEnv = {}, timeoutMs?: number): Options {
-  const { log, lines } = recordingLog();
+  const log = recordingLog();
   return {
     env: { PATH: `${bin}:${process.env.PATH ?? ''}`, ...env },
     run: createRunner(log, new Masker()),
     timeoutMs,
-    lines
+    lines: log.infos
   };
 }
 
@@ -335,7 +335,7 @@ describe('faults: one attempt per call, typed for the caller’s retry', () => {
   test('requestRetry(1): one tag PUT is sent (1 + 1) × 3 = 6 times and no more, waiting what Retry-After asks', async () => {
     registry.answer = (_q, res) => res.writeHead(503, { 'Retry-After': '3' }).end();
     const slept: number[] = [];
-    const { log, warnings } = recordingLog();
+    const log = recordingLog();
 
     const error = await caught(
       withRetry(() => put(), {
@@ -351,7 +351,7 @@ describe('faults: one attempt per call, typed for the caller’s retry', () => {
     expect(registry.seen.map((s) => s.method)).toEqual(['PUT', 'PUT', 'PUT', 'PUT', 'PUT', 'PUT']);
     // The 3 s Retry-After asks for is longer than each back-off (0.125 s doubling to 2 s), so it is what is waited.
     expect(slept).toEqual([3000, 3000, 3000, 3000, 3000]);
-    expect(warnings[0]).toBe(
+    expect(log.warnings[0]).toBe(
       `tagging app:1: attempt 1 of 6 failed (PUT http://${registry.host}/v2/app/manifests/1 answered 503 Service Unavailable); retrying in 3.0 s`
     );
   });
@@ -366,7 +366,7 @@ describe('faults: one attempt per call, typed for the caller’s retry', () => {
   test('requestRetry without Retry-After: the back-off starts at 125 ms and stops growing at 2 s', async () => {
     registry.answer = (_q, res) => res.writeHead(503).end();
     const slept: number[] = [];
-    const { log } = recordingLog();
+    const log = recordingLog();
 
     await caught(
       withRetry(() => put(), {
@@ -385,7 +385,7 @@ describe('faults: one attempt per call, typed for the caller’s retry', () => {
     let calls = 0;
     registry.answer = (_q, res) =>
       ++calls === 1 ? res.writeHead(503).end() : res.writeHead(201, { 'Docker-Content-Digest': INDEX_DIGEST }).end();
-    const { log } = recordingLog();
+    const log = recordingLog();
 
     await withRetry(() => put(), { retries: 3, what: 'tagging', log, sleep: async () => undefined });
 

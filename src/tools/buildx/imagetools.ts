@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { imagetoolsCreateArgv, inspectConfigArgv, inspectRawArgv } from '../../plan/steps.js';
 import { withRetry } from '../retry.js';
+import type { RunResult } from '../../ports.js';
 import { runBuildx, type Buildx } from './handle.js';
 
 export interface Manifest {
@@ -14,6 +15,15 @@ export interface Manifest {
   annotations?: Record<string, string>;
 }
 
+/** One imagetools call: its output kept out of the log, retried by the run's policy. */
+function imagetools(bx: Buildx, argv: string[], what: string): Promise<RunResult> {
+  return withRetry(() => runBuildx(bx, argv, { quiet: true, stallMs: bx.stallMs || undefined }), {
+    retries: bx.retries,
+    what,
+    log: bx.log
+  });
+}
+
 /** The manifest or index a reference points at, with its digest, or undefined when it does not exist. */
 export async function inspectRaw(
   bx: Buildx,
@@ -21,18 +31,7 @@ export async function inspectRaw(
   ref: string
 ): Promise<{ manifest: Manifest; digest: string; raw: string } | undefined> {
   try {
-    const out = await withRetry(
-      () =>
-        runBuildx(bx, inspectRawArgv(builder, ref), {
-          quiet: true,
-          stallMs: bx.stallMs || undefined
-        }),
-      {
-        retries: bx.retries,
-        what: `reading ${ref}`,
-        log: bx.log
-      }
-    );
+    const out = await imagetools(bx, inspectRawArgv(builder, ref), `reading ${ref}`);
     // --raw prints the registry's bytes unchanged, so their hash is the manifest's digest.
     return {
       manifest: JSON.parse(out.stdout) as Manifest,
@@ -54,18 +53,7 @@ export async function publishedVersion(bx: Buildx, builder: string, ref: string)
   if (!found) return undefined;
   const annotated = found.manifest.annotations?.['org.opencontainers.image.version'];
   if (annotated) return annotated;
-  const out = await withRetry(
-    () =>
-      runBuildx(bx, inspectConfigArgv(builder, ref), {
-        quiet: true,
-        stallMs: bx.stallMs || undefined
-      }),
-    {
-      retries: bx.retries,
-      what: `reading the labels of ${ref}`,
-      log: bx.log
-    }
-  );
+  const out = await imagetools(bx, inspectConfigArgv(builder, ref), `reading the labels of ${ref}`);
   type Config = { config?: { Labels?: Record<string, string> } };
   const parsed = JSON.parse(out.stdout) as Config | Record<string, Config>;
   const configs: Config[] = 'config' in parsed ? [parsed as Config] : Object.values(parsed as Record<string, Config>);
@@ -95,20 +83,12 @@ export async function tagIndex(
   sources: string[],
   annotations: string[] = []
 ): Promise<void> {
-  const argv = imagetoolsCreateArgv(builder, refs, sources, annotations);
-  await withRetry(() => runBuildx(bx, argv, { quiet: true, stallMs: bx.stallMs || undefined }), {
-    retries: bx.retries,
-    what: 'tagging the index',
-    log: bx.log
-  });
+  await imagetools(bx, imagetoolsCreateArgv(builder, refs, sources, annotations), 'tagging the index');
 }
 
 /** The platform of a single image manifest (it names none itself): its config's os/architecture/variant. */
 export async function imagePlatform(bx: Buildx, builder: string, ref: string): Promise<string> {
-  const out = await withRetry(
-    () => runBuildx(bx, inspectConfigArgv(builder, ref), { quiet: true, stallMs: bx.stallMs || undefined }),
-    { retries: bx.retries, what: `reading the platform of ${ref}`, log: bx.log }
-  );
+  const out = await imagetools(bx, inspectConfigArgv(builder, ref), `reading the platform of ${ref}`);
   const config = JSON.parse(out.stdout) as { os?: string; architecture?: string; variant?: string };
   return [config.os, config.architecture, config.variant].filter(Boolean).join('/') || 'unknown';
 }

@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { Runner } from '../../ports.js';
 import { PermanentError, TransientError } from '../retry.js';
+import { isLoopbackHost } from '../../plan/image.js';
 import { credentialsFor } from './credentials.js';
 import { parseName, splitRef, type RegistryTarget } from './refs.js';
 
@@ -175,8 +176,7 @@ export async function deleteManifest(ref: string, options: RegistryOptions): Pro
 
 /** Loopback registries speak plain HTTP, as Docker and buildx allow without configuration. */
 function scheme(host: string): 'http' | 'https' {
-  const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-  return name === 'localhost' || name === '::1' || /^127\./.test(name) ? 'http' : 'https';
+  return isLoopbackHost(host) ? 'http' : 'https';
 }
 
 function apiUrl(target: RegistryTarget, suffix: string): string {
