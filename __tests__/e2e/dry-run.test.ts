@@ -54,9 +54,10 @@ function ran(result: TimedStep): string[] {
         if (command) return command[1] === 'version' ? [] : [command[1]];
         return l.startsWith('[request] ') ? [l] : [];
       })
-      // A repeat of the very same line is a retry; two lines that differ only in a digest are two requests.
-      .filter((l, i, all) => all.indexOf(l) === i)
+      // Once each after normalising, as in planned(): a repeated line is a retry, and reads by
+      // digest (each manifest verify reads back, each leg's DELETE) normalise alike.
       .map(normalise)
+      .filter((l, i, all) => all.indexOf(l) === i)
       .sort()
   );
 }

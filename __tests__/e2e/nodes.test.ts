@@ -56,7 +56,8 @@ async function histories(endpoint: string): Promise<Map<string, string>> {
 /** The platforms of the builds a daemon ran since `before`. */
 async function builtSince(endpoint: string, before: Map<string, string>): Promise<string[]> {
   const now = await histories(endpoint);
-  return [...now].filter(([ref]) => !before.has(ref)).map(([, platform]) => platform);
+  // A build retried after a transient push fault leaves a second record of the same platform.
+  return [...new Set([...now].filter(([ref]) => !before.has(ref)).map(([, platform]) => platform))];
 }
 
 describeStack('nodes: every platform on its own node, in one step', () => {
