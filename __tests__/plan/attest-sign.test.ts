@@ -249,14 +249,7 @@ describe('the sign step', () => {
 
   test('a merge signs after its verify; a leg never signs', () => {
     const merge = plan({ mode: 'merge', platforms: 'linux/amd64', sign: 'key', 'sign-key': 'cosign.key' });
-    expect(merge.steps.map((s) => s.kind)).toEqual([
-      'buildx',
-      'find-legs',
-      'publish',
-      'verify',
-      'sign',
-      'remove-legs'
-    ]);
+    expect(merge.steps.map((s) => s.kind)).toEqual(['buildx', 'find-legs', 'publish', 'verify', 'sign', 'remove-legs']);
     const leg = plan({ mode: 'platform', platforms: 'linux/amd64', sign: 'key', 'sign-key': 'cosign.key' });
     expect(leg.steps.map((s) => s.kind)).toEqual(['buildx', 'builder', 'build', 'publish', 'verify']);
   });
