@@ -438,6 +438,78 @@ describe('run: merge', () => {
   });
 });
 
+describe('run: verify', () => {
+  test('a registry our client cannot read (a 403 for a manifest, a HEAD with no digest) is read through buildx instead', async () => {
+    w.registry.answer = (req, res, seen) => {
+      const digest = /\/manifests\/(sha256:[0-9a-f]+)$/.exec(seen.url)?.[1];
+      if (seen.method === 'HEAD') return void res.writeHead(200).end();
+      if (seen.method === 'GET' && digest && digest !== w.buildx.pushed[0].digest)
+        return void res.writeHead(403).end('denied');
+      return w.registry.fromStore(req, res, seen);
+    };
+
+    const { error, mem } = await w.run({ platforms: 'linux/amd64' });
+
+    expect(error).toBeUndefined();
+    const index = w.buildx.pushed[0].digest;
+    const children = listed(index);
+    expect(children).toHaveLength(2);
+    expect(commands()).toEqual([
+      ...SETUP,
+      `buildx build --platform linux/amd64 ${PUSH}`,
+      'buildx imagetools inspect --builder <builder> --raw <registry>/acme/app:1.2',
+      'buildx imagetools inspect --builder <builder> --raw <registry>/acme/app:1',
+      'buildx imagetools inspect --builder <builder> --raw <registry>/acme/app:latest',
+      ...children.map((c) => `buildx imagetools inspect --builder <builder> --raw <registry>/acme/app@${c}`),
+      ...refs(TAGS).map((r) => `buildx imagetools inspect --builder <builder> --raw ${r}`)
+    ]);
+    expect(w.requests()).toEqual([
+      `GET /v2/acme/app/manifests/${index}`,
+      ...TAGS.map((t) => `PUT /v2/acme/app/manifests/${t}`),
+      ...verifyRequests(index, TAGS)
+    ]);
+    const amd64 = platformDigests(index)['linux/amd64'];
+    expect(w.outputs(mem).attestations).toBe(JSON.stringify({ 'linux/amd64': attestationOf(index, amd64) }));
+  });
+
+  test('a tag that the registry resolves to another digest fails the verification, naming it', async () => {
+    const other = `sha256:${'0'.repeat(64)}`;
+    w.registry.answer = (req, res, seen) =>
+      seen.method === 'HEAD' && seen.url.endsWith('/manifests/latest')
+        ? void res.writeHead(200, { 'Docker-Content-Digest': other }).end()
+        : w.registry.fromStore(req, res, seen);
+
+    const { error, mem } = await w.run({ platforms: 'linux/amd64' });
+
+    const index = w.buildx.pushed[0].digest;
+    const amd64 = platformDigests(index)['linux/amd64'];
+    const wrong = `tag <registry>/acme/app:latest resolves to ${other}, not ${index}`;
+    expect(error).toBeInstanceOf(Error);
+    expect(w.normalise((error as Error).message)).toBe(
+      [
+        `<registry>/acme/app@${index} failed verification:`,
+        `- ${wrong}`,
+        '',
+        '| Platform | Manifest | Attestation |',
+        '| --- | --- | --- |',
+        `| linux/amd64 | \`${amd64}\` | \`${attestationOf(index, amd64)}\` |`,
+        '',
+        `- ❌ ${wrong}`
+      ].join('\n')
+    );
+    expect(mem.groups).toEqual([
+      'Inputs',
+      'Context',
+      'Buildx',
+      'Builder',
+      'Build linux/amd64',
+      'Publish tags',
+      'Verify what was published'
+    ]);
+    expect(stableSummary(w.normalise(mem.summaries.join('')))).toContain('**Verify what was published** failed:');
+  });
+});
+
 describe('run: dry run', () => {
   test('nothing starts and nothing is requested; the outputs and the summary say what a run would do', async () => {
     const { result, error, mem } = await w.run({ 'dry-run': 'true', platforms: 'linux/amd64' });
