@@ -64,6 +64,16 @@ test.each<{ name: string; inputs: Record<string, string>; expected: unknown[] }>
           '[request] PUT registry.test/acme/app:1 (the bytes of registry.test/acme/app@<digest of the build>)',
           '[request] PUT registry.test/acme/app:latest (the bytes of registry.test/acme/app@<digest of the build>)'
         ]
+      ],
+      [
+        'verify',
+        [
+          '[request] GET registry.test/acme/app@<digest of the index>',
+          '[request] GET registry.test/acme/app@<digest of each manifest the index lists>',
+          '[request] HEAD registry.test/acme/app:1.2.3',
+          '[request] HEAD registry.test/acme/app:1',
+          '[request] HEAD registry.test/acme/app:latest'
+        ]
       ]
     ]
   },
@@ -94,11 +104,20 @@ test.each<{ name: string; inputs: Record<string, string>; expected: unknown[] }>
           '[request] PUT registry.test/acme/app:sha-860c190 (the bytes of registry.test/acme/app@<digest of the build>)',
           "docker buildx imagetools create --builder shared --tag mirror.test/app:sha-860c190 'registry.test/acme/app@<digest of the build>'"
         ]
+      ],
+      [
+        'verify',
+        [
+          '[request] GET registry.test/acme/app@<digest of the index>',
+          '[request] GET registry.test/acme/app@<digest of each manifest the index lists>',
+          '[request] HEAD registry.test/acme/app:sha-860c190',
+          '[request] HEAD mirror.test/app:sha-860c190'
+        ]
       ]
     ]
   },
   {
-    name: 'a platform leg: the hand-off tag by a PUT, nothing else',
+    name: 'a platform leg: the hand-off tag by a PUT, then read back',
     inputs: { mode: 'platform', platforms: 'linux/arm64', builder: 'shared' },
     expected: [
       ['buildx', ['# the installed buildx']],
@@ -116,6 +135,14 @@ test.each<{ name: string; inputs: Record<string, string>; expected: unknown[] }>
         [
           '[request] GET registry.test/acme/app@<digest of the build>',
           '[request] PUT registry.test/acme/app:leg-860c190-7001-linux-arm64 (the bytes of registry.test/acme/app@<digest of the build>)'
+        ]
+      ],
+      [
+        'verify',
+        [
+          '[request] GET registry.test/acme/app@<digest of the index>',
+          '[request] GET registry.test/acme/app@<digest of each manifest the index lists>',
+          '[request] HEAD registry.test/acme/app:leg-860c190-7001-linux-arm64'
         ]
       ]
     ]
@@ -142,6 +169,14 @@ test.each<{ name: string; inputs: Record<string, string>; expected: unknown[] }>
         [
           "docker buildx imagetools create --annotation index:org.opencontainers.image.created=2024-02-01T10:00:00.000Z --annotation 'index:org.opencontainers.image.description=An app' --annotation index:org.opencontainers.image.revision=860c1904a1ce19322e91ac35af1ab07466440c37 --annotation index:org.opencontainers.image.source=https://github.com/octo/app --annotation index:org.opencontainers.image.title=app --annotation index:org.opencontainers.image.url=https://github.com/octo/app --annotation index:org.opencontainers.image.version=sha-860c190 --tag registry.test/acme/app:sha-860c190 'registry.test/acme/app@<digest of registry.test/acme/app:leg-860c190-7001-linux-amd64>' 'registry.test/acme/app@<digest of registry.test/acme/app:leg-860c190-7001-linux-arm64>'",
           'docker buildx imagetools inspect --raw registry.test/acme/app:sha-860c190'
+        ]
+      ],
+      [
+        'verify',
+        [
+          '[request] GET registry.test/acme/app@<digest of the index>',
+          '[request] GET registry.test/acme/app@<digest of each manifest the index lists>',
+          '[request] HEAD registry.test/acme/app:sha-860c190'
         ]
       ],
       [
@@ -181,6 +216,14 @@ test.each<{ name: string; inputs: Record<string, string>; expected: unknown[] }>
             )
           ),
           'docker buildx imagetools inspect --builder shared --raw registry.test/acme/app:sha-860c190'
+        ]
+      ],
+      [
+        'verify',
+        [
+          '[request] GET registry.test/acme/app@<digest of the index>',
+          '[request] GET registry.test/acme/app@<digest of each manifest the index lists>',
+          '[request] HEAD registry.test/acme/app:sha-860c190'
         ]
       ]
     ]
@@ -233,7 +276,10 @@ test('printPlan: the plan’s values, then every step’s lines', () => {
         `^docker buildx imagetools create --annotation .* --tag registry.test/acme/app:sha-860c190 registry.test/acme/app@${D1} registry.test/acme/app@${D2}$`
       )
     ),
-    'docker buildx imagetools inspect --raw registry.test/acme/app:sha-860c190'
+    'docker buildx imagetools inspect --raw registry.test/acme/app:sha-860c190',
+    '[request] GET registry.test/acme/app@<digest of the index>',
+    '[request] GET registry.test/acme/app@<digest of each manifest the index lists>',
+    '[request] HEAD registry.test/acme/app:sha-860c190'
   ]);
 });
 

@@ -73,7 +73,11 @@ test('setOutputs: every output, from the plan and what the run did', () => {
       version: '1.2.3',
       digest: INDEX,
       'platform-digests': { 'linux/amd64': AMD64 }
-    })
+    }),
+    // Nothing verified or signed in this result (release-outputs.test.ts fills these).
+    attestations: '{}',
+    signature: '',
+    'verify-command': ''
   });
 });
 

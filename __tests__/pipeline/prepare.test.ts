@@ -113,6 +113,7 @@ test('makeWorkspace: a private directory with the secret files and the inline bu
     metadataFile: path.join(t, 'metadata.json'),
     secretPaths: { npm: path.join(t, 'secret-npm') },
     runId: 'nightly-7',
+    cosignDir: path.join(t, 'cosign'),
     inlineBuildkitdConfig: path.join(t, 'buildkitd.toml')
   });
   expect(readFileSync(path.join(t, 'secret-npm'), 'utf8')).toBe('s3cr3t-token');
@@ -132,5 +133,31 @@ test('makeWorkspace: outside a workflow, the builder is named local and the run 
     '',
     undefined,
     {}
+  ]);
+  // Not signing keylessly: no signer to name.
+  expect(workspace.ids.signer).toBeUndefined();
+});
+
+test('makeWorkspace: sign: keyless names the signer from the workflow ref and server, for the verification', async () => {
+  const { session: s } = session(
+    { sign: 'keyless' },
+    {
+      RUNNER_TEMP: path.join(dir, 'runner-temp'),
+      GITHUB_ACTIONS: 'true',
+      ACTIONS_ID_TOKEN_REQUEST_URL: 'https://token.test/request',
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token',
+      GITHUB_WORKFLOW_REF: 'octo/app/.github/workflows/release.yml@refs/tags/v1.2.3',
+      GITHUB_SERVER_URL: 'https://git.example.com/'
+    }
+  );
+
+  const workspace = await makeWorkspace(s, await readAndMask(s), CONTEXT);
+
+  expect([workspace.ids.cosignDir, workspace.ids.signer]).toEqual([
+    path.join(workspace.tempDir, 'cosign'),
+    {
+      identityRegexp: '^https://git\\.example\\.com/octo/app/\\.github/workflows/release\\.yml@refs/.+$',
+      issuer: 'https://token.actions.githubusercontent.com'
+    }
   ]);
 });

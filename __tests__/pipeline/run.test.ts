@@ -48,6 +48,29 @@ function platformDigests(digest: string): Record<string, string> {
   return out;
 }
 
+/** Every manifest an index lists, in its order: platform manifests and attestation manifests. */
+function listed(digest: string): string[] {
+  const index = JSON.parse(w.store.get(`${w.image}@${digest}`)!.raw) as { manifests: Array<{ digest: string }> };
+  return index.manifests.map((m) => m.digest);
+}
+
+/** The attestation manifest an index lists for one of its platform manifests. */
+function attestationOf(digest: string, manifest: string): string {
+  const index = JSON.parse(w.store.get(`${w.image}@${digest}`)!.raw) as {
+    manifests: Array<{ digest: string; annotations?: Record<string, string> }>;
+  };
+  return index.manifests.find((m) => m.annotations?.['vnd.docker.reference.digest'] === manifest)!.digest;
+}
+
+/** The verify step's requests: the index by digest, each manifest it lists, then a HEAD per moved tag. */
+function verifyRequests(digest: string, tags: string[]): string[] {
+  return [
+    `GET /v2/acme/app/manifests/${digest}`,
+    ...listed(digest).map((m) => `GET /v2/acme/app/manifests/${m}`),
+    ...tags.map((t) => `HEAD /v2/acme/app/manifests/${t}`)
+  ];
+}
+
 describe('run: one build', () => {
   test.each<{
     name: string;
@@ -71,9 +94,18 @@ describe('run: one build', () => {
       ],
       requests: (d: string) => [
         `GET /v2/acme/app/manifests/${d}`,
-        ...TAGS.map((t) => `PUT /v2/acme/app/manifests/${t}`)
+        ...TAGS.map((t) => `PUT /v2/acme/app/manifests/${t}`),
+        ...verifyRequests(d, TAGS)
       ],
-      groups: ['Inputs', 'Context', 'Buildx', 'Builder', 'Build linux/amd64, linux/arm64', 'Publish tags'],
+      groups: [
+        'Inputs',
+        'Context',
+        'Buildx',
+        'Builder',
+        'Build linux/amd64, linux/arm64',
+        'Publish tags',
+        'Verify what was published'
+      ],
       pushed: true,
       tags: refs(TAGS),
       registryTags: TAGS
@@ -104,9 +136,18 @@ describe('run: one build', () => {
       commands: [...SETUP, `buildx build --platform linux/arm64 ${PUSH}`],
       requests: (d: string) => [
         `GET /v2/acme/app/manifests/${d}`,
-        'PUT /v2/acme/app/manifests/leg-860c190-7001-linux-arm64'
+        'PUT /v2/acme/app/manifests/leg-860c190-7001-linux-arm64',
+        ...verifyRequests(d, ['leg-860c190-7001-linux-arm64'])
       ],
-      groups: ['Inputs', 'Context', 'Buildx', 'Builder', 'Build linux/arm64', 'Hand off to the merge'],
+      groups: [
+        'Inputs',
+        'Context',
+        'Buildx',
+        'Builder',
+        'Build linux/arm64',
+        'Hand off to the merge',
+        'Verify what was published'
+      ],
       pushed: true,
       tags: [],
       registryTags: ['leg-860c190-7001-linux-arm64']
@@ -206,6 +247,13 @@ describe('run: one build', () => {
         `| \`linux/amd64\` | \`${amd64}\` |`,
         `| \`linux/arm64\` | \`${arm64}\` |`,
         '',
+        '### Verified in the registry',
+        '',
+        '| Platform | Manifest | Attestation |',
+        '| --- | --- | --- |',
+        `| linux/amd64 | \`${amd64}\` | \`${attestationOf(digest, amd64)}\` |`,
+        `| linux/arm64 | \`${arm64}\` | \`${attestationOf(digest, arm64)}\` |`,
+        '',
         '### Time',
         '',
         '| Phase | Seconds |',
@@ -216,6 +264,7 @@ describe('run: one build', () => {
         '| Builder | s |',
         '| Build linux/amd64, linux/arm64 | s |',
         '| Publish tags | s |',
+        '| Verify what was published | s |',
         ''
       ].join('\n')
     ]);
@@ -248,7 +297,9 @@ describe('run: one build', () => {
       `GET /v2/acme/app/manifests/${older}`,
       'PUT /v2/acme/app/manifests/1.1.0',
       'PUT /v2/acme/app/manifests/1.1',
-      'PUT /v2/acme/app/manifests/sha-860c190'
+      'PUT /v2/acme/app/manifests/sha-860c190',
+      // The floating tags held back are not expected to point at this index.
+      ...verifyRequests(older, ['1.1.0', '1.1', 'sha-860c190'])
     ]);
     expect(w.store.tags(w.image)).toEqual({
       '1': newer,
@@ -305,7 +356,15 @@ describe('run: merge', () => {
       inputs: () => ({ mode: 'merge', platforms: 'linux/amd64,linux/arm64' }),
       read: ['<registry>/acme/app:leg-860c190-7001-linux-amd64', '<registry>/acme/app:leg-860c190-7001-linux-arm64'],
       mode: 'legs',
-      groups: ['Inputs', 'Context', 'Buildx', 'Find legs', 'Publish tags', 'Remove hand-off tags']
+      groups: [
+        'Inputs',
+        'Context',
+        'Buildx',
+        'Find legs',
+        'Publish tags',
+        'Verify what was published',
+        'Remove hand-off tags'
+      ]
     },
     {
       name: 'by digests: each digest read, merged the same way',
@@ -315,7 +374,7 @@ describe('run: merge', () => {
       }),
       read: ['<registry>/acme/app@<amd64>', '<registry>/acme/app@<arm64>'],
       mode: 'digests',
-      groups: ['Inputs', 'Context', 'Buildx', 'Find legs', 'Publish tags']
+      groups: ['Inputs', 'Context', 'Buildx', 'Find legs', 'Publish tags', 'Verify what was published']
     }
   ])('$name', async ({ inputs, read, mode, groups }) => {
     const d = await legs();
@@ -347,12 +406,14 @@ describe('run: merge', () => {
       ].join(' '),
       'buildx imagetools inspect --raw <registry>/acme/app:1.2.3'
     ]);
-    // Legs found by their hand-off tags are deleted by digest once the index is published; given digests are kept.
-    expect(w.requests().map(named)).toEqual(
-      mode === 'legs' ? ['DELETE /v2/acme/app/manifests/<amd64>', 'DELETE /v2/acme/app/manifests/<arm64>'] : []
-    );
-    expect(mem.log.groups).toEqual(groups);
     const merged = w.store.get(`${w.image}:1.2.3`)!;
+    // The index read back and verified; then legs found by their hand-off tags are deleted by digest,
+    // given digests are kept.
+    expect(w.requests().map(named)).toEqual([
+      ...verifyRequests(merged.digest, TAGS),
+      ...(mode === 'legs' ? ['DELETE /v2/acme/app/manifests/<amd64>', 'DELETE /v2/acme/app/manifests/<arm64>'] : [])
+    ]);
+    expect(mem.log.groups).toEqual(groups);
     const index = JSON.parse(merged.raw) as {
       manifests: Array<{ digest: string }>;
       annotations: Record<string, string>;
@@ -374,6 +435,78 @@ describe('run: merge', () => {
     expect(outputs['platform-digests']).toBe(expectedPlatforms);
     expect(outputs.builder).toBe('');
     expect(stableSummary(w.normalise(mem.summaries[0]))).toContain('| Builder | `` (not used (merge), BuildKit -) |');
+  });
+});
+
+describe('run: verify', () => {
+  test('a registry our client cannot read (a 403 for a manifest, a HEAD with no digest) is read through buildx instead', async () => {
+    w.registry.answer = (req, res, seen) => {
+      const digest = /\/manifests\/(sha256:[0-9a-f]+)$/.exec(seen.url)?.[1];
+      if (seen.method === 'HEAD') return void res.writeHead(200).end();
+      if (seen.method === 'GET' && digest && digest !== w.buildx.pushed[0].digest)
+        return void res.writeHead(403).end('denied');
+      return w.registry.fromStore(req, res, seen);
+    };
+
+    const { error, mem } = await w.run({ platforms: 'linux/amd64' });
+
+    expect(error).toBeUndefined();
+    const index = w.buildx.pushed[0].digest;
+    const children = listed(index);
+    expect(children).toHaveLength(2);
+    expect(commands()).toEqual([
+      ...SETUP,
+      `buildx build --platform linux/amd64 ${PUSH}`,
+      'buildx imagetools inspect --builder <builder> --raw <registry>/acme/app:1.2',
+      'buildx imagetools inspect --builder <builder> --raw <registry>/acme/app:1',
+      'buildx imagetools inspect --builder <builder> --raw <registry>/acme/app:latest',
+      ...children.map((c) => `buildx imagetools inspect --builder <builder> --raw <registry>/acme/app@${c}`),
+      ...refs(TAGS).map((r) => `buildx imagetools inspect --builder <builder> --raw ${r}`)
+    ]);
+    expect(w.requests()).toEqual([
+      `GET /v2/acme/app/manifests/${index}`,
+      ...TAGS.map((t) => `PUT /v2/acme/app/manifests/${t}`),
+      ...verifyRequests(index, TAGS)
+    ]);
+    const amd64 = platformDigests(index)['linux/amd64'];
+    expect(w.outputs(mem).attestations).toBe(JSON.stringify({ 'linux/amd64': attestationOf(index, amd64) }));
+  });
+
+  test('a tag that the registry resolves to another digest fails the verification, naming it', async () => {
+    const other = `sha256:${'0'.repeat(64)}`;
+    w.registry.answer = (req, res, seen) =>
+      seen.method === 'HEAD' && seen.url.endsWith('/manifests/latest')
+        ? void res.writeHead(200, { 'Docker-Content-Digest': other }).end()
+        : w.registry.fromStore(req, res, seen);
+
+    const { error, mem } = await w.run({ platforms: 'linux/amd64' });
+
+    const index = w.buildx.pushed[0].digest;
+    const amd64 = platformDigests(index)['linux/amd64'];
+    const wrong = `tag <registry>/acme/app:latest resolves to ${other}, not ${index}`;
+    expect(error).toBeInstanceOf(Error);
+    expect(w.normalise((error as Error).message)).toBe(
+      [
+        `<registry>/acme/app@${index} failed verification:`,
+        `- ${wrong}`,
+        '',
+        '| Platform | Manifest | Attestation |',
+        '| --- | --- | --- |',
+        `| linux/amd64 | \`${amd64}\` | \`${attestationOf(index, amd64)}\` |`,
+        '',
+        `- ❌ ${wrong}`
+      ].join('\n')
+    );
+    expect(mem.log.groups).toEqual([
+      'Inputs',
+      'Context',
+      'Buildx',
+      'Builder',
+      'Build linux/amd64',
+      'Publish tags',
+      'Verify what was published'
+    ]);
+    expect(stableSummary(w.normalise(mem.summaries.join('')))).toContain('**Verify what was published** failed:');
   });
 });
 
@@ -422,6 +555,9 @@ describe('run: dry run', () => {
       'docker buildx imagetools inspect --builder <builder> --raw <registry>/acme/app:1',
       'docker buildx imagetools inspect --builder <builder> --raw <registry>/acme/app:latest',
       ...refs(TAGS).map((r) => `[request] PUT ${r} (the bytes of <registry>/acme/app@<digest of the build>)`),
+      '[request] GET <registry>/acme/app@<digest of the index>',
+      '[request] GET <registry>/acme/app@<digest of each manifest the index lists>',
+      ...refs(TAGS).map((r) => `[request] HEAD ${r}`),
       '```',
       ''
     ]);
@@ -635,12 +771,21 @@ describe('the dry run prints what a real run of the same inputs starts, argument
     return words;
   }
 
-  /** The dry run's commands (as `buildx …`) and requests, placeholders replaced by what the real run found. */
-  function dryRunSteps(summary: string, digests: Record<string, string>): { commands: string[]; requests: string[] } {
+  /**
+   * The dry run's commands (as `buildx …`) and requests, placeholders replaced by what the real run
+   * found; the line for each manifest the index lists becomes one line per manifest, in index order.
+   */
+  function dryRunSteps(
+    summary: string,
+    digests: Record<string, string>,
+    children: string[]
+  ): { commands: string[]; requests: string[] } {
+    const each = '<digest of each manifest the index lists>';
     const steps = summary
       .slice(summary.indexOf('```sh\n') + 6, summary.lastIndexOf('```'))
       .trimEnd()
-      .split('\n');
+      .split('\n')
+      .flatMap((line) => (line.includes(each) ? children.map((child) => line.split(each).join(child)) : [line]));
     const real = (line: string) =>
       Object.entries(digests).reduce((text, [placeholder, digest]) => text.split(placeholder).join(digest), line);
     return {
@@ -676,7 +821,10 @@ describe('the dry run prints what a real run of the same inputs starts, argument
 
     expect(real.error).toBeUndefined();
     if (!legs) digests['<digest of the build>'] = w.buildx.pushed.at(-1)!.digest;
-    const printed = dryRunSteps(dry.mem.summaries[0], digests);
+    // What verify read back: the build's index, or the merged one.
+    const index = legs ? w.store.get(`${w.image}:1.2.3`)!.digest : w.buildx.pushed.at(-1)!.digest;
+    digests['<digest of the index>'] = index;
+    const printed = dryRunSteps(dry.mem.summaries[0], digests, listed(index));
     expect(printed.commands).toEqual(w.commands().filter((c) => c !== 'buildx version'));
     expect(printed.requests).toEqual(
       real.mem.log.infos.filter((l) => l.startsWith('[request] ')).map((l) => w.normalise(l))

@@ -91,7 +91,7 @@ describe('a verify step after every publish', () => {
     {
       name: 'a merge with provenance mode=max',
       given: { mode: 'merge', platforms: 'linux/amd64,linux/arm/v7', provenance: 'mode=max' },
-      kinds: ['buildx', 'find-legs', 'publish', 'verify'],
+      kinds: ['buildx', 'find-legs', 'publish', 'verify', 'remove-legs'],
       verify: {
         kind: 'verify',
         image: 'ghcr.io/octo/app',
@@ -249,7 +249,7 @@ describe('the sign step', () => {
 
   test('a merge signs after its verify; a leg never signs', () => {
     const merge = plan({ mode: 'merge', platforms: 'linux/amd64', sign: 'key', 'sign-key': 'cosign.key' });
-    expect(merge.steps.map((s) => s.kind)).toEqual(['buildx', 'find-legs', 'publish', 'verify', 'sign']);
+    expect(merge.steps.map((s) => s.kind)).toEqual(['buildx', 'find-legs', 'publish', 'verify', 'sign', 'remove-legs']);
     const leg = plan({ mode: 'platform', platforms: 'linux/amd64', sign: 'key', 'sign-key': 'cosign.key' });
     expect(leg.steps.map((s) => s.kind)).toEqual(['buildx', 'builder', 'build', 'publish', 'verify']);
   });

@@ -321,7 +321,7 @@ describe('makePlan: merge mode', () => {
     });
     expect(stepOf(p, 'publish')?.source).toBe('digests');
     // The given digests are the user's: nothing is removed after the merge.
-    expect(p.steps.map((s) => s.kind)).toEqual(['buildx', 'check-digests', 'publish']);
+    expect(p.steps.map((s) => s.kind)).toEqual(['buildx', 'check-digests', 'publish', 'verify']);
   });
 
   test('legs are looked for under the run id given', () => {
