@@ -40,6 +40,15 @@ export interface Pushed {
   platforms: string[];
 }
 
+/** A node as `buildx inspect` lists it; one not running shows no BuildKit version. */
+export interface FakeNode {
+  name: string;
+  endpoint: string;
+  status: string;
+  buildkitVersion?: string;
+  platforms: string[];
+}
+
 export const BUILDX_VERSION_OUTPUT = 'github.com/docker/buildx v0.36.1 3f1a2b3c4d5e\n';
 
 export class FakeBuildx {
@@ -51,6 +60,11 @@ export class FakeBuildx {
   readonly builders = new Set<string>(['default']);
   /** The platforms a bootstrapped builder lists. */
   builderPlatforms = ['linux/amd64', 'linux/amd64/v2', 'linux/arm64', 'linux/arm/v7'];
+  /**
+   * A builder of nodes (remote driver), as `inspect` lists them; unset, a docker-container builder
+   * of one running node named after it, on `builderPlatforms`.
+   */
+  nodes?: FakeNode[];
   /** Plain progress a successful build prints (cache steps that failed, …). */
   buildProgress = '#1 [internal] load build definition from Dockerfile\n#1 DONE 0.0s\n';
   private readonly faults: Fault[] = [];
@@ -113,7 +127,21 @@ export class FakeBuildx {
       case 'inspect': {
         const name = flag('--builder')!;
         if (!this.builders.has(name)) return error(`ERROR: no builder "${name}" found\n`);
-        return ok(inspectText(name, this.builderPlatforms));
+        return ok(
+          inspectText(
+            name,
+            this.nodes ? 'remote' : 'docker-container',
+            this.nodes ?? [
+              {
+                name: `${name}0`,
+                endpoint: 'unix:///var/run/docker.sock',
+                status: 'running',
+                buildkitVersion: 'v0.32.2',
+                platforms: this.builderPlatforms
+              }
+            ]
+          )
+        );
       }
       case 'rm':
         if (!this.builders.delete(last)) return error(`ERROR: no builder "${last}" found\n`);
@@ -263,17 +291,17 @@ function verbs(command: string, args: string[]): string {
   return words.join(' ');
 }
 
-function inspectText(name: string, platforms: string[]): string {
-  return [
-    `Name:          ${name}`,
-    'Driver:        docker-container',
-    '',
-    'Nodes:',
-    `Name:             ${name}0`,
-    'Endpoint:         unix:///var/run/docker.sock',
-    'Status:           running',
-    'BuildKit version: v0.32.2',
-    `Platforms:        ${platforms.map((p, i) => (i === 0 ? `${p}*` : p)).join(', ')}`,
-    ''
-  ].join('\n');
+/** `buildx inspect` text: the builder, then each node (a pinned platform marked `*`, as buildx does). */
+function inspectText(name: string, driver: string, nodes: FakeNode[]): string {
+  const lines = [`Name:          ${name}`, `Driver:        ${driver}`, '', 'Nodes:'];
+  for (const node of nodes) {
+    lines.push(
+      `Name:             ${node.name}`,
+      `Endpoint:         ${node.endpoint}`,
+      `Status:           ${node.status}`
+    );
+    if (node.buildkitVersion) lines.push(`BuildKit version: ${node.buildkitVersion}`);
+    lines.push(`Platforms:        ${node.platforms.map((p, i) => (i === 0 ? `${p}*` : p)).join(', ')}`, '');
+  }
+  return lines.join('\n');
 }
