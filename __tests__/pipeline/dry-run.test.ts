@@ -334,3 +334,100 @@ test('platform-tags: per platform, one GET of its manifest and a PUT per tag her
     `docker buildx imagetools create --builder multiarch-7001-1-a1b2c3 --tag registry.test/mirror/app:v1-arm-v7 '${IMAGE}@<digest of linux/arm/v7 in the index>'`
   ]);
 });
+
+describe('builds: one build per platform, concurrently', () => {
+  const BUILDER = 'multiarch-7001-1-a1b2c3';
+  const NODES = 'linux/amd64=unix:///a.sock\nlinux/arm64=unix:///b.sock';
+  // The labels and manifest annotations every build of this plan carries (version sha-860c190).
+  const META =
+    "--label org.opencontainers.image.created=2024-02-01T10:00:00.000Z --label 'org.opencontainers.image.description=An app' --label org.opencontainers.image.revision=860c1904a1ce19322e91ac35af1ab07466440c37 --label org.opencontainers.image.source=https://github.com/octo/app --label org.opencontainers.image.title=app --label org.opencontainers.image.url=https://github.com/octo/app --label org.opencontainers.image.version=sha-860c190 --annotation manifest:org.opencontainers.image.created=2024-02-01T10:00:00.000Z --annotation 'manifest:org.opencontainers.image.description=An app' --annotation manifest:org.opencontainers.image.revision=860c1904a1ce19322e91ac35af1ab07466440c37 --annotation manifest:org.opencontainers.image.source=https://github.com/octo/app --annotation manifest:org.opencontainers.image.title=app --annotation manifest:org.opencontainers.image.url=https://github.com/octo/app --annotation manifest:org.opencontainers.image.version=sha-860c190 --provenance=false --sbom=false";
+  const PUSH =
+    '--output type=image,name=registry.test/acme/app,push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true .';
+  const INDEX =
+    "--annotation index:org.opencontainers.image.created=2024-02-01T10:00:00.000Z --annotation 'index:org.opencontainers.image.description=An app' --annotation index:org.opencontainers.image.revision=860c1904a1ce19322e91ac35af1ab07466440c37 --annotation index:org.opencontainers.image.source=https://github.com/octo/app --annotation index:org.opencontainers.image.title=app --annotation index:org.opencontainers.image.url=https://github.com/octo/app --annotation index:org.opencontainers.image.version=sha-860c190";
+
+  const cache = (id: string) =>
+    `--cache-from type=registry,ref=registry.test/acme/app:buildcache-${id} --cache-to type=registry,ref=registry.test/acme/app:buildcache-${id},mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true`;
+  /** The lines of the plan's builds step. */
+  function buildsLines(given: Record<string, string>): string[] {
+    const plan = planFor(dir, { images: IMAGE, tags: 'type=sha', provenance: 'false', ...given });
+    return stepLines(
+      plan.steps.find((s) => s.kind === 'builds')!,
+      plan.steps
+    );
+  }
+
+  test('nodes: each platform on its node with its own cache, one emulated; the index of each build’s digest', () => {
+    expect(
+      lines({ platforms: 'linux/amd64,linux/arm64,linux/arm/v7', tags: 'type=sha', provenance: 'false', nodes: NODES })
+    ).toEqual([
+      ['buildx', ['# the installed buildx']],
+      [
+        'builder',
+        [
+          `docker buildx create --name ${BUILDER} --driver remote --platform linux/amd64 --node linux-amd64 unix:///a.sock`,
+          `docker buildx create --append --name ${BUILDER} --driver remote --platform linux/arm64 --node linux-arm64 unix:///b.sock`,
+          `docker buildx inspect --bootstrap --builder ${BUILDER}`,
+          `# clean-up, in the post step: docker buildx rm --force ${BUILDER}`
+        ]
+      ],
+      [
+        'builds',
+        [
+          '# linux/amd64 on node linux-amd64 (unix:///a.sock), concurrently with the others:',
+          `docker buildx build --builder ${BUILDER} --progress plain --metadata-file /tmp/multiarch-x/metadata-linux-amd64.json --platform linux/amd64 ${META} ${cache('linux-amd64')} ${PUSH}`,
+          '# linux/arm64 on node linux-arm64 (unix:///b.sock), concurrently with the others:',
+          `docker buildx build --builder ${BUILDER} --progress plain --metadata-file /tmp/multiarch-x/metadata-linux-arm64.json --platform linux/arm64 ${META} ${cache('linux-arm64')} ${PUSH}`,
+          // No node declares arm/v7: the first node builds it under QEMU.
+          '# linux/arm/v7 on node linux-amd64 (unix:///a.sock), emulated, concurrently with the others:',
+          `docker buildx build --builder ${BUILDER} --progress plain --metadata-file /tmp/multiarch-x/metadata-linux-arm-v7.json --platform linux/arm/v7 ${META} ${cache('linux-arm-v7')} ${PUSH}`
+        ]
+      ],
+      [
+        'publish',
+        [
+          `docker buildx imagetools create --builder ${BUILDER} ${INDEX} --tag registry.test/acme/app:sha-860c190 'registry.test/acme/app@<digest of the linux/amd64 build>' 'registry.test/acme/app@<digest of the linux/arm64 build>' 'registry.test/acme/app@<digest of the linux/arm/v7 build>'`,
+          `docker buildx imagetools inspect --builder ${BUILDER} --raw registry.test/acme/app:sha-860c190`
+        ]
+      ],
+      [
+        'verify',
+        [
+          '[request] GET registry.test/acme/app@<digest of the index>',
+          '[request] GET registry.test/acme/app@<digest of each manifest the index lists>',
+          '[request] HEAD registry.test/acme/app:sha-860c190'
+        ]
+      ]
+    ]);
+  });
+
+  test('node-fallback emulate: after each build, its fallback on the other node, commented out', () => {
+    const fallback = (id: string) => `${BUILDER}-fallback-${id}`;
+
+    expect(
+      buildsLines({ platforms: 'linux/amd64,linux/arm64', cache: 'false', nodes: NODES, 'node-fallback': 'emulate' })
+    ).toEqual([
+      '# linux/amd64 on node linux-amd64 (unix:///a.sock), concurrently with the others:',
+      `docker buildx build --builder ${BUILDER} --progress plain --metadata-file /tmp/multiarch-x/metadata-linux-amd64.json --platform linux/amd64 ${META} ${PUSH}`,
+      '#   only if node linux-amd64 still fails: under QEMU on node linux-arm64:',
+      `#   docker buildx create --name ${fallback('linux-amd64')} --driver remote --platform linux/arm64,linux/amd64 --node linux-arm64 unix:///b.sock`,
+      `#   docker buildx build --builder ${fallback('linux-amd64')} --progress plain --metadata-file /tmp/multiarch-x/metadata-linux-amd64-fallback.json --platform linux/amd64 ${META} ${PUSH}`,
+      `#   docker buildx rm --force ${fallback('linux-amd64')}`,
+      '# linux/arm64 on node linux-arm64 (unix:///b.sock), concurrently with the others:',
+      `docker buildx build --builder ${BUILDER} --progress plain --metadata-file /tmp/multiarch-x/metadata-linux-arm64.json --platform linux/arm64 ${META} ${PUSH}`,
+      '#   only if node linux-arm64 still fails: under QEMU on node linux-amd64:',
+      `#   docker buildx create --name ${fallback('linux-arm64')} --driver remote --platform linux/amd64,linux/arm64 --node linux-amd64 unix:///a.sock`,
+      `#   docker buildx build --builder ${fallback('linux-arm64')} --progress plain --metadata-file /tmp/multiarch-x/metadata-linux-arm64-fallback.json --platform linux/arm64 ${META} ${PUSH}`,
+      `#   docker buildx rm --force ${fallback('linux-arm64')}`
+    ]);
+  });
+
+  test('without nodes (a target for one platform): each platform its own build on the one builder', () => {
+    expect(buildsLines({ platforms: 'linux/amd64,linux/arm64', cache: 'false', target: 'linux/arm64=slim' })).toEqual([
+      '# linux/amd64, concurrently with the others:',
+      `docker buildx build --builder ${BUILDER} --progress plain --metadata-file /tmp/multiarch-x/metadata-linux-amd64.json --platform linux/amd64 ${META} ${PUSH}`,
+      '# linux/arm64, emulated, concurrently with the others:',
+      `docker buildx build --builder ${BUILDER} --progress plain --metadata-file /tmp/multiarch-x/metadata-linux-arm64.json --platform linux/arm64 --target slim ${META} ${PUSH}`
+    ]);
+  });
+});
