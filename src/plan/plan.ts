@@ -110,19 +110,7 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
   const leg = inputs.mode === 'platform' ? inputs.platforms : undefined;
   // A matrix leg builds one platform: its own file, target and build-args apply.
   const own = leg ? inputs.perPlatform[leg[0].id] : undefined;
-  const scope = cacheScope(context, inputs.cacheTag, leg);
-  const cache = planCache({
-    ...cacheUse(inputs.cache, {
-      image: inputs.images.length > 0,
-      push: inputs.push,
-      forkPullRequest: context.pr?.fork === true
-    }),
-    image: inputs.images[0],
-    tag: scope.write,
-    readOnlyTags: scope.readOnly,
-    cacheFrom: inputs.cacheFrom,
-    cacheTo: inputs.cacheTo
-  });
+  const cache = registryCache(inputs, context, leg);
   const emulated = inputs.platforms.filter((p) => !runsNatively(p, native));
   const output: BuildOutput = inputs.push
     ? {
@@ -245,6 +233,23 @@ function signStep(inputs: Inputs, ids: PlanIds, image: string): SignStep {
         mode === 'key' ? (signing.keyRef && KMS_URI.test(signing.keyRef) ? signing.keyRef : 'cosign.pub') : undefined
     })
   };
+}
+
+/** The registry cache of a build: one ref for all platforms, or a platform's own (a leg's, a node's). */
+function registryCache(inputs: Inputs, context: Context, platforms: Platform[] | undefined): CachePlan {
+  const scope = cacheScope(context, inputs.cacheTag, platforms);
+  return planCache({
+    ...cacheUse(inputs.cache, {
+      image: inputs.images.length > 0,
+      push: inputs.push,
+      forkPullRequest: context.pr?.fork === true
+    }),
+    image: inputs.images[0],
+    tag: scope.write,
+    readOnlyTags: scope.readOnly,
+    cacheFrom: inputs.cacheFrom,
+    cacheTo: inputs.cacheTo
+  });
 }
 
 /** The builder this run creates (unless one is given or the docker driver's own is used), then bootstraps. */
@@ -408,19 +413,7 @@ function perPlatformPlan(
   const buildAnnotations = inputs.push ? annotations.filter((a) => !/^index(-descriptor)?:/.test(a)) : [];
   const all: CachePlan = { from: [], to: [], refs: [] };
   const builds = assignments.map(({ platform, node, emulated: underQemu }): PlatformBuild => {
-    const scope = cacheScope(context, inputs.cacheTag, [platform]);
-    const cache = planCache({
-      ...cacheUse(inputs.cache, {
-        image: inputs.images.length > 0,
-        push: inputs.push,
-        forkPullRequest: context.pr?.fork === true
-      }),
-      image: inputs.images[0],
-      tag: scope.write,
-      readOnlyTags: scope.readOnly,
-      cacheFrom: inputs.cacheFrom,
-      cacheTo: inputs.cacheTo
-    });
+    const cache = registryCache(inputs, context, [platform]);
     for (const key of ['from', 'to', 'refs'] as const)
       all[key].push(...cache[key].filter((r) => !all[key].includes(r)));
     const metadataFile = perPlatformFile(ids.metadataFile, platform);

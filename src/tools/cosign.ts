@@ -11,7 +11,7 @@ import { isPemPrivateKey, type CosignStep } from '../plan/sign.js';
 import {
   hostPlatform,
   installRelease,
-  type ActionsCache,
+  type ReleaseInstallOptions,
   type ReleasePlatform,
   type ReleaseSource
 } from './buildx/install.js';
@@ -59,21 +59,9 @@ export async function findCosign(
   }
 }
 
-export interface CosignInstallOptions {
-  /** A release version like v2.6.1; names the input in errors. */
-  version: string;
+export interface CosignInstallOptions extends ReleaseInstallOptions {
   /** The input the version came from, for error messages. */
   input?: string;
-  run: Runner;
-  log: Log;
-  /** Release host: `${base}/${tag}/${asset}`; a mirror can stand in for GitHub. */
-  base?: string;
-  platform?: ReleasePlatform;
-  cache?: ActionsCache;
-  /** Where downloads are staged: the same path on every run, as the Actions cache restores to saved paths. */
-  workDir?: string;
-  retries?: number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
 /** The cosign already on the PATH; else the pinned release, installed and verified. */

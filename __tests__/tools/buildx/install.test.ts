@@ -27,7 +27,7 @@ import {
   parseChecksums,
   releaseAsset,
   type ActionsCache,
-  type InstallOptions
+  type ReleaseInstallOptions
 } from '../../../src/tools/buildx/install.js';
 import { findBuildx, parseBuildxVersion } from '../../../src/tools/buildx/find.js';
 import { releaseTag } from '../../../src/plan/versions.js';
@@ -175,7 +175,7 @@ afterEach(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function options(extra: Partial<InstallOptions> = {}): InstallOptions {
+function options(extra: Partial<ReleaseInstallOptions> = {}): ReleaseInstallOptions {
   return {
     version: TAG,
     run,

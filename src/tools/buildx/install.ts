@@ -27,12 +27,13 @@ export interface ReleasePlatform {
 /** The part of @actions/cache used here; the GitHub cache service cannot run off GitHub, so tests pass their own. */
 export type ActionsCache = Pick<typeof cache, 'isFeatureAvailable' | 'restoreCache' | 'saveCache'>;
 
-export interface InstallOptions {
-  /** The buildx-version input as given: `v0.36.1` or `0.36.1`. */
+/** What installing a pinned release (buildx, cosign) takes. */
+export interface ReleaseInstallOptions {
+  /** The version input as given: `v0.36.1` or `0.36.1`. */
   version: string;
   run: Runner;
   log: Log;
-  /** Release host: `${base}/${tag}/${asset}`. Empty or absent means GitHub's buildx releases; a mirror can stand in. */
+  /** Release host: `${base}/${tag}/${asset}`; empty or absent means the tool's GitHub releases; a mirror can stand in. */
   base?: string;
   platform?: ReleasePlatform;
   cache?: ActionsCache;
@@ -88,7 +89,7 @@ export function parseChecksums(text: string): Map<string, string> {
  * then downloads from the release host; whatever is downloaded or restored is checked against the
  * release's checksums.txt first, and an unverifiable binary is never installed.
  */
-export async function installBuildx(options: InstallOptions): Promise<InstalledBuildx> {
+export async function installBuildx(options: ReleaseInstallOptions): Promise<InstalledBuildx> {
   const tag = releaseTag(options.version);
   const platform = options.platform ?? hostPlatform();
   const { binary, source } = await installRelease(
@@ -298,7 +299,7 @@ async function confirm(
   binary: string,
   tag: string,
   source: ReleaseSource,
-  options: InstallOptions
+  options: ReleaseInstallOptions
 ): Promise<InstalledBuildx> {
   let stdout: string;
   try {
