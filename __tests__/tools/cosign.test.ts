@@ -2,7 +2,6 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
-  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -12,17 +11,15 @@ import {
   statSync,
   writeFileSync
 } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as tc from '@actions/tool-cache';
 import { createRunner } from '../../src/tools/exec.js';
 import { Masker, type Runner } from '../../src/ports.js';
 import { recordingLog, type RecordingLog } from '../helpers/log.js';
+import { directoryCache, noCache, startHost, type ReleaseHost } from '../helpers/release-host.js';
 import { InputError } from '../../src/plan/errors.js';
 import { signingSteps } from '../../src/plan/sign.js';
-import type { ActionsCache } from '../../src/tools/buildx/install.js';
 import {
   cosignAsset,
   findCosign,
@@ -133,32 +130,6 @@ describe('findCosign and setupCosign', () => {
 // ---------------------------------------------------------------------------------------------
 // A release host on loopback, laid out like cosign's: /<tag>/cosign-<os>-<arch>, /<tag>/cosign_checksums.txt
 
-interface ReleaseHost {
-  base: string;
-  files: Map<string, Buffer>;
-  requests: string[];
-  close(): Promise<void>;
-}
-
-async function startHost(): Promise<ReleaseHost> {
-  const files = new Map<string, Buffer>();
-  const requests: string[] = [];
-  const server = http.createServer((req, res) => {
-    requests.push(req.url ?? '');
-    const body = files.get(req.url ?? '');
-    if (!body) return void res.writeHead(404).end('Not Found');
-    res.writeHead(200, { 'content-length': body.length }).end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    base: `http://127.0.0.1:${port}/releases`,
-    files,
-    requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve()))
-  };
-}
-
 const TAG = 'v9.8.7';
 const ASSET = 'cosign-linux-amd64';
 const BIN_PATH = `/releases/${TAG}/${ASSET}`;
@@ -172,34 +143,6 @@ function publish(host: ReleaseHost, binaries: Record<string, Buffer>, listed: Re
   const lines = Object.entries(listed).map(([asset, body]) => `${sha256(body)}  ${asset}`);
   host.files.set(SUMS_PATH, Buffer.from(`${lines.join('\n')}\n`));
 }
-
-function directoryCache(dir: string): ActionsCache & { saved: string[]; restored: string[] } {
-  const saved: string[] = [];
-  const restored: string[] = [];
-  return {
-    saved,
-    restored,
-    isFeatureAvailable: () => true,
-    restoreCache: async (paths, key) => {
-      const entry = path.join(dir, key);
-      if (!existsSync(entry)) return undefined;
-      cpSync(entry, paths[0], { recursive: true });
-      restored.push(key);
-      return key;
-    },
-    saveCache: async (paths, key) => {
-      cpSync(paths[0], path.join(dir, key), { recursive: true });
-      saved.push(key);
-      return 1;
-    }
-  };
-}
-
-const noCache: ActionsCache = {
-  isFeatureAvailable: () => false,
-  restoreCache: async () => undefined,
-  saveCache: async () => 0
-};
 
 describe('installCosign', () => {
   let host: ReleaseHost;

@@ -1,18 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import {
-  chmodSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync
-} from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tc from '@actions/tool-cache';
@@ -20,6 +8,7 @@ import { createRunner } from '../../../src/tools/exec.js';
 import type { Runner } from '../../../src/ports.js';
 import { Masker } from '../../../src/ports.js';
 import { recordingLog, type RecordingLog } from '../../helpers/log.js';
+import { directoryCache, noCache, startHost, type ReleaseHost } from '../../helpers/release-host.js';
 import { InputError } from '../../../src/plan/errors.js';
 import {
   hostPlatform,
@@ -34,47 +23,6 @@ import { releaseTag } from '../../../src/plan/versions.js';
 
 // ---------------------------------------------------------------------------------------------
 // A release host on loopback, laid out like buildx's: /<tag>/buildx-<tag>.<os>-<arch>, /<tag>/checksums.txt
-
-interface ReleaseHost {
-  base: string;
-  files: Map<string, Buffer>;
-  /** Statuses to answer, in order, before serving the file at a path. */
-  failures: Map<string, number[]>;
-  requests: string[];
-  count(urlPath: string): number;
-  close(): Promise<void>;
-}
-
-async function startHost(): Promise<ReleaseHost> {
-  const files = new Map<string, Buffer>();
-  const failures = new Map<string, number[]>();
-  const requests: string[] = [];
-  const server = http.createServer((req, res) => {
-    const urlPath = req.url ?? '';
-    requests.push(urlPath);
-    const status = failures.get(urlPath)?.shift();
-    if (status) {
-      res.writeHead(status).end(`status ${status}`);
-      return;
-    }
-    const body = files.get(urlPath);
-    if (!body) {
-      res.writeHead(404).end('Not Found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }).end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    base: `http://127.0.0.1:${port}/releases`,
-    files,
-    failures,
-    requests,
-    count: (urlPath) => requests.filter((r) => r === urlPath).length,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve()))
-  };
-}
 
 const TAG = 'v9.9.9';
 const ASSET = 'buildx-v9.9.9.linux-amd64';
@@ -102,43 +50,6 @@ function publish(
 }
 
 // ---------------------------------------------------------------------------------------------
-
-/** Stands in for the GitHub cache service (which runs only on GitHub): entries are directories by key. */
-function directoryCache(
-  root: string,
-  behaviour: { saveFails?: boolean } = {}
-): ActionsCache & { saved: string[]; restored: string[] } {
-  const saved: string[] = [];
-  const restored: string[] = [];
-  return {
-    saved,
-    restored,
-    isFeatureAvailable: () => true,
-    restoreCache: async (paths, key) => {
-      const entry = path.join(root, key);
-      if (!existsSync(entry)) return undefined;
-      cpSync(entry, paths[0], { recursive: true });
-      restored.push(key);
-      return key;
-    },
-    saveCache: async (paths, key) => {
-      if (behaviour.saveFails) throw new Error('cache service answered 500');
-      cpSync(paths[0], path.join(root, key), { recursive: true });
-      saved.push(key);
-      return 1;
-    }
-  };
-}
-
-const noCache: ActionsCache = {
-  isFeatureAvailable: () => false,
-  restoreCache: async () => {
-    throw new Error('restoreCache called while the cache is unavailable');
-  },
-  saveCache: async () => {
-    throw new Error('saveCache called while the cache is unavailable');
-  }
-};
 
 let host: ReleaseHost;
 let root: string;
