@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import type { BuilderStep, BuildStep, BuildxStep, QemuStep } from '../plan/steps.js';
 import { nativePlatform } from '../plan/platforms.js';
 import { setupQemu } from '../tools/qemu.js';
@@ -32,7 +34,15 @@ export async function runBuildx(session: Session, step: BuildxStep, retries: num
   const found = step.version
     ? await (
         await import('../tools/buildx/install.js')
-      ).installBuildx({ version: step.version, base: step.mirror, run: session.runner, log: session.log, retries })
+      ).installBuildx({
+        version: step.version,
+        base: step.mirror,
+        run: session.runner,
+        log: session.log,
+        retries,
+        // Staged where the Actions cache restores it on every run: under the session's RUNNER_TEMP.
+        workDir: path.join(session.env.RUNNER_TEMP || os.tmpdir(), 'buildx-install')
+      })
     : await findBuildx(session.runner, session.env);
   session.log.info(`buildx ${found.version} (${[found.command, ...found.prefix].join(' ')})`);
   return found;
