@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ROOT } from './support/runner.js';
-import { BUILD_TIMEOUT_MS, CLI, gitIn, runCli, userEnv } from './support/cli.js';
+import { BUILD_TIMEOUT_MS, CLI, gitIn, runCli, userEnv, stackFlags } from './support/cli.js';
 import { Registry, platformId } from './support/registry.js';
 import { waitForStack, type StackEnv } from './support/stack.js';
 import { processesMatching, waitFor } from './support/step-control.js';
@@ -62,12 +62,7 @@ describeStack('the bundled command line against the real stack', () => {
           `${env.registry}/${repo}`,
           '--platforms',
           'linux/amd64,linux/arm64',
-          '--driver',
-          'remote',
-          '--endpoint',
-          env.buildkitHost,
-          '--build-args',
-          `BASE=${env.baseImage}`,
+          ...stackFlags(env),
           '--output-file',
           outputFile
         ],
@@ -115,20 +110,7 @@ describeStack('the bundled command line against the real stack', () => {
       const repo = `e2e-cli/broken-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 
       const run = await runCli(
-        [
-          '--images',
-          `${env.registry}/${repo}`,
-          '--platforms',
-          'linux/amd64',
-          '--driver',
-          'remote',
-          '--endpoint',
-          env.buildkitHost,
-          '--build-args',
-          `BASE=${env.baseImage}`,
-          '--retries',
-          '0'
-        ],
+        ['--images', `${env.registry}/${repo}`, '--platforms', 'linux/amd64', ...stackFlags(env), '--retries', '0'],
         dir
       );
       console.log(`failing command line run: exit ${run.code} in ${run.seconds.toFixed(1)} s`);
@@ -170,7 +152,7 @@ describeStack('the bundled command line killed outright', () => {
           [
             CLI,
             ...['--images', `${env.registry}/${repo}`, '--platforms', 'linux/amd64'],
-            ...['--driver', 'remote', '--endpoint', env.buildkitHost, '--build-args', `BASE=${env.baseImage}`],
+            ...stackFlags(env),
             ...['--no-cache', '--cache', 'false', '--state-file', stateFile]
           ],
           { cwd: dir, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] }
@@ -253,7 +235,7 @@ describeStack('the bundled command line outside Actions, with --buildx-version',
       const repo = `e2e-cli/buildx-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
       const args = [
         ...['--images', `${env.registry}/${repo}`, '--platforms', 'linux/amd64'],
-        ...['--driver', 'remote', '--endpoint', env.buildkitHost, '--build-args', `BASE=${env.baseImage}`],
+        ...stackFlags(env),
         ...['--buildx-version', env.buildxVersion, '--buildx-mirror', mirror.origin, '--tags', 'type=raw,value=first']
       ];
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { tagDigests } from './support/harness.js';
 import { Registry } from './support/registry.js';
-import { BUILD_TIMEOUT_MS, CLI, gitIn, runCli } from './support/cli.js';
+import { BUILD_TIMEOUT_MS, CLI, gitIn, runCli, stackFlags } from './support/cli.js';
 import { readStack, type StackEnv } from './support/stack.js';
 
 /** A project as a laptop has it: committed on main, the commit tagged v3.0.1, HEAD still on main. */
@@ -54,12 +54,7 @@ describeStack('a release from a laptop: the command line on a branch tip that is
           `${env.registry}/${repo}`,
           '--platforms',
           'linux/amd64,linux/arm64',
-          '--driver',
-          'remote',
-          '--endpoint',
-          env.buildkitHost,
-          '--build-args',
-          `BASE=${env.baseImage}`,
+          ...stackFlags(env),
           '--output-file',
           outputFile
         ],

@@ -105,28 +105,8 @@ async function moveTags(
   registry: RegistryOptions
 ): Promise<void> {
   const mediaType = source?.manifest.mediaType;
-  let fallback: string[] = [];
-  if (step.put.length > 0) {
-    if (!source || !mediaType) {
-      fallback = step.put;
-    } else {
-      for (const [i, ref] of step.put.entries()) {
-        try {
-          bx.log.info(`[request] ${putRequest(ref, sources[0])}`);
-          await withRetry(() => putTag(ref, source.raw, mediaType, source.digest, registry), {
-            ...requestRetry(bx.retries),
-            what: `tagging ${ref}`,
-            log: bx.log
-          });
-        } catch (error) {
-          if (!(error instanceof RegistryRefused)) throw error;
-          bx.log.warning(`could not tag by a direct PUT (${error.message}); using buildx imagetools create`);
-          fallback = step.put.slice(i);
-          break;
-        }
-      }
-    }
-  }
+  const bytes = source && mediaType ? { raw: source.raw, mediaType, digest: source.digest } : undefined;
+  const fallback = bytes ? await putEach(bx, step.put, sources[0], bytes, registry) : step.put;
   const rest = [...fallback, ...step.imagetools.refs];
   if (rest.length > 0) await imagetools.tagIndex(bx, step.builder, rest, sources, step.imagetools.annotations);
 }
@@ -151,30 +131,47 @@ async function movePlatformTags(
     if (!digest) throw new Error(`platform-tags: ${platform} is not in the published index; no platform tag moved`);
     const source = `${step.image}@${digest}`;
     const refs = step.platformTags.filter((p) => p.platform === platform).map((p) => p.ref);
-    let rest = refs.filter((ref) => !ref.startsWith(`${step.image}:`));
-    const direct = refs.filter((ref) => !rest.includes(ref));
+    const elsewhere = refs.filter((ref) => !ref.startsWith(`${step.image}:`));
+    const direct = refs.filter((ref) => !elsewhere.includes(ref));
+    let fallback: string[] = [];
     if (direct.length > 0) {
-      try {
-        bx.log.info(`[request] ${getRequest(source)}`);
-        const got = await withRetry(() => getManifest(source, registry), {
-          ...requestRetry(bx.retries),
-          what: `reading ${source}`,
-          log: bx.log
-        });
-        for (const ref of direct) {
-          bx.log.info(`[request] ${putRequest(ref, source)}`);
-          await withRetry(() => putTag(ref, got.raw, got.mediaType, got.digest, registry), {
-            ...requestRetry(bx.retries),
-            what: `tagging ${ref}`,
-            log: bx.log
-          });
-        }
-      } catch (error) {
-        if (!(error instanceof RegistryRefused)) throw error;
-        bx.log.warning(`could not tag ${platform} by a direct PUT (${error.message}); using buildx imagetools create`);
-        rest = refs;
-      }
+      bx.log.info(`[request] ${getRequest(source)}`);
+      const got = await withRetry(() => getManifest(source, registry), {
+        ...requestRetry(bx.retries),
+        what: `reading ${source}`,
+        log: bx.log
+      });
+      fallback = await putEach(bx, direct, source, got, registry);
     }
+    const rest = [...fallback, ...elsewhere];
     if (rest.length > 0) await imagetools.tagIndex(bx, step.builder, rest, [source], []);
   }
+}
+
+/**
+ * One PUT of `bytes` (a manifest's exact bytes) per ref, each retried on its own. Returns the refs
+ * still to move when the registry refuses the PUT (from the refused one on): imagetools moves them.
+ */
+async function putEach(
+  bx: Buildx,
+  refs: string[],
+  source: string,
+  bytes: { raw: string; mediaType: string; digest: string },
+  registry: RegistryOptions
+): Promise<string[]> {
+  for (const [i, ref] of refs.entries()) {
+    try {
+      bx.log.info(`[request] ${putRequest(ref, source)}`);
+      await withRetry(() => putTag(ref, bytes.raw, bytes.mediaType, bytes.digest, registry), {
+        ...requestRetry(bx.retries),
+        what: `tagging ${ref}`,
+        log: bx.log
+      });
+    } catch (error) {
+      if (!(error instanceof RegistryRefused)) throw error;
+      bx.log.warning(`could not tag by a direct PUT (${error.message}); using buildx imagetools create`);
+      return refs.slice(i);
+    }
+  }
+  return [];
 }

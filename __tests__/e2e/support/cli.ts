@@ -14,6 +14,11 @@ export interface CliRun {
   seconds: number;
 }
 
+/** The flags that point the command line at the stack's BuildKit and base image. */
+export function stackFlags(env: { buildkitHost: string; baseImage: string }): string[] {
+  return ['--driver', 'remote', '--endpoint', env.buildkitHost, '--build-args', `BASE=${env.baseImage}`];
+}
+
 /** A user's environment: no GitHub variables, so the context comes from git. */
 export function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {
