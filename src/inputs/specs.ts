@@ -158,7 +158,7 @@ export const INPUTS: readonly InputSpec[] = [
     kind: 'string',
     default: 'false',
     description:
-      'Sign the published index and every platform manifest with cosign, by digest, after the tags move: false, keyless (GitHub OIDC through sigstore; the job needs permissions: id-token: write) or key (with sign-key). Needs push.'
+      'Sign the index and every platform manifest with cosign, by digest, once it is staged and verified and before any tag moves: false, keyless (GitHub OIDC through sigstore; the job needs permissions: id-token: write) or key (with sign-key). Needs push.'
   },
   {
     name: 'sign-key',

@@ -1,19 +1,24 @@
 import type { Log } from '../ports.js';
 import type { Plan } from '../plan/plan.js';
 import {
+  commitRefs,
   deleteRequest,
   getRequest,
   imagetoolsCreateArgv,
   inspectRawArgv,
-  publishedRefs,
+  movedRefs,
   headRequest,
   putRequest,
   type Argv,
   type BuildsStep,
+  type CommitStep,
+  type ProveStep,
   type SignStep,
-  type Step,
-  type VerifyStep
+  type StageStep,
+  type Step
 } from '../plan/steps.js';
+import { repositoryOf, withDigest } from '../plan/reference.js';
+import { pushCheckRequest } from './preflight.js';
 import { INDEX_DIGEST } from '../plan/sign.js';
 import { quoteArg } from '../tools/exec.js';
 
@@ -57,28 +62,17 @@ export function stepLines(step: Step, steps: Step[]): string[] {
       return step.legs.map((leg) => cli(inspectRawArgv(step.builder, leg.ref)));
     case 'check-digests':
       return step.refs.map((ref) => cli(inspectRawArgv(step.builder, ref)));
-    case 'publish': {
-      const sources = mergeSources(steps) ?? [`${step.image}@<digest of the build>`];
-      const lines = step.floating.map((f) => cli(inspectRawArgv(step.builder, f.ref)));
-      if (step.source === 'build') lines.unshift(`[request] ${getRequest(sources[0])}`);
-      lines.push(...step.put.map((ref) => `[request] ${putRequest(ref, sources[0])}`));
-      const { refs, annotations } = step.imagetools;
-      if (refs.length > 0) lines.push(cli(imagetoolsCreateArgv(step.builder, refs, sources, annotations)));
-      // A new index is read back so that the outputs describe what the registry holds.
-      if (step.source !== 'build' && refs.length > 0) lines.push(cli(inspectRawArgv(step.builder, refs[0])));
-      for (const platform of [...new Set(step.platformTags.map((p) => p.platform))]) {
-        const source = `${step.image}@<digest of ${platform} in the index>`;
-        const tags = step.platformTags.filter((p) => p.platform === platform).map((p) => p.ref);
-        const direct = tags.filter((ref) => ref.startsWith(`${step.image}:`));
-        const others = tags.filter((ref) => !direct.includes(ref));
-        if (direct.length > 0) lines.push(`[request] ${getRequest(source)}`);
-        lines.push(...direct.map((ref) => `[request] ${putRequest(ref, source)}`));
-        if (others.length > 0) lines.push(cli(imagetoolsCreateArgv(step.builder, others, [source], [])));
-      }
-      return lines;
-    }
-    case 'verify':
-      return verifyLines(step);
+    case 'preflight':
+      return [
+        ...step.repositories.map((repo) => `[request] ${pushCheckRequest(repo)}`),
+        ...(step.key ? [`# sign-key must decrypt with its password: ${cosignLine(step.key.command.args)}`] : [])
+      ];
+    case 'stage':
+      return stageLines(step, steps, cli);
+    case 'prove':
+      return proveLines(step, cli);
+    case 'commit':
+      return commitLines(step);
     case 'sign':
       return signLines(step);
     case 'remove-legs':
@@ -88,13 +82,47 @@ export function stepLines(step: Step, steps: Step[]): string[] {
   }
 }
 
-/** The index read back by digest, each manifest it lists, then each moved ref resolved. */
-function verifyLines(step: VerifyStep): string[] {
-  return [
-    `[request] ${getRequest(`${step.image}@${INDEX_DIGEST}`)}`,
-    `[request] ${getRequest(`${step.image}@<digest of each manifest the index lists>`)}`,
-    ...step.refs.map((ref) => `[request] ${headRequest(ref)}`)
-  ];
+/** The index in every repository by digest: the build's read, or a new one computed and PUT; then copied. */
+function stageLines(step: StageStep, steps: Step[], cli: (argv: Argv) => string): string[] {
+  const sources = mergeSources(steps) ?? [`${step.image}@<digest of the build>`];
+  const at = withDigest(step.image, INDEX_DIGEST);
+  const lines =
+    step.source === 'build'
+      ? [`[request] ${getRequest(sources[0])}`]
+      : [
+          cli(imagetoolsCreateArgv(step.builder, [], sources, step.annotations, true)),
+          `[request] ${putRequest(at, 'the new index')}`
+        ];
+  for (const mirror of step.mirrors)
+    lines.push(cli(imagetoolsCreateArgv(step.builder, [withDigest(mirror, INDEX_DIGEST)], [at], [])));
+  return lines;
+}
+
+/** In every repository the index by digest and each manifest it lists; then each floating tag's image. */
+function proveLines(step: ProveStep, cli: (argv: Argv) => string): string[] {
+  const lines = step.repositories.flatMap((repo) => [
+    `[request] ${getRequest(withDigest(repo, INDEX_DIGEST))}`,
+    `[request] ${getRequest(`${repo}@<digest of each manifest the index lists>`)}`
+  ]);
+  for (const f of step.floating)
+    lines.push(`[request] GET ${f.ref}`, `# ${f.tag} moves only forward: ${cli(inspectRawArgv(step.builder, f.ref))}`);
+  return lines;
+}
+
+/** Each tag one PUT of the staged bytes (platform tags: their manifest's), then each read back. */
+function commitLines(step: CommitStep): string[] {
+  const { refs, platformTags } = commitRefs(step);
+  const lines = step.held.map((h) => `# ${h.tag} is not moved: ${h.ours} is a pre-release`);
+  lines.push(...refs.map((ref) => `[request] ${putRequest(ref, withDigest(ref, INDEX_DIGEST))}`));
+  const read = new Set<string>();
+  for (const p of platformTags) {
+    const source = `${repositoryOf(p.ref)}@<digest of ${p.platform} in the index>`;
+    if (!read.has(source)) lines.push(`[request] ${getRequest(source)}`);
+    read.add(source);
+    lines.push(`[request] ${putRequest(p.ref, source)}`);
+  }
+  lines.push(...movedRefs(step).map((ref) => `[request] ${headRequest(ref)}`));
+  return lines;
 }
 
 /** cosign found or installed, then its commands as the run starts them (the digest filled in). */
@@ -104,9 +132,13 @@ function signLines(step: SignStep): string[] {
     ...(step.keyFile
       ? [`# the sign-key PEM is written to ${step.keyFile} (0600) while cosign runs, then removed`]
       : []),
-    ...step.commands.map((c) => ['cosign', ...c.args].map(quoteArg).join(' ')),
+    ...step.commands.map((c) => cosignLine(c.args)),
     `# to verify: ${step.verifyCommand}`
   ];
+}
+
+function cosignLine(args: string[]): string {
+  return ['cosign', ...args].map(quoteArg).join(' ');
 }
 
 /** The concurrent builds, each with where it runs, and what a failed node's fallback would run. */
@@ -138,8 +170,8 @@ function mergeSources(steps: Step[]): string[] | undefined {
   return undefined;
 }
 
-/** The refs a run would move: a leg moves only its hand-off tag, and outputs no tags. */
+/** The refs a run would move, platform tags included, less those the plan holds back. */
 function dryRunTags(plan: Plan): string[] {
-  const publish = plan.steps.find((s) => s.kind === 'publish');
-  return publish ? publishedRefs(publish) : plan.tags.refs;
+  const commit = plan.steps.find((s): s is CommitStep => s.kind === 'commit');
+  return commit ? movedRefs(commit) : plan.tags.refs;
 }

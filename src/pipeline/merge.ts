@@ -3,6 +3,8 @@ import { withRetry } from '../tools/retry.js';
 import { deleteManifest, requestRetry, type RegistryOptions } from '../tools/registry/client.js';
 import type { Buildx } from '../tools/buildx/handle.js';
 import * as imagetools from '../tools/buildx/imagetools.js';
+import { withDigest } from '../plan/reference.js';
+import { missingAttestations, type ManifestJson } from '../plan/verify.js';
 
 /**
  * The digest every matrix leg left for this run, one hand-off tag per platform. A missing leg,
@@ -13,6 +15,7 @@ export async function findLegs(bx: Buildx, step: FindLegsStep): Promise<string[]
   const found = await Promise.all(step.legs.map((leg) => imagetools.inspectRaw(bx, step.builder, leg.ref)));
   const sources: string[] = [];
   const missing: string[] = [];
+  const unattested: string[] = [];
   step.legs.forEach((leg, i) => {
     const got = found[i];
     const id = leg.platform.id;
@@ -20,16 +23,27 @@ export async function findLegs(bx: Buildx, step: FindLegsStep): Promise<string[]
     const offers = got.manifest.manifests ? Object.keys(imagetools.platformDigests(got.manifest)) : [id];
     if (!offers.includes(id))
       return void missing.push(`${id} (${leg.ref} holds ${offers.join(', ') || 'no platform'})`);
-    const source = `${leg.ref.slice(0, leg.ref.lastIndexOf(':'))}@${got.digest}`;
+    const source = withDigest(leg.ref, got.digest);
     bx.log.info(`${id}: ${source}`);
     sources.push(source);
+    unattested.push(...missingAttestations(got.manifest as ManifestJson, [id], step.attestations));
   });
   if (missing.length > 0) {
     throw new Error(
       `merge: no leg result for ${missing.join('; ')}. Did every matrix leg run with mode: platform for this commit and run? Nothing was published.`
     );
   }
+  refuseUnattested(unattested);
   return sources;
+}
+
+/** Legs built without the attestations this merge will verify: refused now, before anything is staged. */
+function refuseUnattested(platforms: string[]): void {
+  if (platforms.length === 0) return;
+  throw new Error(
+    `merge: ${platforms.join(', ')} carry no attestation manifest, and this merge's provenance/sbom ask for one. ` +
+      'Build the legs with provenance (the default), or set provenance: false (and sbom: false) on the merge step too. Nothing was staged and no tag moved.'
+  );
 }
 
 /**
@@ -69,6 +83,15 @@ export async function checkDigests(bx: Buildx, step: CheckDigestsStep): Promise<
     );
   }
   for (const o of offered) bx.log.info(`${o.platform}: ${o.ref}`);
+  refuseUnattested(
+    found.flatMap((got, i) =>
+      missingAttestations(
+        got!.manifest as ManifestJson,
+        platforms[i].filter((p) => wanted.includes(p)),
+        step.attestations
+      )
+    )
+  );
   return step.refs;
 }
 

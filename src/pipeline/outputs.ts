@@ -1,6 +1,6 @@
 import type { Edges } from '../ports.js';
 import type { Plan } from '../plan/plan.js';
-import { publishedRefs } from '../plan/steps.js';
+import { movedRefs, type CommitStep } from '../plan/steps.js';
 import type { HeldTag } from '../plan/tags/hold-back.js';
 import type { Result } from './result.js';
 import { removalNote } from './merge.js';
@@ -47,12 +47,18 @@ function setReleaseOutputs(edges: Edges, plan: Plan, result: Outputs): void {
 
 /**
  * The `tags` output: what the rules computed, whether or not anything was pushed (as
- * metadata-action's output), less the floating tags held back; a matrix leg publishes no tags.
+ * metadata-action's output); when pushing, the refs the commit moves (or, after a run, moved),
+ * platform tags included, less the floating tags held back. A matrix leg publishes no tags.
  */
 export function tagsOutput(plan: Plan, moved?: string[]): string[] {
-  const publish = plan.steps.find((s) => s.kind === 'publish');
-  if (publish?.handOff) return [];
-  return moved ?? plan.tags.refs;
+  const commit = commitOf(plan);
+  if (commit?.handOff) return [];
+  if (moved) return moved;
+  return commit ? movedRefs(commit) : plan.tags.refs;
+}
+
+function commitOf(plan: Plan | undefined): CommitStep | undefined {
+  return plan?.steps.find((s): s is CommitStep => s.kind === 'commit');
 }
 
 /** The job summary of a run that published (or built): what, where, and where the time went. */
@@ -68,8 +74,7 @@ export function summaryMarkdown(result: Result): string {
   lines.push(`| Builder | \`${b.name}\` (${b.driver}, BuildKit ${b.buildkitVersion}) |`);
   lines.push(...placementRows(result));
   lines.push('', '### Tags', '');
-  lines.push(...(result.tags.length ? result.tags.map((t) => `- \`${t}\``) : ['none pushed']));
-  for (const h of result.held) lines.push(`- \`${h.tag}\` not moved (${heldNote(h)})`);
+  lines.push(...tagLines(result));
   if (Object.keys(result.platformDigests).length) {
     lines.push('', '### Platform digests', '', '| Platform | Digest |', '|---|---|');
     for (const [platform, digest] of Object.entries(result.platformDigests)) {
@@ -85,7 +90,7 @@ export function summaryMarkdown(result: Result): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** What the verify step read back, and where the signatures are and how to check them. */
+/** What the prove step read back, and where the signatures are and how to check them. */
 function releaseSections(result: Result): string[] {
   const lines: string[] = [];
   if (result.verification) {
@@ -107,29 +112,55 @@ export function dryRunMarkdown(plan: Plan, commands: string[]): string {
   lines.push(`| Version | \`${plan.tags.version || '-'}\` |`);
   lines.push(`| Cache | ${plan.cache.refs.map((r) => `\`${r}\``).join('<br>') || 'off'} |`);
   lines.push('', '### Tags it would move', '');
-  const publish = plan.steps.find((s) => s.kind === 'publish');
-  const refs = publish ? publishedRefs(publish) : [];
+  const commit = commitOf(plan);
+  const refs = commit ? movedRefs(commit) : [];
   lines.push(...(refs.length ? refs.map((t) => `- \`${t}\``) : ['none']));
+  for (const h of commit?.held ?? []) lines.push(`- \`${h.tag}\` not moved (${heldNote(h)})`);
+  const floating = plan.steps.flatMap((s) => (s.kind === 'prove' ? s.floating.map((f) => f.tag) : []));
+  if (floating.length > 0) {
+    lines.push(
+      '',
+      `${floating.map((t) => `\`${t}\``).join(', ')} move only forward: the real run reads where they point first.`
+    );
+  }
   lines.push('', '### Steps', '', '```sh', ...commands, '```');
   return `${lines.join('\n')}\n`;
 }
 
-/** The summary of a failed run: what failed, in which phase, and which tags it was to move. */
+/** The summary of a failed run: what failed, in which phase, and what became of each tag. */
 export function failureMarkdown(
   phase: string,
   message: string,
   plan: Plan | undefined,
-  timings: Array<[string, number]>
+  timings: Array<[string, number]>,
+  partial?: Result
 ): string {
   const lines = ['## Multi-arch image: failed', '', `**${phase || 'Start'}** failed:`, '', '```', message, '```'];
-  const publish = plan?.steps.find((s) => s.kind === 'publish');
-  if (publish) {
-    lines.push('', '### Tags it was to move', '');
-    lines.push('A tag only ever moves onto a complete index; none of these moved unless the log shows it.', '');
-    lines.push(...publishedRefs(publish).map((t) => `- \`${t}\``));
+  const commit = commitOf(plan);
+  if (commit && !commit.handOff) {
+    if (partial?.digest && partial.plan.steps.some((s) => s.kind === 'stage')) {
+      lines.push(
+        '',
+        `Staged index: \`${partial.digest}\` (by digest only${partial.tags.length ? '' : '; nothing names it'})`
+      );
+    }
+    lines.push('', '### Tags', '');
+    const moved = new Set(partial?.tags ?? []);
+    for (const ref of movedRefs(commit)) lines.push(`- \`${ref}\`: ${moved.has(ref) ? 'moved' : 'not moved'}`);
+    for (const h of partial?.held ?? commit.held) lines.push(`- \`${h.tag}\`: not moved (${heldNote(h)})`);
   }
   lines.push(...timeTable(timings));
   return `${lines.join('\n')}\n`;
+}
+
+/** Tag by tag: moved, superseded by another run, or held back. */
+function tagLines(result: Result): string[] {
+  const superseded = new Map(result.superseded.map((s) => [s.ref, s.by]));
+  const lines = result.tags.map((t) =>
+    superseded.has(t) ? `- \`${t}\`: superseded by \`${superseded.get(t)}\` (another run)` : `- \`${t}\``
+  );
+  for (const h of result.held) lines.push(`- \`${h.tag}\` not moved (${heldNote(h)})`);
+  return lines.length > 0 ? lines : ['none pushed'];
 }
 
 /** One build per platform: which node built each, its BuildKit, and whether under QEMU or after a fallback. */

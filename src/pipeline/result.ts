@@ -13,12 +13,14 @@ export interface Result {
   /** The refs the rules computed and, when pushing, the ones that moved. */
   tags: string[];
   held: HeldTag[];
+  /** Refs this run moved that another run moved again after it (read back at the end of the commit). */
+  superseded: Array<{ ref: string; by: string }>;
   metadata: Record<string, unknown>;
   builder: BuilderInfo;
   /** merge: what became of each leg's hand-off tag. */
   removals: LegRemoval[];
   timings: Array<[string, number]>;
-  /** What the verify step read back: the `attestations` output and the summary's table. */
+  /** What the prove step read back: the `attestations` output and the summary's table. */
   verification?: { attestations: string; table: string };
   /** What the sign step did: the `signature` and `verify-command` outputs. */
   signed?: { signatures: string[]; verifyCommand: string };

@@ -1,25 +1,29 @@
 import { rm } from 'node:fs/promises';
+import type { Runner } from '../ports.js';
 import { InputError } from '../plan/errors.js';
 import type { Inputs } from '../plan/inputs.js';
 import { makePlan, type Plan } from '../plan/plan.js';
 import { nativePlatform } from '../plan/platforms.js';
-import type { Step } from '../plan/steps.js';
+import type { CommitStep, Step } from '../plan/steps.js';
 import type { BuildxBin } from '../tools/buildx/find.js';
 import type { Buildx } from '../tools/buildx/handle.js';
 import type { BuilderInfo } from '../tools/buildx/builder.js';
+import type { RegistryOptions } from '../tools/registry/client.js';
 import { runBuild, runBuilder, runBuildx, runQemu, type Built } from './build.js';
 import { printPlan, stepLines } from './dry-run.js';
 import { runBuilds, type Placement } from './builds.js';
+import { commit, type Committed } from './commit.js';
 import { failure } from './failure.js';
 import { checkDigests, findLegs, removeLegs, type LegRemoval } from './merge.js';
 import { dryRunMarkdown, failureMarkdown, setOutputs, summaryMarkdown, tagsOutput } from './outputs.js';
+import { preflight } from './preflight.js';
 import { makeWorkspace, readAndMask, readContext } from './prepare.js';
-import { publish, registryOptions, type Published } from './publish.js';
+import { prove, type Proven } from './prove.js';
 import type { Result } from './result.js';
 import { openSession, type RunEnv, type Session } from './session.js';
 import { saveState, type SavedState } from './state.js';
 import { sign, type Signed } from './sign.js';
-import { verify, type Verified } from './verify.js';
+import { stage, type Staged } from './stage.js';
 
 export type { RunEnv };
 
@@ -28,6 +32,7 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
   const session = openSession(runEnv);
   let images: string[] = [];
   let plan: Plan | undefined;
+  let progress: Progress | undefined;
   try {
     const inputs = await session.phase('Inputs', () => readAndMask(session));
     images = inputs.images;
@@ -40,8 +45,10 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
       plan = makePlan(inputs, context, nativePlatform(), session.now(), workspace.ids);
       // A rule that gave no tag (no match, a group the pattern lacks) says so, on both faces.
       for (const warning of plan.tags.warnings) session.log.warning(`tags: ${warning}`);
+      for (const warning of plan.warnings) session.log.warning(warning);
       if (inputs.dryRun) return await dryRun(session, plan);
-      const result = await runSteps(session, plan, inputs, state);
+      progress = newProgress(plan);
+      const result = await runSteps(session, plan, inputs, state, progress);
       await report(session, result);
       return result;
     } finally {
@@ -50,7 +57,10 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
     }
   } catch (error) {
     const failed = failure(error, images);
-    const summary = failureMarkdown(session.current, failed.message, plan, session.timings);
+    // Never blanket-empty: what was staged, and exactly which tags moved, tag by tag.
+    const partial = plan && progress ? resultOf(session, plan, progress) : undefined;
+    if (plan && partial) setOutputs(session.edges, plan, partial);
+    const summary = failureMarkdown(session.current, failed.message, plan, session.timings, partial);
     await session.edges.summary(session.masker.mask(summary));
     // Bad input keeps its type: the command line exits 2 for it.
     throw error instanceof InputError ? error : failed;
@@ -70,143 +80,177 @@ async function report(session: Session, result: Result): Promise<void> {
   await session.edges.summary(session.masker.mask(summaryMarkdown(result)));
 }
 
+function commitStep(plan: Plan): CommitStep | undefined {
+  return plan.steps.find((s): s is CommitStep => s.kind === 'commit');
+}
+
 /** What the steps have produced so far: each step reads what the ones before it left. */
-interface Progress {
+export interface Progress {
   bin?: BuildxBin;
   removals: LegRemoval[];
   builder: BuilderInfo;
   built: Built;
   sources: string[];
-  published?: Published;
-  verified?: Verified;
-  signed?: Signed;
   /** One build per platform: where each was built. */
   placements?: Placement[];
+  staged?: Staged;
+  proven?: Proven;
+  signed?: Signed;
+  /** Each ref the commit moved, added the moment it moves (a failure part-way reads it). */
+  moved: string[];
+  committed?: Committed;
 }
 
-/** Runs the plan's steps in order, each one call in a named phase. */
-async function runSteps(session: Session, plan: Plan, inputs: Inputs, state: SavedState): Promise<Result> {
-  const merging = plan.mode === 'merge';
-  const progress: Progress = {
+/** What every step handler is given: built once per run. */
+interface RunContext {
+  session: Session;
+  plan: Plan;
+  inputs: Inputs;
+  state: SavedState;
+  progress: Progress;
+  /** buildx, once the buildx step has found it. */
+  bx(): Buildx;
+  registry: RegistryOptions;
+}
+
+type Handler<K extends Step['kind']> = (step: Extract<Step, { kind: K }>, ctx: RunContext) => Promise<void>;
+
+/** One handler per step kind: a step kind without one does not compile. */
+const handlers: { [K in Step['kind']]: Handler<K> } = {
+  async preflight(step, { session, inputs, registry }) {
+    await session.phase('Preflight', () => preflight(session, step, inputs.signing, inputs.retries, registry));
+  },
+  async qemu(step, { session, inputs }) {
+    await session.phase('QEMU', () => runQemu(session, step, inputs.retries));
+  },
+  async buildx(step, { session, inputs, progress, state }) {
+    progress.bin = await session.phase('Buildx', () => runBuildx(session, step, inputs.retries));
+    state.buildx = progress.bin;
+  },
+  async builder(step, { session, plan, progress, state, bx }) {
+    progress.builder = await session.phase('Builder', () =>
+      runBuilder(
+        bx(),
+        step,
+        plan.platforms.map((p) => p.id),
+        () => saveState(session.edges, Object.assign(state, { builder: step.name }))
+      )
+    );
+  },
+  async build(step, { session, plan, progress, bx }) {
+    const name = `Build ${step.platforms.map((p) => p.id).join(', ')}`;
+    progress.built = await session.phase(name, () => runBuild(bx(), step, plan.cache.refs));
+    progress.sources = progress.built.source ? [progress.built.source] : [];
+  },
+  async builds(step, { session, progress, state, bx }) {
+    const all = await runBuilds(session, bx(), step, progress.builder, (name) =>
+      saveState(session.edges, Object.assign(state, { fallbackBuilders: [...(state.fallbackBuilders ?? []), name] }))
+    );
+    progress.built = all.built;
+    progress.sources = all.sources;
+    progress.placements = all.placements;
+  },
+  async 'find-legs'(step, { session, progress, bx }) {
+    progress.sources = await session.phase('Find legs', () => findLegs(bx(), step));
+  },
+  async 'check-digests'(step, { session, progress, bx }) {
+    progress.sources = await session.phase('Find legs', () => checkDigests(bx(), step));
+  },
+  async stage(step, { session, plan, progress, bx, registry }) {
+    const platforms = plan.platforms.map((p) => p.id);
+    progress.staged = await session.phase('Stage', () => stage(bx(), step, progress.sources, registry, platforms));
+  },
+  async prove(step, { session, plan, progress, bx, registry }) {
+    const staged = needs(progress.staged, 'prove', 'stage');
+    progress.proven = await session.phase('Prove', () => prove(bx(), step, plan.tags, staged.digest, registry));
+  },
+  async sign(step, { session, inputs, progress }) {
+    const staged = needs(progress.staged, 'sign', 'stage');
+    const proven = needs(progress.proven, 'sign', 'prove');
+    progress.signed = await session.phase('Sign', () =>
+      sign(session, step, inputs.signing, staged.digest, proven.children, inputs.retries)
+    );
+  },
+  async commit(step, { session, progress, bx, registry }) {
+    const staged = needs(progress.staged, 'commit', 'stage');
+    const held = (progress.proven?.held ?? []).map((h) => h.tag);
+    const name = step.handOff ? 'Hand off to the merge' : 'Commit tags';
+    progress.committed = await session.phase(name, () => commit(bx(), step, staged, held, registry, progress.moved));
+  },
+  async 'remove-legs'(step, { session, progress, bx, registry }) {
+    const children = progress.staged?.children ?? [];
+    progress.removals = await session.phase('Remove hand-off tags', () =>
+      removeLegs(bx(), step, progress.sources, children, registry)
+    );
+  }
+};
+
+function needs<T>(value: T | undefined, step: string, before: string): T {
+  if (value === undefined) throw new Error(`the ${step} step needs the ${before} step before it`);
+  return value;
+}
+
+export function newProgress(plan: Plan): Progress {
+  return {
     builder: { name: plan.builder, driver: 'not used (merge)', platforms: [], buildkitVersion: '-' },
     built: { metadata: {}, digest: '' },
     sources: [],
-    removals: []
+    removals: [],
+    moved: []
   };
-  const bx = (): Buildx => ({
-    bin: progress.bin!,
-    run: session.runner,
-    log: session.log,
-    retries: inputs.retries,
-    cwd: session.cwd,
-    stallMs: inputs.stallTimeoutMs
-  });
-  for (const step of plan.steps) await runStep(session, plan, step, progress, bx, state, inputs);
-  if (!plan.steps.some((s) => s.kind === 'publish') && !merging) {
+}
+
+/** Runs the plan's steps in order, each by its handler, in a named phase. */
+async function runSteps(
+  session: Session,
+  plan: Plan,
+  inputs: Inputs,
+  state: SavedState,
+  progress: Progress
+): Promise<Result> {
+  const ctx: RunContext = {
+    session,
+    plan,
+    inputs,
+    state,
+    progress,
+    bx: () => ({
+      bin: needs(progress.bin, 'buildx', 'buildx'),
+      run: session.runner,
+      log: session.log,
+      retries: inputs.retries,
+      cwd: session.cwd,
+      stallMs: inputs.stallTimeoutMs
+    }),
+    registry: registryOptions(session.env, session.runner, inputs.stallTimeoutMs ?? 0)
+  };
+  for (const step of plan.steps) await (handlers[step.kind] as Handler<typeof step.kind>)(step, ctx);
+  if (!plan.steps.some((s) => s.kind === 'commit') && plan.mode !== 'merge') {
     session.log.info('nothing pushed (push is false): the tags and version outputs are what the rules computed');
   }
-  const { built, published } = progress;
+  return resultOf(session, plan, progress);
+}
+
+/** What the run did so far, as outputs and the summary read it; after a failure too. */
+export function resultOf(session: Session, plan: Plan, progress: Progress): Result {
+  const { built, staged, proven, committed } = progress;
   return {
     plan,
-    digest: published?.digest ?? built.digest,
-    platformDigests: published?.platformDigests ?? {},
-    tags: tagsOutput(plan, published?.refs),
-    held: published?.held ?? [],
+    digest: staged?.digest ?? built.digest,
+    platformDigests: staged?.platformDigests ?? {},
+    tags: tagsOutput(plan, committed?.moved ?? (staged ? progress.moved : undefined)),
+    held: proven?.held ?? commitStep(plan)?.held ?? [],
+    superseded: committed?.superseded ?? [],
     metadata: built.metadata,
     builder: progress.builder,
     removals: progress.removals,
     timings: session.timings,
-    ...(progress.verified
-      ? { verification: { attestations: progress.verified.attestations, table: progress.verified.table } }
-      : {}),
+    ...(proven ? { verification: { attestations: proven.attestations, table: proven.table } } : {}),
     ...(progress.signed ? { signed: progress.signed } : {}),
     ...(progress.placements ? { placements: progress.placements } : {})
   };
 }
 
-async function runStep(
-  session: Session,
-  plan: Plan,
-  step: Step,
-  progress: Progress,
-  bx: () => Buildx,
-  state: SavedState,
-  inputs: Inputs
-): Promise<void> {
-  const { retries } = inputs;
-  switch (step.kind) {
-    case 'qemu':
-      return session.phase('QEMU', () => runQemu(session, step, retries));
-    case 'buildx':
-      progress.bin = await session.phase('Buildx', () => runBuildx(session, step, retries));
-      state.buildx = progress.bin;
-      return;
-    case 'builder':
-      progress.builder = await session.phase('Builder', () =>
-        runBuilder(
-          bx(),
-          step,
-          plan.platforms.map((p) => p.id),
-          () => saveState(session.edges, Object.assign(state, { builder: step.name }))
-        )
-      );
-      return;
-    case 'build': {
-      const name = `Build ${step.platforms.map((p) => p.id).join(', ')}`;
-      progress.built = await session.phase(name, () => runBuild(bx(), step, plan.cache.refs));
-      progress.sources = progress.built.source ? [progress.built.source] : [];
-      return;
-    }
-    case 'builds': {
-      const all = await runBuilds(session, bx(), step, progress.builder, (name) =>
-        saveState(session.edges, Object.assign(state, { fallbackBuilders: [...(state.fallbackBuilders ?? []), name] }))
-      );
-      progress.built = all.built;
-      progress.sources = all.sources;
-      progress.placements = all.placements;
-      return;
-    }
-    case 'find-legs':
-      progress.sources = await session.phase('Find legs', () => findLegs(bx(), step));
-      return;
-    case 'check-digests':
-      progress.sources = await session.phase('Find legs', () => checkDigests(bx(), step));
-      return;
-    case 'publish': {
-      const registry = registryOptions(session.env, session.runner, bx().stallMs ?? 0);
-      const platforms = plan.platforms.map((p) => p.id);
-      const name = step.handOff ? 'Hand off to the merge' : 'Publish tags';
-      progress.published = await session.phase(name, () =>
-        publish(bx(), step, plan.tags, progress.sources, registry, platforms)
-      );
-      return;
-    }
-    case 'verify': {
-      const published = progress.published;
-      if (!published) throw new Error('verify needs the publish step before it');
-      const registry = registryOptions(session.env, session.runner, bx().stallMs ?? 0);
-      // The index's refs that moved (held-back floating tags stayed; platform tags name a platform's image).
-      const moved = published.refs.filter((ref) => step.refs.includes(ref));
-      progress.verified = await session.phase('Verify what was published', () =>
-        verify(bx(), step, plan.builder, published.digest, moved, registry)
-      );
-      return;
-    }
-    case 'sign': {
-      const { published, verified } = progress;
-      if (!published || !verified) throw new Error('sign needs the publish and verify steps before it');
-      progress.signed = await session.phase('Sign', () =>
-        sign(session, step, inputs.signing, published.digest, verified.children, retries)
-      );
-      return;
-    }
-    case 'remove-legs': {
-      const registry = registryOptions(session.env, session.runner, bx().stallMs ?? 0);
-      const children = progress.published?.children ?? [];
-      progress.removals = await session.phase('Remove hand-off tags', () =>
-        removeLegs(bx(), step, progress.sources, children, registry)
-      );
-      return;
-    }
-  }
+export function registryOptions(env: NodeJS.ProcessEnv, run: Runner, stallMs: number): RegistryOptions {
+  return { env, run, timeoutMs: stallMs || undefined };
 }

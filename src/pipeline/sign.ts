@@ -1,7 +1,7 @@
 /**
  * The sign step: cosign (the one on the PATH, else the pinned release, checksum-verified and
- * cached) signs the published index and every manifest in it by digest, after the tags moved,
- * then verifies the signature it just made. Key material reaches cosign only as a private file
+ * cached) signs the staged, proven index and every manifest in it by digest, before any tag
+ * moves, then verifies the signature it just made: no tag ever names an unsigned release. Key material reaches cosign only as a private file
  * removed afterwards; the password only in its environment.
  */
 import type { Inputs } from '../plan/inputs.js';

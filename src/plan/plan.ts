@@ -21,13 +21,17 @@ import {
   type NodeFallbackPlan,
   type PlatformBuild,
   type CheckDigestsStep,
+  type CommitStep,
   type FindLegsStep,
-  type PublishStep,
+  type PreflightStep,
+  type ProveStep,
   type RemoveLegsStep,
   type SignStep,
-  type Step,
-  type VerifyStep
+  type StageStep,
+  type Step
 } from './steps.js';
+import { repositoryOf, tagOf, withTag } from './reference.js';
+import { heldByPlan, type HeldTag } from './tags/hold-back.js';
 
 /**
  * Everything the action will do, decided before it does any of it: the values it computed (tags,
@@ -46,6 +50,8 @@ export interface Plan {
   /** The builder the steps name ('' for a merge given none: imagetools needs no builder). */
   builder: string;
   steps: Step[];
+  /** What the user should know about the plan itself (an input that has no effect here). */
+  warnings: string[];
 }
 
 export interface PlanIds {
@@ -86,18 +92,31 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
     tags,
     labels,
     annotations,
-    builder
+    builder,
+    warnings:
+      inputs.mode === 'platform' && inputs.signing.mode !== 'false'
+        ? [
+            `sign: ${inputs.signing.mode} has no effect on a mode: platform leg: the merge signs the index and every platform manifest in it (set sign on the merge step)`
+          ]
+        : []
   };
   const buildxStep: BuildxStep = { kind: 'buildx', version: inputs.buildxVersion, mirror: inputs.buildxMirror };
   if (inputs.mode === 'merge') {
     const sources = mergeSources(inputs, context, ids, builder);
+    const release = releaseSteps(inputs, ids, tags, builder, {
+      source: inputs.digests.length > 0 ? 'digests' : 'legs',
+      annotations: annotations.filter((a) => a.startsWith('index:'))
+    });
     return {
       ...common,
       emulated: [],
       cache: { from: [], to: [], refs: [] },
       steps: [
-        ...verifyAndSign(inputs, ids, [buildxStep, sources, publishStep(inputs, tags, builder, annotations)]),
-        // The legs' own indexes go last, once the published index is verified (and signed).
+        ...release.preflight,
+        buildxStep,
+        sources,
+        ...release.steps,
+        // The legs' own indexes go last, once the published index is committed.
         ...(sources.kind === 'find-legs' ? [removeLegs(sources)] : [])
       ]
     };
@@ -105,7 +124,7 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
 
   if (inputs.mode === 'build' && (inputs.nodes.length > 0 || hasPerPlatform(inputs.perPlatform))) {
     const planned = perPlatformPlan(inputs, context, native, ids, tags, labels, annotations, builder, buildxStep);
-    return { ...common, ...planned, steps: verifyAndSign(inputs, ids, planned.steps) };
+    return { ...common, ...planned };
   }
   const leg = inputs.mode === 'platform' ? inputs.platforms : undefined;
   // A matrix leg builds one platform: its own file, target and build-args apply.
@@ -162,36 +181,87 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
     platforms: inputs.platforms,
     pushTo: output.kind === 'push-by-digest' ? output.image : undefined
   });
-  if (inputs.push) {
-    steps.push(
-      inputs.mode === 'platform'
-        ? handOffStep(inputs.images[0], legTag(context, ids.runId, inputs.platforms), builder)
-        : publishStep(inputs, tags, builder, [])
-    );
-  }
-  return { ...common, emulated, cache, steps: verifyAndSign(inputs, ids, steps) };
+  if (!inputs.push) return { ...common, emulated, cache, steps };
+  const release = releaseSteps(
+    inputs,
+    ids,
+    tags,
+    builder,
+    { source: 'build', annotations: [] },
+    inputs.mode === 'platform' ? withTag(inputs.images[0], legTag(context, ids.runId, inputs.platforms)) : undefined
+  );
+  return { ...common, emulated, cache, steps: [...release.preflight, ...steps, ...release.steps] };
 }
 
 /**
- * A verify step after every publish (a leg's hand-off included: it checks its own platform), and
- * after the final publish a sign step when `sign` asks for one. A leg does not sign: the merge
- * signs the index and, recursively, the same platform manifests.
+ * A release, all or nothing: the preflight before any build, then after it stage (content by
+ * digest in every repository), prove (verified there, floating tags decided), sign (by digest,
+ * when `sign` asks) and commit (tags last). A matrix leg stages, proves and commits its hand-off
+ * tag only, and does not sign: the merge signs the index and, recursively, the same manifests.
  */
-function verifyAndSign(inputs: Inputs, ids: PlanIds, steps: Step[]): Step[] {
-  return steps.flatMap((step): Step[] => {
-    if (step.kind !== 'publish') return [step];
-    const verify: VerifyStep = {
-      kind: 'verify',
-      image: step.image,
-      platforms: inputs.platforms.map((p) => p.id),
-      attestations: { provenance: attestationOn(inputs.provenance), sbom: attestationOn(inputs.sbom) },
-      // The index's own refs: platform tags name a platform's manifest, not the index.
-      refs: [...step.put, ...step.imagetools.refs],
-      handOff: step.handOff
-    };
-    if (step.handOff || inputs.signing.mode === 'false') return [step, verify];
-    return [step, verify, signStep(inputs, ids, step.image)];
-  });
+function releaseSteps(
+  inputs: Inputs,
+  ids: PlanIds,
+  tags: TagResult,
+  builder: string,
+  source: Pick<StageStep, 'source' | 'annotations'>,
+  handOffRef?: string
+): { preflight: Step[]; steps: Step[] } {
+  const image = inputs.images[0];
+  const handOff = handOffRef !== undefined;
+  const refs = handOff ? [handOffRef] : tags.refs;
+  const mirrors = [...new Set(refs.map(repositoryOf))].filter((repo) => repo !== image);
+  const repositories = [image, ...mirrors];
+  const held = handOff ? [] : heldByPlan(tags);
+  const stage: StageStep = { kind: 'stage', builder, image, mirrors, ...source, handOff };
+  const prove: ProveStep = {
+    kind: 'prove',
+    builder,
+    repositories,
+    platforms: inputs.platforms.map((p) => p.id),
+    attestations: attestationsOf(inputs),
+    floating: handOff ? [] : floatingRefs(tags, refs, held),
+    handOff
+  };
+  const commit: CommitStep = {
+    kind: 'commit',
+    builder,
+    refs,
+    platformTags: handOff ? [] : platformTags(inputs, refs),
+    held,
+    handOff
+  };
+  const sign = handOff || inputs.signing.mode === 'false' ? undefined : signStep(inputs, ids, image);
+  const checkKey = sign?.commands.find((c) => c.what === 'check-key');
+  const preflight: PreflightStep = {
+    kind: 'preflight',
+    repositories,
+    ...(sign && checkKey
+      ? {
+          key: {
+            command: checkKey,
+            cosignVersion: sign.cosignVersion,
+            ...(sign.keyFile ? { keyFile: sign.keyFile } : {}),
+            workDir: sign.workDir
+          }
+        }
+      : {})
+  };
+  return { preflight: [preflight], steps: [stage, prove, ...(sign ? [sign] : []), commit] };
+}
+
+/** Each floating tag the registry decides (not one the plan already holds), read by its first ref. */
+function floatingRefs(tags: TagResult, refs: string[], held: HeldTag[]): ProveStep['floating'] {
+  return tags.floating
+    .filter((tag) => !held.some((h) => h.tag === tag))
+    .flatMap((tag) => {
+      const ref = refs.find((r) => tagOf(r) === tag);
+      return ref ? [{ tag, ref }] : [];
+    });
+}
+
+function attestationsOf(inputs: Inputs): { provenance: boolean; sbom: boolean } {
+  return { provenance: attestationOn(inputs.provenance), sbom: attestationOn(inputs.sbom) };
 }
 
 /** provenance and sbom as buildx reads them: anything but false (or nothing) asks for an attestation. */
@@ -278,12 +348,13 @@ function mergeSources(
   const image = inputs.images[0];
   if (inputs.digests.length > 0) {
     const refs = parseDigestRefs(inputs.digests, image);
-    return { kind: 'check-digests', builder, platforms: inputs.platforms, refs };
+    return { kind: 'check-digests', builder, platforms: inputs.platforms, refs, attestations: attestationsOf(inputs) };
   }
   return {
     kind: 'find-legs',
     builder,
-    legs: inputs.platforms.map((platform) => ({ platform, ref: `${image}:${legTag(context, ids.runId, [platform])}` }))
+    legs: inputs.platforms.map((platform) => ({ platform, ref: `${image}:${legTag(context, ids.runId, [platform])}` })),
+    attestations: attestationsOf(inputs)
   };
 }
 
@@ -292,62 +363,15 @@ function removeLegs(found: FindLegsStep): RemoveLegsStep {
   return { kind: 'remove-legs', legs: found.legs.map((leg) => leg.ref) };
 }
 
-/**
- * The tags of a one-step build or a merge. A build has one source in the first image's
- * repository: each tag there is a PUT of its bytes, the other images' tags an imagetools copy. A
- * merge makes a new index, with the index annotations the legs' indexes carried.
- */
-function publishStep(
-  inputs: Inputs,
-  tags: TagResult,
-  builder: string,
-  annotations: string[],
-  builds = false
-): PublishStep {
-  const image = inputs.images[0];
-  const merge = inputs.mode === 'merge' || builds;
-  const direct = merge ? [] : tags.refs.filter((ref) => ref.startsWith(`${image}:`));
-  return {
-    kind: 'publish',
-    builder,
-    image,
-    source: builds ? 'builds' : merge ? (inputs.digests.length > 0 ? 'digests' : 'legs') : 'build',
-    put: direct,
-    imagetools: {
-      refs: tags.refs.filter((ref) => !direct.includes(ref)),
-      annotations: merge ? annotations.filter((a) => a.startsWith('index:')) : []
-    },
-    floating: tags.floating.map((tag) => ({ tag, ref: `${image}:${tag}` })),
-    platformTags: platformTags(inputs, tags.refs),
-    handOff: false
-  };
-}
-
 /** `platform-tags`: for every tag, one per platform (`1.2.3-arm64`), each a valid tag or an error naming the input. */
-function platformTags(inputs: Inputs, refs: string[]): PublishStep['platformTags'] {
+function platformTags(inputs: Inputs, refs: string[]): CommitStep['platformTags'] {
   if (!inputs.platformTags) return [];
   return refs.flatMap((of) =>
     inputs.platforms.map((p) => {
-      const colon = of.lastIndexOf(':');
-      const tag = of.slice(colon + 1) + inputs.platformTags.replace('{{platform}}', platformTagName(p.id));
-      return { platform: p.id, ref: `${of.slice(0, colon)}:${validateTag(tag, 'platform-tags')}`, of };
+      const tag = tagOf(of) + inputs.platformTags.replace('{{platform}}', platformTagName(p.id));
+      return { platform: p.id, ref: withTag(of, validateTag(tag, 'platform-tags')), of };
     })
   );
-}
-
-/** A matrix leg tags its push with the hand-off tag only, where the merge will look for it. */
-function handOffStep(image: string, tag: string, builder: string): PublishStep {
-  return {
-    kind: 'publish',
-    builder,
-    image,
-    source: 'build',
-    put: [`${image}:${tag}`],
-    imagetools: { refs: [], annotations: [] },
-    floating: [],
-    platformTags: [],
-    handOff: true
-  };
 }
 
 /** buildx `--secret` specs: `secrets` by the private file each value was written to, the others as given. */
@@ -450,17 +474,12 @@ function perPlatformPlan(
   steps.push(buildxStep, builderStep(inputs, ids, builder));
   const buildsStep: BuildsStep = { kind: 'builds', builder, builds };
   steps.push(buildsStep);
-  if (inputs.push)
-    steps.push(
-      publishStep(
-        inputs,
-        tags,
-        builder,
-        annotations.filter((a) => a.startsWith('index:')),
-        true
-      )
-    );
-  return { emulated, cache: all, steps };
+  if (!inputs.push) return { emulated, cache: all, steps };
+  const release = releaseSteps(inputs, ids, tags, builder, {
+    source: 'builds',
+    annotations: annotations.filter((a) => a.startsWith('index:'))
+  });
+  return { emulated, cache: all, steps: [...release.preflight, ...steps, ...release.steps] };
 }
 
 /** The build of one platform, with its own file, target and build-args where it has them. */

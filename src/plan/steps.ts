@@ -6,6 +6,8 @@
 import type { QemuMode } from './inputs.js';
 import type { Platform } from './platforms.js';
 import type { CosignStep, SignMode } from './sign.js';
+import { tagOf } from './reference.js';
+import type { HeldTag } from './tags/hold-back.js';
 
 /** buildx's own arguments; the binary (docker CLI plugin or standalone) is found at run time. */
 export type Argv = string[];
@@ -50,7 +52,7 @@ export interface BuildStep {
 
 /**
  * One build per platform, run concurrently (nodes, or per-platform file/target/build-args): each
- * on its node with its own registry cache, pushed by digest; the publish step merges them.
+ * on its node with its own registry cache, pushed by digest; the stage step merges them into one index.
  */
 export interface BuildsStep {
   kind: 'builds';
@@ -90,6 +92,8 @@ export interface FindLegsStep {
   kind: 'find-legs';
   builder: string;
   legs: Array<{ platform: Platform; ref: string }>;
+  /** What the prove step will ask of every platform: a leg without it is refused before anything is staged. */
+  attestations: { provenance: boolean; sbom: boolean };
 }
 
 /** merge with explicit `digests`: each is read, and the platforms they hold must be exactly the requested ones. */
@@ -98,27 +102,74 @@ export interface CheckDigestsStep {
   builder: string;
   platforms: Platform[];
   refs: string[];
+  attestations: { provenance: boolean; sbom: boolean };
 }
 
 /**
- * Tags move last. With one source in the first image's repository, each ref there is one PUT of
- * the source's exact bytes (`put`); other repositories and a merge of several sources go through
- * `imagetools create` (`imagetools`: its refs and index annotations; the argv once sources are
- * known comes from `imagetoolsCreateArgv`). Floating tags are read first (`inspectRawArgv` of each
- * `floating` ref) and move only forward; `withoutHeld` drops the ones that would move back.
+ * Before any build minute is spent: push access to every repository (an upload session opened and
+ * cancelled: the registry's own answer to "may these credentials push here"), and with `sign: key`
+ * the key decrypted with its password (cosign derives the public key).
  */
-export interface PublishStep {
-  kind: 'publish';
+export interface PreflightStep {
+  kind: 'preflight';
+  repositories: string[];
+  /** sign: key: the sign step's key check, run now. */
+  key?: { command: CosignStep; cosignVersion: string; keyFile?: string; workDir: string };
+}
+
+/**
+ * Stage: content only, nothing named. The index is in the first repository by digest (pushed there
+ * by the build, or, for a new index of several sources, computed by `imagetools create --dry-run`
+ * and PUT by its digest), then copied by digest to every other repository. No tag moves.
+ */
+export interface StageStep {
+  kind: 'stage';
   builder: string;
   /** Where the sources were pushed (the first image). */
   image: string;
+  /** The other images' repositories: the index is copied to each by digest. */
+  mirrors: string[];
   /** build: one by-digest push; legs, digests, builds: several sources merged into one new index. */
   source: 'build' | 'legs' | 'digests' | 'builds';
-  put: string[];
-  imagetools: { refs: string[]; annotations: string[] };
+  /** A new index's annotations (`index:` ones). */
+  annotations: string[];
+  /** A matrix leg: it stages its own push for the merge. */
+  handOff: boolean;
+}
+
+/**
+ * Prove: the staged index read back by digest in every repository (one request, then one per
+ * manifest it lists) and checked at the level of platform manifests; then each floating tag read
+ * (`inspectRawArgv` of its ref) to decide which would move backwards and stay.
+ */
+export interface ProveStep {
+  kind: 'prove';
+  builder: string;
+  /** Every repository the index was staged in, the first image first. */
+  repositories: string[];
+  /** The platforms asked for, canonical (linux/arm/v7). */
+  platforms: string[];
+  /** Which attestations each platform manifest must carry. */
+  attestations: { provenance: boolean; sbom: boolean };
+  /** The floating tags (latest, 1, 1.2; literal ones too) and the ref each is read by. */
   floating: Array<{ tag: string; ref: string }>;
+  handOff: boolean;
+}
+
+/**
+ * Commit: tags last, in one short phase. Every ref is one PUT of the staged index's exact bytes in
+ * its repository (where the registry refuses our client, `imagetools create` of the staged digest),
+ * then each is read back: one another run moved after ours is reported superseded, not failed.
+ */
+export interface CommitStep {
+  kind: 'commit';
+  builder: string;
+  /** The index's refs, every repository, in order; the floating ones held back are dropped at run time. */
+  refs: string[];
   /** `platform-tags`: each platform's own image under `ref`; it moves and is held back with the tag `of`. */
   platformTags: Array<{ platform: string; ref: string; of: string }>;
+  /** Tags the plan already holds back, whatever the registry says (a pre-release never moves `latest`). */
+  held: HeldTag[];
   /** A matrix leg: the only ref is the hand-off tag, and no tag is an output. */
   handOff: boolean;
 }
@@ -134,28 +185,9 @@ export interface RemoveLegsStep {
 }
 
 /**
- * After every publish: the index read back from the registry by digest (one request, then one per
- * manifest it lists) and checked at the level of platform manifests, and each moved ref resolved
- * (one HEAD each) to the same digest.
- */
-export interface VerifyStep {
-  kind: 'verify';
-  /** The repository the index was pushed to (the first image). */
-  image: string;
-  /** The platforms asked for, canonical (linux/arm/v7). */
-  platforms: string[];
-  /** Which attestations each platform manifest must carry. */
-  attestations: { provenance: boolean; sbom: boolean };
-  /** The refs the publish step moves, each of which must resolve to the index (held-back tags are left out at run time). */
-  refs: string[];
-  /** A matrix leg checks its own push (its platform, the hand-off tag). */
-  handOff: boolean;
-}
-
-/**
- * After verify, when `sign` asks for it: cosign signs the index and every manifest in it, by
- * digest, then verifies the signature it made. The index digest is known only at run time: the
- * commands carry INDEX_DIGEST where it goes.
+ * After prove, before commit, when `sign` asks for it: cosign signs the staged index and every
+ * manifest in it, by digest, then verifies the signature it made; so no tag ever names an unsigned
+ * release. The index digest is known only at run time: the commands carry INDEX_DIGEST where it goes.
  */
 export interface SignStep {
   kind: 'sign';
@@ -181,9 +213,11 @@ export type Step =
   | BuildsStep
   | FindLegsStep
   | CheckDigestsStep
-  | PublishStep
-  | VerifyStep
+  | PreflightStep
+  | StageStep
+  | ProveStep
   | SignStep
+  | CommitStep
   | RemoveLegsStep;
 
 /** `--builder NAME` when a builder is in use; imagetools also works without one. */
@@ -215,8 +249,14 @@ export function inspectConfigArgv(builder: string, ref: string): Argv {
 }
 
 /** Points `refs` at `sources` (one copied as it is; several merged into one new index). */
-export function imagetoolsCreateArgv(builder: string, refs: string[], sources: string[], annotations: string[]): Argv {
-  const argv = ['imagetools', 'create', ...builderFlag(builder)];
+export function imagetoolsCreateArgv(
+  builder: string,
+  refs: string[],
+  sources: string[],
+  annotations: string[],
+  dryRun = false
+): Argv {
+  const argv = ['imagetools', 'create', ...builderFlag(builder), ...(dryRun ? ['--dry-run'] : [])];
   for (const annotation of annotations) argv.push('--annotation', annotation);
   for (const ref of refs) argv.push('--tag', ref);
   return [...argv, ...sources];
@@ -235,20 +275,25 @@ export function deleteRequest(source: string): string {
   return `DELETE ${source}`;
 }
 
-/** The publish step less the refs whose tag is held back (a floating tag that would move backwards). */
-export function withoutHeld(step: PublishStep, held: string[]): PublishStep {
-  const keep = (ref: string) => !held.includes(ref.slice(ref.lastIndexOf(':') + 1));
+/**
+ * The refs a commit step moves, in order, less those whose tag is held back (by the plan, or by
+ * what the registry holds): the index's, then the platform tags that go with them.
+ */
+export function commitRefs(
+  step: CommitStep,
+  held: string[] = []
+): { refs: string[]; platformTags: CommitStep['platformTags'] } {
+  const stays = new Set([...held, ...step.held.map((h) => h.tag)]);
   return {
-    ...step,
-    put: step.put.filter(keep),
-    imagetools: { ...step.imagetools, refs: step.imagetools.refs.filter(keep) },
-    platformTags: step.platformTags.filter((p) => keep(p.of))
+    refs: step.refs.filter((ref) => !stays.has(tagOf(ref))),
+    platformTags: step.platformTags.filter((p) => !stays.has(tagOf(p.of)))
   };
 }
 
-/** Every ref a publish step moves, in the order it moves them. */
-export function publishedRefs(step: PublishStep): string[] {
-  return [...step.put, ...step.imagetools.refs, ...step.platformTags.map((p) => p.ref)];
+/** Every ref a commit step moves, platform tags included: the `tags` output. */
+export function movedRefs(step: CommitStep, held: string[] = []): string[] {
+  const { refs, platformTags } = commitRefs(step, held);
+  return [...refs, ...platformTags.map((p) => p.ref)];
 }
 
 /** `linux/arm/v7` → `arm-v7`, `windows/amd64` → `windows-amd64`: a platform as a tag suffix names it. */
@@ -256,7 +301,7 @@ export function platformTagName(platform: string): string {
   return platform.replace(/^linux\//, '').replace(/\//g, '-');
 }
 
-/** The registry requests of a verify step, as the log shows them. */
+/** The registry request that reads a tag back, as the log shows it. */
 export function headRequest(ref: string): string {
   return `HEAD ${ref}`;
 }

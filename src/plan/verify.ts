@@ -169,6 +169,30 @@ export function verifyPublished(request: VerifyRequest): Verification {
   return { ok: failures.length === 0, rows, failures };
 }
 
+/**
+ * Before a merge stages anything: the platforms of one leg (or given digest) that lack the
+ * attestation manifest the merge's verification will ask for. Read from the leg's index alone
+ * (its entries' annotations), which the merge has already read to find the leg.
+ */
+export function missingAttestations(
+  leg: ManifestJson,
+  platforms: string[],
+  attestations: { provenance: boolean; sbom: boolean }
+): string[] {
+  if (!attestations.provenance && !attestations.sbom) return [];
+  if (!isIndex(leg)) return platforms;
+  const entries = leg.manifests ?? [];
+  const attested = new Set(
+    entries
+      .filter((e) => e.annotations?.[REFERENCE_TYPE] === 'attestation-manifest')
+      .map((e) => e.annotations?.[REFERENCE_DIGEST])
+  );
+  return entries
+    .filter((e) => e.platform && e.platform.os !== 'unknown' && platforms.includes(platformId(e.platform)))
+    .filter((e) => !attested.has(e.digest))
+    .map((e) => platformId(e.platform!));
+}
+
 /** One platform pushed as a bare manifest (no index): nothing to attest it with, one platform at most. */
 function verifySingle(request: VerifyRequest): Verification {
   const { published } = request;

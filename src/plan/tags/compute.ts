@@ -9,6 +9,8 @@ import { isPreRelease, pep440Info, semverInfo, type VersionInfo } from './versio
 
 /* Applying the rules to where the build runs: the tags, in order, and which of them float. */
 
+const FLOATING_LITERAL = /^(latest|\d+|\d+\.\d+)$/;
+
 export interface TagResult {
   /** the tag of the highest-priority rule that produced one ('' when none did) */
   version: string;
@@ -85,6 +87,8 @@ export function computeTags(input: ComputeTagsInput): TagResult {
           // A full reference the user wrote is published as written: no flavor prefix or suffix.
           if (!order.includes(produced.tag)) order.push(produced.tag);
           literalRefs.push(`${rule.image}:${produced.tag}`);
+          // `latest`, `N` and `N.M` written out (metadata-action's output passed through) float too.
+          if (FLOATING_LITERAL.test(produced.tag)) floating.add(produced.tag);
           continue;
         }
         const prefix = rule.prefix ?? flavor.prefix;

@@ -129,7 +129,10 @@ export async function resolveTag(ref: string, options: RegistryOptions): Promise
   }
 }
 
-/** PUTs `raw` (a manifest's exact bytes, whose digest is `digest`) under `ref`'s tag. */
+/**
+ * PUTs `raw` (a manifest's exact bytes, whose digest is `digest`) under `ref`: its tag, or by its
+ * digest (`name@sha256:…`, which names nothing: content staged for a later tag).
+ */
 export async function putTag(
   ref: string,
   raw: string,
@@ -137,18 +140,38 @@ export async function putTag(
   digest: string,
   options: RegistryOptions
 ): Promise<void> {
-  const { name, tag } = splitRef(ref);
-  if (!tag) throw new RegistryRefused(`${ref} is not a tag reference`);
+  const { name, tag, digest: byDigest } = splitRef(ref);
+  if (byDigest && byDigest !== digest) throw new RegistryRefused(`${ref} does not name the digest ${digest}`);
+  const reference = tag ?? byDigest;
+  if (!reference) throw new RegistryRefused(`${ref} names neither a tag nor a digest`);
   const res = await request(
     parseName(name),
     'PUT',
-    `manifests/${encodeURIComponent(tag)}`,
+    `manifests/${encodeURIComponent(reference)}`,
     { headers: { 'Content-Type': mediaType }, body: raw },
     options
   );
   await res.body?.cancel();
   const stored = res.headers.get('docker-content-digest');
   if (stored && stored !== digest) throw new RegistryRefused(`PUT ${ref} stored ${stored}, not ${digest}`);
+}
+
+/**
+ * Whether the credentials may push to `repository`: an upload session opened (the registry's
+ * answer to exactly that question, a token for push scope included) and cancelled at once. Throws
+ * the registry's refusal (401, 403) as a RegistryRefused, an unreachable registry as transient.
+ */
+export async function checkPush(repository: string, options: RegistryOptions): Promise<void> {
+  const target = parseName(repository);
+  const res = await request(target, 'POST', 'blobs/uploads/', { headers: { 'Content-Length': '0' } }, options);
+  await res.body?.cancel();
+  const location = res.headers.get('location');
+  if (!location) return;
+  const url = new URL(location, apiUrl(target, ''));
+  // Cancelling is housekeeping: a registry that keeps the empty session a while is no failure.
+  await exchange(target, url.toString(), 'DELETE', { headers: {} }, options)
+    .then((r) => r.body?.cancel())
+    .catch(() => undefined);
 }
 
 /**

@@ -1,5 +1,6 @@
 /** Image references as the registry API needs them: the host, the repository, the tag or digest. */
 import { registryHost } from '../../plan/image.js';
+import { parseReference } from '../../plan/reference.js';
 
 export interface RegistryTarget {
   host: string;
@@ -17,13 +18,9 @@ export function parseName(name: string): RegistryTarget {
   return { host, repository };
 }
 
-/** `name:tag` → name and tag; `name@sha256:…` → name and digest. */
+/** `name:tag` → name and tag; `name@sha256:…` → name and digest (the one reference parser, plan/reference.ts). */
 export function splitRef(ref: string): { name: string; tag?: string; digest?: string } {
-  const at = ref.indexOf('@');
-  if (at >= 0) return { name: ref.slice(0, at), digest: ref.slice(at + 1) };
-  const colon = ref.lastIndexOf(':');
-  if (colon < 0 || ref.lastIndexOf('/') > colon) return { name: ref };
-  return { name: ref.slice(0, colon), tag: ref.slice(colon + 1) };
+  return parseReference(ref);
 }
 
 /** `host/repo:tag` and `host/repo@sha256:…` name the same repository. */

@@ -1,0 +1,117 @@
+/**
+ * Stage: the release's content in every repository by digest, with nothing named yet. The one
+ * build's index is already in the first repository (pushed by digest); a new index of several
+ * sources (legs, digests, per-platform builds) is computed by `imagetools create --dry-run` and PUT
+ * there by its own digest. Every other repository gets a copy by digest (`imagetools create`
+ * copies the blobs, mounting them where the registry allows). No tag moves here.
+ */
+import { createHash } from 'node:crypto';
+import { withDigest } from '../plan/reference.js';
+import { getRequest, imagetoolsCreateArgv, putRequest, type StageStep } from '../plan/steps.js';
+import type { Buildx } from '../tools/buildx/handle.js';
+import { runBuildx } from '../tools/buildx/handle.js';
+import * as imagetools from '../tools/buildx/imagetools.js';
+import { getManifest, putTag, RegistryRefused, requestRetry, type RegistryOptions } from '../tools/registry/client.js';
+import { withRetry } from '../tools/retry.js';
+
+export interface Staged {
+  digest: string;
+  /** The index's exact bytes and media type: what each tag's PUT sends. */
+  raw: string;
+  mediaType: string;
+  manifest: imagetools.Manifest;
+  platformDigests: Record<string, string>;
+  /** Every manifest the index lists (platform images and attestations). */
+  children: string[];
+  /** Every repository that now holds the index by digest, the first image first. */
+  repositories: string[];
+}
+
+export async function stage(
+  bx: Buildx,
+  step: StageStep,
+  sources: string[],
+  registry: RegistryOptions,
+  platforms: string[]
+): Promise<Staged> {
+  const index =
+    step.source === 'build'
+      ? await readSource(bx, step.builder, sources[0], registry)
+      : await newIndex(bx, step, sources, registry);
+  const at = withDigest(step.image, index.digest);
+  for (const mirror of step.mirrors) {
+    const copy = withDigest(mirror, index.digest);
+    await imagetools.tagIndex(bx, step.builder, [copy], [at]);
+    bx.log.info(`${copy}: copied by digest`);
+  }
+  const platformDigests = index.manifest.manifests
+    ? imagetools.platformDigests(index.manifest)
+    : { [platforms[0]]: index.digest };
+  bx.log.info(`staged ${index.digest} in ${[step.image, ...step.mirrors].join(', ')}; no tag has moved`);
+  return {
+    ...index,
+    platformDigests,
+    children: (index.manifest.manifests ?? []).map((m) => m.digest),
+    repositories: [step.image, ...step.mirrors]
+  };
+}
+
+type Index = { manifest: imagetools.Manifest; digest: string; raw: string; mediaType: string };
+
+function indexOf(raw: string, digest: string, mediaType?: string): Index {
+  const manifest = JSON.parse(raw) as imagetools.Manifest;
+  return { manifest, digest, raw, mediaType: mediaType ?? manifest.mediaType ?? '' };
+}
+
+/**
+ * The index the build pushed, read by one GET of its digest; through imagetools when the registry
+ * needs what only buildx knows (its auth scheme, BuildKit's registry configuration).
+ */
+async function readSource(bx: Buildx, builder: string, ref: string, registry: RegistryOptions): Promise<Index> {
+  try {
+    bx.log.info(`[request] ${getRequest(ref)}`);
+    const got = await withRetry(() => getManifest(ref, registry), {
+      ...requestRetry(bx.retries),
+      what: `reading ${ref}`,
+      log: bx.log
+    });
+    return indexOf(got.raw, got.digest, got.mediaType);
+  } catch (error) {
+    if (!(error instanceof RegistryRefused)) throw error;
+    bx.log.info(`reading ${ref} through buildx imagetools (${error.message})`);
+    const got = await imagetools.inspectRaw(bx, builder, ref);
+    if (!got) throw new Error(`${ref} is not in the registry: the build's push cannot be read back`);
+    return indexOf(got.raw, got.digest);
+  }
+}
+
+/**
+ * One new index of several sources: computed by `imagetools create --dry-run` (the index buildx
+ * would push, annotations included), then PUT by its own digest in the first repository. A
+ * registry our client cannot push to gets the same bytes through imagetools create by digest.
+ */
+async function newIndex(bx: Buildx, step: StageStep, sources: string[], registry: RegistryOptions): Promise<Index> {
+  const argv = imagetoolsCreateArgv(step.builder, [], sources, step.annotations, true);
+  const out = await withRetry(() => runBuildx(bx, argv, { quiet: true, stallMs: bx.stallMs || undefined }), {
+    retries: bx.retries,
+    what: 'computing the index',
+    log: bx.log
+  });
+  const raw = out.stdout.trimEnd();
+  const digest = `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+  const index = indexOf(raw, digest);
+  const ref = withDigest(step.image, digest);
+  try {
+    bx.log.info(`[request] ${putRequest(ref, 'the new index')}`);
+    await withRetry(() => putTag(ref, raw, index.mediaType, digest, registry), {
+      ...requestRetry(bx.retries),
+      what: `staging ${ref}`,
+      log: bx.log
+    });
+  } catch (error) {
+    if (!(error instanceof RegistryRefused)) throw error;
+    bx.log.info(`staging ${ref} through buildx imagetools (${error.message})`);
+    await imagetools.tagIndex(bx, step.builder, [ref], sources, step.annotations);
+  }
+  return index;
+}
