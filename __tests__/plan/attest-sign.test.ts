@@ -1,7 +1,8 @@
 /**
- * The plan's verify and sign steps: a verify after every publish (build, merge, a leg's hand-off),
- * a sign after the final one when `sign` asks, with cosign's exact arguments by digest, and the
- * attestation format on the build's image output. The dry run prints these steps' lines.
+ * The plan's prove and sign steps: a prove after every stage (build, merge, a leg's hand-off), a
+ * sign after it and before the commit when `sign` asks, with cosign's exact arguments by digest,
+ * the key checked in the preflight, and the attestation format on the build's image output. The
+ * dry run prints these steps' lines.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -60,65 +61,75 @@ function stepOf<K extends Step['kind']>(p: Plan, kind: K): Extract<Step, { kind:
   return step;
 }
 
-describe('a verify step after every publish', () => {
+describe('a prove step after every stage, before the commit', () => {
   test.each([
     {
       name: 'one-step build, provenance by default',
       given: {},
-      kinds: ['qemu', 'buildx', 'builder', 'build', 'publish', 'verify'],
-      verify: {
-        kind: 'verify',
-        image: 'ghcr.io/octo/app',
+      kinds: ['preflight', 'qemu', 'buildx', 'builder', 'build', 'stage', 'prove', 'commit'],
+      prove: {
+        kind: 'prove',
+        builder: 'multiarch-7001-1-a1b2c3',
+        repositories: ['ghcr.io/octo/app'],
         platforms: ['linux/amd64', 'linux/arm64'],
         attestations: { provenance: true, sbom: false },
-        refs: ['ghcr.io/octo/app:1.2.3', 'ghcr.io/octo/app:latest'],
+        floating: [{ tag: 'latest', ref: 'ghcr.io/octo/app:latest' }],
         handOff: false
       }
     },
     {
-      name: 'a matrix leg checks its own platform and hand-off tag',
+      name: 'a matrix leg checks its own platform and reads no floating tag',
       given: { mode: 'platform', platforms: 'linux/arm64', provenance: 'false', sbom: 'true' },
-      kinds: ['qemu', 'buildx', 'builder', 'build', 'publish', 'verify'],
-      verify: {
-        kind: 'verify',
-        image: 'ghcr.io/octo/app',
+      kinds: ['preflight', 'qemu', 'buildx', 'builder', 'build', 'stage', 'prove', 'commit'],
+      prove: {
+        kind: 'prove',
+        builder: 'multiarch-7001-1-a1b2c3',
+        repositories: ['ghcr.io/octo/app'],
         platforms: ['linux/arm64'],
         attestations: { provenance: false, sbom: true },
-        refs: ['ghcr.io/octo/app:leg-860c190-7001-linux-arm64'],
+        floating: [],
         handOff: true
       }
     },
     {
       name: 'a merge with provenance mode=max',
       given: { mode: 'merge', platforms: 'linux/amd64,linux/arm/v7', provenance: 'mode=max' },
-      kinds: ['buildx', 'find-legs', 'publish', 'verify', 'remove-legs'],
-      verify: {
-        kind: 'verify',
-        image: 'ghcr.io/octo/app',
+      kinds: ['preflight', 'buildx', 'find-legs', 'stage', 'prove', 'commit', 'remove-legs'],
+      prove: {
+        kind: 'prove',
+        builder: '',
+        repositories: ['ghcr.io/octo/app'],
         platforms: ['linux/amd64', 'linux/arm/v7'],
         attestations: { provenance: true, sbom: false },
-        refs: ['ghcr.io/octo/app:1.2.3', 'ghcr.io/octo/app:latest'],
+        floating: [{ tag: 'latest', ref: 'ghcr.io/octo/app:latest' }],
         handOff: false
       }
     }
-  ])('$name', ({ given, kinds, verify }) => {
+  ])('$name', ({ given, kinds, prove }) => {
     const p = plan(given);
     expect(p.steps.map((s) => s.kind)).toEqual(kinds);
-    expect(stepOf(p, 'verify')).toEqual(verify);
+    expect(stepOf(p, 'prove')).toEqual(prove);
   });
 
-  test('no push: nothing to verify', () => {
+  test('no push: nothing to stage, prove or commit, and no preflight', () => {
     expect(plan({ push: 'false' }).steps.map((s) => s.kind)).toEqual(['qemu', 'buildx', 'builder', 'build']);
   });
 
-  test('every ref the publish step moves, in every image', () => {
+  test('every image is proven by digest; the commit moves every ref in every image', () => {
     const p = plan({ images: 'ghcr.io/octo/app\nquay.io/octo/app', tags: 'type=raw,value=v1\ntype=raw,value=stable' });
-    expect(stepOf(p, 'verify').refs).toEqual([
+    expect(stepOf(p, 'prove').repositories).toEqual(['ghcr.io/octo/app', 'quay.io/octo/app']);
+    expect(stepOf(p, 'commit').refs).toEqual([
       'ghcr.io/octo/app:v1',
       'ghcr.io/octo/app:stable',
       'quay.io/octo/app:v1',
       'quay.io/octo/app:stable'
     ]);
+  });
+
+  test('a merge’s legs are asked for the attestations its prove step will check', () => {
+    const p = plan({ mode: 'merge', platforms: 'linux/amd64', provenance: 'false', sbom: 'true' });
+    expect(stepOf(p, 'find-legs').attestations).toEqual({ provenance: false, sbom: true });
+    expect(stepOf(p, 'prove').attestations).toEqual({ provenance: false, sbom: true });
   });
 });
 
@@ -225,8 +236,31 @@ describe('the sign step', () => {
     }
   ])('$name', ({ given, ids, keyFile, commands, verifyCommand }) => {
     const p = plan(given, ids);
-    expect(p.steps.map((s) => s.kind)).toEqual(['qemu', 'buildx', 'builder', 'build', 'publish', 'verify', 'sign']);
+    expect(p.steps.map((s) => s.kind)).toEqual([
+      'preflight',
+      'qemu',
+      'buildx',
+      'builder',
+      'build',
+      'stage',
+      'prove',
+      'sign',
+      'commit'
+    ]);
     const sign = stepOf(p, 'sign');
+    // The key is checked in the preflight, before the build, with the same command.
+    const checkKey = commands.find((c) => c.what === 'check-key');
+    expect(stepOf(p, 'preflight').key).toEqual(
+      checkKey
+        ? {
+            command: checkKey,
+            cosignVersion: 'v2.6.1',
+            ...(keyFile ? { keyFile } : {}),
+            workDir: '/tmp/multiarch-x/cosign'
+          }
+        : undefined
+    );
+    expect(JSON.stringify(stepOf(p, 'preflight'))).not.toContain('c2VjcmV0');
     expect(sign.keyFile).toBe(keyFile);
     expect(sign.commands).toEqual(commands);
     expect(sign.verifyCommand).toBe(verifyCommand);
@@ -247,11 +281,39 @@ describe('the sign step', () => {
     ]);
   });
 
-  test('a merge signs after its verify; a leg never signs', () => {
+  test('a merge signs after its prove and before its commit', () => {
     const merge = plan({ mode: 'merge', platforms: 'linux/amd64', sign: 'key', 'sign-key': 'cosign.key' });
-    expect(merge.steps.map((s) => s.kind)).toEqual(['buildx', 'find-legs', 'publish', 'verify', 'sign', 'remove-legs']);
-    const leg = plan({ mode: 'platform', platforms: 'linux/amd64', sign: 'key', 'sign-key': 'cosign.key' });
-    expect(leg.steps.map((s) => s.kind)).toEqual(['buildx', 'builder', 'build', 'publish', 'verify']);
+    expect(merge.steps.map((s) => s.kind)).toEqual([
+      'preflight',
+      'buildx',
+      'find-legs',
+      'stage',
+      'prove',
+      'sign',
+      'commit',
+      'remove-legs'
+    ]);
+    expect(merge.warnings).toEqual([]);
+  });
+
+  test.each([
+    { sign: 'key', extra: { 'sign-key': 'cosign.key' } },
+    { sign: 'keyless', extra: {} }
+  ])('a mode: platform leg with sign: $sign never signs, and the plan warns it has no effect', ({ sign, extra }) => {
+    const leg = plan({ mode: 'platform', platforms: 'linux/amd64', sign, ...extra }, { ...IDS, signer: SIGNER });
+    expect(leg.steps.map((s) => s.kind)).toEqual([
+      'preflight',
+      'buildx',
+      'builder',
+      'build',
+      'stage',
+      'prove',
+      'commit'
+    ]);
+    expect(stepOf(leg, 'preflight').key).toBeUndefined();
+    expect(leg.warnings).toEqual([
+      `sign: ${sign} has no effect on a mode: platform leg: the merge signs the index and every platform manifest in it (set sign on the merge step)`
+    ]);
   });
 
   test('the digest goes where the placeholder is, in the image reference only', () => {
@@ -267,14 +329,18 @@ describe('the sign step', () => {
   });
 });
 
-describe('the dry run prints the verify and sign steps', () => {
-  test('requests of verify, then cosign found or installed and its commands', () => {
+describe('the dry run prints the prove and sign steps', () => {
+  test('the key check in the preflight, requests of prove, then cosign found or installed and its commands', () => {
     const p = plan({ sign: 'key', 'sign-key': PEM, 'sign-tlog': 'false' });
-    expect(p.steps.flatMap((s) => (s.kind === 'verify' || s.kind === 'sign' ? stepLines(s, p.steps) : []))).toEqual([
+    expect(stepLines(stepOf(p, 'preflight'), p.steps)).toEqual([
+      '[request] POST ghcr.io/octo/app/blobs/uploads/ (push access; the session is cancelled at once)',
+      '# sign-key must decrypt with its password: cosign public-key --key /tmp/multiarch-x/cosign/cosign.key --outfile /tmp/multiarch-x/cosign/cosign.pub'
+    ]);
+    expect(p.steps.flatMap((s) => (s.kind === 'prove' || s.kind === 'sign' ? stepLines(s, p.steps) : []))).toEqual([
       '[request] GET ghcr.io/octo/app@<digest of the index>',
       '[request] GET ghcr.io/octo/app@<digest of each manifest the index lists>',
-      '[request] HEAD ghcr.io/octo/app:1.2.3',
-      '[request] HEAD ghcr.io/octo/app:latest',
+      '[request] GET ghcr.io/octo/app:latest',
+      '# latest moves only forward: docker buildx imagetools inspect --builder multiarch-7001-1-a1b2c3 --raw ghcr.io/octo/app:latest',
       '# cosign on the PATH, else v2.6.1 verified against its release checksums',
       '# the sign-key PEM is written to /tmp/multiarch-x/cosign/cosign.key (0600) while cosign runs, then removed',
       'cosign public-key --key /tmp/multiarch-x/cosign/cosign.key --outfile /tmp/multiarch-x/cosign/cosign.pub',

@@ -55,8 +55,8 @@ describe('a nodes plan', () => {
     p = plan({ ...BASE, nodes: NODES });
   });
 
-  test('steps: buildx, the builder of every node, the builds, one publish; no QEMU', () => {
-    expect(kinds(p)).toEqual(['buildx', 'builder', 'builds', 'publish', 'verify']);
+  test('steps: the preflight, buildx, the builder of every node, the builds, then stage, prove, commit; no QEMU', () => {
+    expect(kinds(p)).toEqual(['preflight', 'buildx', 'builder', 'builds', 'stage', 'prove', 'commit']);
   });
 
   test('the builder creates the first node, appends the second, bootstraps once', () => {
@@ -140,16 +140,17 @@ describe('a nodes plan', () => {
     ]);
   });
 
-  test('the publish step merges the builds into a new index with the index annotations, tags last', () => {
-    const pub = stepOf(p, 'publish');
-    expect([pub.source, pub.put, pub.imagetools.refs, pub.imagetools.annotations.length]).toEqual([
+  test('the stage step merges the builds into a new index with the index annotations; the commit moves the tags last', () => {
+    const stage = stepOf(p, 'stage');
+    expect([stage.source, stage.image, stage.mirrors, stage.annotations.length]).toEqual([
       'builds',
+      '127.0.0.1:5000/app',
       [],
-      ['127.0.0.1:5000/app:1.2.3', '127.0.0.1:5000/app:latest'],
       6
     ]);
-    expect(pub.imagetools.annotations.every((a) => a.startsWith('index:'))).toBe(true);
-    expect(pub.floating).toEqual([{ tag: 'latest', ref: '127.0.0.1:5000/app:latest' }]);
+    expect(stage.annotations.every((a) => a.startsWith('index:'))).toBe(true);
+    expect(stepOf(p, 'prove').floating).toEqual([{ tag: 'latest', ref: '127.0.0.1:5000/app:latest' }]);
+    expect(stepOf(p, 'commit').refs).toEqual(['127.0.0.1:5000/app:1.2.3', '127.0.0.1:5000/app:latest']);
   });
 });
 
@@ -161,7 +162,7 @@ describe('platforms no node declares', () => {
       ['linux/arm64', 'linux-arm64', false],
       ['linux/arm/v7', 'linux-amd64', true]
     ]);
-    expect([p.emulated.map((e) => e.id), kinds(p)[0]]).toEqual([['linux/arm/v7'], 'buildx']);
+    expect([p.emulated.map((e) => e.id), kinds(p).slice(0, 2)]).toEqual([['linux/arm/v7'], ['preflight', 'buildx']]);
     const named = plan({ ...BASE, platforms: 'linux/amd64,linux/arm/v7', nodes: NODES, qemu: 'host' });
     expect(stepOf(named, 'qemu').platforms.map((x) => x.id)).toEqual(['linux/arm/v7']);
   });
@@ -230,7 +231,7 @@ describe('per-platform values without nodes', () => {
       'build-args': 'A=1\nlinux/arm64=B=2',
       target: 'linux/amd64=slim'
     });
-    expect(kinds(p)).toEqual(['qemu', 'buildx', 'builder', 'builds', 'publish', 'verify']);
+    expect(kinds(p)).toEqual(['preflight', 'qemu', 'buildx', 'builder', 'builds', 'stage', 'prove', 'commit']);
     const pick = (argv: string[]) =>
       argv.flatMap((a, i) =>
         ['--builder', '--file', '--target', '--build-arg'].includes(argv[i - 1]) ? [`${argv[i - 1]} ${a}`] : []

@@ -120,7 +120,17 @@ describe('makePlan: build mode', () => {
     expect(p.annotations).toEqual([...INDEX_ANNOTATIONS, ...MANIFEST_ANNOTATIONS]);
     expect(p.cache.refs).toEqual(['ghcr.io/octo/app:buildcache']);
     expect(p.builder).toBe('multiarch-7001-1-a1b2c3');
-    expect(p.steps.map((s) => s.kind)).toEqual(['qemu', 'buildx', 'builder', 'build', 'publish', 'verify']);
+    expect(p.steps.map((s) => s.kind)).toEqual([
+      'preflight',
+      'qemu',
+      'buildx',
+      'builder',
+      'build',
+      'stage',
+      'prove',
+      'commit'
+    ]);
+    expect(stepOf(p, 'preflight')).toEqual({ kind: 'preflight', repositories: ['ghcr.io/octo/app'] });
     expect(stepOf(p, 'qemu')).toEqual({
       kind: 'qemu',
       mode: 'auto',
@@ -148,36 +158,74 @@ describe('makePlan: build mode', () => {
       remove: ['rm', '--force', 'multiarch-7001-1-a1b2c3']
     });
     expect(stepOf(p, 'build')?.pushTo).toBe('ghcr.io/octo/app');
-    expect(stepOf(p, 'publish')).toEqual({
-      kind: 'publish',
+    expect(stepOf(p, 'stage')).toEqual({
+      kind: 'stage',
       builder: 'multiarch-7001-1-a1b2c3',
       image: 'ghcr.io/octo/app',
+      mirrors: [],
       source: 'build',
-      put: ['ghcr.io/octo/app:main', 'ghcr.io/octo/app:sha-860c190'],
-      imagetools: { refs: [], annotations: [] },
+      annotations: [],
+      handOff: false
+    });
+    expect(stepOf(p, 'prove')).toEqual({
+      kind: 'prove',
+      builder: 'multiarch-7001-1-a1b2c3',
+      repositories: ['ghcr.io/octo/app'],
+      platforms: ['linux/amd64', 'linux/arm64'],
+      attestations: { provenance: true, sbom: false },
       floating: [],
+      handOff: false
+    });
+    expect(stepOf(p, 'commit')).toEqual({
+      kind: 'commit',
+      builder: 'multiarch-7001-1-a1b2c3',
+      refs: ['ghcr.io/octo/app:main', 'ghcr.io/octo/app:sha-860c190'],
       platformTags: [],
+      held: [],
       handOff: false
     });
   });
 
-  test('tags of a second image are copied by imagetools; floating tags are read first', () => {
+  test('a second image: push access checked in both before the build, the index staged there by digest, proven in both, its tags committed last', () => {
     const release: Context = { ...CONTEXT, ref: 'refs/tags/v1.2.3' };
     const p = plan({ images: 'ghcr.io/octo/app\nquay.io/octo/app' }, release);
-    expect(stepOf(p, 'publish')).toEqual({
-      kind: 'publish',
+    expect(p.steps.map((s) => s.kind)).toEqual([
+      'preflight',
+      'qemu',
+      'buildx',
+      'builder',
+      'build',
+      'stage',
+      'prove',
+      'commit'
+    ]);
+    expect(stepOf(p, 'preflight')?.repositories).toEqual(['ghcr.io/octo/app', 'quay.io/octo/app']);
+    expect(stepOf(p, 'stage')?.mirrors).toEqual(['quay.io/octo/app']);
+    expect(stepOf(p, 'prove')?.repositories).toEqual(['ghcr.io/octo/app', 'quay.io/octo/app']);
+    expect(stepOf(p, 'prove')?.floating).toEqual(
+      ['1.2', '1', 'latest'].map((tag) => ({ tag, ref: `ghcr.io/octo/app:${tag}` }))
+    );
+    expect(stepOf(p, 'commit')).toEqual({
+      kind: 'commit',
       builder: 'multiarch-7001-1-a1b2c3',
-      image: 'ghcr.io/octo/app',
-      source: 'build',
-      put: ['1.2.3', '1.2', '1', 'sha-860c190', 'latest'].map((t) => `ghcr.io/octo/app:${t}`),
-      imagetools: {
-        refs: ['1.2.3', '1.2', '1', 'sha-860c190', 'latest'].map((t) => `quay.io/octo/app:${t}`),
-        annotations: []
-      },
-      floating: ['1.2', '1', 'latest'].map((tag) => ({ tag, ref: `ghcr.io/octo/app:${tag}` })),
+      refs: [
+        ...['1.2.3', '1.2', '1', 'sha-860c190', 'latest'].map((t) => `ghcr.io/octo/app:${t}`),
+        ...['1.2.3', '1.2', '1', 'sha-860c190', 'latest'].map((t) => `quay.io/octo/app:${t}`)
+      ],
       platformTags: [],
+      held: [],
       handOff: false
     });
+  });
+
+  test('a pre-release never moves latest: the plan holds it, so the prove step does not read it', () => {
+    const rc: Context = { ...CONTEXT, ref: 'refs/tags/v2.0.0-rc.1' };
+    const p = plan({ images: 'ghcr.io/octo/app', flavor: 'latest=true' }, rc);
+    expect(p.tags.tags).toEqual(['2.0.0-rc.1', 'sha-860c190', 'latest']);
+    expect(stepOf(p, 'commit')?.held).toEqual([
+      { tag: 'latest', current: undefined, ours: '2.0.0-rc.1', reason: 'prerelease' }
+    ]);
+    expect(stepOf(p, 'prove')?.floating).toEqual([]);
   });
 
   test.each([
@@ -193,7 +241,7 @@ describe('makePlan: build mode', () => {
     }
   ])('platform-tags $name', ({ given, expected }) => {
     const p = plan({ images: 'ghcr.io/octo/app', platforms: 'linux/amd64,linux/arm/v7', 'platform-tags': given });
-    const step = stepOf(p, 'publish')!;
+    const step = stepOf(p, 'commit')!;
     expect(step.platformTags.map((t) => t.ref)).toEqual(expected.map((t) => `ghcr.io/octo/app:${t}`));
     expect(step.platformTags.map((t) => [t.platform, t.of])).toEqual([
       ['linux/amd64', 'ghcr.io/octo/app:main'],
@@ -280,7 +328,15 @@ describe('makePlan: builder', () => {
 describe('makePlan: merge mode', () => {
   test('no build, no builder, one leg per platform, one new index with the index annotations', () => {
     const p = plan({ images: 'ghcr.io/octo/app', mode: 'merge', platforms: 'linux/amd64,linux/arm64,linux/arm/v7' });
-    expect(p.steps.map((s) => s.kind)).toEqual(['buildx', 'find-legs', 'publish', 'verify', 'remove-legs']);
+    expect(p.steps.map((s) => s.kind)).toEqual([
+      'preflight',
+      'buildx',
+      'find-legs',
+      'stage',
+      'prove',
+      'commit',
+      'remove-legs'
+    ]);
     expect(stepOf(p, 'remove-legs')).toEqual({
       kind: 'remove-legs',
       legs: [
@@ -297,17 +353,17 @@ describe('makePlan: merge mode', () => {
       ['linux/arm/v7', 'ghcr.io/octo/app:leg-860c190-7001-linux-arm-v7']
     ]);
     expect(p.tags.refs).toEqual(['ghcr.io/octo/app:main', 'ghcr.io/octo/app:sha-860c190']);
-    expect(stepOf(p, 'publish')).toEqual({
-      kind: 'publish',
+    expect(stepOf(p, 'find-legs')?.attestations).toEqual({ provenance: true, sbom: false });
+    expect(stepOf(p, 'stage')).toEqual({
+      kind: 'stage',
       builder: '',
       image: 'ghcr.io/octo/app',
+      mirrors: [],
       source: 'legs',
-      put: [],
-      imagetools: { refs: ['ghcr.io/octo/app:main', 'ghcr.io/octo/app:sha-860c190'], annotations: INDEX_ANNOTATIONS },
-      floating: [],
-      platformTags: [],
+      annotations: INDEX_ANNOTATIONS,
       handOff: false
     });
+    expect(stepOf(p, 'commit')?.refs).toEqual(['ghcr.io/octo/app:main', 'ghcr.io/octo/app:sha-860c190']);
   });
 
   test('explicit digests are checked against the platforms, not looked for', () => {
@@ -317,11 +373,12 @@ describe('makePlan: merge mode', () => {
       kind: 'check-digests',
       builder: '',
       platforms: [expect.objectContaining({ id: 'linux/amd64' })],
-      refs: [`ghcr.io/octo/app@${digest}`]
+      refs: [`ghcr.io/octo/app@${digest}`],
+      attestations: { provenance: true, sbom: false }
     });
-    expect(stepOf(p, 'publish')?.source).toBe('digests');
+    expect(stepOf(p, 'stage')?.source).toBe('digests');
     // The given digests are the user's: nothing is removed after the merge.
-    expect(p.steps.map((s) => s.kind)).toEqual(['buildx', 'check-digests', 'publish', 'verify']);
+    expect(p.steps.map((s) => s.kind)).toEqual(['preflight', 'buildx', 'check-digests', 'stage', 'prove', 'commit']);
   });
 
   test('legs are looked for under the run id given', () => {
@@ -338,17 +395,24 @@ describe('makePlan: merge mode', () => {
 describe('makePlan: platform mode (one matrix leg)', () => {
   test('one leg, its own cache, pushed by digest', () => {
     const p = plan({ images: 'ghcr.io/octo/app', mode: 'platform', platforms: 'linux/arm64' });
-    expect(stepOf(p, 'publish')).toEqual({
-      kind: 'publish',
+    expect(stepOf(p, 'stage')).toEqual({
+      kind: 'stage',
       builder: 'multiarch-7001-1-a1b2c3',
       image: 'ghcr.io/octo/app',
+      mirrors: [],
       source: 'build',
-      put: ['ghcr.io/octo/app:leg-860c190-7001-linux-arm64'],
-      imagetools: { refs: [], annotations: [] },
-      floating: [],
-      platformTags: [],
+      annotations: [],
       handOff: true
     });
+    expect(stepOf(p, 'commit')).toEqual({
+      kind: 'commit',
+      builder: 'multiarch-7001-1-a1b2c3',
+      refs: ['ghcr.io/octo/app:leg-860c190-7001-linux-arm64'],
+      platformTags: [],
+      held: [],
+      handOff: true
+    });
+    expect(p.warnings).toEqual([]);
     expect(p.cache).toEqual({
       from: ['type=registry,ref=ghcr.io/octo/app:buildcache-linux-arm64'],
       to: [`type=registry,ref=ghcr.io/octo/app:buildcache-linux-arm64,${WRITE}`],
@@ -412,7 +476,7 @@ describe('makePlan: platform mode (one matrix leg)', () => {
       tags: 'type=ref,event=tag'
     });
     expect(p.tags.refs).toEqual([]);
-    expect(stepOf(p, 'publish')?.put).toEqual(['ghcr.io/octo/app:leg-860c190-7001-linux-arm64']);
+    expect(stepOf(p, 'commit')?.refs).toEqual(['ghcr.io/octo/app:leg-860c190-7001-linux-arm64']);
   });
 });
 

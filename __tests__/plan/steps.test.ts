@@ -4,12 +4,15 @@ import {
   imagetoolsCreateArgv,
   inspectConfigArgv,
   inspectRawArgv,
+  commitRefs,
+  deleteRequest,
+  headRequest,
+  movedRefs,
   platformTagName,
-  publishedRefs,
   putRequest,
   removeBuilderArgv,
-  withoutHeld,
-  type PublishStep
+  withDigest,
+  type CommitStep
 } from '../../src/plan/steps.js';
 
 const IMAGE = 'ghcr.io/octo/app';
@@ -59,35 +62,57 @@ describe('the argv every step runs (the dry run prints the same)', () => {
     expect(argv).toEqual(expected);
   });
 
+  test('imagetools create --dry-run: the index a stage step PUTs by digest, with no tag', () => {
+    expect(imagetoolsCreateArgv('b1', [], [SOURCE], ['index:a=b'], true)).toEqual([
+      'imagetools',
+      'create',
+      '--builder',
+      'b1',
+      '--dry-run',
+      '--annotation',
+      'index:a=b',
+      SOURCE
+    ]);
+  });
+
   test('the registry requests as the log shows them', () => {
     expect(getRequest(SOURCE)).toBe(`GET ${SOURCE}`);
     expect(putRequest(`${IMAGE}:1`, SOURCE)).toBe(`PUT ${IMAGE}:1 (the bytes of ${SOURCE})`);
+    expect(headRequest(`${IMAGE}:1`)).toBe(`HEAD ${IMAGE}:1`);
+    expect(deleteRequest(SOURCE)).toBe(`DELETE ${SOURCE}`);
+  });
+
+  test('withDigest: a sign command’s INDEX_DIGEST replaced, every occurrence', () => {
+    expect(withDigest(['sign', `${IMAGE}@INDEX_DIGEST`, 'x=INDEX_DIGEST'], 'INDEX_DIGEST', 'sha256:f')).toEqual([
+      'sign',
+      `${IMAGE}@sha256:f`,
+      'x=sha256:f'
+    ]);
   });
 });
 
-describe('withoutHeld: floating tags that would move backwards stay where they are', () => {
-  const step: PublishStep = {
-    kind: 'publish',
+describe('commitRefs and movedRefs: the floating tags held back leave every repository', () => {
+  const step: CommitStep = {
+    kind: 'commit',
     builder: 'b1',
-    image: IMAGE,
-    source: 'build',
-    put: ['1.1.9', '1.1', '1', 'latest'].map((t) => `${IMAGE}:${t}`),
-    imagetools: { refs: ['1.1.9', '1', 'latest'].map((t) => `quay.io/octo/app:${t}`), annotations: [] },
-    floating: ['1.1', '1', 'latest'].map((tag) => ({ tag, ref: `${IMAGE}:${tag}` })),
+    refs: [
+      ...['1.1.9', '1.1', '1', 'latest'].map((t) => `${IMAGE}:${t}`),
+      ...['1.1.9', '1', 'latest'].map((t) => `quay.io/octo/app:${t}`)
+    ],
     platformTags: ['1.1.9', 'latest'].map((tag) => ({
       platform: 'linux/arm64',
       ref: `${IMAGE}:${tag}-arm64`,
       of: `${IMAGE}:${tag}`
     })),
+    held: [],
     handOff: false
   };
 
-  test('held tags leave every image; the rest keep their order', () => {
-    const kept = withoutHeld(step, ['1', 'latest']);
-    expect(kept.put).toEqual([`${IMAGE}:1.1.9`, `${IMAGE}:1.1`]);
-    expect(kept.imagetools.refs).toEqual(['quay.io/octo/app:1.1.9']);
+  test('tags the registry holds back leave every repository; the rest keep their order', () => {
+    const kept = commitRefs(step, ['1', 'latest']);
+    expect(kept.refs).toEqual([`${IMAGE}:1.1.9`, `${IMAGE}:1.1`, 'quay.io/octo/app:1.1.9']);
     expect(kept.platformTags.map((p) => p.ref)).toEqual([`${IMAGE}:1.1.9-arm64`]);
-    expect(publishedRefs(kept)).toEqual([
+    expect(movedRefs(step, ['1', 'latest'])).toEqual([
       `${IMAGE}:1.1.9`,
       `${IMAGE}:1.1`,
       'quay.io/octo/app:1.1.9',
@@ -95,9 +120,24 @@ describe('withoutHeld: floating tags that would move backwards stay where they a
     ]);
   });
 
-  test('nothing held: the step as planned', () => {
-    expect(withoutHeld(step, [])).toEqual(step);
-    expect(publishedRefs(step)).toEqual([...step.put, ...step.imagetools.refs, ...step.platformTags.map((p) => p.ref)]);
+  test('a tag the plan holds (a pre-release’s latest) stays with nothing read from the registry', () => {
+    const planHeld: CommitStep = {
+      ...step,
+      held: [{ tag: 'latest', current: undefined, ours: '1.1.9-rc.1', reason: 'prerelease' }]
+    };
+    expect(movedRefs(planHeld)).toEqual([
+      `${IMAGE}:1.1.9`,
+      `${IMAGE}:1.1`,
+      `${IMAGE}:1`,
+      'quay.io/octo/app:1.1.9',
+      'quay.io/octo/app:1',
+      `${IMAGE}:1.1.9-arm64`
+    ]);
+  });
+
+  test('nothing held: the step as planned, platform tags last', () => {
+    expect(commitRefs(step)).toEqual({ refs: step.refs, platformTags: step.platformTags });
+    expect(movedRefs(step)).toEqual([...step.refs, `${IMAGE}:1.1.9-arm64`, `${IMAGE}:latest-arm64`]);
   });
 });
 
