@@ -10,12 +10,13 @@
  *   verifies the index at the level of platform manifests (legs were indexes) and signs with a
  *   key file by path;
  * - attestation-format reference writes the older form, and it verifies as well;
- * - a platform manifest deleted behind our back fails the verification, naming it.
+ * - a platform manifest deleted between stage and prove fails the proof, naming it, and no tag
+ *   moves.
  *
- * The deletion needs a moment between publishing and verifying: the registry refuses an index
- * whose manifests are missing, so the manifest must go after the index is in. The second merge
+ * The deletion needs a moment between staging and proving: the registry refuses an index whose
+ * manifests are missing, so the manifest must go after the index is in. The second merge
  * therefore reaches the registry through a small proxy this test runs: once the merge has PUT its
- * index (the tags moved), the first request for the arm64 platform manifest is held while the
+ * index by digest (staged), the first request for the arm64 platform manifest is held while the
  * proxy DELETEs that manifest at the registry for real, then forwarded, so the registry itself
  * answers 404.
  */
@@ -373,8 +374,9 @@ describeStack('attestations verified and images signed, on the real stack', () =
       expect(errors).toContain(
         `platform linux/arm64: manifest ${arm64.slice(0, 19)} is listed but missing from the registry`
       );
-      // The tag had moved (verification comes after publishing): it names the index that failed.
-      expect((await h.registry.manifest(repo, 'v2'))?.digest).toMatch(/^sha256:/);
+      // Proven before any tag moves: the index is staged by digest, and nothing names it.
+      expect(await h.registry.manifest(repo, 'v2')).toBeUndefined();
+      expect(errors).toContain('no tag moved');
     },
     CASE_TIMEOUT_MS
   );

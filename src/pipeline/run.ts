@@ -238,7 +238,8 @@ export function resultOf(session: Session, plan: Plan, progress: Progress): Resu
     plan,
     digest: staged?.digest ?? built.digest,
     platformDigests: staged?.platformDigests ?? {},
-    tags: tagsOutput(plan, committed?.moved ?? (staged ? progress.moved : undefined)),
+    // With a commit step, exactly what moved (nothing, after a failure before it); else what the rules computed.
+    tags: tagsOutput(plan, commitStep(plan) ? (committed?.moved ?? progress.moved) : undefined),
     held: proven?.held ?? commitStep(plan)?.held ?? [],
     superseded: committed?.superseded ?? [],
     metadata: built.metadata,
