@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   attestationsOutput,
+  missingAttestations,
   shortDigest,
   verificationTable,
   verifyPublished,
@@ -457,5 +458,73 @@ describe('outputs and summary', () => {
     { name: 'not a digest', digest: 'latest', short: 'latest' }
   ])('shortDigest: $name', ({ digest, short }) => {
     expect(shortDigest(digest)).toBe(short);
+  });
+});
+
+describe('missingAttestations: a merge refuses legs without what its prove step will ask for, before staging', () => {
+  const index = (name: 'oci-artifact' | 'reference' | 'none') => published(name).index;
+  const single: ManifestJson = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json'
+  } as ManifestJson;
+
+  test.each([
+    {
+      name: 'oci-artifact attestations, provenance asked',
+      leg: index('oci-artifact'),
+      platforms: THREE,
+      attestations: PROVENANCE,
+      missing: []
+    },
+    {
+      name: 'reference attestations, provenance asked',
+      leg: index('reference'),
+      platforms: TWO,
+      attestations: PROVENANCE,
+      missing: []
+    },
+    {
+      name: 'no attestation manifests, provenance asked: every platform',
+      leg: index('none'),
+      platforms: TWO,
+      attestations: PROVENANCE,
+      missing: TWO
+    },
+    {
+      name: 'no attestation manifests, sbom asked',
+      leg: index('none'),
+      platforms: ['linux/arm64'],
+      attestations: { provenance: false, sbom: true },
+      missing: ['linux/arm64']
+    },
+    {
+      name: 'no attestation manifests, none asked',
+      leg: index('none'),
+      platforms: THREE,
+      attestations: NO_ATTESTATIONS,
+      missing: []
+    },
+    {
+      name: 'a single manifest (no index) cannot carry one',
+      leg: single,
+      platforms: ['linux/amd64'],
+      attestations: PROVENANCE,
+      missing: ['linux/amd64']
+    },
+    {
+      name: 'a single manifest, none asked',
+      leg: single,
+      platforms: ['linux/amd64'],
+      attestations: NO_ATTESTATIONS,
+      missing: []
+    }
+  ])('$name', ({ leg, platforms, attestations, missing }) => {
+    expect(missingAttestations(leg, platforms, attestations)).toEqual(missing);
+  });
+
+  test('one platform of the index lacking its attestation is named alone', () => {
+    const leg = index('oci-artifact');
+    leg.manifests = leg.manifests!.filter((m) => m.annotations?.['vnd.docker.reference.digest'] !== ARM64);
+    expect(missingAttestations(leg, THREE, PROVENANCE)).toEqual(['linux/arm64']);
   });
 });
