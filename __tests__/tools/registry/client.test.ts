@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Masker } from '../../../src/ports.js';
 import { createRunner } from '../../../src/tools/exec.js';
 import {
+  checkPush,
   deleteManifest,
   getManifest,
   NotFound,
@@ -230,14 +231,101 @@ describe('putTag', () => {
     expect(error.message).toBe(`PUT ${ref} stored ${OTHER_DIGEST}, not ${INDEX_DIGEST}`);
   });
 
-  test('a digest reference is refused without a request', async () => {
+  test('a digest reference PUTs by digest: content staged for a later tag, nothing named', async () => {
+    registry.answer = (_q, res) => res.writeHead(201, { 'Docker-Content-Digest': INDEX_DIGEST }).end();
+
+    await putTag(`${registry.host}/app@${INDEX_DIGEST}`, INDEX_RAW, OCI_INDEX, INDEX_DIGEST, options());
+
+    expect(registry.seen.map((s) => [s.method, decodeURIComponent(s.url), s.body])).toEqual([
+      ['PUT', `/v2/app/manifests/${INDEX_DIGEST}`, INDEX_RAW]
+    ]);
+  });
+
+  test.each([
+    {
+      name: 'a digest reference naming other bytes',
+      ref: () => `${registry.host}/app@${OTHER_DIGEST}`,
+      message: () => `${registry.host}/app@${OTHER_DIGEST} does not name the digest ${INDEX_DIGEST}`
+    },
+    {
+      name: 'a reference naming neither tag nor digest',
+      ref: () => `${registry.host}/app`,
+      message: () => `${registry.host}/app names neither a tag nor a digest`
+    }
+  ])('$name is refused without a request', async ({ ref, message }) => {
+    const error = await caught(putTag(ref(), INDEX_RAW, OCI_INDEX, INDEX_DIGEST, options()));
+
+    expect(error).toBeInstanceOf(RegistryRefused);
+    expect(error.message).toBe(message());
+    expect(registry.seen).toEqual([]);
+  });
+});
+
+describe('checkPush: may these credentials push here (an upload session opened and cancelled)', () => {
+  test('202 with a Location: the session is cancelled by a DELETE of it', async () => {
+    registry.answer = (_q, res, seen) =>
+      seen.method === 'POST'
+        ? void res.writeHead(202, { Location: '/v2/acme/app/blobs/uploads/u-1?_state=x' }).end()
+        : void res.writeHead(204).end();
+
+    await checkPush(`${registry.host}/acme/app`, options());
+
+    expect(registry.seen.map((s) => `${s.method} ${s.url}`)).toEqual([
+      'POST /v2/acme/app/blobs/uploads/',
+      'DELETE /v2/acme/app/blobs/uploads/u-1?_state=x'
+    ]);
+  });
+
+  test('an accepted session with no Location: nothing to cancel', async () => {
+    registry.answer = (_q, res) => void res.writeHead(202).end();
+
+    await checkPush(`${registry.host}/acme/app`, options());
+
+    expect(registry.seen.map((s) => s.method)).toEqual(['POST']);
+  });
+
+  test('a cancel the registry refuses is no failure', async () => {
+    registry.answer = (_q, res, seen) =>
+      seen.method === 'POST'
+        ? void res.writeHead(202, { Location: `http://${registry.host}/v2/acme/app/blobs/uploads/u-2` }).end()
+        : void res.socket?.destroy();
+
+    await expect(checkPush(`${registry.host}/acme/app`, options())).resolves.toBeUndefined();
+    expect(registry.seen.map((s) => `${s.method} ${s.url}`)).toEqual([
+      'POST /v2/acme/app/blobs/uploads/',
+      'DELETE /v2/acme/app/blobs/uploads/u-2'
+    ]);
+  });
+
+  test('403 on the POST is a refusal naming the request', async () => {
+    registry.answer = (_q, res) => void res.writeHead(403).end('{"errors":[{"code":"DENIED"}]}');
+
+    const error = await caught(checkPush(`${registry.host}/acme/app`, options()));
+
+    expect(error).toBeInstanceOf(RegistryRefused);
+    expect(error.message).toBe(
+      `POST http://${registry.host}/v2/acme/app/blobs/uploads/ answered 403 Forbidden: {"errors":[{"code":"DENIED"}]}`
+    );
+  });
+
+  test('401 asking for credentials none are configured for is a refusal naming the host', async () => {
+    registry.answer = (_q, res) =>
+      void res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="r"' }).end('{"errors":[{"code":"UNAUTHORIZED"}]}');
+
     const error = await caught(
-      putTag(`${registry.host}/app@${INDEX_DIGEST}`, INDEX_RAW, OCI_INDEX, INDEX_DIGEST, options())
+      checkPush(`${registry.host}/acme/app`, options({ DOCKER_CONFIG: path.join(tmp, 'absent') }))
     );
 
     expect(error).toBeInstanceOf(RegistryRefused);
-    expect(error.message).toBe(`${registry.host}/app@${INDEX_DIGEST} is not a tag reference`);
-    expect(registry.seen).toEqual([]);
+    expect(error.message).toBe(`${registry.host} asks for credentials and none are configured for it`);
+  });
+
+  test('a 503 is transient: the caller retries', async () => {
+    registry.answer = (_q, res) => void res.writeHead(503).end();
+
+    const error = await caught(checkPush(`${registry.host}/acme/app`, options()));
+
+    expect(error).toBeInstanceOf(TransientError);
   });
 });
 
