@@ -62,13 +62,53 @@ function attestationOf(digest: string, manifest: string): string {
   return index.manifests.find((m) => m.annotations?.['vnd.docker.reference.digest'] === manifest)!.digest;
 }
 
-/** The verify step's requests: the index by digest, each manifest it lists, then a HEAD per moved tag. */
-function verifyRequests(digest: string, tags: string[]): string[] {
+/** The preflight's push check: an upload session opened and cancelled. */
+const PREFLIGHT = ['POST /v2/acme/app/blobs/uploads/', 'DELETE /v2/acme/app/blobs/uploads/session-1'];
+
+/** The prove step's reads of the staged index: the index by digest, then each manifest it lists. */
+function proveRequests(digest: string): string[] {
+  return [`GET /v2/acme/app/manifests/${digest}`, ...listed(digest).map((m) => `GET /v2/acme/app/manifests/${m}`)];
+}
+
+/** The commit: a PUT per tag, then a HEAD per tag (the read-back). */
+function commitRequests(tags: string[]): string[] {
   return [
-    `GET /v2/acme/app/manifests/${digest}`,
-    ...listed(digest).map((m) => `GET /v2/acme/app/manifests/${m}`),
+    ...tags.map((t) => `PUT /v2/acme/app/manifests/${t}`),
     ...tags.map((t) => `HEAD /v2/acme/app/manifests/${t}`)
   ];
+}
+
+/** Requests (or commands) read concurrently: their order among themselves is not the test's concern. */
+interface AnyOrder {
+  anyOrder: string[];
+}
+
+/** `actual` against `expected` in order, each AnyOrder part compared as a set at its place. */
+function inOrder(actual: string[], expected: Array<string | AnyOrder>): void {
+  const seen: string[] = [];
+  const want: string[] = [];
+  let at = 0;
+  for (const part of expected) {
+    if (typeof part === 'string') {
+      want.push(part);
+      seen.push(actual[at++]);
+    } else {
+      want.push(...[...part.anyOrder].sort());
+      seen.push(...actual.slice(at, at + part.anyOrder.length).sort());
+      at += part.anyOrder.length;
+    }
+  }
+  expect([...seen, ...actual.slice(at)].filter((x) => x !== undefined)).toEqual(want);
+}
+
+/** The registry requests so far, digests in the path decoded (a PUT by digest encodes its colon). */
+function requests(): string[] {
+  return w.requests().map((r) => decodeURIComponent(r));
+}
+
+/** The floating tags read before the commit: one HEAD each (concurrently). */
+function floatingReads(tags: string[]): AnyOrder {
+  return { anyOrder: tags.map((t) => `HEAD /v2/acme/app/manifests/${t}`) };
 }
 
 describe('run: one build', () => {
@@ -76,35 +116,33 @@ describe('run: one build', () => {
     name: string;
     inputs: Record<string, string>;
     commands: string[];
-    requests: (digest: string) => string[];
+    requests: (digest: string) => Array<string | AnyOrder>;
     groups: string[];
     pushed: boolean;
     tags: string[];
     registryTags: string[];
   }>([
     {
-      name: 'push: the build pushes by digest, then one GET and a PUT per tag; the floating tags are read first',
+      name: 'push: push access checked first; the build pushes by digest, staged and proven, the floating tags read, then a PUT and a read-back per tag',
       inputs: { platforms: 'linux/amd64,linux/arm64' },
-      commands: [
-        ...SETUP,
-        `buildx build --platform linux/amd64,linux/arm64 ${PUSH}`,
-        'buildx imagetools inspect --builder <builder> --raw <registry>/acme/app:1.2',
-        'buildx imagetools inspect --builder <builder> --raw <registry>/acme/app:1',
-        'buildx imagetools inspect --builder <builder> --raw <registry>/acme/app:latest'
-      ],
+      commands: [...SETUP, `buildx build --platform linux/amd64,linux/arm64 ${PUSH}`],
       requests: (d: string) => [
+        ...PREFLIGHT,
         `GET /v2/acme/app/manifests/${d}`,
-        ...TAGS.map((t) => `PUT /v2/acme/app/manifests/${t}`),
-        ...verifyRequests(d, TAGS)
+        ...proveRequests(d),
+        floatingReads(['1.2', '1', 'latest']),
+        ...commitRequests(TAGS)
       ],
       groups: [
         'Inputs',
         'Context',
+        'Preflight',
         'Buildx',
         'Builder',
         'Build linux/amd64, linux/arm64',
-        'Publish tags',
-        'Verify what was published'
+        'Stage',
+        'Prove',
+        'Commit tags'
       ],
       pushed: true,
       tags: refs(TAGS),
@@ -131,35 +169,38 @@ describe('run: one build', () => {
       registryTags: []
     },
     {
-      name: 'platform leg: the hand-off tag only, by a PUT; no tag output',
+      name: 'platform leg: staged and proven, then the hand-off tag only, by a PUT; no tag output',
       inputs: { mode: 'platform', platforms: 'linux/arm64' },
       commands: [...SETUP, `buildx build --platform linux/arm64 ${PUSH}`],
       requests: (d: string) => [
+        ...PREFLIGHT,
         `GET /v2/acme/app/manifests/${d}`,
-        'PUT /v2/acme/app/manifests/leg-860c190-7001-linux-arm64',
-        ...verifyRequests(d, ['leg-860c190-7001-linux-arm64'])
+        ...proveRequests(d),
+        ...commitRequests(['leg-860c190-7001-linux-arm64'])
       ],
       groups: [
         'Inputs',
         'Context',
+        'Preflight',
         'Buildx',
         'Builder',
         'Build linux/arm64',
-        'Hand off to the merge',
-        'Verify what was published'
+        'Stage',
+        'Prove',
+        'Hand off to the merge'
       ],
       pushed: true,
       tags: [],
       registryTags: ['leg-860c190-7001-linux-arm64']
     }
-  ])('$name', async ({ inputs, commands: expected, requests, groups, pushed, tags, registryTags }) => {
+  ])('$name', async ({ inputs, commands: expected, requests: wanted, groups, pushed, tags, registryTags }) => {
     const { result, error, mem } = await w.run(inputs);
 
     expect(error).toBeUndefined();
     expect(commands()).toEqual(expected);
     const digest = w.buildx.pushed[0]?.digest ?? '';
     expect(w.buildx.pushed.map((p) => p.image)).toEqual(pushed ? [w.image] : []);
-    expect(w.requests()).toEqual(requests(digest));
+    inOrder(requests(), wanted(digest));
     expect(mem.log.groups).toEqual(groups);
     expect(w.store.tags(w.image)).toEqual(Object.fromEntries(registryTags.map((t) => [t, digest]).sort()));
     const outputs = w.outputs(mem);
@@ -260,11 +301,13 @@ describe('run: one build', () => {
         '|---|---|',
         '| Inputs | s |',
         '| Context | s |',
+        '| Preflight | s |',
         '| Buildx | s |',
         '| Builder | s |',
         '| Build linux/amd64, linux/arm64 | s |',
-        '| Publish tags | s |',
-        '| Verify what was published | s |',
+        '| Stage | s |',
+        '| Prove | s |',
+        '| Commit tags | s |',
         ''
       ].join('\n')
     ]);
@@ -293,13 +336,22 @@ describe('run: one build', () => {
 
     expect(error).toBeUndefined();
     const older = w.buildx.pushed[1].digest;
-    expect(w.requests()).toEqual([
+    inOrder(requests(), [
+      ...PREFLIGHT,
       `GET /v2/acme/app/manifests/${older}`,
-      'PUT /v2/acme/app/manifests/1.1.0',
-      'PUT /v2/acme/app/manifests/1.1',
-      'PUT /v2/acme/app/manifests/sha-860c190',
-      // The floating tags held back are not expected to point at this index.
-      ...verifyRequests(older, ['1.1.0', '1.1', 'sha-860c190'])
+      ...proveRequests(older),
+      // Each floating tag read before any tag moves: 1.1 is not there yet, 1 and latest name the newer index.
+      {
+        anyOrder: [
+          'HEAD /v2/acme/app/manifests/1.1',
+          'HEAD /v2/acme/app/manifests/1',
+          'HEAD /v2/acme/app/manifests/latest',
+          `GET /v2/acme/app/manifests/${newer}`,
+          `GET /v2/acme/app/manifests/${newer}`
+        ]
+      },
+      // The floating tags held back are neither moved nor read back.
+      ...commitRequests(['1.1.0', '1.1', 'sha-860c190'])
     ]);
     expect(w.store.tags(w.image)).toEqual({
       '1': newer,
@@ -359,10 +411,12 @@ describe('run: merge', () => {
       groups: [
         'Inputs',
         'Context',
+        'Preflight',
         'Buildx',
         'Find legs',
-        'Publish tags',
-        'Verify what was published',
+        'Stage',
+        'Prove',
+        'Commit tags',
         'Remove hand-off tags'
       ]
     },
@@ -374,7 +428,7 @@ describe('run: merge', () => {
       }),
       read: ['<registry>/acme/app@<amd64>', '<registry>/acme/app@<arm64>'],
       mode: 'digests',
-      groups: ['Inputs', 'Context', 'Buildx', 'Find legs', 'Publish tags', 'Verify what was published']
+      groups: ['Inputs', 'Context', 'Preflight', 'Buildx', 'Find legs', 'Stage', 'Prove', 'Commit tags']
     }
   ])('$name', async ({ inputs, read, mode, groups }) => {
     const d = await legs();
@@ -391,26 +445,26 @@ describe('run: merge', () => {
 
     expect(error).toBeUndefined();
     const named = (line: string) => line.split(d.amd64).join('<amd64>').split(d.arm64).join('<arm64>');
+    // The new index computed with no tag (--dry-run), then PUT by its digest by the client.
     expect(commands().map(named)).toEqual([
       'buildx version',
       ...read.map((ref) => `buildx imagetools inspect --raw ${ref}`),
-      'buildx imagetools inspect --raw <registry>/acme/app:1.2',
-      'buildx imagetools inspect --raw <registry>/acme/app:1',
-      'buildx imagetools inspect --raw <registry>/acme/app:latest',
       [
-        'buildx imagetools create',
+        'buildx imagetools create --dry-run',
         ...INDEX_ANNOTATIONS.map((a) => `--annotation ${a}`),
-        ...refs(TAGS).map((r) => `--tag ${r}`),
         '<registry>/acme/app@<amd64>',
         '<registry>/acme/app@<arm64>'
-      ].join(' '),
-      'buildx imagetools inspect --raw <registry>/acme/app:1.2.3'
+      ].join(' ')
     ]);
     const merged = w.store.get(`${w.image}:1.2.3`)!;
-    // The index read back and verified; then legs found by their hand-off tags are deleted by digest,
-    // given digests are kept.
-    expect(w.requests().map(named)).toEqual([
-      ...verifyRequests(merged.digest, TAGS),
+    // Staged by digest, proven, the floating tags read, the tags moved and read back; then legs found
+    // by their hand-off tags are deleted by digest, given digests are kept.
+    inOrder(requests().map(named), [
+      ...PREFLIGHT,
+      `PUT /v2/acme/app/manifests/${merged.digest}`,
+      ...proveRequests(merged.digest),
+      floatingReads(['1.2', '1', 'latest']),
+      ...commitRequests(TAGS),
       ...(mode === 'legs' ? ['DELETE /v2/acme/app/manifests/<amd64>', 'DELETE /v2/acme/app/manifests/<arm64>'] : [])
     ]);
     expect(mem.log.groups).toEqual(groups);
@@ -438,7 +492,7 @@ describe('run: merge', () => {
   });
 });
 
-describe('run: verify', () => {
+describe('run: prove and commit read through buildx, and a tag superseded by another run', () => {
   test('a registry our client cannot read (a 403 for a manifest, a HEAD with no digest) is read through buildx instead', async () => {
     w.registry.answer = (req, res, seen) => {
       const digest = /\/manifests\/(sha256:[0-9a-f]+)$/.exec(seen.url)?.[1];
@@ -454,59 +508,57 @@ describe('run: verify', () => {
     const index = w.buildx.pushed[0].digest;
     const children = listed(index);
     expect(children).toHaveLength(2);
-    expect(commands()).toEqual([
+    inOrder(commands(), [
       ...SETUP,
       `buildx build --platform linux/amd64 ${PUSH}`,
-      'buildx imagetools inspect --builder <builder> --raw <registry>/acme/app:1.2',
-      'buildx imagetools inspect --builder <builder> --raw <registry>/acme/app:1',
-      'buildx imagetools inspect --builder <builder> --raw <registry>/acme/app:latest',
       ...children.map((c) => `buildx imagetools inspect --builder <builder> --raw <registry>/acme/app@${c}`),
+      {
+        anyOrder: ['1.2', '1', 'latest'].map(
+          (t) => `buildx imagetools inspect --builder <builder> --raw <registry>/acme/app:${t}`
+        )
+      },
       ...refs(TAGS).map((r) => `buildx imagetools inspect --builder <builder> --raw ${r}`)
     ]);
-    expect(w.requests()).toEqual([
+    inOrder(requests(), [
+      ...PREFLIGHT,
       `GET /v2/acme/app/manifests/${index}`,
-      ...TAGS.map((t) => `PUT /v2/acme/app/manifests/${t}`),
-      ...verifyRequests(index, TAGS)
+      ...proveRequests(index),
+      floatingReads(['1.2', '1', 'latest']),
+      ...commitRequests(TAGS)
     ]);
     const amd64 = platformDigests(index)['linux/amd64'];
     expect(w.outputs(mem).attestations).toBe(JSON.stringify({ 'linux/amd64': attestationOf(index, amd64) }));
+    expect(w.store.tags(w.image)).toEqual(Object.fromEntries(TAGS.map((t) => [t, index]).sort()));
   });
 
-  test('a tag that the registry resolves to another digest fails the verification, naming it', async () => {
-    const other = `sha256:${'0'.repeat(64)}`;
-    w.registry.answer = (req, res, seen) =>
-      seen.method === 'HEAD' && seen.url.endsWith('/manifests/latest')
-        ? void res.writeHead(200, { 'Docker-Content-Digest': other }).end()
-        : w.registry.fromStore(req, res, seen);
+  test('a tag another run moved after our PUT is reported superseded: a warning, the run green, the outputs naming our index', async () => {
+    // Another run's release, pushed while ours was building; it moves latest right after our PUT of it.
+    const theirs = w.store.pushPlatforms(w.image, ['linux/amd64'], {}, { 'org.opencontainers.image.version': '1.2.3' });
+    w.registry.answer = (req, res, seen) => {
+      w.registry.fromStore(req, res, seen);
+      if (seen.method === 'PUT' && seen.url.endsWith('/manifests/latest')) w.store.tag(w.image, 'latest', theirs);
+    };
 
-    const { error, mem } = await w.run({ platforms: 'linux/amd64' });
+    const { error, result, mem } = await w.run({ platforms: 'linux/amd64' });
 
-    const index = w.buildx.pushed[0].digest;
-    const amd64 = platformDigests(index)['linux/amd64'];
-    const wrong = `tag <registry>/acme/app:latest resolves to ${other}, not ${index}`;
-    expect(error).toBeInstanceOf(Error);
-    expect(w.normalise((error as Error).message)).toBe(
+    expect(error).toBeUndefined();
+    const ours = w.buildx.pushed[0].digest;
+    expect(result!.superseded.map((s) => [w.normalise(s.ref), s.by])).toEqual([['<registry>/acme/app:latest', theirs]]);
+    expect(mem.log.warnings.map((m) => w.normalise(m))).toEqual([
+      `<registry>/acme/app:latest superseded by ${theirs} (another run moved it after this one; this run's index is ${ours})`
+    ]);
+    const outputs = w.outputs(mem);
+    expect([outputs.digest, outputs.tags]).toEqual([ours, refs(TAGS).join('\n')]);
+    expect(w.normalise(mem.summaries[0])).toContain(
       [
-        `<registry>/acme/app@${index} failed verification:`,
-        `- ${wrong}`,
-        '',
-        '| Platform | Manifest | Attestation |',
-        '| --- | --- | --- |',
-        `| linux/amd64 | \`${amd64}\` | \`${attestationOf(index, amd64)}\` |`,
-        '',
-        `- ❌ ${wrong}`
+        '- `<registry>/acme/app:1.2.3`',
+        '- `<registry>/acme/app:1.2`',
+        '- `<registry>/acme/app:1`',
+        '- `<registry>/acme/app:sha-860c190`',
+        `- \`<registry>/acme/app:latest\`: superseded by \`${theirs}\` (another run)`
       ].join('\n')
     );
-    expect(mem.log.groups).toEqual([
-      'Inputs',
-      'Context',
-      'Buildx',
-      'Builder',
-      'Build linux/amd64',
-      'Publish tags',
-      'Verify what was published'
-    ]);
-    expect(stableSummary(w.normalise(mem.summaries.join('')))).toContain('**Verify what was published** failed:');
+    expect(w.store.tags(w.image)).toEqual({ ...Object.fromEntries(TAGS.map((t) => [t, ours])), latest: theirs });
   });
 });
 
@@ -540,9 +592,12 @@ describe('run: dry run', () => {
       '',
       ...refs(TAGS).map((r) => `- \`${r}\``),
       '',
+      '`1.2`, `1`, `latest` move only forward: the real run reads where they point first.',
+      '',
       '### Steps',
       '',
       '```sh',
+      '[request] POST <registry>/acme/app/blobs/uploads/ (push access; the session is cancelled at once)',
       '# the installed buildx',
       'docker buildx create --name <builder> --driver docker-container --driver-opt image=moby/buildkit:v0.32.2',
       'docker buildx inspect --bootstrap --builder <builder>',
@@ -551,12 +606,13 @@ describe('run: dry run', () => {
         /^docker buildx build --builder <builder> --progress plain --metadata-file <run-dir>\/metadata.json --platform linux\/amd64 .* --output type=image,name=<registry>\/acme\/app,push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true \.$/
       ),
       '[request] GET <registry>/acme/app@<digest of the build>',
-      'docker buildx imagetools inspect --builder <builder> --raw <registry>/acme/app:1.2',
-      'docker buildx imagetools inspect --builder <builder> --raw <registry>/acme/app:1',
-      'docker buildx imagetools inspect --builder <builder> --raw <registry>/acme/app:latest',
-      ...refs(TAGS).map((r) => `[request] PUT ${r} (the bytes of <registry>/acme/app@<digest of the build>)`),
       '[request] GET <registry>/acme/app@<digest of the index>',
       '[request] GET <registry>/acme/app@<digest of each manifest the index lists>',
+      ...['1.2', '1', 'latest'].flatMap((t) => [
+        `[request] GET <registry>/acme/app:${t}`,
+        `# ${t} moves only forward: docker buildx imagetools inspect --builder <builder> --raw <registry>/acme/app:${t}`
+      ]),
+      ...refs(TAGS).map((r) => `[request] PUT ${r} (the bytes of <registry>/acme/app@<digest of the index>)`),
       ...refs(TAGS).map((r) => `[request] HEAD ${r}`),
       '```',
       ''
@@ -582,14 +638,8 @@ describe('run: a failure in each phase writes the failure summary, naming the ph
     'ERROR: failed to build: failed to solve: process "/bin/sh -c make" did not complete successfully: exit code: 2',
     ''
   ].join('\n');
-  const TO_MOVE = [
-    '',
-    '### Tags it was to move',
-    '',
-    'A tag only ever moves onto a complete index; none of these moved unless the log shows it.',
-    '',
-    ...refs(TAGS).map((r) => `- \`${r}\``)
-  ];
+  // Tag by tag, never a blanket sentence: here none has moved.
+  const TO_MOVE = ['', '### Tags', '', ...refs(TAGS).map((r) => `- \`${r}\`: not moved`)];
 
   test.each<{
     name: string;
@@ -649,7 +699,7 @@ describe('run: a failure in each phase writes the failure summary, naming the ph
         "`buildx version` exited with code 1 (docker: 'buildx' is not a docker command.). Set the buildx-version input " +
         '(for example buildx-version: v0.36.1) to install a release, or install buildx as a docker CLI plugin before this step.',
       planned: true,
-      phases: ['Inputs', 'Context', 'Buildx']
+      phases: ['Inputs', 'Context', 'Preflight', 'Buildx']
     },
     {
       name: 'Builder: a builder that does not start',
@@ -665,7 +715,7 @@ describe('run: a failure in each phase writes the failure summary, naming the ph
       message:
         'docker buildx inspect failed with exit code 1:\nERROR: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
       planned: true,
-      phases: ['Inputs', 'Context', 'Buildx', 'Builder']
+      phases: ['Inputs', 'Context', 'Preflight', 'Buildx', 'Builder']
     },
     {
       name: 'Build: a failed RUN step, named by platform, Dockerfile line and exit code',
@@ -676,7 +726,7 @@ describe('run: a failure in each phase writes the failure summary, naming the ph
       phase: 'Build linux/amd64, linux/arm64',
       message: `linux/arm64: Dockerfile:3: RUN make failed: exit code 2\ndocker buildx build failed with exit code 1:\n${FAILED_RUN.trimEnd().split('\n').slice(-12).join('\n')}`,
       planned: true,
-      phases: ['Inputs', 'Context', 'Buildx', 'Builder', 'Build linux/amd64, linux/arm64']
+      phases: ['Inputs', 'Context', 'Preflight', 'Buildx', 'Builder', 'Build linux/amd64, linux/arm64']
     },
     {
       name: 'Find legs: a merge with no leg in the registry',
@@ -690,24 +740,7 @@ describe('run: a failure in each phase writes the failure summary, naming the ph
         'linux/arm64 (no <registry>/acme/app:leg-860c190-7001-linux-arm64). ' +
         'Did every matrix leg run with mode: platform for this commit and run? Nothing was published.',
       planned: true,
-      phases: ['Inputs', 'Context', 'Buildx', 'Find legs']
-    },
-    {
-      name: 'Publish tags: a registry that answers every PUT 503 until the retries run out',
-      inputs: {},
-      env: {},
-      setup: () => {
-        w.registry.answer = (req, res, seen) =>
-          seen.method === 'PUT' ? void res.writeHead(503).end('busy') : w.registry.fromStore(req, res, seen);
-      },
-      type: Failure,
-      phase: 'Publish tags',
-      message:
-        'tagging <registry>/acme/app:1.2.3 against <registry> failed 3 times; last error: PUT http://<registry>/v2/acme/app/manifests/1.2.3 answered 503 Service Unavailable: busy. ' +
-        'No tag was moved unless it points at a complete index.\n' +
-        'PUT http://<registry>/v2/acme/app/manifests/1.2.3 answered 503 Service Unavailable: busy',
-      planned: true,
-      phases: ['Inputs', 'Context', 'Buildx', 'Builder', 'Build linux/amd64, linux/arm64', 'Publish tags']
+      phases: ['Inputs', 'Context', 'Preflight', 'Buildx', 'Find legs']
     }
   ])('$name', async ({ inputs, env, setup, type, phase, message, planned, phases }) => {
     setup();
@@ -736,6 +769,136 @@ describe('run: a failure in each phase writes the failure summary, naming the ph
       ].join('\n')
     );
     expect(w.store.tags(w.image)).toEqual({});
+  });
+
+  test.each([
+    {
+      name: 'every PUT 503 until the retries run out: nothing moved',
+      failFrom: 1,
+      moved: [] as string[]
+    },
+    {
+      name: 'the second PUT 503 until the retries run out: the first tag moved, the rest not',
+      failFrom: 2,
+      moved: ['1.2.3']
+    }
+  ])(
+    'Commit tags: $name; outputs name the staged index and what moved, the summary lists each tag',
+    async ({ failFrom, moved }) => {
+      let puts = 0;
+      w.registry.answer = (req, res, seen) =>
+        seen.method === 'PUT' && ++puts >= failFrom
+          ? void res.writeHead(503).end('busy')
+          : w.registry.fromStore(req, res, seen);
+
+      const { error, mem } = await w.run({});
+
+      const staged = w.buildx.pushed[0].digest;
+      const notMoved = TAGS.filter((t) => !moved.includes(t));
+      expect(error).toBeInstanceOf(Failure);
+      expect(w.normalise((error as Error).message)).toBe(
+        [
+          `moving the tags failed after ${moved.length} of 5: tagging <registry>/acme/app:${notMoved[0]} failed 3 times; last error: PUT http://<registry>/v2/acme/app/manifests/${notMoved[0]} answered 503 Service Unavailable: busy`,
+          `PUT http://<registry>/v2/acme/app/manifests/${notMoved[0]} answered 503 Service Unavailable: busy`,
+          `Not moved: ${refs(notMoved).join(', ')}. The release is staged and proven: re-running the job moves the rest (a PUT of the same bytes changes nothing).`
+        ].join('\n')
+      );
+      const outputs = w.outputs(mem);
+      expect([outputs.digest, outputs.tags]).toEqual([staged, refs(moved).join('\n')]);
+      const summary = stableSummary(w.normalise(mem.summaries.join('')));
+      expect(summary).toContain('**Commit tags** failed:');
+      expect(summary).toContain(
+        [
+          `Staged index: \`${staged}\` (by digest only${moved.length ? '' : '; nothing names it'})`,
+          '',
+          '### Tags',
+          '',
+          ...TAGS.map((t) => `- \`<registry>/acme/app:${t}\`: ${moved.includes(t) ? 'moved' : 'not moved'}`)
+        ].join('\n')
+      );
+      expect(summary).not.toContain('none of these moved');
+      expect(w.store.tags(w.image)).toEqual(Object.fromEntries(moved.map((t) => [t, staged])));
+    }
+  );
+
+  test('Prove: a platform manifest gone between stage and prove: the run fails and no tag is PUT', async () => {
+    w.registry.answer = (req, res, seen) => {
+      // The first platform manifest of the pushed index, as a registry's clean-up might take it.
+      const pushed = w.buildx.pushed[0];
+      if (pushed && seen.method === 'GET' && seen.url.endsWith(listed(pushed.digest)[0]))
+        return void res
+          .writeHead(404, { 'Content-Type': 'application/json' })
+          .end('{"errors":[{"code":"MANIFEST_UNKNOWN"}]}');
+      return w.registry.fromStore(req, res, seen);
+    };
+
+    const { error, mem } = await w.run({ platforms: 'linux/amd64' });
+
+    const staged = w.buildx.pushed[0].digest;
+    expect(error).toBeInstanceOf(Failure);
+    expect(w.normalise((error as Error).message)).toMatch(
+      new RegExp(
+        `^<registry>/acme/app@${staged} failed verification; no tag moved:\n- platform linux/amd64: manifest sha256:[0-9a-f]{12} is listed but missing from the registry`
+      )
+    );
+    expect(requests().filter((r) => r.startsWith('PUT '))).toEqual([]);
+    expect(mem.log.groups.at(-1)).toBe('Prove');
+    expect(w.outputs(mem).tags).toBe('');
+    expect(w.outputs(mem).digest).toBe(staged);
+    expect(stableSummary(w.normalise(mem.summaries.join('')))).toContain(
+      ['', '### Tags', '', ...refs(TAGS).map((r) => `- \`${r}\`: not moved`)].join('\n')
+    );
+    expect(w.store.tags(w.image)).toEqual({});
+  });
+
+  test('Preflight: 403 on the upload POST fails naming the repository before any build command runs', async () => {
+    w.registry.answer = (req, res, seen) =>
+      seen.method === 'POST'
+        ? void res.writeHead(403).end('{"errors":[{"code":"DENIED"}]}')
+        : w.registry.fromStore(req, res, seen);
+
+    const { error, mem } = await w.run({});
+
+    expect(error).toBeInstanceOf(Failure);
+    // The preflight's own words: which repository, and that nothing was built (not a generic 403 hint).
+    const message = w.normalise((error as Error).message);
+    expect(message).toContain(
+      '- <registry>/acme/app: POST http://<registry>/v2/acme/app/blobs/uploads/ answered 403 Forbidden'
+    );
+    expect(message).toContain('nothing was built and no tag moved');
+    expect(w.buildx.calls).toEqual([]);
+    expect(mem.log.groups).toEqual(['Inputs', 'Context', 'Preflight']);
+    expect(requests()).toEqual(['POST /v2/acme/app/blobs/uploads/']);
+    expect(w.store.tags(w.image)).toEqual({});
+  });
+
+  test('Preflight: a second repository refused (403) is the one named; nothing is built', async () => {
+    w.registry.answer = (req, res, seen) =>
+      seen.method === 'POST' && seen.url.startsWith('/v2/mirror/')
+        ? void res.writeHead(403).end('{"errors":[{"code":"DENIED"}]}')
+        : w.registry.fromStore(req, res, seen);
+
+    const { error } = await w.run({ images: `${w.image}\n${w.registry.host}/mirror/app` });
+
+    const message = w.normalise((error as Error).message);
+    expect(message).toContain('- <registry>/mirror/app: POST');
+    expect(message).not.toContain('may not push to <registry>/acme/app');
+    expect(w.buildx.calls).toEqual([]);
+  });
+
+  test('Preflight: a registry answering with an auth scheme only buildx knows is left for the push, said once', async () => {
+    w.registry.answer = (req, res, seen) =>
+      seen.method === 'POST'
+        ? void res.writeHead(401, { 'WWW-Authenticate': 'Negotiate' }).end()
+        : w.registry.fromStore(req, res, seen);
+
+    const { error, mem } = await w.run({ platforms: 'linux/amd64' });
+
+    expect(error).toBeUndefined();
+    expect(mem.log.infos.map((l) => w.normalise(l))).toContain(
+      'push access to <registry>/acme/app not checked before the build (<registry> asks for an unsupported authentication (Negotiate)); the push will tell'
+    );
+    expect(w.store.tags(w.image)['1.2.3']).toBe(w.buildx.pushed[0].digest);
   });
 
   test('a failed build is a Failure that says where in the Dockerfile', async () => {

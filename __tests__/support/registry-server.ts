@@ -1,8 +1,8 @@
 /*
  * A registry on loopback, played by a node:http server: every request is recorded, and answered
  * by a script the test sets, or else from a MemoryRegistry (GET, HEAD, PUT and DELETE of
- * manifests). Loopback hosts are spoken to over plain HTTP, as the registry client does for
- * 127.0.0.1.
+ * manifests; an upload session opened and cancelled, as the preflight's push check does).
+ * Loopback hosts are spoken to over plain HTTP, as the registry client does for 127.0.0.1.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -76,6 +76,11 @@ export async function startRegistry(store = new MemoryRegistry()): Promise<Loopb
 }
 
 function serveStore(registry: LoopbackRegistry, req: IncomingMessage, res: ServerResponse, seen: Seen): void {
+  // An upload session (the preflight's push check): opened, then cancelled; no blob is ever stored.
+  const upload = /^\/v2\/(.+)\/blobs\/uploads\/([^/?]*)/.exec(seen.url);
+  if (upload && req.method === 'POST' && !upload[2])
+    return void res.writeHead(202, { Location: `/v2/${upload[1]}/blobs/uploads/session-1` }).end();
+  if (upload && req.method === 'DELETE' && upload[2]) return void res.writeHead(204).end();
   const m = /^\/v2\/(.+)\/manifests\/([^/?]+)$/.exec(seen.url);
   if (!m) return void res.writeHead(404).end('{"errors":[{"code":"NOT_FOUND"}]}');
   const name = `${registry.host}/${m[1]}`;

@@ -224,8 +224,10 @@ export class FakeBuildx {
     const annotations: Record<string, string> = {};
     const tags: string[] = [];
     const sources: string[] = [];
+    let dryRun = false;
     for (let i = 2; i < argv.length; i++) {
       if (argv[i] === '--builder') i++;
+      else if (argv[i] === '--dry-run') dryRun = true;
       else if (argv[i] === '--annotation') {
         const a = argv[++i].replace(/^index:/, '');
         annotations[a.slice(0, a.indexOf('='))] = a.slice(a.indexOf('=') + 1);
@@ -259,9 +261,21 @@ export class FakeBuildx {
         ...(Object.keys(annotations).length > 0 ? { annotations } : {})
       });
     }
+    // --dry-run: the index it would push, on stdout, and nothing pushed.
+    if (dryRun) return { code: 0, stdout: `${raw}\n`, stderr: '' };
+    const children = (JSON.parse(raw) as { manifests?: Descriptor[] }).manifests ?? [];
     for (const tag of tags) {
-      const { name, tag: t } = parseRef(tag);
-      this.registry.tag(name, t!, this.registry.put(name, raw));
+      const { name, tag: t, digest } = parseRef(tag);
+      // Into another repository, as buildx does: every manifest the index lists comes along.
+      for (const child of children) {
+        const from = sources.map((src) => this.registry.get(`${parseRef(src).name}@${child.digest}`)).find(Boolean);
+        if (from) this.registry.put(name, from.raw, from.mediaType);
+      }
+      const stored = this.registry.put(name, raw);
+      // `--tag name@sha256:…` names nothing: the bytes are copied by digest, and must hash to it.
+      if (digest && digest !== stored)
+        return { code: 1, stdout: '', stderr: `ERROR: ${tag}: the index has digest ${stored}\n` };
+      if (!digest) this.registry.tag(name, t!, stored);
     }
     return { code: 0, stdout: '', stderr: '' };
   }
