@@ -15,9 +15,10 @@ beforeEach(() => w.reset());
 
 const leg = (platform: string) => `leg-860c190-7001-${platform.replace(/\//g, '-')}`;
 
-/** A leg's push: an index of `platforms`, tagged with the hand-off tag of `as`. */
+/** A leg's push: an index of `platforms`, each with its provenance attestation, tagged with the hand-off tag of `as`. */
 function pushLeg(as: string, platforms = [as]): string {
-  const digest = w.store.pushPlatforms(w.image, platforms);
+  const images = platforms.map((p) => w.store.pushImage(w.image, p));
+  const digest = w.store.pushIndex(w.image, [...images, ...images.map((i) => w.store.pushAttestation(w.image, i))]);
   w.store.tag(w.image, leg(as), digest);
   return digest;
 }
@@ -45,14 +46,47 @@ describe('findLegs', () => {
     ]);
   });
 
-  test('a leg pushed as a single manifest (no attestations) is taken as its platform', async () => {
+  test('a leg pushed as a single manifest (no attestations) is taken as its platform when the merge asks for none', async () => {
     const image = w.store.pushImage(w.image, 'linux/arm64');
     w.store.tag(w.image, leg('linux/arm64'), image.digest);
-    const plan = planFor(w.dir, { images: w.image, mode: 'merge', platforms: 'linux/arm64' });
+    const plan = planFor(w.dir, { images: w.image, mode: 'merge', platforms: 'linux/arm64', provenance: 'false' });
 
     await expect(findLegs(fakeHandle(w.buildx, recordingLog()), stepOf(plan, 'find-legs'))).resolves.toEqual([
       `${w.image}@${image.digest}`
     ]);
+  });
+});
+
+describe('a merge refuses legs without the attestation manifests its prove step will ask for, before staging', () => {
+  test.each([
+    { name: 'a single manifest (no index)', single: ['linux/arm64'], bare: [] as string[] },
+    { name: 'an index without attestation manifests', single: [], bare: ['linux/arm64'] },
+    { name: 'both legs bare', single: ['linux/amd64'], bare: ['linux/arm64'] }
+  ])('$name', async ({ single, bare }) => {
+    for (const p of ['linux/amd64', 'linux/arm64']) {
+      if (single.includes(p)) w.store.tag(w.image, leg(p), w.store.pushImage(w.image, p).digest);
+      else if (bare.includes(p)) w.store.tag(w.image, leg(p), w.store.pushPlatforms(w.image, [p]));
+      else pushLeg(p);
+    }
+    const plan = planFor(w.dir, { images: w.image, mode: 'merge', platforms: 'linux/amd64,linux/arm64' });
+
+    await expect(findLegs(fakeHandle(w.buildx, recordingLog()), stepOf(plan, 'find-legs'))).rejects.toThrow(
+      `merge: ${[...single, ...bare].sort().join(', ')} carry no attestation manifest, and this merge's provenance/sbom ask for one. ` +
+        'Build the legs with provenance (the default), or set provenance: false (and sbom: false) on the merge step too. Nothing was staged and no tag moved.'
+    );
+  });
+
+  test('a whole merge run: refused in Find legs, nothing staged, no tag moved', async () => {
+    for (const p of ['linux/amd64', 'linux/arm64']) w.store.tag(w.image, leg(p), w.store.pushPlatforms(w.image, [p]));
+    const before = w.store.tags(w.image);
+
+    const { error, mem } = await w.run({ mode: 'merge', platforms: 'linux/amd64,linux/arm64' });
+
+    expect((error as Error).message).toMatch(/^merge: linux\/amd64, linux\/arm64 carry no attestation manifest/);
+    expect(mem.log.groups.at(-1)).toBe('Find legs');
+    expect(w.commands().filter((c) => c.startsWith('buildx imagetools create'))).toEqual([]);
+    expect(w.registry.seen.filter((s) => s.method === 'PUT')).toEqual([]);
+    expect(w.store.tags(w.image)).toEqual(before);
   });
 });
 
@@ -141,7 +175,8 @@ describe('a merge that does not add up fails before any tag moves, naming every 
     expect(named((error as Error).message, digests)).toBe(message);
     expect(w.store.tags(w.image)).toEqual(before);
     expect(w.commands().filter((c) => c.startsWith('buildx imagetools create'))).toEqual([]);
-    expect(w.registry.seen.filter((s) => s.method !== 'GET')).toEqual([]);
+    // Only the preflight's push check (an upload session, opened and cancelled) was asked of the registry.
+    expect(w.registry.seen.filter((s) => s.method !== 'GET' && !s.url.includes('/blobs/uploads/'))).toEqual([]);
   });
 });
 
@@ -154,7 +189,8 @@ describe('checkDigests', () => {
       images: w.image,
       mode: 'merge',
       platforms: 'linux/amd64,linux/arm/v7',
-      digests: `${index}\n${w.image}@${single}`
+      digests: `${index}\n${w.image}@${single}`,
+      provenance: 'false'
     });
 
     const refs = await checkDigests(fakeHandle(w.buildx, rec), stepOf(plan, 'check-digests'));
@@ -169,5 +205,14 @@ describe('checkDigests', () => {
       'linux/amd64: <registry>/acme/app@<index>',
       'linux/arm/v7: <registry>/acme/app@<single>'
     ]);
+  });
+
+  test('digests without the attestation the merge asks for are refused before staging', async () => {
+    const index = w.store.pushPlatforms(w.image, ['linux/amd64']);
+    const plan = planFor(w.dir, { images: w.image, mode: 'merge', platforms: 'linux/amd64', digests: index });
+
+    await expect(checkDigests(fakeHandle(w.buildx, recordingLog()), stepOf(plan, 'check-digests'))).rejects.toThrow(
+      /^merge: linux\/amd64 carry no attestation manifest/
+    );
   });
 });
