@@ -94,7 +94,19 @@ test.each<{ name: string; given: Record<string, string>; moved?: string[]; expec
     moved: [`${IMAGE}:sha-860c190`],
     expected: [`${IMAGE}:sha-860c190`]
   },
-  { name: 'a matrix leg: no tags', given: { mode: 'platform' }, moved: [`${IMAGE}:leg`], expected: [] }
+  { name: 'a matrix leg: no tags', given: { mode: 'platform' }, moved: [`${IMAGE}:leg`], expected: [] },
+  {
+    name: 'platform-tags, before the run (the dry run): the platform tags the commit moves too',
+    given: { tags: 'type=sha', 'platform-tags': 'true', platforms: 'linux/amd64,linux/arm64' },
+    moved: undefined,
+    expected: [`${IMAGE}:sha-860c190`, `${IMAGE}:sha-860c190-amd64`, `${IMAGE}:sha-860c190-arm64`]
+  },
+  {
+    name: 'push false: what the rules computed, no platform tag',
+    given: { push: 'false', tags: 'type=sha', 'platform-tags': 'true' },
+    moved: undefined,
+    expected: [`${IMAGE}:sha-860c190`]
+  }
 ])('tagsOutput: $name', ({ given, moved, expected }) => {
   expect(tagsOutput(plan(given), moved)).toEqual(expected);
 });
@@ -107,6 +119,7 @@ test('summaryMarkdown: nothing pushed, no cache, a pre-release held from latest'
     platformDigests: {},
     tags: [],
     held: [{ tag: 'latest', current: undefined, ours: '2.0.0-rc.1', reason: 'prerelease' }],
+    superseded: [],
     removals: [],
     metadata: {},
     builder: { name: 'shared', driver: 'remote', platforms: [], buildkitVersion: 'v0.32.2' },
@@ -205,11 +218,9 @@ test.each([
       'boom',
       '```',
       '',
-      '### Tags it was to move',
+      '### Tags',
       '',
-      'A tag only ever moves onto a complete index; none of these moved unless the log shows it.',
-      '',
-      `- \`${IMAGE}:leg-860c190-7001-linux-arm64\``,
+      `- \`${IMAGE}:leg-860c190-7001-linux-arm64\`: not moved`,
       '',
       '### Time',
       '',
@@ -223,3 +234,90 @@ test.each([
   const timings: Array<[string, number]> = p ? [['Inputs', 1]] : [];
   expect(failureMarkdown(phase, 'boom', p?.(), timings)).toBe(expected.join('\n'));
 });
+
+test('tagsOutput: a pre-release with flavor latest=true: latest is dropped by the plan, before and after the run alike', () => {
+  const p = plan({ tags: 'type=semver,pattern={{version}}', flavor: 'latest=true' }, 'refs/tags/v7.0.0-rc.1');
+  expect(tagsOutput(p)).toEqual([`${IMAGE}:7.0.0-rc.1`]);
+});
+
+test('summaryMarkdown: a tag superseded by another run is named with the digest it points at now', () => {
+  const p = plan({ tags: 'type=ref,event=branch\ntype=sha' }, 'refs/heads/main');
+  const theirs = `sha256:${'c'.repeat(64)}`;
+  const summary = summaryMarkdown({
+    plan: p,
+    digest: INDEX,
+    platformDigests: {},
+    tags: [`${IMAGE}:main`, `${IMAGE}:sha-860c190`],
+    held: [],
+    superseded: [{ ref: `${IMAGE}:main`, by: theirs }],
+    removals: [],
+    metadata: {},
+    builder: { name: 'b', driver: 'remote', platforms: [], buildkitVersion: 'v0.32.2' },
+    timings: []
+  });
+  expect(summary).toContain(
+    [
+      '### Tags',
+      '',
+      `- \`${IMAGE}:main\`: superseded by \`${theirs}\` (another run)`,
+      `- \`${IMAGE}:sha-860c190\``
+    ].join('\n')
+  );
+});
+
+test.each([
+  {
+    name: 'nothing moved',
+    moved: [] as string[],
+    staged: `Staged index: \`${INDEX}\` (by digest only; nothing names it)`
+  },
+  {
+    name: 'the first tag moved',
+    moved: [`${IMAGE}:1.2.3`],
+    staged: `Staged index: \`${INDEX}\` (by digest only)`
+  }
+])(
+  'failureMarkdown after the commit failed, $name: the staged index, then each tag moved or not moved, held ones said',
+  ({ moved, staged }) => {
+    const p = plan({ tags: 'type=semver,pattern={{version}}\ntype=semver,pattern={{major}}', flavor: 'latest=false' });
+    const partial: Result = {
+      plan: p,
+      digest: INDEX,
+      platformDigests: {},
+      tags: moved,
+      held: [{ tag: '1', current: '1.5.0', ours: '1.2.3', reason: 'newer' }],
+      superseded: [],
+      removals: [],
+      metadata: {},
+      builder: { name: 'b', driver: 'remote', platforms: [], buildkitVersion: 'v0.32.2' },
+      timings: []
+    };
+
+    expect(failureMarkdown('Commit tags', 'boom', p, [['Commit tags', 1]], partial)).toBe(
+      [
+        '## Multi-arch image: failed',
+        '',
+        '**Commit tags** failed:',
+        '',
+        '```',
+        'boom',
+        '```',
+        '',
+        staged,
+        '',
+        '### Tags',
+        '',
+        `- \`${IMAGE}:1.2.3\`: ${moved.length ? 'moved' : 'not moved'}`,
+        `- \`${IMAGE}:1\`: not moved`,
+        '- `1`: not moved (stays on 1.5.0, newer than 1.2.3)',
+        '',
+        '### Time',
+        '',
+        '| Phase | Seconds |',
+        '|---|---|',
+        '| Commit tags | 1.0 |',
+        ''
+      ].join('\n')
+    );
+  }
+);

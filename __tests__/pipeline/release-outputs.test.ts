@@ -106,6 +106,7 @@ describe('the release outputs', () => {
       platformDigests: { 'linux/amd64': AMD64 },
       tags: ['ghcr.io/octo/app:v1'],
       held: [],
+      superseded: [],
       metadata: {},
       builder: { name: 'b', driver: 'remote', platforms: [], buildkitVersion: 'v0.32.2' },
       timings: [],
