@@ -19,6 +19,25 @@ const IMAGE = 'registry.test/acme/app';
 const D1 = `sha256:${'1'.repeat(64)}`;
 const D2 = `sha256:${'2'.repeat(64)}`;
 
+const PREFLIGHT = `[request] POST ${IMAGE}/blobs/uploads/ (push access; the session is cancelled at once)`;
+/** The index staged: the one build's own push, or the new index the stage step makes of several sources. */
+const BUILT = '<digest of the build>';
+const NEW_INDEX = '<digest of the index>';
+
+/** The prove step's reads of the staged index in one repository. */
+function proveLines(digest: string, repo = IMAGE): string[] {
+  return [`[request] GET ${repo}@${digest}`, `[request] GET ${repo}@<digest of each manifest the index lists>`];
+}
+const PROVE = proveLines(NEW_INDEX);
+
+/** The commit step: a PUT of the staged bytes per ref, then a HEAD per ref. */
+function commitLines(refs: string[], digest = NEW_INDEX): string[] {
+  return [
+    ...refs.map((r) => `[request] PUT ${r} (the bytes of ${r.slice(0, r.lastIndexOf(':'))}@${digest})`),
+    ...refs.map((r) => `[request] HEAD ${r}`)
+  ];
+}
+
 /** Every step's lines, by kind. */
 function lines(given: Record<string, string>, ref?: string): Array<[Step['kind'], string[]]> {
   const plan = planFor(dir, { images: IMAGE, ...given }, ref);
@@ -36,6 +55,7 @@ test.each<{ name: string; inputs: Record<string, string>; expected: unknown[] }>
       provenance: 'false'
     },
     expected: [
+      ['preflight', [PREFLIGHT]],
       ['qemu', ['# QEMU (auto): register the missing handlers for linux/arm64']],
       ['buildx', ['# the installed buildx']],
       [
@@ -54,31 +74,28 @@ test.each<{ name: string; inputs: Record<string, string>; expected: unknown[] }>
           )
         ]
       ],
+      ['stage', ['[request] GET registry.test/acme/app@<digest of the build>']],
       [
-        'publish',
+        'prove',
         [
-          '[request] GET registry.test/acme/app@<digest of the build>',
-          'docker buildx imagetools inspect --builder multiarch-7001-1-a1b2c3 --raw registry.test/acme/app:1',
-          'docker buildx imagetools inspect --builder multiarch-7001-1-a1b2c3 --raw registry.test/acme/app:latest',
-          '[request] PUT registry.test/acme/app:1.2.3 (the bytes of registry.test/acme/app@<digest of the build>)',
-          '[request] PUT registry.test/acme/app:1 (the bytes of registry.test/acme/app@<digest of the build>)',
-          '[request] PUT registry.test/acme/app:latest (the bytes of registry.test/acme/app@<digest of the build>)'
+          ...proveLines(BUILT),
+          '[request] GET registry.test/acme/app:1',
+          '# 1 moves only forward: docker buildx imagetools inspect --builder multiarch-7001-1-a1b2c3 --raw registry.test/acme/app:1',
+          '[request] GET registry.test/acme/app:latest',
+          '# latest moves only forward: docker buildx imagetools inspect --builder multiarch-7001-1-a1b2c3 --raw registry.test/acme/app:latest'
         ]
       ],
       [
-        'verify',
-        [
-          '[request] GET registry.test/acme/app@<digest of the index>',
-          '[request] GET registry.test/acme/app@<digest of each manifest the index lists>',
-          '[request] HEAD registry.test/acme/app:1.2.3',
-          '[request] HEAD registry.test/acme/app:1',
-          '[request] HEAD registry.test/acme/app:latest'
-        ]
+        'commit',
+        commitLines(
+          ['1.2.3', '1', 'latest'].map((t) => `${IMAGE}:${t}`),
+          BUILT
+        )
       ]
     ]
   },
   {
-    name: 'a second image: its tags through imagetools create, from the first image’s push',
+    name: 'a second image: push access checked in both, the index copied there by digest, proven and tagged in both',
     inputs: {
       images: `${IMAGE}\nmirror.test/app`,
       platforms: 'linux/amd64',
@@ -87,6 +104,10 @@ test.each<{ name: string; inputs: Record<string, string>; expected: unknown[] }>
       builder: 'shared'
     },
     expected: [
+      [
+        'preflight',
+        [PREFLIGHT, '[request] POST mirror.test/app/blobs/uploads/ (push access; the session is cancelled at once)']
+      ],
       ['buildx', ['# buildx v0.36.1, verified against its release checksums']],
       ['builder', ['docker buildx inspect --bootstrap --builder shared']],
       [
@@ -98,28 +119,21 @@ test.each<{ name: string; inputs: Record<string, string>; expected: unknown[] }>
         ]
       ],
       [
-        'publish',
+        'stage',
         [
           '[request] GET registry.test/acme/app@<digest of the build>',
-          '[request] PUT registry.test/acme/app:sha-860c190 (the bytes of registry.test/acme/app@<digest of the build>)',
-          "docker buildx imagetools create --builder shared --tag mirror.test/app:sha-860c190 'registry.test/acme/app@<digest of the build>'"
+          "docker buildx imagetools create --builder shared --tag 'mirror.test/app@<digest of the build>' 'registry.test/acme/app@<digest of the build>'"
         ]
       ],
-      [
-        'verify',
-        [
-          '[request] GET registry.test/acme/app@<digest of the index>',
-          '[request] GET registry.test/acme/app@<digest of each manifest the index lists>',
-          '[request] HEAD registry.test/acme/app:sha-860c190',
-          '[request] HEAD mirror.test/app:sha-860c190'
-        ]
-      ]
+      ['prove', [...proveLines(BUILT), ...proveLines(BUILT, 'mirror.test/app')]],
+      ['commit', commitLines([`${IMAGE}:sha-860c190`, 'mirror.test/app:sha-860c190'], BUILT)]
     ]
   },
   {
-    name: 'a platform leg: the hand-off tag by a PUT, then read back',
+    name: 'a platform leg: staged, proven, then the hand-off tag by a PUT, then read back',
     inputs: { mode: 'platform', platforms: 'linux/arm64', builder: 'shared' },
     expected: [
+      ['preflight', [PREFLIGHT]],
       ['buildx', ['# the installed buildx']],
       ['builder', ['docker buildx inspect --bootstrap --builder shared']],
       [
@@ -130,25 +144,13 @@ test.each<{ name: string; inputs: Record<string, string>; expected: unknown[] }>
           )
         ]
       ],
-      [
-        'publish',
-        [
-          '[request] GET registry.test/acme/app@<digest of the build>',
-          '[request] PUT registry.test/acme/app:leg-860c190-7001-linux-arm64 (the bytes of registry.test/acme/app@<digest of the build>)'
-        ]
-      ],
-      [
-        'verify',
-        [
-          '[request] GET registry.test/acme/app@<digest of the index>',
-          '[request] GET registry.test/acme/app@<digest of each manifest the index lists>',
-          '[request] HEAD registry.test/acme/app:leg-860c190-7001-linux-arm64'
-        ]
-      ]
+      ['stage', ['[request] GET registry.test/acme/app@<digest of the build>']],
+      ['prove', proveLines(BUILT)],
+      ['commit', commitLines([`${IMAGE}:leg-860c190-7001-linux-arm64`], BUILT)]
     ]
   },
   {
-    name: 'merge by legs: each leg read, one annotated index made and read back',
+    name: 'merge by legs: each leg read, one annotated index computed (--dry-run) and PUT by digest, proven, tagged',
     inputs: {
       mode: 'merge',
       platforms: 'linux/amd64,linux/arm64',
@@ -156,6 +158,7 @@ test.each<{ name: string; inputs: Record<string, string>; expected: unknown[] }>
       labels: 'org.opencontainers.image.title=app'
     },
     expected: [
+      ['preflight', [PREFLIGHT]],
       ['buildx', ['# the installed buildx']],
       [
         'find-legs',
@@ -165,20 +168,14 @@ test.each<{ name: string; inputs: Record<string, string>; expected: unknown[] }>
         ]
       ],
       [
-        'publish',
+        'stage',
         [
-          "docker buildx imagetools create --annotation index:org.opencontainers.image.created=2024-02-01T10:00:00.000Z --annotation 'index:org.opencontainers.image.description=An app' --annotation index:org.opencontainers.image.revision=860c1904a1ce19322e91ac35af1ab07466440c37 --annotation index:org.opencontainers.image.source=https://github.com/octo/app --annotation index:org.opencontainers.image.title=app --annotation index:org.opencontainers.image.url=https://github.com/octo/app --annotation index:org.opencontainers.image.version=sha-860c190 --tag registry.test/acme/app:sha-860c190 'registry.test/acme/app@<digest of registry.test/acme/app:leg-860c190-7001-linux-amd64>' 'registry.test/acme/app@<digest of registry.test/acme/app:leg-860c190-7001-linux-arm64>'",
-          'docker buildx imagetools inspect --raw registry.test/acme/app:sha-860c190'
+          "docker buildx imagetools create --dry-run --annotation index:org.opencontainers.image.created=2024-02-01T10:00:00.000Z --annotation 'index:org.opencontainers.image.description=An app' --annotation index:org.opencontainers.image.revision=860c1904a1ce19322e91ac35af1ab07466440c37 --annotation index:org.opencontainers.image.source=https://github.com/octo/app --annotation index:org.opencontainers.image.title=app --annotation index:org.opencontainers.image.url=https://github.com/octo/app --annotation index:org.opencontainers.image.version=sha-860c190 'registry.test/acme/app@<digest of registry.test/acme/app:leg-860c190-7001-linux-amd64>' 'registry.test/acme/app@<digest of registry.test/acme/app:leg-860c190-7001-linux-arm64>'",
+          '[request] PUT registry.test/acme/app@<digest of the index> (the bytes of the new index)'
         ]
       ],
-      [
-        'verify',
-        [
-          '[request] GET registry.test/acme/app@<digest of the index>',
-          '[request] GET registry.test/acme/app@<digest of each manifest the index lists>',
-          '[request] HEAD registry.test/acme/app:sha-860c190'
-        ]
-      ],
+      ['prove', PROVE],
+      ['commit', commitLines([`${IMAGE}:sha-860c190`])],
       [
         'remove-legs',
         [
@@ -189,7 +186,7 @@ test.each<{ name: string; inputs: Record<string, string>; expected: unknown[] }>
     ]
   },
   {
-    name: 'merge by digests: each digest read, the given builder named',
+    name: 'merge by digests: each digest read, the given builder named, the new index PUT by digest',
     inputs: {
       mode: 'merge',
       platforms: 'linux/amd64,linux/arm64',
@@ -199,6 +196,7 @@ test.each<{ name: string; inputs: Record<string, string>; expected: unknown[] }>
       annotations: 'index:org.opencontainers.image.title='
     },
     expected: [
+      ['preflight', [PREFLIGHT]],
       ['buildx', ['# the installed buildx']],
       [
         'check-digests',
@@ -208,24 +206,18 @@ test.each<{ name: string; inputs: Record<string, string>; expected: unknown[] }>
         ]
       ],
       [
-        'publish',
+        'stage',
         [
           expect.stringMatching(
             new RegExp(
-              `^docker buildx imagetools create --builder shared --annotation index:org.opencontainers.image.created=.* --tag registry.test/acme/app:sha-860c190 registry.test/acme/app@${D1} other.test/app@${D2}$`
+              `^docker buildx imagetools create --builder shared --dry-run --annotation index:org.opencontainers.image.created=.* registry.test/acme/app@${D1} other.test/app@${D2}$`
             )
           ),
-          'docker buildx imagetools inspect --builder shared --raw registry.test/acme/app:sha-860c190'
+          '[request] PUT registry.test/acme/app@<digest of the index> (the bytes of the new index)'
         ]
       ],
-      [
-        'verify',
-        [
-          '[request] GET registry.test/acme/app@<digest of the index>',
-          '[request] GET registry.test/acme/app@<digest of each manifest the index lists>',
-          '[request] HEAD registry.test/acme/app:sha-860c190'
-        ]
-      ]
+      ['prove', PROVE],
+      ['commit', commitLines([`${IMAGE}:sha-860c190`])]
     ]
   },
   {
@@ -268,18 +260,18 @@ test('printPlan: the plan’s values, then every step’s lines', () => {
     'version: sha-860c190',
     'tags:\n  registry.test/acme/app:sha-860c190',
     'cache: off',
+    PREFLIGHT,
     '# the installed buildx',
     `docker buildx imagetools inspect --raw registry.test/acme/app@${D1}`,
     `docker buildx imagetools inspect --raw registry.test/acme/app@${D2}`,
     expect.stringMatching(
       new RegExp(
-        `^docker buildx imagetools create --annotation .* --tag registry.test/acme/app:sha-860c190 registry.test/acme/app@${D1} registry.test/acme/app@${D2}$`
+        `^docker buildx imagetools create --dry-run --annotation .* registry.test/acme/app@${D1} registry.test/acme/app@${D2}$`
       )
     ),
-    'docker buildx imagetools inspect --raw registry.test/acme/app:sha-860c190',
-    '[request] GET registry.test/acme/app@<digest of the index>',
-    '[request] GET registry.test/acme/app@<digest of each manifest the index lists>',
-    '[request] HEAD registry.test/acme/app:sha-860c190'
+    '[request] PUT registry.test/acme/app@<digest of the index> (the bytes of the new index)',
+    ...PROVE,
+    ...commitLines([`${IMAGE}:sha-860c190`])
   ]);
 });
 
@@ -313,7 +305,7 @@ test('printPlan: a leg lists its hand-off tag; no tag rule gives a tag without p
   ]);
 });
 
-test('platform-tags: per platform, one GET of its manifest and a PUT per tag here, imagetools for another repository', () => {
+test('platform-tags: per platform and repository, one GET of its manifest and a PUT per tag, after the index’s tags; each read back', () => {
   const plan = planFor(dir, {
     images: `${IMAGE}\nregistry.test/mirror/app`,
     platforms: 'linux/amd64,linux/arm/v7',
@@ -321,17 +313,26 @@ test('platform-tags: per platform, one GET of its manifest and a PUT per tag her
     flavor: 'latest=false',
     'platform-tags': 'true'
   });
-  const publish = plan.steps.find((s) => s.kind === 'publish')!;
+  const commit = plan.steps.find((s) => s.kind === 'commit')!;
+  const MIRROR = 'registry.test/mirror/app';
 
-  expect(stepLines(publish, plan.steps).slice(-8)).toEqual([
-    `[request] PUT ${IMAGE}:v1 (the bytes of ${IMAGE}@<digest of the build>)`,
-    `docker buildx imagetools create --builder multiarch-7001-1-a1b2c3 --tag registry.test/mirror/app:v1 '${IMAGE}@<digest of the build>'`,
-    `[request] GET ${IMAGE}@<digest of linux/amd64 in the index>`,
-    `[request] PUT ${IMAGE}:v1-amd64 (the bytes of ${IMAGE}@<digest of linux/amd64 in the index>)`,
-    `docker buildx imagetools create --builder multiarch-7001-1-a1b2c3 --tag registry.test/mirror/app:v1-amd64 '${IMAGE}@<digest of linux/amd64 in the index>'`,
-    `[request] GET ${IMAGE}@<digest of linux/arm/v7 in the index>`,
-    `[request] PUT ${IMAGE}:v1-arm-v7 (the bytes of ${IMAGE}@<digest of linux/arm/v7 in the index>)`,
-    `docker buildx imagetools create --builder multiarch-7001-1-a1b2c3 --tag registry.test/mirror/app:v1-arm-v7 '${IMAGE}@<digest of linux/arm/v7 in the index>'`
+  expect(stepLines(commit, plan.steps)).toEqual([
+    `[request] PUT ${IMAGE}:v1 (the bytes of ${IMAGE}@${BUILT})`,
+    `[request] PUT ${MIRROR}:v1 (the bytes of ${MIRROR}@${BUILT})`,
+    ...[IMAGE, MIRROR].flatMap((repo) =>
+      ['linux/amd64', 'linux/arm/v7'].flatMap((p) => [
+        `[request] GET ${repo}@<digest of ${p} in the index>`,
+        `[request] PUT ${repo}:v1-${p.slice(6).replace('/', '-')} (the bytes of ${repo}@<digest of ${p} in the index>)`
+      ])
+    ),
+    ...[
+      `${IMAGE}:v1`,
+      `${MIRROR}:v1`,
+      `${IMAGE}:v1-amd64`,
+      `${IMAGE}:v1-arm-v7`,
+      `${MIRROR}:v1-amd64`,
+      `${MIRROR}:v1-arm-v7`
+    ].map((r) => `[request] HEAD ${r}`)
   ]);
 });
 
@@ -361,6 +362,7 @@ describe('builds: one build per platform, concurrently', () => {
     expect(
       lines({ platforms: 'linux/amd64,linux/arm64,linux/arm/v7', tags: 'type=sha', provenance: 'false', nodes: NODES })
     ).toEqual([
+      ['preflight', [PREFLIGHT]],
       ['buildx', ['# the installed buildx']],
       [
         'builder',
@@ -384,20 +386,14 @@ describe('builds: one build per platform, concurrently', () => {
         ]
       ],
       [
-        'publish',
+        'stage',
         [
-          `docker buildx imagetools create --builder ${BUILDER} ${INDEX} --tag registry.test/acme/app:sha-860c190 'registry.test/acme/app@<digest of the linux/amd64 build>' 'registry.test/acme/app@<digest of the linux/arm64 build>' 'registry.test/acme/app@<digest of the linux/arm/v7 build>'`,
-          `docker buildx imagetools inspect --builder ${BUILDER} --raw registry.test/acme/app:sha-860c190`
+          `docker buildx imagetools create --builder ${BUILDER} --dry-run ${INDEX} 'registry.test/acme/app@<digest of the linux/amd64 build>' 'registry.test/acme/app@<digest of the linux/arm64 build>' 'registry.test/acme/app@<digest of the linux/arm/v7 build>'`,
+          '[request] PUT registry.test/acme/app@<digest of the index> (the bytes of the new index)'
         ]
       ],
-      [
-        'verify',
-        [
-          '[request] GET registry.test/acme/app@<digest of the index>',
-          '[request] GET registry.test/acme/app@<digest of each manifest the index lists>',
-          '[request] HEAD registry.test/acme/app:sha-860c190'
-        ]
-      ]
+      ['prove', PROVE],
+      ['commit', commitLines([`${IMAGE}:sha-860c190`])]
     ]);
   });
 
