@@ -334,10 +334,11 @@ describe('the dry run prints the prove and sign steps', () => {
     const p = plan({ sign: 'key', 'sign-key': PEM, 'sign-tlog': 'false' });
     expect(stepLines(stepOf(p, 'preflight'), p.steps)).toEqual([
       '[request] POST ghcr.io/octo/app/blobs/uploads/ (push access; the session is cancelled at once)',
-      '# sign-key must decrypt with its password: cosign public-key --key /tmp/multiarch-x/cosign/cosign.key --outfile /tmp/multiarch-x/cosign/cosign.pub'
+      '# sign-key must decrypt with its password:',
+      'cosign public-key --key /tmp/multiarch-x/cosign/cosign.key --outfile /tmp/multiarch-x/cosign/cosign.pub'
     ]);
     expect(p.steps.flatMap((s) => (s.kind === 'prove' || s.kind === 'sign' ? stepLines(s, p.steps) : []))).toEqual([
-      '[request] GET ghcr.io/octo/app@<digest of the index>',
+      '[request] GET ghcr.io/octo/app@<digest of the build>',
       '[request] GET ghcr.io/octo/app@<digest of each manifest the index lists>',
       '[request] GET ghcr.io/octo/app:latest',
       '# latest moves only forward: docker buildx imagetools inspect --builder multiarch-7001-1-a1b2c3 --raw ghcr.io/octo/app:latest',
