@@ -606,13 +606,13 @@ describe('run: dry run', () => {
         /^docker buildx build --builder <builder> --progress plain --metadata-file <run-dir>\/metadata.json --platform linux\/amd64 .* --output type=image,name=<registry>\/acme\/app,push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true \.$/
       ),
       '[request] GET <registry>/acme/app@<digest of the build>',
-      '[request] GET <registry>/acme/app@<digest of the index>',
+      '[request] GET <registry>/acme/app@<digest of the build>',
       '[request] GET <registry>/acme/app@<digest of each manifest the index lists>',
       ...['1.2', '1', 'latest'].flatMap((t) => [
         `[request] GET <registry>/acme/app:${t}`,
         `# ${t} moves only forward: docker buildx imagetools inspect --builder <builder> --raw <registry>/acme/app:${t}`
       ]),
-      ...refs(TAGS).map((r) => `[request] PUT ${r} (the bytes of <registry>/acme/app@<digest of the index>)`),
+      ...refs(TAGS).map((r) => `[request] PUT ${r} (the bytes of <registry>/acme/app@<digest of the build>)`),
       ...refs(TAGS).map((r) => `[request] HEAD ${r}`),
       '```',
       ''
@@ -907,6 +907,60 @@ describe('run: a failure in each phase writes the failure summary, naming the ph
     const { error } = await w.run({});
 
     expect([(error as Failure).file, (error as Failure).line]).toEqual(['Dockerfile', 3]);
+  });
+});
+
+describe('the handler table: each of the plan’s steps run by its handler, in the plan’s order', () => {
+  test.each([
+    {
+      name: 'a build to two repositories with platform tags',
+      inputs: () => ({ images: `${w.image}\n${w.registry.host}/mirror/app`, 'platform-tags': 'true' }),
+      kinds: ['preflight', 'buildx', 'builder', 'build', 'stage', 'prove', 'commit'],
+      groups: ['Preflight', 'Buildx', 'Builder', 'Build linux/amd64, linux/arm64', 'Stage', 'Prove', 'Commit tags']
+    },
+    {
+      name: 'a merge by digests',
+      inputs: () => ({
+        mode: 'merge',
+        platforms: 'linux/amd64',
+        provenance: 'false',
+        digests: w.store.pushPlatforms(w.image, ['linux/amd64'])
+      }),
+      kinds: ['preflight', 'buildx', 'check-digests', 'stage', 'prove', 'commit'],
+      groups: ['Preflight', 'Buildx', 'Find legs', 'Stage', 'Prove', 'Commit tags']
+    }
+  ])('$name', async ({ inputs, kinds, groups }) => {
+    const { result, error, mem } = await w.run(inputs());
+
+    expect(error).toBeUndefined();
+    expect(result!.plan.steps.map((s) => s.kind)).toEqual(kinds);
+    expect(mem.log.groups).toEqual(['Inputs', 'Context', ...groups]);
+    expect(result!.timings.map(([phase]) => phase)).toEqual(['Inputs', 'Context', ...groups]);
+  });
+});
+
+describe('the dry run’s tags output equals the real run’s', () => {
+  test.each([
+    {
+      name: 'a pre-release with flavor latest=true: latest dropped by the plan in both',
+      inputs: { flavor: 'latest=true', platforms: 'linux/amd64' },
+      ref: 'refs/tags/v7.0.0-rc.1',
+      tags: ['7.0.0-rc.1', 'sha-860c190']
+    },
+    {
+      name: 'platform-tags: the platform tags in both',
+      inputs: { 'platform-tags': 'true', tags: 'type=sha', platforms: 'linux/amd64,linux/arm64' },
+      ref: undefined,
+      tags: ['sha-860c190', 'sha-860c190-amd64', 'sha-860c190-arm64']
+    }
+  ])('$name', async ({ inputs, ref, tags }) => {
+    const dry = await w.run({ ...inputs, 'dry-run': 'true' }, ref);
+    const real = await w.run(inputs, ref);
+
+    expect(real.error).toBeUndefined();
+    expect(w.outputs(dry.mem).tags).toBe(refs(tags).join('\n'));
+    expect(w.outputs(real.mem).tags).toBe(w.outputs(dry.mem).tags);
+    expect(Object.keys(w.store.tags(w.image))).toEqual([...tags].sort());
   });
 });
 
