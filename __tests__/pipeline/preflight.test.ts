@@ -191,7 +191,7 @@ describe('preflight: sign: key decrypts with its password, before any build', ()
   });
 
   test('a key cosign cannot read (no such file) is an InputError naming sign-key', async () => {
-    const runner: Runner = async (command, args) => {
+    const runner: Runner = async (_command, args) => {
       if (args[0] === 'version') return { code: 0, stdout: 'GitVersion:    v2.6.1\n', stderr: '' };
       throw new ExecError('cosign public-key', {
         code: 1,

@@ -940,7 +940,7 @@ describe('the handler table: each of the plan’s steps run by its handler, in t
 });
 
 describe('the dry run’s tags output equals the real run’s', () => {
-  test.each([
+  test.each<{ name: string; inputs: Record<string, string>; ref: string | undefined; tags: string[] }>([
     {
       name: 'a pre-release with flavor latest=true: latest dropped by the plan in both',
       inputs: { flavor: 'latest=true', platforms: 'linux/amd64' },
