@@ -16,7 +16,7 @@
 import path from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { tagOf } from '../../src/plan/reference.js';
 import type { StepOptions } from './support/runner.js';
@@ -44,17 +44,19 @@ const env = (stack.ok ? stack.env : {}) as Env;
 if (!stack.ok) console.log(`skipping the all-or-nothing end-to-end tests: ${stack.reason}`);
 const describeStack = stack.ok ? describe : describe.skip;
 const cosignPath = env.cosign ?? path.join(STACK_DIR, 'bin', 'cosign');
+/** The stack's cosign on the PATH, as a runner with cosign installed has it: the action uses it. */
+const PATH_WITH_COSIGN = `${path.dirname(cosignPath)}:${process.env.PATH ?? ''}`;
+const KEY_PASSWORD = `pw-${randomBytes(12).toString('hex')}`;
 
 /** The buildx builds a run started: none at all when the preflight refused. */
 function builds(stdout: string): string[] {
   return stdout.split('\n').filter((l) => /^\[command\] \S*(buildx|docker)\S* (buildx )?build /.test(l));
 }
 
-/** Every tag of a repository and its digest, less the registry cache's own (`buildcache`). */
+/** Every tag of a repository and its digest, less the registry cache's (`buildcache`) and cosign's (`….sig`). */
 async function releaseTags(registry: Registry, repo: string): Promise<Record<string, string>> {
   const tags = await tagDigests(registry, repo);
-  delete tags.buildcache;
-  return tags;
+  return Object.fromEntries(Object.entries(tags).filter(([tag]) => tag !== 'buildcache' && !tag.endsWith('.sig')));
 }
 
 /** Tag PUTs (by tag, not by digest) the run made. */
@@ -69,6 +71,22 @@ const PROXY_PORTS = [5009, 5008, 5007, 5006, 5005, 5004, 5003, 5002];
 
 describeStack('a release is all or nothing: stage, prove, then commit', () => {
   const h = useHarness(env, 'all-or-nothing');
+  const work = mkdtempSync(path.join(os.tmpdir(), 'e2e-all-or-nothing-'));
+  h.cleanup(() => rmSync(work, { recursive: true, force: true }));
+
+  /** A cosign key pair encrypted with KEY_PASSWORD, in a directory of its own. */
+  function keyPair(name: string): { key: string; pub: string } {
+    if (!existsSync(cosignPath)) throw new Error(`${cosignPath} is missing: scripts/stack.sh builds cosign`);
+    const dir = path.join(work, name);
+    mkdirSync(dir);
+    const made = spawnSync(cosignPath, ['generate-key-pair'], {
+      cwd: dir,
+      env: { ...process.env, COSIGN_PASSWORD: KEY_PASSWORD },
+      encoding: 'utf8'
+    });
+    if (made.status !== 0) throw new Error(`cosign generate-key-pair failed:\n${made.stderr}`);
+    return { key: path.join(dir, 'cosign.key'), pub: path.join(dir, 'cosign.pub') };
+  }
   const registry = h.registry;
   const password = stack.ok ? readFileSync(env.authPasswordFile, 'utf8').trim() : '';
   const authRegistry = new Registry(env.authRegistry, { user: env.authUser, password });
@@ -99,17 +117,24 @@ describeStack('a release is all or nothing: stage, prove, then commit', () => {
   );
 
   test(
-    'two registries with a login: one build, the index copied by digest, every tag in both on one digest',
+    'two registries with a login: one build, the index copied by digest and signed in both, every tag in both on one digest',
     async () => {
       const repo = uniqueRepo('two-registries');
       const first = `${env.registry}/${repo}`;
       const second = `${env.authRegistry}/${repo}`;
       const sha = randomSha();
+      const keys = keyPair('two-registries');
       const result = await h.main('two registries', {
         workspace: h.workspace('arch'),
-        inputs: h.inputs(`${first}\n${second}`, { platforms: PLATFORMS.join(',') }),
+        inputs: h.inputs(`${first}\n${second}`, {
+          platforms: PLATFORMS.join(','),
+          sign: 'key',
+          'sign-key': keys.key,
+          'sign-key-password': KEY_PASSWORD,
+          'sign-tlog': 'false'
+        }),
         event: pushEvent('refs/tags/v8.0.0', sha),
-        env: { DOCKER_CONFIG: env.authDockerConfig }
+        env: { DOCKER_CONFIG: env.authDockerConfig, PATH: PATH_WITH_COSIGN }
       });
       expectSucceeded(result, 'the two-registry release');
       expect(builds(result.stdout)).toHaveLength(1);
@@ -127,6 +152,29 @@ describeStack('a release is all or nothing: stage, prove, then commit', () => {
       expect(await authRegistry.tags(repo)).not.toContain('buildcache');
       expect(copy).toBeGreaterThan(-1);
       expect(firstPut).toBeGreaterThan(copy);
+      // Signed in both repositories, before the first tag moved.
+      for (const image of [first, second]) {
+        const verified = spawnSync(
+          cosignPath,
+          [
+            'verify',
+            '--key',
+            keys.pub,
+            '--insecure-ignore-tlog=true',
+            '--allow-insecure-registry',
+            `${image}@${digest}`
+          ],
+          { encoding: 'utf8', env: { ...process.env, DOCKER_CONFIG: env.authDockerConfig } }
+        );
+        expect({ image, code: verified.status, said: verified.status === 0 ? '' : verified.stderr }).toEqual({
+          image,
+          code: 0,
+          said: ''
+        });
+      }
+      const signed = lines.findIndex((l) => /^\[command\] \S*cosign sign /.test(l));
+      expect(signed).toBeGreaterThan(copy);
+      expect(firstPut).toBeGreaterThan(signed);
     },
     CASE_TIMEOUT_MS
   );
@@ -134,15 +182,7 @@ describeStack('a release is all or nothing: stage, prove, then commit', () => {
   test(
     'sign: key with the wrong sign-key-password: refused before the build, naming the input; nothing moved',
     async () => {
-      if (!existsSync(cosignPath)) throw new Error(`${cosignPath} is missing: scripts/stack.sh builds cosign`);
-      const work = mkdtempSync(path.join(os.tmpdir(), 'e2e-aon-key-'));
-      h.cleanup(() => rmSync(work, { recursive: true, force: true }));
-      const made = spawnSync(cosignPath, ['generate-key-pair'], {
-        cwd: work,
-        env: { ...process.env, COSIGN_PASSWORD: 'right-password' },
-        encoding: 'utf8'
-      });
-      expect(made.status).toBe(0);
+      const keys = keyPair('wrong-password');
       const repo = uniqueRepo('wrong-password');
       const image = `${env.registry}/${repo}`;
       const result = await h.main('sign with the wrong password', {
@@ -150,12 +190,12 @@ describeStack('a release is all or nothing: stage, prove, then commit', () => {
         inputs: h.inputs(image, {
           platforms: 'linux/amd64',
           sign: 'key',
-          'sign-key': path.join(work, 'cosign.key'),
+          'sign-key': keys.key,
           'sign-key-password': `wrong-${randomBytes(6).toString('hex')}`,
           'sign-tlog': 'false'
         }),
         event: pushEvent('refs/tags/v6.0.1', randomSha()),
-        env: { PATH: `${path.dirname(cosignPath)}:${process.env.PATH ?? ''}` }
+        env: { PATH: PATH_WITH_COSIGN }
       });
       expect(result.code).not.toBe(0);
       const errors = annotations(result, 'error').join('\n');
@@ -308,7 +348,7 @@ describeStack('a release is all or nothing: stage, prove, then commit', () => {
     'a SIGKILL between stage and commit (at the first tag PUT): the index is staged by digest, no tag moved',
     async () => {
       const repo = uniqueRepo('killed-before-commit');
-      let child: ReturnType<typeof startStep> | undefined;
+      const running: { step?: ReturnType<typeof startStep> } = {};
       let killed = false;
       // At the first manifest PUT by a release tag (the commit's first; the cache export's `buildcache`
       // goes by), SIGKILL the action, then refuse the PUT.
@@ -320,18 +360,18 @@ describeStack('a release is all or nothing: stage, prove, then commit', () => {
         decide: ({ method, path: url }) => {
           if (killed || method !== 'PUT' || !/\/manifests\/(?!sha256:|buildcache$)[^/]+$/.test(url)) return 'forwarded';
           killed = true;
-          child?.child.kill('SIGKILL');
+          running.step?.child.kill('SIGKILL');
           return '503';
         }
       });
       h.cleanup(() => proxy.close());
       const image = `${proxy.url}/${repo}`;
-      child = startStep({
+      running.step = startStep({
         workspace: h.workspace('arch'),
         inputs: h.inputs(image, { platforms: PLATFORMS.join(',') }),
         event: pushEvent('refs/tags/v4.0.0', randomSha())
       });
-      const ended = await child.done;
+      const ended = await running.step.done;
       expect(killed).toBe(true);
       expect(ended.code).not.toBe(0);
       expect(log(ended)).toMatch(/staged sha256:[0-9a-f]{64}/);

@@ -232,7 +232,8 @@ describeStack('attestations verified and images signed, on the real stack', () =
       ]);
 
       // The dry run printed the cosign commands the real run started.
-      expect(cosignLines(dry, false).length).toBe(3);
+      // The key check (in the preflight, before the build, and again as signing starts), sign, verify.
+      expect(cosignLines(dry, false).length).toBe(4);
       expect(cosignLines(real, true)).toEqual(cosignLines(dry, false));
 
       // The key and password were masked when read (the runner's channel: ::add-mask::, line by line)…

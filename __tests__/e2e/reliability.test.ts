@@ -253,7 +253,9 @@ describeStack('reliability of the bundled action against the real stack', () => 
 
   test('faults at 100 %: the action stops on its own, names the registry and the last error, and no computed tag exists', async () => {
     const faults: FaultKind[] = ['503', '429', 'drop'];
-    const p = await proxy({ failureRate: 1, faults });
+    // The preflight's push check (an upload opened, then cancelled: the first two requests) goes
+    // through, so that the faults meet the build's push and the tagging, which must then move nothing.
+    const p = await proxy({ failureRate: 1, faults, decide: ({ index }) => (index < 2 ? 'forwarded' : undefined) });
     const repo = unique('b');
     const image = `${p.url}/${repo}`;
     const ws = workspace('arch');
@@ -300,12 +302,13 @@ describeStack('reliability of the bundled action against the real stack', () => 
   test('a stalled upload: the watchdog cancels the push after stall-timeout (15 s), the push is retried, and the run completes with correct tags', async () => {
     const uploads = (method: string, p: string) =>
       ['PUT', 'PATCH', 'POST'].includes(method) && /^\/v2\/.+\/(blobs\/uploads\/|manifests\/)/.test(p);
-    // Only the first upload request stalls (held open, never answered); every later one goes through.
+    // Only the build's first upload request stalls (held open, never answered); every later one goes
+    // through. The first upload request of all is the preflight's push check, answered at once.
     const p = await proxy({
       failureRate: 0,
       faults: ['stall'],
       match: uploads,
-      decide: ({ index }) => (index === 0 ? 'stall' : 'forwarded')
+      decide: ({ index }) => (index === 1 ? 'stall' : 'forwarded')
     });
     const repo = unique('c');
     const store = buildxConfig();

@@ -95,7 +95,7 @@ describe('preflight: push access to every repository', () => {
       answer: 403,
       refused: ['mirror'],
       line: (host: string) =>
-        `- ${host}/mirror/app: POST http://${host}/v2/mirror/app/blobs/uploads/ answered 403 Forbidden: {"errors":[{"code":"DENIED"}]}`
+        `- ${host}/mirror/app: ${host} denied the push (403): the credentials are valid but may not push here`
     },
     {
       name: '401 with no credentials configured, in both repositories',

@@ -863,7 +863,7 @@ describe('run: a failure in each phase writes the failure summary, naming the ph
     // The preflight's own words: which repository, and that nothing was built (not a generic 403 hint).
     const message = w.normalise((error as Error).message);
     expect(message).toContain(
-      '- <registry>/acme/app: POST http://<registry>/v2/acme/app/blobs/uploads/ answered 403 Forbidden'
+      '- <registry>/acme/app: <registry> denied the push (403): the credentials are valid but may not push here'
     );
     expect(message).toContain('nothing was built and no tag moved');
     expect(w.buildx.calls).toEqual([]);
@@ -881,7 +881,7 @@ describe('run: a failure in each phase writes the failure summary, naming the ph
     const { error } = await w.run({ images: `${w.image}\n${w.registry.host}/mirror/app` });
 
     const message = w.normalise((error as Error).message);
-    expect(message).toContain('- <registry>/mirror/app: POST');
+    expect(message).toContain('- <registry>/mirror/app: <registry> denied the push (403)');
     expect(message).not.toContain('may not push to <registry>/acme/app');
     expect(w.buildx.calls).toEqual([]);
   });

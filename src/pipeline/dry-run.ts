@@ -65,14 +65,14 @@ export function stepLines(step: Step, steps: Step[]): string[] {
     case 'preflight':
       return [
         ...step.repositories.map((repo) => `[request] ${pushCheckRequest(repo)}`),
-        ...(step.key ? [`# sign-key must decrypt with its password: ${cosignLine(step.key.command.args)}`] : [])
+        ...(step.key ? ['# sign-key must decrypt with its password:', cosignLine(step.key.command.args)] : [])
       ];
     case 'stage':
       return stageLines(step, steps, cli);
     case 'prove':
-      return proveLines(step, cli);
+      return proveLines(step, indexDigest(steps), cli);
     case 'commit':
-      return commitLines(step);
+      return commitLines(step, indexDigest(steps));
     case 'sign':
       return signLines(step);
     case 'remove-legs':
@@ -82,10 +82,18 @@ export function stepLines(step: Step, steps: Step[]): string[] {
   }
 }
 
+const BUILD_DIGEST = '<digest of the build>';
+
+/** What stands for the index's digest: the one build's own push, or the new index a stage step makes. */
+function indexDigest(steps: Step[]): string {
+  const stage = steps.find((s): s is StageStep => s.kind === 'stage');
+  return stage?.source === 'build' ? BUILD_DIGEST : INDEX_DIGEST;
+}
+
 /** The index in every repository by digest: the build's read, or a new one computed and PUT; then copied. */
 function stageLines(step: StageStep, steps: Step[], cli: (argv: Argv) => string): string[] {
-  const sources = mergeSources(steps) ?? [`${step.image}@<digest of the build>`];
-  const at = withDigest(step.image, INDEX_DIGEST);
+  const sources = mergeSources(steps) ?? [`${step.image}@${BUILD_DIGEST}`];
+  const at = withDigest(step.image, indexDigest(steps));
   const lines =
     step.source === 'build'
       ? [`[request] ${getRequest(sources[0])}`]
@@ -94,14 +102,14 @@ function stageLines(step: StageStep, steps: Step[], cli: (argv: Argv) => string)
           `[request] ${putRequest(at, 'the new index')}`
         ];
   for (const mirror of step.mirrors)
-    lines.push(cli(imagetoolsCreateArgv(step.builder, [withDigest(mirror, INDEX_DIGEST)], [at], [])));
+    lines.push(cli(imagetoolsCreateArgv(step.builder, [withDigest(mirror, indexDigest(steps))], [at], [])));
   return lines;
 }
 
 /** In every repository the index by digest and each manifest it lists; then each floating tag's image. */
-function proveLines(step: ProveStep, cli: (argv: Argv) => string): string[] {
+function proveLines(step: ProveStep, digest: string, cli: (argv: Argv) => string): string[] {
   const lines = step.repositories.flatMap((repo) => [
-    `[request] ${getRequest(withDigest(repo, INDEX_DIGEST))}`,
+    `[request] ${getRequest(withDigest(repo, digest))}`,
     `[request] ${getRequest(`${repo}@<digest of each manifest the index lists>`)}`
   ]);
   for (const f of step.floating)
@@ -110,10 +118,10 @@ function proveLines(step: ProveStep, cli: (argv: Argv) => string): string[] {
 }
 
 /** Each tag one PUT of the staged bytes (platform tags: their manifest's), then each read back. */
-function commitLines(step: CommitStep): string[] {
+function commitLines(step: CommitStep, digest: string): string[] {
   const { refs, platformTags } = commitRefs(step);
   const lines = step.held.map((h) => `# ${h.tag} is not moved: ${h.ours} is a pre-release`);
-  lines.push(...refs.map((ref) => `[request] ${putRequest(ref, withDigest(ref, INDEX_DIGEST))}`));
+  lines.push(...refs.map((ref) => `[request] ${putRequest(ref, withDigest(ref, digest))}`));
   const read = new Set<string>();
   for (const p of platformTags) {
     const source = `${repositoryOf(p.ref)}@<digest of ${p.platform} in the index>`;

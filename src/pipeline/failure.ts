@@ -4,6 +4,7 @@ import { registryHost } from '../plan/image.js';
 import { RetriesExhausted } from '../tools/retry.js';
 import type { BuildFailure } from '../tools/buildx/errors.js';
 import { errorText } from '../text.js';
+import { PreflightRefused } from './preflight.js';
 
 const AUTH = /\b401\b|unauthorized|authentication required|invalid username\/password|incorrect username or password/i;
 const DENIED = /\b403\b|forbidden|denied: /i;
@@ -13,7 +14,7 @@ const DENIED = /\b403\b|forbidden|denied: /i;
  * phrased; registry refusals and exhausted retries name the registry and the last error.
  */
 export function explainFailure(error: unknown, images: string[]): string {
-  if (error instanceof InputError) return error.message;
+  if (error instanceof InputError || error instanceof PreflightRefused) return error.message;
   const message = errorText(error);
   const exec = error instanceof BuildFailed ? error.exec : error instanceof ExecError ? error : undefined;
   const text = exec ? `${exec.result.stderr}\n${exec.result.stdout}` : message;

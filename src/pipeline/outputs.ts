@@ -137,7 +137,7 @@ export function failureMarkdown(
 ): string {
   const lines = ['## Multi-arch image: failed', '', `**${phase || 'Start'}** failed:`, '', '```', message, '```'];
   const commit = commitOf(plan);
-  if (commit && !commit.handOff) {
+  if (commit) {
     if (partial?.digest && partial.plan.steps.some((s) => s.kind === 'stage')) {
       lines.push(
         '',
@@ -159,8 +159,9 @@ function tagLines(result: Result): string[] {
   const lines = result.tags.map((t) =>
     superseded.has(t) ? `- \`${t}\`: superseded by \`${superseded.get(t)}\` (another run)` : `- \`${t}\``
   );
+  if (lines.length === 0) lines.push('none pushed');
   for (const h of result.held) lines.push(`- \`${h.tag}\` not moved (${heldNote(h)})`);
-  return lines.length > 0 ? lines : ['none pushed'];
+  return lines;
 }
 
 /** One build per platform: which node built each, its BuildKit, and whether under QEMU or after a fallback. */

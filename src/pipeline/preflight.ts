@@ -16,6 +16,23 @@ import type { Session } from './session.js';
 
 const REFUSED = /answered 40[13]\b|asks for credentials and none are configured/;
 
+/** The preflight's own refusal: already phrased for the user, naming every repository refused. */
+export class PreflightRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PreflightRefused';
+  }
+}
+
+/** One refused repository, in words: who refused, and why. */
+function refusal(repository: string, said: string): string {
+  const host = registryHost(repository);
+  if (/answered 401\b/.test(said)) return `${repository}: ${host} refused the credentials (401 Unauthorized)`;
+  if (/answered 403\b/.test(said))
+    return `${repository}: ${host} denied the push (403): the credentials are valid but may not push here`;
+  return `${repository}: ${host} asks for credentials and none are configured for it`;
+}
+
 export async function preflight(
   session: Session,
   step: PreflightStep,
@@ -40,13 +57,14 @@ export async function preflight(
           log.info(`push access to ${repository} not checked before the build (${error.message}); the push will tell`);
           return;
         }
-        problems.push(`${repository}: ${error.message}`);
+        problems.push(refusal(repository, error.message));
+        log.info(`${repository}: ${error.message}`);
       }
     })
   );
   if (problems.length > 0) {
     const hosts = [...new Set(problems.map((p) => registryHost(p.slice(0, p.indexOf(': ')))))];
-    throw new Error(
+    throw new PreflightRefused(
       `no push access to ${problems.length === 1 ? 'this repository' : 'these repositories'}; nothing was built and no tag moved:\n` +
         problems.map((p) => `- ${p}`).join('\n') +
         `\nLog in to ${hosts.join(' and ')} before this step (docker/login-action on GitHub; docker login or a DOCKER_CONFIG holding credentials elsewhere), with a token that may push (on GHCR: permissions: packages: write).`

@@ -129,7 +129,7 @@ async function publishedVersion(bx: Buildx, builder: string, ref: string, reader
   const found = await reader.current(ref);
   if (!found) return undefined;
   const annotated = found.annotations?.['org.opencontainers.image.version'];
-  return annotated ?? (await imagetools.publishedVersion(bx, builder, ref));
+  return annotated ?? (await imagetools.labelledVersion(bx, builder, ref));
 }
 
 /** Each read through our client; one the registry refuses it (not a 404) goes through buildx instead. */

@@ -39,14 +39,17 @@ export async function sign(
     password: signing.password,
     env
   });
-  const signatures = [digest, ...children].map((d) => signatureTag({ image: step.image, digest: d }));
+  const signatures = [step.image, ...step.mirrors].flatMap((image) =>
+    [digest, ...children].map((d) => signatureTag({ image, digest: d }))
+  );
   const ref = `${step.image}@${digest}`;
   const verifyCommand = step.verifyCommand
     .split(`'${step.image}@${INDEX_DIGEST}'`)
     .join(ref)
     .split(INDEX_DIGEST)
     .join(digest);
-  log.info(`signed ${ref} and ${children.length} manifest(s) in it; the signature verifies`);
+  const elsewhere = step.mirrors.length > 0 ? `, and the same in ${step.mirrors.join(', ')}` : '';
+  log.info(`signed ${ref} and ${children.length} manifest(s) in it${elsewhere}; the signature verifies`);
   log.info(`verify it with: ${verifyCommand}`);
   return { signatures, verifyCommand };
 }

@@ -231,7 +231,7 @@ function releaseSteps(
     held,
     handOff
   };
-  const sign = handOff || inputs.signing.mode === 'false' ? undefined : signStep(inputs, ids, image);
+  const sign = handOff || inputs.signing.mode === 'false' ? undefined : signStep(inputs, ids, image, mirrors);
   const checkKey = sign?.commands.find((c) => c.what === 'check-key');
   const preflight: PreflightStep = {
     kind: 'preflight',
@@ -270,7 +270,7 @@ function attestationOn(value: string): boolean {
 }
 
 /** The cosign commands that sign the index by digest and verify the signature, as the run will start them. */
-function signStep(inputs: Inputs, ids: PlanIds, image: string): SignStep {
+function signStep(inputs: Inputs, ids: PlanIds, image: string, mirrors: string[]): SignStep {
   const { signing } = inputs;
   const mode = signing.mode === 'keyless' ? 'keyless' : 'key';
   // Beside the metadata file, in the run's private temp dir, unless the workspace names one.
@@ -279,17 +279,22 @@ function signStep(inputs: Inputs, ids: PlanIds, image: string): SignStep {
   const target = { image, digest: INDEX_DIGEST, tlog: signing.tlog };
   if (mode === 'keyless' && !ids.signer)
     throw new Error('sign: keyless needs the signing workflow (GITHUB_WORKFLOW_REF)');
-  const commands = signingSteps({
-    ...target,
-    mode,
-    keyFile: keyFile ?? signing.keyRef,
-    publicKeyFile: mode === 'key' ? `${workDir}/cosign.pub` : undefined,
-    identity: ids.signer
-  });
+  // Every repository holds its own signatures (a policy on either registry finds them); the key is checked once.
+  const commands = [image, ...mirrors].flatMap((repo, i) =>
+    signingSteps({
+      ...target,
+      image: repo,
+      mode,
+      keyFile: keyFile ?? signing.keyRef,
+      publicKeyFile: mode === 'key' ? `${workDir}/cosign.pub` : undefined,
+      identity: ids.signer
+    }).filter((c) => i === 0 || c.what !== 'check-key')
+  );
   return {
     kind: 'sign',
     mode,
     image,
+    mirrors,
     cosignVersion: signing.cosignVersion,
     commands,
     ...(keyFile ? { keyFile } : {}),

@@ -193,6 +193,8 @@ export interface SignStep {
   kind: 'sign';
   mode: SignMode;
   image: string;
+  /** The other repositories the index was staged in: each is signed too. */
+  mirrors: string[];
   /** The cosign release installed when none is on the PATH. */
   cosignVersion: string;
   /** cosign's arguments, in order: the key check (key mode), sign, verify. */

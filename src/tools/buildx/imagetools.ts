@@ -51,8 +51,11 @@ export async function inspectRaw(
 export async function publishedVersion(bx: Buildx, builder: string, ref: string): Promise<string | undefined> {
   const found = await inspectRaw(bx, builder, ref);
   if (!found) return undefined;
-  const annotated = found.manifest.annotations?.['org.opencontainers.image.version'];
-  if (annotated) return annotated;
+  return found.manifest.annotations?.['org.opencontainers.image.version'] ?? labelledVersion(bx, builder, ref);
+}
+
+/** The `org.opencontainers.image.version` label of the image config(s) a tag points to. */
+export async function labelledVersion(bx: Buildx, builder: string, ref: string): Promise<string | undefined> {
   const out = await imagetools(bx, inspectConfigArgv(builder, ref), `reading the labels of ${ref}`);
   type Config = { config?: { Labels?: Record<string, string> } };
   const parsed = JSON.parse(out.stdout) as Config | Record<string, Config>;

@@ -147,7 +147,7 @@ export async function putTag(
   const res = await request(
     parseName(name),
     'PUT',
-    `manifests/${encodeURIComponent(reference)}`,
+    `manifests/${tag ? encodeURIComponent(tag) : reference}`,
     { headers: { 'Content-Type': mediaType }, body: raw },
     options
   );
@@ -327,7 +327,12 @@ async function authorization(
     throw new RegistryRefused(
       `${target.host} asks for an unsupported authentication (${challenge.split(' ')[0] || 'none'})`
     );
-  const url = new URL(params.realm);
+  let url: URL;
+  try {
+    url = new URL(params.realm);
+  } catch {
+    throw new RegistryRefused(`${target.host} names a token service that is not a URL (realm "${params.realm}")`);
+  }
   if (params.service) url.searchParams.set('service', params.service);
   url.searchParams.set('scope', `repository:${target.repository}:pull,push`);
   const what = `GET ${url.origin}${url.pathname}`;
