@@ -15,6 +15,7 @@ import { checkDigests, findLegs, removeLegs, type LegRemoval } from './merge.js'
 import { dryRunMarkdown, failureMarkdown, setOutputs, summaryMarkdown, tagsOutput } from './outputs.js';
 import { makeWorkspace, readAndMask, readContext } from './prepare.js';
 import { publish, registryOptions, type Published } from './publish.js';
+import { planMatrix } from './runner-matrix.js';
 import type { Result } from './result.js';
 import { openSession, type RunEnv, type Session } from './session.js';
 import { saveState, type SavedState } from './state.js';
@@ -31,6 +32,10 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
   try {
     const inputs = await session.phase('Inputs', () => readAndMask(session));
     images = inputs.images;
+    if (inputs.mode === 'matrix') {
+      await planMatrix(session, inputs);
+      return undefined;
+    }
     const context = await session.phase('Context', () => readContext(session, inputs));
     const workspace = await makeWorkspace(session, inputs, context);
     const state: SavedState = { builder: '', tempDir: workspace.tempDir };
