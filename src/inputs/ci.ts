@@ -194,6 +194,7 @@ function jenkins(env: Env): CiContext {
 }
 
 const CIS: Array<{ detect: (env: Env) => boolean; read: (env: Env) => CiContext }> = [
+  // Set at all, not `true`: gitlab-ci-local sets GITLAB_CI=false beside GitLab's own variables.
   { detect: (env) => val(env, 'GITLAB_CI') !== undefined, read: gitlab },
   { detect: (env) => val(env, 'BUILDKITE') !== undefined, read: buildkite },
   { detect: (env) => val(env, 'CI') === 'woodpecker', read: woodpecker },
