@@ -161,6 +161,17 @@ describeStack('the command line under other CIs, from their variables on a detac
     expect(run.stdout).toContain(`${image}:leg-${checkout.sha.slice(0, 7)}-9001-linux-arm64`);
   });
 
+  test('BUILDX_BUILDER naming no builder: the run fails before any build, naming it and where it came from', async () => {
+    const missing = `e2e-ci-missing-${randomBytes(3).toString('hex')}`;
+    const run = await runCli(['--images', image, '--platforms', 'linux/amd64', '--retries', '0'], checkout.dir, {
+      BUILDX_BUILDER: missing
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`builder: ${missing} (from BUILDX_BUILDER`);
+    expect(run.stdout).not.toMatch(/^▶ Build /m);
+    expect(run.stderr).toContain(`no builder "${missing}" found`);
+  });
+
   test(
     'GitLab tag pipeline: pushes to CI_REGISTRY_IMAGE through the existing BUILDX_BUILDER and writes the outputs as dotenv',
     async () => {
