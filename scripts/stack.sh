@@ -4,7 +4,8 @@
 # htpasswd-protected), a BuildKit daemon, buildx as a docker CLI plugin, a multi-arch busybox
 # base image in both registries, and three single-platform BuildKit daemons (nodes for
 # multi-node builders: linux/amd64, linux/arm64 under QEMU, linux/386) with a base image that
-# adds linux/386.
+# adds linux/386; and the workflow runners the README's pipelines run under (stack/runners.sh:
+# nektos/act, gitlab-ci-local).
 #
 #   bash scripts/stack.sh up       install/start whatever is missing (idempotent; quick when all is up)
 #   bash scripts/stack.sh down     stop the daemons this script started, remove its builder
@@ -927,6 +928,8 @@ write_env() {
       workerPlatforms: e.WORKER_PLATFORMS.split(",").filter(Boolean),
       nodes: JSON.parse(e.NODES_JSON || "{}"),
       nodesBaseImage: e.NODES_BASE_IMAGE,
+      act: e.BIN + "/act",
+      gitlabCiLocal: e.BIN + "/gitlab-ci-local",
     };
     fs.writeFileSync(e.STACK_DIR + "/env.json", JSON.stringify(env, null, 2) + "\n");
   '
@@ -944,6 +947,7 @@ up() {
   phase qemu qemu
   phase tools tools
   phase cosign cosign_install
+  phase runners bash "$HERE/stack/runners.sh" "$BIN" "$LOGS/runners.log"
   phase registries registries
   phase buildkitd buildkitd_up
   phase nodes nodes_up

@@ -49,6 +49,17 @@ describe('parseCliArgs', () => {
     expect(Object.fromEntries(parseCliArgs(argv).inputs)).toEqual(inputs);
   });
 
+  test('--mode platform without --run-id is accepted where the CI gives the pipeline id', () => {
+    expect(parseCliArgs(['--mode', 'platform'], { GITLAB_CI: 'true', CI_PIPELINE_ID: '9001' }).inputs.get('mode')).toBe(
+      'platform'
+    );
+    expect(() => parseCliArgs(['--mode', 'platform'], { GITLAB_CI: 'true' })).toThrow(/needs --run-id/);
+  });
+
+  test('--outputs-file names the dotenv file', () => {
+    expect(parseCliArgs(['--outputs-file', 'build.env']).outputsFile).toBe('build.env');
+  });
+
   test('--mode platform with --run-id is accepted', () => {
     expect(Object.fromEntries(parseCliArgs(['--mode', 'platform', '--run-id', 'nightly-42']).inputs)).toEqual({
       mode: 'platform',

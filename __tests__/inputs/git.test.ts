@@ -183,6 +183,49 @@ describe('contextFromGit', () => {
     });
   });
 
+  test('another CI: a detached checkout takes the ref, commit, run id and repository from its variables', async () => {
+    git(repo, ['checkout', '-q', '--detach', shas.c6]);
+    const context = await contextFromGit(
+      repo,
+      {
+        GITLAB_CI: 'true',
+        CI_COMMIT_SHA: shas.c6,
+        CI_MERGE_REQUEST_IID: '42',
+        CI_MERGE_REQUEST_SOURCE_BRANCH_NAME: 'fix',
+        CI_MERGE_REQUEST_TARGET_BRANCH_NAME: 'main',
+        CI_DEFAULT_BRANCH: 'main',
+        CI_PIPELINE_ID: '9001',
+        CI_PROJECT_PATH: 'group/app',
+        CI_PROJECT_URL: 'https://gitlab.example.com/group/app'
+      },
+      run
+    );
+    expect(context).toMatchObject({
+      eventName: 'pull_request',
+      ref: 'refs/pull/42/merge',
+      pr: { number: 42, baseRef: 'main', headRef: 'fix' },
+      sha: shas.c6,
+      runId: '9001',
+      ci: 'GitLab CI',
+      repo: { fullName: 'group/app', htmlUrl: 'https://gitlab.example.com/group/app', defaultBranch: 'main' },
+      commitDate: new Date('2024-01-06T00:00:00Z')
+    });
+    expect(context.extraRefs).toBeUndefined();
+  });
+
+  test('another CI that names no branch: git finds it, the CI still gives the run id', async () => {
+    git(repo, ['checkout', '-q', '--detach', 'v1.2.3']);
+    const context = await contextFromGit(repo, { JENKINS_URL: 'https://ci.example.com/', BUILD_NUMBER: '77' }, run);
+    expect(context).toMatchObject({
+      eventName: 'push',
+      ref: 'refs/tags/v1.2.3',
+      sha: shas.c1,
+      runId: '77',
+      ci: 'Jenkins',
+      repo: { fullName: 'Octo/App', defaultBranch: 'trunk' }
+    });
+  });
+
   test('without a remote: the directory name, no address, default branch main', async () => {
     const bare = makeRepo();
     try {

@@ -122,7 +122,8 @@ describe('readInputs: good inputs', () => {
       nodes: [],
       emulate: true,
       nodeFallback: 'fail',
-      perPlatform: {}
+      perPlatform: {},
+      runners: new Map()
     });
   });
 
@@ -225,6 +226,12 @@ describe('readInputs: good inputs', () => {
       given: { ...IMAGE, context: 'https://github.com/octo/app.git#main' },
       pick: (i: Inputs) => i.context,
       expected: 'https://github.com/octo/app.git#main'
+    },
+    {
+      name: 'matrix mode needs no image and no context, and reads runners',
+      given: { mode: 'matrix', context: 'nope', runners: 'linux/riscv64=self-hosted,riscv64' },
+      pick: (i: Inputs) => [i.mode, i.images, i.runners],
+      expected: ['matrix', [], new Map([['linux/riscv64', ['self-hosted', 'riscv64']]])]
     },
     {
       name: 'merge mode does not need the context',
@@ -569,11 +576,18 @@ describe('readInputs: the bad-input table', () => {
       accepted: 'one of auto, workflow, git'
     },
     {
-      name: 'mode: matrix',
-      given: { ...IMAGE, mode: 'matrix' },
+      name: 'mode: matrics',
+      given: { ...IMAGE, mode: 'matrics' },
       input: 'mode',
-      value: 'matrix',
-      accepted: 'one of build, platform, merge'
+      value: 'matrics',
+      accepted: 'one of build, platform, merge, matrix'
+    },
+    {
+      name: 'runners: a line with no runner',
+      given: { mode: 'matrix', runners: 'linux/s390x=' },
+      input: 'runners',
+      value: 'linux/s390x=',
+      accepted: 'one PLATFORM=RUNNER a line'
     },
     {
       name: 'merge without platforms or digests',

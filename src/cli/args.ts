@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { INPUTS, type InputSpec } from '../inputs/specs.js';
 import { editDistance } from '../text.js';
+import { ciRunId } from './environment.js';
 
 export const COMMAND = 'multiarch-publish';
 
@@ -11,6 +12,12 @@ export const OWN_FLAGS = [
     flag: 'output-file',
     value: 'FILE',
     description: 'Write the outputs (digest, tags, platform-digests, …) to FILE as one JSON object.'
+  },
+  {
+    flag: 'outputs-file',
+    value: 'FILE',
+    description:
+      "Write the short outputs (digest, tags, version, platform-digests, builder, matrix, signature) to FILE as dotenv lines, MULTIARCH_DIGEST=…, lists comma-joined: GitLab's artifacts:reports:dotenv reads it, a shell reads it with set -a; . FILE."
   },
   {
     flag: 'print-outputs',
@@ -41,6 +48,8 @@ export interface CliArgs {
   inputs: Map<string, string>;
   help: boolean;
   outputFile?: string;
+  /** Dotenv file of the outputs (--outputs-file). */
+  outputsFile?: string;
   printOutputs: boolean;
   stateFile?: string;
   cleanUp: boolean;
@@ -65,7 +74,7 @@ export function acceptedFlags(): string[] {
  * be repeated (each occurrence one line); a true/false input is `--name` (true), `--no-name` or
  * `--name=false`. Throws UsageError on anything else.
  */
-export function parseCliArgs(argv: string[]): CliArgs {
+export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = {}): CliArgs {
   const byName = new Map(INPUTS.map((input) => [input.name, input]));
   const options: NonNullable<Parameters<typeof parseArgs>[0]>['options'] = {};
   for (const input of INPUTS) options[input.name] = { type: 'string', multiple: true };
@@ -103,6 +112,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     inputs,
     help: values.help === true,
     outputFile: single('output-file'),
+    outputsFile: single('outputs-file'),
     printOutputs: values['print-outputs'] === true,
     stateFile: single('state-file'),
     cleanUp: values['clean-up'] === true,
@@ -110,8 +120,9 @@ export function parseCliArgs(argv: string[]): CliArgs {
   };
   if (args.cleanUp && !args.stateFile)
     throw new UsageError('--clean-up needs --state-file FILE: the record of what to remove');
-  // On Actions the run id comes from GITHUB_RUN_ID; here one made up would name legs no merge can find.
-  if (inputs.get('mode')?.trim().toLowerCase() === 'platform' && !inputs.get('run-id')?.trim())
+  // On Actions the run id comes from GITHUB_RUN_ID, on another CI from its pipeline id; here one made
+  // up would name legs no merge can find.
+  if (inputs.get('mode')?.trim().toLowerCase() === 'platform' && !inputs.get('run-id')?.trim() && !ciRunId(env))
     throw new UsageError(
       '--mode platform needs --run-id ID: the merge (--mode merge --run-id ID) finds the legs by it; ' +
         'give every leg and the merge the same one'

@@ -118,6 +118,9 @@ function seconds(ms: number): string {
  * from the pipeline's outputs (the same values the action sets).
  */
 export function resultTable(outputs: Map<string, string>): string {
+  // mode matrix builds nothing: its result is the matrix.
+  const matrix = outputs.get('matrix');
+  if (matrix !== undefined) return ['Result', `  matrix  ${matrix}`].join('\n');
   const digest = outputs.get('digest') ?? '';
   const tags = (outputs.get('tags') ?? '').split('\n').filter(Boolean);
   let platforms: Record<string, string> = {};

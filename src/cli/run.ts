@@ -8,6 +8,7 @@ import { cancelAll } from '../tools/exec.js';
 import { errorText } from '../text.js';
 import { COMMAND, parseCliArgs, UsageError, type CliArgs } from './args.js';
 import { usage } from './help.js';
+import { dotenv, environmentInputs } from './environment.js';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream;
@@ -26,7 +27,7 @@ export interface CliIO {
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   let args: CliArgs;
   try {
-    args = parseCliArgs(argv);
+    args = parseCliArgs(argv, io.env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.stderr.write(`${COMMAND}: ${error.message}\n`);
@@ -37,14 +38,16 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
 
+  const { inputs, notes } = environmentInputs(args.inputs, io.env);
   const edges = cliEdges({
-    flags: args.inputs,
+    flags: inputs,
     out: io.stdout,
     isTTY: io.isTTY,
     stateFile: args.stateFile,
     verbose: args.verbose
   });
   const restore = divertWorkflowCommands(io.stdout, edges.log);
+  for (const note of notes) edges.log.info(note);
   try {
     return await runPipeline(args, io, edges);
   } finally {
@@ -83,6 +86,7 @@ async function runPipeline(args: CliArgs, io: CliIO, edges: CliEdges): Promise<n
       args.outputFile,
       `${edges.masker.mask(JSON.stringify(Object.fromEntries(edges.outputs), null, 2))}\n`
     );
+  if (args.outputsFile) await writeFile(args.outputsFile, edges.masker.mask(dotenv(edges.outputs)));
   return 0;
 }
 

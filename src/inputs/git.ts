@@ -3,6 +3,7 @@ import semver from 'semver';
 import type { Context } from '../plan/context.js';
 import { InputError } from '../plan/errors.js';
 import type { Runner } from '../ports.js';
+import { ciContext } from './ci.js';
 
 /*
  * Where the build runs when it runs outside GitHub: read from the local git checkout, through the
@@ -88,8 +89,11 @@ const lines = (text: string | undefined): string[] => text?.split('\n').filter((
  * A commit that is both a local branch's tip and tagged gets both refs (`ref` and `extraRefs`): the
  * natural release on a laptop (commit on main, `git tag v3.0.1`, run) publishes what the branch push
  * and the tag push would have published together.
- * GITHUB_REF in `env` overrides the ref (and no other ref is added) for CI systems that check out
- * detached commits. `dirty` says whether the work tree has changes git would not build from HEAD.
+ * GITHUB_REF in `env` overrides the ref (and no other ref is added). Under another CI (GitLab,
+ * Buildkite, Woodpecker, Drone, Jenkins: see ci.ts), whose checkout is detached, that CI's variables
+ * give the ref (branch, tag or merge request), the commit, the run id, the default branch and the
+ * repository; git fills in what they leave out. `dirty` says whether the work tree has changes git
+ * would not build from HEAD.
  * Repository name and web address from `remote.origin.url`; default branch from
  * `refs/remotes/origin/HEAD`, else `main`. Throws when `dir` is not a git work tree.
  */
@@ -105,7 +109,8 @@ export async function contextFromGit(dir: string, env: NodeJS.ProcessEnv, run: R
   }
 
   const given = env.GITHUB_REF ?? '';
-  let ref = given;
+  const ci = ciContext(env);
+  let ref = given || (ci?.ref ?? '');
   const extraRefs: string[] = [];
   if (!ref) {
     const branch = await gitMaybe(run, dir, ['symbolic-ref', '--quiet', 'HEAD']);
@@ -134,24 +139,28 @@ export async function contextFromGit(dir: string, env: NodeJS.ProcessEnv, run: R
     }
   }
 
-  const remoteUrl = await gitMaybe(run, dir, ['config', '--get', 'remote.origin.url']);
+  const remoteUrl = ci?.htmlUrl ?? (await gitMaybe(run, dir, ['config', '--get', 'remote.origin.url']));
   const htmlUrl = remoteUrl ? remoteToHttps(remoteUrl) : undefined;
-  const fullName = htmlUrl ? new URL(htmlUrl).pathname.replace(/^\//, '') : path.basename(path.resolve(dir));
+  const fullName =
+    ci?.fullName ?? (htmlUrl ? new URL(htmlUrl).pathname.replace(/^\//, '') : path.basename(path.resolve(dir)));
   const originHead = await gitMaybe(run, dir, ['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD']);
-  const defaultBranch = originHead ? originHead.replace(/^refs\/remotes\/origin\//, '') : 'main';
-  const commitDate = await gitCommitDate(run, dir, 'HEAD');
+  const defaultBranch = ci?.defaultBranch ?? (originHead ? originHead.replace(/^refs\/remotes\/origin\//, '') : 'main');
+  const commitSha = ci?.sha ?? sha;
+  const commitDate = ci?.commitDate ?? (await gitCommitDate(run, dir, commitSha));
   // Untracked files count: a build context with `COPY . .` takes them in.
   const dirty = (await gitMaybe(run, dir, ['status', '--porcelain', '--untracked-files=normal'])) !== undefined;
 
   return {
-    eventName: 'git',
+    eventName: given || !ci ? 'git' : ci.eventName,
     ref,
     ...(extraRefs.length > 0 ? { extraRefs } : {}),
-    sha,
+    sha: commitSha,
     repo: { fullName, htmlUrl: htmlUrl ?? '', defaultBranch },
+    ...(ci?.pr && !given ? { pr: ci.pr } : {}),
+    ...(ci ? { ci: ci.name } : {}),
     commitDate,
     sourceDateEpoch: parseSourceDateEpoch(env.SOURCE_DATE_EPOCH),
-    runId: env.GITHUB_RUN_ID ?? `local-${Date.now().toString(36)}`,
+    runId: env.GITHUB_RUN_ID ?? ci?.runId ?? `local-${Date.now().toString(36)}`,
     runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
     dirty
   };

@@ -18,6 +18,7 @@ import { nativePlatform, parsePlatforms, type Platform } from '../plan/platforms
 import { parseImages } from '../plan/image.js';
 import { releaseTag } from '../plan/versions.js';
 import { parseDigestRefs } from '../plan/matrix.js';
+import { parseRunners } from '../plan/runners.js';
 import { singlePerPlatform, splitByPlatform } from '../plan/per-platform.js';
 import { parseFlavor } from '../plan/tags/flavor.js';
 import { parseTagRules } from '../plan/tags/rules.js';
@@ -56,7 +57,7 @@ export function readInputs(
   native: Platform = nativePlatform()
 ): Inputs {
   const raw = rawInputs(read);
-  const mode = oneOf(raw.get('mode'), 'mode', ['build', 'platform', 'merge'] as const);
+  const mode = oneOf(raw.get('mode'), 'mode', ['build', 'platform', 'merge', 'matrix'] as const);
   const push = bool(raw.get('push'), 'push');
   const load = bool(raw.get('load'), 'load');
   // Before the builder's own checks: a nodes run's conflicts are named as such.
@@ -98,6 +99,7 @@ export function readInputs(
     ...nodes,
     digests,
     runId: runId(raw.get('run-id')),
+    runners: parseRunners(raw.list('runners')),
     ...readLimits(raw),
     dryRun: bool(raw.get('dry-run'), 'dry-run'),
     metadataSource: oneOf(raw.get('metadata-source'), 'metadata-source', ['auto', 'workflow', 'git'] as const),
@@ -238,7 +240,8 @@ function readNodeInputs(raw: Raw, mode: Mode): Pick<Inputs, 'nodes' | 'emulate' 
 
 function readImages(raw: Raw, mode: Mode, output: boolean): string[] {
   const images = parseImages(raw.get('images'));
-  if ((output || mode !== 'build') && images.length === 0) {
+  // A matrix is planned before any image exists: it names none.
+  if (mode !== 'matrix' && (output || mode !== 'build') && images.length === 0) {
     throw new InputError(
       'images',
       '',
@@ -304,7 +307,8 @@ function readBuildSource(
   const args = splitByPlatform(raw.list('build-args'), 'build-args', platforms);
   const file = files.common;
   const remoteContext = /^(https?:\/\/|git@|github\.com\/)|\.git(#.*)?$/.test(context);
-  if (mode !== 'merge' && !remoteContext) {
+  // A merge builds nothing, a matrix only names where the legs will build.
+  if (mode !== 'merge' && mode !== 'matrix' && !remoteContext) {
     const dir = path.resolve(cwd, context);
     if (!existsSync(dir) || !statSync(dir).isDirectory())
       throw new InputError('context', context, 'an existing directory (relative to the workspace) or a git URL');

@@ -26,7 +26,7 @@ export const INPUTS: readonly InputSpec[] = [
     kind: 'string',
     default: 'build',
     description:
-      "build: build every platform and publish the index (one job). platform: one leg of a matrix, pushed by digest for a later merge. merge: publish the legs' digests as one index."
+      "build: build every platform and publish the index (one job). platform: one leg of a matrix, pushed by digest for a later merge. merge: publish the legs' digests as one index. matrix: build nothing; set the output matrix, one leg per platform with its runner (see runners)."
   },
   {
     name: 'images',
@@ -360,6 +360,13 @@ export const INPUTS: readonly InputSpec[] = [
     default: '',
     description:
       "Groups one run's matrix legs and its merge, so concurrent runs never mix. Default: GITHUB_RUN_ID (set it when running legs outside GitHub)."
+  },
+  {
+    name: 'runners',
+    kind: 'list',
+    default: '',
+    description:
+      'mode matrix: the runner of each platform, one PLATFORM=RUNNER a line (linux/s390x=ubuntu-24.04-s390x), or PLATFORM=LABEL,LABEL for a runner that must carry every label (becomes a JSON array). Unlisted: linux/amd64 on ubuntu-24.04, linux/arm64 on ubuntu-24.04-arm, any other platform on ubuntu-24.04 under QEMU (the summary says which).'
   }
 ];
 

@@ -45,7 +45,9 @@ export async function readContext(session: Session, inputs: Inputs): Promise<Con
       : await contextFromGit(path.resolve(cwd, env.GITHUB_WORKSPACE || '.'), env, runner);
   // Which refs the tags come from: two when a local commit is both a branch tip and tagged.
   const refs = [context.ref, ...(context.extraRefs ?? [])].join(' + ');
-  log.info(`${context.eventName} ${refs} at ${context.sha.slice(0, 12)} (${source})`);
+  log.info(
+    `${context.eventName} ${refs} at ${context.sha.slice(0, 12)} (${source}${context.ci ? `, ${context.ci} variables` : ''})`
+  );
   if (context.dirty) {
     log.warning(
       `the working tree has uncommitted changes: the image is tagged sha-${context.sha.slice(0, 7)} but is not that commit`

@@ -19,6 +19,7 @@ import { dryRunMarkdown, failureMarkdown, setOutputs, summaryMarkdown, tagsOutpu
 import { preflight } from './preflight.js';
 import { makeWorkspace, readAndMask, readContext } from './prepare.js';
 import { prove, type Proven } from './prove.js';
+import { planMatrix } from './runner-matrix.js';
 import type { Result } from './result.js';
 import { openSession, type RunEnv, type Session } from './session.js';
 import { saveState, type SavedState } from './state.js';
@@ -36,6 +37,10 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
   try {
     const inputs = await session.phase('Inputs', () => readAndMask(session));
     images = inputs.images;
+    if (inputs.mode === 'matrix') {
+      await planMatrix(session, inputs);
+      return undefined;
+    }
     const context = await session.phase('Context', () => readContext(session, inputs));
     const workspace = await makeWorkspace(session, inputs, context);
     const state: SavedState = { builder: '', tempDir: workspace.tempDir };

@@ -47,6 +47,8 @@ export interface Context {
   /** ids that make one run unique (matrix hand-off, builder names) */
   runId: string;
   runAttempt: string;
+  /** outside GitHub, the CI whose variables gave the ref and run id (GitLab CI, Buildkite, …) */
+  ci?: string;
   /** outside GitHub: the work tree has uncommitted changes, so `sha` does not describe what is built */
   dirty?: boolean;
 }

@@ -5,7 +5,7 @@ import type { Flavor } from './tags/flavor.js';
 import type { TagRule } from './tags/rules.js';
 
 export type QemuMode = 'auto' | 'binfmt-image' | 'host' | 'false';
-export type Mode = 'build' | 'platform' | 'merge';
+export type Mode = 'build' | 'platform' | 'merge' | 'matrix';
 export type Driver = 'docker-container' | 'remote' | 'docker';
 
 /** Every input, read once, validated and typed. Nothing else reads the raw inputs. */
@@ -62,6 +62,8 @@ export interface Inputs {
   metadataSource: 'auto' | 'workflow' | 'git';
   digests: string[];
   runId: string;
+  /** mode matrix: the `runners` lines, platform id → the labels its runner carries. */
+  runners: Map<string, string[]>;
   /** Multi-node builds (empty: one builder as `driver` says). */
   nodes: NodeSpec[];
   /** With nodes: a platform no node declares is built under QEMU on the first node. */

@@ -19,11 +19,18 @@ export function stackFlags(env: { buildkitHost: string; baseImage: string }): st
   return ['--driver', 'remote', '--endpoint', env.buildkitHost, '--build-args', `BASE=${env.baseImage}`];
 }
 
-/** A user's environment: no GitHub variables, so the context comes from git. */
+/**
+ * A user's environment: no GitHub variables, and none of another CI's (the command line reads
+ * GitLab's, Buildkite's, Woodpecker's, Drone's, Jenkins' and BUILDX_BUILDER), so the context comes
+ * from git even when the tests themselves run under such a CI.
+ */
 export function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const ci = /^(GITHUB_|RUNNER_|INPUT_|STATE_|ACTIONS_|CI_|GITLAB_CI$|BUILDKITE|DRONE|JENKINS_|BUILDX_BUILDER$)/;
   return {
     ...Object.fromEntries(
-      Object.entries(process.env).filter(([name]) => !/^(GITHUB_|RUNNER_|INPUT_|STATE_|ACTIONS_)/.test(name))
+      Object.entries(process.env).filter(
+        ([name, value]) => !ci.test(name) && !(name === 'CI' && value === 'woodpecker')
+      )
     ),
     ...extra
   };

@@ -19,6 +19,9 @@ export interface StackEnv {
   buildxVersion: string;
   baseImage: string;
   authBaseImage: string;
+  /** nektos/act and gitlab-ci-local (scripts/stack/runners.sh); absent in an env.json written before they were added. */
+  act?: string;
+  gitlabCiLocal?: string;
 }
 
 export type Stack = { ok: true; env: StackEnv } | { ok: false; reason: string };
