@@ -20,6 +20,8 @@ import { openSession, type RunEnv, type Session } from './session.js';
 import { saveState, type SavedState } from './state.js';
 import { sign, type Signed } from './sign.js';
 import { verify, type Verified } from './verify.js';
+import { logEmulation, oneBuild, perPlatform, readEmulation } from './emulation.js';
+import type { EmulationSummary } from '../plan/emulation.js';
 
 export type { RunEnv };
 
@@ -82,6 +84,8 @@ interface Progress {
   signed?: Signed;
   /** One build per platform: where each was built. */
   placements?: Placement[];
+  /** The emulation report, read while the later steps run. */
+  emulation?: Promise<EmulationSummary | undefined>;
 }
 
 /** Runs the plan's steps in order, each one call in a named phase. */
@@ -106,6 +110,8 @@ async function runSteps(session: Session, plan: Plan, inputs: Inputs, state: Sav
     session.log.info('nothing pushed (push is false): the tags and version outputs are what the rules computed');
   }
   const { built, published } = progress;
+  const emulation = await progress.emulation;
+  logEmulation(session.log, emulation);
   return {
     plan,
     digest: published?.digest ?? built.digest,
@@ -120,7 +126,8 @@ async function runSteps(session: Session, plan: Plan, inputs: Inputs, state: Sav
       ? { verification: { attestations: progress.verified.attestations, table: progress.verified.table } }
       : {}),
     ...(progress.signed ? { signed: progress.signed } : {}),
-    ...(progress.placements ? { placements: progress.placements } : {})
+    ...(progress.placements ? { placements: progress.placements } : {}),
+    ...(emulation ? { emulation } : {})
   };
 }
 
@@ -155,6 +162,7 @@ async function runStep(
       const name = `Build ${step.platforms.map((p) => p.id).join(', ')}`;
       progress.built = await session.phase(name, () => runBuild(bx(), step, plan.cache.refs));
       progress.sources = progress.built.source ? [progress.built.source] : [];
+      progress.emulation = readEmulation(bx(), oneBuild(plan, step, progress.built.metadata), inputs, session.env);
       return;
     }
     case 'builds': {
@@ -164,6 +172,12 @@ async function runStep(
       progress.built = all.built;
       progress.sources = all.sources;
       progress.placements = all.placements;
+      progress.emulation = readEmulation(
+        bx(),
+        perPlatform(step, all.built.metadata, all.placements),
+        inputs,
+        session.env
+      );
       return;
     }
     case 'find-legs':
