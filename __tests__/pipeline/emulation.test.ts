@@ -71,7 +71,7 @@ describe('readEmulation', () => {
       name: 'no build record in the metadata',
       metadata: {},
       answer: (): RunResult => ({ code: 0, stdout: '', stderr: STREAM }),
-      said: 'no emulation report: buildx named no build record in its metadata (buildx.build.ref)'
+      said: 'no emulation report: linux/arm64: buildx named no build record in its metadata (buildx.build.ref)'
     },
     {
       name: 'a buildx that cannot read it',
@@ -79,13 +79,27 @@ describe('readEmulation', () => {
       answer: (): RunResult => {
         throw new Error('buildx history logs failed with exit code 1:\nERROR: no record found for ref "ref1"');
       },
-      said: 'no emulation report: buildx history logs failed with exit code 1:'
+      said: 'no emulation report: linux/arm64: buildx history logs failed with exit code 1: ERROR: no record found for ref "ref1"'
     }
   ])('$name: a line in the log, no report, no failure', async ({ metadata, answer, said }) => {
     const { bx, log } = buildx(answer);
     await expect(readEmulation(bx, [{ ...arm64, metadata }], { context: '.', file: '' }, {})).resolves.toBeUndefined();
     expect(log.infos).toEqual([said]);
   });
+});
+
+test('one record of two unreadable (a fallback builder already removed): the report of the other, and a line saying so', async () => {
+  const { bx, log } = buildx((args) => {
+    if (args.includes('gone'))
+      throw new Error('buildx history logs failed with exit code 1:\nERROR: no builder "gone" found');
+    return { code: 0, stdout: '', stderr: STREAM };
+  });
+  const amd64 = { ...arm64, metadata: { 'buildx.build.ref': 'gone/gone0/ref2' }, platforms: ['linux/amd64'] };
+  const got = await readEmulation(bx, [arm64, amd64], { context: '.', file: '' }, {});
+  expect(got?.report.platforms).toEqual(['linux/arm64']);
+  expect(log.infos).toEqual([
+    'emulation report without linux/amd64: buildx history logs failed with exit code 1: ERROR: no builder "gone" found'
+  ]);
 });
 
 test('perPlatform: each build native on its own node, nothing native after a fallback under QEMU', () => {

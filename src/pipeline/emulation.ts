@@ -62,8 +62,9 @@ async function readDockerfile(cwd: string, context: string, file: string): Promi
 }
 
 /**
- * Reads every build's history record and makes one report; `undefined` (said in the log) when a
- * record cannot be read: a builder that keeps no history, a buildx without `history`.
+ * Reads every build's history record and makes one report of those it could read; `undefined`
+ * (said in the log) when it could read none: a builder that keeps no history, a buildx without
+ * `history`, a builder with a node that does not answer (buildx asks every node).
  */
 export async function readEmulation(
   bx: Buildx,
@@ -71,11 +72,12 @@ export async function readEmulation(
   dockerfile: { context: string; file: string },
   env: NodeJS.ProcessEnv
 ): Promise<EmulationSummary | undefined> {
-  try {
-    const text = await readDockerfile(bx.cwd ?? process.cwd(), dockerfile.context, dockerfile.file);
-    const file = path.basename(dockerfile.file || 'Dockerfile');
-    const inputs: ReportInput[] = [];
-    for (const b of builds) {
+  const text = await readDockerfile(bx.cwd ?? process.cwd(), dockerfile.context, dockerfile.file);
+  const file = path.basename(dockerfile.file || 'Dockerfile');
+  const inputs: ReportInput[] = [];
+  const missed: string[] = [];
+  for (const b of builds) {
+    try {
       const record = recordOf(b.metadata);
       if (!record) throw new Error('buildx named no build record in its metadata (buildx.build.ref)');
       const result = await runBuildx(
@@ -85,12 +87,23 @@ export async function readEmulation(
       );
       const vertices = parseStatusStream(`${result.stdout}\n${result.stderr}`);
       inputs.push({ vertices, dockerfile: text, file, platforms: b.platforms, native: b.native });
+    } catch (error) {
+      // The command's first line, then the first thing it printed: the reason.
+      const reason = errorText(error)
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .slice(0, 2)
+        .join(' ');
+      missed.push(`${b.platforms.join(', ')}: ${reason}`);
     }
-    return { report: emulationReport(inputs), readmeUrl: readmeUrl(env) };
-  } catch (error) {
-    bx.log.info(`no emulation report: ${errorText(error).split('\n')[0]}`);
+  }
+  if (inputs.length === 0) {
+    bx.log.info(`no emulation report: ${missed[0] ?? 'no build'}`);
     return undefined;
   }
+  for (const m of missed) bx.log.info(`emulation report without ${m}`);
+  return { report: emulationReport(inputs), readmeUrl: readmeUrl(env) };
 }
 
 /** The README section on cross-compiling, at the version of the action that runs (on GitHub). */
