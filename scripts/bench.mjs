@@ -26,6 +26,10 @@
  *      platform's build and the merge's own cost, and the second-run cached steps per platform of
  *      per-platform refs against one `buildx build` over the same two nodes with one shared ref.
  *      It prunes those two nodes: run it while nothing else uses them.
+ *   8. nodes as separate machines: two buildkitd of our own, each pinned to its own core (taskset),
+ *      one per platform, against one buildkitd pinned to one core declaring both, on the same
+ *      CPU-bound linux/amd64 + linux/386 build (both native here). Other jobs on the machine are
+ *      not pinned away: quote the ratio.
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -52,7 +56,7 @@ function parseArgs(argv) {
     logs: '',
     dist: path.join(ROOT, 'dist'),
     runs: 5,
-    only: new Set(['1', '2', '3', '4', '5', '6', '7'])
+    only: new Set(['1', '2', '3', '4', '5', '6', '7', '8'])
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -73,7 +77,7 @@ function parseArgs(argv) {
       );
     else if (arg === '-h' || arg === '--help') {
       process.stdout.write(
-        'usage: node scripts/bench.mjs [--out FILE] [--runs N (default 5, at least 1)] [--only 1,2,3,4,5,6,7] [--logs DIR (keep every action log)] [--dist DIR (another bundle; default dist/)]\n'
+        'usage: node scripts/bench.mjs [--out FILE] [--runs N (default 5, at least 1)] [--only 1,2,3,4,5,6,7,8] [--logs DIR (keep every action log)] [--dist DIR (another bundle; default dist/)]\n'
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${arg} (see --help)`);
@@ -561,6 +565,7 @@ async function main(opts) {
   if (opts.only.has('3')) results[3] = await benchMatrix();
   if (opts.only.has('5')) results[5] = await benchMerge();
   if (opts.only.has('7')) results[7] = await benchNodes();
+  if (opts.only.has('8')) results[8] = await benchPinned();
 
   /**
    * 7. Multi-node. The two nodes are the stack's (their sockets in env.json under "nodes"), each a
@@ -735,6 +740,80 @@ async function main(opts) {
         note(
           `7. nodes cache ${variant} run ${i + 1}: amd64 ${got['linux/amd64']?.cached}/${got['linux/amd64']?.total}, 386 ${got['linux/386']?.cached}/${got['linux/386']?.total}`
         );
+      }
+    }
+    return out;
+  }
+
+  /** A buildkitd of our own on `cpus` only (taskset): its own root and socket, the stack's config, these platforms. */
+  async function startPinned(name, cpus, platforms) {
+    const dir = path.join(work, `pinned-${name}`);
+    fs.mkdirSync(dir, { recursive: true });
+    const addr = `unix://${path.join(dir, 'buildkitd.sock')}`;
+    const logFile = path.join(dir, 'buildkitd.log');
+    const logFd = fs.openSync(logFile, 'a');
+    const args = ['-c', cpus, BUILDKITD, '--addr', addr, '--root', path.join(dir, 'root')];
+    args.push('--config', stack.buildkitdConfig, ...platforms.flatMap((p) => ['--oci-worker-platform', p]));
+    const child = spawn('taskset', args, { detached: true, stdio: ['ignore', logFd, logFd] });
+    let exited = false;
+    child.on('exit', () => (exited = true));
+    cleanups.push(() => stopProcess(child, () => exited, `buildkitd ${name}`));
+    for (let i = 0; ; i++) {
+      if (exited) throw new Error(`buildkitd ${name} exited at start:\n${tailFile(logFile)}`);
+      const probe = await run(BUILDCTL, ['--addr', addr, 'debug', 'workers'], { check: false, timeoutMs: 10_000 });
+      if (probe.code === 0 && platforms.every((p) => probe.stdout.includes(p))) break;
+      if (i > 150) throw new Error(`buildkitd ${name} did not answer on ${addr} within 30 s:\n${tailFile(logFile)}`);
+      await sleep(200);
+    }
+    note(`buildkitd ${name} (pid ${child.pid}) on CPU ${cpus}, ${platforms.join(' + ')}, at ${addr}`);
+    return addr;
+  }
+
+  async function benchPinned() {
+    if (!stack.nodesBaseImage) {
+      note('8. pinned nodes: skipped (env.json names no nodesBaseImage: run bash scripts/stack.sh up)');
+      return undefined;
+    }
+    if (os.cpus().length < 2) {
+      note('8. pinned nodes: skipped (one CPU: nothing to pin two nodes to)');
+      return undefined;
+    }
+    const amd64 = await startPinned('amd64', '0', ['linux/amd64']);
+    const i386 = await startPinned('386', '1', ['linux/386']);
+    const both = await startPinned('both', '0', ['linux/amd64', 'linux/386']);
+    const layouts = {
+      two: `linux/amd64=${amd64}\nlinux/386=${i386}`,
+      one: `linux/amd64,linux/386=${both}`
+    };
+    const ws = path.join(work, 'ws-pinned');
+    fs.mkdirSync(ws, { recursive: true });
+    // Section 7's build: two CPU-bound steps a platform; the nonce keeps every run out of the cache.
+    const dockerfile = (nonce) =>
+      `FROM ${stack.nodesBaseImage}\nRUN echo ${nonce} >/nonce\n` +
+      'RUN i=0; while [ $i -lt 1000000 ]; do i=$((i+1)); done; echo $i >/count\n' +
+      'RUN j=0; while [ $j -lt 1000000 ]; do j=$((j+1)); done; uname -m >/arch\n';
+    const out = { two: [], one: [] };
+    for (let i = 0; i < opts.runs; i++) {
+      for (const layout of i % 2 === 0 ? ['two', 'one'] : ['one', 'two']) {
+        const r = await attempt(`pinned ${layout} run ${i + 1}`, async (k) => {
+          fs.writeFileSync(
+            path.join(ws, 'Dockerfile'),
+            dockerfile(`${layout}-${i}-${k}-${randomBytes(4).toString('hex')}`)
+          );
+          const res = await action(
+            {
+              images: repo(`pinned-${layout}-${i}-${k}`),
+              platforms: 'linux/amd64,linux/386',
+              nodes: layouts[layout],
+              cache: 'false'
+            },
+            { workspace: ws, sha: sha(), runId: `8${i}${k}`, label: `pinned ${layout} run ${i + 1}` }
+          );
+          await post(res, ws);
+          return res;
+        });
+        out[layout].push(r.ms);
+        note(`8. pinned ${layout} run ${i + 1}/${opts.runs}: ${sec(r.ms)}`);
       }
     }
     return out;
@@ -1220,6 +1299,20 @@ async function main(opts) {
     for (const [variant, c] of Object.entries(r.cached))
       for (const p of ['linux/amd64', 'linux/386'])
         row(`second run after pruning both nodes, ${variant}: ${p} steps from cache (of ${c.total})`, c[p], String);
+  }
+
+  if (results[8]) {
+    const r = results[8];
+    header(
+      '8. Nodes as separate machines: each buildkitd pinned to its own core (taskset), linux/amd64 + linux/386, two CPU-bound RUN steps, no cache'
+    );
+    row('two nodes, one per platform, on core 0 and core 1: action wall', r.two, sec, 'as two one-core machines');
+    row('one buildkitd on core 0, both platforms: action wall', r.one, sec, 'as one one-core machine');
+    single(
+      'wall ratio two nodes / one node (medians)',
+      times(median(r.two) / median(r.one)),
+      'goal: at most 0.60×; other jobs on the machine are not kept off these cores'
+    );
   }
 
   const totalMs = performance.now() - totalStart;

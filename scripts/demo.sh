@@ -6,12 +6,13 @@
 #
 # With a Docker engine and buildx, it uses them: a registry container on 127.0.0.1:5000 (unless one
 # answers there), the docker-container driver, QEMU from the binfmt image, busybox from Docker Hub.
-# Otherwise (a Debian machine, as root) scripts/stack.sh sets up QEMU, BuildKit, buildx and the
-# registry from Debian and Go packages, and the build runs through the remote driver.
+# Otherwise (a Debian machine, as root) `scripts/stack.sh up core` sets up QEMU, BuildKit, buildx
+# and the registry from Debian and Go packages, and the build runs through the remote driver. Only
+# what this build uses: cosign and the extra BuildKit nodes are left to `scripts/test.sh`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-IMAGE=127.0.0.1:5000/demo/hello
+REPO=demo/hello
 STACK_DIR=${STACK_DIR:-/var/tmp/multiarch-stack}
 say() { printf '\n== %s\n' "$*"; }
 registry_answers() { node -e "fetch('http://127.0.0.1:5000/v2/').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; }
@@ -32,6 +33,7 @@ if docker info >/dev/null 2>&1 && docker buildx version >/dev/null 2>&1; then
     docker run -d --name multiarch-demo-registry -p 127.0.0.1:5000:5000 registry:2 >/dev/null
     until registry_answers; do sleep 0.5; done
   fi
+  IMAGE=127.0.0.1:5000/$REPO
   base=busybox:latest
   # The builder's container shares the host network to reach 127.0.0.1:5000, which speaks plain HTTP.
   builder=(--driver docker-container --driver-opts network=host
@@ -39,8 +41,9 @@ if docker info >/dev/null 2>&1 && docker buildx version >/dev/null 2>&1; then
   inspect=(docker buildx imagetools inspect)
 else
   say "setting up QEMU, BuildKit, buildx and a registry (scripts/stack.sh)"
-  bash scripts/stack.sh up
+  bash scripts/stack.sh up core
   stack() { node -p "require('$STACK_DIR/env.json').$1"; }
+  IMAGE=$(stack registry)/$REPO
   base=$(stack baseImage)
   builder=(--driver remote --endpoint "$(stack buildkitHost)")
   inspect=(docker buildx imagetools inspect --builder "$(stack builder)")
@@ -58,3 +61,4 @@ node dist/cli/index.js \
 
 say "the index in the registry"
 "${inspect[@]}" "$IMAGE:latest"
+say "done in ${SECONDS} s"

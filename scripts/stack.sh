@@ -8,6 +8,8 @@
 # nektos/act, gitlab-ci-local).
 #
 #   bash scripts/stack.sh up       install/start whatever is missing (idempotent; quick when all is up)
+#   bash scripts/stack.sh up core  only what a two-platform build needs (QEMU, registries, BuildKit,
+#                                  buildx, the base image): no cosign, no extra nodes. The demo's.
 #   bash scripts/stack.sh down     stop the daemons this script started, remove its builder
 #   bash scripts/stack.sh status   print the state of every part (exit 0 only when all is up)
 #
@@ -31,8 +33,12 @@ BIN=$STACK_DIR/bin
 LOGS=$STACK_DIR/logs
 RUN=$STACK_DIR/run
 BB=$STACK_DIR/busybox
-REG_PLAIN=127.0.0.1:5000
-REG_AUTH=127.0.0.1:5001
+# Ports and builder name can be moved for a second stack on the same machine (a fresh STACK_DIR
+# measured beside a running one); tests and the demo read them from env.json.
+REG_PLAIN_PORT=${REG_PLAIN_PORT:-5000}
+REG_AUTH_PORT=${REG_AUTH_PORT:-5001}
+REG_PLAIN=127.0.0.1:$REG_PLAIN_PORT
+REG_AUTH=127.0.0.1:$REG_AUTH_PORT
 AUTH_USER=e2e
 AUTH_DIR=$STACK_DIR/auth
 AUTH_PASSWORD_FILE=$AUTH_DIR/password
@@ -40,7 +46,7 @@ AUTH_DOCKER_CONFIG=$AUTH_DIR/docker
 BUILDKITD_SOCK=$STACK_DIR/buildkitd.sock
 BUILDKIT_HOST=unix://$BUILDKITD_SOCK
 BUILDKITD_CONFIG=$STACK_DIR/buildkitd.toml
-BUILDER=stack-base
+BUILDER=${STACK_BUILDER:-stack-base}
 BASE_REPO=base/busybox:latest
 BASE_PLATFORMS=(linux/amd64 linux/arm64 linux/arm/v7)
 APT_PKGS=(qemu-user-static binfmt-support docker-registry runc busybox-static apache2-utils
@@ -283,10 +289,11 @@ packages() {
   if ((need_bb)); then
     mkdir -p "$STACK_DIR/debs"
     local deb tmp
+    # One download for the three: apt fetches them over one connection, not three in turn.
+    (cd "$STACK_DIR/debs" && rm -f busybox-static_*_{amd64,arm64,armhf}.deb &&
+      apt-get download -q -o APT::Sandbox::User=root busybox-static:{amd64,arm64,armhf} >>"$LOGS/apt.log" 2>&1) ||
+      die "apt-get download busybox-static for amd64, arm64 and armhf failed (see $LOGS/apt.log)"
     for arch in amd64 arm64 armhf; do
-      (cd "$STACK_DIR/debs" && rm -f busybox-static_*_"$arch".deb &&
-        apt-get download -q -o APT::Sandbox::User=root "busybox-static:$arch" >>"$LOGS/apt.log" 2>&1) ||
-        die "apt-get download busybox-static:$arch failed (see $LOGS/apt.log)"
       deb=$(ls "$STACK_DIR"/debs/busybox-static_*_"$arch".deb)
       tmp=$(mktemp -d)
       dpkg-deb -x "$deb" "$tmp"
@@ -358,7 +365,7 @@ reports_version() {
 # `go install module/cmd@version` refuses modules whose go.mod has exclude/replace directives
 # (BuildKit's does). The copy keeps a fixed path so Go's build cache stays warm across runs.
 go_build() {
-  local mod=$1 version=$2 vpkg=$3 json dir rev src cmd name
+  local mod=$1 version=$2 vpkg=$3 json dir rev src cmd out t
   shift 3
   json=$(go mod download -json "$mod@$version" 2>>"$LOGS/go.log") || return 1
   dir=$(node -e 'const j = JSON.parse(process.argv[1]); if (j.Error) process.exit(1); console.log(j.Dir)' "$json") || return 1
@@ -368,14 +375,19 @@ go_build() {
   mkdir -p "$STACK_DIR/src"
   cp -r "$dir" "$src"
   chmod -R u+w "$src"
-  for cmd in "$@"; do
-    name=${cmd##*/}
-    log "compiling $name $version (minutes on a cold Go cache; log: $LOGS/go.log)"
-    (cd "$src" && GOFLAGS="-mod=mod -buildvcs=false" go build \
-      -ldflags "-X $vpkg.Version=$version -X $vpkg.Revision=$rev" \
-      -o "$BIN/$name.new" "./$cmd") >>"$LOGS/go.log" 2>&1 || return 1
-  done
-  for cmd in "$@"; do mv -f "$BIN/${cmd##*/}.new" "$BIN/${cmd##*/}"; done
+  # One `go build` for all the commands: Go compiles their shared packages once and links them in
+  # parallel. No symbol table or DWARF (-s -w): linking is a good part of a warm-cache build.
+  out=$BIN/.new-${mod##*/}
+  rm -rf "$out"
+  mkdir -p "$out"
+  log "compiling ${*##*/} $version (minutes on a cold Go cache; log: $LOGS/go.log)"
+  t=$(now_ms)
+  (cd "$src" && GOFLAGS="-mod=mod -buildvcs=false" go build \
+    -ldflags "-s -w -X $vpkg.Version=$version -X $vpkg.Revision=$rev" \
+    -o "$out/" "${@/#/./}") >>"$LOGS/go.log" 2>&1 || return 1
+  log "compiled ${*##*/} in $(fmt_ms $(($(now_ms) - t)))"
+  for cmd in "$@"; do mv -f "$out/${cmd##*/}" "$BIN/${cmd##*/}"; done
+  rm -rf "$out"
 }
 
 # Newest stable releases of a module, newest first.
@@ -563,13 +575,27 @@ registries() {
   mv -f "$AUTH_DOCKER_CONFIG/config.json.new" "$AUTH_DOCKER_CONFIG/config.json"
 
   changed=0
-  registry_config plain 5000 && changed=1
-  start_registry plain 5000 "$changed" 200
+  registry_config plain "$REG_PLAIN_PORT" && changed=1
+  start_registry plain "$REG_PLAIN_PORT" "$changed" 200
   changed=0
-  registry_config auth 5001 "$htfile" && changed=1
-  start_registry auth 5001 "$changed" 401
+  registry_config auth "$REG_AUTH_PORT" "$htfile" && changed=1
+  start_registry auth "$REG_AUTH_PORT" "$changed" 401
   [[ $(auth_curl -s -o /dev/null -w '%{http_code}' "http://$REG_AUTH/v2/") == 200 ]] ||
     die "the auth registry rejects the generated credentials"
+}
+
+# Registries BuildKit reaches over plain HTTP: 5000 plain, 5001 basic auth, 5002-5009 for test
+# proxies, and the two registries' ports when they are moved.
+insecure_ports() {
+  local p ports=(5000 5001 5002 5003 5004 5005 5006 5007 5008 5009)
+  for p in "$REG_PLAIN_PORT" "$REG_AUTH_PORT"; do [[ " ${ports[*]} " == *" $p "* ]] || ports+=("$p"); done
+  echo "${ports[*]}"
+}
+
+# A second stack's daemon gets its own trace socket: the default one is a fixed path the first
+# stack's daemon holds. (Left out for the default stack, whose config stays as it was.)
+otel_config() {
+  [[ $STACK_DIR == /var/tmp/multiarch-stack ]] || printf '[otel]\n  socketPath = "%s"\n\n' "$STACK_DIR/otel-grpc.sock"
 }
 
 buildkitd_config() {
@@ -579,6 +605,9 @@ buildkitd_config() {
 # Generated by scripts/stack.sh
 root = "$STACK_DIR/buildkit-root"
 
+EOF
+    otel_config
+    cat <<EOF
 # OCI worker on Debian's runc. The containerd worker is off: no containerd runs here.
 [worker.oci]
   enabled = true
@@ -590,7 +619,7 @@ root = "$STACK_DIR/buildkit-root"
 
 # Local registries over plain HTTP: 5000 plain, 5001 basic auth, 5002-5009 for test proxies.
 EOF
-    for port in 5000 5001 5002 5003 5004 5005 5006 5007 5008 5009; do
+    for port in $(insecure_ports); do
       printf '[registry."127.0.0.1:%s"]\n  http = true\n  insecure = true\n\n' "$port"
     done
   } | write_if_changed "$BUILDKITD_CONFIG"
@@ -764,7 +793,7 @@ root = "$dir/root"
   enabled = false
 
 EOF
-    for port in 5000 5001 5002 5003 5004 5005 5006 5007 5008 5009; do
+    for port in $(insecure_ports); do
       printf '[registry."127.0.0.1:%s"]\n  http = true\n  insecure = true\n\n' "$port"
     done
   } | write_if_changed "$dir/buildkitd.toml"
@@ -892,10 +921,12 @@ nodes_base_image() {
   nodes_base_present || die "$REG_PLAIN/$NODES_BASE_REPO lacks one of ${NODES_BASE_PLATFORMS[*]} after the push"
 }
 
-# For env.json: {"amd64": "unix:///…", …}.
+# For env.json: {"amd64": "unix:///…", …}, the nodes that are up (none after `up core`, so the
+# suites that need them skip with a reason instead of failing on a missing socket).
 nodes_json() {
   local entry sep='' out='{'
   for entry in "${NODES[@]}"; do
+    node_ready "${entry%%=*}" "${entry#*=}" || continue
     out+="$sep\"${entry%%=*}\": \"$(node_addr "${entry%%=*}")\""
     sep=', '
   done
@@ -903,8 +934,13 @@ nodes_json() {
 }
 
 write_env() {
-  WORKER_PLATFORMS=$(worker_platforms | paste -sd, -) NODES_JSON=$(nodes_json) NODES_BASE_IMAGE=$REG_PLAIN/$NODES_BASE_REPO \
-    node -e '
+  local nodes_base=
+  nodes_base_present && nodes_base=$REG_PLAIN/$NODES_BASE_REPO
+  COSIGN_BUILT=$(cosign_version || true)
+  local runners=
+  [[ -x $BIN/act && -x $BIN/gitlab-ci-local ]] && runners=1
+  WORKER_PLATFORMS=$(worker_platforms | paste -sd, -) NODES_JSON=$(nodes_json) NODES_BASE_IMAGE=$nodes_base \
+    COSIGN_BUILT=$COSIGN_BUILT RUNNERS_BUILT=$runners node -e '
     const e = process.env, fs = require("fs");
     const env = {
       registry: e.REG_PLAIN,
@@ -920,44 +956,48 @@ write_env() {
       builder: e.BUILDER,
       buildkitVersion: e.BUILDKIT_BUILT,
       buildxVersion: e.BUILDX_BUILT,
-      cosign: e.BIN + "/cosign",
-      cosignVersion: e.COSIGN_BUILT,
+      cosign: e.COSIGN_BUILT ? e.BIN + "/cosign" : undefined,
+      cosignVersion: e.COSIGN_BUILT || undefined,
       baseImage: e.REG_PLAIN + "/" + e.BASE_REPO,
       authBaseImage: e.REG_AUTH + "/" + e.BASE_REPO,
       platforms: e.BASE_PLATFORMS_STR.split(" "),
       workerPlatforms: e.WORKER_PLATFORMS.split(",").filter(Boolean),
       nodes: JSON.parse(e.NODES_JSON || "{}"),
-      nodesBaseImage: e.NODES_BASE_IMAGE,
-      act: e.BIN + "/act",
-      gitlabCiLocal: e.BIN + "/gitlab-ci-local",
+      nodesBaseImage: e.NODES_BASE_IMAGE || undefined,
+      act: e.RUNNERS_BUILT ? e.BIN + "/act" : undefined,
+      gitlabCiLocal: e.RUNNERS_BUILT ? e.BIN + "/gitlab-ci-local" : undefined,
     };
     fs.writeFileSync(e.STACK_DIR + "/env.json", JSON.stringify(env, null, 2) + "\n");
   '
 }
 
+# up [all|core]: `core` leaves out what only some test suites use (cosign, the extra nodes and
+# their base image); a later `up` adds them. Each left-out part is named in the log.
 up() {
-  local t0
+  local t0 set=${1:-all}
+  [[ $set == all || $set == core ]] || { echo "usage: $0 up [all|core]" >&2; exit 2; }
   t0=$(now_ms)
   trap 'on_err $LINENO' ERR
   phase preflight preflight
   take_lock 1800
   write_status "starting"
-  nodes_arch
+  [[ $set == core ]] || nodes_arch
   phase packages packages
   phase qemu qemu
   phase tools tools
-  phase cosign cosign_install
-  phase runners bash "$HERE/stack/runners.sh" "$BIN" "$LOGS/runners.log"
+  if [[ $set == all ]]; then phase cosign cosign_install; fi
+  # The workflow runners (act, gitlab-ci-local) are for the tests only, like cosign and the nodes.
+  if [[ $set == all ]]; then phase runners bash "$HERE/stack/runners.sh" "$BIN" "$LOGS/runners.log"; fi
   phase registries registries
   phase buildkitd buildkitd_up
-  phase nodes nodes_up
+  if [[ $set == all ]]; then phase nodes nodes_up; fi
   phase builder builder
   phase base-image base_image
-  phase nodes-base nodes_base_image
+  if [[ $set == all ]]; then phase nodes-base nodes_base_image; fi
   phase verify verify
+  [[ $set == all ]] || log "left out (up core): cosign, act, gitlab-ci-local, the BuildKit nodes and their base image; \`bash scripts/stack.sh up\` adds them"
   export REG_PLAIN REG_AUTH AUTH_USER AUTH_PASSWORD_FILE AUTH_DOCKER_CONFIG BUILDKIT_HOST \
     BUILDKITD_CONFIG BIN PLUGIN BUILDER BUILDKIT_BUILT BUILDX_BUILT BASE_REPO STACK_DIR
-  export COSIGN_BUILT
   export BASE_PLATFORMS_STR="${BASE_PLATFORMS[*]}"
   phase env write_env
   write_status ok
@@ -1006,7 +1046,7 @@ status() {
   h=$(cosign_version || true)
   line cosign "${h:-missing} ($BIN/cosign)"
   [[ $h == "$COSIGN_VERSION" ]] || bad=1
-  for h in registry-plain:5000:200 registry-auth:5001:401 buildkitd; do
+  for h in "registry-plain:$REG_PLAIN_PORT:200" "registry-auth:$REG_AUTH_PORT:401" buildkitd; do
     local name=${h%%:*}
     if running "$name"; then
       if [[ $name == buildkitd ]]; then
@@ -1035,11 +1075,11 @@ status() {
 # run is in progress cannot change what that run executes.
 {
   case ${1:-} in
-    up) up ;;
+    up) up "${2:-all}" ;;
     down) down ;;
     status) status ;;
     *)
-      echo "usage: $0 up|down|status" >&2
+      echo "usage: $0 up [core]|down|status" >&2
       exit 2
       ;;
   esac

@@ -35,6 +35,9 @@ fi
 rm -rf "$fresh"
 echo "dist/ is up to date"
 
+step "bundle shape: entry chunks under 2 MB, installers loaded only when needed"
+bash scripts/bundle-shape.sh dist
+
 count() { # jest --json report → "passed failed skipped"
   node -e 'const r=require(process.argv[1]);console.log(r.numPassedTests,r.numFailedTests,r.numPendingTests+r.numTodoTests)' "$1"
 }

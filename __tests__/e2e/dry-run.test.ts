@@ -51,7 +51,8 @@ function ran(result: TimedStep): string[] {
       .split('\n')
       .flatMap((l) => {
         const command = /^\[command\] (?:docker buildx|\S*docker-buildx|\S*\/buildx) (.*)$/.exec(l);
-        if (command) return command[1] === 'version' ? [] : [command[1]];
+        // Neither the version probe nor the emulation report's read of the build record is a step of the plan.
+        if (command) return command[1] === 'version' || command[1].startsWith('history ') ? [] : [command[1]];
         return l.startsWith('[request] ') ? [l] : [];
       })
       // Once each after normalising, as in planned(): a repeated line is a retry, and reads by

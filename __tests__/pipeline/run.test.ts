@@ -20,6 +20,8 @@ const SETUP = [
 const PUSH =
   '--output type=image,name=<registry>/acme/app,push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true';
 const TAGS = ['1.2.3', '1.2', '1', 'sha-860c190', 'latest'];
+/** The emulation report's read of the build's history record (src/pipeline/emulation.ts). */
+const REPORT = 'buildx history logs --builder <builder> --progress rawjson fakebuildref';
 const refs = (tags: string[]) => tags.map((t) => `<registry>/acme/app:${t}`);
 
 /** The commands, the build's line cut to what differs between modes: its platforms and its output. */
@@ -197,7 +199,9 @@ describe('run: one build', () => {
     const { result, error, mem } = await w.run(inputs);
 
     expect(error).toBeUndefined();
-    expect(commands()).toEqual(expected);
+    // The emulation report's read of the build record runs beside the later steps: its place varies.
+    expect(commands().filter((c) => !c.startsWith('buildx history '))).toEqual(expected);
+    expect(commands().filter((c) => c.startsWith('buildx history '))).toEqual([REPORT]);
     const digest = w.buildx.pushed[0]?.digest ?? '';
     expect(w.buildx.pushed.map((p) => p.image)).toEqual(pushed ? [w.image] : []);
     inOrder(requests(), wanted(digest));
@@ -295,6 +299,29 @@ describe('run: one build', () => {
         `| linux/amd64 | \`${amd64}\` | \`${attestationOf(digest, amd64)}\` |`,
         `| linux/arm64 | \`${arm64}\` | \`${attestationOf(digest, arm64)}\` |`,
         '',
+        // From the fake's status stream: arm64's RUN is emulated on this amd64 runner.
+        '### Where the build time went',
+        '',
+        '```mermaid',
+        'gantt',
+        '  dateFormat x',
+        '  axisFormat %M:%S',
+        '  section linux/amd64',
+        '  FROM busybox :done, 0, 1',
+        '  RUN make :0, 1000',
+        '  section linux/arm64',
+        '  FROM busybox :done, 0, 1',
+        '  RUN make :crit, 0, 3000',
+        '```',
+        '',
+        'Red: a RUN step under emulation (QEMU); grey: served from cache.',
+        '',
+        '| Platform | Dockerfile line | Step | Seconds | Share of wall time |',
+        '|---|---|---|---:|---:|',
+        '| `linux/arm64` | Dockerfile | `RUN make` | 3.0 | 100 % |',
+        '',
+        '> **Hint:** Dockerfile `RUN make` ran under QEMU for linux/arm64: 3.0 s, 100 % of the wall time. Its stage (FROM at Dockerfile:1) has no `--platform=$BUILDPLATFORM`: run the compiler natively there and cross-compile for `$TARGETOS`/`$TARGETARCH`. See “Cross-compile instead of emulating” in the README.',
+        '',
         '### Time',
         '',
         '| Phase | Seconds |',
@@ -322,7 +349,8 @@ describe('run: one build', () => {
     expect(commands()).toEqual([
       'buildx version',
       'buildx inspect --bootstrap --builder shared',
-      'buildx build --platform linux/amd64,linux/arm64 (no output)'
+      'buildx build --platform linux/amd64,linux/arm64 (no output)',
+      'buildx history logs --builder shared --progress rawjson fakebuildref'
     ]);
     expect(JSON.parse(mem.state.cleanup)).toMatchObject({ builder: '' });
   });
@@ -508,17 +536,20 @@ describe('run: prove and commit read through buildx, and a tag superseded by ano
     const index = w.buildx.pushed[0].digest;
     const children = listed(index);
     expect(children).toHaveLength(2);
-    inOrder(commands(), [
-      ...SETUP,
-      `buildx build --platform linux/amd64 ${PUSH}`,
-      ...children.map((c) => `buildx imagetools inspect --builder <builder> --raw <registry>/acme/app@${c}`),
-      {
-        anyOrder: ['1.2', '1', 'latest'].map(
-          (t) => `buildx imagetools inspect --builder <builder> --raw <registry>/acme/app:${t}`
-        )
-      },
-      ...refs(TAGS).map((r) => `buildx imagetools inspect --builder <builder> --raw ${r}`)
-    ]);
+    inOrder(
+      commands().filter((c) => !c.startsWith('buildx history ')),
+      [
+        ...SETUP,
+        `buildx build --platform linux/amd64 ${PUSH}`,
+        ...children.map((c) => `buildx imagetools inspect --builder <builder> --raw <registry>/acme/app@${c}`),
+        {
+          anyOrder: ['1.2', '1', 'latest'].map(
+            (t) => `buildx imagetools inspect --builder <builder> --raw <registry>/acme/app:${t}`
+          )
+        },
+        ...refs(TAGS).map((r) => `buildx imagetools inspect --builder <builder> --raw ${r}`)
+      ]
+    );
     inOrder(requests(), [
       ...PREFLIGHT,
       `GET /v2/acme/app/manifests/${index}`,
@@ -1042,7 +1073,10 @@ describe('the dry run prints what a real run of the same inputs starts, argument
     const index = legs ? w.store.get(`${w.image}:1.2.3`)!.digest : w.buildx.pushed.at(-1)!.digest;
     digests['<digest of the index>'] = index;
     const printed = dryRunSteps(dry.mem.summaries[0], digests, listed(index));
-    expect(printed.commands).toEqual(w.commands().filter((c) => c !== 'buildx version'));
+    // Neither the version probe nor the emulation report's read of the build record is a step of the plan.
+    expect(printed.commands).toEqual(
+      w.commands().filter((c) => c !== 'buildx version' && !c.startsWith('buildx history '))
+    );
     expect(printed.requests).toEqual(
       real.mem.log.infos.filter((l) => l.startsWith('[request] ')).map((l) => w.normalise(l))
     );

@@ -23,7 +23,6 @@ import { signingSteps } from '../../src/plan/sign.js';
 import {
   cosignAsset,
   findCosign,
-  installCosign,
   parseCosignVersion,
   prepareKey,
   setupCosign,
@@ -31,6 +30,7 @@ import {
   type CosignInstallOptions,
   type SignOptions
 } from '../../src/tools/cosign.js';
+import { installCosign } from '../../src/tools/cosign-install.js';
 
 // ---------------------------------------------------------------------------------------------
 // What `cosign version` prints (v2.6.1 built from the Go module proxy with its version stamped).

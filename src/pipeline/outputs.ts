@@ -4,6 +4,7 @@ import { movedRefs, type CommitStep } from '../plan/steps.js';
 import type { HeldTag } from '../plan/tags/hold-back.js';
 import type { Result } from './result.js';
 import { removalNote } from './merge.js';
+import { emulationSection } from '../plan/emulation.js';
 
 type Outputs = Pick<Result, 'digest' | 'platformDigests' | 'tags' | 'metadata' | 'verification' | 'signed'>;
 
@@ -86,6 +87,7 @@ export function summaryMarkdown(result: Result): string {
     lines.push('', '### Hand-off tags', '');
     for (const r of result.removals) lines.push(`- \`${r.ref}\`: ${removalNote(r.outcome)}`);
   }
+  lines.push(...emulationSection(result.emulation));
   lines.push(...timeTable(result.timings));
   return `${lines.join('\n')}\n`;
 }

@@ -3,6 +3,7 @@ import type { HeldTag } from '../plan/tags/hold-back.js';
 import type { BuilderInfo } from '../tools/buildx/builder.js';
 import type { LegRemoval } from './merge.js';
 import type { Placement } from './builds.js';
+import type { EmulationSummary } from '../plan/emulation.js';
 
 /** What a run did, for the outputs, the job summary and the command line's result table. */
 export interface Result {
@@ -26,4 +27,6 @@ export interface Result {
   signed?: { signatures: string[]; verifyCommand: string };
   /** One build per platform (nodes): which node built which platform. */
   placements?: Placement[];
+  /** Where the build time went, step by step and platform by platform (src/plan/emulation.ts). */
+  emulation?: EmulationSummary;
 }

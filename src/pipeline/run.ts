@@ -25,6 +25,8 @@ import { openSession, type RunEnv, type Session } from './session.js';
 import { saveState, type SavedState } from './state.js';
 import { sign, type Signed } from './sign.js';
 import { stage, type Staged } from './stage.js';
+import { logEmulation, oneBuild, perPlatform, readEmulation } from './emulation.js';
+import type { EmulationSummary } from '../plan/emulation.js';
 
 export type { RunEnv };
 
@@ -104,6 +106,8 @@ export interface Progress {
   /** Each ref the commit moved, added the moment it moves (a failure part-way reads it). */
   moved: string[];
   committed?: Committed;
+  /** The emulation report, read while the later steps run. */
+  emulation?: Promise<EmulationSummary | undefined>;
 }
 
 /** What every step handler is given: built once per run. */
@@ -142,18 +146,25 @@ const handlers: { [K in Step['kind']]: Handler<K> } = {
       )
     );
   },
-  async build(step, { session, plan, progress, bx }) {
+  async build(step, { session, plan, inputs, progress, bx }) {
     const name = `Build ${step.platforms.map((p) => p.id).join(', ')}`;
     progress.built = await session.phase(name, () => runBuild(bx(), step, plan.cache.refs));
     progress.sources = progress.built.source ? [progress.built.source] : [];
+    progress.emulation = readEmulation(bx(), oneBuild(plan, step, progress.built.metadata), inputs, session.env);
   },
-  async builds(step, { session, progress, state, bx }) {
+  async builds(step, { session, inputs, progress, state, bx }) {
     const all = await runBuilds(session, bx(), step, progress.builder, (name) =>
       saveState(session.edges, Object.assign(state, { fallbackBuilders: [...(state.fallbackBuilders ?? []), name] }))
     );
     progress.built = all.built;
     progress.sources = all.sources;
     progress.placements = all.placements;
+    progress.emulation = readEmulation(
+      bx(),
+      perPlatform(step, all.built.metadata, all.placements),
+      inputs,
+      session.env
+    );
   },
   async 'find-legs'(step, { session, progress, bx }) {
     progress.sources = await session.phase('Find legs', () => findLegs(bx(), step));
@@ -233,7 +244,9 @@ async function runSteps(
   if (!plan.steps.some((s) => s.kind === 'commit') && plan.mode !== 'merge') {
     session.log.info('nothing pushed (push is false): the tags and version outputs are what the rules computed');
   }
-  return resultOf(session, plan, progress);
+  const emulation = await progress.emulation;
+  logEmulation(session.log, emulation);
+  return { ...resultOf(session, plan, progress), ...(emulation ? { emulation } : {}) };
 }
 
 /** What the run did so far, as outputs and the summary read it; after a failure too. */

@@ -4,45 +4,20 @@
  */
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Log, RunResult, Runner } from '../ports.js';
+import type { Log, Runner } from '../ports.js';
 import { InputError } from '../plan/errors.js';
-import { errorText } from '../text.js';
 import { isPemPrivateKey, type CosignStep } from '../plan/sign.js';
-import {
-  hostPlatform,
-  installRelease,
-  type ReleaseInstallOptions,
-  type ReleasePlatform,
-  type ReleaseSource
-} from './buildx/install.js';
+import { parseCosignVersion, type Cosign, type CosignInstallOptions } from './cosign-release.js';
 
-/** The version installed when none is on the PATH: the one the project is tested with. */
-export const DEFAULT_COSIGN_VERSION = 'v2.6.1';
-export const DEFAULT_COSIGN_BASE = 'https://github.com/sigstore/cosign/releases/download';
-const TOOL = 'cosign';
-const CHECKSUMS = 'cosign_checksums.txt';
-
-export type CosignSource = 'path' | ReleaseSource;
-
-export interface Cosign {
-  command: string;
-  /** Semver without the "v", or "unknown" for a build with no version stamp. */
-  version: string;
-  source: CosignSource;
-}
-
-/** The version in `cosign version` output (`GitVersion:    v2.6.1`), without its "v". */
-export function parseCosignVersion(output: string): string {
-  const match = /^GitVersion:\s+v?(\d+\.\d+\.\d+[-+0-9A-Za-z.]*)\s*$/m.exec(output);
-  return match ? match[1] : 'unknown';
-}
-
-/** The release asset for a platform: `cosign-linux-amd64`, `cosign-linux-arm` (v7), `cosign-windows-amd64.exe`. */
-export function cosignAsset(platform: ReleasePlatform): string {
-  // cosign publishes one 32-bit arm build, for v7, named by the bare architecture.
-  const arch = platform.arch.startsWith('arm-') ? 'arm' : platform.arch;
-  return `cosign-${platform.os}-${arch}${platform.os === 'windows' ? '.exe' : ''}`;
-}
+export {
+  cosignAsset,
+  DEFAULT_COSIGN_BASE,
+  DEFAULT_COSIGN_VERSION,
+  parseCosignVersion,
+  type Cosign,
+  type CosignInstallOptions,
+  type CosignSource
+} from './cosign-release.js';
 
 /** A cosign on the PATH (or at `command`), if one answers `cosign version`. */
 export async function findCosign(
@@ -59,11 +34,6 @@ export async function findCosign(
   }
 }
 
-export interface CosignInstallOptions extends ReleaseInstallOptions {
-  /** The input the version came from, for error messages. */
-  input?: string;
-}
-
 /** The cosign already on the PATH; else the pinned release, installed and verified. */
 export async function setupCosign(options: CosignInstallOptions & { env?: NodeJS.ProcessEnv }): Promise<Cosign> {
   const found = await findCosign(options.run, 'cosign', options.env);
@@ -71,54 +41,8 @@ export async function setupCosign(options: CosignInstallOptions & { env?: NodeJS
     options.log.info(`Using cosign ${found.version} from the PATH`);
     return found;
   }
+  const { installCosign } = await import('./cosign-install.js');
   return installCosign(options);
-}
-
-/**
- * Installs a cosign release the way buildx is installed (tools/buildx/install.ts): the tool
- * cache, then the Actions cache, then the release host; anything downloaded or restored must match
- * the release's cosign_checksums.txt first, and a binary that cannot be verified is never installed.
- */
-export async function installCosign(options: CosignInstallOptions): Promise<Cosign> {
-  const input = options.input ?? 'cosign-version';
-  const match = /^v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$/.exec(options.version.trim());
-  if (!match) throw new InputError(input, options.version, 'a cosign release version like v2.6.1');
-  const tag = `v${match[1]}`;
-  const platform = options.platform ?? hostPlatform();
-  const asset = cosignAsset(platform);
-  const { binary, source } = await installRelease(
-    {
-      tool: TOOL,
-      tag,
-      input,
-      version: options.version,
-      base: options.base || DEFAULT_COSIGN_BASE,
-      asset,
-      binName: platform.os === 'windows' ? 'cosign.exe' : 'cosign',
-      checksums: CHECKSUMS,
-      unlisted: `Install cosign on the PATH before this step, or pick a version whose release has ${asset}.`
-    },
-    { ...options, platform }
-  );
-  return confirm(binary, tag, source, options);
-}
-
-async function confirm(
-  binary: string,
-  tag: string,
-  source: CosignSource,
-  options: CosignInstallOptions
-): Promise<Cosign> {
-  let result: RunResult;
-  try {
-    result = await options.run(binary, ['version'], { quiet: true });
-  } catch (error) {
-    throw new Error(`cosign ${tag} at ${binary} does not run: ${errorText(error)}`, { cause: error });
-  }
-  const version = parseCosignVersion(`${result.stdout}\n${result.stderr}`);
-  if (version !== 'unknown' && `v${version}` !== tag)
-    options.log.warning(`${binary} reports cosign ${version}, not the requested ${tag}`);
-  return { command: binary, version, source };
 }
 
 // ---------------------------------------------------------------------------------------------

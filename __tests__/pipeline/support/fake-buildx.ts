@@ -58,6 +58,8 @@ export class FakeBuildx {
   readonly loaded: string[] = [];
   /** Builders that exist; `default` always does. */
   readonly builders = new Set<string>(['default']);
+  /** The platforms of the last build: what `history logs` replays. */
+  private lastBuilt: string[] = [];
   /** The platforms a bootstrapped builder lists. */
   builderPlatforms = ['linux/amd64', 'linux/amd64/v2', 'linux/arm64', 'linux/arm/v7'];
   /**
@@ -159,6 +161,8 @@ export class FakeBuildx {
       }
       case 'imagetools create':
         return this.create(argv);
+      case 'history':
+        return ok('', this.statusStream());
       default:
         return { code: 127, stdout: '', stderr: `fake buildx: no answer for ${argv.join(' ')}\n` };
     }
@@ -177,9 +181,28 @@ export class FakeBuildx {
     return out;
   }
 
+  /**
+   * `history logs --progress rawjson`: the last build's steps as BuildKit's status stream (on
+   * stderr, as buildx prints it): per platform a FROM, then a RUN of 1 s, 3 s for a platform not amd64.
+   */
+  private statusStream(): string {
+    const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+    const vertexes = this.lastBuilt.flatMap((p) => [
+      { digest: `sha256:from-${p}`, name: `[${p} 1/2] FROM busybox`, started: at(0), completed: at(0), cached: true },
+      {
+        digest: `sha256:run-${p}`,
+        name: `[${p} 2/2] RUN make`,
+        started: at(0),
+        completed: at(p === 'linux/amd64' ? 1 : 3)
+      }
+    ]);
+    return `${JSON.stringify({ vertexes })}\n`;
+  }
+
   private build(argv: string[]): RunResult {
     const values = (name: string): string[] => argv.flatMap((a, i) => (a === name ? [argv[i + 1]] : []));
     const platforms = values('--platform')[0].split(',');
+    this.lastBuilt = platforms;
     const labels = Object.fromEntries(
       values('--label').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])
     );
