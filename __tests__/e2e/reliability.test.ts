@@ -459,6 +459,13 @@ describeStack('reliability of the bundled action against the real stack', () => 
         accepted: /a tag of 1 to 128 characters/
       },
       {
+        name: 'an unknown cache backend (s3)',
+        inputs: { cache: 's3' },
+        input: 'cache',
+        value: 's3',
+        accepted: /auto, registry, gha, off, true or false/
+      },
+      {
         name: 'unknown driver',
         inputs: { driver: 'podman', endpoint: '' },
         input: 'driver',
