@@ -58,4 +58,39 @@ describeStack('a cache never turns a published build red', () => {
     },
     CASE_TIMEOUT_MS
   );
+
+  test(
+    'a matrix leg whose cache push is refused: green, handed off, and the warning names its own platform and ref',
+    async () => {
+      const proxy = await startFaultProxy({
+        target: `http://${env.registry}`,
+        port: PROXY_PORTS,
+        failureRate: 0,
+        faults: [],
+        decide: ({ method, path }) =>
+          method === 'PUT' && /\/manifests\/buildcache-linux-arm64$/.test(path) ? '403' : undefined
+      });
+      h.cleanup(() => proxy.close());
+      const repo = uniqueRepo('cache-refused-leg');
+      const image = `127.0.0.1:${proxy.port}/${repo}`;
+
+      const result = await h.main('cache refused, arm64 leg', {
+        workspace: h.workspace('cache'),
+        inputs: h.inputs(image, { mode: 'platform', platforms: 'linux/arm64' }),
+        event: pushEvent('refs/heads/main', randomSha())
+      });
+
+      expectSucceeded(result, 'a leg whose cache push is refused');
+      expect(annotations(result, 'warning').filter((w) => w.includes('cache'))).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^linux/arm64: the registry cache ${image.replace(/[.]/g, '\\.')}:buildcache-linux-arm64 could not be written \\(refused \\(403: no write access\\)\\)`
+          )
+        )
+      ]);
+      expect(result.outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(await h.registry.manifest(repo, 'buildcache-linux-arm64')).toBeUndefined();
+    },
+    CASE_TIMEOUT_MS
+  );
 });
