@@ -30,6 +30,10 @@
  *      one per platform, against one buildkitd pinned to one core declaring both, on the same
  *      CPU-bound linux/amd64 + linux/386 build (both native here). Other jobs on the machine are
  *      not pinned away: quote the ratio.
+ *   9. the cache backends side by side on one multi-stage project: the registry cache and the
+ *      GitHub Actions cache (the stack's v2 stand-in, blobs in Azurite), each with mode=max and
+ *      mode=min: cold and warm (after `prune --all`, one source line changed) wall time, the steps
+ *      served from the cache on the wiped builder, and the seconds of the cache export.
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -56,7 +60,7 @@ function parseArgs(argv) {
     logs: '',
     dist: path.join(ROOT, 'dist'),
     runs: 5,
-    only: new Set(['1', '2', '3', '4', '5', '6', '7', '8'])
+    only: new Set(['1', '2', '3', '4', '5', '6', '7', '8', '9'])
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -77,7 +81,7 @@ function parseArgs(argv) {
       );
     else if (arg === '-h' || arg === '--help') {
       process.stdout.write(
-        'usage: node scripts/bench.mjs [--out FILE] [--runs N (default 5, at least 1)] [--only 1,2,3,4,5,6,7,8] [--logs DIR (keep every action log)] [--dist DIR (another bundle; default dist/)]\n'
+        'usage: node scripts/bench.mjs [--out FILE] [--runs N (default 5, at least 1)] [--only 1,2,3,4,5,6,7,8,9] [--logs DIR (keep every action log)] [--dist DIR (another bundle; default dist/)]\n'
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${arg} (see --help)`);
@@ -271,8 +275,8 @@ function groupTimes(result) {
 }
 
 /**
- * Dockerfile steps of a plain-progress log (`#N [linux/arm64 2/6] RUN …`, or `#N [2/6] …` for one
- * platform) and how many came from the cache: marked `#N CACHED`, or (BuildKit does not always
+ * Dockerfile steps of a plain-progress log (`#N [linux/arm64 2/6] RUN …`, `#N [linux/arm64 build 2/3] …`
+ * in a named stage, or `#N [2/6] …` for one platform) and how many came from the cache: marked `#N CACHED`, or (BuildKit does not always
  * print CACHED for them) a non-FROM step whose only work was pulling its layers
  * (`#N sha256:… done`, `#N extracting sha256:…`) from the registry cache. `marked` counts CACHED only.
  */
@@ -281,7 +285,7 @@ function cachedSteps(lines) {
   const marked = new Set();
   const pulled = new Set();
   for (const { text } of lines) {
-    const step = /^#(\d+) \[((?:\S+ )?\d+\/\d+)\] (\S+)/.exec(text);
+    const step = /^#(\d+) \[((?:\S+ ){0,2}\d+\/\d+)\] (\S+)/.exec(text);
     if (step && !steps.has(step[1])) steps.set(step[1], { name: step[2], from: step[3] === 'FROM' });
     const c = /^#(\d+) CACHED\s*$/.exec(text);
     if (c) marked.add(c[1]);
@@ -437,7 +441,7 @@ async function main(opts) {
   };
 
   /** Runs the bundled action the runner's way (see __tests__/e2e/support/runner.ts). */
-  async function action(inputs, { workspace, sha, runId, label }) {
+  async function action(inputs, { workspace, sha, runId, label, env: extraEnv = {} }) {
     const dir = fs.mkdtempSync(path.join(work, 'runner-'));
     const files = {
       GITHUB_OUTPUT: path.join(dir, 'output'),
@@ -481,7 +485,8 @@ async function main(opts) {
       GITHUB_REPOSITORY: 'acme/app',
       GITHUB_SERVER_URL: 'https://github.com',
       GITHUB_RUN_ID: runId,
-      GITHUB_RUN_ATTEMPT: '1'
+      GITHUB_RUN_ATTEMPT: '1',
+      ...extraEnv
     };
     for (const [name, value] of Object.entries({ ...defaults, ...inputs }))
       env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
@@ -566,6 +571,134 @@ async function main(opts) {
   if (opts.only.has('5')) results[5] = await benchMerge();
   if (opts.only.has('7')) results[7] = await benchNodes();
   if (opts.only.has('8')) results[8] = await benchPinned();
+  if (opts.only.has('9')) results[9] = await benchCacheBackends();
+
+  /**
+   * 9. Registry against gha, mode=max against mode=min, on a two-stage project: the build stage's
+   * RUN is what only mode=max exports. gha runs get a token of a cache repository of their own on
+   * the stand-in, so no run finds another's entries.
+   */
+  async function benchCacheBackends() {
+    const ac = stack.actionsCache;
+    if (!ac?.mintUrl) {
+      note('9. cache backends: skipped (env.json has no actionsCache: run bash scripts/stack.sh up)');
+      return undefined;
+    }
+    // Where the edited file is copied decides what a wiped builder can get back: after the final
+    // stage's COPY --from (the final image holds all it needs), or inside the build stage, after
+    // its slow RUN (whose layer only mode=max exports: the final image does not hold it).
+    const projects = {
+      'final stage changes': [
+        'ARG BASE',
+        'FROM ${BASE} AS build',
+        'COPY stable.txt /stable.txt',
+        'RUN uname -m > /artifact && cat /stable.txt >> /artifact && sleep 1',
+        'FROM ${BASE}',
+        'COPY --from=build /artifact /artifact',
+        'COPY changing.txt /changing.txt',
+        'RUN cat /changing.txt /artifact > /third.txt',
+        ''
+      ].join('\n'),
+      'build stage changes': [
+        'ARG BASE',
+        'FROM ${BASE} AS build',
+        'COPY stable.txt /stable.txt',
+        'RUN uname -m > /deps && cat /stable.txt >> /deps && sleep 1',
+        'COPY changing.txt /changing.txt',
+        'RUN cat /deps /changing.txt > /artifact',
+        'FROM ${BASE}',
+        'COPY --from=build /artifact /artifact',
+        ''
+      ].join('\n')
+    };
+    const token = async (repositoryId) => {
+      const res = await fetch(ac.mintUrl, {
+        method: 'POST',
+        body: JSON.stringify({ repositoryId, scopes: [{ scope: 'refs/heads/main', permission: 3 }] })
+      });
+      if (!res.ok) throw new Error(`minting an Actions cache token: ${res.status}`);
+      return (await res.json()).token;
+    };
+    /** Seconds of the cache export vertex (`#N exporting cache to registry` / `… to GitHub Actions Cache`, then `#N DONE 1.2s`). */
+    const exportSeconds = (lines) => {
+      let id = '';
+      let seconds = NaN;
+      for (const { text } of lines) {
+        const start = /^#(\d+) (?:exporting cache to registry|exporting to GitHub Actions Cache)$/.exec(text);
+        if (start) id = start[1];
+        const done = id ? new RegExp(`^#${id} DONE (\\d+(?:\\.\\d+)?)s`).exec(text) : null;
+        if (done) seconds = Number(done[1]);
+      }
+      return seconds;
+    };
+    const out = {};
+    for (const [project, dockerfile] of Object.entries(projects))
+      for (const backend of ['registry', 'gha'])
+        for (const mode of ['max', 'min']) {
+          const key = `${project}: ${backend}, mode=${mode}`;
+          const v = (out[key] = { cold: [], warm: [], exported: [], served: [], total: 0, project });
+          for (let i = 0; i < opts.runs; i++) {
+            const [c, w] = await attempt(`9. ${key} run ${i + 1}`, async (k) => {
+              const tag = `${project.split(' ')[0]}-${backend}-${mode}-${i}-${k}`;
+              const workspace = copyDir(path.join(FIXTURES, 'cache'), path.join(work, `ws-backends-${tag}`));
+              fs.writeFileSync(path.join(workspace, 'Dockerfile'), dockerfile);
+              fs.appendFileSync(path.join(workspace, 'stable.txt'), `${id} ${tag}\n`);
+              const image = repo(`backends-${tag}`);
+              const env =
+                backend === 'gha'
+                  ? {
+                      ACTIONS_RUNTIME_TOKEN: await token(`bench-${id}-${tag}`),
+                      ACTIONS_RESULTS_URL: ac.resultsUrl,
+                      ACTIONS_CACHE_SERVICE_V2: 'True'
+                    }
+                  : {};
+              // mode=max is what `cache` plans; mode=min is the same cache given by hand.
+              const ref = `${image}:buildcache`;
+              const cache =
+                mode === 'max'
+                  ? { cache: backend === 'gha' ? 'gha' : 'auto' }
+                  : backend === 'gha'
+                    ? {
+                        'cache-from': 'type=gha,scope=buildcache,version=2',
+                        'cache-to': 'type=gha,scope=buildcache,version=2,mode=min'
+                      }
+                    : {
+                        'cache-from': `type=registry,ref=${ref}`,
+                        'cache-to': `type=registry,ref=${ref},mode=min,image-manifest=true,oci-mediatypes=true`
+                      };
+              const inputs = { ...common, images: image, platforms: 'linux/amd64,linux/arm64', ...cache };
+              await prune();
+              const cold = await action(inputs, {
+                workspace,
+                sha: sha(),
+                runId: `9${i}${k}1`,
+                label: `9. ${key} cold ${i + 1}`,
+                env
+              });
+              fs.writeFileSync(path.join(workspace, 'changing.txt'), `changed (bench run ${i + 1})\n`);
+              await prune();
+              const warm = await action(inputs, {
+                workspace,
+                sha: sha(),
+                runId: `9${i}${k}2`,
+                label: `9. ${key} warm ${i + 1}`,
+                env
+              });
+              return [cold, warm];
+            });
+            const served = cachedSteps(w.lines);
+            v.cold.push(c.ms);
+            v.warm.push(w.ms);
+            v.exported.push(exportSeconds(c.lines));
+            v.served.push(served.cached);
+            v.total = Math.max(v.total, served.total);
+            note(
+              `9. ${key} run ${i + 1}/${opts.runs}: cold ${sec(c.ms)}, warm ${sec(w.ms)}, ${served.cached}/${served.total} steps from the cache`
+            );
+          }
+        }
+    return out;
+  }
 
   /**
    * 7. Multi-node. The two nodes are the stack's (their sockets in env.json under "nodes"), each a
@@ -1313,6 +1446,28 @@ async function main(opts) {
       times(median(r.two) / median(r.one)),
       'goal: at most 0.60×; other jobs on the machine are not kept off these cores'
     );
+  }
+
+  if (results[9]) {
+    header(
+      '9. Cache backends: registry and gha (the stack’s v2 stand-in), mode=max and mode=min; two-stage projects, linux/amd64 + linux/arm64'
+    );
+    for (const [key, v] of Object.entries(results[9])) {
+      row(`${key}: cold build, wall`, v.cold, sec);
+      row(`${key}: warm build after \`prune --all\`, changing.txt edited, wall`, v.warm, sec);
+      row(
+        `${key}: steps served from the cache on the wiped builder`,
+        v.served,
+        String,
+        `of ${v.total} (both platforms; ${v.project === 'final stage changes' ? '6 at most: FROM is pulled, the last 2 of each follow changing.txt' : '4 at most: FROM is pulled, the last 3 of each follow changing.txt'})`
+      );
+      row(
+        `${key}: cache export of the cold build, seconds`,
+        v.exported,
+        (x) => `${x.toFixed(1)} s`,
+        'the export vertex’s DONE time'
+      );
+    }
   }
 
   const totalMs = performance.now() - totalStart;

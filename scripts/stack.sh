@@ -2,10 +2,11 @@
 # Stands up the real build stack the end-to-end tests drive, with nothing pulled from a public
 # container registry: QEMU user emulation (binfmt_misc), two local OCI registries (plain and
 # htpasswd-protected), a BuildKit daemon, buildx as a docker CLI plugin, a multi-arch busybox
-# base image in both registries, and three single-platform BuildKit daemons (nodes for
+# base image in both registries, three single-platform BuildKit daemons (nodes for
 # multi-node builders: linux/amd64, linux/arm64 under QEMU, linux/386) with a base image that
 # adds linux/386; and the workflow runners the README's pipelines run under (stack/runners.sh:
-# nektos/act, gitlab-ci-local).
+# nektos/act, gitlab-ci-local); and a stand-in for the GitHub Actions cache service (v2, blobs in
+# Azurite).
 #
 #   bash scripts/stack.sh up       install/start whatever is missing (idempotent; quick when all is up)
 #   bash scripts/stack.sh up core  only what a two-platform build needs (QEMU, registries, BuildKit,
@@ -49,6 +50,11 @@ BUILDKITD_CONFIG=$STACK_DIR/buildkitd.toml
 BUILDER=${STACK_BUILDER:-stack-base}
 BASE_REPO=base/busybox:latest
 BASE_PLATFORMS=(linux/amd64 linux/arm64 linux/arm/v7)
+# The Actions cache stand-in (scripts/stack/actions-cache.mjs) and the blob server its signed URLs point at.
+AZURITE_PORT=10000
+# Not 10080: fetch() (Node, browsers) refuses that port.
+ACTIONS_CACHE_ADDR=127.0.0.1:10090
+ACTIONS_CACHE_DIR=$STACK_DIR/actions-cache
 APT_PKGS=(qemu-user-static binfmt-support docker-registry runc busybox-static apache2-utils
   ca-certificates git curl)
 
@@ -921,6 +927,54 @@ nodes_base_image() {
   nodes_base_present || die "$REG_PLAIN/$NODES_BASE_REPO lacks one of ${NODES_BASE_PLATFORMS[*]} after the push"
 }
 
+# ---------------------------------------------------------------------------------------------
+# The Actions cache (v2) stand-in: Azurite (npm, pinned by scripts/stack/azurite's lock file) as
+# the blob server, and our Twirp service, which signs Azurite URLs and issues runtime tokens.
+
+azurite_up() { [[ $(http_code "http://127.0.0.1:$AZURITE_PORT/devstoreaccount1?comp=list") == 403 ]]; }
+actions_cache_up() { curl -sf --max-time 5 "http://$ACTIONS_CACHE_ADDR/_standin/health" | grep -q '"ok":true'; }
+
+actions_cache() {
+  local dir=$ACTIONS_CACHE_DIR changed=0 i
+  mkdir -p "$dir/azurite" "$dir/blobs" "$dir/state"
+  # npm ci from the committed lock file, again only when the lock changed.
+  if ! cmp -s "$HERE/stack/azurite/package-lock.json" "$dir/azurite/package-lock.json" ||
+    [[ ! -f $dir/azurite/node_modules/azurite/dist/src/blob/main.js ]]; then
+    cp "$HERE/stack/azurite/package.json" "$HERE/stack/azurite/package-lock.json" "$dir/azurite/"
+    log "installing azurite $(node -p 'require(process.argv[1]).dependencies.azurite' "$dir/azurite/package.json") (npm ci)"
+    (cd "$dir/azurite" && npm ci --no-audit --no-fund --ignore-scripts >>"$LOGS/azurite-install.log" 2>&1) ||
+      { tail -n 20 "$LOGS/azurite-install.log" >&2; die "npm ci of azurite failed"; }
+    running azurite && stop_bg azurite
+  fi
+  if ! running azurite || ! azurite_up; then
+    running azurite && stop_bg azurite
+    [[ $(http_code "http://127.0.0.1:$AZURITE_PORT/") == 000 ]] || die "port $AZURITE_PORT is in use by a process this script did not start"
+    start_bg azurite node "$dir/azurite/node_modules/azurite/dist/src/blob/main.js" --blobHost 127.0.0.1 \
+      --blobPort "$AZURITE_PORT" --location "$dir/blobs" --skipApiVersionCheck --loose --silent
+    for ((i = 0; i < 150; i++)); do azurite_up && break; running azurite || break; sleep 0.2; done
+    azurite_up || { tail -n 20 "$LOGS/azurite.log" >&2; die "azurite did not come up on :$AZURITE_PORT"; }
+    log "azurite up on :$AZURITE_PORT (pid $(<"$RUN/azurite.pid"))"
+  else
+    log "azurite already running on :$AZURITE_PORT"
+  fi
+  # The service runs from a copy in the stack dir: a new version of the script restarts it.
+  cmp -s "$HERE/stack/actions-cache.mjs" "$dir/actions-cache.mjs" || { cp "$HERE/stack/actions-cache.mjs" "$dir/"; changed=1; }
+  if ((changed)) || ! running actions-cache || ! actions_cache_up; then
+    running actions-cache && stop_bg actions-cache
+    [[ $(http_code "http://$ACTIONS_CACHE_ADDR/") == 000 ]] || die "$ACTIONS_CACHE_ADDR is in use by a process this script did not start"
+    start_bg actions-cache node "$dir/actions-cache.mjs" --listen "$ACTIONS_CACHE_ADDR" --state "$dir/state" \
+      --blob "http://127.0.0.1:$AZURITE_PORT"
+    for ((i = 0; i < 100; i++)); do actions_cache_up && break; running actions-cache || break; sleep 0.2; done
+    actions_cache_up || { tail -n 20 "$LOGS/actions-cache.log" >&2; die "the Actions cache stand-in did not come up on $ACTIONS_CACHE_ADDR"; }
+    log "actions cache stand-in up on $ACTIONS_CACHE_ADDR (pid $(<"$RUN/actions-cache.pid"))"
+  else
+    log "actions cache stand-in already running on $ACTIONS_CACHE_ADDR"
+  fi
+}
+
+# mint_token SCOPES_JSON: a runtime token of repository 1 with those scopes, on stdout.
+mint_token() { node "$ACTIONS_CACHE_DIR/actions-cache.mjs" --mint --state "$ACTIONS_CACHE_DIR/state" --scopes "$1"; }
+
 # For env.json: {"amd64": "unix:///…", …}, the nodes that are up (none after `up core`, so the
 # suites that need them skip with a reason instead of failing on a missing socket).
 nodes_json() {
@@ -939,7 +993,17 @@ write_env() {
   COSIGN_BUILT=$(cosign_version || true)
   local runners=
   [[ -x $BIN/act && -x $BIN/gitlab-ci-local ]] && runners=1
-  WORKER_PLATFORMS=$(worker_platforms | paste -sd, -) NODES_JSON=$(nodes_json) NODES_BASE_IMAGE=$nodes_base \
+  # Tokens as the runner issues them: a push to main (read-write main), a run given a read-only
+  # token (an untrusted trigger), a pull request (write its merge ref, read main). None after
+  # `up core`, which leaves the stand-in out.
+  local ac_token= ac_read_only= ac_pr=
+  if running actions-cache && actions_cache_up; then
+    ac_token=$(mint_token '[{"scope":"refs/heads/main","permission":3}]')
+    ac_read_only=$(mint_token '[{"scope":"refs/heads/main","permission":1}]')
+    ac_pr=$(mint_token '[{"scope":"refs/pull/7/merge","permission":3},{"scope":"refs/heads/main","permission":1}]')
+  fi
+  AC_TOKEN=$ac_token AC_READ_ONLY_TOKEN=$ac_read_only AC_PR_TOKEN=$ac_pr \
+    WORKER_PLATFORMS=$(worker_platforms | paste -sd, -) NODES_JSON=$(nodes_json) NODES_BASE_IMAGE=$nodes_base \
     COSIGN_BUILT=$COSIGN_BUILT RUNNERS_BUILT=$runners node -e '
     const e = process.env, fs = require("fs");
     const env = {
@@ -966,6 +1030,15 @@ write_env() {
       nodesBaseImage: e.NODES_BASE_IMAGE || undefined,
       act: e.RUNNERS_BUILT ? e.BIN + "/act" : undefined,
       gitlabCiLocal: e.RUNNERS_BUILT ? e.BIN + "/gitlab-ci-local" : undefined,
+      actionsCache: e.AC_TOKEN ? {
+        resultsUrl: "http://" + e.ACTIONS_CACHE_ADDR + "/",
+        token: e.AC_TOKEN,
+        readOnlyToken: e.AC_READ_ONLY_TOKEN,
+        prToken: e.AC_PR_TOKEN,
+        mintUrl: "http://" + e.ACTIONS_CACHE_ADDR + "/_standin/token",
+        statsUrl: "http://" + e.ACTIONS_CACHE_ADDR + "/_standin/stats",
+        blobUrl: "http://127.0.0.1:" + e.AZURITE_PORT,
+      } : undefined,
     };
     fs.writeFileSync(e.STACK_DIR + "/env.json", JSON.stringify(env, null, 2) + "\n");
   '
@@ -989,15 +1062,17 @@ up() {
   # The workflow runners (act, gitlab-ci-local) are for the tests only, like cosign and the nodes.
   if [[ $set == all ]]; then phase runners bash "$HERE/stack/runners.sh" "$BIN" "$LOGS/runners.log"; fi
   phase registries registries
+  if [[ $set == all ]]; then phase actions-cache actions_cache; fi
   phase buildkitd buildkitd_up
   if [[ $set == all ]]; then phase nodes nodes_up; fi
   phase builder builder
   phase base-image base_image
   if [[ $set == all ]]; then phase nodes-base nodes_base_image; fi
   phase verify verify
-  [[ $set == all ]] || log "left out (up core): cosign, act, gitlab-ci-local, the BuildKit nodes and their base image; \`bash scripts/stack.sh up\` adds them"
+  [[ $set == all ]] || log "left out (up core): cosign, act, gitlab-ci-local, the Actions cache stand-in, the BuildKit nodes and their base image; \`bash scripts/stack.sh up\` adds them"
   export REG_PLAIN REG_AUTH AUTH_USER AUTH_PASSWORD_FILE AUTH_DOCKER_CONFIG BUILDKIT_HOST \
     BUILDKITD_CONFIG BIN PLUGIN BUILDER BUILDKIT_BUILT BUILDX_BUILT BASE_REPO STACK_DIR
+  export ACTIONS_CACHE_ADDR AZURITE_PORT
   export BASE_PLATFORMS_STR="${BASE_PLATFORMS[*]}"
   phase env write_env
   write_status ok
@@ -1022,7 +1097,7 @@ down() {
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
   done
   rm -f "$BUILDKITD_SOCK"
-  stop_bg registry-auth registry-plain
+  stop_bg registry-auth registry-plain actions-cache azurite
   if command -v docker >/dev/null && docker buildx inspect "$BUILDER" >/dev/null 2>&1; then
     docker buildx rm "$BUILDER" >/dev/null 2>&1 || true
     log "removed builder $BUILDER"
@@ -1061,6 +1136,10 @@ status() {
       line "$name" "stopped"; bad=1
     fi
   done
+  if running azurite && azurite_up; then line azurite "running (pid $(<"$RUN/azurite.pid")) on :$AZURITE_PORT"
+  else line azurite "NOT running on :$AZURITE_PORT"; bad=1; fi
+  if running actions-cache && actions_cache_up; then line actions-cache "running (pid $(<"$RUN/actions-cache.pid")) on $ACTIONS_CACHE_ADDR"
+  else line actions-cache "NOT running on $ACTIONS_CACHE_ADDR"; bad=1; fi
   nodes_status || bad=1
   if nodes_base_present; then line "nodes base image" "$REG_PLAIN/$NODES_BASE_REPO (${NODES_BASE_PLATFORMS[*]})"
   else line "nodes base image" "missing in $REG_PLAIN"; bad=1; fi

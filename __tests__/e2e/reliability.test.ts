@@ -48,7 +48,7 @@ function diffStats(
   after: FaultProxyStats,
   before: FaultProxyStats
 ): { requests: number; injected: Record<FaultKind, number>; total: number } {
-  const injected = { '503': 0, '429': 0, drop: 0, stall: 0 } as Record<FaultKind, number>;
+  const injected = { '503': 0, '429': 0, '403': 0, drop: 0, stall: 0 } as Record<FaultKind, number>;
   for (const kind of Object.keys(injected) as FaultKind[])
     injected[kind] = after.injected[kind] - before.injected[kind];
   return { requests: after.total - before.total, injected, total: after.injectedTotal - before.injectedTotal };
@@ -460,6 +460,13 @@ describeStack('reliability of the bundled action against the real stack', () => 
         input: 'tags',
         value: longTag,
         accepted: /a tag of 1 to 128 characters/
+      },
+      {
+        name: 'an unknown cache backend (s3)',
+        inputs: { cache: 's3' },
+        input: 'cache',
+        value: 's3',
+        accepted: /auto, registry, gha, off, true or false/
       },
       {
         name: 'unknown driver',

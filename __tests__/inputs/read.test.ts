@@ -168,6 +168,24 @@ describe('readInputs: good inputs', () => {
       expected: false
     },
     {
+      name: 'cache gha',
+      given: { ...IMAGE, cache: 'gha' },
+      pick: (i: Inputs) => i.cache,
+      expected: 'gha'
+    },
+    {
+      name: 'cache registry is auto by its name',
+      given: { ...IMAGE, cache: 'registry' },
+      pick: (i: Inputs) => i.cache,
+      expected: 'auto'
+    },
+    {
+      name: 'cache off is false',
+      given: { ...IMAGE, cache: 'off' },
+      pick: (i: Inputs) => i.cache,
+      expected: false
+    },
+    {
       name: 'booleans in YAML spellings',
       given: { ...IMAGE, push: 'True', pull: 'TRUE', 'no-cache': 'True', 'dry-run': 'true' },
       pick: (i: Inputs) => [i.push, i.pull, i.noCache, i.dryRun],
@@ -503,7 +521,7 @@ describe('readInputs: the bad-input table', () => {
       given: { ...IMAGE, cache: 'yes' },
       input: 'cache',
       value: 'yes',
-      accepted: 'true, false or auto'
+      accepted: 'auto, registry, gha, off, true or false'
     },
     {
       name: 'qemu: maybe',

@@ -163,7 +163,7 @@ describe('runBuild', () => {
       name: 'a first build with no cache yet: said, no warning',
       progress:
         '#4 importing cache manifest from registry.test/acme/app:buildcache\n#4 ERROR: registry.test/acme/app:buildcache: not found\n',
-      lines: ['no cache yet at registry.test/acme/app:buildcache'],
+      lines: ['linux/amd64, linux/arm64: no cache yet at registry.test/acme/app:buildcache'],
       warnings: []
     },
     {
@@ -173,8 +173,8 @@ describe('runBuild', () => {
         '#12 exporting cache to registry\n#12 ERROR: failed to push registry.test/acme/app:buildcache: 503 Service Unavailable\n',
       lines: [],
       warnings: [
-        'the registry cache registry.test/acme/app:buildcache could not be read; the build went on without it: unexpected status: 403 Forbidden',
-        'the registry cache registry.test/acme/app:buildcache could not be written; the build went on without it: failed to push registry.test/acme/app:buildcache: 503 Service Unavailable'
+        'linux/amd64, linux/arm64: the registry cache registry.test/acme/app:buildcache could not be read (refused (403: no read access)); the build went on without it: unexpected status: 403 Forbidden',
+        'linux/amd64, linux/arm64: the registry cache registry.test/acme/app:buildcache could not be written; the build went on without it: failed to push registry.test/acme/app:buildcache: 503 Service Unavailable'
       ]
     }
   ])('$name', async ({ progress, lines, warnings }) => {

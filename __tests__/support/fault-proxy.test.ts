@@ -432,6 +432,15 @@ describe('faults', () => {
     expect(p.stats().injected['429']).toBe(1);
   });
 
+  test('403 refuses as a registry refuses a token that may not push: DENIED, never reaching the target', async () => {
+    const p = await proxy({ failureRate: 1, faults: ['403'] });
+    const reply = await send(p.port, '/v2/repo/manifests/buildcache', { method: 'PUT' });
+    expect(reply.status).toBe(403);
+    expect(JSON.parse(reply.body.toString()).errors[0].code).toBe('DENIED');
+    expect(origin.seen).toHaveLength(0);
+    expect(p.stats().injected['403']).toBe(1);
+  });
+
   test('HEAD gets a faulted status without a body', async () => {
     const p = await proxy({ failureRate: 1, faults: ['503'] });
     const reply = await send(p.port, '/v2/repo/blobs/big', { method: 'HEAD' });

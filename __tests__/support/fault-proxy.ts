@@ -13,9 +13,10 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pipeline } from 'node:stream';
 
-export type FaultKind = '503' | '429' | 'drop' | 'stall';
+/** `403` refuses the request as a registry does a token that may not push there (GHCR, a fork's token). */
+export type FaultKind = '503' | '429' | '403' | 'drop' | 'stall';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['503', '429', 'drop', 'stall'];
+export const FAULT_KINDS: readonly FaultKind[] = ['503', '429', '403', 'drop', 'stall'];
 
 /** What happened to one request. */
 export type Outcome = 'forwarded' | FaultKind;
@@ -264,7 +265,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     total: 0,
     eligible: 0,
     forwarded: 0,
-    injected: { '503': 0, '429': 0, drop: 0, stall: 0 },
+    injected: { '503': 0, '429': 0, '403': 0, drop: 0, stall: 0 },
     injectedTotal: 0,
     upstreamErrors: 0,
     byMethod: {}
@@ -328,6 +329,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
           break;
         case '429':
           answer(res, 429, 'TOOMANYREQUESTS', { 'Retry-After': retryAfter });
+          break;
+        case '403':
+          answer(res, 403, 'DENIED', {});
           break;
         case 'drop': {
           const socket = req.socket;

@@ -457,12 +457,17 @@ function readProvenance(raw: Raw, load: boolean): string {
 }
 
 function readCache(raw: Raw): Pick<Inputs, 'cache' | 'cacheTag' | 'cacheFrom' | 'cacheTo'> {
-  const setting = raw.get('cache');
-  const cache = setting === 'auto' ? 'auto' : bool(setting, 'cache', 'true, false or auto');
+  const cache = cacheSetting(raw.get('cache'));
   const cacheTag = raw.get('cache-tag');
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/.test(cacheTag))
     throw new InputError('cache-tag', cacheTag, 'a tag name of letters, digits, _ . - (at most 101 characters)');
   return { cache, cacheTag, cacheFrom: raw.list('cache-from'), cacheTo: raw.list('cache-to') };
+}
+
+/** `registry` is auto's registry cache by name, `off` is false: the names the cache section uses. */
+function cacheSetting(value: string): Inputs['cache'] {
+  const named: Record<string, Inputs['cache']> = { auto: 'auto', registry: 'auto', gha: 'gha', off: false };
+  return named[value] ?? bool(value, 'cache', 'auto, registry, gha, off, true or false');
 }
 
 function readLimits(raw: Raw): Pick<Inputs, 'retries' | 'stallTimeoutMs'> {

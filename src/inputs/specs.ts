@@ -221,9 +221,15 @@ export const INPUTS: readonly InputSpec[] = [
     kind: 'string',
     default: 'auto',
     description:
-      'Registry layer cache at <first image>:<cache-tag>, mode=max: true (read and written), false, or auto (read whenever there is an image; written when pushing, except from a pull request of a fork). A cache that cannot be read or written warns and does not fail the build.'
+      "auto (the default): the registry layer cache at <first image>:<cache-tag>, mode=max, read whenever there is an image, written when pushing, except from a pull request of a fork (registry names the same). gha: the GitHub Actions cache (v2 service), one scope per platform for matrix legs and per-platform builds, mode=max; read only, with an info line naming the fix, when the job's token may not write. true: the registry cache read and written always; off or false: none. A cache that cannot be read or written warns, naming the platform and the cause, and never fails the build."
   },
-  { name: 'cache-tag', kind: 'string', default: 'buildcache', description: 'Tag of the registry cache ref.' },
+  {
+    name: 'cache-tag',
+    kind: 'string',
+    default: 'buildcache',
+    description:
+      'Tag of the registry cache ref; with cache: gha, the cache scope (a platform is added for legs and per-platform builds).'
+  },
   {
     name: 'cache-from',
     kind: 'list',

@@ -6,7 +6,8 @@ import { setupQemu } from '../tools/qemu.js';
 import { findBuildx, type BuildxBin } from '../tools/buildx/find.js';
 import type { Buildx } from '../tools/buildx/handle.js';
 import { bootstrapBuilder, createBuilder, type BuilderInfo } from '../tools/buildx/builder.js';
-import { build, cacheProblems } from '../tools/buildx/build.js';
+import { build } from '../tools/buildx/build.js';
+import { cacheReport } from '../tools/buildx/cache-report.js';
 import { ExecError } from '../tools/exec.js';
 import { describeBuildFailure } from '../tools/buildx/errors.js';
 import { BuildFailed } from './failure.js';
@@ -82,16 +83,10 @@ export async function runBuild(bx: Buildx, step: BuildStep, cacheRefs: string[])
   const { metadata, output } = await build(bx, step.argv, step.metadataFile, bx.stallMs ?? 0).catch((error: unknown) =>
     Promise.reject(buildFailed(error, step))
   );
-  for (const problem of cacheProblems(output)) {
-    const ref = problem.ref || cacheRefs.join(', ');
-    // The first run of a branch, a platform or a new image has no cache yet: that is no fault.
-    if (problem.direction === 'read' && /: not found$/.test(problem.error)) {
-      bx.log.info(`no cache yet at ${ref}`);
-      continue;
-    }
-    const verb = problem.direction === 'read' ? 'read' : 'written';
-    bx.log.warning(`the registry cache ${ref} could not be ${verb}; the build went on without it: ${problem.error}`);
-  }
+  // A cache only ever makes a build faster: what failed in it is said, per platform, and the build goes on.
+  const report = cacheReport(output, { platforms: step.platforms.map((p) => p.id), refs: cacheRefs });
+  for (const line of report.infos) bx.log.info(line);
+  for (const line of report.warnings) bx.log.warning(line);
   const digest = String(metadata['containerimage.digest'] ?? '');
   if (!step.pushTo) return { metadata, digest };
   if (!/^sha256:[0-9a-f]{64}$/.test(digest)) {

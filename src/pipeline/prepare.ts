@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readInputs } from '../inputs/read.js';
 import { contextFromGitHub } from '../inputs/github.js';
 import { contextFromGit } from '../inputs/git.js';
+import { readActionsCacheAccess } from '../inputs/actions-cache.js';
 import type { Context } from '../plan/context.js';
 import type { Inputs } from '../plan/inputs.js';
 import type { PlanIds } from '../plan/plan.js';
@@ -52,6 +53,12 @@ export async function readContext(session: Session, inputs: Inputs): Promise<Con
     log.warning(
       `the working tree has uncommitted changes: the image is tagged sha-${context.sha.slice(0, 7)} but is not that commit`
     );
+  }
+  if (inputs.cache === 'gha') {
+    // buildx reads the token from the environment; it must never be printed, whatever prints it.
+    session.masker.add(env.ACTIONS_RUNTIME_TOKEN);
+    context.actionsCache = readActionsCacheAccess(env, context.eventName);
+    if (context.actionsCache.note) log.info(context.actionsCache.note);
   }
   return context;
 }

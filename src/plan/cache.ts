@@ -33,10 +33,10 @@ export interface CacheOptions extends CacheUse {
  * to the repository's packages.
  */
 export function cacheUse(
-  setting: 'auto' | boolean,
+  setting: 'auto' | 'gha' | boolean,
   where: { image: boolean; push: boolean; forkPullRequest: boolean }
 ): CacheUse {
-  if (!where.image || setting === false) return { read: false, write: false };
+  if (!where.image || setting === false || setting === 'gha') return { read: false, write: false };
   if (setting === true) return { read: true, write: true };
   return { read: true, write: where.push && !where.forkPullRequest };
 }
@@ -72,4 +72,31 @@ function ignoreErrors(spec: string): string {
   const full = spec.includes('=') ? spec : `type=registry,ref=${spec}`;
   if (/(^|,)ignore-error=/.test(full) || /(^|,)type=inline\b/.test(full)) return full;
   return `${full},ignore-error=true`;
+}
+
+/**
+ * What the job's Actions cache token allows, read from it before the build (inputs/actions-cache.ts):
+ * the runtime token is a JWT whose `ac` claim lists each cache scope with its permission.
+ */
+export interface ActionsCacheAccess {
+  read: boolean;
+  write: boolean;
+  /** The token's scopes as `ref (read|write)`, for the log. */
+  scopes: string[];
+  /** The one info line that says why the cache is read only or off, and what fixes it. */
+  note?: string;
+}
+
+/**
+ * `cache: gha`: buildx's `type=gha` on the v2 service (`version=2`; buildx takes the URL and the
+ * token from ACTIONS_RESULTS_URL and ACTIONS_RUNTIME_TOKEN, so neither is on a command line). The
+ * service keeps each ref's entries apart and lets a pull request read its base branch's, so
+ * the scope only separates platforms: one per matrix leg and per-platform build, as the registry
+ * cache's refs do.
+ */
+export function planGhaCache(access: ActionsCacheAccess | undefined, scope: string): CachePlan {
+  if (!access?.read && !access?.write) return { from: [], to: [], refs: [] };
+  const from = access.read ? [`type=gha,scope=${scope},version=2`] : [];
+  const to = access.write ? [`type=gha,scope=${scope},mode=max,version=2,ignore-error=true`] : [];
+  return { from, to, refs: [`gha:${scope}${access.write ? '' : ' (read only)'}`] };
 }

@@ -1,3 +1,4 @@
+import type { ActionsCacheAccess } from './cache.js';
 /**
  * What the build knows about where it runs: filled from the GitHub event (src/inputs/github.ts) or from a
  * local git repository (src/inputs/git.ts), then used by the pure planners. Plain data, no behaviour.
@@ -51,4 +52,6 @@ export interface Context {
   ci?: string;
   /** outside GitHub: the work tree has uncommitted changes, so `sha` does not describe what is built */
   dirty?: boolean;
+  /** `cache: gha`: what the job's Actions cache token allows, read before the build */
+  actionsCache?: ActionsCacheAccess;
 }

@@ -39,8 +39,8 @@ export interface Inputs {
   noCache: boolean;
   noCacheFilters: string[];
   pull: boolean;
-  /** true, false or auto: plan/cache.ts decides reading and writing from it. */
-  cache: 'auto' | boolean;
+  /** true, false, auto (the registry cache) or gha (the GitHub Actions cache): plan/cache.ts decides reading and writing from it. */
+  cache: 'auto' | 'gha' | boolean;
   cacheTag: string;
   cacheFrom: string[];
   cacheTo: string[];

@@ -35,6 +35,14 @@ export interface CacheScope {
 }
 
 /**
+ * The GitHub Actions cache scope of a build: the cache tag, and a leg's or per-platform build's
+ * platform. Branches need no part of it: the service keeps each ref's entries apart itself.
+ */
+export function ghaScope(tag: string, leg: Platform[] | undefined): string {
+  return safeTag(leg ? `${tag}-${platformSlug(leg)}` : tag);
+}
+
+/**
  * Which cache tags a build reads and writes. The default branch and releases write `<tag>`;
  * another branch or a pull request writes its own `<tag>-<branch>` and reads the default
  * branch's as a fallback, so it never evicts it. A matrix leg adds its platform, so legs never

@@ -3,13 +3,13 @@ import type { Context } from './context.js';
 import { runsNatively, type Platform } from './platforms.js';
 import { computeTags, type TagResult } from './tags/compute.js';
 import { computeLabels, computeAnnotations } from './labels.js';
-import { cacheUse, planCache, type CachePlan } from './cache.js';
+import { cacheUse, planCache, planGhaCache, type CachePlan } from './cache.js';
 import { buildArgv, createBuilderArgv, type BuildOutput, type BuildSpec } from './build.js';
 import { assignPlatforms, buildxNodeName, createNodesArgv, type NodeSpec } from './nodes.js';
 import { hasPerPlatform } from './per-platform.js';
 import { InputError } from './errors.js';
 import { INDEX_DIGEST, KMS_URI, signingSteps, verifyCommand, type KeylessIdentity } from './sign.js';
-import { cacheScope, legTag, parseDigestRefs, platformSlug } from './matrix.js';
+import { cacheScope, ghaScope, legTag, parseDigestRefs, platformSlug } from './matrix.js';
 import { validateTag } from './image.js';
 import {
   bootstrapArgv,
@@ -312,6 +312,9 @@ function signStep(inputs: Inputs, ids: PlanIds, image: string, mirrors: string[]
 
 /** The registry cache of a build: one ref for all platforms, or a platform's own (a leg's, a node's). */
 function registryCache(inputs: Inputs, context: Context, platforms: Platform[] | undefined): CachePlan {
+  // cache-from / cache-to given by hand stay as they are, whatever `cache` says.
+  if (inputs.cache === 'gha' && inputs.cacheFrom.length === 0 && inputs.cacheTo.length === 0)
+    return planGhaCache(context.actionsCache, ghaScope(inputs.cacheTag, platforms));
   const scope = cacheScope(context, inputs.cacheTag, platforms);
   return planCache({
     ...cacheUse(inputs.cache, {

@@ -22,6 +22,21 @@ export interface StackEnv {
   /** nektos/act and gitlab-ci-local (scripts/stack/runners.sh); absent in an env.json written before they were added. */
   act?: string;
   gitlabCiLocal?: string;
+  /** The Actions cache (v2) stand-in and its tokens (scripts/stack/actions-cache.mjs). */
+  actionsCache: {
+    /** ACTIONS_RESULTS_URL. */
+    resultsUrl: string;
+    /** Read-write on refs/heads/main. */
+    token: string;
+    /** Read on refs/heads/main. */
+    readOnlyToken: string;
+    /** Write refs/pull/7/merge, read refs/heads/main. */
+    prToken: string;
+    /** POST {repositoryId, scopes: [{scope, permission}], faults?} → {token}: a repository of the test's own. */
+    mintUrl: string;
+    /** GET ?repository=ID → calls per method, refusals, committed entries per scope. */
+    statsUrl: string;
+  };
 }
 
 export type Stack = { ok: true; env: StackEnv } | { ok: false; reason: string };
