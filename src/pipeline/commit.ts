@@ -6,19 +6,12 @@
  * A PUT that still fails after its retries stops the commit; re-running the job completes it (a
  * PUT of the same bytes is idempotent).
  */
-import { headRequest, putRequest, getRequest, commitRefs, type CommitStep } from '../plan/steps.js';
+import { headRequest, putRequest, commitRefs, type CommitStep } from '../plan/steps.js';
 import { withDigest } from '../plan/reference.js';
 import type { Buildx } from '../tools/buildx/handle.js';
 import * as imagetools from '../tools/buildx/imagetools.js';
-import { withRetry } from '../tools/retry.js';
-import {
-  getManifest,
-  putTag,
-  RegistryRefused,
-  requestRetry,
-  resolveTag,
-  type RegistryOptions
-} from '../tools/registry/client.js';
+import { putTag, resolveTag, type RegistryOptions } from '../tools/registry/client.js';
+import { readBytes, viaRegistry, type Bytes } from './registry-io.js';
 import type { Staged } from './stage.js';
 
 export interface Committed {
@@ -67,7 +60,7 @@ export async function commit(
       const source = withDigest(p.ref, digest);
       let bytes = platformBytes.get(source);
       if (!bytes) {
-        bytes = await read(bx, step.builder, source, registry);
+        bytes = await readBytes(bx, step.builder, source, registry);
         platformBytes.set(source, bytes);
       }
       await move(bx, step.builder, p.ref, bytes, registry);
@@ -80,40 +73,16 @@ export async function commit(
   return { moved: [...moved], superseded };
 }
 
-type Bytes = { raw: string; mediaType: string; digest: string };
-
 /** One PUT of the bytes under `ref`, retried on its own; through imagetools create when our client is refused. */
-async function move(bx: Buildx, builder: string, ref: string, bytes: Bytes, registry: RegistryOptions): Promise<void> {
+function move(bx: Buildx, builder: string, ref: string, bytes: Bytes, registry: RegistryOptions): Promise<void> {
   const source = withDigest(ref, bytes.digest);
-  try {
-    bx.log.info(`[request] ${putRequest(ref, source)}`);
-    await withRetry(() => putTag(ref, bytes.raw, bytes.mediaType, bytes.digest, registry), {
-      ...requestRetry(bx.retries),
-      what: `tagging ${ref}`,
-      log: bx.log
-    });
-  } catch (error) {
-    if (!(error instanceof RegistryRefused)) throw error;
-    bx.log.info(`tagging ${ref} through buildx imagetools (${error.message})`);
-    await imagetools.tagIndex(bx, builder, [ref], [source]);
-  }
-}
-
-/** A platform manifest's exact bytes, by digest, for its platform tags. */
-async function read(bx: Buildx, builder: string, source: string, registry: RegistryOptions): Promise<Bytes> {
-  try {
-    bx.log.info(`[request] ${getRequest(source)}`);
-    return await withRetry(() => getManifest(source, registry), {
-      ...requestRetry(bx.retries),
-      what: `reading ${source}`,
-      log: bx.log
-    });
-  } catch (error) {
-    if (!(error instanceof RegistryRefused)) throw error;
-    const got = await imagetools.inspectRaw(bx, builder, source);
-    if (!got) throw new Error(`${source} is not in the registry`);
-    return { raw: got.raw, digest: got.digest, mediaType: got.manifest.mediaType ?? '' };
-  }
+  return viaRegistry(
+    bx,
+    `tagging ${ref}`,
+    () => putTag(ref, bytes.raw, bytes.mediaType, bytes.digest, registry),
+    () => imagetools.tagIndex(bx, builder, [ref], [source]),
+    putRequest(ref, source)
+  );
 }
 
 /**
@@ -146,20 +115,11 @@ async function readBack(
   return superseded;
 }
 
-async function resolve(
-  bx: Buildx,
-  builder: string,
-  ref: string,
-  registry: RegistryOptions
-): Promise<string | undefined> {
-  try {
-    return await withRetry(() => resolveTag(ref, registry), {
-      ...requestRetry(bx.retries),
-      what: `resolving ${ref}`,
-      log: bx.log
-    });
-  } catch (error) {
-    if (!(error instanceof RegistryRefused)) throw error;
-    return (await imagetools.inspectRaw(bx, builder, ref))?.digest;
-  }
+function resolve(bx: Buildx, builder: string, ref: string, registry: RegistryOptions): Promise<string | undefined> {
+  return viaRegistry(
+    bx,
+    `resolving ${ref}`,
+    () => resolveTag(ref, registry),
+    async () => (await imagetools.inspectRaw(bx, builder, ref))?.digest
+  );
 }

@@ -7,11 +7,12 @@
  */
 import { createHash } from 'node:crypto';
 import { withDigest } from '../plan/reference.js';
-import { getRequest, imagetoolsCreateArgv, putRequest, type StageStep } from '../plan/steps.js';
+import { imagetoolsCreateArgv, putRequest, type StageStep } from '../plan/steps.js';
 import type { Buildx } from '../tools/buildx/handle.js';
 import { runBuildx } from '../tools/buildx/handle.js';
 import * as imagetools from '../tools/buildx/imagetools.js';
-import { getManifest, putTag, RegistryRefused, requestRetry, type RegistryOptions } from '../tools/registry/client.js';
+import { putTag, type RegistryOptions } from '../tools/registry/client.js';
+import { readBytes, viaRegistry } from './registry-io.js';
 import { withRetry } from '../tools/retry.js';
 
 export interface Staged {
@@ -68,21 +69,14 @@ function indexOf(raw: string, digest: string, mediaType?: string): Index {
  * needs what only buildx knows (its auth scheme, BuildKit's registry configuration).
  */
 async function readSource(bx: Buildx, builder: string, ref: string, registry: RegistryOptions): Promise<Index> {
-  try {
-    bx.log.info(`[request] ${getRequest(ref)}`);
-    const got = await withRetry(() => getManifest(ref, registry), {
-      ...requestRetry(bx.retries),
-      what: `reading ${ref}`,
-      log: bx.log
-    });
-    return indexOf(got.raw, got.digest, got.mediaType);
-  } catch (error) {
-    if (!(error instanceof RegistryRefused)) throw error;
-    bx.log.info(`reading ${ref} through buildx imagetools (${error.message})`);
-    const got = await imagetools.inspectRaw(bx, builder, ref);
-    if (!got) throw new Error(`${ref} is not in the registry: the build's push cannot be read back`);
-    return indexOf(got.raw, got.digest);
-  }
+  const got = await readBytes(
+    bx,
+    builder,
+    ref,
+    registry,
+    "is not in the registry: the build's push cannot be read back"
+  );
+  return indexOf(got.raw, got.digest, got.mediaType || undefined);
 }
 
 /**
@@ -101,17 +95,12 @@ async function newIndex(bx: Buildx, step: StageStep, sources: string[], registry
   const digest = `sha256:${createHash('sha256').update(raw).digest('hex')}`;
   const index = indexOf(raw, digest);
   const ref = withDigest(step.image, digest);
-  try {
-    bx.log.info(`[request] ${putRequest(ref, 'the new index')}`);
-    await withRetry(() => putTag(ref, raw, index.mediaType, digest, registry), {
-      ...requestRetry(bx.retries),
-      what: `staging ${ref}`,
-      log: bx.log
-    });
-  } catch (error) {
-    if (!(error instanceof RegistryRefused)) throw error;
-    bx.log.info(`staging ${ref} through buildx imagetools (${error.message})`);
-    await imagetools.tagIndex(bx, step.builder, [ref], sources, step.annotations);
-  }
+  await viaRegistry(
+    bx,
+    `staging ${ref}`,
+    () => putTag(ref, raw, index.mediaType, digest, registry),
+    () => imagetools.tagIndex(bx, step.builder, [ref], sources, step.annotations),
+    putRequest(ref, 'the new index')
+  );
   return index;
 }
