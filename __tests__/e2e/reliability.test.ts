@@ -536,13 +536,6 @@ describeStack('reliability of the bundled action against the real stack', () => 
         accepted: /true or false/
       },
       {
-        name: 'cache: sometimes',
-        inputs: { cache: 'sometimes' },
-        input: 'cache',
-        value: 'sometimes',
-        accepted: /true, false or auto/
-      },
-      {
         name: 'qemu: maybe',
         inputs: { qemu: 'maybe' },
         input: 'qemu',
@@ -592,11 +585,11 @@ describeStack('reliability of the bundled action against the real stack', () => 
         accepted: /one of auto, workflow, git/
       },
       {
-        name: 'mode: matrix',
-        inputs: { mode: 'matrix' },
+        name: 'mode: matrices',
+        inputs: { mode: 'matrices' },
         input: 'mode',
-        value: 'matrix',
-        accepted: /one of build, platform, merge/
+        value: 'matrices',
+        accepted: /one of build, platform, merge, matrix/
       },
       {
         name: 'run-id with spaces',
