@@ -33,6 +33,53 @@ describeStack('safety', () => {
   const h = useHarness(env, 'safety');
 
   test(
+    'a RUN step that prints each kind of secret and fails: the failure annotation and the summary are masked too',
+    async () => {
+      const token = `tok-${randomBytes(12).toString('hex')}`;
+      const envToken = `env-${randomBytes(12).toString('hex')}`;
+      const fileValue = `file-${randomBytes(12).toString('hex')}`;
+      const secretDir = mkdtempSync(path.join(os.tmpdir(), 'e2e-safety-failing-'));
+      h.cleanup(() => rmSync(secretDir, { recursive: true, force: true }));
+      const secretFile = path.join(secretDir, 'key');
+      writeFileSync(secretFile, `${fileValue}\n`);
+      const workspace = h.workspace('cache');
+      writeFileSync(
+        path.join(workspace, 'Dockerfile'),
+        [
+          `FROM ${env.baseImage}`,
+          'RUN --mount=type=secret,id=tok --mount=type=secret,id=envtok --mount=type=secret,id=filetok for f in tok envtok filetok; do cat /run/secrets/$f; echo; done >&2; exit 3',
+          ''
+        ].join('\n')
+      );
+      const result = await h.main('a failing step that prints secrets', {
+        workspace,
+        inputs: h.inputs(`${env.registry}/${uniqueRepo('safety-failing')}`, {
+          platforms: 'linux/amd64',
+          push: 'false',
+          'no-cache': 'true',
+          secrets: `tok=${token}`,
+          'secret-envs': 'envtok=MY_TOKEN',
+          'secret-files': `filetok=${secretFile}`
+        }),
+        env: { MY_TOKEN: envToken }
+      });
+      expect(result.code).not.toBe(0);
+      const errors = commandLines(result.stdout).filter((line) => line.startsWith('::error'));
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors.join('\n')).toContain('exit code: 3');
+      const everything = [
+        ...result.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')),
+        result.stderr,
+        result.summary,
+        ...Object.values(result.files)
+      ].join('\n');
+      for (const value of [token, envToken, fileValue])
+        expect({ value, found: everything.includes(value) }).toEqual({ value, found: false });
+    },
+    CASE_TIMEOUT_MS
+  );
+
+  test(
     'a RUN step printing workflow commands (after CR, after CRLF, alone) and secret values: nothing obeyed, nothing shown',
     async () => {
       const envToken = `env-${randomBytes(12).toString('hex')}`;

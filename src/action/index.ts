@@ -5,6 +5,7 @@ import { Failure } from '../pipeline/failure.js';
 import { post } from '../pipeline/post.js';
 import { cancelAll } from '../tools/exec.js';
 import { errorText } from '../text.js';
+import { Masker } from '../ports.js';
 
 // The runner starts this file for both `main` and `post`; main marks its own run in the state.
 const edges = actionEdges();
@@ -21,10 +22,13 @@ if (core.getState('isPost') === 'true') {
     });
   }
   core.saveState('isPost', 'true');
+  // The run's masker, so that the failure annotation is masked like every line the run printed:
+  // a RUN step that echoed a secret and failed must not put it in the annotation either.
+  const masker = new Masker();
   try {
-    await run({ edges, env: process.env, cwd: process.env.GITHUB_WORKSPACE || process.cwd() });
+    await run({ edges, env: process.env, cwd: process.env.GITHUB_WORKSPACE || process.cwd(), masker });
   } catch (error) {
-    const message = errorText(error);
+    const message = masker.mask(errorText(error));
     if (error instanceof Failure && error.file) {
       // A Dockerfile error is annotated on its line, as setFailed would annotate the step.
       core.error(message, { file: error.file, startLine: error.line });
