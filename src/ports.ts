@@ -51,7 +51,19 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Collects secrets and masks them in any text before it is printed, whatever prints it. */
+/**
+ * Credentials in a URL that a context, endpoint, mirror or proxy may carry: `scheme://user:secret@`
+ * in any scheme, and `http(s)://token@` (a token given as the user name). Not a plain user
+ * (`ssh://git@host`), nor a digest (`docker-image://name@sha256:…`).
+ */
+const URL_CREDENTIALS =
+  /\b((?:[a-z][a-z0-9+.-]*:\/\/)(?=[^\s/@'"]*:[^\s/@'"]*@)|(?:https?|git\+https?):\/\/)[^\s/@'"]+@(?!sha256:)/gi;
+
+/**
+ * Collects secrets and masks them in any text before it is printed, whatever prints it. The
+ * userinfo of every URL is redacted too, as BuildKit does (`https://xxxxx:xxxxx@host/…`), whether
+ * or not it was registered as a secret.
+ */
 export class Masker {
   private readonly secrets = new Set<string>();
 
@@ -68,6 +80,6 @@ export class Masker {
     for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
       out = out.split(secret).join('***');
     }
-    return out;
+    return out.replace(URL_CREDENTIALS, '$1xxxxx:xxxxx@');
   }
 }

@@ -33,6 +33,30 @@ describeStack('safety', () => {
   const h = useHarness(env, 'safety');
 
   test(
+    'a git context URL carrying a token: redacted in the command line, the log, the annotation and the summary',
+    async () => {
+      const token = `ghs_${randomBytes(12).toString('hex')}`;
+      const result = await h.main('a git context with a token', {
+        workspace: h.workspace('cache'),
+        inputs: h.inputs(`${env.registry}/${uniqueRepo('safety-url')}`, {
+          platforms: 'linux/amd64',
+          push: 'false',
+          retries: '0',
+          // Nothing listens on port 9 here: the clone fails at once, and the URL is in every message.
+          context: `https://x-access-token:${token}@127.0.0.1:9/acme/app.git#main`
+        })
+      });
+      expect(result.code).not.toBe(0);
+      const everything = [result.stdout, result.stderr, result.summary, ...Object.values(result.files)].join('\n');
+      expect(everything.includes(token)).toBe(false);
+      expect(result.stdout).toMatch(
+        /^\[command\] .* build .*https:\/\/xxxxx:xxxxx@127\.0\.0\.1:9\/acme\/app\.git#main/m
+      );
+    },
+    CASE_TIMEOUT_MS
+  );
+
+  test(
     'a RUN step that prints each kind of secret and fails: the failure annotation and the summary are masked too',
     async () => {
       const token = `tok-${randomBytes(12).toString('hex')}`;
