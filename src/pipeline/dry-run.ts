@@ -76,9 +76,7 @@ export function stepLines(step: Step, steps: Step[]): string[] {
     case 'sign':
       return signLines(step);
     case 'remove-legs':
-      return step.legs.map(
-        (ref) => `[request] ${deleteRequest(`${ref.slice(0, ref.lastIndexOf(':'))}@<digest of ${ref}>`)}`
-      );
+      return step.legs.map((ref) => `[request] ${deleteRequest(withDigest(ref, `<digest of ${ref}>`))}`);
   }
 }
 
@@ -172,7 +170,7 @@ function mergeSources(steps: Step[]): string[] | undefined {
     if (step.kind === 'builds')
       return step.builds.map((b) => `${b.pushTo ?? ''}@<digest of the ${b.platform.id} build>`);
     if (step.kind === 'find-legs') {
-      return step.legs.map((leg) => `${leg.ref.slice(0, leg.ref.lastIndexOf(':'))}@<digest of ${leg.ref}>`);
+      return step.legs.map((leg) => withDigest(leg.ref, `<digest of ${leg.ref}>`));
     }
   }
   return undefined;

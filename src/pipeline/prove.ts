@@ -119,7 +119,7 @@ async function heldBack(bx: Buildx, step: ProveStep, tags: TagResult, reader: Re
   return held;
 }
 
-export function heldReason(h: HeldTag): string {
+function heldReason(h: HeldTag): string {
   return h.reason === 'prerelease' ? `${h.ours} is a pre-release` : `it points to ${h.current}, newer than ${h.ours}`;
 }
 

@@ -5,6 +5,7 @@
  * policy judge the platform manifests a client actually pulls.
  */
 import { isLoopbackHost, registryHost } from './image.js';
+import { repositoryOf } from './reference.js';
 
 export type SignMode = 'keyless' | 'key';
 
@@ -67,11 +68,7 @@ export function digestRef(target: SignTarget): string {
 
 /** The image name without tag or digest: `127.0.0.1:5000/app:v1` → `127.0.0.1:5000/app`. */
 export function repository(image: string): string {
-  const withoutDigest = image.split('@')[0];
-  const slash = withoutDigest.lastIndexOf('/');
-  const colon = withoutDigest.lastIndexOf(':');
-  // A colon before the last slash is a registry port, not a tag.
-  return colon > slash ? withoutDigest.slice(0, colon) : withoutDigest;
+  return repositoryOf(image);
 }
 
 /** Whether the image's registry is on this machine (see isLoopbackHost). */

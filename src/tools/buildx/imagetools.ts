@@ -44,16 +44,6 @@ export async function inspectRaw(
   }
 }
 
-/**
- * The version label of the image a tag points to: the index annotation when there is one (one
- * request), else the `org.opencontainers.image.version` label of its image config.
- */
-export async function publishedVersion(bx: Buildx, builder: string, ref: string): Promise<string | undefined> {
-  const found = await inspectRaw(bx, builder, ref);
-  if (!found) return undefined;
-  return found.manifest.annotations?.['org.opencontainers.image.version'] ?? labelledVersion(bx, builder, ref);
-}
-
 /** The `org.opencontainers.image.version` label of the image config(s) a tag points to. */
 export async function labelledVersion(bx: Buildx, builder: string, ref: string): Promise<string | undefined> {
   const out = await imagetools(bx, inspectConfigArgv(builder, ref), `reading the labels of ${ref}`);
