@@ -50,8 +50,6 @@ interface Case {
   commit: string;
   /** For a documentation page: which ```yaml block of it. */
   block?: number;
-  /** Why the original itself would not do what it says, when it would not. */
-  originalFails?: string;
   /** event → step key (job#n) → the tags build-push-action is given, or "skipped" (the step's `if` is false). */
   expected: Partial<Record<EventName, Record<string, string[] | 'skipped'>>>;
   /** The breaks this case hits today (issue 21's list); the test requires exactly these. */
@@ -64,6 +62,7 @@ const corpus = JSON.parse(readFileSync(path.join(CORPUS_DIR, 'corpus.json'), 'ut
 /** The break an error of our dry run is, by what the error says. */
 const ERROR_BREAKS: Array<[RegExp, string]> = [
   [/unknown attribute "onlatest"/, 'unknown-attribute'],
+  [/expected an existing Dockerfile/, 'git-context'],
   [/input "images": "" is not accepted/, 'literal-refs-without-images'],
   [/input "buildx-version": "latest"/, 'buildx-version-latest'],
   [/arm\/v8/, 'arm-v8'],
@@ -157,9 +156,15 @@ async function runCase(
   }
   const inputs = stepInputs(step.step, contexts);
   outcome.hints = hintsOf(inputs);
-  // The checkout: the context directory and Dockerfile the step names (what they hold does not matter to a dry run).
+  // The checkout: the context directory and Dockerfile the step names (what they hold does not
+  // matter to a dry run). A job with no checkout step and no `context` has an empty workspace:
+  // build-push-action then builds its git context (no checkout needed), a break of its own.
+  const checkedOut = (job.steps ?? []).some((s) => /^actions\/checkout@/.test(s.uses ?? ''));
   const context = inputs.context || '.';
-  if (!/^[a-z]+:\/\//.test(context)) {
+  if (!checkedOut && !inputs.context) {
+    workspace = mkdtempSync(path.join(workspace, 'empty-'));
+    outcome.hints.push('git-context');
+  } else if (!/^[a-z]+:\/\//.test(context)) {
     const file = path.join(workspace, inputs.file || path.join(context, 'Dockerfile'));
     mkdirSync(path.join(workspace, context), { recursive: true });
     mkdirSync(path.dirname(file), { recursive: true });
