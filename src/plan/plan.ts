@@ -32,6 +32,8 @@ import {
 } from './steps.js';
 import { repositoryOf, tagOf, withTag } from './reference.js';
 import { heldByPlan, type HeldTag } from './tags/hold-back.js';
+import { withTemplates } from './templates.js';
+import { metadataPlan } from './metadata.js';
 
 /**
  * Everything the action will do, decided before it does any of it: the values it computed (tags,
@@ -71,6 +73,10 @@ export interface PlanIds {
 
 export function makePlan(inputs: Inputs, context: Context, native: Platform, now: Date, ids: PlanIds): Plan {
   const tags = computeTags({ images: inputs.images, rules: inputs.tagRules, flavor: inputs.flavor, context, now });
+  // {{version}}, {{sha}}, … in build-args and annotations, from the tags just computed.
+  const templated = withTemplates(inputs, context, tags.version, now);
+  inputs = templated.inputs;
+  if (inputs.mode === 'metadata') return metadataPlan(inputs, context, tags, now, templated.warnings);
   if (inputs.push && inputs.mode !== 'platform' && tags.tags.length === 0) {
     throw new InputError(
       'tags',
@@ -93,12 +99,14 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
     labels,
     annotations,
     builder,
-    warnings:
-      inputs.mode === 'platform' && inputs.signing.mode !== 'false'
+    warnings: [
+      ...templated.warnings,
+      ...(inputs.mode === 'platform' && inputs.signing.mode !== 'false'
         ? [
             `sign: ${inputs.signing.mode} has no effect on a mode: platform leg: the merge signs the index and every platform manifest in it (set sign on the merge step)`
           ]
-        : []
+        : [])
+    ]
   };
   const buildxStep: BuildxStep = { kind: 'buildx', version: inputs.buildxVersion, mirror: inputs.buildxMirror };
   if (inputs.mode === 'merge') {
