@@ -690,7 +690,7 @@ describe('run: a failure in each phase writes the failure summary, naming the ph
       setup: () => undefined,
       type: InputError,
       phase: 'Inputs',
-      message: 'input "mode": "nope" is not accepted; expected one of build, platform, merge, matrix',
+      message: 'input "mode": "nope" is not accepted; expected one of build, platform, merge, matrix, metadata',
       planned: false,
       phases: ['Inputs']
     },
