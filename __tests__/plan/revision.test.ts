@@ -6,7 +6,7 @@ import { parseCliArgs, UsageError } from '../../src/cli/args.js';
 // Without git: what needs the commit, and the flags that give it.
 
 // mode: metadata reads the same inputs without needing a Dockerfile here.
-const inputs = (given: Record<string, string>) =>
+const inputs = (given: Record<string, string | undefined>) =>
   readInputs((name) => ({ mode: 'metadata', ...given })[name] ?? '', process.cwd());
 
 test.each([

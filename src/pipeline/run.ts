@@ -16,6 +16,7 @@ import { commit, type Committed } from './commit.js';
 import { failure } from './failure.js';
 import { dockerfileOf } from '../plan/dockerfile.js';
 import { metadataRun } from './metadata.js';
+import { handOffsNaming } from './hand-off.js';
 import { checkDigests, findLegs, removeLegs, type LegRemoval } from './merge.js';
 import { dryRunMarkdown, failureMarkdown, setOutputs, summaryMarkdown, tagsOutput } from './outputs.js';
 import { preflight } from './preflight.js';
@@ -200,11 +201,14 @@ const handlers: { [K in Step['kind']]: Handler<K> } = {
     const name = step.handOff ? 'Hand off to the merge' : 'Commit tags';
     progress.committed = await session.phase(name, () => commit(bx(), step, staged, held, registry, progress.moved));
   },
-  async 'remove-legs'(step, { session, progress, bx, registry }) {
-    const children = progress.staged?.children ?? [];
-    progress.removals = await session.phase('Remove hand-off tags', () =>
-      removeLegs(bx(), step, progress.sources, children, registry)
-    );
+  async 'remove-legs'(step, { session, plan, progress, bx, registry }) {
+    // What the published index is or lists is never removed.
+    const children = [...(progress.staged?.children ?? []), ...(progress.staged ? [progress.staged.digest] : [])];
+    progress.removals = await session.phase('Remove hand-off tags', async () => {
+      if (!step.ofDigests) return removeLegs(bx(), step, progress.sources, children, registry);
+      const found = await handOffsNaming(bx(), plan.builder, step, progress.sources);
+      return removeLegs(bx(), { ...step, legs: found.legs }, found.sources, children, registry);
+    });
   }
 };
 

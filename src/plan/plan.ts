@@ -125,7 +125,7 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
         sources,
         ...release.steps,
         // The legs' own indexes go last, once the published index is committed.
-        ...(sources.kind === 'find-legs' ? [removeLegs(sources)] : [])
+        sources.kind === 'find-legs' ? removeLegs(sources) : handOffsOf(inputs, context, ids)
       ]
     };
   }
@@ -168,7 +168,9 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
       buildArgs: [...inputs.buildArgs, ...(own?.buildArgs ?? [])],
       buildContexts: inputs.buildContexts,
       labels,
-      annotations: inputs.push ? annotations : [],
+      // A leg's index is a hand-off, not the release: the merge's index alone carries the index
+      // annotations, so it differs from the leg's and the leg's can go with its hand-off tag.
+      annotations: inputs.push ? annotations.filter((a) => !(leg && /^index(-descriptor)?:/.test(a))) : [],
       secrets: secretSpecs(inputs, ids.secretPaths),
       ssh: inputs.ssh,
       network: inputs.network,
@@ -374,9 +376,24 @@ function mergeSources(
   };
 }
 
-/** The hand-off tags this merge consumed; explicit `digests` belong to the user and are never removed. */
+/** The hand-off tags this merge consumed. */
 function removeLegs(found: FindLegsStep): RemoveLegsStep {
   return { kind: 'remove-legs', legs: found.legs.map((leg) => leg.ref) };
+}
+
+/**
+ * Explicit `digests` from this run's legs (build, test, then publish) each left a hand-off tag:
+ * one leg of every platform (`leg-…-linux-amd64_linux-arm64`), or one leg a platform (a matrix).
+ * Those naming a given digest go once the index is published; other digests are left alone.
+ */
+function handOffsOf(inputs: Inputs, context: Context, ids: PlanIds): RemoveLegsStep {
+  const image = inputs.images[0];
+  const sets = [inputs.platforms, ...(inputs.platforms.length > 1 ? inputs.platforms.map((p) => [p]) : [])];
+  return {
+    kind: 'remove-legs',
+    legs: sets.map((set) => `${image}:${legTag(context, ids.runId, set)}`),
+    ofDigests: true
+  };
 }
 
 /** `platform-tags`: for every tag, one per platform (`1.2.3-arm64`), each a valid tag or an error naming the input. */
