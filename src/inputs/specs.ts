@@ -359,7 +359,8 @@ export const INPUTS: readonly InputSpec[] = [
     name: 'digests',
     kind: 'list',
     default: '',
-    description: 'merge mode: explicit image@digest references of the legs, overriding discovery.'
+    description:
+      'merge mode: explicit image@digest references of the legs, overriding discovery. A hand-off tag of this run that names one of them is removed with it once the index is published.'
   },
   {
     name: 'run-id',
