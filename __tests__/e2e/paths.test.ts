@@ -208,5 +208,25 @@ describeStack('monorepo paths, templates in the build, metadata before it, no gi
       },
       BUILD_TIMEOUT_MS
     );
+
+    test(
+      "under a CI, its variables give what git would (GitLab's tag and commit): type=sha and the version rules publish",
+      async () => {
+        const repo = uniqueRepo('tarball-gitlab');
+        const image = `${env.registry}/${repo}`;
+        const sha = randomSha();
+        const run = await runCli(flags(image, 'type=sha\ntype=semver,pattern={{version}}'), tarball(), {
+          GITLAB_CI: 'true',
+          CI_COMMIT_TAG: 'v5.0.1',
+          CI_COMMIT_SHA: sha,
+          CI_PIPELINE_ID: '4242',
+          CI_PROJECT_PATH: 'group/app'
+        });
+        expect({ code: run.code, stderr: run.stderr.slice(-2000) }).toEqual({ code: 0, stderr: expect.any(String) });
+        expect(run.stdout).toContain(`refs/tags/v5.0.1 at ${sha.slice(0, 12)} (no git checkout, GitLab CI variables)`);
+        expect(await published(repo)).toEqual(['5.0.1', 'latest', `sha-${sha.slice(0, 7)}`]);
+      },
+      BUILD_TIMEOUT_MS
+    );
   });
 });
