@@ -19,12 +19,12 @@ test.each([
   {
     name: 'type=sha',
     given: { tags: 'type=raw,value=1.0\ntype=sha' },
-    expected: 'the tag rule type=sha (one of the default rules when tags is empty)'
+    expected: 'the tag rule type=sha'
   },
   {
     name: 'the default rules (type=sha among them)',
     given: {},
-    expected: 'the tag rule type=sha (one of the default rules when tags is empty)'
+    expected: "the default tag rules' type=sha (tags is empty)"
   },
   {
     name: '{{sha}} in a raw rule',

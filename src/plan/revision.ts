@@ -1,5 +1,6 @@
 import type { Inputs } from './inputs.js';
 import { InputError } from './errors.js';
+import { defaultTagRules } from './tags/rules.js';
 
 /*
  * Building without git: a source tarball, or a CI that drops `.git`. Nothing needs git unless a
@@ -12,8 +13,13 @@ const SHA_TEMPLATE = /\{\{\s*sha\s*\}\}/;
 /** What needs the commit's id, as the user would find it in their inputs; undefined when nothing does. */
 export function needsRevision(inputs: Inputs): string | undefined {
   const rule = inputs.tagRules.find((r) => r.type === 'sha' || SHA_TEMPLATE.test(r.raw));
+  const defaults = defaultTagRules()
+    .map((r) => r.raw)
+    .join('\n');
   if (rule)
-    return `the tag rule ${rule.raw}${rule.type === 'sha' ? ' (one of the default rules when tags is empty)' : ''}`;
+    return inputs.tagRules.map((r) => r.raw).join('\n') === defaults
+      ? `the default tag rules' ${rule.raw} (tags is empty)`
+      : `the tag rule ${rule.raw}`;
   if (SHA_TEMPLATE.test(inputs.flavor.prefix) || SHA_TEMPLATE.test(inputs.flavor.suffix)) return 'the flavor’s {{sha}}';
   const lists: Array<[string, string[]]> = [
     ['labels', inputs.labels],
