@@ -143,3 +143,22 @@ test('BuildFailed keeps the command’s error and what the output said', () => {
     }
   ]);
 });
+
+test('failure: the Dockerfile buildx names by its base name is the workspace file the platform builds from', () => {
+  const failed = failure(buildFailed(FAILED_RUN), [], (p) => (p === 'linux/arm64' ? 'svc/api/Dockerfile' : undefined));
+
+  expect([failed.file, failed.line, failed.message.split('\n')[0]]).toEqual([
+    'svc/api/Dockerfile',
+    3,
+    'linux/arm64: svc/api/Dockerfile:3: RUN make failed: exit code 2'
+  ]);
+});
+
+test('failure: a file other than the platform’s Dockerfile keeps the name buildx printed', () => {
+  const failed = failure(buildFailed(FAILED_RUN), [], () => 'svc/api/api.Dockerfile');
+
+  expect([failed.file, failed.message.split('\n')[0]]).toEqual([
+    'Dockerfile',
+    'linux/arm64: Dockerfile:3: RUN make failed: exit code 2'
+  ]);
+});

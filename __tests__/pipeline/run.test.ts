@@ -456,7 +456,17 @@ describe('run: merge', () => {
       }),
       read: ['<registry>/acme/app@<amd64>', '<registry>/acme/app@<arm64>'],
       mode: 'digests',
-      groups: ['Inputs', 'Context', 'Preflight', 'Buildx', 'Find legs', 'Stage', 'Prove', 'Commit tags']
+      groups: [
+        'Inputs',
+        'Context',
+        'Preflight',
+        'Buildx',
+        'Find legs',
+        'Stage',
+        'Prove',
+        'Commit tags',
+        'Remove hand-off tags'
+      ]
     }
   ])('$name', async ({ inputs, read, mode, groups }) => {
     const d = await legs();
@@ -482,18 +492,25 @@ describe('run: merge', () => {
         ...INDEX_ANNOTATIONS.map((a) => `--annotation ${a}`),
         '<registry>/acme/app@<amd64>',
         '<registry>/acme/app@<arm64>'
-      ].join(' ')
+      ].join(' '),
+      // Given digests: this run's possible hand-off tags, read to see whether they name them.
+      ...(mode === 'digests'
+        ? ['linux-amd64_linux-arm64', 'linux-amd64', 'linux-arm64'].map(
+            (slug) => `buildx imagetools inspect --raw <registry>/acme/app:leg-860c190-7001-${slug}`
+          )
+        : [])
     ]);
     const merged = w.store.get(`${w.image}:1.2.3`)!;
-    // Staged by digest, proven, the floating tags read, the tags moved and read back; then legs found
-    // by their hand-off tags are deleted by digest, given digests are kept.
+    // Staged by digest, proven, the floating tags read, the tags moved and read back; then the legs'
+    // indexes are deleted by digest with their hand-off tags (given digests too: this run's legs tagged them).
     inOrder(requests().map(named), [
       ...PREFLIGHT,
       `PUT /v2/acme/app/manifests/${merged.digest}`,
       ...proveRequests(merged.digest),
       floatingReads(['1.2', '1', 'latest']),
       ...commitRequests(TAGS),
-      ...(mode === 'legs' ? ['DELETE /v2/acme/app/manifests/<amd64>', 'DELETE /v2/acme/app/manifests/<arm64>'] : [])
+      'DELETE /v2/acme/app/manifests/<amd64>',
+      'DELETE /v2/acme/app/manifests/<arm64>'
     ]);
     expect(mem.log.groups).toEqual(groups);
     const index = JSON.parse(merged.raw) as {
@@ -508,7 +525,6 @@ describe('run: merge', () => {
       '1.2': merged.digest,
       '1.2.3': merged.digest,
       latest: merged.digest,
-      ...(mode === 'legs' ? {} : { 'leg-860c190-7001-linux-amd64': d.amd64, 'leg-860c190-7001-linux-arm64': d.arm64 }),
       'sha-860c190': merged.digest
     });
     const outputs = w.outputs(mem);
@@ -690,7 +706,7 @@ describe('run: a failure in each phase writes the failure summary, naming the ph
       setup: () => undefined,
       type: InputError,
       phase: 'Inputs',
-      message: 'input "mode": "nope" is not accepted; expected one of build, platform, merge, matrix',
+      message: 'input "mode": "nope" is not accepted; expected one of build, platform, merge, matrix, metadata',
       planned: false,
       phases: ['Inputs']
     },
@@ -957,8 +973,8 @@ describe('the handler table: each of the plan’s steps run by its handler, in t
         provenance: 'false',
         digests: w.store.pushPlatforms(w.image, ['linux/amd64'])
       }),
-      kinds: ['preflight', 'buildx', 'check-digests', 'stage', 'prove', 'commit'],
-      groups: ['Preflight', 'Buildx', 'Find legs', 'Stage', 'Prove', 'Commit tags']
+      kinds: ['preflight', 'buildx', 'check-digests', 'stage', 'prove', 'commit', 'remove-legs'],
+      groups: ['Preflight', 'Buildx', 'Find legs', 'Stage', 'Prove', 'Commit tags', 'Remove hand-off tags']
     }
   ])('$name', async ({ inputs, kinds, groups }) => {
     const { result, error, mem } = await w.run(inputs());

@@ -377,8 +377,21 @@ describe('makePlan: merge mode', () => {
       attestations: { provenance: true, sbom: false }
     });
     expect(stepOf(p, 'stage')?.source).toBe('digests');
-    // The given digests are the user's: nothing is removed after the merge.
-    expect(p.steps.map((s) => s.kind)).toEqual(['preflight', 'buildx', 'check-digests', 'stage', 'prove', 'commit']);
+    // After the commit, this run's hand-off tag goes only if it names a given digest.
+    expect(p.steps.map((s) => s.kind)).toEqual([
+      'preflight',
+      'buildx',
+      'check-digests',
+      'stage',
+      'prove',
+      'commit',
+      'remove-legs'
+    ]);
+    expect(stepOf(p, 'remove-legs')).toEqual({
+      kind: 'remove-legs',
+      legs: [`ghcr.io/octo/app:leg-860c190-7001-linux-amd64`],
+      ofDigests: true
+    });
   });
 
   test('legs are looked for under the run id given', () => {

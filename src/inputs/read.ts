@@ -57,7 +57,7 @@ export function readInputs(
   native: Platform = nativePlatform()
 ): Inputs {
   const raw = rawInputs(read);
-  const mode = oneOf(raw.get('mode'), 'mode', ['build', 'platform', 'merge', 'matrix'] as const);
+  const mode = oneOf(raw.get('mode'), 'mode', ['build', 'platform', 'merge', 'matrix', 'metadata'] as const);
   const push = bool(raw.get('push'), 'push');
   const load = bool(raw.get('load'), 'load');
   // Before the builder's own checks: a nodes run's conflicts are named as such.
@@ -240,8 +240,8 @@ function readNodeInputs(raw: Raw, mode: Mode): Pick<Inputs, 'nodes' | 'emulate' 
 
 function readImages(raw: Raw, mode: Mode, output: boolean): string[] {
   const images = parseImages(raw.get('images'));
-  // A matrix is planned before any image exists: it names none.
-  if (mode !== 'matrix' && (output || mode !== 'build') && images.length === 0) {
+  // A matrix is planned before any image exists: it names none; metadata gives bare tags without one.
+  if (mode !== 'matrix' && mode !== 'metadata' && (output || mode !== 'build') && images.length === 0) {
     throw new InputError(
       'images',
       '',
@@ -307,8 +307,8 @@ function readBuildSource(
   const args = splitByPlatform(raw.list('build-args'), 'build-args', platforms);
   const file = files.common;
   const remoteContext = /^(https?:\/\/|git@|github\.com\/)|\.git(#.*)?$/.test(context);
-  // A merge builds nothing, a matrix only names where the legs will build.
-  if (mode !== 'merge' && mode !== 'matrix' && !remoteContext) {
+  // A merge builds nothing, a matrix only names where the legs will build, metadata builds nothing.
+  if (mode !== 'merge' && mode !== 'matrix' && mode !== 'metadata' && !remoteContext) {
     const dir = path.resolve(cwd, context);
     if (!existsSync(dir) || !statSync(dir).isDirectory())
       throw new InputError('context', context, 'an existing directory (relative to the workspace) or a git URL');

@@ -26,7 +26,7 @@ export const INPUTS: readonly InputSpec[] = [
     kind: 'string',
     default: 'build',
     description:
-      "build: build every platform and publish the index (one job). platform: one leg of a matrix, pushed by digest for a later merge. merge: publish the legs' digests as one index. matrix: build nothing; set the output matrix, one leg per platform with its runner (see runners)."
+      "build: build every platform and publish the index (one job). platform: one leg of a matrix, pushed by digest for a later merge. merge: publish the legs' digests as one index. matrix: build nothing; set the output matrix, one leg per platform with its runner (see runners). metadata: build nothing; set the outputs tags, labels, annotations, version and json as docker/metadata-action does, for steps before the build."
   },
   {
     name: 'images',
@@ -59,14 +59,15 @@ export const INPUTS: readonly InputSpec[] = [
     name: 'labels',
     kind: 'list',
     default: '',
-    description: 'Extra image labels, one key=value a line; they override the computed OCI labels.'
+    description:
+      'Extra image labels, one key=value a line, values with the tag templates ({{version}}, {{sha}}, …); they override the computed OCI labels.'
   },
   {
     name: 'annotations',
     kind: 'list',
     default: '',
     description:
-      'Extra annotations, one a line, in buildx form ([index:|manifest:]key=value); they override the computed ones.'
+      'Extra annotations, one a line, in buildx form ([index:|manifest:]key=value), values with the tag templates ({{version}}, {{sha}}, …); they override the computed ones.'
   },
   {
     name: 'metadata-source',
@@ -100,7 +101,7 @@ export const INPUTS: readonly InputSpec[] = [
     kind: 'list',
     default: '',
     description:
-      'Build arguments, one KEY=value a line. A line PLATFORM=KEY=value (linux/arm64=KEY=value) applies to that platform only; each platform is then built on its own.'
+      "Build arguments, one KEY=value a line; values may use the tag templates ({{version}}, {{sha}}, {{branch}}, {{tag}}, {{date 'YYYYMMDD'}}, …). A line PLATFORM=KEY=value (linux/arm64=KEY=value) applies to that platform only; each platform is then built on its own."
   },
   {
     name: 'build-contexts',
@@ -358,7 +359,8 @@ export const INPUTS: readonly InputSpec[] = [
     name: 'digests',
     kind: 'list',
     default: '',
-    description: 'merge mode: explicit image@digest references of the legs, overriding discovery.'
+    description:
+      'merge mode: explicit image@digest references of the legs, overriding discovery. A hand-off tag of this run that names one of them is removed with it once the index is published.'
   },
   {
     name: 'run-id',

@@ -5,6 +5,7 @@ import { RetriesExhausted } from '../tools/retry.js';
 import type { BuildFailure } from '../tools/buildx/errors.js';
 import { errorText } from '../text.js';
 import { PreflightRefused } from './preflight.js';
+import { locateInWorkspace } from '../plan/dockerfile.js';
 
 const AUTH = /\b401\b|unauthorized|authentication required|invalid username\/password|incorrect username or password/i;
 const DENIED = /\b403\b|forbidden|denied: /i;
@@ -66,8 +67,19 @@ export class Failure extends Error {
   }
 }
 
-/** One `Failure` for any error a run ends with. */
-export function failure(error: unknown, images: string[]): Failure {
+/**
+ * One `Failure` for any error a run ends with. `dockerfile` says which workspace file a platform
+ * builds from: buildx prints only its base name, and the annotation must land on the right file.
+ */
+export function failure(
+  error: unknown,
+  images: string[],
+  dockerfile: (platform: string | undefined) => string | undefined = () => undefined
+): Failure {
   const where = error instanceof BuildFailed ? error.described : undefined;
-  return new Failure(explainFailure(error, images), where?.file, where?.line);
+  const message = explainFailure(error, images);
+  if (!where?.file) return new Failure(message, where?.file, where?.line);
+  const file = locateInWorkspace(where.file, dockerfile(where.platform));
+  const printed = `${where.file}:${where.line}: `;
+  return new Failure(message.replace(printed, `${file}:${where.line}: `), file, where.line);
 }

@@ -10,6 +10,7 @@ import type { Context } from '../plan/context.js';
 import type { Inputs } from '../plan/inputs.js';
 import type { PlanIds } from '../plan/plan.js';
 import { InputError } from '../plan/errors.js';
+import { needsRevision, revisionRefusal } from '../plan/revision.js';
 import { keylessProblem, workflowIdentity } from '../plan/sign.js';
 import { maskSecrets, writeSecrets } from './secrets.js';
 import type { Session } from './session.js';
@@ -40,15 +41,19 @@ export async function readContext(session: Session, inputs: Inputs): Promise<Con
   const { env, cwd, log, runner } = session;
   const source =
     inputs.metadataSource === 'auto' ? (env.GITHUB_EVENT_PATH ? 'workflow' : 'git') : inputs.metadataSource;
+  const dir = path.resolve(cwd, env.GITHUB_WORKSPACE || '.');
   const context =
     source === 'workflow'
       ? await contextFromGitHub(env, runner)
-      : await contextFromGit(path.resolve(cwd, env.GITHUB_WORKSPACE || '.'), env, runner);
+      : await contextFromGit(dir, env, runner, session.source);
   // Which refs the tags come from: two when a local commit is both a branch tip and tagged.
-  const refs = [context.ref, ...(context.extraRefs ?? [])].join(' + ');
-  log.info(
-    `${context.eventName} ${refs} at ${context.sha.slice(0, 12)} (${source}${context.ci ? `, ${context.ci} variables` : ''})`
-  );
+  const refs = [context.ref, ...(context.extraRefs ?? [])].join(' + ') || '(no ref)';
+  const commit = context.sha ? context.sha.slice(0, 12) : 'no known commit';
+  const from = context.noGit ? 'no git checkout' : source;
+  log.info(`${context.eventName} ${refs} at ${commit} (${from}${context.ci ? `, ${context.ci} variables` : ''})`);
+  // Without git, only what needs the commit is refused, naming what to pass.
+  const needs = context.sha ? undefined : needsRevision(inputs);
+  if (needs) throw revisionRefusal(needs, dir);
   if (context.dirty) {
     log.warning(
       `the working tree has uncommitted changes: the image is tagged sha-${context.sha.slice(0, 7)} but is not that commit`

@@ -14,6 +14,9 @@ import { printPlan, stepLines } from './dry-run.js';
 import { runBuilds, type Placement } from './builds.js';
 import { commit, type Committed } from './commit.js';
 import { failure } from './failure.js';
+import { dockerfileOf } from '../plan/dockerfile.js';
+import { metadataRun } from './metadata.js';
+import { handOffsNaming } from './hand-off.js';
 import { checkDigests, findLegs, removeLegs, type LegRemoval } from './merge.js';
 import { dryRunMarkdown, failureMarkdown, setOutputs, summaryMarkdown, tagsOutput } from './outputs.js';
 import { preflight } from './preflight.js';
@@ -34,11 +37,13 @@ export type { RunEnv };
 export async function run(runEnv: RunEnv): Promise<Result | undefined> {
   const session = openSession(runEnv);
   let images: string[] = [];
+  let given: Inputs | undefined;
   let plan: Plan | undefined;
   let progress: Progress | undefined;
   try {
     const inputs = await session.phase('Inputs', () => readAndMask(session));
     images = inputs.images;
+    given = inputs;
     if (inputs.mode === 'matrix') {
       await planMatrix(session, inputs);
       return undefined;
@@ -53,6 +58,7 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
       // A rule that gave no tag (no match, a group the pattern lacks) says so, on both faces.
       for (const warning of plan.tags.warnings) session.log.warning(`tags: ${warning}`);
       for (const warning of plan.warnings) session.log.warning(warning);
+      if (plan.mode === 'metadata') return await metadataRun(session, plan);
       if (inputs.dryRun) return await dryRun(session, plan);
       progress = newProgress(plan);
       const result = await runSteps(session, plan, inputs, state, progress);
@@ -63,7 +69,9 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
       await rm(workspace.tempDir, { recursive: true, force: true });
     }
   } catch (error) {
-    const failed = failure(error, images);
+    // Annotations name files as the repository does: relative to the workspace.
+    const workspace = session.env.GITHUB_WORKSPACE || session.cwd;
+    const failed = failure(error, images, (p) => given && dockerfileOf(given, p, session.cwd, workspace));
     // Never blanket-empty: what was staged, and exactly which tags moved, tag by tag.
     const partial = plan && progress ? resultOf(session, plan, progress) : undefined;
     if (plan && partial) setOutputs(session.edges, plan, partial);
@@ -193,11 +201,14 @@ const handlers: { [K in Step['kind']]: Handler<K> } = {
     const name = step.handOff ? 'Hand off to the merge' : 'Commit tags';
     progress.committed = await session.phase(name, () => commit(bx(), step, staged, held, registry, progress.moved));
   },
-  async 'remove-legs'(step, { session, progress, bx, registry }) {
-    const children = progress.staged?.children ?? [];
-    progress.removals = await session.phase('Remove hand-off tags', () =>
-      removeLegs(bx(), step, progress.sources, children, registry)
-    );
+  async 'remove-legs'(step, { session, plan, progress, bx, registry }) {
+    // What the published index is or lists is never removed.
+    const children = [...(progress.staged?.children ?? []), ...(progress.staged ? [progress.staged.digest] : [])];
+    progress.removals = await session.phase('Remove hand-off tags', async () => {
+      if (!step.ofDigests) return removeLegs(bx(), step, progress.sources, children, registry);
+      const found = await handOffsNaming(bx(), plan.builder, step, progress.sources);
+      return removeLegs(bx(), { ...step, legs: found.legs }, found.sources, children, registry);
+    });
   }
 };
 
