@@ -75,6 +75,7 @@ jobs:
           images: \${{ env.IMAGE }}
           tags: type=ref,event=branch
           flavor: latest=false
+      - run: echo "\${{ steps.meta.outputs.version }}" > VERSION
       - uses: docker/build-push-action@v6
         with:
           context: .
@@ -83,6 +84,7 @@ jobs:
           tags: \${{ steps.meta.outputs.tags }}
           labels: \${{ steps.meta.outputs.labels }}
           build-args: V=\${{ steps.meta.outputs.version }}
+      - run: echo "\${{ steps.meta.outputs.tags }}"
 `;
 
 describe('the mechanical migration', () => {
@@ -98,21 +100,30 @@ describe('the mechanical migration', () => {
       images: '${{ env.IMAGE }}',
       tags: 'type=ref,event=branch',
       flavor: 'latest=false',
-      'build-args': 'V=${{ steps.meta.outputs.version }}',
+      'build-args': 'V={{version}}',
       'buildx-version': 'v0.20.0',
       'driver-opts': 'network=host',
       'qemu-image': 'tonistiigi/binfmt:qemu-v8'
     });
-    expect(original.jobs.image.steps).toHaveLength(5);
+    expect(original.jobs.image.steps).toHaveLength(7);
   });
 
   test('a metadata step something still reads stays (and is recorded); QEMU and buildx go', () => {
     expect(workflow.jobs.image.steps!.map((s) => s.uses ?? '')).toEqual([
       'actions/checkout@v4',
       'docker/metadata-action@v5',
-      './'
+      '',
+      './',
+      ''
     ]);
     expect(steps[0].kept).toEqual(['meta (docker/metadata-action)']);
+  });
+
+  test('a step after ours reads our outputs (same names); one before it still reads the metadata step', () => {
+    const [, , before, , after] = workflow.jobs.image.steps!;
+    expect(before.run).toBe('echo "${{ steps.meta.outputs.version }}" > VERSION');
+    expect(steps[0].step.id).toBe('publish');
+    expect(after.run).toBe('echo "${{ steps.publish.outputs.tags }}"');
   });
 
   test('the events: push to the named default branch, the tag, the pull request; inputs evaluated per event', () => {

@@ -97,16 +97,27 @@ export function migrate(original: Workflow): Migration {
       for (const [theirs, mine] of Object.entries(BUILDX_INPUTS))
         if (buildx?.with?.[theirs] !== undefined && out[mine] === undefined) out[mine] = buildx.with[theirs];
       if (qemu?.with?.image !== undefined && out['qemu-image'] === undefined) out['qemu-image'] = qemu.with.image;
+      // Values the build needs from the metadata step become our templates (README, "Metadata
+      // before or inside the build"): `${{ steps.M.outputs.version }}` → `{{version}}`.
+      for (const key of ['build-args', 'labels', 'annotations'])
+        if (typeof out[key] === 'string') out[key] = withTemplates(out[key] as string, metas);
       const originalPush = step.with?.push;
       step.uses = OURS;
       step.with = out;
       n++;
       ours.push({ job: jobName, key: `${jobName}#${n}`, step, originalPush, kept: [], removedMetadata: [] });
     }
+    // A later step that reads the metadata step's tags, labels, annotations, version or json
+    // reads ours instead: our step gives those outputs under the same names.
+    const last = ours.at(-1);
+    if (last) {
+      last.step.id ??= 'publish';
+      const at = jobSteps.indexOf(last.step);
+      for (const later of jobSteps.slice(at + 1))
+        if (!removableStep(later)) Object.assign(later, readOurs(later, metas, last.step.id));
+    }
     // The helper steps go unless something left in the job still reads them.
-    const removable = jobSteps.filter(
-      (s) => isAction(s, 'metadata-action') || isAction(s, 'setup-buildx-action') || isAction(s, 'setup-qemu-action')
-    );
+    const removable = jobSteps.filter(removableStep);
     const kept: string[] = [];
     const removedMetadata: string[] = [];
     const remaining = new Set(jobSteps);
@@ -127,6 +138,28 @@ export function migrate(original: Workflow): Migration {
     steps.push(...ours);
   }
   return { workflow, steps };
+}
+
+const removableStep = (s: Step): boolean =>
+  isAction(s, 'metadata-action') || isAction(s, 'setup-buildx-action') || isAction(s, 'setup-qemu-action');
+
+const META_OUTPUTS = 'tags|labels|annotations|version|json';
+
+/** `${{ steps.M.outputs.version }}` and `fromJSON(steps.M.outputs.json).labels['…image.version']` → `{{version}}`. */
+function withTemplates(value: string, metas: Map<string, Step>): string {
+  return value.replace(
+    /\$\{\{\s*(?:steps\.([\w-]+)\.outputs\.version|fromJSON\(steps\.([\w-]+)\.outputs\.json\)\.labels\['org\.opencontainers\.image\.version'\])\s*\}\}/g,
+    (whole, a?: string, b?: string) => (metas.has((a ?? b)!) ? '{{version}}' : whole)
+  );
+}
+
+/** A step after ours: its reads of a metadata step's outputs read ours (same output names). */
+function readOurs(step: Step, metas: Map<string, Step>, ourId: string): Step {
+  const text = JSON.stringify(step).replace(
+    new RegExp(`steps\\.([\\w-]+)\\.outputs\\.(${META_OUTPUTS})\\b`, 'g'),
+    (whole, id: string, output: string) => (metas.has(id) ? `steps.${ourId}.outputs.${output}` : whole)
+  );
+  return JSON.parse(text) as Step;
 }
 
 /** The events a corpus case runs for: those its triggers name, as GitHub would send them here. */
