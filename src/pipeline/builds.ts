@@ -48,7 +48,10 @@ export async function runBuilds(
     const first = failed[0].error;
     const lines = failed.map(({ b, error }) => {
       const text = firstLine(error);
-      return b.node && text.startsWith(`node ${b.node} `) ? text : `${b.platform.id} ${whereText(b)}: ${text}`;
+      if (b.node && text.startsWith(`node ${b.node} `)) return text;
+      // A build's own failure already starts with its platform: it is said once.
+      const said = text.startsWith(`${b.platform.id}: `) ? text.slice(b.platform.id.length + 2) : text;
+      return `${b.platform.id} ${whereText(b)}: ${said}`;
     });
     const message = `${lines.join('\n')}\nNothing was published: every platform must be built before a tag moves.`;
     // A build step's own failure keeps its Dockerfile location for the annotation.
