@@ -9,6 +9,7 @@ import type { BuildxBin } from '../tools/buildx/find.js';
 import type { Buildx } from '../tools/buildx/handle.js';
 import type { BuilderInfo } from '../tools/buildx/builder.js';
 import type { RegistryOptions } from '../tools/registry/client.js';
+import { credentialsConfigured } from '../tools/registry/credentials.js';
 import { runBuild, runBuilder, runBuildx, runQemu, type Built } from './build.js';
 import { printPlan, stepLines } from './dry-run.js';
 import { runBuilds, type Placement } from './builds.js';
@@ -63,7 +64,7 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
       await rm(workspace.tempDir, { recursive: true, force: true });
     }
   } catch (error) {
-    const failed = failure(error, images);
+    const failed = failure(error, images, (host) => credentialsConfigured(host, session.env));
     // Never blanket-empty: what was staged, and exactly which tags moved, tag by tag.
     const partial = plan && progress ? resultOf(session, plan, progress) : undefined;
     if (plan && partial) setOutputs(session.edges, plan, partial);
