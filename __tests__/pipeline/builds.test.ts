@@ -313,4 +313,31 @@ describe('runBuilds', () => {
       'linux/arm64 on node linux-arm64 (unix:///n/arm64.sock): RUN make failed: exit code 2'
     );
   });
+
+  test('a fallback whose RUN step fails too: the platform is said once in the line', async () => {
+    const failedRun = [
+      '#8 [linux/arm64 2/2] RUN make',
+      '#8 ERROR: process "/bin/sh -c make" did not complete successfully: exit code: 2',
+      'ERROR: failed to build: failed to solve: process "/bin/sh -c make" did not complete successfully: exit code: 2'
+    ].join('\n');
+    const fake = fakeBuildx({ builder: 'b', platform: 'linux/arm64' }, [
+      { builder: 'b-fallback-linux-arm64', platform: 'linux/arm64', stderr: failedRun, times: 9 }
+    ]);
+    const { session: s } = session(fake.runnerFor);
+    const error = await runBuilds(
+      s,
+      { bin, run: s.runner, log: s.log, retries: 0 },
+      step(true),
+      BUILDER,
+      () => undefined
+    ).then(
+      () => undefined,
+      (e: Error) => e
+    );
+    const first = error?.message.split('\n')[0] ?? '';
+    expect(first).toMatch(
+      /^node linux-arm64 \(unix:\/\/\/n\/arm64.sock\) failed building linux\/arm64: .*; the fallback under QEMU on node linux-amd64 \(unix:\/\/\/n\/amd64.sock\) failed too: RUN make failed: exit code 2$/
+    );
+    expect(first.match(/linux\/arm64/g)).toHaveLength(1);
+  });
 });
