@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { InputError } from '../../src/plan/errors.js';
 import { Failure } from '../../src/pipeline/failure.js';
 import { stableSummary, World } from './support/world.js';
@@ -163,7 +165,11 @@ describe('run: one build', () => {
     {
       name: 'load: every tag goes to the local image store, none to the registry',
       inputs: { push: 'false', load: 'true', platforms: 'linux/amd64' },
-      commands: [...SETUP, 'buildx build --platform linux/amd64 --load'],
+      commands: [
+        'buildx docker version --format {{.Server.Version}}',
+        ...SETUP,
+        'buildx build --platform linux/amd64 --load'
+      ],
       requests: () => [],
       groups: ['Inputs', 'Context', 'Buildx', 'Builder', 'Build linux/amd64'],
       pushed: false,
@@ -247,14 +253,54 @@ describe('run: one build', () => {
     expect(w.store.tags(w.image)['1.2.3']).toBe(w.buildx.pushed[0].digest);
   });
 
-  test('a push buildx is refused with 401 fails at once, saying where to log in', async () => {
+  test('load with no Docker engine answering: refused before anything runs, naming the input and where it looked', async () => {
+    w.buildx.engine = false;
+
+    const { error } = await w.run({ push: 'false', load: 'true', platforms: 'linux/amd64' });
+
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toBe(
+      'input "load": "true" is not accepted; expected false here, or a Docker engine to load the image into: none answers at unix:///var/run/docker.sock (DOCKER_HOST is not set) (Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?); nothing was built. Start one, point DOCKER_HOST at one, or push instead'
+    );
+    expect(w.commands()).toEqual(['buildx docker version --format {{.Server.Version}}']);
+  });
+
+  test('load: DOCKER_HOST is what the refusal names when it is set', async () => {
+    w.buildx.engine = false;
+
+    const { error } = await w.run({ push: 'false', load: 'true', platforms: 'linux/amd64' }, undefined, {
+      DOCKER_HOST: 'tcp://127.0.0.1:2375'
+    });
+
+    expect((error as Error).message).toContain('none answers at DOCKER_HOST=tcp://127.0.0.1:2375 (');
+  });
+
+  test('a push refused with 401 and no credentials configured at all says there are none', async () => {
     w.buildx.fail(
       'build',
       'ERROR: failed to push 127.0.0.1:5001/acme/app: unexpected status from HEAD request to http://127.0.0.1:5001/v2/acme/app/blobs/sha256:abc: 401 Unauthorized\n',
       { times: 'always' }
     );
 
-    const { error } = await w.run({ platforms: 'linux/amd64', retries: '3' });
+    const { error } = await w.run({ platforms: 'linux/amd64' });
+
+    expect((error as Error).message.split('\n')[0]).toBe(
+      'no credentials for 127.0.0.1:5001: it asks for them (401 Unauthorized). Log in to 127.0.0.1:5001 before this step (docker/login-action on GitHub; docker login or a DOCKER_CONFIG holding credentials elsewhere).'
+    );
+  });
+
+  test('a push buildx is refused with 401 fails at once, saying where to log in', async () => {
+    w.buildx.fail(
+      'build',
+      'ERROR: failed to push 127.0.0.1:5001/acme/app: unexpected status from HEAD request to http://127.0.0.1:5001/v2/acme/app/blobs/sha256:abc: 401 Unauthorized\n',
+      { times: 'always' }
+    );
+    // Credentials for the registry exist: it refused them.
+    const config = path.join(w.dir, 'docker-config');
+    mkdirSync(config, { recursive: true });
+    writeFileSync(path.join(config, 'config.json'), JSON.stringify({ auths: { '127.0.0.1:5001': { auth: 'dTpw' } } }));
+
+    const { error } = await w.run({ platforms: 'linux/amd64', retries: '3' }, undefined, { DOCKER_CONFIG: config });
 
     expect(w.commands().filter((c) => c.startsWith('buildx build'))).toHaveLength(1);
     expect((error as Error).message).toBe(

@@ -120,7 +120,8 @@ export const INPUTS: readonly InputSpec[] = [
     name: 'secret-envs',
     kind: 'list',
     default: '',
-    description: 'Build secrets from environment variables, id=ENV_NAME, comma or newline separated.'
+    description:
+      'Build secrets from environment variables, id=ENV_NAME, comma or newline separated. A variable that is not set is refused before anything runs; one set but empty (a pull request from a fork) is a warning.'
   },
   { name: 'secret-files', kind: 'list', default: '', description: 'Build secrets from files, one id=path a line.' },
   {
@@ -145,7 +146,13 @@ export const INPUTS: readonly InputSpec[] = [
     description:
       "Provenance attestation: false, true, mode=min, mode=max, or buildx's other options (e.g. mode=max,builder-id=\u2026). Empty: mode=min, or false with load. Attestations add an unknown/unknown entry to the index; false gives a plain index."
   },
-  { name: 'sbom', kind: 'string', default: 'false', description: 'SBOM attestation: true or false.' },
+  {
+    name: 'sbom',
+    kind: 'string',
+    default: 'false',
+    description:
+      "SBOM attestation: true or false (buildx also reads 1 and 0), or buildx's key=value options (generator=IMAGE). Anything else is refused before anything runs."
+  },
   // Attestations and signing: what users verify a release with.
   {
     name: 'attestation-format',
@@ -200,7 +207,7 @@ export const INPUTS: readonly InputSpec[] = [
     kind: 'boolean',
     default: 'false',
     description:
-      "Load the single-platform result into the local Docker image store (the runner's platform unless platforms names one); with push, it is pushed as well."
+      "Load the single-platform result into the local Docker image store (the runner's platform unless platforms names one); with push, it is pushed as well. Refused before anything runs when no Docker engine answers (DOCKER_HOST, the docker context, or the default socket)."
   },
   {
     name: 'platform-tags',

@@ -12,7 +12,8 @@ import type { PlanIds } from '../plan/plan.js';
 import { InputError } from '../plan/errors.js';
 import { needsRevision, revisionRefusal } from '../plan/revision.js';
 import { keylessProblem, workflowIdentity } from '../plan/sign.js';
-import { maskSecrets, writeSecrets } from './secrets.js';
+import { checkSecretEnvs, maskSecrets, writeSecrets } from './secrets.js';
+import { checkSbom } from '../inputs/checks.js';
 import type { Session } from './session.js';
 
 /** Every input, read and validated once; secret values are masked before anything can print them. */
@@ -20,7 +21,41 @@ export async function readAndMask(session: Session): Promise<Inputs> {
   const inputs = readInputs(session.edges.input, session.cwd);
   await maskSecrets(inputs, { env: session.env, cwd: session.cwd }, session.masker, session.log);
   checkKeyless(inputs, session.env);
+  checkSbom(inputs.sbom);
+  if (inputs.mode === 'build' || inputs.mode === 'platform') checkSecretEnvs(inputs, session.env, session.log);
+  if (inputs.load && !inputs.dryRun) await checkEngine(session);
   return inputs;
+}
+
+/**
+ * load: buildx hands the image to the Docker engine only once the build is done; with none
+ * answering it fails there (`failed to copy to tar: … closed pipe`). Asked first, as the docker
+ * CLI finds its engine (DOCKER_HOST, the context, else the default socket). Without a docker CLI
+ * the build itself will tell.
+ */
+async function checkEngine(session: Session): Promise<void> {
+  const { env, runner } = session;
+  const result = await runner('docker', ['version', '--format', '{{.Server.Version}}'], {
+    env,
+    quiet: true,
+    allowFailure: true
+  }).catch(() => undefined);
+  if (!result || result.code === 0) return;
+  const where = env.DOCKER_HOST
+    ? `DOCKER_HOST=${env.DOCKER_HOST}`
+    : env.DOCKER_CONTEXT
+      ? `the docker context ${env.DOCKER_CONTEXT}`
+      : 'unix:///var/run/docker.sock (DOCKER_HOST is not set)';
+  const said =
+    result.stderr
+      .trim()
+      .split('\n')
+      .find((l) => l.trim()) ?? `docker version exited ${result.code}`;
+  throw new InputError(
+    'load',
+    'true',
+    `false here, or a Docker engine to load the image into: none answers at ${where} (${said.trim()}); nothing was built. Start one, point DOCKER_HOST at one, or push instead`
+  );
 }
 
 /** sign: keyless cannot work without the job's OIDC token: say so before anything is built. */

@@ -9,6 +9,7 @@ import type { BuildxBin } from '../tools/buildx/find.js';
 import type { Buildx } from '../tools/buildx/handle.js';
 import type { BuilderInfo } from '../tools/buildx/builder.js';
 import type { RegistryOptions } from '../tools/registry/client.js';
+import { credentialsConfigured } from '../tools/registry/credentials.js';
 import { runBuild, runBuilder, runBuildx, runQemu, type Built } from './build.js';
 import { printPlan, stepLines } from './dry-run.js';
 import { runBuilds, type Placement } from './builds.js';
@@ -71,7 +72,10 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
   } catch (error) {
     // Annotations name files as the repository does: relative to the workspace.
     const workspace = session.env.GITHUB_WORKSPACE || session.cwd;
-    const failed = failure(error, images, (p) => given && dockerfileOf(given, p, session.cwd, workspace));
+    const failed = failure(error, images, {
+      dockerfile: (p) => given && dockerfileOf(given, p, session.cwd, workspace),
+      credentials: (host) => credentialsConfigured(host, session.env)
+    });
     // Never blanket-empty: what was staged, and exactly which tags moved, tag by tag.
     const partial = plan && progress ? resultOf(session, plan, progress) : undefined;
     if (plan && partial) setOutputs(session.edges, plan, partial);

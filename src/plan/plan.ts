@@ -274,9 +274,13 @@ function attestationsOf(inputs: Inputs): { provenance: boolean; sbom: boolean } 
   return { provenance: attestationOn(inputs.provenance), sbom: attestationOn(inputs.sbom) };
 }
 
-/** provenance and sbom as buildx reads them: anything but false (or nothing) asks for an attestation. */
+/**
+ * provenance and sbom as buildx reads them: anything but a Go false (false, 0, f) or
+ * `disabled=true` (or nothing) asks for an attestation.
+ */
 function attestationOn(value: string): boolean {
-  return value !== '' && !/^false$/i.test(value);
+  if (value === '' || ['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(value)) return false;
+  return !value.split(',').some((field) => /^\s*disabled\s*=\s*(1|t|true)\s*$/i.test(field));
 }
 
 /** The cosign commands that sign the index by digest and verify the signature, as the run will start them. */
