@@ -45,7 +45,7 @@ describe('readInputs: good inputs', () => {
       tagRules: [
         { raw: 'type=schedule', enable: 'true', priority: 1000, type: 'schedule', pattern: 'nightly' },
         { raw: 'type=ref,event=branch', enable: 'true', priority: 600, type: 'ref', event: 'branch' },
-        { raw: 'type=ref,event=tag', enable: 'true', priority: 500, type: 'ref', event: 'tag', unlessVersion: true },
+        { raw: 'type=ref,event=tag', enable: 'true', priority: 500, type: 'ref', event: 'tag' },
         { raw: 'type=ref,event=pr', enable: 'true', priority: 400, type: 'ref', event: 'pr', prefix: 'pr-' },
         {
           raw: 'type=semver,pattern={{version}}',
