@@ -191,8 +191,9 @@ export const INPUTS: readonly InputSpec[] = [
   {
     name: 'push',
     kind: 'boolean',
-    default: 'true',
-    description: 'Push the image and its tags. Platform images go first, then the index, tags last.'
+    default: '',
+    description:
+      'Push the image and its tags. Platform images go first, then the index, tags last. Empty: true, except on pull_request and pull_request_target events (mode build) and when load is true, where nothing is pushed unless push is set.'
   },
   {
     name: 'load',
