@@ -28,6 +28,12 @@ describe('parsePlatforms normalises the way containerd does', () => {
     { name: 'armv7 is arm/v7', given: ['linux/armv7'], ids: ['linux/arm/v7'] },
     { name: 'armel is arm/v6', given: ['linux/armel'], ids: ['linux/arm/v6'] },
     { name: 'arm/6 is arm/v6', given: ['linux/arm/6'], ids: ['linux/arm/v6'] },
+    {
+      name: 'arm/v8 is arm64, as buildx reads it (issue 21)',
+      given: ['linux/arm/v8', 'linux/amd64'],
+      ids: ['linux/arm64', 'linux/amd64']
+    },
+    { name: 'arm/8 is arm64 too', given: ['linux/arm/8'], ids: ['linux/arm64'] },
     { name: 'arm/v5 kept', given: ['linux/arm/v5'], ids: ['linux/arm/v5'] },
     { name: 'i386 is 386', given: ['linux/i386'], ids: ['linux/386'] },
     { name: 'ppc64le', given: ['linux/ppc64le'], ids: ['linux/ppc64le'] },
@@ -88,7 +94,11 @@ describe('parsePlatforms rejects what cannot be built', () => {
       given: ['linux/arm64/v9'],
       message: /"linux\/arm64\/v9" is not accepted; .*did you mean linux\/arm64\?$/
     },
-    { name: 'arm/v8 is no arm variant we build', given: ['linux/arm/v8'], message: /"linux\/arm\/v8" is not accepted/ },
+    {
+      name: 'arm/v8 beside arm64 is the same platform twice',
+      given: ['linux/arm64', 'linux/arm/v8'],
+      message: /each platform once, but this is linux\/arm64, already given as "linux\/arm64"/
+    },
     {
       name: 'windows is not built with emulation',
       given: ['windows/amd64'],

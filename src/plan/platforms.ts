@@ -166,6 +166,8 @@ function normalise(raw: string): Platform | undefined {
   if (alias?.variant && variantName !== undefined) return undefined;
   let variant = alias?.variant ?? variantName ?? '';
   if (/^\d+$/.test(variant)) variant = `v${variant}`;
+  // ARMv8 is the 64-bit architecture: linux/arm/v8 is read as linux/arm64, as buildx reads it.
+  if (arch === 'arm' && variant === 'v8') return normalise(`${os}/arm64`);
   if (rule.dropped?.includes(variant)) variant = '';
   if (variant === '' && rule.defaultVariant) variant = rule.defaultVariant;
   if (!rule.variants.includes(variant)) return undefined;
