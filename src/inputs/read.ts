@@ -22,7 +22,7 @@ export function readInputs(
   cwd: string = process.cwd(),
   native: Platform = nativePlatform(),
   /** GITHUB_EVENT_NAME: a pull request pushes nothing unless push says so. */
-  eventName: string = process.env.GITHUB_EVENT_NAME ?? ''
+  eventName = ''
 ): Inputs {
   const raw = rawInputs(read);
   const mode = oneOf(raw.get('mode'), 'mode', ['build', 'platform', 'merge', 'matrix'] as const);
