@@ -28,7 +28,8 @@ const RULES: Record<Arch, ArchRule> = {
   amd64: { variants: ['', 'v2', 'v3', 'v4'], dropped: ['v1'] },
   '386': { variants: [''] },
   arm64: { variants: [''], dropped: ['v8'] },
-  arm: { variants: ['v5', 'v6', 'v7'], defaultVariant: 'v7' },
+  // v8: 32-bit code for an ARMv8 CPU; buildx builds linux/arm/v8 as such (an image of platform arm/v8, not arm64).
+  arm: { variants: ['v5', 'v6', 'v7', 'v8'], defaultVariant: 'v7' },
   ppc64le: { variants: [''] },
   s390x: { variants: [''] },
   riscv64: { variants: [''] },
@@ -166,8 +167,6 @@ function normalise(raw: string): Platform | undefined {
   if (alias?.variant && variantName !== undefined) return undefined;
   let variant = alias?.variant ?? variantName ?? '';
   if (/^\d+$/.test(variant)) variant = `v${variant}`;
-  // ARMv8 is the 64-bit architecture: linux/arm/v8 is read as linux/arm64, as buildx reads it.
-  if (arch === 'arm' && variant === 'v8') return normalise(`${os}/arm64`);
   if (rule.dropped?.includes(variant)) variant = '';
   if (variant === '' && rule.defaultVariant) variant = rule.defaultVariant;
   if (!rule.variants.includes(variant)) return undefined;
