@@ -21,7 +21,7 @@ const SETUP = [
 ];
 const PUSH =
   '--output type=image,name=<registry>/acme/app,push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true';
-const TAGS = ['1.2.3', '1.2', '1', 'sha-860c190', 'latest'];
+const TAGS = ['1.2.3', '1.2', '1', 'v1.2.3', 'sha-860c190', 'latest'];
 /** The emulation report's read of the build's history record (src/pipeline/emulation.ts). */
 const REPORT = 'buildx history logs --builder <builder> --progress rawjson fakebuildref';
 const refs = (tags: string[]) => tags.map((t) => `<registry>/acme/app:${t}`);
@@ -425,7 +425,7 @@ describe('run: one build', () => {
         ]
       },
       // The floating tags held back are neither moved nor read back.
-      ...commitRequests(['1.1.0', '1.1', 'sha-860c190'])
+      ...commitRequests(['1.1.0', '1.1', 'v1.1.0', 'sha-860c190'])
     ]);
     expect(w.store.tags(w.image)).toEqual({
       '1': newer,
@@ -433,6 +433,8 @@ describe('run: one build', () => {
       '1.1.0': older,
       '1.2': newer,
       '1.2.3': newer,
+      'v1.2.3': newer,
+      'v1.1.0': older,
       latest: newer,
       'sha-860c190': older
     });
@@ -440,12 +442,13 @@ describe('run: one build', () => {
       '1 not moved: it points to 1.2.3, newer than 1.1.0',
       'latest not moved: it points to 1.2.3, newer than 1.1.0'
     ]);
-    expect(w.outputs(mem).tags).toBe(refs(['1.1.0', '1.1', 'sha-860c190']).join('\n'));
+    expect(w.outputs(mem).tags).toBe(refs(['1.1.0', '1.1', 'v1.1.0', 'sha-860c190']).join('\n'));
     const summary = w.normalise(mem.summaries[0]);
     expect(summary).toContain(
       [
         '- `<registry>/acme/app:1.1.0`',
         '- `<registry>/acme/app:1.1`',
+        '- `<registry>/acme/app:v1.1.0`',
         '- `<registry>/acme/app:sha-860c190`',
         '- `1` not moved (stays on 1.2.3, newer than 1.1.0)',
         '- `latest` not moved (stays on 1.2.3, newer than 1.1.0)'
@@ -570,6 +573,7 @@ describe('run: merge', () => {
       '1': merged.digest,
       '1.2': merged.digest,
       '1.2.3': merged.digest,
+      'v1.2.3': merged.digest,
       latest: merged.digest,
       'sha-860c190': merged.digest
     });
@@ -647,6 +651,7 @@ describe('run: prove and commit read through buildx, and a tag superseded by ano
         '- `<registry>/acme/app:1.2.3`',
         '- `<registry>/acme/app:1.2`',
         '- `<registry>/acme/app:1`',
+        '- `<registry>/acme/app:v1.2.3`',
         '- `<registry>/acme/app:sha-860c190`',
         `- \`<registry>/acme/app:latest\`: superseded by \`${theirs}\` (another run)`
       ].join('\n')
@@ -891,7 +896,7 @@ describe('run: a failure in each phase writes the failure summary, naming the ph
       expect(error).toBeInstanceOf(Failure);
       expect(w.normalise((error as Error).message)).toBe(
         [
-          `moving the tags failed after ${moved.length} of 5: tagging <registry>/acme/app:${notMoved[0]} failed 3 times; last error: PUT http://<registry>/v2/acme/app/manifests/${notMoved[0]} answered 503 Service Unavailable: busy`,
+          `moving the tags failed after ${moved.length} of ${TAGS.length}: tagging <registry>/acme/app:${notMoved[0]} failed 3 times; last error: PUT http://<registry>/v2/acme/app/manifests/${notMoved[0]} answered 503 Service Unavailable: busy`,
           `PUT http://<registry>/v2/acme/app/manifests/${notMoved[0]} answered 503 Service Unavailable: busy`,
           `Not moved: ${refs(notMoved).join(', ')}. The release is staged and proven: re-running the job moves the rest (a PUT of the same bytes changes nothing).`
         ].join('\n')
@@ -1038,7 +1043,7 @@ describe('the dry run’s tags output equals the real run’s', () => {
       name: 'a pre-release with flavor latest=true: latest dropped by the plan in both',
       inputs: { flavor: 'latest=true', platforms: 'linux/amd64' },
       ref: 'refs/tags/v7.0.0-rc.1',
-      tags: ['7.0.0-rc.1', 'sha-860c190']
+      tags: ['7.0.0-rc.1', 'v7.0.0-rc.1', 'sha-860c190']
     },
     {
       name: 'platform-tags: the platform tags in both',

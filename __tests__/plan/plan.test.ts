@@ -209,8 +209,8 @@ describe('makePlan: build mode', () => {
       kind: 'commit',
       builder: 'multiarch-7001-1-a1b2c3',
       refs: [
-        ...['1.2.3', '1.2', '1', 'sha-860c190', 'latest'].map((t) => `ghcr.io/octo/app:${t}`),
-        ...['1.2.3', '1.2', '1', 'sha-860c190', 'latest'].map((t) => `quay.io/octo/app:${t}`)
+        ...['1.2.3', '1.2', '1', 'v1.2.3', 'sha-860c190', 'latest'].map((t) => `ghcr.io/octo/app:${t}`),
+        ...['1.2.3', '1.2', '1', 'v1.2.3', 'sha-860c190', 'latest'].map((t) => `quay.io/octo/app:${t}`)
       ],
       platformTags: [],
       held: [],
@@ -221,7 +221,7 @@ describe('makePlan: build mode', () => {
   test('a pre-release never moves latest: the plan holds it, so the prove step does not read it', () => {
     const rc: Context = { ...CONTEXT, ref: 'refs/tags/v2.0.0-rc.1' };
     const p = plan({ images: 'ghcr.io/octo/app', flavor: 'latest=true' }, rc);
-    expect(p.tags.tags).toEqual(['2.0.0-rc.1', 'sha-860c190', 'latest']);
+    expect(p.tags.tags).toEqual(['2.0.0-rc.1', 'v2.0.0-rc.1', 'sha-860c190', 'latest']);
     expect(stepOf(p, 'commit')?.held).toEqual([
       { tag: 'latest', current: undefined, ours: '2.0.0-rc.1', reason: 'prerelease' }
     ]);

@@ -108,6 +108,7 @@ describe('mode: metadata', () => {
       'ghcr.io/octo/app:1.4.2',
       'ghcr.io/octo/app:1.4',
       'ghcr.io/octo/app:1',
+      'ghcr.io/octo/app:v1.4.2',
       `ghcr.io/octo/app:sha-${SHA.slice(0, 7)}`,
       'ghcr.io/octo/app:latest'
     ]);

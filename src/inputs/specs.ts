@@ -33,7 +33,7 @@ export const INPUTS: readonly InputSpec[] = [
     kind: 'list',
     default: '',
     description:
-      'Image names, one a line or comma separated (e.g. ghcr.io/owner/app). Lower-cased. The first one also holds the registry cache and the by-digest push.'
+      "Image names, one a line or comma separated (e.g. ghcr.io/owner/app). Lower-cased. The first one also holds the registry cache and the by-digest push. Empty with every tags line a full reference: the references' repositories."
   },
   {
     name: 'platforms',
@@ -47,7 +47,7 @@ export const INPUTS: readonly InputSpec[] = [
     kind: 'list',
     default: '',
     description:
-      "Tag rules, one a line, in docker/metadata-action's syntax (type=semver,pattern={{version}}, type=ref,event=branch, type=sha, type=raw,value=…). Empty: branch, pull request, {{version}}, {{major}}.{{minor}}, {{major}} (not for 0.x) and sha."
+      "Tag rules, one a line, in docker/metadata-action's syntax (type=semver,pattern={{version}}, type=ref,event=branch, type=sha, type=raw,value=…), or build-push-action's full references (one a line or comma separated; a name with a registry host and no tag is :latest). Empty: branch, pull request, git tag, {{version}}, {{major}}.{{minor}}, {{major}} (not for 0.x) and sha."
   },
   {
     name: 'flavor',
@@ -199,8 +199,9 @@ export const INPUTS: readonly InputSpec[] = [
   {
     name: 'push',
     kind: 'boolean',
-    default: 'true',
-    description: 'Push the image and its tags. Platform images go first, then the index, tags last.'
+    default: '',
+    description:
+      'Push the image and its tags. Platform images go first, then the index, tags last. Empty: true, except on pull_request and pull_request_target events (mode build) and when load is true, where nothing is pushed unless push is set.'
   },
   {
     name: 'load',
@@ -268,7 +269,7 @@ export const INPUTS: readonly InputSpec[] = [
     kind: 'string',
     default: '',
     description:
-      "buildx release to install (e.g. v0.36.1), verified against the release's checksums and cached. Empty: use the installed buildx."
+      "buildx release to install (e.g. v0.36.1, or latest: the newest, from setup-buildx's release list or <buildx-mirror>/buildx-releases.json), verified against the release's checksums and cached. Empty: use the installed buildx."
   },
   {
     name: 'buildx-mirror',

@@ -75,6 +75,7 @@ export function summaryMarkdown(result: Result): string {
     } |`
   );
   lines.push(`| Index digest | \`${result.digest || 'not pushed'}\` |`);
+  if (plan.pushNote) lines.push(`| Push | none: ${plan.pushNote} |`);
   lines.push(`| Version | \`${plan.tags.version || '-'}\` |`);
   lines.push(`| Cache | ${plan.cache.refs.map((r) => `\`${r}\``).join('<br>') || 'off'} |`);
   const b = result.builder;
@@ -118,6 +119,7 @@ function releaseSections(result: Result): string[] {
 export function dryRunMarkdown(plan: Plan, commands: string[]): string {
   const lines = ['## Multi-arch image (dry run: nothing was built or pushed)', '', '| | |', '|---|---|'];
   lines.push(`| Mode | ${plan.mode} |`);
+  if (plan.pushNote) lines.push(`| Push | none: ${plan.pushNote} |`);
   lines.push(`| Platforms | ${plan.platforms.map((p) => `\`${p.id}\``).join(' ')} |`);
   lines.push(`| Version | \`${plan.tags.version || '-'}\` |`);
   lines.push(`| Cache | ${plan.cache.refs.map((r) => `\`${r}\``).join('<br>') || 'off'} |`);

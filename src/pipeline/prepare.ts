@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readInputs } from '../inputs/read.js';
+import { nativePlatform } from '../plan/platforms.js';
 import { contextFromGitHub } from '../inputs/github.js';
 import { contextFromGit } from '../inputs/git.js';
 import { readActionsCacheAccess } from '../inputs/actions-cache.js';
@@ -18,7 +19,7 @@ import type { Session } from './session.js';
 
 /** Every input, read and validated once; secret values are masked before anything can print them. */
 export async function readAndMask(session: Session): Promise<Inputs> {
-  const inputs = readInputs(session.edges.input, session.cwd);
+  const inputs = readInputs(session.edges.input, session.cwd, nativePlatform(), session.env.GITHUB_EVENT_NAME ?? '');
   await maskSecrets(inputs, { env: session.env, cwd: session.cwd }, session.masker, session.log);
   checkKeyless(inputs, session.env);
   checkSbom(inputs.sbom);

@@ -20,6 +20,7 @@ import { metadataRun } from './metadata.js';
 import { handOffsNaming } from './hand-off.js';
 import { checkDigests, findLegs, removeLegs, type LegRemoval } from './merge.js';
 import { dryRunMarkdown, failureMarkdown, setOutputs, summaryMarkdown, tagsOutput } from './outputs.js';
+import { exportMetadataEnv } from './metadata-env.js';
 import { preflight } from './preflight.js';
 import { makeWorkspace, readAndMask, readContext } from './prepare.js';
 import { prove, type Proven } from './prove.js';
@@ -60,6 +61,7 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
       for (const warning of plan.tags.warnings) session.log.warning(`tags: ${warning}`);
       for (const warning of plan.warnings) session.log.warning(warning);
       if (plan.mode === 'metadata') return await metadataRun(session, plan);
+      if (plan.pushNote) session.log.info(plan.pushNote);
       if (inputs.dryRun) return await dryRun(session, plan);
       progress = newProgress(plan);
       const result = await runSteps(session, plan, inputs, state, progress);
@@ -90,12 +92,14 @@ async function dryRun(session: Session, plan: Plan): Promise<undefined> {
   await session.phase('Plan (dry run)', async () => printPlan(plan, session.log));
   const commands = plan.steps.flatMap((step) => stepLines(step, plan.steps));
   setOutputs(session.edges, plan, { digest: '', platformDigests: {}, tags: tagsOutput(plan), metadata: {} });
+  exportMetadataEnv(session.edges, plan, session.env);
   await session.edges.summary(session.masker.mask(dryRunMarkdown(plan, commands)));
   return undefined;
 }
 
 async function report(session: Session, result: Result): Promise<void> {
   setOutputs(session.edges, result.plan, result);
+  exportMetadataEnv(session.edges, result.plan, session.env);
   await session.edges.summary(session.masker.mask(summaryMarkdown(result)));
 }
 

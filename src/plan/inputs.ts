@@ -33,6 +33,8 @@ export interface Inputs {
   provenance: string;
   sbom: string;
   push: boolean;
+  /** Why nothing is pushed when `push` was left to its default ('' when push was given or is on). */
+  pushNote: string;
   /** The suffix of each platform's own tag, `{{platform}}` in it; '' for none. */
   platformTags: string;
   load: boolean;

@@ -54,6 +54,8 @@ export interface Plan {
   steps: Step[];
   /** What the user should know about the plan itself (an input that has no effect here). */
   warnings: string[];
+  /** Why nothing is pushed when push was left to its default (a pull request, load): the summary says it. */
+  pushNote?: string;
 }
 
 export interface PlanIds {
@@ -99,6 +101,7 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
     labels,
     annotations,
     builder,
+    ...(inputs.pushNote ? { pushNote: inputs.pushNote } : {}),
     warnings: [
       ...templated.warnings,
       ...(inputs.mode === 'platform' && inputs.signing.mode !== 'false'
