@@ -19,36 +19,14 @@ import { parseImages } from '../plan/image.js';
 import { releaseTag } from '../plan/versions.js';
 import { parseDigestRefs } from '../plan/matrix.js';
 import { parseRunners } from '../plan/runners.js';
-import { singlePerPlatform, splitByPlatform } from '../plan/per-platform.js';
 import { parseFlavor } from '../plan/tags/flavor.js';
 import { parseTagRules } from '../plan/tags/rules.js';
-import { DEFAULTS } from './specs.js';
+import { OUTPUTS_ACCEPTED, outputType, parseOutputs } from '../plan/outputs.js';
 import { readNodes } from './nodes.js';
+import { readBuildFlags } from './build-flags.js';
+import { bool, oneOf, rawInputs, type InputReader, type Raw } from './raw.js';
 
-export type InputReader = (name: string) => string;
-
-/** The raw inputs with action.yml's defaults applied, and whether the user gave one at all. */
-interface Raw {
-  /** The trimmed value, or the input's default when it is empty. */
-  get(name: string): string;
-  /** The value exactly as given ('' when not given): for multi-line values that must stay as they are. */
-  exact(name: string): string;
-  given(name: string): boolean;
-  list(name: string, comma?: boolean): string[];
-}
-
-function rawInputs(read: InputReader): Raw {
-  const get = (name: string): string => {
-    const value = read(name).trim();
-    return value === '' ? (DEFAULTS[name] ?? '') : value;
-  };
-  return {
-    get,
-    exact: (name) => read(name),
-    given: (name) => read(name).trim() !== '',
-    list: (name, comma = false) => parseList(get(name), { comma })
-  };
-}
+export type { InputReader } from './raw.js';
 
 /** Reads and validates every input, secrets included. Throws InputError before anything is built or pushed. */
 export function readInputs(
@@ -58,14 +36,17 @@ export function readInputs(
 ): Inputs {
   const raw = rawInputs(read);
   const mode = oneOf(raw.get('mode'), 'mode', ['build', 'platform', 'merge', 'matrix'] as const);
-  const push = bool(raw.get('push'), 'push');
   const load = bool(raw.get('load'), 'load');
+  const outputs = parseOutputs(raw.list('outputs'));
+  // build-push-action's default: with `outputs` and no `push`, the outputs say where the result goes.
+  const push = raw.given('push') || outputs.length === 0 ? bool(raw.get('push'), 'push') : false;
+  checkOutputs(outputs, mode, push);
   // Before the builder's own checks: a nodes run's conflicts are named as such.
   const nodes = readNodeInputs(raw, mode);
   const builder = readBuilder(raw);
   const images = readImages(raw, mode, push || load);
   const { platforms, digests } = readPlatforms(raw, mode, images, load, native);
-  const { context, file, target, buildArgs, perPlatform } = readBuildSource(raw, mode, cwd, platforms);
+  const { build, perPlatform } = readBuildFlags(raw, mode, cwd, platforms, load);
   return {
     mode,
     images,
@@ -74,26 +55,13 @@ export function readInputs(
     flavor: parseFlavor(raw.get('flavor')),
     labels: raw.list('labels'),
     annotations: raw.list('annotations'),
-    context,
-    file,
-    target,
-    buildArgs,
+    build,
     perPlatform,
-    buildContexts: raw.list('build-contexts'),
     ...readSecrets(raw, cwd),
-    ssh: raw.list('ssh'),
-    network: raw.get('network'),
-    addHosts: raw.list('add-hosts', true),
-    shmSize: raw.get('shm-size'),
-    ulimit: raw.list('ulimit'),
-    provenance: readProvenance(raw, load),
-    sbom: raw.get('sbom'),
     push,
     platformTags: readPlatformTags(raw.get('platform-tags')),
     load,
-    noCache: bool(raw.get('no-cache'), 'no-cache'),
-    noCacheFilters: raw.list('no-cache-filters', true),
-    pull: bool(raw.get('pull'), 'pull'),
+    outputs,
     ...readCache(raw),
     ...builder,
     ...nodes,
@@ -109,6 +77,28 @@ export function readInputs(
     ] as const),
     signing: readSigning(raw, mode, push, cwd)
   };
+}
+
+/**
+ * `outputs` beside the other inputs. push: true is buildx's --push: it adds this action's own
+ * image push (by digest, tags last) beside the outputs, so an output that pushes an image itself
+ * would move its tags before anything is verified: refused. A merge builds nothing to output.
+ */
+function checkOutputs(outputs: string[], mode: Mode, push: boolean): void {
+  if (outputs.length === 0) return;
+  if (mode === 'merge' || mode === 'matrix')
+    throw new InputError(
+      'outputs',
+      outputs[0],
+      `empty with mode ${mode} (it builds nothing; give outputs to the build)`
+    );
+  const pushed = outputs.find((out) => ['image', 'registry'].includes(outputType(out).type));
+  if (push && pushed)
+    throw new InputError(
+      'outputs',
+      pushed,
+      `with push: true, outputs that do not push (type=docker, oci, local, tar, cacheonly): push: true pushes the image itself, by digest, and moves the tags last; for an image output as written, set push: false. Accepted: ${OUTPUTS_ACCEPTED}`
+    );
 }
 
 const KEY_ACCEPTED =
@@ -291,47 +281,6 @@ function readPlatforms(
   return { platforms, digests };
 }
 
-/**
- * The context and every Dockerfile must exist before a builder is started for them (a merge
- * builds nothing). `file`, `target` and `build-args` may name a platform line by line.
- */
-function readBuildSource(
-  raw: Raw,
-  mode: Mode,
-  cwd: string,
-  platforms: Platform[]
-): Pick<Inputs, 'context' | 'file' | 'target' | 'buildArgs' | 'perPlatform'> {
-  const context = raw.get('context');
-  const files = singlePerPlatform(raw.list('file'), 'file', platforms);
-  const targets = singlePerPlatform(raw.list('target'), 'target', platforms);
-  const args = splitByPlatform(raw.list('build-args'), 'build-args', platforms);
-  const file = files.common;
-  const remoteContext = /^(https?:\/\/|git@|github\.com\/)|\.git(#.*)?$/.test(context);
-  // A merge builds nothing, a matrix only names where the legs will build.
-  if (mode !== 'merge' && mode !== 'matrix' && !remoteContext) {
-    const dir = path.resolve(cwd, context);
-    if (!existsSync(dir) || !statSync(dir).isDirectory())
-      throw new InputError('context', context, 'an existing directory (relative to the workspace) or a git URL');
-    const own = Object.entries(files.byPlatform).map(([id, f]) => ({ f, shown: `${id}=${f}` }));
-    for (const { f, shown } of [{ f: file, shown: file }, ...own]) {
-      const dockerfile = path.resolve(cwd, f || path.join(context, 'Dockerfile'));
-      if (f !== '-' && !existsSync(dockerfile))
-        throw new InputError('file', shown || path.join(context, 'Dockerfile'), 'an existing Dockerfile');
-    }
-  }
-  const perPlatform: Inputs['perPlatform'] = {};
-  for (const p of platforms) {
-    const values = {
-      ...(files.byPlatform[p.id] !== undefined ? { file: files.byPlatform[p.id] } : {}),
-      ...(targets.byPlatform[p.id] !== undefined ? { target: targets.byPlatform[p.id] } : {}),
-      buildArgs: args.byPlatform[p.id] ?? []
-    };
-    if (values.file !== undefined || values.target !== undefined || values.buildArgs.length > 0)
-      perPlatform[p.id] = values;
-  }
-  return { context, file, target: targets.common, buildArgs: args.common, perPlatform };
-}
-
 const SECRET_ID = /^[A-Za-z0-9_.-]+$/;
 
 /** `secrets`, `secret-envs` and `secret-files`, each split into its id and what it names. */
@@ -410,11 +359,6 @@ function closesQuote(text: string): boolean {
   return trailing % 2 === 1;
 }
 
-/**
- * `provenance` as buildx takes it: true, false, or its attestation's key=value options. Empty:
- * mode=min, but off with load, as build-push-action leaves it: the local image store cannot take
- * the attestation's index ("docker exporter does not currently support exporting manifest lists").
- */
 /** `platform-tags`: false, true (`-{{platform}}`), or a suffix of tag characters holding `{{platform}}`. */
 function readPlatformTags(value: string): string {
   if (['false', 'False', 'FALSE'].includes(value)) return '';
@@ -425,35 +369,6 @@ function readPlatformTags(value: string): string {
     value,
     'true, false, or a suffix of letters, digits, _ . - holding {{platform}} (e.g. -{{platform}})'
   );
-}
-
-function readProvenance(raw: Raw, load: boolean): string {
-  if (!raw.given('provenance')) return load ? 'false' : 'mode=min';
-  const value = raw.get('provenance');
-  const accepted =
-    'true, false, or key=value options, comma separated: mode=min|max, builder-id=<url>, version=v0.2|v1, inline-only=, reproducible=, disabled= (true|false)';
-  if (/^(true|false)$/i.test(value)) return String(bool(value, 'provenance', accepted));
-  const valid = value.split(',').every((pair) => {
-    const eq = pair.indexOf('=');
-    const key = pair.slice(0, eq).trim();
-    const option = pair.slice(eq + 1).trim();
-    switch (eq > 0 ? key : '') {
-      case 'mode':
-        return option === 'min' || option === 'max';
-      case 'builder-id':
-        return option !== '';
-      case 'version':
-        return option === 'v0.2' || option === 'v1';
-      case 'inline-only':
-      case 'reproducible':
-      case 'disabled':
-        return option === 'true' || option === 'false';
-      default:
-        return false;
-    }
-  });
-  if (!valid) throw new InputError('provenance', value, accepted);
-  return value;
 }
 
 function readCache(raw: Raw): Pick<Inputs, 'cache' | 'cacheTag' | 'cacheFrom' | 'cacheTo'> {
@@ -475,18 +390,6 @@ function readLimits(raw: Raw): Pick<Inputs, 'retries' | 'stallTimeoutMs'> {
     retries: integer(raw.get('retries'), 'retries', 0, 10),
     stallTimeoutMs: integer(raw.get('stall-timeout'), 'stall-timeout', 0, 24 * 3600) * 1000
   };
-}
-
-// The YAML 1.2 core schema's booleans, as @actions/core's getBooleanInput accepts them: a typo fails.
-function bool(value: string, input: string, accepted = 'true or false'): boolean {
-  if (['true', 'True', 'TRUE'].includes(value)) return true;
-  if (['false', 'False', 'FALSE'].includes(value)) return false;
-  throw new InputError(input, value, accepted);
-}
-
-function oneOf<T extends string>(value: string, input: string, accepted: readonly T[]): T {
-  if ((accepted as readonly string[]).includes(value)) return value as T;
-  throw new InputError(input, value, `one of ${accepted.join(', ')}`);
 }
 
 function qemuMode(value: string): QemuMode {
