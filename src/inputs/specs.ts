@@ -202,6 +202,13 @@ export const INPUTS: readonly InputSpec[] = [
       "Load the single-platform result into the local Docker image store (the runner's platform unless platforms names one); with push, it is pushed as well."
   },
   {
+    name: 'outputs',
+    kind: 'list',
+    default: '',
+    description:
+      "buildx --output values, one a line, with build-push-action's meaning: type=docker,dest=app.tar; type=oci,dest=app.tar; type=local,dest=DIR; type=tar,dest=FILE; type=cacheonly; type=image,… (annotation-index.KEY=… and the other exporter options kept). They replace the default output. With outputs and no push, nothing is pushed (build-push-action's default); push: true adds this action's own push beside them (by digest, tags last), so an output of type image or registry is then refused."
+  },
+  {
     name: 'platform-tags',
     kind: 'string',
     default: 'false',
