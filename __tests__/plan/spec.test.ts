@@ -99,8 +99,8 @@ const OUTPUT_INPUTS = [
   },
   {
     input: 'outputs',
-    value: 'type=docker,dest=app.tar',
-    argv: ['--output', 'type=docker,dest=app.tar,"name=ghcr.io/octo/app:main,ghcr.io/octo/app:sha-860c190"']
+    value: 'type=cacheonly',
+    argv: ['--output', 'type=cacheonly']
   }
 ];
 
@@ -214,6 +214,15 @@ describe('outputs', () => {
       const error = errorOf(InputError, () => inputs({ ...BASE, push: 'true', outputs: value }));
       expect([error.input, error.value]).toEqual(['outputs', value]);
       expect(error.accepted).toContain('set push: false');
+    }
+  );
+
+  test.each(Object.entries(PATHS).filter(([name]) => name !== 'one build'))(
+    'a dest= is refused when each platform is built on its own (%s): every build would write it',
+    (_, pathInputs) => {
+      const error = errorOf(InputError, () => plan(given(pathInputs, 'outputs', 'type=oci,dest=app.tar')));
+      expect([error.input, error.value]).toEqual(['outputs', 'type=oci,dest=app.tar']);
+      expect(error.accepted).toContain('no dest= when each platform is built on its own');
     }
   );
 

@@ -3,6 +3,7 @@ import { buildArgv, type BuildSpec } from './build.js';
 import type { CachePlan } from './cache.js';
 import { InputError } from './errors.js';
 import { platformSlug } from './matrix.js';
+import { outputType } from './outputs.js';
 import { assignPlatforms, buildxNodeName, createNodesArgv } from './nodes.js';
 import type { NodeSpec } from './node-spec.js';
 import { buildxStep, builderStep } from './builder.js';
@@ -28,6 +29,14 @@ export function planBuilds(planning: Planning): Planned {
     throw new InputError('node-fallback', 'emulate', 'fail when there is one node (a fallback needs another node)');
   const emulated = assignments.filter((a) => a.emulated).map((a) => a.platform);
   const output = buildOutput(inputs, tags.refs);
+  // Each platform's build would write the same file or directory, the last one winning.
+  const written = inputs.outputs.find((out) => outputType(out).dest !== undefined);
+  if (written && assignments.length > 1)
+    throw new InputError(
+      'outputs',
+      written,
+      'no dest= when each platform is built on its own (nodes, or per-platform file, target or build-args): every build would write the same dest; export from a build of all platforms at once, or from one mode: platform leg each'
+    );
   const all: CachePlan = { from: [], to: [], refs: [] };
   const builds = assignments.map(({ platform, node, emulated: underQemu }): PlatformBuild => {
     const cache = registryCache(inputs, context, [platform]);
