@@ -186,6 +186,17 @@ describe('outputs', () => {
     expect(holds(buildArgvs(p)[0], ['--output', 'type=local,dest=out'])).toBe(true);
   });
 
+  test.each([
+    { outputs: 'type=docker,dest=app.tar', expected: 'false' },
+    { outputs: 'type=oci,dest=app.tar', expected: 'mode=min' },
+    { outputs: 'type=cacheonly', expected: 'mode=min' }
+  ])(
+    "provenance defaults off beside a docker exporter ($outputs), as build-push-action leaves it: BuildKit's docker exporter refuses attestations",
+    ({ outputs, expected }) => {
+      expect(inputs({ ...BASE, outputs }).build.provenance).toBe(expected);
+    }
+  );
+
   test('a bare directory is a local export, as buildx reads it', () => {
     expect(inputs({ ...BASE, outputs: 'dist' }).outputs).toEqual(['type=local,dest=dist']);
   });

@@ -15,7 +15,8 @@ export function readBuildFlags(
   mode: Mode,
   cwd: string,
   platforms: Platform[],
-  load: boolean
+  /** load, or an `outputs` line of type docker: a Docker image store or archive receives the result. */
+  dockerExport: boolean
 ): { build: BuildFlags; perPlatform: Inputs['perPlatform'] } {
   const { context, file, target, buildArgs, perPlatform } = readBuildSource(raw, mode, cwd, platforms);
   const build: BuildFlags = {
@@ -29,7 +30,7 @@ export function readBuildFlags(
     addHosts: raw.list('add-hosts', true),
     shmSize: raw.get('shm-size'),
     ulimit: raw.list('ulimit'),
-    provenance: readProvenance(raw, load),
+    provenance: readProvenance(raw, dockerExport),
     sbom: raw.get('sbom'),
     noCache: bool(raw.get('no-cache'), 'no-cache'),
     noCacheFilters: raw.list('no-cache-filters', true),
@@ -81,11 +82,12 @@ function readBuildSource(
 
 /**
  * `provenance` as buildx takes it: true, false, or its attestation's key=value options. Empty:
- * mode=min, but off with load, as build-push-action leaves it: the local image store cannot take
- * the attestation's index ("docker exporter does not currently support exporting manifest lists").
+ * mode=min, but off with load or a type=docker output, as build-push-action leaves it: BuildKit's
+ * docker exporter cannot take the attestation's index ("docker exporter does not support
+ * exporting manifest lists"), even beside an image exporter in the same build.
  */
-function readProvenance(raw: Raw, load: boolean): string {
-  if (!raw.given('provenance')) return load ? 'false' : 'mode=min';
+function readProvenance(raw: Raw, dockerExport: boolean): string {
+  if (!raw.given('provenance')) return dockerExport ? 'false' : 'mode=min';
   const value = raw.get('provenance');
   const accepted =
     'true, false, or key=value options, comma separated: mode=min|max, builder-id=<url>, version=v0.2|v1, inline-only=, reproducible=, disabled= (true|false)';

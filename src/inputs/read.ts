@@ -46,7 +46,8 @@ export function readInputs(
   const builder = readBuilder(raw);
   const images = readImages(raw, mode, push || load);
   const { platforms, digests } = readPlatforms(raw, mode, images, load, native);
-  const { build, perPlatform } = readBuildFlags(raw, mode, cwd, platforms, load);
+  const dockerExport = load || outputs.some((out) => outputType(out).type === 'docker');
+  const { build, perPlatform } = readBuildFlags(raw, mode, cwd, platforms, dockerExport);
   return {
     mode,
     images,

@@ -142,7 +142,7 @@ export const INPUTS: readonly InputSpec[] = [
     kind: 'string',
     default: '',
     description:
-      "Provenance attestation: false, true, mode=min, mode=max, or buildx's other options (e.g. mode=max,builder-id=\u2026). Empty: mode=min, or false with load. Attestations add an unknown/unknown entry to the index; false gives a plain index."
+      "Provenance attestation: false, true, mode=min, mode=max, or buildx's other options (e.g. mode=max,builder-id=\u2026). Empty: mode=min, or false with load or a type=docker output (BuildKit's docker exporter cannot take attestations). Attestations add an unknown/unknown entry to the index; false gives a plain index."
   },
   { name: 'sbom', kind: 'string', default: 'false', description: 'SBOM attestation: true or false.' },
   // Attestations and signing: what users verify a release with.
