@@ -6,8 +6,9 @@
  *   annotations; without an attestation it is a plain manifest, and the run still succeeds;
  * - `outputs`, with build-push-action's meaning: `type=docker,dest=app.tar` writes a Docker
  *   archive of the image under its tags (nothing pushed without push; with push: true, beside
- *   the published index); `type=cacheonly` builds and pushes nothing; a bad value is refused
- *   before anything is built.
+ *   the published index); Docker's leg recipe (an image output pushed by digest) runs as
+ *   written; `type=cacheonly` builds and pushes nothing; a bad value is refused before anything
+ *   is built.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync } from 'node:fs';
@@ -190,6 +191,29 @@ describeStack('build flags and outputs on every build path', () => {
       });
       const tagged = await h.registry.manifest(repoOf(image), 'v1');
       expect(tagged!.digest).toBe(result.outputs.digest);
+    },
+    CASE_TIMEOUT_MS
+  );
+
+  test(
+    "outputs: Docker's leg recipe (type=image,push-by-digest=true,push=true, no push input): pushed by digest as written, no tag, the digest output names it",
+    async () => {
+      const image = `${env.registry}/${uniqueRepo('flags-leg-recipe')}`;
+      const repo = repoOf(image);
+      const result = await h.main('outputs type=image,push-by-digest=true', {
+        workspace: h.workspace('arch'),
+        inputs: h.inputs(image, {
+          platforms: 'linux/amd64',
+          tags: 'type=raw,value=v1',
+          outputs: 'type=image,push-by-digest=true,name-canonical=true,push=true'
+        }),
+        event: { sha: randomSha() }
+      });
+      expectSucceeded(result, "Docker's leg recipe");
+      expect(result.outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+      const pushed = await h.registry.manifest(repo, result.outputs.digest);
+      expect(pushed?.digest).toBe(result.outputs.digest);
+      expect((await h.registry.tags(repo)).filter((t) => !t.startsWith('buildcache'))).toEqual([]);
     },
     CASE_TIMEOUT_MS
   );

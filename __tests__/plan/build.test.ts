@@ -151,9 +151,14 @@ describe('buildArgv', () => {
       ]
     },
     {
-      name: "outputs without push: build-push-action's argv, the tags naming the image",
+      name: 'outputs without push: each names its image after the tags, as --tag would; one pushed by digest by its repository alone',
       spec: spec({
-        output: { ...NONE, names: ['octo/app:1.0'], outputs: ['type=docker,dest=app.tar', 'type=cacheonly'] }
+        output: {
+          ...NONE,
+          load: true,
+          names: ['octo/app:1.0', 'octo/app:1'],
+          outputs: ['type=docker,dest=app.tar', 'type=cacheonly', 'type=image,push-by-digest=true,push=true']
+        }
       }),
       expected: [
         'build',
@@ -165,12 +170,14 @@ describe('buildArgv', () => {
         '/tmp/multiarch-x/metadata.json',
         '--platform',
         'linux/amd64',
-        '--tag',
-        'octo/app:1.0',
         '--output',
-        'type=docker,dest=app.tar',
+        'type=docker,dest=app.tar,"name=octo/app:1.0,octo/app:1"',
         '--output',
         'type=cacheonly',
+        '--output',
+        'type=image,push-by-digest=true,push=true,"name=octo/app"',
+        '--output',
+        'type=docker,"name=octo/app:1.0,octo/app:1"',
         '.'
       ]
     },

@@ -160,15 +160,18 @@ describe('outputs', () => {
     const p = plan({ ...BASE, outputs: 'type=docker,dest=app.tar\ntype=cacheonly' });
     expect(p.steps.map((s) => s.kind)).toEqual(['qemu', 'buildx', 'builder', 'build']);
     const [argv] = buildArgvs(p);
-    expect(holds(argv, ['--tag', 'ghcr.io/octo/app:main', '--tag', 'ghcr.io/octo/app:sha-860c190'])).toBe(true);
-    expect(holds(argv, ['--output', 'type=docker,dest=app.tar', '--output', 'type=cacheonly'])).toBe(true);
+    const names = 'ghcr.io/octo/app:main,ghcr.io/octo/app:sha-860c190';
+    expect(holds(argv, ['--output', `type=docker,dest=app.tar,"name=${names}"`, '--output', 'type=cacheonly'])).toBe(
+      true
+    );
     expect(argv.join(' ')).not.toContain('push-by-digest');
   });
 
-  test("an image output with push false is the user's own: passed as written", () => {
+  test("an image output with push false is the user's own: as written, named by its repository (a by-digest push refuses a tag)", () => {
     const out = 'type=image,push-by-digest=true,name-canonical=true,push=true';
     const argv = buildArgvs(plan({ ...BASE, push: 'false', outputs: out }))[0];
-    expect(holds(argv, ['--output', out])).toBe(true);
+    expect(holds(argv, ['--output', `${out},"name=ghcr.io/octo/app"`])).toBe(true);
+    expect(argv).not.toContain('--tag');
   });
 
   test('with push: true, the release goes on beside the outputs', () => {

@@ -75,21 +75,20 @@ function flagsArgv(
 
 function outputArgv(output: BuildOutput): string[] {
   const argv: string[] = [];
-  if (!output.pushTo) {
-    // Nothing pushed by digest: the tags name the image as buildx's --tag does (build-push-action's argv).
+  if (!output.pushTo && output.outputs.length === 0) {
     for (const name of output.names) argv.push('--tag', name);
-    for (const out of output.outputs) argv.push('--output', out);
     if (output.load) argv.push('--load');
     return argv;
   }
   // Pushed by digest only: no tag moves until the whole index is in the registry.
-  argv.push(
-    '--output',
-    `type=image,name=${output.pushTo},push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true${
-      output.attestationFormat === 'reference' ? ',oci-artifact=false' : ''
-    }`
-  );
-  // Each other exporter is named on its own: --tag would name the pushed image too, which a by-digest push refuses.
+  if (output.pushTo)
+    argv.push(
+      '--output',
+      `type=image,name=${output.pushTo},push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true${
+        output.attestationFormat === 'reference' ? ',oci-artifact=false' : ''
+      }`
+    );
+  // Each other exporter is named on its own: --tag would name a by-digest push too, which refuses a tag.
   for (const out of output.outputs) argv.push('--output', namedOutput(out, output.names));
   // buildx's own rule for --load beside outputs: one docker exporter without dest is the load.
   const loads = output.outputs.some((out) => outputType(out).type === 'docker' && !outputType(out).dest);

@@ -1,5 +1,6 @@
 import { csvRecord } from './csv.js';
 import { InputError } from './errors.js';
+import { repositoryOf } from './reference.js';
 
 /**
  * The `outputs` input, with build-push-action's meaning: buildx --output values, one a line,
@@ -64,10 +65,14 @@ export function parseOutputs(lines: string[]): string[] {
 
 /**
  * The output with its image named after `names`, as buildx's --tag would name it, unless it
- * names one itself. Quoted: a CSV field holding commas.
+ * names one itself. An image pushed by digest is named by its repositories alone: a by-digest
+ * push refuses a tagged name (Docker's leg recipe gives `tags` a bare name for this). Quoted: a
+ * CSV field holding commas.
  */
 export function namedOutput(value: string, names: string[]): string {
-  const { type, name } = outputType(value);
+  const { type, name, fields } = outputType(value);
   if (names.length === 0 || name !== undefined || !NAMED.includes(type)) return value;
-  return `${value},"name=${names.join(',')}"`;
+  const byDigest = /^true$/i.test(fields['push-by-digest'] ?? '');
+  const named = byDigest ? [...new Set(names.map(repositoryOf))] : names;
+  return `${value},"name=${named.join(',')}"`;
 }
