@@ -4,6 +4,7 @@ import { InputError } from '../plan/errors.js';
 import type { BuildFlags, Inputs, Mode } from '../plan/inputs.js';
 import type { Platform } from '../plan/platforms.js';
 import { singlePerPlatform, splitByPlatform } from '../plan/per-platform.js';
+import { OUTPUTS_ACCEPTED, outputType } from '../plan/outputs.js';
 import { bool, type Raw } from './raw.js';
 
 /**
@@ -113,4 +114,26 @@ function readProvenance(raw: Raw, dockerExport: boolean): string {
   });
   if (!valid) throw new InputError('provenance', value, accepted);
   return value;
+}
+
+/**
+ * `outputs` beside the other inputs. push: true is buildx's --push: it adds this action's own
+ * image push (by digest, tags last) beside the outputs, so an output that pushes an image itself
+ * would move its tags before anything is verified: refused. A merge builds nothing to output.
+ */
+export function checkOutputs(outputs: string[], mode: Mode, push: boolean): void {
+  if (outputs.length === 0) return;
+  if (mode === 'merge' || mode === 'matrix')
+    throw new InputError(
+      'outputs',
+      outputs[0],
+      `empty with mode ${mode} (it builds nothing; give outputs to the build)`
+    );
+  const pushed = outputs.find((out) => ['image', 'registry'].includes(outputType(out).type));
+  if (push && pushed)
+    throw new InputError(
+      'outputs',
+      pushed,
+      `with push: true, outputs that do not push (type=docker, oci, local, tar, cacheonly): push: true pushes the image itself, by digest, and moves the tags last; for an image output as written, set push: false. Accepted: ${OUTPUTS_ACCEPTED}`
+    );
 }

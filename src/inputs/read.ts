@@ -21,9 +21,9 @@ import { parseDigestRefs } from '../plan/matrix.js';
 import { parseRunners } from '../plan/runners.js';
 import { parseFlavor } from '../plan/tags/flavor.js';
 import { parseTagRules } from '../plan/tags/rules.js';
-import { OUTPUTS_ACCEPTED, outputType, parseOutputs } from '../plan/outputs.js';
+import { outputType, parseOutputs } from '../plan/outputs.js';
 import { readNodes } from './nodes.js';
-import { readBuildFlags } from './build-flags.js';
+import { checkOutputs, readBuildFlags } from './build-flags.js';
 import { bool, oneOf, rawInputs, type InputReader, type Raw } from './raw.js';
 
 export type { InputReader } from './raw.js';
@@ -78,28 +78,6 @@ export function readInputs(
     ] as const),
     signing: readSigning(raw, mode, push, cwd)
   };
-}
-
-/**
- * `outputs` beside the other inputs. push: true is buildx's --push: it adds this action's own
- * image push (by digest, tags last) beside the outputs, so an output that pushes an image itself
- * would move its tags before anything is verified: refused. A merge builds nothing to output.
- */
-function checkOutputs(outputs: string[], mode: Mode, push: boolean): void {
-  if (outputs.length === 0) return;
-  if (mode === 'merge' || mode === 'matrix')
-    throw new InputError(
-      'outputs',
-      outputs[0],
-      `empty with mode ${mode} (it builds nothing; give outputs to the build)`
-    );
-  const pushed = outputs.find((out) => ['image', 'registry'].includes(outputType(out).type));
-  if (push && pushed)
-    throw new InputError(
-      'outputs',
-      pushed,
-      `with push: true, outputs that do not push (type=docker, oci, local, tar, cacheonly): push: true pushes the image itself, by digest, and moves the tags last; for an image output as written, set push: false. Accepted: ${OUTPUTS_ACCEPTED}`
-    );
 }
 
 const KEY_ACCEPTED =
