@@ -23,6 +23,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { parseArgs, usage } from './args.js';
 import { cleanup, interrupted, markInterrupted, ROOT, startBench, type Bench, type Options } from './harness.js';
 import { live, note } from './process.js';
 import { sec, Table, writeReport } from './report.js';
@@ -54,45 +55,6 @@ const SECTIONS: Section[] = [
   threeWays
 ];
 const IDS = SECTIONS.map((s) => s.id).sort((a, b) => Number(a) - Number(b));
-
-const USAGE = `usage: npm run bench -- [--out FILE] [--runs N (default 5, at least 1)] [--only ${IDS.join(',')}] [--logs DIR (keep every action log)] [--dist DIR (another bundle; default dist/)] [--docker-actions DIR (docker's actions, section 11)]\n`;
-
-export function parseArgs(argv: string[]): Options | 'help' {
-  const opts: Options = {
-    out: '',
-    logs: '',
-    dist: path.join(ROOT, 'dist'),
-    runs: 5,
-    only: new Set(IDS),
-    dockerActions: process.env.BENCH_DOCKER_ACTIONS ?? '/work/.mirror'
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = (): string => {
-      const v = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
-      if (v === undefined || v === '') throw new Error(`${arg.split('=')[0]} needs a value`);
-      return v;
-    };
-    const is = (name: string): boolean => arg === name || arg.startsWith(`${name}=`);
-    if (is('--out')) opts.out = value();
-    else if (is('--dist')) opts.dist = path.resolve(value());
-    else if (is('--logs')) opts.logs = path.resolve(value());
-    else if (is('--docker-actions')) opts.dockerActions = path.resolve(value());
-    else if (is('--runs')) opts.runs = Number(value());
-    else if (is('--only')) {
-      opts.only = new Set(
-        value()
-          .split(',')
-          .map((s) => s.trim())
-      );
-      const unknown = [...opts.only].filter((s) => !IDS.includes(s));
-      if (unknown.length) throw new Error(`--only: no section ${unknown.join(', ')} (sections: ${IDS.join(', ')})`);
-    } else if (arg === '-h' || arg === '--help') return 'help';
-    else throw new Error(`unknown argument ${arg} (see --help)`);
-  }
-  if (!Number.isInteger(opts.runs) || opts.runs < 1) throw new Error('--runs must be a whole number, at least 1');
-  return opts;
-}
 
 function head(b: Bench): Parameters<typeof writeReport>[0] {
   const m = b.machine;
@@ -156,9 +118,9 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 
 let exitCode = 1;
 try {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseArgs(process.argv.slice(2), IDS, ROOT);
   if (opts === 'help') {
-    process.stdout.write(USAGE);
+    process.stdout.write(usage(IDS));
     exitCode = 0;
   } else exitCode = await main(opts);
 } catch (error) {

@@ -81,7 +81,8 @@ export function writeReport(head: ReportHead, tables: Table[], notes: string[], 
     else lines.push(`| ${[r.measure, r.median, r.min, r.max, r.n, r.note].map(cell).join(' | ')} |`);
   }
   lines.push('');
-  for (const n of notes) lines.push(`- ${n}`);
+  // Each note is a Markdown list line of its own (the caller indents sub-items).
+  for (const n of notes) lines.push(n);
   lines.push(footer);
   return `${lines.join('\n')}\n`;
 }
