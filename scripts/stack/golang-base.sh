@@ -26,12 +26,15 @@ WORK=$STACK_DIR/golang-base
 # Debian architecture → Docker's TARGETARCH.
 declare -A TARGET=([amd64]=amd64 [arm64]=arm64 [i386]=386)
 
+# Captured first: `dpkg … | grep -q` fails under pipefail when grep stops reading early.
+foreign=$(dpkg --print-foreign-architectures)
+native=$(dpkg --print-architecture)
 for a in "${!TARGET[@]}"; do
   [[ -x $BB/busybox-${TARGET[$a]} ]] || {
     echo "$BB/busybox-${TARGET[$a]} is missing: run bash scripts/stack.sh up (the nodes make busybox-386)" >&2
     exit 1
   }
-  dpkg --print-foreign-architectures | grep -qx "$a" || [[ $(dpkg --print-architecture) == "$a" ]] || {
+  grep -qx "$a" <<<"$foreign" || [[ $native == "$a" ]] || {
     echo "dpkg does not know the $a architecture: run bash scripts/stack.sh up" >&2
     exit 1
   }
