@@ -1,12 +1,12 @@
-import * as core from '@actions/core';
+import * as core from './commands.js';
 import type { Edges } from '../ports.js';
 import { neutraliseCommands } from '../tools/exec.js';
 
-/** The action's edges: inputs, outputs, state, log groups and the summary through @actions/core. */
+/** The action's edges: inputs, outputs, state, log groups and the summary, the runner's way (commands.ts). */
 export function actionEdges(): Edges {
   return {
     log: {
-      // core.info prints as is; warnings, debug lines and group names are escaped by @actions/core.
+      // core.info prints as is; warnings, debug lines and group names are escaped by commands.ts.
       info: (m) => core.info(neutraliseCommands(m)),
       warning: (m) => core.warning(m),
       debug: (m) => core.debug(m),
@@ -19,8 +19,7 @@ export function actionEdges(): Edges {
     saveState: (name, value) => core.saveState(name, value),
     getState: (name) => core.getState(name),
     summary: async (markdown) => {
-      if (!process.env.GITHUB_STEP_SUMMARY) return;
-      await core.summary.addRaw(markdown).write();
+      await core.appendSummary(markdown);
     }
   };
 }

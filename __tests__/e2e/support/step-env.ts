@@ -33,10 +33,14 @@ export type CommandFiles = Record<
 /**
  * A fresh directory with the runner's empty command files and event payload, and the environment
  * the runner gives `node dist/index.js`: each input as INPUT_<NAME>, the context variables, and
- * STATE_<name> for what a main step saved.
+ * STATE_<name> for what a main step saved. The directory is made under `parent` (the bench keeps
+ * its own under its work directory, which it removes).
  */
-export function stepEnv(options: StepOptions): { files: CommandFiles; env: Record<string, string> } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'e2e-runner-'));
+export function stepEnv(
+  options: StepOptions,
+  parent = os.tmpdir()
+): { files: CommandFiles; env: Record<string, string> } {
+  const dir = mkdtempSync(path.join(parent, 'e2e-runner-'));
   const files: CommandFiles = {
     GITHUB_OUTPUT: path.join(dir, 'output'),
     GITHUB_STATE: path.join(dir, 'state'),
