@@ -1,4 +1,4 @@
-import * as core from './commands.js';
+import * as core from '@actions/core';
 import { actionEdges } from './io.js';
 import { run } from '../pipeline/run.js';
 import { Failure } from '../pipeline/failure.js';

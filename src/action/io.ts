@@ -1,12 +1,12 @@
-import * as core from './commands.js';
+import * as core from '@actions/core';
 import type { Edges } from '../ports.js';
 import { neutraliseCommands } from '../tools/exec.js';
 
-/** The action's edges: inputs, outputs, state, log groups and the summary, the runner's way (commands.ts). */
+/** The action's edges: inputs, outputs, state, log groups and the summary through @actions/core. */
 export function actionEdges(): Edges {
   return {
     log: {
-      // core.info prints as is; warnings, debug lines and group names are escaped by commands.ts.
+      // core.info prints as is; warnings, debug lines and group names are escaped by @actions/core.
       info: (m) => core.info(neutraliseCommands(m)),
       warning: (m) => core.warning(m),
       debug: (m) => core.debug(m),
@@ -19,7 +19,8 @@ export function actionEdges(): Edges {
     saveState: (name, value) => core.saveState(name, value),
     getState: (name) => core.getState(name),
     summary: async (markdown) => {
-      await core.appendSummary(markdown);
+      if (!process.env.GITHUB_STEP_SUMMARY) return;
+      await core.summary.addRaw(markdown).write();
     }
   };
 }
