@@ -4,7 +4,8 @@ import { deleteManifest, requestRetry, type RegistryOptions } from '../tools/reg
 import type { Buildx } from '../tools/buildx/handle.js';
 import * as imagetools from '../tools/buildx/imagetools.js';
 import { withDigest } from '../plan/reference.js';
-import { missingAttestations, type ManifestJson } from '../plan/verify.js';
+import { platformDigests } from '../plan/oci.js';
+import { missingAttestations } from '../plan/verify.js';
 
 /**
  * The digest every matrix leg left for this run, one hand-off tag per platform. A missing leg,
@@ -20,13 +21,13 @@ export async function findLegs(bx: Buildx, step: FindLegsStep): Promise<string[]
     const got = found[i];
     const id = leg.platform.id;
     if (!got) return void missing.push(`${id} (no ${leg.ref})`);
-    const offers = got.manifest.manifests ? Object.keys(imagetools.platformDigests(got.manifest)) : [id];
+    const offers = got.manifest.manifests ? Object.keys(platformDigests(got.manifest)) : [id];
     if (!offers.includes(id))
       return void missing.push(`${id} (${leg.ref} holds ${offers.join(', ') || 'no platform'})`);
     const source = withDigest(leg.ref, got.digest);
     bx.log.info(`${id}: ${source}`);
     sources.push(source);
-    unattested.push(...missingAttestations(got.manifest as ManifestJson, [id], step.attestations));
+    unattested.push(...missingAttestations(got.manifest, [id], step.attestations));
   });
   if (missing.length > 0) {
     throw new Error(
@@ -60,7 +61,7 @@ export async function checkDigests(bx: Buildx, step: CheckDigestsStep): Promise<
   const platforms = await Promise.all(
     found.map((got, i) =>
       got!.manifest.manifests
-        ? Object.keys(imagetools.platformDigests(got!.manifest))
+        ? Object.keys(platformDigests(got!.manifest))
         : imagetools.imagePlatform(bx, step.builder, step.refs[i]).then((p) => [p])
     )
   );
@@ -86,7 +87,7 @@ export async function checkDigests(bx: Buildx, step: CheckDigestsStep): Promise<
   refuseUnattested(
     found.flatMap((got, i) =>
       missingAttestations(
-        got!.manifest as ManifestJson,
+        got!.manifest,
         platforms[i].filter((p) => wanted.includes(p)),
         step.attestations
       )

@@ -9,10 +9,10 @@
  * scheme, a registry reachable only through BuildKit's configuration, another repository) is a
  * RegistryRefused, and the caller falls back to imagetools.
  */
-import { createHash } from 'node:crypto';
 import type { Runner } from '../../ports.js';
 import { PermanentError, TransientError } from '../retry.js';
 import { isLoopbackHost } from '../../plan/image.js';
+import { digestOf, isManifestMediaType, MANIFEST_MEDIA_TYPES } from '../../plan/oci.js';
 import { credentialsFor } from './credentials.js';
 import { parseName, splitRef, type RegistryTarget } from './refs.js';
 
@@ -51,13 +51,6 @@ export function requestRetry(retries: number): { retries: number; baseDelayMs: n
   return { retries: (retries + 1) * 3 - 1, baseDelayMs: 250, maxDelayMs: 4000 };
 }
 
-const INDEX_TYPES = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json'
-];
-
 /** The manifest `ref` (`name@sha256:…`) points at, its exact bytes checked against the digest. */
 export async function getManifest(
   ref: string,
@@ -69,11 +62,11 @@ export async function getManifest(
     parseName(name),
     'GET',
     `manifests/${digest}`,
-    { headers: { Accept: INDEX_TYPES.join(', ') } },
+    { headers: { Accept: MANIFEST_MEDIA_TYPES.join(', ') } },
     options
   );
   const bytes = await body(res, `GET ${ref}`, async (r) => Buffer.from(await r.arrayBuffer()));
-  const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  const actual = digestOf(bytes);
   // Bytes that do not hash to the digest asked for are a read cut short: another GET may get them all.
   if (actual !== digest)
     throw new TransientError(
@@ -86,7 +79,7 @@ export async function getManifest(
   } catch {
     throw new RegistryRefused(`${ref} is not a JSON manifest`);
   }
-  if (!INDEX_TYPES.includes(mediaType)) throw new RegistryRefused(`${ref} has media type "${mediaType}"`);
+  if (!isManifestMediaType(mediaType)) throw new RegistryRefused(`${ref} has media type "${mediaType}"`);
   return { raw, digest, mediaType };
 }
 
@@ -116,7 +109,7 @@ export async function resolveTag(ref: string, options: RegistryOptions): Promise
       parseName(name),
       'HEAD',
       `manifests/${encodeURIComponent(tag)}`,
-      { headers: { Accept: INDEX_TYPES.join(', ') } },
+      { headers: { Accept: MANIFEST_MEDIA_TYPES.join(', ') } },
       options
     );
     await res.body?.cancel();
