@@ -3,7 +3,7 @@ import { withRetry } from '../tools/retry.js';
 import { deleteManifest, requestRetry, type RegistryOptions } from '../tools/registry/client.js';
 import type { Buildx } from '../tools/buildx/handle.js';
 import * as imagetools from '../tools/buildx/imagetools.js';
-import { withDigest } from '../plan/reference.js';
+import { parseReference, withDigest } from '../plan/reference.js';
 import { platformDigests } from '../plan/oci.js';
 import { missingAttestations } from '../plan/verify.js';
 
@@ -116,7 +116,7 @@ export async function removeLegs(
   const removals: LegRemoval[] = [];
   for (const [i, ref] of step.legs.entries()) {
     const source = sources[i];
-    if (!source || children.includes(source.slice(source.indexOf('@') + 1))) {
+    if (!source || children.includes(parseReference(source).digest ?? '')) {
       removals.push({ ref, outcome: 'kept' });
       continue;
     }
