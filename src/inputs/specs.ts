@@ -4,6 +4,8 @@
  * action.yml), and the action reads the same defaults. A unit test checks that it and action.yml
  * agree on names, defaults and descriptions.
  */
+import { REJECT_OCI_ARTIFACTS } from '../plan/hosts.js';
+
 export type InputKind =
   /** one value; a flag given twice is an error */
   | 'string'
@@ -151,7 +153,8 @@ export const INPUTS: readonly InputSpec[] = [
     kind: 'string',
     default: 'oci-artifact',
     description:
-      "How BuildKit writes attestation manifests: oci-artifact (BuildKit 0.32's form, with an artifactType and a subject) or reference (the older form, for registries that reject OCI artifacts, such as GitLab's registry and Aliyun ACR's free tier)."
+      "How BuildKit writes attestation manifests: oci-artifact (BuildKit 0.32's form, with an artifactType and a subject) or reference (the older form, for registries that reject OCI artifacts, such as " +
+      `${REJECT_OCI_ARTIFACTS.join(' and ')}).`
   },
   {
     name: 'sign',

@@ -1,5 +1,6 @@
 import { ExecError } from '../tools/exec.js';
 import { InputError } from '../plan/errors.js';
+import { GHCR_PUSH_PERMISSION, LOGIN_ADVICE } from '../plan/hosts.js';
 import { registryHost } from '../plan/image.js';
 import { RetriesExhausted } from '../tools/retry.js';
 import type { BuildFailure } from '../tools/buildx/errors.js';
@@ -22,10 +23,10 @@ export function explainFailure(error: unknown, images: string[]): string {
   const registry =
     /https?:\/\/([^/\s]+)\/v2\//.exec(text)?.[1] ?? (images.length > 0 ? registryHost(images[0]) : 'the registry');
   if (AUTH.test(text)) {
-    return `${registry} refused the credentials (401 Unauthorized). Log in to ${registry} before this step (docker/login-action on GitHub; docker login or a DOCKER_CONFIG holding credentials elsewhere).\n${lineMatching(text, AUTH)}`;
+    return `${registry} refused the credentials (401 Unauthorized). Log in to ${registry} before this step (${LOGIN_ADVICE}).\n${lineMatching(text, AUTH)}`;
   }
   if (DENIED.test(text)) {
-    return `${registry} denied access (403): the credentials were accepted but may not push to ${images[0] ?? 'this repository'} (on GHCR, give the workflow packages: write).\n${lineMatching(text, DENIED)}`;
+    return `${registry} denied access (403): the credentials were accepted but may not push to ${images[0] ?? 'this repository'} (on GHCR, give the workflow ${GHCR_PUSH_PERMISSION}).\n${lineMatching(text, DENIED)}`;
   }
   if (error instanceof BuildFailed) return message;
   if (error instanceof RetriesExhausted) {

@@ -4,6 +4,7 @@ import { deleteManifest, requestRetry, type RegistryOptions } from '../tools/reg
 import type { Buildx } from '../tools/buildx/handle.js';
 import * as imagetools from '../tools/buildx/imagetools.js';
 import { parseReference, withDigest } from '../plan/reference.js';
+import { NO_MANIFEST_DELETE } from '../plan/hosts.js';
 import { platformDigests } from '../plan/oci.js';
 import { missingAttestations } from '../plan/verify.js';
 
@@ -139,6 +140,6 @@ export function removalNote(outcome: LegRemoval['outcome']): string {
     case 'kept':
       return 'kept: the published index lists the image it points at';
     case 'unsupported':
-      return 'kept: the registry does not allow deleting manifests (on GHCR and Docker Hub, delete it with their own API)';
+      return `kept: the registry does not allow deleting manifests (on ${NO_MANIFEST_DELETE.join(' and ')}, delete it with their own API)`;
   }
 }
