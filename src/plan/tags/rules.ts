@@ -1,7 +1,6 @@
 import { InputError } from '../errors.js';
 import { parseImage, validateTag } from '../image.js';
 import { parseKeyValues, parseList } from '../list.js';
-import { parseReference } from '../reference.js';
 import { GLOBAL_EXPRESSIONS } from './expressions.js';
 import { checkTemplate } from './template.js';
 
@@ -131,12 +130,16 @@ const ACCEPTED_REFERENCE =
  * written (`release/1.0` stays a refused tag, not the image docker.io/release/1.0:latest). The name is
  * checked as the `images` input is, not lower-cased: a reference written out must already be right.
  */
-function parseTagReference(line: string): TagRule {
+function parseReference(line: string): TagRule {
   const fail = (why: string): never => {
     throw new InputError('tags', line, `${ACCEPTED_REFERENCE} (${why})`);
   };
   if (line.includes('@')) fail('a digest cannot be a tag');
-  const { name, tag = fail('a reference needs its tag, e.g. ghcr.io/acme/app:latest') } = parseReference(line);
+  const slash = line.lastIndexOf('/');
+  const colon = line.lastIndexOf(':');
+  if (colon < slash) fail('a reference needs its tag, e.g. ghcr.io/acme/app:latest');
+  const name = line.slice(0, colon);
+  const tag = line.slice(colon + 1);
   if (name !== name.toLowerCase()) fail(`"${name}" must be lower-case`);
   const valid = (check: () => unknown): boolean => {
     try {
@@ -158,7 +161,7 @@ function parseTagRule(line: string): TagRule {
   // A line without `=` is a tag as is (`foo` ≡ `type=raw,value=foo`), or a full image reference when it
   // holds a `:` or `@` (no tag may); a line without `type=` is raw too.
   if (!line.includes('=')) {
-    if (/[:@]/.test(line)) return parseTagReference(line);
+    if (/[:@]/.test(line)) return parseReference(line);
     return makeRule(line, { type: 'raw', value: literalTag(line) });
   }
   const pairs = parseKeyValues(line);
