@@ -22,7 +22,7 @@ import { parseRunners } from '../plan/runners.js';
 import { singlePerPlatform, splitByPlatform } from '../plan/per-platform.js';
 import { parseFlavor } from '../plan/tags/flavor.js';
 import { parseTagRules } from '../plan/tags/rules.js';
-import { DEFAULTS } from './specs.js';
+import { DEFAULTS, type InputName } from './specs.js';
 import { readNodes } from './nodes.js';
 
 export type InputReader = (name: string) => string;
@@ -30,15 +30,15 @@ export type InputReader = (name: string) => string;
 /** The raw inputs with action.yml's defaults applied, and whether the user gave one at all. */
 interface Raw {
   /** The trimmed value, or the input's default when it is empty. */
-  get(name: string): string;
+  get(name: InputName): string;
   /** The value exactly as given ('' when not given): for multi-line values that must stay as they are. */
-  exact(name: string): string;
-  given(name: string): boolean;
-  list(name: string, comma?: boolean): string[];
+  exact(name: InputName): string;
+  given(name: InputName): boolean;
+  list(name: InputName, comma?: boolean): string[];
 }
 
 function rawInputs(read: InputReader): Raw {
-  const get = (name: string): string => {
+  const get = (name: InputName): string => {
     const value = read(name).trim();
     return value === '' ? (DEFAULTS[name] ?? '') : value;
   };
@@ -178,7 +178,7 @@ function readBuilder(raw: Raw): BuilderInputs {
     throw new InputError('endpoint', endpoint, 'empty unless driver is remote');
   if (driver !== 'docker-container') {
     // Only a builder the action starts itself can be given a buildkitd configuration.
-    for (const name of ['buildkitd-config', 'buildkitd-config-inline', 'buildkitd-flags']) {
+    for (const name of ['buildkitd-config', 'buildkitd-config-inline', 'buildkitd-flags'] as const) {
       if (raw.given(name))
         throw new InputError(
           name,
@@ -221,7 +221,7 @@ function readNodeInputs(raw: Raw, mode: Mode): Pick<Inputs, 'nodes' | 'emulate' 
       shown,
       `empty with mode ${mode} (nodes build every platform in one step: mode build)`
     );
-  for (const other of ['builder', 'endpoint', 'driver-opts', 'buildkitd-flags']) {
+  for (const other of ['builder', 'endpoint', 'driver-opts', 'buildkitd-flags'] as const) {
     if (raw.given(other))
       throw new InputError(
         other,

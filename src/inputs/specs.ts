@@ -22,7 +22,7 @@ export interface InputSpec {
   description: string;
 }
 
-export const INPUTS: readonly InputSpec[] = [
+export const INPUTS = [
   {
     name: 'mode',
     kind: 'string',
@@ -377,9 +377,12 @@ export const INPUTS: readonly InputSpec[] = [
     description:
       'mode matrix: the runner of each platform, one PLATFORM=RUNNER a line (linux/s390x=ubuntu-24.04-s390x), or PLATFORM=LABEL,LABEL for a runner that must carry every label (becomes a JSON array). Unlisted: linux/amd64 on ubuntu-24.04, linux/arm64 on ubuntu-24.04-arm, any other platform on ubuntu-24.04 under QEMU (the summary says which).'
   }
-];
+] as const satisfies readonly InputSpec[];
+
+/** An input's name as the table spells it: a name the table does not hold (`no-cach`) does not compile. */
+export type InputName = (typeof INPUTS)[number]['name'];
 
 /** Input name → its default, for the inputs that have one. */
-export const DEFAULTS: Readonly<Record<string, string>> = Object.fromEntries(
+export const DEFAULTS: Readonly<Partial<Record<InputName, string>>> = Object.fromEntries(
   INPUTS.filter((input) => input.default !== '').map((input) => [input.name, input.default])
 );
