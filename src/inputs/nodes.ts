@@ -1,3 +1,4 @@
+import type { InputName } from '../plan/errors.js';
 import { accessSync, constants, statSync } from 'node:fs';
 import { driverOptFields, NodeInputError, parseNodes, TLS_FILE_OPTS, type NodeSpec } from '../plan/nodes.js';
 
@@ -6,7 +7,7 @@ import { driverOptFields, NodeInputError, parseNodes, TLS_FILE_OPTS, type NodeSp
  * machine: every TLS file a remote node names (cacert, cert, key) must be a readable file here,
  * since buildx reads them only when it first dials the node, long after the run has started.
  */
-export function readNodes(text: string, input = 'nodes'): NodeSpec[] {
+export function readNodes(text: string, input: InputName = 'nodes'): NodeSpec[] {
   const nodes = parseNodes(text, input);
   for (const node of nodes) {
     if (node.driver !== 'remote') continue;

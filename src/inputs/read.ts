@@ -364,7 +364,7 @@ function readSecrets(raw: Raw, cwd: string): { secrets: Secret[]; secretEnvs: Se
 }
 
 /** `id=rest` of secret-envs and secret-files (they name a variable or a file, never a value, so the item may be shown). */
-function idPair(input: string, item: string): [string, string] {
+function idPair(input: InputName, item: string): [string, string] {
   const eq = item.indexOf('=');
   const id = eq > 0 ? item.slice(0, eq).trim() : '';
   const rest = eq > 0 ? item.slice(eq + 1).trim() : '';
@@ -478,13 +478,13 @@ function readLimits(raw: Raw): Pick<Inputs, 'retries' | 'stallTimeoutMs'> {
 }
 
 // The YAML 1.2 core schema's booleans, as @actions/core's getBooleanInput accepts them: a typo fails.
-function bool(value: string, input: string, accepted = 'true or false'): boolean {
+function bool(value: string, input: InputName, accepted = 'true or false'): boolean {
   if (['true', 'True', 'TRUE'].includes(value)) return true;
   if (['false', 'False', 'FALSE'].includes(value)) return false;
   throw new InputError(input, value, accepted);
 }
 
-function oneOf<T extends string>(value: string, input: string, accepted: readonly T[]): T {
+function oneOf<T extends string>(value: string, input: InputName, accepted: readonly T[]): T {
   if ((accepted as readonly string[]).includes(value)) return value as T;
   throw new InputError(input, value, `one of ${accepted.join(', ')}`);
 }
@@ -501,7 +501,7 @@ function runId(value: string): string {
   return value;
 }
 
-function integer(value: string, input: string, min: number, max: number): number {
+function integer(value: string, input: InputName, min: number, max: number): number {
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
     throw new InputError(input, value, `a whole number from ${min} to ${max}`);
   return Number(value);

@@ -382,6 +382,16 @@ export const INPUTS = [
 /** An input's name as the table spells it: a name the table does not hold (`no-cach`) does not compile. */
 export type InputName = (typeof INPUTS)[number]['name'];
 
+/**
+ * InputError (in plan, which cannot import this table) names only what the table holds: the table
+ * adds its names to plan's InputNames by declaration merging.
+ */
+declare module '../plan/errors.js' {
+  // An interface, not a type alias: only interfaces merge.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface InputNames extends Record<(typeof INPUTS)[number]['name'], true> {}
+}
+
 /** Input name → its default, for the inputs that have one. */
 export const DEFAULTS: Readonly<Partial<Record<InputName, string>>> = Object.fromEntries(
   INPUTS.filter((input) => input.default !== '').map((input) => [input.name, input.default])

@@ -1,5 +1,5 @@
 import { parse as parseYaml } from 'yaml';
-import { InputError } from './errors.js';
+import { InputError, type InputName } from './errors.js';
 import { parsePlatforms, type Platform } from './platforms.js';
 
 /**
@@ -35,7 +35,7 @@ export interface NodeSpec {
 /** A bad node spec: says which node, besides the value and what is accepted. */
 export class NodeInputError extends InputError {
   constructor(
-    input: string,
+    input: InputName,
     readonly node: string,
     value: string,
     accepted: string
@@ -100,7 +100,7 @@ interface RawNode {
  * Parses the `nodes` input (either form) into validated node specs. Empty text is no nodes.
  * Throws NodeInputError/InputError naming the node for anything buildx would refuse later.
  */
-export function parseNodes(text: string, input = 'nodes'): NodeSpec[] {
+export function parseNodes(text: string, input: InputName = 'nodes'): NodeSpec[] {
   const raws = isYamlList(text) ? readYaml(text, input) : readLines(text, input);
   const nodes = raws.map((raw) => toSpec(raw, input));
   checkTogether(nodes, raws, input);
@@ -115,7 +115,7 @@ function isYamlList(text: string): boolean {
   return first !== undefined && /^-(\s|$)/.test(first);
 }
 
-function readLines(text: string, input: string): RawNode[] {
+function readLines(text: string, input: InputName): RawNode[] {
   const out: RawNode[] = [];
   for (const rawLine of text.split('\n')) {
     const line = rawLine.trim();
@@ -141,7 +141,7 @@ function readLines(text: string, input: string): RawNode[] {
   return out;
 }
 
-function readYaml(text: string, input: string): RawNode[] {
+function readYaml(text: string, input: InputName): RawNode[] {
   let doc: unknown;
   try {
     doc = parseYaml(text);
@@ -187,7 +187,7 @@ function readYaml(text: string, input: string): RawNode[] {
   });
 }
 
-function toSpec(raw: RawNode, input: string): NodeSpec {
+function toSpec(raw: RawNode, input: InputName): NodeSpec {
   const { label } = raw;
   if (!raw.platforms || raw.platforms.length === 0)
     throw new NodeInputError(input, label, raw.source, 'platforms: the platforms this node builds (e.g. linux/arm64)');
@@ -279,7 +279,7 @@ function checkEndpoint(
   endpoint: string,
   scheme: string | undefined,
   label: string,
-  input: string
+  input: InputName
 ): void {
   const accepted = SCHEMES[driver].map((s) => `${s}://`).join(', ');
   if (endpoint === '') {
@@ -326,7 +326,7 @@ function example(scheme: string): string {
   return examples[scheme] ?? `${scheme}://…`;
 }
 
-function checkDriverOpts(driver: NodeDriver, opts: string[], label: string, input: string): void {
+function checkDriverOpts(driver: NodeDriver, opts: string[], label: string, input: InputName): void {
   const fields: DriverOptField[] = [];
   for (const opt of opts) {
     const read = driverOptFields(opt);
@@ -418,7 +418,7 @@ function hasOpt(opts: string[], key: string): boolean {
   return opts.some((opt) => driverOptFields(opt)?.some((f) => f.key === key));
 }
 
-function checkTogether(nodes: NodeSpec[], raws: RawNode[], input: string): void {
+function checkTogether(nodes: NodeSpec[], raws: RawNode[], input: InputName): void {
   const owner = new Map<string, string>();
   const names = new Map<string, string>();
   nodes.forEach((node, i) => {
