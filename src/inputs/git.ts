@@ -3,6 +3,7 @@ import semver from 'semver';
 import type { Context } from '../plan/context.js';
 import { InputError } from '../plan/errors.js';
 import type { Runner } from '../ports.js';
+import { firstLine } from '../text.js';
 import { ciContext } from './ci.js';
 
 /*
@@ -104,7 +105,7 @@ export async function contextFromGit(dir: string, env: NodeJS.ProcessEnv, run: R
   });
   const sha = head.stdout.trim();
   if (head.code !== 0 || sha === '') {
-    const why = head.stderr.trim().split('\n')[0] || `exit code ${head.code}`;
+    const why = firstLine(head.stderr) || `exit code ${head.code}`;
     throw new Error(`${dir} is not a git checkout with a commit (git rev-parse HEAD failed: ${why})`);
   }
 

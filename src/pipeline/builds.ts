@@ -7,6 +7,7 @@ import { createRunner } from '../tools/exec.js';
 import { BuildFailed } from './failure.js';
 import { runBuild, type Built } from './build.js';
 import type { Session } from './session.js';
+import { firstLine } from '../text.js';
 
 /** Where a platform was built in the end, for the log, the summary and the outputs. */
 export interface Placement {
@@ -164,11 +165,6 @@ function placeText(b: PlatformBuild, builder: BuilderInfo): string {
 
 function whereText(b: PlatformBuild): string {
   return b.node ? `on node ${b.node} (${b.endpoint || 'no endpoint'})` : 'build';
-}
-
-function firstLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.trim().split('\n')[0];
 }
 
 function runnerOf(session: Session, log: Log) {

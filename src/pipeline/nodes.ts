@@ -1,4 +1,5 @@
 import type { BuilderStep } from '../plan/steps.js';
+import { firstLine } from '../text.js';
 import type { Buildx } from '../tools/buildx/handle.js';
 import { bootstrapBuilder, inspectBuilder, type BuilderInfo, type NodeInfo } from '../tools/buildx/builder.js';
 
@@ -33,9 +34,4 @@ export async function bootstrapNodes(bx: Buildx, step: BuilderStep): Promise<Bui
 
 export function nodeInfo(info: BuilderInfo, name: string): NodeInfo | undefined {
   return info.nodes?.find((n) => n.name === name);
-}
-
-function firstLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.trim().split('\n')[0];
 }

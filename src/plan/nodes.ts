@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { InputError, type InputName } from './errors.js';
 import { parsePlatforms, type Platform } from './platforms.js';
+import { firstLine } from '../text.js';
 
 /**
  * The `nodes` input: one BuildKit node per machine, each pinned to the platforms it builds
@@ -464,10 +465,6 @@ function splitList(text: string, sep: RegExp = /[,\n]/): string[] {
     .split(sep)
     .map((s) => s.trim())
     .filter((s) => s !== '');
-}
-
-function firstLine(text: string): string {
-  return text.trim().split('\n')[0];
 }
 
 /** Which node builds a requested platform, and whether it must emulate it. */
