@@ -47,10 +47,10 @@ describe('runQemu', () => {
       ]
     },
     {
-      name: 'every platform native: nothing done',
+      name: 'every platform native (the plan emulates none): nothing done',
       mode: 'auto' as const,
       platforms: 'linux/amd64',
-      lines: ['no QEMU set-up: all platforms native']
+      lines: ['no QEMU set-up: no platform to emulate']
     }
   ])('$name', async ({ mode, platforms, lines }) => {
     const mem = memoryEdges();
@@ -63,7 +63,8 @@ describe('runQemu', () => {
         kind: 'qemu',
         mode,
         image: 'tonistiigi/binfmt:qemu-v9.2.2-52',
-        platforms: p.platforms
+        // What the plan hands a QEMU step: the platforms it emulates on this (amd64) host.
+        platforms: p.emulated
       },
       0
     );
