@@ -16,7 +16,7 @@ import type {
 import { KMS_URI, isKeyMaterial, isPemPrivateKey } from '../plan/sign.js';
 import { nativePlatform, parsePlatforms, type Platform } from '../plan/platforms.js';
 import { parseImages } from '../plan/image.js';
-import { releaseTag } from '../plan/versions.js';
+import { releaseTag } from '../plan/release-tag.js';
 import { parseDigestRefs } from '../plan/matrix.js';
 import { parseRunners } from '../plan/runners.js';
 import { singlePerPlatform, splitByPlatform } from '../plan/per-platform.js';

@@ -19,7 +19,7 @@ import {
   type ReleaseInstallOptions
 } from '../../../src/tools/buildx/install.js';
 import { findBuildx, parseBuildxVersion } from '../../../src/tools/buildx/find.js';
-import { releaseTag } from '../../../src/plan/versions.js';
+import { releaseTag } from '../../../src/plan/release-tag.js';
 
 // ---------------------------------------------------------------------------------------------
 // A release host on loopback, laid out like buildx's: /<tag>/buildx-<tag>.<os>-<arch>, /<tag>/checksums.txt

@@ -11,7 +11,7 @@ import { InputError, type InputName } from '../../plan/errors.js';
 import { errorText } from '../../text.js';
 import { PermanentError, TransientError, withRetry } from '../retry.js';
 import { parseBuildxVersion, type InstalledBuildx } from './find.js';
-import { releaseTag } from '../../plan/versions.js';
+import { releaseTag } from '../../plan/release-tag.js';
 
 export const DEFAULT_BUILDX_BASE = 'https://github.com/docker/buildx/releases/download';
 
