@@ -19,7 +19,6 @@ import {
   type ReleaseInstallOptions
 } from '../../../src/tools/buildx/install.js';
 import { findBuildx, parseBuildxVersion } from '../../../src/tools/buildx/find.js';
-import { releaseTag } from '../../../src/plan/release-tag.js';
 
 // ---------------------------------------------------------------------------------------------
 // A release host on loopback, laid out like buildx's: /<tag>/buildx-<tag>.<os>-<arch>, /<tag>/checksums.txt
@@ -437,15 +436,6 @@ describe('findBuildx', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('release naming', () => {
-  test.each([
-    { name: 'with v', given: 'v0.36.1', tag: 'v0.36.1' },
-    { name: 'without v', given: '0.36.1', tag: 'v0.36.1' },
-    { name: 'surrounding spaces', given: ' v0.36.1 ', tag: 'v0.36.1' },
-    { name: 'release candidate', given: 'v0.13.0-rc1', tag: 'v0.13.0-rc1' }
-  ])('releaseTag: $name', ({ given, tag }) => {
-    expect(releaseTag(given)).toBe(tag);
-  });
-
   test.each([
     { name: 'linux x64', platform: 'linux', arch: 'x64', arm: undefined, want: { os: 'linux', arch: 'amd64' } },
     { name: 'linux arm64', platform: 'linux', arch: 'arm64', arm: undefined, want: { os: 'linux', arch: 'arm64' } },
