@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Masker } from '../../src/ports.js';
-import { recordingLog } from '../helpers/log.js';
+import { recordingLog } from '../support/log.js';
 import { createRunner } from '../../src/tools/exec.js';
 import { findCosign, signAndVerify, type Cosign } from '../../src/tools/cosign.js';
 import { signatureTag, signingSteps, verifyArgs, verifyCommand } from '../../src/plan/sign.js';

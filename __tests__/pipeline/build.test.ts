@@ -6,9 +6,9 @@ import { BuildFailed } from '../../src/pipeline/failure.js';
 import { openSession } from '../../src/pipeline/session.js';
 import type { BuildStep } from '../../src/plan/steps.js';
 import { ExecError } from '../../src/tools/exec.js';
-import { recordingLog } from '../helpers/log.js';
+import { recordingLog } from '../support/log.js';
 import { MemoryRegistry } from '../support/memory-registry.js';
-import { memoryEdges } from '../helpers/edges.js';
+import { memoryEdges } from '../support/edges.js';
 import { FakeBuildx } from './support/fake-buildx.js';
 import { fakeHandle, planFor, stepOf } from './support/plans.js';
 

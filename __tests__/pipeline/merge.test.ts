@@ -1,5 +1,5 @@
 import { checkDigests, findLegs, removalNote } from '../../src/pipeline/merge.js';
-import { recordingLog } from '../helpers/log.js';
+import { recordingLog } from '../support/log.js';
 import { fakeHandle, planFor, stepOf } from './support/plans.js';
 import { World } from './support/world.js';
 

@@ -9,7 +9,7 @@ import {
   tagsOutput
 } from '../../src/pipeline/outputs.js';
 import type { Result } from '../../src/pipeline/result.js';
-import { memoryEdges } from '../helpers/edges.js';
+import { memoryEdges } from '../support/edges.js';
 import { planFor } from './support/plans.js';
 
 // The outputs and the three summaries, literal.

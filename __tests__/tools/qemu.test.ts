@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createRunner, ExecError } from '../../src/tools/exec.js';
 import type { RunOptions, RunResult, Runner } from '../../src/ports.js';
 import { Masker } from '../../src/ports.js';
-import { recordingLog } from '../helpers/log.js';
+import { recordingLog } from '../support/log.js';
 import { nativePlatform, parsePlatforms } from '../../src/plan/platforms.js';
 import {
   binfmtImageCommand,

@@ -7,8 +7,8 @@ import * as tc from '@actions/tool-cache';
 import { createRunner } from '../../../src/tools/exec.js';
 import type { Runner } from '../../../src/ports.js';
 import { Masker } from '../../../src/ports.js';
-import { recordingLog, type RecordingLog } from '../../helpers/log.js';
-import { directoryCache, noCache, startHost, type ReleaseHost } from '../../helpers/release-host.js';
+import { recordingLog, type RecordingLog } from '../../support/log.js';
+import { directoryCache, noCache, startHost, type ReleaseHost } from '../../support/release-host.js';
 import { InputError } from '../../../src/plan/errors.js';
 import {
   hostPlatform,
