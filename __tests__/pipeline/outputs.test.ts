@@ -74,7 +74,7 @@ test('setOutputs: every output, from the plan and what the run did', () => {
       digest: INDEX,
       'platform-digests': { 'linux/amd64': AMD64 }
     }),
-    // Nothing verified or signed in this result (release-outputs.test.ts fills these).
+    // Nothing verified or signed in this result (outputs.release.test.ts fills these).
     attestations: '{}',
     signature: '',
     'verify-command': ''
