@@ -1,8 +1,8 @@
-export const id = 567;
-export const ids = [567];
+export const id = 608;
+export const ids = [608,885];
 export const modules = {
 
-/***/ 8567:
+/***/ 4885:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 __webpack_require__.r(__webpack_exports__);
@@ -24,13 +24,13 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__webpack_require__.n(node_os__WEBPACK_IMPORTED_MODULE_3__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_4___default = /*#__PURE__*/__webpack_require__.n(node_path__WEBPACK_IMPORTED_MODULE_4__);
-/* harmony import */ var _actions_cache__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(1691);
-/* harmony import */ var _actions_tool_cache__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(9805);
-/* harmony import */ var _plan_errors_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(9516);
-/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_11__ = __webpack_require__(8992);
-/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(2765);
-/* harmony import */ var _find_js__WEBPACK_IMPORTED_MODULE_9__ = __webpack_require__(7709);
-/* harmony import */ var _plan_versions_js__WEBPACK_IMPORTED_MODULE_10__ = __webpack_require__(3390);
+/* harmony import */ var _actions_cache__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(139);
+/* harmony import */ var _actions_tool_cache__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(9213);
+/* harmony import */ var _plan_errors_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(3570);
+/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_11__ = __webpack_require__(774);
+/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(9943);
+/* harmony import */ var _find_js__WEBPACK_IMPORTED_MODULE_9__ = __webpack_require__(7111);
+/* harmony import */ var _plan_release_tag_js__WEBPACK_IMPORTED_MODULE_10__ = __webpack_require__(5261);
 
 
 
@@ -82,7 +82,7 @@ function parseChecksums(text) {
  * release's checksums.txt first, and an unverifiable binary is never installed.
  */
 async function installBuildx(options) {
-    const tag = (0,_plan_versions_js__WEBPACK_IMPORTED_MODULE_10__/* .releaseTag */ .a)(options.version);
+    const tag = (0,_plan_release_tag_js__WEBPACK_IMPORTED_MODULE_10__/* .releaseTag */ .a)(options.version);
     const platform = options.platform ?? hostPlatform();
     const { binary, source } = await installRelease({
         tool: TOOL,
@@ -244,6 +244,65 @@ function sha256File(file) {
             .on('data', (chunk) => hash.update(chunk))
             .on('end', () => resolve(hash.digest('hex')));
     });
+}
+
+
+/***/ }),
+
+/***/ 1608:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   installCosign: () => (/* binding */ installCosign)
+/* harmony export */ });
+/* harmony import */ var _plan_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(3570);
+/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(774);
+/* harmony import */ var _buildx_install_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(4885);
+/* harmony import */ var _cosign_release_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(5018);
+
+
+
+
+const TOOL = 'cosign';
+const CHECKSUMS = 'cosign_checksums.txt';
+/**
+ * Installs a cosign release the way buildx is installed (tools/buildx/install.ts): the tool
+ * cache, then the Actions cache, then the release host; anything downloaded or restored must match
+ * the release's cosign_checksums.txt first, and a binary that cannot be verified is never installed.
+ */
+async function installCosign(options) {
+    const input = options.input ?? 'cosign-version';
+    const match = /^v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$/.exec(options.version.trim());
+    if (!match)
+        throw new _plan_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, options.version, 'a cosign release version like v2.6.1');
+    const tag = `v${match[1]}`;
+    const platform = options.platform ?? (0,_buildx_install_js__WEBPACK_IMPORTED_MODULE_1__.hostPlatform)();
+    const asset = (0,_cosign_release_js__WEBPACK_IMPORTED_MODULE_2__/* .cosignAsset */ .WR)(platform);
+    const { binary, source } = await (0,_buildx_install_js__WEBPACK_IMPORTED_MODULE_1__.installRelease)({
+        tool: TOOL,
+        tag,
+        input,
+        version: options.version,
+        base: options.base || _cosign_release_js__WEBPACK_IMPORTED_MODULE_2__/* .DEFAULT_COSIGN_BASE */ .yo,
+        asset,
+        binName: platform.os === 'windows' ? 'cosign.exe' : 'cosign',
+        checksums: CHECKSUMS,
+        unlisted: `Install cosign on the PATH before this step, or pick a version whose release has ${asset}.`
+    }, { ...options, platform });
+    return confirm(binary, tag, source, options);
+}
+async function confirm(binary, tag, source, options) {
+    let result;
+    try {
+        result = await options.run(binary, ['version'], { quiet: true });
+    }
+    catch (error) {
+        throw new Error(`cosign ${tag} at ${binary} does not run: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_3__/* .errorText */ .kc)(error)}`, { cause: error });
+    }
+    const version = (0,_cosign_release_js__WEBPACK_IMPORTED_MODULE_2__/* .parseCosignVersion */ .B6)(`${result.stdout}\n${result.stderr}`);
+    if (version !== 'unknown' && `v${version}` !== tag)
+        options.log.warning(`${binary} reports cosign ${version}, not the requested ${tag}`);
+    return { command: binary, version, source };
 }
 
 
