@@ -10,7 +10,7 @@ import { withDigest } from '../plan/reference.js';
 import { holdBackFloating, type HeldTag } from '../plan/tags/hold-back.js';
 import type { TagResult } from '../plan/tags/compute.js';
 import { attestationsOutput, verificationTable, verifyPublished, type PlatformRow } from '../plan/verify.js';
-import type { Manifest } from '../plan/oci.js';
+import { IMAGE_VERSION, type Manifest } from '../plan/oci.js';
 import type { Buildx } from '../tools/buildx/handle.js';
 import * as imagetools from '../tools/buildx/imagetools.js';
 import {
@@ -123,7 +123,7 @@ async function publishedVersion(bx: Buildx, builder: string, ref: string, reader
   bx.log.info(`[request] GET ${ref}`);
   const found = await reader.current(ref);
   if (!found) return undefined;
-  const annotated = found.annotations?.['org.opencontainers.image.version'];
+  const annotated = found.annotations?.[IMAGE_VERSION];
   return annotated ?? (await imagetools.labelledVersion(bx, builder, ref));
 }
 

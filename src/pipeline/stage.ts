@@ -5,8 +5,7 @@
  * there by its own digest. Every other repository gets a copy by digest (`imagetools create`
  * copies the blobs, mounting them where the registry allows). No tag moves here.
  */
-import { createHash } from 'node:crypto';
-import { platformDigests, type Manifest } from '../plan/oci.js';
+import { digestOf, platformDigests, type Manifest } from '../plan/oci.js';
 import { withDigest } from '../plan/reference.js';
 import { imagetoolsCreateArgv, putRequest, type StageStep } from '../plan/steps.js';
 import type { Buildx } from '../tools/buildx/handle.js';
@@ -91,7 +90,7 @@ async function newIndex(bx: Buildx, step: StageStep, sources: string[], registry
     log: bx.log
   });
   const raw = out.stdout.trimEnd();
-  const digest = `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+  const digest = digestOf(raw);
   const index = indexOf(raw, digest);
   const ref = withDigest(step.image, digest);
   await viaRegistry(
