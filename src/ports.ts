@@ -17,6 +17,8 @@ export interface Edges {
   /** Raw input text ('' when not given), by the action's input name. */
   input(name: string): string;
   setOutput(name: string, value: string): void;
+  /** An environment variable for the job's later steps (the action only: GITHUB_ENV). */
+  exportVariable?(name: string, value: string): void;
   saveState(name: string, value: string): void;
   getState(name: string): string;
   /** Markdown appended to the job summary (no-op where there is none). */

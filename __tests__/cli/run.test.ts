@@ -87,6 +87,7 @@ describe('runCli', () => {
         '127.0.0.1:5000/dry/app:1',
         // HEAD is main's tip too: a local run publishes what both pushes would have.
         '127.0.0.1:5000/dry/app:main',
+        '127.0.0.1:5000/dry/app:v1.2.3',
         `127.0.0.1:5000/dry/app:sha-${sha.slice(0, 7)}`,
         '127.0.0.1:5000/dry/app:latest'
       ]);

@@ -132,14 +132,14 @@ describeStack("the README's workflows under nektos/act", () => {
   );
 
   test(
-    'Quick start, the tag push v1.2.3: 1.2.3, 1.2, 1, latest and sha- on one index',
+    'Quick start, the tag push v1.2.3: 1.2.3, 1.2, 1, v1.2.3, latest and sha- on one index',
     async () => {
       const ref = image('quick-tag');
       const run = await runAct('quick-start', ref, 'refs/tags/v1.2.3');
       expectGreen(run);
       const { tags, platforms } = await published(ref, '1.2.3');
       expect(platforms).toEqual(['linux/amd64', 'linux/arm64']);
-      const release = ['1.2.3', '1.2', '1', 'latest', `sha-${sha.slice(0, 7)}`];
+      const release = ['1.2.3', '1.2', '1', 'v1.2.3', 'latest', `sha-${sha.slice(0, 7)}`];
       expect(Object.keys(tags).sort()).toEqual([...release, 'buildcache'].sort());
       for (const tag of release) expect(tags[tag]).toBe(tags['1.2.3']);
     },

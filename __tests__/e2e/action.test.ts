@@ -207,7 +207,7 @@ describeStack('the bundled action against the real stack', () => {
       });
       expectSucceeded(result, 'the tag-push build');
 
-      const tags = ['1.2.3', '1.2', '1', 'latest', `sha-${payload.after.slice(0, 7)}`];
+      const tags = ['1.2.3', '1.2', '1', 'v1.2.3', 'latest', `sha-${payload.after.slice(0, 7)}`];
       const { digest } = result.outputs;
       expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
       expect(result.outputs.version).toBe('1.2.3');

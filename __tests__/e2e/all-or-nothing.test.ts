@@ -139,7 +139,7 @@ describeStack('a release is all or nothing: stage, prove, then commit', () => {
       expectSucceeded(result, 'the two-registry release');
       expect(builds(result.stdout)).toHaveLength(1);
       const digest = result.outputs.digest;
-      const tags = ['8.0.0', '8.0', '8', 'latest', `sha-${sha.slice(0, 7)}`];
+      const tags = ['8.0.0', '8.0', '8', 'v8.0.0', 'latest', `sha-${sha.slice(0, 7)}`];
       expect(await releaseTags(registry, repo)).toEqual(Object.fromEntries(tags.map((t) => [t, digest])));
       for (const tag of tags) expect((await authRegistry.manifest(repo, tag))?.digest).toBe(digest);
       expect(result.outputs.tags.split('\n').sort()).toEqual(

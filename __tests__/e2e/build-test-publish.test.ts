@@ -93,6 +93,10 @@ describeStack('build, test against image@digest, then publish', () => {
         });
       }
 
+      // The tested images, read before the publish removes the hand-off index that listed them.
+      const tested = await platformDigestsOf(repo, digest);
+      expect(Object.keys(tested).sort()).toEqual(PLATFORMS);
+
       const published = await h.main('publish', {
         workspace: h.workspace('arch'),
         inputs: h.inputs(image, { mode: 'merge', platforms: PLATFORMS.join(','), digests: `${image}@${digest}` }),
@@ -108,7 +112,16 @@ describeStack('build, test against image@digest, then publish', () => {
         });
       }
       // The published index holds exactly the tested images.
-      expect(JSON.parse(published.outputs['platform-digests'])).toEqual(await platformDigestsOf(repo, digest));
+      expect(JSON.parse(published.outputs['platform-digests'])).toEqual(tested);
+      expect(await platformDigestsOf(repo, published.outputs.digest)).toEqual(tested);
+      // Nothing of the run outlives it: the hand-off tag went with the leg's index (the cache is
+      // the only other tag, and it is meant to stay).
+      expect(published.outputs.digest).not.toBe(digest);
+      expect((await registry.tags(repo)).filter((t) => !t.startsWith('buildcache')).sort()).toEqual([
+        'main',
+        `sha-${sha.slice(0, 7)}`
+      ]);
+      expect(await registry.manifest(repo, digest)).toBeUndefined();
     },
     CASE_TIMEOUT_MS
   );

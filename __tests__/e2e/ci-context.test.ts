@@ -121,7 +121,7 @@ function expectedTags(event: Event, image: string, sha: string): string[] {
   const short = `sha-${sha.slice(0, 7)}`;
   const tags = {
     branch: ['main', short],
-    tag: ['1.2.3', '1.2', '1', short, 'latest'],
+    tag: ['1.2.3', '1.2', '1', 'v1.2.3', short, 'latest'],
     'merge request': ['pr-42', short]
   }[event];
   return tags.map((tag) => `${image}:${tag}`);
@@ -203,7 +203,7 @@ describeStack('the command line under other CIs, from their variables on a detac
           'MULTIARCH_SIGNATURE=',
           ''
         ]);
-        for (const tag of ['1.2.3', '1.2', '1', `sha-${checkout.sha.slice(0, 7)}`, 'latest'])
+        for (const tag of ['1.2.3', '1.2', '1', 'v1.2.3', `sha-${checkout.sha.slice(0, 7)}`, 'latest'])
           expect((await registry.manifest(repo, tag))?.digest).toBe(index!.digest);
         // Used as it is, and left in place: it is not the run's to remove.
         expect(docker('buildx', 'ls')).toContain(builder);

@@ -79,7 +79,7 @@ describeStack('the bundled command line against the real stack', () => {
       const outputs = JSON.parse(readFileSync(outputFile, 'utf8')) as Record<string, string>;
       expect(outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
 
-      const tags = ['1.2.3', '1.2', '1', 'latest', `sha-${sha.slice(0, 7)}`];
+      const tags = ['1.2.3', '1.2', '1', 'v1.2.3', 'latest', `sha-${sha.slice(0, 7)}`];
       for (const tag of tags) {
         const index = await registry.manifest(repo, tag);
         expect({ tag, digest: index?.digest }).toEqual({ tag, digest: outputs.digest });

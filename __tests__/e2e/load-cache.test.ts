@@ -3,9 +3,10 @@
  * branch's registry cache, and `load: true` works on its first try: the bundled action run the
  * runner's way against the real stack.
  *
- * There is no Docker engine here, so loading itself cannot finish: the load cases check the
- * build command the action starts, and that buildx accepts it and gets as far as its docker
- * exporter (which then fails for want of an engine), rather than refusing it.
+ * There is no Docker engine here, and the action refuses `load` before anything runs when none
+ * answers: the load cases point DOCKER_HOST at a stand-in (support/docker-engine.ts) that answers
+ * the engine's questions and takes the image tar. They check the build command the action starts,
+ * that buildx accepts it and gets to its docker exporter, and that a tar reached the engine.
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import path from 'node:path';
 import { waitForStack } from './support/stack.js';
 import { describeSteps, fromCache, parseSteps, stepsOf } from './support/progress.js';
 import { expectSucceeded, log, randomSha, uniqueRepo, useHarness } from './support/harness.js';
+import { startFakeEngine } from './support/docker-engine.js';
 import type { StepOptions } from './support/runner.js';
 import { nativePlatform } from '../../src/plan/platforms.js';
 
@@ -141,9 +143,12 @@ describeStack('load and cache', () => {
     '$name with no platforms given: the native platform, provenance off, and buildx takes the command',
     async ({ given, outputs, absent }) => {
       const image = `${env.registry}/${uniqueRepo('load')}`;
+      const engine = await startFakeEngine();
+      h.cleanup(() => engine.close());
       const result = await h.main(`load, push ${given.push}`, {
         workspace: h.workspace('cache'),
         inputs: h.inputs(image, { ...given, retries: '0' }),
+        env: { DOCKER_HOST: engine.host },
         event: pushMain(randomSha())
       });
       const text = log(result);
@@ -158,6 +163,9 @@ describeStack('load and cache', () => {
         reached: true,
         refused: []
       });
+      // The action asked the engine first, and buildx handed it the image.
+      expect(engine.requests).toContain('GET /version');
+      expect(engine.loads.length).toBeGreaterThan(0);
     },
     CASE_TIMEOUT_MS
   );

@@ -13,7 +13,16 @@ import { describe, expect, test } from '@jest/globals';
 import { ROOT, type StepOptions } from './support/runner.js';
 import { waitForStack, type StackEnv } from './support/stack.js';
 import { platformId } from './support/registry.js';
-import { expectSucceeded, groupLines, log, randomSha, uniqueRepo, useHarness } from './support/harness.js';
+import {
+  errorAnnotations,
+  expectSucceeded,
+  groupLines,
+  log,
+  randomSha,
+  uniqueRepo,
+  useHarness,
+  type TimedStep
+} from './support/harness.js';
 import { describeSteps, fromCache, parseSteps } from './support/progress.js';
 
 const exec = promisify(execFile);
@@ -58,6 +67,11 @@ async function builtSince(endpoint: string, before: Map<string, string>): Promis
   const now = await histories(endpoint);
   // A build retried after a transient push fault leaves a second record of the same platform.
   return [...new Set([...now].filter(([ref]) => !before.has(ref)).map(([, platform]) => platform))];
+}
+
+/** The lines of the step's `::error::` annotation. */
+function errorLines(result: TimedStep): string[] {
+  return errorAnnotations(result).join('\n').split('\n');
 }
 
 describeStack('nodes: every platform on its own node, in one step', () => {
@@ -190,6 +204,65 @@ describeStack('nodes: every platform on its own node, in one step', () => {
       expect(fallback.summary).toContain(
         `| \`linux/arm64\` | \`linux-amd64\` (\`${nodes.amd64}\`) | v0.32.2 | emulated; node linux-arm64 failed: rebuilt here under QEMU (node-fallback) |`
       );
+      // The head table agrees with the Builds table.
+      expect(fallback.summary).toContain('| Emulated | `linux/arm64` |');
+    },
+    CASE_TIMEOUT_MS
+  );
+
+  test(
+    'a node whose socket does not exist, with the default retries: no bootstrap attempt is retried or waits for it, the healthy node builds, and the failure names the node, its endpoint and why',
+    async () => {
+      const ws = workspace();
+      const image = `${e.registry}/${uniqueRepo('nodes-dead-retries')}`;
+      const repo = image.slice(e.registry.length + 1);
+      const before = await histories(nodes.amd64);
+      const sha = randomSha();
+      const failed = await h.main(
+        'dead node, default retries',
+        step(
+          ws,
+          image,
+          { platforms: 'linux/amd64,linux/arm64', nodes: `linux/amd64=${nodes.amd64}\nlinux/arm64=${DEAD}` },
+          sha
+        )
+      );
+      expect(failed.code).not.toBe(0);
+      const text = log(failed);
+      // Not transient: the bootstrap is not retried, and the dead node was never part of it.
+      expect(text).not.toMatch(/starting builder \S+: attempt \d of/);
+      expect(text).not.toContain('not every node of');
+      expect(text).toContain(
+        `node linux-arm64 (${DEAD}): no socket at ${DEAD.slice('unix://'.length)} (no such file); left out of the builder`
+      );
+      // The healthy node built its platform all the same.
+      expect(await builtSince(nodes.amd64, before)).toEqual(['linux/amd64']);
+      const errors = errorLines(failed);
+      expect(errors).toContain(
+        `node linux-arm64 (${DEAD}) failed building linux/arm64: unreachable (no socket at ${DEAD.slice('unix://'.length)} (no such file))`
+      );
+      expect(await h.registry.tags(repo).catch(() => [])).not.toContain(sha.slice(0, 7));
+    },
+    CASE_TIMEOUT_MS
+  );
+
+  test(
+    'a RUN step that fails on a node: the error names the platform once, then its node',
+    async () => {
+      const ws = workspace();
+      writeFileSync(
+        path.join(ws, 'Dockerfile'),
+        `FROM ${e.nodesBaseImage}\nRUN echo ${randomBytes(6).toString('hex')} && exit 3\n`
+      );
+      const image = `${e.registry}/${uniqueRepo('nodes-run-fails')}`;
+      const failed = await h.main(
+        'RUN fails on a node',
+        step(ws, image, { platforms: 'linux/amd64', nodes: `linux/amd64=${nodes.amd64}` })
+      );
+      expect(failed.code).not.toBe(0);
+      const [first] = errorLines(failed);
+      expect(first).toMatch(/^linux\/amd64 on node linux-amd64 \(.*\): Dockerfile:2: RUN .* failed: exit code 3$/);
+      expect(first.match(/linux\/amd64/g)).toHaveLength(1);
     },
     CASE_TIMEOUT_MS
   );

@@ -41,7 +41,7 @@ describeStack('a release from a laptop: the command line on a branch tip that is
   });
 
   test(
-    'main tagged v3.0.1: 3.0.1, 3.0, 3, latest, main and sha-… all name one index; version 3.0.1; the log names both refs',
+    'main tagged v3.0.1: 3.0.1, 3.0, 3, v3.0.1, latest, main and sha-… all name one index; version 3.0.1; the log names both refs',
     async () => {
       const checkout = releaseCheckout();
       dir = checkout.dir;
@@ -74,6 +74,7 @@ describeStack('a release from a laptop: the command line on a branch tip that is
         '3': outputs.digest,
         '3.0': outputs.digest,
         '3.0.1': outputs.digest,
+        'v3.0.1': outputs.digest,
         latest: outputs.digest,
         main: outputs.digest,
         [short]: outputs.digest

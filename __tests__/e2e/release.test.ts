@@ -159,12 +159,14 @@ describeStack('releases, branches and dry runs against the real stack', () => {
 
       // 1. The first release takes every tag.
       const first = await release('1.2.3', 1);
-      expect(moved(first)).toEqual(refs('1.2.3', '1.2', '1', 'latest', sha('1.2.3')));
+      // The git tag as written (v1.2.3) beside the version tags, as metadata-action's defaults publish it.
+      expect(moved(first)).toEqual(refs('1.2.3', '1.2', '1', 'v1.2.3', 'latest', sha('1.2.3')));
       expect(notMoved(first)).toEqual([]);
       expect(await tagDigests(registry, repo)).toEqual({
         '1.2.3': digests['1.2.3'],
         '1.2': digests['1.2.3'],
         '1': digests['1.2.3'],
+        'v1.2.3': digests['1.2.3'],
         latest: digests['1.2.3'],
         [sha('1.2.3')]: digests['1.2.3'],
         buildcache: expect.any(String)
@@ -172,7 +174,7 @@ describeStack('releases, branches and dry runs against the real stack', () => {
 
       // 2. A patch of the older 1.1 line: 1.1.9 and 1.1 are new; 1 and latest stay on 1.2.3.
       const patch = await release('1.1.9', 2);
-      expect(moved(patch)).toEqual(refs('1.1.9', '1.1', sha('1.1.9')));
+      expect(moved(patch)).toEqual(refs('1.1.9', '1.1', 'v1.1.9', sha('1.1.9')));
       expect(notMoved(patch)).toEqual([
         '1 not moved: it points to 1.2.3, newer than 1.1.9',
         'latest not moved: it points to 1.2.3, newer than 1.1.9'
@@ -186,17 +188,19 @@ describeStack('releases, branches and dry runs against the real stack', () => {
         '1.2.3': digests['1.2.3'],
         '1.2': digests['1.2.3'],
         '1': digests['1.2.3'],
+        'v1.2.3': digests['1.2.3'],
         latest: digests['1.2.3'],
         [sha('1.2.3')]: digests['1.2.3'],
         '1.1.9': digests['1.1.9'],
         '1.1': digests['1.1.9'],
+        'v1.1.9': digests['1.1.9'],
         [sha('1.1.9')]: digests['1.1.9'],
         buildcache: expect.any(String)
       });
 
       // 3. A newer release moves 1 and latest forward again, and makes 1.3; 1.2 and 1.1 stay.
       const newer = await release('1.3.0', 3);
-      expect(moved(newer)).toEqual(refs('1.3.0', '1.3', '1', 'latest', sha('1.3.0')));
+      expect(moved(newer)).toEqual(refs('1.3.0', '1.3', '1', 'v1.3.0', 'latest', sha('1.3.0')));
       expect(notMoved(newer)).toEqual([]);
       expect(newer.summary).not.toContain('not moved');
       const afterNewer = await tagDigests(registry, repo);
@@ -211,12 +215,13 @@ describeStack('releases, branches and dry runs against the real stack', () => {
 
       // 4. A pre-release gets its full version and sha only: no 2, no 2.0, latest untouched.
       const rc = await release('2.0.0-rc.1', 4);
-      expect(moved(rc)).toEqual(refs('2.0.0-rc.1', sha('2.0.0-rc.1')));
+      expect(moved(rc)).toEqual(refs('2.0.0-rc.1', 'v2.0.0-rc.1', sha('2.0.0-rc.1')));
       expect(log(rc)).not.toMatch(/latest not moved/);
       const final = await tagDigests(registry, repo);
       expect(final).toEqual({
         ...afterNewer,
         '2.0.0-rc.1': digests['2.0.0-rc.1'],
+        'v2.0.0-rc.1': digests['2.0.0-rc.1'],
         [sha('2.0.0-rc.1')]: digests['2.0.0-rc.1'],
         buildcache: expect.any(String)
       });
@@ -280,7 +285,7 @@ describeStack('releases, branches and dry runs against the real stack', () => {
       });
       expectSucceeded(result, 'the dry run');
 
-      const tags = ['1.2.3', '1.2', '1', 'latest', `sha-${commit.slice(0, 7)}`];
+      const tags = ['1.2.3', '1.2', '1', 'v1.2.3', 'latest', `sha-${commit.slice(0, 7)}`];
       expect(result.outputs.version).toBe('1.2.3');
       expect(result.outputs.tags.split('\n').sort()).toEqual(
         [trapped, image].flatMap((i) => tags.map((t) => `${i}:${t}`)).sort()

@@ -614,10 +614,10 @@ describeStack('reliability of the bundled action against the real stack', () => 
         accepted: /at least one image name/
       },
       {
-        name: 'buildx-version latest',
-        inputs: { 'buildx-version': 'latest' },
+        name: 'buildx-version newest',
+        inputs: { 'buildx-version': 'newest' },
         input: 'buildx-version',
-        value: 'latest',
+        value: 'newest',
         accepted: /a release version like v0\.36\.1/
       },
       {

@@ -246,12 +246,71 @@ describe('contextFromGit', () => {
     }
   });
 
-  test('a directory that is not a git checkout is an error', async () => {
+  test('a directory that is not a git checkout (a source tarball): no ref, no commit, no error', async () => {
     const empty = mkdtempSync(path.join(tmpdir(), 'context-nogit-'));
     try {
-      await expect(contextFromGit(empty, {}, run)).rejects.toThrow(`${empty} is not a git checkout with a commit`);
+      const got = await contextFromGit(empty, {}, run);
+      expect([got.eventName, got.ref, got.sha, got.repo.fullName, got.noGit]).toEqual([
+        'git',
+        '',
+        '',
+        path.basename(empty),
+        true
+      ]);
     } finally {
       rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  test('without git, --ref and --revision give the ref and the commit', async () => {
+    const empty = mkdtempSync(path.join(tmpdir(), 'context-nogit-'));
+    try {
+      const got = await contextFromGit(empty, {}, run, { ref: 'refs/tags/v2.0.1', revision: 'abcdef1234567' });
+      expect([got.ref, got.sha]).toEqual(['refs/tags/v2.0.1', 'abcdef1234567']);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  test('without git, a CI’s variables give them (GitLab: CI_COMMIT_TAG, CI_COMMIT_SHA, the project)', async () => {
+    const empty = mkdtempSync(path.join(tmpdir(), 'context-nogit-'));
+    const sha = 'c'.repeat(40);
+    try {
+      const got = await contextFromGit(
+        empty,
+        {
+          GITLAB_CI: 'true',
+          CI_COMMIT_TAG: 'v3.1.0',
+          CI_COMMIT_SHA: sha,
+          CI_PIPELINE_ID: '991',
+          CI_PROJECT_PATH: 'group/app',
+          CI_PROJECT_URL: 'https://gitlab.example.com/group/app'
+        },
+        run
+      );
+      expect([got.ref, got.sha, got.runId, got.repo.fullName, got.repo.htmlUrl, got.ci]).toEqual([
+        'refs/tags/v3.1.0',
+        sha,
+        '991',
+        'group/app',
+        'https://gitlab.example.com/group/app',
+        'GitLab CI'
+      ]);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  test('in a checkout, --ref and --revision win over what git says', async () => {
+    const repo = makeRepo();
+    writeFileSync(path.join(repo, 'file.txt'), 'one\n');
+    git(repo, ['add', 'file.txt']);
+    commit(repo, 'one', '2024-01-01T00:00:00Z');
+    try {
+      const got = await contextFromGit(repo, {}, run, { ref: 'refs/heads/release', revision: 'd'.repeat(40) });
+      expect([got.ref, got.sha, got.noGit]).toEqual(['refs/heads/release', 'd'.repeat(40), undefined]);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
     }
   });
 

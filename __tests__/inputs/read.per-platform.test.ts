@@ -100,7 +100,7 @@ describe('file, target and build-args may name a platform', () => {
       name: 'a misspelt platform',
       given: { 'build-args': 'linux/amd46=A=1' },
       message:
-        'input "build-args": "linux/amd46" is not accepted; expected one of linux/amd64, linux/amd64/v2, linux/amd64/v3, linux/amd64/v4, linux/arm64, linux/arm/v5, linux/arm/v6, linux/arm/v7, linux/386, linux/ppc64le, linux/s390x, linux/riscv64, linux/mips64le, linux/loong64; did you mean linux/amd64?'
+        'input "build-args": "linux/amd46" is not accepted; expected one of linux/amd64, linux/amd64/v2, linux/amd64/v3, linux/amd64/v4, linux/arm64, linux/arm/v5, linux/arm/v6, linux/arm/v7, linux/arm/v8, linux/386, linux/ppc64le, linux/s390x, linux/riscv64, linux/mips64le, linux/loong64; did you mean linux/amd64?'
     },
     {
       name: 'a platform Dockerfile that does not exist',

@@ -26,7 +26,7 @@ afterAll(() => rmSync(workspace, { recursive: true, force: true }));
 
 /** The action's inputs as a workflow gives them: '' for anything not set. */
 function read(given: Record<string, string | undefined>): Inputs {
-  return readInputs((name) => given[name] ?? '', workspace, nativePlatform('x64', 'linux'));
+  return readInputs((name) => given[name] ?? '', workspace, nativePlatform('x64', 'linux'), 'push');
 }
 
 const IMAGE = { images: 'ghcr.io/octo/app' };
@@ -45,7 +45,7 @@ describe('readInputs: good inputs', () => {
       tagRules: [
         { raw: 'type=schedule', enable: 'true', priority: 1000, type: 'schedule', pattern: 'nightly' },
         { raw: 'type=ref,event=branch', enable: 'true', priority: 600, type: 'ref', event: 'branch' },
-        { raw: 'type=ref,event=tag', enable: 'true', priority: 500, type: 'ref', event: 'tag', unlessVersion: true },
+        { raw: 'type=ref,event=tag', enable: 'true', priority: 500, type: 'ref', event: 'tag' },
         { raw: 'type=ref,event=pr', enable: 'true', priority: 400, type: 'ref', event: 'pr', prefix: 'pr-' },
         {
           raw: 'type=semver,pattern={{version}}',
@@ -90,6 +90,7 @@ describe('readInputs: good inputs', () => {
       provenance: 'mode=min',
       sbom: 'false',
       push: true,
+      pushNote: '',
       platformTags: '',
       load: false,
       noCache: false,
@@ -417,11 +418,11 @@ describe('readInputs: the bad-input table', () => {
       accepted: 'unknown type "semvar"'
     },
     {
-      name: 'unknown tag attribute',
-      given: { ...IMAGE, tags: 'type=sha,length=7' },
+      name: 'unknown sha format',
+      given: { ...IMAGE, tags: 'type=sha,format=medium' },
       input: 'tags',
-      value: 'type=sha,length=7',
-      accepted: 'unknown attribute "length" for type=sha'
+      value: 'type=sha,format=medium',
+      accepted: 'format must be short or long, not "medium"'
     },
     {
       name: 'tag rule enable=yes',
@@ -629,11 +630,11 @@ describe('readInputs: the bad-input table', () => {
       accepted: 'empty with driver docker'
     },
     {
-      name: 'buildx-version latest',
-      given: { ...IMAGE, 'buildx-version': 'latest' },
+      name: 'buildx-version newest',
+      given: { ...IMAGE, 'buildx-version': 'newest' },
       input: 'buildx-version',
-      value: 'latest',
-      accepted: 'a release version like v0.36.1'
+      value: 'newest',
+      accepted: 'a release version like v0.36.1, or latest'
     },
     {
       name: 'run-id with spaces',
@@ -680,7 +681,8 @@ describe('readInputs: the bad-input table', () => {
     errorOf(InputError, () => read({ ...IMAGE, tags }));
   });
 
-  test('buildx-version latest is refused while inputs are read', () => {
-    errorOf(InputError, () => read({ ...IMAGE, 'buildx-version': 'latest' }));
+  test('buildx-version latest is accepted (resolved when buildx is installed, as setup-buildx does); a word that is not a version is not', () => {
+    expect(read({ ...IMAGE, 'buildx-version': 'latest' }).buildxVersion).toBe('latest');
+    errorOf(InputError, () => read({ ...IMAGE, 'buildx-version': 'newest' }));
   });
 });

@@ -23,7 +23,10 @@ const REFUSED =
  * buildx as seen through the process seam: every command is recorded; a build writes its
  * metadata file, except on the builder and platform named in `failOn`, where the node refuses.
  */
-function fakeBuildx(failOn?: { builder: string; platform: string }) {
+function fakeBuildx(
+  failOn?: { builder: string; platform: string },
+  faults: Array<{ builder: string; platform: string; stderr: string; times: number }> = []
+) {
   const calls: string[] = [];
   const runnerFor =
     (_log: Log): Runner =>
@@ -33,6 +36,13 @@ function fakeBuildx(failOn?: { builder: string; platform: string }) {
       if (args[0] === 'build') {
         if (failOn && flag('--builder') === failOn.builder && flag('--platform') === failOn.platform)
           throw new ExecError('buildx build', { code: 1, stdout: '', stderr: REFUSED });
+        const fault = faults.find(
+          (f) => f.times > 0 && f.builder === flag('--builder') && f.platform === flag('--platform')
+        );
+        if (fault) {
+          fault.times--;
+          throw new ExecError('buildx build', { code: 1, stdout: '', stderr: fault.stderr });
+        }
         const platform = flag('--platform') as keyof typeof DIGEST;
         writeFileSync(flag('--metadata-file'), JSON.stringify({ 'containerimage.digest': DIGEST[platform] }));
       }
@@ -234,5 +244,100 @@ describe('runBuilds', () => {
       'node linux-arm64 (unix:///n/arm64.sock) failed building linux/arm64: unreachable (inactive; timed out)\nNothing was published: every platform must be built before a tag moves.'
     );
     expect(fake.calls).toEqual(['build --builder b linux/amd64']);
+  });
+
+  // The image export and the cache export uploading one layer at once: distribution refuses one.
+  const RACE =
+    '#14 exporting cache to registry\n#14 ERROR: failed commit on ref "layer-sha256:ab": unexpected status from PUT request to http://127.0.0.1:5000/v2/app/blobs/uploads/x?digest=sha256:ab: 400 Bad Request: provided digest did not match uploaded content\nERROR: failed to build: failed to solve: provided digest did not match uploaded content';
+
+  test('a registry race on a node build is tried again, even with retries: 0, and the build completes', async () => {
+    const fake = fakeBuildx(undefined, [{ builder: 'b', platform: 'linux/arm64', stderr: RACE, times: 1 }]);
+    const { session: s, lines } = session(fake.runnerFor);
+    const got = await runBuilds(
+      s,
+      { bin, run: s.runner, log: s.log, retries: 0 },
+      step(false),
+      BUILDER,
+      () => undefined
+    );
+    expect(got.sources[1]).toBe(`127.0.0.1:5000/app@${DIGEST['linux/arm64']}`);
+    expect(fake.calls.filter((c) => c.endsWith('linux/arm64'))).toEqual([
+      'build --builder b linux/arm64',
+      'build --builder b linux/arm64'
+    ]);
+    expect(
+      lines.some((l) =>
+        l.startsWith('warning: build and push: attempt 1 of 2 failed (two uploads of one blob collided')
+      )
+    ).toBe(true);
+  });
+
+  test('a registry race on the node fallback is tried again, even with retries: 0, and the index is complete', async () => {
+    const fake = fakeBuildx({ builder: 'b', platform: 'linux/arm64' }, [
+      { builder: 'b-fallback-linux-arm64', platform: 'linux/arm64', stderr: RACE, times: 1 }
+    ]);
+    const { session: s } = session(fake.runnerFor);
+    const got = await runBuilds(
+      s,
+      { bin, run: s.runner, log: s.log, retries: 0 },
+      step(true),
+      BUILDER,
+      () => undefined
+    );
+    expect(fake.calls.filter((c) => c.startsWith('build --builder b-fallback'))).toEqual([
+      'build --builder b-fallback-linux-arm64 linux/arm64',
+      'build --builder b-fallback-linux-arm64 linux/arm64'
+    ]);
+    expect(got.placements[1]).toMatchObject({ platform: 'linux/arm64', emulated: true, fellBackFrom: 'linux-arm64' });
+  });
+
+  test("a RUN step failing on a node: the platform is said once, before the node, and the Dockerfile's line follows", async () => {
+    const failedRun = [
+      '#8 [linux/arm64 2/2] RUN make',
+      '#8 ERROR: process "/bin/sh -c make" did not complete successfully: exit code: 2',
+      'ERROR: failed to build: failed to solve: process "/bin/sh -c make" did not complete successfully: exit code: 2'
+    ].join('\n');
+    const fake = fakeBuildx(undefined, [{ builder: 'b', platform: 'linux/arm64', stderr: failedRun, times: 9 }]);
+    const { session: s } = session(fake.runnerFor);
+    const error = await runBuilds(
+      s,
+      { bin, run: s.runner, log: s.log, retries: 0 },
+      step(false),
+      BUILDER,
+      () => undefined
+    ).then(
+      () => undefined,
+      (e: Error) => e
+    );
+    expect(error?.message.split('\n')[0]).toBe(
+      'linux/arm64 on node linux-arm64 (unix:///n/arm64.sock): RUN make failed: exit code 2'
+    );
+  });
+
+  test('a fallback whose RUN step fails too: the platform is said once in the line', async () => {
+    const failedRun = [
+      '#8 [linux/arm64 2/2] RUN make',
+      '#8 ERROR: process "/bin/sh -c make" did not complete successfully: exit code: 2',
+      'ERROR: failed to build: failed to solve: process "/bin/sh -c make" did not complete successfully: exit code: 2'
+    ].join('\n');
+    const fake = fakeBuildx({ builder: 'b', platform: 'linux/arm64' }, [
+      { builder: 'b-fallback-linux-arm64', platform: 'linux/arm64', stderr: failedRun, times: 9 }
+    ]);
+    const { session: s } = session(fake.runnerFor);
+    const error = await runBuilds(
+      s,
+      { bin, run: s.runner, log: s.log, retries: 0 },
+      step(true),
+      BUILDER,
+      () => undefined
+    ).then(
+      () => undefined,
+      (e: Error) => e
+    );
+    const first = error?.message.split('\n')[0] ?? '';
+    expect(first).toMatch(
+      /^node linux-arm64 \(unix:\/\/\/n\/arm64.sock\) failed building linux\/arm64: .*; the fallback under QEMU on node linux-amd64 \(unix:\/\/\/n\/amd64.sock\) failed too: RUN make failed: exit code 2$/
+    );
+    expect(first.match(/linux\/arm64/g)).toHaveLength(1);
   });
 });

@@ -212,16 +212,27 @@ describe('commit: each tag one PUT of the staged bytes, then read back', () => {
         .requests()
         .filter((r) => r.startsWith('PUT '))
         .map((r) => r.replace('PUT /v2/acme/app/manifests/', ''))
-    ).toEqual(['1.2.3', '1.2', 'sha-860c190', '1.2.3-amd64', '1.2-amd64', 'sha-860c190-amd64']);
+    ).toEqual([
+      '1.2.3',
+      '1.2',
+      'v1.2.3',
+      'sha-860c190',
+      '1.2.3-amd64',
+      '1.2-amd64',
+      'v1.2.3-amd64',
+      'sha-860c190-amd64'
+    ]);
     expect(Object.keys(w.store.tags(w.image))).toEqual([
       '1.2',
       '1.2-amd64',
       '1.2.3',
       '1.2.3-amd64',
       'sha-860c190',
-      'sha-860c190-amd64'
+      'sha-860c190-amd64',
+      'v1.2.3',
+      'v1.2.3-amd64'
     ]);
-    expect(committed.moved).toHaveLength(6);
+    expect(committed.moved).toHaveLength(8);
   });
 });
 

@@ -217,7 +217,15 @@ test.each<{ name: string; inputs: Record<string, string>; expected: unknown[] }>
         ]
       ],
       ['prove', PROVE],
-      ['commit', commitLines([`${IMAGE}:sha-860c190`])]
+      ['commit', commitLines([`${IMAGE}:sha-860c190`])],
+      // This run's hand-off tags, removed only when they name a given digest (build, test, then publish).
+      [
+        'remove-legs',
+        ['linux-amd64_linux-arm64', 'linux-amd64', 'linux-arm64'].map(
+          (slug) =>
+            `[request] DELETE registry.test/acme/app@<digest of registry.test/acme/app:leg-860c190-7001-${slug}> (when that tag names a given digest)`
+        )
+      ]
     ]
   },
   {
@@ -271,7 +279,11 @@ test('printPlan: the plan’s values, then every step’s lines', () => {
     ),
     '[request] PUT registry.test/acme/app@<digest of the index> (the bytes of the new index)',
     ...PROVE,
-    ...commitLines([`${IMAGE}:sha-860c190`])
+    ...commitLines([`${IMAGE}:sha-860c190`]),
+    ...['linux-amd64_linux-arm64', 'linux-amd64', 'linux-arm64'].map(
+      (slug) =>
+        `[request] DELETE registry.test/acme/app@<digest of registry.test/acme/app:leg-860c190-7001-${slug}> (when that tag names a given digest)`
+    )
   ]);
 });
 

@@ -143,3 +143,60 @@ test('BuildFailed keeps the command’s error and what the output said', () => {
     }
   ]);
 });
+
+test('failure: the Dockerfile buildx names by its base name is the workspace file the platform builds from', () => {
+  const failed = failure(buildFailed(FAILED_RUN), [], {
+    dockerfile: (p) => (p === 'linux/arm64' ? 'svc/api/Dockerfile' : undefined)
+  });
+
+  expect([failed.file, failed.line, failed.message.split('\n')[0]]).toEqual([
+    'svc/api/Dockerfile',
+    3,
+    'linux/arm64: svc/api/Dockerfile:3: RUN make failed: exit code 2'
+  ]);
+});
+
+test('failure: a file other than the platform’s Dockerfile keeps the name buildx printed', () => {
+  const failed = failure(buildFailed(FAILED_RUN), [], { dockerfile: () => 'svc/api/api.Dockerfile' });
+
+  expect([failed.file, failed.message.split('\n')[0]]).toEqual([
+    'Dockerfile',
+    'linux/arm64: Dockerfile:3: RUN make failed: exit code 2'
+  ]);
+});
+
+test('explainFailure: with no credentials for the registry at all, a 401 says there are none (not that they were refused)', () => {
+  const text = explainFailure(exec(BASE_401), ['127.0.0.1:5000/acme/app'], (host) => host !== 'registry.example.com');
+  expect(text.split('\n')[0]).toBe(
+    'no credentials for registry.example.com: it asks for them (401 Unauthorized). Log in to registry.example.com before this step (docker/login-action on GitHub; docker login or a DOCKER_CONFIG holding credentials elsewhere).'
+  );
+  // Credentials configured, or no way to tell: they were refused.
+  expect(explainFailure(exec(BASE_401), [], () => true)).toMatch(/^registry.example.com refused the credentials/);
+  expect(explainFailure(exec(BASE_401), [])).toMatch(/^registry.example.com refused the credentials/);
+});
+
+test("explainFailure: the cache importer's 401 is not the line that explains a failed push", () => {
+  const output = [
+    '#3 importing cache manifest from 127.0.0.1:5001/acme/app:buildcache',
+    '#3 ERROR: failed to configure registry cache importer: failed to authorize: failed to fetch anonymous token: unexpected status from GET request to http://127.0.0.1:5001/token: 401 Unauthorized',
+    '#9 exporting to image',
+    '#9 ERROR: failed to push 127.0.0.1:5001/acme/app: unexpected status from HEAD request to http://127.0.0.1:5001/v2/acme/app/blobs/sha256:ab: 401 Unauthorized',
+    'ERROR: failed to build: failed to solve: failed to push 127.0.0.1:5001/acme/app: 401 Unauthorized'
+  ].join('\n');
+  expect(explainFailure(exec(output), ['127.0.0.1:5001/acme/app'], () => true).split('\n')[1]).toBe(
+    '#9 ERROR: failed to push 127.0.0.1:5001/acme/app: unexpected status from HEAD request to http://127.0.0.1:5001/v2/acme/app/blobs/sha256:ab: 401 Unauthorized'
+  );
+});
+
+test('explainFailure: a builder that would not start names its endpoint, not the registry of the images', () => {
+  const error = new RetriesExhausted(
+    'starting builder b',
+    4,
+    'request timed out: context deadline exceeded',
+    'x',
+    'endpoint tcp://127.0.0.1:5000'
+  );
+  expect(explainFailure(error, ['127.0.0.1:5001/acme/app']).split('\n')[0]).toBe(
+    'starting builder b against endpoint tcp://127.0.0.1:5000 failed 4 times; last error: request timed out: context deadline exceeded. No tag was moved unless it points at a complete index.'
+  );
+});

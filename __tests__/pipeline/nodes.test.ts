@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { bootstrapNodes, nodeInfo } from '../../src/pipeline/nodes.js';
+import { runBuilder } from '../../src/pipeline/build.js';
 import { recordingLog } from '../support/log.js';
 import { MemoryRegistry } from '../support/memory-registry.js';
 import { FakeBuildx, type FakeNode } from './support/fake-buildx.js';
@@ -160,5 +162,84 @@ describe('nodeInfo', () => {
   ])('$name', ({ nodes, node, expected }) => {
     const listed = nodes?.map((n) => ({ ...n, buildkitVersion: n.buildkitVersion ?? 'unknown' }));
     expect(nodeInfo({ ...info, nodes: listed }, node)?.buildkitVersion).toBe(expected);
+  });
+});
+
+describe('runBuilder: an endpoint nothing listens at', () => {
+  let live: net.Server;
+  let liveSocket: string;
+  beforeAll(async () => {
+    liveSocket = path.join(dir, 'live.sock');
+    live = net.createServer((s) => s.destroy());
+    await new Promise<void>((resolve) => live.listen(liveSocket, resolve));
+  });
+  afterAll(() => new Promise<void>((resolve) => live.close(() => resolve())));
+
+  test.each([
+    ['the second node', () => `linux/amd64=unix://${liveSocket}\nlinux/arm64=unix://${dir}/none.sock`],
+    ['the first node', () => `linux/arm64=unix://${dir}/none.sock\nlinux/amd64=unix://${liveSocket}`]
+  ])(
+    '%s: left out of the builder at once (no bootstrap attempt waits for it), its platform marked unreachable with why',
+    async (_, nodes) => {
+      buildx.nodes = [{ ...AMD64, endpoint: `unix://${liveSocket}` }];
+      const rec = recordingLog();
+      const p = planFor(dir, {
+        images: 'registry.test/acme/app',
+        platforms: 'linux/amd64,linux/arm64',
+        nodes: nodes()
+      });
+      const info = await runBuilder(
+        fakeHandle(buildx, rec),
+        stepOf(p, 'builder'),
+        ['linux/amd64', 'linux/arm64'],
+        () => undefined
+      );
+
+      expect(buildx.lines.filter((l) => l.startsWith('buildx create') || l.startsWith('buildx inspect'))).toEqual([
+        `buildx create --name ${BUILDER} --driver remote --platform linux/amd64 --node linux-amd64 unix://${liveSocket}`,
+        `buildx inspect --bootstrap --builder ${BUILDER}`
+      ]);
+      expect(nodeInfo(info, 'linux-arm64')?.status).toBe(`unreachable (no socket at ${dir}/none.sock (no such file))`);
+      expect(rec.warnings).toContain(
+        `node linux-arm64 (unix://${dir}/none.sock): no socket at ${dir}/none.sock (no such file); left out of the builder: linux/arm64 fails (or falls back) without waiting for it`
+      );
+    }
+  );
+
+  test('every node dead: refused, naming each node, its endpoint and why; nothing is created', async () => {
+    const p = planFor(dir, {
+      images: 'registry.test/acme/app',
+      platforms: 'linux/amd64,linux/arm64',
+      nodes: `linux/amd64=unix://${dir}/none-a.sock\nlinux/arm64=unix://${dir}/none-b.sock`
+    });
+    await expect(
+      runBuilder(fakeHandle(buildx, recordingLog()), stepOf(p, 'builder'), [], () => undefined)
+    ).rejects.toThrow(
+      `input "nodes": "unix://${dir}/none-a.sock, unix://${dir}/none-b.sock" is not accepted; expected at least one endpoint that answers: node linux-amd64 (unix://${dir}/none-a.sock): no socket at ${dir}/none-a.sock (no such file); node linux-arm64 (unix://${dir}/none-b.sock): no socket at ${dir}/none-b.sock (no such file)`
+    );
+    expect(buildx.lines.filter((l) => l.startsWith('buildx create'))).toEqual([]);
+  });
+
+  test.each([
+    [() => `unix://${dir}/none.sock`, () => `no socket at ${dir}/none.sock (no such file)`],
+    [() => `unix://${dir}/Dockerfile`, () => `${dir}/Dockerfile is not a socket`],
+    [() => `tcp://127.0.0.1:${closedPort}`, () => `nothing listens on 127.0.0.1:${closedPort} (connection refused)`]
+  ])('the remote driver endpoint: refused at once, naming the endpoint and why (no retries)', async (endpoint, why) => {
+    const p = planFor(dir, { images: 'registry.test/acme/app', driver: 'remote', endpoint: endpoint() });
+    await expect(
+      runBuilder(fakeHandle(buildx, recordingLog(), 3), stepOf(p, 'builder'), [], () => undefined)
+    ).rejects.toThrow(
+      `input "endpoint": ${JSON.stringify(endpoint())} is not accepted; expected a BuildKit endpoint that answers: ${why()}`
+    );
+    expect(buildx.lines).toEqual([]);
+  });
+});
+
+/** A TCP port nothing listens on: bound, read, and closed again. */
+const closedPort = await new Promise<number>((resolve) => {
+  const s = net.createServer();
+  s.listen(0, '127.0.0.1', () => {
+    const { port } = s.address() as net.AddressInfo;
+    s.close(() => resolve(port));
   });
 });

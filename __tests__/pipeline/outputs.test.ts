@@ -142,9 +142,9 @@ test('summaryMarkdown: nothing pushed, no cache, a pre-release held from latest'
       '| Cache | `registry.test/acme/app:buildcache` |',
       '| Builder | `shared` (remote, BuildKit v0.32.2) |',
       '',
-      '### Tags',
+      '### Tags it would move',
       '',
-      'none pushed',
+      'none',
       '- `latest` not moved (pre-release)',
       '',
       '### Time',
@@ -321,3 +321,42 @@ test.each([
     );
   }
 );
+
+test('summaryMarkdown: a platform a node fallback rebuilt under QEMU is named as emulated in the head table too', () => {
+  const p = plan({
+    platforms: 'linux/amd64,linux/arm64',
+    nodes: 'linux/amd64=unix:///a.sock\nlinux/arm64=unix:///b.sock',
+    'node-fallback': 'emulate'
+  });
+  const result: Result = {
+    plan: p,
+    digest: '',
+    platformDigests: {},
+    tags: [],
+    held: [],
+    superseded: [],
+    removals: [],
+    metadata: {},
+    builder: { name: 'b', driver: 'remote', platforms: [], buildkitVersion: 'v0.32.2' },
+    timings: [],
+    placements: [
+      { platform: 'linux/amd64', node: 'na', endpoint: 'unix:///a.sock', buildkitVersion: 'v0.32.2', emulated: false },
+      {
+        platform: 'linux/arm64',
+        node: 'na',
+        endpoint: 'unix:///a.sock',
+        buildkitVersion: 'v0.32.2',
+        emulated: true,
+        fellBackFrom: 'nb'
+      }
+    ]
+  };
+
+  const md = summaryMarkdown(result);
+
+  expect(p.emulated).toEqual([]);
+  expect(md).toContain('| Emulated | `linux/arm64` |');
+  expect(md).toContain('| `linux/arm64` | `na` (`unix:///a.sock`) | v0.32.2 | emulated; node nb failed');
+  // push is on (the default): the tags are the ones moved.
+  expect(md).toContain('### Tags\n');
+});

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { makeWorkspace, readAndMask, readContext } from '../../src/pipeline/prepare.js';
+import { InputError } from '../../src/plan/errors.js';
 import { openSession } from '../../src/pipeline/session.js';
 import { memoryEdges } from '../support/edges.js';
 import { CONTEXT } from './support/plans.js';
@@ -98,7 +99,7 @@ test('makeWorkspace: a private directory with the secret files and the inline bu
       'buildkitd-config-inline': '[registry."registry.test"]\n  mirrors = ["mirror.test"]',
       'run-id': 'nightly-7'
     },
-    { RUNNER_TEMP: temp }
+    { RUNNER_TEMP: temp, GH_TOKEN: 'gh-value' }
   );
   const inputs = await readAndMask(s);
 
@@ -161,3 +162,45 @@ test('makeWorkspace: sign: keyless names the signer from the workflow ref and se
     }
   ]);
 });
+
+test('readAndMask: secret-envs naming a variable that is not set is refused, naming the input, the id and the variable', async () => {
+  const { session: s } = session({ 'secret-envs': 'gh=GH_TOKEN\nnpm=NPM_TOKEN' }, { GH_TOKEN: 'x' });
+
+  await expect(readAndMask(s)).rejects.toThrow(
+    new InputError(
+      'secret-envs',
+      'npm=NPM_TOKEN',
+      "a variable set in the step's environment: NPM_TOKEN is not set (give it with env: on the step, or export it)"
+    )
+  );
+});
+
+test('readAndMask: secret-envs naming a variable set but empty (a fork pull request) builds on, with a warning', async () => {
+  const { mem, session: s } = session({ 'secret-envs': 'gh=GH_TOKEN' }, { GH_TOKEN: '' });
+
+  await readAndMask(s);
+
+  expect(mem.log.warnings).toEqual([
+    'secret-envs: GH_TOKEN is set but empty (as on a pull request from a fork, which gets no secrets): the secret gh is empty'
+  ]);
+});
+
+test.each(['yes', 'on', 'TrUe', 'type=provenance', 'generator=', 'disabled=maybe', 'generator=img,scan'])(
+  'readAndMask: sbom %j, which buildx would refuse or read as another attestation, is refused before anything runs',
+  async (value) => {
+    const { session: s } = session({ sbom: value });
+
+    await expect(readAndMask(s)).rejects.toThrow(
+      `input "sbom": ${JSON.stringify(value)} is not accepted; expected true or false`
+    );
+  }
+);
+
+test.each(['true', 'false', '1', '0', 'True', 'generator=docker/buildkit-syft-scanner:1', 'disabled=true'])(
+  'readAndMask: sbom %j, which buildx reads as a boolean or options, is accepted',
+  async (value) => {
+    const { session: s } = session({ sbom: value });
+
+    await expect(readAndMask(s)).resolves.toMatchObject({ sbom: value });
+  }
+);

@@ -193,7 +193,7 @@ describe('prove: hold-back of floating tags, read before any tag moves', () => {
 
     const { proven, rec } = await provePlan(plan, index);
 
-    expect(plan.tags.tags).toEqual(['2.0.0-rc.1', 'sha-860c190', 'latest']);
+    expect(plan.tags.tags).toEqual(['2.0.0-rc.1', 'v2.0.0-rc.1', 'sha-860c190', 'latest']);
     expect(w.requests().filter((r) => r.startsWith('HEAD '))).toEqual([]);
     expect(rec.warnings).toEqual(['latest not moved: 2.0.0-rc.1 is a pre-release']);
     expect(proven.held).toEqual([{ tag: 'latest', current: undefined, ours: '2.0.0-rc.1', reason: 'prerelease' }]);

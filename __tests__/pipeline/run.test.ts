@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { InputError } from '../../src/plan/errors.js';
 import { Failure } from '../../src/pipeline/failure.js';
 import { stableSummary, World } from './support/world.js';
@@ -19,7 +21,7 @@ const SETUP = [
 ];
 const PUSH =
   '--output type=image,name=<registry>/acme/app,push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true';
-const TAGS = ['1.2.3', '1.2', '1', 'sha-860c190', 'latest'];
+const TAGS = ['1.2.3', '1.2', '1', 'v1.2.3', 'sha-860c190', 'latest'];
 /** The emulation report's read of the build's history record (src/pipeline/emulation.ts). */
 const REPORT = 'buildx history logs --builder <builder> --progress rawjson fakebuildref';
 const refs = (tags: string[]) => tags.map((t) => `<registry>/acme/app:${t}`);
@@ -163,7 +165,11 @@ describe('run: one build', () => {
     {
       name: 'load: every tag goes to the local image store, none to the registry',
       inputs: { push: 'false', load: 'true', platforms: 'linux/amd64' },
-      commands: [...SETUP, 'buildx build --platform linux/amd64 --load'],
+      commands: [
+        'buildx docker version --format {{.Server.Version}}',
+        ...SETUP,
+        'buildx build --platform linux/amd64 --load'
+      ],
       requests: () => [],
       groups: ['Inputs', 'Context', 'Buildx', 'Builder', 'Build linux/amd64'],
       pushed: false,
@@ -247,14 +253,54 @@ describe('run: one build', () => {
     expect(w.store.tags(w.image)['1.2.3']).toBe(w.buildx.pushed[0].digest);
   });
 
-  test('a push buildx is refused with 401 fails at once, saying where to log in', async () => {
+  test('load with no Docker engine answering: refused before anything runs, naming the input and where it looked', async () => {
+    w.buildx.engine = false;
+
+    const { error } = await w.run({ push: 'false', load: 'true', platforms: 'linux/amd64' });
+
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toBe(
+      'input "load": "true" is not accepted; expected false here, or a Docker engine to load the image into: none answers at unix:///var/run/docker.sock (DOCKER_HOST is not set) (Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?); nothing was built. Start one, point DOCKER_HOST at one, or push instead'
+    );
+    expect(w.commands()).toEqual(['buildx docker version --format {{.Server.Version}}']);
+  });
+
+  test('load: DOCKER_HOST is what the refusal names when it is set', async () => {
+    w.buildx.engine = false;
+
+    const { error } = await w.run({ push: 'false', load: 'true', platforms: 'linux/amd64' }, undefined, {
+      DOCKER_HOST: 'tcp://127.0.0.1:2375'
+    });
+
+    expect((error as Error).message).toContain('none answers at DOCKER_HOST=tcp://127.0.0.1:2375 (');
+  });
+
+  test('a push refused with 401 and no credentials configured at all says there are none', async () => {
     w.buildx.fail(
       'build',
       'ERROR: failed to push 127.0.0.1:5001/acme/app: unexpected status from HEAD request to http://127.0.0.1:5001/v2/acme/app/blobs/sha256:abc: 401 Unauthorized\n',
       { times: 'always' }
     );
 
-    const { error } = await w.run({ platforms: 'linux/amd64', retries: '3' });
+    const { error } = await w.run({ platforms: 'linux/amd64' });
+
+    expect((error as Error).message.split('\n')[0]).toBe(
+      'no credentials for 127.0.0.1:5001: it asks for them (401 Unauthorized). Log in to 127.0.0.1:5001 before this step (docker/login-action on GitHub; docker login or a DOCKER_CONFIG holding credentials elsewhere).'
+    );
+  });
+
+  test('a push buildx is refused with 401 fails at once, saying where to log in', async () => {
+    w.buildx.fail(
+      'build',
+      'ERROR: failed to push 127.0.0.1:5001/acme/app: unexpected status from HEAD request to http://127.0.0.1:5001/v2/acme/app/blobs/sha256:abc: 401 Unauthorized\n',
+      { times: 'always' }
+    );
+    // Credentials for the registry exist: it refused them.
+    const config = path.join(w.dir, 'docker-config');
+    mkdirSync(config, { recursive: true });
+    writeFileSync(path.join(config, 'config.json'), JSON.stringify({ auths: { '127.0.0.1:5001': { auth: 'dTpw' } } }));
+
+    const { error } = await w.run({ platforms: 'linux/amd64', retries: '3' }, undefined, { DOCKER_CONFIG: config });
 
     expect(w.commands().filter((c) => c.startsWith('buildx build'))).toHaveLength(1);
     expect((error as Error).message).toBe(
@@ -379,7 +425,7 @@ describe('run: one build', () => {
         ]
       },
       // The floating tags held back are neither moved nor read back.
-      ...commitRequests(['1.1.0', '1.1', 'sha-860c190'])
+      ...commitRequests(['1.1.0', '1.1', 'v1.1.0', 'sha-860c190'])
     ]);
     expect(w.store.tags(w.image)).toEqual({
       '1': newer,
@@ -387,6 +433,8 @@ describe('run: one build', () => {
       '1.1.0': older,
       '1.2': newer,
       '1.2.3': newer,
+      'v1.2.3': newer,
+      'v1.1.0': older,
       latest: newer,
       'sha-860c190': older
     });
@@ -394,12 +442,13 @@ describe('run: one build', () => {
       '1 not moved: it points to 1.2.3, newer than 1.1.0',
       'latest not moved: it points to 1.2.3, newer than 1.1.0'
     ]);
-    expect(w.outputs(mem).tags).toBe(refs(['1.1.0', '1.1', 'sha-860c190']).join('\n'));
+    expect(w.outputs(mem).tags).toBe(refs(['1.1.0', '1.1', 'v1.1.0', 'sha-860c190']).join('\n'));
     const summary = w.normalise(mem.summaries[0]);
     expect(summary).toContain(
       [
         '- `<registry>/acme/app:1.1.0`',
         '- `<registry>/acme/app:1.1`',
+        '- `<registry>/acme/app:v1.1.0`',
         '- `<registry>/acme/app:sha-860c190`',
         '- `1` not moved (stays on 1.2.3, newer than 1.1.0)',
         '- `latest` not moved (stays on 1.2.3, newer than 1.1.0)'
@@ -456,7 +505,17 @@ describe('run: merge', () => {
       }),
       read: ['<registry>/acme/app@<amd64>', '<registry>/acme/app@<arm64>'],
       mode: 'digests',
-      groups: ['Inputs', 'Context', 'Preflight', 'Buildx', 'Find legs', 'Stage', 'Prove', 'Commit tags']
+      groups: [
+        'Inputs',
+        'Context',
+        'Preflight',
+        'Buildx',
+        'Find legs',
+        'Stage',
+        'Prove',
+        'Commit tags',
+        'Remove hand-off tags'
+      ]
     }
   ])('$name', async ({ inputs, read, mode, groups }) => {
     const d = await legs();
@@ -482,18 +541,25 @@ describe('run: merge', () => {
         ...INDEX_ANNOTATIONS.map((a) => `--annotation ${a}`),
         '<registry>/acme/app@<amd64>',
         '<registry>/acme/app@<arm64>'
-      ].join(' ')
+      ].join(' '),
+      // Given digests: this run's possible hand-off tags, read to see whether they name them.
+      ...(mode === 'digests'
+        ? ['linux-amd64_linux-arm64', 'linux-amd64', 'linux-arm64'].map(
+            (slug) => `buildx imagetools inspect --raw <registry>/acme/app:leg-860c190-7001-${slug}`
+          )
+        : [])
     ]);
     const merged = w.store.get(`${w.image}:1.2.3`)!;
-    // Staged by digest, proven, the floating tags read, the tags moved and read back; then legs found
-    // by their hand-off tags are deleted by digest, given digests are kept.
+    // Staged by digest, proven, the floating tags read, the tags moved and read back; then the legs'
+    // indexes are deleted by digest with their hand-off tags (given digests too: this run's legs tagged them).
     inOrder(requests().map(named), [
       ...PREFLIGHT,
       `PUT /v2/acme/app/manifests/${merged.digest}`,
       ...proveRequests(merged.digest),
       floatingReads(['1.2', '1', 'latest']),
       ...commitRequests(TAGS),
-      ...(mode === 'legs' ? ['DELETE /v2/acme/app/manifests/<amd64>', 'DELETE /v2/acme/app/manifests/<arm64>'] : [])
+      'DELETE /v2/acme/app/manifests/<amd64>',
+      'DELETE /v2/acme/app/manifests/<arm64>'
     ]);
     expect(mem.log.groups).toEqual(groups);
     const index = JSON.parse(merged.raw) as {
@@ -507,8 +573,8 @@ describe('run: merge', () => {
       '1': merged.digest,
       '1.2': merged.digest,
       '1.2.3': merged.digest,
+      'v1.2.3': merged.digest,
       latest: merged.digest,
-      ...(mode === 'legs' ? {} : { 'leg-860c190-7001-linux-amd64': d.amd64, 'leg-860c190-7001-linux-arm64': d.arm64 }),
       'sha-860c190': merged.digest
     });
     const outputs = w.outputs(mem);
@@ -585,6 +651,7 @@ describe('run: prove and commit read through buildx, and a tag superseded by ano
         '- `<registry>/acme/app:1.2.3`',
         '- `<registry>/acme/app:1.2`',
         '- `<registry>/acme/app:1`',
+        '- `<registry>/acme/app:v1.2.3`',
         '- `<registry>/acme/app:sha-860c190`',
         `- \`<registry>/acme/app:latest\`: superseded by \`${theirs}\` (another run)`
       ].join('\n')
@@ -690,7 +757,7 @@ describe('run: a failure in each phase writes the failure summary, naming the ph
       setup: () => undefined,
       type: InputError,
       phase: 'Inputs',
-      message: 'input "mode": "nope" is not accepted; expected one of build, platform, merge, matrix',
+      message: 'input "mode": "nope" is not accepted; expected one of build, platform, merge, matrix, metadata',
       planned: false,
       phases: ['Inputs']
     },
@@ -829,7 +896,7 @@ describe('run: a failure in each phase writes the failure summary, naming the ph
       expect(error).toBeInstanceOf(Failure);
       expect(w.normalise((error as Error).message)).toBe(
         [
-          `moving the tags failed after ${moved.length} of 5: tagging <registry>/acme/app:${notMoved[0]} failed 3 times; last error: PUT http://<registry>/v2/acme/app/manifests/${notMoved[0]} answered 503 Service Unavailable: busy`,
+          `moving the tags failed after ${moved.length} of ${TAGS.length}: tagging <registry>/acme/app:${notMoved[0]} failed 3 times; last error: PUT http://<registry>/v2/acme/app/manifests/${notMoved[0]} answered 503 Service Unavailable: busy`,
           `PUT http://<registry>/v2/acme/app/manifests/${notMoved[0]} answered 503 Service Unavailable: busy`,
           `Not moved: ${refs(notMoved).join(', ')}. The release is staged and proven: re-running the job moves the rest (a PUT of the same bytes changes nothing).`
         ].join('\n')
@@ -957,8 +1024,8 @@ describe('the handler table: each of the plan’s steps run by its handler, in t
         provenance: 'false',
         digests: w.store.pushPlatforms(w.image, ['linux/amd64'])
       }),
-      kinds: ['preflight', 'buildx', 'check-digests', 'stage', 'prove', 'commit'],
-      groups: ['Preflight', 'Buildx', 'Find legs', 'Stage', 'Prove', 'Commit tags']
+      kinds: ['preflight', 'buildx', 'check-digests', 'stage', 'prove', 'commit', 'remove-legs'],
+      groups: ['Preflight', 'Buildx', 'Find legs', 'Stage', 'Prove', 'Commit tags', 'Remove hand-off tags']
     }
   ])('$name', async ({ inputs, kinds, groups }) => {
     const { result, error, mem } = await w.run(inputs());
@@ -976,7 +1043,7 @@ describe('the dry run’s tags output equals the real run’s', () => {
       name: 'a pre-release with flavor latest=true: latest dropped by the plan in both',
       inputs: { flavor: 'latest=true', platforms: 'linux/amd64' },
       ref: 'refs/tags/v7.0.0-rc.1',
-      tags: ['7.0.0-rc.1', 'sha-860c190']
+      tags: ['7.0.0-rc.1', 'v7.0.0-rc.1', 'sha-860c190']
     },
     {
       name: 'platform-tags: the platform tags in both',

@@ -113,12 +113,22 @@ describe('computeLabels', () => {
     },
     {
       name: 'unknown expression',
-      line: 'x={{version}}',
+      line: 'x={{verison}}',
       accepted:
-        'key=value with known expressions (unknown expression {{version}}; known here: branch, tag, sha, base_ref, is_default_branch, is_not_default_branch, date, commit_date)'
+        'key=value with known expressions (unknown expression {{verison}}; known here: branch, tag, sha, base_ref, is_default_branch, is_not_default_branch, date, commit_date, version)'
     }
   ])('rejects $name', ({ line, accepted }) => {
     expect(() => computeLabels(context(), '1.2.3', [line], NOW)).toThrow(new InputError('labels', line, accepted));
+  });
+
+  test('{{version}} is the version output, beside the other templates', () => {
+    const labels = computeLabels(
+      context(),
+      '1.2.3',
+      ['app.version=v{{version}}', 'app.build={{version}}+{{sha}}'],
+      NOW
+    );
+    expect([labels['app.version'], labels['app.build']]).toEqual(['v1.2.3', `1.2.3+${context().sha.slice(0, 7)}`]);
   });
 });
 

@@ -296,7 +296,7 @@ describe('parseNodes refuses bad specs, naming the node', () => {
       name: 'an unknown platform',
       text: 'linux/aarch46=tcp://pi.lan:1234',
       message:
-        'input "nodes", node #1: "linux/aarch46" is not accepted; expected one of linux/amd64, linux/amd64/v2, linux/amd64/v3, linux/amd64/v4, linux/arm64, linux/arm/v5, linux/arm/v6, linux/arm/v7, linux/386, linux/ppc64le, linux/s390x, linux/riscv64, linux/mips64le, linux/loong64; did you mean linux/arm64?'
+        'input "nodes", node #1: "linux/aarch46" is not accepted; expected one of linux/amd64, linux/amd64/v2, linux/amd64/v3, linux/amd64/v4, linux/arm64, linux/arm/v5, linux/arm/v6, linux/arm/v7, linux/arm/v8, linux/386, linux/ppc64le, linux/s390x, linux/riscv64, linux/mips64le, linux/loong64; did you mean linux/arm64?'
     },
     {
       name: 'tcp without a port',

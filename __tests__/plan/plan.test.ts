@@ -209,8 +209,8 @@ describe('makePlan: build mode', () => {
       kind: 'commit',
       builder: 'multiarch-7001-1-a1b2c3',
       refs: [
-        ...['1.2.3', '1.2', '1', 'sha-860c190', 'latest'].map((t) => `ghcr.io/octo/app:${t}`),
-        ...['1.2.3', '1.2', '1', 'sha-860c190', 'latest'].map((t) => `quay.io/octo/app:${t}`)
+        ...['1.2.3', '1.2', '1', 'v1.2.3', 'sha-860c190', 'latest'].map((t) => `ghcr.io/octo/app:${t}`),
+        ...['1.2.3', '1.2', '1', 'v1.2.3', 'sha-860c190', 'latest'].map((t) => `quay.io/octo/app:${t}`)
       ],
       platformTags: [],
       held: [],
@@ -221,7 +221,7 @@ describe('makePlan: build mode', () => {
   test('a pre-release never moves latest: the plan holds it, so the prove step does not read it', () => {
     const rc: Context = { ...CONTEXT, ref: 'refs/tags/v2.0.0-rc.1' };
     const p = plan({ images: 'ghcr.io/octo/app', flavor: 'latest=true' }, rc);
-    expect(p.tags.tags).toEqual(['2.0.0-rc.1', 'sha-860c190', 'latest']);
+    expect(p.tags.tags).toEqual(['2.0.0-rc.1', 'v2.0.0-rc.1', 'sha-860c190', 'latest']);
     expect(stepOf(p, 'commit')?.held).toEqual([
       { tag: 'latest', current: undefined, ours: '2.0.0-rc.1', reason: 'prerelease' }
     ]);
@@ -377,8 +377,21 @@ describe('makePlan: merge mode', () => {
       attestations: { provenance: true, sbom: false }
     });
     expect(stepOf(p, 'stage')?.source).toBe('digests');
-    // The given digests are the user's: nothing is removed after the merge.
-    expect(p.steps.map((s) => s.kind)).toEqual(['preflight', 'buildx', 'check-digests', 'stage', 'prove', 'commit']);
+    // After the commit, this run's hand-off tag goes only if it names a given digest.
+    expect(p.steps.map((s) => s.kind)).toEqual([
+      'preflight',
+      'buildx',
+      'check-digests',
+      'stage',
+      'prove',
+      'commit',
+      'remove-legs'
+    ]);
+    expect(stepOf(p, 'remove-legs')).toEqual({
+      kind: 'remove-legs',
+      legs: [`ghcr.io/octo/app:leg-860c190-7001-linux-amd64`],
+      ofDigests: true
+    });
   });
 
   test('legs are looked for under the run id given', () => {

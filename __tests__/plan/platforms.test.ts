@@ -28,6 +28,12 @@ describe('parsePlatforms normalises the way containerd does', () => {
     { name: 'armv7 is arm/v7', given: ['linux/armv7'], ids: ['linux/arm/v7'] },
     { name: 'armel is arm/v6', given: ['linux/armel'], ids: ['linux/arm/v6'] },
     { name: 'arm/6 is arm/v6', given: ['linux/arm/6'], ids: ['linux/arm/v6'] },
+    {
+      name: 'arm/v8 is accepted and kept, as buildx v0.36.1 builds it (platform arm/v8, not arm64; issue 21)',
+      given: ['linux/arm/v8', 'linux/arm64'],
+      ids: ['linux/arm/v8', 'linux/arm64']
+    },
+    { name: 'arm/8 is arm/v8', given: ['linux/arm/8'], ids: ['linux/arm/v8'] },
     { name: 'arm/v5 kept', given: ['linux/arm/v5'], ids: ['linux/arm/v5'] },
     { name: 'i386 is 386', given: ['linux/i386'], ids: ['linux/386'] },
     { name: 'ppc64le', given: ['linux/ppc64le'], ids: ['linux/ppc64le'] },
@@ -88,7 +94,6 @@ describe('parsePlatforms rejects what cannot be built', () => {
       given: ['linux/arm64/v9'],
       message: /"linux\/arm64\/v9" is not accepted; .*did you mean linux\/arm64\?$/
     },
-    { name: 'arm/v8 is no arm variant we build', given: ['linux/arm/v8'], message: /"linux\/arm\/v8" is not accepted/ },
     {
       name: 'windows is not built with emulation',
       given: ['windows/amd64'],
@@ -147,7 +152,7 @@ describe('parsePlatforms rejects what cannot be built', () => {
     }
     expect(message).toBe(
       'input "platforms": "linux/sparc64" is not accepted; expected one of linux/amd64, linux/amd64/v2, linux/amd64/v3, ' +
-        'linux/amd64/v4, linux/arm64, linux/arm/v5, linux/arm/v6, linux/arm/v7, linux/386, linux/ppc64le, linux/s390x, ' +
+        'linux/amd64/v4, linux/arm64, linux/arm/v5, linux/arm/v6, linux/arm/v7, linux/arm/v8, linux/386, linux/ppc64le, linux/s390x, ' +
         'linux/riscv64, linux/mips64le, linux/loong64'
     );
   });

@@ -12,10 +12,12 @@ describe('releaseTag: a buildx release version, as the buildx-version input take
   });
 
   test.each([
-    { name: 'latest (what it installs moves under the workflow)', given: 'latest' },
+    { name: 'latest (the reader resolves it to a release first)', given: 'latest' },
     { name: 'two parts', given: 'v0.36' },
     { name: 'a range', given: '^0.36.1' }
   ])('refused: $name', ({ given }) => {
-    expect(() => releaseTag(given)).toThrow(new InputError('buildx-version', given, 'a release version like v0.36.1'));
+    expect(() => releaseTag(given)).toThrow(
+      new InputError('buildx-version', given, 'a release version like v0.36.1, or latest')
+    );
   });
 });

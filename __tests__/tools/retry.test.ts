@@ -461,3 +461,73 @@ describe('withRetry', () => {
     ]);
   });
 });
+
+describe('a registry race and a refused connection', () => {
+  // What distribution answers when the image export and the cache export upload one blob at once.
+  const RACE_DIGEST = failed(
+    '#14 exporting cache to registry\n#14 ERROR: failed commit on ref "layer-sha256:ab": unexpected status from PUT request to http://127.0.0.1:5000/v2/e2e/app/blobs/uploads/x?digest=sha256:ab: 400 Bad Request: provided digest did not match uploaded content\nERROR: failed to build: failed to solve: failed commit on ref "layer-sha256:ab": provided digest did not match uploaded content'
+  );
+  const RACE_UNKNOWN = failed(
+    'ERROR: failed to build: failed to solve: failed to push 127.0.0.1:5000/e2e/app: failed commit on ref "manifest-sha256:cd": unexpected status from PUT request to http://127.0.0.1:5000/v2/e2e/app/manifests/sha256:cd: 400 Bad Request: blob unknown to registry'
+  );
+
+  test.each([
+    ['digest did not match', RACE_DIGEST],
+    ['blob unknown', RACE_UNKNOWN]
+  ])('%s: transient, named as two uploads colliding', (_, error) => {
+    const verdict = classify(error);
+    expect(verdict).toMatchObject({ transient: true, race: true });
+    expect(verdict.cause).toMatch(/^two uploads of one blob collided: /);
+  });
+
+  test('a race is tried once more even with retries: 0 (nothing is wrong with the registry), then gives up', async () => {
+    const { fn, attempts } = failing([RACE_DIGEST]);
+    const log = recordingLog();
+    await expect(
+      withRetry(fn, { retries: 0, what: 'build and push', log, sleep: async () => undefined })
+    ).resolves.toBe('pushed');
+    expect(attempts).toEqual([0, 1]);
+    expect(log.warnings[0]).toMatch(/^build and push: attempt 1 of 2 failed \(two uploads of one blob collided: /);
+
+    const again = failing([RACE_DIGEST, RACE_UNKNOWN]);
+    await expect(
+      withRetry(again.fn, { retries: 0, what: 'build and push', log, sleep: async () => undefined })
+    ).rejects.toBeInstanceOf(RetriesExhausted);
+    expect(again.attempts).toEqual([0, 1]);
+  });
+
+  test('another transient fault with retries: 0 is not tried again', async () => {
+    const { fn, attempts } = failing([failed('ERROR: failed to push: 503 Service Unavailable')]);
+    await expect(
+      withRetry(fn, { retries: 0, what: 'push', log: recordingLog(), sleep: async () => undefined })
+    ).rejects.toBeInstanceOf(RetriesExhausted);
+    expect(attempts).toEqual([0]);
+  });
+
+  test('connection refused is called refused, not dropped', () => {
+    expect(
+      classify(
+        failed(
+          'ERROR: failed to solve: failed to do request: Head "http://127.0.0.1:5009/v2/app/manifests/1": dial tcp 127.0.0.1:5009: connect: connection refused'
+        )
+      ).cause
+    ).toMatch(/^connection refused: /);
+  });
+
+  test("the cache importer's error is not the cause when the build failed on its own push", () => {
+    const verdict = classify(
+      failed(
+        [
+          '#4 importing cache manifest from 127.0.0.1:5009/app:buildcache',
+          '#4 ERROR: failed to configure registry cache importer: failed to do request: Head "http://127.0.0.1:5009/v2/app/manifests/buildcache": dial tcp 127.0.0.1:5009: connect: connection refused',
+          '#9 exporting to image',
+          '#9 ERROR: failed to push 127.0.0.1:5009/app: failed to do request: Head "http://127.0.0.1:5009/v2/app/blobs/sha256:ab": dial tcp 127.0.0.1:5009: connect: connection refused',
+          'ERROR: failed to build: failed to solve: failed to push 127.0.0.1:5009/app: connect: connection refused'
+        ].join('\n')
+      )
+    );
+    expect(verdict.cause).toBe(
+      'connection refused: #9 ERROR: failed to push 127.0.0.1:5009/app: failed to do request: Head "http://127.0.0.1:5009/v2/app/blobs/sha256:ab": dial tcp 127.0.0.1:5009: connect: connection refused'
+    );
+  });
+});

@@ -7,6 +7,7 @@ export const modules = {
 
 __webpack_require__.r(__webpack_exports__);
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   BUILDX_RELEASES_LIST: () => (/* binding */ BUILDX_RELEASES_LIST),
 /* harmony export */   DEFAULT_BUILDX_BASE: () => (/* binding */ DEFAULT_BUILDX_BASE),
 /* harmony export */   hostPlatform: () => (/* binding */ hostPlatform),
 /* harmony export */   installBuildx: () => (/* binding */ installBuildx),
@@ -44,6 +45,11 @@ __webpack_require__.r(__webpack_exports__);
 
 
 const DEFAULT_BUILDX_BASE = 'https://github.com/docker/buildx/releases/download';
+/**
+ * The release list docker/setup-buildx-action reads to resolve `version: latest` (name → GitHub
+ * release, `latest` among the names). A mirror serves its own copy at `<buildx-mirror>/buildx-releases.json`.
+ */
+const BUILDX_RELEASES_LIST = 'https://raw.githubusercontent.com/docker/actions-toolkit/main/.github/buildx-releases.json';
 const INPUT = 'buildx-version';
 const TOOL = 'buildx';
 /** The runner's OS and architecture in buildx's release naming. */
@@ -82,7 +88,7 @@ function parseChecksums(text) {
  * release's checksums.txt first, and an unverifiable binary is never installed.
  */
 async function installBuildx(options) {
-    const tag = (0,_plan_release_tag_js__WEBPACK_IMPORTED_MODULE_10__/* .releaseTag */ .a)(options.version);
+    const tag = options.version.trim() === 'latest' ? await resolveLatest(options) : (0,_plan_release_tag_js__WEBPACK_IMPORTED_MODULE_10__/* .releaseTag */ .a)(options.version);
     const platform = options.platform ?? hostPlatform();
     const { binary, source } = await installRelease({
         tool: TOOL,
@@ -97,6 +103,31 @@ async function installBuildx(options) {
         unlisted: `Pick a version whose release lists ${platform.os}-${platform.arch}, or leave ${INPUT} empty and install buildx before this step.`
     }, { ...options, platform });
     return confirm(binary, tag, source, options);
+}
+/**
+ * `latest`, as setup-buildx resolves it: the `latest` entry of the release list (the newest release).
+ * The release it names is then installed like any pinned one, checksums verified.
+ */
+async function resolveLatest(options) {
+    const base = (options.base || DEFAULT_BUILDX_BASE).replace(/\/+$/, '');
+    const url = base === DEFAULT_BUILDX_BASE ? BUILDX_RELEASES_LIST : `${base}/buildx-releases.json`;
+    const workDir = options.workDir ?? node_path__WEBPACK_IMPORTED_MODULE_4___default().join(process.env.RUNNER_TEMP || node_os__WEBPACK_IMPORTED_MODULE_3___default().tmpdir(), `${TOOL}-install`);
+    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.mkdir)(workDir, { recursive: true });
+    const file = node_path__WEBPACK_IMPORTED_MODULE_4___default().join(workDir, 'buildx-releases.json');
+    await download(url, file, { tool: TOOL, input: INPUT, version: 'latest' }, { ...options, platform: hostPlatform() });
+    const text = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.readFile)(file, 'utf8');
+    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rm)(file, { force: true });
+    let name;
+    try {
+        name = JSON.parse(text).latest?.tag_name;
+    }
+    catch {
+        name = undefined;
+    }
+    if (typeof name !== 'string' || !/^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(name))
+        throw new Error(`${url} names no latest buildx release (expected {"latest": {"tag_name": "v…"}})`);
+    options.log.info(`buildx-version latest: ${name}, the newest release in ${url}`);
+    return name;
 }
 /**
  * Installs a release's binary into the tool cache: found there, else restored from the Actions

@@ -3,13 +3,16 @@
 #   nektos/act (GitHub Actions workflows, jobs run on this machine in self-hosted mode),
 #   compiled from the Go module proxy;
 #   gitlab-ci-local (GitLab CI pipelines, jobs without image: run in this machine's shell), from
-#   the npm registry, with Debian's rsync, which it copies the repository with.
+#   the npm registry, with Debian's rsync, which it copies the repository with;
+#   rhysd/actionlint (checks workflows, and `uses: ./` inputs against action.yml: the migration
+#   corpus test lints every migrated workflow with it), compiled from the Go module proxy.
 # Called by scripts/stack.sh up (phase runners); idempotent and quick when both are installed.
 #   bash scripts/stack/runners.sh BIN_DIR LOG_FILE
 set -euo pipefail
 BIN=${1:?usage: runners.sh BIN_DIR LOG_FILE}
 LOG=${2:?usage: runners.sh BIN_DIR LOG_FILE}
 ACT_VERSION=${ACT_VERSION:-v0.2.89}
+ACTIONLINT_VERSION=${ACTIONLINT_VERSION:-v1.7.12}
 # 4.72.0 is the newest that starts on Node 20: 4.74.0 and later use Node 22's Set.prototype.union.
 GCL_VERSION=${GCL_VERSION:-4.72.0}
 GCL_DIR=$(dirname "$BIN")/gitlab-ci-local
@@ -33,6 +36,21 @@ else
   mv -f "$out/act" "$BIN/act"
   rm -rf "$out"
   log "act $ACT_VERSION at $BIN/act"
+fi
+
+# actionlint: the first line of `actionlint -version` is the module version go install stamps.
+if [[ $("$BIN/actionlint" -version 2>/dev/null | head -n1) == "$ACTIONLINT_VERSION" ]]; then
+  log "actionlint $ACTIONLINT_VERSION already built"
+else
+  log "compiling actionlint $ACTIONLINT_VERSION (under a minute on a cold Go cache; log: $LOG)"
+  out=$(mktemp -d)
+  GOBIN=$out go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION" >>"$LOG" 2>&1 ||
+    die "building actionlint $ACTIONLINT_VERSION failed (see $LOG)"
+  got=$("$out/actionlint" -version | head -n1)
+  [[ $got == "$ACTIONLINT_VERSION" ]] || die "the actionlint just built reports '$got'"
+  mv -f "$out/actionlint" "$BIN/actionlint"
+  rm -rf "$out"
+  log "actionlint $ACTIONLINT_VERSION at $BIN/actionlint"
 fi
 
 # gitlab-ci-local copies the tracked files of the repository with rsync.

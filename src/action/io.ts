@@ -15,6 +15,7 @@ export function actionEdges(): Edges {
     },
     input: (name) => core.getInput(name),
     setOutput: (name, value) => core.setOutput(name, value),
+    exportVariable: (name, value) => core.exportVariable(name, value),
     saveState: (name, value) => core.saveState(name, value),
     getState: (name) => core.getState(name),
     summary: async (markdown) => {

@@ -3,6 +3,9 @@ import { parseArgs } from 'node:util';
 import { INPUTS, type InputSpec } from '../inputs/specs.js';
 import { editDistance } from '../text.js';
 import { ciRunId } from './environment.js';
+import type { GivenSource } from '../inputs/git.js';
+import { InputError } from '../plan/errors.js';
+import { parseRef, parseRevision } from '../plan/revision.js';
 
 export const COMMAND = 'multiarch-publish';
 
@@ -30,6 +33,18 @@ export const OWN_FLAGS = [
     description:
       'Also keep the clean-up record (the builder this run creates, the build processes it runs) in FILE; --clean-up --state-file FILE stops and removes them after a run that was killed outright.'
   },
+  {
+    flag: 'revision',
+    value: 'SHA',
+    description:
+      'The commit the image is built from, when git cannot say (a source tarball, a CI that drops .git) or to override it: type=sha and {{sha}} use it, and the revision label. Without git and without it, only what needs the commit is refused.'
+  },
+  {
+    flag: 'ref',
+    value: 'REF',
+    description:
+      'The ref being built (refs/heads/main, refs/tags/v1.2.3, refs/pull/42/merge), when git cannot say or to override it: the branch, tag and version rules use it. A CI’s own variables give both otherwise.'
+  },
   { flag: 'clean-up', value: '', description: 'Only remove what the run that wrote --state-file created, then exit.' },
   { flag: 'verbose', value: '', description: 'Print debug lines too.' },
   { flag: 'help', value: '', description: 'Print this help and exit.' }
@@ -54,6 +69,8 @@ export interface CliArgs {
   stateFile?: string;
   cleanUp: boolean;
   verbose: boolean;
+  /** --ref and --revision: what git would say of the source, given by hand. */
+  source: GivenSource;
 }
 
 /** Every flag the command line accepts, inputs first, as they are spelled on it. */
@@ -116,7 +133,8 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = {}): CliAr
     printOutputs: values['print-outputs'] === true,
     stateFile: single('state-file'),
     cleanUp: values['clean-up'] === true,
-    verbose: values.verbose === true
+    verbose: values.verbose === true,
+    source: givenSource(single('revision'), single('ref'))
   };
   if (args.cleanUp && !args.stateFile)
     throw new UsageError('--clean-up needs --state-file FILE: the record of what to remove');
@@ -128,6 +146,21 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = {}): CliAr
         'give every leg and the merge the same one'
     );
   return args;
+}
+
+/** --revision and --ref, checked: a bad one is a usage error naming the flag. */
+function givenSource(revision: string | undefined, ref: string | undefined): GivenSource {
+  try {
+    return {
+      ...(revision !== undefined ? { revision: parseRevision(revision) } : {}),
+      ...(ref !== undefined ? { ref: parseRef(ref) } : {})
+    };
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    throw new UsageError(
+      `--${error.input}: ${JSON.stringify(error.value)} is not accepted; expected ${error.accepted}`
+    );
+  }
 }
 
 /**

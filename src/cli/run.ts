@@ -65,7 +65,10 @@ async function runPipeline(args: CliArgs, io: CliIO, edges: CliEdges): Promise<n
 
   let failure: unknown;
   try {
-    await Promise.race([run({ edges, env: io.env, cwd: io.cwd, masker: edges.masker }), aborted(io.signal)]);
+    await Promise.race([
+      run({ edges, env: io.env, cwd: io.cwd, masker: edges.masker, source: args.source }),
+      aborted(io.signal)
+    ]);
   } catch (error) {
     failure = error;
     // An interrupted build would go on in its own process group: stop it before removing its builder.

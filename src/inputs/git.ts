@@ -3,7 +3,6 @@ import semver from 'semver';
 import type { Context } from '../plan/context.js';
 import { InputError } from '../plan/errors.js';
 import type { Runner } from '../ports.js';
-import { firstLine } from '../text.js';
 import { ciContext } from './ci.js';
 
 /*
@@ -96,20 +95,24 @@ const lines = (text: string | undefined): string[] => text?.split('\n').filter((
  * repository; git fills in what they leave out. `dirty` says whether the work tree has changes git
  * would not build from HEAD.
  * Repository name and web address from `remote.origin.url`; default branch from
- * `refs/remotes/origin/HEAD`, else `main`. Throws when `dir` is not a git work tree.
+ * `refs/remotes/origin/HEAD`, else `main`. `source` (the command line's --ref and --revision) wins
+ * over all of these. A directory without git (a source tarball, a CI that drops `.git`) is no
+ * error: see contextWithoutGit.
  */
-export async function contextFromGit(dir: string, env: NodeJS.ProcessEnv, run: Runner): Promise<Context> {
+export async function contextFromGit(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  run: Runner,
+  source: GivenSource = {}
+): Promise<Context> {
   const head = await run('git', ['-C', dir, 'rev-parse', '--verify', 'HEAD^{commit}'], {
     quiet: true,
     allowFailure: true
   });
   const sha = head.stdout.trim();
-  if (head.code !== 0 || sha === '') {
-    const why = firstLine(head.stderr) || `exit code ${head.code}`;
-    throw new Error(`${dir} is not a git checkout with a commit (git rev-parse HEAD failed: ${why})`);
-  }
+  if (head.code !== 0 || sha === '') return contextWithoutGit(dir, env, source);
 
-  const given = env.GITHUB_REF ?? '';
+  const given = source.ref ?? env.GITHUB_REF ?? '';
   const ci = ciContext(env);
   let ref = given || (ci?.ref ?? '');
   const extraRefs: string[] = [];
@@ -146,7 +149,7 @@ export async function contextFromGit(dir: string, env: NodeJS.ProcessEnv, run: R
     ci?.fullName ?? (htmlUrl ? new URL(htmlUrl).pathname.replace(/^\//, '') : path.basename(path.resolve(dir)));
   const originHead = await gitMaybe(run, dir, ['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD']);
   const defaultBranch = ci?.defaultBranch ?? (originHead ? originHead.replace(/^refs\/remotes\/origin\//, '') : 'main');
-  const commitSha = ci?.sha ?? sha;
+  const commitSha = source.revision ?? ci?.sha ?? sha;
   const commitDate = ci?.commitDate ?? (await gitCommitDate(run, dir, commitSha));
   // Untracked files count: a build context with `COPY . .` takes them in.
   const dirty = (await gitMaybe(run, dir, ['status', '--porcelain', '--untracked-files=normal'])) !== undefined;
@@ -164,5 +167,44 @@ export async function contextFromGit(dir: string, env: NodeJS.ProcessEnv, run: R
     runId: env.GITHUB_RUN_ID ?? ci?.runId ?? `local-${Date.now().toString(36)}`,
     runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
     dirty
+  };
+}
+
+/** The command line's --ref and --revision: what git would say, given by hand. */
+export interface GivenSource {
+  ref?: string;
+  revision?: string;
+}
+
+/**
+ * A directory that is no git checkout: the ref and commit come from --ref and --revision, else
+ * GITHUB_REF and GITHUB_SHA, else the CI's variables; when none gives the commit, `sha` is empty
+ * and only what needs it (type=sha, {{sha}}) is refused, later, naming --revision. The repository
+ * is the CI's, else the directory's name.
+ */
+function contextWithoutGit(dir: string, env: NodeJS.ProcessEnv, source: GivenSource): Context {
+  const ci = ciContext(env);
+  const given = source.ref ?? env.GITHUB_REF ?? '';
+  const envSha = /^[0-9a-f]{40}([0-9a-f]{24})?$/i.test(env.GITHUB_SHA ?? '')
+    ? env.GITHUB_SHA!.toLowerCase()
+    : undefined;
+  const htmlUrl = ci?.htmlUrl ? remoteToHttps(ci.htmlUrl) : undefined;
+  return {
+    eventName: given || !ci ? 'git' : ci.eventName,
+    ref: given || (ci?.ref ?? ''),
+    sha: source.revision ?? envSha ?? ci?.sha ?? '',
+    repo: {
+      fullName:
+        ci?.fullName ?? (htmlUrl ? new URL(htmlUrl).pathname.replace(/^\//, '') : path.basename(path.resolve(dir))),
+      htmlUrl: htmlUrl ?? '',
+      defaultBranch: ci?.defaultBranch ?? 'main'
+    },
+    ...(ci?.pr && !given ? { pr: ci.pr } : {}),
+    ...(ci ? { ci: ci.name } : {}),
+    commitDate: ci?.commitDate,
+    sourceDateEpoch: parseSourceDateEpoch(env.SOURCE_DATE_EPOCH),
+    runId: env.GITHUB_RUN_ID ?? ci?.runId ?? `local-${Date.now().toString(36)}`,
+    runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
+    noGit: true
   };
 }

@@ -2,76 +2,41 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../plan/errors.js';
 import { parseList } from '../plan/list.js';
-import type {
-  Driver,
-  Inputs,
-  Mode,
-  NodeFallback,
-  QemuMode,
-  Secret,
-  SecretEnv,
-  SecretFile,
-  Signing
-} from '../plan/inputs.js';
-import { KMS_URI, isKeyMaterial, isPemPrivateKey } from '../plan/sign.js';
+import type { Driver, Inputs, Mode, NodeFallback, QemuMode } from '../plan/inputs.js';
 import { nativePlatform, parsePlatforms, type Platform } from '../plan/platforms.js';
-import { parseImages } from '../plan/image.js';
 import { releaseTag } from '../plan/release-tag.js';
 import { parseDigestRefs } from '../plan/matrix.js';
 import { parseRunners } from '../plan/runners.js';
 import { singlePerPlatform, splitByPlatform } from '../plan/per-platform.js';
-import { parseFlavor } from '../plan/tags/flavor.js';
-import { parseTagRules } from '../plan/tags/rules.js';
-import { DEFAULTS, type InputName } from './specs.js';
 import { readNodes } from './nodes.js';
+import { bool, integer, oneOf, rawInputs, type InputReader, type Raw } from './raw.js';
+import { readPublish } from './read-publish.js';
+import { readSecrets } from './read-secrets.js';
+import { readSigning } from './read-signing.js';
 
-export type InputReader = (name: string) => string;
-
-/** The raw inputs with action.yml's defaults applied, and whether the user gave one at all. */
-interface Raw {
-  /** The trimmed value, or the input's default when it is empty. */
-  get(name: InputName): string;
-  /** The value exactly as given ('' when not given): for multi-line values that must stay as they are. */
-  exact(name: InputName): string;
-  given(name: InputName): boolean;
-  list(name: InputName, comma?: boolean): string[];
-}
-
-function rawInputs(read: InputReader): Raw {
-  const get = (name: InputName): string => {
-    const value = read(name).trim();
-    return value === '' ? (DEFAULTS[name] ?? '') : value;
-  };
-  return {
-    get,
-    exact: (name) => read(name),
-    given: (name) => read(name).trim() !== '',
-    list: (name, comma = false) => parseList(get(name), { comma })
-  };
-}
+export type { InputReader } from './raw.js';
 
 /** Reads and validates every input, secrets included. Throws InputError before anything is built or pushed. */
 export function readInputs(
   read: InputReader,
   cwd: string = process.cwd(),
-  native: Platform = nativePlatform()
+  native: Platform = nativePlatform(),
+  /** GITHUB_EVENT_NAME: a pull request pushes nothing unless push says so. */
+  eventName = ''
 ): Inputs {
   const raw = rawInputs(read);
-  const mode = oneOf(raw.get('mode'), 'mode', ['build', 'platform', 'merge', 'matrix'] as const);
-  const push = bool(raw.get('push'), 'push');
-  const load = bool(raw.get('load'), 'load');
+  const mode = oneOf(raw.get('mode'), 'mode', ['build', 'platform', 'merge', 'matrix', 'metadata'] as const);
+  const publish = readPublish(raw, mode, eventName);
+  const { images, push, load } = publish;
   // Before the builder's own checks: a nodes run's conflicts are named as such.
   const nodes = readNodeInputs(raw, mode);
   const builder = readBuilder(raw);
-  const images = readImages(raw, mode, push || load);
   const { platforms, digests } = readPlatforms(raw, mode, images, load, native);
   const { context, file, target, buildArgs, perPlatform } = readBuildSource(raw, mode, cwd, platforms);
   return {
     mode,
-    images,
+    ...publish,
     platforms,
-    tagRules: parseTagRules(raw.get('tags')),
-    flavor: parseFlavor(raw.get('flavor')),
     labels: raw.list('labels'),
     annotations: raw.list('annotations'),
     context,
@@ -88,9 +53,7 @@ export function readInputs(
     ulimit: raw.list('ulimit'),
     provenance: readProvenance(raw, load),
     sbom: raw.get('sbom'),
-    push,
     platformTags: readPlatformTags(raw.get('platform-tags')),
-    load,
     noCache: bool(raw.get('no-cache'), 'no-cache'),
     noCacheFilters: raw.list('no-cache-filters', true),
     pull: bool(raw.get('pull'), 'pull'),
@@ -107,45 +70,8 @@ export function readInputs(
       'oci-artifact',
       'reference'
     ] as const),
-    signing: readSigning(raw, mode, push, cwd)
+    signing: readSigning(raw, mode, push, cwd, publish.pushNote)
   };
-}
-
-const KEY_ACCEPTED =
-  'the PEM private key from `cosign generate-key-pair` (-----BEGIN … PRIVATE KEY----- … -----END … PRIVATE KEY-----, from a secret), the path of an existing key file, or a KMS URI (awskms://, gcpkms://, azurekms://, hashivault://)';
-
-/**
- * `sign` and its companions. sign-key and sign-key-password are secrets: no error here repeats
- * them (a value that is neither a path nor a URI may be a mangled key).
- */
-function readSigning(raw: Raw, mode: Mode, push: boolean, cwd: string): Signing {
-  const signMode = oneOf(raw.get('sign'), 'sign', ['false', 'keyless', 'key'] as const);
-  const tlog = bool(raw.get('sign-tlog'), 'sign-tlog');
-  const cosignVersion = raw.get('cosign-version');
-  if (!/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(cosignVersion))
-    throw new InputError('cosign-version', cosignVersion, 'a cosign release version like v2.6.1');
-  const password = raw.exact('sign-key-password');
-  const signing: Signing = { mode: signMode, password, tlog, cosignVersion };
-  if (signMode === 'false') return signing;
-  // Signing is by the digest the registry holds: nothing pushed, nothing to sign.
-  if (!push && mode !== 'merge')
-    throw new InputError('sign', signMode, 'false when push is false (only a pushed image can be signed)');
-  const key = raw.exact('sign-key').trim();
-  if (signMode === 'keyless') {
-    if (key !== '')
-      throw new InputError('sign-key', '(not shown)', 'empty with sign: keyless (a key is used only with sign: key)');
-    return signing;
-  }
-  if (key === '') throw new InputError('sign-key', '', `with sign: key, ${KEY_ACCEPTED}`);
-  if (isKeyMaterial(key)) {
-    if (!isPemPrivateKey(key)) throw new InputError('sign-key', '(key material, not shown)', KEY_ACCEPTED);
-    return { ...signing, keyPem: key };
-  }
-  if (KMS_URI.test(key)) return { ...signing, keyRef: key };
-  const file = path.resolve(cwd, key);
-  if (!existsSync(file) || !statSync(file).isFile())
-    throw new InputError('sign-key', '(not shown: no such file, and not a PEM key or a KMS URI)', KEY_ACCEPTED);
-  return { ...signing, keyRef: file };
 }
 
 type BuilderInputs = Pick<
@@ -188,7 +114,8 @@ function readBuilder(raw: Raw): BuilderInputs {
     }
   }
   const buildxVersion = raw.get('buildx-version');
-  if (buildxVersion !== '') releaseTag(buildxVersion);
+  // `latest` is resolved when buildx is installed, from the release list setup-buildx reads.
+  if (buildxVersion !== '' && buildxVersion !== 'latest') releaseTag(buildxVersion);
   return {
     qemu: qemuMode(raw.get('qemu')),
     qemuImage: raw.get('qemu-image'),
@@ -236,19 +163,6 @@ function readNodeInputs(raw: Raw, mode: Mode): Pick<Inputs, 'nodes' | 'emulate' 
       'empty when nodes is set (each node names its driver, or its endpoint implies one)'
     );
   return { nodes: readNodes(text), emulate, nodeFallback };
-}
-
-function readImages(raw: Raw, mode: Mode, output: boolean): string[] {
-  const images = parseImages(raw.get('images'));
-  // A matrix is planned before any image exists: it names none.
-  if (mode !== 'matrix' && (output || mode !== 'build') && images.length === 0) {
-    throw new InputError(
-      'images',
-      '',
-      'at least one image name (e.g. ghcr.io/owner/app) when push, load or mode platform/merge is set'
-    );
-  }
-  return images;
 }
 
 /** What `platforms` left empty builds, unless load asks for the native platform. */
@@ -307,8 +221,8 @@ function readBuildSource(
   const args = splitByPlatform(raw.list('build-args'), 'build-args', platforms);
   const file = files.common;
   const remoteContext = /^(https?:\/\/|git@|github\.com\/)|\.git(#.*)?$/.test(context);
-  // A merge builds nothing, a matrix only names where the legs will build.
-  if (mode !== 'merge' && mode !== 'matrix' && !remoteContext) {
+  // A merge builds nothing, a matrix only names where the legs will build, metadata builds nothing.
+  if (mode !== 'merge' && mode !== 'matrix' && mode !== 'metadata' && !remoteContext) {
     const dir = path.resolve(cwd, context);
     if (!existsSync(dir) || !statSync(dir).isDirectory())
       throw new InputError('context', context, 'an existing directory (relative to the workspace) or a git URL');
@@ -330,84 +244,6 @@ function readBuildSource(
       perPlatform[p.id] = values;
   }
   return { context, file, target: targets.common, buildArgs: args.common, perPlatform };
-}
-
-const SECRET_ID = /^[A-Za-z0-9_.-]+$/;
-
-/** `secrets`, `secret-envs` and `secret-files`, each split into its id and what it names. */
-function readSecrets(raw: Raw, cwd: string): { secrets: Secret[]; secretEnvs: SecretEnv[]; secretFiles: SecretFile[] } {
-  const secrets = secretItems(raw.exact('secrets')).map((item, index) => {
-    const eq = item.indexOf('=');
-    const id = eq > 0 ? item.slice(0, eq).trim() : '';
-    // Never echo the item: without a valid id, any of it may be the secret itself.
-    if (!SECRET_ID.test(id))
-      throw new InputError(
-        'secrets',
-        `item ${index + 1} (value not shown)`,
-        'lines of id=value, the id made of letters, digits, _ . -'
-      );
-    return { id, value: item.slice(eq + 1) };
-  });
-  const secretEnvs = raw.list('secret-envs', true).map((item) => {
-    const [id, env] = idPair('secret-envs', item);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env))
-      throw new InputError('secret-envs', item, 'id=ENV_NAME, the name made of letters, digits and _');
-    return { id, env };
-  });
-  const secretFiles = raw.list('secret-files').map((item) => {
-    const [id, file] = idPair('secret-files', item);
-    if (!existsSync(path.resolve(cwd, file)))
-      throw new InputError('secret-files', item, 'id=path of an existing file (relative to the workspace)');
-    return { id, path: file };
-  });
-  return { secrets, secretEnvs, secretFiles };
-}
-
-/** `id=rest` of secret-envs and secret-files (they name a variable or a file, never a value, so the item may be shown). */
-function idPair(input: InputName, item: string): [string, string] {
-  const eq = item.indexOf('=');
-  const id = eq > 0 ? item.slice(0, eq).trim() : '';
-  const rest = eq > 0 ? item.slice(eq + 1).trim() : '';
-  if (!SECRET_ID.test(id) || rest === '')
-    throw new InputError(input, item, 'id=value pairs, the id made of letters, digits, _ . -');
-  return [id, rest];
-}
-
-/**
- * The `secrets` items as build-push-action reads them: one a line, commas belonging to the value
- * (`tok=user=alice,password=s3cret` is one secret). An item that starts with a double quote runs
- * to the closing quote at the end of a line, so it may span lines (a PEM key); `""` inside it is
- * one quote. Values are kept exactly; blank lines are dropped.
- */
-function secretItems(text: string): string[] {
-  const lines = text.split(/\r?\n/);
-  const items: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trim() === '') continue;
-    if (!line.trimStart().startsWith('"')) {
-      items.push(line);
-      continue;
-    }
-    // A quoted item: gather lines until one ends with a quote that is not half of a `""`.
-    const start = i;
-    let quoted = line.trimStart().slice(1);
-    while (!closesQuote(quoted) && i + 1 < lines.length) quoted += `\n${lines[++i]}`;
-    if (!closesQuote(quoted))
-      throw new InputError(
-        'secrets',
-        `item ${items.length + 1} (value not shown)`,
-        `a closing " at the end of a line for the quoted item that starts on line ${start + 1}`
-      );
-    items.push(quoted.trimEnd().slice(0, -1).replace(/""/g, '"'));
-  }
-  return items;
-}
-
-/** Whether a quoted item's text (after its opening quote) ends with its closing quote. */
-function closesQuote(text: string): boolean {
-  const trailing = /"+$/.exec(text.trimEnd())?.[0].length ?? 0;
-  return trailing % 2 === 1;
 }
 
 /**
@@ -477,18 +313,6 @@ function readLimits(raw: Raw): Pick<Inputs, 'retries' | 'stallTimeoutMs'> {
   };
 }
 
-// The YAML 1.2 core schema's booleans, as @actions/core's getBooleanInput accepts them: a typo fails.
-function bool(value: string, input: InputName, accepted = 'true or false'): boolean {
-  if (['true', 'True', 'TRUE'].includes(value)) return true;
-  if (['false', 'False', 'FALSE'].includes(value)) return false;
-  throw new InputError(input, value, accepted);
-}
-
-function oneOf<T extends string>(value: string, input: InputName, accepted: readonly T[]): T {
-  if ((accepted as readonly string[]).includes(value)) return value as T;
-  throw new InputError(input, value, `one of ${accepted.join(', ')}`);
-}
-
 function qemuMode(value: string): QemuMode {
   if (['true', 'True', 'TRUE'].includes(value)) return 'auto';
   if (['false', 'False', 'FALSE'].includes(value)) return 'false';
@@ -499,10 +323,4 @@ function runId(value: string): string {
   if (value !== '' && !/^[A-Za-z0-9_.-]{1,40}$/.test(value))
     throw new InputError('run-id', value, 'letters, digits, _ . - (at most 40)');
   return value;
-}
-
-function integer(value: string, input: InputName, min: number, max: number): number {
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
-    throw new InputError(input, value, `a whole number from ${min} to ${max}`);
-  return Number(value);
 }

@@ -28,14 +28,14 @@ export const INPUTS = [
     kind: 'string',
     default: 'build',
     description:
-      "build: build every platform and publish the index (one job). platform: one leg of a matrix, pushed by digest for a later merge. merge: publish the legs' digests as one index. matrix: build nothing; set the output matrix, one leg per platform with its runner (see runners)."
+      "build: build every platform and publish the index (one job). platform: one leg of a matrix, pushed by digest for a later merge. merge: publish the legs' digests as one index. matrix: build nothing; set the output matrix, one leg per platform with its runner (see runners). metadata: build nothing; set the outputs tags, labels, annotations, version and json as docker/metadata-action does, for steps before the build."
   },
   {
     name: 'images',
     kind: 'list',
     default: '',
     description:
-      'Image names, one a line or comma separated (e.g. ghcr.io/owner/app). Lower-cased. The first one also holds the registry cache and the by-digest push.'
+      "Image names, one a line or comma separated (e.g. ghcr.io/owner/app). Lower-cased. The first one also holds the registry cache and the by-digest push. Empty with every tags line a full reference: the references' repositories."
   },
   {
     name: 'platforms',
@@ -49,7 +49,7 @@ export const INPUTS = [
     kind: 'list',
     default: '',
     description:
-      "Tag rules, one a line, in docker/metadata-action's syntax (type=semver,pattern={{version}}, type=ref,event=branch, type=sha, type=raw,value=…). Empty: branch, pull request, {{version}}, {{major}}.{{minor}}, {{major}} (not for 0.x) and sha."
+      "Tag rules, one a line, in docker/metadata-action's syntax (type=semver,pattern={{version}}, type=ref,event=branch, type=sha, type=raw,value=…), or build-push-action's full references (one a line or comma separated; a name with a registry host and no tag is :latest). Empty: branch, pull request, git tag, {{version}}, {{major}}.{{minor}}, {{major}} (not for 0.x) and sha."
   },
   {
     name: 'flavor',
@@ -61,14 +61,15 @@ export const INPUTS = [
     name: 'labels',
     kind: 'list',
     default: '',
-    description: 'Extra image labels, one key=value a line; they override the computed OCI labels.'
+    description:
+      'Extra image labels, one key=value a line, values with the tag templates ({{version}}, {{sha}}, …); they override the computed OCI labels.'
   },
   {
     name: 'annotations',
     kind: 'list',
     default: '',
     description:
-      'Extra annotations, one a line, in buildx form ([index:|manifest:]key=value); they override the computed ones.'
+      'Extra annotations, one a line, in buildx form ([index:|manifest:]key=value), values with the tag templates ({{version}}, {{sha}}, …); they override the computed ones.'
   },
   {
     name: 'metadata-source',
@@ -102,7 +103,7 @@ export const INPUTS = [
     kind: 'list',
     default: '',
     description:
-      'Build arguments, one KEY=value a line. A line PLATFORM=KEY=value (linux/arm64=KEY=value) applies to that platform only; each platform is then built on its own.'
+      "Build arguments, one KEY=value a line; values may use the tag templates ({{version}}, {{sha}}, {{branch}}, {{tag}}, {{date 'YYYYMMDD'}}, …). A line PLATFORM=KEY=value (linux/arm64=KEY=value) applies to that platform only; each platform is then built on its own."
   },
   {
     name: 'build-contexts',
@@ -121,7 +122,8 @@ export const INPUTS = [
     name: 'secret-envs',
     kind: 'list',
     default: '',
-    description: 'Build secrets from environment variables, id=ENV_NAME, comma or newline separated.'
+    description:
+      'Build secrets from environment variables, id=ENV_NAME, comma or newline separated. A variable that is not set is refused before anything runs; one set but empty (a pull request from a fork) is a warning.'
   },
   { name: 'secret-files', kind: 'list', default: '', description: 'Build secrets from files, one id=path a line.' },
   {
@@ -146,7 +148,13 @@ export const INPUTS = [
     description:
       "Provenance attestation: false, true, mode=min, mode=max, or buildx's other options (e.g. mode=max,builder-id=\u2026). Empty: mode=min, or false with load. Attestations add an unknown/unknown entry to the index; false gives a plain index."
   },
-  { name: 'sbom', kind: 'string', default: 'false', description: 'SBOM attestation: true or false.' },
+  {
+    name: 'sbom',
+    kind: 'string',
+    default: 'false',
+    description:
+      "SBOM attestation: true or false (buildx also reads 1 and 0), or buildx's key=value options (generator=IMAGE). Anything else is refused before anything runs."
+  },
   // Attestations and signing: what users verify a release with.
   {
     name: 'attestation-format',
@@ -194,15 +202,16 @@ export const INPUTS = [
   {
     name: 'push',
     kind: 'boolean',
-    default: 'true',
-    description: 'Push the image and its tags. Platform images go first, then the index, tags last.'
+    default: '',
+    description:
+      'Push the image and its tags. Platform images go first, then the index, tags last. Empty: true, except on pull_request and pull_request_target events (mode build) and when load is true, where nothing is pushed unless push is set.'
   },
   {
     name: 'load',
     kind: 'boolean',
     default: 'false',
     description:
-      "Load the single-platform result into the local Docker image store (the runner's platform unless platforms names one); with push, it is pushed as well."
+      "Load the single-platform result into the local Docker image store (the runner's platform unless platforms names one); with push, it is pushed as well. Refused before anything runs when no Docker engine answers (DOCKER_HOST, the docker context, or the default socket)."
   },
   {
     name: 'platform-tags',
@@ -263,7 +272,7 @@ export const INPUTS = [
     kind: 'string',
     default: '',
     description:
-      "buildx release to install (e.g. v0.36.1), verified against the release's checksums and cached. Empty: use the installed buildx."
+      "buildx release to install (e.g. v0.36.1, or latest: the newest, from setup-buildx's release list or <buildx-mirror>/buildx-releases.json), verified against the release's checksums and cached. Empty: use the installed buildx."
   },
   {
     name: 'buildx-mirror',
@@ -361,7 +370,8 @@ export const INPUTS = [
     name: 'digests',
     kind: 'list',
     default: '',
-    description: 'merge mode: explicit image@digest references of the legs, overriding discovery.'
+    description:
+      'merge mode: explicit image@digest references of the legs, overriding discovery. A hand-off tag of this run that names one of them is removed with it once the index is published.'
   },
   {
     name: 'run-id',

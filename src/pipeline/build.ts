@@ -12,7 +12,9 @@ import { ExecError } from '../tools/exec.js';
 import { describeBuildFailure } from '../tools/buildx/errors.js';
 import { BuildFailed } from './failure.js';
 import type { Session } from './session.js';
-import { bootstrapNodes } from './nodes.js';
+import { bootstrapNodes, isRemote, liveNodes } from './nodes.js';
+import { deadEndpoint } from '../tools/buildx/endpoint.js';
+import { InputError } from '../plan/errors.js';
 
 /** Registers the QEMU handlers the step names that the kernel does not have yet. */
 export async function runQemu(session: Session, step: QemuStep, retries: number): Promise<void> {
@@ -56,12 +58,25 @@ export async function runBuilder(
   platforms: string[],
   created: () => void
 ): Promise<BuilderInfo> {
-  if (step.create) {
-    await createBuilder(bx, step.create, step.name);
-    created();
-    for (const append of step.append ?? []) await createBuilder(bx, append, step.name);
+  const endpoint = remoteEndpoint(step);
+  if (endpoint) {
+    // Nothing listening is not transient: say so now, not after every bootstrap attempt's 20 s.
+    const dead = await deadEndpoint(endpoint);
+    if (dead) throw new InputError('endpoint', endpoint, `a BuildKit endpoint that answers: ${dead}`);
   }
-  const info = step.nodes ? await bootstrapNodes(bx, step) : await bootstrapBuilder(bx, step.name);
+  const { create, append, dead } = step.nodes ? await liveNodes(step) : { create: step.create, append: [], dead: [] };
+  for (const d of dead)
+    bx.log.warning(
+      `node ${d.name} (${d.endpoint}): ${d.why}; left out of the builder: ${d.platforms.join(', ')} ${d.platforms.length === 1 ? 'fails (or falls back)' : 'fail (or fall back)'} without waiting for it`
+    );
+  if (create) {
+    await createBuilder(bx, create, step.name);
+    created();
+    for (const argv of append) await createBuilder(bx, argv, step.name);
+  }
+  const info = step.nodes
+    ? await bootstrapNodes(bx, step, dead)
+    : await bootstrapBuilder(bx, step.name, endpoint ? `endpoint ${endpoint}` : undefined);
   bx.log.info(`builder ${info.name}: driver ${info.driver}, BuildKit ${info.buildkitVersion}`);
   bx.log.info(`platforms: ${info.platforms.join(', ') || '(none listed)'}`);
   const missing = platforms.filter((p) => info.platforms.length > 0 && !info.platforms.includes(p));
@@ -69,6 +84,13 @@ export async function runBuilder(
     bx.log.warning(`builder ${info.name} does not list ${missing.join(', ')}; the build may fail for them`);
   }
   return info;
+}
+
+/** The endpoint of a one-node builder of the remote driver this run creates. */
+function remoteEndpoint(step: BuilderStep): string | undefined {
+  if (step.nodes || !step.create || !isRemote(step.create)) return undefined;
+  const last = step.create[step.create.length - 1];
+  return /^(unix|tcp):\/\//.test(last) ? last : undefined;
 }
 
 export interface Built {

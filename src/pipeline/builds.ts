@@ -49,7 +49,8 @@ export async function runBuilds(
     const first = failed[0].error;
     const lines = failed.map(({ b, error }) => {
       const text = firstLine(error);
-      return b.node && text.startsWith(`node ${b.node} `) ? text : `${b.platform.id} ${whereText(b)}: ${text}`;
+      if (b.node && text.startsWith(`node ${b.node} `)) return text;
+      return `${b.platform.id} ${whereText(b)}: ${withoutPlatform(text, b)}`;
     });
     const message = `${lines.join('\n')}\nNothing was published: every platform must be built before a tag moves.`;
     // A build step's own failure keeps its Dockerfile location for the annotation.
@@ -124,7 +125,7 @@ async function buildOne(
       };
     } catch (fallbackError) {
       throw new Error(
-        `${firstLine(nodeFailure(error, b))}; the fallback under QEMU on node ${f.node} (${f.endpoint}) failed too: ${firstLine(fallbackError)}`
+        `${firstLine(nodeFailure(error, b))}; the fallback under QEMU on node ${f.node} (${f.endpoint}) failed too: ${withoutPlatform(firstLine(fallbackError), b)}`
       );
     } finally {
       await removeBuilder(fbx, f.builder).catch((e: Error) => own.log.warning(e.message));
@@ -165,6 +166,11 @@ function placeText(b: PlatformBuild, builder: BuilderInfo): string {
 
 function whereText(b: PlatformBuild): string {
   return b.node ? `on node ${b.node} (${b.endpoint || 'no endpoint'})` : 'build';
+}
+
+/** A build's own failure starts with its platform: where the platform is already said, it is said once. */
+function withoutPlatform(text: string, b: PlatformBuild): string {
+  return text.startsWith(`${b.platform.id}: `) ? text.slice(b.platform.id.length + 2) : text;
 }
 
 function runnerOf(session: Session, log: Log) {

@@ -76,7 +76,10 @@ export function stepLines(step: Step, steps: Step[]): string[] {
     case 'sign':
       return signLines(step);
     case 'remove-legs':
-      return step.legs.map((ref) => `[request] ${deleteRequest(withDigest(ref, `<digest of ${ref}>`))}`);
+      return step.legs.map(
+        (ref) =>
+          `[request] ${deleteRequest(withDigest(ref, `<digest of ${ref}>`))}${step.ofDigests ? ' (when that tag names a given digest)' : ''}`
+      );
   }
 }
 

@@ -2,28 +2,37 @@ import { ExecError } from '../tools/exec.js';
 import { InputError } from '../plan/errors.js';
 import { GHCR_PUSH_PERMISSION, LOGIN_ADVICE } from '../plan/hosts.js';
 import { registryHost } from '../plan/image.js';
-import { RetriesExhausted } from '../tools/retry.js';
+import { RetriesExhausted, withoutCacheImport } from '../tools/retry.js';
 import type { BuildFailure } from '../tools/buildx/errors.js';
 import { errorText } from '../text.js';
 import { PreflightRefused } from './preflight.js';
+import { locateInWorkspace } from '../plan/dockerfile.js';
 
 const AUTH = /\b401\b|unauthorized|authentication required|invalid username\/password|incorrect username or password/i;
 const DENIED = /\b403\b|forbidden|denied: /i;
 
+/** Whether the docker config holds credentials for a registry host (undefined: cannot tell). */
+export type CredentialsKnown = (host: string) => boolean | undefined;
+
 /**
  * One message a user can act on: what failed, where, why, and what to do. Bad input is already
- * phrased; registry refusals and exhausted retries name the registry and the last error.
+ * phrased; registry refusals and exhausted retries name the registry (or the builder endpoint) and
+ * the last error. `credentials` tells a 401 with no credentials at all from refused ones.
  */
-export function explainFailure(error: unknown, images: string[]): string {
+export function explainFailure(error: unknown, images: string[], credentials?: CredentialsKnown): string {
   if (error instanceof InputError || error instanceof PreflightRefused) return error.message;
   const message = errorText(error);
   const exec = error instanceof BuildFailed ? error.exec : error instanceof ExecError ? error : undefined;
-  const text = exec ? `${exec.result.stderr}\n${exec.result.stdout}` : message;
+  // A registry cache that could not be imported is not why a build failed: its lines are left out.
+  const text = withoutCacheImport(exec ? `${exec.result.stderr}\n${exec.result.stdout}` : message);
   // The registry that answered is in the failing request's URL (it may be a base image's, not ours).
   const registry =
     /https?:\/\/([^/\s]+)\/v2\//.exec(text)?.[1] ?? (images.length > 0 ? registryHost(images[0]) : 'the registry');
+  const login = `Log in to ${registry} before this step (${LOGIN_ADVICE}).`;
   if (AUTH.test(text)) {
-    return `${registry} refused the credentials (401 Unauthorized). Log in to ${registry} before this step (${LOGIN_ADVICE}).\n${lineMatching(text, AUTH)}`;
+    if (credentials?.(registry) === false)
+      return `no credentials for ${registry}: it asks for them (401 Unauthorized). ${login}\n${lineMatching(text, AUTH)}`;
+    return `${registry} refused the credentials (401 Unauthorized). ${login}\n${lineMatching(text, AUTH)}`;
   }
   if (DENIED.test(text)) {
     return `${registry} denied access (403): the credentials were accepted but may not push to ${images[0] ?? 'this repository'} (on GHCR, give the workflow ${GHCR_PUSH_PERMISSION}).\n${lineMatching(text, DENIED)}`;
@@ -31,7 +40,7 @@ export function explainFailure(error: unknown, images: string[]): string {
   if (error instanceof BuildFailed) return message;
   if (error instanceof RetriesExhausted) {
     const last = errorText(error.last);
-    return `${error.what} against ${registry} failed ${error.attempts} times; last error: ${error.lastCause}. No tag was moved unless it points at a complete index.\n${last}`;
+    return `${error.what} against ${error.target ?? registry} failed ${error.attempts} times; last error: ${error.lastCause}. No tag was moved unless it points at a complete index.\n${last}`;
   }
   return message;
 }
@@ -67,8 +76,23 @@ export class Failure extends Error {
   }
 }
 
-/** One `Failure` for any error a run ends with. */
-export function failure(error: unknown, images: string[]): Failure {
+/**
+ * One `Failure` for any error a run ends with. `dockerfile` says which workspace file a platform
+ * builds from: buildx prints only its base name, and the annotation must land on the right file.
+ * `credentials` says whether any are configured for a registry (an auth failure then names which).
+ */
+export function failure(
+  error: unknown,
+  images: string[],
+  {
+    dockerfile = () => undefined,
+    credentials
+  }: { dockerfile?: (platform: string | undefined) => string | undefined; credentials?: CredentialsKnown } = {}
+): Failure {
   const where = error instanceof BuildFailed ? error.described : undefined;
-  return new Failure(explainFailure(error, images), where?.file, where?.line);
+  const message = explainFailure(error, images, credentials);
+  if (!where?.file) return new Failure(message, where?.file, where?.line);
+  const file = locateInWorkspace(where.file, dockerfile(where.platform));
+  const printed = `${where.file}:${where.line}: `;
+  return new Failure(message.replace(printed, `${file}:${where.line}: `), file, where.line);
 }

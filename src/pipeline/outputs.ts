@@ -67,15 +67,24 @@ export function summaryMarkdown(result: Result): string {
   const { plan } = result;
   const lines = ['## Multi-arch image', '', '| | |', '|---|---|'];
   lines.push(`| Platforms | ${plan.platforms.map((p) => `\`${p.id}\``).join(' ')} |`);
-  lines.push(`| Emulated | ${plan.emulated.map((p) => `\`${p.id}\``).join(' ') || 'none'} |`);
+  lines.push(
+    `| Emulated | ${
+      emulatedIds(result)
+        .map((id) => `\`${id}\``)
+        .join(' ') || 'none'
+    } |`
+  );
   lines.push(`| Index digest | \`${result.digest || 'not pushed'}\` |`);
+  if (plan.pushNote) lines.push(`| Push | none: ${plan.pushNote} |`);
   lines.push(`| Version | \`${plan.tags.version || '-'}\` |`);
   lines.push(`| Cache | ${plan.cache.refs.map((r) => `\`${r}\``).join('<br>') || 'off'} |`);
   const b = result.builder;
   lines.push(`| Builder | \`${b.name}\` (${b.driver}, BuildKit ${b.buildkitVersion}) |`);
   lines.push(...placementRows(result));
-  lines.push('', '### Tags', '');
-  lines.push(...tagLines(result));
+  // Without a push nothing moved: the tags are what the rules computed.
+  const pushed = commitOf(plan) !== undefined || plan.mode === 'merge';
+  lines.push('', pushed ? '### Tags' : '### Tags it would move', '');
+  lines.push(...tagLines(result, pushed));
   if (Object.keys(result.platformDigests).length) {
     lines.push('', '### Platform digests', '', '| Platform | Digest |', '|---|---|');
     for (const [platform, digest] of Object.entries(result.platformDigests)) {
@@ -110,6 +119,7 @@ function releaseSections(result: Result): string[] {
 export function dryRunMarkdown(plan: Plan, commands: string[]): string {
   const lines = ['## Multi-arch image (dry run: nothing was built or pushed)', '', '| | |', '|---|---|'];
   lines.push(`| Mode | ${plan.mode} |`);
+  if (plan.pushNote) lines.push(`| Push | none: ${plan.pushNote} |`);
   lines.push(`| Platforms | ${plan.platforms.map((p) => `\`${p.id}\``).join(' ')} |`);
   lines.push(`| Version | \`${plan.tags.version || '-'}\` |`);
   lines.push(`| Cache | ${plan.cache.refs.map((r) => `\`${r}\``).join('<br>') || 'off'} |`);
@@ -156,14 +166,20 @@ export function failureMarkdown(
 }
 
 /** Tag by tag: moved, superseded by another run, or held back. */
-function tagLines(result: Result): string[] {
+function tagLines(result: Result, pushed: boolean): string[] {
   const superseded = new Map(result.superseded.map((s) => [s.ref, s.by]));
   const lines = result.tags.map((t) =>
     superseded.has(t) ? `- \`${t}\`: superseded by \`${superseded.get(t)}\` (another run)` : `- \`${t}\``
   );
-  if (lines.length === 0) lines.push('none pushed');
+  if (lines.length === 0) lines.push(pushed ? 'none pushed' : 'none');
   for (const h of result.held) lines.push(`- \`${h.tag}\` not moved (${heldNote(h)})`);
   return lines;
+}
+
+/** What was built under QEMU: what the plan emulates, and each platform a node fallback rebuilt so. */
+function emulatedIds(result: Result): string[] {
+  const fellBack = (result.placements ?? []).filter((p) => p.emulated).map((p) => p.platform);
+  return [...new Set([...result.plan.emulated.map((p) => p.id), ...fellBack])];
 }
 
 /** One build per platform: which node built each, its BuildKit, and whether under QEMU or after a fallback. */

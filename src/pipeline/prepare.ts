@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readInputs } from '../inputs/read.js';
+import { nativePlatform } from '../plan/platforms.js';
 import { contextFromGitHub } from '../inputs/github.js';
 import { contextFromGit } from '../inputs/git.js';
 import { readActionsCacheAccess } from '../inputs/actions-cache.js';
@@ -10,16 +11,52 @@ import type { Context } from '../plan/context.js';
 import type { Inputs } from '../plan/inputs.js';
 import type { PlanIds } from '../plan/plan.js';
 import { InputError } from '../plan/errors.js';
+import { needsRevision, revisionRefusal } from '../plan/revision.js';
 import { keylessProblem, workflowIdentity } from '../plan/sign.js';
-import { maskSecrets, writeSecrets } from './secrets.js';
+import { checkSecretEnvs, maskSecrets, writeSecrets } from './secrets.js';
+import { checkSbom } from '../inputs/checks.js';
 import type { Session } from './session.js';
 
 /** Every input, read and validated once; secret values are masked before anything can print them. */
 export async function readAndMask(session: Session): Promise<Inputs> {
-  const inputs = readInputs(session.edges.input, session.cwd);
+  const inputs = readInputs(session.edges.input, session.cwd, nativePlatform(), session.env.GITHUB_EVENT_NAME ?? '');
   await maskSecrets(inputs, { env: session.env, cwd: session.cwd }, session.masker, session.log);
   checkKeyless(inputs, session.env);
+  checkSbom(inputs.sbom);
+  if (inputs.mode === 'build' || inputs.mode === 'platform') checkSecretEnvs(inputs, session.env, session.log);
+  if (inputs.load && !inputs.dryRun) await checkEngine(session);
   return inputs;
+}
+
+/**
+ * load: buildx hands the image to the Docker engine only once the build is done; with none
+ * answering it fails there (`failed to copy to tar: … closed pipe`). Asked first, as the docker
+ * CLI finds its engine (DOCKER_HOST, the context, else the default socket). Without a docker CLI
+ * the build itself will tell.
+ */
+async function checkEngine(session: Session): Promise<void> {
+  const { env, runner } = session;
+  const result = await runner('docker', ['version', '--format', '{{.Server.Version}}'], {
+    env,
+    quiet: true,
+    allowFailure: true
+  }).catch(() => undefined);
+  if (!result || result.code === 0) return;
+  const where = env.DOCKER_HOST
+    ? `DOCKER_HOST=${env.DOCKER_HOST}`
+    : env.DOCKER_CONTEXT
+      ? `the docker context ${env.DOCKER_CONTEXT}`
+      : 'unix:///var/run/docker.sock (DOCKER_HOST is not set)';
+  const said =
+    result.stderr
+      .trim()
+      .split('\n')
+      .find((l) => l.trim()) ?? `docker version exited ${result.code}`;
+  throw new InputError(
+    'load',
+    'true',
+    `false here, or a Docker engine to load the image into: none answers at ${where} (${said.trim()}); nothing was built. Start one, point DOCKER_HOST at one, or push instead`
+  );
 }
 
 /** sign: keyless cannot work without the job's OIDC token: say so before anything is built. */
@@ -40,15 +77,19 @@ export async function readContext(session: Session, inputs: Inputs): Promise<Con
   const { env, cwd, log, runner } = session;
   const source =
     inputs.metadataSource === 'auto' ? (env.GITHUB_EVENT_PATH ? 'workflow' : 'git') : inputs.metadataSource;
+  const dir = path.resolve(cwd, env.GITHUB_WORKSPACE || '.');
   const context =
     source === 'workflow'
       ? await contextFromGitHub(env, runner)
-      : await contextFromGit(path.resolve(cwd, env.GITHUB_WORKSPACE || '.'), env, runner);
+      : await contextFromGit(dir, env, runner, session.source);
   // Which refs the tags come from: two when a local commit is both a branch tip and tagged.
-  const refs = [context.ref, ...(context.extraRefs ?? [])].join(' + ');
-  log.info(
-    `${context.eventName} ${refs} at ${context.sha.slice(0, 12)} (${source}${context.ci ? `, ${context.ci} variables` : ''})`
-  );
+  const refs = [context.ref, ...(context.extraRefs ?? [])].join(' + ') || '(no ref)';
+  const commit = context.sha ? context.sha.slice(0, 12) : 'no known commit';
+  const from = context.noGit ? 'no git checkout' : source;
+  log.info(`${context.eventName} ${refs} at ${commit} (${from}${context.ci ? `, ${context.ci} variables` : ''})`);
+  // Without git, only what needs the commit is refused, naming what to pass.
+  const needs = context.sha ? undefined : needsRevision(inputs);
+  if (needs) throw revisionRefusal(needs, dir);
   if (context.dirty) {
     log.warning(
       `the working tree has uncommitted changes: the image is tagged sha-${context.sha.slice(0, 7)} but is not that commit`

@@ -9,13 +9,18 @@ import type { BuildxBin } from '../tools/buildx/find.js';
 import type { Buildx } from '../tools/buildx/handle.js';
 import type { BuilderInfo } from '../tools/buildx/builder.js';
 import type { RegistryOptions } from '../tools/registry/client.js';
+import { credentialsConfigured } from '../tools/registry/credentials.js';
 import { runBuild, runBuilder, runBuildx, runQemu, type Built } from './build.js';
 import { printPlan, stepLines } from './dry-run.js';
 import { runBuilds, type Placement } from './builds.js';
 import { commit, type Committed } from './commit.js';
 import { failure } from './failure.js';
+import { dockerfileOf } from '../plan/dockerfile.js';
+import { metadataRun } from './metadata.js';
+import { handOffsNaming } from './hand-off.js';
 import { checkDigests, findLegs, removeLegs, type LegRemoval } from './merge.js';
 import { dryRunMarkdown, failureMarkdown, setOutputs, summaryMarkdown, tagsOutput } from './outputs.js';
+import { exportMetadataEnv } from './metadata-env.js';
 import { preflight } from './preflight.js';
 import { makeWorkspace, readAndMask, readContext } from './prepare.js';
 import { prove, type Proven } from './prove.js';
@@ -34,11 +39,13 @@ export type { RunEnv };
 export async function run(runEnv: RunEnv): Promise<Result | undefined> {
   const session = openSession(runEnv);
   let images: string[] = [];
+  let given: Inputs | undefined;
   let plan: Plan | undefined;
   let progress: Progress | undefined;
   try {
     const inputs = await session.phase('Inputs', () => readAndMask(session));
     images = inputs.images;
+    given = inputs;
     if (inputs.mode === 'matrix') {
       await planMatrix(session, inputs);
       return undefined;
@@ -53,6 +60,8 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
       // A rule that gave no tag (no match, a group the pattern lacks) says so, on both faces.
       for (const warning of plan.tags.warnings) session.log.warning(`tags: ${warning}`);
       for (const warning of plan.warnings) session.log.warning(warning);
+      if (plan.mode === 'metadata') return await metadataRun(session, plan);
+      if (plan.pushNote) session.log.info(plan.pushNote);
       if (inputs.dryRun) return await dryRun(session, plan);
       progress = newProgress(plan);
       const result = await runSteps(session, plan, inputs, state, progress);
@@ -63,7 +72,12 @@ export async function run(runEnv: RunEnv): Promise<Result | undefined> {
       await rm(workspace.tempDir, { recursive: true, force: true });
     }
   } catch (error) {
-    const failed = failure(error, images);
+    // Annotations name files as the repository does: relative to the workspace.
+    const workspace = session.env.GITHUB_WORKSPACE || session.cwd;
+    const failed = failure(error, images, {
+      dockerfile: (p) => given && dockerfileOf(given, p, session.cwd, workspace),
+      credentials: (host) => credentialsConfigured(host, session.env)
+    });
     // Never blanket-empty: what was staged, and exactly which tags moved, tag by tag.
     const partial = plan && progress ? resultOf(session, plan, progress) : undefined;
     if (plan && partial) setOutputs(session.edges, plan, partial);
@@ -78,12 +92,14 @@ async function dryRun(session: Session, plan: Plan): Promise<undefined> {
   await session.phase('Plan (dry run)', async () => printPlan(plan, session.log));
   const commands = plan.steps.flatMap((step) => stepLines(step, plan.steps));
   setOutputs(session.edges, plan, { digest: '', platformDigests: {}, tags: tagsOutput(plan), metadata: {} });
+  exportMetadataEnv(session.edges, plan, session.env);
   await session.edges.summary(session.masker.mask(dryRunMarkdown(plan, commands)));
   return undefined;
 }
 
 async function report(session: Session, result: Result): Promise<void> {
   setOutputs(session.edges, result.plan, result);
+  exportMetadataEnv(session.edges, result.plan, session.env);
   await session.edges.summary(session.masker.mask(summaryMarkdown(result)));
 }
 
@@ -193,11 +209,14 @@ const handlers: { [K in Step['kind']]: Handler<K> } = {
     const name = step.handOff ? 'Hand off to the merge' : 'Commit tags';
     progress.committed = await session.phase(name, () => commit(bx(), step, staged, held, registry, progress.moved));
   },
-  async 'remove-legs'(step, { session, progress, bx, registry }) {
-    const children = progress.staged?.children ?? [];
-    progress.removals = await session.phase('Remove hand-off tags', () =>
-      removeLegs(bx(), step, progress.sources, children, registry)
-    );
+  async 'remove-legs'(step, { session, plan, progress, bx, registry }) {
+    // What the published index is or lists is never removed.
+    const children = [...(progress.staged?.children ?? []), ...(progress.staged ? [progress.staged.digest] : [])];
+    progress.removals = await session.phase('Remove hand-off tags', async () => {
+      if (!step.ofDigests) return removeLegs(bx(), step, progress.sources, children, registry);
+      const found = await handOffsNaming(bx(), plan.builder, step, progress.sources);
+      return removeLegs(bx(), { ...step, legs: found.legs }, found.sources, children, registry);
+    });
   }
 };
 

@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Inputs } from '../plan/inputs.js';
 import type { Log, Masker } from '../ports.js';
+import { InputError } from '../plan/errors.js';
 
 export interface SecretSources {
   /** The step's environment, where `secret-envs` name their variables. */
@@ -24,6 +25,27 @@ export async function maskSecrets(inputs: Inputs, sources: SecretSources, masker
   // The signing key's PEM and its password: a path or a KMS URI names the key and stays readable.
   if (inputs.signing.keyPem) hide(inputs.signing.keyPem, masker, log);
   if (inputs.signing.password) hide(inputs.signing.password, masker, log);
+}
+
+/**
+ * Every variable `secret-envs` names must be set in the step's environment: one that is not is a
+ * typo or a missing `env:`, refused before anything runs. Set but empty (secrets are not given to
+ * pull requests from forks) builds on, with a warning.
+ */
+export function checkSecretEnvs(inputs: Inputs, env: NodeJS.ProcessEnv, log: Log): void {
+  for (const { id, env: name } of inputs.secretEnvs) {
+    const value = env[name];
+    if (value === undefined)
+      throw new InputError(
+        'secret-envs',
+        `${id}=${name}`,
+        `a variable set in the step's environment: ${name} is not set (give it with env: on the step, or export it)`
+      );
+    if (value === '')
+      log.warning(
+        `secret-envs: ${name} is set but empty (as on a pull request from a fork, which gets no secrets): the secret ${id} is empty`
+      );
+  }
 }
 
 /** Writes each `secrets` value to a private file in `dir` (0600) and returns id → path, for `--secret id=…,src=…`. */

@@ -2,6 +2,7 @@ import type { Edges, Log, Runner } from '../ports.js';
 import { Masker } from '../ports.js';
 import { createRunner } from '../tools/exec.js';
 import { trackProcesses } from './state.js';
+import type { GivenSource } from '../inputs/git.js';
 
 /** What a face (the action, the command line) hands the pipeline. */
 export interface RunEnv {
@@ -12,6 +13,8 @@ export interface RunEnv {
   now?: () => Date;
   /** The process seam; by default the real one (tools/exec.ts). Tests hand in a fake buildx here. */
   runner?: Runner;
+  /** The command line's --ref and --revision, for a directory git cannot tell them of. */
+  source?: GivenSource;
 }
 
 /** One run's I/O: the edges, the process seam, the masker, and phase timing for the summary. */
@@ -19,6 +22,8 @@ export interface Session {
   edges: Edges;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** The command line's --ref and --revision (none on the action). */
+  source?: GivenSource;
   log: Log;
   masker: Masker;
   runner: Runner;
@@ -39,6 +44,7 @@ export function openSession(runEnv: RunEnv): Session {
     edges: runEnv.edges,
     env: runEnv.env,
     cwd: runEnv.cwd,
+    source: runEnv.source,
     log,
     masker,
     // Children are kept in the state while they run: a SIGKILLed run leaves them for post to stop.

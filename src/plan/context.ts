@@ -52,6 +52,8 @@ export interface Context {
   ci?: string;
   /** outside GitHub: the work tree has uncommitted changes, so `sha` does not describe what is built */
   dirty?: boolean;
+  /** outside GitHub: the directory is no git checkout (a source tarball); ref and sha came from flags or the CI, if at all */
+  noGit?: boolean;
   /** `cache: gha`: what the job's Actions cache token allows, read before the build */
   actionsCache?: ActionsCacheAccess;
 }

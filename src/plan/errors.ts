@@ -6,6 +6,9 @@
 export interface InputNames {
   /** The build's clock, read like an input (inputs/git.ts). */
   SOURCE_DATE_EPOCH: true;
+  /** The command line's own flags, where git cannot say (plan/revision.ts). */
+  revision: true;
+  ref: true;
 }
 export type InputName = keyof InputNames;
 

@@ -5,7 +5,7 @@ import type { Flavor } from './tags/flavor.js';
 import type { TagRule } from './tags/rules.js';
 
 export type QemuMode = 'auto' | 'binfmt-image' | 'host' | 'false';
-export type Mode = 'build' | 'platform' | 'merge' | 'matrix';
+export type Mode = 'build' | 'platform' | 'merge' | 'matrix' | 'metadata';
 export type Driver = 'docker-container' | 'remote' | 'docker';
 
 /** Every input, read once, validated and typed. Nothing else reads the raw inputs. */
@@ -33,6 +33,8 @@ export interface Inputs {
   provenance: string;
   sbom: string;
   push: boolean;
+  /** Why nothing is pushed when `push` was left to its default ('' when push was given or is on). */
+  pushNote: string;
   /** The suffix of each platform's own tag, `{{platform}}` in it; '' for none. */
   platformTags: string;
   load: boolean;

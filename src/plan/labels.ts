@@ -1,6 +1,7 @@
 import type { Context } from './context.js';
 import { InputError, type InputName } from './errors.js';
-import { commitDate, expandExpressions } from './tags/expressions.js';
+import { commitDate } from './tags/expressions.js';
+import { expandAll } from './templates.js';
 
 /*
  * OCI image labels and annotations (https://github.com/opencontainers/image-spec/blob/main/annotations.md),
@@ -31,7 +32,7 @@ function splitPair(line: string, input: InputName, given = line): [string, strin
  * The OCI labels: title (repository name), description, url and source (repository web address),
  * version (the `version` output), created (the commit's time; SOURCE_DATE_EPOCH wins; `now` when
  * unknown), revision (sha) and licenses (SPDX id). `userLabels` (`key=value` a line, with the same
- * expressions as tags, e.g. `{{commit_date 'YYYY'}}`) override them; `key=` with nothing after the `=`
+ * expressions as tags and `{{version}}`, e.g. `{{commit_date 'YYYY'}}`) override them; `key=` with nothing after the `=`
  * removes a label. Labels with no value are left out. Keys are sorted.
  */
 export function computeLabels(
@@ -54,7 +55,7 @@ export function computeLabels(
   for (const line of userLabels) {
     const [key, value] = splitPair(line, 'labels');
     try {
-      merged[key] = expandExpressions(value, context, now);
+      merged[key] = expandAll(value, context, version, now);
     } catch (err) {
       throw new InputError('labels', line, `key=value with known expressions (${(err as Error).message})`);
     }

@@ -32,6 +32,8 @@ import {
 } from './steps.js';
 import { repositoryOf, tagOf, withTag } from './reference.js';
 import { heldByPlan, type HeldTag } from './tags/hold-back.js';
+import { withTemplates } from './templates.js';
+import { metadataPlan } from './metadata.js';
 
 /**
  * Everything the action will do, decided before it does any of it: the values it computed (tags,
@@ -52,6 +54,8 @@ export interface Plan {
   steps: Step[];
   /** What the user should know about the plan itself (an input that has no effect here). */
   warnings: string[];
+  /** Why nothing is pushed when push was left to its default (a pull request, load): the summary says it. */
+  pushNote?: string;
 }
 
 export interface PlanIds {
@@ -71,6 +75,10 @@ export interface PlanIds {
 
 export function makePlan(inputs: Inputs, context: Context, native: Platform, now: Date, ids: PlanIds): Plan {
   const tags = computeTags({ images: inputs.images, rules: inputs.tagRules, flavor: inputs.flavor, context, now });
+  // {{version}}, {{sha}}, … in build-args and annotations, from the tags just computed.
+  const templated = withTemplates(inputs, context, tags.version, now);
+  inputs = templated.inputs;
+  if (inputs.mode === 'metadata') return metadataPlan(inputs, context, tags, now, templated.warnings);
   if (inputs.push && inputs.mode !== 'platform' && tags.tags.length === 0) {
     throw new InputError(
       'tags',
@@ -93,12 +101,15 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
     labels,
     annotations,
     builder,
-    warnings:
-      inputs.mode === 'platform' && inputs.signing.mode !== 'false'
+    ...(inputs.pushNote ? { pushNote: inputs.pushNote } : {}),
+    warnings: [
+      ...templated.warnings,
+      ...(inputs.mode === 'platform' && inputs.signing.mode !== 'false'
         ? [
             `sign: ${inputs.signing.mode} has no effect on a mode: platform leg: the merge signs the index and every platform manifest in it (set sign on the merge step)`
           ]
-        : []
+        : [])
+    ]
   };
   const buildxStep: BuildxStep = { kind: 'buildx', version: inputs.buildxVersion, mirror: inputs.buildxMirror };
   if (inputs.mode === 'merge') {
@@ -117,7 +128,7 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
         sources,
         ...release.steps,
         // The legs' own indexes go last, once the published index is committed.
-        ...(sources.kind === 'find-legs' ? [removeLegs(sources)] : [])
+        sources.kind === 'find-legs' ? removeLegs(sources) : handOffsOf(inputs, context, ids)
       ]
     };
   }
@@ -160,7 +171,9 @@ export function makePlan(inputs: Inputs, context: Context, native: Platform, now
       buildArgs: [...inputs.buildArgs, ...(own?.buildArgs ?? [])],
       buildContexts: inputs.buildContexts,
       labels,
-      annotations: inputs.push ? annotations : [],
+      // A leg's index is a hand-off, not the release: the merge's index alone carries the index
+      // annotations, so it differs from the leg's and the leg's can go with its hand-off tag.
+      annotations: inputs.push ? annotations.filter((a) => !(leg && /^index(-descriptor)?:/.test(a))) : [],
       secrets: secretSpecs(inputs, ids.secretPaths),
       ssh: inputs.ssh,
       network: inputs.network,
@@ -264,9 +277,13 @@ function attestationsOf(inputs: Inputs): { provenance: boolean; sbom: boolean } 
   return { provenance: attestationOn(inputs.provenance), sbom: attestationOn(inputs.sbom) };
 }
 
-/** provenance and sbom as buildx reads them: anything but false (or nothing) asks for an attestation. */
+/**
+ * provenance and sbom as buildx reads them: anything but a Go false (false, 0, f) or
+ * `disabled=true` (or nothing) asks for an attestation.
+ */
 function attestationOn(value: string): boolean {
-  return value !== '' && !/^false$/i.test(value);
+  if (value === '' || ['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(value)) return false;
+  return !value.split(',').some((field) => /^\s*disabled\s*=\s*(1|t|true)\s*$/i.test(field));
 }
 
 /** The cosign commands that sign the index by digest and verify the signature, as the run will start them. */
@@ -366,9 +383,24 @@ function mergeSources(
   };
 }
 
-/** The hand-off tags this merge consumed; explicit `digests` belong to the user and are never removed. */
+/** The hand-off tags this merge consumed. */
 function removeLegs(found: FindLegsStep): RemoveLegsStep {
   return { kind: 'remove-legs', legs: found.legs.map((leg) => leg.ref) };
+}
+
+/**
+ * Explicit `digests` from this run's legs (build, test, then publish) each left a hand-off tag:
+ * one leg of every platform (`leg-…-linux-amd64_linux-arm64`), or one leg a platform (a matrix).
+ * Those naming a given digest go once the index is published; other digests are left alone.
+ */
+function handOffsOf(inputs: Inputs, context: Context, ids: PlanIds): RemoveLegsStep {
+  const image = inputs.images[0];
+  const sets = [inputs.platforms, ...(inputs.platforms.length > 1 ? inputs.platforms.map((p) => [p]) : [])];
+  return {
+    kind: 'remove-legs',
+    legs: sets.map((set) => `${image}:${legTag(context, ids.runId, set)}`),
+    ofDigests: true
+  };
 }
 
 /** `platform-tags`: for every tag, one per platform (`1.2.3-arm64`), each a valid tag or an error naming the input. */

@@ -28,7 +28,8 @@ const RULES: Record<Arch, ArchRule> = {
   amd64: { variants: ['', 'v2', 'v3', 'v4'], dropped: ['v1'] },
   '386': { variants: [''] },
   arm64: { variants: [''], dropped: ['v8'] },
-  arm: { variants: ['v5', 'v6', 'v7'], defaultVariant: 'v7' },
+  // v8: 32-bit code for an ARMv8 CPU; buildx builds linux/arm/v8 as such (an image of platform arm/v8, not arm64).
+  arm: { variants: ['v5', 'v6', 'v7', 'v8'], defaultVariant: 'v7' },
   ppc64le: { variants: [''] },
   s390x: { variants: [''] },
   riscv64: { variants: [''] },

@@ -182,6 +182,11 @@ export interface CommitStep {
 export interface RemoveLegsStep {
   kind: 'remove-legs';
   legs: string[];
+  /**
+   * merge with explicit `digests`: `legs` are the hand-off tags this run's legs may have left;
+   * each is removed only when it names one of the given digests (none of them is required).
+   */
+  ofDigests?: boolean;
 }
 
 /**

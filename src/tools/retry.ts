@@ -2,7 +2,13 @@ import { ExecError } from './exec.js';
 import type { Log } from '../ports.js';
 import { errorText, firstLine, lastLines } from '../text.js';
 
-export type Verdict = { transient: true; retryAfterMs?: number; cause: string } | { transient: false; cause: string };
+/**
+ * `race`: our own two uploads of one blob collided (the image export and the cache export, or two
+ * builds pushing one layer at once); the registry then answers "digest did not match" or "blob
+ * unknown". It is retried once even with `retries: 0`: nothing is wrong with the registry.
+ */
+export type Verdict =
+  { transient: true; retryAfterMs?: number; cause: string; race?: boolean } | { transient: false; cause: string };
 
 /**
  * A failure of our own code that another attempt may fix: a dropped connection, a timeout, a 5xx
@@ -54,18 +60,16 @@ const TRANSIENT: Array<[RegExp, string]> = [
     /\b50[0234]\b(?!\.\d)|service unavailable|bad gateway|gateway time-?out|internal server error/i,
     'registry server error (5xx)'
   ],
-  [
-    /connection reset|broken pipe|unexpected EOF|:\s*EOF\s*$|connection refused|socket hang up|ECONNRESET|ECONNREFUSED|EPIPE/im,
-    'connection dropped'
-  ],
+  [/connection reset|broken pipe|unexpected EOF|:\s*EOF\s*$|socket hang up|ECONNRESET|EPIPE/im, 'connection dropped'],
+  // Nothing listened (a registry restarting): said as it is, not as a dropped connection.
+  [/connection refused|ECONNREFUSED/i, 'connection refused'],
   [/i\/o timeout|deadline exceeded|timed out|TLS handshake timeout|context canceled|ETIMEDOUT/i, 'request timed out'],
   [/no such host|temporary failure in name resolution|EAI_AGAIN/i, 'name resolution failed'],
   // An upload cut short can leave the registry with a partial blob; pushing again uploads it afresh.
-  [
-    /digest did not match uploaded content|blob unknown to registry|blob upload (unknown|invalid)/i,
-    'upload interrupted'
-  ]
+  [/blob upload (unknown|invalid)/i, 'upload interrupted']
 ];
+// Two uploads of one blob at once (see Verdict): the registry commits one and refuses the other.
+const RACE = /digest did not match uploaded content|blob unknown to registry/i;
 
 /**
  * Decides whether a failure is worth another attempt, and names its cause for the log: by type for
@@ -80,6 +84,8 @@ export function classify(error: unknown): Verdict {
   if (error.stalled) return { transient: true, cause: 'no progress (stalled)' };
   const text = failurePart(`${error.result.stdout}\n${error.result.stderr}`);
   for (const re of PERMANENT) if (re.test(text)) return { transient: false, cause: firstMatchLine(text, re) };
+  if (RACE.test(text))
+    return { transient: true, race: true, cause: `two uploads of one blob collided: ${firstMatchLine(text, RACE)}` };
   for (const [re, cause] of TRANSIENT) {
     if (re.test(text)) {
       const after = /retry-after:?\s*(\d+)/i.exec(text);
@@ -99,7 +105,9 @@ export class RetriesExhausted extends PermanentError {
     readonly what: string,
     readonly attempts: number,
     readonly lastCause: string,
-    readonly last: unknown
+    readonly last: unknown,
+    /** What was contacted, when it is not the registry of the images (a builder's endpoint). */
+    readonly target?: string
   ) {
     super(`${what} failed ${attempts} time${attempts === 1 ? '' : 's'}; last error: ${lastCause}\n${errorText(last)}`);
     this.name = 'RetriesExhausted';
@@ -115,6 +123,8 @@ export interface RetryOptions {
   /** The longest Retry-After honoured: a registry asking for an hour must not hold the job that long. Default 60 s. */
   maxRetryAfterMs?: number;
   what: string;
+  /** What the operation contacts, named when retries run out; the images' registry when not given. */
+  target?: string;
   log: Log;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -132,12 +142,14 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
     } catch (error) {
       const verdict = classify(error);
       if (!verdict.transient) throw error;
-      if (attempt >= options.retries) throw new RetriesExhausted(options.what, attempt + 1, verdict.cause, error);
+      const retries = verdict.race ? Math.max(options.retries, 1) : options.retries;
+      if (attempt >= retries)
+        throw new RetriesExhausted(options.what, attempt + 1, verdict.cause, error, options.target);
       const backoff = Math.min(max, base * 2 ** attempt);
       const asked = Math.min(verdict.retryAfterMs ?? 0, options.maxRetryAfterMs ?? 60_000);
       const delay = Math.max(asked, Math.round(backoff / 2 + (random() * backoff) / 2));
       options.log.warning(
-        `${options.what}: attempt ${attempt + 1} of ${options.retries + 1} failed (${verdict.cause}); retrying in ${(delay / 1000).toFixed(1)} s`
+        `${options.what}: attempt ${attempt + 1} of ${retries + 1} failed (${verdict.cause}); retrying in ${(delay / 1000).toFixed(1)} s`
       );
       await sleep(delay);
     }
@@ -149,9 +161,30 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
  * the last lines. Build progress before it (heredocs, sizes like 502.3MB) must not look like a fault.
  */
 function failurePart(output: string): string {
-  const lines = output.split('\n');
+  const lines = withoutCacheImport(output).split('\n');
   const first = lines.findIndex((line) => /^(#\d+\s+)?(ERROR|error):?\s/.test(line.trim()));
   return (first >= 0 ? lines.slice(first) : lines.slice(-20)).join('\n');
+}
+
+/**
+ * The output without what BuildKit said while importing a registry cache: it goes on after such an
+ * error (a cache only makes a build faster), so that error is never why the build failed, even
+ * when it shares the cause (the same registry refused or unreachable) and comes first.
+ */
+export function withoutCacheImport(output: string): string {
+  const lines = output.split('\n');
+  const ids = new Set(
+    lines.flatMap((line) => {
+      const m = /^#(\d+) (?:\[[^\]]*\] )?importing cache manifest from /.exec(line.trim());
+      return m ? [m[1]] : [];
+    })
+  );
+  return lines
+    .filter((line) => {
+      const id = /^#(\d+) /.exec(line.trim())?.[1];
+      return !(id && ids.has(id)) && !/cache importer/i.test(line);
+    })
+    .join('\n');
 }
 
 function firstMatchLine(text: string, re: RegExp): string {

@@ -70,6 +70,8 @@ export class FakeBuildx {
   /** Plain progress a successful build prints (cache steps that failed, …). */
   buildProgress = '#1 [internal] load build definition from Dockerfile\n#1 DONE 0.0s\n';
   private readonly faults: Fault[] = [];
+  /** Whether `docker version` finds a Docker engine (the load check asks it). */
+  engine = true;
 
   constructor(readonly registry: MemoryRegistry) {}
 
@@ -163,6 +165,16 @@ export class FakeBuildx {
         return this.create(argv);
       case 'history':
         return ok('', this.statusStream());
+      case 'docker':
+        // Not buildx: the docker CLI asking for its engine (load).
+        return this.engine
+          ? ok('28.0.4\n')
+          : {
+              code: 1,
+              stdout: '\n',
+              stderr:
+                'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n'
+            };
       default:
         return { code: 127, stdout: '', stderr: `fake buildx: no answer for ${argv.join(' ')}\n` };
     }

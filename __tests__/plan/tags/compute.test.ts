@@ -5,9 +5,9 @@ import { run } from './support.js';
 describe('computeTags with the default rules', () => {
   test.each([
     {
-      name: 'release tag v1.2.3',
+      name: 'release tag v1.2.3: the version tags, and the git tag as written (what metadata-action publishes)',
       ctx: context({ ref: 'refs/tags/v1.2.3' }),
-      tags: ['1.2.3', '1.2', '1', 'sha-860c190', 'latest'],
+      tags: ['1.2.3', '1.2', '1', 'v1.2.3', 'sha-860c190', 'latest'],
       version: '1.2.3',
       floating: ['1.2', '1', 'latest'],
       isLatest: true
@@ -15,7 +15,7 @@ describe('computeTags with the default rules', () => {
     {
       name: '0.x release: no major tag',
       ctx: context({ ref: 'refs/tags/v0.4.1' }),
-      tags: ['0.4.1', '0.4', 'sha-860c190', 'latest'],
+      tags: ['0.4.1', '0.4', 'v0.4.1', 'sha-860c190', 'latest'],
       version: '0.4.1',
       floating: ['0.4', 'latest'],
       isLatest: true
@@ -23,7 +23,7 @@ describe('computeTags with the default rules', () => {
     {
       name: 'pre-release: full version and sha only, no latest',
       ctx: context({ ref: 'refs/tags/v2.0.0-rc.1' }),
-      tags: ['2.0.0-rc.1', 'sha-860c190'],
+      tags: ['2.0.0-rc.1', 'v2.0.0-rc.1', 'sha-860c190'],
       version: '2.0.0-rc.1',
       floating: [],
       isLatest: false
@@ -31,7 +31,7 @@ describe('computeTags with the default rules', () => {
     {
       name: 'semver build metadata is dropped from {{version}}',
       ctx: context({ ref: 'refs/tags/v1.2.3+build.7' }),
-      tags: ['1.2.3', '1.2', '1', 'sha-860c190', 'latest'],
+      tags: ['1.2.3', '1.2', '1', 'v1.2.3-build.7', 'sha-860c190', 'latest'],
       version: '1.2.3',
       floating: ['1.2', '1', 'latest'],
       isLatest: true
@@ -81,12 +81,12 @@ describe('computeTags with the default rules', () => {
       isLatest: true
     },
     {
-      name: 'a tag that is not semver but a pre-release (20200110-RC2): its own name, no latest',
+      name: 'a tag that is no version (20200110-RC2, one number): its own name, and latest, as metadata-action',
       ctx: context({ ref: 'refs/tags/20200110-RC2' }),
-      tags: ['20200110-RC2', 'sha-860c190'],
+      tags: ['20200110-RC2', 'sha-860c190', 'latest'],
       version: '20200110-RC2',
-      floating: [],
-      isLatest: false
+      floating: ['latest'],
+      isLatest: true
     },
     {
       name: 'a schedule publishes nightly',
@@ -99,7 +99,7 @@ describe('computeTags with the default rules', () => {
     {
       name: 'a 0.x pre-release: its full version only',
       ctx: context({ ref: 'refs/tags/v0.4.1-rc.1' }),
-      tags: ['0.4.1-rc.1', 'sha-860c190'],
+      tags: ['0.4.1-rc.1', 'v0.4.1-rc.1', 'sha-860c190'],
       version: '0.4.1-rc.1',
       floating: [],
       isLatest: false
@@ -126,11 +126,13 @@ describe('computeTags with the default rules', () => {
       'ghcr.io/octo/app:1.2.3',
       'ghcr.io/octo/app:1.2',
       'ghcr.io/octo/app:1',
+      'ghcr.io/octo/app:v1.2.3',
       'ghcr.io/octo/app:sha-860c190',
       'ghcr.io/octo/app:latest',
       'octo/app:1.2.3',
       'octo/app:1.2',
       'octo/app:1',
+      'octo/app:v1.2.3',
       'octo/app:sha-860c190',
       'octo/app:latest'
     ]);
@@ -220,10 +222,10 @@ describe('computeTags with explicit rules', () => {
       tags: ['1.2.3', 'latest']
     },
     {
-      name: 'match group 0 on a pre-release tag: no latest',
+      name: 'match group 0 on a tag that is no version (20200110-RC2): latest, as metadata-action',
       ctx: context({ ref: 'refs/tags/20200110-RC2' }),
       rules: 'type=match,pattern=\\d+',
-      tags: ['20200110']
+      tags: ['20200110', 'latest']
     },
     {
       name: 'match from a pre-release semver tag: no latest',
@@ -618,7 +620,7 @@ describe('computeTags for a commit that is a branch tip and tagged (a local rele
     {
       name: 'main tagged v3.0.1: what the branch push and the tag push publish together',
       ctx: context({ eventName: 'git', ref: 'refs/heads/main', extraRefs: ['refs/tags/v3.0.1'] }),
-      tags: ['3.0.1', '3.0', '3', 'main', 'sha-860c190', 'latest'],
+      tags: ['3.0.1', '3.0', '3', 'main', 'v3.0.1', 'sha-860c190', 'latest'],
       version: '3.0.1',
       floating: ['3.0', '3', 'latest'],
       isLatest: true
@@ -626,7 +628,7 @@ describe('computeTags for a commit that is a branch tip and tagged (a local rele
     {
       name: 'detached at the tag, main at the same commit: the same tags',
       ctx: context({ eventName: 'git', ref: 'refs/tags/v3.0.1', extraRefs: ['refs/heads/main'] }),
-      tags: ['3.0.1', '3.0', '3', 'main', 'sha-860c190', 'latest'],
+      tags: ['3.0.1', '3.0', '3', 'main', 'v3.0.1', 'sha-860c190', 'latest'],
       version: '3.0.1',
       floating: ['3.0', '3', 'latest'],
       isLatest: true
@@ -634,7 +636,7 @@ describe('computeTags for a commit that is a branch tip and tagged (a local rele
     {
       name: 'main tagged with a pre-release: its full version and the branch, no latest',
       ctx: context({ eventName: 'git', ref: 'refs/heads/main', extraRefs: ['refs/tags/v3.1.0-rc.1'] }),
-      tags: ['3.1.0-rc.1', 'main', 'sha-860c190'],
+      tags: ['3.1.0-rc.1', 'main', 'v3.1.0-rc.1', 'sha-860c190'],
       version: '3.1.0-rc.1',
       floating: [],
       isLatest: false
@@ -658,5 +660,54 @@ describe('computeTags for a commit that is a branch tip and tagged (a local rele
   test('{{branch}} and {{tag}} read each ref in turn', () => {
     const ctx = context({ eventName: 'git', ref: 'refs/heads/main', extraRefs: ['refs/tags/v3.0.1'] });
     expect(run(ctx, 'type=raw,value=b-{{branch}}-t-{{tag}}').tags).toEqual(['b-main-t-', 'b--t-v3.0.1']);
+  });
+});
+
+describe('latest=auto as metadata-action decides it (its vectors latest02, latest03, tag16)', () => {
+  test.each([
+    {
+      name: 'latest02: type=match of 20200110-RC2 (no version: one number) gets latest',
+      ref: 'refs/tags/20200110-RC2',
+      rules: 'type=match,"pattern=^\\d+-RC\\d{1,2}"',
+      images: ['user/app'],
+      refs: ['user/app:20200110-RC2', 'user/app:latest'],
+      version: '20200110-RC2'
+    },
+    {
+      name: 'latest03: type=match,pattern=\\d{8} on 20200110-RC2 gets latest',
+      ref: 'refs/tags/20200110-RC2',
+      rules: 'type=match,pattern=\\d{8}',
+      images: ['user/app'],
+      refs: ['user/app:20200110', 'user/app:latest'],
+      version: '20200110'
+    },
+    {
+      name: 'tag16: a raw rule of priority 2000 comes first, and a raw rule never asks for latest',
+      ref: 'refs/tags/v1.1.1',
+      rules: 'type=raw,priority=2000,foo\ntype=ref,event=tag\ntype=edge',
+      images: ['org/app', 'ghcr.io/user/app'],
+      refs: ['org/app:foo', 'org/app:v1.1.1', 'ghcr.io/user/app:foo', 'ghcr.io/user/app:v1.1.1'],
+      version: 'foo'
+    }
+  ])('$name', ({ ref, rules, images, refs, version }) => {
+    const result = run(context({ ref }), rules, '', images);
+    expect(result.refs).toEqual(refs);
+    expect(result.version).toBe(version);
+  });
+
+  test.each([
+    ['a semver pre-release', 'refs/tags/v2.0.0-rc.1', 'type=match,pattern=\\d.\\d.\\d.*'],
+    ['a PEP 440 pre-release of a dotted version', 'refs/tags/1.2rc1', 'type=match,pattern=.*'],
+    ['a PEP 440 dev release', 'refs/tags/1.0.dev4', 'type=ref,event=tag']
+  ])('our rule stays for %s: no latest', (_what, ref, rules) => {
+    const result = run(context({ ref }), rules);
+    expect(result.tags.length).toBeGreaterThan(0);
+    expect(result.isLatest).toBe(false);
+  });
+
+  test('an attribute a rule ignores is told among the tag warnings', () => {
+    expect(run(context(), 'type=edge,onlatest=false').warnings).toContain(
+      'type=edge,onlatest=false: "onlatest" is not an attribute of type=edge and is ignored (known: type, enable, priority, prefix, suffix, branch)'
+    );
   });
 });

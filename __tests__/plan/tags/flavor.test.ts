@@ -9,7 +9,14 @@ describe('flavor', () => {
       name: 'prefix with onlatest and suffix without',
       ctx: context({ ref: 'refs/tags/v1.2.3' }),
       flavor: 'latest=auto\nprefix=app-,onlatest=true\nsuffix=-alpine',
-      tags: ['app-1.2.3-alpine', 'app-1.2-alpine', 'app-1-alpine', 'sha-860c190-alpine', 'app-latest'],
+      tags: [
+        'app-1.2.3-alpine',
+        'app-1.2-alpine',
+        'app-1-alpine',
+        'app-v1.2.3-alpine',
+        'sha-860c190-alpine',
+        'app-latest'
+      ],
       version: 'app-1.2.3-alpine',
       floating: ['app-1.2-alpine', 'app-1-alpine', 'app-latest']
     },
@@ -17,7 +24,7 @@ describe('flavor', () => {
       name: 'suffix on latest too',
       ctx: context({ ref: 'refs/tags/v1.2.3' }),
       flavor: 'suffix=-slim,onlatest=true',
-      tags: ['1.2.3-slim', '1.2-slim', '1-slim', 'sha-860c190-slim', 'latest-slim'],
+      tags: ['1.2.3-slim', '1.2-slim', '1-slim', 'v1.2.3-slim', 'sha-860c190-slim', 'latest-slim'],
       version: '1.2.3-slim',
       floating: ['1.2-slim', '1-slim', 'latest-slim']
     },
@@ -25,7 +32,7 @@ describe('flavor', () => {
       name: 'latest=false',
       ctx: context({ ref: 'refs/tags/v1.2.3' }),
       flavor: 'latest=false',
-      tags: ['1.2.3', '1.2', '1', 'sha-860c190'],
+      tags: ['1.2.3', '1.2', '1', 'v1.2.3', 'sha-860c190'],
       version: '1.2.3',
       floating: ['1.2', '1']
     },

@@ -1,3 +1,4 @@
+import { errorOf } from '../../support/errors.js';
 import { InputError } from '../../../src/plan/errors.js';
 import { defaultTagRules, parseTagRules } from '../../../src/plan/tags/rules.js';
 
@@ -111,16 +112,6 @@ describe('parseTagRules', () => {
   test.each([
     { name: 'unknown type', line: 'type=version', why: 'unknown type "version"' },
     {
-      name: 'unknown attribute',
-      line: 'type=semver,patern={{version}}',
-      why: 'unknown attribute "patern" for type=semver; known: type, enable, priority, prefix, suffix, pattern, value, match'
-    },
-    {
-      name: 'attribute of another type',
-      line: 'type=sha,event=pr',
-      why: 'unknown attribute "event" for type=sha; known: type, enable, priority, prefix, suffix, format'
-    },
-    {
       name: 'bad enable value',
       line: 'type=sha,enable=yes',
       why: 'enable must be true, false or an expression such as {{is_default_branch}}, not "yes"'
@@ -151,7 +142,16 @@ describe('parseTagRules', () => {
     { name: 'bad sha format', line: 'type=sha,format=medium', why: 'format must be short or long, not "medium"' },
     { name: 'raw without value', line: 'type=raw', why: 'type=raw needs value=<tag>' },
     { name: 'priority not an integer', line: 'type=sha,priority=high', why: 'priority must be an integer, not "high"' },
-    { name: 'attribute twice', line: 'type=sha,format=long,format=short', why: '"format" given twice' },
+    {
+      name: 'attribute twice',
+      line: 'type=sha,format=long,format=short',
+      why: '"format" given twice (a comma separates attributes: quote a field that holds one, e.g. "format=a,b")'
+    },
+    {
+      name: 'two rules on one line',
+      line: 'type=semver,pattern={{version}},type=ref,event=branch',
+      why: 'two rules on one line: a comma separates the attributes of one rule, so write each rule on its own line'
+    },
     {
       name: 'unknown expression',
       line: 'type=raw,value={{brunch}}',
@@ -236,23 +236,90 @@ describe('parseTagRules: full image references, as build-push-action takes them'
       line: 'ghcr.io/acme/app_:1.0',
       why: '"ghcr.io/acme/app_" is not a valid image name'
     },
-    {
-      name: 'no tag after a registry port',
-      line: '127.0.0.1:5000/acme/app',
-      why: 'a reference needs its tag, e.g. ghcr.io/acme/app:latest'
-    },
     { name: 'a bad registry host', line: 'ghcr-.io/acme/app:1.0', why: '"ghcr-.io/acme/app" is not a valid image name' }
   ])('rejects $name', ({ line, why }) => {
     expect(() => parseTagRules(line)).toThrow(new InputError('tags', line, `${accepted} (${why})`));
   });
 });
 
-test('a name with a slash and no tag stays a tag, refused as today', () => {
+test('a name with a slash and no registry host and no tag stays a tag, refused, naming both readings', () => {
   expect(() => parseTagRules('release/1.0')).toThrow(
     new InputError(
       'tags',
       'release/1.0',
-      'a tag of 1 to 128 characters from [A-Za-z0-9_.-], not starting with "." or "-"'
+      'a tag of 1 to 128 characters from [A-Za-z0-9_.-], not starting with "." or "-"; for the Docker Hub image write docker.io/release/1.0 (published as :latest) or release/1.0:latest'
     )
   );
+});
+
+describe('issue 21: tags as build-push-action and metadata-action write them', () => {
+  const ref = (raw: string, image: string, value: string, note?: string) => ({
+    type: 'raw',
+    raw,
+    enable: 'true',
+    priority: 200,
+    value,
+    image,
+    ...(note ? { note } : {})
+  });
+
+  test('a comma-separated line is a list of references, as build-push-action splits it', () => {
+    expect(parseTagRules('reg.io/app:latest,reg.io/app:1.0.0')).toEqual([
+      ref('reg.io/app:latest', 'reg.io/app', 'latest'),
+      ref('reg.io/app:1.0.0', 'reg.io/app', '1.0.0')
+    ]);
+    // spaces after the commas, a quoted item, and lines mixed with rules
+    expect(parseTagRules('reg.io/app:a, "reg.io/app:b"\ntype=sha').map((r) => r.raw)).toEqual([
+      'reg.io/app:a',
+      'reg.io/app:b',
+      'type=sha'
+    ]);
+  });
+
+  test('an item of a comma list that is refused names the line and its commas', () => {
+    const error = errorOf(InputError, () => parseTagRules('reg.io/app:latest,reg.io/App:1'));
+    expect(error.value).toBe('reg.io/App:1');
+    expect(error.accepted).toContain(
+      'it is item 2 of 2 of the line "reg.io/app:latest,reg.io/App:1", split at its commas as build-push-action splits tags'
+    );
+  });
+
+  test('a comma inside quotes stays in the item, and the error says where it came from', () => {
+    const error = errorOf(InputError, () => parseTagRules('"reg.io/app:a,b",reg.io/app:c'));
+    expect(error.value).toBe('reg.io/app:a,b');
+    expect(error.accepted).toContain('"a,b" is not a valid tag');
+    expect(error.accepted).toContain('item 1 of 2 of the line');
+  });
+
+  test.each([
+    ['ghcr.io/owner/app', 'ghcr.io/owner/app'],
+    ['127.0.0.1:5000/acme/app', '127.0.0.1:5000/acme/app'],
+    ['localhost/app', 'localhost/app'],
+    ['docker.io/owner/app', 'docker.io/owner/app']
+  ])(
+    'a name with a registry host and no tag (%s) is :latest, as build-push-action reads it, and says so',
+    (line, image) => {
+      expect(parseTagRules(line)).toEqual([
+        ref(line, image, 'latest', `"${line}" has no tag: published as ${image}:latest, as build-push-action reads it`)
+      ]);
+    }
+  );
+
+  test('an attribute a rule does not know is ignored with a note, as metadata-action ignores it', () => {
+    const [edge, sha, semver] = parseTagRules(
+      'type=edge,onlatest=false\ntype=sha,event=pr\ntype=semver,pattern={{version}},patern=x'
+    );
+    expect(edge).toMatchObject({ type: 'edge', raw: 'type=edge,onlatest=false' });
+    expect(edge.note).toBe(
+      'type=edge,onlatest=false: "onlatest" is not an attribute of type=edge and is ignored (known: type, enable, priority, prefix, suffix, branch)'
+    );
+    expect(sha).toMatchObject({ type: 'sha', format: 'short' });
+    expect(sha.note).toContain('"event" is not an attribute of type=sha and is ignored');
+    expect(semver).toMatchObject({ type: 'semver', pattern: '{{version}}' });
+    expect(semver.note).toContain('"patern" is not an attribute of type=semver');
+  });
+
+  test('a misspelt required attribute is still refused: the rule cannot work without it', () => {
+    expect(() => parseTagRules('type=semver,patern={{version}}')).toThrow(/type=semver needs pattern=/);
+  });
 });

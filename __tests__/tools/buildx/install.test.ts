@@ -182,7 +182,6 @@ describe('installBuildx from the release host', () => {
   });
 
   test.each([
-    { name: 'latest', value: 'latest' },
     { name: 'edge', value: 'edge' },
     { name: 'a partial version', value: 'v0.36' },
     { name: 'a range', value: '^0.36.1' },
@@ -195,7 +194,7 @@ describe('installBuildx from the release host', () => {
     await expect(failure).rejects.toMatchObject({
       input: 'buildx-version',
       value,
-      accepted: 'a release version like v0.36.1'
+      accepted: 'a release version like v0.36.1, or latest'
     });
     expect(host.requests).toEqual([]);
   });
@@ -510,5 +509,54 @@ describe('release naming', () => {
     { name: 'empty output', output: '', version: 'unknown' }
   ])('parseBuildxVersion: $name', ({ output, version }) => {
     expect(parseBuildxVersion(output)).toBe(version);
+  });
+});
+
+describe('buildx-version: latest, resolved as setup-buildx resolves it (issue 21)', () => {
+  const LIST_PATH = '/releases/buildx-releases.json';
+  const list = (latest: unknown): Buffer =>
+    Buffer.from(JSON.stringify({ latest, 'v9.9.8': { tag_name: 'v9.9.8' }, 'v9.9.9': { tag_name: 'v9.9.9' } }));
+
+  test('reads the newest release from the release list, then installs it verified, like a pinned one', async () => {
+    publish(host, TAG, { [ASSET]: fakeBuildx('github.com/docker/buildx v9.9.9 0000000') });
+    host.files.set(
+      LIST_PATH,
+      list({ tag_name: TAG, html_url: 'https://github.com/docker/buildx/releases/tag/v9.9.9' })
+    );
+
+    const bin = await installBuildx(options({ version: 'latest' }));
+
+    expect(bin.version).toBe('9.9.9');
+    expect(host.requests).toEqual([LIST_PATH, SUMS_PATH, BIN_PATH]);
+    expect(log.infos).toContain(
+      `buildx-version latest: ${TAG}, the newest release in ${host.base}/buildx-releases.json`
+    );
+  });
+
+  test('the release it names is checked against its checksums: a mismatch installs nothing', async () => {
+    publish(
+      host,
+      TAG,
+      { [ASSET]: fakeBuildx('github.com/docker/buildx v9.9.9 tampered') },
+      { [ASSET]: fakeBuildx('github.com/docker/buildx v9.9.9 0000000') }
+    );
+    host.files.set(LIST_PATH, list({ tag_name: TAG }));
+
+    await expect(installBuildx(options({ version: 'latest' }))).rejects.toThrow(/does not match .*checksums\.txt/);
+    expect(tc.find('buildx', TAG, 'amd64')).toBe('');
+  });
+
+  test('a list without a latest entry is refused, naming the list', async () => {
+    host.files.set(LIST_PATH, list(undefined));
+    await expect(installBuildx(options({ version: 'latest' }))).rejects.toThrow(
+      `${host.base}/buildx-releases.json names no latest buildx release`
+    );
+  });
+
+  test('no list at the mirror: the input is named', async () => {
+    const error = await installBuildx(options({ version: 'latest' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).input).toBe('buildx-version');
+    expect((error as InputError).accepted).toContain(`${host.base}/buildx-releases.json answered 404`);
   });
 });

@@ -417,7 +417,7 @@ describe('faults: one attempt per call, typed for the caller’s retry', () => {
     const error = await caught(putTag(`127.0.0.1:${port}/app:1`, INDEX_RAW, OCI_INDEX, INDEX_DIGEST, options()));
 
     expect(error).toBeInstanceOf(TransientError);
-    expect(error.message).toBe(`PUT http://127.0.0.1:${port}/v2/app/manifests/1: connection dropped (ECONNREFUSED)`);
+    expect(error.message).toBe(`PUT http://127.0.0.1:${port}/v2/app/manifests/1: connection refused (ECONNREFUSED)`);
   });
 
   test('requestRetry(1): one tag PUT is sent (1 + 1) × 3 = 6 times and no more, waiting what Retry-After asks', async () => {

@@ -5,7 +5,7 @@ import { globalResolver, prNumber, refName, SHORT_SHA } from './expressions.js';
 import type { Flavor } from './flavor.js';
 import { compileMatch, type TagRule } from './rules.js';
 import { render, usedNames, type Resolver } from './template.js';
-import { isPreRelease, pep440Info, semverInfo, type VersionInfo } from './versions.js';
+import { isVersionPreRelease, pep440Info, semverInfo, type VersionInfo } from './versions.js';
 
 /* Applying the rules to where the build runs: the tags, in order, and which of them float. */
 
@@ -70,11 +70,14 @@ export function computeTags(input: ComputeTagsInput): TagResult {
   const everyImage = new Set<string>();
   const literalRefs: string[] = [];
   const floating = new Set<string>();
-  let wantsLatest = false;
+  // Under latest=auto, as metadata-action: the first rule (by priority) that gives a tag decides, for
+  // each ref; a commit published under two refs gets `latest` when either ref alone would.
+  const wantsLatest: Array<boolean | undefined> = sources.map(() => undefined);
   let versionInfo: VersionInfo | undefined;
+  for (const rule of rules) if (rule.note) warnings.push(rule.note);
 
   for (const rule of rules) {
-    for (const { ctx, globals: resolve } of sources) {
+    for (const [source, { ctx, globals: resolve }] of sources.entries()) {
       const enable = render(rule.enable, resolve).trim().toLowerCase();
       if (enable !== 'true' && enable !== 'false') {
         throw new InputError('tags', rule.raw, `enable= to give true or false; it gave "${enable}"`);
@@ -98,13 +101,14 @@ export function computeTags(input: ComputeTagsInput): TagResult {
         if (!order.includes(tag)) order.push(tag);
         everyImage.add(tag);
         if (produced.floating) floating.add(tag);
-        if (produced.wantsLatest) wantsLatest = true;
+        wantsLatest[source] ??= produced.wantsLatest;
       }
     }
   }
 
   // Like metadata-action: no rule produced a tag, so there is no version and no `latest` either.
-  const isLatest = order.length > 0 && (flavor.latest === 'true' || (flavor.latest === 'auto' && wantsLatest));
+  const isLatest =
+    order.length > 0 && (flavor.latest === 'true' || (flavor.latest === 'auto' && wantsLatest.includes(true)));
   let latestTag: string | undefined;
   if (isLatest) {
     latestTag = safeTag(
@@ -213,15 +217,12 @@ function applyRule(rule: TagRule, context: Context, globals: Resolver, warnings:
         warnings.push(`${rule.raw}: no match in "${source}"; no tag`);
         return none;
       }
-      return plain(value, !isPreRelease(source) && !isPreRelease(value));
+      return plain(value, !isVersionPreRelease(source) && !isVersionPreRelease(value));
     }
 
     case 'ref':
       if (rule.event === 'branch') return plain(branchName);
-      if (rule.event === 'tag') {
-        if (rule.unlessVersion && semverInfo(tagName.replace(/\//g, '-'))) return none;
-        return plain(tagName, tagName !== '' && !isPreRelease(tagName));
-      }
+      if (rule.event === 'tag') return plain(tagName, tagName !== '' && !isVersionPreRelease(tagName));
       return plain(prNumber(context));
 
     case 'edge': {

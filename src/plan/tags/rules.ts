@@ -1,6 +1,7 @@
 import { InputError } from '../errors.js';
-import { parseImage, validateTag } from '../image.js';
+import { parseImage, registryHost, validateTag } from '../image.js';
 import { parseKeyValues, parseList } from '../list.js';
+import { parseReference } from '../reference.js';
 import { GLOBAL_EXPRESSIONS } from './expressions.js';
 import { checkTemplate } from './template.js';
 
@@ -40,11 +41,8 @@ export interface TagRule {
   match?: string;
   /** only the built-in `{{major}}` default rule: a 0.x release gets no major tag (0.x is unstable by semver) */
   skipMajorZero?: boolean;
-  /**
-   * only the built-in `type=ref,event=tag` default rule: a tag that is a semantic version already gets
-   * its version tags, so `v1.2.3` beside `1.2.3` would be noise; any other tag publishes its own name.
-   */
-  unlessVersion?: boolean;
+  /** what the user should be told about how the line was read (an attribute ignored, `:latest` added) */
+  note?: string;
   /**
    * raw only: the line was a full image reference (`ghcr.io/acme/app:1.2.3`, as build-push-action's
    * `tags` takes them): its tag goes on this repository alone, as written
@@ -89,7 +87,8 @@ export function defaultTagRules(): TagRule[] {
   return [
     makeRule('type=schedule', { type: 'schedule', pattern: 'nightly' }),
     makeRule('type=ref,event=branch', { type: 'ref', event: 'branch' }),
-    makeRule('type=ref,event=tag', { type: 'ref', event: 'tag', unlessVersion: true }),
+    // The git tag as written (`v1.2.3`) beside the version tags: what metadata-action's defaults publish.
+    makeRule('type=ref,event=tag', { type: 'ref', event: 'tag' }),
     makeRule('type=ref,event=pr', { type: 'ref', event: 'pr', prefix: 'pr-' }),
     makeRule('type=semver,pattern={{version}}', { type: 'semver', pattern: '{{version}}' }),
     makeRule('type=semver,pattern={{major}}.{{minor}}', { type: 'semver', pattern: '{{major}}.{{minor}}' }),
@@ -105,13 +104,57 @@ function makeRule(raw: string, rule: Partial<TagRule> & { type: TagType }): TagR
 
 /**
  * Parses the `tags` input: one metadata-action rule a line (real CSV: quote a field that holds a
- * comma, e.g. `"pattern=\d{1,3}"`); a line without `type=` is a raw tag. Empty input gives the
- * defaults. Throws InputError('tags', line, …) for an unknown type or attribute, a missing or bad value.
+ * comma, e.g. `"pattern=\d{1,3}"`); a line without `=` is build-push-action's list, one tag or full
+ * reference a line or several separated by commas. Empty input gives the defaults. Throws
+ * InputError('tags', …) for an unknown type, a missing or bad value.
  */
 export function parseTagRules(raw: string): TagRule[] {
   const lines = parseList(raw);
   if (lines.length === 0) return defaultTagRules();
-  return lines.map(parseTagRule);
+  return lines.flatMap((line) => (line.includes('=') ? [parseTagRule(line)] : parseLiterals(line)));
+}
+
+/**
+ * A line of tags or references, comma separated as build-push-action splits its lists (quotes keep
+ * a comma in an item). An item that is refused names the line it came from, so a comma that split
+ * the wrong thing is seen.
+ */
+function parseLiterals(line: string): TagRule[] {
+  const items = parseList(line, { comma: true });
+  if (!line.includes(',')) return items.map((item) => parseLiteral(item));
+  return items.map((item, index) => {
+    try {
+      return parseLiteral(item);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      throw new InputError(
+        'tags',
+        item,
+        `${err.accepted}; it is item ${index + 1} of ${items.length} of the line "${line}", split at its commas as build-push-action splits tags (one reference a line, or comma separated)`
+      );
+    }
+  });
+}
+
+/** A bare tag, or a full reference when it holds `:` or `@`, or names a registry host (`ghcr.io/owner/app`). */
+function parseLiteral(item: string): TagRule {
+  if (/[:@]/.test(item) || namesRegistry(item)) return parseTagReference(item);
+  try {
+    return makeRule(item, { type: 'raw', value: literalTag(item) });
+  } catch (err) {
+    if (!(err instanceof InputError) || !item.includes('/')) throw err;
+    // `owner/app` may be a Docker Hub image or a tag with a slash: the reading is not guessed.
+    throw new InputError(
+      'tags',
+      item,
+      `${err.accepted}; for the Docker Hub image write docker.io/${item} (published as :latest) or ${item}:latest`
+    );
+  }
+}
+
+/** `ghcr.io/owner/app`, `localhost:5000/app`: a first component that is a registry host. */
+function namesRegistry(item: string): boolean {
+  return item.includes('/') && item.startsWith(`${registryHost(item)}/`);
 }
 
 /**
@@ -126,20 +169,18 @@ const ACCEPTED_REFERENCE =
   'a full image reference [registry[:port]/]name[:tag] such as ghcr.io/acme/app:1.2.3 (the name lower-case, the tag 1 to 128 characters from [A-Za-z0-9_.-]; no digest), a bare tag, or a rule with type=';
 
 /**
- * `ghcr.io/acme/app:latest` is that one reference, as build-push-action reads `tags`. The tag must be
- * written (`release/1.0` stays a refused tag, not the image docker.io/release/1.0:latest). The name is
+ * `ghcr.io/acme/app:latest` is that one reference, as build-push-action reads `tags`; a name without a
+ * tag (`ghcr.io/acme/app`) is `:latest`, as build-push-action reads it, and says so. The name is
  * checked as the `images` input is, not lower-cased: a reference written out must already be right.
  */
-function parseReference(line: string): TagRule {
+function parseTagReference(line: string): TagRule {
   const fail = (why: string): never => {
     throw new InputError('tags', line, `${ACCEPTED_REFERENCE} (${why})`);
   };
   if (line.includes('@')) fail('a digest cannot be a tag');
-  const slash = line.lastIndexOf('/');
-  const colon = line.lastIndexOf(':');
-  if (colon < slash) fail('a reference needs its tag, e.g. ghcr.io/acme/app:latest');
-  const name = line.slice(0, colon);
-  const tag = line.slice(colon + 1);
+  const written = parseReference(line);
+  const tagged = written.tag !== undefined;
+  const { name, tag = 'latest' } = written;
   if (name !== name.toLowerCase()) fail(`"${name}" must be lower-case`);
   const valid = (check: () => unknown): boolean => {
     try {
@@ -151,7 +192,8 @@ function parseReference(line: string): TagRule {
   };
   if (!valid(() => parseImage(name, 'tags'))) fail(`"${name}" is not a valid image name`);
   if (!valid(() => validateTag(tag, 'tags'))) fail(`"${tag}" is not a valid tag`);
-  return makeRule(line, { type: 'raw', value: tag, image: name });
+  const note = tagged ? undefined : `"${line}" has no tag: published as ${name}:latest, as build-push-action reads it`;
+  return makeRule(line, { type: 'raw', value: tag, image: name, ...(note ? { note } : {}) });
 }
 
 function parseTagRule(line: string): TagRule {
@@ -161,7 +203,7 @@ function parseTagRule(line: string): TagRule {
   // A line without `=` is a tag as is (`foo` ≡ `type=raw,value=foo`), or a full image reference when it
   // holds a `:` or `@` (no tag may); a line without `type=` is raw too.
   if (!line.includes('=')) {
-    if (/[:@]/.test(line)) return parseReference(line);
+    if (/[:@]/.test(line)) return parseTagReference(line);
     return makeRule(line, { type: 'raw', value: literalTag(line) });
   }
   const pairs = parseKeyValues(line);
@@ -171,6 +213,7 @@ function parseTagRule(line: string): TagRule {
   const rule = makeRule(line, { type: type as TagType });
   const allowed = [...COMMON_ATTRS, ...TYPE_ATTRS[rule.type]];
   const seen = new Set<string>();
+  const notes: string[] = [];
 
   for (const [rawKey, rawValue] of pairs) {
     let key = rawKey.toLowerCase();
@@ -180,9 +223,17 @@ function parseTagRule(line: string): TagRule {
       key = 'value';
       value = rawKey;
     }
-    if (!allowed.includes(key))
-      fail(`unknown attribute "${rawKey}" for type=${rule.type}; known: ${allowed.join(', ')}`);
-    if (seen.has(key)) fail(`"${key}" given twice`);
+    if (!allowed.includes(key)) {
+      // metadata-action ignores an attribute it does not know: so do we, and say so.
+      notes.push(`"${rawKey}" is not an attribute of type=${rule.type} and is ignored (known: ${allowed.join(', ')})`);
+      continue;
+    }
+    if (seen.has(key))
+      fail(
+        key === 'type'
+          ? 'two rules on one line: a comma separates the attributes of one rule, so write each rule on its own line'
+          : `"${key}" given twice (a comma separates attributes: quote a field that holds one, e.g. "${key}=a,b")`
+      );
     seen.add(key);
     try {
       switch (key) {
@@ -238,6 +289,7 @@ function parseTagRule(line: string): TagRule {
     if (err instanceof InputError) throw err;
     fail((err as Error).message);
   }
+  if (notes.length > 0) rule.note = `${line}: ${notes.join('; ')}`;
   return rule;
 }
 

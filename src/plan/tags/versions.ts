@@ -74,10 +74,15 @@ export function pep440Info(raw: string): VersionInfo | undefined {
   return { version: v.normalized, major: v.release[0], minor: v.release[1] ?? 0, patch: v.release[2] ?? 0, prerelease };
 }
 
-/** A git tag or value that names a pre-release (semver `-rc.1`, PEP 440 `rc1`/`dev1`) must not become latest. */
-export function isPreRelease(text: string): boolean {
-  const sv = semver.parse(text, { loose: true });
+/**
+ * A git tag or value that names a pre-release of a version, which never moves `latest`: a semantic
+ * version's (`2.0.0-rc.1`, `v1.2.3-beta.4`) or a PEP 440 pre-release or dev release of a dotted
+ * version (`1.2rc1`, `1.0.dev4`). Anything else, `20200110-RC2` included (one number: a date build,
+ * not a version), is no pre-release here, and a match of it gets `latest` as metadata-action gives it.
+ */
+export function isVersionPreRelease(text: string): boolean {
+  const sv = semver.valid(text) ? semver.parse(text, { loose: true }) : null;
   if (sv) return sv.prerelease.length > 0;
   const pv = parsePep440(text);
-  return pv !== undefined && (pv.pre !== undefined || pv.dev !== undefined);
+  return pv !== undefined && pv.release.length >= 2 && (pv.pre !== undefined || pv.dev !== undefined);
 }

@@ -29,10 +29,12 @@ export async function createBuilder(bx: Buildx, createArgv: string[], name: stri
   });
 }
 
-export async function bootstrapBuilder(bx: Buildx, name: string): Promise<BuilderInfo> {
+/** `endpoint`: what the builder's nodes are, named when the bootstrap fails for good (not the registry). */
+export async function bootstrapBuilder(bx: Buildx, name: string, endpoint?: string): Promise<BuilderInfo> {
   const out = await withRetry(() => runBuildx(bx, bootstrapArgv(name), { quiet: true }), {
     retries: bx.retries,
     what: `starting builder ${name}`,
+    ...(endpoint ? { target: endpoint } : {}),
     log: bx.log
   });
   return parseInspect(out.stdout, name);

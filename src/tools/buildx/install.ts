@@ -14,6 +14,12 @@ import { parseBuildxVersion, type InstalledBuildx } from './find.js';
 import { releaseTag } from '../../plan/release-tag.js';
 
 export const DEFAULT_BUILDX_BASE = 'https://github.com/docker/buildx/releases/download';
+/**
+ * The release list docker/setup-buildx-action reads to resolve `version: latest` (name → GitHub
+ * release, `latest` among the names). A mirror serves its own copy at `<buildx-mirror>/buildx-releases.json`.
+ */
+export const BUILDX_RELEASES_LIST =
+  'https://raw.githubusercontent.com/docker/actions-toolkit/main/.github/buildx-releases.json';
 
 const INPUT = 'buildx-version';
 const TOOL = 'buildx';
@@ -90,7 +96,7 @@ export function parseChecksums(text: string): Map<string, string> {
  * release's checksums.txt first, and an unverifiable binary is never installed.
  */
 export async function installBuildx(options: ReleaseInstallOptions): Promise<InstalledBuildx> {
-  const tag = releaseTag(options.version);
+  const tag = options.version.trim() === 'latest' ? await resolveLatest(options) : releaseTag(options.version);
   const platform = options.platform ?? hostPlatform();
   const { binary, source } = await installRelease(
     {
@@ -108,6 +114,31 @@ export async function installBuildx(options: ReleaseInstallOptions): Promise<Ins
     { ...options, platform }
   );
   return confirm(binary, tag, source, options);
+}
+
+/**
+ * `latest`, as setup-buildx resolves it: the `latest` entry of the release list (the newest release).
+ * The release it names is then installed like any pinned one, checksums verified.
+ */
+async function resolveLatest(options: ReleaseInstallOptions): Promise<string> {
+  const base = (options.base || DEFAULT_BUILDX_BASE).replace(/\/+$/, '');
+  const url = base === DEFAULT_BUILDX_BASE ? BUILDX_RELEASES_LIST : `${base}/buildx-releases.json`;
+  const workDir = options.workDir ?? path.join(process.env.RUNNER_TEMP || os.tmpdir(), `${TOOL}-install`);
+  await mkdir(workDir, { recursive: true });
+  const file = path.join(workDir, 'buildx-releases.json');
+  await download(url, file, { tool: TOOL, input: INPUT, version: 'latest' }, { ...options, platform: hostPlatform() });
+  const text = await readFile(file, 'utf8');
+  await rm(file, { force: true });
+  let name: unknown;
+  try {
+    name = (JSON.parse(text) as { latest?: { tag_name?: unknown } }).latest?.tag_name;
+  } catch {
+    name = undefined;
+  }
+  if (typeof name !== 'string' || !/^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(name))
+    throw new Error(`${url} names no latest buildx release (expected {"latest": {"tag_name": "v…"}})`);
+  options.log.info(`buildx-version latest: ${name}, the newest release in ${url}`);
+  return name;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -254,7 +285,12 @@ class NotFoundError extends PermanentError {
 }
 
 /** Downloads `url` to `dest`, retrying transient failures. A 404 means the release or asset does not exist. */
-async function download(url: string, dest: string, spec: ReleaseSpec, options: ReleaseOptions): Promise<void> {
+async function download(
+  url: string,
+  dest: string,
+  spec: Pick<ReleaseSpec, 'tool' | 'input' | 'version'>,
+  options: ReleaseOptions
+): Promise<void> {
   try {
     await withRetry(
       async () => {

@@ -291,7 +291,8 @@ function failedTransfer(error: unknown, what: string, timeoutMs?: number): Error
       }
     );
   if (/CERT|TLS|SSL|self.signed|EPROTO/i.test(why)) return new RegistryRefused(`${what}: ${why}`);
-  return new TransientError(`${what}: connection dropped (${why})`, undefined, { cause: error });
+  const said = why === 'ECONNREFUSED' ? 'connection refused' : 'connection dropped';
+  return new TransientError(`${what}: ${said} (${why})`, undefined, { cause: error });
 }
 
 function challengeParams(header: string): { scheme: string; params: Record<string, string> } {

@@ -4,6 +4,7 @@
  * runner passed in: the config's place from its DOCKER_CONFIG or HOME, and helpers through the one
  * process seam, the key on stdin, so no secret is in argv or in the `[command]` line logged.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { credentialKeys } from '../../plan/hosts.js';
@@ -76,4 +77,21 @@ async function helperGet(helper: string, key: string, source: CredentialSource):
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether the docker config names credentials for `host` at all (an `auths` entry, a helper for
+ * it, or a store), without asking a helper: false only when there are certainly none.
+ */
+export function credentialsConfigured(host: string, env: NodeJS.ProcessEnv): boolean {
+  const dir = env.DOCKER_CONFIG || (env.HOME ? path.join(env.HOME, '.docker') : undefined);
+  if (!dir) return false;
+  let config: DockerConfig;
+  try {
+    config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as DockerConfig;
+  } catch {
+    return false;
+  }
+  if (config.credsStore) return true;
+  return credentialKeys(host).some((key) => config.credHelpers?.[key] || config.auths?.[key]);
 }
