@@ -1,7 +1,7 @@
 /**
  * The stack's single-platform BuildKit nodes (scripts/stack.sh: one daemon declaring linux/amd64,
  * one declaring linux/arm64, one linux/386) driven the way the action drives a `nodes` builder:
- * the `nodes` text parsed by plan/nodes.ts, the builder made by running createNodesArgv's argv
+ * the `nodes` text parsed by plan/node-spec.ts, the builder made by running createNodesArgv's argv
  * with the real buildx, then one `buildx build` per platform. Each daemon's own build history
  * (`buildctl debug histories`) shows which one built what: a platform must land on its node only.
  */
@@ -11,7 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { assignPlatforms, createNodesArgv, parseNodes } from '../../src/plan/nodes.js';
+import { assignPlatforms, createNodesArgv } from '../../src/plan/nodes.js';
+import { parseNodes } from '../../src/plan/node-spec.js';
 import { parsePlatforms } from '../../src/plan/platforms.js';
 import { waitForStack, type StackEnv } from './support/stack.js';
 

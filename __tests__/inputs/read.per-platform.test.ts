@@ -84,9 +84,12 @@ describe('file, target and build-args may name a platform', () => {
     }
   ])('$name', ({ given, expected }) => {
     const got = read({ ...BASE, ...given });
-    expect({ file: got.file, target: got.target, buildArgs: got.buildArgs, perPlatform: got.perPlatform }).toEqual(
-      expected
-    );
+    expect({
+      file: got.build.file,
+      target: got.build.target,
+      buildArgs: got.build.buildArgs,
+      perPlatform: got.perPlatform
+    }).toEqual(expected);
   });
 
   test.each([

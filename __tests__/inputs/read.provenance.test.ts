@@ -12,7 +12,7 @@ beforeAll(() => {
 afterAll(() => rmSync(workspace, { recursive: true, force: true }));
 
 function provenance(given: Record<string, string | undefined>): string {
-  return readInputs((name) => ({ images: 'ghcr.io/octo/app', ...given })[name] ?? '', workspace).provenance;
+  return readInputs((name) => ({ images: 'ghcr.io/octo/app', ...given })[name] ?? '', workspace).build.provenance;
 }
 
 const ACCEPTED =

@@ -74,28 +74,31 @@ describe('readInputs: good inputs', () => {
       flavor: { latest: 'auto', prefix: '', prefixLatest: false, suffix: '', suffixLatest: false },
       labels: [],
       annotations: [],
-      context: '.',
-      file: '',
-      target: '',
-      buildArgs: [],
-      buildContexts: [],
+      build: {
+        context: '.',
+        file: '',
+        target: '',
+        buildArgs: [],
+        buildContexts: [],
+        ssh: [],
+        network: '',
+        addHosts: [],
+        shmSize: '',
+        ulimit: [],
+        provenance: 'mode=min',
+        sbom: 'false',
+        noCache: false,
+        noCacheFilters: [],
+        pull: false
+      },
       secrets: [],
       secretEnvs: [],
       secretFiles: [],
-      ssh: [],
-      network: '',
-      addHosts: [],
-      shmSize: '',
-      ulimit: [],
-      provenance: 'mode=min',
-      sbom: 'false',
       push: true,
       pushNote: '',
       platformTags: '',
       load: false,
-      noCache: false,
-      noCacheFilters: [],
-      pull: false,
+      outputs: [],
       cache: 'auto',
       cacheTag: 'buildcache',
       cacheFrom: [],
@@ -189,7 +192,7 @@ describe('readInputs: good inputs', () => {
     {
       name: 'booleans in YAML spellings',
       given: { ...IMAGE, push: 'True', pull: 'TRUE', 'no-cache': 'True', 'dry-run': 'true' },
-      pick: (i: Inputs) => [i.push, i.pull, i.noCache, i.dryRun],
+      pick: (i: Inputs) => [i.push, i.build.pull, i.build.noCache, i.dryRun],
       expected: [true, true, true, true]
     },
     {
@@ -201,25 +204,25 @@ describe('readInputs: good inputs', () => {
     {
       name: 'load without platforms: the native platform, provenance off',
       given: { ...IMAGE, push: 'false', load: 'true' },
-      pick: (i: Inputs) => [i.platforms.map((p) => p.id), i.provenance],
+      pick: (i: Inputs) => [i.platforms.map((p) => p.id), i.build.provenance],
       expected: [['linux/amd64'], 'false']
     },
     {
       name: 'push and load one platform: both, provenance off',
       given: { ...IMAGE, push: 'true', load: 'true', platforms: 'linux/arm64' },
-      pick: (i: Inputs) => [i.push, i.load, i.platforms.map((p) => p.id), i.provenance],
+      pick: (i: Inputs) => [i.push, i.load, i.platforms.map((p) => p.id), i.build.provenance],
       expected: [true, true, ['linux/arm64'], 'false']
     },
     {
       name: 'load with an explicit provenance keeps it',
       given: { ...IMAGE, push: 'false', load: 'true', provenance: 'mode=max' },
-      pick: (i: Inputs) => i.provenance,
+      pick: (i: Inputs) => i.build.provenance,
       expected: 'mode=max'
     },
     {
       name: 'without load, provenance defaults to mode=min and platforms to two',
       given: { ...IMAGE },
-      pick: (i: Inputs) => [i.provenance, i.platforms.map((p) => p.id)],
+      pick: (i: Inputs) => [i.build.provenance, i.platforms.map((p) => p.id)],
       expected: ['mode=min', ['linux/amd64', 'linux/arm64']]
     },
     {
@@ -231,19 +234,19 @@ describe('readInputs: good inputs', () => {
     {
       name: 'a context directory with its Dockerfile',
       given: { ...IMAGE, context: 'app' },
-      pick: (i: Inputs) => [i.context, i.file],
+      pick: (i: Inputs) => [i.build.context, i.build.file],
       expected: ['app', '']
     },
     {
       name: 'a file outside the context',
       given: { ...IMAGE, file: 'docker/Dockerfile.prod' },
-      pick: (i: Inputs) => [i.context, i.file],
+      pick: (i: Inputs) => [i.build.context, i.build.file],
       expected: ['.', 'docker/Dockerfile.prod']
     },
     {
       name: 'a git URL context is not looked for on disk',
       given: { ...IMAGE, context: 'https://github.com/octo/app.git#main' },
-      pick: (i: Inputs) => i.context,
+      pick: (i: Inputs) => i.build.context,
       expected: 'https://github.com/octo/app.git#main'
     },
     {
@@ -291,13 +294,13 @@ describe('readInputs: good inputs', () => {
     {
       name: 'build-args keep their commas',
       given: { ...IMAGE, 'build-args': 'LIST=a,b\nV=1' },
-      pick: (i: Inputs) => i.buildArgs,
+      pick: (i: Inputs) => i.build.buildArgs,
       expected: ['LIST=a,b', 'V=1']
     },
     {
       name: 'no-cache-filters comma separated',
       given: { ...IMAGE, 'no-cache-filters': 'deps, test' },
-      pick: (i: Inputs) => i.noCacheFilters,
+      pick: (i: Inputs) => i.build.noCacheFilters,
       expected: ['deps', 'test']
     },
     {

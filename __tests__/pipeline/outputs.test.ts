@@ -51,10 +51,11 @@ test('setOutputs: every output, from the plan and what the run did', () => {
     'org.opencontainers.image.url': 'https://github.com/octo/app',
     'org.opencontainers.image.version': '1.2.3'
   };
-  const annotations = [
-    'manifest:com.example.team=core',
-    ...Object.entries(labels).map(([k, v]) => `manifest:${k}=${v}`)
-  ];
+  // One platform with provenance (the default) is pushed as an index: it gets the index's annotations too.
+  const annotations = ['index', 'manifest'].flatMap((level) => [
+    `${level}:com.example.team=core`,
+    ...Object.entries(labels).map(([k, v]) => `${level}:${k}=${v}`)
+  ]);
   expect(mem.outputs).toEqual({
     digest: INDEX,
     tags: `${IMAGE}:1.2.3`,

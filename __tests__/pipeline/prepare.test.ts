@@ -201,6 +201,6 @@ test.each(['true', 'false', '1', '0', 'True', 'generator=docker/buildkit-syft-sc
   async (value) => {
     const { session: s } = session({ sbom: value });
 
-    await expect(readAndMask(s)).resolves.toMatchObject({ sbom: value });
+    await expect(readAndMask(s)).resolves.toMatchObject({ build: { sbom: value } });
   }
 );

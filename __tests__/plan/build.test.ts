@@ -1,33 +1,49 @@
-import { buildArgv, createBuilderArgv, type BuilderSpec, type BuildSpec } from '../../src/plan/build.js';
+import {
+  buildArgv,
+  createBuilderArgv,
+  type BuilderSpec,
+  type BuildOutput,
+  type BuildSpec
+} from '../../src/plan/build.js';
+import type { BuildFlags } from '../../src/plan/inputs.js';
 
-/** A spec with nothing optional set: each case adds only what it is about. */
-function spec(over: Partial<BuildSpec> = {}): BuildSpec {
+const NONE: BuildOutput = { attestationFormat: 'oci-artifact', load: false, names: [], outputs: [] };
+
+/** Every pass-through flag unset. */
+const FLAGS: BuildFlags = {
+  context: '.',
+  file: '',
+  target: '',
+  buildArgs: [],
+  buildContexts: [],
+  ssh: [],
+  network: '',
+  addHosts: [],
+  shmSize: '',
+  ulimit: [],
+  provenance: '',
+  sbom: '',
+  noCache: false,
+  noCacheFilters: [],
+  pull: false
+};
+
+/** A spec with nothing optional set: each case adds only what it is about (a flag's key sets that flag). */
+function spec(over: Partial<Omit<BuildSpec, 'flags'>> & Partial<BuildFlags> = {}): BuildSpec {
+  const flags = Object.fromEntries(Object.entries(over).filter(([key]) => key in FLAGS));
+  const rest = Object.fromEntries(Object.entries(over).filter(([key]) => !(key in FLAGS)));
   return {
     builder: 'multiarch-7001-1-a1b2c3',
     platforms: ['linux/amd64'],
-    context: '.',
-    file: '',
-    target: '',
-    buildArgs: [],
-    buildContexts: [],
+    flags: { ...FLAGS, ...flags },
     labels: {},
     annotations: [],
     secrets: [],
-    ssh: [],
-    network: '',
-    addHosts: [],
-    shmSize: '',
-    ulimit: [],
-    provenance: '',
-    sbom: '',
-    noCache: false,
-    noCacheFilters: [],
-    pull: false,
     cacheFrom: [],
     cacheTo: [],
-    output: { kind: 'none' },
+    output: NONE,
     metadataFile: '/tmp/multiarch-x/metadata.json',
-    ...over
+    ...rest
   };
 }
 
@@ -37,7 +53,7 @@ describe('buildArgv', () => {
       name: 'two platforms pushed by digest',
       spec: spec({
         platforms: ['linux/amd64', 'linux/arm64'],
-        output: { kind: 'push-by-digest', image: 'ghcr.io/octo/app' }
+        output: { ...NONE, pushTo: 'ghcr.io/octo/app' }
       }),
       expected: [
         'build',
@@ -59,7 +75,7 @@ describe('buildArgv', () => {
       spec: spec({
         platforms: ['linux/arm64'],
         context: 'app',
-        output: { kind: 'load', tags: ['octo/app:main', 'octo/app:sha-860c190'] }
+        output: { ...NONE, load: true, names: ['octo/app:main', 'octo/app:sha-860c190'] }
       }),
       expected: [
         'build',
@@ -81,7 +97,7 @@ describe('buildArgv', () => {
     },
     {
       name: 'load with no tags',
-      spec: spec({ output: { kind: 'load', tags: [] } }),
+      spec: spec({ output: { ...NONE, load: true } }),
       expected: [
         'build',
         '--builder',
@@ -93,6 +109,128 @@ describe('buildArgv', () => {
         '--platform',
         'linux/amd64',
         '--load',
+        '.'
+      ]
+    },
+    {
+      name: 'pushed by digest and loaded: the load is its own named exporter',
+      spec: spec({ output: { ...NONE, pushTo: 'ghcr.io/octo/app', load: true, names: ['ghcr.io/octo/app:main'] } }),
+      expected: [
+        'build',
+        '--builder',
+        'multiarch-7001-1-a1b2c3',
+        '--progress',
+        'plain',
+        '--metadata-file',
+        '/tmp/multiarch-x/metadata.json',
+        '--platform',
+        'linux/amd64',
+        '--output',
+        'type=image,name=ghcr.io/octo/app,push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true',
+        '--output',
+        'type=docker,"name=ghcr.io/octo/app:main"',
+        '.'
+      ]
+    },
+    {
+      name: 'attestation-format reference: the pushed image writes the older form',
+      spec: spec({ output: { ...NONE, pushTo: 'ghcr.io/octo/app', attestationFormat: 'reference' } }),
+      expected: [
+        'build',
+        '--builder',
+        'multiarch-7001-1-a1b2c3',
+        '--progress',
+        'plain',
+        '--metadata-file',
+        '/tmp/multiarch-x/metadata.json',
+        '--platform',
+        'linux/amd64',
+        '--output',
+        'type=image,name=ghcr.io/octo/app,push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true,oci-artifact=false',
+        '.'
+      ]
+    },
+    {
+      name: 'outputs without push: each names its image after the tags, as --tag would; one pushed by digest by its repository alone',
+      spec: spec({
+        output: {
+          ...NONE,
+          load: true,
+          names: ['octo/app:1.0', 'octo/app:1'],
+          outputs: ['type=docker,dest=app.tar', 'type=cacheonly', 'type=image,push-by-digest=true,push=true']
+        }
+      }),
+      expected: [
+        'build',
+        '--builder',
+        'multiarch-7001-1-a1b2c3',
+        '--progress',
+        'plain',
+        '--metadata-file',
+        '/tmp/multiarch-x/metadata.json',
+        '--platform',
+        'linux/amd64',
+        '--output',
+        'type=docker,dest=app.tar,"name=octo/app:1.0,octo/app:1"',
+        '--output',
+        'type=cacheonly',
+        '--output',
+        'type=image,push-by-digest=true,push=true,"name=octo/app"',
+        '--output',
+        'type=docker,"name=octo/app:1.0,octo/app:1"',
+        '.'
+      ]
+    },
+    {
+      name: 'outputs beside the by-digest push: each names its own image, a user name kept',
+      spec: spec({
+        output: {
+          ...NONE,
+          pushTo: 'ghcr.io/octo/app',
+          names: ['ghcr.io/octo/app:1.0', 'ghcr.io/octo/app:1'],
+          outputs: ['type=docker,dest=app.tar', 'type=oci,dest=app.oci,name=mine:1', 'type=local,dest=out']
+        }
+      }),
+      expected: [
+        'build',
+        '--builder',
+        'multiarch-7001-1-a1b2c3',
+        '--progress',
+        'plain',
+        '--metadata-file',
+        '/tmp/multiarch-x/metadata.json',
+        '--platform',
+        'linux/amd64',
+        '--output',
+        'type=image,name=ghcr.io/octo/app,push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true',
+        '--output',
+        'type=docker,dest=app.tar,"name=ghcr.io/octo/app:1.0,ghcr.io/octo/app:1"',
+        '--output',
+        'type=oci,dest=app.oci,name=mine:1',
+        '--output',
+        'type=local,dest=out',
+        '.'
+      ]
+    },
+    {
+      name: 'a docker output without dest is the load: not added twice',
+      spec: spec({
+        output: { ...NONE, pushTo: 'ghcr.io/octo/app', load: true, names: ['a:1'], outputs: ['type=docker'] }
+      }),
+      expected: [
+        'build',
+        '--builder',
+        'multiarch-7001-1-a1b2c3',
+        '--progress',
+        'plain',
+        '--metadata-file',
+        '/tmp/multiarch-x/metadata.json',
+        '--platform',
+        'linux/amd64',
+        '--output',
+        'type=image,name=ghcr.io/octo/app,push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true',
+        '--output',
+        'type=docker,"name=a:1"',
         '.'
       ]
     },
@@ -145,7 +283,7 @@ describe('buildArgv', () => {
           'type=registry,ref=ghcr.io/octo/app:buildcache-main'
         ],
         cacheTo: ['type=registry,ref=ghcr.io/octo/app:buildcache,mode=max,ignore-error=true'],
-        output: { kind: 'push-by-digest', image: 'ghcr.io/octo/app' }
+        output: { ...NONE, pushTo: 'ghcr.io/octo/app' }
       }),
       expected: [
         'build',

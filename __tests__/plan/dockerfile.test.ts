@@ -57,11 +57,16 @@ test.each([
     expected: undefined
   }
 ])('dockerfileOf: $name', ({ inputs, platform, expected }) => {
-  expect(dockerfileOf({ perPlatform: {}, ...inputs }, platform, WS, WS)).toBe(expected);
+  const {
+    context,
+    file,
+    perPlatform = {}
+  } = inputs as { context: string; file: string; perPlatform?: Record<string, { file?: string; buildArgs: string[] }> };
+  expect(dockerfileOf({ build: { context, file }, perPlatform }, platform, WS, WS)).toBe(expected);
 });
 
 test('dockerfileOf: inputs relative to another directory than the workspace', () => {
-  expect(dockerfileOf({ context: 'api', file: '', perPlatform: {} }, undefined, `${WS}/svc`, WS)).toBe(
+  expect(dockerfileOf({ build: { context: 'api', file: '' }, perPlatform: {} }, undefined, `${WS}/svc`, WS)).toBe(
     'svc/api/Dockerfile'
   );
 });

@@ -1,14 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { InputError } from '../../src/plan/errors.js';
-import {
-  assignPlatforms,
-  buildxNodeName,
-  createNodesArgv,
-  driverOptFields,
-  NodeInputError,
-  parseNodes,
-  type NodeSpec
-} from '../../src/plan/nodes.js';
+import { assignPlatforms, buildxNodeName, createNodesArgv } from '../../src/plan/nodes.js';
+import { NodeInputError, parseNodes, type NodeSpec } from '../../src/plan/node-spec.js';
+import { driverOptFields } from '../../src/plan/driver-opts.js';
 import { parsePlatforms } from '../../src/plan/platforms.js';
 
 /** The parts of a spec worth comparing, platforms by id. */

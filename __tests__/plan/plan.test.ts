@@ -576,7 +576,8 @@ describe('makePlan: secrets and options reach the argv', () => {
       '--build-arg',
       'V=1',
       ...LABEL_ARGS,
-      ...MANIFEST_ANNOTATIONS.flatMap((a) => ['--annotation', a]),
+      // One platform with provenance (the default) is pushed as an index: it gets the index's annotations too.
+      ...[...INDEX_ANNOTATIONS, ...MANIFEST_ANNOTATIONS].flatMap((a) => ['--annotation', a]),
       '--secret',
       'id=npm,src=/tmp/multiarch-x/secret-npm',
       '--secret',

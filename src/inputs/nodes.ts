@@ -1,9 +1,10 @@
 import type { InputName } from '../plan/errors.js';
 import { accessSync, constants, statSync } from 'node:fs';
-import { driverOptFields, NodeInputError, parseNodes, TLS_FILE_OPTS, type NodeSpec } from '../plan/nodes.js';
+import { driverOptFields, TLS_FILE_OPTS } from '../plan/driver-opts.js';
+import { NodeInputError, parseNodes, type NodeSpec } from '../plan/node-spec.js';
 
 /**
- * Reads the `nodes` input: parsed and validated by plan/nodes.ts, then checked against this
+ * Reads the `nodes` input: parsed and validated by plan/node-spec.ts, then checked against this
  * machine: every TLS file a remote node names (cacert, cert, key) must be a readable file here,
  * since buildx reads them only when it first dials the node, long after the run has started.
  */

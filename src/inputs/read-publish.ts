@@ -17,8 +17,20 @@ const PULL_REQUEST_EVENTS = ['pull_request', 'pull_request_target'];
  * build-push-action never pushes unasked; on otherwise (one step publishes). `pushNote` says why
  * nothing is pushed when the default decided it.
  */
-function readPush(raw: Raw, mode: Mode, load: boolean, eventName: string): Pick<Inputs, 'push' | 'pushNote'> {
+function readPush(
+  raw: Raw,
+  mode: Mode,
+  load: boolean,
+  eventName: string,
+  outputs: boolean
+): Pick<Inputs, 'push' | 'pushNote'> {
   if (raw.given('push')) return { push: bool(raw.get('push'), 'push'), pushNote: '' };
+  // build-push-action's default: with `outputs` and no `push`, the outputs say where the result goes.
+  if (outputs)
+    return {
+      push: false,
+      pushNote: 'push is not set and outputs is, so the result goes where outputs says (set push: true to publish too)'
+    };
   if (mode === 'build' && PULL_REQUEST_EVENTS.includes(eventName))
     return {
       push: false,
@@ -36,9 +48,9 @@ function readPush(raw: Raw, mode: Mode, load: boolean, eventName: string): Pick<
  * The images, tag rules, flavor and push. With `images` empty and every `tags` line a full reference
  * (`ghcr.io/acme/app:1.2.3`, build-push-action's form), the images are those references' repositories.
  */
-export function readPublish(raw: Raw, mode: Mode, eventName = ''): PublishInputs {
+export function readPublish(raw: Raw, mode: Mode, eventName = '', outputs = false): PublishInputs {
   const load = bool(raw.get('load'), 'load');
-  const { push, pushNote } = readPush(raw, mode, load, eventName);
+  const { push, pushNote } = readPush(raw, mode, load, eventName, outputs);
   const tagRules = parseTagRules(raw.get('tags'));
   const flavor = parseFlavor(raw.get('flavor'));
   const images = readImages(raw, mode, push || load, tagRules);

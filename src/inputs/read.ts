@@ -1,5 +1,3 @@
-import { existsSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { InputError } from '../plan/errors.js';
 import { parseList } from '../plan/list.js';
 import type { Driver, Inputs, Mode, NodeFallback, QemuMode } from '../plan/inputs.js';
@@ -7,7 +5,8 @@ import { nativePlatform, parsePlatforms, type Platform } from '../plan/platforms
 import { releaseTag } from '../plan/release-tag.js';
 import { parseDigestRefs } from '../plan/matrix.js';
 import { parseRunners } from '../plan/runners.js';
-import { singlePerPlatform, splitByPlatform } from '../plan/per-platform.js';
+import { outputType, parseOutputs } from '../plan/outputs.js';
+import { checkOutputs, readBuildFlags } from './build-flags.js';
 import { readNodes } from './nodes.js';
 import { bool, integer, oneOf, rawInputs, type InputReader, type Raw } from './raw.js';
 import { readPublish } from './read-publish.js';
@@ -26,37 +25,27 @@ export function readInputs(
 ): Inputs {
   const raw = rawInputs(read);
   const mode = oneOf(raw.get('mode'), 'mode', ['build', 'platform', 'merge', 'matrix', 'metadata'] as const);
-  const publish = readPublish(raw, mode, eventName);
+  const outputs = parseOutputs(raw.list('outputs'));
+  const publish = readPublish(raw, mode, eventName, outputs.length > 0);
   const { images, push, load } = publish;
+  checkOutputs(outputs, mode, push);
   // Before the builder's own checks: a nodes run's conflicts are named as such.
   const nodes = readNodeInputs(raw, mode);
   const builder = readBuilder(raw);
   const { platforms, digests } = readPlatforms(raw, mode, images, load, native);
-  const { context, file, target, buildArgs, perPlatform } = readBuildSource(raw, mode, cwd, platforms);
+  const dockerExport = load || outputs.some((out) => outputType(out).type === 'docker');
+  const { build, perPlatform } = readBuildFlags(raw, mode, cwd, platforms, dockerExport);
   return {
     mode,
     ...publish,
     platforms,
     labels: raw.list('labels'),
     annotations: raw.list('annotations'),
-    context,
-    file,
-    target,
-    buildArgs,
+    build,
     perPlatform,
-    buildContexts: raw.list('build-contexts'),
     ...readSecrets(raw, cwd),
-    ssh: raw.list('ssh'),
-    network: raw.get('network'),
-    addHosts: raw.list('add-hosts', true),
-    shmSize: raw.get('shm-size'),
-    ulimit: raw.list('ulimit'),
-    provenance: readProvenance(raw, load),
-    sbom: raw.get('sbom'),
     platformTags: readPlatformTags(raw.get('platform-tags')),
-    noCache: bool(raw.get('no-cache'), 'no-cache'),
-    noCacheFilters: raw.list('no-cache-filters', true),
-    pull: bool(raw.get('pull'), 'pull'),
+    outputs,
     ...readCache(raw),
     ...builder,
     ...nodes,
@@ -205,52 +194,6 @@ function readPlatforms(
   return { platforms, digests };
 }
 
-/**
- * The context and every Dockerfile must exist before a builder is started for them (a merge
- * builds nothing). `file`, `target` and `build-args` may name a platform line by line.
- */
-function readBuildSource(
-  raw: Raw,
-  mode: Mode,
-  cwd: string,
-  platforms: Platform[]
-): Pick<Inputs, 'context' | 'file' | 'target' | 'buildArgs' | 'perPlatform'> {
-  const context = raw.get('context');
-  const files = singlePerPlatform(raw.list('file'), 'file', platforms);
-  const targets = singlePerPlatform(raw.list('target'), 'target', platforms);
-  const args = splitByPlatform(raw.list('build-args'), 'build-args', platforms);
-  const file = files.common;
-  const remoteContext = /^(https?:\/\/|git@|github\.com\/)|\.git(#.*)?$/.test(context);
-  // A merge builds nothing, a matrix only names where the legs will build, metadata builds nothing.
-  if (mode !== 'merge' && mode !== 'matrix' && mode !== 'metadata' && !remoteContext) {
-    const dir = path.resolve(cwd, context);
-    if (!existsSync(dir) || !statSync(dir).isDirectory())
-      throw new InputError('context', context, 'an existing directory (relative to the workspace) or a git URL');
-    const own = Object.entries(files.byPlatform).map(([id, f]) => ({ f, shown: `${id}=${f}` }));
-    for (const { f, shown } of [{ f: file, shown: file }, ...own]) {
-      const dockerfile = path.resolve(cwd, f || path.join(context, 'Dockerfile'));
-      if (f !== '-' && !existsSync(dockerfile))
-        throw new InputError('file', shown || path.join(context, 'Dockerfile'), 'an existing Dockerfile');
-    }
-  }
-  const perPlatform: Inputs['perPlatform'] = {};
-  for (const p of platforms) {
-    const values = {
-      ...(files.byPlatform[p.id] !== undefined ? { file: files.byPlatform[p.id] } : {}),
-      ...(targets.byPlatform[p.id] !== undefined ? { target: targets.byPlatform[p.id] } : {}),
-      buildArgs: args.byPlatform[p.id] ?? []
-    };
-    if (values.file !== undefined || values.target !== undefined || values.buildArgs.length > 0)
-      perPlatform[p.id] = values;
-  }
-  return { context, file, target: targets.common, buildArgs: args.common, perPlatform };
-}
-
-/**
- * `provenance` as buildx takes it: true, false, or its attestation's key=value options. Empty:
- * mode=min, but off with load, as build-push-action leaves it: the local image store cannot take
- * the attestation's index ("docker exporter does not currently support exporting manifest lists").
- */
 /** `platform-tags`: false, true (`-{{platform}}`), or a suffix of tag characters holding `{{platform}}`. */
 function readPlatformTags(value: string): string {
   if (['false', 'False', 'FALSE'].includes(value)) return '';
@@ -261,35 +204,6 @@ function readPlatformTags(value: string): string {
     value,
     'true, false, or a suffix of letters, digits, _ . - holding {{platform}} (e.g. -{{platform}})'
   );
-}
-
-function readProvenance(raw: Raw, load: boolean): string {
-  if (!raw.given('provenance')) return load ? 'false' : 'mode=min';
-  const value = raw.get('provenance');
-  const accepted =
-    'true, false, or key=value options, comma separated: mode=min|max, builder-id=<url>, version=v0.2|v1, inline-only=, reproducible=, disabled= (true|false)';
-  if (/^(true|false)$/i.test(value)) return String(bool(value, 'provenance', accepted));
-  const valid = value.split(',').every((pair) => {
-    const eq = pair.indexOf('=');
-    const key = pair.slice(0, eq).trim();
-    const option = pair.slice(eq + 1).trim();
-    switch (eq > 0 ? key : '') {
-      case 'mode':
-        return option === 'min' || option === 'max';
-      case 'builder-id':
-        return option !== '';
-      case 'version':
-        return option === 'v0.2' || option === 'v1';
-      case 'inline-only':
-      case 'reproducible':
-      case 'disabled':
-        return option === 'true' || option === 'false';
-      default:
-        return false;
-    }
-  });
-  if (!valid) throw new InputError('provenance', value, accepted);
-  return value;
 }
 
 function readCache(raw: Raw): Pick<Inputs, 'cache' | 'cacheTag' | 'cacheFrom' | 'cacheTo'> {

@@ -146,7 +146,7 @@ export const INPUTS = [
     kind: 'string',
     default: '',
     description:
-      "Provenance attestation: false, true, mode=min, mode=max, or buildx's other options (e.g. mode=max,builder-id=\u2026). Empty: mode=min, or false with load. Attestations add an unknown/unknown entry to the index; false gives a plain index."
+      "Provenance attestation: false, true, mode=min, mode=max, or buildx's other options (e.g. mode=max,builder-id=\u2026). Empty: mode=min, or false with load or a type=docker output (BuildKit's docker exporter cannot take attestations). Attestations add an unknown/unknown entry to the index; false gives a plain index."
   },
   {
     name: 'sbom',
@@ -212,6 +212,13 @@ export const INPUTS = [
     default: 'false',
     description:
       "Load the single-platform result into the local Docker image store (the runner's platform unless platforms names one); with push, it is pushed as well. Refused before anything runs when no Docker engine answers (DOCKER_HOST, the docker context, or the default socket)."
+  },
+  {
+    name: 'outputs',
+    kind: 'list',
+    default: '',
+    description:
+      "buildx --output values, one a line, with build-push-action's meaning: type=docker,dest=app.tar; type=oci,dest=app.tar; type=local,dest=DIR; type=tar,dest=FILE; type=cacheonly; type=image,… (annotation-index.KEY=… and the other exporter options kept). They replace the default output. With outputs and no push, nothing is pushed (build-push-action's default); push: true adds this action's own push beside them (by digest, tags last), so an output of type image or registry is then refused."
   },
   {
     name: 'platform-tags',

@@ -22,7 +22,7 @@ export async function readAndMask(session: Session): Promise<Inputs> {
   const inputs = readInputs(session.edges.input, session.cwd, nativePlatform(), session.env.GITHUB_EVENT_NAME ?? '');
   await maskSecrets(inputs, { env: session.env, cwd: session.cwd }, session.masker, session.log);
   checkKeyless(inputs, session.env);
-  checkSbom(inputs.sbom);
+  checkSbom(inputs.build.sbom);
   if (inputs.mode === 'build' || inputs.mode === 'platform') checkSecretEnvs(inputs, session.env, session.log);
   if (inputs.load && !inputs.dryRun) await checkEngine(session);
   return inputs;

@@ -166,7 +166,7 @@ const handlers: { [K in Step['kind']]: Handler<K> } = {
     const name = `Build ${step.platforms.map((p) => p.id).join(', ')}`;
     progress.built = await session.phase(name, () => runBuild(bx(), step, plan.cache.refs));
     progress.sources = progress.built.source ? [progress.built.source] : [];
-    progress.emulation = readEmulation(bx(), oneBuild(plan, step, progress.built.metadata), inputs, session.env);
+    progress.emulation = readEmulation(bx(), oneBuild(plan, step, progress.built.metadata), inputs.build, session.env);
   },
   async builds(step, { session, inputs, progress, state, bx }) {
     const all = await runBuilds(session, bx(), step, progress.builder, (name) =>
@@ -178,7 +178,7 @@ const handlers: { [K in Step['kind']]: Handler<K> } = {
     progress.emulation = readEmulation(
       bx(),
       perPlatform(step, all.built.metadata, all.placements),
-      inputs,
+      inputs.build,
       session.env
     );
   },

@@ -1,39 +1,33 @@
 /** The `buildx build` argv, as a pure function of the plan. */
+import type { AttestationFormat, BuildFlags } from './inputs.js';
+import { namedOutput, outputType } from './outputs.js';
 
-export type BuildOutput =
-  /** `load`: also loaded into the local image store under these tags (one platform only). */
-  | {
-      kind: 'push-by-digest';
-      image: string;
-      load?: string[];
-      /** reference: attestations in the older form (oci-artifact=false), for registries that reject OCI artifacts. */
-      attestationFormat?: 'oci-artifact' | 'reference';
-    }
-  | { kind: 'load'; tags: string[] }
-  | { kind: 'none' };
+/**
+ * Where a build's result goes, made in one place (plan/spec.ts) for every build. With `pushTo`
+ * it is pushed there by digest only; `outputs` are the user's own --output values.
+ */
+export interface BuildOutput {
+  /** Pushed by digest to this image: no tag moves until the whole index is in the registry. */
+  pushTo?: string;
+  /** reference: attestations in the older form (oci-artifact=false), for registries that reject OCI artifacts. */
+  attestationFormat: AttestationFormat;
+  /** Also loaded into the local image store (one platform only). */
+  load: boolean;
+  /** The tags the loaded image and the user's outputs are named by (buildx's --tag). */
+  names: string[];
+  /** `outputs`, as given. */
+  outputs: string[];
+}
 
 export interface BuildSpec {
   builder: string;
   platforms: string[];
-  context: string;
-  file: string;
-  target: string;
-  buildArgs: string[];
-  buildContexts: string[];
+  /** The pass-through flags, a platform's own file, target and build-args already applied. */
+  flags: BuildFlags;
   labels: Record<string, string>;
   annotations: string[];
   /** Already in buildx form (`id=x,src=/file` or `id=x,env=NAME`): values never appear here. */
   secrets: string[];
-  ssh: string[];
-  network: string;
-  addHosts: string[];
-  shmSize: string;
-  ulimit: string[];
-  provenance: string;
-  sbom: string;
-  noCache: boolean;
-  noCacheFilters: string[];
-  pull: boolean;
   cacheFrom: string[];
   cacheTo: string[];
   output: BuildOutput;
@@ -43,49 +37,62 @@ export interface BuildSpec {
 export function buildArgv(spec: BuildSpec): string[] {
   const argv = ['build', '--builder', spec.builder, '--progress', 'plain', '--metadata-file', spec.metadataFile];
   argv.push('--platform', spec.platforms.join(','));
-  if (spec.file) argv.push('--file', spec.file);
-  if (spec.target) argv.push('--target', spec.target);
-  for (const arg of spec.buildArgs) argv.push('--build-arg', arg);
-  for (const ctx of spec.buildContexts) argv.push('--build-context', ctx);
-  for (const [key, value] of Object.entries(spec.labels)) argv.push('--label', `${key}=${value}`);
-  for (const annotation of spec.annotations) argv.push('--annotation', annotation);
-  for (const secret of spec.secrets) argv.push('--secret', secret);
-  for (const ssh of spec.ssh) argv.push('--ssh', ssh);
-  if (spec.network) argv.push('--network', spec.network);
-  for (const host of spec.addHosts) argv.push('--add-host', host);
-  if (spec.shmSize) argv.push('--shm-size', spec.shmSize);
-  for (const limit of spec.ulimit) argv.push('--ulimit', limit);
-  if (spec.provenance) argv.push(`--provenance=${spec.provenance}`);
-  if (spec.sbom) argv.push(`--sbom=${spec.sbom}`);
-  if (spec.noCache) argv.push('--no-cache');
-  if (spec.noCacheFilters.length > 0) argv.push('--no-cache-filter', spec.noCacheFilters.join(','));
-  if (spec.pull) argv.push('--pull');
+  argv.push(...flagsArgv(spec.flags, spec.labels, spec.annotations, spec.secrets));
   for (const from of spec.cacheFrom) argv.push('--cache-from', from);
   for (const to of spec.cacheTo) argv.push('--cache-to', to);
-  switch (spec.output.kind) {
-    case 'push-by-digest':
-      // Pushed by digest only: no tag moves until the whole index is in the registry.
-      argv.push(
-        '--output',
-        `type=image,name=${spec.output.image},push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true${
-          spec.output.attestationFormat === 'reference' ? ',oci-artifact=false' : ''
-        }`
-      );
-      // Named on its own exporter: --tag would name the pushed image too, which a by-digest push refuses.
-      if (spec.output.load)
-        argv.push(
-          '--output',
-          spec.output.load.length > 0 ? `type=docker,"name=${spec.output.load.join(',')}"` : 'type=docker'
-        );
-      break;
-    case 'load':
-      for (const tag of spec.output.tags) argv.push('--tag', tag);
-      argv.push('--load');
-      break;
-    case 'none':
-      break;
+  argv.push(...outputArgv(spec.output));
+  argv.push(spec.flags.context);
+  return argv;
+}
+
+/** Each pass-through flag, as buildx takes it (the context goes last, on its own). */
+function flagsArgv(
+  flags: BuildFlags,
+  labels: Record<string, string>,
+  annotations: string[],
+  secrets: string[]
+): string[] {
+  const argv: string[] = [];
+  if (flags.file) argv.push('--file', flags.file);
+  if (flags.target) argv.push('--target', flags.target);
+  for (const arg of flags.buildArgs) argv.push('--build-arg', arg);
+  for (const ctx of flags.buildContexts) argv.push('--build-context', ctx);
+  for (const [key, value] of Object.entries(labels)) argv.push('--label', `${key}=${value}`);
+  for (const annotation of annotations) argv.push('--annotation', annotation);
+  for (const secret of secrets) argv.push('--secret', secret);
+  for (const ssh of flags.ssh) argv.push('--ssh', ssh);
+  if (flags.network) argv.push('--network', flags.network);
+  for (const host of flags.addHosts) argv.push('--add-host', host);
+  if (flags.shmSize) argv.push('--shm-size', flags.shmSize);
+  for (const limit of flags.ulimit) argv.push('--ulimit', limit);
+  if (flags.provenance) argv.push(`--provenance=${flags.provenance}`);
+  if (flags.sbom) argv.push(`--sbom=${flags.sbom}`);
+  if (flags.noCache) argv.push('--no-cache');
+  if (flags.noCacheFilters.length > 0) argv.push('--no-cache-filter', flags.noCacheFilters.join(','));
+  if (flags.pull) argv.push('--pull');
+  return argv;
+}
+
+function outputArgv(output: BuildOutput): string[] {
+  const argv: string[] = [];
+  if (!output.pushTo && output.outputs.length === 0) {
+    for (const name of output.names) argv.push('--tag', name);
+    if (output.load) argv.push('--load');
+    return argv;
   }
-  argv.push(spec.context);
+  // Pushed by digest only: no tag moves until the whole index is in the registry.
+  if (output.pushTo)
+    argv.push(
+      '--output',
+      `type=image,name=${output.pushTo},push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true${
+        output.attestationFormat === 'reference' ? ',oci-artifact=false' : ''
+      }`
+    );
+  // Each other exporter is named on its own: --tag would name a by-digest push too, which refuses a tag.
+  for (const out of output.outputs) argv.push('--output', namedOutput(out, output.names));
+  // buildx's own rule for --load beside outputs: one docker exporter without dest is the load.
+  const loads = output.outputs.some((out) => outputType(out).type === 'docker' && !outputType(out).dest);
+  if (output.load && !loads) argv.push('--output', namedOutput('type=docker', output.names));
   return argv;
 }
 

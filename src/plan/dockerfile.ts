@@ -15,14 +15,15 @@ const REMOTE = /^(https?:\/\/|git@|github\.com\/)|\.git(#.*)?$/;
  * Dockerfile read from stdin, which no workspace file is. `cwd` is what inputs are relative to.
  */
 export function dockerfileOf(
-  inputs: Pick<Inputs, 'context' | 'file' | 'perPlatform'>,
+  inputs: { build: Pick<Inputs['build'], 'context' | 'file'>; perPlatform: Inputs['perPlatform'] },
   platform: string | undefined,
   cwd: string,
   workspace: string
 ): string | undefined {
-  const file = (platform ? inputs.perPlatform[platform]?.file : undefined) ?? inputs.file;
-  if (file === '-' || (!file && REMOTE.test(inputs.context))) return undefined;
-  const absolute = path.resolve(cwd, file || path.join(inputs.context || '.', 'Dockerfile'));
+  const { context } = inputs.build;
+  const file = (platform ? inputs.perPlatform[platform]?.file : undefined) ?? inputs.build.file;
+  if (file === '-' || (!file && REMOTE.test(context))) return undefined;
+  const absolute = path.resolve(cwd, file || path.join(context || '.', 'Dockerfile'));
   return path.relative(workspace, absolute).split(path.sep).join('/');
 }
 

@@ -1,4 +1,4 @@
-import type { NodeSpec } from './nodes.js';
+import type { NodeSpec } from './node-spec.js';
 import type { PlatformValues } from './per-platform.js';
 import type { Platform } from './platforms.js';
 import type { Flavor } from './tags/flavor.js';
@@ -17,30 +17,19 @@ export interface Inputs {
   flavor: Flavor;
   labels: string[];
   annotations: string[];
-  context: string;
-  file: string;
-  target: string;
-  buildArgs: string[];
-  buildContexts: string[];
+  /** The buildx build flags passed through as given: the common values (a platform's own are in perPlatform). */
+  build: BuildFlags;
   secrets: Secret[];
   secretEnvs: SecretEnv[];
   secretFiles: SecretFile[];
-  ssh: string[];
-  network: string;
-  addHosts: string[];
-  shmSize: string;
-  ulimit: string[];
-  provenance: string;
-  sbom: string;
   push: boolean;
   /** Why nothing is pushed when `push` was left to its default ('' when push was given or is on). */
   pushNote: string;
   /** The suffix of each platform's own tag, `{{platform}}` in it; '' for none. */
   platformTags: string;
   load: boolean;
-  noCache: boolean;
-  noCacheFilters: string[];
-  pull: boolean;
+  /** `outputs`: buildx --output values that replace the default output (none: push and load decide). */
+  outputs: string[];
   /** true, false, auto (the registry cache) or gha (the GitHub Actions cache): plan/cache.ts decides reading and writing from it. */
   cache: 'auto' | 'gha' | boolean;
   cacheTag: string;
@@ -78,6 +67,31 @@ export interface Inputs {
   attestationFormat: AttestationFormat;
   /** `sign` and the inputs that go with it. */
   signing: Signing;
+}
+
+/**
+ * The `buildx build` flags passed through as the user gave them, one group: the spec builder
+ * (plan/spec.ts) hands it to every build, one build, a platform's own and a node fallback alike,
+ * and buildArgv (plan/build.ts) writes each. A new pass-through flag is one field here, one line
+ * in the reader, one in the spec table and one in buildArgv.
+ */
+export interface BuildFlags {
+  /** A path (relative to the workspace) or a git URL: buildx's last argument. */
+  context: string;
+  file: string;
+  target: string;
+  buildArgs: string[];
+  buildContexts: string[];
+  ssh: string[];
+  network: string;
+  addHosts: string[];
+  shmSize: string;
+  ulimit: string[];
+  provenance: string;
+  sbom: string;
+  noCache: boolean;
+  noCacheFilters: string[];
+  pull: boolean;
 }
 
 export type AttestationFormat = 'oci-artifact' | 'reference';

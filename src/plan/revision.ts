@@ -24,7 +24,7 @@ export function needsRevision(inputs: Inputs): string | undefined {
   const lists: Array<[string, string[]]> = [
     ['labels', inputs.labels],
     ['annotations', inputs.annotations],
-    ['build-args', [...inputs.buildArgs, ...Object.values(inputs.perPlatform).flatMap((v) => v.buildArgs)]]
+    ['build-args', [...inputs.build.buildArgs, ...Object.values(inputs.perPlatform).flatMap((v) => v.buildArgs)]]
   ];
   for (const [input, lines] of lists) {
     const line = lines.find((l) => SHA_TEMPLATE.test(l));

@@ -84,7 +84,7 @@ export function withTemplates(
   return {
     inputs: {
       ...inputs,
-      buildArgs: inputs.buildArgs.map((a) => expand('build-args', a)),
+      build: { ...inputs.build, buildArgs: inputs.build.buildArgs.map((a) => expand('build-args', a)) },
       annotations: inputs.annotations.map((a) => expand('annotations', a)),
       perPlatform
     },
