@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { forAct, readmeWorkflows, ROOT, workflowCopy, type WorkflowName } from './helpers/readme-workflows.js';
+import { forAct, readmeWorkflows, ROOT, workflowCopy, type WorkflowName } from './support/readme-workflows.js';
 
 // The workflows act runs end to end are the README's, with only the documented substitutions.
 

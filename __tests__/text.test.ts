@@ -1,4 +1,4 @@
-import { editDistance, errorText, lastLines } from '../src/text.js';
+import { editDistance, errorText, firstLine, lastLines } from '../src/text.js';
 
 describe('editDistance: optimal string alignment', () => {
   test.each([
@@ -35,5 +35,18 @@ describe('errorText', () => {
     { name: 'undefined', given: undefined, expected: 'undefined' }
   ])('$name', ({ given, expected }) => {
     expect(errorText(given)).toBe(expected);
+  });
+});
+
+describe('firstLine', () => {
+  test.each([
+    { name: 'one line', value: 'refused', expected: 'refused' },
+    { name: 'several lines', value: 'ERROR: denied\nat line 2\n', expected: 'ERROR: denied' },
+    { name: 'blank lines before it', value: '\n\n  first\nsecond', expected: 'first' },
+    { name: 'an Error: its message', value: new Error('dial tcp: refused\nstack'), expected: 'dial tcp: refused' },
+    { name: 'anything else thrown', value: 42, expected: '42' },
+    { name: 'empty', value: '', expected: '' }
+  ])('$name', ({ value, expected }) => {
+    expect(firstLine(value)).toBe(expected);
   });
 });

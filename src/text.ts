@@ -5,6 +5,11 @@ export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The first line of a text, or of anything thrown (an Error's message), surrounding blank space left out. */
+export function firstLine(value: unknown): string {
+  return errorText(value).trim().split('\n')[0];
+}
+
 /** The last `n` lines of `text`, trailing blank lines left out. */
 export function lastLines(text: string, n: number): string {
   return text.trimEnd().split('\n').slice(-n).join('\n');

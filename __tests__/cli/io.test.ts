@@ -9,8 +9,8 @@ import {
   parseWorkflowCommand,
   resultTable
 } from '../../src/cli/io.js';
-import { Capture } from '../helpers/capture.js';
-import { recordingLog } from '../helpers/log.js';
+import { Capture } from '../support/capture.js';
+import { recordingLog } from '../support/log.js';
 
 describe('cliEdges', () => {
   const make = (options: { verbose?: boolean; isTTY?: boolean; stateFile?: string } = {}) => {

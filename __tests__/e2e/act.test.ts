@@ -14,7 +14,7 @@ import { ROOT } from './support/runner.js';
 import { BUILD_TIMEOUT_MS, gitIn } from './support/cli.js';
 import { Registry, platformId } from './support/registry.js';
 import { STACK_DIR, waitForStack, type StackEnv } from './support/stack.js';
-import { WORKFLOW_COPIES } from '../helpers/readme-workflows.js';
+import { WORKFLOW_COPIES } from '../support/readme-workflows.js';
 
 const stack = await waitForStack();
 if (!stack.ok) console.log(`skipping the act workflows: ${stack.reason}`);

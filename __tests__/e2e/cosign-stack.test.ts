@@ -21,11 +21,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Masker } from '../../src/ports.js';
-import { recordingLog } from '../helpers/log.js';
+import { recordingLog } from '../support/log.js';
 import { createRunner } from '../../src/tools/exec.js';
 import { findCosign, signAndVerify, type Cosign } from '../../src/tools/cosign.js';
 import { signatureTag, signingSteps, verifyArgs, verifyCommand } from '../../src/plan/sign.js';
-import { verifyPublished, type ManifestJson, type Published } from '../../src/plan/verify.js';
+import type { Manifest } from '../../src/plan/oci.js';
+import { verifyPublished, type Published } from '../../src/plan/verify.js';
 import { Registry } from './support/registry.js';
 import { STACK_DIR, waitForStack, type StackEnv } from './support/stack.js';
 
@@ -54,11 +55,11 @@ function sh(command: string, args: string[], options: { env?: NodeJS.ProcessEnv;
 
 /** The index and every child it lists, read over HTTP as the pipeline will read them. */
 async function readPublished(registry: Registry, repo: string, digest: string): Promise<Published> {
-  const index = await registry.manifest<ManifestJson>(repo, digest);
+  const index = await registry.manifest<Manifest>(repo, digest);
   if (!index) throw new Error(`${repo}@${digest} is not in the registry`);
-  const children: Record<string, ManifestJson> = {};
+  const children: Record<string, Manifest> = {};
   for (const entry of index.body.manifests ?? []) {
-    const child = await registry.manifest<ManifestJson>(repo, entry.digest);
+    const child = await registry.manifest<Manifest>(repo, entry.digest);
     if (child) children[entry.digest] = child.body;
   }
   return { digest, index: index.body, children };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { contextFromGit, parseSourceDateEpoch, remoteToHttps } from '../../src/inputs/git.js';
 import { InputError } from '../../src/plan/errors.js';
-import { commit, git, gitRunner, makeRepo } from './git-repo.js';
+import { commit, git, gitRunner, makeRepo } from '../support/git-repo.js';
 
 const { run } = gitRunner();
 

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { contextFromGitHub } from '../../src/inputs/github.js';
 import type { Context } from '../../src/plan/context.js';
-import { SHA } from '../helpers/context.js';
-import { commit, gitRunner, makeRepo } from './git-repo.js';
+import { SHA } from '../support/context.js';
+import { commit, gitRunner, makeRepo } from '../support/git-repo.js';
 
 const { run } = gitRunner();
 const EVENTS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'events');

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readNodes } from '../../src/inputs/nodes.js';
 import { NodeInputError } from '../../src/plan/node-spec.js';
-import { errorOf } from '../helpers/errors.js';
+import { errorOf } from '../support/errors.js';
 
 /* certs/ with ca.pem, cert.pem, key.pem; a directory dir.pem. */
 let dir: string;

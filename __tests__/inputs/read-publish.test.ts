@@ -5,7 +5,7 @@ import { readInputs } from '../../src/inputs/read.js';
 import { InputError } from '../../src/plan/errors.js';
 import type { Inputs } from '../../src/plan/inputs.js';
 import { nativePlatform } from '../../src/plan/platforms.js';
-import { errorOf } from '../helpers/errors.js';
+import { errorOf } from '../support/errors.js';
 
 /* Issue 21: images, tags and push as a build-push-action workflow gives them. */
 

@@ -5,7 +5,7 @@ import { readInputs } from '../../src/inputs/read.js';
 import { nativePlatform } from '../../src/plan/platforms.js';
 import type { Inputs } from '../../src/plan/inputs.js';
 import { InputError } from '../../src/plan/errors.js';
-import { errorOf } from '../helpers/errors.js';
+import { errorOf } from '../support/errors.js';
 
 /*
  * A workspace with:  Dockerfile, app/Dockerfile, docker/Dockerfile.prod, empty/ (no Dockerfile),

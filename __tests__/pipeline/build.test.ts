@@ -6,9 +6,9 @@ import { BuildFailed } from '../../src/pipeline/failure.js';
 import { openSession } from '../../src/pipeline/session.js';
 import type { BuildStep } from '../../src/plan/steps.js';
 import { ExecError } from '../../src/tools/exec.js';
-import { recordingLog } from '../helpers/log.js';
+import { recordingLog } from '../support/log.js';
 import { MemoryRegistry } from '../support/memory-registry.js';
-import { memoryEdges } from '../helpers/edges.js';
+import { memoryEdges } from '../support/edges.js';
 import { FakeBuildx } from './support/fake-buildx.js';
 import { fakeHandle, planFor, stepOf } from './support/plans.js';
 
@@ -47,10 +47,10 @@ describe('runQemu', () => {
       ]
     },
     {
-      name: 'every platform native: nothing done',
+      name: 'every platform native (the plan emulates none): nothing done',
       mode: 'auto' as const,
       platforms: 'linux/amd64',
-      lines: ['no QEMU set-up: all platforms native']
+      lines: ['no QEMU set-up: no platform to emulate']
     }
   ])('$name', async ({ mode, platforms, lines }) => {
     const mem = memoryEdges();
@@ -63,7 +63,8 @@ describe('runQemu', () => {
         kind: 'qemu',
         mode,
         image: 'tonistiigi/binfmt:qemu-v9.2.2-52',
-        platforms: p.platforms
+        // What the plan hands a QEMU step: the platforms it emulates on this (amd64) host.
+        platforms: p.emulated
       },
       0
     );

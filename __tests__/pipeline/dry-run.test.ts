@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { printPlan, stepLines } from '../../src/pipeline/dry-run.js';
 import type { Step } from '../../src/plan/steps.js';
-import { recordingLog } from '../helpers/log.js';
+import { recordingLog } from '../support/log.js';
 import { planFor } from './support/plans.js';
 
 // The dry run prints each step's commands from the plan's own argv functions: literal lines per step kind.

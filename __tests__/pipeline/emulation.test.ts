@@ -7,7 +7,7 @@ import type { BuildsStep } from '../../src/plan/steps.js';
 import { parsePlatforms } from '../../src/plan/platforms.js';
 import { logEmulation, perPlatform, readEmulation } from '../../src/pipeline/emulation.js';
 import type { Buildx } from '../../src/tools/buildx/handle.js';
-import { recordingLog } from '../helpers/log.js';
+import { recordingLog } from '../support/log.js';
 
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'emulation-'));
 writeFileSync(path.join(workspace, 'Dockerfile'), 'FROM busybox\nRUN make\n');

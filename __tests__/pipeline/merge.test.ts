@@ -1,5 +1,5 @@
-import { checkDigests, findLegs } from '../../src/pipeline/merge.js';
-import { recordingLog } from '../helpers/log.js';
+import { checkDigests, findLegs, removalNote } from '../../src/pipeline/merge.js';
+import { recordingLog } from '../support/log.js';
 import { fakeHandle, planFor, stepOf } from './support/plans.js';
 import { World } from './support/world.js';
 
@@ -214,5 +214,18 @@ describe('checkDigests', () => {
     await expect(checkDigests(fakeHandle(w.buildx, recordingLog()), stepOf(plan, 'check-digests'))).rejects.toThrow(
       /^merge: linux\/amd64 carry no attestation manifest/
     );
+  });
+});
+
+describe('removalNote: what the log and the summary say of each leg hand-off tag', () => {
+  test.each([
+    { outcome: 'removed' as const, note: 'removed (the leg index it pointed at was deleted)' },
+    { outcome: 'kept' as const, note: 'kept: the published index lists the image it points at' },
+    {
+      outcome: 'unsupported' as const,
+      note: 'kept: the registry does not allow deleting manifests (on GHCR and Docker Hub, delete it with their own API)'
+    }
+  ])('$outcome', ({ outcome, note }) => {
+    expect(removalNote(outcome)).toBe(note);
   });
 });

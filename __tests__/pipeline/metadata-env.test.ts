@@ -1,6 +1,6 @@
 import type { Plan } from '../../src/plan/plan.js';
 import { exportMetadataEnv, metadataEnv } from '../../src/pipeline/metadata-env.js';
-import { memoryEdges } from '../helpers/edges.js';
+import { memoryEdges } from '../support/edges.js';
 
 /* Issue 21: metadata-action's DOCKER_METADATA_OUTPUT_* variables, in its formats. */
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bootstrapNodes, nodeInfo } from '../../src/pipeline/nodes.js';
 import { runBuilder } from '../../src/pipeline/build.js';
-import { recordingLog } from '../helpers/log.js';
+import { recordingLog } from '../support/log.js';
 import { MemoryRegistry } from '../support/memory-registry.js';
 import { FakeBuildx, type FakeNode } from './support/fake-buildx.js';
 import { BUILDER, fakeHandle, planFor, stepOf } from './support/plans.js';

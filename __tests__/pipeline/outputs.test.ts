@@ -9,7 +9,7 @@ import {
   tagsOutput
 } from '../../src/pipeline/outputs.js';
 import type { Result } from '../../src/pipeline/result.js';
-import { memoryEdges } from '../helpers/edges.js';
+import { memoryEdges } from '../support/edges.js';
 import { planFor } from './support/plans.js';
 
 // The outputs and the three summaries, literal.
@@ -75,7 +75,7 @@ test('setOutputs: every output, from the plan and what the run did', () => {
       digest: INDEX,
       'platform-digests': { 'linux/amd64': AMD64 }
     }),
-    // Nothing verified or signed in this result (release-outputs.test.ts fills these).
+    // Nothing verified or signed in this result (outputs.release.test.ts fills these).
     attestations: '{}',
     signature: '',
     'verify-command': ''

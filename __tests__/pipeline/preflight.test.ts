@@ -11,7 +11,7 @@ import { openSession } from '../../src/pipeline/session.js';
 import type { Inputs } from '../../src/plan/inputs.js';
 import type { Runner } from '../../src/ports.js';
 import { ExecError } from '../../src/tools/exec.js';
-import { memoryEdges } from '../helpers/edges.js';
+import { memoryEdges } from '../support/edges.js';
 import { CONTEXT, IDS, stepOf } from './support/plans.js';
 import { NOW, World } from './support/world.js';
 

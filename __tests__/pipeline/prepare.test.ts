@@ -5,9 +5,9 @@ import path from 'node:path';
 import { makeWorkspace, readAndMask, readContext } from '../../src/pipeline/prepare.js';
 import { InputError } from '../../src/plan/errors.js';
 import { openSession } from '../../src/pipeline/session.js';
-import { memoryEdges } from '../helpers/edges.js';
+import { memoryEdges } from '../support/edges.js';
 import { CONTEXT } from './support/plans.js';
-import { recordingLog } from '../helpers/log.js';
+import { recordingLog } from '../support/log.js';
 import { createRunner } from '../../src/tools/exec.js';
 import { Masker, type Runner } from '../../src/ports.js';
 

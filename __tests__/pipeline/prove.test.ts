@@ -2,7 +2,7 @@ import { prove } from '../../src/pipeline/prove.js';
 import { registryOptions } from '../../src/pipeline/run.js';
 import { stage, type Staged } from '../../src/pipeline/stage.js';
 import type { Plan } from '../../src/plan/plan.js';
-import { recordingLog } from '../helpers/log.js';
+import { recordingLog } from '../support/log.js';
 import { fakeHandle, planFor, stepOf } from './support/plans.js';
 import { World } from './support/world.js';
 

@@ -5,7 +5,7 @@ import { maskSecrets, writeSecrets } from '../../src/pipeline/secrets.js';
 import { readInputs } from '../../src/inputs/read.js';
 import type { Inputs } from '../../src/plan/inputs.js';
 import { Masker } from '../../src/ports.js';
-import { recordingLog } from '../helpers/log.js';
+import { recordingLog } from '../support/log.js';
 
 const PEM = '-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD9\n-----END KEY-----\n';
 

@@ -7,7 +7,7 @@ import { nativePlatform } from '../../src/plan/platforms.js';
 import { sign } from '../../src/pipeline/sign.js';
 import { openSession } from '../../src/pipeline/session.js';
 import type { Runner } from '../../src/ports.js';
-import { memoryEdges } from '../helpers/edges.js';
+import { memoryEdges } from '../support/edges.js';
 import { CONTEXT, IDS, stepOf } from './support/plans.js';
 import { NOW } from './support/world.js';
 

@@ -1,7 +1,7 @@
 import { stage } from '../../src/pipeline/stage.js';
 import { registryOptions } from '../../src/pipeline/run.js';
 import type { Plan } from '../../src/plan/plan.js';
-import { recordingLog } from '../helpers/log.js';
+import { recordingLog } from '../support/log.js';
 import { fakeHandle, planFor, stepOf } from './support/plans.js';
 import { World } from './support/world.js';
 

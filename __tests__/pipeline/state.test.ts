@@ -22,8 +22,8 @@ import {
 } from '../../src/pipeline/state.js';
 import { Masker } from '../../src/ports.js';
 import { createRunner } from '../../src/tools/exec.js';
-import { recordingLog } from '../helpers/log.js';
-import { memoryEdges } from '../helpers/edges.js';
+import { recordingLog } from '../support/log.js';
+import { memoryEdges } from '../support/edges.js';
 
 describe('saveState / loadState', () => {
   test.each<{ name: string; saved: SavedState }>([

@@ -1,6 +1,6 @@
 import { cacheUse, planCache, type CacheOptions, type CachePlan } from '../../src/plan/cache.js';
 import type { Context } from '../../src/plan/context.js';
-import { context } from '../helpers/context.js';
+import { context } from '../support/context.js';
 import { cacheScope } from '../../src/plan/matrix.js';
 import { parsePlatforms } from '../../src/plan/platforms.js';
 

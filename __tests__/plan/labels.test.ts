@@ -1,5 +1,5 @@
 import type { Context } from '../../src/plan/context.js';
-import { context as baseContext, SHA } from '../helpers/context.js';
+import { context as baseContext, SHA } from '../support/context.js';
 import { InputError } from '../../src/plan/errors.js';
 import { computeAnnotations, computeLabels } from '../../src/plan/labels.js';
 

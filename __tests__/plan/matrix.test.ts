@@ -1,4 +1,4 @@
-import { context } from '../helpers/context.js';
+import { context } from '../support/context.js';
 import { InputError } from '../../src/plan/errors.js';
 import { cacheScope, legTag, parseDigestRefs, platformSlug } from '../../src/plan/matrix.js';
 import { parsePlatforms } from '../../src/plan/platforms.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { readInputs } from '../../src/inputs/read.js';
 import type { Inputs } from '../../src/plan/inputs.js';
 import type { Context } from '../../src/plan/context.js';
-import { context, SHA } from '../helpers/context.js';
+import { context, SHA } from '../support/context.js';
 import { InputError } from '../../src/plan/errors.js';
 import { makePlan, type Plan, type PlanIds } from '../../src/plan/plan.js';
 import { nativePlatform } from '../../src/plan/platforms.js';

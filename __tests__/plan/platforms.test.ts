@@ -140,9 +140,7 @@ describe('parsePlatforms rejects what cannot be built', () => {
   });
 
   test('the error names the input it was given', () => {
-    expect(() => parsePlatforms(['linux/amd46'], 'merge-platforms')).toThrow(
-      /^input "merge-platforms": "linux\/amd46"/
-    );
+    expect(() => parsePlatforms(['linux/amd46'], 'runners')).toThrow(/^input "runners": "linux\/amd46"/);
   });
 
   test('the accepted list is complete and in a stable order', () => {

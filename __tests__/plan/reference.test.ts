@@ -21,7 +21,10 @@ describe('parseReference: one parser for every spelling', () => {
 test.each([
   { ref: '127.0.0.1:5000/acme/app:1.2', repository: '127.0.0.1:5000/acme/app', tag: '1.2' },
   { ref: `ghcr.io/octo/app@${DIGEST}`, repository: 'ghcr.io/octo/app', tag: '' },
-  { ref: 'localhost:5000/app', repository: 'localhost:5000/app', tag: '' }
+  { ref: 'localhost:5000/app', repository: 'localhost:5000/app', tag: '' },
+  { ref: '127.0.0.1:5000/e2e/app:main', repository: '127.0.0.1:5000/e2e/app', tag: 'main' },
+  { ref: `ghcr.io/acme/app:1@${DIGEST}`, repository: 'ghcr.io/acme/app', tag: '1' },
+  { ref: 'acme/app:latest', repository: 'acme/app', tag: 'latest' }
 ])('repositoryOf and tagOf $ref', ({ ref, repository, tag }) => {
   expect([repositoryOf(ref), tagOf(ref)]).toEqual([repository, tag]);
 });

@@ -1,7 +1,7 @@
 import { InputError } from '../../src/plan/errors.js';
 import { parsePlatforms } from '../../src/plan/platforms.js';
 import { matrixLines, parseRunners, runnerMatrix } from '../../src/plan/runners.js';
-import { errorOf } from '../helpers/errors.js';
+import { errorOf } from '../support/errors.js';
 
 const platforms = (ids: string) => parsePlatforms(ids.split(','));
 

@@ -3,7 +3,6 @@ import {
   digestRef,
   isLoopbackRegistry,
   keylessProblem,
-  repository,
   signArgs,
   signEnv,
   signingSteps,
@@ -216,15 +215,6 @@ describe('workflowIdentity', () => {
 });
 
 describe('references', () => {
-  test.each([
-    { name: 'registry with port and tag', image: '127.0.0.1:5000/e2e/app:main', repo: '127.0.0.1:5000/e2e/app' },
-    { name: 'registry with port, no tag', image: '127.0.0.1:5000/e2e/app', repo: '127.0.0.1:5000/e2e/app' },
-    { name: 'tag and digest', image: `ghcr.io/acme/app:1@${DIGEST}`, repo: 'ghcr.io/acme/app' },
-    { name: 'Docker Hub short name', image: 'acme/app:latest', repo: 'acme/app' }
-  ])('repository: $name', ({ image, repo }) => {
-    expect(repository(image)).toBe(repo);
-  });
-
   test.each([
     { image: '127.0.0.1:5000/app', loopback: true },
     { image: '127.1.2.3:5000/app', loopback: true },

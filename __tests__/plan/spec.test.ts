@@ -6,8 +6,8 @@ import type { BuildFlags, Inputs } from '../../src/plan/inputs.js';
 import { InputError } from '../../src/plan/errors.js';
 import { makePlan, type Plan, type PlanIds } from '../../src/plan/plan.js';
 import { nativePlatform } from '../../src/plan/platforms.js';
-import { context } from '../helpers/context.js';
-import { errorOf } from '../helpers/errors.js';
+import { context } from '../support/context.js';
+import { errorOf } from '../support/errors.js';
 
 /*
  * One path per build flag: every build (the one build of every platform, each platform's own

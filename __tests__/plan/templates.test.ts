@@ -6,7 +6,7 @@ import { InputError } from '../../src/plan/errors.js';
 import { makePlan, type Plan } from '../../src/plan/plan.js';
 import { nativePlatform } from '../../src/plan/platforms.js';
 import { expandKnown } from '../../src/plan/templates.js';
-import { context, SHA } from '../helpers/context.js';
+import { context, SHA } from '../support/context.js';
 
 // The tag templates in build-args, labels and annotations, and mode: metadata (no build at all).
 

@@ -5,13 +5,12 @@ import { fileURLToPath } from 'node:url';
 import {
   attestationsOutput,
   missingAttestations,
-  shortDigest,
   verificationTable,
   verifyPublished,
-  type ManifestJson,
   type Published,
   type VerifyRequest
 } from '../../src/plan/verify.js';
+import type { Manifest } from '../../src/plan/oci.js';
 
 // Indexes and manifests exactly as the local registry served them after real pushes by buildx
 // v0.36.1 on BuildKit v0.32.2 (each file's `note` says how it was built).
@@ -31,11 +30,11 @@ function fixture(name: 'oci-artifact' | 'reference' | 'none'): Fixture {
 /** The published index and its children, parsed, after an optional change to them. */
 function published(
   name: 'oci-artifact' | 'reference' | 'none',
-  change?: (index: ManifestJson, children: Record<string, ManifestJson>) => void
+  change?: (index: Manifest, children: Record<string, Manifest>) => void
 ): Published {
   const f = fixture(name);
-  const index = JSON.parse(f.manifests[f.digest]) as ManifestJson;
-  const children: Record<string, ManifestJson> = {};
+  const index = JSON.parse(f.manifests[f.digest]) as Manifest;
+  const children: Record<string, Manifest> = {};
   for (const entry of index.manifests ?? []) children[entry.digest] = JSON.parse(f.manifests[entry.digest]);
   change?.(index, children);
   return { digest: f.digest, index, children };
@@ -62,7 +61,7 @@ const TWO = ['linux/amd64', 'linux/arm64'];
 const PROVENANCE = { provenance: true, sbom: false };
 const NO_ATTESTATIONS = { provenance: false, sbom: false };
 
-function entry(index: ManifestJson, digest: string) {
+function entry(index: Manifest, digest: string) {
   const found = index.manifests?.find((m) => m.digest === digest);
   if (!found) throw new Error(`no entry ${digest}`);
   return found;
@@ -452,21 +451,14 @@ describe('outputs and summary', () => {
       ].join('\n')
     );
   });
-
-  test.each([
-    { name: 'sha256 digest', digest: AMD64, short: 'sha256:96c339e1e732' },
-    { name: 'not a digest', digest: 'latest', short: 'latest' }
-  ])('shortDigest: $name', ({ digest, short }) => {
-    expect(shortDigest(digest)).toBe(short);
-  });
 });
 
 describe('missingAttestations: a merge refuses legs without what its prove step will ask for, before staging', () => {
   const index = (name: 'oci-artifact' | 'reference' | 'none') => published(name).index;
-  const single: ManifestJson = {
+  const single: Manifest = {
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.manifest.v1+json'
-  } as ManifestJson;
+  } as Manifest;
 
   test.each([
     {

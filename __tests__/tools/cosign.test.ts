@@ -16,8 +16,8 @@ import path from 'node:path';
 import * as tc from '@actions/tool-cache';
 import { createRunner } from '../../src/tools/exec.js';
 import { Masker, type Runner } from '../../src/ports.js';
-import { recordingLog, type RecordingLog } from '../helpers/log.js';
-import { directoryCache, noCache, startHost, type ReleaseHost } from '../helpers/release-host.js';
+import { recordingLog, type RecordingLog } from '../support/log.js';
+import { directoryCache, noCache, startHost, type ReleaseHost } from '../support/release-host.js';
 import { InputError } from '../../src/plan/errors.js';
 import { signingSteps } from '../../src/plan/sign.js';
 import {

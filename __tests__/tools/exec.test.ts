@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createRunner, ExecError, neutraliseCommands } from '../../src/tools/exec.js';
 import type { Runner } from '../../src/ports.js';
 import { Masker } from '../../src/ports.js';
-import { recordingLog } from '../helpers/log.js';
+import { recordingLog } from '../support/log.js';
 
 // Real processes throughout: sh, cat, sleep are on every machine this runs on.
 

@@ -1,5 +1,5 @@
 import { ExecError } from '../../src/tools/exec.js';
-import { recordingLog } from '../helpers/log.js';
+import { recordingLog } from '../support/log.js';
 import { classify, PermanentError, RetriesExhausted, TransientError, withRetry } from '../../src/tools/retry.js';
 
 const DIGEST = 'sha256:3f1a9c2b7d4e5f60718293a4b5c6d7e8f90123456789abcdef0123456789abcd';

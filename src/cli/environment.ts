@@ -1,8 +1,9 @@
 /** What the command line takes from the environment it runs in: a CI's image, an existing builder; and the dotenv it writes back. */
 import { ciContext } from '../inputs/ci.js';
+import type { InputName } from '../inputs/specs.js';
 
 /** Inputs that choose a builder: given any of them, BUILDX_BUILDER is not used. */
-const BUILDER_INPUTS = ['builder', 'driver', 'endpoint', 'nodes'];
+const BUILDER_INPUTS: readonly InputName[] = ['builder', 'driver', 'endpoint', 'nodes'];
 
 /**
  * The inputs the environment fills in when the flags leave them out: `images` from the CI's registry

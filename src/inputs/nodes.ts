@@ -1,3 +1,4 @@
+import type { InputName } from '../plan/errors.js';
 import { accessSync, constants, statSync } from 'node:fs';
 import { driverOptFields, TLS_FILE_OPTS } from '../plan/driver-opts.js';
 import { NodeInputError, parseNodes, type NodeSpec } from '../plan/node-spec.js';
@@ -7,7 +8,7 @@ import { NodeInputError, parseNodes, type NodeSpec } from '../plan/node-spec.js'
  * machine: every TLS file a remote node names (cacert, cert, key) must be a readable file here,
  * since buildx reads them only when it first dials the node, long after the run has started.
  */
-export function readNodes(text: string, input = 'nodes'): NodeSpec[] {
+export function readNodes(text: string, input: InputName = 'nodes'): NodeSpec[] {
   const nodes = parseNodes(text, input);
   for (const node of nodes) {
     if (node.driver !== 'remote') continue;

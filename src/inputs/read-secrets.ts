@@ -3,6 +3,7 @@ import path from 'node:path';
 import { InputError } from '../plan/errors.js';
 import type { Secret, SecretEnv, SecretFile } from '../plan/inputs.js';
 import type { Raw } from './raw.js';
+import type { InputName } from './specs.js';
 
 /* `secrets`, `secret-envs` and `secret-files`: values never echoed in an error. */
 
@@ -41,7 +42,7 @@ export function readSecrets(
 }
 
 /** `id=rest` of secret-envs and secret-files (they name a variable or a file, never a value, so the item may be shown). */
-function idPair(input: string, item: string): [string, string] {
+function idPair(input: InputName, item: string): [string, string] {
   const eq = item.indexOf('=');
   const id = eq > 0 ? item.slice(0, eq).trim() : '';
   const rest = eq > 0 ? item.slice(eq + 1).trim() : '';

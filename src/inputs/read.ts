@@ -2,7 +2,7 @@ import { InputError } from '../plan/errors.js';
 import { parseList } from '../plan/list.js';
 import type { Driver, Inputs, Mode, NodeFallback, QemuMode } from '../plan/inputs.js';
 import { nativePlatform, parsePlatforms, type Platform } from '../plan/platforms.js';
-import { releaseTag } from '../plan/versions.js';
+import { releaseTag } from '../plan/release-tag.js';
 import { parseDigestRefs } from '../plan/matrix.js';
 import { parseRunners } from '../plan/runners.js';
 import { outputType, parseOutputs } from '../plan/outputs.js';
@@ -93,7 +93,7 @@ function readBuilder(raw: Raw): BuilderInputs {
     throw new InputError('endpoint', endpoint, 'empty unless driver is remote');
   if (driver !== 'docker-container') {
     // Only a builder the action starts itself can be given a buildkitd configuration.
-    for (const name of ['buildkitd-config', 'buildkitd-config-inline', 'buildkitd-flags']) {
+    for (const name of ['buildkitd-config', 'buildkitd-config-inline', 'buildkitd-flags'] as const) {
       if (raw.given(name))
         throw new InputError(
           name,
@@ -137,7 +137,7 @@ function readNodeInputs(raw: Raw, mode: Mode): Pick<Inputs, 'nodes' | 'emulate' 
       shown,
       `empty with mode ${mode} (nodes build every platform in one step: mode build)`
     );
-  for (const other of ['builder', 'endpoint', 'driver-opts', 'buildkitd-flags']) {
+  for (const other of ['builder', 'endpoint', 'driver-opts', 'buildkitd-flags'] as const) {
     if (raw.given(other))
       throw new InputError(
         other,

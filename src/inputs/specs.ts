@@ -4,6 +4,8 @@
  * action.yml), and the action reads the same defaults. A unit test checks that it and action.yml
  * agree on names, defaults and descriptions.
  */
+import { REJECT_OCI_ARTIFACTS } from '../plan/hosts.js';
+
 export type InputKind =
   /** one value; a flag given twice is an error */
   | 'string'
@@ -20,7 +22,7 @@ export interface InputSpec {
   description: string;
 }
 
-export const INPUTS: readonly InputSpec[] = [
+export const INPUTS = [
   {
     name: 'mode',
     kind: 'string',
@@ -159,7 +161,8 @@ export const INPUTS: readonly InputSpec[] = [
     kind: 'string',
     default: 'oci-artifact',
     description:
-      "How BuildKit writes attestation manifests: oci-artifact (BuildKit 0.32's form, with an artifactType and a subject) or reference (the older form, for registries that reject OCI artifacts, such as GitLab's registry and Aliyun ACR's free tier)."
+      "How BuildKit writes attestation manifests: oci-artifact (BuildKit 0.32's form, with an artifactType and a subject) or reference (the older form, for registries that reject OCI artifacts, such as " +
+      `${REJECT_OCI_ARTIFACTS.join(' and ')}).`
   },
   {
     name: 'sign',
@@ -391,9 +394,22 @@ export const INPUTS: readonly InputSpec[] = [
     description:
       'mode matrix: the runner of each platform, one PLATFORM=RUNNER a line (linux/s390x=ubuntu-24.04-s390x), or PLATFORM=LABEL,LABEL for a runner that must carry every label (becomes a JSON array). Unlisted: linux/amd64 on ubuntu-24.04, linux/arm64 on ubuntu-24.04-arm, any other platform on ubuntu-24.04 under QEMU (the summary says which).'
   }
-];
+] as const satisfies readonly InputSpec[];
+
+/** An input's name as the table spells it: a name the table does not hold (`no-cach`) does not compile. */
+export type InputName = (typeof INPUTS)[number]['name'];
+
+/**
+ * InputError (in plan, which cannot import this table) names only what the table holds: the table
+ * adds its names to plan's InputNames by declaration merging.
+ */
+declare module '../plan/errors.js' {
+  // An interface, not a type alias: only interfaces merge.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface InputNames extends Record<(typeof INPUTS)[number]['name'], true> {}
+}
 
 /** Input name → its default, for the inputs that have one. */
-export const DEFAULTS: Readonly<Record<string, string>> = Object.fromEntries(
+export const DEFAULTS: Readonly<Partial<Record<InputName, string>>> = Object.fromEntries(
   INPUTS.filter((input) => input.default !== '').map((input) => [input.name, input.default])
 );

@@ -7,6 +7,7 @@ import { createRunner } from '../tools/exec.js';
 import { BuildFailed } from './failure.js';
 import { runBuild, type Built } from './build.js';
 import type { Session } from './session.js';
+import { firstLine } from '../text.js';
 
 /** Where a platform was built in the end, for the log, the summary and the outputs. */
 export interface Placement {
@@ -170,11 +171,6 @@ function whereText(b: PlatformBuild): string {
 /** A build's own failure starts with its platform: where the platform is already said, it is said once. */
 function withoutPlatform(text: string, b: PlatformBuild): string {
   return text.startsWith(`${b.platform.id}: `) ? text.slice(b.platform.id.length + 2) : text;
-}
-
-function firstLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.trim().split('\n')[0];
 }
 
 function runnerOf(session: Session, log: Log) {

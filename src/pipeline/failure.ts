@@ -1,5 +1,6 @@
 import { ExecError } from '../tools/exec.js';
 import { InputError } from '../plan/errors.js';
+import { GHCR_PUSH_PERMISSION, LOGIN_ADVICE } from '../plan/hosts.js';
 import { registryHost } from '../plan/image.js';
 import { RetriesExhausted, withoutCacheImport } from '../tools/retry.js';
 import type { BuildFailure } from '../tools/buildx/errors.js';
@@ -27,14 +28,14 @@ export function explainFailure(error: unknown, images: string[], credentials?: C
   // The registry that answered is in the failing request's URL (it may be a base image's, not ours).
   const registry =
     /https?:\/\/([^/\s]+)\/v2\//.exec(text)?.[1] ?? (images.length > 0 ? registryHost(images[0]) : 'the registry');
-  const login = `Log in to ${registry} before this step (docker/login-action on GitHub; docker login or a DOCKER_CONFIG holding credentials elsewhere).`;
+  const login = `Log in to ${registry} before this step (${LOGIN_ADVICE}).`;
   if (AUTH.test(text)) {
     if (credentials?.(registry) === false)
       return `no credentials for ${registry}: it asks for them (401 Unauthorized). ${login}\n${lineMatching(text, AUTH)}`;
     return `${registry} refused the credentials (401 Unauthorized). ${login}\n${lineMatching(text, AUTH)}`;
   }
   if (DENIED.test(text)) {
-    return `${registry} denied access (403): the credentials were accepted but may not push to ${images[0] ?? 'this repository'} (on GHCR, give the workflow packages: write).\n${lineMatching(text, DENIED)}`;
+    return `${registry} denied access (403): the credentials were accepted but may not push to ${images[0] ?? 'this repository'} (on GHCR, give the workflow ${GHCR_PUSH_PERMISSION}).\n${lineMatching(text, DENIED)}`;
   }
   if (error instanceof BuildFailed) return message;
   if (error instanceof RetriesExhausted) {

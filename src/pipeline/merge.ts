@@ -3,8 +3,10 @@ import { withRetry } from '../tools/retry.js';
 import { deleteManifest, requestRetry, type RegistryOptions } from '../tools/registry/client.js';
 import type { Buildx } from '../tools/buildx/handle.js';
 import * as imagetools from '../tools/buildx/imagetools.js';
-import { withDigest } from '../plan/reference.js';
-import { missingAttestations, type ManifestJson } from '../plan/verify.js';
+import { parseReference, withDigest } from '../plan/reference.js';
+import { NO_MANIFEST_DELETE } from '../plan/hosts.js';
+import { platformDigests } from '../plan/oci.js';
+import { missingAttestations } from '../plan/verify.js';
 
 /**
  * The digest every matrix leg left for this run, one hand-off tag per platform. A missing leg,
@@ -20,13 +22,13 @@ export async function findLegs(bx: Buildx, step: FindLegsStep): Promise<string[]
     const got = found[i];
     const id = leg.platform.id;
     if (!got) return void missing.push(`${id} (no ${leg.ref})`);
-    const offers = got.manifest.manifests ? Object.keys(imagetools.platformDigests(got.manifest)) : [id];
+    const offers = got.manifest.manifests ? Object.keys(platformDigests(got.manifest)) : [id];
     if (!offers.includes(id))
       return void missing.push(`${id} (${leg.ref} holds ${offers.join(', ') || 'no platform'})`);
     const source = withDigest(leg.ref, got.digest);
     bx.log.info(`${id}: ${source}`);
     sources.push(source);
-    unattested.push(...missingAttestations(got.manifest as ManifestJson, [id], step.attestations));
+    unattested.push(...missingAttestations(got.manifest, [id], step.attestations));
   });
   if (missing.length > 0) {
     throw new Error(
@@ -60,7 +62,7 @@ export async function checkDigests(bx: Buildx, step: CheckDigestsStep): Promise<
   const platforms = await Promise.all(
     found.map((got, i) =>
       got!.manifest.manifests
-        ? Object.keys(imagetools.platformDigests(got!.manifest))
+        ? Object.keys(platformDigests(got!.manifest))
         : imagetools.imagePlatform(bx, step.builder, step.refs[i]).then((p) => [p])
     )
   );
@@ -86,7 +88,7 @@ export async function checkDigests(bx: Buildx, step: CheckDigestsStep): Promise<
   refuseUnattested(
     found.flatMap((got, i) =>
       missingAttestations(
-        got!.manifest as ManifestJson,
+        got!.manifest,
         platforms[i].filter((p) => wanted.includes(p)),
         step.attestations
       )
@@ -115,7 +117,7 @@ export async function removeLegs(
   const removals: LegRemoval[] = [];
   for (const [i, ref] of step.legs.entries()) {
     const source = sources[i];
-    if (!source || children.includes(source.slice(source.indexOf('@') + 1))) {
+    if (!source || children.includes(parseReference(source).digest ?? '')) {
       removals.push({ ref, outcome: 'kept' });
       continue;
     }
@@ -138,6 +140,6 @@ export function removalNote(outcome: LegRemoval['outcome']): string {
     case 'kept':
       return 'kept: the published index lists the image it points at';
     case 'unsupported':
-      return 'kept: the registry does not allow deleting manifests (on GHCR and Docker Hub, delete it with their own API)';
+      return `kept: the registry does not allow deleting manifests (on ${NO_MANIFEST_DELETE.join(' and ')}, delete it with their own API)`;
   }
 }

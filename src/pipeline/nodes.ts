@@ -1,4 +1,5 @@
 import type { BuilderStep } from '../plan/steps.js';
+import { firstLine } from '../text.js';
 import type { Buildx } from '../tools/buildx/handle.js';
 import { bootstrapBuilder, inspectBuilder, type BuilderInfo, type NodeInfo } from '../tools/buildx/builder.js';
 import { deadEndpoint } from '../tools/buildx/endpoint.js';
@@ -44,11 +45,6 @@ export async function bootstrapNodes(bx: Buildx, step: BuilderStep, dead: DeadNo
 
 export function nodeInfo(info: BuilderInfo, name: string): NodeInfo | undefined {
   return info.nodes?.find((n) => n.name === name);
-}
-
-function firstLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.trim().split('\n')[0];
 }
 
 /** A node whose endpoint answered nothing at all before the builder was made. */

@@ -7,6 +7,7 @@
 import { InputError } from '../plan/errors.js';
 import type { PreflightStep } from '../plan/steps.js';
 import { registryHost } from '../plan/image.js';
+import { GHCR_PUSH_PERMISSION, LOGIN_ADVICE } from '../plan/hosts.js';
 import { setupCosign, signAndVerify } from '../tools/cosign.js';
 import { ExecError } from '../tools/exec.js';
 import { checkPush, RegistryRefused, requestRetry, type RegistryOptions } from '../tools/registry/client.js';
@@ -67,7 +68,7 @@ export async function preflight(
     throw new PreflightRefused(
       `no push access to ${problems.length === 1 ? 'this repository' : 'these repositories'}; nothing was built and no tag moved:\n` +
         problems.map((p) => `- ${p}`).join('\n') +
-        `\nLog in to ${hosts.join(' and ')} before this step (docker/login-action on GitHub; docker login or a DOCKER_CONFIG holding credentials elsewhere), with a token that may push (on GHCR: permissions: packages: write).`
+        `\nLog in to ${hosts.join(' and ')} before this step (${LOGIN_ADVICE}), with a token that may push (on GHCR: permissions: ${GHCR_PUSH_PERMISSION}).`
     );
   }
   if (step.key) await checkKey(session, step.key, signing, retries);

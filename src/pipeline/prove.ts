@@ -9,13 +9,8 @@ import { getRequest, type ProveStep } from '../plan/steps.js';
 import { withDigest } from '../plan/reference.js';
 import { holdBackFloating, type HeldTag } from '../plan/tags/hold-back.js';
 import type { TagResult } from '../plan/tags/compute.js';
-import {
-  attestationsOutput,
-  verificationTable,
-  verifyPublished,
-  type ManifestJson,
-  type PlatformRow
-} from '../plan/verify.js';
+import { attestationsOutput, verificationTable, verifyPublished, type PlatformRow } from '../plan/verify.js';
+import { IMAGE_VERSION, type Manifest } from '../plan/oci.js';
 import type { Buildx } from '../tools/buildx/handle.js';
 import * as imagetools from '../tools/buildx/imagetools.js';
 import {
@@ -41,10 +36,10 @@ export interface Proven {
 
 /** How the registry is read: our client, or buildx when the client is refused. */
 interface Reader {
-  manifest(ref: string): Promise<ManifestJson | undefined>;
+  manifest(ref: string): Promise<Manifest | undefined>;
   tag(ref: string): Promise<string | undefined>;
   /** What a tag points at now, parsed (undefined: the tag is not there). */
-  current(ref: string): Promise<ManifestJson | undefined>;
+  current(ref: string): Promise<Manifest | undefined>;
 }
 
 /**
@@ -82,7 +77,7 @@ async function proveIn(
   if (!index)
     throw new Error(`${indexRef} is not in the registry: the staged index cannot be read back. No tag moved.`);
   const listed = (index.manifests ?? []).map((m) => m.digest);
-  const children: Record<string, ManifestJson> = {};
+  const children: Record<string, Manifest> = {};
   for (const child of listed) {
     const ref = withDigest(indexRef, child);
     bx.log.info(`[request] ${getRequest(ref)}`);
@@ -128,7 +123,7 @@ async function publishedVersion(bx: Buildx, builder: string, ref: string, reader
   bx.log.info(`[request] GET ${ref}`);
   const found = await reader.current(ref);
   if (!found) return undefined;
-  const annotated = found.annotations?.['org.opencontainers.image.version'];
+  const annotated = found.annotations?.[IMAGE_VERSION];
   return annotated ?? (await imagetools.labelledVersion(bx, builder, ref));
 }
 
@@ -157,14 +152,14 @@ function clientReader(bx: Buildx, registry: RegistryOptions): Reader {
   return {
     async manifest(ref) {
       const got = await withRetry(() => readManifest(ref, registry), retry(`reading ${ref}`));
-      return got === 'absent' ? undefined : (got.json as ManifestJson);
+      return got === 'absent' ? undefined : (got.json as Manifest);
     },
     tag: (ref) => withRetry(() => resolveTag(ref, registry), retry(`resolving ${ref}`)),
     async current(ref) {
       const digest = await withRetry(() => resolveTag(ref, registry), retry(`resolving ${ref}`));
       if (!digest) return undefined;
       const got = await withRetry(() => readManifest(withDigest(ref, digest), registry), retry(`reading ${ref}`));
-      return got === 'absent' ? undefined : (got.json as ManifestJson);
+      return got === 'absent' ? undefined : (got.json as Manifest);
     }
   };
 }
@@ -172,13 +167,13 @@ function clientReader(bx: Buildx, registry: RegistryOptions): Reader {
 function buildxReader(bx: Buildx, builder: string): Reader {
   return {
     async manifest(ref) {
-      return (await imagetools.inspectRaw(bx, builder, ref))?.manifest as ManifestJson | undefined;
+      return (await imagetools.inspectRaw(bx, builder, ref))?.manifest;
     },
     async tag(ref) {
       return (await imagetools.inspectRaw(bx, builder, ref))?.digest;
     },
     async current(ref) {
-      return (await imagetools.inspectRaw(bx, builder, ref))?.manifest as ManifestJson | undefined;
+      return (await imagetools.inspectRaw(bx, builder, ref))?.manifest;
     }
   };
 }

@@ -5,7 +5,7 @@
  * there by its own digest. Every other repository gets a copy by digest (`imagetools create`
  * copies the blobs, mounting them where the registry allows). No tag moves here.
  */
-import { createHash } from 'node:crypto';
+import { digestOf, platformDigests, type Manifest } from '../plan/oci.js';
 import { withDigest } from '../plan/reference.js';
 import { imagetoolsCreateArgv, putRequest, type StageStep } from '../plan/steps.js';
 import type { Buildx } from '../tools/buildx/handle.js';
@@ -20,7 +20,7 @@ export interface Staged {
   /** The index's exact bytes and media type: what each tag's PUT sends. */
   raw: string;
   mediaType: string;
-  manifest: imagetools.Manifest;
+  manifest: Manifest;
   platformDigests: Record<string, string>;
   /** Every manifest the index lists (platform images and attestations). */
   children: string[];
@@ -45,22 +45,20 @@ export async function stage(
     await imagetools.tagIndex(bx, step.builder, [copy], [at]);
     bx.log.info(`${copy}: copied by digest`);
   }
-  const platformDigests = index.manifest.manifests
-    ? imagetools.platformDigests(index.manifest)
-    : { [platforms[0]]: index.digest };
+  const digests = index.manifest.manifests ? platformDigests(index.manifest) : { [platforms[0]]: index.digest };
   bx.log.info(`staged ${index.digest} in ${[step.image, ...step.mirrors].join(', ')}; no tag has moved`);
   return {
     ...index,
-    platformDigests,
+    platformDigests: digests,
     children: (index.manifest.manifests ?? []).map((m) => m.digest),
     repositories: [step.image, ...step.mirrors]
   };
 }
 
-type Index = { manifest: imagetools.Manifest; digest: string; raw: string; mediaType: string };
+type Index = { manifest: Manifest; digest: string; raw: string; mediaType: string };
 
 function indexOf(raw: string, digest: string, mediaType?: string): Index {
-  const manifest = JSON.parse(raw) as imagetools.Manifest;
+  const manifest = JSON.parse(raw) as Manifest;
   return { manifest, digest, raw, mediaType: mediaType ?? manifest.mediaType ?? '' };
 }
 
@@ -92,7 +90,7 @@ async function newIndex(bx: Buildx, step: StageStep, sources: string[], registry
     log: bx.log
   });
   const raw = out.stdout.trimEnd();
-  const digest = `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+  const digest = digestOf(raw);
   const index = indexOf(raw, digest);
   const ref = withDigest(step.image, digest);
   await viaRegistry(

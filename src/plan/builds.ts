@@ -69,8 +69,10 @@ export function planBuilds(planning: Planning): Planned {
   // unless qemu names a method. Without nodes, the local builder emulates as a one-step build does.
   const wantQemu =
     nodes.length > 0 ? qemuNamed : inputs.qemu !== 'false' && !(inputs.driver === 'remote' && inputs.qemu === 'auto');
-  if (emulated.length > 0 && wantQemu)
-    steps.push({ kind: 'qemu', mode: inputs.qemu, image: inputs.qemuImage, platforms: emulated });
+  // The runner registers handlers only for what it cannot run itself: a platform a node emulates may be native here.
+  const foreign = emulated.filter((p) => !runsNatively(p, native));
+  if (foreign.length > 0 && wantQemu)
+    steps.push({ kind: 'qemu', mode: inputs.qemu, image: inputs.qemuImage, platforms: foreign });
   steps.push(buildxStep(inputs), builderStep(inputs, ids, builder));
   const buildsStep: BuildsStep = { kind: 'builds', builder, builds };
   steps.push(buildsStep);

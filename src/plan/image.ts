@@ -1,4 +1,4 @@
-import { InputError } from './errors.js';
+import { InputError, type InputName } from './errors.js';
 import { parseKeyValues, parseList } from './list.js';
 
 /** Registries refuse longer tags (distribution reference grammar). */
@@ -39,7 +39,7 @@ export function isLoopbackHost(host: string): boolean {
  * upper-case owners, the most common push error), checked against the reference grammar, and
  * refused when it carries a tag or digest (tags come from the `tags` input). Accepts `name=<ref>`.
  */
-export function parseImage(value: string, input = 'images'): string {
+export function parseImage(value: string, input: InputName = 'images'): string {
   const given = value.trim();
   const raw = given.startsWith('name=') ? given.slice('name='.length).trim() : given;
   const fail = (why: string): never => {
@@ -68,7 +68,7 @@ export function parseImage(value: string, input = 'images'): string {
  * csv form `name=ghcr.io/owner/app,enable=false`, where `name=` may be left out
  * (`ghcr.io/owner/app,enable=false`). Returns the enabled names, normalized, once each.
  */
-export function parseImages(raw: string, input = 'images'): string[] {
+export function parseImages(raw: string, input: InputName = 'images'): string[] {
   const names: string[] = [];
   for (const line of parseList(raw)) {
     if (!line.includes('=')) {
@@ -118,7 +118,7 @@ export function safeTag(value: string): string {
 }
 
 /** Checks a tag the user wrote verbatim; returns it unchanged or throws naming the input. */
-export function validateTag(tag: string, input = 'tags'): string {
+export function validateTag(tag: string, input: InputName = 'tags'): string {
   if (!TAG.test(tag)) {
     throw new InputError(
       input,

@@ -1,5 +1,5 @@
 import type { Context } from './context.js';
-import { InputError } from './errors.js';
+import { InputError, type InputName } from './errors.js';
 import { commitDate } from './tags/expressions.js';
 import { expandAll } from './templates.js';
 
@@ -16,7 +16,7 @@ const KEY = /^[^\s=]+$/;
 // buildx --annotation's own level syntax: type[platform]:key=value
 const LEVEL_PREFIX = /^((?:index|manifest|index-descriptor|manifest-descriptor)(?:\[[^\]]*\])?):(.+)$/;
 
-function splitPair(line: string, input: string, given = line): [string, string] {
+function splitPair(line: string, input: InputName, given = line): [string, string] {
   const eq = line.indexOf('=');
   const key = eq < 0 ? '' : line.slice(0, eq).trim();
   if (!KEY.test(key))

@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
-import { InputError } from './errors.js';
+import { InputError, type InputName } from './errors.js';
 import { parsePlatforms, type Platform } from './platforms.js';
+import { firstLine } from '../text.js';
 import { driverOptsProblem, hasOpt } from './driver-opts.js';
 
 /**
@@ -36,7 +37,7 @@ export interface NodeSpec {
 /** A bad node spec: says which node, besides the value and what is accepted. */
 export class NodeInputError extends InputError {
   constructor(
-    input: string,
+    input: InputName,
     readonly node: string,
     value: string,
     accepted: string
@@ -96,7 +97,7 @@ interface RawNode {
  * Parses the `nodes` input (either form) into validated node specs. Empty text is no nodes.
  * Throws NodeInputError/InputError naming the node for anything buildx would refuse later.
  */
-export function parseNodes(text: string, input = 'nodes'): NodeSpec[] {
+export function parseNodes(text: string, input: InputName = 'nodes'): NodeSpec[] {
   const raws = isYamlList(text) ? readYaml(text, input) : readLines(text, input);
   const nodes = raws.map((raw) => toSpec(raw, input));
   checkTogether(nodes, raws, input);
@@ -111,7 +112,7 @@ function isYamlList(text: string): boolean {
   return first !== undefined && /^-(\s|$)/.test(first);
 }
 
-function readLines(text: string, input: string): RawNode[] {
+function readLines(text: string, input: InputName): RawNode[] {
   const out: RawNode[] = [];
   for (const rawLine of text.split('\n')) {
     const line = rawLine.trim();
@@ -137,7 +138,7 @@ function readLines(text: string, input: string): RawNode[] {
   return out;
 }
 
-function readYaml(text: string, input: string): RawNode[] {
+function readYaml(text: string, input: InputName): RawNode[] {
   let doc: unknown;
   try {
     doc = parseYaml(text);
@@ -183,7 +184,7 @@ function readYaml(text: string, input: string): RawNode[] {
   });
 }
 
-function toSpec(raw: RawNode, input: string): NodeSpec {
+function toSpec(raw: RawNode, input: InputName): NodeSpec {
   const { label } = raw;
   if (!raw.platforms || raw.platforms.length === 0)
     throw new NodeInputError(input, label, raw.source, 'platforms: the platforms this node builds (e.g. linux/arm64)');
@@ -276,7 +277,7 @@ function checkEndpoint(
   endpoint: string,
   scheme: string | undefined,
   label: string,
-  input: string
+  input: InputName
 ): void {
   const accepted = SCHEMES[driver].map((s) => `${s}://`).join(', ');
   if (endpoint === '') {
@@ -323,7 +324,7 @@ function example(scheme: string): string {
   return examples[scheme] ?? `${scheme}://…`;
 }
 
-function checkTogether(nodes: NodeSpec[], raws: RawNode[], input: string): void {
+function checkTogether(nodes: NodeSpec[], raws: RawNode[], input: InputName): void {
   const owner = new Map<string, string>();
   const names = new Map<string, string>();
   nodes.forEach((node, i) => {
@@ -369,8 +370,4 @@ function splitList(text: string, sep: RegExp = /[,\n]/): string[] {
     .split(sep)
     .map((s) => s.trim())
     .filter((s) => s !== '');
-}
-
-function firstLine(text: string): string {
-  return text.trim().split('\n')[0];
 }

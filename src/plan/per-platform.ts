@@ -1,4 +1,4 @@
-import { InputError } from './errors.js';
+import { InputError, type InputName } from './errors.js';
 import { parsePlatforms, type Platform } from './platforms.js';
 
 /**
@@ -24,7 +24,7 @@ export interface Split {
 const PLATFORM_PREFIX = /^linux\/[^=\s]+$/i;
 
 /** Splits an input's lines into the common ones and each platform's, each platform one of `platforms`. */
-export function splitByPlatform(lines: string[], input: string, platforms: Platform[]): Split {
+export function splitByPlatform(lines: string[], input: InputName, platforms: Platform[]): Split {
   const split: Split = { common: [], byPlatform: {} };
   for (const line of lines) {
     const eq = line.indexOf('=');
@@ -50,7 +50,7 @@ export function splitByPlatform(lines: string[], input: string, platforms: Platf
 /** For single-value inputs (file, target): at most one common line and one per platform. */
 export function singlePerPlatform(
   lines: string[],
-  input: string,
+  input: InputName,
   platforms: Platform[]
 ): { common: string; byPlatform: Record<string, string> } {
   const split = splitByPlatform(lines, input, platforms);

@@ -1,4 +1,4 @@
-import { InputError } from './errors.js';
+import { InputError, type InputName } from './errors.js';
 import { editDistance } from '../text.js';
 
 /** The CPU architectures an image can be built for here, by their OCI names. */
@@ -69,7 +69,7 @@ export const ACCEPTED_PLATFORMS: readonly string[] = ORDER.flatMap((arch) =>
  * list, anything not buildable here (with the closest accepted spelling when one is obvious)
  * and the same platform twice under any spelling.
  */
-export function parsePlatforms(items: string[], input = 'platforms'): Platform[] {
+export function parsePlatforms(items: string[], input: InputName = 'platforms'): Platform[] {
   const given = items.map((item) => item.trim()).filter((item) => item !== '');
   if (given.length === 0) {
     throw new InputError(input, items.join(','), 'at least one platform, e.g. linux/amd64,linux/arm64');

@@ -5,7 +5,7 @@
  * policy judge the platform manifests a client actually pulls.
  */
 import { isLoopbackHost, registryHost } from './image.js';
-import { repositoryOf } from './reference.js';
+import { withDigest, withTag } from './reference.js';
 
 export type SignMode = 'keyless' | 'key';
 
@@ -63,12 +63,7 @@ export function digestRef(target: SignTarget): string {
   if (target.digest !== INDEX_DIGEST && !/^sha256:[0-9a-f]{64}$/.test(target.digest)) {
     throw new Error(`cannot sign ${target.image}: "${target.digest}" is not a sha256 digest`);
   }
-  return `${repository(target.image)}@${target.digest}`;
-}
-
-/** The image name without tag or digest: `127.0.0.1:5000/app:v1` → `127.0.0.1:5000/app`. */
-export function repository(image: string): string {
-  return repositoryOf(image);
+  return withDigest(target.image, target.digest);
 }
 
 /** Whether the image's registry is on this machine (see isLoopbackHost). */
@@ -151,7 +146,7 @@ export function verifyCommand(spec: VerifySpec): string {
  */
 export function signatureTag(target: SignTarget): string {
   digestRef(target);
-  return `${repository(target.image)}:${target.digest.replace(':', '-')}.sig`;
+  return withTag(target.image, `${target.digest.replace(':', '-')}.sig`);
 }
 
 function escapeRegExp(text: string): string {

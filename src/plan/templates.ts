@@ -1,5 +1,5 @@
 import type { Context } from './context.js';
-import { InputError } from './errors.js';
+import { InputError, type InputName } from './errors.js';
 import type { Inputs } from './inputs.js';
 import { GLOBAL_EXPRESSIONS, globalResolver } from './tags/expressions.js';
 import { checkTemplate, render, type Resolver } from './tags/template.js';
@@ -65,7 +65,7 @@ export function withTemplates(
   now: Date
 ): { inputs: Inputs; warnings: string[] } {
   const warnings: string[] = [];
-  const expand = (input: string, line: string): string => {
+  const expand = (input: InputName, line: string): string => {
     let expanded: { text: string; unknown: string[] };
     try {
       expanded = expandKnown(line, context, version, now);

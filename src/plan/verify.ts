@@ -4,36 +4,26 @@
  * users pull and policy engines judge, so an index assembled from per-platform indexes passes
  * as long as the platforms, their attestations and the tags are right.
  */
+import {
+  ATTESTATION_MANIFEST,
+  IN_TOTO,
+  isAnnotatedAttestation,
+  isIndex,
+  PREDICATE_TYPE,
+  platformString,
+  REFERENCE_DIGEST,
+  shortDigest,
+  type Descriptor,
+  type Manifest
+} from './oci.js';
 import { parsePlatforms } from './platforms.js';
-
-/** An OCI descriptor as it appears in an index, a manifest's layers or its `subject`. */
-export interface Descriptor {
-  mediaType?: string;
-  digest: string;
-  size?: number;
-  artifactType?: string;
-  platform?: { os: string; architecture: string; variant?: string };
-  annotations?: Record<string, string>;
-}
-
-/** An index or a manifest, parsed from the registry's JSON. Only the fields read here. */
-export interface ManifestJson {
-  schemaVersion?: number;
-  mediaType?: string;
-  artifactType?: string;
-  manifests?: Descriptor[];
-  config?: Descriptor;
-  layers?: Descriptor[];
-  subject?: Descriptor;
-  annotations?: Record<string, string>;
-}
 
 export interface Published {
   /** The digest the index was read by (the `digest` output). */
   digest: string;
-  index: ManifestJson;
+  index: Manifest;
   /** Every manifest the index lists that the registry returned, by digest; one it answered 404 for is absent. */
-  children: Record<string, ManifestJson>;
+  children: Record<string, Manifest>;
 }
 
 export interface VerifyRequest {
@@ -60,15 +50,6 @@ export interface Verification {
   failures: string[];
 }
 
-const INDEX_TYPES = new Set([
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json'
-]);
-const REFERENCE_TYPE = 'vnd.docker.reference.type';
-const REFERENCE_DIGEST = 'vnd.docker.reference.digest';
-const ATTESTATION_ARTIFACT = 'application/vnd.docker.attestation.manifest.v1+json';
-const IN_TOTO = 'application/vnd.in-toto+json';
-const PREDICATE_TYPE = 'in-toto.io/predicate-type';
 const PROVENANCE_PREFIX = 'https://slsa.dev/provenance/';
 const SBOM_TYPES = ['https://spdx.dev/Document', 'https://cyclonedx.org/bom'];
 
@@ -175,18 +156,14 @@ export function verifyPublished(request: VerifyRequest): Verification {
  * (its entries' annotations), which the merge has already read to find the leg.
  */
 export function missingAttestations(
-  leg: ManifestJson,
+  leg: Manifest,
   platforms: string[],
   attestations: { provenance: boolean; sbom: boolean }
 ): string[] {
   if (!attestations.provenance && !attestations.sbom) return [];
   if (!isIndex(leg)) return platforms;
   const entries = leg.manifests ?? [];
-  const attested = new Set(
-    entries
-      .filter((e) => e.annotations?.[REFERENCE_TYPE] === 'attestation-manifest')
-      .map((e) => e.annotations?.[REFERENCE_DIGEST])
-  );
+  const attested = new Set(entries.filter(isAnnotatedAttestation).map((e) => e.annotations?.[REFERENCE_DIGEST]));
   return entries
     .filter((e) => e.platform && e.platform.os !== 'unknown' && platforms.includes(platformId(e.platform)))
     .filter((e) => !attested.has(e.digest))
@@ -227,16 +204,16 @@ function tagProblems(request: VerifyRequest): string[] {
  * `vnd.docker.reference.type` annotation); the OCI-artifact form also gives the manifest an
  * artifactType and a `subject`. Any of these marks it.
  */
-function isAttestationEntry(entry: Descriptor, child: ManifestJson | undefined): boolean {
+function isAttestationEntry(entry: Descriptor, child: Manifest | undefined): boolean {
   return (
-    entry.annotations?.[REFERENCE_TYPE] === 'attestation-manifest' ||
+    isAnnotatedAttestation(entry) ||
     (entry.platform?.os === 'unknown' && entry.platform.architecture === 'unknown') ||
-    entry.artifactType === ATTESTATION_ARTIFACT ||
-    child?.artifactType === ATTESTATION_ARTIFACT
+    entry.artifactType === ATTESTATION_MANIFEST ||
+    child?.artifactType === ATTESTATION_MANIFEST
   );
 }
 
-function attestationOf(entry: Descriptor, child: ManifestJson | undefined, failures: string[]): Attestation {
+function attestationOf(entry: Descriptor, child: Manifest | undefined, failures: string[]): Attestation {
   const annotated = entry.annotations?.[REFERENCE_DIGEST];
   const subject = child?.subject?.digest;
   if (annotated && subject && annotated !== subject) {
@@ -249,7 +226,7 @@ function attestationOf(entry: Descriptor, child: ManifestJson | undefined, failu
 
 function attestationProblems(
   attestation: Attestation,
-  child: ManifestJson | undefined,
+  child: Manifest | undefined,
   wanted: VerifyRequest['attestations']
 ): string[] {
   const name = `attestation manifest ${shortDigest(attestation.digest)}`;
@@ -266,27 +243,14 @@ function attestationProblems(
   return out;
 }
 
-function isIndex(manifest: ManifestJson): boolean {
-  return (
-    (manifest.mediaType !== undefined && INDEX_TYPES.has(manifest.mediaType)) ||
-    (manifest.mediaType === undefined && Array.isArray(manifest.manifests))
-  );
-}
-
 /** The canonical id of an index entry's platform (linux/arm64/v8 → linux/arm64); as written when it is not one we build. */
 function platformId(p: NonNullable<Descriptor['platform']>): string {
-  const raw = [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+  const raw = platformString(p);
   try {
     return parsePlatforms([raw])[0].id;
   } catch {
     return raw;
   }
-}
-
-/** `sha256:0123456789ab` : enough to find it, short enough for a sentence. */
-export function shortDigest(digest: string): string {
-  const m = /^([a-z0-9]+):([0-9a-f]{12})[0-9a-f]*$/.exec(digest);
-  return m ? `${m[1]}:${m[2]}` : digest;
 }
 
 /** The `attestations` output: platform → attestation manifest digest, for every platform that has one. */

@@ -4,6 +4,7 @@
  */
 // Types only: importing the installer's values would pull the tool-cache and Actions-cache
 // clients into the bundle's main chunk.
+import type { InputName } from '../plan/errors.js';
 import type { ReleaseInstallOptions, ReleasePlatform, ReleaseSource } from './buildx/install.js';
 
 /** The version installed when none is on the PATH: the one the project is tested with. */
@@ -34,5 +35,5 @@ export function cosignAsset(platform: ReleasePlatform): string {
 
 export interface CosignInstallOptions extends ReleaseInstallOptions {
   /** The input the version came from, for error messages. */
-  input?: string;
+  input?: InputName;
 }

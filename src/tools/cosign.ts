@@ -5,7 +5,7 @@
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Log, Runner } from '../ports.js';
-import { InputError } from '../plan/errors.js';
+import { InputError, type InputName } from '../plan/errors.js';
 import { isPemPrivateKey, type CosignStep } from '../plan/sign.js';
 import { parseCosignVersion, type Cosign, type CosignInstallOptions } from './cosign-release.js';
 
@@ -60,7 +60,12 @@ export interface SigningKey {
  * a directory only its owner can enter; dispose() removes the directory. The key is masked first,
  * whole and line by line, and no error repeats it.
  */
-export async function prepareKey(pem: string, file: string, log: Log, input = 'sign-key'): Promise<SigningKey> {
+export async function prepareKey(
+  pem: string,
+  file: string,
+  log: Log,
+  input: InputName = 'sign-key'
+): Promise<SigningKey> {
   const value = pem.trim();
   for (const line of value.split(/\r?\n/)) if (line.trim().length >= 3) log.setSecret(line.trim());
   log.setSecret(value);

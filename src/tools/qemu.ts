@@ -2,7 +2,7 @@ import { access, constants, lstat, readdir, readFile, readlink, writeFile } from
 import path from 'node:path';
 import type { Runner } from '../ports.js';
 import type { Log } from '../ports.js';
-import { binfmtName, emulatorFor, runsNatively, type Platform } from '../plan/platforms.js';
+import { binfmtName, emulatorFor, type Platform } from '../plan/platforms.js';
 import { withRetry } from './retry.js';
 
 import type { QemuMode } from '../plan/inputs.js';
@@ -24,7 +24,9 @@ export const BINFMT_CONF_DIR = '/usr/lib/binfmt.d';
 export interface QemuOptions {
   /** Input `qemu` ('true' is read as auto by the inputs). */
   mode: QemuMode;
+  /** The platforms to emulate, as the plan decided them: none of them runs natively here. */
   platforms: Platform[];
+  /** This host: only its OS is read (on a Mac, Docker Desktop's VM brings its own emulators). */
   native: Platform;
   /** Input `qemu-image`. */
   binfmtImage?: string;
@@ -62,14 +64,14 @@ export interface HandlerState {
 }
 
 /**
- * Makes sure every platform this host cannot run natively has an enabled binfmt_misc handler,
- * installing only the missing ones, then checks the kernel really has them. Does nothing at all
- * (no process, no file read) when every platform is native or `mode` is false.
+ * Makes sure every platform given (the plan's emulated ones, QemuStep.platforms) has an enabled
+ * binfmt_misc handler, installing only the missing ones, then checks the kernel really has them.
+ * Does nothing at all (no process, no file read) when no platform is given or `mode` is false.
  */
 export async function setupQemu(options: QemuOptions): Promise<QemuResult> {
   const { log } = options;
   const dir = options.binfmtDir ?? BINFMT_MISC_DIR;
-  const foreign = options.platforms.filter((p) => !runsNatively(p, options.native));
+  const foreign = options.platforms;
   if (options.mode === 'false') {
     if (foreign.length > 0) {
       log.info(
@@ -78,7 +80,7 @@ export async function setupQemu(options: QemuOptions): Promise<QemuResult> {
     }
     return { installed: [], present: [], skipped: 'qemu: false' };
   }
-  if (foreign.length === 0) return { installed: [], present: [], skipped: 'all platforms native' };
+  if (foreign.length === 0) return { installed: [], present: [], skipped: 'no platform to emulate' };
   if (options.native.os !== 'linux') {
     // Docker Desktop's Linux VM registers its own emulators; there is no binfmt_misc to touch here.
     log.info(`${options.native.os} host: emulation for ${ids(foreign)} is left to the Docker engine's VM`);

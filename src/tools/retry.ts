@@ -1,6 +1,6 @@
 import { ExecError } from './exec.js';
 import type { Log } from '../ports.js';
-import { errorText, lastLines } from '../text.js';
+import { errorText, firstLine, lastLines } from '../text.js';
 
 /**
  * `race`: our own two uploads of one blob collided (the image export and the cache export, or two
@@ -78,9 +78,9 @@ const RACE = /digest did not match uploaded content|blob unknown to registry/i;
 export function classify(error: unknown): Verdict {
   if (error instanceof RetriesExhausted) return { transient: false, cause: error.lastCause };
   if (error instanceof TransientError)
-    return { transient: true, cause: firstLine(error.message), retryAfterMs: error.retryAfterMs };
-  if (error instanceof PermanentError) return { transient: false, cause: firstLine(error.message) };
-  if (!(error instanceof ExecError)) return { transient: false, cause: firstLine(String(error)) };
+    return { transient: true, cause: causeLine(error.message), retryAfterMs: error.retryAfterMs };
+  if (error instanceof PermanentError) return { transient: false, cause: causeLine(error.message) };
+  if (!(error instanceof ExecError)) return { transient: false, cause: causeLine(String(error)) };
   if (error.stalled) return { transient: true, cause: 'no progress (stalled)' };
   const text = failurePart(`${error.result.stdout}\n${error.result.stderr}`);
   for (const re of PERMANENT) if (re.test(text)) return { transient: false, cause: firstMatchLine(text, re) };
@@ -192,8 +192,9 @@ function firstMatchLine(text: string, re: RegExp): string {
   return line.trim().slice(0, 300);
 }
 
-function firstLine(text: string): string {
-  return text.trim().split('\n')[0].trim().slice(0, 300);
+/** A cause as the retry warnings give it: the first line, at most 300 characters. */
+function causeLine(text: string): string {
+  return firstLine(text).trim().slice(0, 300);
 }
 
 function lastLine(text: string): string {

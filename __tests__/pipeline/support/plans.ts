@@ -7,7 +7,7 @@ import type { Step } from '../../../src/plan/steps.js';
 import type { Buildx } from '../../../src/tools/buildx/handle.js';
 import type { Log } from '../../../src/ports.js';
 import type { FakeBuildx } from './fake-buildx.js';
-import { context } from '../../helpers/context.js';
+import { context } from '../../support/context.js';
 import { NOW } from './world.js';
 
 export const BUILDER = 'multiarch-7001-1-a1b2c3';

@@ -11,8 +11,8 @@ import { run } from '../../../src/pipeline/run.js';
 import type { Result } from '../../../src/pipeline/result.js';
 import { MemoryRegistry } from '../../support/memory-registry.js';
 import { startRegistry, type LoopbackRegistry } from '../../support/registry-server.js';
-import { SHA } from '../../helpers/context.js';
-import { memoryEdges, type MemoryEdges } from '../../helpers/edges.js';
+import { SHA } from '../../support/context.js';
+import { memoryEdges, type MemoryEdges } from '../../support/edges.js';
 import { FakeBuildx } from './fake-buildx.js';
 
 export const NOW = new Date('2024-03-05T14:07:09.000Z');

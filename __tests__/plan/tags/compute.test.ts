@@ -1,5 +1,5 @@
 import { InputError } from '../../../src/plan/errors.js';
-import { context, SHA } from '../../helpers/context.js';
+import { context, SHA } from '../../support/context.js';
 import { run } from './support.js';
 
 describe('computeTags with the default rules', () => {

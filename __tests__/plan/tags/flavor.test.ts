@@ -1,6 +1,6 @@
 import { InputError } from '../../../src/plan/errors.js';
 import { parseFlavor } from '../../../src/plan/tags/flavor.js';
-import { context } from '../../helpers/context.js';
+import { context } from '../../support/context.js';
 import { run } from './support.js';
 
 describe('flavor', () => {

@@ -1,6 +1,6 @@
 import type { TagResult } from '../../../src/plan/tags/compute.js';
 import { heldByPlan, holdBackFloating } from '../../../src/plan/tags/hold-back.js';
-import { context } from '../../helpers/context.js';
+import { context } from '../../support/context.js';
 import { run } from './support.js';
 
 describe('holdBackFloating', () => {

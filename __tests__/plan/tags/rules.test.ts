@@ -1,4 +1,4 @@
-import { errorOf } from '../../helpers/errors.js';
+import { errorOf } from '../../support/errors.js';
 import { InputError } from '../../../src/plan/errors.js';
 import { defaultTagRules, parseTagRules } from '../../../src/plan/tags/rules.js';
 

@@ -3,7 +3,7 @@ import { parseFlavor } from '../../../src/plan/tags/flavor.js';
 import { parseTagRules } from '../../../src/plan/tags/rules.js';
 import type { Context } from '../../../src/plan/context.js';
 
-/* The clock and the one-call helper the tag tests share (their context: helpers/context.ts). */
+/* The clock and the one-call helper the tag tests share (their context: support/context.ts). */
 
 export const NOW = new Date('2024-03-05T14:07:09.042Z');
 

@@ -7,8 +7,8 @@ import * as tc from '@actions/tool-cache';
 import { createRunner } from '../../../src/tools/exec.js';
 import type { Runner } from '../../../src/ports.js';
 import { Masker } from '../../../src/ports.js';
-import { recordingLog, type RecordingLog } from '../../helpers/log.js';
-import { directoryCache, noCache, startHost, type ReleaseHost } from '../../helpers/release-host.js';
+import { recordingLog, type RecordingLog } from '../../support/log.js';
+import { directoryCache, noCache, startHost, type ReleaseHost } from '../../support/release-host.js';
 import { InputError } from '../../../src/plan/errors.js';
 import {
   hostPlatform,
@@ -19,7 +19,6 @@ import {
   type ReleaseInstallOptions
 } from '../../../src/tools/buildx/install.js';
 import { findBuildx, parseBuildxVersion } from '../../../src/tools/buildx/find.js';
-import { releaseTag } from '../../../src/plan/versions.js';
 
 // ---------------------------------------------------------------------------------------------
 // A release host on loopback, laid out like buildx's: /<tag>/buildx-<tag>.<os>-<arch>, /<tag>/checksums.txt
@@ -436,15 +435,6 @@ describe('findBuildx', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('release naming', () => {
-  test.each([
-    { name: 'with v', given: 'v0.36.1', tag: 'v0.36.1' },
-    { name: 'without v', given: '0.36.1', tag: 'v0.36.1' },
-    { name: 'surrounding spaces', given: ' v0.36.1 ', tag: 'v0.36.1' },
-    { name: 'release candidate', given: 'v0.13.0-rc1', tag: 'v0.13.0-rc1' }
-  ])('releaseTag: $name', ({ given, tag }) => {
-    expect(releaseTag(given)).toBe(tag);
-  });
-
   test.each([
     { name: 'linux x64', platform: 'linux', arch: 'x64', arm: undefined, want: { os: 'linux', arch: 'amd64' } },
     { name: 'linux arm64', platform: 'linux', arch: 'arm64', arm: undefined, want: { os: 'linux', arch: 'arm64' } },

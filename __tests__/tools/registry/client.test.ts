@@ -20,7 +20,7 @@ import {
   type RegistryOptions
 } from '../../../src/tools/registry/client.js';
 import { PermanentError, RetriesExhausted, TransientError, withRetry } from '../../../src/tools/retry.js';
-import { recordingLog } from '../../helpers/log.js';
+import { recordingLog } from '../../support/log.js';
 import { startRegistry, type Answer, type LoopbackRegistry } from '../../support/registry-server.js';
 
 // A registry on loopback (../../support/registry-server.ts) whose answers each test scripts.

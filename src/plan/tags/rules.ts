@@ -1,6 +1,7 @@
 import { InputError } from '../errors.js';
 import { parseImage, registryHost, validateTag } from '../image.js';
 import { parseKeyValues, parseList } from '../list.js';
+import { parseReference } from '../reference.js';
 import { GLOBAL_EXPRESSIONS } from './expressions.js';
 import { checkTemplate } from './template.js';
 
@@ -137,7 +138,7 @@ function parseLiterals(line: string): TagRule[] {
 
 /** A bare tag, or a full reference when it holds `:` or `@`, or names a registry host (`ghcr.io/owner/app`). */
 function parseLiteral(item: string): TagRule {
-  if (/[:@]/.test(item) || namesRegistry(item)) return parseReference(item);
+  if (/[:@]/.test(item) || namesRegistry(item)) return parseTagReference(item);
   try {
     return makeRule(item, { type: 'raw', value: literalTag(item) });
   } catch (err) {
@@ -172,16 +173,14 @@ const ACCEPTED_REFERENCE =
  * tag (`ghcr.io/acme/app`) is `:latest`, as build-push-action reads it, and says so. The name is
  * checked as the `images` input is, not lower-cased: a reference written out must already be right.
  */
-function parseReference(line: string): TagRule {
+function parseTagReference(line: string): TagRule {
   const fail = (why: string): never => {
     throw new InputError('tags', line, `${ACCEPTED_REFERENCE} (${why})`);
   };
   if (line.includes('@')) fail('a digest cannot be a tag');
-  const slash = line.lastIndexOf('/');
-  const colon = line.lastIndexOf(':');
-  const tagged = colon > slash;
-  const name = tagged ? line.slice(0, colon) : line;
-  const tag = tagged ? line.slice(colon + 1) : 'latest';
+  const written = parseReference(line);
+  const tagged = written.tag !== undefined;
+  const { name, tag = 'latest' } = written;
   if (name !== name.toLowerCase()) fail(`"${name}" must be lower-case`);
   const valid = (check: () => unknown): boolean => {
     try {
@@ -204,7 +203,7 @@ function parseTagRule(line: string): TagRule {
   // A line without `=` is a tag as is (`foo` ≡ `type=raw,value=foo`), or a full image reference when it
   // holds a `:` or `@` (no tag may); a line without `type=` is raw too.
   if (!line.includes('=')) {
-    if (/[:@]/.test(line)) return parseReference(line);
+    if (/[:@]/.test(line)) return parseTagReference(line);
     return makeRule(line, { type: 'raw', value: literalTag(line) });
   }
   const pairs = parseKeyValues(line);

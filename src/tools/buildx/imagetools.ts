@@ -1,19 +1,8 @@
-import { createHash } from 'node:crypto';
+import { digestOf, IMAGE_VERSION, type Manifest } from '../../plan/oci.js';
 import { imagetoolsCreateArgv, inspectConfigArgv, inspectRawArgv } from '../../plan/steps.js';
 import { withRetry } from '../retry.js';
 import type { RunResult } from '../../ports.js';
 import { runBuildx, type Buildx } from './handle.js';
-
-export interface Manifest {
-  mediaType?: string;
-  manifests?: Array<{
-    digest: string;
-    mediaType?: string;
-    platform?: { os: string; architecture: string; variant?: string };
-    annotations?: Record<string, string>;
-  }>;
-  annotations?: Record<string, string>;
-}
 
 /** One imagetools call: its output kept out of the log, retried by the run's policy. */
 function imagetools(bx: Buildx, argv: string[], what: string): Promise<RunResult> {
@@ -35,7 +24,7 @@ export async function inspectRaw(
     // --raw prints the registry's bytes unchanged, so their hash is the manifest's digest.
     return {
       manifest: JSON.parse(out.stdout) as Manifest,
-      digest: `sha256:${createHash('sha256').update(out.stdout).digest('hex')}`,
+      digest: digestOf(out.stdout),
       raw: out.stdout
     };
   } catch (error) {
@@ -50,19 +39,7 @@ export async function labelledVersion(bx: Buildx, builder: string, ref: string):
   type Config = { config?: { Labels?: Record<string, string> } };
   const parsed = JSON.parse(out.stdout) as Config | Record<string, Config>;
   const configs: Config[] = 'config' in parsed ? [parsed as Config] : Object.values(parsed as Record<string, Config>);
-  return configs.map((c) => c.config?.Labels?.['org.opencontainers.image.version']).find((v) => !!v);
-}
-
-/** Platform → manifest digest of an index, attestation manifests left out. */
-export function platformDigests(index: Manifest): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of index.manifests ?? []) {
-    if (!m.platform || m.platform.os === 'unknown') continue;
-    if (m.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest') continue;
-    const id = [m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join('/');
-    out[id] = m.digest;
-  }
-  return out;
+  return configs.map((c) => c.config?.Labels?.[IMAGE_VERSION]).find((v) => !!v);
 }
 
 /**

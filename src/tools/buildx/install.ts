@@ -7,11 +7,11 @@ import * as cache from '@actions/cache';
 import * as tc from '@actions/tool-cache';
 import type { Runner } from '../../ports.js';
 import type { Log } from '../../ports.js';
-import { InputError } from '../../plan/errors.js';
+import { InputError, type InputName } from '../../plan/errors.js';
 import { errorText } from '../../text.js';
 import { PermanentError, TransientError, withRetry } from '../retry.js';
 import { parseBuildxVersion, type InstalledBuildx } from './find.js';
-import { releaseTag } from '../../plan/versions.js';
+import { releaseTag } from '../../plan/release-tag.js';
 
 export const DEFAULT_BUILDX_BASE = 'https://github.com/docker/buildx/releases/download';
 /**
@@ -151,7 +151,7 @@ export interface ReleaseSpec {
   /** The release tag, `v1.2.3`. */
   tag: string;
   /** The input the version came from and its value as given: a release that does not exist names them. */
-  input: string;
+  input: InputName;
   version: string;
   /** Release host: `${base}/${tag}/${asset}`. */
   base: string;

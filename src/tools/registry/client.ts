@@ -9,12 +9,13 @@
  * scheme, a registry reachable only through BuildKit's configuration, another repository) is a
  * RegistryRefused, and the caller falls back to imagetools.
  */
-import { createHash } from 'node:crypto';
 import type { Runner } from '../../ports.js';
 import { PermanentError, TransientError } from '../retry.js';
+import { registryTarget, type RegistryTarget } from '../../plan/hosts.js';
 import { isLoopbackHost } from '../../plan/image.js';
+import { digestOf, isManifestMediaType, MANIFEST_MEDIA_TYPES } from '../../plan/oci.js';
+import { parseReference } from '../../plan/reference.js';
 import { credentialsFor } from './credentials.js';
-import { parseName, splitRef, type RegistryTarget } from './refs.js';
 
 /** A refusal trying again cannot fix (auth, a bad manifest, an unsupported scheme): fall back to imagetools. */
 export class RegistryRefused extends PermanentError {
@@ -51,29 +52,22 @@ export function requestRetry(retries: number): { retries: number; baseDelayMs: n
   return { retries: (retries + 1) * 3 - 1, baseDelayMs: 250, maxDelayMs: 4000 };
 }
 
-const INDEX_TYPES = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json'
-];
-
 /** The manifest `ref` (`name@sha256:…`) points at, its exact bytes checked against the digest. */
 export async function getManifest(
   ref: string,
   options: RegistryOptions
 ): Promise<{ raw: string; digest: string; mediaType: string }> {
-  const { name, digest } = splitRef(ref);
+  const { name, digest } = parseReference(ref);
   if (!digest) throw new RegistryRefused(`${ref} is not a digest reference`);
   const res = await request(
-    parseName(name),
+    registryTarget(name),
     'GET',
     `manifests/${digest}`,
-    { headers: { Accept: INDEX_TYPES.join(', ') } },
+    { headers: { Accept: MANIFEST_MEDIA_TYPES.join(', ') } },
     options
   );
   const bytes = await body(res, `GET ${ref}`, async (r) => Buffer.from(await r.arrayBuffer()));
-  const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  const actual = digestOf(bytes);
   // Bytes that do not hash to the digest asked for are a read cut short: another GET may get them all.
   if (actual !== digest)
     throw new TransientError(
@@ -86,7 +80,7 @@ export async function getManifest(
   } catch {
     throw new RegistryRefused(`${ref} is not a JSON manifest`);
   }
-  if (!INDEX_TYPES.includes(mediaType)) throw new RegistryRefused(`${ref} has media type "${mediaType}"`);
+  if (!isManifestMediaType(mediaType)) throw new RegistryRefused(`${ref} has media type "${mediaType}"`);
   return { raw, digest, mediaType };
 }
 
@@ -109,14 +103,14 @@ export async function readManifest(
 
 /** The digest a tag points at (one HEAD, Docker-Content-Digest), or undefined when the tag is not there. */
 export async function resolveTag(ref: string, options: RegistryOptions): Promise<string | undefined> {
-  const { name, tag } = splitRef(ref);
+  const { name, tag } = parseReference(ref);
   if (!tag) throw new RegistryRefused(`${ref} is not a tag reference`);
   try {
     const res = await request(
-      parseName(name),
+      registryTarget(name),
       'HEAD',
       `manifests/${encodeURIComponent(tag)}`,
-      { headers: { Accept: INDEX_TYPES.join(', ') } },
+      { headers: { Accept: MANIFEST_MEDIA_TYPES.join(', ') } },
       options
     );
     await res.body?.cancel();
@@ -140,12 +134,12 @@ export async function putTag(
   digest: string,
   options: RegistryOptions
 ): Promise<void> {
-  const { name, tag, digest: byDigest } = splitRef(ref);
+  const { name, tag, digest: byDigest } = parseReference(ref);
   if (byDigest && byDigest !== digest) throw new RegistryRefused(`${ref} does not name the digest ${digest}`);
   const reference = tag ?? byDigest;
   if (!reference) throw new RegistryRefused(`${ref} names neither a tag nor a digest`);
   const res = await request(
-    parseName(name),
+    registryTarget(name),
     'PUT',
     `manifests/${tag ? encodeURIComponent(tag) : reference}`,
     { headers: { 'Content-Type': mediaType }, body: raw },
@@ -162,7 +156,7 @@ export async function putTag(
  * the registry's refusal (401, 403) as a RegistryRefused, an unreachable registry as transient.
  */
 export async function checkPush(repository: string, options: RegistryOptions): Promise<void> {
-  const target = parseName(repository);
+  const target = registryTarget(repository);
   const res = await request(target, 'POST', 'blobs/uploads/', { headers: { 'Content-Length': '0' } }, options);
   await res.body?.cancel();
   const location = res.headers.get('location');
@@ -179,9 +173,9 @@ export async function checkPush(repository: string, options: RegistryOptions): P
  * allow deletes (405, or its UNSUPPORTED error code): the caller leaves the manifest in place.
  */
 export async function deleteManifest(ref: string, options: RegistryOptions): Promise<'deleted' | 'unsupported'> {
-  const { name, digest } = splitRef(ref);
+  const { name, digest } = parseReference(ref);
   if (!digest) throw new RegistryRefused(`${ref} is not a digest reference`);
-  const target = parseName(name);
+  const target = registryTarget(name);
   const url = apiUrl(target, `manifests/${digest}`);
   const res = await exchange(target, url, 'DELETE', { headers: {} }, options);
   if (res.ok) {

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { credentialKeys } from '../../plan/hosts.js';
 import type { Runner } from '../../ports.js';
 
 export interface Credentials {
@@ -26,13 +27,6 @@ interface DockerConfig {
   credHelpers?: Record<string, string>;
 }
 
-/** The keys `docker login` may have stored a host under, the one it writes first. */
-function configKeys(host: string): string[] {
-  return host === 'registry-1.docker.io'
-    ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', host]
-    : [host, `https://${host}`, `http://${host}`];
-}
-
 /** The credentials for `host`, or undefined when none are configured (or the config cannot be read). */
 export async function credentialsFor(host: string, source: CredentialSource): Promise<Credentials | undefined> {
   const dir = source.env.DOCKER_CONFIG || (source.env.HOME ? path.join(source.env.HOME, '.docker') : undefined);
@@ -43,7 +37,7 @@ export async function credentialsFor(host: string, source: CredentialSource): Pr
   } catch {
     return undefined;
   }
-  for (const key of configKeys(host)) {
+  for (const key of credentialKeys(host)) {
     const helper = config.credHelpers?.[key];
     if (helper) return helperGet(helper, key, source);
     const entry = config.auths?.[key];
@@ -55,7 +49,7 @@ export async function credentialsFor(host: string, source: CredentialSource): Pr
     }
     if (entry?.username && entry.password) return { username: entry.username, password: entry.password };
   }
-  return config.credsStore ? helperGet(config.credsStore, configKeys(host)[0], source) : undefined;
+  return config.credsStore ? helperGet(config.credsStore, credentialKeys(host)[0], source) : undefined;
 }
 
 /**
@@ -99,5 +93,5 @@ export function credentialsConfigured(host: string, env: NodeJS.ProcessEnv): boo
     return false;
   }
   if (config.credsStore) return true;
-  return configKeys(host).some((key) => config.credHelpers?.[key] || config.auths?.[key]);
+  return credentialKeys(host).some((key) => config.credHelpers?.[key] || config.auths?.[key]);
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Masker, type Runner } from '../../src/ports.js';
-import { recordingLog } from '../helpers/log.js';
+import { recordingLog } from './log.js';
 import { createRunner } from '../../src/tools/exec.js';
 
 // Real repositories: git runs here, so the tests use it rather than a mock.

@@ -8,7 +8,7 @@ import { readInputs } from '../../src/inputs/read.js';
 import { makePlan, type PlanIds } from '../../src/plan/plan.js';
 import { nativePlatform } from '../../src/plan/platforms.js';
 import type { Context } from '../../src/plan/context.js';
-import { context } from '../helpers/context.js';
+import { context } from '../support/context.js';
 
 const WRITE: ActionsCacheAccess = { read: true, write: true, scopes: ['refs/heads/main (read+write)'] };
 const READ_ONLY: ActionsCacheAccess = { read: true, write: false, scopes: ['refs/heads/main (read)'], note: 'why' };

@@ -167,6 +167,16 @@ describe('platforms no node declares', () => {
     expect(stepOf(named, 'qemu').platforms.map((x) => x.id)).toEqual(['linux/arm/v7']);
   });
 
+  test("the QEMU step names only what this runner cannot run: a platform a node emulates may be the runner's own", () => {
+    // Only an arm64 node: linux/amd64 goes to it under QEMU, but this amd64 runner needs no handler for it.
+    const armOnly = 'linux/arm64=tcp://pi.lan:1234';
+    const p = plan({ ...BASE, platforms: 'linux/amd64,linux/arm64,linux/arm/v7', nodes: armOnly, qemu: 'host' });
+    expect(p.emulated.map((e) => e.id)).toEqual(['linux/amd64', 'linux/arm/v7']);
+    expect(stepOf(p, 'qemu').platforms.map((x) => x.id)).toEqual(['linux/arm/v7']);
+    const native = plan({ ...BASE, platforms: 'linux/amd64,linux/arm64', nodes: armOnly, qemu: 'host' });
+    expect(kinds(native)).not.toContain('qemu');
+  });
+
   test('are refused with emulate: false, naming the platform', () => {
     expect(() => plan({ ...BASE, platforms: 'linux/amd64,linux/arm/v7', nodes: NODES, emulate: 'false' })).toThrow(
       new InputError(

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { readInputs } from '../../src/inputs/read.js';
 import { makePlan, type Plan } from '../../src/plan/plan.js';
 import { nativePlatform } from '../../src/plan/platforms.js';
-import { context } from '../helpers/context.js';
+import { context } from '../support/context.js';
 
 // Build, test, then publish: the leg's index is a hand-off, never the published index itself.
 
