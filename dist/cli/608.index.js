@@ -1,8 +1,8 @@
-export const id = 62;
-export const ids = [62,567];
+export const id = 608;
+export const ids = [608,885];
 export const modules = {
 
-/***/ 8567:
+/***/ 4885:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 __webpack_require__.r(__webpack_exports__);
@@ -25,13 +25,13 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__webpack_require__.n(node_os__WEBPACK_IMPORTED_MODULE_3__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_4___default = /*#__PURE__*/__webpack_require__.n(node_path__WEBPACK_IMPORTED_MODULE_4__);
-/* harmony import */ var _actions_cache__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(1691);
-/* harmony import */ var _actions_tool_cache__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(9805);
-/* harmony import */ var _plan_errors_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(9516);
-/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_11__ = __webpack_require__(8992);
-/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(2765);
-/* harmony import */ var _find_js__WEBPACK_IMPORTED_MODULE_9__ = __webpack_require__(7709);
-/* harmony import */ var _plan_versions_js__WEBPACK_IMPORTED_MODULE_10__ = __webpack_require__(3390);
+/* harmony import */ var _actions_cache__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(139);
+/* harmony import */ var _actions_tool_cache__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(9213);
+/* harmony import */ var _plan_errors_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(3570);
+/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_11__ = __webpack_require__(774);
+/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(9943);
+/* harmony import */ var _find_js__WEBPACK_IMPORTED_MODULE_9__ = __webpack_require__(7111);
+/* harmony import */ var _plan_versions_js__WEBPACK_IMPORTED_MODULE_10__ = __webpack_require__(4160);
 
 
 
@@ -280,16 +280,16 @@ function sha256File(file) {
 
 /***/ }),
 
-/***/ 3062:
+/***/ 1608:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   installCosign: () => (/* binding */ installCosign)
 /* harmony export */ });
-/* harmony import */ var _plan_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(9516);
-/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(8992);
-/* harmony import */ var _buildx_install_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(8567);
-/* harmony import */ var _cosign_release_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4864);
+/* harmony import */ var _plan_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(3570);
+/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(774);
+/* harmony import */ var _buildx_install_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(4885);
+/* harmony import */ var _cosign_release_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(5018);
 
 
 

@@ -1,8 +1,8 @@
-export const id = 567;
-export const ids = [567];
+export const id = 885;
+export const ids = [885];
 export const modules = {
 
-/***/ 8567:
+/***/ 4885:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 __webpack_require__.r(__webpack_exports__);
@@ -25,13 +25,13 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__webpack_require__.n(node_os__WEBPACK_IMPORTED_MODULE_3__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_4___default = /*#__PURE__*/__webpack_require__.n(node_path__WEBPACK_IMPORTED_MODULE_4__);
-/* harmony import */ var _actions_cache__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(1691);
-/* harmony import */ var _actions_tool_cache__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(9805);
-/* harmony import */ var _plan_errors_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(9516);
-/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_11__ = __webpack_require__(8992);
-/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(2765);
-/* harmony import */ var _find_js__WEBPACK_IMPORTED_MODULE_9__ = __webpack_require__(7709);
-/* harmony import */ var _plan_versions_js__WEBPACK_IMPORTED_MODULE_10__ = __webpack_require__(3390);
+/* harmony import */ var _actions_cache__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(139);
+/* harmony import */ var _actions_tool_cache__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(9213);
+/* harmony import */ var _plan_errors_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(3570);
+/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_11__ = __webpack_require__(774);
+/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(9943);
+/* harmony import */ var _find_js__WEBPACK_IMPORTED_MODULE_9__ = __webpack_require__(7111);
+/* harmony import */ var _plan_versions_js__WEBPACK_IMPORTED_MODULE_10__ = __webpack_require__(4160);
 
 
 
