@@ -140,7 +140,9 @@ describeStack('no checkout: the git context of the commit, as build-push-action'
       const asked = server.requests.slice(before);
       expect(asked.length).toBeGreaterThan(0);
       expect(asked.every((r) => !r.authorised)).toBe(true);
-      expect(annotations(result, 'error').join('\n')).toMatch(/acme\/app\.git/);
+      expect(annotations(result, 'error').join('\n')).toMatch(
+        /the git context http:\/\/127\.0\.0\.1:\d+\/acme\/app\.git was not readable without credentials: a private repository needs github-token/
+      );
       expect((await registry.tags(repo)).filter((t) => !t.startsWith('buildcache'))).toEqual([]);
     },
     CASE_TIMEOUT_MS
