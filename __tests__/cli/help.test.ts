@@ -22,6 +22,9 @@ describe('--help', () => {
       "Empty: linux/amd64,linux/arm64; with load, the runner's own platform."
     );
     expect(block('--context VALUE')).toContain('[default: .]');
+    // github-token's default is a runner expression: no default on the command line.
+    expect(block('--github-token VALUE')).not.toContain('[default:');
+    expect(block('--github-token VALUE')).toContain('prefer --secret-envs GIT_AUTH_TOKEN=VARIABLE');
     expect(help).toContain('--push, --no-push');
     expect(help).toContain('--output-file FILE');
     expect(flat).toContain(

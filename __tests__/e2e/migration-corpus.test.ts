@@ -158,10 +158,11 @@ async function runCase(
   outcome.hints = hintsOf(inputs);
   // The checkout: the context directory and Dockerfile the step names (what they hold does not
   // matter to a dry run). A job with no checkout step and no `context` has an empty workspace:
-  // build-push-action then builds its git context (no checkout needed), a break of its own.
+  // build-push-action then builds its git context (no checkout needed), and so must ours.
   const checkedOut = (job.steps ?? []).some((s) => /^actions\/checkout@/.test(s.uses ?? ''));
   const context = inputs.context || '.';
-  if (!checkedOut && !inputs.context) {
+  const gitContext = !checkedOut && !inputs.context;
+  if (gitContext) {
     workspace = mkdtempSync(path.join(workspace, 'empty-'));
     outcome.hints.push('git-context');
   } else if (!/^[a-z]+:\/\//.test(context)) {
@@ -184,6 +185,11 @@ async function runCase(
   }
   // The run got through: what it shows replaces what the inputs suggested.
   outcome.hints = [];
+  // No checkout: the build's context is the commit's git context, as build-push-action's default.
+  const url = `https://github.com/${c.repository}.git#${ev.sha}`;
+  const builds = result.stdout.split('\n').filter((l) => /^docker buildx build /.test(l));
+  if (gitContext && (builds.length === 0 || !builds.every((l) => l.endsWith(` '${url}'`))))
+    outcome.breaks.push('git-context');
   // build-push-action pushes only when asked (`push: true`, or an `outputs` with push=true).
   const theirPush =
     truthyInput(inputs.push === undefined ? undefined : inputs.push) || /push=true/.test(inputs.outputs ?? '');

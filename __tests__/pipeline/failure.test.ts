@@ -200,3 +200,16 @@ test('explainFailure: a builder that would not start names its endpoint, not the
     'starting builder b against endpoint tcp://127.0.0.1:5000 failed 4 times; last error: request timed out: context deadline exceeded. No tag was moved unless it points at a complete index.'
   );
 });
+
+test('explainFailure: a git context git could not read without credentials names github-token, not a registry login', () => {
+  const output = [
+    "#1 0.031 fatal: could not read Username for 'https://github.com': terminal prompts disabled",
+    'ERROR: failed to build: failed to fetch remote https://github.com/acme/app.git: git stderr:',
+    "fatal: could not read Username for 'https://github.com': terminal prompts disabled"
+  ].join('\n');
+  const message = explainFailure(exec(output), ['ghcr.io/acme/app']);
+  expect(message.split('\n')[0]).toBe(
+    "the git context https://github.com/acme/app.git was not readable without credentials: a private repository needs github-token (by default the job's token, which needs contents: read), or check the repository out (actions/checkout) and build the workspace."
+  );
+  expect(message).not.toContain('Log in to');
+});

@@ -22,7 +22,11 @@ export function usage(): string {
         : `--${input.name} VALUE`;
     const extra = [
       input.kind === 'list' ? 'Repeatable: each occurrence is one line.' : '',
-      DEFAULTS[input.name] ? `[default: ${DEFAULTS[input.name]}]` : '',
+      // An expression default (github-token's ${{ github.token }}) exists on the runner only.
+      DEFAULTS[input.name] && !DEFAULTS[input.name]?.startsWith('${{') ? `[default: ${DEFAULTS[input.name]}]` : '',
+      input.name === 'github-token'
+        ? 'On a shared machine prefer --secret-envs GIT_AUTH_TOKEN=VARIABLE: flags are visible to other users.'
+        : '',
       input.name === 'secrets'
         ? 'On a shared machine prefer --secret-envs or --secret-files: flags are visible to other users.'
         : '',

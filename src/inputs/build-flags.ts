@@ -6,6 +6,7 @@ import type { Platform } from '../plan/platforms.js';
 import { singlePerPlatform, splitByPlatform } from '../plan/per-platform.js';
 import { OUTPUTS_ACCEPTED, outputType } from '../plan/outputs.js';
 import { bool, type Raw } from './raw.js';
+import { defaultGitContext, expandDefaultContext, noCheckout, type GitHubSource } from './git-context.js';
 
 /**
  * The pass-through buildx flags, one group (Inputs.build): each read here, one line a flag. The
@@ -17,15 +18,23 @@ export function readBuildFlags(
   cwd: string,
   platforms: Platform[],
   /** load, or an `outputs` line of type docker: a Docker image store or archive receives the result. */
-  dockerExport: boolean
-): { build: BuildFlags; perPlatform: Inputs['perPlatform'] } {
-  const { context, file, target, buildArgs, perPlatform } = readBuildSource(raw, mode, cwd, platforms);
+  dockerExport: boolean,
+  /** The GitHub run's commit, for the git context (`{{defaultContext}}`, and the default without a checkout). */
+  github?: GitHubSource
+): { build: BuildFlags; perPlatform: Inputs['perPlatform']; gitContext?: string } {
+  const { context, file, target, buildArgs, perPlatform, gitContext } = readBuildSource(
+    raw,
+    mode,
+    cwd,
+    platforms,
+    github
+  );
   const build: BuildFlags = {
     context,
     file,
     target,
     buildArgs,
-    buildContexts: raw.list('build-contexts'),
+    buildContexts: raw.list('build-contexts').map((line) => expandDefaultContext(line, 'build-contexts', github)),
     ssh: raw.list('ssh'),
     network: raw.get('network'),
     addHosts: raw.list('add-hosts', true),
@@ -37,27 +46,35 @@ export function readBuildFlags(
     noCacheFilters: raw.list('no-cache-filters', true),
     pull: bool(raw.get('pull'), 'pull')
   };
-  return { build, perPlatform };
+  return { build, perPlatform, ...(gitContext ? { gitContext } : {}) };
 }
 
 /**
  * The context and every Dockerfile must exist before a builder is started for them (a merge
- * builds nothing). `file`, `target` and `build-args` may name a platform line by line.
+ * builds nothing). `file`, `target` and `build-args` may name a platform line by line. No
+ * `context` on GitHub with no checkout in the workspace: the git context of the commit, as
+ * build-push-action defaults to (`gitContext` says so, for the log).
  */
 function readBuildSource(
   raw: Raw,
   mode: Mode,
   cwd: string,
-  platforms: Platform[]
-): Pick<BuildFlags, 'context' | 'file' | 'target' | 'buildArgs'> & Pick<Inputs, 'perPlatform'> {
-  const context = raw.get('context');
+  platforms: Platform[],
+  github: GitHubSource | undefined
+): Pick<BuildFlags, 'context' | 'file' | 'target' | 'buildArgs'> & Pick<Inputs, 'perPlatform' | 'gitContext'> {
+  let context = expandDefaultContext(raw.get('context'), 'context', github);
   const files = singlePerPlatform(raw.list('file'), 'file', platforms);
   const targets = singlePerPlatform(raw.list('target'), 'target', platforms);
   const args = splitByPlatform(raw.list('build-args'), 'build-args', platforms);
   const file = files.common;
-  const remoteContext = /^(https?:\/\/|git@|github\.com\/)|\.git(#.*)?$/.test(context);
   // A merge builds nothing, a matrix only names where the legs will build, metadata builds nothing.
-  if (mode !== 'merge' && mode !== 'matrix' && mode !== 'metadata' && !remoteContext) {
+  const builds = mode !== 'merge' && mode !== 'matrix' && mode !== 'metadata';
+  let gitContext: string | undefined;
+  const named = [file, ...Object.values(files.byPlatform)].filter((f) => f !== '');
+  if (builds && github && !raw.given('context') && noCheckout(cwd, named))
+    context = gitContext = defaultGitContext(github);
+  const remoteContext = /^([a-z][a-z0-9+.-]*:\/\/|git@|github\.com\/)|\.git(#.*)?$/i.test(context);
+  if (builds && !remoteContext) {
     const dir = path.resolve(cwd, context);
     if (!existsSync(dir) || !statSync(dir).isDirectory())
       throw new InputError('context', context, 'an existing directory (relative to the workspace) or a git URL');
@@ -78,7 +95,14 @@ function readBuildSource(
     if (values.file !== undefined || values.target !== undefined || values.buildArgs.length > 0)
       perPlatform[p.id] = values;
   }
-  return { context, file, target: targets.common, buildArgs: args.common, perPlatform };
+  return {
+    context,
+    file,
+    target: targets.common,
+    buildArgs: args.common,
+    perPlatform,
+    ...(gitContext ? { gitContext } : {})
+  };
 }
 
 /**

@@ -12,6 +12,7 @@ import { bool, integer, oneOf, rawInputs, type InputReader, type Raw } from './r
 import { readPublish } from './read-publish.js';
 import { readSecrets } from './read-secrets.js';
 import { readSigning } from './read-signing.js';
+import { gitAuthSecret, type GitHubSource } from './git-context.js';
 
 export type { InputReader } from './raw.js';
 
@@ -21,7 +22,9 @@ export function readInputs(
   cwd: string = process.cwd(),
   native: Platform = nativePlatform(),
   /** GITHUB_EVENT_NAME: a pull request pushes nothing unless push says so. */
-  eventName = ''
+  eventName = '',
+  /** The GitHub run's commit (inputs/git-context.ts): the git context without a checkout. */
+  github?: GitHubSource
 ): Inputs {
   const raw = rawInputs(read);
   const mode = oneOf(raw.get('mode'), 'mode', ['build', 'platform', 'merge', 'matrix', 'metadata'] as const);
@@ -34,7 +37,11 @@ export function readInputs(
   const builder = readBuilder(raw);
   const { platforms, digests } = readPlatforms(raw, mode, images, load, native);
   const dockerExport = load || outputs.some((out) => outputType(out).type === 'docker');
-  const { build, perPlatform } = readBuildFlags(raw, mode, cwd, platforms, dockerExport);
+  const { build, perPlatform, gitContext } = readBuildFlags(raw, mode, cwd, platforms, dockerExport, github);
+  const secrets = readSecrets(raw, cwd);
+  const given = [...secrets.secrets, ...secrets.secretEnvs, ...secrets.secretFiles].map((s) => s.id);
+  const gitAuth = gitAuthSecret(raw.exact('github-token').trim(), build.context, github, given);
+  if (gitAuth) secrets.secrets.push(gitAuth);
   return {
     mode,
     ...publish,
@@ -42,8 +49,9 @@ export function readInputs(
     labels: raw.list('labels'),
     annotations: raw.list('annotations'),
     build,
+    ...(gitContext ? { gitContext } : {}),
     perPlatform,
-    ...readSecrets(raw, cwd),
+    ...secrets,
     platformTags: readPlatformTags(raw.get('platform-tags')),
     outputs,
     ...readCache(raw),

@@ -5,22 +5,9 @@
  * agree on names, defaults and descriptions.
  */
 import { REJECT_OCI_ARTIFACTS } from '../plan/hosts.js';
+import type { InputSpec } from './spec-types.js';
 
-export type InputKind =
-  /** one value; a flag given twice is an error */
-  | 'string'
-  /** one item a line: each occurrence of the flag adds a line */
-  | 'list'
-  /** true or false: `--name` alone is true, `--no-name` false */
-  | 'boolean';
-
-export interface InputSpec {
-  name: string;
-  kind: InputKind;
-  /** action.yml's default ('' when none): what an input left empty reads as. */
-  default: string;
-  description: string;
-}
+export type { InputKind, InputSpec } from './spec-types.js';
 
 export const INPUTS = [
   {
@@ -82,7 +69,8 @@ export const INPUTS = [
     name: 'context',
     kind: 'string',
     default: '.',
-    description: 'Build context: a path (relative to the workspace) or a git URL.'
+    description:
+      "Build context: a path (relative to the workspace) or a git URL; {{defaultContext}} is the run's git context ({{defaultContext}}:subdir). Empty on GitHub with no checkout in the workspace (no Dockerfile, no .git): the git context of the commit, as build-push-action."
   },
   {
     name: 'file',
@@ -126,6 +114,13 @@ export const INPUTS = [
       'Build secrets from environment variables, id=ENV_NAME, comma or newline separated. A variable that is not set is refused before anything runs; one set but empty (a pull request from a fork) is a warning.'
   },
   { name: 'secret-files', kind: 'list', default: '', description: 'Build secrets from files, one id=path a line.' },
+  {
+    name: 'github-token',
+    kind: 'string',
+    default: '${{ github.token }}',
+    description:
+      'Token for the git context (no checkout and no context, or {{defaultContext}}): passed to BuildKit as the secret GIT_AUTH_TOKEN.<host> of GITHUB_SERVER_URL, from a private file, never argv; masked. Unused for a workspace context.'
+  },
   {
     name: 'ssh',
     kind: 'list',

@@ -10,6 +10,8 @@ import { locateInWorkspace } from '../plan/dockerfile.js';
 
 const AUTH = /\b401\b|unauthorized|authentication required|invalid username\/password|incorrect username or password/i;
 const DENIED = /\b403\b|forbidden|denied: /i;
+/** git, asked for credentials it was not given (a private repository's git context). */
+const GIT_AUTH = /could not read Username|Authentication failed for|terminal prompts disabled/i;
 
 /** Whether the docker config holds credentials for a registry host (undefined: cannot tell). */
 export type CredentialsKnown = (host: string) => boolean | undefined;
@@ -28,6 +30,9 @@ export function explainFailure(error: unknown, images: string[], credentials?: C
   // The registry that answered is in the failing request's URL (it may be a base image's, not ours).
   const registry =
     /https?:\/\/([^/\s]+)\/v2\//.exec(text)?.[1] ?? (images.length > 0 ? registryHost(images[0]) : 'the registry');
+  const remote = /failed to fetch remote (\S+)/.exec(text)?.[1];
+  if (remote && GIT_AUTH.test(text))
+    return `the git context ${remote.replace(/:$/, '')} was not readable without credentials: a private repository needs github-token (by default the job's token, which needs contents: read), or check the repository out (actions/checkout) and build the workspace.\n${lineMatching(text, GIT_AUTH)}`;
   const login = `Log in to ${registry} before this step (${LOGIN_ADVICE}).`;
   if (AUTH.test(text)) {
     if (credentials?.(registry) === false)

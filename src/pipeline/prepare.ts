@@ -6,6 +6,7 @@ import { readInputs } from '../inputs/read.js';
 import { nativePlatform } from '../plan/platforms.js';
 import { contextFromGitHub } from '../inputs/github.js';
 import { contextFromGit } from '../inputs/git.js';
+import { githubSource } from '../inputs/git-context.js';
 import { readActionsCacheAccess } from '../inputs/actions-cache.js';
 import type { Context } from '../plan/context.js';
 import type { Inputs } from '../plan/inputs.js';
@@ -19,8 +20,19 @@ import type { Session } from './session.js';
 
 /** Every input, read and validated once; secret values are masked before anything can print them. */
 export async function readAndMask(session: Session): Promise<Inputs> {
-  const inputs = readInputs(session.edges.input, session.cwd, nativePlatform(), session.env.GITHUB_EVENT_NAME ?? '');
-  await maskSecrets(inputs, { env: session.env, cwd: session.cwd }, session.masker, session.log);
+  const { env } = session;
+  const inputs = readInputs(
+    session.edges.input,
+    session.cwd,
+    nativePlatform(),
+    env.GITHUB_EVENT_NAME ?? '',
+    githubSource(env)
+  );
+  await maskSecrets(inputs, { env, cwd: session.cwd }, session.masker, session.log);
+  if (inputs.gitContext)
+    session.log.info(
+      `context: not given, and the workspace holds no checkout (no Dockerfile, no .git): building the git context of the commit, ${inputs.gitContext}, as build-push-action does. Check the repository out (actions/checkout) to build the workspace instead.`
+    );
   checkKeyless(inputs, session.env);
   checkSbom(inputs.build.sbom);
   if (inputs.mode === 'build' || inputs.mode === 'platform') checkSecretEnvs(inputs, session.env, session.log);

@@ -19,6 +19,9 @@ export interface Inputs {
   annotations: string[];
   /** The buildx build flags passed through as given: the common values (a platform's own are in perPlatform). */
   build: BuildFlags;
+  /** Set when `context` was left empty and the workspace holds no checkout: the git context of the commit built instead. */
+  gitContext?: string;
+  /** `secrets`, and the `github-token` for the git context as GIT_AUTH_TOKEN.<host>. */
   secrets: Secret[];
   secretEnvs: SecretEnv[];
   secretFiles: SecretFile[];
