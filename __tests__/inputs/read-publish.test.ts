@@ -95,3 +95,25 @@ describe('push left empty', () => {
     errorOf(InputError, () => read({ images: 'ghcr.io/acme/app', sign: 'keyless', push: 'false' }));
   });
 });
+
+describe("Docker's leg recipe: push: true beside an image output pushed by digest", () => {
+  const leg = {
+    tags: 'ghcr.io/acme/app',
+    push: 'true',
+    outputs: 'type=image,push-by-digest=true,name-canonical=true,push=true'
+  };
+
+  test('is the output as written: pushed by digest, no release (no tag moves), and the log says why', () => {
+    const inputs = read(leg);
+    expect({ push: inputs.push, outputs: inputs.outputs }).toEqual({
+      push: false,
+      outputs: ['type=image,push-by-digest=true,name-canonical=true,push=true']
+    });
+    expect(inputs.pushNote).toMatch(/by digest.*no tag moves/);
+  });
+
+  test('an image output that names tags is still refused with push: true (it would move them before the proof)', () => {
+    expect(errorOf(InputError, () => read({ ...leg, outputs: 'type=image,push=true' })).input).toBe('outputs');
+    expect(errorOf(InputError, () => read({ ...leg, outputs: 'type=registry' })).input).toBe('outputs');
+  });
+});

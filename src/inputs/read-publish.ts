@@ -1,3 +1,4 @@
+import { outputType } from '../plan/outputs.js';
 import { InputError } from '../plan/errors.js';
 import { parseImages } from '../plan/image.js';
 import type { Inputs, Mode } from '../plan/inputs.js';
@@ -22,11 +23,23 @@ function readPush(
   mode: Mode,
   load: boolean,
   eventName: string,
-  outputs: boolean
+  outputs: string[]
 ): Pick<Inputs, 'push' | 'pushNote'> {
+  const byDigest = outputs.some((out) => {
+    const { type, fields } = outputType(out);
+    return ['image', 'registry'].includes(type) && /^(true|1)$/i.test(fields['push-by-digest'] ?? '');
+  });
+  // Docker's leg recipe (push: true beside an image output pushed by digest): buildx pushes that
+  // output by digest and names nothing, so no tag moves here; the merge job publishes.
+  if (byDigest && raw.given('push') && bool(raw.get('push'), 'push'))
+    return {
+      push: false,
+      pushNote:
+        'outputs pushes the image by digest (push-by-digest=true): it is pushed as written and no tag moves; publish the digests with a merge (mode: merge, digests)'
+    };
   if (raw.given('push')) return { push: bool(raw.get('push'), 'push'), pushNote: '' };
   // build-push-action's default: with `outputs` and no `push`, the outputs say where the result goes.
-  if (outputs)
+  if (outputs.length > 0)
     return {
       push: false,
       pushNote: 'push is not set and outputs is, so the result goes where outputs says (set push: true to publish too)'
@@ -48,7 +61,7 @@ function readPush(
  * The images, tag rules, flavor and push. With `images` empty and every `tags` line a full reference
  * (`ghcr.io/acme/app:1.2.3`, build-push-action's form), the images are those references' repositories.
  */
-export function readPublish(raw: Raw, mode: Mode, eventName = '', outputs = false): PublishInputs {
+export function readPublish(raw: Raw, mode: Mode, eventName = '', outputs: string[] = []): PublishInputs {
   const load = bool(raw.get('load'), 'load');
   const { push, pushNote } = readPush(raw, mode, load, eventName, outputs);
   const tagRules = parseTagRules(raw.get('tags'));

@@ -29,7 +29,7 @@ export function readInputs(
   const raw = rawInputs(read);
   const mode = oneOf(raw.get('mode'), 'mode', ['build', 'platform', 'merge', 'matrix', 'metadata'] as const);
   const outputs = parseOutputs(raw.list('outputs'));
-  const publish = readPublish(raw, mode, eventName, outputs.length > 0);
+  const publish = readPublish(raw, mode, eventName, outputs);
   const { images, push, load } = publish;
   checkOutputs(outputs, mode, push);
   // Before the builder's own checks: a nodes run's conflicts are named as such.

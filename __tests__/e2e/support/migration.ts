@@ -315,9 +315,16 @@ export function jobContexts(workflow: Workflow, job: Job, repository: string, tr
     const declared = (on[key] as { inputs?: Record<string, { default?: Value }> } | null)?.inputs ?? {};
     for (const [k, v] of Object.entries(declared)) if (inputs[k] === undefined) inputs[k] = v?.default ?? '';
   }
+  // The runner evaluates expressions in the matrix's values (github and inputs are known then).
+  const matrix = Object.fromEntries(
+    Object.entries(firstMatrix(job)).map(([k, v]) => [
+      k,
+      typeof v === 'string' && v.includes('${{') ? interpolate(v, { github, inputs } as unknown as Contexts) : v
+    ])
+  );
   const contexts: Contexts = {
     github,
-    matrix: firstMatrix(job),
+    matrix,
     inputs,
     secrets: new Placeholder('secret'),
     vars: new Placeholder('vars'),
