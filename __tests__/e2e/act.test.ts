@@ -168,18 +168,31 @@ describeStack("the README's workflows under nektos/act", () => {
   );
 
   test(
-    'build, test, then publish: the tags land on the digest the build step output and the test step read',
+    'build, test, then publish: the tags land on an index of the very platform images the build step output and the test step read, and no hand-off tag is left',
     async () => {
       const ref = image('btp');
       const run = await runAct('build-test-publish', ref);
       expectGreen(run);
       expect(run.log).toMatch(/Success - Main Test each platform's image/);
-      const built = /::set-output:: digest=(sha256:[0-9a-f]{64})/.exec(run.log)?.[1];
-      expect(built).toBeDefined();
+      // The build step's platform images (its first platform-digests output), as the test step read them.
+      const line = /::set-output:: platform-digests=(.*)/.exec(run.log)?.[1] ?? '';
+      const built = [...line.matchAll(/sha256:[0-9a-f]{64}/g)].map((m) => m[0]).sort();
+      expect(built).toHaveLength(2);
       const { tags, platforms } = await published(ref, 'main');
       expect(platforms).toEqual(['linux/amd64', 'linux/arm64']);
-      expect(tags.main).toBe(built);
-      expect(tags[`sha-${sha.slice(0, 7)}`]).toBe(built);
+      const index = await registry.manifest(repoOf(ref), 'main');
+      expect(
+        Registry.images(index?.body.manifests)
+          .map((m) => m.digest)
+          .sort()
+      ).toEqual(built);
+      expect(tags[`sha-${sha.slice(0, 7)}`]).toBe(tags.main);
+      // The leg's cache tag stays (it warms the next run); the hand-off tag is gone.
+      expect(
+        Object.keys(tags)
+          .filter((t) => !t.startsWith('buildcache'))
+          .sort()
+      ).toEqual(['main', `sha-${sha.slice(0, 7)}`].sort());
     },
     BUILD_TIMEOUT_MS
   );

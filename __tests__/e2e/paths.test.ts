@@ -121,6 +121,7 @@ describeStack('monorepo paths, templates in the build, metadata before it, no gi
         `${image}:3.1.4`,
         `${image}:3.1`,
         `${image}:3`,
+        `${image}:v3.1.4`,
         `${image}:sha-${sha.slice(0, 7)}`,
         `${image}:latest`
       ];
