@@ -108,15 +108,14 @@ describe('the mechanical migration', () => {
     expect(original.jobs.image.steps).toHaveLength(7);
   });
 
-  test('a metadata step something still reads stays (and is recorded); QEMU and buildx go', () => {
-    expect(workflow.jobs.image.steps!.map((s) => s.uses ?? '')).toEqual([
-      'actions/checkout@v4',
-      'docker/metadata-action@v5',
-      '',
-      './',
-      ''
-    ]);
-    expect(steps[0].kept).toEqual(['meta (docker/metadata-action)']);
+  test('a metadata step a step before the build still reads becomes ours in mode metadata; QEMU and buildx go', () => {
+    expect(workflow.jobs.image.steps!.map((s) => s.uses ?? '')).toEqual(['actions/checkout@v4', './', '', './', '']);
+    const meta = workflow.jobs.image.steps![1];
+    expect({ id: meta.id, with: meta.with }).toEqual({
+      id: 'meta',
+      with: { mode: 'metadata', images: '${{ env.IMAGE }}', tags: 'type=ref,event=branch', flavor: 'latest=false' }
+    });
+    expect(steps[0].kept).toEqual(['meta (mode: metadata)']);
   });
 
   test('a step after ours reads our outputs (same names); one before it still reads the metadata step', () => {

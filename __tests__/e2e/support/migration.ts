@@ -15,8 +15,9 @@
  *   - setup-buildx's `version`, `driver`, `driver-opts`, `endpoint`, `buildkitd-flags`,
  *     `buildkitd-config(-inline)` and setup-qemu's `image` move onto it under our names;
  * - docker/setup-qemu-action, docker/setup-buildx-action and docker/metadata-action steps go,
- *   unless a step or output still reads them (`steps.<id>.…` anywhere left in the job): then the
- *   step stays, and "one step" is not reached (recorded as a break).
+ *   unless a step or output still reads them (`steps.<id>.…` anywhere left in the job): then a
+ *   metadata step becomes ours in `mode: metadata` (same id, same outputs), and a setup step stays
+ *   (recorded as a break).
  */
 import { interpolate, condition, Placeholder, type Contexts, type Value } from './expressions.js';
 
@@ -125,7 +126,14 @@ export function migrate(original: Workflow): Migration {
     const rest = JSON.stringify({ ...job, steps: [...remaining] });
     for (const s of removable) {
       const read = s.id !== undefined && new RegExp(`steps\\.${s.id.replace(/[-]/g, '\\-')}\\.`).test(rest);
-      if (read) {
+      if (read && isAction(s, 'metadata-action')) {
+        // A step before the build still needs the metadata: a step of ours in mode metadata
+        // gives the same outputs (README, "A step before the build needs the version").
+        remaining.add(s);
+        s.uses = OURS;
+        s.with = metadataInputs(s.with ?? {});
+        kept.push(`${s.id} (mode: metadata)`);
+      } else if (read) {
         remaining.add(s);
         kept.push(`${s.id} (${s.uses?.split('@')[0]})`);
       } else if (isAction(s, 'metadata-action')) removedMetadata.push(s.id ?? '(no id)');
@@ -144,6 +152,14 @@ const removableStep = (s: Step): boolean =>
   isAction(s, 'metadata-action') || isAction(s, 'setup-buildx-action') || isAction(s, 'setup-qemu-action');
 
 const META_OUTPUTS = 'tags|labels|annotations|version|json';
+
+/** metadata-action's inputs that ours take under the same names; the others have no counterpart. */
+function metadataInputs(given: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { mode: 'metadata' };
+  for (const key of ['images', 'tags', 'flavor', 'labels', 'annotations'])
+    if (given[key] !== undefined) out[key] = given[key];
+  return out;
+}
 
 /** `${{ steps.M.outputs.version }}` and `fromJSON(steps.M.outputs.json).labels['…image.version']` → `{{version}}`. */
 function withTemplates(value: string, metas: Map<string, Step>): string {
