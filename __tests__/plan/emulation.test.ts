@@ -1,15 +1,17 @@
 import { describe, expect, test } from '@jest/globals';
 import {
-  crossCompileHints,
-  emulationLines,
-  emulationMarkdown,
   emulationReport,
   parseDockerfile,
   parseStatusStream,
   parseStepName,
-  slowestEmulated,
   type Vertex
 } from '../../src/plan/emulation.js';
+import {
+  crossCompileHints,
+  emulationLines,
+  emulationMarkdown,
+  slowestEmulated
+} from '../../src/plan/emulation-text.js';
 
 const T0 = Date.parse('2026-12-03T10:00:00.000Z');
 const at = (s: number) => new Date(T0 + s * 1000).toISOString().replace('Z', '123456Z');

@@ -8,6 +8,8 @@ import { REJECT_OCI_ARTIFACTS } from '../plan/hosts.js';
 import type { InputSpec } from './spec-types.js';
 
 export type { InputKind, InputSpec } from './spec-types.js';
+export type { InputName } from './input-name.js';
+import type { InputName } from './input-name.js';
 
 export const INPUTS = [
   {
@@ -390,19 +392,6 @@ export const INPUTS = [
       'mode matrix: the runner of each platform, one PLATFORM=RUNNER a line (linux/s390x=ubuntu-24.04-s390x), or PLATFORM=LABEL,LABEL for a runner that must carry every label (becomes a JSON array). Unlisted: linux/amd64 on ubuntu-24.04, linux/arm64 on ubuntu-24.04-arm, any other platform on ubuntu-24.04 under QEMU (the summary says which).'
   }
 ] as const satisfies readonly InputSpec[];
-
-/** An input's name as the table spells it: a name the table does not hold (`no-cach`) does not compile. */
-export type InputName = (typeof INPUTS)[number]['name'];
-
-/**
- * InputError (in plan, which cannot import this table) names only what the table holds: the table
- * adds its names to plan's InputNames by declaration merging.
- */
-declare module '../plan/errors.js' {
-  // An interface, not a type alias: only interfaces merge.
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-  interface InputNames extends Record<(typeof INPUTS)[number]['name'], true> {}
-}
 
 /** Input name → its default, for the inputs that have one. */
 export const DEFAULTS: Readonly<Partial<Record<InputName, string>>> = Object.fromEntries(

@@ -11,12 +11,12 @@ import { nativePlatform } from '../plan/platforms.js';
 import type { BuildsStep, BuildStep } from '../plan/steps.js';
 import {
   CROSS_COMPILE_ANCHOR,
-  emulationLines,
   emulationReport,
   parseStatusStream,
   type EmulationSummary,
   type ReportInput
 } from '../plan/emulation.js';
+import { emulationLines } from '../plan/emulation-text.js';
 import { runBuildx, type Buildx } from '../tools/buildx/handle.js';
 import { errorText } from '../text.js';
 import type { Placement } from './builds.js';

@@ -4,7 +4,7 @@ import { movedRefs, type CommitStep } from '../plan/steps.js';
 import type { HeldTag } from '../plan/tags/hold-back.js';
 import type { Result } from './result.js';
 import { removalNote } from './merge.js';
-import { emulationSection } from '../plan/emulation.js';
+import { emulationSection } from '../plan/emulation-text.js';
 
 type Outputs = Pick<Result, 'digest' | 'platformDigests' | 'tags' | 'metadata' | 'verification' | 'signed'>;
 
