@@ -1,6 +1,6 @@
 import { readInputs } from '../../src/inputs/read.js';
 import { InputError } from '../../src/plan/errors.js';
-import { needsRevision, parseRef, parseRevision } from '../../src/plan/revision.js';
+import { needsRevision, parseRef, parseRevision, revisionRefusal } from '../../src/plan/revision.js';
 import { parseCliArgs, UsageError } from '../../src/cli/args.js';
 
 // Without git: what needs the commit, and the flags that give it.
@@ -40,6 +40,25 @@ test.each([
     name: '{{sha}} in a label',
     given: { tags: 'type=raw,value=1.0', labels: 'rev={{ sha }}' },
     expected: 'labels: rev={{ sha }}'
+  },
+  {
+    name: '{{sha}} in an annotation',
+    given: { tags: 'type=raw,value=1.0', annotations: 'index:rev={{sha}}' },
+    expected: 'annotations: index:rev={{sha}}'
+  },
+  {
+    name: "{{sha}} in one platform's build-arg",
+    given: {
+      tags: 'type=raw,value=1.0',
+      platforms: 'linux/amd64,linux/arm64',
+      'build-args': 'A=1\nlinux/arm64=REV={{sha}}'
+    },
+    expected: 'build-args: REV={{sha}}'
+  },
+  {
+    name: "{{sha}} in the flavor's suffix",
+    given: { tags: 'type=raw,value=1.0', flavor: 'suffix=-{{sha}}' },
+    expected: 'the flavor’s {{sha}}'
   }
 ])('needsRevision: $name', ({ given, expected }) => {
   expect(needsRevision(inputs({ images: '127.0.0.1:5000/app', ...given }))).toBe(expected);
@@ -71,5 +90,14 @@ test('the command line takes --revision and --ref; a bad one is a usage error na
     new UsageError(
       '--ref: "v1.0.0" is not accepted; expected a full ref: refs/heads/<branch>, refs/tags/<tag> or refs/pull/<number>/merge'
     )
+  );
+});
+
+test('without git, the refusal names what needs the commit, the directory and the flag that gives it', () => {
+  const error = revisionRefusal('the tag rule type=sha', '/src/app');
+  expect(error).toBeInstanceOf(InputError);
+  expect(error.input).toBe('revision');
+  expect(error.message).toContain(
+    'the commit the image is built from, because the tag rule type=sha needs it and /src/app is not a git checkout with a commit: pass --revision <commit id>'
   );
 });

@@ -1,6 +1,6 @@
 import type { Context } from '../context.js';
 import { DEFAULT_DATE_FORMAT, formatDate } from '../dates.js';
-import { checkTemplate, render, type Resolver } from './template.js';
+import type { Resolver } from './template.js';
 
 /*
  * The expressions every template may use ({{branch}}, {{sha}}, {{date …}}, …): in tag rules, in the
@@ -76,14 +76,4 @@ export function globalResolver(context: Context, now: Date): Resolver {
         throw new Error(`unknown expression {{${e.name}}}`);
     }
   };
-}
-
-/**
- * Expands the global expressions ({{branch}}, {{tag}}, {{sha}}, {{base_ref}}, {{is_default_branch}},
- * {{is_not_default_branch}}, {{date 'fmt' tz='…'}}, {{commit_date 'fmt'}}) in a label or annotation value. Throws an Error naming
- * the bad expression; callers wrap it in an InputError for their input.
- */
-export function expandExpressions(text: string, context: Context, now: Date): string {
-  checkTemplate(text, GLOBAL_EXPRESSIONS);
-  return render(text, globalResolver(context, now));
 }
