@@ -10,7 +10,7 @@
 import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT } from './support/runner.js';
+import { ROOT, parseCommandFile } from './support/runner.js';
 import { runCli, stackFlags, BUILD_TIMEOUT_MS } from './support/cli.js';
 import { readFileFromImage } from './support/image.js';
 import { waitForStack, type StackEnv } from './support/stack.js';
@@ -137,6 +137,12 @@ describeStack('monorepo paths, templates in the build, metadata before it, no gi
         labels: Record<string, string>;
       };
       expect([json.tags, json.version, json.labels['org.example.v']]).toEqual([tags, '3.1.4', '3.1.4']);
+      // metadata-action's variables for later steps, as its replacement before the build.
+      const exported = parseCommandFile(result.files.GITHUB_ENV);
+      expect([exported.DOCKER_METADATA_OUTPUT_VERSION, exported.DOCKER_METADATA_OUTPUT_TAGS]).toEqual([
+        '3.1.4',
+        tags.join('\n')
+      ]);
       expect(await registry.tags(repo)).toEqual([]);
     },
     CASE_TIMEOUT_MS

@@ -1,5 +1,6 @@
 import { metadataTags } from '../plan/metadata.js';
 import type { Plan } from '../plan/plan.js';
+import { exportMetadataEnv } from './metadata-env.js';
 import { setOutputs } from './outputs.js';
 import type { Session } from './session.js';
 
@@ -16,6 +17,8 @@ export async function metadataRun(session: Session, plan: Plan): Promise<undefin
     for (const [key, value] of Object.entries(plan.labels)) session.log.info(`label: ${key}=${value}`);
   });
   setOutputs(session.edges, plan, { digest: '', platformDigests: {}, tags, metadata: {} });
+  // metadata-action's variables too: this step stands in for it before the build.
+  exportMetadataEnv(session.edges, plan, session.env);
   await session.edges.summary(session.masker.mask(metadataMarkdown(plan, tags)));
   return undefined;
 }
