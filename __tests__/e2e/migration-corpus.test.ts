@@ -40,6 +40,7 @@ import {
   type MigratedStep,
   type Workflow
 } from './support/migration.js';
+import { Placeholder, type Value } from './support/expressions.js';
 
 const CORPUS_DIR = path.join(ROOT, '__tests__/fixtures/migration');
 
@@ -154,6 +155,22 @@ async function runCase(
     outcome.breaks.push(`corpus.json has no expected tags for ${event} ${step.key}`);
     return outcome;
   }
+  // A metadata step of ours before the build (mode: metadata) runs first, as the runner would run
+  // it: what later expressions read of its outputs is what it gave.
+  const ran: Record<string, Value> = {};
+  for (const before of (job.steps ?? []).slice(0, (job.steps ?? []).indexOf(step.step))) {
+    if (before.uses !== './' || before.with?.mode !== 'metadata' || !before.id) continue;
+    if (!condition(before.if as string | undefined, contexts)) continue;
+    const ev = githubEvent(trigger, c.repository);
+    const meta = await runStep({
+      workspace,
+      inputs: stepInputs(before, contexts),
+      event: { name: ev.name, ref: ev.ref, sha: ev.sha, payload: ev.payload },
+      env: ev.env
+    });
+    if (meta.code === 0) ran[before.id] = { outputs: meta.outputs as unknown as Value };
+  }
+  if (Object.keys(ran).length > 0) contexts.steps = new Placeholder('steps', ran);
   const inputs = stepInputs(step.step, contexts);
   outcome.hints = hintsOf(inputs);
   // The checkout: the context directory and Dockerfile the step names (what they hold does not

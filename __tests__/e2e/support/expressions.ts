@@ -15,7 +15,11 @@ export type Contexts = Record<string, Value | Placeholder>;
 
 /** A placeholder standing for what only the run knows: property access on it stays a placeholder. */
 export class Placeholder {
-  constructor(readonly name: string) {}
+  /** `known`: the members a run did give (a metadata step of ours run first); the rest stay placeholders. */
+  constructor(
+    readonly name: string,
+    readonly known: Record<string, Value> = {}
+  ) {}
   toString(): string {
     return this.name
       .toLowerCase()
@@ -176,7 +180,7 @@ class Parser {
   }
 
   private member(v: V, key: string): V {
-    if (v instanceof Placeholder) return new Placeholder(`${v.name}.${key}`);
+    if (v instanceof Placeholder) return key in v.known ? v.known[key] : new Placeholder(`${v.name}.${key}`);
     if (v && typeof v === 'object' && !Array.isArray(v)) {
       const hit = Object.keys(v).find((k) => k.toLowerCase() === key.toLowerCase());
       // A missing key reads through (the env context answers a placeholder for what a run step sets).
