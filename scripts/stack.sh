@@ -24,7 +24,8 @@ set -euo pipefail
 set -E # let the ERR trap fire inside functions too
 export LC_ALL=C
 
-STACK_DIR=${STACK_DIR:-/var/tmp/multiarch-stack}
+# Absolute: the daemons run from / (start_bg), so a relative STACK_DIR would name another place there.
+STACK_DIR=$(realpath -m "${STACK_DIR:-/var/tmp/multiarch-stack}")
 BUILDKIT_VERSION=${BUILDKIT_VERSION:-v0.32.2}
 BUILDX_VERSION=${BUILDX_VERSION:-v0.36.1}
 COSIGN_VERSION=${COSIGN_VERSION:-v2.6.1}
@@ -169,6 +170,9 @@ start_bg() {
       fd=${fd##*/}
       if ((fd > 2)); then exec {fd}>&- || true; fi
     done 2>/dev/null
+    # Nor the caller's directory: a checkout that is later deleted would leave the daemon in a
+    # directory that no longer exists, and BuildKit's git (a git context) refuses to start there.
+    cd /
     exec setsid nohup "$@" >>"$LOGS/$name.log" 2>&1 </dev/null
   ) &
   echo $! >"$RUN/$name.pid"
