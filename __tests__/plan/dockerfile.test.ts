@@ -1,4 +1,4 @@
-import { dockerfileOf, locateInWorkspace } from '../../src/plan/dockerfile.js';
+import { isRemoteContext, dockerfileOf, locateInWorkspace } from '../../src/plan/dockerfile.js';
 
 // Which workspace file a failure's annotation lands on (buildx prints only the base name).
 
@@ -78,4 +78,15 @@ test.each([
   { printed: 'Dockerfile', dockerfile: undefined, expected: 'Dockerfile' }
 ])('locateInWorkspace: $printed as $dockerfile', ({ printed, dockerfile, expected }) => {
   expect(locateInWorkspace(printed, dockerfile)).toBe(expected);
+});
+
+test.each([
+  ['https://github.com/acme/app.git#main', true],
+  ['ssh://git@example.com/acme/app.git', true],
+  ['git@github.com:acme/app.git', true],
+  ['HTTPS://example.com/ctx.tar.gz', true],
+  ['svc/api', false],
+  ['.', false]
+])('isRemoteContext(%j) is %j: the one rule both the input check and the annotation path use', (context, remote) => {
+  expect(isRemoteContext(context)).toBe(remote);
 });

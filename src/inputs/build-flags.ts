@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { isRemoteContext } from '../plan/dockerfile.js';
 import { InputError } from '../plan/errors.js';
 import type { BuildFlags, Inputs, Mode } from '../plan/inputs.js';
 import type { Platform } from '../plan/platforms.js';
@@ -73,7 +74,7 @@ function readBuildSource(
   const named = [file, ...Object.values(files.byPlatform)].filter((f) => f !== '');
   if (builds && github && !raw.given('context') && noCheckout(cwd, named))
     context = gitContext = defaultGitContext(github);
-  const remoteContext = /^([a-z][a-z0-9+.-]*:\/\/|git@|github\.com\/)|\.git(#.*)?$/i.test(context);
+  const remoteContext = isRemoteContext(context);
   if (builds && !remoteContext) {
     const dir = path.resolve(cwd, context);
     if (!existsSync(dir) || !statSync(dir).isDirectory())

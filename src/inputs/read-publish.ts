@@ -31,13 +31,14 @@ function readPush(
   });
   // Docker's leg recipe (push: true beside an image output pushed by digest): buildx pushes that
   // output by digest and names nothing, so no tag moves here; the merge job publishes.
-  if (byDigest && raw.given('push') && bool(raw.get('push'), 'push'))
+  const given = raw.given('push') ? bool(raw.get('push'), 'push') : undefined;
+  if (byDigest && given === true)
     return {
       push: false,
       pushNote:
         'outputs pushes the image by digest (push-by-digest=true): it is pushed as written and no tag moves; publish the digests with a merge (mode: merge, digests)'
     };
-  if (raw.given('push')) return { push: bool(raw.get('push'), 'push'), pushNote: '' };
+  if (given !== undefined) return { push: given, pushNote: '' };
   // build-push-action's default: with `outputs` and no `push`, the outputs say where the result goes.
   if (outputs.length > 0)
     return {

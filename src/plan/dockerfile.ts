@@ -7,7 +7,12 @@ import type { Inputs } from './inputs.js';
  * annotation on the root Dockerfile, or on nothing. Pure: paths only, no file system.
  */
 
-const REMOTE = /^(https?:\/\/|git@|github\.com\/)|\.git(#.*)?$/;
+const REMOTE = /^([a-z][a-z0-9+.-]*:\/\/|git@|github\.com\/)|\.git(#.*)?$/i;
+
+/** A context BuildKit fetches itself (a git or HTTP URL), not a directory of the workspace. */
+export function isRemoteContext(context: string): boolean {
+  return REMOTE.test(context);
+}
 
 /**
  * The Dockerfile `platform` builds from (its own `file` line, else `file`, else `Dockerfile` in
@@ -22,7 +27,7 @@ export function dockerfileOf(
 ): string | undefined {
   const { context } = inputs.build;
   const file = (platform ? inputs.perPlatform[platform]?.file : undefined) ?? inputs.build.file;
-  if (file === '-' || (!file && REMOTE.test(context))) return undefined;
+  if (file === '-' || (!file && isRemoteContext(context))) return undefined;
   const absolute = path.resolve(cwd, file || path.join(context || '.', 'Dockerfile'));
   return path.relative(workspace, absolute).split(path.sep).join('/');
 }
